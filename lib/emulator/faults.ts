@@ -1,0 +1,74 @@
+/**
+ * Fault injection, per action and deterministic for a seed: API error codes, HTTP 5xx,
+ * slow replies, dropped connections, non-JSON or truncated bodies, and an instance whose state
+ * changes between a caller's describe and its action.
+ */
+import type { InstanceState } from "../tencent/types.ts";
+import { seededRandom, type Random } from "./random.ts";
+
+export type FaultKind = "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange";
+
+export interface FaultRule {
+  /** Action name, or `*` for every action. */
+  action: string;
+  kind: FaultKind;
+  region?: string;
+  /** Probability per matching request, 0..1 (default 1). */
+  rate?: number;
+  /** Fire at most this many times (default: unlimited). */
+  count?: number;
+  /** Skip this many matching requests before firing (e.g. fail the 3rd call). */
+  after?: number;
+  code?: string;
+  message?: string;
+  status?: number;
+  delayMs?: number;
+  /** For `stateChange`: the state the first instance in InstanceIds is moved to before the action runs. */
+  toState?: InstanceState;
+  /** Programmatic only: fire just for requests whose parameters match. */
+  match?: (params: Record<string, unknown>) => boolean;
+}
+
+interface ActiveRule extends FaultRule {
+  fired: number;
+  seen: number;
+}
+
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+  private random: Random;
+
+  constructor(seed = 1) {
+    this.random = seededRandom(seed);
+  }
+
+  add(...rules: FaultRule[]): void {
+    for (const r of rules) this.rules.push({ ...r, fired: 0, seen: 0 });
+  }
+
+  clear(seed?: number): void {
+    this.rules = [];
+    if (seed !== undefined) this.random = seededRandom(seed);
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map(({ match: _m, ...r }) => r);
+  }
+
+  /** The faults that fire for this request, in rule order. */
+  pick(action: string, region: string | undefined, params: Record<string, unknown>): FaultRule[] {
+    const fired: FaultRule[] = [];
+    for (const r of this.rules) {
+      if (r.action !== "*" && r.action !== action) continue;
+      if (r.region && r.region !== region) continue;
+      if (r.match && !r.match(params)) continue;
+      if (r.count !== undefined && r.fired >= r.count) continue;
+      r.seen++;
+      if (r.after !== undefined && r.seen <= r.after) continue;
+      if (this.random() >= (r.rate ?? 1)) continue;
+      r.fired++;
+      fired.push(r);
+    }
+    return fired;
+  }
+}

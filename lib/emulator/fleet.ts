@@ -1,0 +1,52 @@
+/**
+ * Synthetic fleets: N instances over some regions with a realistic, seeded mix of states,
+ * charge types, tags, CPU profiles and prepaid expiry dates, so a demo or benchmark starts
+ * from one command.
+ */
+import { RENEW_FLAGS } from "../tencent/types.ts";
+import { seededRandom } from "./random.ts";
+import type { EmulatorState, EmuInstance } from "./state.ts";
+
+export interface FleetSpec {
+  instances: number;
+  regions: string[];
+  seed?: number;
+  /** Share of RUNNING postpaid instances that are idle (default 0.3). */
+  idleFraction?: number;
+}
+
+const ENVS = ["prod", "staging", "dev", "test"];
+
+export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstance[] {
+  const rnd = seededRandom(spec.seed ?? 1);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const now = state.now();
+  const out: EmuInstance[] = [];
+  for (let n = 0; n < spec.instances; n++) {
+    const region = spec.regions[n % spec.regions.length]!;
+    const r = rnd();
+    const charge = r < 0.6 ? "POSTPAID_BY_HOUR" : r < 0.97 ? "PREPAID" : "CDHPAID";
+    const running = rnd() < 0.8;
+    const env = pick(ENVS);
+    const idle = rnd() < (spec.idleFraction ?? 0.3);
+    const missing = rnd() < 0.03;
+    const ageDays = 1 + Math.floor(rnd() * 400);
+    const tags: Array<{ Key: string; Value: string }> = [{ Key: "env", Value: env }, { Key: "team", Value: pick(["web", "data", "ml", "ops"]) }];
+    if (rnd() < 0.05) tags.push({ Key: "autopilot:auto-stop", Value: "off" });
+    const prepaid = charge === "PREPAID";
+    out.push(
+      state.addInstance({
+        Region: region,
+        InstanceName: `${env}-${pick(["web", "api", "worker", "db", "batch"])}-${n}`,
+        InstanceState: running ? "RUNNING" : "STOPPED",
+        InstanceChargeType: charge,
+        CreatedTime: new Date(now - ageDays * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        ExpiredTime: prepaid ? new Date(now + (Math.floor(rnd() * 60) - 5) * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z") : null,
+        RenewFlag: prepaid ? pick(RENEW_FLAGS) : null,
+        Tags: tags,
+        profile: { cpu: missing ? null : idle ? 0.5 + rnd() * 2 : 20 + rnd() * 60, traffic: idle ? rnd() * 0.05 : 1 + rnd() * 20 },
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+import type { EmulatorState } from "../state.ts";
+
+export interface HandlerContext {
+  state: EmulatorState;
+  region: string;
+  params: Record<string, unknown>;
+}
+
+/** An action's behaviour: returns the Response fields (RequestId is added by the server) or throws ApiFault. */
+export type Handler = (ctx: HandlerContext) => Record<string, unknown>;

@@ -1,0 +1,79 @@
+/**
+ * Cloud Monitor GetMonitorData (monitor 2018-07-24) for namespace QCE/CVM, shaped as Tencent
+ * Cloud's current API docs give it: Instances[].Dimensions[{Name: InstanceId}], Period, StartTime,
+ * EndTime -> DataPoints[{Dimensions, Timestamps, Values}]. At most 10 instances a request;
+ * an instance without data comes back with empty Timestamps and Values.
+ */
+import { ApiFault, int, str } from "../api-fault.ts";
+import { hashUnit } from "../random.ts";
+import type { EmuInstance } from "../state.ts";
+import type { Handler } from "./context.ts";
+
+export const CVM_METRICS = ["CPUUsage", "LanOuttraffic", "WanOuttraffic", "LanIntraffic", "WanIntraffic", "MemUsage"] as const;
+const PERIODS = [10, 60, 300, 3600, 86400];
+export const MAX_MONITOR_INSTANCES = 10;
+
+function value(inst: EmuInstance, metric: string, ts: number): number | null {
+  const noise = hashUnit(`${inst.InstanceId}/${metric}/${ts}`);
+  if (metric === "CPUUsage" || metric === "MemUsage") {
+    if (inst.profile.cpu === null) return null;
+    // +-20% noise around the profile's level, so max and p95 differ from the mean.
+    return Math.max(0, Math.min(100, Math.round(inst.profile.cpu * (0.8 + 0.4 * noise) * 100) / 100));
+  }
+  if (inst.profile.cpu === null) return null;
+  const level = metric.endsWith("Outtraffic") ? inst.profile.traffic : inst.profile.traffic / 2;
+  return Math.round(level * (0.8 + 0.4 * noise) * 1000) / 1000;
+}
+
+function parseTime(s: string | undefined, field: string): number | undefined {
+  if (s === undefined) return undefined;
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new ApiFault("InvalidParameterValue", `\`${field}\` must be an ISO 8601 time such as 2018-09-22T19:51:23+08:00.`);
+  return Math.floor(t / 1000);
+}
+
+const getMonitorData: Handler = (ctx) => {
+  const ns = str(ctx.params, "Namespace", true);
+  if (ns !== "QCE/CVM") throw new ApiFault("InvalidParameterValue", `Namespace \`${ns}\` is not supported by this emulator (QCE/CVM only).`);
+  const metric = str(ctx.params, "MetricName", true)!;
+  if (!(CVM_METRICS as readonly string[]).includes(metric)) throw new ApiFault("InvalidParameterValue", `Metric \`${metric}\` is not a QCE/CVM metric.`);
+  const period = int(ctx.params, "Period", 300);
+  if (!PERIODS.includes(period)) throw new ApiFault("InvalidParameterValue", `Period must be one of ${PERIODS.join(", ")}.`);
+  const instances = ctx.params.Instances;
+  if (!Array.isArray(instances) || instances.length === 0) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Instances`.");
+  if (instances.length > MAX_MONITOR_INSTANCES) throw new ApiFault("InvalidParameterValue", `At most ${MAX_MONITOR_INSTANCES} instances per request.`);
+  const nowS = Math.floor(ctx.state.now() / 1000);
+  const end = parseTime(str(ctx.params, "EndTime"), "EndTime") ?? nowS;
+  const start = parseTime(str(ctx.params, "StartTime"), "StartTime") ?? end - 3600;
+  if (start > end) throw new ApiFault("InvalidParameterValue", "StartTime must not be after EndTime.");
+  if ((end - start) / period > 1440) throw new ApiFault("InvalidParameterValue", "The time range holds more than 1440 points; use a longer Period.");
+  const dataPoints = instances.map((entry: { Dimensions?: Array<{ Name?: string; Value?: string }> }) => {
+    const dims = (entry?.Dimensions ?? []).map((d) => ({ Name: String(d.Name), Value: String(d.Value) }));
+    const id = dims.find((d) => d.Name === "InstanceId")?.Value;
+    if (!id) throw new ApiFault("InvalidParameterValue", "Each instance needs an InstanceId dimension.");
+    const inst = ctx.state.instances.get(id);
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    if (inst && inst.Region === ctx.region) {
+      const born = Math.floor(Date.parse(inst.CreatedTime) / 1000);
+      for (let ts = Math.ceil(start / period) * period; ts <= Math.min(end, nowS); ts += period) {
+        if (ts < born) continue;
+        const v = value(inst, metric, ts);
+        if (v === null) continue;
+        timestamps.push(ts);
+        values.push(v);
+      }
+    }
+    return { Dimensions: dims, Timestamps: timestamps, Values: values };
+  });
+  return {
+    Period: period,
+    MetricName: metric,
+    DataPoints: dataPoints,
+    StartTime: new Date(start * 1000).toISOString(),
+    EndTime: new Date(end * 1000).toISOString(),
+    Msg: "",
+  };
+};
+
+export const monitorHandlers: Record<string, Handler> = { GetMonitorData: getMonitorData };

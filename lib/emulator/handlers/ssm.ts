@@ -1,0 +1,75 @@
+/**
+ * Secrets Manager (ssm 2019-09-23), the actions key rotation needs, shaped as Tencent Cloud's
+ * current SSM API docs give them: CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret,
+ * ListSecrets, DeleteSecret.
+ */
+import { ApiFault, int, str } from "../api-fault.ts";
+import type { EmuSecret } from "../state.ts";
+import type { Handler, HandlerContext } from "./context.ts";
+
+const key = (region: string, name: string) => `${region}/${name}`;
+
+function find(ctx: HandlerContext, name: string): EmuSecret {
+  const s = ctx.state.secrets.get(key(ctx.region, name));
+  if (!s || s.Status === "PendingDelete") throw new ApiFault("ResourceNotFound", `The secret \`${name}\` does not exist.`);
+  return s;
+}
+
+function checkName(name: string): void {
+  // SSM: 1-128 characters of letters, digits, hyphens and underscores, starting with a letter or digit.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)) throw new ApiFault("InvalidParameterValue", `SecretName \`${name}\` is not valid.`);
+}
+
+const meta = (s: EmuSecret) => ({ SecretName: s.SecretName, Description: s.Description, Status: s.Status, CreateTime: s.CreateTime });
+
+export const ssmHandlers: Record<string, Handler> = {
+  CreateSecret: (ctx) => {
+    const name = str(ctx.params, "SecretName", true)!;
+    checkName(name);
+    const value = str(ctx.params, "SecretString", true)!;
+    const version = str(ctx.params, "VersionId") ?? "v1";
+    if (ctx.state.secrets.has(key(ctx.region, name))) throw new ApiFault("ResourceInUse.SecretExists", `The secret \`${name}\` already exists.`);
+    const tags = Array.isArray(ctx.params.Tags) ? (ctx.params.Tags as Array<{ TagKey: string; TagValue: string }>) : [];
+    ctx.state.secrets.set(key(ctx.region, name), {
+      Region: ctx.region,
+      SecretName: name,
+      Description: str(ctx.params, "Description") ?? "",
+      CreateTime: Math.floor(ctx.state.now() / 1000),
+      Status: "Enabled",
+      versions: new Map([[version, value]]),
+      Tags: tags,
+    });
+    return { SecretName: name, VersionId: version };
+  },
+  GetSecretValue: (ctx) => {
+    const s = find(ctx, str(ctx.params, "SecretName", true)!);
+    const version = str(ctx.params, "VersionId", true)!;
+    const value = s.versions.get(version);
+    if (value === undefined) throw new ApiFault("ResourceNotFound", `The secret \`${s.SecretName}\` has no version \`${version}\`.`);
+    return { SecretName: s.SecretName, VersionId: version, SecretString: value };
+  },
+  PutSecretValue: (ctx) => {
+    const s = find(ctx, str(ctx.params, "SecretName", true)!);
+    const version = str(ctx.params, "VersionId", true)!;
+    if (s.versions.has(version)) throw new ApiFault("ResourceInUse.VersionIdExists", `Version \`${version}\` already exists.`);
+    s.versions.set(version, str(ctx.params, "SecretString", true)!);
+    return { SecretName: s.SecretName, VersionId: version };
+  },
+  DescribeSecret: (ctx) => meta(find(ctx, str(ctx.params, "SecretName", true)!)),
+  ListSecrets: (ctx) => {
+    const offset = int(ctx.params, "Offset", 0);
+    const limit = Math.min(int(ctx.params, "Limit", 20), 1000);
+    const search = str(ctx.params, "SearchSecretName");
+    const rows = [...ctx.state.secrets.values()]
+      .filter((s) => s.Region === ctx.region && s.Status !== "PendingDelete" && (!search || s.SecretName.includes(search)))
+      .sort((a, b) => a.SecretName.localeCompare(b.SecretName));
+    return { TotalCount: rows.length, SecretMetadatas: rows.slice(offset, offset + limit).map(meta) };
+  },
+  DeleteSecret: (ctx) => {
+    const s = find(ctx, str(ctx.params, "SecretName", true)!);
+    const days = int(ctx.params, "RecoveryWindowInDays", 0);
+    if (days === 0) ctx.state.secrets.delete(key(ctx.region, s.SecretName));
+    else s.Status = "PendingDelete";
+    return { SecretName: s.SecretName, DeleteTime: Math.floor(ctx.state.now() / 1000) + days * 86400 };
+  },
+};

@@ -1,0 +1,271 @@
+/**
+ * The local Tencent Cloud emulator: a real HTTP server on loopback that verifies every
+ * signature, enforces the documented per-action limits and error codes, moves resources
+ * through their states, and injects faults on request. `/_emulator/*` is for inspection.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { ACTIONS, SERVICE_VERSIONS } from "../tencent/actions.ts";
+import { redact } from "../log/redact.ts";
+import { ApiFault } from "./api-fault.ts";
+import { authenticate, type AcceptedCredentials } from "./auth.ts";
+import { FaultInjector, type FaultRule } from "./faults.ts";
+import { generateFleet } from "./fleet.ts";
+import { imageHandlers } from "./handlers/images.ts";
+import { instanceHandlers } from "./handlers/instances.ts";
+import { keyHandlers } from "./handlers/keys.ts";
+import { monitorHandlers } from "./handlers/monitor.ts";
+import { regionHandlers } from "./handlers/regions.ts";
+import { ssmHandlers } from "./handlers/ssm.ts";
+import { scfHandlers } from "./handlers/scf.ts";
+import type { Handler } from "./handlers/context.ts";
+import { DEFAULT_REGIONS, EmulatorState, publicImage, publicInstance, publicKeyPair, type Timings } from "./state.ts";
+
+/** Credentials the emulator accepts when none are configured (documented in the README). */
+export const DEMO_CREDENTIALS: AcceptedCredentials = {
+  secretId: "AKIDautopilotDEMO0000000000000000000",
+  secretKey: "autopilotDemoSecretKey0000000000",
+};
+
+const SERVICES: Record<string, Record<string, Handler>> = {
+  cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers },
+  monitor: monitorHandlers,
+  ssm: ssmHandlers,
+  scf: scfHandlers,
+};
+const REGIONLESS = new Set(["DescribeRegions"]);
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  credentials?: AcceptedCredentials;
+  regions?: string[];
+  /** Generate a synthetic fleet of this many instances over `fleetRegions` (default: the first two regions). */
+  instances?: number;
+  fleetRegions?: string[];
+  seed?: number;
+  /** Enforce the documented per-action limits (default true). */
+  rateLimits?: boolean;
+  /** Added to every reply. */
+  latencyMs?: number;
+  timings?: Partial<Timings>;
+  /** The emulator's clock (ms); defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface CallRecord {
+  seq: number;
+  time: number;
+  service: string | undefined;
+  action: string | undefined;
+  region: string | undefined;
+  requestId: string;
+  signMethod: string | undefined;
+  code?: string | undefined;
+  fault?: string | undefined;
+  params?: unknown;
+}
+
+export interface Emulator {
+  url: string;
+  port: number;
+  state: EmulatorState;
+  faults: FaultInjector;
+  calls: CallRecord[];
+  credentials: AcceptedCredentials;
+  /** Moves the emulator clock forward (pending transitions settle accordingly). */
+  advance(ms: number): void;
+  /** Calls that reached the API (not the inspection endpoints), optionally for one action. */
+  callsFor(action?: string): CallRecord[];
+  stop(): Promise<void>;
+}
+
+/** Per service/action/region sliding one-second windows, at the documented limits. */
+class ServerLimiter {
+  private readonly arrivals = new Map<string, number[]>();
+  admit(key: string, limit: number, now: number): boolean {
+    const list = this.arrivals.get(key) ?? [];
+    while (list.length && list[0]! <= now - 1000) list.shift();
+    if (list.length >= limit) return false;
+    list.push(now);
+    this.arrivals.set(key, list);
+    return true;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) resolve(null);
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** Starts an emulator; resolves once it listens. Port 0 picks a free port. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  let offset = 0;
+  const baseNow = opts.now ?? Date.now;
+  const now = () => baseNow() + offset;
+  const regions = opts.regions ?? DEFAULT_REGIONS;
+  const state = new EmulatorState(regions, now, opts.seed ?? 1);
+  if (opts.timings) state.timings = { ...state.timings, ...opts.timings };
+  if (opts.instances) {
+    generateFleet(state, { instances: opts.instances, regions: opts.fleetRegions ?? regions.slice(0, 2), seed: opts.seed ?? 1 });
+  }
+  const credentials = opts.credentials ?? DEMO_CREDENTIALS;
+  const faults = new FaultInjector(opts.seed ?? 1);
+  const limiter = new ServerLimiter();
+  const calls: CallRecord[] = [];
+  const sockets = new Set<Socket>();
+  let seq = 0;
+
+  const send = (res: ServerResponse, status: number, body: string, type = "application/json") => {
+    res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  const admin = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/_emulator/, "");
+    const json = () => (body.length ? JSON.parse(body.toString("utf8")) : {});
+    if (path === "/health") return send(res, 200, JSON.stringify({ ok: true }));
+    if (path === "/state") {
+      return send(res, 200, JSON.stringify({
+        regions: state.regions,
+        instances: [...state.instances.values()].map((i) => ({ ...publicInstance(state.settle(i)), Region: i.Region, profile: i.profile })),
+        images: [...state.images.values()].map((i) => ({ ...publicImage(state.settle(i)), Region: i.Region })),
+        keyPairs: [...state.keyPairs.values()].map((k) => ({ ...publicKeyPair(k), Region: k.Region })),
+        secrets: [...state.secrets.values()].map((s) => ({ Region: s.Region, SecretName: s.SecretName, Versions: [...s.versions.keys()] })),
+      }));
+    }
+    if (path === "/calls" && req.method === "DELETE") {
+      calls.length = 0;
+      return send(res, 200, "{}");
+    }
+    if (path === "/calls") return send(res, 200, JSON.stringify(calls));
+    if (path === "/faults" && req.method === "DELETE") {
+      faults.clear();
+      return send(res, 200, "{}");
+    }
+    if (path === "/faults" && req.method === "POST") {
+      const { rules = [], seed } = json() as { rules?: FaultRule[]; seed?: number };
+      if (seed !== undefined) faults.clear(seed);
+      faults.add(...rules);
+      return send(res, 200, JSON.stringify({ rules: faults.list() }));
+    }
+    if (path === "/faults") return send(res, 200, JSON.stringify({ rules: faults.list() }));
+    if (path === "/clock" && req.method === "POST") {
+      offset += Number((json() as { advanceMs?: number }).advanceMs ?? 0);
+      return send(res, 200, JSON.stringify({ now: new Date(now()).toISOString() }));
+    }
+    return send(res, 404, JSON.stringify({ error: `no inspection endpoint ${path}` }));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    if (body === null) return send(res, 413, JSON.stringify({ error: "request body too large" }));
+    if ((req.url ?? "").startsWith("/_emulator")) return admin(req, res, body);
+    const requestId = randomUUID();
+    const record: CallRecord = { seq: ++seq, time: now(), service: undefined, action: undefined, region: undefined, requestId, signMethod: undefined };
+    calls.push(record);
+    const reply = async (fields: Record<string, unknown>) => {
+      if (opts.latencyMs) await sleep(opts.latencyMs);
+      send(res, 200, JSON.stringify({ Response: { ...fields, RequestId: requestId } }));
+    };
+    try {
+      const authed = authenticate({ method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body }, credentials, Math.floor(now() / 1000));
+      record.action = authed.action;
+      record.region = authed.region;
+      record.signMethod = authed.signMethod;
+      record.params = redact(authed.params);
+      const known = authed.scopeService && SERVICES[authed.scopeService] ? authed.scopeService : undefined;
+      const service = known ?? Object.keys(SERVICES).find((s) => SERVICES[s]![authed.action]);
+      const handler = service ? SERVICES[service]![authed.action] : undefined;
+      record.service = service;
+      if (!service || !handler) throw new ApiFault("InvalidAction", `The action \`${authed.action}\` does not exist${known ? ` in ${known}` : ""}.`);
+      const version = (SERVICE_VERSIONS as Record<string, string>)[service];
+      if (authed.version !== version) throw new ApiFault("NoSuchVersion", `The API version \`${authed.version}\` does not exist for ${service}; use ${version}.`);
+      if (!authed.region && !REGIONLESS.has(authed.action)) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Region`.");
+      if (authed.region && !state.regions.includes(authed.region)) throw new ApiFault("UnsupportedRegion", `The region \`${authed.region}\` is not supported.`);
+      const limit = (ACTIONS as Record<string, { rateLimit: number }>)[authed.action]?.rateLimit ?? 20;
+      if (opts.rateLimits !== false && !limiter.admit(`${service}/${authed.action}/${authed.region ?? ""}`, limit, now())) {
+        throw new ApiFault("RequestLimitExceeded", `Your request frequency for ${authed.action} exceeds ${limit} per second.`);
+      }
+      for (const f of faults.pick(authed.action, authed.region, authed.params)) {
+        record.fault = f.kind;
+        switch (f.kind) {
+          case "drop":
+            req.socket.destroy();
+            return;
+          case "http5xx":
+            if (opts.latencyMs) await sleep(opts.latencyMs);
+            return send(res, f.status ?? 503, "Service Unavailable", "text/plain");
+          case "nonJson":
+            return send(res, 200, "<html><body>502 Bad Gateway</body></html>", "text/html");
+          case "truncate":
+            return send(res, 200, `{"Response":{"RequestId":"${requestId}","Inst`);
+          case "slow":
+            await sleep(f.delayMs ?? 2000);
+            break;
+          case "error":
+            throw new ApiFault(f.code ?? "InternalError", f.message ?? "Injected fault.");
+          case "stateChange": {
+            const id = Array.isArray(authed.params.InstanceIds) ? String(authed.params.InstanceIds[0]) : undefined;
+            const inst = id ? state.instances.get(id) : undefined;
+            if (inst) {
+              inst.InstanceState = f.toState ?? "STOPPED";
+              inst.transition = undefined;
+            }
+            break;
+          }
+        }
+      }
+      const fields = handler({ state, region: authed.region ?? "", params: authed.params });
+      await reply(fields);
+    } catch (err) {
+      const fault = err instanceof ApiFault ? err : new ApiFault("InternalError", "An internal error occurred.");
+      if (!(err instanceof ApiFault)) console.error("emulator: unexpected error", err);
+      record.code = fault.code;
+      if (!res.headersSent && !res.destroyed) await reply({ Error: { Code: fault.code, Message: fault.message } });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      console.error("emulator: request failed", err);
+      if (!res.headersSent) send(res, 500, JSON.stringify({ error: "emulator failure" }));
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host ?? "127.0.0.1"}:${port}`,
+    port,
+    state,
+    faults,
+    calls,
+    credentials,
+    advance: (ms) => {
+      offset += ms;
+    },
+    callsFor: (action) => calls.filter((c) => !action || c.action === action),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

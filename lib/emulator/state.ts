@@ -1,0 +1,232 @@
+/**
+ * The emulator's world: instances, images, key pairs and secrets per region. State changes
+ * that take time on the real cloud (STOPPING -> STOPPED, SYNCING -> NORMAL) are stored as a
+ * pending transition and settled lazily against the emulator clock, so tests stay deterministic.
+ */
+import type { Image, Instance, InstanceState, KeyPair, Tag } from "../tencent/types.ts";
+import { resourceId, seededRandom, type Random } from "./random.ts";
+
+export interface MetricProfile {
+  /** Average CPUUsage in percent; null means the instance reports no data. */
+  cpu: number | null;
+  /** Average outbound traffic in Mbps (LanOuttraffic and WanOuttraffic). */
+  traffic: number;
+}
+
+export interface EmuInstance extends Instance {
+  Region: string;
+  profile: MetricProfile;
+  transition?: { to: InstanceState; at: number } | undefined;
+  forceStops: number;
+}
+
+export interface EmuImage extends Image {
+  Region: string;
+  readyAt?: number | undefined;
+  sourceImageId?: string | undefined;
+}
+
+export interface EmuKeyPair extends KeyPair {
+  Region: string;
+}
+
+export interface EmuSecret {
+  Region: string;
+  SecretName: string;
+  Description: string;
+  CreateTime: number;
+  Status: "Enabled" | "Disabled" | "PendingDelete";
+  versions: Map<string, string>;
+  Tags: Array<{ TagKey: string; TagValue: string }>;
+}
+
+export interface Timings {
+  /** RUNNING -> STOPPING -> STOPPED after this many ms. */
+  stopMs: number;
+  startMs: number;
+  /** A synced image copy goes SYNCING -> NORMAL after this many ms. */
+  syncMs: number;
+}
+
+export const DEFAULT_REGIONS = [
+  "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong", "ap-singapore",
+  "ap-seoul", "ap-tokyo", "ap-mumbai", "ap-bangkok", "eu-frankfurt", "na-siliconvalley", "na-ashburn",
+  "na-toronto", "ap-shanghai-fsi", "ap-shenzhen-fsi",
+];
+
+export class EmulatorState {
+  readonly instances = new Map<string, EmuInstance>();
+  readonly images = new Map<string, EmuImage>();
+  readonly keyPairs = new Map<string, EmuKeyPair>();
+  readonly secrets = new Map<string, EmuSecret>();
+  /** Custom images allowed per region (seed: at most 10 per region by default). */
+  imageQuota = 10;
+  timings: Timings = { stopMs: 2000, startMs: 2000, syncMs: 5000 };
+  readonly random: Random;
+
+  constructor(
+    readonly regions: string[] = DEFAULT_REGIONS,
+    readonly now: () => number = Date.now,
+    seed = 1,
+  ) {
+    this.random = seededRandom(seed ^ 0x5eed);
+  }
+
+  newId(prefix: "ins" | "img" | "skey"): string {
+    const pool: Map<string, unknown> = prefix === "ins" ? this.instances : prefix === "img" ? this.images : this.keyPairs;
+    for (;;) {
+      const id = resourceId(prefix, this.random);
+      if (!pool.has(id)) return id;
+    }
+  }
+
+  /** Applies a pending transition whose time has come. */
+  settle<T extends EmuInstance | EmuImage>(r: T): T {
+    const now = this.now();
+    if ("transition" in r && r.transition && r.transition.at <= now) {
+      r.InstanceState = r.transition.to;
+      r.transition = undefined;
+    }
+    if ("readyAt" in r && r.readyAt !== undefined && r.readyAt <= now) {
+      r.ImageState = "NORMAL";
+      r.readyAt = undefined;
+    }
+    return r;
+  }
+
+  instancesIn(region: string): EmuInstance[] {
+    const out: EmuInstance[] = [];
+    for (const i of this.instances.values()) if (i.Region === region) out.push(this.settle(i));
+    return out;
+  }
+
+  imagesIn(region: string): EmuImage[] {
+    const out: EmuImage[] = [];
+    for (const i of this.images.values()) if (i.Region === region) out.push(this.settle(i));
+    return out;
+  }
+
+  keyPairsIn(region: string): EmuKeyPair[] {
+    return [...this.keyPairs.values()].filter((k) => k.Region === region);
+  }
+
+  /** Starts a timed state change: the instance is in `via` now and `to` after `ms`. */
+  transition(inst: EmuInstance, via: InstanceState, to: InstanceState, ms: number): void {
+    if (ms <= 0) {
+      inst.InstanceState = to;
+      inst.transition = undefined;
+      return;
+    }
+    inst.InstanceState = via;
+    inst.transition = { to, at: this.now() + ms };
+  }
+
+  addInstance(partial: Partial<EmuInstance> & { Region: string }): EmuInstance {
+    const id = partial.InstanceId ?? this.newId("ins");
+    const zone = `${partial.Region}-${1 + Math.floor(this.random() * 3)}`;
+    const inst: EmuInstance = {
+      InstanceId: id,
+      InstanceName: `instance-${id.slice(4)}`,
+      InstanceState: "RUNNING",
+      InstanceChargeType: "POSTPAID_BY_HOUR",
+      InstanceType: "S5.MEDIUM4",
+      CPU: 2,
+      Memory: 4,
+      Placement: { Zone: zone, ProjectId: 0 },
+      CreatedTime: new Date(this.now() - 30 * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      ExpiredTime: null,
+      RenewFlag: null,
+      RestrictState: "NORMAL",
+      ImageId: "img-pmqg1cw7",
+      OsName: "TencentOS Server 3.1",
+      LoginSettings: { KeyIds: [] },
+      Tags: [],
+      PrivateIpAddresses: [`10.0.${Math.floor(this.random() * 255)}.${Math.floor(this.random() * 255)}`],
+      PublicIpAddresses: null,
+      StopChargingMode: "NOT_APPLICABLE",
+      profile: { cpu: 40, traffic: 5 },
+      forceStops: 0,
+      ...partial,
+    };
+    this.instances.set(id, inst);
+    return inst;
+  }
+
+  addImage(partial: Partial<EmuImage> & { Region: string }): EmuImage {
+    const id = partial.ImageId ?? this.newId("img");
+    const img: EmuImage = {
+      ImageId: id,
+      ImageName: `image-${id.slice(4)}`,
+      ImageDescription: "",
+      ImageSize: 20,
+      ImageState: "NORMAL",
+      ImageType: "PRIVATE_IMAGE",
+      CreatedTime: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      OsName: "TencentOS Server 3.1",
+      Platform: "TencentOS",
+      Architecture: "x86_64",
+      ImageCreator: "100000000001",
+      ImageSource: "CREATE_IMAGE",
+      Tags: [],
+      ...partial,
+    };
+    this.images.set(id, img);
+    return img;
+  }
+
+  addKeyPair(partial: Partial<EmuKeyPair> & { Region: string; KeyName: string; PublicKey: string }): EmuKeyPair {
+    const id = partial.KeyId ?? this.newId("skey");
+    const kp: EmuKeyPair = {
+      KeyId: id,
+      ProjectId: 0,
+      Description: "",
+      AssociatedInstanceIds: [],
+      CreatedTime: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      Tags: [],
+      ...partial,
+    };
+    this.keyPairs.set(id, kp);
+    return kp;
+  }
+
+  /** Binds keys to an instance, replacing what it had (seed: "the old key will become invalid"). */
+  bindKeys(inst: EmuInstance, keyIds: string[]): void {
+    for (const old of inst.LoginSettings?.KeyIds ?? []) {
+      const kp = this.keyPairs.get(old);
+      if (kp) kp.AssociatedInstanceIds = kp.AssociatedInstanceIds.filter((i) => i !== inst.InstanceId);
+    }
+    inst.LoginSettings = { KeyIds: [...keyIds] };
+    for (const k of keyIds) {
+      const kp = this.keyPairs.get(k);
+      if (kp && !kp.AssociatedInstanceIds.includes(inst.InstanceId)) kp.AssociatedInstanceIds.push(inst.InstanceId);
+    }
+  }
+
+  unbindKeys(inst: EmuInstance, keyIds: string[]): void {
+    inst.LoginSettings = { KeyIds: (inst.LoginSettings?.KeyIds ?? []).filter((k) => !keyIds.includes(k)) };
+    for (const k of keyIds) {
+      const kp = this.keyPairs.get(k);
+      if (kp) kp.AssociatedInstanceIds = kp.AssociatedInstanceIds.filter((i) => i !== inst.InstanceId);
+    }
+  }
+}
+
+/** The API view of a resource: internal fields stripped, a deep copy. */
+export function publicInstance(i: EmuInstance): Instance {
+  const { Region: _r, profile: _p, transition: _t, forceStops: _f, ...rest } = i;
+  return structuredClone(rest);
+}
+
+export function publicImage(i: EmuImage): Image {
+  const { Region: _r, readyAt: _a, sourceImageId: _s, ...rest } = i;
+  return structuredClone(rest);
+}
+
+export function publicKeyPair(k: EmuKeyPair): KeyPair {
+  const { Region: _r, PrivateKey: _p, ...rest } = k;
+  return structuredClone(rest);
+}
+
+export function tagList(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}

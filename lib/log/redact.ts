@@ -1,0 +1,47 @@
+/**
+ * Redaction for anything that may reach a log, report or error: credential-shaped keys,
+ * PEM/OpenSSH private key blocks, TC3 Authorization signatures, and any registered secret value.
+ */
+
+const SECRET_KEY_PATTERN = /(secret.?key|secretkey|token|signature|authorization|private.?key|password|webhook.?secret)/i;
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+const TC3_SIGNATURE = /(Signature=)[0-9a-fA-F]{16,}/g;
+const LEGACY_SIGNATURE = /(Signature=)[A-Za-z0-9+/%]{20,}={0,2}/g;
+export const REDACTED = "[REDACTED]";
+
+const registered = new Set<string>();
+
+/** Remember a secret value (a SecretKey, a session token) so it is masked wherever it appears. */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 6) registered.add(value);
+}
+
+/** Masks secrets inside free text. */
+export function redactText(text: string): string {
+  let out = text.replace(PEM_BLOCK, REDACTED).replace(TC3_SIGNATURE, `$1${REDACTED}`).replace(LEGACY_SIGNATURE, `$1${REDACTED}`);
+  for (const s of registered) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/** Deep copy with secret-named fields and secret values masked. Errors become plain records. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return "[…]";
+  if (typeof value === "string") return redactText(value);
+  if (value instanceof Error) {
+    const rec: Record<string, unknown> = { name: value.name, message: redactText(value.message) };
+    for (const k of ["code", "requestId", "action", "region"]) {
+      const v = (value as unknown as Record<string, unknown>)[k];
+      if (v !== undefined) rec[k] = redact(v, depth + 1);
+    }
+    return rec;
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = SECRET_KEY_PATTERN.test(k) && v !== undefined && v !== null && v !== "" ? REDACTED : redact(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}

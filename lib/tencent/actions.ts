@@ -1,0 +1,74 @@
+/**
+ * The actions we call, as data: service, version, documented per-second limit, and how the
+ * action pages or batches. Typed service methods are generated from this table (house style 3).
+ * Limits come from seed 004 ("A maximum of N requests can be initiated per second") for cvm;
+ * for monitor / ssm / scf from Tencent Cloud's current API docs for those products.
+ */
+
+export const SERVICE_VERSIONS = {
+  cvm: "2017-03-12",
+  monitor: "2018-07-24", // Cloud Monitor API 3.0, GetMonitorData
+  ssm: "2019-09-23", // Secrets Manager API 3.0
+  scf: "2018-04-16", // Serverless Cloud Function API 3.0
+  tag: "2018-08-13",
+} as const;
+export type Service = keyof typeof SERVICE_VERSIONS;
+
+export interface ActionSpec {
+  service: Service;
+  /** Requests per second, per region. */
+  rateLimit: number;
+  /** Rows per page (Offset/Limit paging) when the action lists. */
+  pageSize?: number;
+  /** Ids per call when the action takes a batch. */
+  batchSize?: number;
+}
+
+const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "cvm", rateLimit, ...extra });
+
+export const ACTIONS = {
+  // cvm, seed 004
+  DescribeRegions: cvm(20),
+  DescribeZones: cvm(20),
+  DescribeInstances: cvm(40, { pageSize: 100, batchSize: 100 }),
+  DescribeInstancesStatus: cvm(40, { pageSize: 100, batchSize: 100 }),
+  StartInstances: cvm(10, { batchSize: 100 }),
+  StopInstances: cvm(10, { batchSize: 100 }),
+  ModifyInstancesRenewFlag: cvm(10, { batchSize: 100 }),
+  DescribeImages: cvm(10, { pageSize: 100 }),
+  DescribeImageQuota: cvm(10),
+  SyncImages: cvm(10),
+  DeleteImages: cvm(10),
+  CreateKeyPair: cvm(10),
+  ImportKeyPair: cvm(10),
+  DescribeKeyPairs: cvm(10, { pageSize: 100, batchSize: 100 }),
+  AssociateInstancesKeyPairs: cvm(10, { batchSize: 100 }),
+  DisassociateInstancesKeyPairs: cvm(10, { batchSize: 100 }),
+  DeleteKeyPairs: cvm(10, { batchSize: 100 }),
+  // monitor: GetMonitorData allows 20 req/s and 10 instances per request (Cloud Monitor API docs)
+  GetMonitorData: { service: "monitor", rateLimit: 20, batchSize: 10 },
+  // ssm: 20 req/s per action (Secrets Manager API docs)
+  CreateSecret: { service: "ssm", rateLimit: 20 },
+  GetSecretValue: { service: "ssm", rateLimit: 20 },
+  PutSecretValue: { service: "ssm", rateLimit: 20 },
+  DescribeSecret: { service: "ssm", rateLimit: 20 },
+  ListSecrets: { service: "ssm", rateLimit: 20, pageSize: 100 },
+  DeleteSecret: { service: "ssm", rateLimit: 20 },
+  // scf: 20 req/s (Serverless Cloud Function API docs)
+  GetFunction: { service: "scf", rateLimit: 20 },
+  CreateFunction: { service: "scf", rateLimit: 20 },
+  UpdateFunctionCode: { service: "scf", rateLimit: 20 },
+  UpdateFunctionConfiguration: { service: "scf", rateLimit: 20 },
+  CreateTrigger: { service: "scf", rateLimit: 20 },
+  ListTriggers: { service: "scf", rateLimit: 20, pageSize: 100 },
+  DeleteTrigger: { service: "scf", rateLimit: 20 },
+} as const satisfies Record<string, ActionSpec>;
+
+export type ActionName = keyof typeof ACTIONS;
+
+/** Fallback for actions outside the table (`cvm-autopilot call` can send anything). */
+export const DEFAULT_RATE_LIMIT = 10;
+
+export function actionSpec(action: string): ActionSpec | undefined {
+  return (ACTIONS as Record<string, ActionSpec>)[action];
+}

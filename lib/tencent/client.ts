@@ -1,0 +1,189 @@
+/**
+ * One generic Tencent Cloud API client: sign, send, parse, classify, retry, rate-limit, log.
+ * Typed service methods (cvm.ts, monitor.ts, ssm.ts) are thin layers over `call`.
+ */
+import { randomInt, randomUUID } from "node:crypto";
+import { actionSpec, DEFAULT_RATE_LIMIT, SERVICE_VERSIONS } from "./actions.ts";
+import { resolveEndpoint } from "./endpoints.ts";
+import { CLIENT_CODES, isRetryable, TencentCloudApiError } from "./errors.ts";
+import { LimiterRegistry, systemClock, type Clock } from "./rate-limiter.ts";
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
+import { flattenParams, legacyStringToSign, signLegacy, signTc3, type Credentials, type SignMethod } from "./signer.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { registerSecret } from "../log/redact.ts";
+
+export interface ClientOptions {
+  credentials: Credentials;
+  /** CVM_AUTOPILOT_ENDPOINT: one base URL for every service (the emulator, a proxy). */
+  endpoint?: string | undefined;
+  signMethod?: SignMethod;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Client-side per-action limits; on by default. */
+  rateLimit?: boolean;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  fetch?: typeof fetch;
+}
+
+export interface CallOptions {
+  region?: string | undefined;
+  version?: string;
+}
+
+export interface ClientStats {
+  calls: number;
+  attempts: number;
+  retries: number;
+  throttled: number;
+  failures: number;
+  byAction: Record<string, number>;
+}
+
+export type ApiResponse<T = Record<string, unknown>> = T & { RequestId: string };
+
+export class TencentCloudClient {
+  readonly stats: ClientStats = { calls: 0, attempts: 0, retries: 0, throttled: 0, failures: 0, byAction: {} };
+  private readonly limiters: LimiterRegistry;
+  private readonly clock: Clock;
+  private readonly retry: RetryPolicy;
+  private readonly random: () => number;
+  private readonly fetchImpl: typeof fetch;
+  readonly logger: Logger;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.limiters = new LimiterRegistry(this.clock);
+    this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
+    this.random = opts.random ?? Math.random;
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.logger = opts.logger ?? createLogger();
+    registerSecret(opts.credentials.secretKey);
+    registerSecret(opts.credentials.token);
+  }
+
+  get signMethod(): SignMethod {
+    return this.opts.signMethod ?? "TC3-HMAC-SHA256";
+  }
+
+  /** One API call with retries. Resolves with `Response` (RequestId included) or throws TencentCloudApiError. */
+  async call<T = Record<string, unknown>>(
+    service: string,
+    action: string,
+    params: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): Promise<ApiResponse<T>> {
+    const spec = actionSpec(action);
+    const version = options.version ?? (SERVICE_VERSIONS as Record<string, string>)[service];
+    if (!version) throw new TypeError(`No API version known for service "${service}": pass --version`);
+    const region = options.region;
+    this.stats.calls++;
+    this.stats.byAction[action] = (this.stats.byAction[action] ?? 0) + 1;
+    const started = this.clock.now();
+    for (let attempt = 1; ; attempt++) {
+      if (this.opts.rateLimit !== false) {
+        await this.limiters.take(`${service}/${action}/${region ?? ""}`, spec?.rateLimit ?? DEFAULT_RATE_LIMIT);
+      }
+      const t0 = this.clock.now();
+      this.stats.attempts++;
+      try {
+        const res = await this.once<T>(service, action, version, region, params);
+        this.logger.info("api call", { service, action, region, requestId: res.RequestId, durationMs: this.clock.now() - t0, attempt });
+        return res;
+      } catch (err) {
+        const e = err as TencentCloudApiError;
+        if (e.code === "RequestLimitExceeded") this.stats.throttled++;
+        const elapsed = this.clock.now() - started;
+        const fields = { service, action, region, requestId: e.requestId, code: e.code, durationMs: this.clock.now() - t0, attempt };
+        if (isRetryable(e) && attempt < this.retry.maxAttempts && elapsed < this.retry.maxTotalMs) {
+          const delay = Math.min(backoffDelay(this.retry, attempt, this.random), this.retry.maxTotalMs - elapsed);
+          this.stats.retries++;
+          this.logger.warn("api call retry", { ...fields, delayMs: delay });
+          await this.clock.sleep(delay);
+          continue;
+        }
+        this.stats.failures++;
+        this.logger.warn("api call failed", fields);
+        throw e;
+      }
+    }
+  }
+
+  private async once<T>(service: string, action: string, version: string, region: string | undefined, params: Record<string, unknown>): Promise<ApiResponse<T>> {
+    const endpoint = resolveEndpoint(service, region, this.opts.endpoint);
+    const timestamp = Math.floor(this.clock.now() / 1000);
+    const { credentials } = this.opts;
+    let headers: Record<string, string>;
+    let body: string;
+    if (this.signMethod === "TC3-HMAC-SHA256") {
+      body = JSON.stringify(params);
+      const sig = signTc3({ credentials, service, host: endpoint.signedHost, timestamp, payload: body });
+      headers = {
+        "Content-Type": "application/json",
+        Authorization: sig.authorization,
+        "X-TC-Action": action,
+        "X-TC-Version": version,
+        "X-TC-Timestamp": String(timestamp),
+        "X-TC-RequestClient": "cvm-autopilot",
+        "X-TC-TraceId": randomUUID(),
+      };
+      if (region) headers["X-TC-Region"] = region;
+      if (credentials.token) headers["X-TC-Token"] = credentials.token;
+    } else {
+      const form: Record<string, string> = {
+        ...flattenParams(params),
+        Action: action,
+        Version: version,
+        Timestamp: String(timestamp),
+        Nonce: String(randomInt(1, 2 ** 31 - 1)),
+        SecretId: credentials.secretId,
+        SignatureMethod: this.signMethod,
+      };
+      if (region) form.Region = region;
+      if (credentials.token) form.Token = credentials.token;
+      form.Signature = signLegacy(legacyStringToSign("POST", endpoint.signedHost, "/", form), credentials.secretKey, this.signMethod);
+      body = new URLSearchParams(form).toString();
+      headers = { "Content-Type": "application/x-www-form-urlencoded" };
+    }
+    const fail = (code: string, message: string, extra: { requestId?: string; httpStatus?: number; cause?: unknown } = {}) =>
+      new TencentCloudApiError({ code, message, action, region, service, requestId: extra.requestId, httpStatus: extra.httpStatus, cause: extra.cause });
+
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.fetchImpl(endpoint.url + "/", {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10000),
+      });
+      status = res.status;
+      text = await res.text();
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "TimeoutError" || name === "AbortError") throw fail(CLIENT_CODES.timeout, `no reply within ${this.opts.timeoutMs ?? 10000} ms`, { cause: err });
+      const cause = (err as { cause?: { code?: string } }).cause;
+      throw fail(CLIENT_CODES.network, `network error: ${cause?.code ?? (err as Error).message}`, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      if (status !== 200) throw fail(CLIENT_CODES.httpStatus, `HTTP ${status} with a non-JSON body`, { httpStatus: status });
+      throw fail(CLIENT_CODES.badResponse, `reply is not JSON (${text.length} bytes)`, { httpStatus: status, cause: err });
+    }
+    const response = (parsed as { Response?: Record<string, unknown> } | null)?.Response;
+    if (!response || typeof response !== "object") {
+      throw fail(status === 200 ? CLIENT_CODES.badResponse : CLIENT_CODES.httpStatus, `reply has no Response object (HTTP ${status})`, { httpStatus: status });
+    }
+    const requestId = typeof response.RequestId === "string" ? response.RequestId : undefined;
+    const error = response.Error as { Code?: unknown; Message?: unknown } | undefined;
+    if (error) {
+      throw fail(String(error.Code ?? "UnknownError"), String(error.Message ?? ""), { requestId, httpStatus: status });
+    }
+    if (status !== 200) throw fail(CLIENT_CODES.httpStatus, `HTTP ${status}`, { requestId, httpStatus: status });
+    if (!requestId) throw fail(CLIENT_CODES.badResponse, "reply has no Response.RequestId", { httpStatus: status });
+    return response as ApiResponse<T>;
+  }
+}

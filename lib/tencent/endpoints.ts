@@ -1,0 +1,26 @@
+/**
+ * Where a service is reached. Seed 004 "Request Structure": `<service>.tencentcloudapi.com`
+ * routes to the nearest region; finance regions (`*-fsi`) must use their own domain
+ * (`cvm.ap-shanghai-fsi.tencentcloudapi.com`, per every action's "Finance regions" note).
+ */
+
+export interface Endpoint {
+  /** Base URL the request goes to, e.g. `https://cvm.tencentcloudapi.com`. */
+  url: string;
+  /** Hostname that is signed (TC3 signs `host` without a port, as the official SDK does). */
+  signedHost: string;
+}
+
+export function isFinanceRegion(region: string | undefined): boolean {
+  return !!region && region.endsWith("-fsi");
+}
+
+/** Endpoint for a service in a region; `override` (CVM_AUTOPILOT_ENDPOINT) sends every service to one base URL. */
+export function resolveEndpoint(service: string, region: string | undefined, override?: string): Endpoint {
+  if (override) {
+    const u = new URL(override);
+    return { url: override.replace(/\/+$/, ""), signedHost: u.hostname };
+  }
+  const host = isFinanceRegion(region) ? `${service}.${region}.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
+  return { url: `https://${host}`, signedHost: host };
+}

@@ -1,0 +1,67 @@
+/** Typed failures of a Tencent Cloud API call. Messages never carry credentials or signatures. */
+
+export interface ApiErrorFields {
+  code: string;
+  message: string;
+  requestId: string | undefined;
+  action: string;
+  region: string | undefined;
+  service: string;
+  httpStatus?: number | undefined;
+  cause?: unknown;
+}
+
+/** The API answered with `Response.Error`, or the exchange failed in a way we classify with a code. */
+export class TencentCloudApiError extends Error {
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly action: string;
+  readonly region: string | undefined;
+  readonly service: string;
+  readonly httpStatus: number | undefined;
+
+  constructor(f: ApiErrorFields) {
+    super(`${f.action}${f.region ? ` (${f.region})` : ""}: ${f.code}: ${f.message}${f.requestId ? ` [RequestId ${f.requestId}]` : ""}`, {
+      cause: f.cause,
+    });
+    this.name = "TencentCloudApiError";
+    this.code = f.code;
+    this.requestId = f.requestId;
+    this.action = f.action;
+    this.region = f.region;
+    this.service = f.service;
+    this.httpStatus = f.httpStatus;
+  }
+
+  /** A short record for reports: what failed, with its RequestId. */
+  toRecord(): { code: string; message: string; requestId: string | undefined; action: string; region: string | undefined } {
+    return { code: this.code, message: this.message, requestId: this.requestId, action: this.action, region: this.region };
+  }
+}
+
+/** Codes the client itself assigns when no API error body could be read. */
+export const CLIENT_CODES = {
+  network: "ClientError.Network",
+  timeout: "ClientError.Timeout",
+  badResponse: "ClientError.BadResponse",
+  httpStatus: "ClientError.HttpStatus",
+} as const;
+
+/**
+ * Retry only what can succeed on a second try: throttling, server faults and transport
+ * failures. Auth and parameter errors never are (house style 7; Cloud Custodian's client).
+ */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof TencentCloudApiError)) return false;
+  if (err.code === "RequestLimitExceeded" || err.code.startsWith("RequestLimitExceeded.")) return true;
+  if (err.code === "InternalError" || err.code.startsWith("InternalError.") || err.code === "InternalServerError") return true;
+  if (err.code === CLIENT_CODES.network || err.code === CLIENT_CODES.timeout) return true;
+  if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse) return (err.httpStatus ?? 0) >= 500;
+  return false;
+}
+
+/** Reads a code off anything thrown, for reports. */
+export function errorRecord(err: unknown): { code: string; message: string; requestId?: string | undefined } {
+  if (err instanceof TencentCloudApiError) return { code: err.code, message: err.message, requestId: err.requestId };
+  return { code: "UnexpectedError", message: err instanceof Error ? err.message : String(err) };
+}

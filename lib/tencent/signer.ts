@@ -1,0 +1,127 @@
+/**
+ * Tencent Cloud API request signing: the legacy HmacSHA1 / HmacSHA256 methods (seed 004,
+ * "Signature") and TC3-HMAC-SHA256 (Tencent Cloud API 3.0 "Signature v3"). Every input,
+ * the timestamp included, is an argument: nothing here reads the clock or the network.
+ */
+import { createHash, createHmac } from "node:crypto";
+
+export type SignMethod = "TC3-HMAC-SHA256" | "HmacSHA256" | "HmacSHA1";
+export const SIGN_METHODS: readonly SignMethod[] = ["TC3-HMAC-SHA256", "HmacSHA256", "HmacSHA1"];
+
+export interface Credentials {
+  secretId: string;
+  secretKey: string;
+  token?: string | undefined;
+}
+
+const sha256Hex = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data, "utf8").digest();
+
+/** UTC calendar date of a Unix timestamp, as TC3's credential scope wants it (YYYY-MM-DD). */
+export function utcDate(timestamp: number): string {
+  return new Date(timestamp * 1000).toISOString().slice(0, 10);
+}
+
+export interface Tc3Input {
+  credentials: Credentials;
+  /** Service name for the credential scope, e.g. `cvm`, `monitor`. */
+  service: string;
+  /** Host as signed: the hostname without port (the SDK signs `URL.hostname`). */
+  host: string;
+  timestamp: number;
+  method?: "POST" | "GET";
+  /** Exact body bytes for POST; empty for GET. */
+  payload?: string;
+  /** The already-encoded query string for GET, exactly as sent. */
+  query?: string;
+  contentType?: string;
+}
+
+export interface Tc3Signature {
+  authorization: string;
+  signature: string;
+  credentialScope: string;
+  canonicalRequest: string;
+  stringToSign: string;
+}
+
+/** TC3-HMAC-SHA256: canonical request over content-type and host, scope `date/service/tc3_request`. */
+export function signTc3(input: Tc3Input): Tc3Signature {
+  const method = input.method ?? "POST";
+  const contentType =
+    input.contentType ?? (method === "GET" ? "application/x-www-form-urlencoded" : "application/json");
+  const signedHeaders = "content-type;host";
+  const canonicalHeaders = `content-type:${contentType}\nhost:${input.host}\n`;
+  const payload = method === "GET" ? "" : (input.payload ?? "");
+  const canonicalRequest = [
+    method,
+    "/",
+    method === "GET" ? (input.query ?? "") : "",
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(payload),
+  ].join("\n");
+  const date = utcDate(input.timestamp);
+  const credentialScope = `${date}/${input.service}/tc3_request`;
+  const stringToSign = ["TC3-HMAC-SHA256", String(input.timestamp), credentialScope, sha256Hex(canonicalRequest)].join(
+    "\n",
+  );
+  const kDate = hmac(`TC3${input.credentials.secretKey}`, date);
+  const kService = hmac(kDate, input.service);
+  const kSigning = hmac(kService, "tc3_request");
+  const signature = createHmac("sha256", kSigning).update(stringToSign, "utf8").digest("hex");
+  const authorization =
+    `TC3-HMAC-SHA256 Credential=${input.credentials.secretId}/${credentialScope}, ` +
+    `SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return { authorization, signature, credentialScope, canonicalRequest, stringToSign };
+}
+
+/**
+ * The legacy string to sign (seed 004 "Signature" 2.1-2.3): METHOD + host + path + "?" +
+ * params sorted by name, raw (not URL-encoded) `k=v` joined by `&`. `Signature` itself is excluded.
+ */
+export function legacyStringToSign(method: "GET" | "POST", host: string, path: string, params: Record<string, string>): string {
+  const query = Object.keys(params)
+    .filter((k) => k !== "Signature")
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join("&");
+  return `${method}${host}${path}?${query}`;
+}
+
+/** Base64 HMAC of the legacy string to sign (seed 004 "Signature" 2.4). */
+export function signLegacy(stringToSign: string, secretKey: string, method: "HmacSHA1" | "HmacSHA256"): string {
+  const algorithm = method === "HmacSHA1" ? "sha1" : "sha256";
+  return createHmac(algorithm, secretKey).update(stringToSign, "utf8").digest("base64");
+}
+
+type Flattenable = string | number | boolean | null | undefined | Flattenable[] | { [k: string]: Flattenable };
+
+/**
+ * Flattens a nested request for the legacy form encoding: arrays become `Name.0`, objects
+ * `Name.Field` (seed 004 "Ids.N"; `Filters.0.Values.1`). Booleans are sent as `TRUE`/`FALSE`,
+ * the spelling the seed's examples use (`ForceStop=FALSE`); null and undefined are dropped.
+ */
+export function flattenParams(value: Record<string, unknown>, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value as Record<string, Flattenable>)) {
+    const name = prefix + key;
+    if (v === null || v === undefined) continue;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        if (item !== null && typeof item === "object") Object.assign(out, flattenParams(item as Record<string, unknown>, `${name}.${i}.`));
+        else if (item !== null && item !== undefined) out[`${name}.${i}`] = scalar(item);
+      });
+    } else if (typeof v === "object") {
+      Object.assign(out, flattenParams(v, `${name}.`));
+    } else {
+      out[name] = scalar(v);
+    }
+  }
+  return out;
+}
+
+function scalar(v: string | number | boolean): string {
+  if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+  return String(v);
+}
