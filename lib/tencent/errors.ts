@@ -19,6 +19,8 @@ export class TencentCloudApiError extends Error {
   readonly region: string | undefined;
   readonly service: string;
   readonly httpStatus: number | undefined;
+  /** The API's own Message, without the action / code / RequestId prefix. */
+  readonly apiMessage: string;
 
   constructor(f: ApiErrorFields) {
     super(`${f.action}${f.region ? ` (${f.region})` : ""}: ${f.code}: ${f.message}${f.requestId ? ` [RequestId ${f.requestId}]` : ""}`, {
@@ -31,11 +33,12 @@ export class TencentCloudApiError extends Error {
     this.region = f.region;
     this.service = f.service;
     this.httpStatus = f.httpStatus;
+    this.apiMessage = f.message;
   }
 
   /** A short record for reports: what failed, with its RequestId. */
   toRecord(): { code: string; message: string; requestId: string | undefined; action: string; region: string | undefined } {
-    return { code: this.code, message: this.message, requestId: this.requestId, action: this.action, region: this.region };
+    return { code: this.code, message: this.apiMessage, requestId: this.requestId, action: this.action, region: this.region };
   }
 }
 

@@ -1,0 +1,48 @@
+/** `cvm-autopilot call <Action>`: one signed API call, printed as JSON — the simplest proof that signing works. */
+import { loadBaseConfig, type Env } from "../lib/config/config.ts";
+import { TencentCloudClient } from "../lib/tencent/client.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { TencentCloudApiError } from "../lib/tencent/errors.ts";
+import { UsageError } from "./usage.ts";
+
+export interface CallArgs {
+  action: string;
+  region?: string | undefined;
+  service: string;
+  version?: string | undefined;
+  params?: string | undefined;
+}
+
+export async function callCommand(args: CallArgs, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  let params: Record<string, unknown> = {};
+  if (args.params) {
+    try {
+      params = JSON.parse(args.params) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--params is not valid JSON (${(e as Error).message}); e.g. --params '{"Limit":10}'`);
+    }
+    if (!params || typeof params !== "object" || Array.isArray(params)) throw new UsageError("--params must be a JSON object, e.g. '{\"Limit\":10}'");
+  }
+  // A region is optional here: DescribeRegions needs none, and the API names what is missing.
+  const region = args.region ?? env.TENCENTCLOUD_REGION;
+  const config = loadBaseConfig({ ...env, TENCENTCLOUD_REGION: region ?? "ap-guangzhou" });
+  const client = new TencentCloudClient({
+    credentials: config.credentials,
+    endpoint: config.endpoint,
+    signMethod: config.signMethod,
+    timeoutMs: config.timeoutMs,
+    retry: { maxAttempts: config.maxAttempts },
+    logger: createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l) }),
+  });
+  try {
+    const res = await client.call(args.service, args.action, params, { region, ...(args.version ? { version: args.version } : {}) });
+    out(JSON.stringify({ Response: res }, null, 2));
+    return 0;
+  } catch (e) {
+    if (e instanceof TencentCloudApiError) {
+      err(`Code: ${e.code}\nMessage: ${e.apiMessage}\nRequestId: ${e.requestId ?? "(none)"}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,60 @@
+/** `cvm-autopilot emulator`: the local Tencent Cloud emulator, until Ctrl-C. */
+import { readFileSync } from "node:fs";
+import { DEMO_CREDENTIALS, startEmulator } from "../lib/emulator/server.ts";
+import type { Env } from "../lib/config/config.ts";
+import type { EmuInstance } from "../lib/emulator/state.ts";
+import { UsageError } from "./usage.ts";
+
+export interface EmulatorArgs {
+  port?: string | undefined;
+  instances?: string | undefined;
+  regions?: string | undefined;
+  fleet?: string | undefined;
+  seed?: string | undefined;
+  latency?: string | undefined;
+  rateLimits: boolean;
+}
+
+const intArg = (name: string, v: string | undefined, dflt: number): number => {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got "${v}"`);
+  return n;
+};
+
+export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: string) => void) {
+  const regions = args.regions ? args.regions.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  const fromEnv = env.TENCENTCLOUD_SECRET_ID && env.TENCENTCLOUD_SECRET_KEY;
+  const credentials = fromEnv
+    ? { secretId: env.TENCENTCLOUD_SECRET_ID!, secretKey: env.TENCENTCLOUD_SECRET_KEY!, token: env.TENCENTCLOUD_SESSION_TOKEN }
+    : DEMO_CREDENTIALS;
+  const emu = await startEmulator({
+    port: intArg("port", args.port, 9000),
+    instances: intArg("instances", args.instances, 0),
+    ...(regions ? { fleetRegions: regions } : {}),
+    seed: intArg("seed", args.seed, 1),
+    latencyMs: intArg("latency", args.latency, 0),
+    rateLimits: args.rateLimits,
+    credentials,
+  });
+  if (args.fleet) {
+    let rows: Array<Partial<EmuInstance> & { Region: string }>;
+    try {
+      rows = JSON.parse(readFileSync(args.fleet, "utf8")) as typeof rows;
+      if (!Array.isArray(rows)) throw new Error("expected a JSON array of instances");
+    } catch (e) {
+      await emu.stop();
+      throw new UsageError(`--fleet ${args.fleet}: ${(e as Error).message}`);
+    }
+    for (const r of rows) emu.state.addInstance(r);
+  }
+  out(`cvm-autopilot emulator listening on ${emu.url} with ${emu.state.instances.size} instances`);
+  out(fromEnv ? "accepting the credentials in TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY" : `demo credentials: TENCENTCLOUD_SECRET_ID=${DEMO_CREDENTIALS.secretId} TENCENTCLOUD_SECRET_KEY=${DEMO_CREDENTIALS.secretKey}`);
+  out(`try: CVM_AUTOPILOT_ENDPOINT=${emu.url} cvm-autopilot call DescribeInstances --region ${regions?.[0] ?? "ap-guangzhou"}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await emu.stop();
+}

@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { TencentCloudApiError } from "../lib/tencent/errors.ts";
+import { SlidingWindowLimiter, type Clock } from "../lib/tencent/rate-limiter.ts";
+import { listAll } from "../lib/tencent/services.ts";
+import { SIGN_METHODS } from "../lib/tencent/signer.ts";
+import { resolveEndpoint } from "../lib/tencent/endpoints.ts";
+import { clientFor, emulator } from "./helpers/world.ts";
+
+const REGION = "ap-guangzhou";
+
+describe("client against the emulator", () => {
+  it.each(SIGN_METHODS)("%s: a signed call returns Response with its RequestId", async (signMethod) => {
+    const emu = await emulator({ instances: 10, fleetRegions: [REGION] });
+    const { client, log } = clientFor(emu, { signMethod });
+    const res = await client.call<{ TotalCount: number }>("cvm", "DescribeInstances", { Limit: 5 }, { region: REGION });
+    expect(res.TotalCount).toBe(10);
+    expect(res.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(emu.calls[0]!.signMethod).toBe(signMethod);
+    const rec = log.records().find((r) => r.msg === "api call")!;
+    expect(rec).toMatchObject({ action: "DescribeInstances", region: REGION, requestId: res.RequestId });
+    expect(typeof rec.durationMs).toBe("number");
+  });
+
+  it("turns Response.Error into a typed error with code, message, RequestId, action and region", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const err = await client.call("cvm", "StopInstances", { InstanceIds: ["ins-1122"] }, { region: REGION }).catch((e) => e);
+    expect(err).toBeInstanceOf(TencentCloudApiError);
+    expect(err).toMatchObject({ code: "InvalidInstanceId.Malformed", action: "StopInstances", region: REGION });
+    expect(err.requestId).toBe(emu.calls.at(-1)!.requestId);
+    expect(emu.calls).toHaveLength(1); // a parameter error is never retried
+  });
+
+  it("never retries auth errors", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu, { credentials: { ...emu.credentials, secretKey: "wrong-key-000000" } });
+    const err = await client.call("cvm", "DescribeRegions").catch((e) => e);
+    expect(err.code).toBe("AuthFailure.SignatureFailure");
+    expect(emu.calls).toHaveLength(1);
+  });
+
+  it.each([
+    ["RequestLimitExceeded", { kind: "error", code: "RequestLimitExceeded" }],
+    ["InternalError", { kind: "error", code: "InternalError" }],
+    ["HTTP 503", { kind: "http5xx" }],
+    ["a dropped connection", { kind: "drop" }],
+  ] as const)("retries %s with backoff and then succeeds", async (_n, rule) => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", count: 2, ...rule });
+    const { client, log } = clientFor(emu);
+    const res = await client.call<{ TotalCount: number }>("cvm", "DescribeRegions");
+    expect(res.TotalCount).toBeGreaterThan(0);
+    expect(emu.calls).toHaveLength(3);
+    expect(client.stats.retries).toBe(2);
+    expect(log.records().filter((r) => r.msg === "api call retry")).toHaveLength(2);
+  });
+
+  it("gives up after maxAttempts and reports the last error", async () => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", kind: "error", code: "InternalError" });
+    const { client } = clientFor(emu, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxTotalMs: 5000 } });
+    const err = await client.call("cvm", "DescribeRegions").catch((e) => e);
+    expect(err.code).toBe("InternalError");
+    expect(emu.calls).toHaveLength(3);
+  });
+
+  it("times out a slow reply with a clear error, bounded by the retry policy", async () => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", kind: "slow", delayMs: 400 });
+    const { client } = clientFor(emu, { timeoutMs: 50, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 5000 } });
+    const err = await client.call("cvm", "DescribeRegions").catch((e) => e);
+    expect(err).toBeInstanceOf(TencentCloudApiError);
+    expect(err.code).toBe("ClientError.Timeout");
+  });
+
+  it.each([
+    ["non-JSON", "nonJson", "ClientError.BadResponse"],
+    ["truncated JSON", "truncate", "ClientError.BadResponse"],
+  ] as const)("a %s reply becomes a clear error, not a crash", async (_n, kind, code) => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", kind });
+    const { client } = clientFor(emu);
+    const err = await client.call("cvm", "DescribeRegions").catch((e) => e);
+    expect(err.code).toBe(code);
+    expect(emu.calls).toHaveLength(1); // a 200 with a broken body is not retried
+  });
+
+  it("keeps under the documented per-action limit, so the server never throttles", async () => {
+    const emu = await emulator({ rateLimits: true });
+    const { client } = clientFor(emu);
+    // DescribeImageQuota is limited to 10/s (seed 004): 25 concurrent calls.
+    await Promise.all(Array.from({ length: 25 }, () => client.call("cvm", "DescribeImageQuota", {}, { region: REGION })));
+    expect(emu.calls.filter((c) => c.code === "RequestLimitExceeded")).toHaveLength(0);
+    expect(emu.calls).toHaveLength(25);
+  });
+
+  it("without the client limiter the same burst is throttled by the emulator", async () => {
+    const emu = await emulator({ rateLimits: true });
+    const { client } = clientFor(emu, { rateLimit: false, retry: { maxAttempts: 1 } });
+    const results = await Promise.allSettled(Array.from({ length: 25 }, () => client.call("cvm", "DescribeImageQuota", {}, { region: REGION })));
+    expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThanOrEqual(15);
+  });
+
+  it("pages at 100 rows through a 250-instance fleet", async () => {
+    const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
+    const { client } = clientFor(emu);
+    const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet");
+    expect(rows).toHaveLength(250);
+    expect(new Set(rows.map((r) => r.InstanceId)).size).toBe(250);
+    expect(emu.calls.map((c) => (c.params as { Offset: number }).Offset)).toEqual([0, 100, 200]);
+  });
+
+  it("stops paging at the page ceiling even if TotalCount lies", async () => {
+    const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
+    const { client } = clientFor(emu);
+    const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet", { maxPages: 2 });
+    expect(rows).toHaveLength(200);
+  });
+});
+
+describe("sliding-window limiter (fake clock)", () => {
+  it("never lets more than N starts into any window", async () => {
+    let t = 0;
+    const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+    const limiter = new SlidingWindowLimiter(10, 1000, clock);
+    const starts: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      await limiter.take();
+      starts.push(t);
+    }
+    for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(10);
+    expect(starts.at(-1)).toBe(3000);
+  });
+});
+
+describe("endpoints", () => {
+  it.each([
+    ["cvm", "ap-guangzhou", "https://cvm.tencentcloudapi.com", "cvm.tencentcloudapi.com"],
+    ["cvm", "ap-shanghai-fsi", "https://cvm.ap-shanghai-fsi.tencentcloudapi.com", "cvm.ap-shanghai-fsi.tencentcloudapi.com"],
+    ["monitor", "ap-shenzhen-fsi", "https://monitor.ap-shenzhen-fsi.tencentcloudapi.com", "monitor.ap-shenzhen-fsi.tencentcloudapi.com"],
+  ])("%s in %s", (service, region, url, host) => {
+    expect(resolveEndpoint(service, region)).toEqual({ url, signedHost: host });
+  });
+  it("an override sends every service to one base URL", () => {
+    expect(resolveEndpoint("monitor", "ap-guangzhou", "http://127.0.0.1:9000/")).toEqual({ url: "http://127.0.0.1:9000", signedHost: "127.0.0.1" });
+  });
+});

@@ -1,0 +1,30 @@
+/** Test set-up: a real emulator on 127.0.0.1:0 and a client pointed at it. */
+import { afterEach } from "vitest";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../lib/emulator/server.ts";
+import { TencentCloudClient, type ClientOptions } from "../../lib/tencent/client.ts";
+import { memoryLogger } from "../../lib/log/logger.ts";
+
+const running: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.stop()));
+});
+
+/** Starts an emulator that is stopped after the current test. Rate limits off unless asked for. */
+export async function emulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const emu = await startEmulator({ rateLimits: false, timings: { stopMs: 0, startMs: 0, syncMs: 0 }, ...opts });
+  running.push(emu);
+  return emu;
+}
+
+/** A client for an emulator, logging to memory, with fast retries. */
+export function clientFor(emu: Emulator, opts: Partial<ClientOptions> = {}) {
+  const log = memoryLogger();
+  const client = new TencentCloudClient({
+    credentials: emu.credentials,
+    endpoint: emu.url,
+    logger: log,
+    retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, maxTotalMs: 5000 },
+    ...opts,
+  });
+  return { client, log };
+}
