@@ -1,7 +1,22 @@
-/** Commands that arrive with the functions and deploy work: run, serve, deploy. */
+/** `run <function>` (and, with the deploy work, serve and deploy). */
+import { parseArgs } from "node:util";
 import type { Env } from "../lib/config/config.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { createRunDeps } from "../lib/runtime/runtime.ts";
+import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 
-export async function runCommand(command: string, _args: string[], _env: Env, _out: (s: string) => void, _err: (s: string) => void): Promise<number> {
-  throw new UsageError(`unknown command "${command}"`);
+export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (command !== "run") throw new UsageError(`unknown command "${command}"`);
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { "dry-run": { type: "boolean", default: false } } });
+  const name = positionals[0];
+  const fn = name ? FUNCTIONS[name] : undefined;
+  if (!fn) throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
+  const config = fn.loadConfig(env);
+  // JSON logs go to stderr so stdout carries only the report.
+  const deps = createRunDeps(config, { logger: createLogger({ level: config.logLevel, sink: err }) });
+  const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"] }, deps);
+  out(JSON.stringify(report, null, 2));
+  err(fn.summarize(report));
+  return report.errors.length ? 1 : 0;
 }

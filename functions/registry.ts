@@ -1,0 +1,29 @@
+/** The four functions, by name: each loads its config from env and runs platform-neutrally. */
+import type { BaseConfig, Env } from "../lib/config/config.ts";
+import type { RunDeps } from "../lib/runtime/runtime.ts";
+import type { ReportBase, Trigger } from "../lib/runtime/trigger.ts";
+import * as autoStop from "./auto-stop-idle/run.ts";
+import { loadConfig as autoStopConfig } from "./auto-stop-idle/config.ts";
+
+export interface FunctionEntry<C extends BaseConfig = BaseConfig> {
+  loadConfig(env: Env): C;
+  run(config: C, trigger: Trigger, deps: RunDeps): Promise<ReportBase>;
+  /** One line for people: what happened and why. */
+  summarize(report: ReportBase): string;
+}
+
+const entry = <C extends BaseConfig>(e: FunctionEntry<C>): FunctionEntry => e as unknown as FunctionEntry;
+
+export const FUNCTIONS: Record<string, FunctionEntry> = {
+  "auto-stop-idle": entry({
+    loadConfig: autoStopConfig,
+    run: autoStop.run,
+    summarize: (r) => {
+      const a = r as autoStop.AutoStopReport;
+      const verb = a.dryRun ? `would stop ${a.planned.length}` : `stopped ${a.stopped.length}`;
+      return `auto-stop-idle: scanned ${a.scanned}, idle ${a.idle}, ${verb}${a.guard.tripped ? " (blast-radius guard tripped: nothing stopped)" : ""}, changed ${a.changed.length}, errors ${a.errors.length}`;
+    },
+  }),
+};
+
+export const FUNCTION_NAMES = ["auto-stop-idle", "image-sync", "renew-flag", "key-rotation"] as const;

@@ -1,0 +1,108 @@
+/** Small zod-backed parsers for the per-function settings: tag lists, time windows, time zones. */
+import { z } from "zod";
+import { csv } from "./config.ts";
+
+export interface TagMatch {
+  key: string;
+  value: string;
+}
+
+/** `k=v` (the value may contain `=`); the key may carry the `autopilot:` prefix. */
+export function parseTag(s: string): TagMatch | undefined {
+  const i = s.indexOf("=");
+  if (i <= 0) return undefined;
+  return { key: s.slice(0, i).trim(), value: s.slice(i + 1).trim() };
+}
+
+/** A comma list of `key=value` tags. */
+export const tagListSchema = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const out: TagMatch[] = [];
+    for (const item of csv(v)) {
+      const t = parseTag(item);
+      if (!t) ctx.addIssue({ code: "custom", message: `"${item}" is not key=value (e.g. env=dev)` });
+      else out.push(t);
+    }
+    return out;
+  });
+
+/** One `key=value` tag, with a default. */
+export const tagSchema = (dflt: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const t = parseTag(v ?? dflt);
+      if (!t) ctx.addIssue({ code: "custom", message: `"${v}" is not key=value (e.g. ${dflt})` });
+      return t ?? parseTag(dflt)!;
+    });
+
+export interface TimeWindow {
+  startMin: number;
+  endMin: number;
+}
+
+/** `HH:MM-HH:MM`; a window may wrap past midnight (20:00-07:00). */
+export function parseWindow(s: string): TimeWindow | undefined {
+  const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(s.trim());
+  if (!m) return undefined;
+  const [h1, m1, h2, m2] = m.slice(1).map(Number) as [number, number, number, number];
+  if (h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59) return undefined;
+  return { startMin: h1 * 60 + m1, endMin: h2 * 60 + m2 };
+}
+
+export const windowsSchema = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const out: TimeWindow[] = [];
+    for (const item of csv(v)) {
+      const w = parseWindow(item);
+      if (!w) ctx.addIssue({ code: "custom", message: `"${item}" is not a time window HH:MM-HH:MM (e.g. 20:00-07:00)` });
+      else out.push(w);
+    }
+    return out;
+  });
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZoneSchema = z
+  .string()
+  .optional()
+  .transform((v) => v ?? "UTC")
+  .refine(isTimeZone, { message: "expected an IANA time zone such as Asia/Shanghai or UTC" });
+
+/** Minutes since local midnight of `now` in a time zone. */
+export function minutesInZone(now: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(now);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return get("hour") * 60 + get("minute");
+}
+
+export function inWindow(minutes: number, w: TimeWindow): boolean {
+  return w.startMin <= w.endMin ? minutes >= w.startMin && minutes < w.endMin : minutes >= w.startMin || minutes < w.endMin;
+}
+
+export const regexSchema = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    try {
+      return new RegExp(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: `not a valid regular expression (${(e as Error).message})` });
+      return undefined;
+    }
+  });
+
+export const fraction = (dflt: number) => z.coerce.number().min(0).max(1).optional().transform((v) => v ?? dflt);

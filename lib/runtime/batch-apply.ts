@@ -1,0 +1,51 @@
+/**
+ * Sends batch actions 100 ids at a time and turns failures into per-id records. A batch the
+ * API rejects because of one id is split in halves until the bad id stands alone, so the rest
+ * still go through (house style 2, after AWS Instance Scheduler's bisect_retry).
+ */
+import { TencentCloudApiError, errorRecord } from "../tencent/errors.ts";
+import { batches } from "../tencent/services.ts";
+
+export type ItemResult =
+  | { id: string; ok: true; requestId: string }
+  | { id: string; ok: false; code: string; message: string; requestId?: string | undefined };
+
+/** Errors that belong to one id in the batch, so bisecting can isolate it. */
+export function isPerItemError(err: unknown): boolean {
+  if (!(err instanceof TencentCloudApiError)) return false;
+  return (
+    err.code.startsWith("InvalidInstanceId.") ||
+    err.code.startsWith("InvalidImageId.") ||
+    err.code.startsWith("InvalidKeyId.") ||
+    err.code === "InvalidInstance.NotSupported" ||
+    err.code.startsWith("UnsupportedOperation.") ||
+    err.code.startsWith("OperationDenied.") ||
+    err.code === "InvalidParameterValue"
+  );
+}
+
+export async function applyBatched(
+  ids: readonly string[],
+  batchSize: number,
+  send: (batch: string[]) => Promise<{ RequestId: string }>,
+): Promise<ItemResult[]> {
+  const results: ItemResult[] = [];
+  const run = async (batch: string[]): Promise<void> => {
+    try {
+      const res = await send(batch);
+      for (const id of batch) results.push({ id, ok: true, requestId: res.RequestId });
+    } catch (err) {
+      if (batch.length > 1 && isPerItemError(err)) {
+        const mid = Math.ceil(batch.length / 2);
+        await run(batch.slice(0, mid));
+        await run(batch.slice(mid));
+        return;
+      }
+      const rec = errorRecord(err);
+      const message = err instanceof TencentCloudApiError ? err.apiMessage : rec.message;
+      for (const id of batch) results.push({ id, ok: false, code: rec.code, message, requestId: rec.requestId });
+    }
+  };
+  for (const batch of batches([...ids], batchSize)) await run(batch);
+  return results;
+}

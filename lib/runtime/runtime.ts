@@ -1,0 +1,55 @@
+/** What every function run needs: a client built from config, a logger, a clock, a run id. */
+import { randomUUID } from "node:crypto";
+import type { BaseConfig } from "../config/config.ts";
+import { TencentCloudClient } from "../tencent/client.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import type { RegionInfo } from "../tencent/types.ts";
+
+export interface RunDeps {
+  client: TencentCloudClient;
+  logger: Logger;
+  now: () => Date;
+  runId: string;
+}
+
+export interface RuntimeOverrides {
+  logger?: Logger;
+  now?: () => Date;
+  fetch?: typeof fetch;
+  runId?: string;
+}
+
+export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
+  const runId = o.runId ?? randomUUID();
+  const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
+  const client = new TencentCloudClient({
+    credentials: config.credentials,
+    endpoint: config.endpoint,
+    signMethod: config.signMethod,
+    timeoutMs: config.timeoutMs,
+    retry: { maxAttempts: config.maxAttempts },
+    logger,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+  });
+  return { client, logger, now: o.now ?? (() => new Date()), runId };
+}
+
+/** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */
+export async function resolveRegions(config: Pick<BaseConfig, "regions" | "region">, client: TencentCloudClient): Promise<string[]> {
+  if (config.regions !== "all") return config.regions;
+  const res = await client.call<{ RegionSet: RegionInfo[] }>("cvm", "DescribeRegions", {}, { region: config.region });
+  return res.RegionSet.filter((r) => r.RegionState === "AVAILABLE").map((r) => r.Region);
+}
+
+/** Runs per-region work concurrently; the client's per-region limiters keep each under its limits. */
+export async function forEachRegion<T>(regions: string[], fn: (region: string) => Promise<T>): Promise<Array<{ region: string; value?: T; error?: unknown }>> {
+  return Promise.all(
+    regions.map(async (region) => {
+      try {
+        return { region, value: await fn(region) };
+      } catch (error) {
+        return { region, error };
+      }
+    }),
+  );
+}

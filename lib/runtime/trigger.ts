@@ -1,0 +1,47 @@
+/**
+ * What started a run, platform-neutral. A trigger may only narrow a run — dry-run on, fewer
+ * regions, fewer instances — never widen it beyond the env config.
+ */
+export interface Trigger {
+  source: "timer" | "webhook" | "cli" | "test";
+  requestId?: string | undefined;
+  dryRun?: boolean | undefined;
+  regions?: string[] | undefined;
+  instanceIds?: string[] | undefined;
+}
+
+export interface Narrowed {
+  dryRun: boolean;
+  regions: string[];
+  /** When set, only these instances may be touched. */
+  instanceIds: Set<string> | undefined;
+}
+
+export function narrow(configDryRun: boolean, regions: string[], trigger: Trigger): Narrowed {
+  return {
+    dryRun: configDryRun || trigger.dryRun === true,
+    regions: trigger.regions ? regions.filter((r) => trigger.regions!.includes(r)) : regions,
+    instanceIds: trigger.instanceIds ? new Set(trigger.instanceIds) : undefined,
+  };
+}
+
+/** The common head of every report. */
+export interface ReportBase {
+  function: string;
+  runId: string;
+  trigger: Trigger["source"];
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  regions: string[];
+  errors: ErrorEntry[];
+}
+
+export interface ErrorEntry {
+  region?: string | undefined;
+  id?: string | undefined;
+  action?: string | undefined;
+  code: string;
+  message: string;
+  requestId?: string | undefined;
+}

@@ -1,0 +1,46 @@
+/**
+ * Cloud Monitor reads for idle detection: GetMonitorData over QCE/CVM, at most 10 instances a
+ * request (Cloud Monitor API docs), so one call serves ten instances rather than one.
+ */
+import { batchSizeOf, batches } from "./services.ts";
+import type { TencentCloudClient } from "./client.ts";
+import type { GetMonitorDataResponse } from "./types.ts";
+
+export interface MetricWindow {
+  start: Date;
+  end: Date;
+  /** Seconds per data point: 60 or 300 for CVM basic monitoring. */
+  period: number;
+}
+
+/** Values per instance id for one metric; an instance with no data maps to []. */
+export async function getInstanceMetric(
+  client: TencentCloudClient,
+  region: string,
+  metric: string,
+  instanceIds: string[],
+  window: MetricWindow,
+): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>(instanceIds.map((id) => [id, []]));
+  const calls = batches(instanceIds, batchSizeOf("GetMonitorData")).map(async (batch) => {
+    const res = await client.call<GetMonitorDataResponse>(
+      "monitor",
+      "GetMonitorData",
+      {
+        Namespace: "QCE/CVM",
+        MetricName: metric,
+        Period: window.period,
+        StartTime: window.start.toISOString(),
+        EndTime: window.end.toISOString(),
+        Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
+      },
+      { region },
+    );
+    for (const dp of res.DataPoints ?? []) {
+      const id = dp.Dimensions?.find((d) => d.Name === "InstanceId")?.Value;
+      if (id && out.has(id)) out.set(id, (dp.Values ?? []).filter((v) => typeof v === "number" && Number.isFinite(v)));
+    }
+  });
+  await Promise.all(calls);
+  return out;
+}

@@ -1,0 +1,165 @@
+/** auto-stop-idle end to end, over HTTP against the emulator. */
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../lib/emulator/server.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/run.ts";
+import { loggedRequestIds, runFunction } from "./helpers/functions.ts";
+import { emulator } from "./helpers/world.ts";
+
+const GZ = "ap-guangzhou";
+const SH = "ap-shanghai";
+const idle = { cpu: 1, traffic: 0.01 };
+
+function mixedFleet(emu: Emulator, region = GZ) {
+  const s = emu.state;
+  return {
+    idle: s.addInstance({ Region: region, profile: idle, InstanceType: "S5.LARGE8" }),
+    busy: s.addInstance({ Region: region, profile: { cpu: 55, traffic: 3 } }),
+    noisyNet: s.addInstance({ Region: region, profile: { cpu: 1, traffic: 8 } }),
+    missing: s.addInstance({ Region: region, profile: { cpu: null, traffic: 0 } }),
+    young: s.addInstance({ Region: region, profile: idle, CreatedTime: new Date(Date.now() - 10 * 60_000).toISOString() }),
+    optOut: s.addInstance({ Region: region, profile: idle, Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] }),
+    prepaid: s.addInstance({ Region: region, profile: idle, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_AUTO_RENEW" }),
+    stopped: s.addInstance({ Region: region, profile: idle, InstanceState: "STOPPED" }),
+  };
+}
+
+const state = (emu: Emulator, id: string) => emu.state.instances.get(id)!.InstanceState;
+
+describe("auto-stop-idle", () => {
+  it("stops exactly the idle postpaid instance, and says why for each of the others", async () => {
+    const emu = await emulator();
+    const f = mixedFleet(emu);
+    const { report, log } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PRICES: "S5.LARGE8=0.64" });
+    expect(report.stopped.map((s) => s.instanceId)).toEqual([f.idle.InstanceId]);
+    expect(state(emu, f.idle.InstanceId)).toBe("STOPPED");
+    expect(emu.state.instances.get(f.idle.InstanceId)!.StopChargingMode).toBe("STOP_CHARGING");
+    for (const k of ["busy", "noisyNet", "missing", "young", "optOut"] as const) expect(state(emu, f[k].InstanceId)).toBe("RUNNING");
+    const reason = (id: string) => report.skipped.find((s) => s.instanceId === id)?.reason;
+    expect(reason(f.busy.InstanceId)).toContain("busy: CPU");
+    expect(reason(f.noisyNet.InstanceId)).toContain("outbound traffic");
+    expect(reason(f.missing.InstanceId)).toContain("no CPU metrics");
+    expect(reason(f.young.InstanceId)).toContain("younger");
+    expect(reason(f.optOut.InstanceId)).toContain("opted out");
+    // Prepaid and stopped instances are filtered out server side: never even scanned.
+    expect(report.scanned).toBe(6);
+    expect(report.estimatedHourlySavings).toBe(0.64);
+    const stopCall = emu.callsFor("StopInstances")[0]!;
+    expect(stopCall.params).toMatchObject({ StopType: "SOFT", StoppedMode: "STOP_CHARGING" });
+    expect(report.stopped[0]!.requestId).toBe(stopCall.requestId);
+    // Every API call's RequestId is in the log.
+    expect(new Set(loggedRequestIds(log))).toEqual(new Set(emu.calls.map((c) => c.requestId)));
+  });
+
+  it("dry-run changes nothing and lists the plan", async () => {
+    const emu = await emulator();
+    const f = mixedFleet(emu);
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { DRY_RUN: "true" });
+    expect(report.planned.map((p) => p.instanceId)).toEqual([f.idle.InstanceId]);
+    expect(report.stopped).toEqual([]);
+    expect(emu.callsFor("StopInstances")).toHaveLength(0);
+    expect(state(emu, f.idle.InstanceId)).toBe("RUNNING");
+  });
+
+  it("a trigger can ask for dry-run even when the env does not", async () => {
+    const emu = await emulator();
+    mixedFleet(emu);
+    await runFunction<AutoStopReport>("auto-stop-idle", emu, {}, { dryRun: true });
+    expect(emu.callsFor("StopInstances")).toHaveLength(0);
+  });
+
+  it("a second run stops nothing new", async () => {
+    const emu = await emulator();
+    mixedFleet(emu);
+    await runFunction("auto-stop-idle", emu);
+    const stopsBefore = emu.callsFor("StopInstances").length;
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.stopped).toEqual([]);
+    expect(emu.callsFor("StopInstances")).toHaveLength(stopsBefore);
+  });
+
+  it("works across regions", async () => {
+    const emu = await emulator();
+    const a = mixedFleet(emu, GZ);
+    const b = mixedFleet(emu, SH);
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: `${GZ},${SH}` });
+    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual([a.idle.InstanceId, b.idle.InstanceId].sort());
+    expect(new Set(emu.callsFor("StopInstances").map((c) => c.region))).toEqual(new Set([GZ, SH]));
+  });
+
+  it("REGIONS=all resolves regions with DescribeRegions", async () => {
+    const emu = await emulator({ regions: [GZ, SH, "ap-beijing"] });
+    const b = mixedFleet(emu, "ap-beijing");
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: "all" });
+    expect(report.regions).toEqual([GZ, SH, "ap-beijing"]);
+    expect(report.stopped.map((s) => s.instanceId)).toEqual([b.idle.InstanceId]);
+  });
+
+  it("batches over 100 candidates: 100 ids a StopInstances call, 10 instances a metric call", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 150; i++) emu.state.addInstance({ Region: GZ, profile: idle });
+    for (let i = 0; i < 50; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 70, traffic: 5 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_MAX_FRACTION: "0.8" });
+    expect(report.stopped).toHaveLength(150);
+    expect(emu.callsFor("StopInstances").map((c) => (c.params as { InstanceIds: string[] }).InstanceIds.length)).toEqual([100, 50]);
+    const metricCalls = emu.callsFor("GetMonitorData");
+    expect(metricCalls.filter((c) => (c.params as { MetricName: string }).MetricName === "CPUUsage")).toHaveLength(20);
+    // Traffic only for the 150 whose CPU looked idle: 15 calls per metric.
+    expect(metricCalls.filter((c) => (c.params as { MetricName: string }).MetricName === "LanOuttraffic")).toHaveLength(15);
+    expect(emu.callsFor("DescribeInstances")).toHaveLength(2);
+  });
+
+  it("survives a RequestLimitExceeded burst and a 5xx mid-run", async () => {
+    const emu = await emulator({ rateLimits: true });
+    const f = mixedFleet(emu);
+    emu.faults.add(
+      { action: "GetMonitorData", kind: "error", code: "RequestLimitExceeded", count: 3 },
+      { action: "StopInstances", kind: "http5xx", count: 1 },
+      { action: "DescribeInstances", kind: "drop", count: 1 },
+    );
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.errors).toEqual([]);
+    expect(report.stopped.map((s) => s.instanceId)).toEqual([f.idle.InstanceId]);
+    expect(emu.calls.filter((c) => c.fault).length).toBe(5);
+  });
+
+  it("a malformed id inside a batch: the rest are stopped, the bad one reported", async () => {
+    const emu = await emulator();
+    const good = Array.from({ length: 6 }, () => emu.state.addInstance({ Region: GZ, profile: idle }));
+    const bad = emu.state.addInstance({ Region: GZ, profile: idle, InstanceId: "ins-BAD" });
+    for (let i = 0; i < 7; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 80, traffic: 9 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual(good.map((g) => g.InstanceId).sort());
+    expect(report.errors).toEqual([expect.objectContaining({ id: bad.InstanceId, code: "InvalidInstanceId.Malformed", requestId: expect.any(String) })]);
+    for (const g of good) expect(state(emu, g.InstanceId)).toBe("STOPPED");
+  });
+
+  it("an instance stopped by someone else between describe and stop is reported as changed", async () => {
+    const emu = await emulator();
+    const f = mixedFleet(emu);
+    emu.faults.add({ action: "StopInstances", kind: "stateChange", toState: "STOPPED", count: 1 });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.changed).toEqual([expect.objectContaining({ instanceId: f.idle.InstanceId, code: "UnsupportedOperation.InstanceStateStopped" })]);
+    expect(report.errors).toEqual([]);
+  });
+
+  it("the guard trips: nothing is stopped", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: idle });
+    emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.guard).toEqual({ tripped: true, inScope: 4, wouldStop: 3, limit: 2 });
+    expect(report.stopped).toEqual([]);
+    expect(emu.callsFor("StopInstances")).toHaveLength(0);
+  });
+
+  it("a region that fails is reported; the others still act", async () => {
+    const emu = await emulator();
+    const a = mixedFleet(emu, GZ);
+    mixedFleet(emu, SH);
+    emu.faults.add({ action: "DescribeInstances", region: SH, kind: "error", code: "UnauthorizedOperation" });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: `${GZ},${SH}` });
+    expect(report.stopped.map((s) => s.instanceId)).toEqual([a.idle.InstanceId]);
+    expect(report.errors).toEqual([expect.objectContaining({ region: SH, code: "UnauthorizedOperation", requestId: expect.any(String) })]);
+  });
+});
+

@@ -1,0 +1,32 @@
+/** Running a function end to end against an emulator, with its log captured. */
+import type { Emulator } from "../../lib/emulator/server.ts";
+import { memoryLogger } from "../../lib/log/logger.ts";
+import { createRunDeps } from "../../lib/runtime/runtime.ts";
+import type { Trigger } from "../../lib/runtime/trigger.ts";
+import { FUNCTIONS } from "../../functions/registry.ts";
+
+export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+    TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+    TENCENTCLOUD_REGION: "ap-guangzhou",
+    CVM_AUTOPILOT_ENDPOINT: emu.url,
+    CVM_AUTOPILOT_MAX_ATTEMPTS: "6",
+    ...extra,
+  };
+}
+
+export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}) {
+  const fn = FUNCTIONS[name]!;
+  const config = fn.loadConfig(envFor(emu, extra));
+  const log = memoryLogger();
+  const deps = createRunDeps(config, { logger: log });
+  // Fast retries: the backoff itself is tested in the client suite.
+  Object.assign((deps.client as unknown as { retry: object }).retry, { baseDelayMs: 5, maxDelayMs: 50 });
+  const report = (await fn.run(config, { source: "test", ...trigger }, deps)) as R;
+  return { report, log, client: deps.client };
+}
+
+/** RequestIds the function logged for successful API calls. */
+export const loggedRequestIds = (log: ReturnType<typeof memoryLogger>) =>
+  log.records().filter((r) => r.msg === "api call").map((r) => r.requestId as string);
