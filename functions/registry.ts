@@ -4,6 +4,8 @@ import type { RunDeps } from "../lib/runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../lib/runtime/trigger.ts";
 import * as autoStop from "./auto-stop-idle/run.ts";
 import { loadConfig as autoStopConfig } from "./auto-stop-idle/config.ts";
+import * as renew from "./renew-flag/run.ts";
+import { loadConfig as renewConfig } from "./renew-flag/config.ts";
 
 export interface FunctionEntry<C extends BaseConfig = BaseConfig> {
   loadConfig(env: Env): C;
@@ -22,6 +24,15 @@ export const FUNCTIONS: Record<string, FunctionEntry> = {
       const a = r as autoStop.AutoStopReport;
       const verb = a.dryRun ? `would stop ${a.planned.length}` : `stopped ${a.stopped.length}`;
       return `auto-stop-idle: scanned ${a.scanned}, idle ${a.idle}, ${verb}${a.guard.tripped ? " (blast-radius guard tripped: nothing stopped)" : ""}, changed ${a.changed.length}, errors ${a.errors.length}`;
+    },
+  }),
+  "renew-flag": entry({
+    loadConfig: renewConfig,
+    run: renew.run,
+    summarize: (r) => {
+      const a = r as renew.RenewReport;
+      const verb = a.dryRun ? `would change ${a.planned.length}` : `changed ${a.changed.length}`;
+      return `renew-flag: scanned ${a.scanned} prepaid, compliant ${a.compliant}, ${verb}, warnings ${a.warnings.length}, errors ${a.errors.length}`;
     },
   }),
 };

@@ -49,7 +49,7 @@ export async function collectMetrics(
     const l = lan.get(id);
     const w = wan.get(id);
     // Both series must be there; a point's outbound total is LAN + WAN.
-    const traffic = l && w && l.length && w.length ? l.slice(0, Math.min(l.length, w.length)).map((v, i) => v + w[i]!) : undefined;
+    const traffic = l && w && l.length && w.length ? l.slice(0, Math.min(l.length, w.length)).map((v, i) => Math.round((v + w[i]!) * 1000) / 1000) : undefined;
     out.set(id, { cpu: cpu.get(id) ?? [], outTraffic: quiet.includes(id) ? traffic : undefined });
   }
   return out;

@@ -1,0 +1,80 @@
+/**
+ * Decides each prepaid instance's renew flag. Pure. Precedence: the instance's own
+ * `autopilot:renew=<FLAG>` tag, then the first matching RENEW_RULES entry, then
+ * RENEW_DEFAULT_FLAG; with none of them the instance is left alone.
+ */
+import { RENEW_FLAGS, tagsOf, type Instance, type RenewFlag } from "../../lib/tencent/types.ts";
+import type { RenewPolicy } from "./config.ts";
+
+export const OVERRIDE_TAG = "autopilot:renew";
+
+export type RegionalInstance = Instance & { Region: string };
+
+export interface RenewDecision {
+  instanceId: string;
+  region: string;
+  action: "change" | "compliant" | "ignore";
+  from: RenewFlag | null | undefined;
+  to?: RenewFlag;
+  reason: string;
+}
+
+export interface ExpiryWarning {
+  instanceId: string;
+  region: string;
+  expiredTime: string;
+  daysLeft: number;
+  renewFlag: RenewFlag | null | undefined;
+  restrictState: string;
+  message: string;
+}
+
+/** The flag policy wants for an instance, and why; undefined when policy says nothing. */
+export function desiredFlag(inst: RegionalInstance, policy: RenewPolicy): { flag: RenewFlag; reason: string } | { flag: undefined; reason: string } {
+  const tags = tagsOf(inst);
+  const override = tags.get(OVERRIDE_TAG);
+  if (override !== undefined) {
+    if ((RENEW_FLAGS as readonly string[]).includes(override)) return { flag: override as RenewFlag, reason: `override tag ${OVERRIDE_TAG}=${override}` };
+    return { flag: undefined, reason: `ignored invalid tag ${OVERRIDE_TAG}=${override}: expected one of ${RENEW_FLAGS.join(", ")}` };
+  }
+  const matching = policy.rules.filter((r) => tags.get(r.tag.key) === r.tag.value);
+  if (matching.length) {
+    const first = matching[0]!;
+    const conflict = matching.some((r) => r.flag !== first.flag)
+      ? ` (first matching rule wins over ${matching.slice(1).filter((r) => r.flag !== first.flag).map((r) => `${r.tag.key}=${r.tag.value}:${r.flag}`).join(", ")})`
+      : "";
+    return { flag: first.flag, reason: `rule ${first.tag.key}=${first.tag.value}${conflict}` };
+  }
+  if (policy.defaultFlag) return { flag: policy.defaultFlag, reason: "RENEW_DEFAULT_FLAG" };
+  return { flag: undefined, reason: "no rule matches and RENEW_DEFAULT_FLAG is unset" };
+}
+
+export function plan(instances: RegionalInstance[], policy: RenewPolicy, now: Date): { decisions: RenewDecision[]; warnings: ExpiryWarning[] } {
+  const decisions: RenewDecision[] = [];
+  const warnings: ExpiryWarning[] = [];
+  for (const inst of instances) {
+    if (inst.InstanceChargeType !== "PREPAID") continue; // POSTPAID/CDHPAID have no renew flag to keep
+    const want = desiredFlag(inst, policy);
+    const base = { instanceId: inst.InstanceId, region: inst.Region, from: inst.RenewFlag };
+    const d: RenewDecision = !want.flag
+      ? { ...base, action: "ignore", reason: want.reason }
+      : want.flag === inst.RenewFlag
+        ? { ...base, action: "compliant", to: want.flag, reason: want.reason }
+        : { ...base, action: "change", to: want.flag, reason: want.reason };
+    decisions.push(d);
+    const effective = d.to ?? inst.RenewFlag;
+    const expires = inst.ExpiredTime ? Date.parse(inst.ExpiredTime) : NaN;
+    const restrict = inst.RestrictState ?? "NORMAL";
+    if (Number.isFinite(expires) && effective !== "NOTIFY_AND_AUTO_RENEW") {
+      const daysLeft = Math.floor((expires - now.getTime()) / 86400_000);
+      if (daysLeft <= policy.warnDays || restrict !== "NORMAL") {
+        const state = restrict === "EXPIRED" ? "has EXPIRED" : restrict === "PROTECTIVELY_ISOLATED" ? "is PROTECTIVELY_ISOLATED" : `expires in ${daysLeft} day(s)`;
+        warnings.push({
+          instanceId: inst.InstanceId, region: inst.Region, expiredTime: inst.ExpiredTime!, daysLeft,
+          renewFlag: effective, restrictState: restrict, message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,
+        });
+      }
+    }
+  }
+  return { decisions, warnings };
+}
