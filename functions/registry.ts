@@ -5,6 +5,8 @@ import type { ReportBase, Trigger } from "../lib/runtime/trigger.ts";
 import * as autoStop from "./auto-stop-idle/run.ts";
 import { loadConfig as autoStopConfig } from "./auto-stop-idle/config.ts";
 import * as renew from "./renew-flag/run.ts";
+import * as imageSync from "./image-sync/run.ts";
+import { loadConfig as imageSyncConfig } from "./image-sync/config.ts";
 import { loadConfig as renewConfig } from "./renew-flag/config.ts";
 
 export interface FunctionEntry<C extends BaseConfig = BaseConfig> {
@@ -24,6 +26,15 @@ export const FUNCTIONS: Record<string, FunctionEntry> = {
       const a = r as autoStop.AutoStopReport;
       const verb = a.dryRun ? `would stop ${a.planned.length}` : `stopped ${a.stopped.length}`;
       return `auto-stop-idle: scanned ${a.scanned}, idle ${a.idle}, ${verb}${a.guard.tripped ? " (blast-radius guard tripped: nothing stopped)" : ""}, changed ${a.changed.length}, errors ${a.errors.length}`;
+    },
+  }),
+  "image-sync": entry({
+    loadConfig: imageSyncConfig,
+    run: imageSync.run,
+    summarize: (r) => {
+      const a = r as imageSync.ImageSyncReport;
+      const c = Object.entries(a.counts).map(([k, v]) => `${k} ${v}`).join(", ") || "nothing to do";
+      return `image-sync${a.dryRun ? " (dry run)" : ""}: ${a.sources.length} source image(s) from ${a.sourceRegion} to ${a.regions.length} region(s): ${c}, errors ${a.errors.length}`;
     },
   }),
   "renew-flag": entry({

@@ -147,6 +147,7 @@ export class EmulatorState {
       profile: { cpu: 40, traffic: 5 },
       forceStops: 0,
       ...partial,
+      InstanceId: id,
     };
     this.instances.set(id, inst);
     return inst;
@@ -169,6 +170,7 @@ export class EmulatorState {
       ImageSource: "CREATE_IMAGE",
       Tags: [],
       ...partial,
+      ImageId: id,
     };
     this.images.set(id, img);
     return img;
@@ -184,6 +186,7 @@ export class EmulatorState {
       CreatedTime: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
       Tags: [],
       ...partial,
+      KeyId: id,
     };
     this.keyPairs.set(id, kp);
     return kp;

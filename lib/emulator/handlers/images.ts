@@ -63,9 +63,9 @@ const syncImages: Handler = (ctx) => {
   const imageSet: Array<{ ImageId: string; Region: string }> = [];
   for (const src of sources) {
     for (const r of dests) {
+      const { ImageId: _sourceId, ...attributes } = publicImage(src);
       const copy = ctx.state.addImage({
-        ...publicImage(src),
-        ImageId: undefined as unknown as string,
+        ...attributes,
         Region: r,
         ImageName: name ?? src.ImageName,
         ImageState: ctx.state.timings.syncMs > 0 ? "SYNCING" : "NORMAL",

@@ -1,0 +1,58 @@
+/** image-sync settings, from env (issue 6). */
+import { z } from "zod";
+import { baseSchema, ConfigError, csv, parseEnv, positiveInt, regionSchema, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { tagSchema, type TagMatch } from "../../lib/config/parsers.ts";
+
+const schema = baseSchema.extend({
+  IMAGE_SYNC_SOURCE_REGION: regionSchema.optional(),
+  IMAGE_SYNC_DESTINATIONS: z.string().optional(),
+  IMAGE_SYNC_IMAGE_IDS: z.string().optional().transform((v, ctx) => {
+    const ids = csv(v);
+    for (const id of ids) if (!/^img-[a-z0-9]{8}$/.test(id)) ctx.addIssue({ code: "custom", message: `"${id}" is not an image id (img- and 8 characters)` });
+    return ids;
+  }),
+  IMAGE_SYNC_NAME_PREFIX: z.string().min(1).optional(),
+  IMAGE_SYNC_TAG: tagSchema("autopilot:sync=true"),
+  IMAGE_SYNC_KEEP_TAG: tagSchema("autopilot:keep=true"),
+  IMAGE_SYNC_KEEP: positiveInt(2),
+  IMAGE_SYNC_MAX_DELETES: z.coerce.number().int().min(0).optional().transform((v) => v ?? 20),
+});
+
+export type Selection = { by: "ids"; ids: string[] } | { by: "prefix"; prefix: string } | { by: "tag"; tag: TagMatch };
+
+export interface ImageSyncConfig extends BaseConfig {
+  sourceRegion: string;
+  destinations: string[] | "all";
+  selection: Selection;
+  keepTag: TagMatch;
+  keep: number;
+  maxDeletes: number;
+}
+
+export function loadConfig(env: Env = process.env): ImageSyncConfig {
+  const e = parseEnv(schema, env);
+  const base = toBaseConfig(e);
+  const sourceRegion = e.IMAGE_SYNC_SOURCE_REGION ?? base.region;
+  const issues: string[] = [];
+  let destinations: string[] | "all";
+  const raw = e.IMAGE_SYNC_DESTINATIONS?.trim();
+  if (raw === "all") destinations = "all";
+  else if (raw) {
+    destinations = csv(raw);
+    for (const d of destinations) if (!regionSchema.safeParse(d).success) issues.push(`IMAGE_SYNC_DESTINATIONS: "${d}" is not a region name (e.g. ap-shanghai), or use "all"`);
+    if (destinations.includes(sourceRegion)) issues.push(`IMAGE_SYNC_DESTINATIONS: ${sourceRegion} is the source region; SyncImages cannot copy an image to its own region`);
+  } else if (Array.isArray(base.regions) && base.regions.some((r) => r !== sourceRegion)) {
+    destinations = base.regions.filter((r) => r !== sourceRegion);
+  } else {
+    issues.push('IMAGE_SYNC_DESTINATIONS: required: a comma list of regions, or "all"');
+    destinations = [];
+  }
+  if (e.IMAGE_SYNC_IMAGE_IDS.length && e.IMAGE_SYNC_NAME_PREFIX) issues.push("IMAGE_SYNC_IMAGE_IDS and IMAGE_SYNC_NAME_PREFIX: set one, not both");
+  if (issues.length) throw new ConfigError(issues);
+  const selection: Selection = e.IMAGE_SYNC_IMAGE_IDS.length
+    ? { by: "ids", ids: e.IMAGE_SYNC_IMAGE_IDS }
+    : e.IMAGE_SYNC_NAME_PREFIX
+      ? { by: "prefix", prefix: e.IMAGE_SYNC_NAME_PREFIX }
+      : { by: "tag", tag: e.IMAGE_SYNC_TAG };
+  return { ...base, sourceRegion, destinations, selection, keepTag: e.IMAGE_SYNC_KEEP_TAG, keep: e.IMAGE_SYNC_KEEP, maxDeletes: e.IMAGE_SYNC_MAX_DELETES };
+}

@@ -1,0 +1,173 @@
+/**
+ * Decides, per source image and destination region, whether to sync, what is already there,
+ * and which of our own old copies to prune. Pure.
+ *
+ * Copies are identified by name: SyncImages' `ImageName` (current CVM API) names the copy
+ * `<source name>-apsync-<8 chars of the source id>` in the same call that creates it, so even a
+ * run that crashes right after SyncImages leaves a copy the next run recognises. Tagging the
+ * copy afterwards would need a second call that a crash could skip, leaving an unmarked copy.
+ */
+import { tagsOf, type Image } from "../../lib/tencent/types.ts";
+import type { TagMatch } from "../../lib/config/parsers.ts";
+
+/** Seed SyncImages: only NORMAL images smaller than 50 GB can be synced. */
+export const MAX_SYNC_GB = 50;
+/** Current CVM API: an image name is at most 60 characters. */
+export const MAX_IMAGE_NAME = 60;
+const MARKER = /^(.*)-apsync-([a-z0-9]{8})$/;
+
+export function copyName(source: Pick<Image, "ImageName" | "ImageId">): string {
+  const suffix = `-apsync-${source.ImageId.slice(4)}`;
+  return source.ImageName.slice(0, MAX_IMAGE_NAME - suffix.length) + suffix;
+}
+
+/** For a copy we made: its group (the source's name as we wrote it) and the source id's tail. */
+export function parseCopy(img: Pick<Image, "ImageName" | "ImageType">): { base: string; source8: string } | undefined {
+  if (img.ImageType !== "PRIVATE_IMAGE") return undefined;
+  const m = MARKER.exec(img.ImageName);
+  return m ? { base: m[1]!, source8: m[2]! } : undefined;
+}
+
+export interface DestInventory {
+  region: string;
+  /** Every custom (PRIVATE_IMAGE) image in the region. */
+  images: Image[];
+  quota: number;
+  /** Image ids some instance in the region was created from: never pruned. */
+  inUse: Set<string>;
+}
+
+export type ItemStatus = "synced" | "present" | "in-progress" | "pruned" | "skipped" | "failed";
+
+export interface Item {
+  sourceImageId: string;
+  imageName: string;
+  region: string;
+  status: ItemStatus;
+  reason?: string;
+  imageId?: string;
+  code?: string;
+  requestId?: string;
+}
+
+export interface Prune {
+  region: string;
+  imageId: string;
+  imageName: string;
+  reason: string;
+}
+
+export interface SyncPlan {
+  items: Item[];
+  /** Source image id -> destination regions to sync it to. */
+  syncs: Map<string, string[]>;
+  prunes: Prune[];
+}
+
+export interface PlanPolicy {
+  keep: number;
+  keepTag: TagMatch;
+  maxDeletes: number;
+}
+
+/** Checks a source before any call: what SyncImages would reject anyway. */
+export function sourceProblem(img: Image): string | undefined {
+  if (img.ImageType !== "PRIVATE_IMAGE") return `${img.ImageType} is not a custom image`;
+  if (img.ImageState !== "NORMAL") return `source image is ${img.ImageState}, not NORMAL (InvalidImageId.IncorrectState)`;
+  if (img.ImageSize >= MAX_SYNC_GB) return `source image is ${img.ImageSize} GB; SyncImages takes images under ${MAX_SYNC_GB} GB (InvalidImageId.TooLarge)`;
+  return undefined;
+}
+
+const byAge = (a: Image, b: Image) => Date.parse(a.CreatedTime) - Date.parse(b.CreatedTime);
+const DELETABLE = new Set(["NORMAL", "SYNCFAILED", "CREATEFAILED"]);
+
+export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolicy): SyncPlan {
+  const items: Item[] = [];
+  const syncs = new Map<string, string[]>();
+  const prunes: Prune[] = [];
+  let budget = policy.maxDeletes;
+  const current8 = new Set(sources.map((s) => s.ImageId.slice(4)));
+
+  for (const dest of dests) {
+    const pruned = new Set<string>();
+    const keepTagged = (img: Image) => tagsOf(img).get(policy.keepTag.key) === policy.keepTag.value;
+    /** Our copies that may go: not a copy of a current source, deletable, unused, not kept by tag. */
+    const prunable = (img: Image) => {
+      const c = parseCopy(img);
+      return !!c && !pruned.has(img.ImageId) && DELETABLE.has(img.ImageState) && !dest.inUse.has(img.ImageId) && !keepTagged(img) &&
+        (!current8.has(c.source8) || img.ImageState !== "NORMAL");
+    };
+    const prune = (img: Image, reason: string): boolean => {
+      if (budget <= 0) return false;
+      budget--;
+      pruned.add(img.ImageId);
+      prunes.push({ region: dest.region, imageId: img.ImageId, imageName: img.ImageName, reason });
+      return true;
+    };
+    let used = dest.images.length;
+
+    for (const src of sources) {
+      const item = { sourceImageId: src.ImageId, imageName: src.ImageName, region: dest.region };
+      const copies = dest.images.filter((i) => parseCopy(i)?.source8 === src.ImageId.slice(4));
+      const ready = copies.find((c) => c.ImageState === "NORMAL");
+      const syncing = copies.find((c) => c.ImageState === "SYNCING" || c.ImageState === "CREATING");
+      if (ready) {
+        items.push({ ...item, status: "present", imageId: ready.ImageId });
+        continue;
+      }
+      if (syncing) {
+        items.push({ ...item, status: "in-progress", imageId: syncing.ImageId, reason: `copy is ${syncing.ImageState}` });
+        continue;
+      }
+      for (const failed of copies) {
+        if (prune(failed, `failed copy (${failed.ImageState}) of ${src.ImageId}, replaced`)) {
+          used--;
+          items.push({ ...item, status: "failed", imageId: failed.ImageId, reason: `previous copy ended ${failed.ImageState}; syncing again` });
+        }
+      }
+      // Make room under the quota by pruning our own oldest copies of older sources.
+      const candidates = dest.images.filter(prunable).sort(byAge);
+      while (used + 1 > dest.quota && candidates.length) {
+        const victim = candidates.shift()!;
+        if (!prune(victim, `oldest copy made by cvm-autopilot, to make room for ${src.ImageId} (quota ${dest.quota})`)) break;
+        used--;
+      }
+      if (used + 1 > dest.quota) {
+        const why = budget <= 0 ? "IMAGE_SYNC_MAX_DELETES reached" : "no copy made by cvm-autopilot can be pruned";
+        items.push({ ...item, status: "skipped", reason: `quota full (${used}/${dest.quota} custom images) and ${why}` });
+        continue;
+      }
+      used++;
+      syncs.set(src.ImageId, [...(syncs.get(src.ImageId) ?? []), dest.region]);
+    }
+
+    // Keep the newest IMAGE_SYNC_KEEP copies per source name; a planned copy counts as newest.
+    const groups = new Map<string, Image[]>();
+    for (const img of dest.images) {
+      const c = parseCopy(img);
+      if (c && !pruned.has(img.ImageId)) groups.set(c.base, [...(groups.get(c.base) ?? []), img]);
+    }
+    for (const [base, imgs] of groups) {
+      const planned = sources.filter((s) => copyName(s).startsWith(`${base}-apsync-`) && syncs.get(s.ImageId)?.includes(dest.region)).length;
+      const excess = imgs.length + planned - policy.keep;
+      // The oldest beyond the limit go, except those that may not (in use, kept by tag, current).
+      const old = [...imgs].sort(byAge).slice(0, Math.max(0, excess)).filter(prunable);
+      for (const img of old) prune(img, `more than IMAGE_SYNC_KEEP=${policy.keep} copies of ${base}`);
+    }
+  }
+  for (const p of prunes) {
+    const src = sources.find((s) => parseCopy({ ImageName: p.imageName, ImageType: "PRIVATE_IMAGE" })?.source8 === s.ImageId.slice(4));
+    items.push({ sourceImageId: src?.ImageId ?? "", imageName: p.imageName, region: p.region, status: "pruned", imageId: p.imageId, reason: p.reason });
+  }
+  return { items, syncs, prunes };
+}
+
+/** The newest NORMAL image per name, for tag- and prefix-selected sources. */
+export function newestPerName(images: Image[]): Image[] {
+  const best = new Map<string, Image>();
+  for (const img of images) {
+    const cur = best.get(img.ImageName);
+    if (!cur || Date.parse(img.CreatedTime) > Date.parse(cur.CreatedTime)) best.set(img.ImageName, img);
+  }
+  return [...best.values()];
+}

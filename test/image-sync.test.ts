@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../lib/emulator/server.ts";
+import { loadConfig } from "../functions/image-sync/config.ts";
+import { copyName, parseCopy } from "../functions/image-sync/plan.ts";
+import type { ImageSyncReport } from "../functions/image-sync/run.ts";
+import { runFunction } from "./helpers/functions.ts";
+import { emulator } from "./helpers/world.ts";
+
+const GZ = "ap-guangzhou";
+const DESTS = ["ap-shanghai", "ap-beijing", "ap-chengdu"];
+const ENV = { IMAGE_SYNC_DESTINATIONS: DESTS.join(",") };
+const SYNC_TAG = [{ Key: "autopilot:sync", Value: "true" }];
+
+const golden = (emu: Emulator, o: Record<string, unknown> = {}) =>
+  emu.state.addImage({ Region: GZ, ImageName: "golden-web", Tags: SYNC_TAG, CreatedTime: new Date(Date.now() - 3600_000).toISOString(), ...o });
+const imagesIn = (emu: Emulator, region: string) => [...emu.state.images.values()].filter((i) => i.Region === region);
+const status = (r: ImageSyncReport, region: string) => r.items.filter((i) => i.region === region).map((i) => i.status);
+
+describe("image-sync", () => {
+  it("a fresh sync to 3 regions: one SyncImages call, copies marked by name; the second run is a no-op", async () => {
+    const emu = await emulator();
+    const src = golden(emu);
+    emu.state.addImage({ Region: GZ, ImageName: "not-tagged" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
+    expect(report.sources).toEqual([{ imageId: src.ImageId, imageName: "golden-web" }]);
+    for (const d of DESTS) expect(status(report, d)).toEqual(["synced"]);
+    const calls = emu.callsFor("SyncImages");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.params).toMatchObject({ ImageIds: [src.ImageId], DestinationRegions: DESTS, ImageName: copyName(src) });
+    for (const d of DESTS) expect(imagesIn(emu, d).map((i) => i.ImageName)).toEqual([`golden-web-apsync-${src.ImageId.slice(4)}`]);
+    expect(report.items.find((i) => i.region === "ap-beijing")!.imageId).toMatch(/^img-[a-z0-9]{8}$/);
+    expect(report.items.find((i) => i.region === "ap-beijing")!.imageId).toBe(imagesIn(emu, "ap-beijing")[0]!.ImageId);
+
+    const again = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
+    for (const d of DESTS) expect(status(again.report, d)).toEqual(["present"]);
+    expect(emu.callsFor("SyncImages")).toHaveLength(1);
+    expect(emu.callsFor("DeleteImages")).toHaveLength(0);
+  });
+
+  it("a copy still syncing is reported in progress, then present once NORMAL", async () => {
+    const emu = await emulator({ timings: { syncMs: 60_000, stopMs: 0, startMs: 0 } });
+    golden(emu);
+    await runFunction("image-sync", emu, ENV);
+    const mid = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
+    expect(status(mid.report, "ap-shanghai")).toEqual(["in-progress"]);
+    emu.advance(60_000);
+    const done = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
+    expect(status(done.report, "ap-shanghai")).toEqual(["present"]);
+    expect(emu.callsFor("SyncImages")).toHaveLength(1);
+  });
+
+  it("quota full: the oldest copy the tool made is pruned; foreign images never are", async () => {
+    const emu = await emulator();
+    emu.state.imageQuota = 3;
+    const src = golden(emu);
+    const foreign = emu.state.addImage({ Region: "ap-shanghai", ImageName: "team-b-image", CreatedTime: "2020-01-01T00:00:00Z" });
+    const older = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa", CreatedTime: "2025-01-01T00:00:00Z" });
+    const newer = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-bbbbbbbb", CreatedTime: "2025-06-01T00:00:00Z" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    expect(report.items.filter((i) => i.status === "pruned").map((i) => i.imageId)).toEqual([older.ImageId]);
+    const left = imagesIn(emu, "ap-shanghai").map((i) => i.ImageId);
+    expect(left).toContain(foreign.ImageId);
+    expect(left).toContain(newer.ImageId);
+    expect(left).not.toContain(older.ImageId);
+    expect(left.some((id) => parseCopy(emu.state.images.get(id)!)?.source8 === src.ImageId.slice(4))).toBe(true);
+  });
+
+  it("quota full of foreign images: skipped with a clear reason, nothing deleted", async () => {
+    const emu = await emulator();
+    emu.state.imageQuota = 2;
+    golden(emu);
+    emu.state.addImage({ Region: "ap-shanghai", ImageName: "theirs-1" });
+    emu.state.addImage({ Region: "ap-shanghai", ImageName: "theirs-2" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    expect(report.items).toEqual([expect.objectContaining({ status: "skipped", reason: expect.stringContaining("quota full (2/2") })]);
+    expect(emu.callsFor("DeleteImages")).toHaveLength(0);
+    expect(emu.callsFor("SyncImages")).toHaveLength(0);
+  });
+
+  it("keeps IMAGE_SYNC_KEEP copies per image name; a copy an instance was made from is never pruned", async () => {
+    const emu = await emulator();
+    golden(emu);
+    const a = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa", CreatedTime: "2025-01-01T00:00:00Z" });
+    const b = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-bbbbbbbb", CreatedTime: "2025-02-01T00:00:00Z" });
+    const c = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-cccccccc", CreatedTime: "2025-03-01T00:00:00Z" });
+    emu.state.addInstance({ Region: "ap-shanghai", ImageId: a.ImageId });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    // New copy + c are the two kept; b goes; a is in use and stays.
+    expect(report.items.filter((i) => i.status === "pruned").map((i) => i.imageId)).toEqual([b.ImageId]);
+    expect(imagesIn(emu, "ap-shanghai").map((i) => i.ImageId)).toEqual(expect.arrayContaining([a.ImageId, c.ImageId]));
+  });
+
+  it("a source that is not NORMAL, or too large, is rejected before any call", async () => {
+    const emu = await emulator();
+    const creating = emu.state.addImage({ Region: GZ, ImageState: "CREATING" });
+    const big = emu.state.addImage({ Region: GZ, ImageSize: 80 });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: `${creating.ImageId},${big.ImageId}` });
+    expect(report.items.filter((i) => i.sourceImageId === creating.ImageId).every((i) => i.status === "skipped" && i.reason!.includes("not NORMAL"))).toBe(true);
+    expect(report.items.filter((i) => i.sourceImageId === big.ImageId).every((i) => i.reason!.includes("TooLarge"))).toBe(true);
+    expect(emu.callsFor("SyncImages")).toHaveLength(0);
+  });
+
+  it("a destination failing with 5xx is reported; the others still sync", async () => {
+    const emu = await emulator();
+    golden(emu);
+    emu.faults.add({ action: "DescribeImages", region: "ap-beijing", kind: "http5xx" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
+    expect(status(report, "ap-shanghai")).toEqual(["synced"]);
+    expect(status(report, "ap-chengdu")).toEqual(["synced"]);
+    expect(status(report, "ap-beijing")).toEqual(["failed"]);
+    expect(report.errors).toEqual([expect.objectContaining({ region: "ap-beijing", code: "ClientError.HttpStatus" })]);
+    expect(imagesIn(emu, "ap-beijing")).toEqual([]);
+  });
+
+  it("one destination over quota in a multi-region call is isolated", async () => {
+    const emu = await emulator();
+    golden(emu);
+    emu.faults.add({ action: "SyncImages", kind: "error", code: "LimitExceeded", match: (p) => (p.DestinationRegions as string[]).includes("ap-chengdu") });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
+    expect(status(report, "ap-shanghai")).toEqual(["synced"]);
+    expect(status(report, "ap-chengdu")).toEqual(["failed"]);
+    expect(report.items.find((i) => i.region === "ap-chengdu")!.requestId).toBeDefined();
+  });
+
+  it("unknown destination regions are skipped up front", async () => {
+    const emu = await emulator();
+    golden(emu);
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai,ap-atlantis" });
+    expect(status(report, "ap-atlantis")).toEqual(["skipped"]);
+    expect(emu.callsFor("SyncImages")[0]!.params).toMatchObject({ DestinationRegions: ["ap-shanghai"] });
+  });
+
+  it("dry-run changes nothing", async () => {
+    const emu = await emulator();
+    emu.state.imageQuota = 1;
+    golden(emu);
+    emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai", DRY_RUN: "true" });
+    expect(report.counts).toEqual({ pruned: 1, synced: 1 });
+    expect(emu.callsFor("SyncImages")).toHaveLength(0);
+    expect(emu.callsFor("DeleteImages")).toHaveLength(0);
+  });
+
+  it("the newest NORMAL image per name is the source", async () => {
+    const emu = await emulator();
+    golden(emu, { CreatedTime: "2025-01-01T00:00:00Z" });
+    const newest = golden(emu, { CreatedTime: "2025-06-01T00:00:00Z" });
+    golden(emu, { CreatedTime: "2025-07-01T00:00:00Z", ImageState: "CREATING" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    expect(report.sources.map((s) => s.imageId)).toEqual([newest.ImageId]);
+  });
+
+  it.each([
+    [{ IMAGE_SYNC_DESTINATIONS: "ap-guangzhou,ap-shanghai" }, "is the source region"],
+    [{ IMAGE_SYNC_DESTINATIONS: "" }, "IMAGE_SYNC_DESTINATIONS: required"],
+    [{ IMAGE_SYNC_DESTINATIONS: "ap-shanghai", IMAGE_SYNC_IMAGE_IDS: "img-12345678", IMAGE_SYNC_NAME_PREFIX: "g" }, "set one, not both"],
+    [{ IMAGE_SYNC_DESTINATIONS: "ap-shanghai", IMAGE_SYNC_IMAGE_IDS: "image1" }, "is not an image id"],
+  ])("config error %j", (env, msg) => {
+    expect(() => loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, ...env })).toThrow(msg);
+  });
+});
