@@ -125,7 +125,6 @@ export class EmulatorState {
     const id = partial.InstanceId ?? this.newId("ins");
     const zone = `${partial.Region}-${1 + Math.floor(this.random() * 3)}`;
     const inst: EmuInstance = {
-      InstanceId: id,
       InstanceName: `instance-${id.slice(4)}`,
       InstanceState: "RUNNING",
       InstanceChargeType: "POSTPAID_BY_HOUR",
@@ -156,7 +155,6 @@ export class EmulatorState {
   addImage(partial: Partial<EmuImage> & { Region: string }): EmuImage {
     const id = partial.ImageId ?? this.newId("img");
     const img: EmuImage = {
-      ImageId: id,
       ImageName: `image-${id.slice(4)}`,
       ImageDescription: "",
       ImageSize: 20,
@@ -179,7 +177,6 @@ export class EmulatorState {
   addKeyPair(partial: Partial<EmuKeyPair> & { Region: string; KeyName: string; PublicKey: string }): EmuKeyPair {
     const id = partial.KeyId ?? this.newId("skey");
     const kp: EmuKeyPair = {
-      KeyId: id,
       ProjectId: 0,
       Description: "",
       AssociatedInstanceIds: [],
