@@ -6,6 +6,8 @@ import * as autoStop from "./auto-stop-idle/run.ts";
 import { loadConfig as autoStopConfig } from "./auto-stop-idle/config.ts";
 import * as renew from "./renew-flag/run.ts";
 import * as imageSync from "./image-sync/run.ts";
+import * as keyRotation from "./key-rotation/run.ts";
+import { loadConfig as keyRotationConfig } from "./key-rotation/config.ts";
 import { loadConfig as imageSyncConfig } from "./image-sync/config.ts";
 import { loadConfig as renewConfig } from "./renew-flag/config.ts";
 
@@ -44,6 +46,15 @@ export const FUNCTIONS: Record<string, FunctionEntry> = {
       const a = r as renew.RenewReport;
       const verb = a.dryRun ? `would change ${a.planned.length}` : `changed ${a.changed.length}`;
       return `renew-flag: scanned ${a.scanned} prepaid, compliant ${a.compliant}, ${verb}, warnings ${a.warnings.length}, errors ${a.errors.length}`;
+    },
+  }),
+  "key-rotation": entry({
+    loadConfig: keyRotationConfig,
+    run: keyRotation.run,
+    summarize: (r) => {
+      const a = r as keyRotation.KeyRotationReport;
+      const verb = a.dryRun ? `${a.planned.length} planned step(s)` : `rotated ${a.rotated.length}`;
+      return `key-rotation: ${verb}, skipped ${a.skipped.length}, resumed ${a.resumed.length}, cleaned up ${a.cleanedUp.length}, errors ${a.errors.length}`;
     },
   }),
 };

@@ -58,7 +58,7 @@ async function sync(client: TencentCloudClient, region: string, src: Image, dest
       return (await Promise.all(dests.map((d) => sync(client, region, src, [d])))).flat();
     }
     const e = errorRecord(err);
-    return dests.map((d) => ({ ...base, region: d, status: "failed", code: e.code, reason: err instanceof TencentCloudApiError ? err.apiMessage : e.message, requestId: e.requestId }));
+    return dests.map((d) => ({ ...base, region: d, status: "failed", code: e.code, reason: e.message, requestId: e.requestId }));
   }
 }
 

@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   timings?: Partial<Timings>;
   /** The emulator's clock (ms); defaults to Date.now. */
   now?: () => number;
+  /** Called after every API request is handled: lets tests check an invariant at every step. */
+  afterRequest?: (call: CallRecord, state: EmulatorState) => void;
 }
 
 export interface CallRecord {
@@ -230,11 +232,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         }
       }
       const fields = handler({ state, region: authed.region ?? "", params: authed.params });
+      opts.afterRequest?.(record, state);
       await reply(fields);
     } catch (err) {
       const fault = err instanceof ApiFault ? err : new ApiFault("InternalError", "An internal error occurred.");
       if (!(err instanceof ApiFault)) console.error("emulator: unexpected error", err);
       record.code = fault.code;
+      opts.afterRequest?.(record, state);
       if (!res.headersSent && !res.destroyed) await reply({ Error: { Code: fault.code, Message: fault.message } });
     }
   };

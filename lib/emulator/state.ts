@@ -189,8 +189,16 @@ export class EmulatorState {
     return kp;
   }
 
-  /** Binds keys to an instance, replacing what it had (seed: "the old key will become invalid"). */
+  /**
+   * `replace` is the documented behaviour (seed AssociateInstancesKeyPairs: "the old key will
+   * become invalid"); `add` models a platform that keeps the old key bound, so tests can prove a
+   * caller verifies and cleans up rather than trusting the call.
+   */
+  keyBinding: "replace" | "add" = "replace";
+
+  /** Binds keys to an instance, replacing what it had unless keyBinding is `add`. */
   bindKeys(inst: EmuInstance, keyIds: string[]): void {
+    if (this.keyBinding === "add") keyIds = [...new Set([...(inst.LoginSettings?.KeyIds ?? []), ...keyIds])];
     for (const old of inst.LoginSettings?.KeyIds ?? []) {
       const kp = this.keyPairs.get(old);
       if (kp) kp.AssociatedInstanceIds = kp.AssociatedInstanceIds.filter((i) => i !== inst.InstanceId);

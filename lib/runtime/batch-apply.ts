@@ -42,8 +42,7 @@ export async function applyBatched(
         return;
       }
       const rec = errorRecord(err);
-      const message = err instanceof TencentCloudApiError ? err.apiMessage : rec.message;
-      for (const id of batch) results.push({ id, ok: false, code: rec.code, message, requestId: rec.requestId });
+      for (const id of batch) results.push({ id, ok: false, code: rec.code, message: rec.message, requestId: rec.requestId });
     }
   };
   for (const batch of batches([...ids], batchSize)) await run(batch);

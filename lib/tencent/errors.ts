@@ -64,7 +64,7 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /** Reads a code off anything thrown, for reports. */
-export function errorRecord(err: unknown): { code: string; message: string; requestId?: string | undefined } {
-  if (err instanceof TencentCloudApiError) return { code: err.code, message: err.message, requestId: err.requestId };
+export function errorRecord(err: unknown): { code: string; message: string; requestId?: string | undefined; action?: string } {
+  if (err instanceof TencentCloudApiError) return { code: err.code, message: err.apiMessage, requestId: err.requestId, action: err.action };
   return { code: "UnexpectedError", message: err instanceof Error ? err.message : String(err) };
 }

@@ -60,8 +60,10 @@ export const ssmHandlers: Record<string, Handler> = {
     const offset = int(ctx.params, "Offset", 0);
     const limit = Math.min(int(ctx.params, "Limit", 20), 1000);
     const search = str(ctx.params, "SearchSecretName");
+    // State: 0 all (default), 1 Enabled, 2 Disabled, 3 PendingDelete (SSM ListSecrets).
+    const wanted = [undefined, "Enabled", "Disabled", "PendingDelete"][int(ctx.params, "State", 0)];
     const rows = [...ctx.state.secrets.values()]
-      .filter((s) => s.Region === ctx.region && s.Status !== "PendingDelete" && (!search || s.SecretName.includes(search)))
+      .filter((s) => s.Region === ctx.region && (!wanted || s.Status === wanted) && (!search || s.SecretName.includes(search)))
       .sort((a, b) => a.SecretName.localeCompare(b.SecretName));
     return { TotalCount: rows.length, SecretMetadatas: rows.slice(offset, offset + limit).map(meta) };
   },

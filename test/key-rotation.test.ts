@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../lib/emulator/server.ts";
+import type { KeyRotationReport } from "../functions/key-rotation/run.ts";
+import { loadConfig } from "../functions/key-rotation/config.ts";
+import { accessViolations, OLD_GEN, seedRegion } from "./helpers/keys.ts";
+import { runFunction } from "./helpers/functions.ts";
+import { emulator } from "./helpers/world.ts";
+
+const REGIONS = ["ap-guangzhou", "ap-shanghai", "ap-beijing"];
+const ENV = { REGIONS: REGIONS.join(",") };
+
+/** An emulator that checks the access invariant after every single request. */
+async function world(regions = REGIONS) {
+  const violations: string[] = [];
+  const emu = await emulator({ afterRequest: (call, state) => violations.push(...accessViolations(state).map((v) => `after ${call.action}: ${v}`)) });
+  const fleet = Object.fromEntries(regions.map((r) => [r, seedRegion(emu.state, r)]));
+  return { emu, fleet, violations };
+}
+
+const ourKeys = (emu: Emulator, region: string) => [...emu.state.keyPairs.values()].filter((k) => k.Region === region && /^autopilot_\d{12}$/.test(k.KeyName));
+const secretsIn = (emu: Emulator, region: string) => [...emu.state.secrets.values()].filter((s) => s.Region === region && s.Status === "Enabled").map((s) => s.SecretName);
+
+/** After a run converges: one current key per region, its secret, no orphans, no duplicates. */
+function expectConverged(emu: Emulator, region: string, rotated: string[]) {
+  const keys = ourKeys(emu, region).filter((k) => k.KeyName !== OLD_GEN);
+  expect(keys).toHaveLength(1);
+  const [current] = keys;
+  for (const id of rotated) expect(emu.state.instances.get(id)!.LoginSettings!.KeyIds).toEqual([current!.KeyId]);
+  for (const k of ourKeys(emu, region)) expect(secretsIn(emu, region)).toContain(`cvm-autopilot-${region}-${k.KeyName}`);
+  for (const s of secretsIn(emu, region)) expect(ourKeys(emu, region).map((k) => `cvm-autopilot-${region}-${k.KeyName}`)).toContain(s);
+}
+
+describe("key-rotation", () => {
+  it("happy path over 3 regions: stored, imported, bound, verified; running instances skipped", async () => {
+    const { emu, fleet, violations } = await world();
+    const { report, log } = await runFunction<KeyRotationReport>("key-rotation", emu, ENV);
+    expect(report.errors).toEqual([]);
+    expect(report.rotated).toHaveLength(6);
+    for (const r of REGIONS) {
+      const f = fleet[r]!;
+      expectConverged(emu, r, f.stopped.map((i) => i.InstanceId));
+      // The old key still serves the running instance, so it stays.
+      expect(emu.state.instances.get(f.running.InstanceId)!.LoginSettings!.KeyIds).toEqual([f.key.KeyId]);
+      expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(true);
+      expect(emu.state.instances.get(f.optOut.InstanceId)!.LoginSettings!.KeyIds).toEqual([f.key.KeyId]);
+      expect(report.skipped.find((s) => s.instanceId === f.running.InstanceId)!.reason).toContain("KEY_ROTATION_ALLOW_FORCE_STOP is false");
+      expect(report.skipped.find((s) => s.instanceId === f.optOut.InstanceId)!.reason).toContain("opted out");
+      expect(report.skipped.find((s) => s.instanceId === f.keyless.InstanceId)!.reason).toContain("no key pair bound");
+    }
+    // Store before import before bind, in every region.
+    const order = emu.calls.filter((c) => ["CreateSecret", "GetSecretValue", "ImportKeyPair", "AssociateInstancesKeyPairs"].includes(c.action!));
+    for (const r of REGIONS) expect(order.filter((c) => c.region === r).map((c) => c.action)).toEqual(["CreateSecret", "GetSecretValue", "ImportKeyPair", "AssociateInstancesKeyPairs"]);
+    expect(violations).toEqual([]);
+    // No key material in the log or in the emulator's record of what it was sent.
+    const everything = log.lines.join("\n") + JSON.stringify(emu.calls) + JSON.stringify(report);
+    expect(everything).not.toMatch(/PRIVATE KEY/);
+    expect(everything).not.toMatch(/MII[A-Za-z0-9+/]{40}/);
+  });
+
+  it("a second run changes nothing", async () => {
+    const { emu } = await world(["ap-guangzhou"]);
+    await runFunction("key-rotation", emu, { REGIONS: "ap-guangzhou" });
+    const writes = () => emu.calls.filter((c) => /^(Create|Import|Associate|Disassociate|Delete)/.test(c.action!)).length;
+    const before = writes();
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
+    expect(report.rotated).toEqual([]);
+    expect(writes()).toBe(before);
+  });
+
+  it("with force stop allowed, running instances are rotated too and the old key retires", async () => {
+    const { emu, fleet, violations } = await world(["ap-guangzhou"]);
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
+    const f = fleet["ap-guangzhou"]!;
+    expect(report.rotated.find((r) => r.instanceId === f.running.InstanceId)!.forceStopped).toBe(true);
+    expect(emu.state.instances.get(f.running.InstanceId)!.forceStops).toBe(1);
+    // The opted-out instance still uses the old key: it must not be deleted.
+    expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(true);
+    expect(violations).toEqual([]);
+  });
+
+  it("retires our old key and its secret once no instance uses it", async () => {
+    const { emu, fleet, violations } = await world(["ap-guangzhou"]);
+    const f = fleet["ap-guangzhou"]!;
+    emu.state.unbindKeys(emu.state.instances.get(f.optOut.InstanceId)!, [f.key.KeyId]);
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
+    expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(false);
+    expect(report.cleanedUp.map((c) => c.what).join("\n")).toContain(`deleted retired key pair ${OLD_GEN}`);
+    expect([...emu.state.secrets.values()].find((s) => s.SecretName.endsWith(OLD_GEN))!.Status).toBe("PendingDelete");
+    expect(violations).toEqual([]);
+  });
+
+  // A crash after each step in turn (the fault stops the run there), then a clean run finishes.
+  it.each([
+    ["store", "CreateSecret"],
+    ["read-back", "GetSecretValue"],
+    ["import", "ImportKeyPair"],
+    ["associate", "AssociateInstancesKeyPairs"],
+    ["disassociate", "DisassociateInstancesKeyPairs"],
+    ["delete", "DeleteKeyPairs"],
+  ])("a failure at %s (%s) is finished by the next run, never losing access", async (_step, action) => {
+    const { emu, fleet, violations } = await world(["ap-guangzhou"]);
+    const f = fleet["ap-guangzhou"]!;
+    emu.state.keyBinding = "add"; // so the old key must be unbound explicitly
+    emu.state.unbindKeys(emu.state.instances.get(f.optOut.InstanceId)!, [f.key.KeyId]);
+    const env = { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" };
+    emu.faults.add({ action, kind: "error", code: "FailedOperation.Injected", count: 1 });
+    const first = await runFunction<KeyRotationReport>("key-rotation", emu, env);
+    expect(first.report.errors.map((e) => e.code)).toContain("FailedOperation.Injected");
+    expect(violations).toEqual([]);
+
+    const second = await runFunction<KeyRotationReport>("key-rotation", emu, env);
+    expect(second.report.errors).toEqual([]);
+    expectConverged(emu, "ap-guangzhou", [...f.stopped, f.running].map((i) => i.InstanceId));
+    expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(false);
+    expect(violations).toEqual([]);
+  });
+
+  it("a secret stored by a crashed run is resumed, not duplicated", async () => {
+    const { emu } = await world(["ap-guangzhou"]);
+    emu.faults.add({ action: "ImportKeyPair", kind: "drop", count: 1 });
+    await runFunction("key-rotation", emu, { REGIONS: "ap-guangzhou", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" });
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
+    expect(report.resumed).toEqual([expect.objectContaining({ what: expect.stringContaining("from its stored secret") })]);
+    expect(emu.callsFor("CreateSecret")).toHaveLength(1);
+    expectConverged(emu, "ap-guangzhou", []);
+  });
+
+  it("an orphan key of ours with no stored private key is deleted, never bound", async () => {
+    const { emu } = await world(["ap-guangzhou"]);
+    const orphan = emu.state.addKeyPair({ Region: "ap-guangzhou", KeyName: "autopilot_202611010000", PublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x" });
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
+    expect(emu.state.keyPairs.has(orphan.KeyId)).toBe(false);
+    expect(report.cleanedUp[0]!.what).toContain("its private key was never stored");
+    expect(emu.callsFor("AssociateInstancesKeyPairs").every((c) => !(c.params as { KeyIds: string[] }).KeyIds.includes(orphan.KeyId))).toBe(true);
+  });
+
+  it("dry-run changes nothing", async () => {
+    const { emu } = await world(["ap-guangzhou"]);
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", DRY_RUN: "true" });
+    expect(report.planned.map((p) => p.step).join("\n")).toContain("bind autopilot_");
+    expect(emu.calls.filter((c) => !/^(Describe|List|GetSecret)/.test(c.action!))).toEqual([]);
+  });
+
+  it.each([
+    [{ KEY_ROTATION_KEY_BITS: "2048" }, "at least 3072 bits"],
+    [{ KEY_ROTATION_KEY_PREFIX: "bad-prefix" }, "KEY_ROTATION_KEY_PREFIX"],
+    [{ KEY_ROTATION_MAX_AGE_DAYS: "0" }, "KEY_ROTATION_MAX_AGE_DAYS"],
+  ])("config error %j", (env, msg) => {
+    expect(() => loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou", ...env })).toThrow(msg);
+  });
+});
