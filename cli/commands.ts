@@ -1,4 +1,4 @@
-/** `run <function>` (and, with the deploy work, serve and deploy). */
+/** `run <function>`, `serve`, `build` and `deploy`. */
 import { parseArgs } from "node:util";
 import type { Env } from "../lib/config/config.ts";
 import { createLogger } from "../lib/log/logger.ts";
@@ -7,6 +7,9 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (command === "serve") return (await import("./serve.ts")).serveCommand(env, out);
+  if (command === "deploy") return (await import("./deploy.ts")).deployCommand(args, env, out, err);
+  if (command === "build") return (await import("./deploy.ts")).buildCommand(out);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { "dry-run": { type: "boolean", default: false } } });
   const name = positionals[0];

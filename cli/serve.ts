@@ -1,0 +1,52 @@
+/**
+ * `cvm-autopilot serve` (what `npm start` runs): schedules + webhook server. With no
+ * credentials in env it starts the embedded emulator with a demo fleet, says so first, and
+ * runs each function once so the demo shows its work straight away.
+ */
+import { appendFileSync } from "node:fs";
+import type { Env } from "../lib/config/config.ts";
+import { demoEnv, startDemoEmulator } from "../lib/emulator/demo.ts";
+import { createLogger, type Level } from "../lib/log/logger.ts";
+import { startLocalServer } from "../lib/platform/local-server.ts";
+import { loadSchedules } from "../lib/platform/schedules.ts";
+import { UsageError } from "./usage.ts";
+
+const hasCredentials = (env: Env) => !!((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && (env.TENCENTCLOUD_SECRET_KEY || env.TENCENTCLOUD_SECRETKEY));
+
+export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
+  const demo = !hasCredentials(env);
+  const emu = demo ? await startDemoEmulator() : undefined;
+  if (emu) out(`cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
+  else out("cvm-autopilot serve: using the credentials in env against Tencent Cloud" + (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${env.CVM_AUTOPILOT_ENDPOINT}` : ""));
+  const runEnv = emu ? demoEnv(emu, env) : env;
+  // JSON logs: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
+  const file = env.LOG_FILE;
+  const logger = file
+    ? createLogger({ level: (env.LOG_LEVEL as Level | undefined) ?? "info", sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, l + "\n") })
+    : createLogger({ level: "warn", sink: (l) => process.stderr.write(l + "\n") });
+  let server;
+  try {
+    server = await startLocalServer({ env: runEnv, port, logger, say: out });
+  } catch (err) {
+    await emu?.stop();
+    throw err;
+  }
+  out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
+  const schedules = loadSchedules(runEnv);
+  out(`schedules (UTC): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
+  const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";
+  if (runOnStart) {
+    for (const name of server.enabled) await server.runOnce(name, { source: "cli" }).catch(() => undefined);
+    out("demo run complete: every function ran once; now on schedule. Ctrl-C to stop.");
+  }
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await server.stop();
+  await emu?.stop();
+  out("stopped cleanly");
+  return 0;
+}

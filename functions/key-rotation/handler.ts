@@ -1,0 +1,5 @@
+/** key-rotation entry points: SCF `index.main_handler`, Lambda `index.handler`. */
+import { makeHandlers } from "../../lib/platform/adapters.ts";
+import fn from "./entry.ts";
+
+export const { main_handler, handler } = makeHandlers("key-rotation", fn);

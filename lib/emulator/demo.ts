@@ -1,0 +1,48 @@
+/**
+ * The demo world `npm start` runs against when no credentials are set: a seeded fleet in two
+ * regions with something for every function to do — idle machines, a golden image to sync,
+ * prepaid machines with the wrong renew flag, and instances on an old SSH key.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { toOpenSshRsaPublicKey } from "../ssh/openssh.ts";
+import { DEMO_CREDENTIALS, startEmulator, type Emulator } from "./server.ts";
+
+export const DEMO_REGIONS = ["ap-guangzhou", "ap-shanghai"];
+
+export async function startDemoEmulator(seed = 7): Promise<Emulator> {
+  const emu = await startEmulator({ instances: 80, fleetRegions: DEMO_REGIONS, seed, timings: { stopMs: 3000, startMs: 3000, syncMs: 10_000 } });
+  const [gz, sh] = DEMO_REGIONS as [string, string];
+  emu.state.addImage({ Region: gz, ImageName: "golden-web", ImageDescription: "nightly golden image", Tags: [{ Key: "autopilot:sync", Value: "true" }] });
+  emu.state.addImage({ Region: sh, ImageName: "team-data-base" });
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  for (const region of DEMO_REGIONS) {
+    const key = emu.state.addKeyPair({ Region: region, KeyName: "legacy_ops_key", PublicKey: toOpenSshRsaPublicKey(publicKey, "ops"), CreatedTime: "2025-01-15T00:00:00Z" });
+    for (let i = 0; i < 3; i++) {
+      const inst = emu.state.addInstance({
+        Region: region,
+        InstanceName: `bastion-${region}-${i}`,
+        InstanceState: i === 0 ? "RUNNING" : "STOPPED",
+        Tags: [{ Key: "autopilot:rotate-keys", Value: "true" }, { Key: "env", Value: "ops" }],
+      });
+      emu.state.bindKeys(inst, [key.KeyId]);
+    }
+  }
+  return emu;
+}
+
+/** Settings the demo runs with; anything the user set in env wins, except where to connect. */
+export function demoEnv(emu: Emulator, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return {
+    REGIONS: DEMO_REGIONS.join(","),
+    IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+    RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW",
+    RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
+    AUTO_STOP_PRICES: "S5.MEDIUM4=0.23",
+    ...env,
+    TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
+    TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
+    TENCENTCLOUD_SESSION_TOKEN: undefined,
+    TENCENTCLOUD_REGION: DEMO_REGIONS[0],
+    CVM_AUTOPILOT_ENDPOINT: emu.url,
+  };
+}

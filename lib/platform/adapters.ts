@@ -1,0 +1,149 @@
+/**
+ * Thin platform adapters: Tencent SCF (`main_handler(event, context)`, timer and API-gateway
+ * events) and AWS Lambda (EventBridge schedule, HTTP API v2). Each turns its event into a
+ * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
+ * warm container; an unexpected error is logged with context and re-raised (house style 1).
+ */
+import { ConfigError, type Env } from "../config/config.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { createRunDeps } from "../runtime/runtime.ts";
+import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
+import type { BaseConfig } from "../config/config.ts";
+import type { FunctionEntry } from "../../functions/entry.ts";
+
+export interface ScfTimerEvent {
+  Type: "Timer";
+  TriggerName: string;
+  Time: string;
+  Message?: string;
+}
+export interface ScfApiGatewayEvent {
+  httpMethod: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  queryString?: Record<string, string>;
+  requestContext?: { requestId?: string; stage?: string; serviceId?: string };
+}
+export interface ScfContext {
+  request_id?: string;
+  function_name?: string;
+}
+export interface EventBridgeEvent {
+  "detail-type": string;
+  source: string;
+  time: string;
+  id?: string;
+}
+export interface HttpApiV2Event {
+  version: "2.0";
+  rawPath: string;
+  headers: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext: { http: { method: string; path: string }; requestId: string };
+}
+export interface LambdaContext {
+  awsRequestId?: string;
+}
+
+export interface HttpReply {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded?: boolean;
+}
+
+export interface AdapterOptions {
+  env?: Env;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  nowS?: () => number;
+}
+
+const json = (statusCode: number, body: unknown): HttpReply => ({
+  statusCode,
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify(body),
+  isBase64Encoded: false,
+});
+
+export const isScfTimer = (e: unknown): e is ScfTimerEvent => (e as ScfTimerEvent)?.Type === "Timer";
+export const isScfApiGateway = (e: unknown): e is ScfApiGatewayEvent => typeof (e as ScfApiGatewayEvent)?.httpMethod === "string";
+export const isEventBridge = (e: unknown): e is EventBridgeEvent => (e as EventBridgeEvent)?.["detail-type"] === "Scheduled Event";
+export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => (e as HttpApiV2Event)?.version === "2.0" && !!(e as HttpApiV2Event).requestContext?.http;
+
+/** The webhook and timer core shared by both platforms. */
+export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions = {}) {
+  const logger = opts.logger ?? createLogger();
+  const replay = new ReplayCache();
+  let config: BaseConfig | undefined;
+  const loadOnce = () => (config ??= fn.loadConfig(opts.env ?? process.env));
+  const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
+
+  async function runWith(trigger: Trigger): Promise<ReportBase> {
+    logger.appendKeys({ function: name, invocationId: trigger.requestId, trigger: trigger.source });
+    try {
+      const c = loadOnce();
+      const deps = createRunDeps(c, { logger, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+      const report = await fn.run(c, trigger, deps);
+      logger.info(fn.summarize(report));
+      return report;
+    } catch (err) {
+      logger.error(err instanceof ConfigError ? "configuration invalid" : "run failed", { err, issues: (err as ConfigError).issues });
+      throw err;
+    } finally {
+      logger.resetKeys();
+    }
+  }
+
+  async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined): Promise<HttpReply> {
+    if (!path.endsWith(`/run/${name}`)) return json(404, { error: `no such endpoint; POST /run/${name}` });
+    if (method.toUpperCase() !== "POST") return json(405, { error: "use POST" });
+    let secret: string | undefined;
+    try {
+      secret = (opts.env ?? process.env).WEBHOOK_SECRET;
+      loadOnce();
+    } catch (err) {
+      logger.error("configuration invalid", { err, function: name });
+      return json(500, { error: "configuration invalid: see the function's log", requestId });
+    }
+    const v = verifyWebhook({ headers, body: rawBody, secret, nowS: nowS(), replay });
+    if (!v.ok) {
+      logger.warn("webhook refused", { function: name, status: v.status, invocationId: requestId });
+      return json(v.status, { error: v.error });
+    }
+    try {
+      const report = await runWith({ source: "webhook", requestId, ...v.body });
+      return json(200, report);
+    } catch {
+      return json(500, { error: "run failed: see the function's log", requestId });
+    }
+  }
+  return { runWith, webhook };
+}
+
+const decode = (body: string | null | undefined, b64: boolean | undefined) => (body ? (b64 ? Buffer.from(body, "base64").toString("utf8") : body) : "");
+
+/** `main_handler` for Tencent SCF and `handler` for AWS Lambda, for one function. */
+export function makeHandlers(name: string, fn: FunctionEntry, opts: AdapterOptions = {}) {
+  const core = makeCore(name, fn, opts);
+  return {
+    async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
+      if (isScfApiGateway(event)) {
+        return core.webhook(event.httpMethod, event.path, event.headers ?? {}, decode(event.body, event.isBase64Encoded), context.request_id ?? event.requestContext?.requestId);
+      }
+      if (isScfTimer(event)) return core.runWith({ source: "timer", requestId: context.request_id });
+      throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
+    },
+    async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
+      if (isHttpApiV2(event)) {
+        return core.webhook(event.requestContext.http.method, event.rawPath, event.headers ?? {}, decode(event.body, event.isBase64Encoded), context.awsRequestId ?? event.requestContext.requestId);
+      }
+      if (isEventBridge(event)) return core.runWith({ source: "timer", requestId: context.awsRequestId ?? event.id });
+      throw new TypeError(`${name}: unrecognised Lambda event (expected an EventBridge schedule or HTTP API v2 event)`);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * `cvm-autopilot serve`: the four functions on their schedules (node-cron) plus the webhook
+ * server on localhost. One run per function at a time: a schedule firing while a webhook run
+ * of the same function is in flight is skipped, not stacked.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import cron, { type ScheduledTask } from "node-cron";
+import { ConfigError, csv, type Env } from "../config/config.ts";
+import type { Logger } from "../log/logger.ts";
+import { createRunDeps } from "../runtime/runtime.ts";
+import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import { ReplayCache, verifyWebhook, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
+import { FUNCTIONS } from "../../functions/registry.ts";
+import { FUNCTION_NAMES, loadSchedules, type FunctionName } from "./schedules.ts";
+
+export interface LocalServerOptions {
+  env: Env;
+  port: number;
+  host?: string;
+  logger: Logger;
+  /** Human summaries, one line per run. */
+  say: (line: string) => void;
+  schedules?: boolean;
+}
+
+export interface LocalServer {
+  url: string;
+  enabled: FunctionName[];
+  runOnce(name: FunctionName, trigger: Trigger): Promise<ReportBase | "busy">;
+  stop(): Promise<void>;
+}
+
+/** SERVE_FUNCTIONS: which functions to serve (comma list), default all four. */
+export function enabledFunctions(env: Env): FunctionName[] {
+  const list = csv(env.SERVE_FUNCTIONS);
+  if (!list.length) return FUNCTION_NAMES;
+  const bad = list.filter((n) => !(FUNCTION_NAMES as string[]).includes(n));
+  if (bad.length) throw new ConfigError([`SERVE_FUNCTIONS: unknown function(s) ${bad.join(", ")}; expected some of ${FUNCTION_NAMES.join(", ")}`]);
+  return list as FunctionName[];
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_WEBHOOK_BODY) chunks.push(c);
+    });
+    req.on("end", () => resolve(size > MAX_WEBHOOK_BODY ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
+  const schedules = loadSchedules(opts.env);
+  const enabled = enabledFunctions(opts.env);
+  // Parse every enabled function's config up front: a bad setting stops start-up, all issues listed.
+  const configs = Object.fromEntries(enabled.map((n) => [n, FUNCTIONS[n]!.loadConfig(opts.env)]));
+  const inFlight = new Set<FunctionName>();
+  const replay = new ReplayCache();
+
+  async function runOnce(name: FunctionName, trigger: Trigger): Promise<ReportBase | "busy"> {
+    if (inFlight.has(name)) {
+      opts.logger.warn("run skipped: already running", { function: name, trigger: trigger.source });
+      opts.say(`${name}: skipped (${trigger.source}): a run is already in flight`);
+      return "busy";
+    }
+    inFlight.add(name);
+    const logger = opts.logger.child({ function: name, trigger: trigger.source });
+    try {
+      const fn = FUNCTIONS[name]!;
+      const report = await fn.run(configs[name]!, trigger, createRunDeps(configs[name]!, { logger }));
+      opts.say(fn.summarize(report));
+      return report;
+    } catch (err) {
+      logger.error("run failed", { err });
+      opts.say(`${name}: failed: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      inFlight.delete(name);
+    }
+  }
+
+  const server: Server = createServer(async (req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: FUNCTION_NAMES, running: [...inFlight] });
+      const m = /^\/run\/([a-z-]+)$/.exec(path);
+      if (!m || !(enabled as string[]).includes(m[1]!)) return reply(404, { error: "not found" });
+      if (req.method !== "POST") return reply(405, { error: "use POST" });
+      const body = await readBody(req);
+      if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
+      const v = verifyWebhook({ headers: req.headers, body, secret: opts.env.WEBHOOK_SECRET, nowS: Math.floor(Date.now() / 1000), replay });
+      if (!v.ok) return reply(v.status, { error: v.error });
+      const report = await runOnce(m[1] as FunctionName, { source: "webhook", ...v.body });
+      if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });
+      return reply(200, report);
+    } catch {
+      return reply(500, { error: "run failed: see the log" });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? "127.0.0.1", resolve));
+  const url = `http://${opts.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
+
+  const tasks: ScheduledTask[] = [];
+  if (opts.schedules !== false) {
+    for (const name of enabled) {
+      tasks.push(cron.schedule(schedules[name], () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone: "UTC", noOverlap: true }));
+    }
+  }
+  return {
+    url,
+    enabled,
+    runOnce,
+    stop: async () => {
+      for (const t of tasks) await t.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+

@@ -1,0 +1,139 @@
+/** One end-to-end test per handler and both platforms' event shapes, against the emulator. */
+import { describe, expect, it } from "vitest";
+import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
+import { memoryLogger } from "../lib/log/logger.ts";
+import { FUNCTIONS } from "../functions/registry.ts";
+import { envFor } from "./helpers/functions.ts";
+import { eventBridge, httpApiV2, scfApigw, scfTimer, signedHeaders } from "./helpers/events.ts";
+import { emulator } from "./helpers/world.ts";
+import { seedRegion } from "./helpers/keys.ts";
+import type { Emulator } from "../lib/emulator/server.ts";
+
+const SECRET = "whsec-test-0123456789";
+const GZ = "ap-guangzhou";
+
+function handlersFor(name: string, emu: Emulator, extra: Record<string, string> = {}) {
+  const log = memoryLogger();
+  const env = { ...envFor(emu, extra), WEBHOOK_SECRET: SECRET };
+  return { h: makeHandlers(name, FUNCTIONS[name]!, { env, logger: log }), log };
+}
+
+describe("SCF and Lambda adapters", () => {
+  it("auto-stop-idle: SCF timer event stops the idle instance; RequestIds are in the log", async () => {
+    const emu = await emulator();
+    const idle = emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
+    emu.state.addInstance({ Region: GZ, profile: { cpu: 50, traffic: 5 } });
+    const { h, log } = handlersFor("auto-stop-idle", emu);
+    const report = (await h.main_handler(scfTimer(), { request_id: "scf-req-1" })) as unknown as { stopped: Array<{ instanceId: string }> };
+    expect(report.stopped.map((s) => s.instanceId)).toEqual([idle.InstanceId]);
+    expect(emu.state.instances.get(idle.InstanceId)!.InstanceState).toBe("STOPPED");
+    const logged = log.records();
+    for (const c of emu.calls) expect(logged.some((r) => r.requestId === c.requestId)).toBe(true);
+    expect(logged.find((r) => r.msg === "api call")!.invocationId).toBe("scf-req-1");
+  });
+
+  it("renew-flag: Lambda EventBridge schedule event", async () => {
+    const emu = await emulator();
+    const p = emu.state.addInstance({ Region: GZ, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", Tags: [{ Key: "env", Value: "prod" }] });
+    const { h } = handlersFor("renew-flag", emu, { RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW" });
+    await h.handler(eventBridge(), { awsRequestId: "aws-1" });
+    expect(emu.state.instances.get(p.InstanceId)!.RenewFlag).toBe("NOTIFY_AND_AUTO_RENEW");
+  });
+
+  it("image-sync: SCF API-gateway webhook, dry-run requested in the body", async () => {
+    const emu = await emulator();
+    emu.state.addImage({ Region: GZ, ImageName: "golden", Tags: [{ Key: "autopilot:sync", Value: "true" }] });
+    const { h } = handlersFor("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const body = JSON.stringify({ dryRun: true });
+    const reply = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body), "/release/run/image-sync"), { request_id: "r" })) as HttpReply;
+    expect(reply.statusCode).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ function: "image-sync", dryRun: true, trigger: "webhook" });
+    expect(emu.callsFor("SyncImages")).toHaveLength(0);
+  });
+
+  it("key-rotation: Lambda HTTP API v2 webhook narrowed to one region", async () => {
+    const emu = await emulator();
+    const gz = seedRegion(emu.state, GZ);
+    seedRegion(emu.state, "ap-shanghai");
+    const { h } = handlersFor("key-rotation", emu, { REGIONS: "ap-guangzhou,ap-shanghai" });
+    const body = JSON.stringify({ regions: [GZ] });
+    const reply = (await h.handler(httpApiV2(body, signedHeaders(SECRET, body), "/run/key-rotation"), { awsRequestId: "a" })) as HttpReply;
+    expect(reply.statusCode).toBe(200);
+    const report = JSON.parse(reply.body);
+    expect(report.regions).toEqual([GZ]);
+    expect(report.rotated.map((r: { instanceId: string }) => r.instanceId).sort()).toEqual(gz.stopped.map((i) => i.InstanceId).sort());
+    expect(emu.calls.every((c) => c.region !== "ap-shanghai")).toBe(true);
+  });
+
+  it("a webhook body cannot widen the run beyond env config", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: "ap-shanghai", profile: { cpu: 1, traffic: 0 } });
+    const { h } = handlersFor("auto-stop-idle", emu);
+    const body = JSON.stringify({ regions: ["ap-shanghai"] });
+    const reply = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body)), {})) as HttpReply;
+    expect(JSON.parse(reply.body).regions).toEqual([]);
+    expect(emu.calls.every((c) => c.region !== "ap-shanghai")).toBe(true);
+  });
+
+  it("an unknown event is an error, not a silent success", async () => {
+    const emu = await emulator();
+    const { h } = handlersFor("auto-stop-idle", emu);
+    await expect(h.main_handler({ hello: "world" }, {})).rejects.toThrow("unrecognised SCF event");
+    await expect(h.handler({ hello: "world" }, {})).rejects.toThrow("unrecognised Lambda event");
+  });
+
+  it("bad config on a timer is logged by variable name and re-raised; on a webhook it is a 500 without detail", async () => {
+    const emu = await emulator();
+    const log = memoryLogger();
+    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), AUTO_STOP_MAX_FRACTION: "7", WEBHOOK_SECRET: SECRET }, logger: log });
+    await expect(h.main_handler(scfTimer(), {})).rejects.toThrow("AUTO_STOP_MAX_FRACTION");
+    expect(log.lines.join("\n")).toContain("AUTO_STOP_MAX_FRACTION");
+    const body = "{}";
+    const reply = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body)), {})) as HttpReply;
+    expect(reply.statusCode).toBe(500);
+    expect(reply.body).not.toContain("at ");
+    expect(emu.calls).toHaveLength(0);
+  });
+});
+
+describe("webhook authentication", () => {
+  const call = async (emu: Emulator, body: string, headers: Record<string, string>) => {
+    const { h } = handlersFor("auto-stop-idle", emu);
+    return (await h.main_handler(scfApigw(body, headers), {})) as HttpReply;
+  };
+
+  it.each([
+    ["missing signature", "{}", () => ({}), 401],
+    ["wrong signature", "{}", () => signedHeaders("not-the-secret", "{}"), 401],
+    ["stale timestamp", "{}", () => signedHeaders(SECRET, "{}", Math.floor(Date.now() / 1000) - 600), 401],
+    ["future timestamp", "{}", () => signedHeaders(SECRET, "{}", Math.floor(Date.now() / 1000) + 600), 401],
+    ["body changed after signing", '{"dryRun":false}', () => signedHeaders(SECRET, '{"dryRun":true}'), 401],
+    ["bad JSON", "{oops", () => signedHeaders(SECRET, "{oops"), 400],
+    ["unknown field", '{"everything":true}', () => signedHeaders(SECRET, '{"everything":true}'), 400],
+    ["bad region", '{"regions":["Mars"]}', () => signedHeaders(SECRET, '{"regions":["Mars"]}'), 400],
+    ["oversized body", JSON.stringify({ instanceIds: Array(3000).fill("ins-aaaaaaaa") }), () => ({}), 413],
+  ])("%s -> %i", async (_n, body, headers, status) => {
+    const emu = await emulator();
+    const reply = await call(emu, body, headers());
+    expect(reply.statusCode).toBe(status);
+    if (status === 401) expect(JSON.parse(reply.body)).toEqual({ error: "unauthorized" });
+    if (status === 400) expect(JSON.parse(reply.body).error).toMatch(/JSON|everything|region/);
+    expect(emu.calls).toHaveLength(0);
+  });
+
+  it("a replayed request within the window is refused", async () => {
+    const emu = await emulator();
+    const { h } = handlersFor("auto-stop-idle", emu);
+    const body = JSON.stringify({ dryRun: true });
+    const headers = signedHeaders(SECRET, body);
+    expect(((await h.main_handler(scfApigw(body, headers), {})) as HttpReply).statusCode).toBe(200);
+    expect(((await h.main_handler(scfApigw(body, headers), {})) as HttpReply).statusCode).toBe(401);
+  });
+
+  it("with no WEBHOOK_SECRET configured every webhook is refused", async () => {
+    const emu = await emulator();
+    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: envFor(emu), logger: memoryLogger() });
+    const reply = (await h.main_handler(scfApigw("{}", signedHeaders("", "{}")), {})) as HttpReply;
+    expect(reply.statusCode).toBe(401);
+  });
+});
