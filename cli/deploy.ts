@@ -1,13 +1,51 @@
-/** `build` and `deploy` (native SCF deploy arrives with lib/platform/scf-deploy.ts). */
-import type { Env } from "../lib/config/config.ts";
+/** `build` (esbuild bundles + schedule table) and `deploy` (native Tencent SCF, through our own client). */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { baseSchema, parseEnv, positiveInt, regionSchema, toBaseConfig, type Env } from "../lib/config/config.ts";
+import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { UsageError } from "./usage.ts";
+import { deployToScf, functionEnvFrom, loadArtifact } from "../lib/platform/scf-deploy.ts";
+import { loadSchedules } from "../lib/platform/schedules.ts";
+import { TencentCloudClient } from "../lib/tencent/client.ts";
 
 export async function buildCommand(out: (s: string) => void): Promise<number> {
   for (const b of await buildBundles()) out(`${b.name}: ${b.file} (${(b.bytes / 1024).toFixed(1)} KiB)`);
   return 0;
 }
 
-export async function deployCommand(_args: string[], _env: Env, _out: (s: string) => void, _err: (s: string) => void): Promise<number> {
-  throw new UsageError("deploy is not available yet");
+const deploySchema = baseSchema.extend({
+  SCF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,30}$/, "expected a namespace name such as default").optional(),
+  SCF_RUNTIME: z.string().regex(/^Nodejs\d+\.\d+$/, "expected an SCF Node.js runtime such as Nodejs18.15").optional(),
+  SCF_MEMORY_SIZE: positiveInt(128),
+  SCF_TIMEOUT: positiveInt(900),
+});
+
+export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false } } });
+  if (values.region) regionSchema.parse(values.region);
+  const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
+  const base = toBaseConfig(e);
+  const schedules = loadSchedules(env);
+  const client = new TencentCloudClient({
+    credentials: base.credentials,
+    endpoint: base.endpoint,
+    signMethod: base.signMethod,
+    timeoutMs: Math.max(base.timeoutMs, 60_000), // code uploads are large
+    logger: createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }),
+  });
+  const bundles = await buildBundles();
+  const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
+    region: values.region ?? base.region,
+    namespace: values.namespace ?? e.SCF_NAMESPACE ?? "default",
+    runtime: e.SCF_RUNTIME ?? "Nodejs18.15",
+    memorySize: e.SCF_MEMORY_SIZE,
+    timeout: e.SCF_TIMEOUT,
+    schedules,
+    functionEnv: functionEnvFrom(env),
+    dryRun: values["dry-run"] || base.dryRun,
+  });
+  for (const s of steps) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
+  const writes = steps.filter((s) => s.action !== "unchanged" && !s.action.startsWith("would")).length;
+  out(`deploy: ${writes} write(s)${values["dry-run"] ? " (dry run: nothing changed)" : ""}`);
+  return 0;
 }

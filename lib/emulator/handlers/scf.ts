@@ -1,4 +1,123 @@
-/** Serverless Cloud Function actions used by `cvm-autopilot deploy` (filled in with the deploy work). */
-import type { Handler } from "./context.ts";
+/**
+ * Serverless Cloud Function actions `cvm-autopilot deploy` uses (scf 2018-04-16), shaped as
+ * Tencent Cloud's current SCF API docs give them: GetFunction, CreateFunction,
+ * UpdateFunctionCode, UpdateFunctionConfiguration, CreateTrigger, ListTriggers, DeleteTrigger.
+ */
+import { createHash } from "node:crypto";
+import { ApiFault, int, str } from "../api-fault.ts";
+import type { Handler, HandlerContext } from "./context.ts";
 
-export const scfHandlers: Record<string, Handler> = {};
+export interface EmuFunction {
+  FunctionName: string;
+  Namespace: string;
+  Runtime: string;
+  Handler: string;
+  MemorySize: number;
+  Timeout: number;
+  Description: string;
+  Environment: { Variables: Array<{ Key: string; Value: string }> };
+  CodeSha256: string;
+  CodeSize: number;
+  Status: "Active";
+  triggers: Map<string, { Type: string; TriggerName: string; TriggerDesc: string; Enable: number; AddTime: string }>;
+}
+
+/** Functions per region/namespace/name; kept outside EmulatorState so the CVM model stays small. */
+export const scfStore = new WeakMap<object, Map<string, EmuFunction>>();
+const store = (ctx: HandlerContext) => {
+  let m = scfStore.get(ctx.state);
+  if (!m) scfStore.set(ctx.state, (m = new Map()));
+  return m;
+};
+const keyOf = (ctx: HandlerContext) => `${ctx.region}/${str(ctx.params, "Namespace") ?? "default"}/${str(ctx.params, "FunctionName", true)}`;
+const RUNTIMES = ["Nodejs12.16", "Nodejs14.18", "Nodejs16.13", "Nodejs18.15", "Nodejs20.15"];
+
+function find(ctx: HandlerContext): EmuFunction {
+  const f = store(ctx).get(keyOf(ctx));
+  if (!f) throw new ApiFault("ResourceNotFound.Function", `The function \`${str(ctx.params, "FunctionName")}\` does not exist.`);
+  return f;
+}
+
+function code(zipBase64: string | undefined): { sha: string; size: number } {
+  if (!zipBase64) throw new ApiFault("MissingParameter", "The request is missing the function code (ZipFile).");
+  const bytes = Buffer.from(zipBase64, "base64");
+  // A zip starts with a local file header, PK\x03\x04.
+  if (bytes.length < 22 || bytes.readUInt32LE(0) !== 0x04034b50) throw new ApiFault("InvalidParameterValue.ZipFile", "ZipFile is not a zip archive.");
+  return { sha: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
+}
+
+function environment(v: unknown): EmuFunction["Environment"] {
+  const vars = (v as { Variables?: Array<{ Key?: unknown; Value?: unknown }> } | undefined)?.Variables ?? [];
+  return { Variables: vars.map((x) => ({ Key: String(x.Key), Value: String(x.Value ?? "") })) };
+}
+
+const view = (f: EmuFunction) => {
+  const { triggers, CodeSha256: _s, ...rest } = f;
+  return { ...rest, Triggers: [...triggers.values()] };
+};
+
+export const scfHandlers: Record<string, Handler> = {
+  GetFunction: (ctx) => view(find(ctx)),
+  CreateFunction: (ctx) => {
+    const k = keyOf(ctx);
+    if (store(ctx).has(k)) throw new ApiFault("ResourceInUse.Function", `The function \`${str(ctx.params, "FunctionName")}\` already exists.`);
+    const runtime = str(ctx.params, "Runtime") ?? "Nodejs18.15";
+    if (!RUNTIMES.includes(runtime)) throw new ApiFault("InvalidParameterValue.Runtime", `Runtime must be one of ${RUNTIMES.join(", ")}.`);
+    const c = code((ctx.params.Code as { ZipFile?: string } | undefined)?.ZipFile);
+    store(ctx).set(k, {
+      FunctionName: str(ctx.params, "FunctionName", true)!,
+      Namespace: str(ctx.params, "Namespace") ?? "default",
+      Runtime: runtime,
+      Handler: str(ctx.params, "Handler") ?? "index.main_handler",
+      MemorySize: int(ctx.params, "MemorySize", 128),
+      Timeout: int(ctx.params, "Timeout", 3),
+      Description: str(ctx.params, "Description") ?? "",
+      Environment: environment(ctx.params.Environment),
+      CodeSha256: c.sha,
+      CodeSize: c.size,
+      Status: "Active",
+      triggers: new Map(),
+    });
+    return {};
+  },
+  UpdateFunctionCode: (ctx) => {
+    const f = find(ctx);
+    const c = code(str(ctx.params, "ZipFile"));
+    Object.assign(f, { CodeSha256: c.sha, CodeSize: c.size, Handler: str(ctx.params, "Handler") ?? f.Handler });
+    return {};
+  },
+  UpdateFunctionConfiguration: (ctx) => {
+    const f = find(ctx);
+    if (ctx.params.MemorySize !== undefined) f.MemorySize = int(ctx.params, "MemorySize", f.MemorySize);
+    if (ctx.params.Timeout !== undefined) f.Timeout = int(ctx.params, "Timeout", f.Timeout);
+    if (ctx.params.Description !== undefined) f.Description = str(ctx.params, "Description") ?? "";
+    if (ctx.params.Environment !== undefined) f.Environment = environment(ctx.params.Environment);
+    if (ctx.params.Runtime !== undefined) f.Runtime = str(ctx.params, "Runtime")!;
+    return {};
+  },
+  CreateTrigger: (ctx) => {
+    const f = find(ctx);
+    const name = str(ctx.params, "TriggerName", true)!;
+    const type = str(ctx.params, "Type", true)!;
+    if (!["timer", "apigw"].includes(type)) throw new ApiFault("InvalidParameterValue.Type", `Trigger type \`${type}\` is not supported by this emulator.`);
+    if (f.triggers.has(name)) throw new ApiFault("ResourceInUse.Trigger", `The trigger \`${name}\` already exists.`);
+    const desc = str(ctx.params, "TriggerDesc") ?? "";
+    if (type === "timer" && desc.trim().split(/\s+/).length !== 7) throw new ApiFault("InvalidParameterValue.TriggerDesc", "A timer trigger needs a 7-field cron expression.");
+    const t = { Type: type, TriggerName: name, TriggerDesc: desc, Enable: str(ctx.params, "Enable") === "CLOSE" ? 0 : 1, AddTime: new Date(ctx.state.now()).toISOString() };
+    f.triggers.set(name, t);
+    return { TriggerInfo: t };
+  },
+  ListTriggers: (ctx) => {
+    const f = find(ctx);
+    const offset = int(ctx.params, "Offset", 0);
+    const limit = int(ctx.params, "Limit", 20);
+    const all = [...f.triggers.values()];
+    return { TotalCount: all.length, Triggers: all.slice(offset, offset + limit) };
+  },
+  DeleteTrigger: (ctx) => {
+    const f = find(ctx);
+    const name = str(ctx.params, "TriggerName", true)!;
+    if (!f.triggers.delete(name)) throw new ApiFault("ResourceNotFound.Trigger", `The trigger \`${name}\` does not exist.`);
+    return {};
+  },
+};

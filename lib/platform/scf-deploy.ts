@@ -1,0 +1,162 @@
+/**
+ * Native Tencent SCF deploy through our own signer and client: creates or updates each function
+ * and its timer and API-gateway triggers, idempotently — a second deploy with nothing changed
+ * makes no write. Code identity is the bundle's SHA-256, kept in the function's environment
+ * (GetFunction returns no code hash of its own).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { zipSync } from "fflate";
+import type { TencentCloudClient } from "../tencent/client.ts";
+import type { Env } from "../config/config.ts";
+import { toScfCron, type FunctionName } from "./schedules.ts";
+
+export interface BundleArtifact {
+  name: FunctionName;
+  /** The bundle's JavaScript; its hash decides whether code is updated. */
+  code: Buffer;
+  sourceMap?: Buffer | undefined;
+}
+
+export interface DeployOptions {
+  region: string;
+  namespace: string;
+  runtime: string;
+  memorySize: number;
+  timeout: number;
+  schedules: Record<FunctionName, string>;
+  /** Variables the functions run with (never the deployer's own credentials). */
+  functionEnv: Record<string, string>;
+  dryRun: boolean;
+}
+
+export interface DeployStep {
+  function: string;
+  action: string;
+  detail?: string;
+  requestId?: string;
+}
+
+export const CODE_HASH_VAR = "CVM_AUTOPILOT_BUNDLE_SHA256";
+export const functionNameFor = (name: string) => `cvm-autopilot-${name}`;
+
+/** Variables worth copying from the deployer's env into the functions' config. */
+export function functionEnvFrom(env: Env): Record<string, string> {
+  const keep = /^(TENCENTCLOUD_REGION|REGIONS|DRY_RUN|LOG_LEVEL|WEBHOOK_SECRET|CVM_AUTOPILOT_(SIGN_METHOD|TIMEOUT_MS|MAX_ATTEMPTS)|AUTO_STOP_\w+|IMAGE_SYNC_\w+|RENEW_\w+|KEY_ROTATION_\w+)$/;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (keep.test(k) && v !== undefined && v !== "") out[k] = v;
+  return out;
+}
+
+/** A zip with fixed timestamps, so the same bundle always zips to the same bytes. */
+export function zipBundle(a: BundleArtifact): Buffer {
+  const mtime = new Date("1980-01-02T00:00:00Z");
+  const files: Record<string, [Uint8Array, { mtime: Date }]> = { "index.js": [a.code, { mtime }] };
+  if (a.sourceMap) files["index.js.map"] = [a.sourceMap, { mtime }];
+  return Buffer.from(zipSync(files, { level: 9 }));
+}
+
+export function loadArtifact(name: FunctionName, file: string): BundleArtifact {
+  let sourceMap: Buffer | undefined;
+  try {
+    sourceMap = readFileSync(`${file}.map`);
+  } catch {
+    sourceMap = undefined;
+  }
+  return { name, code: readFileSync(file), sourceMap };
+}
+
+interface RemoteFunction {
+  Handler: string;
+  Runtime: string;
+  MemorySize: number;
+  Timeout: number;
+  Description: string;
+  Environment?: { Variables?: Array<{ Key: string; Value: string }> };
+}
+interface RemoteTrigger {
+  Type: string;
+  TriggerName: string;
+  TriggerDesc: string;
+}
+
+const API_GATEWAY_DESC = (name: string) =>
+  JSON.stringify({
+    api: { authRequired: "FALSE", requestConfig: { method: "POST", path: `/run/${name}` }, isIntegratedResponse: "TRUE" },
+    service: { serviceName: "cvm_autopilot" },
+    release: { environmentName: "release" },
+  });
+
+export async function deployToScf(client: TencentCloudClient, artifacts: BundleArtifact[], o: DeployOptions): Promise<DeployStep[]> {
+  const steps: DeployStep[] = [];
+  const base = { Namespace: o.namespace };
+  const write = async (fn: string, action: string, params: Record<string, unknown>, detail?: string) => {
+    if (o.dryRun) {
+      steps.push({ function: fn, action: `would ${action}`, ...(detail ? { detail } : {}) });
+      return;
+    }
+    const res = await client.call("scf", action, { ...base, ...params }, { region: o.region });
+    steps.push({ function: fn, action, ...(detail ? { detail } : {}), requestId: res.RequestId });
+  };
+
+  for (const a of artifacts) {
+    const fn = functionNameFor(a.name);
+    const sha = createHash("sha256").update(a.code).digest("hex");
+    const env = { ...o.functionEnv, [CODE_HASH_VAR]: sha };
+    const desired = {
+      Handler: "index.main_handler",
+      Runtime: o.runtime,
+      MemorySize: o.memorySize,
+      Timeout: o.timeout,
+      Description: `cvm-autopilot ${a.name}`,
+      Environment: { Variables: Object.entries(env).sort(([x], [y]) => x.localeCompare(y)).map(([Key, Value]) => ({ Key, Value })) },
+    };
+    const remote = await client
+      .call<RemoteFunction>("scf", "GetFunction", { ...base, FunctionName: fn }, { region: o.region })
+      .catch((err: { code?: string }) => {
+        if (err.code === "ResourceNotFound.Function" || err.code === "ResourceNotFound") return undefined;
+        throw err;
+      });
+    if (!remote) {
+      await write(fn, "CreateFunction", { FunctionName: fn, ...desired, Code: { ZipFile: zipBundle(a).toString("base64") } }, `sha256 ${sha.slice(0, 12)}`);
+    } else {
+      const vars = new Map((remote.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]));
+      if (vars.get(CODE_HASH_VAR) !== sha || remote.Handler !== desired.Handler) {
+        await write(fn, "UpdateFunctionCode", { FunctionName: fn, Handler: desired.Handler, ZipFile: zipBundle(a).toString("base64") }, `sha256 ${sha.slice(0, 12)}`);
+      }
+      const envSame = vars.size === desired.Environment.Variables.length && desired.Environment.Variables.every((v) => vars.get(v.Key) === v.Value);
+      const changed = (["Runtime", "MemorySize", "Timeout", "Description"] as const).filter((k) => remote[k] !== desired[k]);
+      if (!envSame) changed.push("Environment" as never);
+      if (changed.length) {
+        const { Handler: _h, ...config } = desired;
+        await write(fn, "UpdateFunctionConfiguration", { FunctionName: fn, ...config }, `changed: ${changed.join(", ")}`);
+      }
+    }
+    // Triggers: a function that does not exist yet (dry run) has none.
+    const existing: RemoteTrigger[] = remote || !o.dryRun ? await listTriggers(client, o, fn) : [];
+    const wanted: RemoteTrigger[] = [
+      { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]) },
+      { Type: "apigw", TriggerName: "cvm_autopilot_webhook", TriggerDesc: API_GATEWAY_DESC(a.name) },
+    ];
+    for (const t of wanted) {
+      const cur = existing.find((e) => e.TriggerName === t.TriggerName && e.Type === t.Type);
+      if (cur && cur.TriggerDesc === t.TriggerDesc) continue;
+      if (cur) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, "replaced");
+      await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type, TriggerDesc: t.TriggerDesc, Enable: "OPEN" }, t.Type === "timer" ? t.TriggerDesc : "POST /run/" + a.name);
+    }
+    if (!steps.some((s) => s.function === fn)) steps.push({ function: fn, action: "unchanged" });
+  }
+  return steps;
+}
+
+async function listTriggers(client: TencentCloudClient, o: DeployOptions, fn: string): Promise<RemoteTrigger[]> {
+  const out: RemoteTrigger[] = [];
+  for (let offset = 0; offset < 10_000; ) {
+    const page = await client.call<{ TotalCount: number; Triggers: RemoteTrigger[] }>(
+      "scf", "ListTriggers", { Namespace: o.namespace, FunctionName: fn, Offset: offset, Limit: 100 }, { region: o.region });
+    out.push(...page.Triggers);
+    offset += page.Triggers.length;
+    if (page.Triggers.length < 100 || offset >= page.TotalCount) break;
+  }
+  return out;
+}

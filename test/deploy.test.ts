@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { buildBundles, FORBIDDEN_IN_BUNDLE } from "../lib/platform/build.ts";
+import { deployToScf, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
+import { DEFAULT_SCHEDULES } from "../lib/platform/schedules.ts";
+import { scfStore } from "../lib/emulator/handlers/scf.ts";
+import { clientFor, emulator } from "./helpers/world.ts";
+import { runCli } from "./helpers/cli.ts";
+
+const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-dist-"));
+const bundles = await buildBundles(outdir, {});
+
+describe("esbuild bundles", () => {
+  it("one per function, no dev dependency inside, each loads and exports both entry points", () => {
+    expect(bundles.map((b) => b.name)).toEqual(["auto-stop-idle", "image-sync", "renew-flag", "key-rotation"]);
+    const require = createRequire(import.meta.url);
+    for (const b of bundles) {
+      expect(b.inputs.filter((i) => FORBIDDEN_IN_BUNDLE.test(i))).toEqual([]);
+      expect(readFileSync(b.file, "utf8")).not.toContain("tencentcloud-sdk");
+      const mod = require(b.file);
+      expect(typeof mod.main_handler).toBe("function");
+      expect(typeof mod.handler).toBe("function");
+      console.log(`bundle ${b.name}: ${(b.bytes / 1024).toFixed(1)} KiB`);
+    }
+    expect(JSON.parse(readFileSync(join(outdir, "schedules.json"), "utf8"))["key-rotation"]).toEqual({ cron: "0 3 * * 1", scf: "0 0 3 * * 1 *", aws: "cron(0 3 ? * MON *)" });
+  });
+});
+
+describe("native SCF deploy against the emulator", () => {
+  const opts = (o: Partial<DeployOptions> = {}): DeployOptions => ({
+    region: "ap-guangzhou", namespace: "default", runtime: "Nodejs18.15", memorySize: 128, timeout: 900,
+    schedules: { ...DEFAULT_SCHEDULES }, functionEnv: { REGIONS: "ap-guangzhou" }, dryRun: false, ...o,
+  });
+  const artifacts = () => bundles.map((b) => loadArtifact(b.name, b.file));
+
+  it("creates functions and triggers; a second deploy makes no writes; a change updates only what changed", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const first = await deployToScf(client, artifacts(), opts());
+    expect(first.filter((s) => s.action === "CreateFunction")).toHaveLength(4);
+    expect(first.filter((s) => s.action === "CreateTrigger")).toHaveLength(8);
+    const fns = scfStore.get(emu.state)!;
+    const fn = fns.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!;
+    expect([...fn.triggers.values()].find((t) => t.Type === "timer")!.TriggerDesc).toBe("0 */15 * * * * *");
+    expect(fn.Environment.Variables.map((v) => v.Key)).not.toContain("TENCENTCLOUD_SECRET_KEY");
+
+    const writes = () => emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length;
+    const before = writes();
+    const second = await deployToScf(client, artifacts(), opts());
+    expect(second.map((s) => s.action)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
+    expect(writes()).toBe(before);
+
+    const third = await deployToScf(client, artifacts(), opts({ schedules: { ...DEFAULT_SCHEDULES, "renew-flag": "0 10 * * *" }, functionEnv: { REGIONS: "ap-guangzhou,ap-shanghai" } }));
+    expect(third.filter((s) => s.function === "cvm-autopilot-renew-flag").map((s) => s.action)).toEqual(["UpdateFunctionConfiguration", "DeleteTrigger", "CreateTrigger"]);
+    expect(third.filter((s) => s.action === "UpdateFunctionCode")).toHaveLength(0);
+  });
+
+  it("dry-run writes nothing", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const steps = await deployToScf(client, artifacts(), opts({ dryRun: true }));
+    expect(steps.filter((s) => s.action === "would CreateFunction")).toHaveLength(4);
+    expect(emu.calls.filter((c) => !/^(Get|List)/.test(c.action!))).toEqual([]);
+  });
+
+  it("cvm-autopilot deploy runs end to end against the emulator and is idempotent", async () => {
+    const emu = await emulator();
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url };
+    const a = await runCli(["deploy", "--namespace", "default"], env, 60_000);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain("deploy: 12 write(s)");
+    const b = await runCli(["deploy"], env, 60_000);
+    expect(b.stdout).toContain("deploy: 0 write(s)");
+  });
+});
