@@ -1,7 +1,8 @@
 /** `build` (esbuild bundles + schedule table) and `deploy` (native Tencent SCF, through our own client). */
 import { parseArgs } from "node:util";
-import { z } from "zod";
-import { baseSchema, parseEnv, positiveInt, regionSchema, toBaseConfig, type Env } from "../lib/config/config.ts";
+import * as z from "zod/mini";
+import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } from "../lib/config/config.ts";
+import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { deployToScf, functionEnvFrom, loadArtifact } from "../lib/platform/scf-deploy.ts";
@@ -13,16 +14,17 @@ export async function buildCommand(out: (s: string) => void): Promise<number> {
   return 0;
 }
 
-const deploySchema = baseSchema.extend({
-  SCF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,30}$/, "expected a namespace name such as default").optional(),
-  SCF_RUNTIME: z.string().regex(/^Nodejs\d+\.\d+$/, "expected an SCF Node.js runtime such as Nodejs18.15").optional(),
-  SCF_MEMORY_SIZE: positiveInt(128),
-  SCF_TIMEOUT: positiveInt(900),
+const deploySchema = z.object({
+  ...baseShape,
+  SCF_NAMESPACE: pattern(/^[A-Za-z0-9_-]{1,30}$/, "a namespace name such as default", "default"),
+  SCF_RUNTIME: pattern(/^Nodejs\d+\.\d+$/, "an SCF Node.js runtime such as Nodejs18.15", "Nodejs18.15"),
+  SCF_MEMORY_SIZE: int(128, 64, 3072),
+  SCF_TIMEOUT: int(900, 1, 900),
 });
 
 export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false } } });
-  if (values.region) regionSchema.parse(values.region);
+  if (values.region && !isRegion(values.region)) throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);
   const schedules = loadSchedules(env);
@@ -36,8 +38,8 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const bundles = await buildBundles();
   const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
     region: values.region ?? base.region,
-    namespace: values.namespace ?? e.SCF_NAMESPACE ?? "default",
-    runtime: e.SCF_RUNTIME ?? "Nodejs18.15",
+    namespace: values.namespace ?? e.SCF_NAMESPACE!,
+    runtime: e.SCF_RUNTIME!,
     memorySize: e.SCF_MEMORY_SIZE,
     timeout: e.SCF_TIMEOUT,
     schedules,

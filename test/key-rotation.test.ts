@@ -142,7 +142,7 @@ describe("key-rotation", () => {
   });
 
   it.each([
-    [{ KEY_ROTATION_KEY_BITS: "2048" }, "at least 3072 bits"],
+    [{ KEY_ROTATION_KEY_BITS: "2048" }, "KEY_ROTATION_KEY_BITS: expected a whole number from 3072 to 8192"],
     [{ KEY_ROTATION_KEY_PREFIX: "bad-prefix" }, "KEY_ROTATION_KEY_PREFIX"],
     [{ KEY_ROTATION_MAX_AGE_DAYS: "0" }, "KEY_ROTATION_MAX_AGE_DAYS"],
   ])("config error %j", (env, msg) => {

@@ -1,35 +1,40 @@
 /** auto-stop-idle settings, from env (issue 5). */
-import { z } from "zod";
-import { baseSchema, boolFlag, csv, parseEnv, positiveInt, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
-import { fraction, regexSchema, tagListSchema, tagSchema, timeZoneSchema, windowsSchema, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
+import * as z from "zod/mini";
+import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { bool, csv, field, int, num, oneOf, optionalInt, regex } from "../../lib/config/fields.ts";
+import { tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 
-const schema = baseSchema.extend({
-  AUTO_STOP_INCLUDE_TAGS: tagListSchema,
-  AUTO_STOP_OPT_OUT_TAG: tagSchema("autopilot:auto-stop=off"),
-  AUTO_STOP_NAME_PATTERN: regexSchema,
-  AUTO_STOP_PROJECTS: z.string().optional().transform((v, ctx) => {
+const schema = z.object({
+  ...baseShape,
+  AUTO_STOP_INCLUDE_TAGS: tagList(),
+  AUTO_STOP_OPT_OUT_TAG: tag("autopilot:auto-stop=off"),
+  AUTO_STOP_NAME_PATTERN: regex(),
+  AUTO_STOP_PROJECTS: field((v, fail) => {
     const ids = csv(v).map(Number);
-    if (ids.some((n) => !Number.isInteger(n) || n < 0)) ctx.addIssue({ code: "custom", message: "expected a comma list of project ids, e.g. 0,1001" });
+    if (ids.some((n) => !Number.isInteger(n) || n < 0)) fail("expected a comma list of project ids, e.g. 0,1001");
     return ids;
   }),
-  AUTO_STOP_LOOKBACK_MINUTES: positiveInt(60),
-  AUTO_STOP_METRIC_PERIOD: z.enum(["60", "300"], { error: "expected 60 or 300 (seconds)" }).optional().transform((v) => Number(v ?? "300")),
-  AUTO_STOP_CPU_THRESHOLD: z.coerce.number().gt(0).max(100).optional().transform((v) => v ?? 5),
-  AUTO_STOP_CPU_STAT: z.enum(["max", "p95"], { error: "expected max or p95" }).optional().transform((v) => v ?? "max"),
-  AUTO_STOP_NETWORK_THRESHOLD_MBPS: z.coerce.number().min(0).optional().transform((v) => v ?? 1),
-  AUTO_STOP_SCHEDULE: windowsSchema,
-  AUTO_STOP_TIMEZONE: timeZoneSchema,
-  AUTO_STOP_STOPPED_MODE: z.enum(["STOP_CHARGING", "KEEP_CHARGING"], { error: "expected STOP_CHARGING or KEEP_CHARGING" }).optional().transform((v) => v ?? "STOP_CHARGING"),
-  AUTO_STOP_STOP_TYPE: z.enum(["SOFT", "HARD", "SOFT_FIRST"], { error: "expected SOFT, HARD or SOFT_FIRST" }).optional().transform((v) => v ?? "SOFT"),
-  AUTO_STOP_MAX_FRACTION: fraction(0.5),
-  AUTO_STOP_MAX_COUNT: z.coerce.number().int().min(0).optional(),
-  AUTO_STOP_OVERRIDE_GUARD: boolFlag(false),
-  AUTO_STOP_PRICES: z.string().optional().transform((v, ctx) => {
+  AUTO_STOP_LOOKBACK_MINUTES: int(60, 5, 1440),
+  AUTO_STOP_METRIC_PERIOD: field((v, fail) => {
+    if (v !== undefined && v !== "60" && v !== "300") fail(`expected 60 or 300 (seconds), got "${v}"`);
+    return Number(v ?? "300");
+  }),
+  AUTO_STOP_CPU_THRESHOLD: num(5, { gt: 0, max: 100 }),
+  AUTO_STOP_CPU_STAT: oneOf(["max", "p95"], "max"),
+  AUTO_STOP_NETWORK_THRESHOLD_MBPS: num(1, { min: 0 }),
+  AUTO_STOP_SCHEDULE: windows(),
+  AUTO_STOP_TIMEZONE: timeZone(),
+  AUTO_STOP_STOPPED_MODE: oneOf(["STOP_CHARGING", "KEEP_CHARGING"], "STOP_CHARGING"),
+  AUTO_STOP_STOP_TYPE: oneOf(["SOFT", "HARD", "SOFT_FIRST"], "SOFT"),
+  AUTO_STOP_MAX_FRACTION: num(0.5, { min: 0, max: 1 }),
+  AUTO_STOP_MAX_COUNT: optionalInt(0),
+  AUTO_STOP_OVERRIDE_GUARD: bool(false),
+  AUTO_STOP_PRICES: field((v, fail) => {
     const prices = new Map<string, number>();
     for (const item of csv(v)) {
       const [type, price] = item.split("=");
       const n = Number(price);
-      if (!type || !Number.isFinite(n) || n < 0) ctx.addIssue({ code: "custom", message: `"${item}" is not InstanceType=hourlyPrice (e.g. S5.MEDIUM4=0.32)` });
+      if (!type || price === undefined || !Number.isFinite(n) || n < 0) fail(`"${item}" is not InstanceType=hourlyPrice (e.g. S5.MEDIUM4=0.32)`);
       else prices.set(type.trim(), n);
     }
     return prices;

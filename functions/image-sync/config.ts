@@ -1,21 +1,23 @@
 /** image-sync settings, from env (issue 6). */
-import { z } from "zod";
-import { baseSchema, ConfigError, csv, parseEnv, positiveInt, regionSchema, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
-import { tagSchema, type TagMatch } from "../../lib/config/parsers.ts";
+import * as z from "zod/mini";
+import { baseShape, ConfigError, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { csv, field, int, isRegion, optionalString, region } from "../../lib/config/fields.ts";
+import { tag, type TagMatch } from "../../lib/config/parsers.ts";
 
-const schema = baseSchema.extend({
-  IMAGE_SYNC_SOURCE_REGION: regionSchema.optional(),
-  IMAGE_SYNC_DESTINATIONS: z.string().optional(),
-  IMAGE_SYNC_IMAGE_IDS: z.string().optional().transform((v, ctx) => {
+const schema = z.object({
+  ...baseShape,
+  IMAGE_SYNC_SOURCE_REGION: region(),
+  IMAGE_SYNC_DESTINATIONS: optionalString(),
+  IMAGE_SYNC_IMAGE_IDS: field((v, fail) => {
     const ids = csv(v);
-    for (const id of ids) if (!/^img-[a-z0-9]{8}$/.test(id)) ctx.addIssue({ code: "custom", message: `"${id}" is not an image id (img- and 8 characters)` });
+    for (const id of ids) if (!/^img-[a-z0-9]{8}$/.test(id)) fail(`"${id}" is not an image id (img- and 8 characters)`);
     return ids;
   }),
-  IMAGE_SYNC_NAME_PREFIX: z.string().min(1).optional(),
-  IMAGE_SYNC_TAG: tagSchema("autopilot:sync=true"),
-  IMAGE_SYNC_KEEP_TAG: tagSchema("autopilot:keep=true"),
-  IMAGE_SYNC_KEEP: positiveInt(2),
-  IMAGE_SYNC_MAX_DELETES: z.coerce.number().int().min(0).optional().transform((v) => v ?? 20),
+  IMAGE_SYNC_NAME_PREFIX: optionalString(),
+  IMAGE_SYNC_TAG: tag("autopilot:sync=true"),
+  IMAGE_SYNC_KEEP_TAG: tag("autopilot:keep=true"),
+  IMAGE_SYNC_KEEP: int(2),
+  IMAGE_SYNC_MAX_DELETES: int(20, 0),
 });
 
 export type Selection = { by: "ids"; ids: string[] } | { by: "prefix"; prefix: string } | { by: "tag"; tag: TagMatch };
@@ -39,7 +41,7 @@ export function loadConfig(env: Env = process.env): ImageSyncConfig {
   if (raw === "all") destinations = "all";
   else if (raw) {
     destinations = csv(raw);
-    for (const d of destinations) if (!regionSchema.safeParse(d).success) issues.push(`IMAGE_SYNC_DESTINATIONS: "${d}" is not a region name (e.g. ap-shanghai), or use "all"`);
+    for (const d of destinations) if (!isRegion(d)) issues.push(`IMAGE_SYNC_DESTINATIONS: "${d}" is not a region name (e.g. ap-shanghai), or use "all"`);
     if (destinations.includes(sourceRegion)) issues.push(`IMAGE_SYNC_DESTINATIONS: ${sourceRegion} is the source region; SyncImages cannot copy an image to its own region`);
   } else if (Array.isArray(base.regions) && base.regions.some((r) => r !== sourceRegion)) {
     destinations = base.regions.filter((r) => r !== sourceRegion);

@@ -1,17 +1,19 @@
 /** key-rotation settings, from env (issue 8). */
-import { z } from "zod";
-import { baseSchema, boolFlag, parseEnv, positiveInt, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
-import { tagSchema, type TagMatch } from "../../lib/config/parsers.ts";
+import * as z from "zod/mini";
+import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { bool, int, pattern } from "../../lib/config/fields.ts";
+import { tag, type TagMatch } from "../../lib/config/parsers.ts";
 
-const schema = baseSchema.extend({
-  KEY_ROTATION_TAG: tagSchema("autopilot:rotate-keys=true"),
-  KEY_ROTATION_MAX_AGE_DAYS: positiveInt(90),
-  KEY_ROTATION_ALLOW_FORCE_STOP: boolFlag(false),
+const schema = z.object({
+  ...baseShape,
+  KEY_ROTATION_TAG: tag("autopilot:rotate-keys=true"),
+  KEY_ROTATION_MAX_AGE_DAYS: int(90),
+  KEY_ROTATION_ALLOW_FORCE_STOP: bool(false),
   // Key names: letters, digits, underscores, at most 25 (seed CreateKeyPair); the prefix leaves
   // room for `_YYYYMMDDHHMM`.
-  KEY_ROTATION_KEY_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,11}$/, "expected 1-12 letters, digits or underscores, starting with a letter").optional().transform((v) => v ?? "autopilot"),
-  KEY_ROTATION_KEY_BITS: z.coerce.number().int().min(3072, "RSA keys must be at least 3072 bits").max(8192).optional().transform((v) => v ?? 3072),
-  KEY_ROTATION_MAX_INSTANCES: positiveInt(100),
+  KEY_ROTATION_KEY_PREFIX: pattern(/^[A-Za-z][A-Za-z0-9_]{0,11}$/, "1-12 letters, digits or underscores, starting with a letter", "autopilot"),
+  KEY_ROTATION_KEY_BITS: int(3072, 3072, 8192),
+  KEY_ROTATION_MAX_INSTANCES: int(100),
 });
 
 export interface KeyRotationConfig extends BaseConfig {
@@ -30,7 +32,7 @@ export function loadConfig(env: Env = process.env): KeyRotationConfig {
     scopeTag: e.KEY_ROTATION_TAG,
     maxAgeDays: e.KEY_ROTATION_MAX_AGE_DAYS,
     allowForceStop: e.KEY_ROTATION_ALLOW_FORCE_STOP,
-    keyPrefix: e.KEY_ROTATION_KEY_PREFIX,
+    keyPrefix: e.KEY_ROTATION_KEY_PREFIX!,
     keyBits: e.KEY_ROTATION_KEY_BITS,
     maxInstances: e.KEY_ROTATION_MAX_INSTANCES,
   };

@@ -1,6 +1,7 @@
 /** renew-flag settings, from env (issue 7). */
-import { z } from "zod";
-import { baseSchema, csv, parseEnv, positiveInt, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import * as z from "zod/mini";
+import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { csv, field, int } from "../../lib/config/fields.ts";
 import { parseTag, type TagMatch } from "../../lib/config/parsers.ts";
 import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/types.ts";
 
@@ -12,23 +13,26 @@ export interface RenewRule {
 const FLAG_HELP = `one of ${RENEW_FLAGS.join(", ")}`;
 const isFlag = (v: string): v is RenewFlag => (RENEW_FLAGS as readonly string[]).includes(v);
 
-const schema = baseSchema.extend({
+const schema = z.object({
+  ...baseShape,
   // `key=value:FLAG,...`; the first matching rule wins, so order is priority.
-  RENEW_RULES: z.string().optional().transform((v, ctx) => {
+  RENEW_RULES: field((v, fail) => {
     const rules: RenewRule[] = [];
     for (const item of csv(v)) {
       const colon = item.lastIndexOf(":");
       const tag = colon > 0 ? parseTag(item.slice(0, colon)) : undefined;
       const flag = item.slice(colon + 1).trim();
-      if (!tag) ctx.addIssue({ code: "custom", message: `"${item}" is not key=value:FLAG (e.g. env=prod:NOTIFY_AND_AUTO_RENEW)` });
-      else if (!isFlag(flag)) ctx.addIssue({ code: "custom", message: `"${flag}" in "${item}" is not a renew flag: expected ${FLAG_HELP}` });
+      if (!tag) fail(`"${item}" is not key=value:FLAG (e.g. env=prod:NOTIFY_AND_AUTO_RENEW)`);
+      else if (!isFlag(flag)) fail(`"${flag}" in "${item}" is not a renew flag: expected ${FLAG_HELP}`);
       else rules.push({ tag, flag });
     }
     return rules;
   }),
-  RENEW_DEFAULT_FLAG: z.string().optional().refine((v) => v === undefined || v === "" || isFlag(v), { message: `expected ${FLAG_HELP}` })
-    .transform((v) => (v ? (v as RenewFlag) : undefined)),
-  RENEW_WARN_DAYS: positiveInt(7),
+  RENEW_DEFAULT_FLAG: field((v, fail) => {
+    if (v !== undefined && !isFlag(v)) fail(`expected ${FLAG_HELP}, got "${v}"`);
+    return v as RenewFlag | undefined;
+  }),
+  RENEW_WARN_DAYS: int(7),
 });
 
 export interface RenewPolicy {

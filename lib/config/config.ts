@@ -1,10 +1,13 @@
 /**
- * Configuration from environment variables, validated by zod and parsed once at cold start
+ * Configuration from environment variables, validated with zod and parsed once at cold start
  * (house style 6). Tests pass an object instead of touching process.env.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { SIGN_METHODS } from "../tencent/signer.ts";
 import { registerSecret } from "../log/redact.ts";
+import { baseUrl, bool, int, oneOf, optionalString, region, regions } from "./fields.ts";
+
+export { csv, isRegion } from "./fields.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -16,45 +19,24 @@ export class ConfigError extends Error {
   }
 }
 
-const REGION = /^[a-z]{2,3}-[a-z]+(-[a-z0-9]+)*$/;
-export const regionSchema = z.string().regex(REGION, "expected a region name such as ap-guangzhou");
-
-/** `a,b,c` -> ["a","b","c"], trimmed, empties dropped. */
-export const csv = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-
-/** REGIONS: a comma list of region names, or `all` (resolved with DescribeRegions at run time). */
-export const regionsSchema = z
-  .string()
-  .optional()
-  .transform((v, ctx): string[] | "all" | undefined => {
-    if (v === undefined || v.trim() === "") return undefined;
-    if (v.trim() === "all") return "all";
-    const list = csv(v);
-    for (const r of list) if (!REGION.test(r)) ctx.addIssue({ code: "custom", message: `"${r}" is not a region name (e.g. ap-guangzhou), or use "all"` });
-    return list;
-  });
-
-const bool = (dflt: boolean) => z.stringbool({ truthy: ["true", "1", "yes", "on"], falsy: ["false", "0", "no", "off", ""] }).optional().transform((v) => v ?? dflt);
-export const boolFlag = bool;
-export const positiveInt = (dflt: number) => z.coerce.number().int().positive().optional().transform((v) => v ?? dflt);
-
-export const baseSchema = z.object({
-  TENCENTCLOUD_SECRET_ID: z.string().min(1).optional(),
-  TENCENTCLOUD_SECRET_KEY: z.string().min(1).optional(),
-  TENCENTCLOUD_SESSION_TOKEN: z.string().min(1).optional(),
+export const baseShape = {
+  TENCENTCLOUD_SECRET_ID: optionalString(),
+  TENCENTCLOUD_SECRET_KEY: optionalString(),
+  TENCENTCLOUD_SESSION_TOKEN: optionalString(),
   // Names SCF injects for a function's execution role (no underscore inside).
-  TENCENTCLOUD_SECRETID: z.string().min(1).optional(),
-  TENCENTCLOUD_SECRETKEY: z.string().min(1).optional(),
-  TENCENTCLOUD_SESSIONTOKEN: z.string().min(1).optional(),
-  TENCENTCLOUD_REGION: regionSchema.optional(),
-  REGIONS: regionsSchema,
+  TENCENTCLOUD_SECRETID: optionalString(),
+  TENCENTCLOUD_SECRETKEY: optionalString(),
+  TENCENTCLOUD_SESSIONTOKEN: optionalString(),
+  TENCENTCLOUD_REGION: region(),
+  REGIONS: regions(),
   DRY_RUN: bool(false),
-  CVM_AUTOPILOT_ENDPOINT: z.url({ protocol: /^https?$/, error: "expected a base URL such as http://127.0.0.1:9000" }).optional(),
-  CVM_AUTOPILOT_SIGN_METHOD: z.enum(SIGN_METHODS as [string, ...string[]], { error: `expected one of ${SIGN_METHODS.join(", ")}` }).optional().transform((v) => (v ?? "TC3-HMAC-SHA256") as (typeof SIGN_METHODS)[number]),
-  CVM_AUTOPILOT_TIMEOUT_MS: positiveInt(10000),
-  CVM_AUTOPILOT_MAX_ATTEMPTS: positiveInt(5),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional().transform((v) => v ?? "info"),
-});
+  CVM_AUTOPILOT_ENDPOINT: baseUrl(),
+  CVM_AUTOPILOT_SIGN_METHOD: oneOf(SIGN_METHODS, "TC3-HMAC-SHA256"),
+  CVM_AUTOPILOT_TIMEOUT_MS: int(10000),
+  CVM_AUTOPILOT_MAX_ATTEMPTS: int(5, 1, 20),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"], "info"),
+};
+export const baseSchema = z.object(baseShape);
 
 export type BaseEnv = z.output<typeof baseSchema>;
 
@@ -71,7 +53,7 @@ export interface BaseConfig {
 }
 
 /** Parses env with a schema; throws ConfigError listing every issue by variable name. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+export function parseEnv<S extends z.ZodMiniType>(schema: S, env: Env): z.output<S> {
   const res = schema.safeParse(env);
   if (res.success) return res.data;
   throw new ConfigError(res.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));

@@ -1,6 +1,7 @@
-/** Small zod-backed parsers for the per-function settings: tag lists, time windows, time zones. */
-import { z } from "zod";
-import { csv } from "./config.ts";
+/** Parsers for the per-function settings: tag lists, time windows, time zones. */
+import { csv, field } from "./fields.ts";
+
+export { regex as regexField, num as numberField } from "./fields.ts";
 
 export interface TagMatch {
   key: string;
@@ -15,29 +16,24 @@ export function parseTag(s: string): TagMatch | undefined {
 }
 
 /** A comma list of `key=value` tags. */
-export const tagListSchema = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
+export const tagList = () =>
+  field((v, fail) => {
     const out: TagMatch[] = [];
     for (const item of csv(v)) {
       const t = parseTag(item);
-      if (!t) ctx.addIssue({ code: "custom", message: `"${item}" is not key=value (e.g. env=dev)` });
+      if (!t) fail(`"${item}" is not key=value (e.g. env=dev)`);
       else out.push(t);
     }
     return out;
   });
 
 /** One `key=value` tag, with a default. */
-export const tagSchema = (dflt: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const t = parseTag(v ?? dflt);
-      if (!t) ctx.addIssue({ code: "custom", message: `"${v}" is not key=value (e.g. ${dflt})` });
-      return t ?? parseTag(dflt)!;
-    });
+export const tag = (dflt: string) =>
+  field((v, fail) => {
+    const t = parseTag(v ?? dflt);
+    if (!t) fail(`"${v}" is not key=value (e.g. ${dflt})`);
+    return t ?? parseTag(dflt)!;
+  });
 
 export interface TimeWindow {
   startMin: number;
@@ -53,14 +49,12 @@ export function parseWindow(s: string): TimeWindow | undefined {
   return { startMin: h1 * 60 + m1, endMin: h2 * 60 + m2 };
 }
 
-export const windowsSchema = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
+export const windows = () =>
+  field((v, fail) => {
     const out: TimeWindow[] = [];
     for (const item of csv(v)) {
       const w = parseWindow(item);
-      if (!w) ctx.addIssue({ code: "custom", message: `"${item}" is not a time window HH:MM-HH:MM (e.g. 20:00-07:00)` });
+      if (!w) fail(`"${item}" is not a time window HH:MM-HH:MM (e.g. 20:00-07:00)`);
       else out.push(w);
     }
     return out;
@@ -75,11 +69,12 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-export const timeZoneSchema = z
-  .string()
-  .optional()
-  .transform((v) => v ?? "UTC")
-  .refine(isTimeZone, { message: "expected an IANA time zone such as Asia/Shanghai or UTC" });
+export const timeZone = () =>
+  field((v, fail) => {
+    const tz = v ?? "UTC";
+    if (!isTimeZone(tz)) fail(`expected an IANA time zone such as Asia/Shanghai or UTC, got "${tz}"`);
+    return tz;
+  });
 
 /** Minutes since local midnight of `now` in a time zone. */
 export function minutesInZone(now: Date, timeZone: string): number {
@@ -91,18 +86,3 @@ export function minutesInZone(now: Date, timeZone: string): number {
 export function inWindow(minutes: number, w: TimeWindow): boolean {
   return w.startMin <= w.endMin ? minutes >= w.startMin && minutes < w.endMin : minutes >= w.startMin || minutes < w.endMin;
 }
-
-export const regexSchema = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (!v) return undefined;
-    try {
-      return new RegExp(v);
-    } catch (e) {
-      ctx.addIssue({ code: "custom", message: `not a valid regular expression (${(e as Error).message})` });
-      return undefined;
-    }
-  });
-
-export const fraction = (dflt: number) => z.coerce.number().min(0).max(1).optional().transform((v) => v ?? dflt);

@@ -5,7 +5,7 @@
  * than 401; a bad body is a 400 that names the problem.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import { webhookBodySchema, type WebhookBody } from "./body.ts";
 
 export const WEBHOOK_WINDOW_S = 300;
 export const MAX_WEBHOOK_BODY = 16 * 1024;
@@ -25,16 +25,6 @@ export class ReplayCache {
     return true;
   }
 }
-
-/** What a webhook body may ask: only to narrow the run (issue 9). */
-export const webhookBodySchema = z
-  .object({
-    dryRun: z.boolean().optional(),
-    regions: z.array(z.string().regex(/^[a-z]{2,3}-[a-z]+(-[a-z0-9]+)*$/, "must be region names such as ap-guangzhou")).max(50).optional(),
-    instanceIds: z.array(z.string().regex(/^ins-[a-z0-9]{8}$/, "must be instance ids such as ins-r8hr2upy")).max(1000).optional(),
-  })
-  .strict();
-export type WebhookBody = z.output<typeof webhookBodySchema>;
 
 export type WebhookResult = { ok: true; body: WebhookBody } | { ok: false; status: 400 | 401 | 413; error: string };
 

@@ -1,0 +1,124 @@
+/**
+ * Env-var fields for zod/mini schemas. Every variable is an optional string parsed by a small
+ * function that names what it expected; zod gathers every failure with its variable name.
+ * zod/mini rather than classic zod: it tree-shakes, so a function bundle carries ~15 KB of zod
+ * instead of ~450 KB.
+ */
+import * as z from "zod/mini";
+
+export type Fail = (message: string) => void;
+
+/** An env var: blank means unset; `parse` reports problems through `fail`. */
+export function field<T>(parse: (raw: string | undefined, fail: Fail) => T) {
+  return z.pipe(
+    z.optional(z.string({ error: "expected a string" })),
+    z.transform((raw: string | undefined, ctx) => {
+      const v = raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+      return parse(v, (message) => ctx.issues.push({ code: "custom", message, input: raw }));
+    }),
+  );
+}
+
+export const optionalString = () => field((v) => v);
+
+/** `a,b,c` -> ["a","b","c"], trimmed, empties dropped. */
+export const csv = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
+export const int = (dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  field((v, fail) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) fail(`expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${v}"`);
+    return n;
+  });
+
+export const optionalInt = (min = 0) =>
+  field((v, fail) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) fail(`expected a whole number of at least ${min}, got "${v}"`);
+    return n;
+  });
+
+/** A number in (gt, max] or [min, max]. */
+export const num = (dflt: number, range: { min?: number; gt?: number; max?: number }) =>
+  field((v, fail) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    const lo = range.gt !== undefined ? n > range.gt : n >= (range.min ?? -Infinity);
+    if (!Number.isFinite(n) || !lo || n > (range.max ?? Infinity)) {
+      fail(`expected a number ${range.gt !== undefined ? `above ${range.gt}` : `from ${range.min}`}${range.max !== undefined ? ` up to ${range.max}` : ""}, got "${v}"`);
+    }
+    return n;
+  });
+
+const TRUE = ["true", "1", "yes", "on"];
+const FALSE = ["false", "0", "no", "off"];
+export const bool = (dflt: boolean) =>
+  field((v, fail) => {
+    if (v === undefined) return dflt;
+    if (TRUE.includes(v.toLowerCase())) return true;
+    if (FALSE.includes(v.toLowerCase())) return false;
+    fail(`expected true or false, got "${v}"`);
+    return dflt;
+  });
+
+export function oneOf<const T extends string>(values: readonly T[], dflt: T): ReturnType<typeof field<T>>;
+export function oneOf<const T extends string>(values: readonly T[]): ReturnType<typeof field<T | undefined>>;
+export function oneOf<const T extends string>(values: readonly T[], dflt?: T) {
+  return field((v, fail) => {
+    if (v === undefined) return dflt;
+    if (!(values as readonly string[]).includes(v)) fail(`expected one of ${values.join(", ")}, got "${v}"`);
+    return v as T;
+  });
+}
+
+export const REGION = /^[a-z]{2,3}-[a-z]+(-[a-z0-9]+)*$/;
+export const isRegion = (s: string) => REGION.test(s);
+
+export const region = () =>
+  field((v, fail) => {
+    if (v !== undefined && !isRegion(v)) fail(`expected a region name such as ap-guangzhou, got "${v}"`);
+    return v;
+  });
+
+/** A comma list of region names, or `all` (resolved with DescribeRegions at run time). */
+export const regions = () =>
+  field((v, fail): string[] | "all" | undefined => {
+    if (v === undefined) return undefined;
+    if (v === "all") return "all";
+    const list = csv(v);
+    for (const r of list) if (!isRegion(r)) fail(`"${r}" is not a region name (e.g. ap-guangzhou), or use "all"`);
+    return list;
+  });
+
+export const baseUrl = () =>
+  field((v, fail) => {
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (u.protocol === "http:" || u.protocol === "https:") return v;
+    } catch {
+      // fall through
+    }
+    fail(`expected a base URL such as http://127.0.0.1:9000, got "${v}"`);
+    return undefined;
+  });
+
+export const regex = () =>
+  field((v, fail) => {
+    if (v === undefined) return undefined;
+    try {
+      return new RegExp(v);
+    } catch (e) {
+      fail(`not a valid regular expression (${(e as Error).message})`);
+      return undefined;
+    }
+  });
+
+export const pattern = (re: RegExp, expected: string, dflt?: string) =>
+  field((v, fail) => {
+    if (v === undefined) return dflt;
+    if (!re.test(v)) fail(`expected ${expected}, got "${v}"`);
+    return v;
+  });
