@@ -107,7 +107,7 @@ describe("client against the emulator", () => {
     const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet");
     expect(rows).toHaveLength(250);
     expect(new Set(rows.map((r) => r.InstanceId)).size).toBe(250);
-    expect(emu.calls.map((c) => (c.params as { Offset: number }).Offset)).toEqual([0, 100, 200]);
+    expect(emu.calls.map((c) => (c.params as { Offset: number }).Offset).sort((a, b) => a - b)).toEqual([0, 100, 200]);
   });
 
   it("stops paging at the page ceiling even if TotalCount lies", async () => {
@@ -119,17 +119,48 @@ describe("client against the emulator", () => {
 });
 
 describe("sliding-window limiter (fake clock)", () => {
-  it("never lets more than N starts into any window", async () => {
+  const fakeClock = () => {
     let t = 0;
     const clock: Clock = { now: () => t, sleep: async (ms) => void (t += ms) };
+    return { clock, advance: (ms: number) => void (t += ms), now: () => t };
+  };
+
+  it("never lets more than N calls start within a window of another's reply", async () => {
+    const { clock, now } = fakeClock();
     const limiter = new SlidingWindowLimiter(10, 1000, clock);
     const starts: number[] = [];
     for (let i = 0; i < 35; i++) {
-      await limiter.take();
-      starts.push(t);
+      const release = await limiter.take();
+      starts.push(now());
+      release(); // replies at once
     }
     for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(10);
     expect(starts.at(-1)).toBe(3000);
+  });
+
+  it("times the window from the reply, so slow replies push the next window back", async () => {
+    const { clock, advance, now } = fakeClock();
+    const limiter = new SlidingWindowLimiter(2, 1000, clock);
+    const a = await limiter.take();
+    const b = await limiter.take();
+    advance(300); // both replies take 300 ms
+    a();
+    b();
+    await limiter.take();
+    expect(now()).toBe(1300);
+  });
+
+  it("a call waits for an in-flight slot to be released", async () => {
+    const { clock } = fakeClock();
+    const limiter = new SlidingWindowLimiter(1, 1000, clock);
+    const first = await limiter.take();
+    let second = false;
+    const p = limiter.take().then(() => (second = true));
+    await Promise.resolve();
+    expect(second).toBe(false);
+    first();
+    await p;
+    expect(second).toBe(true);
   });
 });
 

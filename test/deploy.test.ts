@@ -1,16 +1,17 @@
-import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { buildBundles, FORBIDDEN_IN_BUNDLE } from "../lib/platform/build.ts";
+import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT } from "../lib/platform/build.ts";
 import { deployToScf, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
 import { DEFAULT_SCHEDULES } from "../lib/platform/schedules.ts";
 import { scfStore } from "../lib/emulator/handlers/scf.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
 
-const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-dist-"));
+// Inside the repository (under its "type": "module" package.json), as `npm run build` places them.
+const outdir = mkdtempSync(join(ROOT, "dist-test-"));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const bundles = await buildBundles(outdir, {});
 
 describe("esbuild bundles", () => {

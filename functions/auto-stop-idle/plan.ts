@@ -6,7 +6,10 @@ import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib
 import { tagsOf, type Instance } from "../../lib/tencent/types.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
-export type RegionalInstance = Instance & { Region: string };
+/** The fields the plan reads, per instance. */
+export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags"> & {
+  Region: string;
+};
 
 export interface InstanceMetrics {
   cpu: number[];

@@ -1,15 +1,16 @@
 /** auto-stop-idle, platform-neutral: event -> config -> collect -> plan -> apply -> report. */
 import { ConfigError } from "../../lib/config/config.ts";
-import { forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/runtime.ts";
+import { countByRegion, forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/runtime.ts";
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { applyStops, CHANGED_STATE_CODES } from "./apply.ts";
-import { collectMetrics, describeScope, scopeFilters } from "./collect.ts";
+import { collectRegion, scopeFilters } from "./collect.ts";
 import { plan, type Decision, type Guard, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
 import type { AutoStopConfig } from "./config.ts";
 
 export interface AutoStopReport extends ReportBase {
   scanned: number;
+  scannedByRegion: Record<string, number>;
   idle: number;
   stopped: Array<{ instanceId: string; region: string; reason: string; requestId?: string }>;
   /** Would stop, in a dry run. */
@@ -30,11 +31,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
   const instances: RegionalInstance[] = [];
   const metrics = new Map<string, InstanceMetrics>();
 
-  const collected = await forEachRegion(n.regions, async (region) => {
-    let rows = await describeScope(deps.client, region, config.policy);
-    if (n.instanceIds) rows = rows.filter((r) => n.instanceIds!.has(r.InstanceId));
-    return { rows, metrics: await collectMetrics(deps.client, region, rows, config.policy, startedAt) };
-  });
+  const collected = await forEachRegion(n.regions, (region) => collectRegion(deps.client, region, config.policy, startedAt, n.instanceIds));
   for (const c of collected) {
     if (c.error) errors.push({ region: c.region, ...errorRecord(c.error) });
     else {
@@ -54,6 +51,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
     finishedAt: "",
     regions: n.regions,
     scanned: instances.length,
+    scannedByRegion: countByRegion(instances),
     idle: stops.length,
     stopped: [],
     planned: [],

@@ -180,8 +180,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const record: CallRecord = { seq: ++seq, time: now(), service: undefined, action: undefined, region: undefined, requestId, signMethod: undefined };
     calls.push(record);
     const reply = async (fields: Record<string, unknown>) => {
+      // Serialise first: the reply is a snapshot of the state when the request was handled.
+      const body = JSON.stringify({ Response: { ...fields, RequestId: requestId } });
       if (opts.latencyMs) await sleep(opts.latencyMs);
-      send(res, 200, JSON.stringify({ Response: { ...fields, RequestId: requestId } }));
+      send(res, 200, body);
     };
     try {
       const authed = authenticate({ method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body }, credentials, Math.floor(now() / 1000));

@@ -94,10 +94,13 @@ export class EmulatorState {
     return r;
   }
 
+  /** Instances per region in creation order, so a region's listing never scans the whole fleet. */
+  private readonly byRegion = new Map<string, EmuInstance[]>();
+
   instancesIn(region: string): EmuInstance[] {
-    const out: EmuInstance[] = [];
-    for (const i of this.instances.values()) if (i.Region === region) out.push(this.settle(i));
-    return out;
+    const list = this.byRegion.get(region) ?? [];
+    for (const i of list) this.settle(i);
+    return list;
   }
 
   imagesIn(region: string): EmuImage[] {
@@ -149,6 +152,9 @@ export class EmulatorState {
       InstanceId: id,
     };
     this.instances.set(id, inst);
+    const list = this.byRegion.get(inst.Region);
+    if (list) list.push(inst);
+    else this.byRegion.set(inst.Region, [inst]);
     return inst;
   }
 
@@ -219,20 +225,23 @@ export class EmulatorState {
   }
 }
 
-/** The API view of a resource: internal fields stripped, a deep copy. */
+/**
+ * The API view of a resource: internal fields stripped. A shallow copy: replies are serialised
+ * as soon as a handler returns, so nested values are never shared with a later mutation.
+ */
 export function publicInstance(i: EmuInstance): Instance {
   const { Region: _r, profile: _p, transition: _t, forceStops: _f, ...rest } = i;
-  return structuredClone(rest);
+  return rest;
 }
 
 export function publicImage(i: EmuImage): Image {
   const { Region: _r, readyAt: _a, sourceImageId: _s, ...rest } = i;
-  return structuredClone(rest);
+  return rest;
 }
 
 export function publicKeyPair(k: EmuKeyPair): KeyPair {
   const { Region: _r, PrivateKey: _p, ...rest } = k;
-  return structuredClone(rest);
+  return rest;
 }
 
 export function tagList(tags: Record<string, string>): Tag[] {

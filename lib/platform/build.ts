@@ -39,6 +39,9 @@ export async function buildBundles(outdir = join(ROOT, "dist"), env: Env = proce
       metafile: true,
       logLevel: "warning",
     });
+    // The repository's package.json says "type": "module"; this marker keeps the bundle CommonJS
+    // wherever it is loaded from (SCF and Lambda look for `index.main_handler` / `index.handler`).
+    writeFileSync(join(outdir, name, "package.json"), '{ "type": "commonjs" }\n');
     const inputs = Object.keys(res.metafile.inputs);
     const bad = inputs.filter((i) => FORBIDDEN_IN_BUNDLE.test(i));
     if (bad.length) throw new Error(`bundle ${name} contains dev-only modules: ${bad.slice(0, 3).join(", ")}`);

@@ -82,13 +82,12 @@ export class TencentCloudClient {
     this.stats.byAction[action] = (this.stats.byAction[action] ?? 0) + 1;
     const started = this.clock.now();
     for (let attempt = 1; ; attempt++) {
-      if (this.opts.rateLimit !== false) {
-        await this.limiters.take(`${service}/${action}/${region ?? ""}`, spec?.rateLimit ?? DEFAULT_RATE_LIMIT);
-      }
+      const release =
+        this.opts.rateLimit !== false ? await this.limiters.take(`${service}/${action}/${region ?? ""}`, spec?.rateLimit ?? DEFAULT_RATE_LIMIT) : undefined;
       const t0 = this.clock.now();
       this.stats.attempts++;
       try {
-        const res = await this.once<T>(service, action, version, region, params);
+        const res = await this.once<T>(service, action, version, region, params).finally(() => release?.());
         this.logger.info("api call", { service, action, region, requestId: res.RequestId, durationMs: this.clock.now() - t0, attempt });
         return res;
       } catch (err) {

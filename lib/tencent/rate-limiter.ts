@@ -1,7 +1,12 @@
 /**
  * Client-side limiter that keeps every action under its documented per-second limit (seed
  * 004: "A maximum of N requests can be initiated per second for this API"), so a large run
- * never trips the server's limiter. A sliding window: at most `limit` starts in any window.
+ * never trips the server's limiter in the first place.
+ *
+ * A slot is held from the start of a call until one window after its reply. The server counts
+ * a request when it arrives, which is somewhere between our start and our reply; timing slots
+ * from the reply means any L+1 calls arrive at least a window apart however the network delays
+ * them (timing from the start let connection set-up bunch arrivals and trip the server).
  */
 
 export interface Clock {
@@ -14,9 +19,14 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
+export type Release = () => void;
+
 export class SlidingWindowLimiter {
-  private readonly starts: number[] = [];
-  private chain: Promise<void> = Promise.resolve();
+  /** Reply times of finished calls still inside the window, oldest first. */
+  private readonly done: number[] = [];
+  private inFlight = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly limit: number,
@@ -24,22 +34,31 @@ export class SlidingWindowLimiter {
     private readonly clock: Clock,
   ) {}
 
-  /** Resolves when one more request may start. Callers are served in order. */
-  take(): Promise<void> {
+  /** Resolves when one more call may start; call the returned function when it has replied. */
+  take(): Promise<Release> {
     const turn = this.chain.then(() => this.waitForSlot());
     this.chain = turn.catch(() => undefined);
     return turn;
   }
 
-  private async waitForSlot(): Promise<void> {
+  private async waitForSlot(): Promise<Release> {
     for (;;) {
       const now = this.clock.now();
-      while (this.starts.length && this.starts[0]! <= now - this.windowMs) this.starts.shift();
-      if (this.starts.length < this.limit) {
-        this.starts.push(now);
-        return;
+      while (this.done.length && this.done[0]! <= now - this.windowMs) this.done.shift();
+      if (this.inFlight + this.done.length < this.limit) {
+        this.inFlight++;
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          this.inFlight--;
+          this.done.push(this.clock.now());
+          this.wake?.();
+        };
       }
-      await this.clock.sleep(this.starts[0]! + this.windowMs - now);
+      if (this.done.length) await this.clock.sleep(this.done[0]! + this.windowMs - now);
+      else await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
     }
   }
 }
@@ -47,10 +66,10 @@ export class SlidingWindowLimiter {
 /** One limiter per key (service/action/region), created on first use. */
 export class LimiterRegistry {
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
-  // A little over a second: arrival times at the server can bunch up by network jitter.
-  constructor(private readonly clock: Clock, private readonly windowMs = 1050) {}
+  // A hair over a second, for clock granularity between us and the server.
+  constructor(private readonly clock: Clock, private readonly windowMs = 1010) {}
 
-  take(key: string, perSecond: number): Promise<void> {
+  take(key: string, perSecond: number): Promise<Release> {
     let l = this.limiters.get(key);
     if (!l) {
       l = new SlidingWindowLimiter(perSecond, this.windowMs, this.clock);

@@ -3,7 +3,7 @@
  * "Signature") and TC3-HMAC-SHA256 (Tencent Cloud API 3.0 "Signature v3"). Every input,
  * the timestamp included, is an argument: nothing here reads the clock or the network.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
 
 export type SignMethod = "TC3-HMAC-SHA256" | "HmacSHA256" | "HmacSHA1";
 export const SIGN_METHODS: readonly SignMethod[] = ["TC3-HMAC-SHA256", "HmacSHA256", "HmacSHA1"];
@@ -20,6 +20,22 @@ const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256"
 /** UTC calendar date of a Unix timestamp, as TC3's credential scope wants it (YYYY-MM-DD). */
 export function utcDate(timestamp: number): string {
   return new Date(timestamp * 1000).toISOString().slice(0, 10);
+}
+
+/**
+ * The TC3 signing key depends only on the secret key, the UTC date and the service, so it is
+ * derived once per day and service rather than three HMACs per request. The cache is bounded.
+ */
+const keyCache = new Map<string, Buffer>();
+function signingKey(secretKey: string, date: string, service: string): Buffer {
+  const id = `${date}\n${service}\n${secretKey}`;
+  let k = keyCache.get(id);
+  if (!k) {
+    k = hmac(hmac(hmac(`TC3${secretKey}`, date), service), "tc3_request");
+    if (keyCache.size >= 64) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(id, k);
+  }
+  return k;
 }
 
 export interface Tc3Input {
@@ -66,9 +82,7 @@ export function signTc3(input: Tc3Input): Tc3Signature {
   const stringToSign = ["TC3-HMAC-SHA256", String(input.timestamp), credentialScope, sha256Hex(canonicalRequest)].join(
     "\n",
   );
-  const kDate = hmac(`TC3${input.credentials.secretKey}`, date);
-  const kService = hmac(kDate, input.service);
-  const kSigning = hmac(kService, "tc3_request");
+  const kSigning = signingKey(input.credentials.secretKey, date, input.service);
   const signature = createHmac("sha256", kSigning).update(stringToSign, "utf8").digest("hex");
   const authorization =
     `TC3-HMAC-SHA256 Credential=${input.credentials.secretId}/${credentialScope}, ` +
@@ -81,18 +95,33 @@ export function signTc3(input: Tc3Input): Tc3Signature {
  * params sorted by name, raw (not URL-encoded) `k=v` joined by `&`. `Signature` itself is excluded.
  */
 export function legacyStringToSign(method: "GET" | "POST", host: string, path: string, params: Record<string, string>): string {
-  const query = Object.keys(params)
-    .filter((k) => k !== "Signature")
-    .sort()
-    .map((k) => `${k}=${params[k]}`)
-    .join("&");
-  return `${method}${host}${path}?${query}`;
+  const keys = Object.keys(params).sort();
+  let out = `${method}${host}${path}?`;
+  let first = true;
+  for (const k of keys) {
+    if (k === "Signature") continue;
+    out += (first ? "" : "&") + k + "=" + params[k];
+    first = false;
+  }
+  return out;
+}
+
+/** HMAC keys are prepared once per secret key (a KeyObject skips re-deriving the key block). */
+const hmacKeys = new Map<string, KeyObject>();
+function hmacKey(secretKey: string): KeyObject {
+  let k = hmacKeys.get(secretKey);
+  if (!k) {
+    k = createSecretKey(Buffer.from(secretKey, "utf8"));
+    if (hmacKeys.size >= 16) hmacKeys.delete(hmacKeys.keys().next().value!);
+    hmacKeys.set(secretKey, k);
+  }
+  return k;
 }
 
 /** Base64 HMAC of the legacy string to sign (seed 004 "Signature" 2.4). */
 export function signLegacy(stringToSign: string, secretKey: string, method: "HmacSHA1" | "HmacSHA256"): string {
   const algorithm = method === "HmacSHA1" ? "sha1" : "sha256";
-  return createHmac(algorithm, secretKey).update(stringToSign, "utf8").digest("base64");
+  return createHmac(algorithm, hmacKey(secretKey)).update(stringToSign, "utf8").digest("base64");
 }
 
 type Flattenable = string | number | boolean | null | undefined | Flattenable[] | { [k: string]: Flattenable };
@@ -102,21 +131,20 @@ type Flattenable = string | number | boolean | null | undefined | Flattenable[] 
  * `Name.Field` (seed 004 "Ids.N"; `Filters.0.Values.1`). Booleans are sent as `TRUE`/`FALSE`,
  * the spelling the seed's examples use (`ForceStop=FALSE`); null and undefined are dropped.
  */
-export function flattenParams(value: Record<string, unknown>, prefix = ""): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value as Record<string, Flattenable>)) {
-    const name = prefix + key;
+export function flattenParams(value: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+  for (const key in value) {
+    const v = value[key] as Flattenable;
     if (v === null || v === undefined) continue;
-    if (Array.isArray(v)) {
-      v.forEach((item, i) => {
-        if (item !== null && typeof item === "object") Object.assign(out, flattenParams(item as Record<string, unknown>, `${name}.${i}.`));
-        else if (item !== null && item !== undefined) out[`${name}.${i}`] = scalar(item);
-      });
-    } else if (typeof v === "object") {
-      Object.assign(out, flattenParams(v, `${name}.`));
-    } else {
-      out[name] = scalar(v);
-    }
+    const name = prefix + key;
+    if (typeof v !== "object") out[name] = scalar(v);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (item === null || item === undefined) continue;
+        if (typeof item === "object") flattenParams(item as Record<string, unknown>, `${name}.${i}.`, out);
+        else out[`${name}.${i}`] = scalar(item);
+      }
+    } else flattenParams(v, `${name}.`, out);
   }
   return out;
 }

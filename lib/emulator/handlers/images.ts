@@ -63,7 +63,7 @@ const syncImages: Handler = (ctx) => {
   const imageSet: Array<{ ImageId: string; Region: string }> = [];
   for (const src of sources) {
     for (const r of dests) {
-      const { ImageId: _sourceId, ...attributes } = publicImage(src);
+      const { ImageId: _sourceId, ...attributes } = structuredClone(publicImage(src));
       const copy = ctx.state.addImage({
         ...attributes,
         Region: r,

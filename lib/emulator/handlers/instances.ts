@@ -9,8 +9,16 @@ const INSTANCE_FILTERS = new Set([
   "private-ip-address", "image-id",
 ]);
 
+/** Reads a tag straight off the instance (seed spelling tagKey/tagValue accepted too). */
+function tagValue(inst: EmuInstance, key: string): string | undefined {
+  for (const t of inst.Tags ?? []) {
+    const k = "Key" in t ? t.Key : (t as { tagKey?: string }).tagKey;
+    if (k === key) return "Value" in t ? t.Value : (t as { tagValue?: string }).tagValue;
+  }
+  return undefined;
+}
+
 function matches(inst: EmuInstance, f: { Name: string; Values: string[] }): boolean {
-  const tags = tagsOf(inst);
   const any = (v: string | undefined) => v !== undefined && f.Values.includes(v);
   switch (f.Name) {
     case "zone": return any(inst.Placement.Zone);
@@ -21,12 +29,9 @@ function matches(inst: EmuInstance, f: { Name: string; Values: string[] }): bool
     case "instance-charge-type": return any(inst.InstanceChargeType);
     case "instance-state": return any(inst.InstanceState);
     case "private-ip-address": return (inst.PrivateIpAddresses ?? []).some((ip) => f.Values.includes(ip));
-    case "tag-key": return [...tags.keys()].some((k) => f.Values.includes(k));
-    case "tag-value": return [...tags.values()].some((v) => f.Values.includes(v));
-    default: {
-      const key = f.Name.slice("tag:".length);
-      return tags.has(key) && f.Values.includes(tags.get(key)!);
-    }
+    case "tag-key": return [...tagsOf(inst).keys()].some((k) => f.Values.includes(k));
+    case "tag-value": return [...tagsOf(inst).values()].some((v) => f.Values.includes(v));
+    default: return any(tagValue(inst, f.Name.slice("tag:".length)));
   }
 }
 
@@ -59,7 +64,8 @@ const describeInstances: Handler = (ctx) => {
   let rows: EmuInstance[];
   if (ids.length) {
     for (const id of ids) checkIdFormat("ins", id);
-    rows = ctx.state.instancesIn(ctx.region).filter((i) => ids.includes(i.InstanceId));
+    const wanted = new Set(ids);
+    rows = ctx.state.instancesIn(ctx.region).filter((i) => wanted.has(i.InstanceId));
   } else {
     rows = ctx.state.instancesIn(ctx.region).filter((i) => fs.every((f) => matches(i, f)));
   }
@@ -70,7 +76,8 @@ const describeInstancesStatus: Handler = (ctx) => {
   const ids = idList(ctx.params, "InstanceIds");
   for (const id of ids) checkIdFormat("ins", id);
   const { offset, limit } = paging(ctx.params);
-  const rows = ctx.state.instancesIn(ctx.region).filter((i) => !ids.length || ids.includes(i.InstanceId));
+  const wanted = new Set(ids);
+  const rows = ctx.state.instancesIn(ctx.region).filter((i) => !ids.length || wanted.has(i.InstanceId));
   return {
     TotalCount: rows.length,
     InstanceStatusSet: rows.slice(offset, offset + limit).map((i) => ({ InstanceId: i.InstanceId, InstanceState: i.InstanceState })),

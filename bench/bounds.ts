@@ -1,0 +1,60 @@
+/**
+ * The least work a run could do and the least time it could take, computed from the calls that
+ * work needs: rows per page, ids per batch, instances per metric query, the documented
+ * per-second limits, and the emulator's added latency. Regions run in parallel; within a region
+ * the phases depend on each other, so their bounds add up.
+ */
+import { ACTIONS } from "../lib/tencent/actions.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/run.ts";
+import type { RenewReport } from "../functions/renew-flag/run.ts";
+
+const ceil = (n: number, per: number) => Math.ceil(n / per);
+
+/**
+ * A phase of `calls` calls to one action: L calls may start in the first second, L more in the
+ * next, ...; the last still waits for its reply. A listing needs its first page (TotalCount)
+ * before the others can be asked for, so it takes at least one more round trip.
+ */
+function phaseMs(action: keyof typeof ACTIONS, calls: number, latencyMs: number, listing = false): number {
+  if (calls === 0) return 0;
+  const L = ACTIONS[action].rateLimit;
+  if (listing && calls > 1) return latencyMs + Math.floor((calls - 2) / L) * 1000 + latencyMs;
+  return Math.floor((calls - 1) / L) * 1000 + latencyMs;
+}
+
+const SCREENED_OUT = /^(opted out|younger than|name does not match|outside the stop window|tag autopilot:schedule|charge type|state )/;
+const TRAFFIC_FETCHED = /^(idle:|busy: outbound|no traffic metrics)/;
+
+export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls: number; boundMs: number } {
+  let minCalls = 0;
+  let boundMs = 0;
+  for (const region of r.regions) {
+    const entries = [...r.skipped, ...r.stopped, ...r.planned].filter((e) => e.region === region);
+    const candidates = r.scannedByRegion[region] ?? 0;
+    const screened = entries.filter((e) => !SCREENED_OUT.test(e.reason)).length;
+    const trafficFor = entries.filter((e) => TRAFFIC_FETCHED.test(e.reason)).length;
+    const stops = r.stopped.filter((s) => s.region === region).length;
+    const pages = Math.max(1, ceil(candidates, 100));
+    const cpu = ceil(screened, 10);
+    const traffic = 2 * ceil(trafficFor, 10);
+    const stopCalls = ceil(stops, 100);
+    minCalls += pages + cpu + traffic + stopCalls;
+    const t = phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("GetMonitorData", cpu, latencyMs) + phaseMs("GetMonitorData", traffic, latencyMs) + phaseMs("StopInstances", stopCalls, latencyMs);
+    boundMs = Math.max(boundMs, t);
+  }
+  return { minCalls, boundMs };
+}
+
+export function renewBound(r: RenewReport, latencyMs: number): { minCalls: number; boundMs: number } {
+  let minCalls = 0;
+  let boundMs = 0;
+  for (const region of r.regions) {
+    const pages = Math.max(1, ceil(r.scannedByRegion[region] ?? 0, 100));
+    const byFlag = new Map<string, number>();
+    for (const c of r.changed.filter((x) => x.region === region)) byFlag.set(c.to, (byFlag.get(c.to) ?? 0) + 1);
+    const writes = [...byFlag.values()].reduce((s, n) => s + ceil(n, 100), 0);
+    minCalls += pages + writes;
+    boundMs = Math.max(boundMs, phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("ModifyInstancesRenewFlag", writes, latencyMs));
+  }
+  return { minCalls, boundMs };
+}

@@ -1,0 +1,53 @@
+/**
+ * Bundle bytes and cold load time: each function bundle vs an equivalent handler on the official
+ * SDK, both built with the same esbuild settings. Cold load = a fresh `node` requiring the
+ * bundle, median of 20, minus a bare `node -e 0` measured in the same run, interleaved.
+ */
+import { spawnSync } from "node:child_process";
+import { build } from "esbuild";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../lib/platform/build.ts";
+
+export interface BundleRow {
+  bundle: string;
+  bytes: number;
+  sizeVsSdk: number;
+  addedLoadMs: number;
+  loadVsSdk: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function loadMs(args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { stdio: "ignore" });
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export async function bundleBench(ours: Record<string, string>, outdir: string): Promise<BundleRow[]> {
+  const sdkFile = join(outdir, "sdk-handler", "index.js");
+  await build({
+    entryPoints: [join(ROOT, "bench/sdk-handler.ts")], outfile: sdkFile, bundle: true, platform: "node", target: "node18",
+    format: "cjs", minify: true, sourcemap: true, treeShaking: true, legalComments: "none", logLevel: "error",
+  });
+  const files: Record<string, string> = { ...ours, "sdk-handler (official SDK)": sdkFile };
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(files).map((k) => [k, []]));
+  const bare: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    bare.push(loadMs(["-e", "0"]));
+    for (const [name, file] of Object.entries(files)) samples[name]!.push(loadMs(["-e", `require(${JSON.stringify(file)})`]));
+  }
+  const base = median(bare);
+  const added = (name: string) => Math.max(0, median(samples[name]!) - base);
+  const sdkName = "sdk-handler (official SDK)";
+  const sdkBytes = statSync(sdkFile).size;
+  return Object.entries(files).map(([name, file]) => ({
+    bundle: name,
+    bytes: statSync(file).size,
+    sizeVsSdk: +(statSync(file).size / sdkBytes).toFixed(3),
+    addedLoadMs: +added(name).toFixed(1),
+    loadVsSdk: +(added(name) / Math.max(added(sdkName), 0.1)).toFixed(2),
+  }));
+}

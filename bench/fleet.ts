@@ -1,0 +1,106 @@
+/**
+ * Fleet scale: the emulator (documented rate limits on, 50 ms added latency) in its own process
+ * with N instances over 10 regions; each function runs from its production bundle in another
+ * process, so its peak RSS is the function's own.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { ROOT } from "../lib/platform/build.ts";
+import { DEMO_CREDENTIALS } from "../lib/emulator/server.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/run.ts";
+import type { RenewReport } from "../functions/renew-flag/run.ts";
+import { autoStopBound, renewBound } from "./bounds.ts";
+
+export const BENCH_REGIONS = [
+  "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong", "ap-singapore", "ap-seoul", "ap-tokyo", "eu-frankfurt",
+];
+const LATENCY_MS = 50;
+
+export interface FleetRow {
+  instances: number;
+  function: string;
+  wallMs: number;
+  boundMs: number;
+  ratio: number;
+  calls: number;
+  minCalls: number;
+  callRatio: number;
+  throttled: number;
+  maxRssMb: number;
+}
+
+function startEmulator(instances: number): Promise<{ url: string; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [
+      join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances),
+      "--regions", BENCH_REGIONS.join(","), "--latency", String(LATENCY_MS), "--seed", "42",
+    ], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve({ url: m[1]!, stop: () => child.kill("SIGINT") });
+    });
+    child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
+  });
+}
+
+function invoke(bundle: string, env: Record<string, string>): Promise<{ wallMs: number; maxRssKb: number; report: unknown }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bench/invoke-bundle.cjs"), bundle], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) return reject(new Error(`bundle run failed (${code})`));
+      resolve(JSON.parse(last));
+    });
+  });
+}
+
+async function emulatorCalls(url: string): Promise<Array<{ action: string; code?: string }>> {
+  const calls = (await (await fetch(`${url}/_emulator/calls`)).json()) as Array<{ action: string; code?: string }>;
+  await fetch(`${url}/_emulator/calls`, { method: "DELETE" });
+  return calls;
+}
+
+export async function fleetBench(sizes: number[], bundles: Record<string, string>, log: (s: string) => void): Promise<FleetRow[]> {
+  const rows: FleetRow[] = [];
+  for (const instances of sizes) {
+    const emu = await startEmulator(instances);
+    try {
+      const env = {
+        TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
+        TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
+        TENCENTCLOUD_REGION: BENCH_REGIONS[0]!,
+        REGIONS: BENCH_REGIONS.join(","),
+        CVM_AUTOPILOT_ENDPOINT: emu.url,
+        LOG_LEVEL: "warn",
+        RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW,env=test:NOTIFY_AND_MANUAL_RENEW",
+        RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
+      };
+      for (const fn of ["auto-stop-idle", "renew-flag"] as const) {
+        await emulatorCalls(emu.url);
+        log(`  ${instances} instances: ${fn} ...`);
+        const r = await invoke(bundles[fn]!, env);
+        const calls = await emulatorCalls(emu.url);
+        const b = fn === "auto-stop-idle" ? autoStopBound(r.report as AutoStopReport, LATENCY_MS) : renewBound(r.report as RenewReport, LATENCY_MS);
+        rows.push({
+          instances,
+          function: fn,
+          wallMs: Math.round(r.wallMs),
+          boundMs: Math.round(b.boundMs),
+          ratio: +(r.wallMs / b.boundMs).toFixed(2),
+          calls: calls.length,
+          minCalls: b.minCalls,
+          callRatio: +(calls.length / b.minCalls).toFixed(3),
+          throttled: calls.filter((c) => c.code === "RequestLimitExceeded").length,
+          maxRssMb: Math.round(r.maxRssKb / 1024),
+        });
+      }
+    } finally {
+      emu.stop();
+    }
+  }
+  return rows;
+}

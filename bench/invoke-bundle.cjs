@@ -1,0 +1,16 @@
+// Loads one function bundle exactly as SCF would and invokes it with a timer event; prints one
+// JSON line: wall time of the run, peak RSS of this process, and the report.
+const started = process.hrtime.bigint();
+const mod = require(process.argv[2]);
+const loadedMs = Number(process.hrtime.bigint() - started) / 1e6;
+const t0 = process.hrtime.bigint();
+mod
+  .main_handler({ Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() }, { request_id: "bench" })
+  .then((report) => {
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    process.stdout.write("\n" + JSON.stringify({ wallMs, loadedMs, maxRssKb: process.resourceUsage().maxRSS, report }) + "\n");
+  })
+  .catch((err) => {
+    process.stderr.write(`bench run failed: ${err && err.message}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,57 @@
+/**
+ * `npm run bench`: every figure is a ratio measured side by side in one run. Prints tables and
+ * writes bench/results/latest.json. Not part of `npm test`.
+ *   --sizes 1000,10000,100000   fleet sizes (default all three)
+ *   --only fleet|signer|bundles
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { buildBundles, ROOT } from "../lib/platform/build.ts";
+import { bundleBench } from "./bundles.ts";
+import { fleetBench } from "./fleet.ts";
+import { signerBench } from "./signer.ts";
+
+const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" } } });
+const sizes = values.sizes!.split(",").map(Number);
+const want = (part: string) => !values.only || values.only === part;
+const log = (s: string) => process.stderr.write(s + "\n");
+
+function table(title: string, rows: object[]): void {
+  if (!rows.length) return;
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: unknown) => String(v);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell((r as Record<string, unknown>)[c]).length)));
+  console.log(`\n${title}`);
+  console.log("| " + cols.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |");
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log("| " + cols.map((c, i) => cell((r as Record<string, unknown>)[c]).padEnd(widths[i]!)).join(" | ") + " |");
+}
+
+const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-bench-"));
+const built = await buildBundles(outdir, {});
+const bundles = Object.fromEntries(built.map((b) => [b.name, b.file]));
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+
+if (want("signer")) {
+  log("signer ...");
+  const rows = signerBench();
+  results.signer = rows;
+  table("Signer: 10,000 requests, best of 5 (goal: ratio >= 2)", rows);
+}
+if (want("bundles")) {
+  log("bundles and cold start ...");
+  const rows = await bundleBench(bundles, outdir);
+  results.bundles = rows;
+  table("Bundles: bytes and added cold load, median of 20 (goals: size <= 0.1 of SDK, load <= 0.25 of SDK)", rows);
+}
+if (want("fleet")) {
+  log("fleet scale ...");
+  const rows = await fleetBench(sizes, bundles, log);
+  results.fleet = rows;
+  table("Fleet scale: 10 regions, documented limits, 50 ms latency (goals: ratio <= 1.2, callRatio <= 1.05, throttled 0, RSS <= 128 MB)", rows);
+}
+mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+writeFileSync(join(ROOT, "bench/results/latest.json"), JSON.stringify(results, null, 2) + "\n");
+log(`\nwritten: bench/results/latest.json`);
