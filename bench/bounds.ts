@@ -22,21 +22,15 @@ function phaseMs(action: keyof typeof ACTIONS, calls: number, latencyMs: number,
   return Math.floor((calls - 1) / L) * 1000 + latencyMs;
 }
 
-const SCREENED_OUT = /^(opted out|younger than|name does not match|outside the stop window|tag autopilot:schedule|charge type|state )/;
-const TRAFFIC_FETCHED = /^(idle:|busy: outbound|no traffic metrics)/;
-
 export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls: number; boundMs: number } {
   let minCalls = 0;
   let boundMs = 0;
   for (const region of r.regions) {
-    const entries = [...r.skipped, ...r.stopped, ...r.planned].filter((e) => e.region === region);
-    const candidates = r.scannedByRegion[region] ?? 0;
-    const screened = entries.filter((e) => !SCREENED_OUT.test(e.reason)).length;
-    const trafficFor = entries.filter((e) => TRAFFIC_FETCHED.test(e.reason)).length;
+    const st = r.byRegion[region] ?? { scanned: 0, screened: 0, trafficQueried: 0, idle: 0 };
     const stops = r.stopped.filter((s) => s.region === region).length;
-    const pages = Math.max(1, ceil(candidates, 100));
-    const cpu = ceil(screened, 10);
-    const traffic = 2 * ceil(trafficFor, 10);
+    const pages = Math.max(1, ceil(st.scanned, 100));
+    const cpu = ceil(st.screened, 10);
+    const traffic = 2 * ceil(st.trafficQueried, 10);
     const stopCalls = ceil(stops, 100);
     minCalls += pages + cpu + traffic + stopCalls;
     const t = phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("GetMonitorData", cpu, latencyMs) + phaseMs("GetMonitorData", traffic, latencyMs) + phaseMs("StopInstances", stopCalls, latencyMs);

@@ -47,7 +47,9 @@ function startEmulator(instances: number): Promise<{ url: string; stop: () => vo
 
 function invoke(bundle: string, env: Record<string, string>): Promise<{ wallMs: number; maxRssKb: number; report: unknown }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bench/invoke-bundle.cjs"), bundle], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    // A V8 heap cap like a 128 MB function's (AWS Lambda's Node runtime sizes the heap from the
+    // function's memory), so peak RSS shows what the run needs, not what an idle GC allows.
+    const child = spawn(process.execPath, ["--max-old-space-size=96", join(ROOT, "bench/invoke-bundle.cjs"), bundle], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", (code) => {

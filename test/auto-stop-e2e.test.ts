@@ -42,6 +42,8 @@ describe("auto-stop-idle", () => {
     expect(reason(f.optOut.InstanceId)).toContain("opted out");
     // Prepaid and stopped instances are filtered out server side: never even scanned.
     expect(report.scanned).toBe(6);
+    expect(report.skippedByReason).toEqual({ "busy: CPU": 1, "busy: network": 1, "missing metrics": 1, "too young": 1, "opted out": 1 });
+    expect(report.byRegion[GZ]).toEqual({ scanned: 6, screened: 4, trafficQueried: 2, idle: 1 });
     expect(report.estimatedHourlySavings).toBe(0.64);
     const stopCall = emu.callsFor("StopInstances")[0]!;
     expect(stopCall.params).toMatchObject({ StopType: "SOFT", StoppedMode: "STOP_CHARGING" });

@@ -16,9 +16,52 @@ export interface AutoStopReport extends ReportBase {
   /** Would stop, in a dry run. */
   planned: Array<{ instanceId: string; region: string; reason: string }>;
   changed: Array<{ instanceId: string; region: string; code: string; requestId?: string | undefined }>;
+  /** The first REPORT_DETAIL_LIMIT skips, each with its reason; all of them are counted below. */
   skipped: Array<{ instanceId: string; region: string; reason: string }>;
+  skippedCount: number;
+  skippedByReason: Record<string, number>;
+  /** Per region: scanned, passed screening (CPU queried), CPU looked idle (traffic queried), idle. */
+  byRegion: Record<string, { scanned: number; screened: number; trafficQueried: number; idle: number }>;
   guard: Guard;
   estimatedHourlySavings?: number;
+}
+
+/** Reports stay small enough to return from a function (SCF caps a synchronous reply at 6 MB). */
+export const REPORT_DETAIL_LIMIT = 1000;
+
+const KINDS: Array<[RegExp, string]> = [
+  [/blast-radius guard/, "blast-radius guard"],
+  [/^charge type/, "not pay-as-you-go"],
+  [/^state /, "not running"],
+  [/^opted out/, "opted out"],
+  [/^name does not match/, "name does not match"],
+  [/^younger than/, "too young"],
+  [/^outside the stop window/, "outside the stop window"],
+  [/^tag autopilot:schedule/, "bad schedule tag"],
+  [/^(no CPU metrics|only \d+ of|no traffic metrics)/, "missing metrics"],
+  [/^busy: CPU/, "busy: CPU"],
+  [/^busy: outbound/, "busy: network"],
+];
+const skipKind = (reason: string) => KINDS.find(([re]) => re.test(reason))?.[1] ?? "other";
+const SCREENED_OUT = new Set(["not pay-as-you-go", "not running", "opted out", "name does not match", "too young", "outside the stop window", "bad schedule tag"]);
+const TRAFFIC_QUERIED = /^(idle:|busy: outbound|no traffic metrics)/;
+
+function countBy(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+function regionStats(decisions: Decision[]): AutoStopReport["byRegion"] {
+  const out: AutoStopReport["byRegion"] = {};
+  for (const d of decisions) {
+    const r = (out[d.region] ??= { scanned: 0, screened: 0, trafficQueried: 0, idle: 0 });
+    r.scanned++;
+    if (!SCREENED_OUT.has(skipKind(d.reason)) || d.action === "stop") r.screened++;
+    if (TRAFFIC_QUERIED.test(d.reason)) r.trafficQueried++;
+    if (d.action === "stop" || /^idle:/.test(d.reason)) r.idle++;
+  }
+  return out;
 }
 
 export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDeps): Promise<AutoStopReport> {
@@ -42,6 +85,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
 
   const { decisions, guard } = plan({ instances, metrics, policy: config.policy, now: startedAt });
   const stops = decisions.filter((d) => d.action === "stop");
+  const skips = decisions.filter((d) => d.action === "skip");
   const report: AutoStopReport = {
     function: "auto-stop-idle",
     runId: deps.runId,
@@ -56,7 +100,10 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
     stopped: [],
     planned: [],
     changed: [],
-    skipped: decisions.filter((d) => d.action === "skip").map(({ instanceId, region, reason }) => ({ instanceId, region, reason })),
+    skipped: skips.slice(0, REPORT_DETAIL_LIMIT).map(({ instanceId, region, reason }) => ({ instanceId, region, reason })),
+    skippedCount: skips.length,
+    skippedByReason: countBy(skips.map((d) => skipKind(d.reason))),
+    byRegion: regionStats(decisions),
     guard,
     errors,
   };

@@ -1,11 +1,12 @@
 /** image-sync, platform-neutral: event -> config -> inventory -> plan -> apply -> report. */
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
-import { forEachRegion, type RunDeps } from "../../lib/runtime/runtime.ts";
+import { availableRegions, forEachRegion, type RunDeps } from "../../lib/runtime/runtime.ts";
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
+import { requireNumber } from "../../lib/tencent/normalize.ts";
 import { batches, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Filter, Image, RegionInfo } from "../../lib/tencent/types.ts";
+import type { Filter, Image } from "../../lib/tencent/types.ts";
 import { copyName, newestPerName, parseCopy, plan, sourceProblem, type DestInventory, type Item } from "./plan.ts";
 import type { ImageSyncConfig } from "./config.ts";
 
@@ -40,7 +41,7 @@ async function inventory(client: TencentCloudClient, region: string): Promise<De
     const rows = await listAll(client, "DescribeInstances", region, { Filters: [{ Name: "image-id", Values: chunk }] }, "InstanceSet");
     for (const r of rows) inUse.add(r.ImageId);
   }
-  return { region, images, quota: quota.ImageNumQuota, inUse };
+  return { region, images, quota: requireNumber(quota as unknown as Record<string, unknown>, "ImageNumQuota", "DescribeImageQuota", region), inUse };
 }
 
 /** Codes that concern one destination: retried one region at a time to isolate it. */
@@ -65,7 +66,7 @@ async function sync(client: TencentCloudClient, region: string, src: Image, dest
 export async function run(config: ImageSyncConfig, trigger: Trigger, deps: RunDeps): Promise<ImageSyncReport> {
   const startedAt = deps.now();
   const { client } = deps;
-  const known = (await client.call<{ RegionSet: RegionInfo[] }>("cvm", "DescribeRegions", {}, { region: config.sourceRegion })).RegionSet.map((r) => r.Region);
+  const known = await availableRegions(client, config.sourceRegion);
   const wanted = config.destinations === "all" ? known.filter((r) => r !== config.sourceRegion) : config.destinations;
   const n = narrow(config.dryRun, wanted, trigger);
   const errors: ErrorEntry[] = [];

@@ -40,9 +40,10 @@ async function readView(client: TencentCloudClient, region: string, config: KeyR
     // State 1: enabled secrets only; ones pending deletion are history, not progress.
     const page = await client.call<{ TotalCount: number; SecretMetadatas: Array<{ SecretName: string }> }>(
       "ssm", "ListSecrets", { Offset: offset, Limit: 100, State: 1, SearchSecretName: `cvm-autopilot-${region}-${config.keyPrefix}_` }, { region });
-    for (const s of page.SecretMetadatas) secrets.add(s.SecretName);
-    offset += page.SecretMetadatas.length;
-    if (page.SecretMetadatas.length < 100 || offset >= page.TotalCount) break;
+    const rows = Array.isArray(page.SecretMetadatas) ? page.SecretMetadatas : [];
+    for (const s of rows) if (typeof s?.SecretName === "string") secrets.add(s.SecretName);
+    offset += rows.length;
+    if (rows.length < 100 || offset >= page.TotalCount) break;
   }
   return {
     region,

@@ -59,7 +59,6 @@ export interface HttpReply {
 export interface AdapterOptions {
   env?: Env;
   logger?: Logger;
-  fetch?: typeof fetch;
   nowS?: () => number;
 }
 
@@ -87,7 +86,7 @@ export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions =
     logger.appendKeys({ function: name, invocationId: trigger.requestId, trigger: trigger.source });
     try {
       const c = loadOnce();
-      const deps = createRunDeps(c, { logger, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+      const deps = createRunDeps(c, { logger });
       const report = await fn.run(c, trigger, deps);
       logger.info(fn.summarize(report));
       return report;

@@ -4,6 +4,7 @@ import type { BaseConfig } from "../config/config.ts";
 import { TencentCloudClient } from "../tencent/client.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import type { RegionInfo } from "../tencent/types.ts";
+import { checkedRows } from "../tencent/normalize.ts";
 
 export interface RunDeps {
   client: TencentCloudClient;
@@ -15,7 +16,6 @@ export interface RunDeps {
 export interface RuntimeOverrides {
   logger?: Logger;
   now?: () => Date;
-  fetch?: typeof fetch;
   runId?: string;
 }
 
@@ -29,7 +29,6 @@ export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): Run
     timeoutMs: config.timeoutMs,
     retry: { maxAttempts: config.maxAttempts },
     logger,
-    ...(o.fetch ? { fetch: o.fetch } : {}),
   });
   return { client, logger, now: o.now ?? (() => new Date()), runId };
 }
@@ -37,8 +36,14 @@ export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): Run
 /** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */
 export async function resolveRegions(config: Pick<BaseConfig, "regions" | "region">, client: TencentCloudClient): Promise<string[]> {
   if (config.regions !== "all") return config.regions;
-  const res = await client.call<{ RegionSet: RegionInfo[] }>("cvm", "DescribeRegions", {}, { region: config.region });
-  return res.RegionSet.filter((r) => r.RegionState === "AVAILABLE").map((r) => r.Region);
+  return availableRegions(client, config.region);
+}
+
+/** Every AVAILABLE region the account can use (DescribeRegions), checked. */
+export async function availableRegions(client: TencentCloudClient, region: string): Promise<string[]> {
+  const res = await client.call<{ RegionSet: RegionInfo[] }>("cvm", "DescribeRegions", {}, { region });
+  const { rows } = checkedRows<RegionInfo>("DescribeRegions", region, "RegionSet", res as unknown as Record<string, unknown>);
+  return rows.filter((r) => r.RegionState === "AVAILABLE" && typeof r.Region === "string").map((r) => r.Region);
 }
 
 /** Runs per-region work concurrently; the client's per-region limiters keep each under its limits. */

@@ -10,6 +10,7 @@ import { LimiterRegistry, systemClock, type Clock } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 import { flattenParams, legacyStringToSign, signLegacy, signTc3, type Credentials, type SignMethod } from "./signer.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { defaultTransport, TransportError, type Transport } from "./transport.ts";
 import { registerSecret } from "../log/redact.ts";
 
 export interface ClientOptions {
@@ -24,7 +25,7 @@ export interface ClientOptions {
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
-  fetch?: typeof fetch;
+  transport?: Transport;
 }
 
 export interface CallOptions {
@@ -49,7 +50,7 @@ export class TencentCloudClient {
   private readonly clock: Clock;
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
   readonly logger: Logger;
 
   constructor(private readonly opts: ClientOptions) {
@@ -57,7 +58,7 @@ export class TencentCloudClient {
     this.limiters = new LimiterRegistry(this.clock);
     this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
     this.random = opts.random ?? Math.random;
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.transport = opts.transport ?? defaultTransport;
     this.logger = opts.logger ?? createLogger();
     registerSecret(opts.credentials.secretKey);
     registerSecret(opts.credentials.token);
@@ -150,20 +151,13 @@ export class TencentCloudClient {
 
     let status: number;
     let text: string;
+    const timeoutMs = this.opts.timeoutMs ?? 10000;
     try {
-      const res = await this.fetchImpl(endpoint.url + "/", {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10000),
-      });
-      status = res.status;
-      text = await res.text();
+      ({ status, body: text } = await this.transport.post(endpoint.url + "/", headers, body, timeoutMs));
     } catch (err) {
-      const name = (err as Error).name;
-      if (name === "TimeoutError" || name === "AbortError") throw fail(CLIENT_CODES.timeout, `no reply within ${this.opts.timeoutMs ?? 10000} ms`, { cause: err });
-      const cause = (err as { cause?: { code?: string } }).cause;
-      throw fail(CLIENT_CODES.network, `network error: ${cause?.code ?? (err as Error).message}`, { cause: err });
+      if (err instanceof TransportError && err.timeout) throw fail(CLIENT_CODES.timeout, `no reply within ${timeoutMs} ms`, { cause: err });
+      const code = (err as TransportError).code;
+      throw fail(CLIENT_CODES.network, `network error: ${code ?? (err as Error).message}`, { cause: err });
     }
     let parsed: unknown;
     try {

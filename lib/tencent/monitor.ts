@@ -36,9 +36,12 @@ export async function getInstanceMetric(
       },
       { region },
     );
-    for (const dp of res.DataPoints ?? []) {
-      const id = dp.Dimensions?.find((d) => d.Name === "InstanceId")?.Value;
-      if (id && out.has(id)) out.set(id, (dp.Values ?? []).filter((v) => typeof v === "number" && Number.isFinite(v)));
+    // Anything malformed reads as "no data", and no data never counts as idle.
+    for (const dp of Array.isArray(res.DataPoints) ? res.DataPoints : []) {
+      const dims = Array.isArray(dp?.Dimensions) ? dp.Dimensions : [];
+      const id = dims.find((d) => d?.Name === "InstanceId")?.Value;
+      const values = Array.isArray(dp?.Values) ? dp.Values : [];
+      if (typeof id === "string" && out.has(id)) out.set(id, values.filter((v) => typeof v === "number" && Number.isFinite(v)));
     }
   });
   await Promise.all(calls);

@@ -4,6 +4,7 @@
  * batching (100 ids a call).
  */
 import { ACTIONS, actionSpec, type ActionName } from "./actions.ts";
+import { checkedRows } from "./normalize.ts";
 import type { ApiResponse, TencentCloudClient } from "./client.ts";
 import type {
   Filter, GetMonitorDataRequest, GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo, RenewFlag,
@@ -88,23 +89,33 @@ export async function* pages<A extends "DescribeInstances" | "DescribeImages" | 
   const spec = actionSpec(action)!;
   const limit = spec.pageSize ?? 100;
   const maxPages = opts.maxPages ?? 2000;
-  const fetchAt = (offset: number) => client.call<ApiTypes[A][1]>(spec.service, action, { ...req, Offset: offset, Limit: limit }, { region });
-  const rowsOf = (res: ApiResponse<ApiTypes[A][1]>) => ((res[listKey] as unknown[] | undefined) ?? []).length;
+  // Each page is checked as it arrives: broken rows are dropped (and logged), a missing list is a typed error.
+  type Page = { res: ApiResponse<ApiTypes[A][1]>; rawCount: number };
+  const fetchAt = async (offset: number): Promise<Page> => {
+    const res = await client.call<ApiTypes[A][1]>(spec.service, action, { ...req, Offset: offset, Limit: limit }, { region });
+    const raw = res as unknown as Record<string, unknown>;
+    const rawCount = Array.isArray(raw[listKey as string]) ? (raw[listKey as string] as unknown[]).length : 0;
+    const { rows, dropped } = checkedRows(action, region, listKey as string, raw);
+    if (dropped) client.logger.warn("rows dropped from a reply", { action, region, requestId: res.RequestId, dropped });
+    raw[listKey as string] = rows;
+    return { res, rawCount };
+  };
 
   const first = await fetchAt(0);
-  yield first;
-  const total = (first as { TotalCount?: number }).TotalCount ?? 0;
-  if (rowsOf(first) < limit || rowsOf(first) >= total) return;
+  yield first.res;
+  const reported = (first.res as { TotalCount?: unknown }).TotalCount;
+  const total = typeof reported === "number" && Number.isFinite(reported) ? reported : 0;
+  if (first.rawCount < limit || first.rawCount >= total) return;
   const offsets: number[] = [];
   for (let page = 1; page < maxPages && page * limit < total; page++) offsets.push(page * limit);
-  const inFlight: Array<Promise<ApiResponse<ApiTypes[A][1]>>> = [];
+  const inFlight: Array<Promise<Page>> = [];
   const ahead = Math.max(1, opts.ahead ?? 4);
   try {
     while (offsets.length || inFlight.length) {
       while (inFlight.length < ahead && offsets.length) inFlight.push(fetchAt(offsets.shift()!));
-      const res = await inFlight.shift()!;
-      yield res;
-      if (rowsOf(res) < limit) return;
+      const page = await inFlight.shift()!;
+      yield page.res;
+      if (page.rawCount < limit) return;
     }
   } finally {
     // Pages already asked for are settled, so none fails unobserved after we stop.

@@ -3,6 +3,7 @@
  * current CVM API returns them ({Key, Value}; the 2018 seed's example shows lower-case
  * tagKey/tagValue, which we also accept when reading). Monitor and SSM from their current docs.
  */
+import { normalizeTags } from "./normalize.ts";
 
 export interface Filter {
   Name: string;
@@ -75,15 +76,9 @@ export interface RegionInfo {
   RegionState: string;
 }
 
-/** Reads an instance's tags whether the API spelled them Key/Value or tagKey/tagValue (seed example). */
-export function tagsOf(resource: { Tags?: Array<Tag | { tagKey?: string; tagValue?: string }> | null }): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const t of resource.Tags ?? []) {
-    const k = "Key" in t ? t.Key : t.tagKey;
-    const v = "Value" in t ? t.Value : t.tagValue;
-    if (typeof k === "string") m.set(k, String(v ?? ""));
-  }
-  return m;
+/** Reads a resource's tags whether spelled Key/Value or tagKey/tagValue (seed example); junk ignored. */
+export function tagsOf(resource: { Tags?: unknown }): Map<string, string> {
+  return new Map(normalizeTags(resource.Tags).map((t) => [t.Key, t.Value]));
 }
 
 // --- Cloud Monitor GetMonitorData (monitor 2018-07-24) ---

@@ -1,0 +1,84 @@
+/**
+ * Replies are checked before any decision rests on them: a listing that is not a list is a
+ * typed error (ClientError.BadResponse); a row without the fields a decision needs is dropped
+ * (a safe skip, counted and logged) rather than half-read. Tags and key lists are coerced to
+ * their documented shapes.
+ */
+import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
+import type { Tag } from "./types.ts";
+
+const REQUIRED: Record<string, string[]> = {
+  DescribeInstances: ["InstanceId", "InstanceState", "InstanceChargeType"],
+  DescribeInstancesStatus: ["InstanceId", "InstanceState"],
+  DescribeImages: ["ImageId", "ImageName", "ImageState", "ImageType"],
+  DescribeKeyPairs: ["KeyId", "KeyName"],
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const strOr = (v: unknown, d = "") => (typeof v === "string" ? v : d);
+
+/** Key/Value tags whatever the spelling (seed examples use tagKey/tagValue); junk entries dropped. */
+export function normalizeTags(v: unknown): Tag[] {
+  if (!Array.isArray(v)) return [];
+  const out: Tag[] = [];
+  for (const t of v) {
+    if (!isObject(t)) continue;
+    const key = t.Key ?? t.tagKey;
+    const value = t.Value ?? t.tagValue;
+    if (typeof key === "string") out.push({ Key: key, Value: typeof value === "string" ? value : String(value ?? "") });
+  }
+  return out;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+function normalizeRow(action: string, row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  if ("Tags" in row || action === "DescribeInstances" || action === "DescribeImages") out.Tags = normalizeTags(row.Tags);
+  if (action === "DescribeInstances") {
+    out.InstanceName = strOr(row.InstanceName);
+    out.InstanceType = strOr(row.InstanceType);
+    out.CreatedTime = strOr(row.CreatedTime);
+    out.LoginSettings = { KeyIds: strings(isObject(row.LoginSettings) ? row.LoginSettings.KeyIds : undefined) };
+  }
+  if (action === "DescribeImages") {
+    out.CreatedTime = strOr(row.CreatedTime);
+    // An image of unknown size is treated as too large to sync, never as small.
+    out.ImageSize = typeof row.ImageSize === "number" && Number.isFinite(row.ImageSize) ? row.ImageSize : Number.POSITIVE_INFINITY;
+  }
+  if (action === "DescribeKeyPairs") {
+    out.AssociatedInstanceIds = strings(row.AssociatedInstanceIds);
+    out.CreatedTime = strOr(row.CreatedTime);
+    out.PublicKey = strOr(row.PublicKey);
+  }
+  return out;
+}
+
+/** The rows of a listing, checked: throws BadResponse if the list is missing, drops broken rows. */
+export function checkedRows<T>(action: string, region: string | undefined, listKey: string, response: Record<string, unknown>): { rows: T[]; dropped: number } {
+  const list = response[listKey];
+  if (!Array.isArray(list)) {
+    throw new TencentCloudApiError({
+      code: CLIENT_CODES.badResponse, message: `reply has no ${listKey} list`, action, region, service: "cvm",
+      requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
+    });
+  }
+  const required = REQUIRED[action] ?? [];
+  const rows: T[] = [];
+  let dropped = 0;
+  for (const row of list) {
+    if (isObject(row) && required.every((f) => typeof row[f] === "string" && row[f] !== "")) rows.push(normalizeRow(action, row) as T);
+    else dropped++;
+  }
+  return { rows, dropped };
+}
+
+/** A number field the caller cannot do without, or a typed error. */
+export function requireNumber(response: Record<string, unknown>, field: string, action: string, region: string | undefined): number {
+  const v = response[field];
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  throw new TencentCloudApiError({
+    code: CLIENT_CODES.badResponse, message: `reply has no numeric ${field}`, action, region, service: "cvm",
+    requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
+  });
+}

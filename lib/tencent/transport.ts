@@ -1,0 +1,63 @@
+/**
+ * HTTP(S) POST over node:http with a bounded keep-alive pool. Chosen over global fetch: it loads
+ * faster at cold start (no undici warm-up) and holds far less native memory when a run keeps a
+ * hundred requests in flight across regions (measured in bench/: ~50 MB less peak RSS).
+ */
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+export interface HttpReply {
+  status: number;
+  body: string;
+}
+
+export interface Transport {
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpReply>;
+}
+
+/** Thrown for transport failures; `timeout` tells a slow reply from a broken connection. */
+export class TransportError extends Error {
+  constructor(message: string, readonly timeout: boolean, readonly code?: string) {
+    super(message);
+    this.name = "TransportError";
+  }
+}
+
+/** A reply larger than this is refused rather than buffered (a listing page is ~150 KB). */
+export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+export function createTransport(maxSockets = 32): Transport {
+  const agents = {
+    "http:": new HttpAgent({ keepAlive: true, maxSockets }),
+    "https:": new HttpsAgent({ keepAlive: true, maxSockets }),
+  };
+  return {
+    post(url, headers, body, timeoutMs) {
+      return new Promise<HttpReply>((resolve, reject) => {
+        const u = new URL(url);
+        const send = u.protocol === "https:" ? httpsRequest : httpRequest;
+        const agent = agents[u.protocol as "http:" | "https:"];
+        if (!agent) return reject(new TransportError(`unsupported protocol ${u.protocol}`, false));
+        const req = send(u, { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } }, (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_REPLY_BYTES) req.destroy(new TransportError(`reply larger than ${MAX_REPLY_BYTES} bytes`, false, "ETOOBIG"));
+            else chunks.push(c);
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", (e) => reject(new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
+          res.on("aborted", () => reject(new TransportError("reply cut short", false, "ECONNRESET")));
+        });
+        const timer = setTimeout(() => req.destroy(new TransportError(`no reply within ${timeoutMs} ms`, true, "ETIMEDOUT")), timeoutMs);
+        req.on("close", () => clearTimeout(timer));
+        req.on("error", (e) => reject(e instanceof TransportError ? e : new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
+        req.end(body);
+      });
+    },
+  };
+}
+
+/** One pool per process, shared by every client. */
+export const defaultTransport = createTransport();
