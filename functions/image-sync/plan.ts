@@ -113,6 +113,11 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
       const syncing = copies.find((c) => c.ImageState === "SYNCING" || c.ImageState === "CREATING");
       if (ready) {
         items.push({ ...item, status: "present", imageId: ready.ImageId });
+        // A second copy of the same source (a retried or overlapping sync) is ours and surplus:
+        // keep the ready one, prune the rest once they are deletable.
+        for (const extra of copies.filter((c) => c !== ready && DELETABLE.has(c.ImageState) && !dest.inUse.has(c.ImageId) && !keepTagged(c))) {
+          if (prune(extra, `duplicate copy of ${src.ImageId}`)) used--;
+        }
         continue;
       }
       if (syncing) {

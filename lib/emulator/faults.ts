@@ -1,12 +1,12 @@
 /**
  * Fault injection, per action and deterministic for a seed: API error codes, HTTP 5xx,
- * slow replies, dropped connections, non-JSON or truncated bodies, and an instance whose state
- * changes between a caller's describe and its action.
+ * slow replies, dropped connections, non-JSON, truncated or arbitrary bodies, and an instance
+ * whose state changes between a caller's describe and its action.
  */
 import type { InstanceState } from "../tencent/types.ts";
 import { seededRandom, type Random } from "./random.ts";
 
-export type FaultKind = "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange";
+export type FaultKind = "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange" | "body";
 
 export interface FaultRule {
   /** Action name, or `*` for every action. */
@@ -25,6 +25,8 @@ export interface FaultRule {
   delayMs?: number;
   /** For `stateChange`: the state the first instance in InstanceIds is moved to before the action runs. */
   toState?: InstanceState;
+  /** For `body`: the exact reply body to send instead of the real answer (malformed replies). */
+  body?: string;
   /** Programmatic only: fire just for requests whose parameters match. */
   match?: (params: Record<string, unknown>) => boolean;
 }

@@ -217,6 +217,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             return send(res, 200, "<html><body>502 Bad Gateway</body></html>", "text/html");
           case "truncate":
             return send(res, 200, `{"Response":{"RequestId":"${requestId}","Inst`);
+          case "body":
+            return send(res, f.status ?? 200, f.body ?? "");
           case "slow":
             await sleep(f.delayMs ?? 2000);
             break;

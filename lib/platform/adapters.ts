@@ -72,7 +72,10 @@ const json = (statusCode: number, body: unknown): HttpReply => ({
 export const isScfTimer = (e: unknown): e is ScfTimerEvent => (e as ScfTimerEvent)?.Type === "Timer";
 export const isScfApiGateway = (e: unknown): e is ScfApiGatewayEvent => typeof (e as ScfApiGatewayEvent)?.httpMethod === "string";
 export const isEventBridge = (e: unknown): e is EventBridgeEvent => (e as EventBridgeEvent)?.["detail-type"] === "Scheduled Event";
-export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => (e as HttpApiV2Event)?.version === "2.0" && !!(e as HttpApiV2Event).requestContext?.http;
+export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
+  const ev = e as HttpApiV2Event | undefined;
+  return ev?.version === "2.0" && typeof ev.requestContext?.http === "object" && ev.requestContext.http !== null;
+};
 
 /** The webhook and timer core shared by both platforms. */
 export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions = {}) {
@@ -124,7 +127,11 @@ export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions =
   return { runWith, webhook };
 }
 
-const decode = (body: string | null | undefined, b64: boolean | undefined) => (body ? (b64 ? Buffer.from(body, "base64").toString("utf8") : body) : "");
+const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
+const text = (v: unknown) => (typeof v === "string" ? v : "");
+/** Header maps from events are trusted for nothing: only string values are kept. */
+const headersOf = (v: unknown): Record<string, string> =>
+  v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
 
 /** `main_handler` for Tencent SCF and `handler` for AWS Lambda, for one function. */
 export function makeHandlers(name: string, fn: FunctionEntry, opts: AdapterOptions = {}) {
@@ -132,16 +139,16 @@ export function makeHandlers(name: string, fn: FunctionEntry, opts: AdapterOptio
   return {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
       if (isScfApiGateway(event)) {
-        return core.webhook(event.httpMethod, event.path, event.headers ?? {}, decode(event.body, event.isBase64Encoded), context.request_id ?? event.requestContext?.requestId);
+        return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined);
       }
-      if (isScfTimer(event)) return core.runWith({ source: "timer", requestId: context.request_id });
+      if (isScfTimer(event)) return core.runWith({ source: "timer", requestId: text(context?.request_id) || undefined });
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
     },
     async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
       if (isHttpApiV2(event)) {
-        return core.webhook(event.requestContext.http.method, event.rawPath, event.headers ?? {}, decode(event.body, event.isBase64Encoded), context.awsRequestId ?? event.requestContext.requestId);
+        return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined);
       }
-      if (isEventBridge(event)) return core.runWith({ source: "timer", requestId: context.awsRequestId ?? event.id });
+      if (isEventBridge(event)) return core.runWith({ source: "timer", requestId: text(context?.awsRequestId) || text(event.id) || undefined });
       throw new TypeError(`${name}: unrecognised Lambda event (expected an EventBridge schedule or HTTP API v2 event)`);
     },
   };

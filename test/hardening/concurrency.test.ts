@@ -1,0 +1,30 @@
+/**
+ * Two overlapping runs of the same function — a schedule firing while a webhook run is in
+ * flight, on two SCF instances — do no harm: every write is idempotent or detected (a stopped
+ * instance is "changed", a duplicate image copy or key is pruned or resumed by name), so the
+ * invariants hold and the next run converges. In one process `serve` also refuses to overlap
+ * runs of a function (test/serve.test.ts).
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { SCENARIOS, writeCalls } from "./scenarios.ts";
+import { assertNoSecretsLogged, runOnce, tally, world } from "./world.ts";
+
+describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_name, make) => {
+  it("two overlapping runs: invariants hold; the next run converges and then nothing is written", async () => {
+    const s = make();
+    const { emu, perRequest } = await world(s, 5);
+    const [a, b] = await Promise.all([runOnce(s, emu), runOnce(s, emu)]);
+    const violations = [...[a, b].flatMap((r) => (r.thrown ? [`a run threw: ${(r.thrown as Error).message}`] : [])), ...s.invariants(emu, a.report)];
+    await runOnce(s, emu);
+    violations.push(...s.converged(emu));
+    const before = writeCalls(emu).length;
+    await runOnce(s, emu);
+    if (writeCalls(emu).length !== before) violations.push("a converged run still wrote");
+    violations.push(...perRequest);
+    tally.violations += violations.length;
+    expect(violations).toEqual([]);
+  });
+});
+
+assertNoSecretsLogged();
+afterAll(() => console.log(`hardening/concurrency: ${tally.scenarios} scenarios, ${tally.runs} runs, ${tally.violations} invariant violations`));

@@ -1,0 +1,51 @@
+/** Running scenarios for the hardening suite, with every log line kept for the secrets check. */
+import { afterAll, expect } from "vitest";
+import type { Emulator } from "../../lib/emulator/server.ts";
+import type { ReportBase } from "../../lib/runtime/trigger.ts";
+import { DEMO_CREDENTIALS } from "../../lib/emulator/server.ts";
+import { runFunction } from "../helpers/functions.ts";
+import { accessViolations } from "../helpers/keys.ts";
+import { emulator } from "../helpers/world.ts";
+import type { Scenario } from "./scenarios.ts";
+
+export const allLogLines: string[] = [];
+export const tally = { scenarios: 0, runs: 0, faultsInjected: 0, violations: 0 };
+
+/** An emulator that records an access-invariant violation after any request that causes one. */
+export async function world(s: Scenario, seed: number) {
+  const perRequest: string[] = [];
+  const emu = await emulator({
+    seed,
+    rateLimits: true,
+    afterRequest: s.name === "key-rotation" ? (call, state) => perRequest.push(...accessViolations(state).map((v) => `after ${call.action}: ${v}`)) : undefined,
+  });
+  s.setup(emu);
+  tally.scenarios++;
+  return { emu, perRequest };
+}
+
+/** Runs a function; a run that throws is itself a violation (runs report, they do not crash). */
+export async function runOnce(s: Scenario, emu: Emulator, extra: Record<string, string> = {}): Promise<{ report?: ReportBase; thrown?: unknown }> {
+  tally.runs++;
+  try {
+    const { report, log } = await runFunction<ReportBase>(s.name, emu, { ...s.env, ...extra });
+    allLogLines.push(...log.lines);
+    return { report };
+  } catch (thrown) {
+    return { thrown };
+  }
+}
+
+export const faultsFired = (emu: Emulator) => emu.calls.filter((c) => c.fault).length;
+
+/** No secret key, session token, signature or private key in anything the suite logged. */
+export function assertNoSecretsLogged(): void {
+  afterAll(() => {
+    const all = allLogLines.join("\n");
+    expect(allLogLines.length).toBeGreaterThan(0);
+    expect(all).not.toContain(DEMO_CREDENTIALS.secretKey);
+    expect(all).not.toMatch(/PRIVATE KEY/);
+    expect(all).not.toMatch(/Signature=[0-9a-fA-F]{64}/);
+    expect(all).not.toMatch(/MII[A-Za-z0-9+/]{40}/);
+  });
+}
