@@ -2,7 +2,7 @@
  * `npm run bench`: every figure is a ratio measured side by side in one run. Prints tables and
  * writes bench/results/latest.json. Not part of `npm test`.
  *   --sizes 1000,10000,100000   fleet sizes (default all three)
- *   --only fleet|signer|bundles
+ *   --only fleet|signer|bundles|emulator
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { buildBundles, ROOT } from "../lib/platform/build.ts";
 import { bundleBench } from "./bundles.ts";
 import { fleetBench } from "./fleet.ts";
 import { signerBench } from "./signer.ts";
+import { emulatorStartup } from "./emulator-startup.ts";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" } } });
 const sizes = values.sizes!.split(",").map(Number);
@@ -45,6 +46,12 @@ if (want("bundles")) {
   const rows = await bundleBench(bundles, outdir);
   results.bundles = rows;
   table("Bundles: bytes and added cold load, median of 20 (goals: size <= 0.1 of SDK, load <= 0.25 of SDK)", rows);
+}
+if (want("emulator")) {
+  log("emulator start-up ...");
+  const rows = await emulatorStartup();
+  results.emulator = rows;
+  table("Emulator: `cvm-autopilot emulator` start to first answered request (goal: under 1 s)", rows);
 }
 if (want("fleet")) {
   log("fleet scale ...");

@@ -6,7 +6,10 @@ export default entry({
   loadConfig,
   run,
   summarize: (a) => {
-    const verb = a.dryRun ? `would change ${a.planned.length}` : `changed ${a.changed.length}`;
-    return `renew-flag: scanned ${a.scanned} prepaid, compliant ${a.compliant}, ${verb}, warnings ${a.warnings.length}, errors ${a.errors.length}`;
+    const changes = a.dryRun ? a.planned : a.changed;
+    const byFlag: Record<string, number> = {};
+    for (const c of changes) byFlag[c.to] = (byFlag[c.to] ?? 0) + 1;
+    const to = Object.entries(byFlag).map(([f, n]) => `${n} to ${f}`).join(", ");
+    return `renew-flag: scanned ${a.scanned} prepaid, compliant ${a.compliant}, ${a.dryRun ? "would change" : "changed"} ${changes.length}${to ? ` (${to})` : ""}, left alone ${a.ignored.length}, expiring without auto-renew ${a.warnings.length}, errors ${a.errors.length}`;
   },
 });
