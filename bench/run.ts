@@ -39,7 +39,7 @@ if (want("signer")) {
   log("signer ...");
   const rows = signerBench();
   results.signer = rows;
-  table("Signer: 10,000 requests, best of 5 (goal: ratio >= 2)", rows);
+  table("Signer: 10,000 requests, median of 9 rounds, sides interleaved (goal: ratio >= 2)", rows);
 }
 if (want("bundles")) {
   log("bundles and cold start ...");

@@ -3,8 +3,7 @@
  * faster at cold start (no undici warm-up) and holds far less native memory when a run keeps a
  * hundred requests in flight across regions (measured in bench/: ~50 MB less peak RSS).
  */
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 
 export interface HttpReply {
   status: number;
@@ -26,19 +25,28 @@ export class TransportError extends Error {
 /** A reply larger than this is refused rather than buffered (a listing page is ~150 KB). */
 export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 
+type Protocol = { request(url: URL, opts: RequestOptions, cb: (res: IncomingMessage) => void): ClientRequest; agent: Agent };
+
 export function createTransport(maxSockets = 32): Transport {
-  const agents = {
-    "http:": new HttpAgent({ keepAlive: true, maxSockets }),
-    "https:": new HttpsAgent({ keepAlive: true, maxSockets }),
+  // Loaded on first use: `https` pulls in TLS, which a cold start against an http endpoint never needs.
+  const protocols = new Map<string, Promise<Protocol>>();
+  const protocol = (p: string): Promise<Protocol> => {
+    let m = protocols.get(p);
+    if (!m) {
+      m = p === "https:"
+        ? import("node:https").then((h) => ({ request: h.request, agent: new h.Agent({ keepAlive: true, maxSockets }) }))
+        : import("node:http").then((h) => ({ request: h.request, agent: new h.Agent({ keepAlive: true, maxSockets }) }));
+      protocols.set(p, m);
+    }
+    return m;
   };
   return {
-    post(url, headers, body, timeoutMs) {
+    async post(url, headers, body, timeoutMs) {
+      const u = new URL(url);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new TransportError(`unsupported protocol ${u.protocol}`, false);
+      const { request, agent } = await protocol(u.protocol);
       return new Promise<HttpReply>((resolve, reject) => {
-        const u = new URL(url);
-        const send = u.protocol === "https:" ? httpsRequest : httpRequest;
-        const agent = agents[u.protocol as "http:" | "https:"];
-        if (!agent) return reject(new TransportError(`unsupported protocol ${u.protocol}`, false));
-        const req = send(u, { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } }, (res) => {
+        const req = request(u, { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } }, (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on("data", (c: Buffer) => {
