@@ -1,6 +1,6 @@
 /** `cvm-autopilot call <Action>`: one signed API call, printed as JSON — the simplest proof that signing works. */
 import { loadBaseConfig, type Env } from "../lib/config/config.ts";
-import { TencentCloudClient } from "../lib/tencent/client.ts";
+import { clientFromConfig } from "../lib/runtime/runtime.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
 import { UsageError } from "./usage.ts";
@@ -26,14 +26,7 @@ export async function callCommand(args: CallArgs, env: Env, out: (s: string) => 
   // A region is optional here: DescribeRegions needs none, and the API names what is missing.
   const region = args.region ?? env.TENCENTCLOUD_REGION;
   const config = loadBaseConfig({ ...env, TENCENTCLOUD_REGION: region ?? "ap-guangzhou" });
-  const client = new TencentCloudClient({
-    credentials: config.credentials,
-    endpoint: config.endpoint,
-    signMethod: config.signMethod,
-    timeoutMs: config.timeoutMs,
-    retry: { maxAttempts: config.maxAttempts },
-    logger: createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l) }),
-  });
+  const client = clientFromConfig(config, createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l) }));
   try {
     const res = await client.call(args.service, args.action, params, { region, ...(args.version ? { version: args.version } : {}) });
     out(JSON.stringify({ Response: res }, null, 2));

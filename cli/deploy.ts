@@ -7,7 +7,7 @@ import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { deployToScf, functionEnvFrom, loadArtifact } from "../lib/platform/scf-deploy.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
-import { TencentCloudClient } from "../lib/tencent/client.ts";
+import { clientFromConfig } from "../lib/runtime/runtime.ts";
 
 export async function buildCommand(out: (s: string) => void): Promise<number> {
   for (const b of await buildBundles()) out(`${b.name}: ${b.file} (${(b.bytes / 1024).toFixed(1)} KiB)`);
@@ -28,13 +28,8 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);
   const schedules = loadSchedules(env);
-  const client = new TencentCloudClient({
-    credentials: base.credentials,
-    endpoint: base.endpoint,
-    signMethod: base.signMethod,
-    timeoutMs: Math.max(base.timeoutMs, 60_000), // code uploads are large
-    logger: createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }),
-  });
+  // Code uploads are large: give them at least a minute.
+  const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
   const bundles = await buildBundles();
   const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
     region: values.region ?? base.region,

@@ -19,18 +19,22 @@ export interface RuntimeOverrides {
   runId?: string;
 }
 
-export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
-  const runId = o.runId ?? randomUUID();
-  const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
-  const client = new TencentCloudClient({
+/** A client configured from the shared settings. */
+export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } = {}): TencentCloudClient {
+  return new TencentCloudClient({
     credentials: config.credentials,
     endpoint: config.endpoint,
     signMethod: config.signMethod,
-    timeoutMs: config.timeoutMs,
+    timeoutMs: overrides.timeoutMs ?? config.timeoutMs,
     retry: { maxAttempts: config.maxAttempts },
     logger,
   });
-  return { client, logger, now: o.now ?? (() => new Date()), runId };
+}
+
+export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
+  const runId = o.runId ?? randomUUID();
+  const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
+  return { client: clientFromConfig(config, logger), logger, now: o.now ?? (() => new Date()), runId };
 }
 
 /** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */

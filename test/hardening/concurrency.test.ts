@@ -6,8 +6,8 @@
  * runs of a function (test/serve.test.ts).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { SCENARIOS, writeCalls } from "./scenarios.ts";
-import { assertNoSecretsLogged, runOnce, tally, world } from "./world.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import { assertNoSecretsLogged, convergeAndCheck, runOnce, tally, world } from "./world.ts";
 
 describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_name, make) => {
   it("two overlapping runs: invariants hold; the next run converges and then nothing is written", async () => {
@@ -15,13 +15,7 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_nam
     const { emu, perRequest } = await world(s, 5);
     const [a, b] = await Promise.all([runOnce(s, emu), runOnce(s, emu)]);
     const violations = [...[a, b].flatMap((r) => (r.thrown ? [`a run threw: ${(r.thrown as Error).message}`] : [])), ...s.invariants(emu, a.report)];
-    await runOnce(s, emu);
-    violations.push(...s.converged(emu));
-    const before = writeCalls(emu).length;
-    await runOnce(s, emu);
-    if (writeCalls(emu).length !== before) violations.push("a converged run still wrote");
-    violations.push(...perRequest);
-    tally.violations += violations.length;
+    await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
   });
 });

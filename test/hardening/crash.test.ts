@@ -5,8 +5,8 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../lib/emulator/random.ts";
-import { SCENARIOS, writeCalls } from "./scenarios.ts";
-import { assertNoSecretsLogged, runOnce, tally, world } from "./world.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import { assertNoSecretsLogged, convergeAndCheck, runOnce, tally, world } from "./world.ts";
 
 const KILLS_PER_FUNCTION = 4;
 
@@ -21,13 +21,7 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s killed 
     const killed = await runOnce(s, emu, { CVM_AUTOPILOT_MAX_ATTEMPTS: "1", CVM_AUTOPILOT_TIMEOUT_MS: "500" });
     const violations = [...(killed.thrown ? [`the killed run threw: ${(killed.thrown as Error).message}`] : []), ...s.invariants(emu, killed.report)];
     emu.faults.clear();
-    const resumed = await runOnce(s, emu);
-    violations.push(...(resumed.thrown ? ["the resumed run threw"] : []), ...s.invariants(emu, resumed.report), ...s.converged(emu));
-    const before = writeCalls(emu).length;
-    await runOnce(s, emu);
-    if (writeCalls(emu).length !== before) violations.push("a converged run still wrote");
-    violations.push(...perRequest);
-    tally.violations += violations.length;
+    await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
  * each storm the invariants hold; a clean re-run converges; a third run writes nothing.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { SCENARIOS, errorsHaveRequestIds, faultStorm, writeCalls } from "./scenarios.ts";
-import { assertNoSecretsLogged, faultsFired, runOnce, tally, world } from "./world.ts";
+import { SCENARIOS, errorsHaveRequestIds, faultStorm } from "./scenarios.ts";
+import { assertNoSecretsLogged, convergeAndCheck, faultsFired, runOnce, tally, world } from "./world.ts";
 
 const SEEDS = [1, 2, 3];
 const STORM_ENV = { CVM_AUTOPILOT_TIMEOUT_MS: "200", CVM_AUTOPILOT_MAX_ATTEMPTS: "4" };
@@ -23,13 +23,7 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s under f
       ...errorsHaveRequestIds(storm.report?.errors ?? []),
     ];
     emu.faults.clear();
-    const clean = await runOnce(s, emu);
-    violations.push(...(clean.thrown ? ["the clean re-run threw"] : []), ...s.invariants(emu, clean.report), ...s.converged(emu));
-    const before = writeCalls(emu).length;
-    await runOnce(s, emu);
-    if (writeCalls(emu).length !== before) violations.push(`a converged run still wrote ${writeCalls(emu).length - before} time(s)`);
-    violations.push(...perRequest);
-    tally.violations += violations.length;
+    await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
     expect(faultsFired(emu)).toBeGreaterThan(0);
   });

@@ -6,7 +6,7 @@ import { DEMO_CREDENTIALS } from "../../lib/emulator/server.ts";
 import { runFunction } from "../helpers/functions.ts";
 import { accessViolations } from "../helpers/keys.ts";
 import { emulator } from "../helpers/world.ts";
-import type { Scenario } from "./scenarios.ts";
+import { writeCalls, type Scenario } from "./scenarios.ts";
 
 export const allLogLines: string[] = [];
 export const tally = { scenarios: 0, runs: 0, faultsInjected: 0, violations: 0 };
@@ -48,4 +48,15 @@ export function assertNoSecretsLogged(): void {
     expect(all).not.toMatch(/Signature=[0-9a-fA-F]{64}/);
     expect(all).not.toMatch(/MII[A-Za-z0-9+/]{40}/);
   });
+}
+
+/** After a run that may have gone wrong: a clean run must converge, and the run after it write nothing. */
+export async function convergeAndCheck(s: Scenario, emu: Emulator, violations: string[], perRequest: string[]): Promise<void> {
+  const clean = await runOnce(s, emu);
+  violations.push(...(clean.thrown ? [`the clean re-run threw: ${(clean.thrown as Error).message}`] : []), ...s.invariants(emu, clean.report), ...s.converged(emu));
+  const before = writeCalls(emu).length;
+  await runOnce(s, emu);
+  if (writeCalls(emu).length !== before) violations.push(`a converged run still wrote ${writeCalls(emu).length - before} time(s)`);
+  violations.push(...perRequest);
+  tally.violations += violations.length;
 }

@@ -65,28 +65,20 @@ const describeKeyPairs: Handler = (ctx) => {
   return { TotalCount: rows.length, KeyPairSet: rows.slice(offset, offset + limit).map(publicKeyPair) };
 };
 
-const associate: Handler = (ctx) => {
+/**
+ * Bind or unbind: the instances must be STOPPED unless ForceStop lets the platform shut a running
+ * one down first (current API for Associate; seed DisassociateInstancesKeyPairs: "Only Linux
+ * instances in a status of STOPPED are supported").
+ */
+const keyBinding = (bind: boolean): Handler => (ctx) => {
   const insts = findInstances(ctx, idList(ctx.params, "InstanceIds", { required: true }));
-  const keys = idList(ctx.params, "KeyIds", { required: true }).map((k) => findKey(ctx, k));
+  const keyIds = idList(ctx.params, "KeyIds", { required: true }).map((k) => findKey(ctx, k).KeyId);
   const force = bool(ctx.params, "ForceStop");
-  // Current API: the instance must be STOPPED unless ForceStop lets the platform shut it down first.
   for (const i of insts) if (i.InstanceState !== "STOPPED" && !(force && i.InstanceState === "RUNNING")) throw stateFault(i);
   for (const i of insts) {
     if (i.InstanceState === "RUNNING") i.forceStops++;
-    ctx.state.bindKeys(i, keys.map((k) => k.KeyId));
-  }
-  return {};
-};
-
-const disassociate: Handler = (ctx) => {
-  const insts = findInstances(ctx, idList(ctx.params, "InstanceIds", { required: true }));
-  const keys = idList(ctx.params, "KeyIds", { required: true }).map((k) => findKey(ctx, k));
-  const force = bool(ctx.params, "ForceStop");
-  // Seed DisassociateInstancesKeyPairs: "Only Linux instances in a status of STOPPED are supported."
-  for (const i of insts) if (i.InstanceState !== "STOPPED" && !(force && i.InstanceState === "RUNNING")) throw stateFault(i);
-  for (const i of insts) {
-    if (i.InstanceState === "RUNNING") i.forceStops++;
-    ctx.state.unbindKeys(i, keys.map((k) => k.KeyId));
+    if (bind) ctx.state.bindKeys(i, keyIds);
+    else ctx.state.unbindKeys(i, keyIds);
   }
   return {};
 };
@@ -104,7 +96,7 @@ export const keyHandlers: Record<string, Handler> = {
   CreateKeyPair: createKeyPair,
   ImportKeyPair: importKeyPair,
   DescribeKeyPairs: describeKeyPairs,
-  AssociateInstancesKeyPairs: associate,
-  DisassociateInstancesKeyPairs: disassociate,
+  AssociateInstancesKeyPairs: keyBinding(true),
+  DisassociateInstancesKeyPairs: keyBinding(false),
   DeleteKeyPairs: deleteKeyPairs,
 };
