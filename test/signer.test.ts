@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { flattenParams, legacyStringToSign, signLegacy, signTc3, utcDate } from "../lib/tencent/signer.ts";
-import { SdkSign } from "./helpers/sdk.ts";
+import { CvmClient, SdkSign } from "./helpers/sdk.ts";
 
 const SEED = { secretId: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", secretKey: "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE" };
 
@@ -34,19 +34,26 @@ describe("legacy signature, seed 004 worked example", () => {
 });
 
 describe("legacy signing is byte-identical to the official SDK", () => {
-  const cases: Array<[string, Record<string, string>]> = [
-    ["DescribeInstances with filters", flattenParams({ Action: "DescribeInstances", Filters: [{ Name: "zone", Values: ["ap-guangzhou-1", "ap-guangzhou-2"] }], Limit: 100 })],
-    ["StopInstances", flattenParams({ Action: "StopInstances", InstanceIds: ["ins-r8hr2upy", "ins-5d8a23rs"], StoppedMode: "STOP_CHARGING" })],
-    ["unicode value", flattenParams({ Action: "DescribeInstances", Filters: [{ Name: "instance-name", Values: ["测试 实例 ✓"] }] })],
-    ["session token", { Action: "DescribeRegions", Token: "tok-123", Nonce: "1", Timestamp: "1700000000" }],
+  // Requests as the SDK takes them; the SDK's own client flattens (mergeData) and builds the
+  // string to sign (formatSignString). Booleans are left out: we send TRUE/FALSE as the seed's
+  // examples do, where the SDK sends true/false.
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ["DescribeInstances with filters", { Action: "DescribeInstances", Filters: [{ Name: "zone", Values: ["ap-guangzhou-1", "ap-guangzhou-2"] }], Limit: 100, Offset: 0 }],
+    ["StopInstances", { Action: "StopInstances", InstanceIds: ["ins-r8hr2upy", "ins-5d8a23rs"], StoppedMode: "STOP_CHARGING" }],
+    ["unicode value", { Action: "DescribeInstances", Filters: [{ Name: "instance-name", Values: ["测试 实例 ✓"] }] }],
+    ["nested objects and arrays", { Action: "RunInstances", Placement: { Zone: "ap-guangzhou-3", ProjectId: 0 }, DataDisks: [{ DiskSize: 50, DiskType: "CLOUD_SSD" }, { DiskSize: 100 }] }],
+    ["session token", { Action: "DescribeRegions", Token: "tok-123" }],
+    ["no business parameters", { Action: "DescribeRegions" }],
   ];
-  it.each(cases)("%s", (_name, p) => {
+  it.each(cases)("%s", (_name, request) => {
     for (const method of ["HmacSHA1", "HmacSHA256"] as const) {
-      const all = { ...p, SecretId: SEED.secretId, SignatureMethod: method, Region: "ap-guangzhou", Version: "2017-03-12" };
-      const ours = signLegacy(legacyStringToSign("POST", "cvm.tencentcloudapi.com", "/", all), SEED.secretKey, method);
-      // The SDK's own string-to-sign rule (abstract_client formatSignString): sorted k=v, raw values.
-      const sdkString = "POSTcvm.tencentcloudapi.com/?" + Object.keys(all).sort().map((k) => `${k}=${all[k as keyof typeof all]}`).join("&");
-      expect(ours).toBe(SdkSign.sign(SEED.secretKey, sdkString, method));
+      const sdk = new CvmClient({ credential: SEED, region: "ap-guangzhou", profile: { signMethod: method, httpProfile: { reqMethod: "POST" } } });
+      const common = { Nonce: 11886, Timestamp: 1465185768, SecretId: SEED.secretId, SignatureMethod: method, Region: "ap-guangzhou", Version: "2017-03-12" };
+      const sdkFlat = sdk.mergeData({ ...request, ...common });
+      const sdkSignature = SdkSign.sign(SEED.secretKey, sdk.formatSignString(sdkFlat), method);
+      const ours = flattenParams({ ...request, ...common });
+      expect(ours).toEqual(Object.fromEntries(Object.entries(sdkFlat).map(([k, v]) => [k, String(v)])));
+      expect(signLegacy(legacyStringToSign("POST", "cvm.tencentcloudapi.com", "/", ours), SEED.secretKey, method)).toBe(sdkSignature);
     }
   });
 });
