@@ -1,15 +1,14 @@
 /**
- * Reads what the plan needs for one region, streaming: each page of running pay-as-you-go
- * instances feeds CPU queries (10 instances a call) while the next page loads, and each CPU
- * answer feeds outbound-traffic queries for the instances that look idle. Only the fields the
- * plan reads are kept, so a large fleet is not held in memory whole.
+ * Reads one region, streaming: each page of running pay-as-you-go instances feeds CPU queries
+ * (10 instances a call) while the next page loads, and each CPU answer feeds outbound-traffic
+ * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
 import { batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/types.ts";
-import { cpuLooksIdle, screen, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
+import { cpuLooksIdle, decide, screen, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** Server-side filters: DescribeInstances allows 10 filters of 5 values (seed 004). */
@@ -37,17 +36,26 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
   Region,
 });
 
-export async function collectRegion(
+/**
+ * Decides every in-scope instance of a region as its data arrives: screened-out ones at once,
+ * busy ones when their CPU answers, the rest when their traffic answers. Only decisions are
+ * kept, so memory does not grow with everything a large fleet's pages held.
+ */
+export async function decideRegion(
   client: TencentCloudClient,
   region: string,
   policy: AutoStopPolicy,
   now: Date,
   only?: Set<string>,
-): Promise<{ rows: RegionalInstance[]; metrics: Map<string, InstanceMetrics> }> {
+): Promise<Decision[]> {
   const window: MetricWindow = { start: new Date(now.getTime() - policy.lookbackMinutes * 60_000), end: now, period: policy.metricPeriod };
-  const rows: RegionalInstance[] = [];
-  const metrics = new Map<string, InstanceMetrics>();
+  const decisions: Decision[] = [];
+  const pending = new Map<string, { inst: RegionalInstance; m?: InstanceMetrics }>();
   const per = batchSizeOf("GetMonitorData");
+  const settle = (id: string, m: InstanceMetrics) => {
+    decisions.push(decide(pending.get(id)!.inst, m, policy, now));
+    pending.delete(id);
+  };
 
   const traffic = new Batcher<string>(per, async (ids) => {
     const [lan, wan] = await Promise.all([
@@ -59,21 +67,32 @@ export async function collectRegion(
       const w = wan.get(id) ?? [];
       // Both series must be there; a point's outbound total is LAN + WAN.
       const sum = l.length && w.length ? l.slice(0, Math.min(l.length, w.length)).map((v, i) => Math.round((v + w[i]!) * 1000) / 1000) : undefined;
-      metrics.get(id)!.outTraffic = sum;
+      settle(id, { ...pending.get(id)!.m!, outTraffic: sum });
     }
   });
   const cpu = new Batcher<string>(per, async (ids) => {
     const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
-    for (const id of ids) metrics.set(id, { cpu: values.get(id) ?? [] });
-    traffic.add(...ids.filter((id) => cpuLooksIdle(metrics.get(id)!.cpu, policy)));
+    for (const id of ids) {
+      const m = { cpu: values.get(id) ?? [] };
+      if (cpuLooksIdle(m.cpu, policy)) {
+        pending.get(id)!.m = m;
+        traffic.add(id);
+      } else settle(id, m);
+    }
   });
 
   let failure: unknown;
   try {
     for await (const page of pages(client, "DescribeInstances", region, { Filters: scopeFilters(policy) }, "InstanceSet")) {
-      const batch = page.InstanceSet.filter((i) => !only || only.has(i.InstanceId)).map((i) => slim(i, region));
-      rows.push(...batch);
-      cpu.add(...batch.filter((i) => !screen(i, policy, now)).map((i) => i.InstanceId));
+      for (const raw of page.InstanceSet) {
+        if (only && !only.has(raw.InstanceId)) continue;
+        const inst = slim(raw, region);
+        if (screen(inst, policy, now)) decisions.push(decide(inst, undefined, policy, now));
+        else {
+          pending.set(inst.InstanceId, { inst });
+          cpu.add(inst.InstanceId);
+        }
+      }
     }
   } catch (err) {
     failure = err;
@@ -82,5 +101,5 @@ export async function collectRegion(
   await cpu.flush().catch((err) => (failure ??= err));
   await traffic.flush().catch((err) => (failure ??= err));
   if (failure) throw failure;
-  return { rows, metrics };
+  return decisions;
 }

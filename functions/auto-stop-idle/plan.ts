@@ -104,21 +104,29 @@ export interface PlanInput {
   now: Date;
 }
 
-/** Decisions for every instance, and the blast-radius guard: past it, nothing is stopped. */
-export function plan({ instances, metrics, policy, now }: PlanInput): { decisions: Decision[]; guard: Guard } {
-  const decisions: Decision[] = instances.map((inst) => {
-    const base = { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType };
-    const skip = screen(inst, policy, now);
-    if (skip) return { ...base, action: "skip", reason: skip };
-    const j = judge(metrics.get(inst.InstanceId), policy);
-    const figures = { ...(j.cpu !== undefined ? { cpu: j.cpu } : {}), ...(j.outTrafficMbps !== undefined ? { outTrafficMbps: j.outTrafficMbps } : {}) };
-    return { ...base, ...figures, action: j.idle ? "stop" : "skip", reason: j.reason };
-  });
+/** One instance's decision, from its screening and, when screened in, its metrics. */
+export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
+  const base = { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType };
+  const skip = screen(inst, policy, now);
+  if (skip) return { ...base, action: "skip", reason: skip };
+  const j = judge(m, policy);
+  const figures = { ...(j.cpu !== undefined ? { cpu: j.cpu } : {}), ...(j.outTrafficMbps !== undefined ? { outTrafficMbps: j.outTrafficMbps } : {}) };
+  return { ...base, ...figures, action: j.idle ? "stop" : "skip", reason: j.reason };
+}
+
+/** The blast-radius guard over every decision of the run: past it, nothing is stopped. */
+export function applyGuard(decisions: Decision[], policy: AutoStopPolicy): { decisions: Decision[]; guard: Guard } {
+  const inScope = decisions.length;
   const wouldStop = decisions.filter((d) => d.action === "stop").length;
-  const limit = Math.min(Math.floor(policy.maxFraction * instances.length), policy.maxCount ?? Number.POSITIVE_INFINITY);
+  const limit = Math.min(Math.floor(policy.maxFraction * inScope), policy.maxCount ?? Number.POSITIVE_INFINITY);
   const tripped = wouldStop > limit && !policy.overrideGuard;
-  const guard: Guard = { tripped, inScope: instances.length, wouldStop, limit: Number.isFinite(limit) ? limit : instances.length };
+  const guard: Guard = { tripped, inScope, wouldStop, limit: Number.isFinite(limit) ? limit : inScope };
   if (!tripped) return { decisions, guard };
-  const why = `blast-radius guard: ${wouldStop} of ${instances.length} in scope would stop, limit ${guard.limit} (AUTO_STOP_MAX_FRACTION / AUTO_STOP_MAX_COUNT; AUTO_STOP_OVERRIDE_GUARD=true to override)`;
+  const why = `blast-radius guard: ${wouldStop} of ${inScope} in scope would stop, limit ${guard.limit} (AUTO_STOP_MAX_FRACTION / AUTO_STOP_MAX_COUNT; AUTO_STOP_OVERRIDE_GUARD=true to override)`;
   return { decisions: decisions.map((d) => (d.action === "stop" ? { ...d, action: "skip", reason: `${d.reason}; ${why}` } : d)), guard };
+}
+
+/** Decisions for every instance, and the guard. */
+export function plan({ instances, metrics, policy, now }: PlanInput): { decisions: Decision[]; guard: Guard } {
+  return applyGuard(instances.map((inst) => decide(inst, metrics.get(inst.InstanceId), policy, now)), policy);
 }

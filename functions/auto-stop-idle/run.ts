@@ -4,8 +4,8 @@ import { countByRegion, forEachRegion, resolveRegions, type RunDeps } from "../.
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { applyStops, CHANGED_STATE_CODES } from "./apply.ts";
-import { collectRegion, scopeFilters } from "./collect.ts";
-import { plan, type Decision, type Guard, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
+import { decideRegion, scopeFilters } from "./collect.ts";
+import { applyGuard, type Decision, type Guard } from "./plan.ts";
 import type { AutoStopConfig } from "./config.ts";
 
 export interface AutoStopReport extends ReportBase {
@@ -71,19 +71,12 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
   }
   const n = narrow(config.dryRun, await resolveRegions(config, deps.client), trigger);
   const errors: ErrorEntry[] = [];
-  const instances: RegionalInstance[] = [];
-  const metrics = new Map<string, InstanceMetrics>();
-
-  const collected = await forEachRegion(n.regions, (region) => collectRegion(deps.client, region, config.policy, startedAt, n.instanceIds));
-  for (const c of collected) {
+  const decided: Decision[] = [];
+  for (const c of await forEachRegion(n.regions, (region) => decideRegion(deps.client, region, config.policy, startedAt, n.instanceIds))) {
     if (c.error) errors.push({ region: c.region, ...errorRecord(c.error) });
-    else {
-      instances.push(...c.value!.rows);
-      for (const [k, v] of c.value!.metrics) metrics.set(k, v);
-    }
+    else for (const d of c.value!) decided.push(d);
   }
-
-  const { decisions, guard } = plan({ instances, metrics, policy: config.policy, now: startedAt });
+  const { decisions, guard } = applyGuard(decided, config.policy);
   const stops = decisions.filter((d) => d.action === "stop");
   const skips = decisions.filter((d) => d.action === "skip");
   const report: AutoStopReport = {
@@ -94,8 +87,8 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
     startedAt: startedAt.toISOString(),
     finishedAt: "",
     regions: n.regions,
-    scanned: instances.length,
-    scannedByRegion: countByRegion(instances),
+    scanned: decisions.length,
+    scannedByRegion: countByRegion(decisions.map((d) => ({ Region: d.region }))),
     idle: stops.length,
     stopped: [],
     planned: [],
@@ -118,7 +111,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
   }
   const acted = n.dryRun ? report.planned : report.stopped;
   if (config.policy.prices.size) {
-    const byId = new Map(instances.map((i) => [i.InstanceId, i.InstanceType]));
+    const byId = new Map(decisions.map((d) => [d.instanceId, d.instanceType]));
     report.estimatedHourlySavings = Math.round(acted.reduce((s, a) => s + (config.policy.prices.get(byId.get(a.instanceId) ?? "") ?? 0), 0) * 100) / 100;
   }
   report.finishedAt = deps.now().toISOString();
