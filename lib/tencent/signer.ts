@@ -26,12 +26,12 @@ export function utcDate(timestamp: number): string {
  * The TC3 signing key depends only on the secret key, the UTC date and the service, so it is
  * derived once per day and service rather than three HMACs per request. The cache is bounded.
  */
-const keyCache = new Map<string, Buffer>();
-function signingKey(secretKey: string, date: string, service: string): Buffer {
+const keyCache = new Map<string, KeyObject>();
+function signingKey(secretKey: string, date: string, service: string): KeyObject {
   const id = `${date}\n${service}\n${secretKey}`;
   let k = keyCache.get(id);
   if (!k) {
-    k = hmac(hmac(hmac(`TC3${secretKey}`, date), service), "tc3_request");
+    k = createSecretKey(hmac(hmac(hmac(`TC3${secretKey}`, date), service), "tc3_request"));
     if (keyCache.size >= 64) keyCache.delete(keyCache.keys().next().value!);
     keyCache.set(id, k);
   }
