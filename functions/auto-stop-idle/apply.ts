@@ -1,6 +1,6 @@
 /** Stops what the plan decided: per region, 100 ids a call, bad ids isolated by bisection. */
 import { applyBatched, type ItemResult } from "../../lib/runtime/batch-apply.ts";
-import { batchSizeOf } from "../../lib/tencent/services.ts";
+import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Decision } from "./plan.ts";
 
@@ -24,7 +24,7 @@ export async function applyStops(client: TencentCloudClient, stops: Decision[], 
   const perRegion = await Promise.all(
     [...byRegion].map(async ([region, ids]) => {
       const results = await applyBatched(ids, batchSizeOf("StopInstances"), (batch) =>
-        client.call("cvm", "StopInstances", { InstanceIds: batch, StopType: opts.stopType, StoppedMode: opts.stoppedMode }, { region }),
+        api(client).stopInstances(region, { InstanceIds: batch, StopType: opts.stopType, StoppedMode: opts.stoppedMode }),
       );
       return results.map((r) => ({ ...r, region }));
     }),

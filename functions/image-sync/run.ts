@@ -4,7 +4,7 @@ import { availableRegions, forEachRegion, type RunDeps } from "../../lib/runtime
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { requireNumber } from "../../lib/tencent/normalize.ts";
-import { batches, listAll } from "../../lib/tencent/services.ts";
+import { api, batches, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Image } from "../../lib/tencent/types.ts";
 import { copyName, newestPerName, parseCopy, plan, sourceProblem, type DestInventory, type Item } from "./plan.ts";
@@ -32,7 +32,7 @@ async function selectSources(client: TencentCloudClient, config: ImageSyncConfig
 async function inventory(client: TencentCloudClient, region: string): Promise<DestInventory> {
   const [images, quota] = await Promise.all([
     listAll(client, "DescribeImages", region, { Filters: [PRIVATE] }, "ImageSet"),
-    client.call<{ ImageNumQuota: number }>("cvm", "DescribeImageQuota", {}, { region }),
+    api(client).describeImageQuota(region, {}),
   ]);
   const ours = images.filter((i) => parseCopy(i)).map((i) => i.ImageId);
   const inUse = new Set<string>();
@@ -50,9 +50,7 @@ const PER_DESTINATION = (code: string) => code === "LimitExceeded" || code.start
 async function sync(client: TencentCloudClient, region: string, src: Image, dests: string[]): Promise<Item[]> {
   const base = { sourceImageId: src.ImageId, imageName: src.ImageName };
   try {
-    const res = await client.call<{ ImageSet?: Array<{ ImageId: string; Region: string }> }>(
-      "cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: dests, ImageName: copyName(src), ImageSetRequired: true }, { region },
-    );
+    const res = await api(client).syncImages(region, { ImageIds: [src.ImageId], DestinationRegions: dests, ImageName: copyName(src), ImageSetRequired: true });
     return dests.map((d) => ({ ...base, region: d, status: "synced", requestId: res.RequestId, imageId: res.ImageSet?.find((x) => x.Region === d)?.ImageId }));
   } catch (err) {
     if (dests.length > 1 && err instanceof TencentCloudApiError && PER_DESTINATION(err.code)) {
@@ -112,7 +110,7 @@ export async function run(config: ImageSyncConfig, trigger: Trigger, deps: RunDe
     const byRegion = new Map<string, string[]>();
     for (const pr of p.prunes) byRegion.set(pr.region, [...(byRegion.get(pr.region) ?? []), pr.imageId]);
     await Promise.all([...byRegion].map(async ([region, ids]) => {
-      for (const r of await applyBatched(ids, 100, (batch) => client.call("cvm", "DeleteImages", { ImageIds: batch }, { region }))) {
+      for (const r of await applyBatched(ids, 100, (batch) => api(client).deleteImages(region, { ImageIds: batch }))) {
         const item = items.find((i) => i.status === "pruned" && i.imageId === r.id)!;
         if (r.ok) item.requestId = r.requestId;
         else {

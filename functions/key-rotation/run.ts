@@ -6,7 +6,7 @@ import { forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/r
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
-import { batchSizeOf, describeInstancesByIds, listAll } from "../../lib/tencent/services.ts";
+import { api, batchSizeOf, describeInstancesByIds, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { planRegion, retiredKeys, secretNameFor, type RegionPlan, type RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";
@@ -38,8 +38,7 @@ async function readView(client: TencentCloudClient, region: string, config: KeyR
   const secrets = new Set<string>();
   for (let offset = 0; ; ) {
     // State 1: enabled secrets only; ones pending deletion are history, not progress.
-    const page = await client.call<{ TotalCount: number; SecretMetadatas: Array<{ SecretName: string }> }>(
-      "ssm", "ListSecrets", { Offset: offset, Limit: 100, State: 1, SearchSecretName: `cvm-autopilot-${region}-${config.keyPrefix}_` }, { region });
+    const page = await api(client).listSecrets(region, { Offset: offset, Limit: 100, State: 1, SearchSecretName: `cvm-autopilot-${region}-${config.keyPrefix}_` });
     const rows = Array.isArray(page.SecretMetadatas) ? page.SecretMetadatas : [];
     for (const s of rows) if (typeof s?.SecretName === "string") secrets.add(s.SecretName);
     offset += rows.length;
@@ -55,12 +54,12 @@ async function readView(client: TencentCloudClient, region: string, config: KeyR
 
 /** Stores a new private key and proves it can be read back before anything depends on it. */
 async function storePrivateKey(client: TencentCloudClient, region: string, secretName: string, keyName: string, pem: string): Promise<void> {
-  await client.call("ssm", "CreateSecret", {
+  await api(client).createSecret(region, {
     SecretName: secretName, VersionId: "v1", SecretString: pem,
     Description: `Private key of CVM key pair ${keyName} (cvm-autopilot key rotation)`,
     Tags: [{ TagKey: "autopilot:key-name", TagValue: keyName }],
-  }, { region });
-  const back = await client.call<{ SecretString: string }>("ssm", "GetSecretValue", { SecretName: secretName, VersionId: "v1" }, { region });
+  });
+  const back = await api(client).getSecretValue(region, { SecretName: secretName, VersionId: "v1" });
   if (back.SecretString !== pem) {
     throw new StepError({ region, action: "GetSecretValue", code: "KeyRotation.SecretMismatch", message: `secret ${secretName} did not read back as written; not importing its key`, requestId: back.RequestId });
   }
@@ -69,7 +68,7 @@ async function storePrivateKey(client: TencentCloudClient, region: string, secre
 async function importKey(client: TencentCloudClient, region: string, keyName: string, pem: string): Promise<string> {
   const publicKey = toOpenSshRsaPublicKey(createPublicKey(pem), keyName);
   try {
-    return (await client.call<{ KeyId: string }>("cvm", "ImportKeyPair", { KeyName: keyName, ProjectId: 0, PublicKey: publicKey }, { region })).KeyId;
+    return (await api(client).importKeyPair(region, { KeyName: keyName, ProjectId: 0, PublicKey: publicKey })).KeyId;
   } catch (err) {
     // A retried import that had in fact succeeded: find the key by name.
     if (err instanceof TencentCloudApiError && (err.code === "InvalidKeyPairName.Duplicate" || err.code === "InvalidPublicKey.Duplicate")) {
@@ -86,11 +85,11 @@ async function rotateRegion(client: TencentCloudClient, p: RegionPlan, config: K
   for (const pr of p.problems) out.errors.push({ region, id: pr.keyId, code: "KeyRotation.PrivateKeyMissing", message: pr.message });
 
   for (const k of p.orphanKeys) {
-    const res = await client.call("cvm", "DeleteKeyPairs", { KeyIds: [k.keyId] }, { region });
+    const res = await api(client).deleteKeyPairs(region, { KeyIds: [k.keyId] });
     out.cleanedUp.push({ region, what: `deleted key pair ${k.keyName} (${k.keyId}): its private key was never stored`, requestId: res.RequestId });
   }
   for (const s of p.orphanSecrets) {
-    const res = await client.call("ssm", "DeleteSecret", { SecretName: s, RecoveryWindowInDays: 0 }, { region });
+    const res = await api(client).deleteSecret(region, { SecretName: s, RecoveryWindowInDays: 0 });
     out.cleanedUp.push({ region, what: `deleted secret ${s}: superseded before its key was imported`, requestId: res.RequestId });
   }
   const t = p.target;
@@ -104,7 +103,7 @@ async function rotateRegion(client: TencentCloudClient, p: RegionPlan, config: K
       pem = pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
       await storePrivateKey(client, region, t.secretName, t.keyName, pem);
     } else {
-      pem = (await client.call<{ SecretString: string }>("ssm", "GetSecretValue", { SecretName: t.secretName, VersionId: "v1" }, { region })).SecretString;
+      pem = (await api(client).getSecretValue(region, { SecretName: t.secretName, VersionId: "v1" })).SecretString;
       out.resumed.push({ region, what: `importing key ${t.keyName} from its stored secret` });
     }
     keyId = await importKey(client, region, t.keyName, pem);
@@ -114,7 +113,7 @@ async function rotateRegion(client: TencentCloudClient, p: RegionPlan, config: K
   const bindFailures = new Map<string, ErrorEntry>();
   for (const [ids, force] of [[p.bindStopped, false], [p.bindRunning, true]] as const) {
     const results = await applyBatched(ids, batchSizeOf("AssociateInstancesKeyPairs"), (batch) =>
-      client.call("cvm", "AssociateInstancesKeyPairs", { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }, { region }));
+      api(client).associateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }));
     for (const r of results) if (!r.ok) bindFailures.set(r.id, { region, id: r.id, action: "AssociateInstancesKeyPairs", code: r.code, message: r.message, requestId: r.requestId });
   }
   // Verify on the instances themselves before touching any old key.
@@ -132,16 +131,16 @@ async function rotateRegion(client: TencentCloudClient, p: RegionPlan, config: K
   }
   for (const [old, ids] of toUnbind) {
     const force = ids.some((id) => running.has(id));
-    const res = await client.call("cvm", "DisassociateInstancesKeyPairs", { InstanceIds: ids, KeyIds: [old], ForceStop: force }, { region });
+    const res = await api(client).disassociateInstancesKeyPairs(region, { InstanceIds: ids, KeyIds: [old], ForceStop: force });
     out.cleanedUp.push({ region, what: `unbound old key ${old} from ${ids.length} instance(s)`, requestId: res.RequestId });
   }
   // Only keys of older generations than the target: a newer one may belong to a run in flight.
   const keys = await listAll(client, "DescribeKeyPairs", region, {}, "KeyPairSet");
   for (const k of retiredKeys(keys, keyId, config.keyPrefix).filter((k) => k.KeyName < t.keyName)) {
-    const res = await client.call("cvm", "DeleteKeyPairs", { KeyIds: [k.KeyId] }, { region });
+    const res = await api(client).deleteKeyPairs(region, { KeyIds: [k.KeyId] });
     out.cleanedUp.push({ region, what: `deleted retired key pair ${k.KeyName} (${k.KeyId})`, requestId: res.RequestId });
     const secret = secretNameFor(region, k.KeyName);
-    const del = await client.call("ssm", "DeleteSecret", { SecretName: secret, RecoveryWindowInDays: 7 }, { region }).catch((e: unknown) => e);
+    const del = await api(client).deleteSecret(region, { SecretName: secret, RecoveryWindowInDays: 7 }).catch((e: unknown) => e);
     if (del instanceof Error) out.errors.push({ region, action: "DeleteSecret", ...errorRecord(del) });
     else out.cleanedUp.push({ region, what: `scheduled secret ${secret} for deletion in 7 days`, requestId: (del as { RequestId: string }).RequestId });
   }

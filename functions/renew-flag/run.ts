@@ -9,7 +9,7 @@ import { Batcher } from "../../lib/runtime/batcher.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/runtime.ts";
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
-import { batchSizeOf, pages } from "../../lib/tencent/services.ts";
+import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/types.ts";
 import { plan, type ExpiryWarning, type RenewDecision } from "./plan.ts";
 import type { RenewConfig } from "./config.ts";
@@ -44,7 +44,7 @@ export async function run(config: RenewConfig, trigger: Trigger, deps: RunDeps):
       writers.set(to, new Batcher(batchSizeOf("ModifyInstancesRenewFlag"), async (group) => {
         const byId = new Map(group.map((g) => [g.instanceId, g]));
         const results = await applyBatched(group.map((g) => g.instanceId), batchSizeOf("ModifyInstancesRenewFlag"), (batch) =>
-          deps.client.call("cvm", "ModifyInstancesRenewFlag", { InstanceIds: batch, RenewFlag: to }, { region }));
+          api(deps.client).modifyInstancesRenewFlag(region, { InstanceIds: batch, RenewFlag: to }));
         for (const r of results) {
           if (r.ok) report.changed.push({ ...asChange(byId.get(r.id)!), requestId: r.requestId });
           else errors.push({ region, id: r.id, action: "ModifyInstancesRenewFlag", code: r.code, message: r.message, requestId: r.requestId });

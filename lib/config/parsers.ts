@@ -1,7 +1,6 @@
 /** Parsers for the per-function settings: tag lists, time windows, time zones. */
 import { csv, field } from "./fields.ts";
 
-export { regex as regexField, num as numberField } from "./fields.ts";
 
 export interface TagMatch {
   key: string;

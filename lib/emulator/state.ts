@@ -3,7 +3,7 @@
  * that take time on the real cloud (STOPPING -> STOPPED, SYNCING -> NORMAL) are stored as a
  * pending transition and settled lazily against the emulator clock, so tests stay deterministic.
  */
-import type { Image, Instance, InstanceState, KeyPair, Tag } from "../tencent/types.ts";
+import type { Image, Instance, InstanceState, KeyPair } from "../tencent/types.ts";
 import { resourceId, seededRandom, type Random } from "./random.ts";
 
 export interface MetricProfile {
@@ -242,8 +242,4 @@ export function publicImage(i: EmuImage): Image {
 export function publicKeyPair(k: EmuKeyPair): KeyPair {
   const { Region: _r, PrivateKey: _p, ...rest } = k;
   return rest;
-}
-
-export function tagList(tags: Record<string, string>): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }

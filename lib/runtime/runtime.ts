@@ -5,6 +5,7 @@ import { TencentCloudClient } from "../tencent/client.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import type { RegionInfo } from "../tencent/types.ts";
 import { checkedRows } from "../tencent/normalize.ts";
+import { api } from "../tencent/services.ts";
 
 export interface RunDeps {
   client: TencentCloudClient;
@@ -45,7 +46,7 @@ export async function resolveRegions(config: Pick<BaseConfig, "regions" | "regio
 
 /** Every AVAILABLE region the account can use (DescribeRegions), checked. */
 export async function availableRegions(client: TencentCloudClient, region: string): Promise<string[]> {
-  const res = await client.call<{ RegionSet: RegionInfo[] }>("cvm", "DescribeRegions", {}, { region });
+  const res = await api(client).describeRegions(region, {});
   const { rows } = checkedRows<RegionInfo>("DescribeRegions", region, "RegionSet", res as unknown as Record<string, unknown>);
   return rows.filter((r) => r.RegionState === "AVAILABLE" && typeof r.Region === "string").map((r) => r.Region);
 }

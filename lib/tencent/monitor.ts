@@ -2,9 +2,8 @@
  * Cloud Monitor reads for idle detection: GetMonitorData over QCE/CVM, at most 10 instances a
  * request (Cloud Monitor API docs), so one call serves ten instances rather than one.
  */
-import { batchSizeOf, batches } from "./services.ts";
+import { api, batchSizeOf, batches } from "./services.ts";
 import type { TencentCloudClient } from "./client.ts";
-import type { GetMonitorDataResponse } from "./types.ts";
 
 export interface MetricWindow {
   start: Date;
@@ -23,19 +22,14 @@ export async function getInstanceMetric(
 ): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>(instanceIds.map((id) => [id, []]));
   const calls = batches(instanceIds, batchSizeOf("GetMonitorData")).map(async (batch) => {
-    const res = await client.call<GetMonitorDataResponse>(
-      "monitor",
-      "GetMonitorData",
-      {
-        Namespace: "QCE/CVM",
-        MetricName: metric,
-        Period: window.period,
-        StartTime: window.start.toISOString(),
-        EndTime: window.end.toISOString(),
-        Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
-      },
-      { region },
-    );
+    const res = await api(client).getMonitorData(region, {
+      Namespace: "QCE/CVM",
+      MetricName: metric,
+      Period: window.period,
+      StartTime: window.start.toISOString(),
+      EndTime: window.end.toISOString(),
+      Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
+    });
     // Anything malformed reads as "no data", and no data never counts as idle.
     for (const dp of Array.isArray(res.DataPoints) ? res.DataPoints : []) {
       const dims = Array.isArray(dp?.Dimensions) ? dp.Dimensions : [];

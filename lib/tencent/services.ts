@@ -24,7 +24,8 @@ export interface ApiTypes {
   ModifyInstancesRenewFlag: [Ids & { RenewFlag: RenewFlag }, object];
   DescribeImages: [Page & { ImageIds?: string[]; Filters?: Filter[] }, { TotalCount: number; ImageSet: Image[] }];
   DescribeImageQuota: [Record<string, never>, { ImageNumQuota: number }];
-  SyncImages: [{ ImageIds: string[]; DestinationRegions: string[] }, object];
+  // ImageName and ImageSetRequired: current CVM API (the 2018 seed predates them).
+  SyncImages: [{ ImageIds: string[]; DestinationRegions: string[]; ImageName?: string; ImageSetRequired?: boolean; DryRun?: boolean }, { ImageSet?: Array<{ ImageId: string; Region: string }> }];
   DeleteImages: [{ ImageIds: string[] }, object];
   CreateKeyPair: [{ KeyName: string; ProjectId: number }, { KeyPair: KeyPair }];
   ImportKeyPair: [{ KeyName: string; ProjectId: number; PublicKey: string }, { KeyId: string }];
@@ -33,16 +34,25 @@ export interface ApiTypes {
   DisassociateInstancesKeyPairs: [Ids & { KeyIds: string[]; ForceStop?: boolean }, object];
   DeleteKeyPairs: [{ KeyIds: string[] }, object];
   GetMonitorData: [GetMonitorDataRequest, GetMonitorDataResponse];
-  CreateSecret: [{ SecretName: string; SecretString: string; Description?: string; Tags?: Array<{ TagKey: string; TagValue: string }> }, { SecretName: string; VersionId: string }];
+  CreateSecret: [{ SecretName: string; VersionId?: string; SecretString: string; Description?: string; Tags?: Array<{ TagKey: string; TagValue: string }> }, { SecretName: string; VersionId: string }];
   GetSecretValue: [{ SecretName: string; VersionId: string }, { SecretName: string; VersionId: string; SecretString: string }];
   PutSecretValue: [{ SecretName: string; VersionId: string; SecretString: string }, { SecretName: string; VersionId: string }];
   DescribeSecret: [{ SecretName: string }, { SecretName: string; Description: string; Status: string; CreateTime: number }];
-  ListSecrets: [{ Offset?: number; Limit?: number; SearchSecretName?: string }, { TotalCount: number; SecretMetadatas: Array<{ SecretName: string; Description: string; Status: string; CreateTime: number }> }];
+  ListSecrets: [{ Offset?: number; Limit?: number; SearchSecretName?: string; State?: number }, { TotalCount: number; SecretMetadatas: Array<{ SecretName: string; Description: string; Status: string; CreateTime: number }> }];
   DeleteSecret: [{ SecretName: string; RecoveryWindowInDays?: number }, { SecretName: string; DeleteTime: number }];
 }
 
 type Method<A extends keyof ApiTypes> = (region: string | undefined, req: ApiTypes[A][0]) => Promise<ApiResponse<ApiTypes[A][1]>>;
 export type ServiceMethods = { [A in keyof ApiTypes as Uncapitalize<A>]: Method<A> };
+
+const bound = new WeakMap<TencentCloudClient, ServiceMethods>();
+
+/** The typed methods for a client: `api(client).stopInstances(region, {...})`. */
+export function api(client: TencentCloudClient): ServiceMethods {
+  let m = bound.get(client);
+  if (!m) bound.set(client, (m = bindServices(client)));
+  return m;
+}
 
 /** Every typed method, each a one-line call through the client. */
 export function bindServices(client: TencentCloudClient): ServiceMethods {
