@@ -1,6 +1,6 @@
 /** auto-stop-idle, platform-neutral: event -> config -> collect -> plan -> apply -> report. */
 import { ConfigError } from "../../lib/config/config.ts";
-import { countByRegion, forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/runtime.ts";
+import { forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/runtime.ts";
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { applyStops, CHANGED_STATE_CODES } from "./apply.ts";
@@ -79,6 +79,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
   const { decisions, guard } = applyGuard(decided, config.policy);
   const stops = decisions.filter((d) => d.action === "stop");
   const skips = decisions.filter((d) => d.action === "skip");
+  const byRegion = regionStats(decisions);
   const report: AutoStopReport = {
     function: "auto-stop-idle",
     runId: deps.runId,
@@ -88,7 +89,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
     finishedAt: "",
     regions: n.regions,
     scanned: decisions.length,
-    scannedByRegion: countByRegion(decisions.map((d) => ({ Region: d.region }))),
+    scannedByRegion: Object.fromEntries(Object.entries(byRegion).map(([r, st]) => [r, st.scanned])),
     idle: stops.length,
     stopped: [],
     planned: [],
@@ -96,7 +97,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
     skipped: skips.slice(0, REPORT_DETAIL_LIMIT).map(({ instanceId, region, reason }) => ({ instanceId, region, reason })),
     skippedCount: skips.length,
     skippedByReason: countBy(skips.map((d) => skipKind(d.reason))),
-    byRegion: regionStats(decisions),
+    byRegion,
     guard,
     errors,
   };

@@ -163,9 +163,8 @@ export async function run(config: KeyRotationConfig, trigger: Trigger, deps: Run
   const startedAt = deps.now();
   const n = narrow(config.dryRun, await resolveRegions(config, deps.client), trigger);
   const out: Out = { rotated: [], planned: [], skipped: [], resumed: [], cleanedUp: [], errors: [] };
-  const policy = { scopeTag: config.scopeTag, maxAgeDays: config.maxAgeDays, allowForceStop: config.allowForceStop, keyPrefix: config.keyPrefix, maxInstances: config.maxInstances };
   const results = await forEachRegion(n.regions, async (region) => {
-    const p = planRegion(await readView(deps.client, region, config, n.instanceIds), policy, startedAt);
+    const p = planRegion(await readView(deps.client, region, config, n.instanceIds), config, startedAt);
     if (n.dryRun) {
       for (const s of p.skipped) out.skipped.push({ ...s, region });
       out.planned.push(...describePlan(p));

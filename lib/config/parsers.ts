@@ -75,9 +75,14 @@ export const timeZone = () =>
     return tz;
   });
 
+// Building a formatter is costly and screening asks once per instance: one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Minutes since local midnight of `now` in a time zone. */
 export function minutesInZone(now: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(now);
+  let f = formatters.get(timeZone);
+  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })));
+  const parts = f.formatToParts(now);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return get("hour") * 60 + get("minute");
 }

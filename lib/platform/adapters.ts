@@ -4,12 +4,11 @@
  * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
  * warm container; an unexpected error is logged with context and re-raised (house style 1).
  */
-import { ConfigError, type Env } from "../config/config.ts";
+import { ConfigError, type BaseConfig, type Env } from "../config/config.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
-import type { BaseConfig } from "../config/config.ts";
 import type { FunctionEntry } from "../../functions/entry.ts";
 
 export interface ScfTimerEvent {

@@ -64,9 +64,3 @@ export async function forEachRegion<T>(regions: string[], fn: (region: string) =
   );
 }
 
-/** How many resources each region holds, for reports. */
-export function countByRegion(xs: Array<{ Region: string }>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const x of xs) out[x.Region] = (out[x.Region] ?? 0) + 1;
-  return out;
-}

@@ -35,11 +35,6 @@ export class TencentCloudApiError extends Error {
     this.httpStatus = f.httpStatus;
     this.apiMessage = f.message;
   }
-
-  /** A short record for reports: what failed, with its RequestId. */
-  toRecord(): { code: string; message: string; requestId: string | undefined; action: string; region: string | undefined } {
-    return { code: this.code, message: this.apiMessage, requestId: this.requestId, action: this.action, region: this.region };
-  }
 }
 
 /** Codes the client itself assigns when no API error body could be read. */
