@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
 import { judge, plan, screen, type RegionalInstance } from "../functions/auto-stop-idle/plan.ts";
+import type { Series } from "../lib/tencent/monitor.ts";
 
 const NOW = new Date("2026-11-23T14:00:00Z"); // 22:00 in Asia/Shanghai
 const policy = (extra: Record<string, string> = {}) =>
@@ -17,7 +18,11 @@ const anInstance = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
   Region: "ap-guangzhou",
   ...o,
 });
-const quiet = { cpu: Array(12).fill(1), outTraffic: Array(12).fill(0.01) };
+/** Values as a series ending at NOW, one point per 5 minutes. */
+const series = (values: number[], endMs = NOW.getTime()): Series => values.map((v, i) => [endMs - (values.length - 1 - i) * 300_000, v]);
+/** LAN carries the traffic, WAN is zero at the same timestamps. */
+const traffic = (values: number[]) => ({ lan: series(values), wan: series(values.map(() => 0)) });
+const quiet = { cpu: series(Array(12).fill(1)), ...traffic(Array(12).fill(0.01)) };
 
 describe("screen", () => {
   it.each([
@@ -30,7 +35,7 @@ describe("screen", () => {
     ["outside window", anInstance(), { AUTO_STOP_SCHEDULE: "01:00-06:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" }, "outside the stop window"],
     ["bad schedule tag", anInstance({ Tags: [{ Key: "autopilot:schedule", Value: "nightly" }] }), {}, "is not HH:MM-HH:MM"],
   ])("%s is skipped", (_n, inst, env, reason) => {
-    expect(screen(inst, policy(env), NOW)).toContain(reason);
+    expect(screen(inst, policy(env), NOW)?.reason).toContain(reason);
   });
 
   it.each([
@@ -46,21 +51,35 @@ describe("judge", () => {
   it.each([
     ["idle", quiet, true, "idle: CPU max"],
     ["missing CPU", { cpu: [] }, false, "no CPU metrics"],
-    ["too few points", { cpu: [1, 1, 1], outTraffic: [0, 0, 0] }, false, "only 3 of 12"],
-    ["busy CPU", { cpu: [...Array(11).fill(1), 50] }, false, "busy: CPU max 50%"],
-    ["busy traffic", { cpu: Array(12).fill(1), outTraffic: [...Array(11).fill(0), 3] }, false, "outbound traffic 3 Mbps"],
-    ["missing traffic", { cpu: Array(12).fill(1) }, false, "no traffic metrics"],
+    ["too few points", { cpu: series([1, 1, 1]), ...traffic([0, 0, 0]) }, false, "only 3 of 12"],
+    ["points outside the window do not count", { cpu: series(Array(12).fill(1), NOW.getTime() - 2 * 3600_000), ...traffic(Array(12).fill(0)) }, false, "no CPU metrics"],
+    ["busy CPU", { cpu: series([...Array(11).fill(1), 50]) }, false, "busy: CPU max 50%"],
+    ["busy traffic", { cpu: series(Array(12).fill(1)), ...traffic([...Array(11).fill(0), 3]) }, false, "outbound traffic 3 Mbps"],
+    ["missing traffic", { cpu: series(Array(12).fill(1)) }, false, "no traffic metrics"],
+    // LAN busy in its last two points; WAN misses its first two: joined on timestamps, the busy tail counts.
+    [
+      "misaligned series",
+      { cpu: series(Array(12).fill(1)), lan: series([...Array(10).fill(0.01), 5, 5]), wan: series(Array(10).fill(0)) },
+      false,
+      "outbound traffic 5 Mbps",
+    ],
+    [
+      "a point only one series has is missing",
+      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: series(Array(12).fill(0)).filter((_, i) => i % 2 === 0) },
+      false,
+      "no traffic metrics: 6 of 12",
+    ],
   ])("%s", (_n, m, idle, reason) => {
-    const j = judge(m, policy());
+    const j = judge(m as Parameters<typeof judge>[0], policy(), NOW);
     expect(j.idle).toBe(idle);
     expect(j.reason).toContain(reason);
   });
 
   it("p95 ignores a single spike that max would not", () => {
-    const m = { cpu: [...Array(19).fill(1), 50], outTraffic: Array(20).fill(0) };
+    const m = { cpu: series([...Array(19).fill(1), 50]), ...traffic(Array(20).fill(0)) };
     const p = policy({ AUTO_STOP_CPU_STAT: "p95", AUTO_STOP_LOOKBACK_MINUTES: "100" });
-    expect(judge(m, p).idle).toBe(true);
-    expect(judge(m, policy({ AUTO_STOP_LOOKBACK_MINUTES: "100" })).idle).toBe(false);
+    expect(judge(m, p, NOW).idle).toBe(true);
+    expect(judge(m, policy({ AUTO_STOP_LOOKBACK_MINUTES: "100" }), NOW).idle).toBe(false);
   });
 });
 
@@ -68,7 +87,7 @@ describe("plan and the blast-radius guard", () => {
   const fleet = (idle: number, busy: number) =>
     Array.from({ length: idle + busy }, (_, i) => anInstance({ InstanceId: `ins-${String(i).padStart(8, "0")}` }));
   const metricsFor = (insts: RegionalInstance[], idle: number) =>
-    new Map(insts.map((x, i) => [x.InstanceId, i < idle ? quiet : { cpu: Array(12).fill(60) }]));
+    new Map(insts.map((x, i) => [x.InstanceId, i < idle ? quiet : { cpu: series(Array(12).fill(60)) }]));
 
   it("stops the idle ones within the limit", () => {
     const insts = fleet(2, 4);
@@ -89,10 +108,37 @@ describe("plan and the blast-radius guard", () => {
     expect(decisions[0]!.reason).toContain("blast-radius guard");
   });
 
+  it("counts only the in-scope fleet: a name pattern's whole scope cannot be stopped at once", () => {
+    // 10 idle batch machines in scope; 10 busy others and 5 opted-out are outside the pattern's scope.
+    const insts = [
+      ...Array.from({ length: 10 }, (_, i) => anInstance({ InstanceId: `ins-b${String(i).padStart(7, "0")}`, InstanceName: `batch-${i}` })),
+      ...Array.from({ length: 10 }, (_, i) => anInstance({ InstanceId: `ins-o${String(i).padStart(7, "0")}`, InstanceName: `web-${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => anInstance({ InstanceId: `ins-x${String(i).padStart(7, "0")}`, InstanceName: `batch-keep-${i}`, Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] })),
+    ];
+    const metrics = new Map(insts.map((x) => [x.InstanceId, x.InstanceName.startsWith("batch-") ? quiet : { cpu: series(Array(12).fill(60)) }]));
+    const { decisions, guard } = plan({ instances: insts, metrics, policy: policy({ AUTO_STOP_NAME_PATTERN: "^batch-" }), now: NOW });
+    expect(guard).toEqual({ tripped: true, inScope: 10, wouldStop: 10, limit: 5 });
+    expect(decisions.filter((d) => d.action === "stop")).toEqual([]);
+    expect(decisions.filter((d) => d.kind === "guard")).toHaveLength(10);
+  });
+
   it("AUTO_STOP_OVERRIDE_GUARD lets a large stop through", () => {
     const insts = fleet(4, 0);
     const { decisions } = plan({ instances: insts, metrics: metricsFor(insts, 4), policy: policy({ AUTO_STOP_OVERRIDE_GUARD: "true" }), now: NOW });
     expect(decisions.filter((d) => d.action === "stop")).toHaveLength(4);
+  });
+});
+
+describe("name patterns run in linear time", () => {
+  it("a catastrophic-backtracking pattern against a crafted name answers at once", () => {
+    // With a backtracking engine this takes ~2^34 steps: the test would hang, not fail quietly.
+    const p = policy({ AUTO_STOP_NAME_PATTERN: "^([a-z0-9]+-?)+$" });
+    expect(screen(anInstance({ InstanceName: `${"a".repeat(34)}!` }), p, NOW)?.kind).toBe("name-mismatch");
+    expect(screen(anInstance({ InstanceName: "dev-web-1" }), p, NOW)).toBeUndefined();
+  });
+
+  it("a pattern RE2 cannot run is refused with the reason", () => {
+    expect(() => policy({ AUTO_STOP_NAME_PATTERN: "(a)\\1" })).toThrow(/AUTO_STOP_NAME_PATTERN: .*backreferences and lookaround are not supported/);
   });
 });
 

@@ -104,17 +104,52 @@ describe("client against the emulator", () => {
   it("pages at 100 rows through a 250-instance fleet", async () => {
     const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
     const { client } = clientFor(emu);
-    const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet");
+    const rows = await listAll(client, "DescribeInstances", REGION, {});
     expect(rows).toHaveLength(250);
     expect(new Set(rows.map((r) => r.InstanceId)).size).toBe(250);
     expect(emu.calls.map((c) => (c.params as { Offset: number }).Offset).sort((a, b) => a - b)).toEqual([0, 100, 200]);
   });
 
-  it("stops paging at the page ceiling even if TotalCount lies", async () => {
+  it("a listing longer than the page ceiling is an error, never silently cut", async () => {
     const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
     const { client } = clientFor(emu);
-    const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet", { maxPages: 2 });
-    expect(rows).toHaveLength(200);
+    await expect(listAll(client, "DescribeInstances", REGION, {}, { maxPages: 2 })).rejects.toMatchObject({ code: "ClientError.IncompleteListing" });
+  });
+
+  it("a row that moves onto the next page while paging is returned once", async () => {
+    const emu = await emulator({ instances: 150, fleetRegions: [REGION] });
+    // A new instance sorts ahead of all just before page 2 is read: row 100 comes back again.
+    emu.faults.add({ action: "DescribeInstances", kind: "shiftListing", shift: "insert", after: 1, count: 1 });
+    const { client, log } = clientFor(emu);
+    const rows = await listAll(client, "DescribeInstances", REGION, {}, { ahead: 1 });
+    expect(new Set(rows.map((r) => r.InstanceId)).size).toBe(rows.length);
+    expect(rows).toHaveLength(150);
+    expect(log.records().some((r) => r.msg === "listing shifted while paged: repeated rows dropped")).toBe(true);
+  });
+
+  it("rows pushed past the first page's TotalCount are still fetched", async () => {
+    const emu = await emulator({ instances: 200, fleetRegions: [REGION] });
+    emu.faults.add({ action: "DescribeInstances", kind: "shiftListing", shift: "insert", after: 1, count: 1 });
+    const { client } = clientFor(emu);
+    const rows = await listAll(client, "DescribeInstances", REGION, {}, { ahead: 1 });
+    // 200 listed at first, one inserted ahead: the last original row is on a third page now.
+    const ids = new Set(rows.map((r) => r.InstanceId));
+    for (const id of emu.state.instancesIn(REGION).map((i) => i.InstanceId).filter((id) => emu.state.instances.get(id)!.InstanceName !== "shifted-in")) expect(ids.has(id)).toBe(true);
+  });
+
+  it("a page without TotalCount is an error, not the end of the list", async () => {
+    const emu = await emulator({ instances: 150, fleetRegions: [REGION] });
+    emu.faults.add({ action: "DescribeInstances", kind: "omit", field: "TotalCount", count: 1 });
+    const { client } = clientFor(emu);
+    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({ code: "ClientError.IncompleteListing", requestId: expect.any(String) });
+  });
+
+  it("a page that ends before its own TotalCount is an error", async () => {
+    const emu = await emulator({ instances: 150, fleetRegions: [REGION] });
+    const body = (id: string) => JSON.stringify({ Response: { TotalCount: 150, InstanceSet: [{ InstanceId: id, InstanceState: "RUNNING", InstanceChargeType: "PREPAID" }], RequestId: "r-1" } });
+    emu.faults.add({ action: "DescribeInstances", kind: "body", body: body("ins-aaaaaaaa"), count: 1 });
+    const { client } = clientFor(emu);
+    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({ code: "ClientError.IncompleteListing" });
   });
 });
 

@@ -108,7 +108,7 @@ describe.each(SIGN_METHODS)("our client (%s): the same scenarios", (signMethod) 
   it("pages, stops, and gets the documented errors", async () => {
     const emu = await emulator({ instances: 250, fleetRegions: [REGION], timings: { stopMs: 1000 } });
     const { client } = clientFor(emu, { signMethod, retry: { maxAttempts: 1 } });
-    const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet");
+    const rows = await listAll(client, "DescribeInstances", REGION, {});
     expect(rows).toHaveLength(250);
     const id = rows.find((r) => r.InstanceState === "RUNNING")!.InstanceId;
     await client.call("cvm", "StopInstances", { InstanceIds: [id] }, { region: REGION });
@@ -136,7 +136,7 @@ describe.each(SIGN_METHODS)("our client (%s): the same scenarios", (signMethod) 
 it("serves a 10,000-instance fleet: every row pages out once", async () => {
   const emu = await emulator({ instances: 10_000, fleetRegions: [REGION] });
   const { client } = clientFor(emu);
-  const rows = await listAll(client, "DescribeInstances", REGION, {}, "InstanceSet");
+  const rows = await listAll(client, "DescribeInstances", REGION, {});
   expect(rows).toHaveLength(10_000);
   expect(emu.calls).toHaveLength(100);
 });

@@ -8,7 +8,7 @@ import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.
 import { batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/types.ts";
-import { cpuLooksIdle, decide, screen, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
+import { cpuLooksIdle, judged, screen, screenedOut, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** Server-side filters: DescribeInstances allows 10 filters of 5 values (seed 004). */
@@ -52,8 +52,11 @@ export async function decideRegion(
   const decisions: Decision[] = [];
   const pending = new Map<string, { inst: RegionalInstance; m?: InstanceMetrics }>();
   const per = batchSizeOf("GetMonitorData");
+  // Every id that has been decided or is waiting for metrics: a listing that shifted while paged
+  // can show a row twice, and an instance must never be decided (or stopped) twice (issue 14).
+  const seen = new Set<string>();
   const settle = (id: string, m: InstanceMetrics) => {
-    decisions.push(decide(pending.get(id)!.inst, m, policy, now));
+    decisions.push(judged(pending.get(id)!.inst, m, policy, now));
     pending.delete(id);
   };
 
@@ -62,19 +65,14 @@ export async function decideRegion(
       getInstanceMetric(client, region, "LanOuttraffic", ids, window),
       getInstanceMetric(client, region, "WanOuttraffic", ids, window),
     ]);
-    for (const id of ids) {
-      const l = lan.get(id) ?? [];
-      const w = wan.get(id) ?? [];
-      // Both series must be there; a point's outbound total is LAN + WAN.
-      const sum = l.length && w.length ? l.slice(0, Math.min(l.length, w.length)).map((v, i) => Math.round((v + w[i]!) * 1000) / 1000) : undefined;
-      settle(id, { ...pending.get(id)!.m!, outTraffic: sum });
-    }
+    // The plan joins the two series on their timestamps.
+    for (const id of ids) settle(id, { ...pending.get(id)!.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [] });
   });
   const cpu = new Batcher<string>(per, async (ids) => {
     const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
     for (const id of ids) {
       const m = { cpu: values.get(id) ?? [] };
-      if (cpuLooksIdle(m.cpu, policy)) {
+      if (cpuLooksIdle(m.cpu, policy, now)) {
         pending.get(id)!.m = m;
         traffic.add(id);
       } else settle(id, m);
@@ -83,11 +81,13 @@ export async function decideRegion(
 
   let failure: unknown;
   try {
-    for await (const page of pages(client, "DescribeInstances", region, { Filters: scopeFilters(policy) }, "InstanceSet")) {
-      for (const raw of page.InstanceSet) {
-        if (only && !only.has(raw.InstanceId)) continue;
+    for await (const page of pages(client, "DescribeInstances", region, { Filters: scopeFilters(policy) })) {
+      for (const raw of page) {
+        if ((only && !only.has(raw.InstanceId)) || seen.has(raw.InstanceId)) continue;
+        seen.add(raw.InstanceId);
         const inst = slim(raw, region);
-        if (screen(inst, policy, now)) decisions.push(decide(inst, undefined, policy, now));
+        const out = screen(inst, policy, now);
+        if (out) decisions.push(screenedOut(inst, out));
         else {
           pending.set(inst.InstanceId, { inst });
           cpu.add(inst.InstanceId);

@@ -1,7 +1,7 @@
 /** auto-stop-idle settings, from env (issue 5). */
 import * as z from "zod/mini";
 import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
-import { bool, csv, field, int, num, oneOf, optionalInt, regex } from "../../lib/config/fields.ts";
+import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
 import { tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 
 const schema = z.object({
@@ -44,7 +44,7 @@ const schema = z.object({
 export interface AutoStopPolicy {
   includeTags: TagMatch[];
   optOutTag: TagMatch;
-  namePattern: RegExp | undefined;
+  namePattern: Pattern | undefined;
   projects: number[];
   lookbackMinutes: number;
   metricPeriod: number;

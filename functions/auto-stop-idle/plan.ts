@@ -1,10 +1,34 @@
 /**
  * Decides which instances to stop. Pure: takes the described instances, their metrics, the
- * policy and `now`; returns decisions. Never stops on missing data (issue 5).
+ * policy and `now`; returns decisions. Never stops on missing data (issue 5). Each decision
+ * carries a `kind` from a closed list: statistics and the guard read the kind, never the prose.
  */
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
 import { tagsOf, type Instance } from "../../lib/tencent/types.ts";
+import { joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import type { AutoStopPolicy } from "./config.ts";
+
+/** Why an instance is kept or stopped. The first four put it outside the scope the guard counts. */
+export const KINDS = {
+  "not-postpaid": "not pay-as-you-go",
+  "not-running": "not running",
+  "opted-out": "opted out",
+  "name-mismatch": "name does not match",
+  "too-young": "too young",
+  "outside-window": "outside the stop window",
+  "bad-schedule-tag": "bad schedule tag",
+  "missing-metrics": "missing metrics",
+  "busy-cpu": "busy: CPU",
+  "busy-network": "busy: network",
+  guard: "blast-radius guard",
+  idle: "idle",
+} as const;
+export type DecisionKind = keyof typeof KINDS;
+
+/** Scope rules, after the server-side ones (charge type, state, tags, projects): outside them, an instance is not in the fleet the guard measures. */
+export const OUT_OF_SCOPE: ReadonlySet<DecisionKind> = new Set(["not-postpaid", "not-running", "opted-out", "name-mismatch"]);
+/** Kinds decided from metrics: the instance passed screening. */
+export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-metrics", "busy-cpu", "busy-network", "guard", "idle"]);
 
 /** The fields the plan reads, per instance. */
 export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags"> & {
@@ -12,15 +36,18 @@ export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "I
 };
 
 export interface InstanceMetrics {
-  cpu: number[];
-  /** Sum of LanOuttraffic and WanOuttraffic per point, Mbps; undefined when not fetched. */
-  outTraffic?: number[] | undefined;
+  cpu: Series;
+  /** LanOuttraffic and WanOuttraffic, Mbps; undefined when not fetched. Joined on timestamps by the plan. */
+  lan?: Series | undefined;
+  wan?: Series | undefined;
 }
 
 export interface Decision {
   instanceId: string;
   region: string;
   action: "stop" | "skip";
+  kind: DecisionKind;
+  /** For people only; never parsed. */
   reason: string;
   instanceType?: string;
   cpu?: number;
@@ -29,6 +56,7 @@ export interface Decision {
 
 export interface Guard {
   tripped: boolean;
+  /** The denominator: instances in scope after every scope rule (charge type, state, tags, projects, name pattern, opt-out). */
   inScope: number;
   wouldStop: number;
   limit: number;
@@ -38,25 +66,29 @@ export const SCHEDULE_TAG = "autopilot:schedule";
 /** At least this share of the expected data points must be present to call an instance idle. */
 export const MIN_COVERAGE = 0.8;
 
+export type Verdict = { kind: DecisionKind; reason: string };
+
 /** Why an instance is not even a candidate for metrics, or undefined if it is one. */
-export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date): string | undefined {
-  if (inst.InstanceChargeType !== "POSTPAID_BY_HOUR") return `charge type ${inst.InstanceChargeType} is not POSTPAID_BY_HOUR`;
-  if (inst.InstanceState !== "RUNNING") return `state ${inst.InstanceState} is not RUNNING`;
+export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date): Verdict | undefined {
+  if (inst.InstanceChargeType !== "POSTPAID_BY_HOUR") return { kind: "not-postpaid", reason: `charge type ${inst.InstanceChargeType} is not POSTPAID_BY_HOUR` };
+  if (inst.InstanceState !== "RUNNING") return { kind: "not-running", reason: `state ${inst.InstanceState} is not RUNNING` };
   const tags = tagsOf(inst);
-  if (tags.get(policy.optOutTag.key) === policy.optOutTag.value) return `opted out by tag ${policy.optOutTag.key}=${policy.optOutTag.value}`;
-  if (policy.namePattern && !policy.namePattern.test(inst.InstanceName)) return "name does not match AUTO_STOP_NAME_PATTERN";
+  if (tags.get(policy.optOutTag.key) === policy.optOutTag.value) return { kind: "opted-out", reason: `opted out by tag ${policy.optOutTag.key}=${policy.optOutTag.value}` };
+  if (policy.namePattern && !policy.namePattern.test(inst.InstanceName)) return { kind: "name-mismatch", reason: "name does not match AUTO_STOP_NAME_PATTERN" };
   const born = Date.parse(inst.CreatedTime);
-  if (!Number.isFinite(born) || now.getTime() - born < policy.lookbackMinutes * 60_000) return `younger than the ${policy.lookbackMinutes}-minute look-back window`;
+  if (!Number.isFinite(born) || now.getTime() - born < policy.lookbackMinutes * 60_000) {
+    return { kind: "too-young", reason: `younger than the ${policy.lookbackMinutes}-minute look-back window` };
+  }
   const tagSchedule = tags.get(SCHEDULE_TAG);
   let windows: TimeWindow[] = policy.schedule;
   if (tagSchedule !== undefined) {
     const parsed = tagSchedule.split(",").map(parseWindow);
-    if (parsed.some((w) => !w)) return `tag ${SCHEDULE_TAG}="${tagSchedule}" is not HH:MM-HH:MM`;
+    if (parsed.some((w) => !w)) return { kind: "bad-schedule-tag", reason: `tag ${SCHEDULE_TAG}="${tagSchedule}" is not HH:MM-HH:MM` };
     windows = parsed as TimeWindow[];
   }
   if (windows.length) {
     const minutes = minutesInZone(now, policy.timeZone);
-    if (!windows.some((w) => inWindow(minutes, w))) return `outside the stop window (${policy.timeZone})`;
+    if (!windows.some((w) => inWindow(minutes, w))) return { kind: "outside-window", reason: `outside the stop window (${policy.timeZone})` };
   }
   return undefined;
 }
@@ -67,30 +99,45 @@ function p95(values: number[]): number {
 }
 
 const expectedPoints = (policy: AutoStopPolicy) => Math.floor((policy.lookbackMinutes * 60) / policy.metricPeriod);
+const windowOf = (policy: AutoStopPolicy, now: Date) => ({ start: now.getTime() - policy.lookbackMinutes * 60_000, end: now.getTime() });
 
 export function cpuStat(values: number[], policy: AutoStopPolicy): number {
   return policy.cpuStat === "p95" ? p95(values) : Math.max(...values);
 }
 
-/** CPU below threshold with enough data: worth fetching traffic for. */
-export function cpuLooksIdle(cpu: number[], policy: AutoStopPolicy): boolean {
-  return cpu.length >= expectedPoints(policy) * MIN_COVERAGE && cpuStat(cpu, policy) < policy.cpuThreshold;
+/** CPU below threshold with enough data in the window: worth fetching traffic for. */
+export function cpuLooksIdle(cpu: Series, policy: AutoStopPolicy, now: Date): boolean {
+  const values = withinWindow(cpu, windowOf(policy, now)).map((p) => p[1]);
+  return values.length >= expectedPoints(policy) * MIN_COVERAGE && cpuStat(values, policy) < policy.cpuThreshold;
 }
 
-/** Idle means CPU and outbound traffic both below their thresholds over the window, with data. */
-export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy): { idle: boolean; reason: string; cpu?: number; outTrafficMbps?: number } {
+export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?: number };
+
+/**
+ * Idle means CPU and outbound traffic both below their thresholds over the window, with data.
+ * Outbound traffic is LAN + WAN joined on timestamps (a point counts only when both series have
+ * it) and the coverage rule applies to the joined series: a point missing from one series can
+ * never hide a busy point of the other (issue 14). Points outside the window are ignored.
+ */
+export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Judgement {
   const need = Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
-  if (!m || m.cpu.length === 0) return { idle: false, reason: "no CPU metrics: never stopped on missing data" };
-  if (m.cpu.length < need) return { idle: false, reason: `only ${m.cpu.length} of ${expectedPoints(policy)} CPU data points` };
-  const cpu = cpuStat(m.cpu, policy);
-  if (cpu >= policy.cpuThreshold) return { idle: false, reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`, cpu };
-  if (!m.outTraffic || m.outTraffic.length < need) return { idle: false, reason: "no traffic metrics: never stopped on missing data", cpu };
-  const traffic = Math.max(...m.outTraffic);
+  const w = windowOf(policy, now);
+  const cpuValues = m ? withinWindow(m.cpu, w).map((p) => p[1]) : [];
+  if (cpuValues.length === 0) return { idle: false, kind: "missing-metrics", reason: "no CPU metrics: never stopped on missing data" };
+  if (cpuValues.length < need) return { idle: false, kind: "missing-metrics", reason: `only ${cpuValues.length} of ${expectedPoints(policy)} CPU data points` };
+  const cpu = cpuStat(cpuValues, policy);
+  if (cpu >= policy.cpuThreshold) return { idle: false, kind: "busy-cpu", reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`, cpu };
+  const out = m?.lan && m.wan ? withinWindow(joinOnTimestamps(m.lan, m.wan), w).map((p) => p[1]) : [];
+  if (out.length < need) {
+    return { idle: false, kind: "missing-metrics", reason: `no traffic metrics: ${out.length} of ${expectedPoints(policy)} points with both LAN and WAN; never stopped on missing data`, cpu };
+  }
+  const traffic = Math.max(...out);
   if (traffic >= policy.networkThresholdMbps) {
-    return { idle: false, reason: `busy: outbound traffic ${traffic} Mbps >= ${policy.networkThresholdMbps} Mbps`, cpu, outTrafficMbps: traffic };
+    return { idle: false, kind: "busy-network", reason: `busy: outbound traffic ${traffic} Mbps >= ${policy.networkThresholdMbps} Mbps`, cpu, outTrafficMbps: traffic };
   }
   return {
     idle: true,
+    kind: "idle",
     reason: `idle: CPU ${policy.cpuStat} ${cpu}% < ${policy.cpuThreshold}% and outbound ${traffic} Mbps < ${policy.networkThresholdMbps} Mbps over ${policy.lookbackMinutes} min`,
     cpu,
     outTrafficMbps: traffic,
@@ -104,26 +151,38 @@ export interface PlanInput {
   now: Date;
 }
 
-/** One instance's decision, from its screening and, when screened in, its metrics. */
-export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
-  const base = { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType };
-  const skip = screen(inst, policy, now);
-  if (skip) return { ...base, action: "skip", reason: skip };
-  const j = judge(m, policy);
-  const figures = { ...(j.cpu !== undefined ? { cpu: j.cpu } : {}), ...(j.outTrafficMbps !== undefined ? { outTrafficMbps: j.outTrafficMbps } : {}) };
-  return { ...base, ...figures, action: j.idle ? "stop" : "skip", reason: j.reason };
+/** A screened-out instance's decision: no metrics needed. */
+export function screenedOut(inst: RegionalInstance, v: Verdict): Decision {
+  return { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType, action: "skip", kind: v.kind, reason: v.reason };
 }
 
-/** The blast-radius guard over every decision of the run: past it, nothing is stopped. */
+/** One instance's decision, from its screening and, when screened in, its metrics. */
+export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
+  const skip = screen(inst, policy, now);
+  return skip ? screenedOut(inst, skip) : judged(inst, m, policy, now);
+}
+
+/** The decision for an instance that passed screening. */
+export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
+  const j = judge(m, policy, now);
+  const figures = { ...(j.cpu !== undefined ? { cpu: j.cpu } : {}), ...(j.outTrafficMbps !== undefined ? { outTrafficMbps: j.outTrafficMbps } : {}) };
+  return { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType, ...figures, action: j.idle ? "stop" : "skip", kind: j.kind, reason: j.reason };
+}
+
+/**
+ * The blast-radius guard over every decision of the run: past it, nothing is stopped. Its
+ * denominator is the in-scope fleet only; counting instances the scope rules leave out would
+ * let a narrow scope be stopped whole (issue 14).
+ */
 export function applyGuard(decisions: Decision[], policy: AutoStopPolicy): { decisions: Decision[]; guard: Guard } {
-  const inScope = decisions.length;
+  const inScope = decisions.filter((d) => !OUT_OF_SCOPE.has(d.kind)).length;
   const wouldStop = decisions.filter((d) => d.action === "stop").length;
   const limit = Math.min(Math.floor(policy.maxFraction * inScope), policy.maxCount ?? Number.POSITIVE_INFINITY);
   const tripped = wouldStop > limit && !policy.overrideGuard;
   const guard: Guard = { tripped, inScope, wouldStop, limit: Number.isFinite(limit) ? limit : inScope };
   if (!tripped) return { decisions, guard };
   const why = `blast-radius guard: ${wouldStop} of ${inScope} in scope would stop, limit ${guard.limit} (AUTO_STOP_MAX_FRACTION / AUTO_STOP_MAX_COUNT; AUTO_STOP_OVERRIDE_GUARD=true to override)`;
-  return { decisions: decisions.map((d) => (d.action === "stop" ? { ...d, action: "skip", reason: `${d.reason}; ${why}` } : d)), guard };
+  return { decisions: decisions.map((d) => (d.action === "stop" ? { ...d, action: "skip", kind: "guard", reason: `${d.reason}; ${why}` } : d)), guard };
 }
 
 /** Decisions for every instance, and the guard. */

@@ -5,7 +5,7 @@ import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../li
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { applyStops, CHANGED_STATE_CODES } from "./apply.ts";
 import { decideRegion, scopeFilters } from "./collect.ts";
-import { applyGuard, type Decision, type Guard } from "./plan.ts";
+import { applyGuard, KINDS, SCREENED_IN, type Decision, type Guard } from "./plan.ts";
 import type { AutoStopConfig } from "./config.ts";
 
 export interface AutoStopReport extends ReportBase {
@@ -29,37 +29,21 @@ export interface AutoStopReport extends ReportBase {
 /** Reports stay small enough to return from a function (SCF caps a synchronous reply at 6 MB). */
 export const REPORT_DETAIL_LIMIT = 1000;
 
-const KINDS: Array<[RegExp, string]> = [
-  [/blast-radius guard/, "blast-radius guard"],
-  [/^charge type/, "not pay-as-you-go"],
-  [/^state /, "not running"],
-  [/^opted out/, "opted out"],
-  [/^name does not match/, "name does not match"],
-  [/^younger than/, "too young"],
-  [/^outside the stop window/, "outside the stop window"],
-  [/^tag autopilot:schedule/, "bad schedule tag"],
-  [/^(no CPU metrics|only \d+ of|no traffic metrics)/, "missing metrics"],
-  [/^busy: CPU/, "busy: CPU"],
-  [/^busy: outbound/, "busy: network"],
-];
-const skipKind = (reason: string) => KINDS.find(([re]) => re.test(reason))?.[1] ?? "other";
-const SCREENED_OUT = new Set(["not pay-as-you-go", "not running", "opted out", "name does not match", "too young", "outside the stop window", "bad schedule tag"]);
-const TRAFFIC_QUERIED = /^(idle:|busy: outbound|no traffic metrics)/;
-
 function countBy(keys: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of keys) out[k] = (out[k] ?? 0) + 1;
   return out;
 }
 
+/** Per-region counts, from each decision's kind (never from its wording). */
 function regionStats(decisions: Decision[]): AutoStopReport["byRegion"] {
   const out: AutoStopReport["byRegion"] = {};
   for (const d of decisions) {
     const r = (out[d.region] ??= { scanned: 0, screened: 0, trafficQueried: 0, idle: 0 });
     r.scanned++;
-    if (!SCREENED_OUT.has(skipKind(d.reason)) || d.action === "stop") r.screened++;
-    if (TRAFFIC_QUERIED.test(d.reason)) r.trafficQueried++;
-    if (d.action === "stop" || /^idle:/.test(d.reason)) r.idle++;
+    if (SCREENED_IN.has(d.kind)) r.screened++;
+    if (d.outTrafficMbps !== undefined || (d.kind === "missing-metrics" && d.cpu !== undefined)) r.trafficQueried++;
+    if (d.kind === "idle" || d.kind === "guard") r.idle++;
   }
   return out;
 }
@@ -96,7 +80,7 @@ export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDep
     changed: [],
     skipped: skips.slice(0, REPORT_DETAIL_LIMIT).map(({ instanceId, region, reason }) => ({ instanceId, region, reason })),
     skippedCount: skips.length,
-    skippedByReason: countBy(skips.map((d) => skipKind(d.reason))),
+    skippedByReason: countBy(skips.map((d) => KINDS[d.kind])),
     byRegion,
     guard,
     errors,

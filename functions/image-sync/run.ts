@@ -21,9 +21,9 @@ const PRIVATE: Filter = { Name: "image-type", Values: ["PRIVATE_IMAGE"] };
 
 async function selectSources(client: TencentCloudClient, config: ImageSyncConfig): Promise<Image[]> {
   const s = config.selection;
-  if (s.by === "ids") return listAll(client, "DescribeImages", config.sourceRegion, { ImageIds: s.ids }, "ImageSet");
+  if (s.by === "ids") return listAll(client, "DescribeImages", config.sourceRegion, { ImageIds: s.ids });
   const filters = s.by === "tag" ? [PRIVATE, { Name: `tag:${s.tag.key}`, Values: [s.tag.value] }] : [PRIVATE];
-  const all = await listAll(client, "DescribeImages", config.sourceRegion, { Filters: filters }, "ImageSet");
+  const all = await listAll(client, "DescribeImages", config.sourceRegion, { Filters: filters });
   // Never treat our own copies as sources: that would sync copies of copies.
   const eligible = all.filter((i) => !parseCopy(i) && i.ImageState === "NORMAL" && (s.by !== "prefix" || i.ImageName.startsWith(s.prefix)));
   return newestPerName(eligible);
@@ -31,14 +31,14 @@ async function selectSources(client: TencentCloudClient, config: ImageSyncConfig
 
 async function inventory(client: TencentCloudClient, region: string): Promise<DestInventory> {
   const [images, quota] = await Promise.all([
-    listAll(client, "DescribeImages", region, { Filters: [PRIVATE] }, "ImageSet"),
+    listAll(client, "DescribeImages", region, { Filters: [PRIVATE] }),
     api(client).describeImageQuota(region, {}),
   ]);
   const ours = images.filter((i) => parseCopy(i)).map((i) => i.ImageId);
   const inUse = new Set<string>();
   // A filter takes at most 5 values (seed 004 DescribeInstances).
   for (const chunk of batches(ours, 5)) {
-    const rows = await listAll(client, "DescribeInstances", region, { Filters: [{ Name: "image-id", Values: chunk }] }, "InstanceSet");
+    const rows = await listAll(client, "DescribeInstances", region, { Filters: [{ Name: "image-id", Values: chunk }] });
     for (const r of rows) inUse.add(r.ImageId);
   }
   return { region, images, quota: requireNumber(quota as unknown as Record<string, unknown>, "ImageNumQuota", "DescribeImageQuota", region), inUse };

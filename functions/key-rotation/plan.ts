@@ -28,7 +28,7 @@ export function generationName(prefix: string, now: Date): string {
   return `${prefix}_${now.toISOString().slice(0, 16).replace(/[-T:]/g, "")}`;
 }
 
-const isOurs = (name: string, prefix: string) => new RegExp(`^${prefix}_\\d{12}$`).test(name);
+export const isOurs = (name: string, prefix: string) => new RegExp(`^${prefix}_\\d{12}$`).test(name);
 
 export type Target =
   | { kind: "existing"; keyId: string; keyName: string }
@@ -46,8 +46,12 @@ export interface RegionPlan {
   orphanKeys: Array<{ keyId: string; keyName: string }>;
   /** Secrets of ours whose key pair was never imported and never will be: delete. */
   orphanSecrets: string[];
-  /** Problems no run can fix by itself. */
-  problems: Array<{ keyId: string; message: string }>;
+  /** Problems no run can fix by itself: reported as errors, loudly. */
+  problems: Array<{ id: string; code: string; message: string }>;
+  /** Keys bound to each instance to bind, as read: the only foreign keys a run may unbind. */
+  boundBefore: Map<string, string[]>;
+  /** Retire old keys and clean up orphans: only in a run that saw the whole region. */
+  cleanUp: boolean;
 }
 
 export interface RegionView {
@@ -56,6 +60,8 @@ export interface RegionView {
   keyPairs: KeyPair[];
   /** Names of our secrets in this region. */
   secrets: Set<string>;
+  /** The trigger narrowed the run to some instances: nothing region-wide may be touched. */
+  narrowed: boolean;
 }
 
 export function planRegion(view: RegionView, policy: RotationPolicy, now: Date): RegionPlan {
@@ -65,9 +71,9 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
   const ours = view.keyPairs.filter((k) => isOurs(k.KeyName, policy.keyPrefix));
   const withSecret = ours.filter((k) => view.secrets.has(secretNameFor(region, k.KeyName)));
   const orphanKeys = ours.filter((k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length === 0);
-  const problems = ours
+  const problems: RegionPlan["problems"] = ours
     .filter((k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length > 0)
-    .map((k) => ({ keyId: k.KeyId, message: `key ${k.KeyName} is bound to ${k.AssociatedInstanceIds.length} instance(s) but its private key is not in SSM: rotate those instances by hand` }));
+    .map((k) => ({ id: k.KeyId, code: "KeyRotation.PrivateKeyMissing", message: `key ${k.KeyName} is bound to ${k.AssociatedInstanceIds.length} instance(s) but its private key is not in SSM: rotate those instances by hand` }));
 
   // Secrets whose key pair was never imported: the newest resumes, older ones are superseded.
   const keyNames = new Set(view.keyPairs.map((k) => k.KeyName));
@@ -89,7 +95,11 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
     }
     const bound = inst.LoginSettings?.KeyIds ?? [];
     if (!bound.length) {
-      skipped.push({ instanceId: inst.InstanceId, reason: "no key pair bound: binding one would disable password login" });
+      // Loud, not a quiet skip: a tagged instance without a key may have lost the one it had.
+      problems.push({
+        id: inst.InstanceId, code: "KeyRotation.NoKeyBound",
+        message: `tagged ${policy.scopeTag.key}=${policy.scopeTag.value} but no key pair is bound: not rotated (binding one would disable password login); bind a key by hand or remove the tag`,
+      });
       continue;
     }
     const oldest = Math.min(...bound.map((k) => Date.parse(keysById.get(k)?.CreatedTime ?? "1970-01-01T00:00:00Z")));
@@ -110,7 +120,10 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
   for (const inst of due.splice(policy.maxInstances)) skipped.push({ instanceId: inst.InstanceId, reason: `over KEY_ROTATION_MAX_INSTANCES=${policy.maxInstances} this run` });
 
   let target: Target | undefined;
-  if (newestPending && (!newestKey || newestPending.slice(prefix.length) > newestKey.KeyName) && fresh(newestPending.slice(prefix.length))) {
+  // A narrowed run (a webhook naming instances) only makes a key when one of its instances needs it.
+  const mayCreate = !view.narrowed || due.length > 0;
+  if (!mayCreate) target = newestKey && fresh(newestKey.KeyName) ? { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName } : undefined;
+  else if (newestPending && (!newestKey || newestPending.slice(prefix.length) > newestKey.KeyName) && fresh(newestPending.slice(prefix.length))) {
     target = { kind: "import", keyName: newestPending.slice(prefix.length), secretName: newestPending, resumed: true };
   } else if (newestKey && fresh(newestKey.KeyName)) {
     target = { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName };
@@ -119,7 +132,7 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
     target = { kind: "new", keyName, secretName: secretNameFor(region, keyName) };
   }
   const targetName = target?.keyName;
-  const orphanSecrets = pending.filter((s) => s.slice(prefix.length) !== targetName);
+  const orphanSecrets = view.narrowed ? [] : pending.filter((s) => s.slice(prefix.length) !== targetName);
   const notOnTarget = due.filter((i) => !(target?.kind === "existing" && (i.LoginSettings?.KeyIds ?? []).every((k) => k === target.keyId)));
   return {
     region,
@@ -127,9 +140,11 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
     bindStopped: notOnTarget.filter((i) => i.InstanceState === "STOPPED").map((i) => i.InstanceId),
     bindRunning: notOnTarget.filter((i) => i.InstanceState === "RUNNING").map((i) => i.InstanceId),
     skipped,
-    orphanKeys: orphanKeys.map((k) => ({ keyId: k.KeyId, keyName: k.KeyName })),
+    orphanKeys: view.narrowed ? [] : orphanKeys.map((k) => ({ keyId: k.KeyId, keyName: k.KeyName })),
     orphanSecrets,
     problems,
+    boundBefore: new Map(notOnTarget.map((i) => [i.InstanceId, [...(i.LoginSettings?.KeyIds ?? [])]])),
+    cleanUp: !view.narrowed,
   };
 }
 
@@ -139,7 +154,24 @@ export function parseGeneration(keyName: string): number {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!) : 0;
 }
 
-/** After binding: our keys other than the target that no instance uses any more may go. */
-export function retiredKeys(keyPairs: KeyPair[], targetKeyId: string, prefix: string): KeyPair[] {
-  return keyPairs.filter((k) => k.KeyId !== targetKeyId && isOurs(k.KeyName, prefix) && k.AssociatedInstanceIds.length === 0);
+/**
+ * After the target is bound and verified on an instance: which of its other keys to unbind.
+ * Our own keys only when of an older generation than the target — a newer one belongs to a run
+ * in flight and is never taken away (issue 14: two overlapping runs must not strip each other's
+ * key). A foreign key only if it was bound when this run read the region; a key we cannot name
+ * is kept.
+ */
+export function keysToUnbind(bound: string[], target: { keyId: string; keyName: string }, boundBefore: string[], namesById: Map<string, string>, prefix: string): string[] {
+  return bound.filter((k) => {
+    if (k === target.keyId) return false;
+    const name = namesById.get(k);
+    if (name === undefined) return false;
+    if (isOurs(name, prefix)) return name < target.keyName;
+    return boundBefore.includes(k);
+  });
+}
+
+/** After binding: our keys of older generations than the target that no instance uses any more may go. */
+export function retiredKeys(keyPairs: KeyPair[], target: { keyId: string; keyName: string }, prefix: string): KeyPair[] {
+  return keyPairs.filter((k) => k.KeyId !== target.keyId && isOurs(k.KeyName, prefix) && k.KeyName < target.keyName && k.AssociatedInstanceIds.length === 0);
 }

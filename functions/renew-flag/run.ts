@@ -53,8 +53,8 @@ export async function run(config: RenewConfig, trigger: Trigger, deps: RunDeps):
     }
     let failure: unknown;
     try {
-      for await (const page of pages(deps.client, "DescribeInstances", region, { Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }] }, "InstanceSet")) {
-        const rows = page.InstanceSet.filter((i) => !n.instanceIds || n.instanceIds.has(i.InstanceId)).map((i) => ({ ...i, Region: region }));
+      for await (const page of pages(deps.client, "DescribeInstances", region, { Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }] })) {
+        const rows = page.filter((i) => !n.instanceIds || n.instanceIds.has(i.InstanceId)).map((i) => ({ ...i, Region: region }));
         report.scanned += rows.length;
         report.scannedByRegion[region] = (report.scannedByRegion[region] ?? 0) + rows.length;
         const { decisions, warnings } = plan(rows, config.policy, startedAt);

@@ -5,6 +5,7 @@
  * instead of ~450 KB.
  */
 import * as z from "zod/mini";
+import { RE2JS } from "re2js";
 
 export type Fail = (message: string) => void;
 
@@ -105,13 +106,24 @@ export const baseUrl = () =>
     return undefined;
   });
 
+/** A compiled pattern that is matched against text from any tenant. */
+export interface Pattern {
+  test(text: string): boolean;
+}
+
+/**
+ * A regular expression matched in linear time (RE2 semantics, via re2js): instance names come
+ * from anyone who can create an instance, and a backtracking engine lets a pattern such as
+ * `^([a-z0-9]+-?)+$` hang the whole run on one crafted name (issue 14). RE2 has no
+ * backreferences or lookaround; a pattern that needs them is refused with the reason.
+ */
 export const regex = () =>
-  field((v, fail) => {
+  field((v, fail): Pattern | undefined => {
     if (v === undefined) return undefined;
     try {
-      return new RegExp(v);
+      return RE2JS.compile(v);
     } catch (e) {
-      fail(`not a valid regular expression (${(e as Error).message})`);
+      fail(`not a valid regular expression for the linear-time (RE2) engine: ${(e as Error).message}; backreferences and lookaround are not supported`);
       return undefined;
     }
   });

@@ -6,7 +6,11 @@
 import type { InstanceState } from "../tencent/types.ts";
 import { seededRandom, type Random } from "./random.ts";
 
-export type FaultKind = "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange" | "body";
+export type FaultKind =
+  | "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange" | "body"
+  // Ordinary change a real account shows (issue 14): a listing that moves while it is paged, a
+  // reply missing a field, a metric series missing points.
+  | "shiftListing" | "omit" | "dropPoints";
 
 export interface FaultRule {
   /** Action name, or `*` for every action. */
@@ -27,6 +31,16 @@ export interface FaultRule {
   toState?: InstanceState;
   /** For `body`: the exact reply body to send instead of the real answer (malformed replies). */
   body?: string;
+  /** For `shiftListing`: take away the first unused row of the region's listing, or put a new row ahead of all. */
+  shift?: "remove" | "insert";
+  /** For `omit`: the reply field to leave out (e.g. TotalCount). */
+  field?: string;
+  /** For `dropPoints`: indexes of the points to take out of every series in the reply. */
+  points?: number[];
+  /** Fire only for GetMonitorData requests for this metric. */
+  metric?: string;
+  /** HTTP status for `http5xx` (also 429), with an optional Retry-After header (seconds). */
+  retryAfter?: string;
   /** Programmatic only: fire just for requests whose parameters match. */
   match?: (params: Record<string, unknown>) => boolean;
 }
@@ -64,6 +78,7 @@ export class FaultInjector {
       if (r.action !== "*" && r.action !== action) continue;
       if (r.region && r.region !== region) continue;
       if (r.match && !r.match(params)) continue;
+      if (r.metric && params.MetricName !== r.metric) continue;
       if (r.count !== undefined && r.fired >= r.count) continue;
       r.seen++;
       if (r.after !== undefined && r.seen <= r.after) continue;

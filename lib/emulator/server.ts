@@ -97,6 +97,18 @@ class ServerLimiter {
   }
 }
 
+/** Post-handler faults: a field left out, points missing from every series of a metric reply. */
+function alterReply(fields: Record<string, unknown>, f: FaultRule): void {
+  if (f.kind === "omit" && f.field) delete fields[f.field];
+  if (f.kind === "dropPoints" && Array.isArray(fields.DataPoints)) {
+    const drop = new Set(f.points ?? [0]);
+    for (const dp of fields.DataPoints as Array<{ Timestamps: number[]; Values: number[] }>) {
+      dp.Timestamps = dp.Timestamps.filter((_, i) => !drop.has(i));
+      dp.Values = dp.Values.filter((_, i) => !drop.has(i));
+    }
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
@@ -204,15 +216,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (opts.rateLimits !== false && !limiter.admit(`${service}/${authed.action}/${authed.region ?? ""}`, limit, now())) {
         throw new ApiFault("RequestLimitExceeded", `Your request frequency for ${authed.action} exceeds ${limit} per second.`);
       }
+      const after: FaultRule[] = [];
       for (const f of faults.pick(authed.action, authed.region, authed.params)) {
         record.fault = f.kind;
         switch (f.kind) {
+          case "shiftListing":
+            state.shiftListing(authed.action, authed.region ?? "", f.shift ?? "remove");
+            break;
+          case "omit":
+          case "dropPoints":
+            after.push(f);
+            break;
           case "drop":
             req.socket.destroy();
             return;
           case "http5xx":
             if (opts.latencyMs) await sleep(opts.latencyMs);
-            return send(res, f.status ?? 503, "Service Unavailable", "text/plain");
+            if (f.retryAfter !== undefined) res.setHeader("Retry-After", f.retryAfter);
+            return send(res, f.status ?? 503, f.status === 429 ? "Too Many Requests" : "Service Unavailable", "text/plain");
           case "nonJson":
             return send(res, 200, "<html><body>502 Bad Gateway</body></html>", "text/html");
           case "truncate":
@@ -236,6 +257,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         }
       }
       const fields = handler({ state, region: authed.region ?? "", params: authed.params });
+      for (const f of after) alterReply(fields, f);
       opts.afterRequest?.(record, state);
       await reply(fields);
     } catch (err) {

@@ -11,6 +11,8 @@ export interface MetricProfile {
   cpu: number | null;
   /** Average outbound traffic in Mbps (LanOuttraffic and WanOuttraffic). */
   traffic: number;
+  /** A metric at another level for the most recent seconds (a busy tail in a quiet hour). */
+  bursts?: Array<{ metric: string; lastSeconds: number; value: number }>;
 }
 
 export interface EmuInstance extends Instance {
@@ -111,6 +113,38 @@ export class EmulatorState {
 
   keyPairsIn(region: string): EmuKeyPair[] {
     return [...this.keyPairs.values()].filter((k) => k.Region === region);
+  }
+
+  /**
+   * A listing moving under a caller that pages it: `remove` deletes the first row of the
+   * region's listing that nothing uses; `insert` puts a new row ahead of every other, so each
+   * later row moves one place on (issue 14's listing shift).
+   */
+  shiftListing(action: string, region: string, mode: "remove" | "insert"): void {
+    if (action === "DescribeKeyPairs") {
+      if (mode === "remove") {
+        const k = this.keyPairsIn(region).find((x) => x.AssociatedInstanceIds.length === 0);
+        if (k) this.keyPairs.delete(k.KeyId);
+        return;
+      }
+      const rest = [...this.keyPairs.entries()];
+      const added = this.addKeyPair({ Region: region, KeyName: `shifted_${this.keyPairs.size}`, PublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== shifted" });
+      this.keyPairs.clear();
+      this.keyPairs.set(added.KeyId, added);
+      for (const [id, k] of rest) this.keyPairs.set(id, k);
+      return;
+    }
+    if (action === "DescribeInstances" || action === "DescribeInstancesStatus") {
+      if (mode === "remove") {
+        const gone = this.byRegion.get(region)?.shift();
+        if (gone) this.instances.delete(gone.InstanceId);
+        return;
+      }
+      const added = this.addInstance({ Region: region, InstanceName: "shifted-in" });
+      const list = this.byRegion.get(region)!;
+      list.splice(list.indexOf(added), 1);
+      list.unshift(added);
+    }
   }
 
   /** Starts a timed state change: the instance is in `via` now and `to` after `ms`. */

@@ -43,6 +43,8 @@ export const CLIENT_CODES = {
   timeout: "ClientError.Timeout",
   badResponse: "ClientError.BadResponse",
   httpStatus: "ClientError.HttpStatus",
+  /** A listing that cannot be trusted to be whole (no TotalCount, cut short, past the page ceiling). */
+  listing: "ClientError.IncompleteListing",
 } as const;
 
 /**

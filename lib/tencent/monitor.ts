@@ -1,6 +1,10 @@
 /**
  * Cloud Monitor reads for idle detection: GetMonitorData over QCE/CVM, at most 10 instances a
  * request (Cloud Monitor API docs), so one call serves ten instances rather than one.
+ *
+ * Points come back as two parallel arrays, `Timestamps` and `Values`, and a series may miss
+ * points (the official model's DataPoint says so): values are kept with their timestamps and
+ * series are joined on them, never by array position (STYLE.md 19).
  */
 import { api, batchSizeOf, batches } from "./services.ts";
 import type { TencentCloudClient } from "./client.ts";
@@ -12,30 +16,72 @@ export interface MetricWindow {
   period: number;
 }
 
-/** Values per instance id for one metric; an instance with no data maps to []. */
+/** [timestamp in ms, value] pairs, in time order. */
+export type Series = Array<[number, number]>;
+
+/**
+ * A time as every documented and recorded GetMonitorData request writes it:
+ * `2018-09-22T19:51:23+08:00` (Cloud Monitor API docs), no fraction, the China offset.
+ */
+export function monitorTime(d: Date): string {
+  const shifted = new Date(Math.floor(d.getTime() / 1000) * 1000 + 8 * 3600_000);
+  return `${shifted.toISOString().slice(0, 19)}+08:00`;
+}
+
+/** The points inside [start, end] (ms). */
+export function withinWindow(s: Series, w: { start: number; end: number }): Series {
+  return s.filter(([t]) => t >= w.start && t <= w.end);
+}
+
+/** Sum of two series at the timestamps both have; a point missing from either is missing from the sum. */
+export function joinOnTimestamps(a: Series, b: Series): Series {
+  const other = new Map(b);
+  const out: Series = [];
+  for (const [t, v] of a) {
+    const w = other.get(t);
+    if (w !== undefined) out.push([t, Math.round((v + w) * 1000) / 1000]);
+  }
+  return out;
+}
+
+/** Reads one reply's DataPoint: pairs with a finite timestamp and value; anything malformed reads as no data. */
+function seriesOf(dp: { Timestamps?: unknown; Values?: unknown }): Series {
+  const ts = Array.isArray(dp.Timestamps) ? dp.Timestamps : [];
+  const vs = Array.isArray(dp.Values) ? dp.Values : [];
+  if (ts.length !== vs.length) return [];
+  const out: Series = [];
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    const v = vs[i];
+    // Timestamps are Unix seconds (official model: DataPoint.Timestamps).
+    if (typeof t === "number" && Number.isFinite(t) && typeof v === "number" && Number.isFinite(v)) out.push([t * 1000, v]);
+  }
+  return out.sort((x, y) => x[0] - y[0]);
+}
+
+/** One metric's series per instance id; an instance with no data maps to []. */
 export async function getInstanceMetric(
   client: TencentCloudClient,
   region: string,
   metric: string,
   instanceIds: string[],
   window: MetricWindow,
-): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>(instanceIds.map((id) => [id, []]));
+): Promise<Map<string, Series>> {
+  const out = new Map<string, Series>(instanceIds.map((id) => [id, []]));
   const calls = batches(instanceIds, batchSizeOf("GetMonitorData")).map(async (batch) => {
     const res = await api(client).getMonitorData(region, {
       Namespace: "QCE/CVM",
       MetricName: metric,
       Period: window.period,
-      StartTime: window.start.toISOString(),
-      EndTime: window.end.toISOString(),
+      StartTime: monitorTime(window.start),
+      EndTime: monitorTime(window.end),
       Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
     });
     // Anything malformed reads as "no data", and no data never counts as idle.
     for (const dp of Array.isArray(res.DataPoints) ? res.DataPoints : []) {
       const dims = Array.isArray(dp?.Dimensions) ? dp.Dimensions : [];
       const id = dims.find((d) => d?.Name === "InstanceId")?.Value;
-      const values = Array.isArray(dp?.Values) ? dp.Values : [];
-      if (typeof id === "string" && out.has(id)) out.set(id, values.filter((v) => typeof v === "number" && Number.isFinite(v)));
+      if (typeof id === "string" && out.has(id)) out.set(id, seriesOf(dp ?? {}));
     }
   });
   await Promise.all(calls);

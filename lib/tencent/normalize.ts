@@ -12,6 +12,7 @@ const REQUIRED: Record<string, string[]> = {
   DescribeInstancesStatus: ["InstanceId", "InstanceState"],
   DescribeImages: ["ImageId", "ImageName", "ImageState", "ImageType"],
   DescribeKeyPairs: ["KeyId", "KeyName"],
+  ListSecrets: ["SecretName"],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -5,6 +5,7 @@
  */
 import { ACTIONS, actionSpec, type ActionName } from "./actions.ts";
 import { checkedRows } from "./normalize.ts";
+import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
 import type { ApiResponse, TencentCloudClient } from "./client.ts";
 import type {
   Filter, GetMonitorDataRequest, GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo, RenewFlag,
@@ -77,54 +78,104 @@ export function batchSizeOf(action: keyof ApiTypes): number {
 }
 
 export interface PageOptions {
-  /** Stop after this many pages even if TotalCount says there are more (a runaway guard). */
+  /** A listing longer than this many pages is an error (a runaway guard), never silently cut. */
   maxPages?: number;
   /** Pages fetched ahead once TotalCount is known (default 4): fewer round trips, bounded memory. */
   ahead?: number;
 }
 
+/** The listings the pager serves, with the list they return and the field that identifies a row. */
+export const LISTINGS = {
+  DescribeInstances: { listKey: "InstanceSet", idField: "InstanceId" },
+  DescribeInstancesStatus: { listKey: "InstanceStatusSet", idField: "InstanceId" },
+  DescribeImages: { listKey: "ImageSet", idField: "ImageId" },
+  DescribeKeyPairs: { listKey: "KeyPairSet", idField: "KeyId" },
+  ListSecrets: { listKey: "SecretMetadatas", idField: "SecretName" },
+} as const;
+export type ListingAction = keyof typeof LISTINGS;
+type ListKey<A extends ListingAction> = (typeof LISTINGS)[A]["listKey"];
+export type Row<A extends ListingAction> = ApiTypes[A][1][ListKey<A> & keyof ApiTypes[A][1]] extends Array<infer R> ? R : never;
+
+/** A listing that cannot be trusted to be whole: no TotalCount, cut short, or past the ceiling. */
+function listingError(action: string, region: string | undefined, message: string, requestId?: string): TencentCloudApiError {
+  return new TencentCloudApiError({ code: CLIENT_CODES.listing, message, action, region, service: actionSpec(action)?.service ?? "cvm", requestId });
+}
+
 /**
- * Yields every page of an Offset/Limit listing, in order. The first page gives TotalCount; the
- * rest are fetched a few at a time ahead of the consumer. Stops at TotalCount, at a short page,
- * or at the page ceiling, so a server that misreports TotalCount cannot make it loop forever.
+ * Yields every page of an Offset/Limit listing, in order, as checked rows. A listing may shift
+ * while it is paged (a row created or deleted between two pages), so:
+ * - a row whose id an earlier page already gave is dropped (logged), so no caller sees it twice;
+ * - TotalCount is read from every page and the last page is wherever the newest TotalCount
+ *   says, so rows pushed past the first page's count are still fetched;
+ * - a reply without TotalCount, or a page that ends before its own TotalCount, is an error:
+ *   the end of a list is never guessed from a short page (issue 14);
+ * - a listing longer than the page ceiling is an error, never a silent cut.
+ * What a shift can still hide is a row that moved to an earlier page after that page was read:
+ * callers never treat absence from a listing as evidence (STYLE.md 18).
  */
-export async function* pages<A extends "DescribeInstances" | "DescribeImages" | "DescribeKeyPairs" | "DescribeInstancesStatus">(
+export async function* pages<A extends ListingAction>(
   client: TencentCloudClient,
   action: A,
   region: string | undefined,
   req: ApiTypes[A][0],
-  listKey: keyof ApiTypes[A][1],
   opts: PageOptions = {},
-): AsyncGenerator<ApiResponse<ApiTypes[A][1]>> {
+): AsyncGenerator<Array<Row<A>>> {
   const spec = actionSpec(action)!;
+  const { listKey, idField } = LISTINGS[action];
   const limit = spec.pageSize ?? 100;
   const maxPages = opts.maxPages ?? 2000;
-  // Each page is checked as it arrives: broken rows are dropped (and logged), a missing list is a typed error.
-  type Page = { res: ApiResponse<ApiTypes[A][1]>; rawCount: number };
+  type Page = { rows: Array<Row<A>>; rawCount: number; total: number; offset: number; requestId: string };
   const fetchAt = async (offset: number): Promise<Page> => {
     const res = await client.call<ApiTypes[A][1]>(spec.service, action, { ...req, Offset: offset, Limit: limit }, { region });
     const raw = res as unknown as Record<string, unknown>;
-    const rawCount = Array.isArray(raw[listKey as string]) ? (raw[listKey as string] as unknown[]).length : 0;
-    const { rows, dropped } = checkedRows(action, region, listKey as string, raw);
+    const rawCount = Array.isArray(raw[listKey]) ? (raw[listKey] as unknown[]).length : 0;
+    const { rows, dropped } = checkedRows<Row<A>>(action, region, listKey, raw);
     if (dropped) client.logger.warn("rows dropped from a reply", { action, region, requestId: res.RequestId, dropped });
-    raw[listKey as string] = rows;
-    return { res, rawCount };
+    const total = raw.TotalCount;
+    if (typeof total !== "number" || !Number.isInteger(total) || total < 0) {
+      throw listingError(action, region, "reply has no TotalCount: the end of the list cannot be known", res.RequestId);
+    }
+    if (rawCount < limit && offset + rawCount < total) {
+      throw listingError(action, region, `page at offset ${offset} has ${rawCount} rows but TotalCount is ${total}: the listing was cut short`, res.RequestId);
+    }
+    return { rows, rawCount, total, offset, requestId: res.RequestId };
+  };
+
+  const seen = new Set<string>();
+  const fresh = (page: Page): Array<Row<A>> => {
+    const out: Array<Row<A>> = [];
+    for (const row of page.rows) {
+      const id = (row as Record<string, unknown>)[idField] as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(row);
+    }
+    if (out.length < page.rows.length) {
+      client.logger.warn("listing shifted while paged: repeated rows dropped", { action, region, requestId: page.requestId, repeated: page.rows.length - out.length });
+    }
+    return out;
   };
 
   const first = await fetchAt(0);
-  yield first.res;
-  const reported = (first.res as { TotalCount?: unknown }).TotalCount;
-  const total = typeof reported === "number" && Number.isFinite(reported) ? reported : 0;
-  if (first.rawCount < limit || first.rawCount >= total) return;
-  const offsets: number[] = [];
-  for (let page = 1; page < maxPages && page * limit < total; page++) offsets.push(page * limit);
+  yield fresh(first);
+  let known = first.total;
+  let next = limit;
+  const tooLong = () => Math.ceil(known / limit) > maxPages;
+  if (first.rawCount < limit) return;
   const inFlight: Array<Promise<Page>> = [];
   const ahead = Math.max(1, opts.ahead ?? 4);
   try {
-    while (offsets.length || inFlight.length) {
-      while (inFlight.length < ahead && offsets.length) inFlight.push(fetchAt(offsets.shift()!));
+    for (;;) {
+      if (tooLong()) throw listingError(action, region, `${known} rows need more than ${maxPages} pages of ${limit} (the page ceiling)`);
+      while (inFlight.length < ahead && next < known) {
+        inFlight.push(fetchAt(next));
+        next += limit;
+      }
+      if (!inFlight.length) return;
       const page = await inFlight.shift()!;
-      yield page.res;
+      known = Math.max(known, page.total);
+      yield fresh(page);
+      // A short page that agrees with its own TotalCount is the end of the list.
       if (page.rawCount < limit) return;
     }
   } finally {
@@ -133,25 +184,24 @@ export async function* pages<A extends "DescribeInstances" | "DescribeImages" | 
   }
 }
 
-/** Collects every row of a listing. */
-export async function listAll<A extends "DescribeInstances" | "DescribeImages" | "DescribeKeyPairs" | "DescribeInstancesStatus", K extends keyof ApiTypes[A][1]>(
+/** Collects every row of a listing (de-duplicated by id). */
+export async function listAll<A extends ListingAction>(
   client: TencentCloudClient,
   action: A,
   region: string | undefined,
   req: ApiTypes[A][0],
-  listKey: K,
   opts: PageOptions = {},
-): Promise<ApiTypes[A][1][K]> {
-  const rows: unknown[] = [];
-  for await (const page of pages(client, action, region, req, listKey, opts)) rows.push(...((page[listKey] as unknown[]) ?? []));
-  return rows as ApiTypes[A][1][K];
+): Promise<Array<Row<A>>> {
+  const rows: Array<Row<A>> = [];
+  for await (const page of pages(client, action, region, req, opts)) rows.push(...page);
+  return rows;
 }
 
 /** Describes instances by id, 100 ids a call, as the seed requires. */
 export async function describeInstancesByIds(client: TencentCloudClient, region: string, ids: string[]): Promise<Instance[]> {
   const out: Instance[] = [];
   for (const batch of batches(ids, batchSizeOf("DescribeInstances"))) {
-    out.push(...(await listAll(client, "DescribeInstances", region, { InstanceIds: batch }, "InstanceSet")));
+    out.push(...(await listAll(client, "DescribeInstances", region, { InstanceIds: batch })));
   }
   return out;
 }

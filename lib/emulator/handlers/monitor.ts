@@ -13,7 +13,9 @@ export const CVM_METRICS = ["CPUUsage", "LanOuttraffic", "WanOuttraffic", "LanIn
 const PERIODS = [10, 60, 300, 3600, 86400];
 export const MAX_MONITOR_INSTANCES = 10;
 
-function value(inst: EmuInstance, metric: string, ts: number): number | null {
+function value(inst: EmuInstance, metric: string, ts: number, nowS: number): number | null {
+  const burst = inst.profile.bursts?.find((b) => b.metric === metric && ts > nowS - b.lastSeconds);
+  if (burst) return burst.value;
   const noise = hashUnit(`${inst.InstanceId}/${metric}/${ts}`);
   if (metric === "CPUUsage" || metric === "MemUsage") {
     if (inst.profile.cpu === null) return null;
@@ -58,7 +60,7 @@ const getMonitorData: Handler = (ctx) => {
       const born = Math.floor(Date.parse(inst.CreatedTime) / 1000);
       for (let ts = Math.ceil(start / period) * period; ts <= Math.min(end, nowS); ts += period) {
         if (ts < born) continue;
-        const v = value(inst, metric, ts);
+        const v = value(inst, metric, ts, nowS);
         if (v === null) continue;
         timestamps.push(ts);
         values.push(v);
