@@ -69,7 +69,7 @@ describe("images", () => {
   it("SyncImages copies to each destination, SYNCING then NORMAL; the seed's rules are enforced", async () => {
     const emu = await emulator({ timings: { syncMs: 3000 } });
     const src = emu.state.addImage({ Region: R, ImageName: "golden" });
-    const big = emu.state.addImage({ Region: R, ImageSize: 60 });
+    const big = emu.state.addImage({ Region: R, ImageSize: 100 });
     const busy = emu.state.addImage({ Region: R, ImageState: "CREATING" });
     const { client } = clientFor(emu);
     await client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: ["ap-shanghai", "ap-beijing"] }, { region: R });
@@ -78,13 +78,14 @@ describe("images", () => {
     emu.advance(3000);
     const listed = await client.call<{ ImageSet: Array<{ ImageState: string }> }>("cvm", "DescribeImages", { Filters: [{ Name: "image-type", Values: ["PRIVATE_IMAGE"] }] }, { region: "ap-shanghai" });
     expect(listed.ImageSet.map((i) => i.ImageState)).toEqual(["NORMAL"]);
-    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [big.ImageId], DestinationRegions: ["ap-shanghai"] }, { region: R }))).toBe("InvalidImageId.TooLarge");
+    // The current API states no size limit: a 100 GB image syncs.
+    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [big.ImageId], DestinationRegions: ["ap-chengdu"] }, { region: R }))).toBe("ok");
     expect(await code(client.call("cvm", "SyncImages", { ImageIds: [busy.ImageId], DestinationRegions: ["ap-shanghai"] }, { region: R }))).toBe("InvalidImageId.IncorrectState");
-    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: ["mars-1"] }, { region: R }))).toBe("InvalidRegion.NotFound");
-    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: [R] }, { region: R }))).toBe("InvalidRegion.Unavailable");
+    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: ["mars-1"] }, { region: R }))).toBe("InvalidParameterValue.InvalidRegion");
+    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: [R] }, { region: R }))).toBe("UnsupportedOperation.Region");
   });
 
-  it("quota: a full destination refuses with LimitExceeded; DeleteImages frees it", async () => {
+  it("quota: a full destination refuses with ImageQuotaLimitExceeded; DeleteImages frees it", async () => {
     const emu = await emulator();
     emu.state.imageQuota = 2;
     const src = emu.state.addImage({ Region: R });
@@ -92,7 +93,7 @@ describe("images", () => {
     emu.state.addImage({ Region: "ap-shanghai" });
     const { client } = clientFor(emu);
     expect((await client.call<{ ImageNumQuota: number }>("cvm", "DescribeImageQuota", {}, { region: "ap-shanghai" })).ImageNumQuota).toBe(2);
-    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: ["ap-shanghai"] }, { region: R }))).toBe("LimitExceeded");
+    expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: ["ap-shanghai"] }, { region: R }))).toBe("ImageQuotaLimitExceeded");
     await client.call("cvm", "DeleteImages", { ImageIds: [a.ImageId] }, { region: "ap-shanghai" });
     expect(await code(client.call("cvm", "SyncImages", { ImageIds: [src.ImageId], DestinationRegions: ["ap-shanghai"] }, { region: R }))).toBe("ok");
   });

@@ -90,13 +90,42 @@ describe("image-sync", () => {
     expect(imagesIn(emu, "ap-shanghai").map((i) => i.ImageId)).toEqual(expect.arrayContaining([a.ImageId, c.ImageId]));
   });
 
-  it("a source that is not NORMAL, or too large, is rejected before any call", async () => {
+  it("a source that is not NORMAL is rejected before any call", async () => {
     const emu = await emulator();
     const creating = emu.state.addImage({ Region: GZ, ImageState: "CREATING" });
-    const big = emu.state.addImage({ Region: GZ, ImageSize: 80 });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: `${creating.ImageId},${big.ImageId}` });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: creating.ImageId });
     expect(report.items.filter((i) => i.sourceImageId === creating.ImageId).every((i) => i.status === "skipped" && i.reason!.includes("not NORMAL"))).toBe(true);
-    expect(report.items.filter((i) => i.sourceImageId === big.ImageId).every((i) => i.reason!.includes("TooLarge"))).toBe(true);
+    expect(emu.callsFor("SyncImages")).toHaveLength(0);
+  });
+
+  it.each([50, 100])("a %i GiB image syncs: the current SyncImages has no size limit", async (size) => {
+    const emu = await emulator();
+    const big = emu.state.addImage({ Region: GZ, ImageName: "golden", ImageSize: size });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: big.ImageId });
+    expect(report.errors).toEqual([]);
+    expect(report.items.filter((i) => i.sourceImageId === big.ImageId).map((i) => i.status)).toEqual(Array(ENV.IMAGE_SYNC_DESTINATIONS.split(",").length).fill("synced"));
+  });
+
+  it("every deletion passes the same checks: failed copies kept by tag, launched from, or in a state that cannot be deleted stay", async () => {
+    const emu = await emulator();
+    const src = golden(emu);
+    const name = copyName(src);
+    const KEEP = [{ Key: "autopilot:keep", Value: "true" }];
+    const mk = (o: Record<string, unknown>) => emu.state.addImage({ Region: "ap-shanghai", ImageName: name, CreatedTime: "2025-01-01T00:00:00Z", ...o });
+    const usingKept = mk({ ImageState: "USING", Tags: KEEP });
+    const failedKept = mk({ ImageState: "CREATEFAILED", Tags: KEEP });
+    const failedInUse = mk({ ImageState: "CREATEFAILED" });
+    const importing = mk({ ImageState: "IMPORTFAILED", Tags: KEEP });
+    emu.state.addInstance({ Region: "ap-shanghai", ImageId: usingKept.ImageId });
+    emu.state.addInstance({ Region: "ap-shanghai", ImageId: failedInUse.ImageId });
+    const failedFree = mk({ ImageState: "CREATEFAILED" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const deleted = emu.callsFor("DeleteImages").flatMap((c) => (c.params as { ImageIds: string[] }).ImageIds);
+    expect(deleted).toEqual([failedFree.ImageId]);
+    for (const kept of [usingKept, failedKept, failedInUse, importing]) expect(emu.state.images.has(kept.ImageId)).toBe(true);
+    expect(report.errors).toEqual([]);
+    // The name is still held by copies that must stay, so no new copy can be made: said, not tried.
+    expect(report.items.find((i) => i.region === "ap-shanghai" && i.status === "skipped")!.reason).toContain("may not be deleted");
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
 
@@ -115,7 +144,7 @@ describe("image-sync", () => {
   it("one destination over quota in a multi-region call is isolated", async () => {
     const emu = await emulator();
     golden(emu);
-    emu.faults.add({ action: "SyncImages", kind: "error", code: "LimitExceeded", match: (p) => (p.DestinationRegions as string[]).includes("ap-chengdu") });
+    emu.faults.add({ action: "SyncImages", kind: "error", code: "ImageQuotaLimitExceeded", match: (p) => (p.DestinationRegions as string[]).includes("ap-chengdu") });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
     expect(status(report, "ap-shanghai")).toEqual(["synced"]);
     expect(status(report, "ap-chengdu")).toEqual(["failed"]);

@@ -10,8 +10,6 @@
 import { tagsOf, type Image } from "../../lib/tencent/types.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
 
-/** Seed SyncImages: only NORMAL images smaller than 50 GB can be synced. */
-export const MAX_SYNC_GB = 50;
 /** Current CVM API: an image name is at most 60 characters. */
 export const MAX_IMAGE_NAME = 60;
 const MARKER = /^(.*)-apsync-([a-z0-9]{8})$/;
@@ -74,12 +72,20 @@ export interface PlanPolicy {
 export function sourceProblem(img: Image): string | undefined {
   if (img.ImageType !== "PRIVATE_IMAGE") return `${img.ImageType} is not a custom image`;
   if (img.ImageState !== "NORMAL") return `source image is ${img.ImageState}, not NORMAL (InvalidImageId.IncorrectState)`;
-  if (img.ImageSize >= MAX_SYNC_GB) return `source image is ${img.ImageSize} GB; SyncImages takes images under ${MAX_SYNC_GB} GB (InvalidImageId.TooLarge)`;
+  // No size rule: "under 50 GB" is on the legacy SyncImages page only; the current API states
+  // none, and most custom images are exactly 50 or 100 GiB (a default system disk is 50 GB).
   return undefined;
 }
 
 const byAge = (a: Image, b: Image) => Date.parse(a.CreatedTime) - Date.parse(b.CreatedTime);
-const DELETABLE = new Set(["NORMAL", "SYNCFAILED", "CREATEFAILED"]);
+/**
+ * States a copy may be deleted in. The official model's ImageState lists CREATING, NORMAL,
+ * CREATEFAILED, SYNCING, IMPORTING, IMPORTFAILED; a copy in motion (CREATING, SYNCING,
+ * IMPORTING) or in a state we do not know is never deleted.
+ */
+export const DELETABLE: ReadonlySet<string> = new Set(["NORMAL", "CREATEFAILED", "IMPORTFAILED"]);
+/** States in which a copy is still on its way. */
+export const IN_PROGRESS: ReadonlySet<string> = new Set(["SYNCING", "CREATING", "IMPORTING"]);
 
 export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolicy): SyncPlan {
   const items: Item[] = [];
@@ -91,14 +97,17 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
   for (const dest of dests) {
     const pruned = new Set<string>();
     const keepTagged = (img: Image) => tagsOf(img).get(policy.keepTag.key) === policy.keepTag.value;
-    /** Our copies that may go: not a copy of a current source, deletable, unused, not kept by tag. */
-    const prunable = (img: Image) => {
-      const c = parseCopy(img);
-      return !!c && !pruned.has(img.ImageId) && DELETABLE.has(img.ImageState) && !dest.inUse.has(img.ImageId) && !keepTagged(img) &&
-        (!current8.has(c.source8) || img.ImageState !== "NORMAL");
-    };
+    /**
+     * The one check every deletion passes, whatever branch asks for it (issue 14): a copy we
+     * made, in a deletable state, that no instance was created from, not kept by tag, not
+     * already chosen.
+     */
+    const mayDelete = (img: Image) =>
+      !!parseCopy(img) && !pruned.has(img.ImageId) && DELETABLE.has(img.ImageState) && !dest.inUse.has(img.ImageId) && !keepTagged(img);
+    /** Our copies that may go to make room: deletable, and not the ready copy of a current source. */
+    const prunable = (img: Image) => mayDelete(img) && (!current8.has(parseCopy(img)!.source8) || img.ImageState !== "NORMAL");
     const prune = (img: Image, reason: string): boolean => {
-      if (budget <= 0) return false;
+      if (budget <= 0 || !mayDelete(img)) return false;
       budget--;
       pruned.add(img.ImageId);
       prunes.push({ region: dest.region, imageId: img.ImageId, imageName: img.ImageName, reason });
@@ -110,12 +119,12 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
       const item = { sourceImageId: src.ImageId, imageName: src.ImageName, region: dest.region };
       const copies = dest.images.filter((i) => parseCopy(i)?.source8 === src.ImageId.slice(4));
       const ready = copies.find((c) => c.ImageState === "NORMAL");
-      const syncing = copies.find((c) => c.ImageState === "SYNCING" || c.ImageState === "CREATING");
+      const syncing = copies.find((c) => IN_PROGRESS.has(c.ImageState));
       if (ready) {
         items.push({ ...item, status: "present", imageId: ready.ImageId });
         // A second copy of the same source (a retried or overlapping sync) is ours and surplus:
         // keep the ready one, prune the rest once they are deletable.
-        for (const extra of copies.filter((c) => c !== ready && DELETABLE.has(c.ImageState) && !dest.inUse.has(c.ImageId) && !keepTagged(c))) {
+        for (const extra of copies.filter((c) => c !== ready)) {
           if (prune(extra, `duplicate copy of ${src.ImageId}`)) used--;
         }
         continue;
@@ -124,11 +133,20 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
         items.push({ ...item, status: "in-progress", imageId: syncing.ImageId, reason: `copy is ${syncing.ImageState}` });
         continue;
       }
+      // Copies that ended in failure are replaced; they go only if they pass the same checks.
+      const left: Image[] = [];
       for (const failed of copies) {
         if (prune(failed, `failed copy (${failed.ImageState}) of ${src.ImageId}, replaced`)) {
           used--;
           items.push({ ...item, status: "failed", imageId: failed.ImageId, reason: `previous copy ended ${failed.ImageState}; syncing again` });
-        }
+        } else left.push(failed);
+      }
+      // Image names are unique in a region (SyncImages: InvalidImageName.Duplicate): while a
+      // failed copy we may not delete holds the name, a new copy cannot be made.
+      if (left.length) {
+        const why = left.map((c) => `${c.ImageId} (${c.ImageState}${keepTagged(c) ? ", kept by tag" : ""}${dest.inUse.has(c.ImageId) ? ", in use" : ""})`).join(", ");
+        items.push({ ...item, status: "skipped", reason: `copy name ${copyName(src)} is held by ${why}, which may not be deleted: delete it or remove its keep tag to sync again` });
+        continue;
       }
       // Make room under the quota by pruning our own oldest copies of older sources.
       const candidates = dest.images.filter(prunable).sort(byAge);

@@ -4,7 +4,7 @@ import { availableRegions, forEachRegion, type RunDeps } from "../../lib/runtime
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { requireNumber } from "../../lib/tencent/normalize.ts";
-import { api, batches, listAll } from "../../lib/tencent/services.ts";
+import { api, batchSizeOf, listAll, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Image } from "../../lib/tencent/types.ts";
 import { copyName, newestPerName, parseCopy, plan, sourceProblem, type DestInventory, type Item } from "./plan.ts";
@@ -34,18 +34,23 @@ async function inventory(client: TencentCloudClient, region: string): Promise<De
     listAll(client, "DescribeImages", region, { Filters: [PRIVATE] }),
     api(client).describeImageQuota(region, {}),
   ]);
-  const ours = images.filter((i) => parseCopy(i)).map((i) => i.ImageId);
+  // Which images instances were created from: DescribeInstances has no `image-id` filter (it is
+  // DescribeImages'; the official model lists DescribeInstances' filters), so the region's
+  // instances are read whole. Only when we have copies here that a prune might touch.
   const inUse = new Set<string>();
-  // A filter takes at most 5 values (seed 004 DescribeInstances).
-  for (const chunk of batches(ours, 5)) {
-    const rows = await listAll(client, "DescribeInstances", region, { Filters: [{ Name: "image-id", Values: chunk }] });
-    for (const r of rows) inUse.add(r.ImageId);
+  if (images.some((i) => parseCopy(i))) {
+    for await (const page of pages(client, "DescribeInstances", region, {})) for (const r of page) inUse.add(r.ImageId);
   }
   return { region, images, quota: requireNumber(quota as unknown as Record<string, unknown>, "ImageNumQuota", "DescribeImageQuota", region), inUse };
 }
 
-/** Codes that concern one destination: retried one region at a time to isolate it. */
-const PER_DESTINATION = (code: string) => code === "LimitExceeded" || code.startsWith("InvalidRegion.") || code.startsWith("ImageQuotaLimitExceeded");
+/**
+ * Codes that concern one destination (current SyncImages error codes): a multi-region call
+ * failing with one of these is retried one region at a time, so the others still sync.
+ */
+const PER_DESTINATION = (code: string) =>
+  code === "InvalidParameterValue.InvalidRegion" || code === "UnsupportedOperation.Region" || code === "InvalidImageName.Duplicate" ||
+  code === "ImageQuotaLimitExceeded" || code.startsWith("InvalidRegion.");
 
 async function sync(client: TencentCloudClient, region: string, src: Image, dests: string[]): Promise<Item[]> {
   const base = { sourceImageId: src.ImageId, imageName: src.ImageName };
@@ -85,7 +90,7 @@ export async function run(config: ImageSyncConfig, trigger: Trigger, deps: RunDe
   const dests: DestInventory[] = [];
   const validRegions = n.regions.filter((r) => {
     if (known.includes(r)) return true;
-    for (const s of sources) items.push({ sourceImageId: s.ImageId, imageName: s.ImageName, region: r, status: "skipped", reason: "unknown region (InvalidRegion.NotFound)" });
+    for (const s of sources) items.push({ sourceImageId: s.ImageId, imageName: s.ImageName, region: r, status: "skipped", reason: "unknown region (not in DescribeRegions)" });
     return false;
   });
   if (sources.length) {
@@ -110,7 +115,7 @@ export async function run(config: ImageSyncConfig, trigger: Trigger, deps: RunDe
     const byRegion = new Map<string, string[]>();
     for (const pr of p.prunes) byRegion.set(pr.region, [...(byRegion.get(pr.region) ?? []), pr.imageId]);
     await Promise.all([...byRegion].map(async ([region, ids]) => {
-      for (const r of await applyBatched(ids, 100, (batch) => api(client).deleteImages(region, { ImageIds: batch }))) {
+      for (const r of await applyBatched(ids, batchSizeOf("DeleteImages"), (batch) => api(client).deleteImages(region, { ImageIds: batch }))) {
         const item = items.find((i) => i.status === "pruned" && i.imageId === r.id)!;
         if (r.ok) item.requestId = r.requestId;
         else {

@@ -197,7 +197,8 @@ export class EmulatorState {
     const img: EmuImage = {
       ImageName: `image-${id.slice(4)}`,
       ImageDescription: "",
-      ImageSize: 20,
+      // Realistic: a custom image is the size of the system disk it came from, 50 GB by default.
+      ImageSize: 50,
       ImageState: "NORMAL",
       ImageType: "PRIVATE_IMAGE",
       CreatedTime: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),

@@ -38,7 +38,7 @@ export const ACTIONS = {
   DescribeImages: cvm(10, { pageSize: 100 }),
   DescribeImageQuota: cvm(10),
   SyncImages: cvm(10),
-  DeleteImages: cvm(10),
+  DeleteImages: cvm(10, { batchSize: 100 }),
   CreateKeyPair: cvm(10),
   ImportKeyPair: cvm(10),
   DescribeKeyPairs: cvm(10, { pageSize: 100, batchSize: 100 }),

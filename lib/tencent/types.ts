@@ -46,7 +46,8 @@ export interface Image {
   ImageName: string;
   ImageDescription: string;
   ImageSize: number;
-  ImageState: "NORMAL" | "CREATING" | "SYNCING" | "IMPORTING" | "USING" | "DELETING" | "CREATEFAILED" | "SYNCFAILED";
+  /** Official model (cvm 2017-03-12 Image.ImageState): CREATING, NORMAL, CREATEFAILED, SYNCING, IMPORTING, IMPORTFAILED. */
+  ImageState: "CREATING" | "NORMAL" | "CREATEFAILED" | "SYNCING" | "IMPORTING" | "IMPORTFAILED";
   ImageType: "PRIVATE_IMAGE" | "PUBLIC_IMAGE" | "SHARED_IMAGE";
   CreatedTime: string;
   OsName: string;

@@ -4,8 +4,8 @@ import { publicImage, type EmuImage } from "../state.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const IMAGE_FILTERS = new Set(["image-id", "image-type", "image-state", "image-name"]);
-/** Seed SyncImages: "It must identify an image smaller than 50 GB." */
-export const MAX_SYNC_IMAGE_GB = 50;
+/** States DeleteImages accepts; an image in motion (CREATING, SYNCING, IMPORTING) is refused. */
+const DELETABLE_STATES = new Set(["NORMAL", "CREATEFAILED", "IMPORTFAILED"]);
 
 function findImage(ctx: HandlerContext, id: string): EmuImage {
   checkIdFormat("img", id);
@@ -50,13 +50,15 @@ const syncImages: Handler = (ctx) => {
   const sources = ids.map((id) => findImage(ctx, id));
   for (const src of sources) {
     if (src.ImageState !== "NORMAL") throw new ApiFault("InvalidImageId.IncorrectState", `The image \`${src.ImageId}\` is ${src.ImageState}, not NORMAL.`);
-    if (src.ImageSize >= MAX_SYNC_IMAGE_GB) throw new ApiFault("InvalidImageId.TooLarge", `The image \`${src.ImageId}\` is ${src.ImageSize} GB; at most ${MAX_SYNC_IMAGE_GB} GB can be synced.`);
+    // No size limit: "under 50 GB" was the legacy page's rule; the current SyncImages states none.
   }
   for (const r of dests) {
-    if (!ctx.state.regions.includes(r)) throw new ApiFault("InvalidRegion.NotFound", `The region \`${r}\` cannot be found.`);
-    if (r === ctx.region) throw new ApiFault("InvalidRegion.Unavailable", `The destination \`${r}\` is the source region.`);
+    // Per-destination codes of the current SyncImages error list.
+    if (!ctx.state.regions.includes(r)) throw new ApiFault("InvalidParameterValue.InvalidRegion", `The region \`${r}\` is not valid.`);
+    if (r === ctx.region) throw new ApiFault("UnsupportedOperation.Region", `The destination \`${r}\` is the source region.`);
+    if (name && ctx.state.imagesIn(r).some((i) => i.ImageName === name)) throw new ApiFault("InvalidImageName.Duplicate", `An image named \`${name}\` already exists in \`${r}\`.`);
     if (customCount(ctx, r) + sources.length > ctx.state.imageQuota) {
-      throw new ApiFault("LimitExceeded", `Region \`${r}\` has reached its quota of ${ctx.state.imageQuota} custom images.`);
+      throw new ApiFault("ImageQuotaLimitExceeded", `Region \`${r}\` has reached its quota of ${ctx.state.imageQuota} custom images.`);
     }
   }
   if (dryRun) throw new ApiFault("DryRunOperation", "The request would have succeeded.");
@@ -85,8 +87,8 @@ const deleteImages: Handler = (ctx) => {
   const imgs = idList(ctx.params, "ImageIds", { required: true }).map((id) => findImage(ctx, id));
   for (const img of imgs) {
     if (img.ImageType !== "PRIVATE_IMAGE") throw new ApiFault("InvalidImageId.InShared", `The image \`${img.ImageId}\` is not a custom image.`);
-    // Seed DeleteImages: images that are Creating or In Use cannot be deleted.
-    if (img.ImageState !== "NORMAL" && img.ImageState !== "SYNCFAILED" && img.ImageState !== "CREATEFAILED") {
+    // Seed DeleteImages: images that are being created or copied cannot be deleted.
+    if (!DELETABLE_STATES.has(img.ImageState)) {
       throw new ApiFault("InvalidImageId.IncorrectState", `The image \`${img.ImageId}\` is ${img.ImageState}.`);
     }
   }

@@ -6,7 +6,7 @@ import type { Handler, HandlerContext } from "./context.ts";
 
 const INSTANCE_FILTERS = new Set([
   "zone", "project-id", "instance-id", "instance-name", "instance-charge-type", "instance-state", "tag-key", "tag-value",
-  "private-ip-address", "image-id",
+  "private-ip-address",
 ]);
 
 /** Reads a tag straight off the instance (seed spelling tagKey/tagValue accepted too). */
@@ -25,7 +25,6 @@ function matches(inst: EmuInstance, f: { Name: string; Values: string[] }): bool
     case "project-id": return any(String(inst.Placement.ProjectId));
     case "instance-id": return any(inst.InstanceId);
     case "instance-name": return any(inst.InstanceName);
-    case "image-id": return any(inst.ImageId);
     case "instance-charge-type": return any(inst.InstanceChargeType);
     case "instance-state": return any(inst.InstanceState);
     case "private-ip-address": return (inst.PrivateIpAddresses ?? []).some((ip) => f.Values.includes(ip));
