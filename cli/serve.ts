@@ -7,6 +7,7 @@ import { appendFileSync } from "node:fs";
 import type { Env } from "../lib/config/config.ts";
 import { demoEnv, startDemoEmulator } from "../lib/emulator/demo.ts";
 import { createLogger, type Level } from "../lib/log/logger.ts";
+import { redactText } from "../lib/log/redact.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
@@ -19,7 +20,7 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
   const demo = !hasCredentials(env);
   const emu = demo ? await startDemoEmulator() : undefined;
   if (emu) out(`cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
-  else out("cvm-autopilot serve: using the credentials in env against Tencent Cloud" + (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${env.CVM_AUTOPILOT_ENDPOINT}` : ""));
+  else out("cvm-autopilot serve: using the credentials in env against Tencent Cloud" + (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${redactText(env.CVM_AUTOPILOT_ENDPOINT)}` : ""));
   const runEnv = emu ? demoEnv(emu, env) : env;
   // JSON logs: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
   const file = env.LOG_FILE;
@@ -33,7 +34,7 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
     await emu?.stop();
     throw err;
   }
-  out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
+  out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
   const schedules = loadSchedules(runEnv);
   out(`schedules (UTC): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
   const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";

@@ -9,7 +9,7 @@ import { emulator } from "./helpers/world.ts";
 import { seedRegion } from "./helpers/keys.ts";
 import type { Emulator } from "../lib/emulator/server.ts";
 
-const SECRET = "whsec-test-0123456789";
+const SECRET = "whsec-test-0123456789abcdef0123456789";
 const GZ = "ap-guangzhou";
 
 function handlersFor(name: string, emu: Emulator, extra: Record<string, string> = {}) {
@@ -135,5 +135,46 @@ describe("webhook authentication", () => {
     const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: envFor(emu), logger: memoryLogger() });
     const reply = (await h.main_handler(scfApigw("{}", signedHeaders("", "{}")), {})) as HttpReply;
     expect(reply.statusCode).toBe(401);
+  });
+
+  it("a blank or whitespace WEBHOOK_SECRET means webhooks are off, not keyed by spaces", async () => {
+    const emu = await emulator();
+    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: "   " }, logger: memoryLogger() });
+    const reply = (await h.main_handler(scfApigw("{}", signedHeaders("   ", "{}")), {})) as HttpReply;
+    expect(reply.statusCode).toBe(401);
+    expect(emu.calls).toHaveLength(0);
+  });
+
+  it("a WEBHOOK_SECRET under 32 characters is a configuration error naming the variable", () => {
+    expect(() => FUNCTIONS["auto-stop-idle"]!.loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, WEBHOOK_SECRET: "short" }))
+      .toThrow(/WEBHOOK_SECRET: at least 32 characters/);
+  });
+
+  it("reports are redacted: an API message quoting the secret key reaches neither the return value nor the webhook reply", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
+    const leak = `signature mismatch for key ${emu.credentials.secretKey}`;
+    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "AuthFailure.SignatureFailure", message: leak });
+    const { h, log } = handlersFor("auto-stop-idle", emu);
+    const timer = await h.main_handler(scfTimer(), { request_id: "t" });
+    const body = JSON.stringify({ dryRun: true });
+    const web = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body)), { request_id: "w" })) as HttpReply;
+    expect(web.statusCode).toBe(200);
+    for (const out of [JSON.stringify(timer), web.body, log.lines.join("\n")]) {
+      expect(out).toContain("AuthFailure.SignatureFailure");
+      expect(out).not.toContain(emu.credentials.secretKey);
+    }
+  });
+
+  it("role credentials are read on every invocation, not once per warm container", async () => {
+    const emu = await emulator();
+    // SCF rotates a role's temporary credentials while a container stays warm.
+    const env: Record<string, string> = { ...envFor(emu), TENCENTCLOUD_SECRET_KEY: "expired-key-0000000000" };
+    const h = makeHandlers("renew-flag", FUNCTIONS["renew-flag"]!, { env, logger: memoryLogger() });
+    const first = (await h.main_handler(scfTimer(), {})) as unknown as { errors: Array<{ code: string }> };
+    expect(first.errors.map((e) => e.code)).toContain("AuthFailure.SignatureFailure");
+    env.TENCENTCLOUD_SECRET_KEY = emu.credentials.secretKey;
+    const second = (await h.main_handler(scfTimer(), {})) as unknown as { errors: unknown[] };
+    expect(second.errors).toEqual([]);
   });
 });

@@ -163,5 +163,10 @@ describe("auto-stop-idle", () => {
     expect(report.stopped.map((s) => s.instanceId)).toEqual([a.idle.InstanceId]);
     expect(report.errors).toEqual([expect.objectContaining({ region: SH, code: "UnauthorizedOperation", requestId: expect.any(String) })]);
   });
-});
 
+  it("REGIONS=all with an empty DescribeRegions answer is an error, not a quiet run that did nothing", async () => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", kind: "body", body: JSON.stringify({ Response: { TotalCount: 0, RegionSet: [], RequestId: "req-empty" } }) });
+    await expect(runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: "all" })).rejects.toMatchObject({ action: "DescribeRegions", requestId: "req-empty" });
+  });
+});

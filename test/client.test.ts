@@ -55,6 +55,30 @@ describe("client against the emulator", () => {
     expect(log.records().filter((r) => r.msg === "api call retry")).toHaveLength(2);
   });
 
+  it("retries HTTP 429 with a non-JSON body, waiting as long as Retry-After asks", async () => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", kind: "http5xx", status: 429, retryAfter: "3", count: 1 });
+    const slept: number[] = [];
+    const clock = { now: () => Date.now() + slept.reduce((a, b) => a + b, 0), sleep: async (ms: number) => void slept.push(ms) };
+    const { client } = clientFor(emu, { clock, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 } });
+    await client.call("cvm", "DescribeRegions");
+    expect(emu.calls).toHaveLength(2);
+    expect(slept.some((ms) => ms >= 3000)).toBe(true);
+  });
+
+  it("a Retry-After past the total time budget ends the call instead of retrying early", async () => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", kind: "http5xx", status: 429, retryAfter: "120" });
+    const { client } = clientFor(emu, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 } });
+    const err = await client.call("cvm", "DescribeRegions").catch((e) => e);
+    expect(err).toMatchObject({ code: "ClientError.HttpStatus", httpStatus: 429, retryAfterMs: 120_000 });
+    expect(emu.calls).toHaveLength(1);
+  });
+
+  it("refuses a timeout Node would clamp to 1 ms", () => {
+    expect(() => clientFor({ credentials: { secretId: "a", secretKey: "b" }, url: "http://127.0.0.1:1" } as never, { timeoutMs: 3_000_000_000 })).toThrow(/timeoutMs/);
+  });
+
   it("gives up after maxAttempts and reports the last error", async () => {
     const emu = await emulator();
     emu.faults.add({ action: "DescribeRegions", kind: "error", code: "InternalError" });

@@ -20,6 +20,9 @@ describe("base config", () => {
     [{ DRY_RUN: "perhaps" }, "DRY_RUN"],
     [{ CVM_AUTOPILOT_ENDPOINT: "127.0.0.1:9000" }, "CVM_AUTOPILOT_ENDPOINT: expected a base URL"],
     [{ CVM_AUTOPILOT_TIMEOUT_MS: "-5" }, "CVM_AUTOPILOT_TIMEOUT_MS"],
+    // Past 2^31-1 ms Node would fire the timer after 1 ms: every call would "time out" after its write.
+    [{ CVM_AUTOPILOT_TIMEOUT_MS: "3000000000" }, "CVM_AUTOPILOT_TIMEOUT_MS: expected a whole number from 100 to 120000"],
+    [{ WEBHOOK_SECRET: "0123456789" }, "WEBHOOK_SECRET: at least 32 characters"],
     [{ TENCENTCLOUD_REGION: "guangzhou" }, "TENCENTCLOUD_REGION"],
   ])("%j fails naming the variable", (bad, message) => {
     expect(() => loadBaseConfig({ ...OK, ...bad })).toThrow(ConfigError);
@@ -38,6 +41,22 @@ describe("base config", () => {
     expect(err.message).toContain("TENCENTCLOUD_SECRET_ID");
     expect(err.message).toContain("TENCENTCLOUD_SECRET_KEY");
     expect(err.message).toContain("TENCENTCLOUD_REGION");
+  });
+
+  it("a URL's userinfo is never echoed in a config error", () => {
+    const err = (() => {
+      try {
+        loadBaseConfig({ ...OK, CVM_AUTOPILOT_ENDPOINT: "ftp://admin:hunter2hunter2@proxy.internal" });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })()!;
+    expect(err.message).toContain("CVM_AUTOPILOT_ENDPOINT");
+    expect(err.message).not.toContain("hunter2");
+  });
+
+  it("a blank or whitespace WEBHOOK_SECRET is unset", () => {
+    expect(loadBaseConfig({ ...OK, WEBHOOK_SECRET: "   " }).webhookSecret).toBeUndefined();
   });
 
   it("REGIONS=all is kept for resolution at run time", () => {

@@ -40,4 +40,28 @@ describe("redaction", () => {
     expect(all).not.toContain("theSessionTokenOfThisTest");
     expect(all).not.toMatch(/Signature=/);
   });
+
+  it("the logger itself masks secret-named fields and values", () => {
+    const log = memoryLogger();
+    log.info("deploying", { SecretKey: "plainKey", Variables: [{ Key: "WEBHOOK_SECRET", Value: "plainWebhookSecret" }, { Key: "REGIONS", Value: "ap-guangzhou" }] });
+    const line = log.lines[0]!;
+    expect(line).not.toContain("plainKey");
+    expect(line).not.toContain("plainWebhookSecret");
+    expect(line).toContain("ap-guangzhou");
+  });
+
+  it("masks the userinfo of any URL in text", () => {
+    expect(redactText("using http://admin:pa55word@proxy.internal:8080/x")).toBe(`using http://${REDACTED}@proxy.internal:8080/x`);
+    expect(redactText("see https://example.com/a@b")).toBe("see https://example.com/a@b");
+  });
+
+  it("the emulator's record of a deploy never holds the webhook secret in plaintext", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    await client.call("scf", "CreateFunction", {
+      FunctionName: "x", Namespace: "default", Runtime: "Nodejs18.15", Handler: "index.main_handler", Code: { ZipFile: "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==" },
+      Environment: { Variables: [{ Key: "WEBHOOK_SECRET", Value: "plainWebhookSecretValue" }] },
+    }, { region: "ap-guangzhou" }).catch(() => undefined);
+    expect(JSON.stringify(emu.calls)).not.toContain("plainWebhookSecretValue");
+  });
 });

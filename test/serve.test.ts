@@ -31,11 +31,11 @@ describe("local webhook server", () => {
   it("runs a function on a signed POST and refuses overlapping runs of the same function", async () => {
     const emu = await emulator({ latencyMs: 30 });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
-    const env = { ...envFor(emu), WEBHOOK_SECRET: "local-secret-123", SERVE_FUNCTIONS: "auto-stop-idle,renew-flag" };
+    const env = { ...envFor(emu), WEBHOOK_SECRET: "local-secret-123-0123456789abcdef0123", SERVE_FUNCTIONS: "auto-stop-idle,renew-flag" };
     const lines: string[] = [];
     const server = await startLocalServer({ env, port: 0, logger: memoryLogger(), say: (l) => lines.push(l), schedules: false });
     try {
-      const post = (body: string) => fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body, headers: signedHeaders("local-secret-123", body) });
+      const post = (body: string) => fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body, headers: signedHeaders("local-secret-123-0123456789abcdef0123", body) });
       const [a, b] = await Promise.all([post('{"dryRun":true}'), post('{"dryRun":true,"regions":["ap-guangzhou"]}')]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       expect((await fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body: "{}" })).status).toBe(401);

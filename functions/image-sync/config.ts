@@ -16,7 +16,7 @@ const schema = z.object({
   IMAGE_SYNC_NAME_PREFIX: optionalString(),
   IMAGE_SYNC_TAG: tag("autopilot:sync=true"),
   IMAGE_SYNC_KEEP_TAG: tag("autopilot:keep=true"),
-  IMAGE_SYNC_KEEP: int(2),
+  IMAGE_SYNC_KEEP: int(2, 1, 100),
   IMAGE_SYNC_MAX_DELETES: int(20, 0),
 });
 

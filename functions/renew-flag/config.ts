@@ -32,7 +32,7 @@ const schema = z.object({
     if (v !== undefined && !isFlag(v)) fail(`expected ${FLAG_HELP}, got "${v}"`);
     return v as RenewFlag | undefined;
   }),
-  RENEW_WARN_DAYS: int(7),
+  RENEW_WARN_DAYS: int(7, 1, 3650),
 });
 
 export interface RenewPolicy {

@@ -5,7 +5,7 @@
 import * as z from "zod/mini";
 import { SIGN_METHODS } from "../tencent/signer.ts";
 import { registerSecret } from "../log/redact.ts";
-import { baseUrl, bool, int, oneOf, optionalString, region, regions } from "./fields.ts";
+import { baseUrl, bool, int, oneOf, optionalString, region, regions, secret } from "./fields.ts";
 
 export { csv, isRegion } from "./fields.ts";
 
@@ -32,9 +32,12 @@ export const baseShape = {
   DRY_RUN: bool(false),
   CVM_AUTOPILOT_ENDPOINT: baseUrl(),
   CVM_AUTOPILOT_SIGN_METHOD: oneOf(SIGN_METHODS, "TC3-HMAC-SHA256"),
-  CVM_AUTOPILOT_TIMEOUT_MS: int(10000),
+  // Bounded: past 2^31-1 ms Node fires a timer after 1 ms, and no API call needs two minutes.
+  CVM_AUTOPILOT_TIMEOUT_MS: int(10000, 100, 120_000),
   CVM_AUTOPILOT_MAX_ATTEMPTS: int(5, 1, 20),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"], "info"),
+  // Blank (or only spaces) means webhooks are off; a set key is at least 32 characters.
+  WEBHOOK_SECRET: secret(32, "make one with `openssl rand -hex 32`, or leave it blank to turn webhooks off"),
 };
 export const baseSchema = z.object(baseShape);
 
@@ -50,6 +53,8 @@ export interface BaseConfig {
   timeoutMs: number;
   maxAttempts: number;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** HMAC key for webhook triggers; undefined: webhooks are refused. */
+  webhookSecret: string | undefined;
 }
 
 /** Parses env with a schema; throws ConfigError listing every issue by variable name. */
@@ -72,6 +77,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   if (issues.length) throw new ConfigError(issues);
   registerSecret(secretKey);
   registerSecret(token);
+  registerSecret(e.WEBHOOK_SECRET);
   return {
     credentials: { secretId: secretId!, secretKey: secretKey!, token },
     region: region!,
@@ -82,7 +88,24 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     timeoutMs: e.CVM_AUTOPILOT_TIMEOUT_MS,
     maxAttempts: e.CVM_AUTOPILOT_MAX_ATTEMPTS,
     logLevel: e.LOG_LEVEL,
+    webhookSecret: e.WEBHOOK_SECRET,
   };
+}
+
+/**
+ * The credentials in env now. Temporary role credentials (SCF's execution role, STS) are
+ * rotated while a container stays warm, so they are read on every invocation, not once at cold
+ * start (issue 14); everything else in the config may be cached.
+ */
+export function withFreshCredentials<C extends BaseConfig>(config: C, env: Env): C {
+  const pick = (a: string, b: string) => (env[a]?.trim() ? env[a]!.trim() : env[b]?.trim() ? env[b]!.trim() : undefined);
+  const secretId = pick("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRETID");
+  const secretKey = pick("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECRETKEY");
+  if (!secretId || !secretKey) return config;
+  const token = pick("TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SESSIONTOKEN");
+  registerSecret(secretKey);
+  registerSecret(token);
+  return { ...config, credentials: { secretId, secretKey, token } };
 }
 
 /** Loads the shared settings from env (process.env by default). */

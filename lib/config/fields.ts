@@ -6,6 +6,7 @@
  */
 import * as z from "zod/mini";
 import { RE2JS } from "re2js";
+import { redactText } from "../log/redact.ts";
 
 export type Fail = (message: string) => void;
 
@@ -102,8 +103,17 @@ export const baseUrl = () =>
     } catch {
       // fall through
     }
-    fail(`expected a base URL such as http://127.0.0.1:9000, got "${v}"`);
+    // The value is echoed with any userinfo masked: a URL may carry a password.
+    fail(`expected a base URL such as http://127.0.0.1:9000, got "${redactText(v)}"`);
     return undefined;
+  });
+
+/** A shared secret: blank means unset; a set one must be long enough to resist guessing. */
+export const secret = (minLength: number, hint: string) =>
+  field((v, fail) => {
+    if (v === undefined) return undefined;
+    if (v.length < minLength) fail(`at least ${minLength} characters (got ${v.length}); ${hint}`);
+    return v;
   });
 
 /** A compiled pattern that is matched against text from any tenant. */

@@ -7,6 +7,8 @@ const SECRET_KEY_PATTERN = /(secret.?key|secretkey|token|signature|authorization
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 const TC3_SIGNATURE = /(Signature=)[0-9a-fA-F]{16,}/g;
 const LEGACY_SIGNATURE = /(Signature=)[A-Za-z0-9+/%]{20,}={0,2}/g;
+/** `scheme://user:password@host`: the userinfo part is a credential. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 export const REDACTED = "[REDACTED]";
 
 const registered = new Set<string>();
@@ -18,7 +20,11 @@ export function registerSecret(value: string | undefined): void {
 
 /** Masks secrets inside free text. */
 export function redactText(text: string): string {
-  let out = text.replace(PEM_BLOCK, REDACTED).replace(TC3_SIGNATURE, `$1${REDACTED}`).replace(LEGACY_SIGNATURE, `$1${REDACTED}`);
+  let out = text
+    .replace(PEM_BLOCK, REDACTED)
+    .replace(TC3_SIGNATURE, `$1${REDACTED}`)
+    .replace(LEGACY_SIGNATURE, `$1${REDACTED}`)
+    .replace(URL_USERINFO, `$1${REDACTED}@`);
   for (const s of registered) if (out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
 }
@@ -41,6 +47,9 @@ export function redact(value: unknown, depth = 0): unknown {
     for (const [k, v] of Object.entries(value)) {
       out[k] = SECRET_KEY_PATTERN.test(k) && v !== undefined && v !== null && v !== "" ? REDACTED : redact(v, depth + 1);
     }
+    // A name/value pair whose name is a secret's (SCF Environment.Variables, tags): mask the value.
+    const rec = value as Record<string, unknown>;
+    if (typeof rec.Key === "string" && SECRET_KEY_PATTERN.test(rec.Key) && "Value" in rec && rec.Value !== "") out.Value = REDACTED;
     return out;
   }
   return value;

@@ -4,7 +4,7 @@
  * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
  * warm container; an unexpected error is logged with context and re-raised (house style 1).
  */
-import { ConfigError, type BaseConfig, type Env } from "../config/config.ts";
+import { ConfigError, withFreshCredentials, type BaseConfig, type Env } from "../config/config.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
@@ -81,7 +81,9 @@ export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions =
   const logger = opts.logger ?? createLogger();
   const replay = new ReplayCache();
   let config: BaseConfig | undefined;
-  const loadOnce = () => (config ??= fn.loadConfig(opts.env ?? process.env));
+  // Parsed once per warm container; the role's credentials are re-read on every invocation.
+  const env = () => opts.env ?? process.env;
+  const loadOnce = () => withFreshCredentials((config ??= fn.loadConfig(env())), env());
   const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
 
   async function runWith(trigger: Trigger): Promise<ReportBase> {
@@ -105,8 +107,7 @@ export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions =
     if (method.toUpperCase() !== "POST") return json(405, { error: "use POST" });
     let secret: string | undefined;
     try {
-      secret = (opts.env ?? process.env).WEBHOOK_SECRET;
-      loadOnce();
+      secret = loadOnce().webhookSecret;
     } catch (err) {
       logger.error("configuration invalid", { err, function: name });
       return json(500, { error: "configuration invalid: see the function's log", requestId });

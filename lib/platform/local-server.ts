@@ -96,7 +96,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       if (req.method !== "POST") return reply(405, { error: "use POST" });
       const body = await readBody(req);
       if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
-      const v = verifyWebhook({ headers: req.headers, body, secret: opts.env.WEBHOOK_SECRET, nowS: Math.floor(Date.now() / 1000), replay });
+      const v = verifyWebhook({ headers: req.headers, body, secret: configs[m[1]!]!.webhookSecret, nowS: Math.floor(Date.now() / 1000), replay });
       if (!v.ok) return reply(v.status, { error: v.error });
       const report = await runOnce(m[1] as FunctionName, { source: "webhook", ...v.body });
       if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import type { RegionInfo } from "../tencent/types.ts";
 import { checkedRows } from "../tencent/normalize.ts";
 import { api } from "../tencent/services.ts";
+import { CLIENT_CODES, TencentCloudApiError } from "../tencent/errors.ts";
 
 export interface RunDeps {
   client: TencentCloudClient;
@@ -48,7 +49,14 @@ export async function resolveRegions(config: Pick<BaseConfig, "regions" | "regio
 export async function availableRegions(client: TencentCloudClient, region: string): Promise<string[]> {
   const res = await api(client).describeRegions(region, {});
   const { rows } = checkedRows<RegionInfo>("DescribeRegions", region, "RegionSet", res as unknown as Record<string, unknown>);
-  return rows.filter((r) => r.RegionState === "AVAILABLE" && typeof r.Region === "string").map((r) => r.Region);
+  const out = rows.filter((r) => r.RegionState === "AVAILABLE" && typeof r.Region === "string").map((r) => r.Region);
+  // An account always has regions: an empty answer is a broken reply, never "nothing to do".
+  if (!out.length) {
+    throw new TencentCloudApiError({
+      code: CLIENT_CODES.badResponse, message: "DescribeRegions listed no AVAILABLE region; set REGIONS to a list instead of all", action: "DescribeRegions", region, service: "cvm", requestId: res.RequestId,
+    });
+  }
+  return out;
 }
 
 /** Runs per-region work concurrently; the client's per-region limiters keep each under its limits. */

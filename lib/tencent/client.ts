@@ -5,7 +5,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { actionSpec, DEFAULT_RATE_LIMIT, SERVICE_VERSIONS } from "./actions.ts";
 import { resolveEndpoint } from "./endpoints.ts";
-import { CLIENT_CODES, isRetryable, TencentCloudApiError } from "./errors.ts";
+import { CLIENT_CODES, isRetryable, parseRetryAfter, TencentCloudApiError } from "./errors.ts";
 import { LimiterRegistry, systemClock, type Clock } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 import { flattenParams, legacyStringToSign, signLegacy, signTc3, type Credentials, type SignMethod } from "./signer.ts";
@@ -42,6 +42,9 @@ export interface ClientStats {
   byAction: Record<string, number>;
 }
 
+/** The longest per-request timeout accepted (CVM_AUTOPILOT_TIMEOUT_MS's ceiling too). */
+export const MAX_TIMEOUT_MS = 120_000;
+
 export type ApiResponse<T = Record<string, unknown>> = T & { RequestId: string };
 
 export class TencentCloudClient {
@@ -54,6 +57,10 @@ export class TencentCloudClient {
   readonly logger: Logger;
 
   constructor(private readonly opts: ClientOptions) {
+    // Node clamps a timer past 2^31-1 ms to 1 ms: every call would "time out" after its write.
+    if (opts.timeoutMs !== undefined && !(opts.timeoutMs >= 1 && opts.timeoutMs <= MAX_TIMEOUT_MS)) {
+      throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMEOUT_MS}, got ${opts.timeoutMs}`);
+    }
     this.clock = opts.clock ?? systemClock;
     this.limiters = new LimiterRegistry(this.clock);
     this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
@@ -96,8 +103,12 @@ export class TencentCloudClient {
         if (e.code === "RequestLimitExceeded") this.stats.throttled++;
         const elapsed = this.clock.now() - started;
         const fields = { service, action, region, requestId: e.requestId, code: e.code, durationMs: this.clock.now() - t0, attempt };
-        if (isRetryable(e) && attempt < this.retry.maxAttempts && elapsed < this.retry.maxTotalMs) {
-          const delay = Math.min(backoffDelay(this.retry, attempt, this.random), this.retry.maxTotalMs - elapsed);
+        // A server's Retry-After is honoured, but only inside the total time budget: asked to
+        // wait past it, we stop rather than retry early.
+        const wait = Math.max(backoffDelay(this.retry, attempt, this.random), e.retryAfterMs ?? 0);
+        const budget = this.retry.maxTotalMs - elapsed;
+        if (isRetryable(e) && attempt < this.retry.maxAttempts && budget > 0 && (e.retryAfterMs === undefined || e.retryAfterMs <= budget)) {
+          const delay = Math.min(wait, budget);
           this.stats.retries++;
           this.logger.warn("api call retry", { ...fields, delayMs: delay });
           await this.clock.sleep(delay);
@@ -146,14 +157,17 @@ export class TencentCloudClient {
       body = new URLSearchParams(form).toString();
       headers = { "Content-Type": "application/x-www-form-urlencoded" };
     }
+    let retryAfterMs: number | undefined;
     const fail = (code: string, message: string, extra: { requestId?: string; httpStatus?: number; cause?: unknown } = {}) =>
-      new TencentCloudApiError({ code, message, action, region, service, requestId: extra.requestId, httpStatus: extra.httpStatus, cause: extra.cause });
+      new TencentCloudApiError({ code, message, action, region, service, requestId: extra.requestId, httpStatus: extra.httpStatus, retryAfterMs, cause: extra.cause });
 
     let status: number;
     let text: string;
     const timeoutMs = this.opts.timeoutMs ?? 10000;
     try {
-      ({ status, body: text } = await this.transport.post(endpoint.url + "/", headers, body, timeoutMs));
+      let retryAfter: string | undefined;
+      ({ status, body: text, retryAfter } = await this.transport.post(endpoint.url + "/", headers, body, timeoutMs));
+      retryAfterMs = parseRetryAfter(retryAfter, this.clock.now());
     } catch (err) {
       if (err instanceof TransportError && err.timeout) throw fail(CLIENT_CODES.timeout, `no reply within ${timeoutMs} ms`, { cause: err });
       const code = (err as TransportError).code;

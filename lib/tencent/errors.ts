@@ -8,6 +8,8 @@ export interface ApiErrorFields {
   region: string | undefined;
   service: string;
   httpStatus?: number | undefined;
+  /** How long the server asked us to wait (Retry-After), in ms. */
+  retryAfterMs?: number | undefined;
   cause?: unknown;
 }
 
@@ -19,6 +21,7 @@ export class TencentCloudApiError extends Error {
   readonly region: string | undefined;
   readonly service: string;
   readonly httpStatus: number | undefined;
+  readonly retryAfterMs: number | undefined;
   /** The API's own Message, without the action / code / RequestId prefix. */
   readonly apiMessage: string;
 
@@ -33,6 +36,7 @@ export class TencentCloudApiError extends Error {
     this.region = f.region;
     this.service = f.service;
     this.httpStatus = f.httpStatus;
+    this.retryAfterMs = f.retryAfterMs;
     this.apiMessage = f.message;
   }
 }
@@ -56,8 +60,18 @@ export function isRetryable(err: unknown): boolean {
   if (err.code === "RequestLimitExceeded" || err.code.startsWith("RequestLimitExceeded.")) return true;
   if (err.code === "InternalError" || err.code.startsWith("InternalError.") || err.code === "InternalServerError") return true;
   if (err.code === CLIENT_CODES.network || err.code === CLIENT_CODES.timeout) return true;
-  if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse) return (err.httpStatus ?? 0) >= 500;
+  // HTTP 429 is throttling whatever its body says; 5xx a server fault.
+  if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse) return err.httpStatus === 429 || (err.httpStatus ?? 0) >= 500;
   return false;
+}
+
+/** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3), in ms from `nowMs`; undefined if absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 /** Reads a code off anything thrown, for reports. */

@@ -8,6 +8,8 @@ import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from "node
 export interface HttpReply {
   status: number;
   body: string;
+  /** The Retry-After header, when the server sent one (429 and 503 replies). */
+  retryAfter?: string | undefined;
 }
 
 export interface Transport {
@@ -54,7 +56,8 @@ export function createTransport(maxSockets = 32): Transport {
             if (size > MAX_REPLY_BYTES) req.destroy(new TransportError(`reply larger than ${MAX_REPLY_BYTES} bytes`, false, "ETOOBIG"));
             else chunks.push(c);
           });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+          const retryAfter = res.headers["retry-after"];
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), retryAfter: typeof retryAfter === "string" ? retryAfter : undefined }));
           res.on("error", (e) => reject(new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
           res.on("aborted", () => reject(new TransportError("reply cut short", false, "ECONNRESET")));
         });

@@ -1,13 +1,14 @@
 /**
  * Webhook authentication: HMAC-SHA256 over `timestamp + "." + body` with WEBHOOK_SECRET, sent as
  * `X-Autopilot-Timestamp` and `X-Autopilot-Signature: sha256=<hex>`. Constant-time compare,
- * a 5-minute window, and each signature accepted once within it. Failures say nothing more
+ * a 2-minute window, and each signature accepted once within it (per process: see the README). Failures say nothing more
  * than 401; a bad body is a 400 that names the problem.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { webhookBodySchema, type WebhookBody } from "./body.ts";
 
-export const WEBHOOK_WINDOW_S = 300;
+/** Short on purpose: the window is how long a captured request stays replayable somewhere the cache cannot see (another container, a restart). */
+export const WEBHOOK_WINDOW_S = 120;
 export const MAX_WEBHOOK_BODY = 16 * 1024;
 
 export function signWebhook(secret: string, timestamp: number, body: string): string {

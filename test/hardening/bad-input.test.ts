@@ -45,7 +45,7 @@ describe("env config", () => {
 });
 
 describe("platform events and webhooks", () => {
-  const SECRET = "fuzz-webhook-secret";
+  const SECRET = "fuzz-webhook-secret-0123456789abcdef";
 
   it("any SCF or Lambda event: a reply with a 4xx status or a clear TypeError, and no write", async () => {
     const emu = await emulator({ instances: 20, fleetRegions: ["ap-guangzhou"] });
