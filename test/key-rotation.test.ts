@@ -138,6 +138,30 @@ describe("key-rotation", () => {
     expect(emu.callsFor("AssociateInstancesKeyPairs").every((c) => !(c.params as { KeyIds: string[] }).KeyIds.includes(orphan.KeyId))).toBe(true);
   });
 
+  it("a webhook narrowed to instances acts on nothing else: no import, no clean-up across the region", async () => {
+    const { emu } = await world(["ap-guangzhou"]);
+    // Things a full run would clean up or resume: an orphan key, a superseded secret, a pending one.
+    emu.state.addKeyPair({ Region: "ap-guangzhou", KeyName: "autopilot_202611010000", PublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x" });
+    for (const name of ["autopilot_202611020000", "autopilot_202611030000"]) {
+      emu.state.secrets.set(`ap-guangzhou/cvm-autopilot-ap-guangzhou-${name}`, { Region: "ap-guangzhou", SecretName: `cvm-autopilot-ap-guangzhou-${name}`, Description: "", CreateTime: 0, Status: "Enabled", versions: new Map([["v1", "x"]]), Tags: [] });
+    }
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" }, { instanceIds: ["ins-aaaaaaaa"] });
+    expect(emu.calls.filter((c) => !/^(Describe|List|GetSecret)/.test(c.action!)).map((c) => c.action)).toEqual([]);
+    expect(report.rotated).toEqual([]);
+  });
+
+  it("unbinding and deleting go 100 ids a call: 152 instances rotate in one run", async () => {
+    const { emu, fleet } = await world(["ap-guangzhou"]);
+    emu.state.keyBinding = "add";
+    const old = fleet["ap-guangzhou"]!.key;
+    for (let i = 0; i < 150; i++) emu.state.bindKeys(emu.state.addInstance({ Region: "ap-guangzhou", InstanceState: "STOPPED", Tags: [{ Key: "autopilot:rotate-keys", Value: "true" }] }), [old.KeyId]);
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_MAX_INSTANCES: "500" });
+    expect(unexpected(report)).toEqual([]);
+    expect(report.rotated).toHaveLength(152);
+    const sizes = emu.callsFor("DisassociateInstancesKeyPairs").map((c) => (c.params as { InstanceIds: string[] }).InstanceIds.length);
+    expect(sizes).toEqual([100, 52]);
+  });
+
   it("dry-run changes nothing", async () => {
     const { emu } = await world(["ap-guangzhou"]);
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", DRY_RUN: "true" });

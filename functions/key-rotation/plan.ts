@@ -103,7 +103,11 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
       continue;
     }
     const oldest = Math.min(...bound.map((k) => Date.parse(keysById.get(k)?.CreatedTime ?? "1970-01-01T00:00:00Z")));
-    if (now.getTime() - oldest < maxAgeMs) {
+    // On our newest key but still carrying an older one of ours (an overlapping run's leftover
+    // where binding adds a key): finishing that is clean-up, whatever the keys' age.
+    const leftover = !!newestKey && bound.includes(newestKey.KeyId) &&
+      bound.some((k) => k !== newestKey.KeyId && isOurs(keysById.get(k)?.KeyName ?? "", policy.keyPrefix) && keysById.get(k)!.KeyName < newestKey.KeyName);
+    if (now.getTime() - oldest < maxAgeMs && !leftover) {
       skipped.push({ instanceId: inst.InstanceId, reason: `key younger than ${policy.maxAgeDays} days` });
       continue;
     }

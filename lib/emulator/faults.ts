@@ -43,6 +43,8 @@ export interface FaultRule {
   retryAfter?: string;
   /** Programmatic only: fire just for requests whose parameters match. */
   match?: (params: Record<string, unknown>) => boolean;
+  /** Programmatic only, for `slow`: hold the request until this is true (at most delayMs), to force an interleaving. */
+  until?: () => boolean;
 }
 
 interface ActiveRule extends FaultRule {
@@ -68,7 +70,7 @@ export class FaultInjector {
   }
 
   list(): FaultRule[] {
-    return this.rules.map(({ match: _m, ...r }) => r);
+    return this.rules.map(({ match: _m, until: _u, ...r }) => r);
   }
 
   /** The faults that fire for this request, in rule order. */

@@ -240,9 +240,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             return send(res, 200, `{"Response":{"RequestId":"${requestId}","Inst`);
           case "body":
             return send(res, f.status ?? 200, f.body ?? "");
-          case "slow":
-            await sleep(f.delayMs ?? 2000);
+          case "slow": {
+            const deadline = Date.now() + (f.delayMs ?? 2000);
+            if (!f.until) await sleep(f.delayMs ?? 2000);
+            else while (!f.until() && Date.now() < deadline) await sleep(5);
             break;
+          }
           case "error":
             throw new ApiFault(f.code ?? "InternalError", f.message ?? "Injected fault.");
           case "stateChange": {

@@ -16,11 +16,11 @@ export function envFor(emu: Emulator, extra: Record<string, string> = {}): Recor
   };
 }
 
-export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}) {
+export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}, opts: { now?: () => Date } = {}) {
   const fn = FUNCTIONS[name]!;
   const config = fn.loadConfig(envFor(emu, extra));
   const log = memoryLogger();
-  const deps = createRunDeps(config, { logger: log });
+  const deps = createRunDeps(config, { logger: log, ...(opts.now ? { now: opts.now } : {}) });
   // Fast retries: the backoff itself is tested in the client suite.
   Object.assign((deps.client as unknown as { retry: object }).retry, { baseDelayMs: 5, maxDelayMs: 50 });
   const report = (await fn.run(config, { source: "test", ...trigger }, deps)) as R;
