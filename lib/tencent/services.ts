@@ -7,41 +7,10 @@ import { ACTIONS, actionSpec, type ActionName } from "./actions.ts";
 import { checkedRows } from "./normalize.ts";
 import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
 import type { ApiResponse, TencentCloudClient } from "./client.ts";
-import type {
-  Filter, GetMonitorDataRequest, GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo, RenewFlag,
-} from "./types.ts";
+import type { ApiTypes } from "./api-types.ts";
+import type { Instance } from "./types.ts";
 
-type Ids = { InstanceIds: string[] };
-type Page = { Offset?: number; Limit?: number };
-
-/** Request and response types per action; the table in actions.ts gives service and limits. */
-export interface ApiTypes {
-  DescribeRegions: [Record<string, never>, { TotalCount: number; RegionSet: RegionInfo[] }];
-  DescribeZones: [Record<string, never>, { TotalCount: number; ZoneSet: Array<{ Zone: string; ZoneState: string }> }];
-  DescribeInstances: [Page & { InstanceIds?: string[]; Filters?: Filter[] }, { TotalCount: number; InstanceSet: Instance[] }];
-  DescribeInstancesStatus: [Page & { InstanceIds?: string[] }, { TotalCount: number; InstanceStatusSet: Array<{ InstanceId: string; InstanceState: InstanceState }> }];
-  StartInstances: [Ids, object];
-  StopInstances: [Ids & { ForceStop?: boolean; StopType?: "SOFT" | "HARD" | "SOFT_FIRST"; StoppedMode?: "KEEP_CHARGING" | "STOP_CHARGING" }, object];
-  ModifyInstancesRenewFlag: [Ids & { RenewFlag: RenewFlag }, object];
-  DescribeImages: [Page & { ImageIds?: string[]; Filters?: Filter[] }, { TotalCount: number; ImageSet: Image[] }];
-  DescribeImageQuota: [Record<string, never>, { ImageNumQuota: number }];
-  // ImageName and ImageSetRequired: current CVM API (the 2018 seed predates them).
-  SyncImages: [{ ImageIds: string[]; DestinationRegions: string[]; ImageName?: string; ImageSetRequired?: boolean; DryRun?: boolean }, { ImageSet?: Array<{ ImageId: string; Region: string }> }];
-  DeleteImages: [{ ImageIds: string[] }, object];
-  CreateKeyPair: [{ KeyName: string; ProjectId: number }, { KeyPair: KeyPair }];
-  ImportKeyPair: [{ KeyName: string; ProjectId: number; PublicKey: string }, { KeyId: string }];
-  DescribeKeyPairs: [Page & { KeyIds?: string[]; Filters?: Filter[] }, { TotalCount: number; KeyPairSet: KeyPair[] }];
-  AssociateInstancesKeyPairs: [Ids & { KeyIds: string[]; ForceStop?: boolean }, object];
-  DisassociateInstancesKeyPairs: [Ids & { KeyIds: string[]; ForceStop?: boolean }, object];
-  DeleteKeyPairs: [{ KeyIds: string[] }, object];
-  GetMonitorData: [GetMonitorDataRequest, GetMonitorDataResponse];
-  CreateSecret: [{ SecretName: string; VersionId?: string; SecretString: string; Description?: string; Tags?: Array<{ TagKey: string; TagValue: string }> }, { SecretName: string; VersionId: string }];
-  GetSecretValue: [{ SecretName: string; VersionId: string }, { SecretName: string; VersionId: string; SecretString: string }];
-  PutSecretValue: [{ SecretName: string; VersionId: string; SecretString: string }, { SecretName: string; VersionId: string }];
-  DescribeSecret: [{ SecretName: string }, { SecretName: string; Description: string; Status: string; CreateTime: number }];
-  ListSecrets: [{ Offset?: number; Limit?: number; SearchSecretName?: string; State?: number }, { TotalCount: number; SecretMetadatas: Array<{ SecretName: string; Description: string; Status: string; CreateTime: number }> }];
-  DeleteSecret: [{ SecretName: string; RecoveryWindowInDays?: number }, { SecretName: string; DeleteTime: number }];
-}
+export type { ApiTypes } from "./api-types.ts";
 
 type Method<A extends keyof ApiTypes> = (region: string | undefined, req: ApiTypes[A][0]) => Promise<ApiResponse<ApiTypes[A][1]>>;
 export type ServiceMethods = { [A in keyof ApiTypes as Uncapitalize<A>]: Method<A> };

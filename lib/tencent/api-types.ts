@@ -1,0 +1,55 @@
+/**
+ * Request and response types per action, bound to the official models (issue 15, STYLE.md 17).
+ * Requests are the models' own request types, so a misspelt field we send fails `tsc`. Responses
+ * are the shapes we read (fields required where our normalizer guarantees them), and each is proven
+ * at compile time to name only fields the model's response has (`Unknown` in conforms.ts).
+ */
+import type { Expect, Unknown } from "./conforms.ts";
+import type { Cvm, Monitor, Scf, Ssm } from "./models.ts";
+import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo } from "./types.ts";
+
+/** The models write an empty request as `null`; we send `{}`. */
+type Req<T> = [T] extends [null] ? Record<string, never> : T;
+
+type Secret = { SecretName: string; Description: string; Status: string; CreateTime: number };
+
+/** [request, the response we read, the model's response]. */
+interface Table {
+  DescribeRegions: [Req<Cvm.DescribeRegionsRequest>, { TotalCount: number; RegionSet: RegionInfo[] }, Cvm.DescribeRegionsResponse];
+  DescribeZones: [Req<Cvm.DescribeZonesRequest>, { TotalCount: number; ZoneSet: Array<{ Zone: string; ZoneState: string }> }, Cvm.DescribeZonesResponse];
+  DescribeInstances: [Cvm.DescribeInstancesRequest, { TotalCount: number; InstanceSet: Instance[] }, Cvm.DescribeInstancesResponse];
+  DescribeInstancesStatus: [Cvm.DescribeInstancesStatusRequest, { TotalCount: number; InstanceStatusSet: Array<{ InstanceId: string; InstanceState: InstanceState }> }, Cvm.DescribeInstancesStatusResponse];
+  StartInstances: [Cvm.StartInstancesRequest, object, Cvm.StartInstancesResponse];
+  StopInstances: [Cvm.StopInstancesRequest, object, Cvm.StopInstancesResponse];
+  ModifyInstancesRenewFlag: [Cvm.ModifyInstancesRenewFlagRequest, object, Cvm.ModifyInstancesRenewFlagResponse];
+  DescribeImages: [Cvm.DescribeImagesRequest, { TotalCount: number; ImageSet: Image[] }, Cvm.DescribeImagesResponse];
+  DescribeImageQuota: [Req<Cvm.DescribeImageQuotaRequest>, { ImageNumQuota: number }, Cvm.DescribeImageQuotaResponse];
+  SyncImages: [Cvm.SyncImagesRequest, { ImageSet?: Array<{ ImageId: string; Region: string }> }, Cvm.SyncImagesResponse];
+  DeleteImages: [Cvm.DeleteImagesRequest, object, Cvm.DeleteImagesResponse];
+  CreateKeyPair: [Cvm.CreateKeyPairRequest, { KeyPair: KeyPair }, Cvm.CreateKeyPairResponse];
+  ImportKeyPair: [Cvm.ImportKeyPairRequest, { KeyId: string }, Cvm.ImportKeyPairResponse];
+  DescribeKeyPairs: [Cvm.DescribeKeyPairsRequest, { TotalCount: number; KeyPairSet: KeyPair[] }, Cvm.DescribeKeyPairsResponse];
+  AssociateInstancesKeyPairs: [Cvm.AssociateInstancesKeyPairsRequest, object, Cvm.AssociateInstancesKeyPairsResponse];
+  DisassociateInstancesKeyPairs: [Cvm.DisassociateInstancesKeyPairsRequest, object, Cvm.DisassociateInstancesKeyPairsResponse];
+  DeleteKeyPairs: [Cvm.DeleteKeyPairsRequest, object, Cvm.DeleteKeyPairsResponse];
+  GetMonitorData: [Monitor.GetMonitorDataRequest, GetMonitorDataResponse, Monitor.GetMonitorDataResponse];
+  CreateSecret: [Ssm.CreateSecretRequest, { SecretName: string; VersionId: string }, Ssm.CreateSecretResponse];
+  GetSecretValue: [Ssm.GetSecretValueRequest, { SecretName: string; VersionId: string; SecretString: string }, Ssm.GetSecretValueResponse];
+  PutSecretValue: [Ssm.PutSecretValueRequest, { SecretName: string; VersionId: string }, Ssm.PutSecretValueResponse];
+  DescribeSecret: [Ssm.DescribeSecretRequest, Secret, Ssm.DescribeSecretResponse];
+  ListSecrets: [Ssm.ListSecretsRequest, { TotalCount: number; SecretMetadatas: Secret[] }, Ssm.ListSecretsResponse];
+  DeleteSecret: [Ssm.DeleteSecretRequest, { SecretName: string; DeleteTime: number }, Ssm.DeleteSecretResponse];
+  GetFunction: [Scf.GetFunctionRequest, { FunctionName: string; Runtime: string; Status: string; Environment?: { Variables?: Array<{ Key: string; Value: string }> } }, Scf.GetFunctionResponse];
+  CreateFunction: [Scf.CreateFunctionRequest, object, Scf.CreateFunctionResponse];
+  UpdateFunctionCode: [Scf.UpdateFunctionCodeRequest, object, Scf.UpdateFunctionCodeResponse];
+  UpdateFunctionConfiguration: [Scf.UpdateFunctionConfigurationRequest, object, Scf.UpdateFunctionConfigurationResponse];
+  CreateTrigger: [Scf.CreateTriggerRequest, object, Scf.CreateTriggerResponse];
+  ListTriggers: [Scf.ListTriggersRequest, { TotalCount: number; Triggers: Array<{ TriggerName: string; Type: string; TriggerDesc: string }> }, Scf.ListTriggersResponse];
+  DeleteTrigger: [Scf.DeleteTriggerRequest, object, Scf.DeleteTriggerResponse];
+}
+
+/** Request and response types per action, as the rest of the code uses them. */
+export type ApiTypes = { [A in keyof Table]: [Table[A][0], Table[A][1]] };
+
+/** Every response we read names only fields its model has. A misspelt field fails here, by path. */
+export type ResponsesConform = Expect<{ [A in keyof Table]: Unknown<Table[A][1], Table[A][2], A> }[keyof Table]>;
