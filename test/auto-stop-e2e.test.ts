@@ -169,4 +169,19 @@ describe("auto-stop-idle", () => {
     emu.faults.add({ action: "DescribeRegions", kind: "body", body: JSON.stringify({ Response: { TotalCount: 0, RegionSet: [], RequestId: "req-empty" } }) });
     await expect(runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: "all" })).rejects.toMatchObject({ action: "DescribeRegions", requestId: "req-empty" });
   });
+
+  it("a scope of more than 5 values per filter is split into queries of at most 5 (DescribeInstances' limit)", async () => {
+    const emu = await emulator();
+    const projects = [0, 1001, 1002, 1003, 1004, 1005, 1006];
+    const idleIn = projects.map((p) => emu.state.addInstance({ Region: GZ, profile: idle, Placement: { Zone: `${GZ}-3`, ProjectId: p } }));
+    for (let i = 0; i < 14; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 }, Placement: { Zone: `${GZ}-3`, ProjectId: projects[i % 7]! } });
+    emu.state.addInstance({ Region: GZ, profile: idle, Placement: { Zone: `${GZ}-3`, ProjectId: 2000 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PROJECTS: projects.join(",") });
+    expect(report.errors).toEqual([]);
+    expect(report.scanned).toBe(21);
+    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual(idleIn.map((i) => i.InstanceId).sort());
+    for (const c of emu.callsFor("DescribeInstances")) {
+      for (const f of (c.params as { Filters: Array<{ Values: string[] }> }).Filters) expect(f.Values.length).toBeLessThanOrEqual(5);
+    }
+  });
 });

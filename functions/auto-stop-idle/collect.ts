@@ -5,14 +5,21 @@
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
-import { batchSizeOf, pages } from "../../lib/tencent/services.ts";
+import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/types.ts";
 import { cpuLooksIdle, judged, screen, screenedOut, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
-/** Server-side filters: DescribeInstances allows 10 filters of 5 values (seed 004). */
-export function scopeFilters(policy: AutoStopPolicy): Filter[] {
+/** DescribeInstances: at most 10 filters, at most 5 values each (seed 004; the official model). */
+export const MAX_FILTER_VALUES = 5;
+
+/**
+ * Server-side scope as one or more DescribeInstances queries. Values within a filter are OR'ed,
+ * filters are AND'ed, and a filter may carry at most 5 values: a longer list is split into
+ * several queries whose results are joined (issue 15), de-duplicated by id as they arrive.
+ */
+export function scopeQueries(policy: AutoStopPolicy): Filter[][] {
   const filters: Filter[] = [
     { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
     // `instance-state` is a current-API filter (the 2018 seed predates it).
@@ -22,7 +29,12 @@ export function scopeFilters(policy: AutoStopPolicy): Filter[] {
   for (const t of policy.includeTags) byKey.set(t.key, [...(byKey.get(t.key) ?? []), t.value]);
   for (const [key, values] of byKey) filters.push({ Name: `tag:${key}`, Values: values });
   if (policy.projects.length) filters.push({ Name: "project-id", Values: policy.projects.map(String) });
-  return filters;
+  let queries: Filter[][] = [[]];
+  for (const f of filters) {
+    const chunks = batches(f.Values, MAX_FILTER_VALUES).map((Values) => ({ Name: f.Name, Values }));
+    queries = queries.flatMap((q) => chunks.map((c) => [...q, c]));
+  }
+  return queries;
 }
 
 const slim = (i: Instance, Region: string): RegionalInstance => ({
@@ -81,16 +93,18 @@ export async function decideRegion(
 
   let failure: unknown;
   try {
-    for await (const page of pages(client, "DescribeInstances", region, { Filters: scopeFilters(policy) })) {
-      for (const raw of page) {
-        if ((only && !only.has(raw.InstanceId)) || seen.has(raw.InstanceId)) continue;
-        seen.add(raw.InstanceId);
-        const inst = slim(raw, region);
-        const out = screen(inst, policy, now);
-        if (out) decisions.push(screenedOut(inst, out));
-        else {
-          pending.set(inst.InstanceId, { inst });
-          cpu.add(inst.InstanceId);
+    for (const Filters of scopeQueries(policy)) {
+      for await (const page of pages(client, "DescribeInstances", region, { Filters })) {
+        for (const raw of page) {
+          if ((only && !only.has(raw.InstanceId)) || seen.has(raw.InstanceId)) continue;
+          seen.add(raw.InstanceId);
+          const inst = slim(raw, region);
+          const out = screen(inst, policy, now);
+          if (out) decisions.push(screenedOut(inst, out));
+          else {
+            pending.set(inst.InstanceId, { inst });
+            cpu.add(inst.InstanceId);
+          }
         }
       }
     }

@@ -4,7 +4,7 @@ import { forEachRegion, resolveRegions, type RunDeps } from "../../lib/runtime/r
 import { narrow, type ErrorEntry, type ReportBase, type Trigger } from "../../lib/runtime/trigger.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { applyStops, CHANGED_STATE_CODES } from "./apply.ts";
-import { decideRegion, scopeFilters } from "./collect.ts";
+import { decideRegion, scopeQueries } from "./collect.ts";
 import { applyGuard, KINDS, SCREENED_IN, type Decision, type Guard } from "./plan.ts";
 import type { AutoStopConfig } from "./config.ts";
 
@@ -50,7 +50,7 @@ function regionStats(decisions: Decision[]): AutoStopReport["byRegion"] {
 
 export async function run(config: AutoStopConfig, trigger: Trigger, deps: RunDeps): Promise<AutoStopReport> {
   const startedAt = deps.now();
-  if (scopeFilters(config.policy).length > 10) {
+  if (scopeQueries(config.policy)[0]!.length > 10) {
     throw new ConfigError(["AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)"]);
   }
   const n = narrow(config.dryRun, await resolveRegions(config, deps.client), trigger);

@@ -3,15 +3,25 @@ import { afterEach } from "vitest";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../lib/emulator/server.ts";
 import { TencentCloudClient, type ClientOptions } from "../../lib/tencent/client.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
+import { recorded, recording } from "./recorder.ts";
 
 const running: Emulator[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.stop()));
+  // Every request the test sent must conform to the official model of its action.
+  const wrong = [...new Set(recorded.splice(0))];
+  if (wrong.length) throw new Error(`requests the official models reject:\n  ${wrong.join("\n  ")}`);
 });
 
-/** Starts an emulator that is stopped after the current test. Rate limits off unless asked for. */
-export async function emulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const emu = await startEmulator({ rateLimits: false, timings: { stopMs: 0, startMs: 0, syncMs: 0 }, ...opts });
+/**
+ * Starts an emulator that is stopped after the current test, with the request recorder on.
+ * Rate limits off unless asked for.
+ */
+export async function emulator(opts: EmulatorOptions & { modelCheck?: boolean } = {}): Promise<Emulator> {
+  // modelCheck: false only for a test that sends what the model rejects on purpose, to see the emulator refuse it.
+  const { modelCheck = true, ...rest } = opts;
+  const afterRequest = modelCheck ? recording(rest.afterRequest) : rest.afterRequest;
+  const emu = await startEmulator({ rateLimits: false, timings: { stopMs: 0, startMs: 0, syncMs: 0 }, ...rest, afterRequest });
   running.push(emu);
   return emu;
 }
