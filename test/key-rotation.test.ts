@@ -82,6 +82,18 @@ describe("key-rotation", () => {
     expect(violations).toEqual([]);
   });
 
+  it("with ForceStop the binding shows only later: the run polls until it does before judging", async () => {
+    const violations: string[] = [];
+    const emu = await emulator({ timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 20_000 }, afterRequest: (call, state) => violations.push(...accessViolations(state).map((v) => `after ${call.action}: ${v}`)) });
+    const f = seedRegion(emu.state, "ap-guangzhou");
+    emu.state.unbindKeys(emu.state.instances.get(f.optOut.InstanceId)!, [f.key.KeyId]);
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
+    expect(unexpected(report)).toEqual([]);
+    expect(report.rotated.find((r) => r.instanceId === f.running.InstanceId)).toMatchObject({ forceStopped: true });
+    expect(emu.state.settle(emu.state.instances.get(f.running.InstanceId)!).InstanceState).toBe("RUNNING");
+    expect(violations).toEqual([]);
+  });
+
   it("retires our old key and its secret once no instance uses it", async () => {
     const { emu, fleet, violations } = await world(["ap-guangzhou"]);
     const f = fleet["ap-guangzhou"]!;

@@ -35,8 +35,7 @@ describe("legacy signature, seed 004 worked example", () => {
 
 describe("legacy signing is byte-identical to the official SDK", () => {
   // Requests as the SDK takes them; the SDK's own client flattens (mergeData) and builds the
-  // string to sign (formatSignString). Booleans are left out: we send TRUE/FALSE as the seed's
-  // examples do, where the SDK sends true/false.
+  // string to sign (formatSignString), booleans included.
   const cases: Array<[string, Record<string, unknown>]> = [
     ["DescribeInstances with filters", { Action: "DescribeInstances", Filters: [{ Name: "zone", Values: ["ap-guangzhou-1", "ap-guangzhou-2"] }], Limit: 100, Offset: 0 }],
     ["StopInstances", { Action: "StopInstances", InstanceIds: ["ins-r8hr2upy", "ins-5d8a23rs"], StoppedMode: "STOP_CHARGING" }],
@@ -44,6 +43,7 @@ describe("legacy signing is byte-identical to the official SDK", () => {
     ["nested objects and arrays", { Action: "RunInstances", Placement: { Zone: "ap-guangzhou-3", ProjectId: 0 }, DataDisks: [{ DiskSize: 50, DiskType: "CLOUD_SSD" }, { DiskSize: 100 }] }],
     ["session token", { Action: "DescribeRegions", Token: "tok-123" }],
     ["no business parameters", { Action: "DescribeRegions" }],
+    ["booleans", { Action: "StopInstances", InstanceIds: ["ins-r8hr2upy"], ForceStop: false, SkipStopApi: true }],
   ];
   it.each(cases)("%s", (_name, request) => {
     for (const method of ["HmacSHA1", "HmacSHA256"] as const) {
@@ -107,7 +107,7 @@ describe("flattenParams", () => {
   it.each([
     [{ InstanceIds: ["a", "b"] }, { "InstanceIds.0": "a", "InstanceIds.1": "b" }],
     [{ Filters: [{ Name: "zone", Values: ["z1", "z2"] }] }, { "Filters.0.Name": "zone", "Filters.0.Values.0": "z1", "Filters.0.Values.1": "z2" }],
-    [{ ForceStop: false, DryRun: true }, { ForceStop: "FALSE", DryRun: "TRUE" }],
+    [{ ForceStop: false, DryRun: true }, { ForceStop: "false", DryRun: "true" }],
     [{ Limit: 100, Offset: 0 }, { Limit: "100", Offset: "0" }],
     [{ A: null, B: undefined, C: "" }, { C: "" }],
     [{ Placement: { Zone: "z", ProjectId: 0 } }, { "Placement.Zone": "z", "Placement.ProjectId": "0" }],

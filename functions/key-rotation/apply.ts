@@ -13,7 +13,7 @@ import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { api, batchSizeOf, describeInstancesByIds, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { KeyPair } from "../../lib/tencent/types.ts";
+import type { Instance, KeyPair } from "../../lib/tencent/types.ts";
 import { keysToUnbind, retiredKeys, secretNameFor, type RegionPlan, type RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";
 
@@ -145,7 +145,34 @@ async function retireOldKeys(client: TencentCloudClient, region: string, target:
   }
 }
 
-export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, view: RegionView, config: KeyRotationConfig, out: RotationOut): Promise<void> {
+/** Polls at most this many times, backing off from 250 ms to 5 s: about three minutes, bounded by count so a frozen clock cannot make it spin. */
+export const VERIFY_POLLS = 40;
+/** Looks at an instance that has settled (RUNNING or STOPPED) without the key before it counts as not bound. */
+const SETTLED_POLLS = 4;
+
+/**
+ * The instances as they are once the key shows on each, or once polling gives up. With ForceStop
+ * the platform stops an instance, binds the key and starts it again: the result is not immediate
+ * (issue 15), so a first describe that lacks the key is not yet a failure.
+ */
+async function describeWhenBound(client: TencentCloudClient, region: string, ids: string[], keyId: string, sleep: (ms: number) => Promise<void>): Promise<Instance[]> {
+  const latest = new Map<string, Instance>();
+  let waiting = ids;
+  for (let poll = 0; waiting.length && poll < VERIFY_POLLS; poll++) {
+    if (poll > 0) await sleep(Math.min(5000, 250 * 2 ** (poll - 1)));
+    for (const inst of await describeInstancesByIds(client, region, waiting)) latest.set(inst.InstanceId, inst);
+    waiting = waiting.filter((id) => {
+      const inst = latest.get(id);
+      if (!inst || (inst.LoginSettings?.KeyIds ?? []).includes(keyId)) return false;
+      // Mid stop-bind-start: keep waiting. Settled without the key: a few more looks (the key
+      // may lag the state), then it counts as not bound.
+      return (inst.InstanceState !== "RUNNING" && inst.InstanceState !== "STOPPED") || poll < SETTLED_POLLS;
+    });
+  }
+  return ids.map((id) => latest.get(id)).filter((i): i is Instance => i !== undefined);
+}
+
+export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, view: RegionView, config: KeyRotationConfig, out: RotationOut, sleep: (ms: number) => Promise<void>): Promise<void> {
   const { region } = p;
   for (const s of p.skipped) out.skipped.push({ ...s, region });
   for (const pr of p.problems) out.errors.push({ region, ...pr });
@@ -162,7 +189,8 @@ export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, vi
     for (const r of results) if (!r.ok) bindFailures.set(r.id, { region, id: r.id, action: "AssociateInstancesKeyPairs", code: r.code, message: r.message, requestId: r.requestId });
   }
   // Verify on the instances themselves before touching any old key.
-  const after = attempted.length ? await describeInstancesByIds(client, region, attempted) : [];
+  const bound = attempted.filter((id) => !bindFailures.has(id));
+  const after = [...(bound.length ? await describeWhenBound(client, region, bound, keyId, sleep) : []), ...(bindFailures.size ? await describeInstancesByIds(client, region, [...bindFailures.keys()]) : [])];
   const running = new Set(p.bindRunning);
   const namesById = new Map(view.keyPairs.map((k) => [k.KeyId, k.KeyName]));
   namesById.set(keyId, t.keyName);

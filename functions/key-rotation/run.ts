@@ -39,7 +39,7 @@ export async function run(config: KeyRotationConfig, trigger: Trigger, deps: Run
       out.planned.push(...describePlan(p));
       return;
     }
-    await rotateRegion(deps.client, p, view, config, out);
+    await rotateRegion(deps.client, p, view, config, out, deps.sleep);
   });
   for (const r of results) {
     if (r.error instanceof StepError) out.errors.push(r.error.entry);

@@ -28,7 +28,7 @@ export function idList(params: Record<string, unknown>, name: string, opts: { re
 /** Checks an id's shape: `ins-1122` is Malformed (seed: "invalid instance ID length"). */
 export function checkIdFormat(kind: "ins" | "img" | "skey", id: string): void {
   if (ID_PATTERNS[kind]!.test(id)) return;
-  const code = kind === "ins" ? "InvalidInstanceId.Malformed" : kind === "img" ? "InvalidImageId.Malformed" : "InvalidKeyId.Malformed";
+  const code = kind === "ins" ? "InvalidInstanceId.Malformed" : kind === "img" ? "InvalidImageId.Malformed" : "InvalidKeyPairId.Malformed";
   throw new ApiFault(code, `The specified id \`${id}\` is malformed.`);
 }
 

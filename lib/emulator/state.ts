@@ -19,6 +19,8 @@ export interface EmuInstance extends Instance {
   Region: string;
   profile: MetricProfile;
   transition?: { to: InstanceState; at: number } | undefined;
+  /** A key (un)binding that completes later: with ForceStop the platform stops, binds, restarts. */
+  keyOp?: { at: number; keyIds: string[]; bind: boolean } | undefined;
   forceStops: number;
 }
 
@@ -48,6 +50,8 @@ export interface Timings {
   startMs: number;
   /** A synced image copy goes SYNCING -> NORMAL after this many ms. */
   syncMs: number;
+  /** A key (un)bound with ForceStop on a running instance shows after this many ms (it is stopped, bound, restarted). */
+  bindMs: number;
 }
 
 export const DEFAULT_REGIONS = [
@@ -63,7 +67,7 @@ export class EmulatorState {
   readonly secrets = new Map<string, EmuSecret>();
   /** Custom images allowed per region (seed: at most 10 per region by default). */
   imageQuota = 10;
-  timings: Timings = { stopMs: 2000, startMs: 2000, syncMs: 5000 };
+  timings: Timings = { stopMs: 2000, startMs: 2000, syncMs: 5000, bindMs: 4000 };
   readonly random: Random;
 
   constructor(
@@ -88,6 +92,13 @@ export class EmulatorState {
     if ("transition" in r && r.transition && r.transition.at <= now) {
       r.InstanceState = r.transition.to;
       r.transition = undefined;
+    }
+    if ("keyOp" in r && r.keyOp && r.keyOp.at <= now) {
+      const op = r.keyOp;
+      r.keyOp = undefined;
+      if (op.bind) this.bindKeys(r, op.keyIds);
+      else this.unbindKeys(r, op.keyIds);
+      r.InstanceState = "RUNNING";
     }
     if ("readyAt" in r && r.readyAt !== undefined && r.readyAt <= now) {
       r.ImageState = "NORMAL";
@@ -145,6 +156,21 @@ export class EmulatorState {
       list.splice(list.indexOf(added), 1);
       list.unshift(added);
     }
+  }
+
+  /**
+   * Binds or unbinds keys on a running instance with ForceStop: asynchronous on the real platform
+   * (stop, bind, start), so the keys show only once it is RUNNING again.
+   */
+  forceKeyOp(inst: EmuInstance, keyIds: string[], bind: boolean): void {
+    inst.forceStops++;
+    if (this.timings.bindMs <= 0) {
+      if (bind) this.bindKeys(inst, keyIds);
+      else this.unbindKeys(inst, keyIds);
+      return;
+    }
+    inst.InstanceState = "STOPPING";
+    inst.keyOp = { at: this.now() + this.timings.bindMs, keyIds, bind };
   }
 
   /** Starts a timed state change: the instance is in `via` now and `to` after `ms`. */
@@ -236,6 +262,8 @@ export class EmulatorState {
    * caller verifies and cleans up rather than trusting the call.
    */
   keyBinding: "replace" | "add" = "replace";
+  /** Key pairs an image still references (images made from an instance keep its key): DeleteKeyPairs leaves them. */
+  readonly keysInImages = new Set<string>();
 
   /** Binds keys to an instance, replacing what it had unless keyBinding is `add`. */
   bindKeys(inst: EmuInstance, keyIds: string[]): void {
@@ -265,7 +293,7 @@ export class EmulatorState {
  * as soon as a handler returns, so nested values are never shared with a later mutation.
  */
 export function publicInstance(i: EmuInstance): Instance {
-  const { Region: _r, profile: _p, transition: _t, forceStops: _f, ...rest } = i;
+  const { Region: _r, profile: _p, transition: _t, keyOp: _k, forceStops: _f, ...rest } = i;
   return rest;
 }
 

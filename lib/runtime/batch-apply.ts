@@ -16,7 +16,8 @@ export function isPerItemError(err: unknown): boolean {
   return (
     err.code.startsWith("InvalidInstanceId.") ||
     err.code.startsWith("InvalidImageId.") ||
-    err.code.startsWith("InvalidKeyId.") ||
+    // Key pair id codes are InvalidKeyPairId.* (current CVM error codes).
+    err.code.startsWith("InvalidKeyPairId.") ||
     err.code === "InvalidInstance.NotSupported" ||
     err.code.startsWith("UnsupportedOperation.") ||
     err.code.startsWith("OperationDenied.") ||

@@ -12,14 +12,19 @@ export interface RunDeps {
   client: TencentCloudClient;
   logger: Logger;
   now: () => Date;
+  /** Waits, for steps that poll the cloud (asynchronous operations); tests pass a fast one. */
+  sleep: (ms: number) => Promise<void>;
   runId: string;
 }
 
 export interface RuntimeOverrides {
   logger?: Logger;
   now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
   runId?: string;
 }
+
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A client configured from the shared settings. */
 export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } = {}): TencentCloudClient {
@@ -36,7 +41,7 @@ export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: 
 export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
   const runId = o.runId ?? randomUUID();
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
-  return { client: clientFromConfig(config, logger), logger, now: o.now ?? (() => new Date()), runId };
+  return { client: clientFromConfig(config, logger), logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId };
 }
 
 /** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */

@@ -128,8 +128,10 @@ type Flattenable = string | number | boolean | null | undefined | Flattenable[] 
 
 /**
  * Flattens a nested request for the legacy form encoding: arrays become `Name.0`, objects
- * `Name.Field` (seed 004 "Ids.N"; `Filters.0.Values.1`). Booleans are sent as `TRUE`/`FALSE`,
- * the spelling the seed's examples use (`ForceStop=FALSE`); null and undefined are dropped.
+ * `Name.Field` (seed 004 "Ids.N"; `Filters.0.Values.1`). Booleans are sent as `true`/`false`,
+ * as the official SDK sends them (its `mergeData`): the seed's examples show `ForceStop=FALSE`,
+ * which proves upper case is accepted, not that lower case is not, and the SDK's spelling is the
+ * one proven in production (issue 15). Null and undefined are dropped.
  */
 export function flattenParams(value: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
   for (const key in value) {
@@ -150,6 +152,6 @@ export function flattenParams(value: Record<string, unknown>, prefix = "", out: 
 }
 
 function scalar(v: string | number | boolean): string {
-  if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+  if (typeof v === "boolean") return v ? "true" : "false";
   return String(v);
 }

@@ -106,7 +106,7 @@ const stopInstances: Handler = (ctx) => {
   if (mode === "STOP_CHARGING") {
     // Current API: no-charge-when-stopped applies to pay-as-you-go instances only.
     const prepaid = insts.find((i) => i.InstanceChargeType !== "POSTPAID_BY_HOUR");
-    if (prepaid) throw new ApiFault("InvalidParameterValue", `StoppedMode STOP_CHARGING is not supported for \`${prepaid.InstanceId}\` (${prepaid.InstanceChargeType}).`);
+    if (prepaid) throw new ApiFault("UnsupportedOperation.StoppedModeStopCharging", `StoppedMode STOP_CHARGING is not supported for \`${prepaid.InstanceId}\` (${prepaid.InstanceChargeType}).`);
   }
   for (const i of insts) if (i.InstanceState !== "RUNNING") throw stateFault(i); // seed: only RUNNING may stop
   for (const i of insts) {

@@ -6,11 +6,15 @@ import { isOpenSshRsa, publicKeyBlob, toOpenSshRsaPublicKey } from "../../ssh/op
 import { findInstances, stateFault } from "./instances.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
-/** Seed CreateKeyPair: letters, digits and underscores, at most 25 characters. */
+/**
+ * Seed CreateKeyPair: letters, digits and underscores, at most 25 characters. The current error
+ * codes for a bad name have no dot (InvalidKeyPairNameEmpty, …IncludeIllegalChar, …TooLong);
+ * a duplicate is InvalidKeyPairName.Duplicate.
+ */
 function checkKeyName(ctx: HandlerContext, name: string | undefined): string {
-  if (!name) throw new ApiFault("InvalidKeyPairName.Empty", "Key name is empty.");
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ApiFault("InvalidKeyPairName.IncludeIllegalChar", "Key name can only contain letters, numbers and underscores.");
-  if (name.length > 25) throw new ApiFault("InvalidKeyPairName.TooLong", "Key name length exceeded 25 characters.");
+  if (!name) throw new ApiFault("InvalidKeyPairNameEmpty", "Key name is empty.");
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ApiFault("InvalidKeyPairNameIncludeIllegalChar", "Key name can only contain letters, numbers and underscores.");
+  if (name.length > 25) throw new ApiFault("InvalidKeyPairNameTooLong", "Key name length exceeded 25 characters.");
   if (ctx.state.keyPairsIn(ctx.region).some((k) => k.KeyName === name)) throw new ApiFault("InvalidKeyPairName.Duplicate", `Duplicate key pair name \`${name}\`.`);
   return name;
 }
@@ -18,7 +22,7 @@ function checkKeyName(ctx: HandlerContext, name: string | undefined): string {
 function findKey(ctx: HandlerContext, id: string): EmuKeyPair {
   checkIdFormat("skey", id);
   const k = ctx.state.keyPairs.get(id);
-  if (!k || k.Region !== ctx.region) throw new ApiFault("InvalidKeyId.NotFound", `The key pair \`${id}\` does not exist.`);
+  if (!k || k.Region !== ctx.region) throw new ApiFault("InvalidKeyPairId.NotFound", `The key pair \`${id}\` does not exist.`);
   return k;
 }
 
@@ -51,7 +55,8 @@ const importKeyPair: Handler = (ctx) => {
 
 const describeKeyPairs: Handler = (ctx) => {
   const ids = idList(ctx.params, "KeyIds");
-  const fs = filters(ctx.params, (n) => n === "project-id" || n === "key-name" || n === "key-id");
+  // The filters the official model lists for DescribeKeyPairs.
+  const fs = filters(ctx.params, (n) => ["project-id", "key-name", "tag-key", "tag-value"].includes(n) || n.startsWith("tag:"));
   if (ids.length && fs.length) throw new ApiFault("InvalidParameter", "KeyIds and Filters cannot be specified together.");
   for (const id of ids) checkIdFormat("skey", id);
   const { offset, limit } = paging(ctx.params);
@@ -59,7 +64,11 @@ const describeKeyPairs: Handler = (ctx) => {
     ids.length
       ? ids.includes(k.KeyId)
       : fs.every((f) =>
-          f.Name === "key-name" ? f.Values.includes(k.KeyName) : f.Name === "key-id" ? f.Values.includes(k.KeyId) : f.Values.includes(String(k.ProjectId)),
+          f.Name === "key-name" ? f.Values.includes(k.KeyName)
+            : f.Name === "project-id" ? f.Values.includes(String(k.ProjectId))
+            : f.Name === "tag-key" ? (k.Tags ?? []).some((t) => f.Values.includes(t.Key))
+            : f.Name === "tag-value" ? (k.Tags ?? []).some((t) => f.Values.includes(t.Value))
+            : (k.Tags ?? []).some((t) => t.Key === f.Name.slice(4) && f.Values.includes(t.Value)),
         ),
   );
   return { TotalCount: rows.length, KeyPairSet: rows.slice(offset, offset + limit).map(publicKeyPair) };
@@ -76,19 +85,21 @@ const keyBinding = (bind: boolean): Handler => (ctx) => {
   const force = bool(ctx.params, "ForceStop");
   for (const i of insts) if (i.InstanceState !== "STOPPED" && !(force && i.InstanceState === "RUNNING")) throw stateFault(i);
   for (const i of insts) {
-    if (i.InstanceState === "RUNNING") i.forceStops++;
-    if (bind) ctx.state.bindKeys(i, keyIds);
+    if (i.InstanceState === "RUNNING") ctx.state.forceKeyOp(i, keyIds, bind);
+    else if (bind) ctx.state.bindKeys(i, keyIds);
     else ctx.state.unbindKeys(i, keyIds);
   }
   return {};
 };
 
+/**
+ * Seed DeleteKeyPairs: "The key pair referenced by an instance or image cannot be deleted." The
+ * current API answers success and simply leaves such keys in place (its model says to check with
+ * DescribeKeyPairs), so a caller that trusts the reply is wrong: this emulator does the same.
+ */
 const deleteKeyPairs: Handler = (ctx) => {
   const keys = idList(ctx.params, "KeyIds", { required: true }).map((k) => findKey(ctx, k));
-  // Seed DeleteKeyPairs: "The key pair referenced by an instance or image cannot be deleted."
-  const inUse = keys.find((k) => k.AssociatedInstanceIds.length > 0);
-  if (inUse) throw new ApiFault("FailedOperation.KeyPairInUse", `The key pair \`${inUse.KeyId}\` is bound to ${inUse.AssociatedInstanceIds.length} instance(s).`);
-  for (const k of keys) ctx.state.keyPairs.delete(k.KeyId);
+  for (const k of keys) if (k.AssociatedInstanceIds.length === 0 && !ctx.state.keysInImages.has(k.KeyId)) ctx.state.keyPairs.delete(k.KeyId);
   return {};
 };
 
