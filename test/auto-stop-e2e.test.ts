@@ -184,4 +184,18 @@ describe("auto-stop-idle", () => {
       for (const f of (c.params as { Filters: Array<{ Values: string[] }> }).Filters) expect(f.Values.length).toBeLessThanOrEqual(5);
     }
   });
+
+  it("Cloud Monitor as documented: times like 2018-09-22T19:51:23+08:00; an instance without a public IP has no WAN series and is judged on LAN", async () => {
+    const emu = await emulator();
+    const privateOnly = emu.state.addInstance({ Region: GZ, profile: idle, PublicIpAddresses: null });
+    const withIp = emu.state.addInstance({ Region: GZ, profile: idle, PublicIpAddresses: ["43.1.2.3"] });
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual([privateOnly.InstanceId, withIp.InstanceId].sort());
+    for (const c of emu.callsFor("GetMonitorData")) {
+      const p = c.params as { StartTime: string; EndTime: string };
+      expect(p.StartTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+      expect(p.EndTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+    }
+  });
 });

@@ -64,6 +64,24 @@ describe("judge", () => {
       "outbound traffic 5 Mbps",
     ],
     [
+      "no public IP: an empty WAN series reads as zero",
+      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: [], noPublicIp: true },
+      true,
+      "idle",
+    ],
+    [
+      "no public IP: WAN points that are there still count",
+      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: series([...Array(11).fill(0), 4]), noPublicIp: true },
+      false,
+      "outbound traffic 4.01 Mbps",
+    ],
+    [
+      "a public IP and no WAN series: missing metrics, never idle",
+      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: [] },
+      false,
+      "no traffic metrics",
+    ],
+    [
       "a point only one series has is missing",
       { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: series(Array(12).fill(0)).filter((_, i) => i % 2 === 0) },
       false,

@@ -45,6 +45,7 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
   InstanceType: i.InstanceType,
   CreatedTime: i.CreatedTime,
   Tags: i.Tags ?? [],
+  PublicIpAddresses: i.PublicIpAddresses ?? null,
   Region,
 });
 
@@ -78,7 +79,10 @@ export async function decideRegion(
       getInstanceMetric(client, region, "WanOuttraffic", ids, window),
     ]);
     // The plan joins the two series on their timestamps.
-    for (const id of ids) settle(id, { ...pending.get(id)!.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [] });
+    for (const id of ids) {
+      const p = pending.get(id)!;
+      settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: !p.inst.PublicIpAddresses?.length });
+    }
   });
   const cpu = new Batcher<string>(per, async (ids) => {
     const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);

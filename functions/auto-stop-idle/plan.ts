@@ -5,7 +5,7 @@
  */
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
 import { tagsOf, type Instance } from "../../lib/tencent/types.ts";
-import { joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
+import { addWherePresent, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** Why an instance is kept or stopped. The first four put it outside the scope the guard counts. */
@@ -31,7 +31,7 @@ export const OUT_OF_SCOPE: ReadonlySet<DecisionKind> = new Set(["not-postpaid", 
 export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-metrics", "busy-cpu", "busy-network", "guard", "idle"]);
 
 /** The fields the plan reads, per instance. */
-export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags"> & {
+export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags" | "PublicIpAddresses"> & {
   Region: string;
 };
 
@@ -40,6 +40,12 @@ export interface InstanceMetrics {
   /** LanOuttraffic and WanOuttraffic, Mbps; undefined when not fetched. Joined on timestamps by the plan. */
   lan?: Series | undefined;
   wan?: Series | undefined;
+  /**
+   * The instance has no public IP, so its public (WAN) traffic is zero: Cloud Monitor's docs do not
+   * say whether WanOuttraffic then has zero points or none, so a missing WAN point is read as 0
+   * only on this positive evidence, never for an instance that has a public address.
+   */
+  noPublicIp?: boolean;
 }
 
 export interface Decision {
@@ -127,7 +133,8 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
   if (cpuValues.length < need) return { idle: false, kind: "missing-metrics", reason: `only ${cpuValues.length} of ${expectedPoints(policy)} CPU data points` };
   const cpu = cpuStat(cpuValues, policy);
   if (cpu >= policy.cpuThreshold) return { idle: false, kind: "busy-cpu", reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`, cpu };
-  const out = m?.lan && m.wan ? withinWindow(joinOnTimestamps(m.lan, m.wan), w).map((p) => p[1]) : [];
+  const joined = !m?.lan ? [] : m.noPublicIp ? addWherePresent(m.lan, m.wan ?? []) : m.wan ? joinOnTimestamps(m.lan, m.wan) : [];
+  const out = withinWindow(joined, w).map((p) => p[1]);
   if (out.length < need) {
     return { idle: false, kind: "missing-metrics", reason: `no traffic metrics: ${out.length} of ${expectedPoints(policy)} points with both LAN and WAN; never stopped on missing data`, cpu };
   }

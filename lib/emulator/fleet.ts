@@ -34,6 +34,10 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
     const tags: Array<{ Key: string; Value: string }> = [{ Key: "env", Value: env }, { Key: "team", Value: pick(["web", "data", "ml", "ops"]) }];
     if (rnd() < 0.05) tags.push({ Key: "autopilot:auto-stop", Value: "off" });
     const prepaid = charge === "PREPAID";
+    // Realistic: many instances have no public IP (their WAN series come back empty), and some
+    // series miss points.
+    const publicIp = rnd() < 0.6 ? [`43.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}`] : null;
+    const gaps = rnd() < 0.1 ? 0.05 : 0;
     out.push(
       state.addInstance({
         Region: region,
@@ -44,7 +48,9 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
         ExpiredTime: prepaid ? new Date(now + (Math.floor(rnd() * 60) - 5) * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z") : null,
         RenewFlag: prepaid ? pick(RENEW_FLAGS) : null,
         Tags: tags,
-        profile: { cpu: missing ? null : idle ? 0.5 + rnd() * 2 : 20 + rnd() * 60, traffic: idle ? rnd() * 0.05 : 1 + rnd() * 20 },
+        PublicIpAddresses: publicIp,
+        profile: {
+          gaps, cpu: missing ? null : idle ? 0.5 + rnd() * 2 : 20 + rnd() * 60, traffic: idle ? rnd() * 0.05 : 1 + rnd() * 20 },
       }),
     );
   }

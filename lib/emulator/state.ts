@@ -11,6 +11,8 @@ export interface MetricProfile {
   cpu: number | null;
   /** Average outbound traffic in Mbps (LanOuttraffic and WanOuttraffic). */
   traffic: number;
+  /** Share of points missing from each series (0..1), independently per metric. */
+  gaps?: number;
   /** A metric at another level for the most recent seconds (a busy tail in a quiet hour). */
   bursts?: Array<{ metric: string; lastSeconds: number; value: number }>;
 }

@@ -44,6 +44,12 @@ export function joinOnTimestamps(a: Series, b: Series): Series {
   return out;
 }
 
+/** `a` plus `b` where `b` has a point at the same timestamp, `a` alone elsewhere: for a series known to be zero when absent. */
+export function addWherePresent(a: Series, b: Series): Series {
+  const other = new Map(b);
+  return a.map(([t, v]) => [t, Math.round((v + (other.get(t) ?? 0)) * 1000) / 1000]);
+}
+
 /** Reads one reply's DataPoint: pairs with a finite timestamp and value; anything malformed reads as no data. */
 function seriesOf(dp: { Timestamps?: unknown; Values?: unknown }): Series {
   const ts = Array.isArray(dp.Timestamps) ? dp.Timestamps : [];

@@ -27,12 +27,22 @@ function value(inst: EmuInstance, metric: string, ts: number, nowS: number): num
   return Math.round(level * (0.8 + 0.4 * noise) * 1000) / 1000;
 }
 
+/**
+ * Times as every documented and recorded request writes them: `2018-09-22T19:51:23+08:00`
+ * (seconds, a numeric offset, no fraction). Stricter than the real service may be, on purpose: a
+ * caller that sends what the docs show is never wrong (issue 15).
+ */
+const DOCUMENTED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
+
 function parseTime(s: string | undefined, field: string): number | undefined {
   if (s === undefined) return undefined;
   const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new ApiFault("InvalidParameterValue", `\`${field}\` must be an ISO 8601 time such as 2018-09-22T19:51:23+08:00.`);
+  if (!DOCUMENTED_TIME.test(s) || Number.isNaN(t)) throw new ApiFault("InvalidParameterValue", `\`${field}\` must be a time such as 2018-09-22T19:51:23+08:00.`);
   return Math.floor(t / 1000);
 }
+
+/** Reply times as the real API writes them: `2022-11-12T06:00:00+00:00`. */
+const replyTime = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 
 const getMonitorData: Handler = (ctx) => {
   const ns = str(ctx.params, "Namespace", true);
@@ -56,10 +66,15 @@ const getMonitorData: Handler = (ctx) => {
     const inst = ctx.state.instances.get(id);
     const timestamps: number[] = [];
     const values: number[] = [];
-    if (inst && inst.Region === ctx.region) {
+    // An instance without a public IP has no public traffic: its Wan* series come back empty,
+    // not as zeros (the awkward case; a caller must not read that as "no data").
+    const noWan = metric.startsWith("Wan") && !inst?.PublicIpAddresses?.length;
+    if (inst && inst.Region === ctx.region && !noWan) {
       const born = Math.floor(Date.parse(inst.CreatedTime) / 1000);
       for (let ts = Math.ceil(start / period) * period; ts <= Math.min(end, nowS); ts += period) {
         if (ts < born) continue;
+        // Real series miss points now and then (the model's DataPoint says so).
+        if (inst.profile.gaps && hashUnit(`${inst.InstanceId}/${metric}/${ts}/gap`) < inst.profile.gaps) continue;
         const v = value(inst, metric, ts, nowS);
         if (v === null) continue;
         timestamps.push(ts);
@@ -72,8 +87,8 @@ const getMonitorData: Handler = (ctx) => {
     Period: period,
     MetricName: metric,
     DataPoints: dataPoints,
-    StartTime: new Date(start * 1000).toISOString(),
-    EndTime: new Date(end * 1000).toISOString(),
+    StartTime: replyTime(start),
+    EndTime: replyTime(end),
     Msg: "",
   };
 };
