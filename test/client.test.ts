@@ -79,6 +79,30 @@ describe("client against the emulator", () => {
     expect(() => clientFor({ credentials: { secretId: "a", secretKey: "b" }, url: "http://127.0.0.1:1" } as never, { timeoutMs: 3_000_000_000 })).toThrow(/timeoutMs/);
   });
 
+  it("the seed's account-wide budget (100 calls a minute per CVM API), when on, keeps a burst under it", async () => {
+    let t = Date.now();
+    const emu = await emulator({ accountBudget: true, rateLimits: false, now: () => t });
+    // One clock for both sides: waiting moves the emulator's minute on too (concurrent waits overlap, they do not add up).
+    const clock = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        const until = t + ms;
+        t = Math.max(t, until);
+      },
+    };
+    const { client } = clientFor(emu, { clock, accountBudget: true, retry: { maxAttempts: 1 } });
+    const start = t;
+    for (let i = 0; i < 120; i++) await client.call("cvm", "DescribeImageQuota", {}, { region: REGION });
+    expect(emu.calls.filter((c) => c.code === "RequestLimitExceeded")).toEqual([]);
+    expect(t - start).toBeGreaterThanOrEqual(60_000); // the 101st call waited for the minute
+
+    const emu2 = await emulator({ accountBudget: true, rateLimits: false, now: () => t });
+    const { client: unbudgeted } = clientFor(emu2, { clock, retry: { maxAttempts: 1 } });
+    const codes: string[] = [];
+    for (let i = 0; i < 120; i++) codes.push(await unbudgeted.call("cvm", "DescribeImageQuota", {}, { region: REGION }).then(() => "ok", (e: { code: string }) => e.code));
+    expect(codes.filter((c) => c === "RequestLimitExceeded")).toHaveLength(20);
+  });
+
   it("gives up after maxAttempts and reports the last error", async () => {
     const emu = await emulator();
     emu.faults.add({ action: "DescribeRegions", kind: "error", code: "InternalError" });

@@ -84,6 +84,8 @@ async function scheduleSecretDeletion(client: TencentCloudClient, region: string
     const res = await api(client).deleteSecret(region, { SecretName: secret, RecoveryWindowInDays: days });
     out.cleanedUp.push({ region, what: `scheduled secret ${secret} for deletion in ${days} days: ${why}`, requestId: res.RequestId });
   } catch (err) {
+    // Already scheduled (an earlier run, or one overlapping this one): nothing left to do.
+    if (err instanceof TencentCloudApiError && err.code === "ResourceUnavailable.ResourcePendingDeleted") return;
     out.errors.push({ region, action: "DeleteSecret", ...errorRecord(err) });
   }
 }

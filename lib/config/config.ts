@@ -35,6 +35,8 @@ export const baseShape = {
   // Bounded: past 2^31-1 ms Node fires a timer after 1 ms, and no API call needs two minutes.
   CVM_AUTOPILOT_TIMEOUT_MS: int(10000, 100, 120_000),
   CVM_AUTOPILOT_MAX_ATTEMPTS: int(5, 1, 20),
+  // Seed 004's account-wide CVM budget (1,000 calls a minute, 100 per API); off by default.
+  CVM_AUTOPILOT_ACCOUNT_BUDGET: bool(false),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"], "info"),
   // Blank (or only spaces) means webhooks are off; a set key is at least 32 characters.
   WEBHOOK_SECRET: secret(32, "make one with `openssl rand -hex 32`, or leave it blank to turn webhooks off"),
@@ -52,6 +54,7 @@ export interface BaseConfig {
   signMethod: (typeof SIGN_METHODS)[number];
   timeoutMs: number;
   maxAttempts: number;
+  accountBudget: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
   /** HMAC key for webhook triggers; undefined: webhooks are refused. */
   webhookSecret: string | undefined;
@@ -87,6 +90,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     signMethod: e.CVM_AUTOPILOT_SIGN_METHOD,
     timeoutMs: e.CVM_AUTOPILOT_TIMEOUT_MS,
     maxAttempts: e.CVM_AUTOPILOT_MAX_ATTEMPTS,
+    accountBudget: e.CVM_AUTOPILOT_ACCOUNT_BUDGET,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,
   };

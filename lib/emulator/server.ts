@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { ACTIONS, SERVICE_VERSIONS } from "../tencent/actions.ts";
+import { ACCOUNT_BUDGET, DEFAULT_RATE_LIMIT, RATE_LIMITS, VERSIONS } from "./limits.ts";
 import { redact } from "../log/redact.ts";
 import { ApiFault } from "./api-fault.ts";
 import { authenticate, type AcceptedCredentials } from "./auth.ts";
@@ -48,6 +48,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** Enforce the documented per-action limits (default true). */
   rateLimits?: boolean;
+  /** Also enforce seed 004's account-wide CVM budget: 1,000 calls a minute, 100 per API (default false). */
+  accountBudget?: boolean;
   /** Added to every reply. */
   latencyMs?: number;
   timings?: Partial<Timings>;
@@ -84,12 +86,12 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-/** Per service/action/region sliding one-second windows, at the documented limits. */
+/** Sliding windows per key (service/action/region by the second; the account budget by the minute). */
 class ServerLimiter {
   private readonly arrivals = new Map<string, number[]>();
-  admit(key: string, limit: number, now: number): boolean {
+  admit(key: string, limit: number, now: number, windowMs = 1000): boolean {
     const list = this.arrivals.get(key) ?? [];
-    while (list.length && list[0]! <= now - 1000) list.shift();
+    while (list.length && list[0]! <= now - windowMs) list.shift();
     if (list.length >= limit) return false;
     list.push(now);
     this.arrivals.set(key, list);
@@ -208,13 +210,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const handler = service ? SERVICES[service]![authed.action] : undefined;
       record.service = service;
       if (!service || !handler) throw new ApiFault("InvalidAction", `The action \`${authed.action}\` does not exist${known ? ` in ${known}` : ""}.`);
-      const version = (SERVICE_VERSIONS as Record<string, string>)[service];
+      const version = VERSIONS[service];
       if (authed.version !== version) throw new ApiFault("NoSuchVersion", `The API version \`${authed.version}\` does not exist for ${service}; use ${version}.`);
       if (!authed.region && !REGIONLESS.has(authed.action)) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Region`.");
       if (authed.region && !state.regions.includes(authed.region)) throw new ApiFault("UnsupportedRegion", `The region \`${authed.region}\` is not supported.`);
-      const limit = (ACTIONS as Record<string, { rateLimit: number }>)[authed.action]?.rateLimit ?? 20;
+      const limit = RATE_LIMITS[authed.action] ?? DEFAULT_RATE_LIMIT;
       if (opts.rateLimits !== false && !limiter.admit(`${service}/${authed.action}/${authed.region ?? ""}`, limit, now())) {
         throw new ApiFault("RequestLimitExceeded", `Your request frequency for ${authed.action} exceeds ${limit} per second.`);
+      }
+      if (opts.accountBudget && service === "cvm") {
+        const overall = limiter.admit("budget/cvm", ACCOUNT_BUDGET.perMinute, now(), 60_000);
+        if (!overall || !limiter.admit(`budget/cvm/${authed.action}`, ACCOUNT_BUDGET.perActionPerMinute, now(), 60_000)) {
+          throw new ApiFault("RequestLimitExceeded", `The account's CVM budget is spent: at most ${ACCOUNT_BUDGET.perMinute} calls a minute, ${ACCOUNT_BUDGET.perActionPerMinute} per API.`);
+        }
       }
       const after: FaultRule[] = [];
       for (const f of faults.pick(authed.action, authed.region, authed.params)) {

@@ -296,7 +296,13 @@ export class EmulatorState {
  */
 export function publicInstance(i: EmuInstance): Instance {
   const { Region: _r, profile: _p, transition: _t, keyOp: _k, forceStops: _f, ...rest } = i;
-  return rest;
+  // As real replies write them: tags in both spellings, and null (not []) where nothing is set.
+  const keys = rest.LoginSettings?.KeyIds;
+  return {
+    ...rest,
+    Tags: (rest.Tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value, tagKey: t.Key, tagValue: t.Value })) as Instance["Tags"],
+    LoginSettings: { ...rest.LoginSettings, KeyIds: keys?.length ? keys : null },
+  };
 }
 
 export function publicImage(i: EmuImage): Image {

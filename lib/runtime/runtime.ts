@@ -34,6 +34,7 @@ export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: 
     signMethod: config.signMethod,
     timeoutMs: overrides.timeoutMs ?? config.timeoutMs,
     retry: { maxAttempts: config.maxAttempts },
+    accountBudget: config.accountBudget,
     logger,
   });
 }

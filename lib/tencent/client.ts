@@ -22,6 +22,11 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Client-side per-action limits; on by default. */
   rateLimit?: boolean;
+  /**
+   * The seed's account-wide CVM budget: "Total 1,000 times per minute (100 times/min for a single
+   * API)". Off by default: the current API documents per-second limits per action instead.
+   */
+  accountBudget?: boolean;
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
@@ -41,6 +46,9 @@ export interface ClientStats {
   failures: number;
   byAction: Record<string, number>;
 }
+
+/** Seed 004, "Usage restrictions": CVM API calls per account per minute, in all and per API. */
+export const ACCOUNT_BUDGET = { perMinute: 1000, perActionPerMinute: 100 } as const;
 
 /** The longest per-request timeout accepted (CVM_AUTOPILOT_TIMEOUT_MS's ceiling too). */
 export const MAX_TIMEOUT_MS = 120_000;
@@ -90,12 +98,17 @@ export class TencentCloudClient {
     this.stats.byAction[action] = (this.stats.byAction[action] ?? 0) + 1;
     const started = this.clock.now();
     for (let attempt = 1; ; attempt++) {
-      const release =
+      const budget = this.opts.accountBudget && service === "cvm" ? await this.takeBudget(action) : [];
+      const perAction =
         this.opts.rateLimit !== false ? await this.limiters.take(`${service}/${action}/${region ?? ""}`, spec?.rateLimit ?? DEFAULT_RATE_LIMIT) : undefined;
+      const release = () => {
+        perAction?.();
+        for (const r of budget) r();
+      };
       const t0 = this.clock.now();
       this.stats.attempts++;
       try {
-        const res = await this.once<T>(service, action, version, region, params).finally(() => release?.());
+        const res = await this.once<T>(service, action, version, region, params).finally(release);
         this.logger.info("api call", { service, action, region, requestId: res.RequestId, durationMs: this.clock.now() - t0, attempt });
         return res;
       } catch (err) {
@@ -119,6 +132,13 @@ export class TencentCloudClient {
         throw e;
       }
     }
+  }
+
+  /** Slots in the account-wide CVM budget: the whole account's minute, then this action's. */
+  private async takeBudget(action: string): Promise<Array<() => void>> {
+    const total = await this.limiters.take("budget/cvm", ACCOUNT_BUDGET.perMinute, 60_000);
+    const one = await this.limiters.take(`budget/cvm/${action}`, ACCOUNT_BUDGET.perActionPerMinute, 60_000);
+    return [total, one];
   }
 
   private async once<T>(service: string, action: string, version: string, region: string | undefined, params: Record<string, unknown>): Promise<ApiResponse<T>> {

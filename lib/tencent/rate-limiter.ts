@@ -69,10 +69,11 @@ export class LimiterRegistry {
   // A hair over a second, for clock granularity between us and the server.
   constructor(private readonly clock: Clock, private readonly windowMs = 1010) {}
 
-  take(key: string, perSecond: number): Promise<Release> {
+  /** A slot under `limit` calls per window (a second unless `windowMs` says otherwise). */
+  take(key: string, limit: number, windowMs = this.windowMs): Promise<Release> {
     let l = this.limiters.get(key);
     if (!l) {
-      l = new SlidingWindowLimiter(perSecond, this.windowMs, this.clock);
+      l = new SlidingWindowLimiter(limit, windowMs, this.clock);
       this.limiters.set(key, l);
     }
     return l.take();

@@ -9,9 +9,15 @@ import type { Handler, HandlerContext } from "./context.ts";
 
 const key = (region: string, name: string) => `${region}/${name}`;
 
-function find(ctx: HandlerContext, name: string): EmuSecret {
+/**
+ * A secret by name. One scheduled for deletion still exists (DescribeSecret shows it with Status
+ * PendingDelete) but refuses reads and writes with ResourceUnavailable.ResourcePendingDeleted, as
+ * the current SSM error codes say.
+ */
+function find(ctx: HandlerContext, name: string, opts: { pendingOk?: boolean } = {}): EmuSecret {
   const s = ctx.state.secrets.get(key(ctx.region, name));
-  if (!s || s.Status === "PendingDelete") throw new ApiFault("ResourceNotFound", `The secret \`${name}\` does not exist.`);
+  if (!s) throw new ApiFault("ResourceNotFound", `The secret \`${name}\` does not exist.`);
+  if (s.Status === "PendingDelete" && !opts.pendingOk) throw new ApiFault("ResourceUnavailable.ResourcePendingDeleted", `The secret \`${name}\` is scheduled for deletion.`);
   return s;
 }
 
@@ -55,7 +61,7 @@ export const ssmHandlers: Record<string, Handler> = {
     s.versions.set(version, str(ctx.params, "SecretString", true)!);
     return { SecretName: s.SecretName, VersionId: version };
   },
-  DescribeSecret: (ctx) => meta(find(ctx, str(ctx.params, "SecretName", true)!)),
+  DescribeSecret: (ctx) => meta(find(ctx, str(ctx.params, "SecretName", true)!, { pendingOk: true })),
   ListSecrets: (ctx) => {
     const offset = int(ctx.params, "Offset", 0);
     const limit = Math.min(int(ctx.params, "Limit", 20), 1000);

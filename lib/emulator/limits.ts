@@ -1,0 +1,43 @@
+/**
+ * The emulator's own table of what the real API documents: versions and per-action request
+ * limits, each with the page it comes from. Deliberately not imported from the product's action
+ * table (lib/tencent/actions.ts): when the two are written separately from the docs, a wrong limit
+ * on one side shows up as throttling in the tests instead of being confirmed by both (issue 15).
+ */
+
+/** API versions per service (each product's API 3.0 docs). */
+export const VERSIONS: Record<string, string> = {
+  cvm: "2017-03-12", // CVM API 3.0 (seed 004)
+  monitor: "2018-07-24", // Cloud Monitor API 3.0, GetMonitorData
+  ssm: "2019-09-23", // Secrets Manager API 3.0
+  scf: "2018-04-16", // Serverless Cloud Function API 3.0
+};
+
+/** Requests per second per action and region. */
+export const RATE_LIMITS: Record<string, number> = {
+  // Seed 004, each action's page: "A maximum of N requests can be initiated per second".
+  DescribeRegions: 20,
+  DescribeZones: 20,
+  DescribeInstances: 40,
+  DescribeInstancesStatus: 40,
+  StartInstances: 10,
+  StopInstances: 10,
+  ModifyInstancesRenewFlag: 10,
+  DescribeImages: 10,
+  DescribeImageQuota: 10,
+  SyncImages: 10,
+  DeleteImages: 10,
+  CreateKeyPair: 10,
+  ImportKeyPair: 10,
+  DescribeKeyPairs: 10,
+  AssociateInstancesKeyPairs: 10,
+  DisassociateInstancesKeyPairs: 10,
+  DeleteKeyPairs: 10,
+  // Cloud Monitor API docs, GetMonitorData: 20 per second.
+  GetMonitorData: 20,
+};
+/** For an action the table does not name (SSM and SCF document 20 per second for theirs). */
+export const DEFAULT_RATE_LIMIT = 20;
+
+/** Seed 004 "Usage restrictions": "Total 1,000 times per minute (100 times/min for a single API)", CVM only; enforced when asked. */
+export const ACCOUNT_BUDGET = { perMinute: 1000, perActionPerMinute: 100 };
