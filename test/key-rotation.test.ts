@@ -94,6 +94,20 @@ describe("key-rotation", () => {
     expect(violations).toEqual([]);
   });
 
+  it("a retired key DeleteKeyPairs keeps (an image still uses it) keeps its secret too", async () => {
+    const { emu, fleet, violations } = await world(["ap-guangzhou"]);
+    const f = fleet["ap-guangzhou"]!;
+    emu.state.unbindKeys(emu.state.instances.get(f.optOut.InstanceId)!, [f.key.KeyId]);
+    emu.state.keysInImages.add(f.key.KeyId);
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
+    // DeleteKeyPairs answered ok, but the key is still there: the secret is not touched.
+    expect(emu.callsFor("DeleteKeyPairs").length).toBeGreaterThan(0);
+    expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(true);
+    expect([...emu.state.secrets.values()].find((s) => s.SecretName.endsWith(OLD_GEN))!.Status).toBe("Enabled");
+    expect(report.skipped.map((s) => s.reason).join()).toContain("was not deleted");
+    expect(violations).toEqual([]);
+  });
+
   it("retires our old key and its secret once no instance uses it", async () => {
     const { emu, fleet, violations } = await world(["ap-guangzhou"]);
     const f = fleet["ap-guangzhou"]!;

@@ -4,6 +4,7 @@
  * are the shapes we read (fields required where our normalizer guarantees them), and each is proven
  * at compile time to name only fields the model's response has (`Unknown` in conforms.ts).
  */
+import type { ACTIONS } from "./actions.ts";
 import type { Expect, Unknown } from "./conforms.ts";
 import type { Cvm, Monitor, Scf, Ssm } from "./models.ts";
 import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo } from "./types.ts";
@@ -50,6 +51,10 @@ interface Table {
 
 /** Request and response types per action, as the rest of the code uses them. */
 export type ApiTypes = { [A in keyof Table]: [Table[A][0], Table[A][1]] };
+
+/** The action table and these types list the same actions: one without the other fails here. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export type TableMatchesTypes = Expect<Equal<keyof typeof ACTIONS, keyof Table> extends true ? never : "ACTIONS and the typed table differ">;
 
 /** Every response we read names only fields its model has. A misspelt field fails here, by path. */
 export type ResponsesConform = Expect<{ [A in keyof Table]: Unknown<Table[A][1], Table[A][2], A> }[keyof Table]>;
