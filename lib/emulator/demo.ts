@@ -12,7 +12,8 @@ export const DEMO_REGIONS = ["ap-guangzhou", "ap-shanghai"];
 export async function startDemoEmulator(seed = 7): Promise<Emulator> {
   const emu = await startEmulator({ instances: 80, fleetRegions: DEMO_REGIONS, seed, timings: { stopMs: 3000, startMs: 3000, syncMs: 10_000 } });
   const [gz, sh] = DEMO_REGIONS as [string, string];
-  emu.state.addImage({ Region: gz, ImageName: "golden-web", ImageDescription: "nightly golden image", Tags: [{ Key: "autopilot:sync", Value: "true" }] });
+  // Real custom images are the size of the system disk they came from: 50 or 100 GiB.
+  emu.state.addImage({ Region: gz, ImageName: "golden-web", ImageDescription: "nightly golden image", ImageSize: 100, Tags: [{ Key: "autopilot:sync", Value: "true" }] });
   emu.state.addImage({ Region: sh, ImageName: "team-data-base" });
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   for (const region of DEMO_REGIONS) {
