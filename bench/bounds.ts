@@ -5,7 +5,8 @@
  * the phases depend on each other, so their bounds add up.
  */
 import { ACTIONS } from "../lib/tencent/actions.ts";
-import type { AutoStopReport } from "../functions/auto-stop-idle/run.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
+import { KINDS, SCREENED_IN, TRAFFIC_QUERIED, type DecisionKind } from "../functions/auto-stop-idle/plan.ts";
 import type { RenewReport } from "../functions/renew-flag/run.ts";
 
 const ceil = (n: number, per: number) => Math.ceil(n / per);
@@ -26,11 +27,13 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
   let minCalls = 0;
   let boundMs = 0;
   for (const region of r.regions) {
-    const st = r.byRegion[region] ?? { scanned: 0, screened: 0, trafficQueried: 0, idle: 0 };
-    const stops = r.stopped.filter((s) => s.region === region).length;
+    const st = r.byRegion[region] ?? { scanned: 0, byKind: {} as Record<string, number>, outcomes: { done: 0 } };
+    const stops = st.outcomes.done;
+    // Kinds tell which instances had their CPU queried and which their traffic too.
+    const count = (kinds: ReadonlySet<DecisionKind>) => [...kinds].reduce((n, k) => n + (st.byKind[KINDS[k]] ?? 0), 0);
     const pages = Math.max(1, ceil(st.scanned, 100));
-    const cpu = ceil(st.screened, 10);
-    const traffic = 2 * ceil(st.trafficQueried, 10);
+    const cpu = ceil(count(SCREENED_IN), 10);
+    const traffic = 2 * ceil(count(TRAFFIC_QUERIED), 10);
     const stopCalls = ceil(stops, 100);
     minCalls += pages + cpu + traffic + stopCalls;
     const t = phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("GetMonitorData", cpu, latencyMs) + phaseMs("GetMonitorData", traffic, latencyMs) + phaseMs("StopInstances", stopCalls, latencyMs);

@@ -1,15 +1,16 @@
-/** The four functions by name, for the CLI and the local server (bundles import one entry each). */
-import autoStopIdle from "./auto-stop-idle/entry.ts";
+/**
+ * The registry: every function, once. Everything that lists functions — the CLI and its help,
+ * `serve`, schedules, bundles, the SCF and Lambda deploys — derives from this list.
+ */
+import autoStopIdle from "./auto-stop-idle/index.ts";
 import imageSync from "./image-sync/entry.ts";
 import keyRotation from "./key-rotation/entry.ts";
 import renewFlag from "./renew-flag/entry.ts";
-import type { FunctionEntry } from "./entry.ts";
+import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
-export type { FunctionEntry } from "./entry.ts";
+export type { FunctionEntry } from "../lib/runtime/entry.ts";
 
-export const FUNCTIONS: Record<string, FunctionEntry> = {
-  "auto-stop-idle": autoStopIdle,
-  "image-sync": imageSync,
-  "renew-flag": renewFlag,
-  "key-rotation": keyRotation,
-};
+export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), imageSync, renewFlag, keyRotation];
+
+/** Entries by name. */
+export const FUNCTIONS: Record<string, FunctionEntry> = Object.fromEntries(REGISTRY.map((f) => [f.name, f]));

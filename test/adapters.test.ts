@@ -1,6 +1,7 @@
 /** One end-to-end test per handler and both platforms' event shapes, against the emulator. */
 import { describe, expect, it } from "vitest";
 import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
+import type { RunReport } from "../lib/runtime/report.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { envFor } from "./helpers/functions.ts";
@@ -15,7 +16,7 @@ const GZ = "ap-guangzhou";
 function handlersFor(name: string, emu: Emulator, extra: Record<string, string> = {}) {
   const log = memoryLogger();
   const env = { ...envFor(emu, extra), WEBHOOK_SECRET: SECRET };
-  return { h: makeHandlers(name, FUNCTIONS[name]!, { env, logger: log }), log };
+  return { h: makeHandlers(FUNCTIONS[name]!, { env, logger: log }), log };
 }
 
 describe("SCF and Lambda adapters", () => {
@@ -24,8 +25,8 @@ describe("SCF and Lambda adapters", () => {
     const idle = emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
     emu.state.addInstance({ Region: GZ, profile: { cpu: 50, traffic: 5 } });
     const { h, log } = handlersFor("auto-stop-idle", emu);
-    const report = (await h.main_handler(scfTimer(), { request_id: "scf-req-1" })) as unknown as { stopped: Array<{ instanceId: string }> };
-    expect(report.stopped.map((s) => s.instanceId)).toEqual([idle.InstanceId]);
+    const report = (await h.main_handler(scfTimer(), { request_id: "scf-req-1" })) as unknown as RunReport;
+    expect(report.results.map((s) => [s.id, s.outcome])).toEqual([[idle.InstanceId, "done"]]);
     expect(emu.state.instances.get(idle.InstanceId)!.InstanceState).toBe("STOPPED");
     const logged = log.records();
     for (const c of emu.calls) expect(logged.some((r) => r.requestId === c.requestId)).toBe(true);
@@ -85,7 +86,7 @@ describe("SCF and Lambda adapters", () => {
   it("bad config on a timer is logged by variable name and re-raised; on a webhook it is a 500 without detail", async () => {
     const emu = await emulator();
     const log = memoryLogger();
-    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), AUTO_STOP_MAX_FRACTION: "7", WEBHOOK_SECRET: SECRET }, logger: log });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), AUTO_STOP_MAX_FRACTION: "7", WEBHOOK_SECRET: SECRET }, logger: log });
     await expect(h.main_handler(scfTimer(), {})).rejects.toThrow("AUTO_STOP_MAX_FRACTION");
     expect(log.lines.join("\n")).toContain("AUTO_STOP_MAX_FRACTION");
     const body = "{}";
@@ -132,14 +133,14 @@ describe("webhook authentication", () => {
 
   it("with no WEBHOOK_SECRET configured every webhook is refused", async () => {
     const emu = await emulator();
-    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: envFor(emu), logger: memoryLogger() });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: envFor(emu), logger: memoryLogger() });
     const reply = (await h.main_handler(scfApigw("{}", signedHeaders("", "{}")), {})) as HttpReply;
     expect(reply.statusCode).toBe(401);
   });
 
   it("a blank or whitespace WEBHOOK_SECRET means webhooks are off, not keyed by spaces", async () => {
     const emu = await emulator();
-    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: "   " }, logger: memoryLogger() });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: "   " }, logger: memoryLogger() });
     const reply = (await h.main_handler(scfApigw("{}", signedHeaders("   ", "{}")), {})) as HttpReply;
     expect(reply.statusCode).toBe(401);
     expect(emu.calls).toHaveLength(0);
@@ -170,7 +171,7 @@ describe("webhook authentication", () => {
     const emu = await emulator();
     // SCF rotates a role's temporary credentials while a container stays warm.
     const env: Record<string, string> = { ...envFor(emu), TENCENTCLOUD_SECRET_KEY: "expired-key-0000000000" };
-    const h = makeHandlers("renew-flag", FUNCTIONS["renew-flag"]!, { env, logger: memoryLogger() });
+    const h = makeHandlers(FUNCTIONS["renew-flag"]!, { env, logger: memoryLogger() });
     const first = (await h.main_handler(scfTimer(), {})) as unknown as { errors: Array<{ code: string }> };
     expect(first.errors.map((e) => e.code)).toContain("AuthFailure.SignatureFailure");
     env.TENCENTCLOUD_SECRET_KEY = emu.credentials.secretKey;

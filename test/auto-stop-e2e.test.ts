@@ -1,7 +1,7 @@
 /** auto-stop-idle end to end, over HTTP against the emulator. */
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../lib/emulator/server.ts";
-import type { AutoStopReport } from "../functions/auto-stop-idle/run.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import { loggedRequestIds, runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 
@@ -24,17 +24,20 @@ function mixedFleet(emu: Emulator, region = GZ) {
 }
 
 const state = (emu: Emulator, id: string) => emu.state.instances.get(id)!.InstanceState;
+/** Ids whose write ended with this outcome. */
+const ids = (r: AutoStopReport, outcome: string) => r.results.filter((x) => x.outcome === outcome).map((x) => x.id);
+const stopped = (r: AutoStopReport) => ids(r, "done");
 
 describe("auto-stop-idle", () => {
   it("stops exactly the idle postpaid instance, and says why for each of the others", async () => {
     const emu = await emulator();
     const f = mixedFleet(emu);
     const { report, log } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PRICES: "S5.LARGE8=0.64" });
-    expect(report.stopped.map((s) => s.instanceId)).toEqual([f.idle.InstanceId]);
+    expect(stopped(report)).toEqual([f.idle.InstanceId]);
     expect(state(emu, f.idle.InstanceId)).toBe("STOPPED");
     expect(emu.state.instances.get(f.idle.InstanceId)!.StopChargingMode).toBe("STOP_CHARGING");
     for (const k of ["busy", "noisyNet", "missing", "young", "optOut"] as const) expect(state(emu, f[k].InstanceId)).toBe("RUNNING");
-    const reason = (id: string) => report.skipped.find((s) => s.instanceId === id)?.reason;
+    const reason = (id: string) => report.kept.find((s) => s.id === id)?.reason;
     expect(reason(f.busy.InstanceId)).toContain("busy: CPU");
     expect(reason(f.noisyNet.InstanceId)).toContain("outbound traffic");
     expect(reason(f.missing.InstanceId)).toContain("no CPU metrics");
@@ -42,12 +45,13 @@ describe("auto-stop-idle", () => {
     expect(reason(f.optOut.InstanceId)).toContain("opted out");
     // Prepaid and stopped instances are filtered out server side: never even scanned.
     expect(report.scanned).toBe(6);
-    expect(report.skippedByReason).toEqual({ "busy: CPU": 1, "busy: network": 1, "missing metrics": 1, "too young": 1, "opted out": 1 });
-    expect(report.byRegion[GZ]).toEqual({ scanned: 6, screened: 4, trafficQueried: 2, idle: 1 });
-    expect(report.estimatedHourlySavings).toBe(0.64);
+    expect(report.byKind).toEqual({ idle: 1, "busy: CPU": 1, "busy: network": 1, "missing CPU metrics": 1, "too young": 1, "opted out": 1 });
+    expect(report.byRegion[GZ]).toEqual({ scanned: 6, byKind: report.byKind, outcomes: report.outcomes });
+    expect(report.outcomes).toEqual({ planned: 0, done: 1, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 });
+    expect(report.extras.estimatedHourlySavings).toBe(0.64);
     const stopCall = emu.callsFor("StopInstances")[0]!;
     expect(stopCall.params).toMatchObject({ StopType: "SOFT", StoppedMode: "STOP_CHARGING" });
-    expect(report.stopped[0]!.requestId).toBe(stopCall.requestId);
+    expect(report.results[0]).toMatchObject({ id: f.idle.InstanceId, action: "stop", kind: "idle", outcome: "done", requestId: stopCall.requestId, detail: { instanceType: "S5.LARGE8" } });
     // Every API call's RequestId is in the log.
     expect(new Set(loggedRequestIds(log))).toEqual(new Set(emu.calls.map((c) => c.requestId)));
   });
@@ -56,8 +60,8 @@ describe("auto-stop-idle", () => {
     const emu = await emulator();
     const f = mixedFleet(emu);
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { DRY_RUN: "true" });
-    expect(report.planned.map((p) => p.instanceId)).toEqual([f.idle.InstanceId]);
-    expect(report.stopped).toEqual([]);
+    expect(ids(report, "planned")).toEqual([f.idle.InstanceId]);
+    expect(stopped(report)).toEqual([]);
     expect(emu.callsFor("StopInstances")).toHaveLength(0);
     expect(state(emu, f.idle.InstanceId)).toBe("RUNNING");
   });
@@ -75,7 +79,7 @@ describe("auto-stop-idle", () => {
     await runFunction("auto-stop-idle", emu);
     const stopsBefore = emu.callsFor("StopInstances").length;
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
-    expect(report.stopped).toEqual([]);
+    expect(report.results).toEqual([]);
     expect(emu.callsFor("StopInstances")).toHaveLength(stopsBefore);
   });
 
@@ -84,7 +88,7 @@ describe("auto-stop-idle", () => {
     const a = mixedFleet(emu, GZ);
     const b = mixedFleet(emu, SH);
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: `${GZ},${SH}` });
-    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual([a.idle.InstanceId, b.idle.InstanceId].sort());
+    expect(stopped(report).sort()).toEqual([a.idle.InstanceId, b.idle.InstanceId].sort());
     expect(new Set(emu.callsFor("StopInstances").map((c) => c.region))).toEqual(new Set([GZ, SH]));
   });
 
@@ -93,7 +97,7 @@ describe("auto-stop-idle", () => {
     const b = mixedFleet(emu, "ap-beijing");
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: "all" });
     expect(report.regions).toEqual([GZ, SH, "ap-beijing"]);
-    expect(report.stopped.map((s) => s.instanceId)).toEqual([b.idle.InstanceId]);
+    expect(stopped(report)).toEqual([b.idle.InstanceId]);
   });
 
   it("batches over 100 candidates: 100 ids a StopInstances call, 10 instances a metric call", async () => {
@@ -101,7 +105,7 @@ describe("auto-stop-idle", () => {
     for (let i = 0; i < 150; i++) emu.state.addInstance({ Region: GZ, profile: idle });
     for (let i = 0; i < 50; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 70, traffic: 5 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_MAX_FRACTION: "0.8" });
-    expect(report.stopped).toHaveLength(150);
+    expect(stopped(report)).toHaveLength(150);
     expect(emu.callsFor("StopInstances").map((c) => (c.params as { InstanceIds: string[] }).InstanceIds.length)).toEqual([100, 50]);
     const metricCalls = emu.callsFor("GetMonitorData");
     expect(metricCalls.filter((c) => (c.params as { MetricName: string }).MetricName === "CPUUsage")).toHaveLength(20);
@@ -120,7 +124,7 @@ describe("auto-stop-idle", () => {
     );
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
     expect(report.errors).toEqual([]);
-    expect(report.stopped.map((s) => s.instanceId)).toEqual([f.idle.InstanceId]);
+    expect(stopped(report)).toEqual([f.idle.InstanceId]);
     expect(emu.calls.filter((c) => c.fault).length).toBe(5);
   });
 
@@ -130,7 +134,7 @@ describe("auto-stop-idle", () => {
     const bad = emu.state.addInstance({ Region: GZ, profile: idle, InstanceId: "ins-BAD" });
     for (let i = 0; i < 7; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 80, traffic: 9 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
-    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual(good.map((g) => g.InstanceId).sort());
+    expect(stopped(report).sort()).toEqual(good.map((g) => g.InstanceId).sort());
     expect(report.errors).toEqual([expect.objectContaining({ id: bad.InstanceId, code: "InvalidInstanceId.Malformed", requestId: expect.any(String) })]);
     for (const g of good) expect(state(emu, g.InstanceId)).toBe("STOPPED");
   });
@@ -140,7 +144,7 @@ describe("auto-stop-idle", () => {
     const f = mixedFleet(emu);
     emu.faults.add({ action: "StopInstances", kind: "stateChange", toState: "STOPPED", count: 1 });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
-    expect(report.changed).toEqual([expect.objectContaining({ instanceId: f.idle.InstanceId, code: "UnsupportedOperation.InstanceStateStopped" })]);
+    expect(report.results).toEqual([expect.objectContaining({ id: f.idle.InstanceId, outcome: "changed-under-us", code: "UnsupportedOperation.InstanceStateStopped" })]);
     expect(report.errors).toEqual([]);
   });
 
@@ -149,8 +153,9 @@ describe("auto-stop-idle", () => {
     for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: idle });
     emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
-    expect(report.guard).toEqual({ tripped: true, inScope: 4, wouldStop: 3, limit: 2 });
-    expect(report.stopped).toEqual([]);
+    expect(report.guard).toEqual({ tripped: true, inScope: 4, wouldAct: 3, limit: 2 });
+    expect(ids(report, "skipped-by-guard")).toHaveLength(3);
+    expect(stopped(report)).toEqual([]);
     expect(emu.callsFor("StopInstances")).toHaveLength(0);
   });
 
@@ -160,7 +165,7 @@ describe("auto-stop-idle", () => {
     mixedFleet(emu, SH);
     emu.faults.add({ action: "DescribeInstances", region: SH, kind: "error", code: "UnauthorizedOperation" });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: `${GZ},${SH}` });
-    expect(report.stopped.map((s) => s.instanceId)).toEqual([a.idle.InstanceId]);
+    expect(stopped(report)).toEqual([a.idle.InstanceId]);
     expect(report.errors).toEqual([expect.objectContaining({ region: SH, code: "UnauthorizedOperation", requestId: expect.any(String) })]);
   });
 
@@ -179,7 +184,7 @@ describe("auto-stop-idle", () => {
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PROJECTS: projects.join(",") });
     expect(report.errors).toEqual([]);
     expect(report.scanned).toBe(21);
-    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual(idleIn.map((i) => i.InstanceId).sort());
+    expect(stopped(report).sort()).toEqual(idleIn.map((i) => i.InstanceId).sort());
     for (const c of emu.callsFor("DescribeInstances")) {
       for (const f of (c.params as { Filters: Array<{ Values: string[] }> }).Filters) expect(f.Values.length).toBeLessThanOrEqual(5);
     }
@@ -191,7 +196,7 @@ describe("auto-stop-idle", () => {
     const withIp = emu.state.addInstance({ Region: GZ, profile: idle, PublicIpAddresses: ["43.1.2.3"] });
     for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
-    expect(report.stopped.map((s) => s.instanceId).sort()).toEqual([privateOnly.InstanceId, withIp.InstanceId].sort());
+    expect(stopped(report).sort()).toEqual([privateOnly.InstanceId, withIp.InstanceId].sort());
     for (const c of emu.callsFor("GetMonitorData")) {
       const p = c.params as { StartTime: string; EndTime: string };
       expect(p.StartTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);

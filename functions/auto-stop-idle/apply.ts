@@ -1,5 +1,6 @@
 /** Stops what the plan decided: per region, 100 ids a call, bad ids isolated by bisection. */
-import { applyBatched, type ItemResult } from "../../lib/runtime/batch-apply.ts";
+import { applyBatched } from "../../lib/runtime/batch-apply.ts";
+import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Decision } from "./plan.ts";
@@ -9,7 +10,7 @@ export interface StopOptions {
   stopType: "SOFT" | "HARD" | "SOFT_FIRST";
 }
 
-/** State changed since the describe: reported, not an error (issue 5). */
+/** The instance's state changed since the describe: it is not running any more, nothing to do (issue 5). */
 export const CHANGED_STATE_CODES = new Set([
   "UnsupportedOperation.InstanceStateStopped",
   "UnsupportedOperation.InstanceStateStopping",
@@ -18,16 +19,23 @@ export const CHANGED_STATE_CODES = new Set([
   "InvalidInstanceId.NotFound",
 ]);
 
-export async function applyStops(client: TencentCloudClient, stops: Decision[], opts: StopOptions): Promise<Array<ItemResult & { region: string }>> {
+export async function applyStops(client: TencentCloudClient, stops: Decision[], opts: StopOptions): Promise<Map<string, Outcome>> {
   const byRegion = new Map<string, string[]>();
-  for (const d of stops) byRegion.set(d.region, [...(byRegion.get(d.region) ?? []), d.instanceId]);
-  const perRegion = await Promise.all(
+  // A set per region: an instance is never sent twice, whatever the listing did.
+  for (const d of stops) byRegion.set(d.region, [...new Set([...(byRegion.get(d.region) ?? []), d.id])]);
+  const out = new Map<string, Outcome>();
+  await Promise.all(
     [...byRegion].map(async ([region, ids]) => {
       const results = await applyBatched(ids, batchSizeOf("StopInstances"), (batch) =>
         api(client).stopInstances(region, { InstanceIds: batch, StopType: opts.stopType, StoppedMode: opts.stoppedMode }),
       );
-      return results.map((r) => ({ ...r, region }));
+      for (const r of results) {
+        const key = keyOf({ region, id: r.id });
+        if (r.ok) out.set(key, { status: "done", requestId: r.requestId });
+        else if (CHANGED_STATE_CODES.has(r.code)) out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
+        else out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      }
     }),
   );
-  return perRegion.flat();
+  return out;
 }

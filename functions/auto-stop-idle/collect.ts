@@ -46,6 +46,7 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
   CreatedTime: i.CreatedTime,
   Tags: i.Tags ?? [],
   PublicIpAddresses: i.PublicIpAddresses ?? null,
+  Placement: { Zone: i.Placement?.Zone ?? "" },
   Region,
 });
 

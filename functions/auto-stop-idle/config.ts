@@ -1,6 +1,6 @@
 /** auto-stop-idle settings, from env (issue 5). */
 import * as z from "zod/mini";
-import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
 import { tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 
@@ -64,6 +64,9 @@ export interface AutoStopConfig extends BaseConfig {
   stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
   stopType: "SOFT" | "HARD" | "SOFT_FIRST";
 }
+
+/** The variables this function reads beyond the shared ones. */
+export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): AutoStopConfig {
   const e = parseEnv(schema, env);

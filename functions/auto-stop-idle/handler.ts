@@ -1,5 +1,6 @@
 /** auto-stop-idle entry points: SCF `index.main_handler`, Lambda `index.handler`. */
 import { makeHandlers } from "../../lib/platform/adapters.ts";
-import fn from "./entry.ts";
+import { fromSpec } from "../../lib/runtime/entry.ts";
+import spec from "./index.ts";
 
-export const { main_handler, handler } = makeHandlers("auto-stop-idle", fn);
+export const { main_handler, handler } = makeHandlers(fromSpec(spec));

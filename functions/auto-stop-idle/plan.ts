@@ -6,6 +6,7 @@
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
 import { tagsOf, type Instance } from "../../lib/tencent/types.ts";
 import { addWherePresent, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
+import type { Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** Why an instance is kept or stopped. The first four put it outside the scope the guard counts. */
@@ -17,21 +18,24 @@ export const KINDS = {
   "too-young": "too young",
   "outside-window": "outside the stop window",
   "bad-schedule-tag": "bad schedule tag",
-  "missing-metrics": "missing metrics",
+  "missing-cpu": "missing CPU metrics",
   "busy-cpu": "busy: CPU",
+  "missing-traffic": "missing traffic metrics",
   "busy-network": "busy: network",
-  guard: "blast-radius guard",
   idle: "idle",
 } as const;
 export type DecisionKind = keyof typeof KINDS;
 
 /** Scope rules, after the server-side ones (charge type, state, tags, projects): outside them, an instance is not in the fleet the guard measures. */
 export const OUT_OF_SCOPE: ReadonlySet<DecisionKind> = new Set(["not-postpaid", "not-running", "opted-out", "name-mismatch"]);
-/** Kinds decided from metrics: the instance passed screening. */
-export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-metrics", "busy-cpu", "busy-network", "guard", "idle"]);
+/** Kinds decided from metrics: the instance passed screening (its CPU was queried). */
+export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-cpu", "busy-cpu", "missing-traffic", "busy-network", "idle"]);
+/** Kinds whose CPU looked idle, so their outbound traffic was queried too. */
+export const TRAFFIC_QUERIED: ReadonlySet<DecisionKind> = new Set(["missing-traffic", "busy-network", "idle"]);
 
 /** The fields the plan reads, per instance. */
 export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags" | "PublicIpAddresses"> & {
+  Placement?: { Zone: string } | undefined;
   Region: string;
 };
 
@@ -48,25 +52,8 @@ export interface InstanceMetrics {
   noPublicIp?: boolean;
 }
 
-export interface Decision {
-  instanceId: string;
-  region: string;
-  action: "stop" | "skip";
-  kind: DecisionKind;
-  /** For people only; never parsed. */
-  reason: string;
-  instanceType?: string;
-  cpu?: number;
-  outTrafficMbps?: number;
-}
-
-export interface Guard {
-  tripped: boolean;
-  /** The denominator: instances in scope after every scope rule (charge type, state, tags, projects, name pattern, opt-out). */
-  inScope: number;
-  wouldStop: number;
-  limit: number;
-}
+/** A decision about one instance: `stop`, or kept for the reason its kind names. */
+export type Decision = SpecDecision<DecisionKind>;
 
 export const SCHEDULE_TAG = "autopilot:schedule";
 /** At least this share of the expected data points must be present to call an instance idle. */
@@ -129,14 +116,14 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
   const need = Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
   const w = windowOf(policy, now);
   const cpuValues = m ? withinWindow(m.cpu, w).map((p) => p[1]) : [];
-  if (cpuValues.length === 0) return { idle: false, kind: "missing-metrics", reason: "no CPU metrics: never stopped on missing data" };
-  if (cpuValues.length < need) return { idle: false, kind: "missing-metrics", reason: `only ${cpuValues.length} of ${expectedPoints(policy)} CPU data points` };
+  if (cpuValues.length === 0) return { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" };
+  if (cpuValues.length < need) return { idle: false, kind: "missing-cpu", reason: `only ${cpuValues.length} of ${expectedPoints(policy)} CPU data points` };
   const cpu = cpuStat(cpuValues, policy);
   if (cpu >= policy.cpuThreshold) return { idle: false, kind: "busy-cpu", reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`, cpu };
   const joined = !m?.lan ? [] : m.noPublicIp ? addWherePresent(m.lan, m.wan ?? []) : m.wan ? joinOnTimestamps(m.lan, m.wan) : [];
   const out = withinWindow(joined, w).map((p) => p[1]);
   if (out.length < need) {
-    return { idle: false, kind: "missing-metrics", reason: `no traffic metrics: ${out.length} of ${expectedPoints(policy)} points with both LAN and WAN; never stopped on missing data`, cpu };
+    return { idle: false, kind: "missing-traffic", reason: `no traffic metrics: ${out.length} of ${expectedPoints(policy)} points with both LAN and WAN; never stopped on missing data`, cpu };
   }
   const traffic = Math.max(...out);
   if (traffic >= policy.networkThresholdMbps) {
@@ -158,9 +145,16 @@ export interface PlanInput {
   now: Date;
 }
 
+const base = (inst: RegionalInstance) => ({
+  id: inst.InstanceId,
+  region: inst.Region,
+  name: inst.InstanceName,
+  detail: { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}) },
+});
+
 /** A screened-out instance's decision: no metrics needed. */
 export function screenedOut(inst: RegionalInstance, v: Verdict): Decision {
-  return { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType, action: "skip", kind: v.kind, reason: v.reason };
+  return { ...base(inst), kind: v.kind, reason: v.reason };
 }
 
 /** One instance's decision, from its screening and, when screened in, its metrics. */
@@ -172,8 +166,9 @@ export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, p
 /** The decision for an instance that passed screening. */
 export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
+  const b = base(inst);
   const figures = { ...(j.cpu !== undefined ? { cpu: j.cpu } : {}), ...(j.outTrafficMbps !== undefined ? { outTrafficMbps: j.outTrafficMbps } : {}) };
-  return { instanceId: inst.InstanceId, region: inst.Region, instanceType: inst.InstanceType, ...figures, action: j.idle ? "stop" : "skip", kind: j.kind, reason: j.reason };
+  return { ...b, detail: { ...b.detail, ...figures }, kind: j.kind, reason: j.reason, ...(j.idle ? { action: "stop" as const } : {}) };
 }
 
 /**
@@ -181,18 +176,15 @@ export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, p
  * denominator is the in-scope fleet only; counting instances the scope rules leave out would
  * let a narrow scope be stopped whole (issue 14).
  */
-export function applyGuard(decisions: Decision[], policy: AutoStopPolicy): { decisions: Decision[]; guard: Guard } {
+export function guard(decisions: Decision[], policy: AutoStopPolicy): Guard {
   const inScope = decisions.filter((d) => !OUT_OF_SCOPE.has(d.kind)).length;
-  const wouldStop = decisions.filter((d) => d.action === "stop").length;
+  const wouldAct = decisions.filter((d) => d.action === "stop").length;
   const limit = Math.min(Math.floor(policy.maxFraction * inScope), policy.maxCount ?? Number.POSITIVE_INFINITY);
-  const tripped = wouldStop > limit && !policy.overrideGuard;
-  const guard: Guard = { tripped, inScope, wouldStop, limit: Number.isFinite(limit) ? limit : inScope };
-  if (!tripped) return { decisions, guard };
-  const why = `blast-radius guard: ${wouldStop} of ${inScope} in scope would stop, limit ${guard.limit} (AUTO_STOP_MAX_FRACTION / AUTO_STOP_MAX_COUNT; AUTO_STOP_OVERRIDE_GUARD=true to override)`;
-  return { decisions: decisions.map((d) => (d.action === "stop" ? { ...d, action: "skip", kind: "guard", reason: `${d.reason}; ${why}` } : d)), guard };
+  return { tripped: wouldAct > limit && !policy.overrideGuard, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
 }
 
-/** Decisions for every instance, and the guard. */
+/** Decisions for every instance, and the guard (the runner applies it; this is the whole plan in one call, for tests). */
 export function plan({ instances, metrics, policy, now }: PlanInput): { decisions: Decision[]; guard: Guard } {
-  return applyGuard(instances.map((inst) => decide(inst, metrics.get(inst.InstanceId), policy, now)), policy);
+  const decisions = instances.map((inst) => decide(inst, metrics.get(inst.InstanceId), policy, now));
+  return { decisions, guard: guard(decisions, policy) };
 }

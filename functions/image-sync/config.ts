@@ -1,6 +1,6 @@
 /** image-sync settings, from env (issue 6). */
 import * as z from "zod/mini";
-import { baseShape, ConfigError, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { baseShape, ownVariables, ConfigError, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { csv, field, int, isRegion, optionalString, region } from "../../lib/config/fields.ts";
 import { tag, type TagMatch } from "../../lib/config/parsers.ts";
 
@@ -30,6 +30,9 @@ export interface ImageSyncConfig extends BaseConfig {
   keep: number;
   maxDeletes: number;
 }
+
+/** The variables this function reads beyond the shared ones. */
+export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): ImageSyncConfig {
   const e = parseEnv(schema, env);

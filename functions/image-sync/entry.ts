@@ -1,8 +1,12 @@
-import { entry } from "../entry.ts";
-import { loadConfig } from "./config.ts";
+import { entry } from "../../lib/runtime/entry.ts";
+import { loadConfig, VARIABLES } from "./config.ts";
 import { run } from "./run.ts";
 
 export default entry({
+  name: "image-sync",
+  description: "Copy golden custom images to every destination region and prune old copies the tool made",
+  schedule: "0 2 * * *",
+  variables: VARIABLES,
   loadConfig,
   run,
   summarize: (a) => {

@@ -1,6 +1,6 @@
 /** key-rotation settings, from env (issue 8). */
 import * as z from "zod/mini";
-import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, int, pattern } from "../../lib/config/fields.ts";
 import { tag, type TagMatch } from "../../lib/config/parsers.ts";
 
@@ -28,6 +28,9 @@ export interface KeyRotationConfig extends BaseConfig {
   maxInstances: number;
   secretRecoveryDays: number;
 }
+
+/** The variables this function reads beyond the shared ones. */
+export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): KeyRotationConfig {
   const e = parseEnv(schema, env);

@@ -1,8 +1,12 @@
-import { entry } from "../entry.ts";
-import { loadConfig } from "./config.ts";
+import { entry } from "../../lib/runtime/entry.ts";
+import { loadConfig, VARIABLES } from "./config.ts";
 import { run } from "./run.ts";
 
 export default entry({
+  name: "key-rotation",
+  description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
+  schedule: "0 3 * * 1",
+  variables: VARIABLES,
   loadConfig,
   run,
   summarize: (a) => {

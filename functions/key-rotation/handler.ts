@@ -2,4 +2,4 @@
 import { makeHandlers } from "../../lib/platform/adapters.ts";
 import fn from "./entry.ts";
 
-export const { main_handler, handler } = makeHandlers("key-rotation", fn);
+export const { main_handler, handler } = makeHandlers(fn);

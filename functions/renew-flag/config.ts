@@ -1,6 +1,6 @@
 /** renew-flag settings, from env (issue 7). */
 import * as z from "zod/mini";
-import { baseShape, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { csv, field, int } from "../../lib/config/fields.ts";
 import { parseTag, type TagMatch } from "../../lib/config/parsers.ts";
 import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/types.ts";
@@ -44,6 +44,9 @@ export interface RenewPolicy {
 export interface RenewConfig extends BaseConfig {
   policy: RenewPolicy;
 }
+
+/** The variables this function reads beyond the shared ones. */
+export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): RenewConfig {
   const e = parseEnv(schema, env);

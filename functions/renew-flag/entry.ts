@@ -1,8 +1,12 @@
-import { entry } from "../entry.ts";
-import { loadConfig } from "./config.ts";
+import { entry } from "../../lib/runtime/entry.ts";
+import { loadConfig, VARIABLES } from "./config.ts";
 import { run } from "./run.ts";
 
 export default entry({
+  name: "renew-flag",
+  description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
+  schedule: "0 9 * * *",
+  variables: VARIABLES,
   loadConfig,
   run,
   summarize: (a) => {

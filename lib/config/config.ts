@@ -60,6 +60,11 @@ export interface BaseConfig {
   webhookSecret: string | undefined;
 }
 
+/** The variables a function's schema reads beyond the shared ones, by name (for deploy environments and docs). */
+export function ownVariables(schema: { shape: Record<string, unknown> }): string[] {
+  return Object.keys(schema.shape).filter((k) => !(k in baseShape));
+}
+
 /** Parses env with a schema; throws ConfigError listing every issue by variable name. */
 export function parseEnv<S extends z.ZodMiniType>(schema: S, env: Env): z.output<S> {
   const res = schema.safeParse(env);

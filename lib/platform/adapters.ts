@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
-import type { FunctionEntry } from "../../functions/entry.ts";
+import type { FunctionEntry } from "../runtime/entry.ts";
 
 export interface ScfTimerEvent {
   Type: "Timer";
@@ -77,7 +77,8 @@ export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
 };
 
 /** The webhook and timer core shared by both platforms. */
-export function makeCore(name: string, fn: FunctionEntry, opts: AdapterOptions = {}) {
+export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
+  const { name } = fn;
   const logger = opts.logger ?? createLogger();
   const replay = new ReplayCache();
   let config: BaseConfig | undefined;
@@ -134,8 +135,9 @@ const headersOf = (v: unknown): Record<string, string> =>
   v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
 
 /** `main_handler` for Tencent SCF and `handler` for AWS Lambda, for one function. */
-export function makeHandlers(name: string, fn: FunctionEntry, opts: AdapterOptions = {}) {
-  const core = makeCore(name, fn, opts);
+export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
+  const { name } = fn;
+  const core = makeCore(fn, opts);
   return {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
       if (isScfApiGateway(event)) {

@@ -49,7 +49,7 @@ describe("platform events and webhooks", () => {
 
   it("any SCF or Lambda event: a reply with a 4xx status or a clear TypeError, and no write", async () => {
     const emu = await emulator({ instances: 20, fleetRegions: ["ap-guangzhou"] });
-    const h = makeHandlers("auto-stop-idle", FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: SECRET }, logger: memoryLogger() });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: SECRET }, logger: memoryLogger() });
     const event = fc.oneof(
       fc.anything(),
       fc.record({ httpMethod: fc.constantFrom("POST", "GET", "PUT", "x"), path: fc.oneof(fc.string(), fc.constant("/run/auto-stop-idle")), headers: fc.dictionary(fc.string(), fc.string()), body: fc.oneof(fc.string(), fc.constant(null)), isBase64Encoded: fc.boolean() }, { requiredKeys: ["httpMethod"] }),
@@ -75,7 +75,7 @@ describe("platform events and webhooks", () => {
 
   it("any webhook body and headers: 200 only for a well-signed valid body; never a 500; dry-run env means no write", async () => {
     const emu = await emulator({ instances: 10, fleetRegions: ["ap-guangzhou"] });
-    const h = makeHandlers("renew-flag", FUNCTIONS["renew-flag"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: SECRET, DRY_RUN: "true", RENEW_DEFAULT_FLAG: "NOTIFY_AND_AUTO_RENEW" }, logger: memoryLogger() });
+    const h = makeHandlers(FUNCTIONS["renew-flag"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: SECRET, DRY_RUN: "true", RENEW_DEFAULT_FLAG: "NOTIFY_AND_AUTO_RENEW" }, logger: memoryLogger() });
     const body = fc.oneof(
       fc.string(),
       fc.json(),

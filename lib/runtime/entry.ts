@@ -1,0 +1,49 @@
+/**
+ * A function as everything outside it sees it: its declaration (name, description, schedule,
+ * variables) and how to load its config, run it and summarize a run. The CLI, `serve`, the
+ * platform adapters, the bundles and the deploys all take these; none lists names of its own.
+ */
+import type { BaseConfig, Env } from "../config/config.ts";
+import { redact } from "../log/redact.ts";
+import { runSpec, summarize } from "./runner.ts";
+import type { RunDeps } from "./runtime.ts";
+import type { FunctionSpec } from "./spec.ts";
+import type { ReportBase, Trigger } from "./trigger.ts";
+
+export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends ReportBase = ReportBase> {
+  name: string;
+  description: string;
+  schedule: string;
+  variables: readonly string[];
+  loadConfig(env: Env): C;
+  run(config: C, trigger: Trigger, deps: RunDeps): Promise<R>;
+  /** One line for people: what happened and why. */
+  summarize(report: R): string;
+}
+
+/**
+ * Every report leaves a run redacted by the same rules as the logs: an API error message can
+ * quote a credential, and a report goes to stdout, a webhook's reply and the platform's return
+ * value (issue 14).
+ */
+const redacted = <C extends BaseConfig, R>(run: (c: C, t: Trigger, d: RunDeps) => Promise<R>) =>
+  async (config: C, trigger: Trigger, deps: RunDeps) => redact(await run(config, trigger, deps)) as R;
+
+/** The entry of a function declared as a FunctionSpec, run by the one runner. */
+export function fromSpec<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionEntry {
+  const e: FunctionEntry<C, import("./report.ts").RunReport> = {
+    name: spec.name,
+    description: spec.description,
+    schedule: spec.schedule,
+    variables: spec.variables,
+    loadConfig: spec.loadConfig,
+    run: redacted((config, trigger, deps) => runSpec(spec, config, trigger, deps)),
+    summarize: (r) => summarize(spec, r),
+  };
+  return e as unknown as FunctionEntry;
+}
+
+/** The entry of a function that still runs itself (not yet on the runner). */
+export function entry<C extends BaseConfig, R extends ReportBase>(e: FunctionEntry<C, R>): FunctionEntry {
+  return { ...e, run: redacted(e.run) } as unknown as FunctionEntry;
+}

@@ -1,0 +1,65 @@
+/**
+ * The one report every function returns, in one vocabulary (README "Reports"): decisions counted
+ * by kind, writes counted by outcome (planned, done, changed-under-us, failed, skipped-by-guard),
+ * the first REPORT_DETAIL_LIMIT of each list with reasons, every error with its RequestId.
+ */
+import type { Decision, Guard, Outcome, OutcomeStatus } from "./spec.ts";
+import type { ReportBase } from "./trigger.ts";
+
+/** Reports stay small enough to return from a function (SCF caps a synchronous reply at 6 MB). */
+export const REPORT_DETAIL_LIMIT = 1000;
+
+/** A decision that asked for a write, and what became of it. */
+export interface ResultEntry {
+  id: string;
+  region: string;
+  name?: string | undefined;
+  action: string;
+  kind: string;
+  reason: string;
+  outcome: OutcomeStatus;
+  code?: string | undefined;
+  requestId?: string | undefined;
+  detail?: Record<string, unknown> | undefined;
+}
+
+/** A decision that kept a resource as it is. */
+export interface KeptEntry {
+  id: string;
+  region: string;
+  name?: string | undefined;
+  kind: string;
+  reason: string;
+}
+
+export type OutcomeCounts = Record<OutcomeStatus, number>;
+
+export interface RunReport extends ReportBase {
+  /** Resources decided about. */
+  scanned: number;
+  /** Every decision, counted by its kind's words. */
+  byKind: Record<string, number>;
+  /** Writes, counted by outcome. */
+  outcomes: OutcomeCounts;
+  byRegion: Record<string, { scanned: number; byKind: Record<string, number>; outcomes: OutcomeCounts }>;
+  results: ResultEntry[];
+  resultsCount: number;
+  kept: KeptEntry[];
+  keptCount: number;
+  guard?: Guard | undefined;
+  /** Function-specific lists (expiry warnings, …) and figures (savings, …). */
+  notes: Record<string, unknown[]>;
+  extras: Record<string, unknown>;
+}
+
+export const emptyOutcomes = (): OutcomeCounts => ({ planned: 0, done: 0, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 });
+
+/** The report entry for one acting decision. */
+export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): ResultEntry {
+  const code = o && o.status !== "done" ? o.code : undefined;
+  const detail = { ...(d.detail ?? {}), ...(o?.status === "done" ? (o.detail ?? {}) : {}) };
+  return {
+    id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), action: d.action!, kind: d.kind, reason: d.reason, outcome: status,
+    ...(code ? { code } : {}), ...(o?.requestId ? { requestId: o.requestId } : {}), ...(Object.keys(detail).length ? { detail } : {}),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The one shape every function has (STYLE.md 15): declared once as a FunctionSpec — name,
+ * description, default schedule, env schema, the kinds of decision it makes — and run by the one
+ * runner (runner.ts): narrow → decide per region (collect + pure plan) → guard → apply → report.
+ * Everything that lists functions (CLI, help, serve, schedules, bundles, deploy environments)
+ * reads the registry of specs; nothing keeps its own list of names.
+ */
+import type { BaseConfig, Env } from "../config/config.ts";
+import type { TencentCloudClient } from "../tencent/client.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ErrorEntry } from "./trigger.ts";
+
+/**
+ * One decision about one resource. `kind` is from the function's closed list and is what
+ * statistics, guards and messages read; `reason` is prose for people and is never parsed back
+ * (STYLE.md 16). A decision with an `action` asks for a write; one without is kept as it is.
+ */
+export interface Decision<K extends string = string> {
+  id: string;
+  region: string;
+  kind: K;
+  action?: string | undefined;
+  reason: string;
+  /** For people: the resource's name, type, zone — whatever the report table shows. */
+  name?: string | undefined;
+  detail?: Record<string, unknown> | undefined;
+}
+
+/**
+ * What became of a decision that asked for a write — the same words in every report:
+ * `planned` (dry run), `done`, `changed-under-us` (the resource moved before we acted; nothing
+ * done, not an error), `failed` (with the API's code and RequestId), `skipped-by-guard`.
+ */
+export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard";
+export type Outcome =
+  | { status: "done"; requestId?: string | undefined; detail?: Record<string, unknown> }
+  | { status: "changed-under-us"; code: string; requestId?: string | undefined }
+  | { status: "failed"; code: string; message: string; requestId?: string | undefined };
+
+/** The blast-radius guard's verdict over a run. */
+export interface Guard {
+  tripped: boolean;
+  /** The denominator: resources in scope after every scope rule. */
+  inScope: number;
+  wouldAct: number;
+  limit: number;
+}
+
+export interface RunContext<C extends BaseConfig> {
+  config: C;
+  client: TencentCloudClient;
+  logger: Logger;
+  now: Date;
+  sleep: (ms: number) => Promise<void>;
+  dryRun: boolean;
+  /** Regions of this run, after any narrowing. */
+  regions: string[];
+  /** When set, only these instances may be touched (a webhook narrowed the run). */
+  only: Set<string> | undefined;
+}
+
+/** What one region's decide step found: its decisions, and whatever it wants reported beside them. */
+export interface RegionResult<K extends string> {
+  decisions: Array<Decision<K>>;
+  errors?: ErrorEntry[];
+  notes?: Record<string, unknown[]>;
+}
+
+export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string> {
+  name: string;
+  /** One line for `--help` and the deploy's function description. */
+  description: string;
+  /** Default 5-field cron, in UTC. */
+  schedule: string;
+  /** Every environment variable the function reads beyond the shared ones, by name. */
+  variables: readonly string[];
+  loadConfig(env: Env): C;
+  /** The closed list of kinds, each with the words reports use for it. */
+  kinds: Record<K, string>;
+  /** Regions to run in (default: REGIONS, or every available one for `all`). */
+  regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun">): Promise<string[]>;
+  /** Collect and plan one region (the plan itself is pure and table-tested). */
+  decide(ctx: RunContext<C>, region: string): Promise<RegionResult<K>>;
+  /** Run-wide checks before anything is written; may withhold every write. */
+  guard?(decisions: Array<Decision<K>>, config: C): Guard;
+  /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */
+  apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
+  /** Extra summary fields for the report, computed from decisions and outcomes. */
+  extras?(decisions: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown>;
+}
+
+export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
+
+/** Declares a function; the identity function that lets TypeScript infer the config and kinds. */
+export const defineFunction = <C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionSpec<C, K> => spec;
