@@ -7,7 +7,8 @@
 import { ACTIONS } from "../lib/tencent/actions.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import { KINDS, SCREENED_IN, TRAFFIC_QUERIED, type DecisionKind } from "../functions/auto-stop-idle/plan.ts";
-import type { RenewReport } from "../functions/renew-flag/run.ts";
+import type { RenewReport } from "../functions/renew-flag/index.ts";
+import { KINDS as RENEW_KINDS } from "../functions/renew-flag/plan.ts";
 
 const ceil = (n: number, per: number) => Math.ceil(n / per);
 
@@ -46,10 +47,10 @@ export function renewBound(r: RenewReport, latencyMs: number): { minCalls: numbe
   let minCalls = 0;
   let boundMs = 0;
   for (const region of r.regions) {
-    const pages = Math.max(1, ceil(r.scannedByRegion[region] ?? 0, 100));
-    const byFlag = new Map<string, number>();
-    for (const c of r.changed.filter((x) => x.region === region)) byFlag.set(c.to, (byFlag.get(c.to) ?? 0) + 1);
-    const writes = [...byFlag.values()].reduce((s, n) => s + ceil(n, 100), 0);
+    const st = r.byRegion[region];
+    const pages = Math.max(1, ceil(st?.scanned ?? 0, 100));
+    // One write per 100 ids per target flag: the change kinds count them per region.
+    const writes = (["to-auto-renew", "to-manual-renew", "to-disable-notify"] as const).reduce((n, k) => n + ceil(st?.byKind[RENEW_KINDS[k]] ?? 0, 100), 0);
     minCalls += pages + writes;
     boundMs = Math.max(boundMs, phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("ModifyInstancesRenewFlag", writes, latencyMs));
   }

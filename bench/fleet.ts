@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ROOT } from "../lib/platform/build.ts";
 import { DEMO_CREDENTIALS } from "../lib/emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
-import type { RenewReport } from "../functions/renew-flag/run.ts";
+import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { autoStopBound, renewBound } from "./bounds.ts";
 
 export const BENCH_REGIONS = [

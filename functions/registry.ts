@@ -5,12 +5,12 @@
 import autoStopIdle from "./auto-stop-idle/index.ts";
 import imageSync from "./image-sync/entry.ts";
 import keyRotation from "./key-rotation/entry.ts";
-import renewFlag from "./renew-flag/entry.ts";
+import renewFlag from "./renew-flag/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
 
-export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), imageSync, renewFlag, keyRotation];
+export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), imageSync, fromSpec(renewFlag), keyRotation];
 
 /** Entries by name. */
 export const FUNCTIONS: Record<string, FunctionEntry> = Object.fromEntries(REGISTRY.map((f) => [f.name, f]));

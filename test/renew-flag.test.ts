@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../functions/renew-flag/config.ts";
 import { plan, type RegionalInstance } from "../functions/renew-flag/plan.ts";
-import type { RenewReport } from "../functions/renew-flag/run.ts";
+import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 
@@ -21,17 +21,18 @@ const aPrepaid = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
 describe("renew-flag plan", () => {
   const RULES = { RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,team=data:DISABLE_NOTIFY_AND_MANUAL_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW" };
   it.each([
-    ["rule changes the flag", aPrepaid({ Tags: tags({ env: "prod" }) }), {}, "change", "NOTIFY_AND_AUTO_RENEW", "rule env=prod"],
+    ["rule changes the flag", aPrepaid({ Tags: tags({ env: "prod" }) }), {}, "to-auto-renew", "NOTIFY_AND_AUTO_RENEW", "rule env=prod"],
     ["already compliant", aPrepaid({ Tags: tags({ env: "dev" }) }), {}, "compliant", "NOTIFY_AND_MANUAL_RENEW", "rule env=dev"],
-    ["conflict: the first matching rule wins", aPrepaid({ Tags: tags({ team: "data", env: "prod" }) }), {}, "change", "NOTIFY_AND_AUTO_RENEW", "first matching rule wins over team=data"],
-    ["override tag beats rules", aPrepaid({ Tags: tags({ env: "prod", "autopilot:renew": "DISABLE_NOTIFY_AND_MANUAL_RENEW" }) }), {}, "change", "DISABLE_NOTIFY_AND_MANUAL_RENEW", "override tag"],
-    ["no rule, no default: left alone", aPrepaid({ Tags: tags({ env: "qa" }) }), {}, "ignore", undefined, "RENEW_DEFAULT_FLAG is unset"],
-    ["default applies", aPrepaid({ Tags: tags({ env: "qa" }) }), { RENEW_DEFAULT_FLAG: "NOTIFY_AND_AUTO_RENEW" }, "change", "NOTIFY_AND_AUTO_RENEW", "RENEW_DEFAULT_FLAG"],
-    ["invalid override tag is ignored, not obeyed", aPrepaid({ Tags: tags({ env: "prod", "autopilot:renew": "FOREVER" }) }), {}, "ignore", undefined, "ignored invalid tag"],
-  ])("%s", (_n, inst, env, action, to, reason) => {
+    ["conflict: the first matching rule wins", aPrepaid({ Tags: tags({ team: "data", env: "prod" }) }), {}, "to-auto-renew", "NOTIFY_AND_AUTO_RENEW", "first matching rule wins over team=data"],
+    ["override tag beats rules", aPrepaid({ Tags: tags({ env: "prod", "autopilot:renew": "DISABLE_NOTIFY_AND_MANUAL_RENEW" }) }), {}, "to-disable-notify", "DISABLE_NOTIFY_AND_MANUAL_RENEW", "override tag"],
+    ["no rule, no default: left alone", aPrepaid({ Tags: tags({ env: "qa" }) }), {}, "no-policy", undefined, "RENEW_DEFAULT_FLAG is unset"],
+    ["default applies", aPrepaid({ Tags: tags({ env: "qa" }) }), { RENEW_DEFAULT_FLAG: "NOTIFY_AND_AUTO_RENEW" }, "to-auto-renew", "NOTIFY_AND_AUTO_RENEW", "RENEW_DEFAULT_FLAG"],
+    ["invalid override tag is ignored, not obeyed", aPrepaid({ Tags: tags({ env: "prod", "autopilot:renew": "FOREVER" }) }), {}, "bad-override-tag", undefined, "ignored invalid tag"],
+  ])("%s", (_n, inst, env, kind, to, reason) => {
     const [d] = plan([inst], policy({ ...RULES, ...env }), NOW).decisions;
-    expect(d!.action).toBe(action);
-    expect(d!.to).toBe(to);
+    expect(d!.kind).toBe(kind);
+    expect(d!.action).toBe(kind.startsWith("to-") ? "set-renew-flag" : undefined);
+    expect(d!.detail.to).toBe(to);
     expect(d!.reason).toContain(reason);
   });
 
@@ -77,14 +78,14 @@ describe("renew-flag end to end", () => {
     for (let i = 0; i < 20; i++) emu.state.addInstance({ Region: GZ, Tags: tags({ env: "prod" }) });
     const { report } = await runFunction<RenewReport>("renew-flag", emu, RULES);
     expect(report.scanned).toBe(280);
-    expect(report.changed).toHaveLength(280);
+    expect(report.outcomes.done).toBe(280);
     const writes = emu.callsFor("ModifyInstancesRenewFlag").map((c) => c.params as { InstanceIds: string[]; RenewFlag: string });
     expect(writes.map((w) => `${w.RenewFlag}:${w.InstanceIds.length}`).sort()).toEqual(
       ["NOTIFY_AND_AUTO_RENEW:100", "NOTIFY_AND_AUTO_RENEW:100", "NOTIFY_AND_AUTO_RENEW:50", "NOTIFY_AND_MANUAL_RENEW:30"].sort(),
     );
     expect([...emu.state.instances.values()].filter((i) => i.InstanceChargeType === "PREPAID" && i.Tags![0]!.Value === "prod").every((i) => i.RenewFlag === "NOTIFY_AND_AUTO_RENEW")).toBe(true);
     const second = await runFunction<RenewReport>("renew-flag", emu, RULES);
-    expect(second.report.compliant).toBe(280);
+    expect(second.report.byKind).toEqual({ compliant: 280 });
     expect(emu.callsFor("ModifyInstancesRenewFlag")).toHaveLength(4);
   });
 
@@ -94,7 +95,7 @@ describe("renew-flag end to end", () => {
     const gone = xs[4]!.InstanceId;
     emu.faults.add({ action: "ModifyInstancesRenewFlag", kind: "error", code: "InvalidInstanceId.NotFound", match: (p) => (p.InstanceIds as string[]).includes(gone) });
     const { report } = await runFunction<RenewReport>("renew-flag", emu, RULES);
-    expect(report.changed).toHaveLength(8);
+    expect(report.outcomes).toMatchObject({ done: 8, failed: 1 });
     expect(report.errors).toEqual([expect.objectContaining({ id: gone, code: "InvalidInstanceId.NotFound", requestId: expect.any(String) })]);
   });
 
@@ -102,7 +103,7 @@ describe("renew-flag end to end", () => {
     const emu = await emulator();
     const a = emu.state.addInstance({ Region: GZ, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", Tags: tags({ env: "prod" }) });
     const { report } = await runFunction<RenewReport>("renew-flag", emu, { ...RULES, DRY_RUN: "1" });
-    expect(report.planned).toEqual([expect.objectContaining({ instanceId: a.InstanceId, from: "NOTIFY_AND_MANUAL_RENEW", to: "NOTIFY_AND_AUTO_RENEW" })]);
+    expect(report.results).toEqual([expect.objectContaining({ id: a.InstanceId, outcome: "planned", kind: "to NOTIFY_AND_AUTO_RENEW", detail: { from: "NOTIFY_AND_MANUAL_RENEW", to: "NOTIFY_AND_AUTO_RENEW" } })]);
     expect(emu.callsFor("ModifyInstancesRenewFlag")).toHaveLength(0);
     expect(emu.state.instances.get(a.InstanceId)!.RenewFlag).toBe("NOTIFY_AND_MANUAL_RENEW");
   });
@@ -111,7 +112,7 @@ describe("renew-flag end to end", () => {
     const emu = await emulator();
     const soon = emu.state.addInstance({ Region: "ap-shanghai", InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", ExpiredTime: new Date(Date.now() + 2 * 86400_000).toISOString() });
     const { report } = await runFunction<RenewReport>("renew-flag", emu, { REGIONS: "ap-guangzhou,ap-shanghai" });
-    expect(report.warnings.map((w) => w.instanceId)).toEqual([soon.InstanceId]);
-    expect(report.ignored).toHaveLength(1);
+    expect(report.notes.warnings!.map((w) => w.instanceId)).toEqual([soon.InstanceId]);
+    expect(report.byKind).toEqual({ "no rule matches": 1 });
   });
 });

@@ -3,21 +3,33 @@
  * `autopilot:renew=<FLAG>` tag, then the first matching RENEW_RULES entry, then
  * RENEW_DEFAULT_FLAG; with none of them the instance is left alone.
  */
+import type { Decision } from "../../lib/runtime/spec.ts";
 import { RENEW_FLAGS, tagsOf, type Instance, type RenewFlag } from "../../lib/tencent/types.ts";
 import type { RenewPolicy } from "./config.ts";
+
+/** Why a flag is written or left: statistics and messages read the kind, never the reason. */
+export const KINDS = {
+  "to-auto-renew": "to NOTIFY_AND_AUTO_RENEW",
+  "to-manual-renew": "to NOTIFY_AND_MANUAL_RENEW",
+  "to-disable-notify": "to DISABLE_NOTIFY_AND_MANUAL_RENEW",
+  compliant: "compliant",
+  "no-policy": "no rule matches",
+  "bad-override-tag": "invalid override tag",
+} as const;
+export type RenewKind = keyof typeof KINDS;
+
+const CHANGE_KIND: Record<RenewFlag, RenewKind> = {
+  NOTIFY_AND_AUTO_RENEW: "to-auto-renew",
+  NOTIFY_AND_MANUAL_RENEW: "to-manual-renew",
+  DISABLE_NOTIFY_AND_MANUAL_RENEW: "to-disable-notify",
+};
 
 export const OVERRIDE_TAG = "autopilot:renew";
 
 export type RegionalInstance = Instance & { Region: string };
 
-export interface RenewDecision {
-  instanceId: string;
-  region: string;
-  action: "change" | "compliant" | "ignore";
-  from: RenewFlag | null | undefined;
-  to?: RenewFlag;
-  reason: string;
-}
+/** A decision about one prepaid instance; `detail.from` / `detail.to` say which flags. */
+export type RenewDecision = Decision<RenewKind> & { detail: { from: RenewFlag | null; to?: RenewFlag } };
 
 export interface ExpiryWarning {
   instanceId: string;
@@ -30,12 +42,12 @@ export interface ExpiryWarning {
 }
 
 /** The flag policy wants for an instance, and why; undefined when policy says nothing. */
-export function desiredFlag(inst: RegionalInstance, policy: RenewPolicy): { flag: RenewFlag; reason: string } | { flag: undefined; reason: string } {
+export function desiredFlag(inst: RegionalInstance, policy: RenewPolicy): { flag: RenewFlag; reason: string } | { flag: undefined; kind: RenewKind; reason: string } {
   const tags = tagsOf(inst);
   const override = tags.get(OVERRIDE_TAG);
   if (override !== undefined) {
     if ((RENEW_FLAGS as readonly string[]).includes(override)) return { flag: override as RenewFlag, reason: `override tag ${OVERRIDE_TAG}=${override}` };
-    return { flag: undefined, reason: `ignored invalid tag ${OVERRIDE_TAG}=${override}: expected one of ${RENEW_FLAGS.join(", ")}` };
+    return { flag: undefined, kind: "bad-override-tag", reason: `ignored invalid tag ${OVERRIDE_TAG}=${override}: expected one of ${RENEW_FLAGS.join(", ")}` };
   }
   const matching = policy.rules.filter((r) => tags.get(r.tag.key) === r.tag.value);
   if (matching.length) {
@@ -46,7 +58,7 @@ export function desiredFlag(inst: RegionalInstance, policy: RenewPolicy): { flag
     return { flag: first.flag, reason: `rule ${first.tag.key}=${first.tag.value}${conflict}` };
   }
   if (policy.defaultFlag) return { flag: policy.defaultFlag, reason: "RENEW_DEFAULT_FLAG" };
-  return { flag: undefined, reason: "no rule matches and RENEW_DEFAULT_FLAG is unset" };
+  return { flag: undefined, kind: "no-policy", reason: "no rule matches and RENEW_DEFAULT_FLAG is unset" };
 }
 
 export function plan(instances: RegionalInstance[], policy: RenewPolicy, now: Date): { decisions: RenewDecision[]; warnings: ExpiryWarning[] } {
@@ -55,14 +67,15 @@ export function plan(instances: RegionalInstance[], policy: RenewPolicy, now: Da
   for (const inst of instances) {
     if (inst.InstanceChargeType !== "PREPAID") continue; // POSTPAID/CDHPAID have no renew flag to keep
     const want = desiredFlag(inst, policy);
-    const base = { instanceId: inst.InstanceId, region: inst.Region, from: inst.RenewFlag };
+    const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
+    const from = inst.RenewFlag ?? null;
     const d: RenewDecision = !want.flag
-      ? { ...base, action: "ignore", reason: want.reason }
+      ? { ...base, kind: want.kind, reason: want.reason, detail: { from } }
       : want.flag === inst.RenewFlag
-        ? { ...base, action: "compliant", to: want.flag, reason: want.reason }
-        : { ...base, action: "change", to: want.flag, reason: want.reason };
+        ? { ...base, kind: "compliant", reason: want.reason, detail: { from, to: want.flag } }
+        : { ...base, kind: CHANGE_KIND[want.flag], action: "set-renew-flag", reason: want.reason, detail: { from, to: want.flag } };
     decisions.push(d);
-    const effective = d.to ?? inst.RenewFlag;
+    const effective = d.detail.to ?? inst.RenewFlag;
     const expires = inst.ExpiredTime ? Date.parse(inst.ExpiredTime) : NaN;
     const restrict = inst.RestrictState ?? "NORMAL";
     if (Number.isFinite(expires) && effective !== "NOTIFY_AND_AUTO_RENEW") {

@@ -46,6 +46,8 @@ export interface RunReport extends ReportBase {
   resultsCount: number;
   kept: KeptEntry[];
   keptCount: number;
+  /** Kept decisions, counted by kind: why nothing was done to them. */
+  keptByKind: Record<string, number>;
   guard?: Guard | undefined;
   /** Function-specific lists (expiry warnings, …) and figures (savings, …). */
   notes: Record<string, unknown[]>;

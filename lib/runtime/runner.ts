@@ -50,7 +50,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   const report: RunReport = {
     function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: ctx.dryRun, startedAt: startedAt.toISOString(), finishedAt: "",
     regions: n.regions, scanned: decisions.length, byKind: {}, outcomes: emptyOutcomes(), byRegion: {},
-    results: [], resultsCount: 0, kept: [], keptCount: 0, ...(guard ? { guard } : {}), notes, extras: {}, errors,
+    results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, ...(guard ? { guard } : {}), notes, extras: {}, errors,
   };
   for (const d of decisions) {
     const label = spec.kinds[d.kind];
@@ -61,6 +61,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     if (!d.action) {
       if (report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
       report.keptCount++;
+      bump(report.keptByKind, label);
       continue;
     }
     const status = statusOf(d);
@@ -88,6 +89,7 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   if (o.failed) parts.push(`failed ${o.failed}`);
   if (r.guard?.tripped) parts.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
   parts.push(`errors ${r.errors.length}`);
-  const kept = Object.entries(r.byKind).filter(([k]) => r.kept.some((e) => e.kind === k)).map(([k, v]) => `${v} ${k}`);
+  for (const [k, v] of Object.entries(r.notes)) if (v.length) parts.push(`${k} ${v.length}`);
+  const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
 }

@@ -1,0 +1,50 @@
+/** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
+import { applyBatched } from "../../lib/runtime/batch-apply.ts";
+import type { RunReport } from "../../lib/runtime/report.ts";
+import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
+import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
+import type { RenewFlag } from "../../lib/tencent/types.ts";
+import { loadConfig, VARIABLES } from "./config.ts";
+import { KINDS, plan, type ExpiryWarning, type RenewDecision } from "./plan.ts";
+
+export type RenewReport = RunReport & { notes: { warnings?: ExpiryWarning[] } };
+
+export default defineFunction({
+  name: "renew-flag",
+  description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
+  schedule: "0 9 * * *",
+  variables: VARIABLES,
+  loadConfig,
+  kinds: KINDS,
+  async decide(ctx, region) {
+    const decisions: RenewDecision[] = [];
+    const warnings: ExpiryWarning[] = [];
+    // Only prepaid instances have a renewal flag: filtered server side. Each page is planned as it arrives.
+    for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }] })) {
+      const rows = page.filter((i) => !ctx.only || ctx.only.has(i.InstanceId)).map((i) => ({ ...i, Region: region }));
+      const p = plan(rows, ctx.config.policy, ctx.now);
+      decisions.push(...p.decisions);
+      warnings.push(...p.warnings);
+    }
+    return { decisions, notes: { warnings } };
+  },
+  /** Writes grouped per region and target flag, 100 ids a call, bad ids isolated by bisection. */
+  async apply(ctx, acting) {
+    const groups = new Map<string, { region: string; to: RenewFlag; ids: string[] }>();
+    for (const d of acting as RenewDecision[]) {
+      const key = `${d.region}/${d.detail.to}`;
+      const g = groups.get(key) ?? { region: d.region, to: d.detail.to!, ids: [] };
+      g.ids.push(d.id);
+      groups.set(key, g);
+    }
+    const out = new Map<string, Outcome>();
+    await Promise.all([...groups.values()].map(async ({ region, to, ids }) => {
+      const results = await applyBatched(ids, batchSizeOf("ModifyInstancesRenewFlag"), (batch) =>
+        api(ctx.client).modifyInstancesRenewFlag(region, { InstanceIds: batch, RenewFlag: to }));
+      for (const r of results) {
+        out.set(keyOf({ region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      }
+    }));
+    return out;
+  },
+});
