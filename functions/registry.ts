@@ -3,14 +3,14 @@
  * `serve`, schedules, bundles, the SCF and Lambda deploys — derives from this list.
  */
 import autoStopIdle from "./auto-stop-idle/index.ts";
-import imageSync from "./image-sync/entry.ts";
+import imageSync from "./image-sync/index.ts";
 import keyRotation from "./key-rotation/entry.ts";
 import renewFlag from "./renew-flag/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
 
-export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), imageSync, fromSpec(renewFlag), keyRotation];
+export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), fromSpec(imageSync), fromSpec(renewFlag), keyRotation];
 
 /** Entries by name. */
 export const FUNCTIONS: Record<string, FunctionEntry> = Object.fromEntries(REGISTRY.map((f) => [f.name, f]));

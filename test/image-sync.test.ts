@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../lib/emulator/server.ts";
 import { loadConfig } from "../functions/image-sync/config.ts";
 import { copyName, parseCopy } from "../functions/image-sync/plan.ts";
-import type { ImageSyncReport } from "../functions/image-sync/run.ts";
+import type { ImageSyncReport } from "../functions/image-sync/index.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 
@@ -14,7 +14,15 @@ const SYNC_TAG = [{ Key: "autopilot:sync", Value: "true" }];
 const golden = (emu: Emulator, o: Record<string, unknown> = {}) =>
   emu.state.addImage({ Region: GZ, ImageName: "golden-web", Tags: SYNC_TAG, CreatedTime: new Date(Date.now() - 3600_000).toISOString(), ...o });
 const imagesIn = (emu: Emulator, region: string) => [...emu.state.images.values()].filter((i) => i.Region === region);
-const status = (r: ImageSyncReport, region: string) => r.items.filter((i) => i.region === region).map((i) => i.status);
+/**
+ * What happened in a region, one word per source or copy: a write's outcome (`done` sync is
+ * `synced`, a `done` deletion `pruned`), otherwise the kind it was kept for.
+ */
+const status = (r: ImageSyncReport, region: string) => [
+  ...r.results.filter((i) => i.region === region).map((i) => (i.outcome === "done" ? (i.action === "sync" ? "synced" : "pruned") : i.outcome)),
+  ...r.kept.filter((i) => i.region === region).map((i) => i.kind),
+];
+const deleted = (r: ImageSyncReport) => r.results.filter((i) => i.action === "delete-image" && i.outcome === "done").map((i) => i.id);
 
 describe("image-sync", () => {
   it("a fresh sync to 3 regions: one SyncImages call, copies marked by name; the second run is a no-op", async () => {
@@ -22,17 +30,16 @@ describe("image-sync", () => {
     const src = golden(emu);
     emu.state.addImage({ Region: GZ, ImageName: "not-tagged" });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
-    expect(report.sources).toEqual([{ imageId: src.ImageId, imageName: "golden-web" }]);
+    expect(report.notes.sources).toEqual([{ imageId: src.ImageId, imageName: "golden-web" }]);
     for (const d of DESTS) expect(status(report, d)).toEqual(["synced"]);
     const calls = emu.callsFor("SyncImages");
     expect(calls).toHaveLength(1);
     expect(calls[0]!.params).toMatchObject({ ImageIds: [src.ImageId], DestinationRegions: DESTS, ImageName: copyName(src) });
     for (const d of DESTS) expect(imagesIn(emu, d).map((i) => i.ImageName)).toEqual([`golden-web-apsync-${src.ImageId.slice(4)}`]);
-    expect(report.items.find((i) => i.region === "ap-beijing")!.imageId).toMatch(/^img-[a-z0-9]{8}$/);
-    expect(report.items.find((i) => i.region === "ap-beijing")!.imageId).toBe(imagesIn(emu, "ap-beijing")[0]!.ImageId);
+    expect(report.results.find((i) => i.region === "ap-beijing")!.detail!.imageId).toBe(imagesIn(emu, "ap-beijing")[0]!.ImageId);
 
     const again = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
-    for (const d of DESTS) expect(status(again.report, d)).toEqual(["present"]);
+    for (const d of DESTS) expect(status(again.report, d)).toEqual(["copy present"]);
     expect(emu.callsFor("SyncImages")).toHaveLength(1);
     expect(emu.callsFor("DeleteImages")).toHaveLength(0);
   });
@@ -42,10 +49,10 @@ describe("image-sync", () => {
     golden(emu);
     await runFunction("image-sync", emu, ENV);
     const mid = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
-    expect(status(mid.report, "ap-shanghai")).toEqual(["in-progress"]);
+    expect(status(mid.report, "ap-shanghai")).toEqual(["copy in progress"]);
     emu.advance(60_000);
     const done = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
-    expect(status(done.report, "ap-shanghai")).toEqual(["present"]);
+    expect(status(done.report, "ap-shanghai")).toEqual(["copy present"]);
     expect(emu.callsFor("SyncImages")).toHaveLength(1);
   });
 
@@ -57,7 +64,8 @@ describe("image-sync", () => {
     const older = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa", CreatedTime: "2025-01-01T00:00:00Z" });
     const newer = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-bbbbbbbb", CreatedTime: "2025-06-01T00:00:00Z" });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
-    expect(report.items.filter((i) => i.status === "pruned").map((i) => i.imageId)).toEqual([older.ImageId]);
+    expect(deleted(report)).toEqual([older.ImageId]);
+    expect(report.results.find((i) => i.id === older.ImageId)!.kind).toBe("oldest copy, to make room");
     const left = imagesIn(emu, "ap-shanghai").map((i) => i.ImageId);
     expect(left).toContain(foreign.ImageId);
     expect(left).toContain(newer.ImageId);
@@ -72,7 +80,8 @@ describe("image-sync", () => {
     emu.state.addImage({ Region: "ap-shanghai", ImageName: "theirs-1" });
     emu.state.addImage({ Region: "ap-shanghai", ImageName: "theirs-2" });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
-    expect(report.items).toEqual([expect.objectContaining({ status: "skipped", reason: expect.stringContaining("quota full (2/2") })]);
+    expect(report.results).toEqual([]);
+    expect(report.kept).toEqual([expect.objectContaining({ kind: "quota full", reason: expect.stringContaining("quota full (2/2") })]);
     expect(emu.callsFor("DeleteImages")).toHaveLength(0);
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
@@ -86,7 +95,7 @@ describe("image-sync", () => {
     emu.state.addInstance({ Region: "ap-shanghai", ImageId: a.ImageId });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
     // New copy + c are the two kept; b goes; a is in use and stays.
-    expect(report.items.filter((i) => i.status === "pruned").map((i) => i.imageId)).toEqual([b.ImageId]);
+    expect(deleted(report)).toEqual([b.ImageId]);
     expect(imagesIn(emu, "ap-shanghai").map((i) => i.ImageId)).toEqual(expect.arrayContaining([a.ImageId, c.ImageId]));
   });
 
@@ -94,7 +103,7 @@ describe("image-sync", () => {
     const emu = await emulator();
     const creating = emu.state.addImage({ Region: GZ, ImageState: "CREATING" });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: creating.ImageId });
-    expect(report.items.filter((i) => i.sourceImageId === creating.ImageId).every((i) => i.status === "skipped" && i.reason!.includes("not NORMAL"))).toBe(true);
+    expect(report.kept.filter((i) => i.id === creating.ImageId).every((i) => i.kind === "source not usable" && i.reason.includes("not NORMAL"))).toBe(true);
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
 
@@ -103,7 +112,7 @@ describe("image-sync", () => {
     const big = emu.state.addImage({ Region: GZ, ImageName: "golden", ImageSize: size });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: big.ImageId });
     expect(report.errors).toEqual([]);
-    expect(report.items.filter((i) => i.sourceImageId === big.ImageId).map((i) => i.status)).toEqual(Array(ENV.IMAGE_SYNC_DESTINATIONS.split(",").length).fill("synced"));
+    expect(report.results.filter((i) => i.id === big.ImageId).map((i) => i.outcome)).toEqual(Array(ENV.IMAGE_SYNC_DESTINATIONS.split(",").length).fill("done"));
   });
 
   it("every deletion passes the same checks: failed copies kept by tag, launched from, or in a state that cannot be deleted stay", async () => {
@@ -125,7 +134,7 @@ describe("image-sync", () => {
     for (const kept of [usingKept, failedKept, failedInUse, importing]) expect(emu.state.images.has(kept.ImageId)).toBe(true);
     expect(report.errors).toEqual([]);
     // The name is still held by copies that must stay, so no new copy can be made: said, not tried.
-    expect(report.items.find((i) => i.region === "ap-shanghai" && i.status === "skipped")!.reason).toContain("may not be deleted");
+    expect(report.kept.find((i) => i.region === "ap-shanghai" && i.kind === "name held by a copy that must stay")!.reason).toContain("may not be deleted");
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
 
@@ -136,7 +145,7 @@ describe("image-sync", () => {
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
     expect(status(report, "ap-shanghai")).toEqual(["synced"]);
     expect(status(report, "ap-chengdu")).toEqual(["synced"]);
-    expect(status(report, "ap-beijing")).toEqual(["failed"]);
+    expect(status(report, "ap-beijing")).toEqual(["destination could not be read"]);
     expect(report.errors).toEqual([expect.objectContaining({ region: "ap-beijing", code: "ClientError.HttpStatus" })]);
     expect(imagesIn(emu, "ap-beijing")).toEqual([]);
   });
@@ -148,14 +157,14 @@ describe("image-sync", () => {
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
     expect(status(report, "ap-shanghai")).toEqual(["synced"]);
     expect(status(report, "ap-chengdu")).toEqual(["failed"]);
-    expect(report.items.find((i) => i.region === "ap-chengdu")!.requestId).toBeDefined();
+    expect(report.results.find((i) => i.region === "ap-chengdu")).toMatchObject({ outcome: "failed", code: "ImageQuotaLimitExceeded", requestId: expect.any(String) });
   });
 
   it("unknown destination regions are skipped up front", async () => {
     const emu = await emulator();
     golden(emu);
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai,ap-atlantis" });
-    expect(status(report, "ap-atlantis")).toEqual(["skipped"]);
+    expect(status(report, "ap-atlantis")).toEqual(["unknown region"]);
     expect(emu.callsFor("SyncImages")[0]!.params).toMatchObject({ DestinationRegions: ["ap-shanghai"] });
   });
 
@@ -165,7 +174,8 @@ describe("image-sync", () => {
     golden(emu);
     emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa" });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai", DRY_RUN: "true" });
-    expect(report.counts).toEqual({ pruned: 1, synced: 1 });
+    expect(report.outcomes.planned).toBe(2);
+    expect(report.byKind).toEqual({ "copy to make": 1, "oldest copy, to make room": 1 });
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
     expect(emu.callsFor("DeleteImages")).toHaveLength(0);
   });
@@ -176,7 +186,7 @@ describe("image-sync", () => {
     const newest = golden(emu, { CreatedTime: "2025-06-01T00:00:00Z" });
     golden(emu, { CreatedTime: "2025-07-01T00:00:00Z", ImageState: "CREATING" });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
-    expect(report.sources.map((s) => s.imageId)).toEqual([newest.ImageId]);
+    expect(report.notes.sources!.map((s) => s.imageId)).toEqual([newest.ImageId]);
   });
 
   it.each([

@@ -7,6 +7,7 @@
  * run that crashes right after SyncImages leaves a copy the next run recognises. Tagging the
  * copy afterwards would need a second call that a crash could skip, leaving an unmarked copy.
  */
+import type { Decision } from "../../lib/runtime/spec.ts";
 import { tagsOf, type Image } from "../../lib/tencent/types.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
 
@@ -35,32 +36,28 @@ export interface DestInventory {
   inUse: Set<string>;
 }
 
-export type ItemStatus = "synced" | "present" | "in-progress" | "pruned" | "skipped" | "failed";
+/** Why a copy is made, deleted or left: the closed list reports and statistics read. */
+export const KINDS = {
+  missing: "copy to make",
+  present: "copy present",
+  "in-progress": "copy in progress",
+  "quota-full": "quota full",
+  "name-held": "name held by a copy that must stay",
+  "source-unusable": "source not usable",
+  "unknown-region": "unknown region",
+  unreadable: "destination could not be read",
+  "duplicate-copy": "duplicate copy",
+  "failed-copy": "failed copy",
+  "make-room": "oldest copy, to make room",
+  "over-keep": "more than IMAGE_SYNC_KEEP copies",
+} as const;
+export type SyncKind = keyof typeof KINDS;
 
-export interface Item {
-  sourceImageId: string;
-  imageName: string;
-  region: string;
-  status: ItemStatus;
-  reason?: string;
-  imageId?: string;
-  code?: string;
-  requestId?: string;
-}
-
-export interface Prune {
-  region: string;
-  imageId: string;
-  imageName: string;
-  reason: string;
-}
-
-export interface SyncPlan {
-  items: Item[];
-  /** Source image id -> destination regions to sync it to. */
-  syncs: Map<string, string[]>;
-  prunes: Prune[];
-}
+/**
+ * A decision per source image and destination (`id` = the source image, action `sync`), or per
+ * copy of ours to delete (`id` = the copy, action `delete-image`).
+ */
+export type SyncDecision = Decision<SyncKind>;
 
 export interface PlanPolicy {
   keep: number;
@@ -87,10 +84,9 @@ export const DELETABLE: ReadonlySet<string> = new Set(["NORMAL", "CREATEFAILED",
 /** States in which a copy is still on its way. */
 export const IN_PROGRESS: ReadonlySet<string> = new Set(["SYNCING", "CREATING", "IMPORTING"]);
 
-export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolicy): SyncPlan {
-  const items: Item[] = [];
-  const syncs = new Map<string, string[]>();
-  const prunes: Prune[] = [];
+/** Every source × destination and every copy to delete, decided. Pure. */
+export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolicy): SyncDecision[] {
+  const decisions: SyncDecision[] = [];
   let budget = policy.maxDeletes;
   const current8 = new Set(sources.map((s) => s.ImageId.slice(4)));
 
@@ -106,62 +102,62 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
       !!parseCopy(img) && !pruned.has(img.ImageId) && DELETABLE.has(img.ImageState) && !dest.inUse.has(img.ImageId) && !keepTagged(img);
     /** Our copies that may go to make room: deletable, and not the ready copy of a current source. */
     const prunable = (img: Image) => mayDelete(img) && (!current8.has(parseCopy(img)!.source8) || img.ImageState !== "NORMAL");
-    const prune = (img: Image, reason: string): boolean => {
+    const prune = (img: Image, kind: SyncKind, reason: string): boolean => {
       if (budget <= 0 || !mayDelete(img)) return false;
       budget--;
       pruned.add(img.ImageId);
-      prunes.push({ region: dest.region, imageId: img.ImageId, imageName: img.ImageName, reason });
+      decisions.push({ id: img.ImageId, region: dest.region, name: img.ImageName, kind, action: "delete-image", reason, detail: { state: img.ImageState } });
       return true;
     };
+    const planned = new Set<string>();
     let used = dest.images.length;
 
     for (const src of sources) {
-      const item = { sourceImageId: src.ImageId, imageName: src.ImageName, region: dest.region };
+      const item = { id: src.ImageId, region: dest.region, name: src.ImageName };
       const copies = dest.images.filter((i) => parseCopy(i)?.source8 === src.ImageId.slice(4));
       const ready = copies.find((c) => c.ImageState === "NORMAL");
       const syncing = copies.find((c) => IN_PROGRESS.has(c.ImageState));
       if (ready) {
-        items.push({ ...item, status: "present", imageId: ready.ImageId });
+        decisions.push({ ...item, kind: "present", reason: `copy ${ready.ImageId} is NORMAL`, detail: { imageId: ready.ImageId } });
         // A second copy of the same source (a retried or overlapping sync) is ours and surplus:
         // keep the ready one, prune the rest once they are deletable.
         for (const extra of copies.filter((c) => c !== ready)) {
-          if (prune(extra, `duplicate copy of ${src.ImageId}`)) used--;
+          if (prune(extra, "duplicate-copy", `duplicate copy of ${src.ImageId}`)) used--;
         }
         continue;
       }
       if (syncing) {
-        items.push({ ...item, status: "in-progress", imageId: syncing.ImageId, reason: `copy is ${syncing.ImageState}` });
+        decisions.push({ ...item, kind: "in-progress", reason: `copy ${syncing.ImageId} is ${syncing.ImageState}`, detail: { imageId: syncing.ImageId } });
         continue;
       }
       // Copies that ended in failure are replaced; they go only if they pass the same checks.
       const left: Image[] = [];
       for (const failed of copies) {
-        if (prune(failed, `failed copy (${failed.ImageState}) of ${src.ImageId}, replaced`)) {
-          used--;
-          items.push({ ...item, status: "failed", imageId: failed.ImageId, reason: `previous copy ended ${failed.ImageState}; syncing again` });
-        } else left.push(failed);
+        if (prune(failed, "failed-copy", `copy of ${src.ImageId} ended ${failed.ImageState}; replaced by a new one`)) used--;
+        else left.push(failed);
       }
       // Image names are unique in a region (SyncImages: InvalidImageName.Duplicate): while a
       // failed copy we may not delete holds the name, a new copy cannot be made.
       if (left.length) {
         const why = left.map((c) => `${c.ImageId} (${c.ImageState}${keepTagged(c) ? ", kept by tag" : ""}${dest.inUse.has(c.ImageId) ? ", in use" : ""})`).join(", ");
-        items.push({ ...item, status: "skipped", reason: `copy name ${copyName(src)} is held by ${why}, which may not be deleted: delete it or remove its keep tag to sync again` });
+        decisions.push({ ...item, kind: "name-held", reason: `copy name ${copyName(src)} is held by ${why}, which may not be deleted: delete it or remove its keep tag to sync again` });
         continue;
       }
       // Make room under the quota by pruning our own oldest copies of older sources.
       const candidates = dest.images.filter(prunable).sort(byAge);
       while (used + 1 > dest.quota && candidates.length) {
         const victim = candidates.shift()!;
-        if (!prune(victim, `oldest copy made by cvm-autopilot, to make room for ${src.ImageId} (quota ${dest.quota})`)) break;
+        if (!prune(victim, "make-room", `oldest copy made by cvm-autopilot, to make room for ${src.ImageId} (quota ${dest.quota})`)) break;
         used--;
       }
       if (used + 1 > dest.quota) {
         const why = budget <= 0 ? "IMAGE_SYNC_MAX_DELETES reached" : "no copy made by cvm-autopilot can be pruned";
-        items.push({ ...item, status: "skipped", reason: `quota full (${used}/${dest.quota} custom images) and ${why}` });
+        decisions.push({ ...item, kind: "quota-full", reason: `quota full (${used}/${dest.quota} custom images) and ${why}` });
         continue;
       }
       used++;
-      syncs.set(src.ImageId, [...(syncs.get(src.ImageId) ?? []), dest.region]);
+      planned.add(src.ImageId);
+      decisions.push({ ...item, kind: "missing", action: "sync", reason: `no copy of ${src.ImageId} in ${dest.region}`, detail: { copyName: copyName(src) } });
     }
 
     // Keep the newest IMAGE_SYNC_KEEP copies per source name; a planned copy counts as newest.
@@ -171,18 +167,14 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
       if (c && !pruned.has(img.ImageId)) groups.set(c.base, [...(groups.get(c.base) ?? []), img]);
     }
     for (const [base, imgs] of groups) {
-      const planned = sources.filter((s) => copyName(s).startsWith(`${base}-apsync-`) && syncs.get(s.ImageId)?.includes(dest.region)).length;
-      const excess = imgs.length + planned - policy.keep;
+      const coming = sources.filter((s) => copyName(s).startsWith(`${base}-apsync-`) && planned.has(s.ImageId)).length;
+      const excess = imgs.length + coming - policy.keep;
       // The oldest beyond the limit go, except those that may not (in use, kept by tag, current).
       const old = [...imgs].sort(byAge).slice(0, Math.max(0, excess)).filter(prunable);
-      for (const img of old) prune(img, `more than IMAGE_SYNC_KEEP=${policy.keep} copies of ${base}`);
+      for (const img of old) prune(img, "over-keep", `more than IMAGE_SYNC_KEEP=${policy.keep} copies of ${base}`);
     }
   }
-  for (const p of prunes) {
-    const src = sources.find((s) => parseCopy({ ImageName: p.imageName, ImageType: "PRIVATE_IMAGE" })?.source8 === s.ImageId.slice(4));
-    items.push({ sourceImageId: src?.ImageId ?? "", imageName: p.imageName, region: p.region, status: "pruned", imageId: p.imageId, reason: p.reason });
-  }
-  return { items, syncs, prunes };
+  return decisions;
 }
 
 /** The newest NORMAL image per name, for tag- and prefix-selected sources. */

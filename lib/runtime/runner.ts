@@ -7,7 +7,7 @@ import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { emptyOutcomes, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
-import { keyOf, type Decision, type FunctionSpec, type Outcome, type OutcomeStatus, type RunContext } from "./spec.ts";
+import { keyOf, type Decision, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
 
 const bump = (m: Record<string, number>, k: string) => void (m[k] = (m[k] ?? 0) + 1);
@@ -22,7 +22,10 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   const errors: ErrorEntry[] = [];
   const decisions: Array<Decision<K>> = [];
   const notes: Record<string, unknown[]> = {};
-  for (const r of await forEachRegion(n.regions, (region) => spec.decide(ctx, region))) {
+  const results = spec.decideAll
+    ? [{ region: undefined, value: await spec.decideAll(ctx) }]
+    : await forEachRegion(n.regions, (region) => spec.decide!(ctx, region));
+  for (const r of results as Array<{ region?: string | undefined; value?: RegionResult<K>; error?: unknown }>) {
     if (r.error) errors.push({ region: r.region, ...errorRecord(r.error) });
     if (!r.value) continue;
     for (const d of r.value.decisions) decisions.push(d);

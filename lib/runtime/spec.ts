@@ -80,7 +80,9 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   /** Regions to run in (default: REGIONS, or every available one for `all`). */
   regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun">): Promise<string[]>;
   /** Collect and plan one region (the plan itself is pure and table-tested). */
-  decide(ctx: RunContext<C>, region: string): Promise<RegionResult<K>>;
+  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K>>;
+  /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
+  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
   /** Run-wide checks before anything is written; may withhold every write. */
   guard?(decisions: Array<Decision<K>>, config: C): Guard;
   /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */

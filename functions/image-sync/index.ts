@@ -1,0 +1,63 @@
+/** image-sync, declared once: keep golden custom images in every destination region, pruning only copies the tool made. */
+import { availableRegions } from "../../lib/runtime/runtime.ts";
+import type { RunReport } from "../../lib/runtime/report.ts";
+import { defineFunction, type RunContext } from "../../lib/runtime/spec.ts";
+import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
+import type { Image } from "../../lib/tencent/types.ts";
+import { applySync } from "./apply.ts";
+import { inventories, selectSources } from "./collect.ts";
+import { loadConfig, VARIABLES, type ImageSyncConfig } from "./config.ts";
+import { KINDS, plan, sourceProblem, type SyncDecision } from "./plan.ts";
+
+export type ImageSyncReport = RunReport & { notes: { sources?: Array<{ imageId: string; imageName: string }> } };
+
+/** The sources a run selected, kept for apply (the runner hands apply only the decisions). */
+const sourcesOf = new WeakMap<object, Image[]>();
+/** Regions DescribeRegions knows, for telling an unknown destination from a real one. */
+const knownOf = new WeakMap<object, string[]>();
+
+export default defineFunction({
+  name: "image-sync",
+  description: "Copy golden custom images to every destination region and prune old copies the tool made",
+  schedule: "0 2 * * *",
+  variables: VARIABLES,
+  loadConfig,
+  kinds: KINDS,
+  async regions(ctx) {
+    const known = await availableRegions(ctx.client, ctx.config.sourceRegion);
+    knownOf.set(ctx.config, known);
+    return ctx.config.destinations === "all" ? known.filter((r) => r !== ctx.config.sourceRegion) : ctx.config.destinations;
+  },
+  async decideAll(ctx: RunContext<ImageSyncConfig>) {
+    const { config } = ctx;
+    const decisions: SyncDecision[] = [];
+    const errors: ErrorEntry[] = [];
+    const selected = await selectSources(ctx.client, config);
+    const sources = selected.filter((src) => {
+      const problem = sourceProblem(src);
+      if (problem) for (const r of ctx.regions) decisions.push({ id: src.ImageId, region: r, name: src.ImageName, kind: "source-unusable", reason: problem });
+      return !problem;
+    });
+    sourcesOf.set(ctx, sources);
+    if (config.selection.by === "ids") {
+      for (const id of config.selection.ids.filter((id) => !selected.some((s) => s.ImageId === id))) {
+        errors.push({ region: config.sourceRegion, id, code: "InvalidImageId.NotFound", message: `image ${id} is not in ${config.sourceRegion}` });
+      }
+    }
+    const known = knownOf.get(config) ?? [];
+    const valid = ctx.regions.filter((r) => {
+      if (known.includes(r)) return true;
+      for (const s of sources) decisions.push({ id: s.ImageId, region: r, name: s.ImageName, kind: "unknown-region", reason: "not a region DescribeRegions lists" });
+      return false;
+    });
+    if (!sources.length) return { decisions, errors, notes: { sources: [] } };
+    const { dests, failed } = await inventories(ctx.client, valid);
+    for (const f of failed) {
+      errors.push(f);
+      for (const s of sources) decisions.push({ id: s.ImageId, region: f.region, name: s.ImageName, kind: "unreadable", reason: `could not read the destination: ${f.code}` });
+    }
+    decisions.push(...plan(sources, dests, { keep: config.keep, keepTag: config.keepTag, maxDeletes: config.maxDeletes }));
+    return { decisions, errors, notes: { sources: sources.map((s) => ({ imageId: s.ImageId, imageName: s.ImageName })) } };
+  },
+  apply: (ctx, acting) => applySync(ctx.client, ctx.config.sourceRegion, sourcesOf.get(ctx) ?? [], acting),
+});
