@@ -4,13 +4,13 @@
  */
 import autoStopIdle from "./auto-stop-idle/index.ts";
 import imageSync from "./image-sync/index.ts";
-import keyRotation from "./key-rotation/entry.ts";
+import keyRotation from "./key-rotation/index.ts";
 import renewFlag from "./renew-flag/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
 
-export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), fromSpec(imageSync), fromSpec(renewFlag), keyRotation];
+export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), fromSpec(imageSync), fromSpec(renewFlag), fromSpec(keyRotation)];
 
 /** Entries by name. */
 export const FUNCTIONS: Record<string, FunctionEntry> = Object.fromEntries(REGISTRY.map((f) => [f.name, f]));

@@ -62,7 +62,8 @@ describe("SCF and Lambda adapters", () => {
     expect(reply.statusCode).toBe(200);
     const report = JSON.parse(reply.body);
     expect(report.regions).toEqual([GZ]);
-    expect(report.rotated.map((r: { instanceId: string }) => r.instanceId).sort()).toEqual(gz.stopped.map((i) => i.InstanceId).sort());
+    const rotated = (report as RunReport).results.filter((r) => r.action === "rotate" && r.outcome === "done").map((r) => r.id);
+    expect(rotated.sort()).toEqual(gz.stopped.map((i) => i.InstanceId).sort());
     expect(emu.calls.every((c) => c.region !== "ap-shanghai")).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../lib/emulator/server.ts";
-import type { KeyRotationReport } from "../functions/key-rotation/run.ts";
+import type { KeyRotationReport } from "../functions/key-rotation/index.ts";
 import { loadConfig } from "../functions/key-rotation/config.ts";
 import { accessViolations, OLD_GEN, seedRegion } from "./helpers/keys.ts";
 import { runFunction } from "./helpers/functions.ts";
@@ -16,6 +16,10 @@ async function world(regions = REGIONS) {
   const fleet = Object.fromEntries(regions.map((r) => [r, seedRegion(emu.state, r)]));
   return { emu, fleet, violations };
 }
+
+/** Instances whose rotation was done, with its result entry. */
+const rotated = (r: KeyRotationReport) => r.results.filter((x) => x.action === "rotate" && x.outcome === "done");
+const keptReason = (r: KeyRotationReport, id: string) => r.kept.find((k) => k.id === id)?.reason;
 
 /** Errors other than the keyless instance each fleet has on purpose (reported on every run). */
 const unexpected = (r: KeyRotationReport) => r.errors.filter((e) => e.code !== "KeyRotation.NoKeyBound");
@@ -38,7 +42,7 @@ describe("key-rotation", () => {
     const { emu, fleet, violations } = await world();
     const { report, log } = await runFunction<KeyRotationReport>("key-rotation", emu, ENV);
     expect(unexpected(report)).toEqual([]);
-    expect(report.rotated).toHaveLength(6);
+    expect(rotated(report)).toHaveLength(6);
     for (const r of REGIONS) {
       const f = fleet[r]!;
       expectConverged(emu, r, f.stopped.map((i) => i.InstanceId));
@@ -46,8 +50,8 @@ describe("key-rotation", () => {
       expect(emu.state.instances.get(f.running.InstanceId)!.LoginSettings!.KeyIds).toEqual([f.key.KeyId]);
       expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(true);
       expect(emu.state.instances.get(f.optOut.InstanceId)!.LoginSettings!.KeyIds).toEqual([f.key.KeyId]);
-      expect(report.skipped.find((s) => s.instanceId === f.running.InstanceId)!.reason).toContain("KEY_ROTATION_ALLOW_FORCE_STOP is false");
-      expect(report.skipped.find((s) => s.instanceId === f.optOut.InstanceId)!.reason).toContain("opted out");
+      expect(keptReason(report, f.running.InstanceId)).toContain("KEY_ROTATION_ALLOW_FORCE_STOP is false");
+      expect(keptReason(report, f.optOut.InstanceId)).toContain("opted out");
       // A tagged instance with no key is an error on every run, never a quiet skip.
       expect(report.errors.find((e) => e.id === f.keyless.InstanceId)).toMatchObject({ code: "KeyRotation.NoKeyBound", region: r });
     }
@@ -67,7 +71,7 @@ describe("key-rotation", () => {
     const writes = () => emu.calls.filter((c) => /^(Create|Import|Associate|Disassociate|Delete)/.test(c.action!)).length;
     const before = writes();
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
-    expect(report.rotated).toEqual([]);
+    expect(rotated(report)).toEqual([]);
     expect(writes()).toBe(before);
   });
 
@@ -75,7 +79,7 @@ describe("key-rotation", () => {
     const { emu, fleet, violations } = await world(["ap-guangzhou"]);
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
     const f = fleet["ap-guangzhou"]!;
-    expect(report.rotated.find((r) => r.instanceId === f.running.InstanceId)!.forceStopped).toBe(true);
+    expect(rotated(report).find((r) => r.id === f.running.InstanceId)!.detail).toMatchObject({ forceStop: true });
     expect(emu.state.instances.get(f.running.InstanceId)!.forceStops).toBe(1);
     // The opted-out instance still uses the old key: it must not be deleted.
     expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(true);
@@ -89,7 +93,7 @@ describe("key-rotation", () => {
     emu.state.unbindKeys(emu.state.instances.get(f.optOut.InstanceId)!, [f.key.KeyId]);
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
     expect(unexpected(report)).toEqual([]);
-    expect(report.rotated.find((r) => r.instanceId === f.running.InstanceId)).toMatchObject({ forceStopped: true });
+    expect(rotated(report).find((r) => r.id === f.running.InstanceId)!.detail).toMatchObject({ forceStop: true });
     expect(emu.state.settle(emu.state.instances.get(f.running.InstanceId)!).InstanceState).toBe("RUNNING");
     expect(violations).toEqual([]);
   });
@@ -104,7 +108,7 @@ describe("key-rotation", () => {
     expect(emu.callsFor("DeleteKeyPairs").length).toBeGreaterThan(0);
     expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(true);
     expect([...emu.state.secrets.values()].find((s) => s.SecretName.endsWith(OLD_GEN))!.Status).toBe("Enabled");
-    expect(report.skipped.map((s) => s.reason).join()).toContain("was not deleted");
+    expect(report.results.find((r) => r.id === f.key.KeyId)).toMatchObject({ action: "retire-key", outcome: "changed-under-us", code: "KeyRotation.KeyNotDeleted" });
     expect(violations).toEqual([]);
   });
 
@@ -114,7 +118,7 @@ describe("key-rotation", () => {
     emu.state.unbindKeys(emu.state.instances.get(f.optOut.InstanceId)!, [f.key.KeyId]);
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_ALLOW_FORCE_STOP: "true" });
     expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(false);
-    expect(report.cleanedUp.map((c) => c.what).join("\n")).toContain(`deleted retired key pair ${OLD_GEN}`);
+    expect(report.results.find((r) => r.id === f.key.KeyId)).toMatchObject({ action: "retire-key", outcome: "done", name: OLD_GEN });
     expect([...emu.state.secrets.values()].find((s) => s.SecretName.endsWith(OLD_GEN))!.Status).toBe("PendingDelete");
     expect(violations).toEqual([]);
   });
@@ -150,7 +154,7 @@ describe("key-rotation", () => {
     emu.faults.add({ action: "ImportKeyPair", kind: "drop", count: 1 });
     await runFunction("key-rotation", emu, { REGIONS: "ap-guangzhou", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" });
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
-    expect(report.resumed).toEqual([expect.objectContaining({ what: expect.stringContaining("from its stored secret") })]);
+    expect(report.results.filter((r) => r.action === "import-key")).toEqual([expect.objectContaining({ kind: "stored key to import", outcome: "done" })]);
     expect(emu.callsFor("CreateSecret")).toHaveLength(1);
     expectConverged(emu, "ap-guangzhou", []);
   });
@@ -160,7 +164,7 @@ describe("key-rotation", () => {
     const orphan = emu.state.addKeyPair({ Region: "ap-guangzhou", KeyName: "autopilot_202611010000", PublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x" });
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
     expect(emu.state.keyPairs.has(orphan.KeyId)).toBe(false);
-    expect(report.cleanedUp[0]!.what).toContain("its private key was never stored");
+    expect(report.results.find((r) => r.id === orphan.KeyId)).toMatchObject({ action: "delete-orphan-key", outcome: "done", reason: expect.stringContaining("its private key was never stored") });
     expect(emu.callsFor("AssociateInstancesKeyPairs").every((c) => !(c.params as { KeyIds: string[] }).KeyIds.includes(orphan.KeyId))).toBe(true);
   });
 
@@ -173,7 +177,7 @@ describe("key-rotation", () => {
     }
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" }, { instanceIds: ["ins-aaaaaaaa"] });
     expect(emu.calls.filter((c) => !/^(Describe|List|GetSecret)/.test(c.action!)).map((c) => c.action)).toEqual([]);
-    expect(report.rotated).toEqual([]);
+    expect(rotated(report)).toEqual([]);
   });
 
   it("unbinding and deleting go 100 ids a call: 152 instances rotate in one run", async () => {
@@ -183,7 +187,7 @@ describe("key-rotation", () => {
     for (let i = 0; i < 150; i++) emu.state.bindKeys(emu.state.addInstance({ Region: "ap-guangzhou", InstanceState: "STOPPED", Tags: [{ Key: "autopilot:rotate-keys", Value: "true" }] }), [old.KeyId]);
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", KEY_ROTATION_MAX_INSTANCES: "500" });
     expect(unexpected(report)).toEqual([]);
-    expect(report.rotated).toHaveLength(152);
+    expect(rotated(report)).toHaveLength(152);
     const sizes = emu.callsFor("DisassociateInstancesKeyPairs").map((c) => (c.params as { InstanceIds: string[] }).InstanceIds.length);
     expect(sizes).toEqual([100, 52]);
   });
@@ -191,7 +195,8 @@ describe("key-rotation", () => {
   it("dry-run changes nothing", async () => {
     const { emu } = await world(["ap-guangzhou"]);
     const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou", DRY_RUN: "true" });
-    expect(report.planned.map((p) => p.step).join("\n")).toContain("bind autopilot_");
+    expect(report.results.every((r) => r.outcome === "planned")).toBe(true);
+    expect(report.results.filter((r) => r.action === "rotate").map((r) => r.reason).join("\n")).toContain("bind autopilot_");
     expect(emu.calls.filter((c) => !/^(Describe|List|GetSecret)/.test(c.action!))).toEqual([]);
   });
 

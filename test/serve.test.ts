@@ -12,7 +12,7 @@ describe("npm start (cvm-autopilot serve)", () => {
     try {
       const text = output();
       expect(text.split("\n")[0]).toMatch(/^cvm-autopilot serve: no credentials set, so using the embedded emulator at http:\/\/127\.0\.0\.1:\d+/);
-      for (const f of ["auto-stop-idle: scanned", "image-sync", "renew-flag: scanned", "key-rotation: rotated"]) expect(text).toContain(f);
+      for (const f of ["auto-stop-idle: scanned", "image-sync: scanned", "renew-flag: scanned", "key-rotation: scanned"]) expect(text).toContain(f);
       expect(text).not.toMatch(/errors [1-9]/);
       const url = /health: GET (\S+)\/healthz/.exec(text)![1]!;
       const health = await fetch(`${url}/healthz`);

@@ -14,18 +14,21 @@ import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { api, batchSizeOf, describeInstancesByIds, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance, KeyPair } from "../../lib/tencent/types.ts";
-import { keysToUnbind, retiredKeys, secretNameFor, type RegionPlan, type RegionView } from "./plan.ts";
+import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
+import { keysToUnbind, secretNameFor, type RegionPlan, type RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";
 
 const generate = promisify(generateKeyPair);
 
-export interface RotationOut {
-  rotated: Array<{ instanceId: string; region: string; keyId: string; keyName: string; forceStopped: boolean; requestId?: string }>;
-  skipped: Array<{ instanceId: string; region: string; reason: string }>;
-  resumed: Array<{ region: string; what: string }>;
-  cleanedUp: Array<{ region: string; what: string; requestId?: string }>;
-  errors: ErrorEntry[];
-}
+/** Outcomes of a region's steps, keyed as the runner keys decisions (`region/id`). */
+type Outcomes = Map<string, Outcome>;
+const done = (requestId?: string, detail?: Record<string, unknown>): Outcome => ({ status: "done", requestId, ...(detail ? { detail } : {}) });
+const failed = (err: unknown): Outcome => {
+  const e = errorRecord(err);
+  return { status: "failed", code: e.code, message: e.message, requestId: e.requestId };
+};
+/** The world differs from the plan (a key still in use, a lookup that disagrees): nothing done, nothing lost. */
+const moved = (code: string, requestId?: string): Outcome => ({ status: "changed-under-us", code, requestId });
 
 /** Thrown to stop a region's rotation at a step that must not be passed. */
 export class StepError extends Error {
@@ -79,38 +82,49 @@ async function importKey(client: TencentCloudClient, region: string, keyName: st
 }
 
 /** Schedules a secret for deletion inside SSM's recovery window, so a mistake can be undone. */
-async function scheduleSecretDeletion(client: TencentCloudClient, region: string, secret: string, why: string, days: number, out: RotationOut): Promise<void> {
+async function scheduleSecretDeletion(client: TencentCloudClient, region: string, secret: string, days: number): Promise<Outcome> {
   try {
     const res = await api(client).deleteSecret(region, { SecretName: secret, RecoveryWindowInDays: days });
-    out.cleanedUp.push({ region, what: `scheduled secret ${secret} for deletion in ${days} days: ${why}`, requestId: res.RequestId });
+    return done(res.RequestId, { secret, recoveryDays: days });
   } catch (err) {
     // Already scheduled (an earlier run, or one overlapping this one): nothing left to do.
-    if (err instanceof TencentCloudApiError && err.code === "ResourceUnavailable.ResourcePendingDeleted") return;
-    out.errors.push({ region, action: "DeleteSecret", ...errorRecord(err) });
+    if (err instanceof TencentCloudApiError && err.code === "ResourceUnavailable.ResourcePendingDeleted") return moved(err.code, err.requestId);
+    return failed(err);
   }
 }
 
 /** Orphans from crashed runs: each confirmed by a lookup of its own before it goes. */
-async function cleanUpOrphans(client: TencentCloudClient, p: RegionPlan, config: KeyRotationConfig, out: RotationOut): Promise<void> {
+async function cleanUpOrphans(client: TencentCloudClient, p: RegionPlan, config: KeyRotationConfig, out: Outcomes): Promise<void> {
   const { region } = p;
   for (const k of p.orphanKeys) {
-    // Positive evidence that the private half is not stored, and that nothing uses the key.
-    const secret = await api(client).describeSecret(region, { SecretName: secretNameFor(region, k.keyName) }).catch((e: unknown) => e);
-    const stored = !(secret instanceof TencentCloudApiError && secret.code.startsWith("ResourceNotFound")) && (secret as { Status?: string }).Status !== "PendingDelete";
-    const now = await keyById(client, region, k.keyId);
-    if (stored || !now || now.AssociatedInstanceIds.length) continue;
-    const res = await api(client).deleteKeyPairs(region, { KeyIds: [k.keyId] });
-    out.cleanedUp.push({ region, what: `deleted key pair ${k.keyName} (${k.keyId}): its private key was never stored`, requestId: res.RequestId });
+    const key = keyOf({ region, id: k.keyId });
+    try {
+      // Positive evidence that the private half is not stored, and that nothing uses the key.
+      const secret = await api(client).describeSecret(region, { SecretName: secretNameFor(region, k.keyName) }).catch((e: unknown) => e);
+      const stored = !(secret instanceof TencentCloudApiError && secret.code.startsWith("ResourceNotFound")) && (secret as { Status?: string }).Status !== "PendingDelete";
+      const now = await keyById(client, region, k.keyId);
+      if (stored || !now || now.AssociatedInstanceIds.length) {
+        out.set(key, moved(stored ? "KeyRotation.PrivateKeyStored" : !now ? "KeyRotation.KeyGone" : "KeyRotation.KeyInUse"));
+        continue;
+      }
+      out.set(key, done((await api(client).deleteKeyPairs(region, { KeyIds: [k.keyId] })).RequestId));
+    } catch (err) {
+      out.set(key, failed(err));
+    }
   }
   for (const s of p.orphanSecrets) {
     const keyName = s.slice(`cvm-autopilot-${region}-`.length);
-    // A key that exists (a listing shift can hide it) keeps its secret, whatever the listing said.
-    if (await keyByName(client, region, keyName)) continue;
-    await scheduleSecretDeletion(client, region, s, "superseded before its key was imported", config.secretRecoveryDays, out);
+    try {
+      // A key that exists (a listing shift can hide it) keeps its secret, whatever the listing said.
+      const found = await keyByName(client, region, keyName);
+      out.set(keyOf({ region, id: s }), found ? moved("KeyRotation.KeyExists") : await scheduleSecretDeletion(client, region, s, config.secretRecoveryDays));
+    } catch (err) {
+      out.set(keyOf({ region, id: s }), failed(err));
+    }
   }
 }
 
-async function targetKeyId(client: TencentCloudClient, p: RegionPlan, config: KeyRotationConfig, out: RotationOut): Promise<string> {
+async function targetKeyId(client: TencentCloudClient, p: RegionPlan, config: KeyRotationConfig, out: Outcomes): Promise<string> {
   const t = p.target!;
   if (t.kind === "existing") return t.keyId;
   let pem: string;
@@ -120,30 +134,40 @@ async function targetKeyId(client: TencentCloudClient, p: RegionPlan, config: Ke
     await storePrivateKey(client, p.region, t.secretName, t.keyName, pem);
   } else {
     pem = (await api(client).getSecretValue(p.region, { SecretName: t.secretName, VersionId: "v1" })).SecretString;
-    out.resumed.push({ region: p.region, what: `importing key ${t.keyName} from its stored secret` });
   }
-  return importKey(client, p.region, t.keyName, pem);
+  const keyId = await importKey(client, p.region, t.keyName, pem);
+  out.set(keyOf({ region: p.region, id: t.keyName }), done(undefined, { keyId }));
+  return keyId;
 }
 
-/** Deletes our retired keys (older generations, bound nowhere), then, once each is gone, its secret. */
-async function retireOldKeys(client: TencentCloudClient, region: string, target: { keyId: string; keyName: string }, stillUsed: Set<string>, config: KeyRotationConfig, out: RotationOut): Promise<void> {
-  const keys = await listAll(client, "DescribeKeyPairs", region, {});
-  const retired = retiredKeys(keys, target, config.keyPrefix).filter((k) => !stillUsed.has(k.KeyId));
-  const byId = new Map(retired.map((k) => [k.KeyId, k]));
-  const results = await applyBatched([...byId.keys()], batchSizeOf("DeleteKeyPairs"), (batch) => api(client).deleteKeyPairs(region, { KeyIds: batch }));
-  for (const r of results) {
+/**
+ * Retires the older keys the plan expected to free: each deleted only if no instance uses it
+ * now, then looked up by id to prove it is gone (DeleteKeyPairs keeps keys an image still uses),
+ * and only then its secret scheduled for deletion.
+ */
+async function retireOldKeys(client: TencentCloudClient, region: string, retire: string[], stillUsed: Set<string>, config: KeyRotationConfig, out: Outcomes): Promise<void> {
+  if (!retire.length) return;
+  const listed = new Map((await listAll(client, "DescribeKeyPairs", region, {})).map((k) => [k.KeyId, k]));
+  const ready: KeyPair[] = [];
+  for (const id of retire) {
+    const k = listed.get(id);
+    if (!k || stillUsed.has(id) || k.AssociatedInstanceIds.length) out.set(keyOf({ region, id }), moved(k ? "KeyRotation.KeyStillInUse" : "KeyRotation.KeyGone"));
+    else ready.push(k);
+  }
+  const byId = new Map(ready.map((k) => [k.KeyId, k]));
+  for (const r of await applyBatched([...byId.keys()], batchSizeOf("DeleteKeyPairs"), (batch) => api(client).deleteKeyPairs(region, { KeyIds: batch }))) {
     const k = byId.get(r.id)!;
+    const key = keyOf({ region, id: r.id });
     if (!r.ok) {
-      out.errors.push({ region, id: r.id, action: "DeleteKeyPairs", code: r.code, message: r.message, requestId: r.requestId });
+      out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
       continue;
     }
-    // DeleteKeyPairs leaves keys an instance or an image still uses (current API): check it is gone.
     if (await keyById(client, region, r.id)) {
-      out.skipped.push({ instanceId: r.id, region, reason: `key ${k.KeyName} was not deleted (still used by an image or instance?): its secret is kept` });
+      out.set(key, moved("KeyRotation.KeyNotDeleted", r.requestId));
       continue;
     }
-    out.cleanedUp.push({ region, what: `deleted retired key pair ${k.KeyName} (${k.KeyId})`, requestId: r.requestId });
-    await scheduleSecretDeletion(client, region, secretNameFor(region, k.KeyName), `key ${k.KeyName} is deleted`, config.secretRecoveryDays, out);
+    const secret = await scheduleSecretDeletion(client, region, secretNameFor(region, k.KeyName), config.secretRecoveryDays);
+    out.set(key, secret.status === "failed" ? secret : done(r.requestId, { secretRecoveryDays: config.secretRecoveryDays }));
   }
 }
 
@@ -174,38 +198,43 @@ async function describeWhenBound(client: TencentCloudClient, region: string, ids
   return ids.map((id) => latest.get(id)).filter((i): i is Instance => i !== undefined);
 }
 
-export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, view: RegionView, config: KeyRotationConfig, out: RotationOut, sleep: (ms: number) => Promise<void>): Promise<void> {
+/**
+ * One region's rotation, in the order that never loses access. Returns an outcome for every
+ * step the plan's decisions name; a step that must not be passed stops the region, and every
+ * step after it is reported failed with that reason.
+ */
+export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, view: RegionView, config: KeyRotationConfig, sleep: (ms: number) => Promise<void>, retire: string[]): Promise<Outcomes> {
+  const out: Outcomes = new Map();
   const { region } = p;
-  for (const s of p.skipped) out.skipped.push({ ...s, region });
-  for (const pr of p.problems) out.errors.push({ region, ...pr });
   if (p.cleanUp) await cleanUpOrphans(client, p, config, out);
   const t = p.target;
-  if (!t) return;
+  if (!t) return out;
   const keyId = await targetKeyId(client, p, config, out);
 
   const attempted = [...p.bindStopped, ...p.bindRunning];
-  const bindFailures = new Map<string, ErrorEntry>();
+  const bindFailures = new Map<string, Outcome>();
   for (const [ids, force] of [[p.bindStopped, false], [p.bindRunning, true]] as const) {
     const results = await applyBatched(ids, batchSizeOf("AssociateInstancesKeyPairs"), (batch) =>
       api(client).associateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }));
-    for (const r of results) if (!r.ok) bindFailures.set(r.id, { region, id: r.id, action: "AssociateInstancesKeyPairs", code: r.code, message: r.message, requestId: r.requestId });
+    for (const r of results) if (!r.ok) bindFailures.set(r.id, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
   }
   // Verify on the instances themselves before touching any old key.
   const bound = attempted.filter((id) => !bindFailures.has(id));
   const after = [...(bound.length ? await describeWhenBound(client, region, bound, keyId, sleep) : []), ...(bindFailures.size ? await describeInstancesByIds(client, region, [...bindFailures.keys()]) : [])];
-  const running = new Set(p.bindRunning);
   const namesById = new Map(view.keyPairs.map((k) => [k.KeyId, k.KeyName]));
   namesById.set(keyId, t.keyName);
   const toUnbind = new Map<string, string[]>();
   const stillUsed = new Set<string>();
+  const running = new Set(p.bindRunning);
   for (const inst of after) {
     const keys = inst.LoginSettings?.KeyIds ?? [];
+    const key = keyOf({ region, id: inst.InstanceId });
     if (!keys.includes(keyId)) {
-      out.errors.push(bindFailures.get(inst.InstanceId) ?? { region, id: inst.InstanceId, code: "KeyRotation.NotVerified", message: `key ${t.keyName} is not bound after AssociateInstancesKeyPairs` });
+      out.set(key, bindFailures.get(inst.InstanceId) ?? { status: "failed", code: "KeyRotation.NotVerified", message: `key ${t.keyName} is not bound after AssociateInstancesKeyPairs` });
       for (const k of keys) stillUsed.add(k);
       continue;
     }
-    out.rotated.push({ instanceId: inst.InstanceId, region, keyId, keyName: t.keyName, forceStopped: running.has(inst.InstanceId) });
+    out.set(key, done(undefined, { keyId }));
     const unbind = keysToUnbind(keys, { keyId, keyName: t.keyName }, p.boundBefore.get(inst.InstanceId) ?? [], namesById, config.keyPrefix);
     for (const k of keys) if (!unbind.includes(k)) stillUsed.add(k);
     // Grouped by key and by whether a force stop is needed: one call per group, 100 ids at a time.
@@ -218,14 +247,14 @@ export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, vi
     const [old, mode] = group.split("/") as [string, string];
     const results = await applyBatched(ids, batchSizeOf("DisassociateInstancesKeyPairs"), (batch) =>
       api(client).disassociateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [old], ForceStop: mode === "force" }));
-    const done = results.filter((r) => r.ok);
     for (const r of results) {
+      // The new key is bound, but an old one could not be taken away: the rotation is not finished.
       if (!r.ok) {
         stillUsed.add(old);
-        out.errors.push({ region, id: r.id, action: "DisassociateInstancesKeyPairs", code: r.code, message: r.message, requestId: r.requestId });
+        out.set(keyOf({ region, id: r.id }), { status: "failed", code: r.code, message: `new key bound, but old key ${old} not unbound: ${r.message}`, requestId: r.requestId });
       }
     }
-    if (done.length) out.cleanedUp.push({ region, what: `unbound old key ${old} from ${done.length} instance(s)`, requestId: done[0]!.requestId });
   }
-  if (p.cleanUp) await retireOldKeys(client, region, { keyId, keyName: t.keyName }, stillUsed, config, out);
+  if (p.cleanUp) await retireOldKeys(client, region, retire, stillUsed, config, out);
+  return out;
 }

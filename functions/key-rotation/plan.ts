@@ -8,6 +8,7 @@
  * public half is imported, imported before it is bound, bound and verified before any old key is
  * unbound or deleted; a key whose private half is not in SSM is never bound.
  */
+import type { Decision } from "../../lib/runtime/spec.ts";
 import { tagsOf, type Instance, type KeyPair } from "../../lib/tencent/types.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
 
@@ -20,6 +21,24 @@ export interface RotationPolicy {
   keyPrefix: string;
   maxInstances: number;
 }
+
+/** What a rotation run does or leaves, per instance, key and secret: the closed list reports read. */
+export const KINDS = {
+  due: "key due for rotation",
+  leftover: "older key of ours still bound",
+  "opted-out": "opted out",
+  young: "key younger than KEY_ROTATION_MAX_AGE_DAYS",
+  running: "running; KEY_ROTATION_ALLOW_FORCE_STOP is false",
+  "busy-state": "in a transitional state",
+  "over-limit": "over KEY_ROTATION_MAX_INSTANCES",
+  "no-key": "no key pair bound",
+  "new-key": "new key generation",
+  "resume-key": "stored key to import",
+  "orphan-key": "key pair without a stored private key",
+  "superseded-secret": "stored key superseded before import",
+  "retired-key": "older key, no longer bound",
+} as const;
+export type RotationKind = keyof typeof KINDS;
 
 export const secretNameFor = (region: string, keyName: string) => `cvm-autopilot-${region}-${keyName}`;
 
@@ -41,7 +60,9 @@ export interface RegionPlan {
   /** Bind the target to these: STOPPED ones, and RUNNING ones only when force stop is allowed. */
   bindStopped: string[];
   bindRunning: string[];
-  skipped: Array<{ instanceId: string; reason: string }>;
+  skipped: Array<{ instanceId: string; kind: RotationKind; reason: string }>;
+  /** Instances that carry an older key of ours beside the newest (an overlapping run's leftover). */
+  leftovers: Set<string>;
   /** Our key pairs with no private half in SSM and bound nowhere: delete. */
   orphanKeys: Array<{ keyId: string; keyName: string }>;
   /** Secrets of ours whose key pair was never imported and never will be: delete. */
@@ -86,16 +107,18 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
   const fresh = (name: string) => now.getTime() - parseGeneration(name) < maxAgeMs;
 
   const skipped: RegionPlan["skipped"] = [];
+  const leftovers = new Set<string>();
   const due: RegionalInstance[] = [];
   for (const inst of view.instances) {
     const tag = tagsOf(inst).get(policy.scopeTag.key);
     if (tag !== policy.scopeTag.value) {
-      skipped.push({ instanceId: inst.InstanceId, reason: `opted out: tag ${policy.scopeTag.key}=${tag}` });
+      skipped.push({ instanceId: inst.InstanceId, kind: "opted-out", reason: `opted out: tag ${policy.scopeTag.key}=${tag}` });
       continue;
     }
     const bound = inst.LoginSettings?.KeyIds ?? [];
     if (!bound.length) {
       // Loud, not a quiet skip: a tagged instance without a key may have lost the one it had.
+      skipped.push({ instanceId: inst.InstanceId, kind: "no-key", reason: "no key pair bound: binding one would disable password login" });
       problems.push({
         id: inst.InstanceId, code: "KeyRotation.NoKeyBound",
         message: `tagged ${policy.scopeTag.key}=${policy.scopeTag.value} but no key pair is bound: not rotated (binding one would disable password login); bind a key by hand or remove the tag`,
@@ -108,20 +131,21 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
     const leftover = !!newestKey && bound.includes(newestKey.KeyId) &&
       bound.some((k) => k !== newestKey.KeyId && isOurs(keysById.get(k)?.KeyName ?? "", policy.keyPrefix) && keysById.get(k)!.KeyName < newestKey.KeyName);
     if (now.getTime() - oldest < maxAgeMs && !leftover) {
-      skipped.push({ instanceId: inst.InstanceId, reason: `key younger than ${policy.maxAgeDays} days` });
+      skipped.push({ instanceId: inst.InstanceId, kind: "young", reason: `key younger than ${policy.maxAgeDays} days` });
       continue;
     }
     if (inst.InstanceState === "RUNNING" && !policy.allowForceStop) {
-      skipped.push({ instanceId: inst.InstanceId, reason: "running and KEY_ROTATION_ALLOW_FORCE_STOP is false" });
+      skipped.push({ instanceId: inst.InstanceId, kind: "running", reason: "running and KEY_ROTATION_ALLOW_FORCE_STOP is false" });
       continue;
     }
     if (inst.InstanceState !== "RUNNING" && inst.InstanceState !== "STOPPED") {
-      skipped.push({ instanceId: inst.InstanceId, reason: `state ${inst.InstanceState}: try again later` });
+      skipped.push({ instanceId: inst.InstanceId, kind: "busy-state", reason: `state ${inst.InstanceState}: try again later` });
       continue;
     }
+    if (leftover && now.getTime() - oldest < maxAgeMs) leftovers.add(inst.InstanceId);
     due.push(inst);
   }
-  for (const inst of due.splice(policy.maxInstances)) skipped.push({ instanceId: inst.InstanceId, reason: `over KEY_ROTATION_MAX_INSTANCES=${policy.maxInstances} this run` });
+  for (const inst of due.splice(policy.maxInstances)) skipped.push({ instanceId: inst.InstanceId, kind: "over-limit", reason: `over KEY_ROTATION_MAX_INSTANCES=${policy.maxInstances} this run` });
 
   let target: Target | undefined;
   // A narrowed run (a webhook naming instances) only makes a key when one of its instances needs it.
@@ -144,12 +168,48 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
     bindStopped: notOnTarget.filter((i) => i.InstanceState === "STOPPED").map((i) => i.InstanceId),
     bindRunning: notOnTarget.filter((i) => i.InstanceState === "RUNNING").map((i) => i.InstanceId),
     skipped,
+    leftovers,
     orphanKeys: view.narrowed ? [] : orphanKeys.map((k) => ({ keyId: k.KeyId, keyName: k.KeyName })),
     orphanSecrets,
     problems,
     boundBefore: new Map(notOnTarget.map((i) => [i.InstanceId, [...(i.LoginSettings?.KeyIds ?? [])]])),
     cleanUp: !view.narrowed,
   };
+}
+
+/**
+ * The plan as decisions, for the report and the runner: one per instance in scope, one for the
+ * key the run makes or resumes, one per orphan to clean up, one per older key of ours expected to
+ * retire once this run has moved every instance using it. Pure.
+ */
+export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): Array<Decision<RotationKind>> {
+  const { region } = p;
+  const out: Array<Decision<RotationKind>> = [];
+  const t = p.target;
+  for (const s of p.skipped) out.push({ id: s.instanceId, region, kind: s.kind, reason: s.reason });
+  const running = new Set(p.bindRunning);
+  for (const id of [...p.bindStopped, ...p.bindRunning]) {
+    const leftover = p.leftovers.has(id);
+    out.push({
+      id, region, kind: leftover ? "leftover" : "due", action: "rotate",
+      reason: `${leftover ? "finish an overlapping run: unbind older keys of ours" : "bind"} ${t?.keyName ?? ""}${running.has(id) ? " (force stop)" : ""}, verify, then unbind older keys`,
+      detail: { key: t?.keyName, forceStop: running.has(id) },
+    });
+  }
+  if (t?.kind === "new") out.push({ id: t.keyName, region, kind: "new-key", action: "create-key", reason: `generate an RSA key, store it as ${t.secretName}, import key pair ${t.keyName}` });
+  if (t?.kind === "import") out.push({ id: t.keyName, region, kind: "resume-key", action: "import-key", reason: `import key pair ${t.keyName} from ${t.secretName}, stored by an earlier run` });
+  for (const k of p.orphanKeys) out.push({ id: k.keyId, region, name: k.keyName, kind: "orphan-key", action: "delete-orphan-key", reason: `key ${k.keyName} is bound nowhere and its private key was never stored` });
+  for (const s of p.orphanSecrets) out.push({ id: s, region, kind: "superseded-secret", action: "retire-secret", reason: "a newer key superseded it before its key pair was imported" });
+  if (t && p.cleanUp) {
+    const moving = new Set([...p.bindStopped, ...p.bindRunning]);
+    for (const k of view.keyPairs) {
+      if (!isOurs(k.KeyName, prefix) || k.KeyName >= t.keyName || k.KeyId === (t.kind === "existing" ? t.keyId : "")) continue;
+      if (!k.AssociatedInstanceIds.every((i) => moving.has(i))) continue;
+      if (!view.secrets.has(secretNameFor(region, k.KeyName)) && !k.AssociatedInstanceIds.length) continue; // an orphan, above
+      out.push({ id: k.KeyId, region, name: k.KeyName, kind: "retired-key", action: "retire-key", reason: `older than ${t.keyName}; deleted once no instance uses it, then its secret scheduled for deletion` });
+    }
+  }
+  return out;
 }
 
 /** The creation time encoded in a generation name (UTC minutes). */

@@ -12,7 +12,7 @@ import type { EmulatorState } from "../../lib/emulator/state.ts";
 import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { secretNameFor } from "../../functions/key-rotation/plan.ts";
 import type { AutoStopReport } from "../../functions/auto-stop-idle/index.ts";
-import type { KeyRotationReport } from "../../functions/key-rotation/run.ts";
+import type { KeyRotationReport } from "../../functions/key-rotation/index.ts";
 import { runFunction } from "../helpers/functions.ts";
 import { emulator } from "../helpers/world.ts";
 import { allLogLines, assertNoSecretsLogged, tally } from "./world.ts";
@@ -84,7 +84,7 @@ describe("listing shifts while paged", () => {
     violations.push(...boundKeysStored(emu.state), ...keyless(emu.state, [running.InstanceId]));
     expect(emu.state.instances.get(running.InstanceId)!.LoginSettings!.KeyIds).toEqual([old.KeyId]);
     expect(emu.callsFor("DeleteSecret").filter((c) => (c.params as { SecretName: string }).SecretName.endsWith(old.KeyName))).toEqual([]);
-    expect(report.skipped.map((s) => s.reason).join()).toContain("KEY_ROTATION_ALLOW_FORCE_STOP is false");
+    expect(report.kept.map((s) => s.reason).join()).toContain("KEY_ROTATION_ALLOW_FORCE_STOP is false");
     record(violations, log);
     expect(violations).toEqual([]);
   });

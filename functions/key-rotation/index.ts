@@ -1,0 +1,46 @@
+/** key-rotation, declared once: rotate tagged instances' SSH key pairs, the private key stored in Secrets Manager first. */
+import type { RunReport } from "../../lib/runtime/report.ts";
+import { defineFunction, keyOf, type Outcome, type RunContext } from "../../lib/runtime/spec.ts";
+import { errorRecord } from "../../lib/tencent/errors.ts";
+import { rotateRegion, StepError } from "./apply.ts";
+import { readView } from "./collect.ts";
+import { loadConfig, VARIABLES, type KeyRotationConfig } from "./config.ts";
+import { KINDS, planRegion, toDecisions, type RegionPlan, type RegionView, type RotationKind } from "./plan.ts";
+
+export type KeyRotationReport = RunReport;
+
+/** Each region's plan and view, from decide to apply within one run (the runner hands apply only decisions). */
+const plans = new WeakMap<object, Map<string, { plan: RegionPlan; view: RegionView }>>();
+
+export default defineFunction({
+  name: "key-rotation",
+  description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
+  schedule: "0 3 * * 1",
+  variables: VARIABLES,
+  loadConfig,
+  kinds: KINDS,
+  async decide(ctx: RunContext<KeyRotationConfig>, region) {
+    const view = await readView(ctx.client, region, ctx.config, ctx.only);
+    const plan = planRegion(view, ctx.config, ctx.now);
+    if (!plans.has(ctx)) plans.set(ctx, new Map());
+    plans.get(ctx)!.set(region, { plan, view });
+    return { decisions: toDecisions(plan, view, ctx.config.keyPrefix), errors: plan.problems.map((pr) => ({ region, ...pr })) };
+  },
+  async apply(ctx, acting) {
+    const out = new Map<string, Outcome>();
+    const regions = [...new Set(acting.map((d) => d.region))];
+    await Promise.all(regions.map(async (region) => {
+      const { plan, view } = plans.get(ctx)!.get(region)!;
+      const mine = acting.filter((d) => d.region === region);
+      const retire = mine.filter((d) => (d.kind as RotationKind) === "retired-key").map((d) => d.id);
+      try {
+        for (const [k, o] of await rotateRegion(ctx.client, plan, view, ctx.config, ctx.sleep, retire)) out.set(k, o);
+      } catch (err) {
+        // A step that must not be passed: every step of this region not yet done fails with its reason.
+        const e = err instanceof StepError ? err.entry : errorRecord(err);
+        for (const d of mine) if (!out.has(keyOf(d))) out.set(keyOf(d), { status: "failed", code: e.code, message: e.message, requestId: e.requestId });
+      }
+    }));
+    return out;
+  },
+});
