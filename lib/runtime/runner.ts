@@ -86,13 +86,16 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
 /** One line for people: what happened and why, from the counts alone. */
 export function summarize(spec: { name: string }, r: RunReport): string {
   const o = r.outcomes;
-  const acted = r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`;
+  // What was acted on, by kind: every kind the report counts that no kept decision has.
+  const actedKinds = Object.entries(r.byKind).filter(([k]) => !(k in r.keptByKind)).map(([k, v]) => `${v} ${k}`);
+  const acted = `${r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`}${actedKinds.length ? ` (${actedKinds.join(", ")})` : ""}`;
   const parts = [`scanned ${r.scanned}`, acted];
   if (o["changed-under-us"]) parts.push(`changed under us ${o["changed-under-us"]}`);
   if (o.failed) parts.push(`failed ${o.failed}`);
   if (r.guard?.tripped) parts.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
   parts.push(`errors ${r.errors.length}`);
   for (const [k, v] of Object.entries(r.notes)) if (v.length) parts.push(`${k} ${v.length}`);
+  for (const [k, v] of Object.entries(r.extras)) parts.push(`${k} ${String(v)}`);
   const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
 }
