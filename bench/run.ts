@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { REGISTRY } from "../functions/registry.ts";
 import { buildBundles, ROOT } from "../lib/platform/build.ts";
 import { bundleBench } from "./bundles.ts";
 import { fleetBench } from "./fleet.ts";
@@ -31,7 +32,7 @@ function table(title: string, rows: object[]): void {
 }
 
 const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-bench-"));
-const built = await buildBundles(outdir, {});
+const built = await buildBundles(REGISTRY, outdir, {});
 const bundles = Object.fromEntries(built.map((b) => [b.name, b.file]));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 

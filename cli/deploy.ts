@@ -5,12 +5,13 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { deployToScf, functionEnvFrom, loadArtifact } from "../lib/platform/scf-deploy.ts";
+import { deployToScf, functionEnvFor, loadArtifact } from "../lib/platform/scf-deploy.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
+import { REGISTRY } from "../functions/registry.ts";
 
 export async function buildCommand(out: (s: string) => void): Promise<number> {
-  for (const b of await buildBundles()) out(`${b.name}: ${b.file} (${(b.bytes / 1024).toFixed(1)} KiB)`);
+  for (const b of await buildBundles(REGISTRY)) out(`${b.name}: ${b.file} (${(b.bytes / 1024).toFixed(1)} KiB)`);
   return 0;
 }
 
@@ -27,10 +28,10 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   if (values.region && !isRegion(values.region)) throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);
-  const schedules = loadSchedules(env);
+  const schedules = loadSchedules(REGISTRY, env);
   // Code uploads are large: give them at least a minute.
   const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
-  const bundles = await buildBundles();
+  const bundles = await buildBundles(REGISTRY);
   const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
     region: values.region ?? base.region,
     namespace: values.namespace ?? e.SCF_NAMESPACE!,
@@ -38,7 +39,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     memorySize: e.SCF_MEMORY_SIZE,
     timeout: e.SCF_TIMEOUT,
     schedules,
-    functionEnv: functionEnvFrom(env),
+    functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env)])),
     dryRun: values["dry-run"] || base.dryRun,
   });
   for (const s of steps) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);

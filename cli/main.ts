@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";
 import { emulatorCommand } from "./emulator.ts";
-import { USAGE, UsageError } from "./usage.ts";
+import { usage, UsageError } from "./usage.ts";
+import { REGISTRY } from "../functions/registry.ts";
 
 const out = (s: string) => process.stdout.write(s + "\n");
 const err = (s: string) => process.stderr.write(s + "\n");
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case "help":
     case "--help":
-      out(USAGE);
+      out(usage(REGISTRY));
       return command ? 0 : 2;
     default: {
       const mod = await import("./commands.ts");

@@ -11,6 +11,7 @@ import { redactText } from "../lib/log/redact.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
+import { REGISTRY } from "../functions/registry.ts";
 
 const hasCredentials = (env: Env) => !!((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && (env.TENCENTCLOUD_SECRET_KEY || env.TENCENTCLOUD_SECRETKEY));
 
@@ -29,13 +30,13 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
     : createLogger({ level: "warn", sink: (l) => process.stderr.write(l + "\n") });
   let server;
   try {
-    server = await startLocalServer({ env: runEnv, port, logger, say: out });
+    server = await startLocalServer({ functions: REGISTRY, env: runEnv, port, logger, say: out });
   } catch (err) {
     await emu?.stop();
     throw err;
   }
   out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
-  const schedules = loadSchedules(runEnv);
+  const schedules = loadSchedules(REGISTRY, runEnv);
   out(`schedules (UTC): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
   const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";
   if (runOnStart) {

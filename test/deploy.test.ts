@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT } from "../lib/platform/build.ts";
-import { deployToScf, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
-import { DEFAULT_SCHEDULES } from "../lib/platform/schedules.ts";
+import { deployToScf, functionEnvFor, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
+import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
+import { loadSchedules } from "../lib/platform/schedules.ts";
+import { REGISTRY } from "../functions/registry.ts";
 import { scfStore } from "../lib/emulator/handlers/scf.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -12,11 +14,13 @@ import { runCli } from "./helpers/cli.ts";
 // Inside the repository (under its "type": "module" package.json), as `npm run build` places them.
 const outdir = mkdtempSync(join(ROOT, "dist-test-"));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-const bundles = await buildBundles(outdir, {});
+const bundles = await buildBundles(REGISTRY, outdir, {});
+const DEFAULT_SCHEDULES = loadSchedules(REGISTRY, {});
+const envForAll = (vars: Record<string, string>) => Object.fromEntries(REGISTRY.map((f) => [f.name, vars]));
 
 describe("esbuild bundles", () => {
   it("one per function, no dev dependency inside, each loads and exports both entry points", () => {
-    expect(bundles.map((b) => b.name)).toEqual(["auto-stop-idle", "image-sync", "renew-flag", "key-rotation"]);
+    expect(bundles.map((b) => b.name)).toEqual(REGISTRY.map((f) => f.name));
     const require = createRequire(import.meta.url);
     for (const b of bundles) {
       expect(b.inputs.filter((i) => FORBIDDEN_IN_BUNDLE.test(i))).toEqual([]);
@@ -30,10 +34,33 @@ describe("esbuild bundles", () => {
   });
 });
 
+describe("every declared variable reaches both platforms", () => {
+  const all = Object.fromEntries([...SHARED_DEPLOY_VARIABLES, ...REGISTRY.flatMap((f) => f.variables)].map((v) => [v, `value-of-${v}`]));
+  const generated = JSON.parse(readFileSync(join(outdir, "serverless-functions.json"), "utf8")) as Record<string, { environment: Record<string, string> }>;
+  const shared = JSON.parse(readFileSync(join(outdir, "serverless-environment.json"), "utf8")) as Record<string, string>;
+
+  it.each(REGISTRY.map((f) => [f.name, f] as const))("%s: its own variables and the shared ones, nobody else's", (_name, f) => {
+    expect(f.variables.length).toBeGreaterThan(0);
+    // Tencent SCF: the function's environment as deploy builds it.
+    const scf = functionEnvFor(f, all);
+    for (const v of [...SHARED_DEPLOY_VARIABLES, ...f.variables]) expect(scf[v], `${v} on SCF`).toBe(`value-of-${v}`);
+    // AWS Lambda: serverless.yml's generated function and shared environment.
+    expect(Object.keys(generated[f.name]!.environment).sort()).toEqual([...f.variables].sort());
+    for (const v of f.variables) expect(generated[f.name]!.environment[v]).toBe(`\${env:${v}, null}`);
+    for (const v of SHARED_DEPLOY_VARIABLES) expect(shared[v], `${v} on Lambda`).toBe(`\${env:${v}, null}`);
+    for (const other of REGISTRY.filter((g) => g !== f)) for (const v of other.variables) expect(scf[v]).toBeUndefined();
+  });
+
+  it("no deployed function gets the deployer's credentials or the emulator endpoint on SCF", () => {
+    const scf = functionEnvFor(REGISTRY[0]!, { ...all, TENCENTCLOUD_SECRET_ID: "x", TENCENTCLOUD_SECRET_KEY: "y", CVM_AUTOPILOT_ENDPOINT: "http://127.0.0.1:1" });
+    expect(Object.keys(scf).filter((k) => /SECRET|SESSION|ENDPOINT/.test(k) && k !== "WEBHOOK_SECRET")).toEqual([]);
+  });
+});
+
 describe("native SCF deploy against the emulator", () => {
   const opts = (o: Partial<DeployOptions> = {}): DeployOptions => ({
     region: "ap-guangzhou", namespace: "default", runtime: "Nodejs18.15", memorySize: 128, timeout: 900,
-    schedules: { ...DEFAULT_SCHEDULES }, functionEnv: { REGIONS: "ap-guangzhou" }, dryRun: false, ...o,
+    schedules: { ...DEFAULT_SCHEDULES }, functionEnv: envForAll({ REGIONS: "ap-guangzhou" }), dryRun: false, ...o,
   });
   const artifacts = () => bundles.map((b) => loadArtifact(b.name, b.file));
 
@@ -51,10 +78,10 @@ describe("native SCF deploy against the emulator", () => {
     const writes = () => emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length;
     const before = writes();
     const second = await deployToScf(client, artifacts(), opts());
-    expect(second.map((s) => s.action)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
+    expect(second.map((s) => s.action)).toEqual(REGISTRY.map(() => "unchanged"));
     expect(writes()).toBe(before);
 
-    const third = await deployToScf(client, artifacts(), opts({ schedules: { ...DEFAULT_SCHEDULES, "renew-flag": "0 10 * * *" }, functionEnv: { REGIONS: "ap-guangzhou,ap-shanghai" } }));
+    const third = await deployToScf(client, artifacts(), opts({ schedules: { ...DEFAULT_SCHEDULES, "renew-flag": "0 10 * * *" }, functionEnv: envForAll({ REGIONS: "ap-guangzhou,ap-shanghai" }) }));
     expect(third.filter((s) => s.function === "cvm-autopilot-renew-flag").map((s) => s.action)).toEqual(["UpdateFunctionConfiguration", "DeleteTrigger", "CreateTrigger"]);
     expect(third.filter((s) => s.action === "UpdateFunctionCode")).toHaveLength(0);
   });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import cron from "node-cron";
 import { ConfigError } from "../lib/config/config.ts";
-import { DEFAULT_SCHEDULES, cronProblem, loadSchedules, toAwsCron, toScfCron } from "../lib/platform/schedules.ts";
+import { cronProblem, loadSchedules as load, toAwsCron, toScfCron } from "../lib/platform/schedules.ts";
+import { REGISTRY } from "../functions/registry.ts";
+import type { Env } from "../lib/config/config.ts";
+
+const loadSchedules = (env: Env) => load(REGISTRY, env);
+const DEFAULT_SCHEDULES = Object.fromEntries(REGISTRY.map((f) => [f.name, f.schedule]));
 
 describe("the schedule table", () => {
   it("defaults: auto-stop every 15 min, image-sync 02:00, renew-flag 09:00, key-rotation weekly", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startCli } from "./helpers/cli.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
+import { REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { envFor } from "./helpers/functions.ts";
 import { signedHeaders } from "./helpers/events.ts";
@@ -33,7 +34,7 @@ describe("local webhook server", () => {
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
     const env = { ...envFor(emu), WEBHOOK_SECRET: "local-secret-123-0123456789abcdef0123", SERVE_FUNCTIONS: "auto-stop-idle,renew-flag" };
     const lines: string[] = [];
-    const server = await startLocalServer({ env, port: 0, logger: memoryLogger(), say: (l) => lines.push(l), schedules: false });
+    const server = await startLocalServer({ functions: REGISTRY, env, port: 0, logger: memoryLogger(), say: (l) => lines.push(l), schedules: false });
     try {
       const post = (body: string) => fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body, headers: signedHeaders("local-secret-123-0123456789abcdef0123", body) });
       const [a, b] = await Promise.all([post('{"dryRun":true}'), post('{"dryRun":true,"regions":["ap-guangzhou"]}')]);
@@ -49,6 +50,6 @@ describe("local webhook server", () => {
 
   it("refuses to start on a bad setting, listing it", async () => {
     const emu = await emulator();
-    await expect(startLocalServer({ env: { ...envFor(emu), SCHEDULE_RENEW_FLAG: "daily" }, port: 0, logger: memoryLogger(), say: () => undefined })).rejects.toThrow("SCHEDULE_RENEW_FLAG");
+    await expect(startLocalServer({ functions: REGISTRY, env: { ...envFor(emu), SCHEDULE_RENEW_FLAG: "daily" }, port: 0, logger: memoryLogger(), say: () => undefined })).rejects.toThrow("SCHEDULE_RENEW_FLAG");
   });
 });

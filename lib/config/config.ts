@@ -43,6 +43,14 @@ export const baseShape = {
 };
 export const baseSchema = z.object(baseShape);
 
+/**
+ * Shared settings a deployed function takes from the deployer's env. Not the credentials (a
+ * function runs with its platform role's) and not the endpoint override (the emulator's).
+ */
+export const SHARED_DEPLOY_VARIABLES: readonly string[] = Object.keys(baseShape).filter(
+  (k) => !k.startsWith("TENCENTCLOUD_SECRET") && !k.startsWith("TENCENTCLOUD_SESSION") && k !== "CVM_AUTOPILOT_ENDPOINT",
+);
+
 export type BaseEnv = z.output<typeof baseSchema>;
 
 export interface BaseConfig {

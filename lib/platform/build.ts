@@ -8,22 +8,26 @@ import { build } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Env } from "../config/config.ts";
-import { FUNCTION_NAMES, loadSchedules, toAwsCron, toScfCron, type FunctionName } from "./schedules.ts";
+import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
+import { loadSchedules, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FORBIDDEN_IN_BUNDLE = /tencentcloud-sdk|node_modules\/(vitest|typescript|serverless|tsx)\//;
 
 export interface BundleInfo {
-  name: FunctionName;
+  name: string;
   file: string;
   bytes: number;
   inputs: string[];
 }
 
-export async function buildBundles(outdir = join(ROOT, "dist"), env: Env = process.env): Promise<BundleInfo[]> {
+/** One bundle per function, from its folder's `handler.ts` (a function is a folder). */
+/** What a build needs of a function: its name, schedule and variables. */
+export type DeployedFunction = Scheduled & { variables: readonly string[] };
+
+export async function buildBundles(functions: readonly DeployedFunction[], outdir = join(ROOT, "dist"), env: Env = process.env): Promise<BundleInfo[]> {
   const out: BundleInfo[] = [];
-  for (const name of FUNCTION_NAMES) {
+  for (const { name } of functions) {
     const file = join(outdir, name, "index.js");
     const res = await build({
       entryPoints: [join(ROOT, "functions", name, "handler.ts")],
@@ -48,11 +52,34 @@ export async function buildBundles(outdir = join(ROOT, "dist"), env: Env = proce
     const output = res.metafile.outputs[Object.keys(res.metafile.outputs).find((k) => k.endsWith("index.js"))!]!;
     out.push({ name, file, bytes: output.bytes, inputs });
   }
-  const schedules = loadSchedules(env);
+  const schedules = loadSchedules(functions, env);
   const table = Object.fromEntries(
-    FUNCTION_NAMES.map((n) => [n, { cron: schedules[n], scf: toScfCron(schedules[n]), aws: toAwsCron(schedules[n]) }]),
+    functions.map(({ name: n }) => [n, { cron: schedules[n]!, scf: toScfCron(schedules[n]!), aws: toAwsCron(schedules[n]!) }]),
   );
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, "schedules.json"), JSON.stringify(table, null, 2) + "\n");
+  writeFileSync(join(outdir, "serverless-functions.json"), JSON.stringify(serverlessFunctions(functions, table), null, 2) + "\n");
+  writeFileSync(join(outdir, "serverless-environment.json"), JSON.stringify(serverlessEnvironment(), null, 2) + "\n");
   return out;
+}
+
+/** `${env:NAME, null}`: Serverless v3 fills it from the packaging shell, leaving it out when unset. */
+const fromEnv = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, `\${env:${n}, null}`]));
+
+/**
+ * serverless.yml's `functions`, generated from the declarations so it can never drift: each
+ * function's bundle, its own variables, its schedule (EventBridge cron) and its webhook route.
+ */
+export function serverlessFunctions(functions: readonly DeployedFunction[], table: Record<string, { aws: string }>) {
+  return Object.fromEntries(functions.map((f) => [f.name, {
+    handler: `dist/${f.name}/index.handler`,
+    package: { patterns: [`dist/${f.name}/**`] },
+    environment: fromEnv(f.variables),
+    events: [{ schedule: table[f.name]!.aws }, { httpApi: { method: "POST", path: `/run/${f.name}` } }],
+  }]));
+}
+
+/** serverless.yml's shared `provider.environment`: the shared settings, and (for now) the credentials. */
+export function serverlessEnvironment() {
+  return fromEnv([...SHARED_DEPLOY_VARIABLES, "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN"]);
 }

@@ -11,10 +11,12 @@ import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
-import { FUNCTIONS } from "../../functions/registry.ts";
-import { FUNCTION_NAMES, loadSchedules, type FunctionName } from "./schedules.ts";
+import type { FunctionEntry } from "../runtime/entry.ts";
+import { loadSchedules } from "./schedules.ts";
 
 export interface LocalServerOptions {
+  /** The functions to serve (the registry); SERVE_FUNCTIONS may narrow them. */
+  functions: readonly FunctionEntry[];
   env: Env;
   port: number;
   host?: string;
@@ -26,18 +28,19 @@ export interface LocalServerOptions {
 
 export interface LocalServer {
   url: string;
-  enabled: FunctionName[];
-  runOnce(name: FunctionName, trigger: Trigger): Promise<ReportBase | "busy">;
+  enabled: string[];
+  runOnce(name: string, trigger: Trigger): Promise<ReportBase | "busy">;
   stop(): Promise<void>;
 }
 
-/** SERVE_FUNCTIONS: which functions to serve (comma list), default all four. */
-export function enabledFunctions(env: Env): FunctionName[] {
+/** SERVE_FUNCTIONS: which functions to serve (comma list), default all. */
+export function enabledFunctions(functions: readonly { name: string }[], env: Env): string[] {
+  const names = functions.map((f) => f.name);
   const list = csv(env.SERVE_FUNCTIONS);
-  if (!list.length) return FUNCTION_NAMES;
-  const bad = list.filter((n) => !(FUNCTION_NAMES as string[]).includes(n));
-  if (bad.length) throw new ConfigError([`SERVE_FUNCTIONS: unknown function(s) ${bad.join(", ")}; expected some of ${FUNCTION_NAMES.join(", ")}`]);
-  return list as FunctionName[];
+  if (!list.length) return names;
+  const bad = list.filter((n) => !names.includes(n));
+  if (bad.length) throw new ConfigError([`SERVE_FUNCTIONS: unknown function(s) ${bad.join(", ")}; expected some of ${names.join(", ")}`]);
+  return list;
 }
 
 function readBody(req: IncomingMessage): Promise<string | null> {
@@ -54,14 +57,15 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
-  const schedules = loadSchedules(opts.env);
-  const enabled = enabledFunctions(opts.env);
+  const byName = new Map(opts.functions.map((f) => [f.name, f]));
+  const schedules = loadSchedules(opts.functions, opts.env);
+  const enabled = enabledFunctions(opts.functions, opts.env);
   // Parse every enabled function's config up front: a bad setting stops start-up, all issues listed.
-  const configs = Object.fromEntries(enabled.map((n) => [n, FUNCTIONS[n]!.loadConfig(opts.env)]));
-  const inFlight = new Set<FunctionName>();
+  const configs = Object.fromEntries(enabled.map((n) => [n, byName.get(n)!.loadConfig(opts.env)]));
+  const inFlight = new Set<string>();
   const replay = new ReplayCache();
 
-  async function runOnce(name: FunctionName, trigger: Trigger): Promise<ReportBase | "busy"> {
+  async function runOnce(name: string, trigger: Trigger): Promise<ReportBase | "busy"> {
     if (inFlight.has(name)) {
       opts.logger.warn("run skipped: already running", { function: name, trigger: trigger.source });
       opts.say(`${name}: skipped (${trigger.source}): a run is already in flight`);
@@ -70,7 +74,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     inFlight.add(name);
     const logger = opts.logger.child({ function: name, trigger: trigger.source });
     try {
-      const fn = FUNCTIONS[name]!;
+      const fn = byName.get(name)!;
       const report = await fn.run(configs[name]!, trigger, createRunDeps(configs[name]!, { logger }));
       opts.say(fn.summarize(report));
       return report;
@@ -90,7 +94,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     };
     try {
       const path = new URL(req.url ?? "/", "http://x").pathname;
-      if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: FUNCTION_NAMES, running: [...inFlight] });
+      if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
       const m = /^\/run\/([a-z-]+)$/.exec(path);
       if (!m || !(enabled as string[]).includes(m[1]!)) return reply(404, { error: "not found" });
       if (req.method !== "POST") return reply(405, { error: "use POST" });
@@ -98,7 +102,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
       const v = verifyWebhook({ headers: req.headers, body, secret: configs[m[1]!]!.webhookSecret, nowS: Math.floor(Date.now() / 1000), replay });
       if (!v.ok) return reply(v.status, { error: v.error });
-      const report = await runOnce(m[1] as FunctionName, { source: "webhook", ...v.body });
+      const report = await runOnce(m[1]!, { source: "webhook", ...v.body });
       if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });
       return reply(200, report);
     } catch {
@@ -111,7 +115,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const tasks: ScheduledTask[] = [];
   if (opts.schedules !== false) {
     for (const name of enabled) {
-      tasks.push(cron.schedule(schedules[name], () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone: "UTC", noOverlap: true }));
+      tasks.push(cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone: "UTC", noOverlap: true }));
     }
   }
   return {

@@ -9,10 +9,11 @@ import { readFileSync } from "node:fs";
 import { zipSync } from "fflate";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Env } from "../config/config.ts";
-import { toScfCron, type FunctionName } from "./schedules.ts";
+import { toScfCron } from "./schedules.ts";
+import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
 
 export interface BundleArtifact {
-  name: FunctionName;
+  name: string;
   /** The bundle's JavaScript; its hash decides whether code is updated. */
   code: Buffer;
   sourceMap?: Buffer | undefined;
@@ -24,9 +25,9 @@ export interface DeployOptions {
   runtime: string;
   memorySize: number;
   timeout: number;
-  schedules: Record<FunctionName, string>;
-  /** Variables the functions run with (never the deployer's own credentials). */
-  functionEnv: Record<string, string>;
+  schedules: Record<string, string>;
+  /** Variables each function runs with, by function name (never the deployer's own credentials). */
+  functionEnv: Record<string, Record<string, string>>;
   dryRun: boolean;
 }
 
@@ -40,11 +41,17 @@ export interface DeployStep {
 export const CODE_HASH_VAR = "CVM_AUTOPILOT_BUNDLE_SHA256";
 export const functionNameFor = (name: string) => `cvm-autopilot-${name}`;
 
-/** Variables worth copying from the deployer's env into the functions' config. */
-export function functionEnvFrom(env: Env): Record<string, string> {
-  const keep = /^(TENCENTCLOUD_REGION|REGIONS|DRY_RUN|LOG_LEVEL|WEBHOOK_SECRET|CVM_AUTOPILOT_(SIGN_METHOD|TIMEOUT_MS|MAX_ATTEMPTS)|AUTO_STOP_\w+|IMAGE_SYNC_\w+|RENEW_\w+|KEY_ROTATION_\w+)$/;
+/**
+ * The variables one function is deployed with: the shared settings and the function's own
+ * declared variables, as set in the deployer's env. Derived from the declaration, so a new
+ * variable reaches its function without a list to update, and no function gets another's.
+ */
+export function functionEnvFor(fn: { variables: readonly string[] }, env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (keep.test(k) && v !== undefined && v !== "") out[k] = v;
+  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables]) {
+    const v = env[k];
+    if (v !== undefined && v.trim() !== "") out[k] = v;
+  }
   return out;
 }
 
@@ -56,7 +63,7 @@ export function zipBundle(a: BundleArtifact): Buffer {
   return Buffer.from(zipSync(files, { level: 9 }));
 }
 
-export function loadArtifact(name: FunctionName, file: string): BundleArtifact {
+export function loadArtifact(name: string, file: string): BundleArtifact {
   let sourceMap: Buffer | undefined;
   try {
     sourceMap = readFileSync(`${file}.map`);
@@ -102,7 +109,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
   for (const a of artifacts) {
     const fn = functionNameFor(a.name);
     const sha = createHash("sha256").update(a.code).digest("hex");
-    const env = { ...o.functionEnv, [CODE_HASH_VAR]: sha };
+    const env = { ...(o.functionEnv[a.name] ?? {}), [CODE_HASH_VAR]: sha };
     const desired = {
       Handler: "index.main_handler",
       Runtime: o.runtime,
@@ -135,7 +142,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     // Triggers: a function that does not exist yet (dry run) has none.
     const existing: RemoteTrigger[] = remote || !o.dryRun ? await listTriggers(client, o, fn) : [];
     const wanted: RemoteTrigger[] = [
-      { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]) },
+      { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!) },
       { Type: "apigw", TriggerName: "cvm_autopilot_webhook", TriggerDesc: API_GATEWAY_DESC(a.name) },
     ];
     for (const t of wanted) {

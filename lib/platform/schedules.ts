@@ -1,19 +1,16 @@
 /**
- * The one table of schedules. It feeds the local node-cron scheduler, the SCF timer triggers
- * (7-field cron) and serverless.yml (EventBridge `cron(...)`), so there are no hand-kept copies.
- * Schedules are 5-field cron (minute hour day-of-month month day-of-week), overridable by env.
+ * The schedules, from each function's declaration (its default) and SCHEDULE_<NAME> overrides.
+ * One table feeds the local node-cron scheduler, the SCF timer triggers (7-field cron) and
+ * serverless.yml (EventBridge `cron(...)`), so there are no hand-kept copies. Schedules are
+ * 5-field cron (minute hour day-of-month month day-of-week).
  */
 import { ConfigError, type Env } from "../config/config.ts";
 
-export const DEFAULT_SCHEDULES = {
-  "auto-stop-idle": "*/15 * * * *",
-  "image-sync": "0 2 * * *",
-  "renew-flag": "0 9 * * *",
-  "key-rotation": "0 3 * * 1",
-} as const;
-
-export type FunctionName = keyof typeof DEFAULT_SCHEDULES;
-export const FUNCTION_NAMES = Object.keys(DEFAULT_SCHEDULES) as FunctionName[];
+/** What the schedule table needs of a function. */
+export interface Scheduled {
+  name: string;
+  schedule: string;
+}
 
 /** `auto-stop-idle` -> `SCHEDULE_AUTO_STOP_IDLE`. */
 export const scheduleVar = (name: string) => `SCHEDULE_${name.toUpperCase().replace(/-/g, "_")}`;
@@ -45,11 +42,11 @@ export function cronProblem(expr: string): string | undefined {
   return undefined;
 }
 
-/** The effective schedule per function: defaults, overridden by SCHEDULE_<NAME>; all problems at once. */
-export function loadSchedules(env: Env = process.env): Record<FunctionName, string> {
-  const out = { ...DEFAULT_SCHEDULES } as Record<FunctionName, string>;
+/** The effective schedule per function: its default, overridden by SCHEDULE_<NAME>; all problems at once. */
+export function loadSchedules(functions: readonly Scheduled[], env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = Object.fromEntries(functions.map((f) => [f.name, f.schedule]));
   const issues: string[] = [];
-  for (const name of FUNCTION_NAMES) {
+  for (const { name } of functions) {
     const v = env[scheduleVar(name)]?.trim();
     if (!v) continue;
     const problem = cronProblem(v);

@@ -6,7 +6,8 @@
  * runs of a function (test/serve.test.ts).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { SCENARIOS } from "./scenarios.ts";
+import { REGISTRY } from "../../functions/registry.ts";
+import { SCENARIOS, withoutScenario } from "./scenarios.ts";
 import { assertNoSecretsLogged, convergeAndCheck, runOnce, tally, world } from "./world.ts";
 
 describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_name, make) => {
@@ -18,6 +19,10 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_nam
     await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
   });
+});
+
+it("every registered function has a hardening scenario", () => {
+  expect(withoutScenario(REGISTRY.map((f) => f.name))).toEqual([]);
 });
 
 assertNoSecretsLogged();

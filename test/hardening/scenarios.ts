@@ -169,6 +169,9 @@ function keyRotation(): Scenario {
 
 export const SCENARIOS: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation];
 
+/** Registered functions without a hardening scenario: a new function must bring one. */
+export const withoutScenario = (names: string[]) => names.filter((n) => !SCENARIOS.some((make) => make().name === n));
+
 /** A seeded storm: throttling, 5xx, resets, replies slower than the client's timeout, a bad id in a batch, a state change. */
 export function faultStorm(seed: number, s: Scenario, emu: Emulator): FaultRule[] {
   const rnd = seededRandom(seed * 7919);
