@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../lib/platform/build.ts";
-import { DEMO_CREDENTIALS } from "../lib/emulator/server.ts";
+import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import { TencentCloudClient } from "../lib/tencent/client.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../lib/platform/build.ts";
-import { DEMO_CREDENTIALS } from "../lib/emulator/server.ts";
+import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { autoStopBound, renewBound } from "./bounds.ts";

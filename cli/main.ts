@@ -2,7 +2,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";
-import { emulatorCommand } from "./emulator.ts";
 import { usage, UsageError } from "./usage.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
@@ -30,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
           seed: { type: "string" }, latency: { type: "string" }, "no-rate-limits": { type: "boolean", default: false },
         },
       });
+      // Loaded on demand: the emulator is a development tool the published package does not ship.
+      const { emulatorCommand } = await import("../emulator/command.ts");
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);
       return 0;
     }

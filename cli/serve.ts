@@ -5,7 +5,6 @@
  */
 import { appendFileSync } from "node:fs";
 import type { Env } from "../lib/config/config.ts";
-import { demoEnv, startDemoEmulator } from "../lib/emulator/demo.ts";
 import { createLogger, type Level } from "../lib/log/logger.ts";
 import { redactText } from "../lib/log/redact.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
@@ -15,14 +14,27 @@ import { REGISTRY } from "../functions/registry.ts";
 
 const hasCredentials = (env: Env) => !!((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && (env.TENCENTCLOUD_SECRET_KEY || env.TENCENTCLOUD_SECRETKEY));
 
+/**
+ * The one seam between the product and the emulator: loaded only for a demo (no credentials),
+ * and absent from the published package, which ships no emulator.
+ */
+async function demoSeam(): Promise<typeof import("../emulator/demo.ts")> {
+  try {
+    return await import("../emulator/demo.ts");
+  } catch {
+    throw new UsageError("no credentials set, and the demo emulator is not part of this install: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or run from a clone (npm ci && npm start)");
+  }
+}
+
 export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
   const demo = !hasCredentials(env);
-  const emu = demo ? await startDemoEmulator() : undefined;
+  const seam = demo ? await demoSeam() : undefined;
+  const emu = seam ? await seam.startDemoEmulator() : undefined;
   if (emu) out(`cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
   else out("cvm-autopilot serve: using the credentials in env against Tencent Cloud" + (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${redactText(env.CVM_AUTOPILOT_ENDPOINT)}` : ""));
-  const runEnv = emu ? demoEnv(emu, env) : env;
+  const runEnv = emu && seam ? seam.demoEnv(emu, env) : env;
   // JSON logs: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
   const file = env.LOG_FILE;
   const logger = file

@@ -8,7 +8,7 @@ import { envFor } from "./helpers/functions.ts";
 import { eventBridge, httpApiV2, scfApigw, scfTimer, signedHeaders } from "./helpers/events.ts";
 import { emulator } from "./helpers/world.ts";
 import { seedRegion } from "./helpers/keys.ts";
-import type { Emulator } from "../lib/emulator/server.ts";
+import type { Emulator } from "../emulator/server.ts";
 
 const SECRET = "whsec-test-0123456789abcdef0123456789";
 const GZ = "ap-guangzhou";

@@ -1,6 +1,6 @@
 /** auto-stop-idle end to end, over HTTP against the emulator. */
 import { describe, expect, it } from "vitest";
-import type { Emulator } from "../lib/emulator/server.ts";
+import type { Emulator } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import { loggedRequestIds, runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";

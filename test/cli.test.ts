@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runCli, startCli } from "./helpers/cli.ts";
 import { emulator } from "./helpers/world.ts";
-import { DEMO_CREDENTIALS } from "../lib/emulator/server.ts";
+import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import { TencentCloudClient } from "../lib/tencent/client.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 

@@ -7,7 +7,7 @@ import { deployToScf, functionEnvFor, loadArtifact, type DeployOptions } from ".
 import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
-import { scfStore } from "../lib/emulator/handlers/scf.ts";
+import { scfStore } from "../emulator/handlers/scf.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
 

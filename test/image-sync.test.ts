@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Emulator } from "../lib/emulator/server.ts";
+import type { Emulator } from "../emulator/server.ts";
 import { loadConfig } from "../functions/image-sync/config.ts";
 import { copyName, parseCopy } from "../functions/image-sync/plan.ts";
 import type { ImageSyncReport } from "../functions/image-sync/index.ts";

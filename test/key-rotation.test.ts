@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Emulator } from "../lib/emulator/server.ts";
+import type { Emulator } from "../emulator/server.ts";
 import type { KeyRotationReport } from "../functions/key-rotation/index.ts";
 import { loadConfig } from "../functions/key-rotation/config.ts";
 import { accessViolations, OLD_GEN, seedRegion } from "./helpers/keys.ts";

@@ -4,7 +4,7 @@
  * server: after call k every request is dropped and nothing is retried, as if the process died.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { seededRandom } from "../../lib/emulator/random.ts";
+import { seededRandom } from "../../emulator/random.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { assertNoSecretsLogged, convergeAndCheck, runOnce, tally, world } from "./world.ts";
 

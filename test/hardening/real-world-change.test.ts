@@ -7,8 +7,8 @@
  */
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Emulator } from "../../lib/emulator/server.ts";
-import type { EmulatorState } from "../../lib/emulator/state.ts";
+import type { Emulator } from "../../emulator/server.ts";
+import type { EmulatorState } from "../../emulator/state.ts";
 import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { secretNameFor } from "../../functions/key-rotation/plan.ts";
 import type { AutoStopReport } from "../../functions/auto-stop-idle/index.ts";

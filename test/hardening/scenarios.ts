@@ -3,10 +3,10 @@
  * hold after any run (faults or not), and what "converged" means. Invariants return violations
  * as text, so a failing seed says exactly what went wrong.
  */
-import type { Emulator } from "../../lib/emulator/server.ts";
-import type { EmuInstance } from "../../lib/emulator/state.ts";
-import { seededRandom } from "../../lib/emulator/random.ts";
-import type { FaultRule } from "../../lib/emulator/faults.ts";
+import type { Emulator } from "../../emulator/server.ts";
+import type { EmuInstance } from "../../emulator/state.ts";
+import { seededRandom } from "../../emulator/random.ts";
+import type { FaultRule } from "../../emulator/faults.ts";
 import type { ErrorEntry, ReportBase } from "../../lib/runtime/trigger.ts";
 import { parseCopy } from "../../functions/image-sync/plan.ts";
 import { accessViolations, seedRegion } from "../helpers/keys.ts";

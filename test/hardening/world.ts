@@ -1,8 +1,8 @@
 /** Running scenarios for the hardening suite, with every log line kept for the secrets check. */
 import { afterAll, expect } from "vitest";
-import type { Emulator } from "../../lib/emulator/server.ts";
+import type { Emulator } from "../../emulator/server.ts";
 import type { ReportBase } from "../../lib/runtime/trigger.ts";
-import { DEMO_CREDENTIALS } from "../../lib/emulator/server.ts";
+import { DEMO_CREDENTIALS } from "../../emulator/server.ts";
 import { runFunction } from "../helpers/functions.ts";
 import { accessViolations } from "../helpers/keys.ts";
 import { emulator } from "../helpers/world.ts";

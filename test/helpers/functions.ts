@@ -1,5 +1,5 @@
 /** Running a function end to end against an emulator, with its log captured. */
-import type { Emulator } from "../../lib/emulator/server.ts";
+import type { Emulator } from "../../emulator/server.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/runtime.ts";
 import type { Trigger } from "../../lib/runtime/trigger.ts";

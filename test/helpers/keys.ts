@@ -1,6 +1,6 @@
 /** Key-rotation fixtures and the access invariant checked at every request. */
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
-import type { EmulatorState, EmuInstance } from "../../lib/emulator/state.ts";
+import type { EmulatorState, EmuInstance } from "../../emulator/state.ts";
 import { publicKeyBlob, toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { secretNameFor } from "../../functions/key-rotation/plan.ts";
 

@@ -4,7 +4,7 @@
  * not define, or a filter name its `Filters` doc does not list, fails the test that sent it
  * (issue 15). This is what catches an `image-id` filter on DescribeInstances the day it is written.
  */
-import type { CallRecord } from "../../lib/emulator/server.ts";
+import type { CallRecord } from "../../emulator/server.ts";
 import { filterAllowed, filterNames, interfaceFields } from "./models.ts";
 
 const fieldCache = new Map<string, string[] | undefined>();

@@ -1,6 +1,6 @@
 /** Test set-up: a real emulator on 127.0.0.1:0 and a client pointed at it. */
 import { afterEach } from "vitest";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../lib/emulator/server.ts";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../emulator/server.ts";
 import { TencentCloudClient, type ClientOptions } from "../../lib/tencent/client.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { recorded, recording } from "./recorder.ts";

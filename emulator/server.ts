@@ -7,10 +7,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { ACCOUNT_BUDGET, DEFAULT_RATE_LIMIT, RATE_LIMITS, VERSIONS } from "./limits.ts";
-import { redact } from "../log/redact.ts";
+import { redact } from "../lib/log/redact.ts";
 import { ApiFault } from "./api-fault.ts";
 import { authenticate, type AcceptedCredentials } from "./auth.ts";
 import { FaultInjector, type FaultRule } from "./faults.ts";
+import { inspection } from "./inspection.ts";
 import { generateFleet } from "./fleet.ts";
 import { imageHandlers } from "./handlers/images.ts";
 import { instanceHandlers } from "./handlers/instances.ts";
@@ -20,7 +21,7 @@ import { regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import type { Handler } from "./handlers/context.ts";
-import { DEFAULT_REGIONS, EmulatorState, publicImage, publicInstance, publicKeyPair, type Timings } from "./state.ts";
+import { DEFAULT_REGIONS, EmulatorState, type Timings } from "./state.ts";
 
 /** Credentials the emulator accepts when none are configured (documented in the README). */
 export const DEMO_CREDENTIALS: AcceptedCredentials = {
@@ -150,41 +151,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     res.end(body);
   };
 
-  const admin = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/_emulator/, "");
-    const json = () => (body.length ? JSON.parse(body.toString("utf8")) : {});
-    if (path === "/health") return send(res, 200, JSON.stringify({ ok: true }));
-    if (path === "/state") {
-      return send(res, 200, JSON.stringify({
-        regions: state.regions,
-        instances: [...state.instances.values()].map((i) => ({ ...publicInstance(state.settle(i)), Region: i.Region, profile: i.profile })),
-        images: [...state.images.values()].map((i) => ({ ...publicImage(state.settle(i)), Region: i.Region })),
-        keyPairs: [...state.keyPairs.values()].map((k) => ({ ...publicKeyPair(k), Region: k.Region })),
-        secrets: [...state.secrets.values()].map((s) => ({ Region: s.Region, SecretName: s.SecretName, Versions: [...s.versions.keys()] })),
-      }));
-    }
-    if (path === "/calls" && req.method === "DELETE") {
-      calls.length = 0;
-      return send(res, 200, "{}");
-    }
-    if (path === "/calls") return send(res, 200, JSON.stringify(calls));
-    if (path === "/faults" && req.method === "DELETE") {
-      faults.clear();
-      return send(res, 200, "{}");
-    }
-    if (path === "/faults" && req.method === "POST") {
-      const { rules = [], seed } = json() as { rules?: FaultRule[]; seed?: number };
-      if (seed !== undefined) faults.clear(seed);
-      faults.add(...rules);
-      return send(res, 200, JSON.stringify({ rules: faults.list() }));
-    }
-    if (path === "/faults") return send(res, 200, JSON.stringify({ rules: faults.list() }));
-    if (path === "/clock" && req.method === "POST") {
-      offset += Number((json() as { advanceMs?: number }).advanceMs ?? 0);
-      return send(res, 200, JSON.stringify({ now: new Date(now()).toISOString() }));
-    }
-    return send(res, 404, JSON.stringify({ error: `no inspection endpoint ${path}` }));
-  };
+  const admin = inspection({ state, faults, calls, now, advance: (ms) => void (offset += ms), send });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);

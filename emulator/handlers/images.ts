@@ -1,6 +1,7 @@
 /** Image actions: DescribeImages, DescribeImageQuota, SyncImages, DeleteImages (seed 004). */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
-import { publicImage, type EmuImage } from "../state.ts";
+import { type EmuImage } from "../state.ts";
+import { publicImage } from "../views.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const IMAGE_FILTERS = new Set(["image-id", "image-type", "image-state", "image-name"]);

@@ -4,7 +4,7 @@
  * prepaid machines with the wrong renew flag, and instances on an old SSH key.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { toOpenSshRsaPublicKey } from "../ssh/openssh.ts";
+import { toOpenSshRsaPublicKey } from "../lib/ssh/openssh.ts";
 import { DEMO_CREDENTIALS, startEmulator, type Emulator } from "./server.ts";
 
 export const DEMO_REGIONS = ["ap-guangzhou", "ap-shanghai"];

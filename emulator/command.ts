@@ -1,9 +1,9 @@
 /** `cvm-autopilot emulator`: the local Tencent Cloud emulator, until Ctrl-C. */
 import { readFileSync } from "node:fs";
-import { DEMO_CREDENTIALS, startEmulator } from "../lib/emulator/server.ts";
+import { DEMO_CREDENTIALS, startEmulator } from "./server.ts";
 import type { Env } from "../lib/config/config.ts";
-import type { EmuInstance } from "../lib/emulator/state.ts";
-import { UsageError } from "./usage.ts";
+import type { EmuInstance } from "./state.ts";
+import { UsageError } from "../cli/usage.ts";
 
 export interface EmulatorArgs {
   port?: string | undefined;

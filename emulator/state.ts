@@ -3,7 +3,7 @@
  * that take time on the real cloud (STOPPING -> STOPPED, SYNCING -> NORMAL) are stored as a
  * pending transition and settled lazily against the emulator clock, so tests stay deterministic.
  */
-import type { Image, Instance, InstanceState, KeyPair } from "../tencent/types.ts";
+import type { Image, Instance, InstanceState, KeyPair } from "../lib/tencent/types.ts";
 import { resourceId, seededRandom, type Random } from "./random.ts";
 
 export interface MetricProfile {
@@ -288,29 +288,4 @@ export class EmulatorState {
       if (kp) kp.AssociatedInstanceIds = kp.AssociatedInstanceIds.filter((i) => i !== inst.InstanceId);
     }
   }
-}
-
-/**
- * The API view of a resource: internal fields stripped. A shallow copy: replies are serialised
- * as soon as a handler returns, so nested values are never shared with a later mutation.
- */
-export function publicInstance(i: EmuInstance): Instance {
-  const { Region: _r, profile: _p, transition: _t, keyOp: _k, forceStops: _f, ...rest } = i;
-  // As real replies write them: tags in both spellings, and null (not []) where nothing is set.
-  const keys = rest.LoginSettings?.KeyIds;
-  return {
-    ...rest,
-    Tags: (rest.Tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value, tagKey: t.Key, tagValue: t.Value })) as Instance["Tags"],
-    LoginSettings: { ...rest.LoginSettings, KeyIds: keys?.length ? keys : null },
-  };
-}
-
-export function publicImage(i: EmuImage): Image {
-  const { Region: _r, readyAt: _a, sourceImageId: _s, ...rest } = i;
-  return rest;
-}
-
-export function publicKeyPair(k: EmuKeyPair): KeyPair {
-  const { Region: _r, PrivateKey: _p, ...rest } = k;
-  return rest;
 }

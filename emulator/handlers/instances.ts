@@ -1,7 +1,8 @@
 /** Instance actions, with the rules seed 004 states for each. */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
-import { publicInstance, type EmuInstance } from "../state.ts";
-import { RENEW_FLAGS, tagsOf } from "../../tencent/types.ts";
+import { type EmuInstance } from "../state.ts";
+import { publicInstance } from "../views.ts";
+import { RENEW_FLAGS, tagsOf } from "../../lib/tencent/types.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const INSTANCE_FILTERS = new Set([

@@ -1,8 +1,9 @@
 /** Key pair actions (seed 004 "Key-related APIs"). Tencent never keeps a private key. */
 import { generateKeyPairSync } from "node:crypto";
 import { ApiFault, bool, checkIdFormat, filters, idList, int, paging, str } from "../api-fault.ts";
-import { publicKeyPair, type EmuKeyPair } from "../state.ts";
-import { isOpenSshRsa, publicKeyBlob, toOpenSshRsaPublicKey } from "../../ssh/openssh.ts";
+import { type EmuKeyPair } from "../state.ts";
+import { publicKeyPair } from "../views.ts";
+import { isOpenSshRsa, publicKeyBlob, toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { findInstances, stateFault } from "./instances.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 

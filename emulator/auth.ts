@@ -1,10 +1,29 @@
 /**
  * Verifies a request's signature exactly as Tencent Cloud would, for all three methods, and
  * extracts action, version, region and parameters. Failures use the seed's AuthFailure codes.
+ *
+ * The signatures are computed by the official SDK's own signer (tencentcloud-sdk-nodejs-common's
+ * `Sign`), not by the product's: a witness that shares no code with what it checks, so a signing
+ * mistake of ours fails every test instead of being confirmed by both sides (issue 16).
  */
 import { timingSafeEqual } from "node:crypto";
-import { legacyStringToSign, signLegacy, signTc3, utcDate } from "../tencent/signer.ts";
+import { createRequire } from "node:module";
 import { ApiFault } from "./api-fault.ts";
+
+interface SdkSigner {
+  sign(secretKey: string, signStr: string, signMethod: string): string;
+  sign3(input: { method: string; url: string; payload: unknown; timestamp: number; service: string; secretId: string; secretKey: string; headers: Record<string, string> }): string;
+}
+const Sign: SdkSigner = createRequire(import.meta.url)("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js").default;
+
+/** `YYYY-MM-DD` of a Unix time, in UTC (the TC3 credential scope's date). */
+const utcDate = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
+
+/** The legacy string to sign (seed "Signature Method"): METHOD + host + path + "?" + sorted k=v, Signature left out. */
+function legacyStringToSign(method: string, host: string, path: string, params: Record<string, string>): string {
+  const query = Object.keys(params).filter((k) => k !== "Signature").sort().map((k) => `${k}=${params[k]}`).join("&");
+  return `${method}${host}${path}?${query}`;
+}
 
 export interface AcceptedCredentials {
   secretId: string;
@@ -93,19 +112,13 @@ function verifyTc3(req: RawRequest, creds: AcceptedCredentials, nowS: number): A
   const method = req.method === "GET" ? "GET" : "POST";
   const query = req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : "";
   const contentType = header(req.headers, "content-type") ?? "";
-  const ok = hostVariants(header(req.headers, "host")).some((host) => {
-    const sig = signTc3({
-      credentials: { secretId: secretId!, secretKey: creds.secretKey },
-      service: scopeService!,
-      host,
-      timestamp,
-      method,
-      payload: req.body.toString("utf8"),
-      query,
-      contentType,
-    });
-    return sameText(sig.signature, signature!);
+  // The SDK signs the Host's name without its port, and hashes exactly the bytes sent (GET: an empty payload).
+  const host = (header(req.headers, "host") ?? "").replace(/:\d+$/, "");
+  const authorization = Sign.sign3({
+    method, url: `http://${host}/${query ? `?${query}` : ""}`, payload: method === "GET" ? "" : req.body, timestamp,
+    service: scopeService!, secretId: secretId!, secretKey: creds.secretKey, headers: { "Content-Type": contentType },
   });
+  const ok = sameText(/Signature=([0-9a-f]{64})$/.exec(authorization)?.[1] ?? "", signature!);
   if (!ok) throw new ApiFault("AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
   let params: Record<string, unknown>;
   if (method === "GET") params = unflatten(Object.fromEntries(new URLSearchParams(query)));
@@ -131,7 +144,7 @@ function verifyLegacy(req: RawRequest, creds: AcceptedCredentials, nowS: number)
   checkIdentity(creds, flat.SecretId, Number(flat.Timestamp), nowS, flat.Token);
   const path = new URL(req.url, "http://x").pathname;
   const ok = hostVariants(header(req.headers, "host")).some((host) =>
-    sameText(signLegacy(legacyStringToSign(method, host, path, flat), creds.secretKey, sm), signature),
+    sameText(Sign.sign(creds.secretKey, legacyStringToSign(method, host, path, flat), sm), signature),
   );
   if (!ok) throw new ApiFault("AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
   const business: Record<string, string> = {};

@@ -1,0 +1,55 @@
+/**
+ * `/_emulator/*`: what tests and people use to look inside the emulator and steer it — its state,
+ * the calls it received, fault rules, and its clock. Never part of the API it emulates.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultInjector, FaultRule } from "./faults.ts";
+import type { EmulatorState } from "./state.ts";
+import { publicImage, publicInstance, publicKeyPair } from "./views.ts";
+
+export interface InspectionDeps {
+  state: EmulatorState;
+  faults: FaultInjector;
+  calls: unknown[];
+  now: () => number;
+  advance: (ms: number) => void;
+  send: (res: ServerResponse, status: number, body: string) => void;
+}
+
+export function inspection({ state, faults, calls, now, advance, send }: InspectionDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/_emulator/, "");
+    const json = () => (body.length ? JSON.parse(body.toString("utf8")) : {});
+    if (path === "/health") return send(res, 200, JSON.stringify({ ok: true }));
+    if (path === "/state") {
+      return send(res, 200, JSON.stringify({
+        regions: state.regions,
+        instances: [...state.instances.values()].map((i) => ({ ...publicInstance(state.settle(i)), Region: i.Region, profile: i.profile })),
+        images: [...state.images.values()].map((i) => ({ ...publicImage(state.settle(i)), Region: i.Region })),
+        keyPairs: [...state.keyPairs.values()].map((k) => ({ ...publicKeyPair(k), Region: k.Region })),
+        secrets: [...state.secrets.values()].map((s) => ({ Region: s.Region, SecretName: s.SecretName, Versions: [...s.versions.keys()] })),
+      }));
+    }
+    if (path === "/calls" && req.method === "DELETE") {
+      calls.length = 0;
+      return send(res, 200, "{}");
+    }
+    if (path === "/calls") return send(res, 200, JSON.stringify(calls));
+    if (path === "/faults" && req.method === "DELETE") {
+      faults.clear();
+      return send(res, 200, "{}");
+    }
+    if (path === "/faults" && req.method === "POST") {
+      const { rules = [], seed } = json() as { rules?: FaultRule[]; seed?: number };
+      if (seed !== undefined) faults.clear(seed);
+      faults.add(...rules);
+      return send(res, 200, JSON.stringify({ rules: faults.list() }));
+    }
+    if (path === "/faults") return send(res, 200, JSON.stringify({ rules: faults.list() }));
+    if (path === "/clock" && req.method === "POST") {
+      advance(Number((json() as { advanceMs?: number }).advanceMs ?? 0));
+      return send(res, 200, JSON.stringify({ now: new Date(now()).toISOString() }));
+    }
+    return send(res, 404, JSON.stringify({ error: `no inspection endpoint ${path}` }));
+  };
+}
