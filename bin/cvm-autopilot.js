@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so a clone needs no build step.
-import { register } from "tsx/esm/api";
+// The CLI, as JavaScript built by `npm ci` (bin/build-cli.mjs): no TypeScript loader at run time.
+import { existsSync } from "node:fs";
 
-register();
-await import("../cli/main.ts");
+const built = new URL("../dist/cli.mjs", import.meta.url);
+if (!existsSync(built)) {
+  process.stderr.write("cvm-autopilot: the CLI is not built; run `npm ci` (or `npm run build:cli`) first\n");
+  process.exit(2);
+}
+await import(built.href);

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";
 import { usage, UsageError } from "./usage.ts";
+import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 const out = (s: string) => process.stdout.write(s + "\n");
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       // Loaded on demand: the emulator is a development tool the published package does not ship.
-      const { emulatorCommand } = await import("../emulator/command.ts");
+      const { emulatorCommand } = await importDev<typeof import("../emulator/command.ts")>("../emulator/command.ts", import.meta.url);
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);
       return 0;
     }

@@ -10,6 +10,7 @@ import { redactText } from "../lib/log/redact.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
+import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 const hasCredentials = (env: Env) => !!((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && (env.TENCENTCLOUD_SECRET_KEY || env.TENCENTCLOUD_SECRETKEY));
@@ -20,7 +21,7 @@ const hasCredentials = (env: Env) => !!((env.TENCENTCLOUD_SECRET_ID || env.TENCE
  */
 async function demoSeam(): Promise<typeof import("../emulator/demo.ts")> {
   try {
-    return await import("../emulator/demo.ts");
+    return await importDev<typeof import("../emulator/demo.ts")>("../emulator/demo.ts", import.meta.url);
   } catch {
     throw new UsageError("no credentials set, and the demo emulator is not part of this install: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or run from a clone (npm ci && npm start)");
   }

@@ -5,13 +5,19 @@
  * the official SDK (a test-only peer) shows up among a bundle's inputs.
  */
 import { build } from "esbuild";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
 import { loadSchedules, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
+export const ROOT = (() => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "functions"))) return dir;
+    if (dirname(dir) === dir) return resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+  }
+})();
 export const FORBIDDEN_IN_BUNDLE = /tencentcloud-sdk|node_modules\/(vitest|typescript|serverless|tsx)\//;
 
 export interface BundleInfo {

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Builds the CLI into dist/cli.mjs with the esbuild the project already depends on; `npm ci` runs
+// it (the `prepare` script), so the CLI starts as plain JavaScript with no TypeScript loader.
+// The emulator, a development tool the published package does not ship, stays outside the bundle
+// and is loaded through tsx on demand.
+import { build } from "esbuild";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+await build({
+  entryPoints: [join(root, "cli/main.ts")],
+  outfile: join(root, "dist/cli.mjs"),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  // Bundled and tree-shaken like the function bundles (zod/mini alone costs ~60 ms to load from
+  // node_modules); esbuild (a native binary) and tsx (development only) stay outside.
+  external: ["esbuild", "tsx", "tsx/*", "../emulator/*"],
+  minify: true,
+  // Keep class names (ConfigError, UsageError) readable in messages and stack traces.
+  keepNames: true,
+  sourcemap: true,
+  logLevel: "warning",
+});
