@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
-import { judge, plan, screen, type RegionalInstance } from "../functions/auto-stop-idle/plan.ts";
+import { decide, guard as guardOf, judge, screen, type InstanceMetrics, type RegionalInstance } from "../functions/auto-stop-idle/plan.ts";
+import type { AutoStopPolicy } from "../functions/auto-stop-idle/config.ts";
+
+/** The whole plan for a set of instances: each decided, then the guard over all (as the runner does). */
+function plan({ instances, metrics, policy, now }: { instances: RegionalInstance[]; metrics: Map<string, InstanceMetrics>; policy: AutoStopPolicy; now: Date }) {
+  const decisions = instances.map((i) => decide(i, metrics.get(i.InstanceId), policy, now));
+  return { decisions, guard: guardOf(decisions, policy) };
+}
 import type { Series } from "../lib/tencent/monitor.ts";
 
 const NOW = new Date("2026-11-23T14:00:00Z"); // 22:00 in Asia/Shanghai

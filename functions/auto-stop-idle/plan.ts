@@ -138,12 +138,6 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
   };
 }
 
-export interface PlanInput {
-  instances: RegionalInstance[];
-  metrics: Map<string, InstanceMetrics>;
-  policy: AutoStopPolicy;
-  now: Date;
-}
 
 const base = (inst: RegionalInstance) => ({
   id: inst.InstanceId,
@@ -181,10 +175,4 @@ export function guard(decisions: Decision[], policy: AutoStopPolicy): Guard {
   const wouldAct = decisions.filter((d) => d.action === "stop").length;
   const limit = Math.min(Math.floor(policy.maxFraction * inScope), policy.maxCount ?? Number.POSITIVE_INFINITY);
   return { tripped: wouldAct > limit && !policy.overrideGuard, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
-}
-
-/** Decisions for every instance, and the guard (the runner applies it; this is the whole plan in one call, for tests). */
-export function plan({ instances, metrics, policy, now }: PlanInput): { decisions: Decision[]; guard: Guard } {
-  const decisions = instances.map((inst) => decide(inst, metrics.get(inst.InstanceId), policy, now));
-  return { decisions, guard: guard(decisions, policy) };
 }

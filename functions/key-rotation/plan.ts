@@ -234,8 +234,3 @@ export function keysToUnbind(bound: string[], target: { keyId: string; keyName: 
     return boundBefore.includes(k);
   });
 }
-
-/** After binding: our keys of older generations than the target that no instance uses any more may go. */
-export function retiredKeys(keyPairs: KeyPair[], target: { keyId: string; keyName: string }, prefix: string): KeyPair[] {
-  return keyPairs.filter((k) => k.KeyId !== target.keyId && isOurs(k.KeyName, prefix) && k.KeyName < target.keyName && k.AssociatedInstanceIds.length === 0);
-}

@@ -1,7 +1,7 @@
 /** What every function run needs: a client built from config, a logger, a clock, a run id. */
 import { randomUUID } from "node:crypto";
 import type { BaseConfig } from "../config/config.ts";
-import { TencentCloudClient } from "../tencent/client.ts";
+import { TencentCloudClient, type ClientOptions } from "../tencent/client.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import type { RegionInfo } from "../tencent/types.ts";
 import { checkedRows } from "../tencent/normalize.ts";
@@ -22,18 +22,21 @@ export interface RuntimeOverrides {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   runId?: string;
+  /** The client's retry pacing and clock (tests make retries fast instead of reaching into the client). */
+  client?: Pick<ClientOptions, "retry" | "clock">;
 }
 
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A client configured from the shared settings. */
-export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } = {}): TencentCloudClient {
+export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } & Pick<ClientOptions, "retry" | "clock"> = {}): TencentCloudClient {
   return new TencentCloudClient({
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
     credentials: config.credentials,
     endpoint: config.endpoint,
     signMethod: config.signMethod,
     timeoutMs: overrides.timeoutMs ?? config.timeoutMs,
-    retry: { maxAttempts: config.maxAttempts },
+    retry: { maxAttempts: config.maxAttempts, ...(overrides.retry ?? {}) },
     accountBudget: config.accountBudget,
     logger,
   });
@@ -42,7 +45,7 @@ export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: 
 export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
   const runId = o.runId ?? randomUUID();
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
-  return { client: clientFromConfig(config, logger), logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId };
+  return { client: clientFromConfig(config, logger, o.client ?? {}), logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId };
 }
 
 /** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */

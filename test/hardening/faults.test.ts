@@ -8,7 +8,7 @@ import { SCENARIOS, errorsHaveRequestIds, faultStorm } from "./scenarios.ts";
 import { assertNoSecretsLogged, convergeAndCheck, faultsFired, runOnce, tally, world } from "./world.ts";
 
 const SEEDS = [1, 2, 3];
-const STORM_ENV = { CVM_AUTOPILOT_TIMEOUT_MS: "200", CVM_AUTOPILOT_MAX_ATTEMPTS: "4" };
+const STORM_ENV = { CVM_AUTOPILOT_TIMEOUT_MS: "100", CVM_AUTOPILOT_MAX_ATTEMPTS: "4" };
 
 describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s under fault storms", (_name, make) => {
   it.each(SEEDS)("seed %i: invariants hold, a re-run converges, a third run writes nothing", async (seed) => {

@@ -184,7 +184,7 @@ export function faultStorm(seed: number, s: Scenario, emu: Emulator): FaultRule[
     { action: "*", kind: "error", code: "RequestLimitExceeded", rate: 0.08 + rnd() * 0.1 },
     { action: "*", kind: "http5xx", rate: 0.03 + rnd() * 0.04 },
     { action: "*", kind: "drop", rate: 0.02 + rnd() * 0.03 },
-    { action: "*", kind: "slow", delayMs: 400, rate: 0.02 + rnd() * 0.02 },
+    { action: "*", kind: "slow", delayMs: 110, rate: 0.02 + rnd() * 0.02 },
     { action: s.writeActions[0]!, kind: "error", code: "InvalidInstanceId.NotFound", count: 2, match: (p) => ((p.InstanceIds as string[] | undefined) ?? []).includes(victim) },
     { action: s.writeActions[0]!, kind: "stateChange", toState: "STOPPED", count: 1, after: Math.floor(rnd() * 2) },
   ];

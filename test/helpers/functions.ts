@@ -22,9 +22,8 @@ export async function runFunction<R>(name: string, emu: Emulator, extra: Record<
   const log = memoryLogger();
   // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time.
   const sleep = async (ms: number) => emu.advance(ms);
-  const deps = createRunDeps(config, { logger: log, sleep, ...(opts.now ? { now: opts.now } : {}) });
   // Fast retries: the backoff itself is tested in the client suite.
-  Object.assign((deps.client as unknown as { retry: object }).retry, { baseDelayMs: 5, maxDelayMs: 50 });
+  const deps = createRunDeps(config, { logger: log, sleep, client: { retry: { baseDelayMs: 5, maxDelayMs: 50 } }, ...(opts.now ? { now: opts.now } : {}) });
   const report = (await fn.run(config, { source: "test", ...trigger }, deps)) as R;
   return { report, log, client: deps.client };
 }
