@@ -2,7 +2,8 @@
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
 import { type EmuInstance } from "../state.ts";
 import { publicInstance } from "../views.ts";
-import { RENEW_FLAGS, tagsOf } from "../../lib/tencent/types.ts";
+import { RENEW_FLAGS } from "../../lib/tencent/types.ts";
+import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const INSTANCE_FILTERS = new Set([

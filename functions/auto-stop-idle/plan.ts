@@ -4,7 +4,8 @@
  * carries a `kind` from a closed list: statistics and the guard read the kind, never the prose.
  */
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
-import { tagsOf, type Instance } from "../../lib/tencent/types.ts";
+import { type Instance } from "../../lib/tencent/types.ts";
+import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { addWherePresent, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import type { Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";

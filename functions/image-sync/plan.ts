@@ -8,7 +8,8 @@
  * copy afterwards would need a second call that a crash could skip, leaving an unmarked copy.
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
-import { tagsOf, type Image } from "../../lib/tencent/types.ts";
+import { type Image } from "../../lib/tencent/types.ts";
+import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
 
 /** Current CVM API: an image name is at most 60 characters. */

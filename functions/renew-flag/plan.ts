@@ -4,7 +4,8 @@
  * RENEW_DEFAULT_FLAG; with none of them the instance is left alone.
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
-import { RENEW_FLAGS, tagsOf, type Instance, type RenewFlag } from "../../lib/tencent/types.ts";
+import { RENEW_FLAGS, type Instance, type RenewFlag } from "../../lib/tencent/types.ts";
+import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { RenewPolicy } from "./config.ts";
 
 /** Why a flag is written or left: statistics and messages read the kind, never the reason. */

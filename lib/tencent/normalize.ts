@@ -31,6 +31,11 @@ export function normalizeTags(v: unknown): Tag[] {
   return out;
 }
 
+/** Reads a resource's tags whether spelled Key/Value or tagKey/tagValue (seed example); junk ignored. */
+export function tagsOf(resource: { Tags?: unknown }): Map<string, string> {
+  return new Map(normalizeTags(resource.Tags).map((t) => [t.Key, t.Value]));
+}
+
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 function normalizeRow(action: string, row: Record<string, unknown>): Record<string, unknown> {

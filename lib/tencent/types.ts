@@ -3,7 +3,6 @@
  * current CVM API returns them ({Key, Value}; the 2018 seed's example shows lower-case
  * tagKey/tagValue, which we also accept when reading). Monitor and SSM from their current docs.
  */
-import { normalizeTags } from "./normalize.ts";
 
 export interface Filter {
   Name: string;
@@ -77,10 +76,6 @@ export interface RegionInfo {
   RegionState: string;
 }
 
-/** Reads a resource's tags whether spelled Key/Value or tagKey/tagValue (seed example); junk ignored. */
-export function tagsOf(resource: { Tags?: unknown }): Map<string, string> {
-  return new Map(normalizeTags(resource.Tags).map((t) => [t.Key, t.Value]));
-}
 
 // --- Cloud Monitor GetMonitorData (monitor 2018-07-24) ---
 export interface MonitorDimension {
