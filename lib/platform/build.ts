@@ -4,7 +4,6 @@
  * forms serverless.yml and SCF need. Dev dependencies never enter a bundle: the build fails if
  * the official SDK (a test-only peer) shows up among a bundle's inputs.
  */
-import { build } from "esbuild";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +31,8 @@ export interface BundleInfo {
 export type DeployedFunction = Scheduled & { variables: readonly string[] };
 
 export async function buildBundles(functions: readonly DeployedFunction[], outdir = join(ROOT, "dist"), env: Env = process.env): Promise<BundleInfo[]> {
+  // Loaded when a build runs: esbuild is large, and most commands (and `--help`) never need it.
+  const { build } = await import("esbuild");
   const out: BundleInfo[] = [];
   for (const { name } of functions) {
     const file = join(outdir, name, "index.js");

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { zipSync } from "fflate";
 import type { TencentCloudClient } from "../tencent/client.ts";
+import { listAll } from "../tencent/services.ts";
 import type { Env } from "../config/config.ts";
 import { toScfCron } from "./schedules.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
@@ -156,14 +157,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
   return steps;
 }
 
+/** A function's triggers, through the shared pager (TotalCount checked, a page ceiling, no row twice). */
 async function listTriggers(client: TencentCloudClient, o: DeployOptions, fn: string): Promise<RemoteTrigger[]> {
-  const out: RemoteTrigger[] = [];
-  for (let offset = 0; offset < 10_000; ) {
-    const page = await client.call<{ TotalCount: number; Triggers: RemoteTrigger[] }>(
-      "scf", "ListTriggers", { Namespace: o.namespace, FunctionName: fn, Offset: offset, Limit: 100 }, { region: o.region });
-    out.push(...page.Triggers);
-    offset += page.Triggers.length;
-    if (page.Triggers.length < 100 || offset >= page.TotalCount) break;
-  }
-  return out;
+  return listAll(client, "ListTriggers", o.region, { Namespace: o.namespace, FunctionName: fn });
 }

@@ -13,6 +13,7 @@ const REQUIRED: Record<string, string[]> = {
   DescribeImages: ["ImageId", "ImageName", "ImageState", "ImageType"],
   DescribeKeyPairs: ["KeyId", "KeyName"],
   ListSecrets: ["SecretName"],
+  ListTriggers: ["TriggerName", "Type"],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -60,6 +60,7 @@ export const LISTINGS = {
   DescribeImages: { listKey: "ImageSet", idField: "ImageId" },
   DescribeKeyPairs: { listKey: "KeyPairSet", idField: "KeyId" },
   ListSecrets: { listKey: "SecretMetadatas", idField: "SecretName" },
+  ListTriggers: { listKey: "Triggers", idField: "TriggerName" },
 } as const;
 export type ListingAction = keyof typeof LISTINGS;
 type ListKey<A extends ListingAction> = (typeof LISTINGS)[A]["listKey"];
