@@ -28,6 +28,11 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
       emu.state.bindKeys(inst, [key.KeyId]);
     }
   }
+  // office-hours: development machines on the default working-hours schedule, and one on a schedule nobody defined.
+  for (const [i, state] of (["STOPPED", "STOPPED", "RUNNING", "RUNNING"] as const).entries()) {
+    emu.state.addInstance({ Region: gz, InstanceName: `dev-desktop-${i}`, InstanceState: state, Tags: [{ Key: "autopilot:office-hours", Value: "office" }, { Key: "env", Value: "dev" }] });
+  }
+  emu.state.addInstance({ Region: sh, InstanceName: "dev-typo", InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }] });
   return emu;
 }
 

@@ -36,7 +36,8 @@ const SERVICES: Record<string, Record<string, Handler>> = {
   scf: scfHandlers,
 };
 const REGIONLESS = new Set(["DescribeRegions"]);
-const MAX_BODY_BYTES = 1 << 20;
+/** API 3.0 takes request bodies up to 10 MB (a function's base64 code upload is the largest we send). */
+const MAX_BODY_BYTES = 10 << 20;
 
 export interface EmulatorOptions {
   port?: number;

@@ -6,11 +6,12 @@ import autoStopIdle from "./auto-stop-idle/index.ts";
 import imageSync from "./image-sync/index.ts";
 import keyRotation from "./key-rotation/index.ts";
 import renewFlag from "./renew-flag/index.ts";
+import officeHours from "./office-hours/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
 
-export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), fromSpec(imageSync), fromSpec(renewFlag), fromSpec(keyRotation)];
+export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), fromSpec(imageSync), fromSpec(renewFlag), fromSpec(keyRotation), fromSpec(officeHours)];
 
 /** Entries by name. */
 export const FUNCTIONS: Record<string, FunctionEntry> = Object.fromEntries(REGISTRY.map((f) => [f.name, f]));

@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
-import { tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
+import { prices, tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 
 const schema = z.object({
   ...baseShape,
@@ -29,16 +29,7 @@ const schema = z.object({
   AUTO_STOP_MAX_FRACTION: num(0.5, { min: 0, max: 1 }),
   AUTO_STOP_MAX_COUNT: optionalInt(0),
   AUTO_STOP_OVERRIDE_GUARD: bool(false),
-  AUTO_STOP_PRICES: field((v, fail) => {
-    const prices = new Map<string, number>();
-    for (const item of csv(v)) {
-      const [type, price] = item.split("=");
-      const n = Number(price);
-      if (!type || price === undefined || !Number.isFinite(n) || n < 0) fail(`"${item}" is not InstanceType=hourlyPrice (e.g. S5.MEDIUM4=0.32)`);
-      else prices.set(type.trim(), n);
-    }
-    return prices;
-  }),
+  AUTO_STOP_PRICES: prices(),
 });
 
 export interface AutoStopPolicy {

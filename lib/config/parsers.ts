@@ -90,3 +90,16 @@ export function minutesInZone(now: Date, timeZone: string): number {
 export function inWindow(minutes: number, w: TimeWindow): boolean {
   return w.startMin <= w.endMin ? minutes >= w.startMin && minutes < w.endMin : minutes >= w.startMin || minutes < w.endMin;
 }
+
+/** `InstanceType=hourlyPrice,…`, for estimated savings (e.g. S5.MEDIUM4=0.32). */
+export const prices = () =>
+  field((v, fail) => {
+    const out = new Map<string, number>();
+    for (const item of csv(v)) {
+      const [type, price] = item.split("=");
+      const n = Number(price);
+      if (!type || price === undefined || !Number.isFinite(n) || n < 0) fail(`"${item}" is not InstanceType=hourlyPrice (e.g. S5.MEDIUM4=0.32)`);
+      else out.set(type.trim(), n);
+    }
+    return out;
+  });

@@ -19,6 +19,8 @@ export function isPerItemError(err: unknown): boolean {
     // Key pair id codes are InvalidKeyPairId.* (current CVM error codes).
     err.code.startsWith("InvalidKeyPairId.") ||
     err.code === "InvalidInstance.NotSupported" ||
+    // Capacity is per zone and instance type: one sold-out instance must not hold back the rest of its batch.
+    err.code.startsWith("ResourceInsufficient.") ||
     err.code.startsWith("UnsupportedOperation.") ||
     err.code.startsWith("OperationDenied.") ||
     err.code === "InvalidParameterValue"

@@ -167,7 +167,34 @@ function keyRotation(): Scenario {
   };
 }
 
-export const SCENARIOS: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation];
+function officeHours(): Scenario {
+  const tagged = new Set<string>();
+  const untouchable = new Set<string>();
+  // Always within hours and enforced: every run wants every tagged machine running.
+  const always = JSON.stringify({ always: { periods: [{ days: "mon-sun", begin: "00:00", end: "00:00" }], timezone: "UTC", enforced: true } });
+  return {
+    name: "office-hours",
+    env: { REGIONS: REGIONS.join(","), OFFICE_HOURS_SCHEDULES: always },
+    writeActions: ["StartInstances"],
+    setup(emu) {
+      for (const region of REGIONS) {
+        for (let i = 0; i < 8; i++) tagged.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "always" }] }).InstanceId);
+        untouchable.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", InstanceName: "untagged" }).InstanceId);
+        untouchable.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "always" }, { Key: "autopilot:office-hours-opt-out", Value: "true" }] }).InstanceId);
+        untouchable.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "nightly" }] }).InstanceId);
+      }
+    },
+    invariants(emu) {
+      const touched = [...ids(emu, "StartInstances"), ...ids(emu, "StopInstances")];
+      return touched.filter((id) => untouchable.has(id)).map((id) => `started or stopped ${id}, which is untagged, opted out or on an unknown schedule`);
+    },
+    converged(emu) {
+      return [...tagged].filter((id) => emu.state.settle(emu.state.instances.get(id)!).InstanceState !== "RUNNING").map((id) => `${id} is not running`);
+    },
+  };
+}
+
+export const SCENARIOS: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation, officeHours];
 
 /** Registered functions without a hardening scenario: a new function must bring one. */
 export const withoutScenario = (names: string[]) => names.filter((n) => !SCENARIOS.some((make) => make().name === n));

@@ -1,0 +1,129 @@
+/** office-hours settings, from env (issue 20). OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
+import * as z from "zod/mini";
+import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { field, int, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
+import { isTimeZone, parseWindow, prices, tag, type TagMatch } from "../../lib/config/parsers.ts";
+import { WEEKDAYS, type Period, type Schedule, type Weekday } from "./calendar.ts";
+
+export const CALENDAR_HELP = 'expected "CN" (China\'s holidays and make-up workdays), a country or region code such as "DE", "DE-BE" or "US-CA", or "none"';
+
+/** Weekdays 09:00-19:00 in Beijing time, with China's holidays and make-up workdays. */
+export const DEFAULT_SCHEDULES = '{"office":{"periods":[{"days":"mon-fri","begin":"09:00","end":"19:00"}],"timezone":"Asia/Shanghai","calendar":"CN"}}';
+
+const SCHEDULE_KEYS = ["periods", "timezone", "calendar", "exceptions", "enforced", "stopPrepaid"];
+
+/** `mon-fri`, `mon,wed,fri` or `["mon","tue"]` -> weekdays. */
+function parseDays(v: unknown, at: string, fail: Fail): Weekday[] {
+  const items = Array.isArray(v) ? v.map(String) : typeof v === "string" ? v.split(",").map((x) => x.trim()) : [];
+  const out: Weekday[] = [];
+  for (const item of items) {
+    const [a, b] = item.toLowerCase().split("-") as [string, string | undefined];
+    const from = WEEKDAYS.indexOf(a as Weekday);
+    const to = b === undefined ? from : WEEKDAYS.indexOf(b as Weekday);
+    if (from < 0 || to < 0) {
+      fail(`${at}.days: "${item}" is not a weekday or range (mon, tue, … sun; e.g. "mon-fri")`);
+      continue;
+    }
+    for (let i = from; ; i = (i + 1) % 7) {
+      out.push(WEEKDAYS[i]!);
+      if (i === to) break;
+    }
+  }
+  if (!out.length) fail(`${at}.days: expected weekdays such as "mon-fri" or ["sat","sun"]`);
+  return [...new Set(out)];
+}
+
+function parsePeriod(v: unknown, at: string, fail: Fail): Period | undefined {
+  const p = (v ?? {}) as { days?: unknown; begin?: unknown; end?: unknown };
+  const window = parseWindow(`${String(p.begin)}-${String(p.end)}`);
+  if (!window) fail(`${at}: begin and end must be HH:MM (e.g. "09:00" and "19:00"; an end before the begin crosses midnight)`);
+  const days = parseDays(p.days, at, fail);
+  return window ? { days, begin: window.startMin, end: window.endMin } : undefined;
+}
+
+/** The schedules JSON: every problem named by its path, so one error lists everything to fix. */
+export function parseSchedules(raw: string, fail: Fail): Map<string, Schedule> {
+  const out = new Map<string, Schedule>();
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    fail(`not valid JSON (${(e as Error).message}); expected {"<name>": {"periods": [...], "timezone": "...", "calendar": "CN"}}`);
+    return out;
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json) || !Object.keys(json).length) {
+    fail('expected an object of named schedules, e.g. {"office": {"periods": [{"days": "mon-fri", "begin": "09:00", "end": "19:00"}], "timezone": "Asia/Shanghai", "calendar": "CN"}}');
+    return out;
+  }
+  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
+    const at = `schedule "${name}"`;
+    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(name)) fail(`${at}: a name is 1-63 letters, digits, "_", "." or "-" (it is an instance tag's value)`);
+    const s = (value ?? {}) as Record<string, unknown>;
+    for (const k of Object.keys(s)) if (!SCHEDULE_KEYS.includes(k)) fail(`${at}: unknown field "${k}"; expected ${SCHEDULE_KEYS.join(", ")}`);
+    const periods = Array.isArray(s.periods) ? s.periods.map((p, i) => parsePeriod(p, `${at}.periods[${i}]`, fail)).filter((p): p is Period => !!p) : [];
+    if (!Array.isArray(s.periods) || !s.periods.length) fail(`${at}.periods: expected at least one period`);
+    const timezone = typeof s.timezone === "string" ? s.timezone : "";
+    if (!isTimeZone(timezone)) fail(`${at}.timezone: expected an IANA time zone such as Asia/Shanghai, got "${String(s.timezone)}"`);
+    const calendar = s.calendar ?? "none";
+    // A country code's existence is checked when its calendar loads, at the start of a run.
+    if (typeof calendar !== "string" || (calendar !== "CN" && calendar !== "none" && !/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(calendar))) {
+      fail(`${at}.calendar: ${CALENDAR_HELP}; got "${String(calendar)}"`);
+    }
+    const exceptions: Record<string, "off" | "workday"> = {};
+    for (const [date, kind] of Object.entries((s.exceptions ?? {}) as Record<string, unknown>)) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) fail(`${at}.exceptions: "${date}" is not a date (YYYY-MM-DD)`);
+      else if (kind !== "off" && kind !== "workday") fail(`${at}.exceptions["${date}"]: expected "off" or "workday", got "${String(kind)}"`);
+      else exceptions[date] = kind;
+    }
+    for (const k of ["enforced", "stopPrepaid"]) if (s[k] !== undefined && typeof s[k] !== "boolean") fail(`${at}.${k}: expected true or false`);
+    out.set(name, { name, periods, timezone, calendar: String(calendar), exceptions, enforced: s.enforced === true, stopPrepaid: s.stopPrepaid === true });
+  }
+  return out;
+}
+
+const schema = z.object({
+  ...baseShape,
+  OFFICE_HOURS_SCHEDULES: field((v, fail) => parseSchedules(v ?? DEFAULT_SCHEDULES, fail)),
+  // The tag an instance opts in with; its value names the schedule.
+  OFFICE_HOURS_TAG: field((v, fail) => {
+    const key = v ?? "autopilot:office-hours";
+    if (key.includes("=")) fail(`expected a tag key (the value names the schedule), got "${key}"`);
+    return key;
+  }),
+  OFFICE_HOURS_OPT_OUT_TAG: tag("autopilot:office-hours-opt-out=true"),
+  // A change of wanted state this recent is acted on; older ones are left as people set them (unless enforced).
+  OFFICE_HOURS_GRACE_MINUTES: int(15, 1, 1440),
+  OFFICE_HOURS_STOPPED_MODE: oneOf(["STOP_CHARGING", "KEEP_CHARGING"], "STOP_CHARGING"),
+  OFFICE_HOURS_MAX_FRACTION: num(1, { min: 0, max: 1 }),
+  OFFICE_HOURS_MAX_COUNT: optionalInt(0),
+  OFFICE_HOURS_PRICES: prices(),
+});
+
+export interface OfficeHoursConfig extends BaseConfig {
+  schedules: Map<string, Schedule>;
+  tagKey: string;
+  optOutTag: TagMatch;
+  graceMinutes: number;
+  stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
+  maxFraction: number;
+  maxCount: number | undefined;
+  prices: Map<string, number>;
+}
+
+/** The variables this function reads beyond the shared ones. */
+export const VARIABLES = ownVariables(schema);
+
+export function loadConfig(env: Env = process.env): OfficeHoursConfig {
+  const e = parseEnv(schema, env);
+  return {
+    ...toBaseConfig(e),
+    schedules: e.OFFICE_HOURS_SCHEDULES,
+    tagKey: e.OFFICE_HOURS_TAG,
+    optOutTag: e.OFFICE_HOURS_OPT_OUT_TAG,
+    graceMinutes: e.OFFICE_HOURS_GRACE_MINUTES,
+    stoppedMode: e.OFFICE_HOURS_STOPPED_MODE,
+    maxFraction: e.OFFICE_HOURS_MAX_FRACTION,
+    maxCount: e.OFFICE_HOURS_MAX_COUNT,
+    prices: e.OFFICE_HOURS_PRICES,
+  };
+}

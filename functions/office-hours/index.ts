@@ -1,0 +1,47 @@
+/** office-hours, declared once: start and stop instances on their schedule, with holiday calendars. */
+import type { RunReport } from "../../lib/runtime/report.ts";
+import { defineFunction } from "../../lib/runtime/spec.ts";
+import { pages } from "../../lib/tencent/services.ts";
+import { applyOfficeHours } from "./apply.ts";
+import { ConfigError } from "../../lib/config/config.ts";
+import { resolveRegions } from "../../lib/runtime/runtime.ts";
+import { loadCountryCalendars } from "./calendar.ts";
+import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
+import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
+
+export type OfficeHoursReport = RunReport;
+
+export default defineFunction({
+  name: "office-hours",
+  description: "Start and stop tagged instances on their working-hours schedule, with holiday calendars (China's make-up workdays included)",
+  // Every 5 minutes, so starts and stops land within minutes of each period's edges.
+  schedule: "*/5 * * * *",
+  variables: VARIABLES,
+  loadConfig,
+  kinds: KINDS,
+  async regions(ctx) {
+    // Country calendars load once, before anything is decided; an unknown code stops the run as a configuration error.
+    const unknown = await loadCountryCalendars([...ctx.config.schedules.values()].map((s) => s.calendar));
+    if (unknown.length) throw new ConfigError(unknown.map((c) => `OFFICE_HOURS_SCHEDULES: calendar "${c}" is not a country or region date-holidays knows; ${CALENDAR_HELP}`));
+    return resolveRegions(ctx.config, ctx.client);
+  },
+  async decide(ctx, region) {
+    const { config } = ctx;
+    const schedules = new Map<string, ScheduleNow>([...config.schedules].map(([name, s]) => [name, scheduleNow(s, ctx.now, config.graceMinutes)]));
+    const decisions: OfficeDecision[] = [];
+    // Only instances that opted in, by the tag's key (server side).
+    for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.tagKey] }] })) {
+      for (const inst of page) if (!ctx.only || ctx.only.has(inst.InstanceId)) decisions.push(decide({ ...inst, Region: region }, config, schedules));
+    }
+    return { decisions };
+  },
+  guard: (decisions, config) => guard(decisions, config),
+  apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, ctx.config.stoppedMode),
+  extras(decisions, outcomes, ctx) {
+    if (!ctx.config.prices.size) return {};
+    // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style prices.
+    const stopped = decisions.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
+    const total = stopped.reduce((s, d) => s + Number(d.detail?.estimatedSaving ?? 0), 0);
+    return { estimatedSaving: Math.round(total * 100) / 100 };
+  },
+});
