@@ -7,6 +7,7 @@ import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib
 import { type Instance } from "../../lib/tencent/types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { addWherePresent, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
+import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
@@ -172,8 +173,5 @@ export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, p
  * let a narrow scope be stopped whole (issue 14).
  */
 export function guard(decisions: Decision[], policy: AutoStopPolicy): Guard {
-  const inScope = decisions.filter((d) => !OUT_OF_SCOPE.has(d.kind)).length;
-  const wouldAct = decisions.filter((d) => d.action === "stop").length;
-  const limit = Math.min(Math.floor(policy.maxFraction * inScope), policy.maxCount ?? Number.POSITIVE_INFINITY);
-  return { tripped: wouldAct > limit && !policy.overrideGuard, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
+  return blastRadius(decisions, OUT_OF_SCOPE, { maxFraction: policy.maxFraction, maxCount: policy.maxCount, override: policy.overrideGuard });
 }

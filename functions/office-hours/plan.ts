@@ -4,6 +4,7 @@
  * of wanted state within the grace period is carried out; a machine someone started or stopped by
  * hand since then is left alone, unless its schedule is `enforced`.
  */
+import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Instance } from "../../lib/tencent/types.ts";
@@ -75,8 +76,5 @@ export function decide(inst: RegionalInstance, config: Pick<OfficeHoursConfig, "
 
 /** The blast-radius guard: a share and a count of the in-scope instances a run may act on. */
 export function guard(decisions: OfficeDecision[], config: Pick<OfficeHoursConfig, "maxFraction" | "maxCount">): Guard {
-  const inScope = decisions.filter((d) => !OUT_OF_SCOPE.has(d.kind)).length;
-  const wouldAct = decisions.filter((d) => d.action).length;
-  const limit = Math.min(Math.floor(config.maxFraction * inScope), config.maxCount ?? Number.POSITIVE_INFINITY);
-  return { tripped: wouldAct > limit, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
+  return blastRadius(decisions, OUT_OF_SCOPE, config);
 }
