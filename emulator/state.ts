@@ -111,10 +111,12 @@ export class EmulatorState {
 
   /** Instances per region in creation order, so a region's listing never scans the whole fleet. */
   private readonly byRegion = new Map<string, EmuInstance[]>();
+  /** Instances with a state change or key operation still to complete: the only ones a listing must settle. */
+  private readonly pending = new Set<EmuInstance>();
 
   instancesIn(region: string): EmuInstance[] {
     const list = this.byRegion.get(region) ?? [];
-    for (const i of list) this.settle(i);
+    for (const i of this.pending) if (i.Region === region && !this.settle(i).transition && !i.keyOp) this.pending.delete(i);
     return list;
   }
 
@@ -173,6 +175,7 @@ export class EmulatorState {
     }
     inst.InstanceState = "STOPPING";
     inst.keyOp = { at: this.now() + this.timings.bindMs, keyIds, bind };
+    this.pending.add(inst);
   }
 
   /** Starts a timed state change: the instance is in `via` now and `to` after `ms`. */
@@ -184,6 +187,7 @@ export class EmulatorState {
     }
     inst.InstanceState = via;
     inst.transition = { to, at: this.now() + ms };
+    this.pending.add(inst);
   }
 
   addInstance(partial: Partial<EmuInstance> & { Region: string }): EmuInstance {

@@ -3,7 +3,6 @@ import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../
 import { type EmuInstance } from "../state.ts";
 import { publicInstance } from "../views.ts";
 import { RENEW_FLAGS } from "../../lib/tencent/types.ts";
-import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const INSTANCE_FILTERS = new Set([
@@ -11,28 +10,44 @@ const INSTANCE_FILTERS = new Set([
   "private-ip-address",
 ]);
 
-/** Reads a tag straight off the instance (seed spelling tagKey/tagValue accepted too). */
-function tagValue(inst: EmuInstance, key: string): string | undefined {
-  for (const t of inst.Tags ?? []) {
-    const k = "Key" in t ? t.Key : (t as { tagKey?: string }).tagKey;
-    if (k === key) return "Value" in t ? t.Value : (t as { tagValue?: string }).tagValue;
+/** Whether an instance has a tag for which `test(key, value)` holds, whatever the spelling (seed examples use tagKey/tagValue). */
+function someTag(inst: EmuInstance, test: (key: string, value: string) => boolean): boolean {
+  const tags = inst.Tags;
+  if (!tags) return false;
+  for (let n = 0; n < tags.length; n++) {
+    const x = tags[n] as { Key?: string; Value?: string; tagKey?: string; tagValue?: string };
+    const k = x.Key ?? x.tagKey;
+    if (k !== undefined && test(k, x.Value ?? x.tagValue ?? "")) return true;
   }
-  return undefined;
+  return false;
 }
 
-function matches(inst: EmuInstance, f: { Name: string; Values: string[] }): boolean {
-  const any = (v: string | undefined) => v !== undefined && f.Values.includes(v);
+type Predicate = (inst: EmuInstance) => boolean;
+
+/** A filter compiled once per request: a set lookup per instance, no allocation in the loop. */
+function compile(f: { Name: string; Values: string[] }): Predicate {
+  const v = new Set(f.Values);
   switch (f.Name) {
-    case "zone": return any(inst.Placement.Zone);
-    case "project-id": return any(String(inst.Placement.ProjectId));
-    case "instance-id": return any(inst.InstanceId);
-    case "instance-name": return any(inst.InstanceName);
-    case "instance-charge-type": return any(inst.InstanceChargeType);
-    case "instance-state": return any(inst.InstanceState);
-    case "private-ip-address": return (inst.PrivateIpAddresses ?? []).some((ip) => f.Values.includes(ip));
-    case "tag-key": return [...tagsOf(inst).keys()].some((k) => f.Values.includes(k));
-    case "tag-value": return [...tagsOf(inst).values()].some((v) => f.Values.includes(v));
-    default: return any(tagValue(inst, f.Name.slice("tag:".length)));
+    case "zone": return (i) => v.has(i.Placement.Zone);
+    case "project-id": return (i) => v.has(String(i.Placement.ProjectId));
+    case "instance-id": return (i) => v.has(i.InstanceId);
+    case "instance-name": return (i) => v.has(i.InstanceName);
+    case "instance-charge-type": return (i) => v.has(i.InstanceChargeType);
+    case "instance-state": return (i) => v.has(i.InstanceState);
+    case "private-ip-address": return (i) => (i.PrivateIpAddresses ?? []).some((ip) => v.has(ip));
+    case "tag-key": {
+      const has = (k: string) => v.has(k);
+      return (i) => someTag(i, has);
+    }
+    case "tag-value": {
+      const has = (_k: string, x: string) => v.has(x);
+      return (i) => someTag(i, has);
+    }
+    default: {
+      const key = f.Name.slice("tag:".length);
+      const has = (k: string, x: string) => k === key && v.has(x);
+      return (i) => someTag(i, has);
+    }
   }
 }
 
@@ -68,7 +83,8 @@ const describeInstances: Handler = (ctx) => {
     const wanted = new Set(ids);
     rows = ctx.state.instancesIn(ctx.region).filter((i) => wanted.has(i.InstanceId));
   } else {
-    rows = ctx.state.instancesIn(ctx.region).filter((i) => fs.every((f) => matches(i, f)));
+    const preds = fs.map(compile);
+    rows = ctx.state.instancesIn(ctx.region).filter((i) => preds.every((p) => p(i)));
   }
   return { TotalCount: rows.length, InstanceSet: rows.slice(offset, offset + limit).map(publicInstance) };
 };
