@@ -1,8 +1,11 @@
 /**
  * The least work a run could do and the least time it could take, computed from the calls that
  * work needs: rows per page, ids per batch, instances per metric query, the documented
- * per-second limits, and the emulator's added latency. Regions run in parallel; within a region
- * the phases depend on each other, so their bounds add up.
+ * per-second limits, and the emulator's added latency. The model is the runner's: regions decide
+ * in parallel; within a region the listing, the CPU queries and the traffic queries stream into
+ * each other, so they overlap (the slowest of them bounds the region, plus the round trips that
+ * must come one after another); writes begin only when every region has decided (the guard is
+ * run-wide), so the write phase adds to the slowest region's decide phase.
  */
 import { ACTIONS } from "../lib/tencent/actions.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
@@ -24,35 +27,41 @@ function phaseMs(action: keyof typeof ACTIONS, calls: number, latencyMs: number,
   return Math.floor((calls - 1) / L) * 1000 + latencyMs;
 }
 
-export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls: number; boundMs: number } {
+export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls: number; boundMs: number; metricCalls: number } {
   let minCalls = 0;
-  let boundMs = 0;
+  let metricCalls = 0;
+  let decideMs = 0;
+  let writeMs = 0;
   for (const region of r.regions) {
     const st = r.byRegion[region] ?? { scanned: 0, byKind: {} as Record<string, number>, outcomes: { done: 0 } };
-    const stops = st.outcomes.done;
     // Kinds tell which instances had their CPU queried and which their traffic too.
     const count = (kinds: ReadonlySet<DecisionKind>) => [...kinds].reduce((n, k) => n + (st.byKind[KINDS[k]] ?? 0), 0);
     const pages = Math.max(1, ceil(st.scanned, 100));
     const cpu = ceil(count(SCREENED_IN), 10);
     const traffic = 2 * ceil(count(TRAFFIC_QUERIED), 10);
-    const stopCalls = ceil(stops, 100);
+    const stopCalls = ceil(st.outcomes.done, 100);
     minCalls += pages + cpu + traffic + stopCalls;
-    const t = phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("GetMonitorData", cpu, latencyMs) + phaseMs("GetMonitorData", traffic, latencyMs) + phaseMs("StopInstances", stopCalls, latencyMs);
-    boundMs = Math.max(boundMs, t);
+    metricCalls += cpu + traffic;
+    // Overlapping phases: the slowest bounds the region; a CPU query needs a page first and a traffic query a CPU answer.
+    const chain = (cpu ? latencyMs : 0) + (traffic ? latencyMs : 0);
+    decideMs = Math.max(decideMs, Math.max(phaseMs("DescribeInstances", pages, latencyMs, true), phaseMs("GetMonitorData", cpu + traffic, latencyMs)) + chain);
+    writeMs = Math.max(writeMs, phaseMs("StopInstances", stopCalls, latencyMs));
   }
-  return { minCalls, boundMs };
+  return { minCalls, boundMs: decideMs + writeMs, metricCalls };
 }
 
-export function renewBound(r: RenewReport, latencyMs: number): { minCalls: number; boundMs: number } {
+export function renewBound(r: RenewReport, latencyMs: number): { minCalls: number; boundMs: number; metricCalls: number } {
   let minCalls = 0;
-  let boundMs = 0;
+  let decideMs = 0;
+  let writeMs = 0;
   for (const region of r.regions) {
     const st = r.byRegion[region];
     const pages = Math.max(1, ceil(st?.scanned ?? 0, 100));
     // One write per 100 ids per target flag: the change kinds count them per region.
     const writes = (["to-auto-renew", "to-manual-renew", "to-disable-notify"] as const).reduce((n, k) => n + ceil(st?.byKind[RENEW_KINDS[k]] ?? 0, 100), 0);
     minCalls += pages + writes;
-    boundMs = Math.max(boundMs, phaseMs("DescribeInstances", pages, latencyMs, true) + phaseMs("ModifyInstancesRenewFlag", writes, latencyMs));
+    decideMs = Math.max(decideMs, phaseMs("DescribeInstances", pages, latencyMs, true));
+    writeMs = Math.max(writeMs, phaseMs("ModifyInstancesRenewFlag", writes, latencyMs));
   }
-  return { minCalls, boundMs };
+  return { minCalls, boundMs: decideMs + writeMs, metricCalls: 0 };
 }

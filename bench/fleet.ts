@@ -4,6 +4,7 @@
  * process, so its peak RSS is the function's own.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../lib/platform/build.ts";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
@@ -27,9 +28,24 @@ export interface FleetRow {
   callRatio: number;
   throttled: number;
   maxRssMb: number;
+  /** Share of the run's wall time the emulator process spent on CPU: above 0.5 the row measures the emulator, not us. */
+  emulatorBusy: number;
+  meaningful: "yes" | "no: emulator-bound";
+  /** GetMonitorData calls this run made, and a month of them at the default 15-minute schedule (free tier: 1,000,000 a month per account). */
+  metricCalls: number;
+  metricCallsPerMonth: number;
 }
 
-function startEmulator(instances: number): Promise<{ url: string; stop: () => void }> {
+/** Runs a month at the default auto-stop schedule (every 15 minutes). */
+const RUNS_PER_MONTH = 4 * 24 * 30;
+
+/** CPU seconds a process has used so far (Linux /proc; user + system, in clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function startEmulator(instances: number): Promise<{ url: string; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [
       join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances),
@@ -39,7 +55,7 @@ function startEmulator(instances: number): Promise<{ url: string; stop: () => vo
     child.stdout.on("data", (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, stop: () => child.kill("SIGINT") });
+      if (m) resolve({ url: m[1]!, pid: child.pid!, stop: () => child.kill("SIGINT") });
     });
     child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
   });
@@ -66,8 +82,17 @@ async function emulatorCalls(url: string): Promise<Array<{ action: string; code?
   return calls;
 }
 
-export async function fleetBench(sizes: number[], bundles: Record<string, string>, log: (s: string) => void): Promise<FleetRow[]> {
+/** Peak RSS of every other function on the same fleet (their work does not scale with the fleet's size the same way, so no bound). */
+export interface MemoryRow {
+  instances: number;
+  function: string;
+  wallMs: number;
+  maxRssMb: number;
+}
+
+export async function fleetBench(sizes: number[], bundles: Record<string, string>, log: (s: string) => void): Promise<{ rows: FleetRow[]; memory: MemoryRow[] }> {
   const rows: FleetRow[] = [];
+  const memory: MemoryRow[] = [];
   for (const instances of sizes) {
     const emu = await startEmulator(instances);
     try {
@@ -84,7 +109,9 @@ export async function fleetBench(sizes: number[], bundles: Record<string, string
       for (const fn of ["auto-stop-idle", "renew-flag"] as const) {
         await emulatorCalls(emu.url);
         log(`  ${instances} instances: ${fn} ...`);
+        const cpu0 = cpuSeconds(emu.pid);
         const r = await invoke(bundles[fn]!, env);
+        const busy = (cpuSeconds(emu.pid) - cpu0) / (r.wallMs / 1000);
         const calls = await emulatorCalls(emu.url);
         const b = fn === "auto-stop-idle" ? autoStopBound(r.report as AutoStopReport, LATENCY_MS) : renewBound(r.report as RenewReport, LATENCY_MS);
         rows.push({
@@ -98,11 +125,20 @@ export async function fleetBench(sizes: number[], bundles: Record<string, string
           callRatio: +(calls.length / b.minCalls).toFixed(3),
           throttled: calls.filter((c) => c.code === "RequestLimitExceeded").length,
           maxRssMb: Math.round(r.maxRssKb / 1024),
+          emulatorBusy: +busy.toFixed(2),
+          meaningful: busy > 0.5 ? "no: emulator-bound" : "yes",
+          metricCalls: b.metricCalls,
+          metricCallsPerMonth: b.metricCalls * RUNS_PER_MONTH,
         });
+      }
+      for (const fn of Object.keys(bundles).filter((n) => n !== "auto-stop-idle" && n !== "renew-flag")) {
+        log(`  ${instances} instances: ${fn} (memory) ...`);
+        const r = await invoke(bundles[fn]!, { ...env, IMAGE_SYNC_SOURCE_REGION: BENCH_REGIONS[0]! });
+        memory.push({ instances, function: fn, wallMs: Math.round(r.wallMs), maxRssMb: Math.round(r.maxRssKb / 1024) });
       }
     } finally {
       emu.stop();
     }
   }
-  return rows;
+  return { rows, memory };
 }

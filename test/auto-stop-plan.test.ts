@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
 import { decide, guard as guardOf, judge, screen, type InstanceMetrics, type RegionalInstance } from "../functions/auto-stop-idle/plan.ts";
 import type { AutoStopPolicy } from "../functions/auto-stop-idle/config.ts";
+import { summarizeDecisions } from "../lib/runtime/guard.ts";
 
 /** The whole plan for a set of instances: each decided, then the guard over all (as the runner does). */
 function plan({ instances, metrics, policy, now }: { instances: RegionalInstance[]; metrics: Map<string, InstanceMetrics>; policy: AutoStopPolicy; now: Date }) {
   const decisions = instances.map((i) => decide(i, metrics.get(i.InstanceId), policy, now));
-  return { decisions, guard: guardOf(decisions, policy) };
+  return { decisions, guard: guardOf(summarizeDecisions(decisions), policy) };
 }
 import type { Series } from "../lib/tencent/monitor.ts";
 

@@ -19,13 +19,13 @@ export default defineFunction({
     }
     return { decisions: await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only) };
   },
-  guard: (decisions, config) => guard(decisions, config.policy),
+  guard: (summary, config) => guard(summary, config.policy),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
-  extras(decisions, outcomes, ctx) {
+  extras(acting, outcomes, ctx) {
     // Estimated savings per hour of what was stopped (or would be, in a dry run), from AUTO_STOP_PRICES.
     const prices = ctx.config.policy.prices;
     if (!prices.size) return {};
-    const counted = decisions.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
+    const counted = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
     const total = counted.reduce((s, d) => s + (prices.get(String(d.detail?.instanceType ?? "")) ?? 0), 0);
     return { estimatedHourlySavings: Math.round(total * 100) / 100 };
   },

@@ -8,7 +8,7 @@ import { type Instance } from "../../lib/tencent/types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { addWherePresent, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
-import type { Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
+import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** Why an instance is kept or stopped. The first four put it outside the scope the guard counts. */
@@ -141,12 +141,8 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
 }
 
 
-const base = (inst: RegionalInstance) => ({
-  id: inst.InstanceId,
-  region: inst.Region,
-  name: inst.InstanceName,
-  detail: { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}) },
-});
+/** A decision's identity. Details (type, zone, figures) go only on decisions that act: a large fleet's kept decisions stay small. */
+const base = (inst: RegionalInstance) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
 
 /** A screened-out instance's decision: no metrics needed. */
 export function screenedOut(inst: RegionalInstance, v: Verdict): Decision {
@@ -162,9 +158,9 @@ export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, p
 /** The decision for an instance that passed screening. */
 export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
-  const b = base(inst);
-  const figures = { ...(j.cpu !== undefined ? { cpu: j.cpu } : {}), ...(j.outTrafficMbps !== undefined ? { outTrafficMbps: j.outTrafficMbps } : {}) };
-  return { ...b, detail: { ...b.detail, ...figures }, kind: j.kind, reason: j.reason, ...(j.idle ? { action: "stop" as const } : {}) };
+  if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
+  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), cpu: j.cpu, outTrafficMbps: j.outTrafficMbps };
+  return { ...base(inst), detail, kind: j.kind, reason: j.reason, action: "stop" };
 }
 
 /**
@@ -172,6 +168,6 @@ export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, p
  * denominator is the in-scope fleet only; counting instances the scope rules leave out would
  * let a narrow scope be stopped whole (issue 14).
  */
-export function guard(decisions: Decision[], policy: AutoStopPolicy): Guard {
-  return blastRadius(decisions, OUT_OF_SCOPE, { maxFraction: policy.maxFraction, maxCount: policy.maxCount, override: policy.overrideGuard });
+export function guard(summary: DecisionSummary<DecisionKind>, policy: AutoStopPolicy): Guard {
+  return blastRadius(summary, OUT_OF_SCOPE, { maxFraction: policy.maxFraction, maxCount: policy.maxCount, override: policy.overrideGuard });
 }

@@ -35,12 +35,12 @@ export default defineFunction({
     }
     return { decisions };
   },
-  guard: (decisions, config) => guard(decisions, config),
+  guard: (summary, config) => guard(summary, config),
   apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, ctx.config.stoppedMode),
-  extras(decisions, outcomes, ctx) {
+  extras(acting, outcomes, ctx) {
     if (!ctx.config.prices.size) return {};
     // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style prices.
-    const stopped = decisions.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
+    const stopped = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
     const total = stopped.reduce((s, d) => s + Number(d.detail?.estimatedSaving ?? 0), 0);
     return { estimatedSaving: Math.round(total * 100) / 100 };
   },

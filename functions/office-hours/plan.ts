@@ -5,7 +5,7 @@
  * hand since then is left alone, unless its schedule is `enforced`.
  */
 import { blastRadius } from "../../lib/runtime/guard.ts";
-import type { Decision, Guard } from "../../lib/runtime/spec.ts";
+import type { Decision, DecisionSummary, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Instance } from "../../lib/tencent/types.ts";
 import { changedWithin, hoursUntilRunning, wantsRunning, type Schedule, type Verdict } from "./calendar.ts";
@@ -75,6 +75,6 @@ export function decide(inst: RegionalInstance, config: Pick<OfficeHoursConfig, "
 }
 
 /** The blast-radius guard: a share and a count of the in-scope instances a run may act on. */
-export function guard(decisions: OfficeDecision[], config: Pick<OfficeHoursConfig, "maxFraction" | "maxCount">): Guard {
-  return blastRadius(decisions, OUT_OF_SCOPE, config);
+export function guard(summary: DecisionSummary<OfficeKind>, config: Pick<OfficeHoursConfig, "maxFraction" | "maxCount">): Guard {
+  return blastRadius(summary, OUT_OF_SCOPE, config);
 }

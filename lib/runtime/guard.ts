@@ -2,7 +2,7 @@
  * The blast-radius guard every function that stops or starts machines shares: a run may act on
  * at most a share and a count of the resources in scope; past either, it acts on none.
  */
-import type { Decision, Guard } from "./spec.ts";
+import type { Decision, DecisionSummary, Guard } from "./spec.ts";
 
 export interface GuardLimits {
   maxFraction: number;
@@ -11,10 +11,18 @@ export interface GuardLimits {
   override?: boolean;
 }
 
-/** The guard's verdict over a run's decisions; `outOfScope` kinds do not count in the denominator. */
-export function blastRadius<K extends string>(decisions: ReadonlyArray<Decision<K>>, outOfScope: ReadonlySet<K>, limits: GuardLimits): Guard {
-  const inScope = decisions.filter((d) => !outOfScope.has(d.kind)).length;
-  const wouldAct = decisions.filter((d) => d.action).length;
+/** The guard's verdict over a run's decisions, from their counts; `outOfScope` kinds do not count in the denominator. */
+export function blastRadius<K extends string>(summary: DecisionSummary<K>, outOfScope: ReadonlySet<K>, limits: GuardLimits): Guard {
+  const counts = Object.entries(summary.byKind) as Array<[K, number]>;
+  const inScope = counts.reduce((n, [k, c]) => n + (outOfScope.has(k) ? 0 : c), 0);
+  const wouldAct = summary.acting.length;
   const limit = Math.min(Math.floor(limits.maxFraction * inScope), limits.maxCount ?? Number.POSITIVE_INFINITY);
   return { tripped: wouldAct > limit && !limits.override, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
+}
+
+/** The counts a guard reads, for a list of decisions (the runner keeps only these, not every decision). */
+export function summarizeDecisions<K extends string>(decisions: ReadonlyArray<Decision<K>>): DecisionSummary<K> {
+  const byKind: Partial<Record<K, number>> = {};
+  for (const d of decisions) byKind[d.kind] = (byKind[d.kind] ?? 0) + 1;
+  return { acting: decisions.filter((d) => d.action), byKind };
 }

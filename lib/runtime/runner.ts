@@ -7,7 +7,7 @@ import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { emptyOutcomes, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
-import { keyOf, type Decision, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
+import { keyOf, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
 
 const bump = (m: Record<string, number>, k: string) => void (m[k] = (m[k] ?? 0) + 1);
@@ -20,27 +20,50 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   const ctx: RunContext<C> = { ...base, dryRun: n.dryRun, regions: n.regions, only: n.instanceIds };
 
   const errors: ErrorEntry[] = [];
-  const decisions: Array<Decision<K>> = [];
   const notes: Record<string, unknown[]> = {};
-  const results = spec.decideAll
-    ? [{ region: undefined, value: await spec.decideAll(ctx) }]
-    : await forEachRegion(n.regions, (region) => spec.decide!(ctx, region));
-  for (const r of results as Array<{ region?: string | undefined; value?: RegionResult<K>; error?: unknown }>) {
-    if (r.error) errors.push({ region: r.region, ...errorRecord(r.error) });
-    if (!r.value) continue;
-    for (const d of r.value.decisions) decisions.push(d);
-    errors.push(...(r.value.errors ?? []));
-    for (const [k, v] of Object.entries(r.value.notes ?? {})) (notes[k] ??= []).push(...v);
+  const report: RunReport = {
+    function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: ctx.dryRun, startedAt: startedAt.toISOString(), finishedAt: "",
+    regions: n.regions, scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {},
+    results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, notes, extras: {}, errors,
+  };
+  // Decisions are folded into counts as each region finishes: only those asking for a write are
+  // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
+  const summary: DecisionSummary<K> = { acting: [], byKind: {} };
+  const fold = (r: RegionResult<K>) => {
+    for (const d of r.decisions) {
+      const label = spec.kinds[d.kind];
+      summary.byKind[d.kind] = (summary.byKind[d.kind] ?? 0) + 1;
+      bump(report.byKind, label);
+      const region = (report.byRegion[d.region] ??= { scanned: 0, byKind: {}, outcomes: emptyOutcomes() });
+      region.scanned++;
+      report.scanned++;
+      bump(region.byKind, label);
+      if (d.action) {
+        summary.acting.push(d);
+        continue;
+      }
+      if (report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
+      report.keptCount++;
+      bump(report.keptByKind, label);
+    }
+    errors.push(...(r.errors ?? []));
+    for (const [k, v] of Object.entries(r.notes ?? {})) (notes[k] ??= []).push(...v);
+  };
+  if (spec.decideAll) fold(await spec.decideAll(ctx));
+  else {
+    await forEachRegion(n.regions, async (region) => {
+      try {
+        fold(await spec.decide!(ctx, region));
+      } catch (err) {
+        errors.push({ region, ...errorRecord(err) });
+      }
+    });
   }
 
-  const guard = spec.guard?.(decisions, config);
-  const acting = decisions.filter((d) => d.action);
+  const guard = spec.guard?.(summary, config);
+  if (guard) report.guard = guard;
+  const acting = summary.acting;
   let outcomes = new Map<string, Outcome>();
-  const statusOf = (d: Decision<K>): OutcomeStatus => {
-    if (guard?.tripped) return "skipped-by-guard";
-    if (ctx.dryRun) return "planned";
-    return outcomes.get(keyOf(d))?.status ?? "failed";
-  };
   if (!guard?.tripped && !ctx.dryRun && acting.length) {
     try {
       outcomes = await spec.apply(ctx, acting);
@@ -49,35 +72,18 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
       errors.push({ ...errorRecord(err) });
     }
   }
-
-  const report: RunReport = {
-    function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: ctx.dryRun, startedAt: startedAt.toISOString(), finishedAt: "",
-    regions: n.regions, scanned: decisions.length, byKind: {}, outcomes: emptyOutcomes(), byRegion: {},
-    results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, ...(guard ? { guard } : {}), notes, extras: {}, errors,
-  };
-  for (const d of decisions) {
-    const label = spec.kinds[d.kind];
-    bump(report.byKind, label);
-    const region = (report.byRegion[d.region] ??= { scanned: 0, byKind: {}, outcomes: emptyOutcomes() });
-    region.scanned++;
-    bump(region.byKind, label);
-    if (!d.action) {
-      if (report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
-      report.keptCount++;
-      bump(report.keptByKind, label);
-      continue;
-    }
-    const status = statusOf(d);
+  for (const d of acting) {
     const o = outcomes.get(keyOf(d));
+    const status: OutcomeStatus = guard?.tripped ? "skipped-by-guard" : ctx.dryRun ? "planned" : (o?.status ?? "failed");
     report.outcomes[status]++;
-    region.outcomes[status]++;
-    if (report.results.length < REPORT_DETAIL_LIMIT) report.results.push({ ...resultOf(d, status, o), kind: label } satisfies ResultEntry);
+    report.byRegion[d.region]!.outcomes[status]++;
+    if (report.results.length < REPORT_DETAIL_LIMIT) report.results.push({ ...resultOf(d, status, o), kind: spec.kinds[d.kind] } satisfies ResultEntry);
     report.resultsCount++;
     if (status === "failed") {
       errors.push({ region: d.region, id: d.id, action: d.action, code: o?.status === "failed" ? o.code : "NotApplied", message: o?.status === "failed" ? o.message : "the write was not carried out", requestId: o?.requestId });
     }
   }
-  report.extras = spec.extras?.(decisions, outcomes, ctx) ?? {};
+  report.extras = spec.extras?.(acting, outcomes, ctx) ?? {};
   report.finishedAt = deps.now().toISOString();
   deps.logger.info(`${spec.name} finished`, { scanned: report.scanned, ...report.outcomes, kept: report.keptCount, errors: errors.length, dryRun: ctx.dryRun, guardTripped: guard?.tripped ?? false });
   return report;

@@ -59,6 +59,16 @@ export interface RunContext<C extends BaseConfig> {
   only: Set<string> | undefined;
 }
 
+/**
+ * What a run-wide step sees of the decisions: the ones that ask for a write, and how many of
+ * each kind there were. The runner keeps no more than this (and the report's capped lists), so a
+ * run's memory does not grow with every resource it left alone.
+ */
+export interface DecisionSummary<K extends string> {
+  acting: Array<Decision<K>>;
+  byKind: Partial<Record<K, number>>;
+}
+
 /** What one region's decide step found: its decisions, and whatever it wants reported beside them. */
 export interface RegionResult<K extends string> {
   decisions: Array<Decision<K>>;
@@ -84,11 +94,11 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
   decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
   /** Run-wide checks before anything is written; may withhold every write. */
-  guard?(decisions: Array<Decision<K>>, config: C): Guard;
+  guard?(summary: DecisionSummary<K>, config: C): Guard;
   /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */
   apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
   /** Extra summary fields for the report, computed from decisions and outcomes. */
-  extras?(decisions: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown>;
+  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown>;
 }
 
 export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
