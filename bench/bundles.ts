@@ -51,3 +51,17 @@ export async function bundleBench(ours: Record<string, string>, outdir: string):
     loadVsSdk: +(added(name) / Math.max(added(sdkName), 0.1)).toFixed(2),
   }));
 }
+
+/** `cvm-autopilot help`: wall time of a fresh start, median of 20, beside a bare `node -e 0` in the same run. */
+export function cliStartBench(): Array<{ command: string; medianMs: number; addedMs: number }> {
+  const bare: number[] = [];
+  const help: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    bare.push(loadMs(["-e", "0"]));
+    help.push(loadMs([join(ROOT, "bin/cvm-autopilot.js"), "help"]));
+  }
+  return [
+    { command: "node -e 0", medianMs: +median(bare).toFixed(1), addedMs: 0 },
+    { command: "cvm-autopilot help", medianMs: +median(help).toFixed(1), addedMs: +(median(help) - median(bare)).toFixed(1) },
+  ];
+}

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REGISTRY } from "../functions/registry.ts";
 import { buildBundles, ROOT } from "../lib/platform/build.ts";
-import { bundleBench } from "./bundles.ts";
+import { bundleBench, cliStartBench } from "./bundles.ts";
 import { fleetBench } from "./fleet.ts";
 import { signerBench } from "./signer.ts";
 import { emulatorStartup } from "./emulator-startup.ts";
@@ -48,6 +48,9 @@ if (want("bundles")) {
   const rows = await bundleBench(bundles, outdir);
   results.bundles = rows;
   table("Bundles: bytes and added cold load, median of 20 (goals: size <= 0.1 of SDK, load <= 0.25 of SDK)", rows);
+  const cli = cliStartBench();
+  results.cliStart = cli;
+  table("CLI start: `cvm-autopilot help`, median of 20, beside a bare node start (goal: well under 200 ms)", cli);
 }
 if (want("emulator")) {
   log("emulator start-up ...");
