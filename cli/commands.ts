@@ -21,5 +21,7 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"] }, deps);
   out(JSON.stringify(report, null, 2));
   err(fn.summarize(report));
+  // 3: the blast-radius guard held the run back (nothing was done); 1: the run reported errors.
+  if ((report as { guard?: { tripped: boolean } }).guard?.tripped) return 3;
   return report.errors.length ? 1 : 0;
 }

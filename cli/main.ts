@@ -1,4 +1,4 @@
-/** The `cvm-autopilot` command line. Errors print as one clear message; exit codes: 0 ok, 1 API error, 2 usage/config. */
+/** The `cvm-autopilot` command line. Errors print as one clear message; exit codes: 0 ok, 1 API error or a run with errors, 2 usage/config, 3 blast-radius guard tripped. */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";

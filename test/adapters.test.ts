@@ -1,6 +1,6 @@
 /** One end-to-end test per handler and both platforms' event shapes, against the emulator. */
 import { describe, expect, it } from "vitest";
-import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
+import { makeHandlers, RunFailedError, type HttpReply } from "../lib/platform/adapters.ts";
 import type { RunReport } from "../lib/runtime/report.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
@@ -59,8 +59,10 @@ describe("SCF and Lambda adapters", () => {
     const { h } = handlersFor("key-rotation", emu, { REGIONS: "ap-guangzhou,ap-shanghai" });
     const body = JSON.stringify({ regions: [GZ] });
     const reply = (await h.handler(httpApiV2(body, signedHeaders(SECRET, body), "/run/key-rotation"), { awsRequestId: "a" })) as HttpReply;
-    expect(reply.statusCode).toBe(200);
+    // The seeded region has a tagged instance with no key: reported as an error, so the reply is a 500 carrying the report.
+    expect(reply.statusCode).toBe(500);
     const report = JSON.parse(reply.body);
+    expect(report.errors.map((e: { code: string }) => e.code)).toEqual(["KeyRotation.NoKeyBound"]);
     expect(report.regions).toEqual([GZ]);
     const rotated = (report as RunReport).results.filter((r) => r.action === "rotate" && r.outcome === "done").map((r) => r.id);
     expect(rotated.sort()).toEqual(gz.stopped.map((i) => i.InstanceId).sort());
@@ -158,10 +160,13 @@ describe("webhook authentication", () => {
     const leak = `signature mismatch for key ${emu.credentials.secretKey}`;
     emu.faults.add({ action: "DescribeInstances", kind: "error", code: "AuthFailure.SignatureFailure", message: leak });
     const { h, log } = handlersFor("auto-stop-idle", emu);
-    const timer = await h.main_handler(scfTimer(), { request_id: "t" });
+    // The run reports an error, so the timer invocation fails (with its report) and the webhook answers 500.
+    const thrown = await h.main_handler(scfTimer(), { request_id: "t" }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(RunFailedError);
+    const timer = (thrown as RunFailedError).report;
     const body = JSON.stringify({ dryRun: true });
     const web = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body)), { request_id: "w" })) as HttpReply;
-    expect(web.statusCode).toBe(200);
+    expect(web.statusCode).toBe(500);
     for (const out of [JSON.stringify(timer), web.body, log.lines.join("\n")]) {
       expect(out).toContain("AuthFailure.SignatureFailure");
       expect(out).not.toContain(emu.credentials.secretKey);
@@ -173,10 +178,26 @@ describe("webhook authentication", () => {
     // SCF rotates a role's temporary credentials while a container stays warm.
     const env: Record<string, string> = { ...envFor(emu), TENCENTCLOUD_SECRET_KEY: "expired-key-0000000000" };
     const h = makeHandlers(FUNCTIONS["renew-flag"]!, { env, logger: memoryLogger() });
-    const first = (await h.main_handler(scfTimer(), {})) as unknown as { errors: Array<{ code: string }> };
+    const first = (await h.main_handler(scfTimer(), {}).catch((e: RunFailedError) => e.report)) as unknown as { errors: Array<{ code: string }> };
     expect(first.errors.map((e) => e.code)).toContain("AuthFailure.SignatureFailure");
     env.TENCENTCLOUD_SECRET_KEY = emu.credentials.secretKey;
     const second = (await h.main_handler(scfTimer(), {})) as unknown as { errors: unknown[] };
     expect(second.errors).toEqual([]);
+  });
+
+  it("failures reach the platform: a timer run with errors throws after logging its report; a tripped guard is a 422 webhook", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
+    emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    const { h, log } = handlersFor("auto-stop-idle", emu);
+    const thrown = await h.handler(eventBridge(), { awsRequestId: "aws-2" }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(RunFailedError);
+    expect((thrown as Error).message).toContain("blast-radius guard tripped");
+    expect(log.records().some((r) => r.msg === "run report")).toBe(true);
+    const body = "{}";
+    const reply = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body)), {})) as HttpReply;
+    expect(reply.statusCode).toBe(422);
+    expect(JSON.parse(reply.body).guard).toMatchObject({ tripped: true });
+    expect(emu.callsFor("StopInstances")).toEqual([]);
   });
 });

@@ -16,6 +16,17 @@ describe("cvm-autopilot call", () => {
     expect(body.Response.RequestId).toBe(emu.calls[0]!.requestId);
   });
 
+  it("run exits 3 when the blast-radius guard holds the run back, and stops nothing", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
+    emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+    const r = await runCli(["run", "auto-stop-idle"], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("blast-radius guard tripped");
+    expect(emu.callsFor("StopInstances")).toEqual([]);
+  });
+
   it("exits 1 with Code / Message / RequestId on stderr for an API error", async () => {
     const emu = await emulator();
     const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url };

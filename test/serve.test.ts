@@ -32,6 +32,7 @@ describe("local webhook server", () => {
   it("runs a function on a signed POST and refuses overlapping runs of the same function", async () => {
     const emu = await emulator({ latencyMs: 30 });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
+    emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
     const env = { ...envFor(emu), WEBHOOK_SECRET: "local-secret-123-0123456789abcdef0123", SERVE_FUNCTIONS: "auto-stop-idle,renew-flag" };
     const lines: string[] = [];
     const server = await startLocalServer({ functions: REGISTRY, env, port: 0, logger: memoryLogger(), say: (l) => lines.push(l), schedules: false });

@@ -76,6 +76,21 @@ export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
   return ev?.version === "2.0" && typeof ev.requestContext?.http === "object" && ev.requestContext.http !== null;
 };
 
+/**
+ * A run that reported errors or was held back by its blast-radius guard. Thrown from a timer
+ * invocation so the platform counts it as failed (Lambda's Errors metric, SCF's failure count and
+ * alarms see it); the report was logged first and travels with the error.
+ */
+export class RunFailedError extends Error {
+  constructor(readonly report: ReportBase & { guard?: { tripped: boolean } }) {
+    super(`${report.function}: ${report.guard?.tripped ? "the blast-radius guard tripped: nothing was done" : `${report.errors.length} error(s)`} (run ${report.runId}; the report is in the log)`);
+    this.name = "RunFailedError";
+  }
+}
+
+/** Whether a run should count as failed on its platform. */
+export const runFailed = (r: ReportBase & { guard?: { tripped: boolean } }) => r.errors.length > 0 || r.guard?.tripped === true;
+
 /** The webhook and timer core shared by both platforms. */
 export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const { name } = fn;
@@ -94,6 +109,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       const deps = createRunDeps(c, { logger });
       const report = await fn.run(c, trigger, deps);
       logger.info(fn.summarize(report));
+      if (runFailed(report)) logger.warn("run report", { report });
       return report;
     } catch (err) {
       logger.error(err instanceof ConfigError ? "configuration invalid" : "run failed", { err, issues: (err as ConfigError).issues });
@@ -120,12 +136,20 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     }
     try {
       const report = await runWith({ source: "webhook", requestId, ...v.body });
-      return json(200, report);
+      // Failures reach the caller and the platform's metrics: 422 when the guard held the run back, 500 when it reported errors.
+      const r = report as ReportBase & { guard?: { tripped: boolean } };
+      return json(r.guard?.tripped ? 422 : r.errors.length ? 500 : 200, report);
     } catch {
       return json(500, { error: "run failed: see the function's log", requestId });
     }
   }
-  return { runWith, webhook };
+  /** A scheduled run: its report, or RunFailedError (after the report is logged) when it failed. */
+  async function timer(requestId: string | undefined): Promise<ReportBase> {
+    const report = await runWith({ source: "timer", requestId });
+    if (runFailed(report)) throw new RunFailedError(report);
+    return report;
+  }
+  return { runWith, webhook, timer };
 }
 
 const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
@@ -143,14 +167,14 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       if (isScfApiGateway(event)) {
         return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined);
       }
-      if (isScfTimer(event)) return core.runWith({ source: "timer", requestId: text(context?.request_id) || undefined });
+      if (isScfTimer(event)) return core.timer(text(context?.request_id) || undefined);
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
     },
     async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
       if (isHttpApiV2(event)) {
         return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined);
       }
-      if (isEventBridge(event)) return core.runWith({ source: "timer", requestId: text(context?.awsRequestId) || text(event.id) || undefined });
+      if (isEventBridge(event)) return core.timer(text(context?.awsRequestId) || text(event.id) || undefined);
       throw new TypeError(`${name}: unrecognised Lambda event (expected an EventBridge schedule or HTTP API v2 event)`);
     },
   };

@@ -104,7 +104,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       if (!v.ok) return reply(v.status, { error: v.error });
       const report = await runOnce(m[1]!, { source: "webhook", ...v.body });
       if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });
-      return reply(200, report);
+      // As on the platforms: 422 when the guard held the run back, 500 when it reported errors.
+      const r = report as ReportBase & { guard?: { tripped: boolean } };
+      return reply(r.guard?.tripped ? 422 : r.errors.length ? 500 : 200, report);
     } catch {
       return reply(500, { error: "run failed: see the log" });
     }
