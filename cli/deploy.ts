@@ -40,10 +40,12 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     timeout: e.SCF_TIMEOUT,
     schedules,
     functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env)])),
-    dryRun: values["dry-run"] || base.dryRun,
+    // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
+    // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
+    dryRun: values["dry-run"],
   });
   for (const s of steps) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
-  const writes = steps.filter((s) => s.action !== "unchanged" && !s.action.startsWith("would")).length;
+  const writes = steps.filter((s) => s.action !== "unchanged" && s.action !== "runtime differs" && !s.action.startsWith("would")).length;
   out(`deploy: ${writes} write(s)${values["dry-run"] ? " (dry run: nothing changed)" : ""}`);
   return 0;
 }

@@ -87,6 +87,30 @@ describe("native SCF deploy against the emulator", () => {
     expect(third.filter((s) => s.action === "UpdateFunctionCode")).toHaveLength(0);
   });
 
+  it("a timer's TriggerDesc comes back wrapped as {\"cron\": …}: compared unwrapped, a second deploy makes no write", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    await deployToScf(client, artifacts(), opts());
+    const listed = await client.call<{ Triggers: Array<{ Type: string; TriggerDesc: string }> }>("scf", "ListTriggers", { Namespace: "default", FunctionName: "cvm-autopilot-renew-flag" }, { region: "ap-guangzhou" });
+    expect(JSON.parse(listed.Triggers.find((t) => t.Type === "timer")!.TriggerDesc)).toEqual({ cron: "0 0 9 * * * *" });
+    const before = emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length;
+    await deployToScf(client, artifacts(), opts());
+    expect(emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length).toBe(before);
+  });
+
+  it("the runtime is fixed at creation: never sent on update; a different one is said, not attempted", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    await deployToScf(client, artifacts(), opts());
+    const steps = await deployToScf(client, artifacts(), opts({ runtime: "Nodejs16.13", memorySize: 256 }));
+    expect(steps.filter((s) => s.action === "runtime differs")).toHaveLength(REGISTRY.length);
+    const updates = emu.callsFor("UpdateFunctionConfiguration");
+    expect(updates.length).toBe(REGISTRY.length);
+    for (const u of updates) expect((u.params as Record<string, unknown>).Runtime).toBeUndefined();
+    // Only the first deploy's look-ups of functions not yet there failed.
+    expect(emu.calls.filter((c) => c.code && c.action !== "GetFunction")).toEqual([]);
+  });
+
   it("dry-run writes nothing", async () => {
     const emu = await emulator();
     const { client } = clientFor(emu);
@@ -103,5 +127,16 @@ describe("native SCF deploy against the emulator", () => {
     expect(a.stdout).toContain(`deploy: ${3 * REGISTRY.length} write(s)`);
     const b = await runCli(["deploy"], env, 60_000);
     expect(b.stdout).toContain("deploy: 0 write(s)");
+  });
+
+  it("DRY_RUN is deployed into the functions; it does not turn the deploy itself into a dry run (--dry-run does)", async () => {
+    const emu = await emulator();
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, DRY_RUN: "true" };
+    const planned = await runCli(["deploy", "--dry-run"], env, 60_000);
+    expect(planned.stdout).toContain("deploy: 0 write(s) (dry run: nothing changed)");
+    const a = await runCli(["deploy"], env, 60_000);
+    expect(a.stdout).toContain(`deploy: ${3 * REGISTRY.length} write(s)`);
+    const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!;
+    expect(fn.Environment.Variables).toEqual(expect.arrayContaining([{ Key: "DRY_RUN", Value: "true" }, { Key: "NODE_OPTIONS", Value: "--enable-source-maps" }]));
   });
 });

@@ -92,7 +92,10 @@ export const scfHandlers: Record<string, Handler> = {
     if (ctx.params.Timeout !== undefined) f.Timeout = int(ctx.params, "Timeout", f.Timeout);
     if (ctx.params.Description !== undefined) f.Description = str(ctx.params, "Description") ?? "";
     if (ctx.params.Environment !== undefined) f.Environment = environment(ctx.params.Environment);
-    if (ctx.params.Runtime !== undefined) f.Runtime = str(ctx.params, "Runtime")!;
+    // The runtime is fixed when a function is created (SCF: UpdateFunctionConfiguration cannot change it).
+    if (ctx.params.Runtime !== undefined && str(ctx.params, "Runtime") !== f.Runtime) {
+      throw new ApiFault("InvalidParameterValue.Runtime", `The runtime of \`${f.FunctionName}\` cannot be changed after creation.`);
+    }
     return {};
   },
   CreateTrigger: (ctx) => {
@@ -111,7 +114,8 @@ export const scfHandlers: Record<string, Handler> = {
     const f = find(ctx);
     const offset = int(ctx.params, "Offset", 0);
     const limit = int(ctx.params, "Limit", 20);
-    const all = [...f.triggers.values()];
+    // As real ListTriggers answers: a timer's TriggerDesc comes back wrapped, `{"cron":"<expression>"}`.
+    const all = [...f.triggers.values()].map((t) => (t.Type === "timer" ? { ...t, TriggerDesc: JSON.stringify({ cron: t.TriggerDesc }) } : t));
     return { TotalCount: all.length, Triggers: all.slice(offset, offset + limit) };
   },
   DeleteTrigger: (ctx) => {

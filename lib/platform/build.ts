@@ -47,6 +47,8 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
       sourcemap: true,
       treeShaking: true,
       legalComments: "none",
+      // Error class names (ConfigError, TencentCloudApiError, RunFailedError) stay readable in logs and stack traces.
+      keepNames: true,
       metafile: true,
       logLevel: "warning",
     });
@@ -88,5 +90,6 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
 
 /** serverless.yml's shared `provider.environment`: the shared settings, and (for now) the credentials. */
 export function serverlessEnvironment() {
-  return fromEnv([...SHARED_DEPLOY_VARIABLES, "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN"]);
+  // Stack traces through the shipped source maps.
+  return { NODE_OPTIONS: "--enable-source-maps", ...fromEnv([...SHARED_DEPLOY_VARIABLES, "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN"]) };
 }

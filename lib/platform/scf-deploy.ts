@@ -39,6 +39,25 @@ export interface DeployStep {
   requestId?: string;
 }
 
+/** What SCF answers for a function that is not there (function, name or namespace), by its current error codes. */
+const NOT_FOUND = new Set(["ResourceNotFound.Function", "ResourceNotFound.FunctionName", "ResourceNotFound.Namespace", "ResourceNotFound"]);
+
+/**
+ * Real ListTriggers returns a timer's TriggerDesc as `{"cron":"…"}`, not the expression it was
+ * created with: compared raw, every deploy would delete and recreate every timer.
+ */
+export function sameTriggerDesc(remote: { Type: string; TriggerDesc: string }, wanted: { TriggerDesc: string }): boolean {
+  if (remote.Type !== "timer") return remote.TriggerDesc === wanted.TriggerDesc;
+  let cron = remote.TriggerDesc;
+  try {
+    const parsed = JSON.parse(remote.TriggerDesc) as { cron?: unknown };
+    if (typeof parsed?.cron === "string") cron = parsed.cron;
+  } catch {
+    // a bare expression
+  }
+  return cron.trim().split(/\s+/).join(" ") === wanted.TriggerDesc.trim().split(/\s+/).join(" ");
+}
+
 export const CODE_HASH_VAR = "CVM_AUTOPILOT_BUNDLE_SHA256";
 export const functionNameFor = (name: string) => `cvm-autopilot-${name}`;
 
@@ -110,7 +129,8 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
   for (const a of artifacts) {
     const fn = functionNameFor(a.name);
     const sha = createHash("sha256").update(a.code).digest("hex");
-    const env = { ...(o.functionEnv[a.name] ?? {}), [CODE_HASH_VAR]: sha };
+    // Source maps ship in the zip; Node uses them for stack traces only when asked.
+    const env = { NODE_OPTIONS: "--enable-source-maps", ...(o.functionEnv[a.name] ?? {}), [CODE_HASH_VAR]: sha };
     const desired = {
       Handler: "index.main_handler",
       Runtime: o.runtime,
@@ -122,7 +142,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     const remote = await client
       .call<RemoteFunction>("scf", "GetFunction", { ...base, FunctionName: fn }, { region: o.region })
       .catch((err: { code?: string }) => {
-        if (err.code === "ResourceNotFound.Function" || err.code === "ResourceNotFound") return undefined;
+        if (NOT_FOUND.has(err.code ?? "")) return undefined;
         throw err;
       });
     if (!remote) {
@@ -133,10 +153,14 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
         await write(fn, "UpdateFunctionCode", { FunctionName: fn, Handler: desired.Handler, ZipFile: zipBundle(a).toString("base64") }, `sha256 ${sha.slice(0, 12)}`);
       }
       const envSame = vars.size === desired.Environment.Variables.length && desired.Environment.Variables.every((v) => vars.get(v.Key) === v.Value);
-      const changed = (["Runtime", "MemorySize", "Timeout", "Description"] as const).filter((k) => remote[k] !== desired[k]);
+      // The runtime is fixed at creation: never sent on update; a different one needs the function recreated.
+      if (remote.Runtime !== desired.Runtime) {
+        steps.push({ function: fn, action: "runtime differs", detail: `deployed ${remote.Runtime}, wanted ${desired.Runtime}: SCF cannot change a runtime; delete the function to recreate it` });
+      }
+      const changed = (["MemorySize", "Timeout", "Description"] as const).filter((k) => remote[k] !== desired[k]);
       if (!envSame) changed.push("Environment" as never);
       if (changed.length) {
-        const { Handler: _h, ...config } = desired;
+        const { Handler: _h, Runtime: _r, ...config } = desired;
         await write(fn, "UpdateFunctionConfiguration", { FunctionName: fn, ...config }, `changed: ${changed.join(", ")}`);
       }
     }
@@ -148,7 +172,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     ];
     for (const t of wanted) {
       const cur = existing.find((e) => e.TriggerName === t.TriggerName && e.Type === t.Type);
-      if (cur && cur.TriggerDesc === t.TriggerDesc) continue;
+      if (cur && sameTriggerDesc(cur, t)) continue;
       if (cur) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, "replaced");
       await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type, TriggerDesc: t.TriggerDesc, Enable: "OPEN" }, t.Type === "timer" ? t.TriggerDesc : "POST /run/" + a.name);
     }
