@@ -5,7 +5,7 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { deployToScf, functionEnvFor, loadArtifact } from "../lib/platform/scf-deploy.ts";
+import { deployProblems, deployToScf, functionEnvFor, loadArtifact } from "../lib/platform/scf-deploy.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -20,6 +20,8 @@ const deploySchema = z.object({
   SCF_NAMESPACE: pattern(/^[A-Za-z0-9_-]{1,30}$/, "a namespace name such as default", "default"),
   SCF_RUNTIME: pattern(/^Nodejs\d+\.\d+$/, "an SCF Node.js runtime such as Nodejs18.15", "Nodejs18.15"),
   SCF_MEMORY_SIZE: int(128, 64, 3072),
+  // The CAM role the functions run as (README: Deploy, the role and its policy).
+  SCF_ROLE: pattern(/^[A-Za-z0-9+=,.@_-]{1,128}$/, "a CAM role name such as cvm-autopilot-runner", "cvm-autopilot-runner"),
   SCF_TIMEOUT: int(900, 1, 900),
 });
 
@@ -31,6 +33,8 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const schedules = loadSchedules(REGISTRY, env);
   // Code uploads are large: give them at least a minute.
   const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
+  const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
+  if (problems.length) throw new ConfigError(problems);
   const bundles = await buildBundles(REGISTRY);
   const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
     region: values.region ?? base.region,
@@ -40,6 +44,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     timeout: e.SCF_TIMEOUT,
     schedules,
     functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env)])),
+    role: e.SCF_ROLE!,
     // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
     // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
     dryRun: values["dry-run"],

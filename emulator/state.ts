@@ -54,6 +54,8 @@ export interface Timings {
   syncMs: number;
   /** A key (un)bound with ForceStop on a running instance shows after this many ms (it is stopped, bound, restarted). */
   bindMs: number;
+  /** An SCF function is Creating / Updating for this many ms after a write. */
+  functionMs: number;
 }
 
 export const DEFAULT_REGIONS = [
@@ -69,7 +71,7 @@ export class EmulatorState {
   readonly secrets = new Map<string, EmuSecret>();
   /** Custom images allowed per region (seed: at most 10 per region by default). */
   imageQuota = 10;
-  timings: Timings = { stopMs: 2000, startMs: 2000, syncMs: 5000, bindMs: 4000 };
+  timings: Timings = { stopMs: 2000, startMs: 2000, syncMs: 5000, bindMs: 4000, functionMs: 3000 };
   readonly random: Random;
 
   constructor(

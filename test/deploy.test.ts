@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT } from "../lib/platform/build.ts";
-import { deployToScf, functionEnvFor, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
+import { deployProblems, deployToScf, functionEnvFor, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -43,7 +43,8 @@ describe("every declared variable reaches both platforms", () => {
     expect(f.variables.length).toBeGreaterThan(0);
     // Tencent SCF: the function's environment as deploy builds it.
     const scf = functionEnvFor(f, all);
-    for (const v of [...SHARED_DEPLOY_VARIABLES, ...f.variables]) expect(scf[v], `${v} on SCF`).toBe(`value-of-${v}`);
+    // SCF reserves TENCENTCLOUD_* keys: it sets the region and the role's credentials itself.
+    for (const v of [...SHARED_DEPLOY_VARIABLES, ...f.variables]) expect(scf[v], `${v} on SCF`).toBe(v.startsWith("TENCENTCLOUD_") ? undefined : `value-of-${v}`);
     // AWS Lambda: serverless.yml's generated function and shared environment.
     expect(Object.keys(generated[f.name]!.environment).sort()).toEqual([...f.variables].sort());
     for (const v of f.variables) expect(generated[f.name]!.environment[v]).toBe(`\${env:${v}, null}`);
@@ -60,7 +61,7 @@ describe("every declared variable reaches both platforms", () => {
 describe("native SCF deploy against the emulator", () => {
   const opts = (o: Partial<DeployOptions> = {}): DeployOptions => ({
     region: "ap-guangzhou", namespace: "default", runtime: "Nodejs18.15", memorySize: 128, timeout: 900,
-    schedules: { ...DEFAULT_SCHEDULES }, functionEnv: envForAll({ REGIONS: "ap-guangzhou" }), dryRun: false, ...o,
+    schedules: { ...DEFAULT_SCHEDULES }, functionEnv: envForAll({ REGIONS: "ap-guangzhou" }), role: "cvm-autopilot-runner", dryRun: false, ...o,
   });
   const artifacts = () => bundles.map((b) => loadArtifact(b.name, b.file));
 
@@ -109,6 +110,26 @@ describe("native SCF deploy against the emulator", () => {
     for (const u of updates) expect((u.params as Record<string, unknown>).Runtime).toBeUndefined();
     // Only the first deploy's look-ups of functions not yet there failed.
     expect(emu.calls.filter((c) => c.code && c.action !== "GetFunction")).toEqual([]);
+  });
+
+  it("functions run as the CAM role, with a description SCF accepts; each write waits for Active before the next", async () => {
+    const emu = await emulator({ timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 3000 } });
+    const { client } = clientFor(emu);
+    // Waiting moves the emulator's clock: SCF keeps a function Creating / Updating for a while after a write.
+    const steps = await deployToScf(client, artifacts(), opts({ sleep: async (ms) => emu.advance(ms) }));
+    expect(steps.filter((x) => x.action === "CreateTrigger")).toHaveLength(2 * REGISTRY.length);
+    expect(emu.calls.filter((c) => c.code === "FailedOperation.FunctionStatusError")).toEqual([]);
+    const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-office-hours")!;
+    expect(fn).toMatchObject({ Role: "cvm-autopilot-runner", Description: "cvm autopilot office hours" });
+    expect(fn.Environment.Variables.some((v) => v.Key.startsWith("TENCENTCLOUD_"))).toBe(false);
+  });
+
+  it("SCF's limits are checked before any write", () => {
+    expect(deployProblems({ memorySize: 200, timeout: 901 }, ["auto-stop-idle"])).toEqual([
+      "SCF_MEMORY_SIZE: 64, or 128 to 3072 in steps of 128 (MB), got 200",
+      "SCF_TIMEOUT: 1 to 900 seconds, got 901",
+    ]);
+    expect(deployProblems({ memorySize: 64, timeout: 900 }, REGISTRY.map((f) => f.name))).toEqual([]);
   });
 
   it("dry-run writes nothing", async () => {

@@ -18,7 +18,10 @@ export interface EmuFunction {
   Environment: { Variables: Array<{ Key: string; Value: string }> };
   CodeSha256: string;
   CodeSize: number;
-  Status: "Active";
+  Role: string;
+  /** Creating / Updating for a while after a write, then Active (SCF); the next write before that fails. */
+  Status: "Creating" | "Updating" | "Active";
+  activeAt: number;
   triggers: Map<string, { Type: string; TriggerName: string; TriggerDesc: string; Enable: number; AddTime: string }>;
 }
 
@@ -35,7 +38,36 @@ const RUNTIMES = ["Nodejs12.16", "Nodejs14.18", "Nodejs16.13", "Nodejs18.15", "N
 function find(ctx: HandlerContext): EmuFunction {
   const f = store(ctx).get(keyOf(ctx));
   if (!f) throw new ApiFault("ResourceNotFound.Function", `The function \`${str(ctx.params, "FunctionName")}\` does not exist.`);
+  if (f.Status !== "Active" && f.activeAt <= ctx.state.now()) f.Status = "Active";
   return f;
+}
+
+/** A function still Creating or Updating refuses the next write, as SCF does. */
+function findActive(ctx: HandlerContext): EmuFunction {
+  const f = find(ctx);
+  if (f.Status !== "Active") throw new ApiFault("FailedOperation.FunctionStatusError", `The function \`${f.FunctionName}\` is ${f.Status}; try again when it is Active.`);
+  return f;
+}
+
+/** After a write: Creating or Updating until the emulator's clock passes `functionMs`. */
+function busy(ctx: HandlerContext, f: EmuFunction, status: "Creating" | "Updating"): void {
+  const ms = ctx.state.timings.functionMs;
+  f.Status = ms > 0 ? status : "Active";
+  f.activeAt = ctx.state.now() + ms;
+}
+
+/** SCF's documented rules, checked before anything is stored (the real service refuses these). */
+function checkConfig(ctx: HandlerContext): void {
+  const d = str(ctx.params, "Description");
+  // Letters, digits, space, comma, period, newline and Chinese, at most 1,000 (the CreateFunction model's doc).
+  if (d !== undefined && (d.length > 1000 || !/^[A-Za-z0-9 ,.\n\u4e00-\u9fa5]*$/.test(d))) throw new ApiFault("InvalidParameterValue.Description", "Description may hold letters, digits, spaces, commas, periods and Chinese only.");
+  const mem = ctx.params.MemorySize;
+  if (mem !== undefined && !(mem === 64 || (typeof mem === "number" && mem % 128 === 0 && mem >= 128 && mem <= 3072))) throw new ApiFault("InvalidParameterValue.MemorySize", "MemorySize is 64, or 128 to 3072 in steps of 128.");
+  const t = ctx.params.Timeout;
+  if (t !== undefined && !(typeof t === "number" && t >= 1 && t <= 900)) throw new ApiFault("InvalidParameterValue.Timeout", "Timeout is 1 to 900 seconds.");
+  for (const v of environment(ctx.params.Environment).Variables) {
+    if (v.Key.startsWith("TENCENTCLOUD_")) throw new ApiFault("InvalidParameterValue.Environment", `Environment key \`${v.Key}\` is reserved (TENCENTCLOUD_*).`);
+  }
 }
 
 function code(zipBase64: string | undefined): { sha: string; size: number } {
@@ -52,7 +84,7 @@ function environment(v: unknown): EmuFunction["Environment"] {
 }
 
 const view = (f: EmuFunction) => {
-  const { triggers, CodeSha256: _s, ...rest } = f;
+  const { triggers, CodeSha256: _s, activeAt: _a, ...rest } = f;
   return { ...rest, Triggers: [...triggers.values()] };
 };
 
@@ -63,8 +95,9 @@ export const scfHandlers: Record<string, Handler> = {
     if (store(ctx).has(k)) throw new ApiFault("ResourceInUse.Function", `The function \`${str(ctx.params, "FunctionName")}\` already exists.`);
     const runtime = str(ctx.params, "Runtime") ?? "Nodejs18.15";
     if (!RUNTIMES.includes(runtime)) throw new ApiFault("InvalidParameterValue.Runtime", `Runtime must be one of ${RUNTIMES.join(", ")}.`);
+    checkConfig(ctx);
     const c = code((ctx.params.Code as { ZipFile?: string } | undefined)?.ZipFile);
-    store(ctx).set(k, {
+    const f: EmuFunction = {
       FunctionName: str(ctx.params, "FunctionName", true)!,
       Namespace: str(ctx.params, "Namespace") ?? "default",
       Runtime: runtime,
@@ -75,19 +108,25 @@ export const scfHandlers: Record<string, Handler> = {
       Environment: environment(ctx.params.Environment),
       CodeSha256: c.sha,
       CodeSize: c.size,
+      Role: str(ctx.params, "Role") ?? "",
       Status: "Active",
+      activeAt: 0,
       triggers: new Map(),
-    });
+    };
+    busy(ctx, f, "Creating");
+    store(ctx).set(k, f);
     return {};
   },
   UpdateFunctionCode: (ctx) => {
-    const f = find(ctx);
+    const f = findActive(ctx);
     const c = code(str(ctx.params, "ZipFile"));
     Object.assign(f, { CodeSha256: c.sha, CodeSize: c.size, Handler: str(ctx.params, "Handler") ?? f.Handler });
+    busy(ctx, f, "Updating");
     return {};
   },
   UpdateFunctionConfiguration: (ctx) => {
-    const f = find(ctx);
+    const f = findActive(ctx);
+    checkConfig(ctx);
     if (ctx.params.MemorySize !== undefined) f.MemorySize = int(ctx.params, "MemorySize", f.MemorySize);
     if (ctx.params.Timeout !== undefined) f.Timeout = int(ctx.params, "Timeout", f.Timeout);
     if (ctx.params.Description !== undefined) f.Description = str(ctx.params, "Description") ?? "";
@@ -96,10 +135,12 @@ export const scfHandlers: Record<string, Handler> = {
     if (ctx.params.Runtime !== undefined && str(ctx.params, "Runtime") !== f.Runtime) {
       throw new ApiFault("InvalidParameterValue.Runtime", `The runtime of \`${f.FunctionName}\` cannot be changed after creation.`);
     }
+    if (ctx.params.Role !== undefined) f.Role = str(ctx.params, "Role") ?? "";
+    busy(ctx, f, "Updating");
     return {};
   },
   CreateTrigger: (ctx) => {
-    const f = find(ctx);
+    const f = findActive(ctx);
     const name = str(ctx.params, "TriggerName", true)!;
     const type = str(ctx.params, "Type", true)!;
     if (!["timer", "apigw"].includes(type)) throw new ApiFault("InvalidParameterValue.Type", `Trigger type \`${type}\` is not supported by this emulator.`);

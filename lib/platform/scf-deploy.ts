@@ -29,8 +29,28 @@ export interface DeployOptions {
   schedules: Record<string, string>;
   /** Variables each function runs with, by function name (never the deployer's own credentials). */
   functionEnv: Record<string, Record<string, string>>;
+  /**
+   * The CAM role the functions run as: SCF gives a function TENCENTCLOUD_SECRETID / SECRETKEY /
+   * SESSIONTOKEN only when it has one, so without it every run ends "credentials required".
+   */
+  role: string;
   dryRun: boolean;
+  /** Waits between looks at a function that is still Creating or Updating (tests move a fake clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** SCF's documented limits, checked before any write: every problem at once. */
+export function deployProblems(o: Pick<DeployOptions, "memorySize" | "timeout">, names: string[]): string[] {
+  const out: string[] = [];
+  if (!(o.memorySize === 64 || (o.memorySize % 128 === 0 && o.memorySize >= 128 && o.memorySize <= 3072))) out.push(`SCF_MEMORY_SIZE: 64, or 128 to 3072 in steps of 128 (MB), got ${o.memorySize}`);
+  if (!(o.timeout >= 1 && o.timeout <= 900)) out.push(`SCF_TIMEOUT: 1 to 900 seconds, got ${o.timeout}`);
+  // SCF function names: 2-60 letters, digits, "-" and "_", starting with a letter, not ending in "-" or "_".
+  for (const n of names.map(functionNameFor)) if (!/^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/.test(n)) out.push(`function name ${n} breaks SCF's naming rules`);
+  return out;
+}
+
+/** A description in SCF's allowed characters (letters, digits, space, comma, period; no hyphen). */
+const descriptionFor = (name: string) => `cvm autopilot ${name.replace(/-/g, " ")}`;
 
 export interface DeployStep {
   function: string;
@@ -68,7 +88,8 @@ export const functionNameFor = (name: string) => `cvm-autopilot-${name}`;
  */
 export function functionEnvFor(fn: { variables: readonly string[] }, env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables]) {
+  // SCF reserves every TENCENTCLOUD_* key (it sets the region and the role's credentials itself).
+  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables].filter((v) => !v.startsWith("TENCENTCLOUD_"))) {
     const v = env[k];
     if (v !== undefined && v.trim() !== "") out[k] = v;
   }
@@ -94,6 +115,9 @@ export function loadArtifact(name: string, file: string): BundleArtifact {
 }
 
 interface RemoteFunction {
+  Status?: string;
+  StatusReasons?: Array<{ ErrorCode?: string; ErrorMessage?: string }>;
+  Role?: string;
   Handler: string;
   Runtime: string;
   MemorySize: number;
@@ -124,6 +148,8 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     }
     const res = await client.call("scf", action, { ...base, ...params }, { region: o.region });
     steps.push({ function: fn, action, ...(detail ? { detail } : {}), requestId: res.RequestId });
+    // After a create or an update the function is Creating / Updating: the next write would fail.
+    if (action !== "CreateTrigger" && action !== "DeleteTrigger") await untilActive(client, o, fn);
   };
 
   for (const a of artifacts) {
@@ -136,7 +162,8 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
       Runtime: o.runtime,
       MemorySize: o.memorySize,
       Timeout: o.timeout,
-      Description: `cvm-autopilot ${a.name}`,
+      Description: descriptionFor(a.name),
+      Role: o.role,
       Environment: { Variables: Object.entries(env).sort(([x], [y]) => x.localeCompare(y)).map(([Key, Value]) => ({ Key, Value })) },
     };
     const remote = await client
@@ -157,7 +184,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
       if (remote.Runtime !== desired.Runtime) {
         steps.push({ function: fn, action: "runtime differs", detail: `deployed ${remote.Runtime}, wanted ${desired.Runtime}: SCF cannot change a runtime; delete the function to recreate it` });
       }
-      const changed = (["MemorySize", "Timeout", "Description"] as const).filter((k) => remote[k] !== desired[k]);
+      const changed = (["MemorySize", "Timeout", "Description", "Role"] as const).filter((k) => remote[k] !== desired[k]);
       if (!envSame) changed.push("Environment" as never);
       if (changed.length) {
         const { Handler: _h, Runtime: _r, ...config } = desired;
@@ -179,6 +206,21 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     if (!steps.some((s) => s.function === fn)) steps.push({ function: fn, action: "unchanged" });
   }
   return steps;
+}
+
+/** Looks at a function until it is Active (at most ~2 minutes, backing off); a failed create or update is an error with SCF's reasons. */
+async function untilActive(client: TencentCloudClient, o: DeployOptions, fn: string): Promise<void> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let poll = 0; poll < 30; poll++) {
+    const f = await client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region });
+    if (f.Status === "Active") return;
+    if (f.Status === "CreateFailed" || f.Status === "UpdateFailed") {
+      const why = (f.StatusReasons ?? []).map((r) => `${r.ErrorCode ?? ""} ${r.ErrorMessage ?? ""}`.trim()).join("; ");
+      throw new Error(`${fn} is ${f.Status}${why ? `: ${why}` : ""} [RequestId ${f.RequestId}]`);
+    }
+    await sleep(Math.min(5000, 250 * 2 ** poll));
+  }
+  throw new Error(`${fn} did not become Active within ~2 minutes; run deploy again to continue`);
 }
 
 /** A function's triggers, through the shared pager (TotalCount checked, a page ceiling, no row twice). */
