@@ -124,6 +124,15 @@ describe("native SCF deploy against the emulator", () => {
     expect(fn.Environment.Variables.some((v) => v.Key.startsWith("TENCENTCLOUD_"))).toBe(false);
   });
 
+  it("the role's CAM policy lists exactly the actions the functions call", () => {
+    const policy = JSON.parse(readFileSync(join(outdir, "cam-policy.json"), "utf8")) as { statement: Array<{ action: string[] }> };
+    const actions = policy.statement[0]!.action;
+    expect(actions).toContain("cvm:StopInstances");
+    expect(actions).toContain("monitor:GetMonitorData");
+    expect(actions).toContain("ssm:DeleteSecret");
+    expect(actions.filter((a) => a.startsWith("scf:"))).toEqual([]);
+  });
+
   it("SCF's limits are checked before any write", () => {
     expect(deployProblems({ memorySize: 200, timeout: 901 }, ["auto-stop-idle"])).toEqual([
       "SCF_MEMORY_SIZE: 64, or 128 to 3072 in steps of 128 (MB), got 200",

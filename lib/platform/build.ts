@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
+import { ACTIONS } from "../tencent/actions.ts";
 import { loadSchedules, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 
 /** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
@@ -69,7 +70,18 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
   writeFileSync(join(outdir, "schedules.json"), JSON.stringify(table, null, 2) + "\n");
   writeFileSync(join(outdir, "serverless-functions.json"), JSON.stringify(serverlessFunctions(functions, table), null, 2) + "\n");
   writeFileSync(join(outdir, "serverless-environment.json"), JSON.stringify(serverlessEnvironment(), null, 2) + "\n");
+  writeFileSync(join(outdir, "cam-policy.json"), JSON.stringify(camPolicy(), null, 2) + "\n");
   return out;
+}
+
+/**
+ * The least-privilege CAM policy the functions' role needs: every action in the action table a
+ * function calls (CVM, Cloud Monitor, Secrets Manager), nothing more. The SCF actions are the
+ * deployer's, not the functions'.
+ */
+export function camPolicy() {
+  const actions = Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf").map(([name, spec]) => `${spec.service}:${name}`).sort();
+  return { version: "2.0", statement: [{ effect: "allow", action: actions, resource: ["*"] }] };
 }
 
 /** `${env:NAME, null}`: Serverless v3 fills it from the packaging shell, leaving it out when unset. */
