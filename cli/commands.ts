@@ -7,6 +7,8 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  // Commands without options still refuse unknown ones (a typo must not be silently ignored).
+  if (command === "serve" || command === "build") parseArgs({ args, options: {} });
   if (command === "serve") return (await import("./serve.ts")).serveCommand(env, out);
   if (command === "deploy") return (await import("./deploy.ts")).deployCommand(args, env, out, err);
   if (command === "build") return (await import("./deploy.ts")).buildCommand(out);

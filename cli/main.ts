@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";
-import { usage, UsageError } from "./usage.ts";
+import { readFileSync } from "node:fs";
+import { COMMANDS, commandUsage, optionError, usage, UsageError } from "./usage.ts";
 import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
@@ -11,6 +12,25 @@ const err = (s: string) => process.stderr.write(s + "\n");
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v") {
+    // package.json sits one level above both cli/ and the built dist/.
+    out((JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version);
+    return 0;
+  }
+  // `<command> --help` prints that command's usage and does nothing else.
+  if (command && COMMANDS[command] && (rest.includes("--help") || rest.includes("-h"))) {
+    out(commandUsage(command, REGISTRY));
+    return 0;
+  }
+  try {
+    return await dispatch(command, rest);
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw optionError(command ?? "", e as { code?: string; message: string });
+    throw e;
+  }
+}
+
+async function dispatch(command: string | undefined, rest: string[]): Promise<number> {
   switch (command) {
     case "call": {
       const { values, positionals } = parseArgs({
@@ -38,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case "help":
     case "--help":
+    case "-h":
       out(usage(REGISTRY));
       return command ? 0 : 2;
     default: {
@@ -52,7 +73,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof ConfigError || e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if ((e as { code?: string }).code === "EADDRINUSE") {
+      // A busy port: one line naming it and how to choose another, not a stack trace.
+      const port = (e as { port?: number }).port;
+      err(`cvm-autopilot: port ${port ?? ""} is already in use: set PORT (serve) or --port (emulator) to another port, or 0 for any free one`);
+      process.exitCode = 2;
+    } else if (e instanceof ConfigError || e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       err(`cvm-autopilot: ${(e as Error).message}`);
       if (e instanceof UsageError) err("Run `cvm-autopilot help` for usage.");
       process.exitCode = 2;

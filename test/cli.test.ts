@@ -39,7 +39,7 @@ describe("cvm-autopilot call", () => {
   it.each([
     [["call", "DescribeRegions", "--params", "{oops"], "--params is not valid JSON"],
     [["call"], "call needs an Action"],
-    [["call", "DescribeRegions", "--bogus"], "Unknown option"],
+    [["call", "DescribeRegions", "--bogus"], "unknown option --bogus for call"],
   ])("%j is a usage error (exit 2), not a stack trace", async (args, msg) => {
     const r = await runCli(args, { TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb" });
     expect(r.code).toBe(2);
@@ -68,5 +68,35 @@ describe("cvm-autopilot emulator", () => {
     } finally {
       child.kill("SIGINT");
     }
+  });
+});
+
+describe("help, options and ports", () => {
+  it.each(["call", "run", "serve", "emulator", "build", "deploy"])("%s --help prints its usage, does nothing else, exits 0", async (command) => {
+    const r = await runCli([command, "--help"], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: cvm-autopilot ${command}`);
+    expect(r.stdout).toContain("Exit codes:");
+  });
+
+  it("--version prints the version", async () => {
+    const r = await runCli(["--version"], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("an unknown option is one line naming the closest valid one", async () => {
+    const r = await runCli(["deploy", "--regoin", "ap-guangzhou"], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option --regoin for deploy; did you mean --region?");
+    expect(r.stderr).not.toMatch(/at .*\.(ts|js|mjs):\d+/);
+  });
+
+  it("a busy port is one line naming the port and how to choose another", async () => {
+    const emu = await emulator();
+    const r = await runCli(["emulator", "--port", String(emu.port)], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`port ${emu.port} is already in use`);
+    expect(r.stderr).not.toMatch(/at .*\.(ts|js|mjs):\d+/);
   });
 });

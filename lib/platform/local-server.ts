@@ -111,7 +111,14 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       return reply(500, { error: "run failed: see the log" });
     }
   });
-  await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? "127.0.0.1", resolve));
+  // A busy port rejects (EADDRINUSE) instead of crashing the process from an unhandled event.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const url = `http://${opts.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
 
   const tasks: ScheduledTask[] = [];
