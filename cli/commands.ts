@@ -13,14 +13,20 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   if (command === "deploy") return (await import("./deploy.ts")).deployCommand(args, env, out, err);
   if (command === "build") return (await import("./deploy.ts")).buildCommand(out);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { "dry-run": { type: "boolean", default: false } } });
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { "dry-run": { type: "boolean", default: false }, region: { type: "string", multiple: true } },
+  });
+  // --region may repeat or take a comma list; it narrows the configured REGIONS, never widens them.
+  const regions = values.region?.flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
+  if (values.region && !regions?.length) throw new UsageError("--region needs a region name, e.g. --region ap-guangzhou");
   const name = positionals[0];
   const fn = name ? FUNCTIONS[name] : undefined;
   if (!fn) throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
   const config = fn.loadConfig(env);
   // JSON logs go to stderr so stdout carries only the report.
   const deps = createRunDeps(config, { logger: createLogger({ level: config.logLevel, sink: err }) });
-  const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"] }, deps);
+  const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
   out(JSON.stringify(report, null, 2));
   err(fn.summarize(report));
   // 3: the blast-radius guard held the run back (nothing was done); 1: the run reported errors.

@@ -27,6 +27,19 @@ describe("cvm-autopilot call", () => {
     expect(emu.callsFor("StopInstances")).toEqual([]);
   });
 
+  it("run --region narrows REGIONS to the named regions; one outside REGIONS is an error, not a silent no-op", async () => {
+    const emu = await emulator({ instances: 2, fleetRegions: ["ap-guangzhou", "ap-shanghai"] });
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, REGIONS: "ap-guangzhou,ap-shanghai" };
+    const narrowed = await runCli(["run", "renew-flag", "--dry-run", "--region", "ap-shanghai"], env);
+    expect(narrowed.code).toBe(0);
+    expect(JSON.parse(narrowed.stdout).regions).toEqual(["ap-shanghai"]);
+    expect(emu.calls.filter((c) => c.action === "DescribeInstances").map((c) => c.region)).toEqual(["ap-shanghai"]);
+
+    const typo = await runCli(["run", "renew-flag", "--dry-run", "--region", "ap-shanghai,ap-guangzou"], env);
+    expect(typo.code).toBe(1);
+    expect(JSON.parse(typo.stdout).errors).toEqual([expect.objectContaining({ region: "ap-guangzou", code: "RegionNotConfigured" })]);
+  });
+
   it("exits 1 with Code / Message / RequestId on stderr for an API error", async () => {
     const emu = await emulator();
     const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url };

@@ -26,6 +26,11 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     regions: n.regions, scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {},
     results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, notes, extras: {}, errors,
   };
+  // A trigger may only narrow: a region asked for but outside the configured set is an error in
+  // the report (not a silent no-op), so a typo like "ap-guangzou" is seen.
+  for (const r of trigger.regions ?? []) {
+    if (!all.includes(r)) errors.push({ region: r, code: "RegionNotConfigured", message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name` });
+  }
   // Decisions are folded into counts as each region finishes: only those asking for a write are
   // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
   const summary: DecisionSummary<K> = { acting: [], byKind: {} };
