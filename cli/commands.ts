@@ -5,6 +5,7 @@ import { createLogger } from "../lib/log/logger.ts";
 import { createRunDeps } from "../lib/runtime/runtime.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
+import { saveReport } from "../lib/platform/report-dir.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
@@ -15,7 +16,7 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { "dry-run": { type: "boolean", default: false }, region: { type: "string", multiple: true } },
+    options: { "dry-run": { type: "boolean", default: false }, region: { type: "string", multiple: true }, out: { type: "string" } },
   });
   // --region may repeat or take a comma list; it narrows the configured REGIONS, never widens them.
   const regions = values.region?.flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
@@ -28,8 +29,17 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const deps = createRunDeps(config, { logger: createLogger({ level: config.logLevel, sink: err }) });
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
   out(JSON.stringify(report, null, 2));
+  // --out (or REPORT_DIR): keep the full report for later comparison.
+  const dir = values.out ?? env.REPORT_DIR?.trim();
+  let saved = true;
+  if (dir) {
+    await saveReport(dir, report).then(
+      (file) => err(`report saved: ${file}`),
+      (e: Error) => { saved = false; err(`report not saved in ${dir}: ${e.message} (check --out / REPORT_DIR)`); },
+    );
+  }
   err(fn.summarize(report));
   // 3: the blast-radius guard held the run back (nothing was done); 1: the run reported errors.
   if ((report as { guard?: { tripped: boolean } }).guard?.tripped) return 3;
-  return report.errors.length ? 1 : 0;
+  return report.errors.length || !saved ? 1 : 0;
 }

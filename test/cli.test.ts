@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, startCli } from "./helpers/cli.ts";
 import { emulator } from "./helpers/world.ts";
@@ -38,6 +41,23 @@ describe("cvm-autopilot call", () => {
     const typo = await runCli(["run", "renew-flag", "--dry-run", "--region", "ap-shanghai,ap-guangzou"], env);
     expect(typo.code).toBe(1);
     expect(JSON.parse(typo.stdout).errors).toEqual([expect.objectContaining({ region: "ap-guangzou", code: "RegionNotConfigured" })]);
+  });
+
+  it("run --out DIR keeps the report as DIR/<function>/<runId>.json and latest.json; an unwritable DIR exits 1 naming it", async () => {
+    const emu = await emulator({ instances: 2, fleetRegions: ["ap-guangzhou"] });
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+    const dir = mkdtempSync(join(tmpdir(), "out-"));
+    const r = await runCli(["run", "renew-flag", "--dry-run", "--out", dir], env);
+    expect(r.code).toBe(0);
+    const { runId } = JSON.parse(r.stdout);
+    expect(r.stderr).toContain(`report saved: ${join(dir, "renew-flag", `${runId}.json`)}`);
+    expect(JSON.parse(readFileSync(join(dir, "renew-flag", "latest.json"), "utf8"))).toEqual(JSON.parse(r.stdout));
+
+    writeFileSync(join(dir, "a-file"), "");
+    const bad = await runCli(["run", "renew-flag", "--dry-run", "--out", join(dir, "a-file")], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`report not saved in ${join(dir, "a-file")}`);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("exits 1 with Code / Message / RequestId on stderr for an API error", async () => {

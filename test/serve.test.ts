@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ReportBase } from "../lib/runtime/trigger.ts";
 import { startCli } from "./helpers/cli.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -44,6 +48,22 @@ describe("local webhook server", () => {
       expect((await fetch(`${server.url}/run/nope`, { method: "POST", body: "{}" })).status).toBe(404);
       expect((await fetch(`${server.url}/run/image-sync`, { method: "POST", body: "{}" })).status).toBe(404);
       expect(lines.some((l) => l.includes("already in flight"))).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("REPORT_DIR keeps each run's report as <function>/<runId>.json and latest.json", async () => {
+    const emu = await emulator({ instances: 2, fleetRegions: ["ap-guangzhou"] });
+    const dir = mkdtempSync(join(tmpdir(), "reports-"));
+    const server = await startLocalServer({ functions: REGISTRY, env: { ...envFor(emu), REPORT_DIR: dir, SERVE_FUNCTIONS: "renew-flag", DRY_RUN: "true" }, port: 0, logger: memoryLogger(), say: () => undefined, schedules: false });
+    try {
+      const first = (await server.runOnce("renew-flag", { source: "test" })) as ReportBase;
+      const second = (await server.runOnce("renew-flag", { source: "test" })) as ReportBase;
+      const files = readdirSync(join(dir, "renew-flag")).sort();
+      expect(files).toEqual([`${first.runId}.json`, `${second.runId}.json`, "latest.json"].sort());
+      expect(JSON.parse(readFileSync(join(dir, "renew-flag", "latest.json"), "utf8")).runId).toBe(second.runId);
+      expect(readFileSync(join(dir, "renew-flag", `${first.runId}.json`), "utf8")).not.toContain(emu.credentials.secretKey);
     } finally {
       await server.stop();
     }

@@ -13,6 +13,7 @@ import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules } from "./schedules.ts";
+import { saveReport } from "./report-dir.ts";
 
 export interface LocalServerOptions {
   /** The functions to serve (the registry); SERVE_FUNCTIONS may narrow them. */
@@ -77,6 +78,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       const fn = byName.get(name)!;
       const report = await fn.run(configs[name]!, trigger, createRunDeps(configs[name]!, { logger }));
       opts.say(fn.summarize(report));
+      // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.
+      const dir = opts.env.REPORT_DIR?.trim();
+      if (dir) await saveReport(dir, report).catch((e: unknown) => logger.error("report not saved", { dir, err: e }));
       return report;
     } catch (err) {
       logger.error("run failed", { err });
