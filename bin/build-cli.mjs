@@ -18,7 +18,8 @@ await build({
   // Bundled and tree-shaken like the function bundles (zod/mini alone costs ~60 ms to load from
   // node_modules); esbuild (a native binary) and tsx (development only) stay outside.
   // date-holidays (every country's calendar, ~1.5 MB) too: loaded from node_modules only by a run that names a country calendar.
-  external: ["esbuild", "tsx", "tsx/*", "date-holidays", "../emulator/*"],
+  // cli-table3 is loaded only for `--output table`.
+  external: ["esbuild", "tsx", "tsx/*", "date-holidays", "cli-table3", "../emulator/*"],
   minify: true,
   // Keep class names (ConfigError, UsageError) readable in messages and stack traces.
   keepNames: true,

@@ -6,6 +6,8 @@ import { createRunDeps } from "../lib/runtime/runtime.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
+import type { RunReport } from "../lib/runtime/report.ts";
+import { outputFormat, renderTable } from "./report-view.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
@@ -16,7 +18,7 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { "dry-run": { type: "boolean", default: false }, region: { type: "string", multiple: true }, out: { type: "string" } },
+    options: { "dry-run": { type: "boolean", default: false }, region: { type: "string", multiple: true }, out: { type: "string" }, output: { type: "string", short: "o" } },
   });
   // --region may repeat or take a comma list; it narrows the configured REGIONS, never widens them.
   const regions = values.region?.flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
@@ -24,11 +26,16 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const name = positionals[0];
   const fn = name ? FUNCTIONS[name] : undefined;
   if (!fn) throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
+  // Every option is checked before anything runs: a bad --output must not follow a real run.
+  const format = outputFormat(values.output, process.stdout.isTTY === true);
   const config = fn.loadConfig(env);
-  // JSON logs go to stderr so stdout carries only the report.
-  const deps = createRunDeps(config, { logger: createLogger({ level: config.logLevel, sink: err }) });
+  // JSON logs go to stderr so stdout carries only the report. A person reading a table or the
+  // summary sees warnings and errors only, unless LOG_LEVEL asks for more.
+  const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "warn" : config.logLevel;
+  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }) });
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
-  out(JSON.stringify(report, null, 2));
+  if (format === "json") out(JSON.stringify(report, null, 2));
+  if (format === "table") out(await renderTable(report as RunReport));
   // --out (or REPORT_DIR): keep the full report for later comparison.
   const dir = values.out ?? env.REPORT_DIR?.trim();
   let saved = true;

@@ -16,7 +16,7 @@ type Fn = { name: string; description: string };
 
 export const COMMANDS: Record<string, CommandDoc> = {
   call: { synopsis: "call <Action> --region R [--service cvm] [--version V] [--params JSON]", summary: "one signed API call, printed as JSON", options: ["region", "service", "version", "params"] },
-  run: { synopsis: "run <function> [--dry-run] [--region R[,R…]] [--out DIR]", summary: "run one function once (--region narrows REGIONS, repeatable; --out keeps the report as DIR/<function>/<runId>.json and latest.json)", options: ["dry-run", "region", "out"] },
+  run: { synopsis: "run <function> [--dry-run] [--region R[,R…]] [--output table|json|text] [--out DIR]", summary: "run one function once (--region narrows REGIONS, repeatable; --output: table on a terminal, json when piped, text is the summary alone; --out keeps the report as DIR/<function>/<runId>.json and latest.json)", options: ["dry-run", "region", "output", "out"] },
   serve: { synopsis: "serve", summary: "schedules + webhook server (the embedded emulator when no credentials are set); PORT sets the port", options: [] },
   emulator: {
     synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",

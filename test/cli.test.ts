@@ -60,6 +60,33 @@ describe("cvm-autopilot call", () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("run --output table lists what would stop by name, id, region, zone, type and reason, with the counts; json when piped; text is the summary", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: "ap-guangzhou", InstanceName: "批处理-idle", profile: { cpu: 1, traffic: 0 } });
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+    const table = await runCli(["run", "auto-stop-idle", "--dry-run", "--output", "table"], env);
+    expect(table.code).toBe(0);
+    const idle = [...emu.state.instances.values()].find((i) => i.InstanceName === "批处理-idle")!;
+    const row = table.stdout.split("\n").find((l) => l.includes(idle.InstanceId))!;
+    for (const cell of ["批处理-idle", "ap-guangzhou", idle.Placement.Zone, idle.InstanceType, "stop", "planned"]) expect(row).toContain(cell);
+    expect(table.stdout).toMatch(/scanned 4 · decided: .*1 idle/);
+    expect(table.stdout).toContain("writes: 1 planned · kept: 3 busy: CPU");
+    expect(() => JSON.parse(table.stdout)).toThrow();
+    // No JSON on the screen: info logs are for piped runs (or LOG_LEVEL=info).
+    expect(table.stderr).not.toContain('"level":"info"');
+
+    const piped = await runCli(["run", "auto-stop-idle", "--dry-run"], env);
+    expect(JSON.parse(piped.stdout).outcomes.planned).toBe(1);
+    const text = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "text"], env);
+    expect(text.stdout).toBe("");
+    expect(text.stderr).toContain("auto-stop-idle (dry run): scanned 4");
+    const bad = await runCli(["run", "auto-stop-idle", "--output", "yaml"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--output must be one of table, json, text");
+    expect(emu.callsFor("StopInstances")).toEqual([]);
+  });
+
   it("exits 1 with Code / Message / RequestId on stderr for an API error", async () => {
     const emu = await emulator();
     const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url };

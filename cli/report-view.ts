@@ -1,0 +1,55 @@
+/**
+ * How `run` shows a report (issue 18, tccli's `--output` names): `json` is the report itself (the
+ * default when piped), `table` lists each resource acted on or planned with name, id, region,
+ * zone, type and reason, then the counts (the default on a terminal), `text` is the one-line
+ * summary. cli-table3 (well kept, ~90M weekly downloads) does the column widths, including
+ * CJK instance names, which hand padding gets wrong.
+ */
+import type { RunReport } from "../lib/runtime/report.ts";
+import { UsageError } from "./usage.ts";
+
+export const OUTPUTS = ["table", "json", "text"] as const;
+export type Output = (typeof OUTPUTS)[number];
+
+export function outputFormat(flag: string | undefined, isTTY: boolean): Output {
+  if (flag === undefined) return isTTY ? "table" : "json";
+  if ((OUTPUTS as readonly string[]).includes(flag)) return flag as Output;
+  throw new UsageError(`--output must be one of ${OUTPUTS.join(", ")}, got "${flag}"`);
+}
+
+const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+const counts = (m: Record<string, number>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
+/** Notes listed under the table: enough to act on, never a flood. */
+const NOTE_LINES = 10;
+
+export async function renderTable(r: RunReport): Promise<string> {
+  // Loaded only for table output, so json runs (scripts, platforms) never pay for it.
+  const { default: Table } = await import("cli-table3");
+  const lines: string[] = [`${r.function}${r.dryRun ? " (dry run)" : ""} · run ${r.runId} · regions ${r.regions.join(", ") || "none"}`];
+  if (r.results.length) {
+    const table = new Table({ head: ["name", "id", "region", "zone", "type", "action", "outcome", "reason"], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, 48] });
+    for (const e of r.results) {
+      const d = e.detail ?? {};
+      table.push([e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
+    }
+    lines.push(table.toString());
+    if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
+  } else {
+    lines.push(r.dryRun ? "Nothing would be changed." : "Nothing was changed.");
+  }
+  lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
+  lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);
+  for (const [k, v] of Object.entries(r.extras)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
+  if (r.guard?.tripped) lines.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
+  for (const [k, list] of Object.entries(r.notes)) {
+    if (!list.length) continue;
+    lines.push(`${k} (${list.length}):`);
+    for (const n of list.slice(0, NOTE_LINES)) lines.push(`  ${JSON.stringify(n)}`);
+    if (list.length > NOTE_LINES) lines.push(`  … and ${list.length - NOTE_LINES} more`);
+  }
+  if (r.errors.length) {
+    lines.push(`errors (${r.errors.length}):`);
+    for (const e of r.errors) lines.push(`  ${[e.region, e.id, e.action].filter(Boolean).join(" ")}${e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
+  }
+  return lines.join("\n");
+}
