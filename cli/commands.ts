@@ -2,12 +2,12 @@
 import { parseArgs } from "node:util";
 import type { Env } from "../lib/config/config.ts";
 import { createLogger } from "../lib/log/logger.ts";
-import { createRunDeps } from "../lib/runtime/runtime.ts";
+import { createRunDeps, type RegionProgress } from "../lib/runtime/runtime.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import type { RunReport } from "../lib/runtime/report.ts";
-import { outputFormat, renderTable } from "./report-view.ts";
+import { outputFormat, progressLine, renderTable } from "./report-view.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
@@ -32,7 +32,9 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   // JSON logs go to stderr so stdout carries only the report. A person reading a table or the
   // summary sees warnings and errors only, unless LOG_LEVEL asks for more.
   const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "warn" : config.logLevel;
-  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }) });
+  // Progress, a line per region, only for a person at a terminal: nothing extra when piped.
+  const progress = format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
+  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }), ...(progress ? { progress } : {}) });
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
   if (format === "table") out(await renderTable(report as RunReport));

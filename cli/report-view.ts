@@ -6,6 +6,7 @@
  * CJK instance names, which hand padding gets wrong.
  */
 import type { RunReport } from "../lib/runtime/report.ts";
+import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
 
 export const OUTPUTS = ["table", "json", "text"] as const;
@@ -27,7 +28,7 @@ export async function renderTable(r: RunReport): Promise<string> {
   const { default: Table } = await import("cli-table3");
   const lines: string[] = [`${r.function}${r.dryRun ? " (dry run)" : ""} · run ${r.runId} · regions ${r.regions.join(", ") || "none"}`];
   if (r.results.length) {
-    const table = new Table({ head: ["name", "id", "region", "zone", "type", "action", "outcome", "reason"], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, 48] });
+    const table = new Table({ head: ["name", "id", "region", "zone", "type", "action", "outcome", "reason"], style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, 48] });
     for (const e of r.results) {
       const d = e.detail ?? {};
       table.push([e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
@@ -52,4 +53,10 @@ export async function renderTable(r: RunReport): Promise<string> {
     for (const e of r.errors) lines.push(`  ${[e.region, e.id, e.action].filter(Boolean).join(" ")}${e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
   }
   return lines.join("\n");
+}
+
+/** One line per region as its decisions are in: on a terminal only, never a flood. */
+export function progressLine(p: RegionProgress): string {
+  if (p.error) return `  ${p.region}: could not be decided: ${p.error}`;
+  return `  ${p.region}: scanned ${p.scanned}${p.scanned ? ` (${counts(p.byKind)})` : ""}; ${p.acting} to act on`;
 }

@@ -75,6 +75,8 @@ describe("cvm-autopilot call", () => {
     expect(() => JSON.parse(table.stdout)).toThrow();
     // No JSON on the screen: info logs are for piped runs (or LOG_LEVEL=info).
     expect(table.stderr).not.toContain('"level":"info"');
+    // Progress lines are for a terminal; piped, nothing extra.
+    expect(table.stderr).not.toContain("to act on");
 
     const piped = await runCli(["run", "auto-stop-idle", "--dry-run"], env);
     expect(JSON.parse(piped.stdout).outcomes.planned).toBe(1);

@@ -54,13 +54,24 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     errors.push(...(r.errors ?? []));
     for (const [k, v] of Object.entries(r.notes ?? {})) (notes[k] ??= []).push(...v);
   };
-  if (spec.decideAll) fold(await spec.decideAll(ctx));
-  else {
+  const progress = (region: string, error?: string) => {
+    if (!deps.progress) return;
+    const r = report.byRegion[region];
+    const acting = summary.acting.filter((d) => d.region === region).length;
+    deps.progress({ region, scanned: r?.scanned ?? 0, byKind: { ...(r?.byKind ?? {}) }, acting, ...(error ? { error } : {}) });
+  };
+  if (spec.decideAll) {
+    fold(await spec.decideAll(ctx));
+    for (const region of n.regions) progress(region);
+  } else {
     await forEachRegion(n.regions, async (region) => {
       try {
         fold(await spec.decide!(ctx, region));
+        progress(region);
       } catch (err) {
-        errors.push({ region, ...errorRecord(err) });
+        const e = errorRecord(err);
+        errors.push({ region, ...e });
+        progress(region, `${e.code}: ${e.message}`);
       }
     });
   }

@@ -15,9 +15,23 @@ export interface RunDeps {
   /** Waits, for steps that poll the cloud (asynchronous operations); tests pass a fast one. */
   sleep: (ms: number) => Promise<void>;
   runId: string;
+  /** Told as each region's decisions are in (the CLI shows a line per region on a terminal). */
+  progress?: ((p: RegionProgress) => void) | undefined;
+}
+
+export interface RegionProgress {
+  region: string;
+  scanned: number;
+  /** Decisions by kind, in the report's words. */
+  byKind: Record<string, number>;
+  /** Decisions asking for a write. */
+  acting: number;
+  /** Set when the region could not be decided (the error is in the report). */
+  error?: string | undefined;
 }
 
 export interface RuntimeOverrides {
+  progress?: (p: RegionProgress) => void;
   logger?: Logger;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -45,7 +59,7 @@ export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: 
 export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
   const runId = o.runId ?? randomUUID();
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
-  return { client: clientFromConfig(config, logger, o.client ?? {}), logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId };
+  return { client: clientFromConfig(config, logger, o.client ?? {}), logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId, progress: o.progress };
 }
 
 /** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */
