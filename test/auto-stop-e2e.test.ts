@@ -48,12 +48,23 @@ describe("auto-stop-idle", () => {
     expect(report.byKind).toEqual({ idle: 1, "busy: CPU": 1, "busy: network": 1, "missing CPU metrics": 1, "too young": 1, "opted out": 1 });
     expect(report.byRegion[GZ]).toEqual({ scanned: 6, byKind: report.byKind, outcomes: report.outcomes });
     expect(report.outcomes).toEqual({ planned: 0, done: 1, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 });
-    expect(report.extras.estimatedHourlySavings).toBe(0.64);
+    expect(report.extras).toEqual({ currency: "CNY", estimatedHourlySavings: 0.64, estimatedMonthlySavings: 460.8, unpriced: 0 });
     const stopCall = emu.callsFor("StopInstances")[0]!;
     expect(stopCall.params).toMatchObject({ StopType: "SOFT", StoppedMode: "STOP_CHARGING" });
     expect(report.results[0]).toMatchObject({ id: f.idle.InstanceId, action: "stop", kind: "idle", outcome: "done", requestId: stopCall.requestId, detail: { instanceType: "S5.LARGE8" } });
     // Every API call's RequestId is in the log.
     expect(new Set(loggedRequestIds(log))).toEqual(new Set(emu.calls.map((c) => c.requestId)));
+  });
+
+  it("savings: a type without a price is counted and named as unpriced, never taken as free; the currency is stated", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8" });
+    emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "SA2.MEDIUM4" });
+    emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "SA2.MEDIUM4" });
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PRICES: "S5.LARGE8=0.64", AUTO_STOP_CURRENCY: "USD", DRY_RUN: "true" });
+    expect(report.outcomes.planned).toBe(3);
+    expect(report.extras).toEqual({ currency: "USD", estimatedHourlySavings: 0.64, estimatedMonthlySavings: 460.8, unpriced: 2, unpricedTypes: ["SA2.MEDIUM4"] });
   });
 
   it("dry-run changes nothing and lists the plan", async () => {

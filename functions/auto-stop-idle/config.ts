@@ -30,6 +30,8 @@ const schema = z.object({
   AUTO_STOP_MAX_COUNT: optionalInt(0),
   AUTO_STOP_OVERRIDE_GUARD: bool(false),
   AUTO_STOP_PRICES: prices(),
+  // The account's site decides the currency of its prices: CNY on the China site, USD on the international one.
+  AUTO_STOP_CURRENCY: oneOf(["CNY", "USD"], "CNY"),
 });
 
 export interface AutoStopPolicy {
@@ -48,6 +50,7 @@ export interface AutoStopPolicy {
   maxCount: number | undefined;
   overrideGuard: boolean;
   prices: Map<string, number>;
+  currency: "CNY" | "USD";
 }
 
 export interface AutoStopConfig extends BaseConfig {
@@ -81,6 +84,7 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
       maxCount: e.AUTO_STOP_MAX_COUNT,
       overrideGuard: e.AUTO_STOP_OVERRIDE_GUARD,
       prices: e.AUTO_STOP_PRICES,
+      currency: e.AUTO_STOP_CURRENCY,
     },
   };
 }

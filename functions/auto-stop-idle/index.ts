@@ -6,6 +6,8 @@ import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
 import { guard, KINDS } from "./plan.ts";
 
+const HOURS_PER_MONTH = 30 * 24;
+
 export default defineFunction({
   name: "auto-stop-idle",
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
@@ -22,14 +24,32 @@ export default defineFunction({
   guard: (summary, config) => guard(summary, config.policy),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
   extras(acting, outcomes, ctx) {
-    // Estimated savings per hour of what was stopped (or would be, in a dry run), from AUTO_STOP_PRICES.
-    const prices = ctx.config.policy.prices;
+    // Estimated savings of what was stopped (or would be, in a dry run), from AUTO_STOP_PRICES.
+    // A type with no price is counted and named, never taken as free.
+    const { prices, currency } = ctx.config.policy;
     if (!prices.size) return {};
     const counted = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
-    const total = counted.reduce((s, d) => s + (prices.get(String(d.detail?.instanceType ?? "")) ?? 0), 0);
-    return { estimatedHourlySavings: Math.round(total * 100) / 100 };
+    let hourly = 0;
+    const unpriced = new Map<string, number>();
+    for (const d of counted) {
+      const type = String(d.detail?.instanceType ?? "");
+      const price = prices.get(type);
+      if (price === undefined) unpriced.set(type, (unpriced.get(type) ?? 0) + 1);
+      else hourly += price;
+    }
+    const cents = (n: number) => Math.round(n * 100) / 100;
+    return {
+      currency,
+      estimatedHourlySavings: cents(hourly),
+      // A month at this rate: 30 days, as Tencent Cloud's monthly prices count it.
+      estimatedMonthlySavings: cents(hourly * HOURS_PER_MONTH),
+      unpriced: [...unpriced.values()].reduce((a, b) => a + b, 0),
+      ...(unpriced.size ? { unpricedTypes: [...unpriced.keys()].sort() } : {}),
+    };
   },
 });
 
-/** The report of a run: the one vocabulary, plus `extras.estimatedHourlySavings` when prices are set. */
-export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & { extras: { estimatedHourlySavings?: number } };
+/** The report of a run: the one vocabulary, plus estimated savings when prices are set. */
+export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & {
+  extras: { currency?: string; estimatedHourlySavings?: number; estimatedMonthlySavings?: number; unpriced?: number; unpricedTypes?: string[] };
+};
