@@ -75,8 +75,8 @@ export interface FilterParam {
   Values: string[];
 }
 
-/** Filters.N, at most 10 filters of at most 5 values each (seed DescribeInstances). */
-export function filters(params: Record<string, unknown>, allowed: (name: string) => boolean): FilterParam[] {
+/** Filters.N, at most 10 filters of at most 5 values each (seed DescribeInstances; some actions document more values). */
+export function filters(params: Record<string, unknown>, allowed: (name: string) => boolean, maxValues = 5): FilterParam[] {
   const raw = params.Filters;
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new ApiFault("InvalidParameter", "`Filters` must be an array.");
@@ -85,7 +85,7 @@ export function filters(params: Record<string, unknown>, allowed: (name: string)
     const name = String(f?.Name ?? "");
     if (!allowed(name)) throw new ApiFault("InvalidFilter", `The filter \`${name}\` is not supported.`);
     const values = Array.isArray(f.Values) ? f.Values.map(String) : [];
-    if (values.length > 5) throw new ApiFault("InvalidFilterValue.LimitExceeded", `Filter \`${name}\` has more than 5 values.`);
+    if (values.length > maxValues) throw new ApiFault("InvalidFilterValue.LimitExceeded", `Filter \`${name}\` has more than ${maxValues} values.`);
     return { Name: name, Values: values };
   });
 }

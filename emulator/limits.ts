@@ -30,6 +30,8 @@ export const RATE_LIMITS: Record<string, number> = {
   CreateKeyPair: 10,
   ImportKeyPair: 10,
   DescribeKeyPairs: 10,
+  // Current API docs (product/213/33254), not in seed 004.
+  DescribeZoneInstanceConfigInfos: 40,
   AssociateInstancesKeyPairs: 10,
   DisassociateInstancesKeyPairs: 10,
   DeleteKeyPairs: 10,

@@ -17,6 +17,7 @@ import { imageHandlers } from "./handlers/images.ts";
 import { instanceHandlers } from "./handlers/instances.ts";
 import { keyHandlers } from "./handlers/keys.ts";
 import { monitorHandlers } from "./handlers/monitor.ts";
+import { priceHandlers } from "./handlers/prices.ts";
 import { regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
@@ -30,7 +31,7 @@ export const DEMO_CREDENTIALS: AcceptedCredentials = {
 };
 
 const SERVICES: Record<string, Record<string, Handler>> = {
-  cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers },
+  cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers, ...priceHandlers },
   monitor: monitorHandlers,
   ssm: ssmHandlers,
   scf: scfHandlers,

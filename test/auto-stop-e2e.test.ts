@@ -56,15 +56,32 @@ describe("auto-stop-idle", () => {
     expect(new Set(loggedRequestIds(log))).toEqual(new Set(emu.calls.map((c) => c.requestId)));
   });
 
-  it("savings: a type without a price is counted and named as unpriced, never taken as free; the currency is stated", async () => {
+  it("savings: AUTO_STOP_PRICES first, then the API's pay-as-you-go prices (one call per region); a type with neither is counted and named as unpriced, never free", async () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8" });
     emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "SA2.MEDIUM4" });
+    emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "GN7.2XLARGE32" });
+    emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "GN7.2XLARGE32" });
+    for (let i = 0; i < 4; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PRICES: "S5.LARGE8=0.64", AUTO_STOP_CURRENCY: "USD", DRY_RUN: "true" });
+    expect(report.outcomes.planned).toBe(4);
+    // 0.64 from the override, 0.21 from DescribeZoneInstanceConfigInfos (the emulator's price for SA2.MEDIUM4).
+    expect(report.extras).toEqual({ currency: "USD", estimatedHourlySavings: 0.85, estimatedMonthlySavings: 612, unpriced: 2, unpricedTypes: ["GN7.2XLARGE32"] });
+    const lookups = emu.callsFor("DescribeZoneInstanceConfigInfos");
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]!.params.Filters).toEqual([{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: ["SA2.MEDIUM4", "GN7.2XLARGE32"] }]);
+  });
+
+  it("savings: a failed price lookup leaves those types unpriced and changes nothing else", async () => {
+    const emu = await emulator();
     emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "SA2.MEDIUM4" });
     for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_PRICES: "S5.LARGE8=0.64", AUTO_STOP_CURRENCY: "USD", DRY_RUN: "true" });
-    expect(report.outcomes.planned).toBe(3);
-    expect(report.extras).toEqual({ currency: "USD", estimatedHourlySavings: 0.64, estimatedMonthlySavings: 460.8, unpriced: 2, unpricedTypes: ["SA2.MEDIUM4"] });
+    emu.faults.add({ action: "DescribeZoneInstanceConfigInfos", kind: "error", code: "UnauthorizedOperation" });
+    const { report, log } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.outcomes.done).toBe(1);
+    expect(report.errors).toEqual([]);
+    expect(report.extras).toMatchObject({ currency: "CNY", estimatedHourlySavings: 0, unpriced: 1, unpricedTypes: ["SA2.MEDIUM4"] });
+    expect(log.lines.some((l) => l.includes("price lookup failed"))).toBe(true);
   });
 
   it("dry-run changes nothing and lists the plan", async () => {

@@ -5,6 +5,7 @@ import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
 import { guard, KINDS } from "./plan.ts";
+import { key, lookUpPrices } from "./prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
 
@@ -23,23 +24,23 @@ export default defineFunction({
   },
   guard: (summary, config) => guard(summary, config.policy),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
-  extras(acting, outcomes, ctx) {
-    // Estimated savings of what was stopped (or would be, in a dry run), from AUTO_STOP_PRICES.
-    // A type with no price is counted and named, never taken as free.
-    const { prices, currency } = ctx.config.policy;
-    if (!prices.size) return {};
+  async extras(acting, outcomes, ctx) {
+    // Estimated savings of what was stopped (or would be, in a dry run): AUTO_STOP_PRICES, then
+    // the API's pay-as-you-go prices. A type with no price is counted and named, never free.
     const counted = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
+    if (!counted.length) return {};
+    const stopped = counted.map((d) => ({ region: d.region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") }));
+    const prices = await lookUpPrices(ctx.client, ctx.logger, stopped, ctx.config.policy.prices);
     let hourly = 0;
     const unpriced = new Map<string, number>();
-    for (const d of counted) {
-      const type = String(d.detail?.instanceType ?? "");
-      const price = prices.get(type);
-      if (price === undefined) unpriced.set(type, (unpriced.get(type) ?? 0) + 1);
+    for (const s of stopped) {
+      const price = prices.get(key(s));
+      if (price === undefined) unpriced.set(s.type, (unpriced.get(s.type) ?? 0) + 1);
       else hourly += price;
     }
     const cents = (n: number) => Math.round(n * 100) / 100;
     return {
-      currency,
+      currency: ctx.config.policy.currency,
       estimatedHourlySavings: cents(hourly),
       // A month at this rate: 30 days, as Tencent Cloud's monthly prices count it.
       estimatedMonthlySavings: cents(hourly * HOURS_PER_MONTH),

@@ -99,7 +99,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
       errors.push({ region: d.region, id: d.id, action: d.action, code: o?.status === "failed" ? o.code : "NotApplied", message: o?.status === "failed" ? o.message : "the write was not carried out", requestId: o?.requestId });
     }
   }
-  report.extras = spec.extras?.(acting, outcomes, ctx) ?? {};
+  report.extras = (await spec.extras?.(acting, outcomes, ctx)) ?? {};
   report.finishedAt = deps.now().toISOString();
   deps.logger.info(`${spec.name} finished`, { scanned: report.scanned, ...report.outcomes, kept: report.keptCount, errors: errors.length, dryRun: ctx.dryRun, guardTripped: guard?.tripped ?? false });
   return report;

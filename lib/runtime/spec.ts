@@ -98,7 +98,7 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */
   apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
   /** Extra summary fields for the report, computed from decisions and outcomes. */
-  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown>;
+  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;

@@ -12,6 +12,9 @@ import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, R
 /** The models write an empty request as `null`; we send `{}`. */
 type Req<T> = [T] extends [null] ? Record<string, never> : T;
 
+/** The fields of an InstanceTypeQuotaItem we read, with its ItemPrice's (both in the official models). */
+type ZonePrice = { Zone?: string; InstanceType?: string; InstanceChargeType?: string; Price?: { UnitPrice?: number; UnitPriceDiscount?: number; ChargeUnit?: string } };
+
 type Secret = { SecretName: string; Description: string; Status: string; CreateTime: number };
 
 /** [request, the response we read, the model's response]. */
@@ -29,6 +32,7 @@ interface Table {
   DeleteImages: [Cvm.DeleteImagesRequest, object, Cvm.DeleteImagesResponse];
   CreateKeyPair: [Cvm.CreateKeyPairRequest, { KeyPair: KeyPair }, Cvm.CreateKeyPairResponse];
   ImportKeyPair: [Cvm.ImportKeyPairRequest, { KeyId: string }, Cvm.ImportKeyPairResponse];
+  DescribeZoneInstanceConfigInfos: [Cvm.DescribeZoneInstanceConfigInfosRequest, { InstanceTypeQuotaSet?: ZonePrice[] }, Cvm.DescribeZoneInstanceConfigInfosResponse];
   DescribeKeyPairs: [Cvm.DescribeKeyPairsRequest, { TotalCount: number; KeyPairSet: KeyPair[] }, Cvm.DescribeKeyPairsResponse];
   AssociateInstancesKeyPairs: [Cvm.AssociateInstancesKeyPairsRequest, object, Cvm.AssociateInstancesKeyPairsResponse];
   DisassociateInstancesKeyPairs: [Cvm.DisassociateInstancesKeyPairsRequest, object, Cvm.DisassociateInstancesKeyPairsResponse];

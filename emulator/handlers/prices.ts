@@ -1,0 +1,36 @@
+/**
+ * DescribeZoneInstanceConfigInfos (current CVM API, product/213/33254; not in seed 004): per zone
+ * and instance type, what is sold and its pay-as-you-go price. The reply's shape follows the
+ * official models (InstanceTypeQuotaItem, ItemPrice); the prices are illustrative list prices in
+ * CNY per hour, not a copy of Tencent's price list. Types outside the table are not sold here,
+ * so the product's "unpriced" path is exercised too.
+ */
+import { filters } from "../api-fault.ts";
+import type { Handler } from "./context.ts";
+
+const HOURLY: Record<string, number> = {
+  "S5.SMALL2": 0.12, "S5.MEDIUM4": 0.25, "S5.LARGE8": 0.5, "S5.2XLARGE16": 1.0, "S5.4XLARGE32": 2.0,
+  "SA2.MEDIUM4": 0.21, "SA2.LARGE8": 0.42, "M5.LARGE16": 0.7, "C5.LARGE8": 0.58,
+};
+const FILTERS = new Set(["zone", "instance-family", "instance-type", "instance-charge-type", "sort-keys"]);
+
+export const priceHandlers: Record<string, Handler> = {
+  DescribeZoneInstanceConfigInfos: (ctx) => {
+    // The model documents at most 10 filters of at most 100 values each.
+    const want = new Map(filters(ctx.params, (n) => FILTERS.has(n), 100).map((f) => [f.Name, new Set(f.Values)]));
+    const ok = (name: string, v: string) => !want.has(name) || want.get(name)!.has(v);
+    const items = [];
+    for (const zone of [1, 2, 3].map((n) => `${ctx.region}-${n}`)) {
+      for (const [type, price] of Object.entries(HOURLY)) {
+        for (const charge of ["POSTPAID_BY_HOUR", "PREPAID"]) {
+          if (!ok("zone", zone) || !ok("instance-type", type) || !ok("instance-family", type.split(".")[0]!) || !ok("instance-charge-type", charge)) continue;
+          const Price = charge === "POSTPAID_BY_HOUR"
+            ? { UnitPrice: price, ChargeUnit: "HOUR", UnitPriceDiscount: price, Discount: 100 }
+            : { OriginalPrice: Math.round(price * 720 * 0.8 * 100) / 100, DiscountPrice: Math.round(price * 720 * 0.8 * 100) / 100, Discount: 100 };
+          items.push({ Zone: zone, InstanceType: type, InstanceFamily: type.split(".")[0], InstanceChargeType: charge, Status: "SELL", Price });
+        }
+      }
+    }
+    return { InstanceTypeQuotaSet: items };
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * Hourly pay-as-you-go prices for the types auto-stop stopped (issue 18): AUTO_STOP_PRICES first
+ * (an override), then DescribeZoneInstanceConfigInfos' ItemPrice — one call per region per run,
+ * for the types and zones seen, read as `UnitPriceDiscount` (what the account pays) or else
+ * `UnitPrice`, only when `ChargeUnit` is HOUR. What has no price stays unpriced, never 0.
+ */
+import type { Logger } from "../../lib/log/logger.ts";
+import type { TencentCloudClient } from "../../lib/tencent/client.ts";
+import { api } from "../../lib/tencent/services.ts";
+
+export interface Stopped {
+  region: string;
+  zone: string;
+  type: string;
+}
+
+/** The model documents at most 100 values per filter. */
+const MAX_VALUES = 100;
+
+/** `region/zone/type` → hourly price, for every stopped instance a price could be found for. */
+export async function lookUpPrices(client: TencentCloudClient, logger: Logger, stopped: Stopped[], overrides: Map<string, number>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const missing = new Map<string, Set<string>>();
+  for (const s of stopped) {
+    const fixed = overrides.get(s.type);
+    if (fixed !== undefined) out.set(key(s), fixed);
+    else if (s.type) (missing.get(s.region) ?? missing.set(s.region, new Set()).get(s.region)!).add(s.type);
+  }
+  await Promise.all([...missing].map(async ([region, types]) => {
+    const list = [...types];
+    for (let i = 0; i < list.length; i += MAX_VALUES) {
+      try {
+        const r = await api(client).describeZoneInstanceConfigInfos(region, {
+          Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: list.slice(i, i + MAX_VALUES) }],
+        });
+        for (const item of r.InstanceTypeQuotaSet ?? []) {
+          const p = item.Price;
+          const hourly = p?.ChargeUnit === "HOUR" ? (p.UnitPriceDiscount ?? p.UnitPrice) : undefined;
+          if (item.Zone && item.InstanceType && typeof hourly === "number" && Number.isFinite(hourly)) out.set(`${region}/${item.Zone}/${item.InstanceType}`, hourly);
+        }
+      } catch (err) {
+        // A price is an estimate for the report: a failed lookup leaves those types unpriced.
+        logger.warn("price lookup failed; those types are reported unpriced", { region, err });
+      }
+    }
+  }));
+  return out;
+}
+
+export const key = (s: Stopped) => `${s.region}/${s.zone}/${s.type}`;
