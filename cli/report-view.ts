@@ -40,7 +40,13 @@ export async function renderTable(r: RunReport): Promise<string> {
   }
   lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
   lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);
-  for (const [k, v] of Object.entries(r.extras)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
+  const { currency, estimatedHourlySavings: hourly, estimatedMonthlySavings: monthly, unpriced, unpricedTypes, ...rest } = r.extras as Record<string, unknown>;
+  if (typeof hourly === "number") {
+    // Savings in words a person reads: per hour and per month at this rate, and what had no price.
+    const types = Array.isArray(unpricedTypes) && unpricedTypes.length ? ` (${unpricedTypes.join(", ")})` : "";
+    lines.push(`estimated savings: ${hourly} ${str(currency)}/hour, ${str(monthly)} ${str(currency)}/month at this rate${unpriced ? `; unpriced: ${str(unpriced)}${types}` : ""}`);
+  }
+  for (const [k, v] of Object.entries(typeof hourly === "number" ? rest : r.extras)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
   if (r.guard?.tripped) lines.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;

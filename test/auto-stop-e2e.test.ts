@@ -69,7 +69,7 @@ describe("auto-stop-idle", () => {
     expect(report.extras).toEqual({ currency: "USD", estimatedHourlySavings: 0.85, estimatedMonthlySavings: 612, unpriced: 2, unpricedTypes: ["GN7.2XLARGE32"] });
     const lookups = emu.callsFor("DescribeZoneInstanceConfigInfos");
     expect(lookups).toHaveLength(1);
-    expect(lookups[0]!.params.Filters).toEqual([{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: ["SA2.MEDIUM4", "GN7.2XLARGE32"] }]);
+    expect((lookups[0]!.params as { Filters?: unknown }).Filters).toEqual([{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: ["SA2.MEDIUM4", "GN7.2XLARGE32"] }]);
   });
 
   it("savings: a failed price lookup leaves those types unpriced and changes nothing else", async () => {

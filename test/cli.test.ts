@@ -72,6 +72,9 @@ describe("cvm-autopilot call", () => {
     for (const cell of ["批处理-idle", "ap-guangzhou", idle.Placement.Zone, idle.InstanceType, "stop", "planned"]) expect(row).toContain(cell);
     expect(table.stdout).toMatch(/scanned 4 · decided: .*1 idle/);
     expect(table.stdout).toContain("writes: 1 planned · kept: 3 busy: CPU");
+    // The emulator's pay-as-you-go price for the idle machine's type, per hour and per 30 days.
+    const hourly = { "S5.MEDIUM4": 0.25, "S5.LARGE8": 0.5 }[idle.InstanceType as string]!;
+    expect(table.stdout).toContain(`estimated savings: ${hourly} CNY/hour, ${hourly * 720} CNY/month at this rate`);
     expect(() => JSON.parse(table.stdout)).toThrow();
     // No JSON on the screen: info logs are for piped runs (or LOG_LEVEL=info).
     expect(table.stderr).not.toContain('"level":"info"');
