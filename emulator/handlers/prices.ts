@@ -24,9 +24,11 @@ export const priceHandlers: Record<string, Handler> = {
       for (const [type, price] of Object.entries(HOURLY)) {
         for (const charge of ["POSTPAID_BY_HOUR", "PREPAID"]) {
           if (!ok("zone", zone) || !ok("instance-type", type) || !ok("instance-family", type.split(".")[0]!) || !ok("instance-charge-type", charge)) continue;
+          // Prepaid: a 30-day month at 80% of the hourly rate, undiscounted.
+          const monthly = Math.round(price * 720 * 0.8 * 100) / 100;
           const Price = charge === "POSTPAID_BY_HOUR"
             ? { UnitPrice: price, ChargeUnit: "HOUR", UnitPriceDiscount: price, Discount: 100 }
-            : { OriginalPrice: Math.round(price * 720 * 0.8 * 100) / 100, DiscountPrice: Math.round(price * 720 * 0.8 * 100) / 100, Discount: 100 };
+            : { OriginalPrice: monthly, DiscountPrice: monthly, Discount: 100 };
           items.push({ Zone: zone, InstanceType: type, InstanceFamily: type.split(".")[0], InstanceChargeType: charge, Status: "SELL", Price });
         }
       }

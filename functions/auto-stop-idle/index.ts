@@ -1,6 +1,6 @@
 /** auto-stop-idle, declared once: stop pay-as-you-go instances that have been idle, within a blast-radius guard. */
 import { ConfigError } from "../../lib/config/config.ts";
-import { defineFunction } from "../../lib/runtime/spec.ts";
+import { defineFunction, keyOf } from "../../lib/runtime/spec.ts";
 import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
@@ -27,7 +27,7 @@ export default defineFunction({
   async extras(acting, outcomes, ctx) {
     // Estimated savings of what was stopped (or would be, in a dry run): AUTO_STOP_PRICES, then
     // the API's pay-as-you-go prices. A type with no price is counted and named, never free.
-    const counted = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
+    const counted = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(keyOf(d))?.status === "done"));
     if (!counted.length) return {};
     const stopped = counted.map((d) => ({ region: d.region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") }));
     const prices = await lookUpPrices(ctx.client, ctx.logger, stopped, ctx.config.policy.prices);

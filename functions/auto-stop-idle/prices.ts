@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../../lib/log/logger.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import { api } from "../../lib/tencent/services.ts";
+import { api, batches } from "../../lib/tencent/services.ts";
 
 export interface Stopped {
   region: string;
@@ -27,11 +27,10 @@ export async function lookUpPrices(client: TencentCloudClient, logger: Logger, s
     else if (s.type) (missing.get(s.region) ?? missing.set(s.region, new Set()).get(s.region)!).add(s.type);
   }
   await Promise.all([...missing].map(async ([region, types]) => {
-    const list = [...types];
-    for (let i = 0; i < list.length; i += MAX_VALUES) {
+    for (const batch of batches([...types], MAX_VALUES)) {
       try {
         const r = await api(client).describeZoneInstanceConfigInfos(region, {
-          Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: list.slice(i, i + MAX_VALUES) }],
+          Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: batch }],
         });
         for (const item of r.InstanceTypeQuotaSet ?? []) {
           const p = item.Price;

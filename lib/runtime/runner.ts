@@ -34,6 +34,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   // Decisions are folded into counts as each region finishes: only those asking for a write are
   // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
   const summary: DecisionSummary<K> = { acting: [], byKind: {} };
+  const actingByRegion: Record<string, number> = {};
   const fold = (r: RegionResult<K>) => {
     for (const d of r.decisions) {
       const label = spec.kinds[d.kind];
@@ -45,6 +46,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
       bump(region.byKind, label);
       if (d.action) {
         summary.acting.push(d);
+        bump(actingByRegion, d.region);
         continue;
       }
       if (report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
@@ -57,8 +59,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   const progress = (region: string, error?: string) => {
     if (!deps.progress) return;
     const r = report.byRegion[region];
-    const acting = summary.acting.filter((d) => d.region === region).length;
-    deps.progress({ region, scanned: r?.scanned ?? 0, byKind: { ...(r?.byKind ?? {}) }, acting, ...(error ? { error } : {}) });
+    deps.progress({ region, scanned: r?.scanned ?? 0, byKind: { ...(r?.byKind ?? {}) }, acting: actingByRegion[region] ?? 0, ...(error ? { error } : {}) });
   };
   if (spec.decideAll) {
     fold(await spec.decideAll(ctx));
