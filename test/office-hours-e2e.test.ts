@@ -22,6 +22,16 @@ function fleet(emu: Emulator) {
   };
 }
 
+describe("office-hours savings", () => {
+  it("a stopped type without a price is counted and named as unpriced, never taken as free", async () => {
+    const emu = await emulator();
+    for (const type of ["S5.MEDIUM4", "S5.MEDIUM4", "S5.LARGE8"]) emu.state.addInstance({ Region: GZ, InstanceType: type, InstanceState: "RUNNING", Tags: TAG("office") });
+    const { report } = await runFunction<OfficeHoursReport>("office-hours", emu, { OFFICE_HOURS_PRICES: "S5.MEDIUM4=0.5", DRY_RUN: "true" }, {}, { now: cst("2026-11-30T19:05:00") });
+    expect(report.outcomes.planned).toBe(3);
+    expect(report.extras).toEqual({ estimatedSaving: 14, unpriced: 1, unpricedTypes: ["S5.LARGE8"] }); // 2 machines × 14 hours × 0.5
+  });
+});
+
 describe("office-hours across a simulated day", () => {
   it("starts at the start of hours, stops at the end, leaves what people changed, and re-running writes nothing", async () => {
     const emu = await emulator();

@@ -1,6 +1,7 @@
 /** auto-stop-idle, declared once: stop pay-as-you-go instances that have been idle, within a blast-radius guard. */
 import { ConfigError } from "../../lib/config/config.ts";
-import { defineFunction, keyOf } from "../../lib/runtime/spec.ts";
+import { defineFunction } from "../../lib/runtime/spec.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
@@ -27,25 +28,23 @@ export default defineFunction({
   async extras(acting, outcomes, ctx) {
     // Estimated savings of what was stopped (or would be, in a dry run): AUTO_STOP_PRICES, then
     // the API's pay-as-you-go prices. A type with no price is counted and named, never free.
-    const counted = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(keyOf(d))?.status === "done"));
+    const counted = carriedOut(acting, outcomes, ctx.dryRun, "stop");
     if (!counted.length) return {};
     const stopped = counted.map((d) => ({ region: d.region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") }));
     const prices = await lookUpPrices(ctx.client, ctx.logger, stopped, ctx.config.policy.prices);
     let hourly = 0;
-    const unpriced = new Map<string, number>();
+    const unpriced: string[] = [];
     for (const s of stopped) {
       const price = prices.get(key(s));
-      if (price === undefined) unpriced.set(s.type, (unpriced.get(s.type) ?? 0) + 1);
+      if (price === undefined) unpriced.push(s.type);
       else hourly += price;
     }
-    const cents = (n: number) => Math.round(n * 100) / 100;
     return {
       currency: ctx.config.policy.currency,
       estimatedHourlySavings: cents(hourly),
       // A month at this rate: 30 days, as Tencent Cloud's monthly prices count it.
       estimatedMonthlySavings: cents(hourly * HOURS_PER_MONTH),
-      unpriced: [...unpriced.values()].reduce((a, b) => a + b, 0),
-      ...(unpriced.size ? { unpricedTypes: [...unpriced.keys()].sort() } : {}),
+      ...unpricedSummary(unpriced),
     };
   },
 });

@@ -8,6 +8,7 @@ import { resolveRegions } from "../../lib/runtime/runtime.ts";
 import { loadCountryCalendars } from "./calendar.ts";
 import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 
 export type OfficeHoursReport = RunReport;
 
@@ -39,9 +40,11 @@ export default defineFunction({
   apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, ctx.config.stoppedMode),
   extras(acting, outcomes, ctx) {
     if (!ctx.config.prices.size) return {};
-    // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style prices.
-    const stopped = acting.filter((d) => d.action === "stop" && (ctx.dryRun || outcomes.get(`${d.region}/${d.id}`)?.status === "done"));
+    // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style
+    // prices. A pay-as-you-go machine whose type has no price is counted and named, never free.
+    const stopped = carriedOut(acting, outcomes, ctx.dryRun, "stop");
     const total = stopped.reduce((s, d) => s + Number(d.detail?.estimatedSaving ?? 0), 0);
-    return { estimatedSaving: Math.round(total * 100) / 100 };
+    const unpriced = stopped.filter((d) => d.detail?.estimatedSaving === undefined && d.detail?.prepaid !== true).map((d) => String(d.detail?.instanceType ?? ""));
+    return { estimatedSaving: cents(total), ...unpricedSummary(unpriced) };
   },
 });
