@@ -8,6 +8,7 @@
 import type { RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
+import { SAVINGS_KEYS, savingsLine } from "../lib/runtime/savings.ts";
 
 export const OUTPUTS = ["table", "json", "text"] as const;
 export type Output = (typeof OUTPUTS)[number];
@@ -28,10 +29,15 @@ export async function renderTable(r: RunReport): Promise<string> {
   const { default: Table } = await import("cli-table3");
   const lines: string[] = [`${r.function}${r.dryRun ? " (dry run)" : ""} · run ${r.runId} · regions ${r.regions.join(", ") || "none"}`];
   if (r.results.length) {
-    const table = new Table({ head: ["name", "id", "region", "zone", "type", "action", "outcome", "reason"], style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, 48] });
+    // A price column when the function priced what it acts on (auto-stop's hourly saving per machine).
+    const currency = r.results.map((e) => e.detail?.currency).find((c) => typeof c === "string");
+    const priced = r.results.some((e) => typeof e.detail?.hourlyPrice === "number");
+    const head = ["name", "id", "region", "zone", "type", ...(priced ? [`${str(currency) || "price"}/hour`] : []), "action", "outcome", "reason"];
+    const table = new Table({ head, style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: [...Array<null>(head.length - 1).fill(null), 48] });
     for (const e of r.results) {
       const d = e.detail ?? {};
-      table.push([e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
+      const price = priced ? [typeof d.hourlyPrice === "number" ? String(d.hourlyPrice) : "unpriced"] : [];
+      table.push([e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
     }
     lines.push(table.toString());
     if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
@@ -40,13 +46,9 @@ export async function renderTable(r: RunReport): Promise<string> {
   }
   lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
   lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);
-  const { currency, estimatedHourlySavings: hourly, estimatedMonthlySavings: monthly, unpriced, unpricedTypes, ...rest } = r.extras as Record<string, unknown>;
-  if (typeof hourly === "number") {
-    // Savings in words a person reads: per hour and per month at this rate, and what had no price.
-    const types = Array.isArray(unpricedTypes) && unpricedTypes.length ? ` (${unpricedTypes.join(", ")})` : "";
-    lines.push(`estimated savings: ${hourly} ${str(currency)}/hour, ${str(monthly)} ${str(currency)}/month at this rate${unpriced ? `; unpriced: ${str(unpriced)}${types}` : ""}`);
-  }
-  for (const [k, v] of Object.entries(typeof hourly === "number" ? rest : r.extras)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
+  const money = savingsLine(r.extras);
+  if (money) lines.push(money);
+  for (const [k, v] of Object.entries(r.extras)) if (!money || !(SAVINGS_KEYS as readonly string[]).includes(k)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
   if (r.guard?.tripped) lines.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;
@@ -58,6 +60,7 @@ export async function renderTable(r: RunReport): Promise<string> {
     lines.push(`errors (${r.errors.length}):`);
     for (const e of r.errors) lines.push(`  ${[e.region, e.id, e.action].filter(Boolean).join(" ")}${e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
   }
+  for (const n of r.notifications ?? []) lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
   return lines.join("\n");
 }
 

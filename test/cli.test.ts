@@ -75,6 +75,9 @@ describe("cvm-autopilot call", () => {
     // The emulator's pay-as-you-go price for the idle machine's type, per hour and per 30 days.
     const hourly = { "S5.MEDIUM4": 0.25, "S5.LARGE8": 0.5 }[idle.InstanceType as string]!;
     expect(table.stdout).toContain(`estimated savings: ${hourly} CNY/hour, ${hourly * 720} CNY/month at this rate`);
+    // And per machine, in its own column.
+    expect(table.stdout).toContain("CNY/hour │");
+    expect(row).toContain(`│ ${hourly}`);
     expect(() => JSON.parse(table.stdout)).toThrow();
     // No JSON on the screen: info logs are for piped runs (or LOG_LEVEL=info).
     expect(table.stderr).not.toContain('"level":"info"');

@@ -21,23 +21,33 @@ export default defineFunction({
     if (scopeQueries(ctx.config.policy)[0]!.length > 10) {
       throw new ConfigError(["AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)"]);
     }
-    return { decisions: await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only) };
+    const decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only);
+    // Each machine to stop carries its hourly price (AUTO_STOP_PRICES, else the API's), looked up
+    // once for the region, so the report and table show the saving per instance.
+    const stops = decisions.filter((d) => d.action === "stop");
+    if (stops.length) {
+      const at = (d: (typeof stops)[number]) => ({ region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") });
+      const prices = await lookUpPrices(ctx.client, ctx.logger, stops.map(at), ctx.config.policy.prices);
+      for (const d of stops) {
+        const price = prices.get(key(at(d)));
+        if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
+      }
+    }
+    return { decisions };
   },
   guard: (summary, config) => guard(summary, config.policy),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
-  async extras(acting, outcomes, ctx) {
-    // Estimated savings of what was stopped (or would be, in a dry run): AUTO_STOP_PRICES, then
-    // the API's pay-as-you-go prices. A type with no price is counted and named, never free.
+  extras(acting, outcomes, ctx) {
+    // Estimated savings of what was stopped (or would be, in a dry run), from each decision's
+    // price. A type with no price is counted and named, never free.
     const counted = carriedOut(acting, outcomes, ctx.dryRun, "stop");
     if (!counted.length) return {};
-    const stopped = counted.map((d) => ({ region: d.region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") }));
-    const prices = await lookUpPrices(ctx.client, ctx.logger, stopped, ctx.config.policy.prices);
     let hourly = 0;
     const unpriced: string[] = [];
-    for (const s of stopped) {
-      const price = prices.get(key(s));
-      if (price === undefined) unpriced.push(s.type);
-      else hourly += price;
+    for (const d of counted) {
+      const price = d.detail?.hourlyPrice;
+      if (typeof price === "number") hourly += price;
+      else unpriced.push(String(d.detail?.instanceType ?? ""));
     }
     return {
       currency: ctx.config.policy.currency,

@@ -5,9 +5,23 @@
 import * as z from "zod/mini";
 import { SIGN_METHODS } from "../tencent/signer.ts";
 import { registerSecret } from "../log/redact.ts";
-import { baseUrl, bool, int, oneOf, optionalString, region, regions, secret } from "./fields.ts";
+import { baseUrl, bool, csv, field, int, oneOf, optionalString, region, regions, secret } from "./fields.ts";
+import { parseDestination, type Destination } from "../notify/destinations.ts";
+import type { NotifyConfig } from "../notify/notify.ts";
 
 export { csv, isRegion } from "./fields.ts";
+
+/** NOTIFY_URLS: robot or webhook addresses, separated by commas or spaces (README "Notifications"). */
+const destinations = () =>
+  field((v, fail): Destination[] => {
+    const out: Destination[] = [];
+    for (const raw of csv(v?.replace(/\s+/g, ","))) {
+      const d = parseDestination(raw);
+      if (typeof d === "string") fail(d);
+      else out.push(d);
+    }
+    return out;
+  });
 
 export type Env = Record<string, string | undefined>;
 
@@ -40,6 +54,12 @@ export const baseShape = {
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"], "info"),
   // Blank (or only spaces) means webhooks are off; a set key is at least 32 characters.
   WEBHOOK_SECRET: secret(32, "make one with `openssl rand -hex 32`, or leave it blank to turn webhooks off"),
+  NOTIFY_URLS: destinations(),
+  NOTIFY_ALWAYS: bool(false),
+  // The generic JSON destination's HMAC key; its own, so a receiver that can verify messages cannot also trigger runs.
+  NOTIFY_SECRET: secret(32, "make one with `openssl rand -hex 32`; the receiver checks X-Autopilot-Signature with it"),
+  // DingTalk's 加签 secret (starts with SEC), when the robot has signing on.
+  NOTIFY_DINGTALK_SECRET: optionalString(),
 };
 export const baseSchema = z.object(baseShape);
 
@@ -66,6 +86,8 @@ export interface BaseConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   /** HMAC key for webhook triggers; undefined: webhooks are refused. */
   webhookSecret: string | undefined;
+  /** Where a run's one message goes, and when (issue 18). */
+  notify: NotifyConfig;
 }
 
 /** The variables a function's schema reads beyond the shared ones, by name (for deploy environments and docs). */
@@ -90,10 +112,15 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   if (!secretKey) issues.push("TENCENTCLOUD_SECRET_KEY: required (or TENCENTCLOUD_SECRETKEY, as SCF injects it)");
   const region = e.TENCENTCLOUD_REGION ?? (Array.isArray(e.REGIONS) ? e.REGIONS[0] : undefined);
   if (!region) issues.push("TENCENTCLOUD_REGION: required unless REGIONS lists regions (e.g. ap-guangzhou)");
+  if (e.NOTIFY_URLS.some((d) => d.kind === "json") && !e.NOTIFY_SECRET) {
+    issues.push("NOTIFY_SECRET: required for a generic JSON destination in NOTIFY_URLS (messages to it are signed); make one with `openssl rand -hex 32`");
+  }
   if (issues.length) throw new ConfigError(issues);
   registerSecret(secretKey);
   registerSecret(token);
   registerSecret(e.WEBHOOK_SECRET);
+  registerSecret(e.NOTIFY_SECRET);
+  registerSecret(e.NOTIFY_DINGTALK_SECRET);
   return {
     credentials: { secretId: secretId!, secretKey: secretKey!, token },
     region: region!,
@@ -106,6 +133,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     accountBudget: e.CVM_AUTOPILOT_ACCOUNT_BUDGET,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,
+    notify: { destinations: e.NOTIFY_URLS, always: e.NOTIFY_ALWAYS, secret: e.NOTIFY_SECRET, dingtalkSecret: e.NOTIFY_DINGTALK_SECRET },
   };
 }
 

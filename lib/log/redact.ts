@@ -3,7 +3,7 @@
  * PEM/OpenSSH private key blocks, TC3 Authorization signatures, and any registered secret value.
  */
 
-const SECRET_KEY_PATTERN = /(secret.?key|secretkey|token|signature|authorization|private.?key|password|webhook.?secret)/i;
+const SECRET_KEY_PATTERN = /(secret.?key|secretkey|token|signature|authorization|private.?key|password|webhook.?secret|notify.?(secret|urls?)|dingtalk.?secret)/i;
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 const TC3_SIGNATURE = /(Signature=)[0-9a-fA-F]{16,}/g;
 const LEGACY_SIGNATURE = /(Signature=)[A-Za-z0-9+/%]{20,}={0,2}/g;

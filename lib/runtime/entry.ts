@@ -9,6 +9,8 @@ import { runSpec, summarize } from "./runner.ts";
 import type { RunDeps } from "./runtime.ts";
 import type { FunctionSpec } from "./spec.ts";
 import type { ReportBase, Trigger } from "./trigger.ts";
+import type { RunReport } from "./report.ts";
+import { notifyFailure, notifyRun } from "../notify/notify.ts";
 
 export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends ReportBase = ReportBase> {
   name: string;
@@ -29,15 +31,34 @@ export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends Repo
 const redacted = <C extends BaseConfig, R>(run: (c: C, t: Trigger, d: RunDeps) => Promise<R>) =>
   async (config: C, trigger: Trigger, deps: RunDeps) => redact(await run(config, trigger, deps)) as R;
 
+/**
+ * Every run, from every trigger (CLI, serve, SCF, Lambda), ends with its one message to
+ * NOTIFY_URLS: built from the redacted report, sent after the actions, and never failing them.
+ */
+const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d: RunDeps) => Promise<RunReport>) =>
+  async (config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> => {
+    // Signed messages carry the wall clock (DingTalk refuses a timestamp an hour off), not the run's clock.
+    const notifyDeps = { logger: deps.logger, sleep: deps.sleep };
+    let report: RunReport;
+    try {
+      report = await run(config, trigger, deps);
+    } catch (err) {
+      await notifyFailure(config.notify, name, deps.runId, redact(err), notifyDeps);
+      throw err;
+    }
+    const sent = await notifyRun(config.notify, report, notifyDeps);
+    return sent.length ? { ...report, notifications: sent } : report;
+  };
+
 /** The entry of a function declared as a FunctionSpec, run by the one runner. */
 export function fromSpec<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionEntry {
-  const e: FunctionEntry<C, import("./report.ts").RunReport> = {
+  const e: FunctionEntry<C, RunReport> = {
     name: spec.name,
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
     loadConfig: spec.loadConfig,
-    run: redacted((config, trigger, deps) => runSpec(spec, config, trigger, deps)),
+    run: notified(spec.name, redacted((config, trigger, deps) => runSpec(spec, config, trigger, deps))),
     summarize: (r) => summarize(spec, r),
   };
   return e as unknown as FunctionEntry;

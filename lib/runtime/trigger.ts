@@ -2,6 +2,8 @@
  * What started a run, platform-neutral. A trigger may only narrow a run — dry-run on, fewer
  * regions, fewer instances — never widen it beyond the env config.
  */
+import type { Delivery } from "../notify/deliver.ts";
+
 export interface Trigger {
   source: "timer" | "webhook" | "cli" | "test";
   requestId?: string | undefined;
@@ -35,6 +37,8 @@ export interface ReportBase {
   finishedAt: string;
   regions: string[];
   errors: ErrorEntry[];
+  /** What became of each NOTIFY_URLS message (issue 18); absent when none was sent. */
+  notifications?: Delivery[] | undefined;
 }
 
 export interface ErrorEntry {

@@ -1,0 +1,72 @@
+/**
+ * A run's one message, before any service's format: what happened, to what, what it saved, what
+ * failed (issue 18). Built from the report alone and bounded: the first few resources by name
+ * with reasons, then "and N more" — a run that stops 1,000 machines still sends one short message.
+ */
+import type { RunReport } from "../runtime/report.ts";
+import { savingsLine } from "../runtime/savings.ts";
+
+export interface Digest {
+  headline: string;
+  /** Label and value pairs: function, regions, run id, trigger. */
+  facts: Array<[string, string]>;
+  counts: string;
+  sections: Array<{ title: string; lines: string[]; more: number }>;
+}
+
+/** Resources, warnings and errors listed by name before "and N more". */
+export const DIGEST_ITEMS = 10;
+const ITEM_CHARS = 240;
+
+const clip = (s: string) => (s.length > ITEM_CHARS ? `${s.slice(0, ITEM_CHARS - 1)}…` : s).replace(/\s+/g, " ");
+const counts = (m: Record<string, number>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(", ");
+
+/** Whether a run is worth a message: it acted, planned, tripped the guard, warned or failed. */
+export function eventful(r: RunReport): boolean {
+  const o = r.outcomes;
+  return o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 || r.guard?.tripped === true || r.errors.length > 0 || (r.notes.warnings?.length ?? 0) > 0;
+}
+
+export function digestOf(r: RunReport, items = DIGEST_ITEMS): Digest {
+  const o = r.outcomes;
+  const state = [
+    r.guard?.tripped ? "blast-radius guard tripped, nothing done" : r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`,
+    ...(o.failed ? [`failed ${o.failed}`] : []),
+    ...(r.errors.length ? [`${r.errors.length} error(s)`] : []),
+    ...(r.notes.warnings?.length ? [`${r.notes.warnings.length} warning(s)`] : []),
+  ];
+  const facts: Array<[string, string]> = [
+    ["function", r.function],
+    ["regions", r.regions.join(", ") || "none"],
+    ["run", r.runId],
+    ["trigger", `${r.trigger}${r.dryRun ? ", dry run" : ""}`],
+  ];
+  const writes = counts(r.outcomes);
+  const sections: Digest["sections"] = [];
+  const section = (title: string, all: string[], total: number) => {
+    if (total) sections.push({ title, lines: all.slice(0, items).map(clip), more: total - Math.min(items, all.length) });
+  };
+  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${e.id}, ${e.region}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
+  const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
+  section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), warnings.length);
+  section("Errors", r.errors.map((e) => `${[e.region, e.id, e.action].filter(Boolean).join(" ")}${e.region || e.id ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`), r.errors.length);
+  const money = savingsLine(r.extras);
+  return {
+    headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,
+    facts,
+    counts: [`scanned ${r.scanned}`, counts(r.byKind) && `decided: ${counts(r.byKind)}`, writes && `writes: ${writes}`, money, r.guard?.tripped && `guard: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}`].filter(Boolean).join(" · "),
+    sections,
+  };
+}
+
+/** The message of a run that ended without a report (it threw): what failed, and where to look. */
+export function failureDigest(fn: string, runId: string, err: { code?: unknown; message: string; requestId?: unknown }): Digest {
+  const code = typeof err.code === "string" ? `${err.code}: ` : "";
+  const rid = typeof err.requestId === "string" ? ` (RequestId ${err.requestId})` : "";
+  return {
+    headline: `cvm-autopilot ${fn}: run failed`,
+    facts: [["function", fn], ["run", runId]],
+    counts: "the run ended before its report; nothing after the failure was done",
+    sections: [{ title: "Errors", lines: [clip(`${code}${err.message}${rid}`)], more: 0 }],
+  };
+}

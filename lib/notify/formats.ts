@@ -1,0 +1,81 @@
+/**
+ * One digest in each service's documented body (issue 18), each within that service's size limit:
+ * - WeCom group robot: `{msgtype:"markdown", markdown:{content}}`, content at most 4096 bytes of
+ *   UTF-8 (WeCom's group-robot docs, "群机器人配置说明").
+ * - DingTalk custom robot: `{msgtype:"markdown", markdown:{title, text}}` (DingTalk's custom robot docs).
+ * - Slack incoming webhook: `{text}` in mrkdwn, with `&`, `<`, `>` escaped as Slack's
+ *   formatting docs require.
+ * - Generic JSON: the digest and the report's counts, for a receiver of one's own.
+ * A chat message is read on a phone: all three chat formats are held to WeCom's 4096 bytes.
+ */
+import type { RunReport } from "../runtime/report.ts";
+import type { Digest } from "./digest.ts";
+import type { NotifyKind } from "./destinations.ts";
+
+export const CHAT_LIMIT_BYTES = 4096;
+/** A generic receiver gets more, still bounded. */
+export const JSON_LIMIT_BYTES = 64 * 1024;
+
+const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+
+/** Cuts text to at most `limit` UTF-8 bytes at a character boundary, saying so. */
+export function cutTo(text: string, limit: number): string {
+  if (bytes(text) <= limit) return text;
+  const tail = "\n… (cut to fit; the full report is in the run's log)";
+  let out = Buffer.from(text, "utf8").subarray(0, limit - bytes(tail)).toString("utf8");
+  // A cut through a multi-byte character leaves U+FFFD at the end: drop it.
+  out = out.replace(/\uFFFD+$/, "");
+  return out + tail;
+}
+
+const more = (n: number) => (n > 0 ? [`… and ${n} more`] : []);
+
+export function markdown(d: Digest): string {
+  const out = [`### ${d.headline}`, ...d.facts.map(([k, v]) => `> ${k}: **${v}**`), "", d.counts];
+  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l) => `- ${l}`), ...more(s.more).map((l) => `- ${l}`));
+  return out.join("\n");
+}
+
+const slackEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export function slack(d: Digest): string {
+  const out = [`*${slackEscape(d.headline)}*`, d.facts.map(([k, v]) => `${k}: \`${slackEscape(v)}\``).join(" · "), slackEscape(d.counts)];
+  for (const s of d.sections) out.push(`*${s.title}*`, ...s.lines.map((l) => `• ${slackEscape(l)}`), ...more(s.more).map((l) => `• ${l}`));
+  return out.join("\n");
+}
+
+/** A chat text within the limit: fewer listed items first, a cut only as the last resort. */
+function fitted(render: (d: Digest) => string, digest: (items: number) => Digest): string {
+  for (const items of [10, 5, 2, 0]) {
+    const text = render(digest(items));
+    if (bytes(text) <= CHAT_LIMIT_BYTES) return text;
+  }
+  return cutTo(render(digest(0)), CHAT_LIMIT_BYTES);
+}
+
+/** The body for one service, within its limit. */
+export function bodyFor(kind: NotifyKind, digest: (items: number) => Digest, report?: RunReport): string {
+  switch (kind) {
+    case "wecom":
+      return JSON.stringify({ msgtype: "markdown", markdown: { content: fitted(markdown, digest) } });
+    case "dingtalk":
+      return JSON.stringify({ msgtype: "markdown", markdown: { title: digest(0).headline.slice(0, 64), text: fitted(markdown, digest) } });
+    case "slack":
+      return JSON.stringify({ text: fitted(slack, digest) });
+    case "json": {
+      const body = (d: Digest) => JSON.stringify({
+        source: "cvm-autopilot",
+        headline: d.headline,
+        text: markdown(d),
+        ...(report ? {
+          function: report.function, runId: report.runId, trigger: report.trigger, dryRun: report.dryRun, regions: report.regions,
+          startedAt: report.startedAt, finishedAt: report.finishedAt, scanned: report.scanned, byKind: report.byKind, outcomes: report.outcomes,
+          guard: report.guard, extras: report.extras, resultsCount: report.resultsCount, errorsCount: report.errors.length,
+        } : {}),
+        digest: d,
+      });
+      const full = body(digest(10));
+      return bytes(full) <= JSON_LIMIT_BYTES ? full : body(digest(0));
+    }
+  }
+}
