@@ -87,6 +87,19 @@ describe("notifications", () => {
     expect(text).toContain("Warnings");
     expect(text).toContain(p.InstanceId);
     expect(text).toMatch(/expire/i);
+
+    const { seedRegion } = await import("./helpers/keys.ts");
+    const f = seedRegion(emu.state, GZ);
+    const rotation = await runFunction<RunReport>("key-rotation", emu, { ...env, NOTIFY_URLS: chat.urls.wecom, REGIONS: GZ });
+    const done = rotation.report.results.filter((r) => r.action === "rotate" && r.outcome === "done");
+    expect(done.length).toBeGreaterThan(0);
+    const rotated = chat.received.at(-1)!.text;
+    expect(rotated).toContain("cvm-autopilot key-rotation");
+    expect(rotated).toContain(`done ${rotation.report.outcomes.done}`);
+    for (const r of done.slice(0, 3)) expect(rotated).toContain(r.id);
+    // The keyless instance every seeded fleet has is an error worth naming, with its code.
+    expect(rotated).toContain("KeyRotation.NoKeyBound");
+    expect(f.key.KeyId).toBeTruthy();
   });
 
   it("a receiver that fails twice is retried and reached; one that keeps failing is reported, and the run's stops stand", async () => {
