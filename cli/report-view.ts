@@ -9,6 +9,7 @@ import type { RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
 import { SAVINGS_KEYS, savingsLine } from "../lib/runtime/savings.ts";
+import { guardWords } from "../lib/runtime/runner.ts";
 
 export const OUTPUTS = ["table", "json", "text"] as const;
 export type Output = (typeof OUTPUTS)[number];
@@ -32,12 +33,13 @@ export async function renderTable(r: RunReport): Promise<string> {
     // A price column when the function priced what it acts on (auto-stop's hourly saving per machine).
     const currency = r.results.map((e) => e.detail?.currency).find((c) => typeof c === "string");
     const priced = r.results.some((e) => typeof e.detail?.hourlyPrice === "number");
-    const head = ["name", "id", "region", "zone", "type", ...(priced ? [`${str(currency) || "price"}/hour`] : []), "action", "outcome", "reason"];
+    const byAccount = r.results.some((e) => e.account);
+    const head = [...(byAccount ? ["account"] : []), "name", "id", "region", "zone", "type", ...(priced ? [`${str(currency) || "price"}/hour`] : []), "action", "outcome", "reason"];
     const table = new Table({ head, style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: [...Array<null>(head.length - 1).fill(null), 48] });
     for (const e of r.results) {
       const d = e.detail ?? {};
       const price = priced ? [typeof d.hourlyPrice === "number" ? String(d.hourlyPrice) : "unpriced"] : [];
-      table.push([e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
+      table.push([...(byAccount ? [e.account ?? ""] : []), e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
     }
     lines.push(table.toString());
     if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
@@ -49,7 +51,7 @@ export async function renderTable(r: RunReport): Promise<string> {
   const money = savingsLine(r.extras);
   if (money) lines.push(money);
   for (const [k, v] of Object.entries(r.extras)) if (!money || !(SAVINGS_KEYS as readonly string[]).includes(k)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
-  if (r.guard?.tripped) lines.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
+  if (r.guard?.tripped) lines.push(guardWords(r));
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;
     lines.push(`${k} (${list.length}):`);
@@ -58,7 +60,7 @@ export async function renderTable(r: RunReport): Promise<string> {
   }
   if (r.errors.length) {
     lines.push(`errors (${r.errors.length}):`);
-    for (const e of r.errors) lines.push(`  ${[e.region, e.id, e.action].filter(Boolean).join(" ")}${e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
+    for (const e of r.errors) lines.push(`  ${[e.account, e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
   }
   for (const n of r.notifications ?? []) lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
   return lines.join("\n");

@@ -30,7 +30,12 @@ export interface AcceptedCredentials {
   secretKey: string;
   /** When set, requests must carry this session token. */
   token?: string | undefined;
+  /** Temporary credentials: refused after this Unix second (AuthFailure.TokenFailure). */
+  expiresAtS?: number | undefined;
 }
+
+/** The credentials a SecretId belongs to, if any (the emulator's accounts and STS sessions). */
+export type CredentialLookup = (secretId: string) => AcceptedCredentials | undefined;
 
 export interface RawRequest {
   method: string;
@@ -47,6 +52,8 @@ export interface AuthenticatedRequest {
   scopeService: string | undefined;
   signMethod: "TC3-HMAC-SHA256" | "HmacSHA256" | "HmacSHA1";
   params: Record<string, unknown>;
+  /** Whose request it is. */
+  secretId: string;
 }
 
 /** Seed "Common Params": a timestamp too far from now fails with SignatureExpire (5 minutes, per the current API docs). */
@@ -90,15 +97,18 @@ export function unflatten(flat: Record<string, string>): Record<string, unknown>
   return root;
 }
 
-function checkIdentity(creds: AcceptedCredentials, secretId: string | undefined, timestamp: number, nowS: number, token: string | undefined): void {
-  if (!secretId || secretId !== creds.secretId) throw new ApiFault("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that your SecretId is correct.");
+function checkIdentity(lookup: CredentialLookup, secretId: string | undefined, timestamp: number, nowS: number, token: string | undefined): AcceptedCredentials {
+  const creds = secretId ? lookup(secretId) : undefined;
+  if (!creds) throw new ApiFault("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that your SecretId is correct.");
   if (!Number.isFinite(timestamp) || Math.abs(nowS - timestamp) > MAX_CLOCK_SKEW_S) {
     throw new ApiFault("AuthFailure.SignatureExpire", `Signature expired: the request timestamp ${timestamp} is more than ${MAX_CLOCK_SKEW_S} s from server time ${nowS}.`);
   }
   if (creds.token !== undefined && token !== creds.token) throw new ApiFault("AuthFailure.TokenFailure", "The session token is invalid or missing.");
+  if (creds.expiresAtS !== undefined && nowS > creds.expiresAtS) throw new ApiFault("AuthFailure.TokenFailure", `The temporary credentials expired at ${new Date(creds.expiresAtS * 1000).toISOString()}.`);
+  return creds;
 }
 
-function verifyTc3(req: RawRequest, creds: AcceptedCredentials, nowS: number): AuthenticatedRequest {
+function verifyTc3(req: RawRequest, lookup: CredentialLookup, nowS: number): AuthenticatedRequest {
   const auth = header(req.headers, "authorization")!;
   const m = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/tc3_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) throw new ApiFault("AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 authorization.");
@@ -106,7 +116,7 @@ function verifyTc3(req: RawRequest, creds: AcceptedCredentials, nowS: number): A
   const action = header(req.headers, "x-tc-action");
   if (!action) throw new ApiFault("MissingParameter", "The request is missing a required parameter `X-TC-Action`.");
   const timestamp = Number(header(req.headers, "x-tc-timestamp"));
-  checkIdentity(creds, secretId, timestamp, nowS, header(req.headers, "x-tc-token"));
+  const creds = checkIdentity(lookup, secretId, timestamp, nowS, header(req.headers, "x-tc-token"));
   if (date !== utcDate(timestamp)) throw new ApiFault("AuthFailure.SignatureFailure", "The credential scope date does not match X-TC-Timestamp.");
   if (signedHeaders !== "content-type;host") throw new ApiFault("AuthFailure.SignatureFailure", "SignedHeaders must be content-type;host.");
   const method = req.method === "GET" ? "GET" : "POST";
@@ -130,10 +140,10 @@ function verifyTc3(req: RawRequest, creds: AcceptedCredentials, nowS: number): A
     }
     if (!params || typeof params !== "object" || Array.isArray(params)) throw new ApiFault("InvalidParameter", "The request body must be a JSON object.");
   }
-  return { action, version: header(req.headers, "x-tc-version"), region: header(req.headers, "x-tc-region"), scopeService, signMethod: "TC3-HMAC-SHA256", params };
+  return { action, version: header(req.headers, "x-tc-version"), region: header(req.headers, "x-tc-region"), scopeService, signMethod: "TC3-HMAC-SHA256", params, secretId: secretId! };
 }
 
-function verifyLegacy(req: RawRequest, creds: AcceptedCredentials, nowS: number): AuthenticatedRequest {
+function verifyLegacy(req: RawRequest, lookup: CredentialLookup, nowS: number): AuthenticatedRequest {
   const method = req.method === "GET" ? "GET" : "POST";
   const q = req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : "";
   const flat = Object.fromEntries(new URLSearchParams(method === "GET" ? q : req.body.toString("utf8")));
@@ -141,7 +151,7 @@ function verifyLegacy(req: RawRequest, creds: AcceptedCredentials, nowS: number)
   if (!action) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Action`.");
   if (!signature) throw new ApiFault("AuthFailure.SignatureFailure", "The request is not signed.");
   if (sm !== "HmacSHA1" && sm !== "HmacSHA256") throw new ApiFault("InvalidParameterValue", "SignatureMethod must be HmacSHA1 or HmacSHA256.");
-  checkIdentity(creds, flat.SecretId, Number(flat.Timestamp), nowS, flat.Token);
+  const creds = checkIdentity(lookup, flat.SecretId, Number(flat.Timestamp), nowS, flat.Token);
   const path = new URL(req.url, "http://x").pathname;
   const ok = hostVariants(header(req.headers, "host")).some((host) =>
     sameText(Sign.sign(creds.secretKey, legacyStringToSign(method, host, path, flat), sm), signature),
@@ -150,13 +160,14 @@ function verifyLegacy(req: RawRequest, creds: AcceptedCredentials, nowS: number)
   const business: Record<string, string> = {};
   const common = new Set(["Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "Signature", "SignatureMethod", "Token", "RequestClient", "Language"]);
   for (const [k, v] of Object.entries(flat)) if (!common.has(k)) business[k] = v;
-  return { action, version: flat.Version, region: flat.Region, scopeService: undefined, signMethod: sm, params: unflatten(business) };
+  return { action, version: flat.Version, region: flat.Region, scopeService: undefined, signMethod: sm, params: unflatten(business), secretId: flat.SecretId! };
 }
 
 /** Authenticates a request or throws the AuthFailure the real service would return. */
-export function authenticate(req: RawRequest, creds: AcceptedCredentials, nowS: number): AuthenticatedRequest {
+export function authenticate(req: RawRequest, creds: AcceptedCredentials | CredentialLookup, nowS: number): AuthenticatedRequest {
+  const lookup: CredentialLookup = typeof creds === "function" ? creds : (id) => (id === creds.secretId ? creds : undefined);
   const auth = header(req.headers, "authorization");
-  if (auth?.startsWith("TC3-HMAC-SHA256")) return verifyTc3(req, creds, nowS);
+  if (auth?.startsWith("TC3-HMAC-SHA256")) return verifyTc3(req, lookup, nowS);
   if (auth) throw new ApiFault("AuthFailure.InvalidAuthorization", "Unsupported Authorization scheme.");
-  return verifyLegacy(req, creds, nowS);
+  return verifyLegacy(req, lookup, nowS);
 }

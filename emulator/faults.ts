@@ -37,6 +37,8 @@ export interface FaultRule {
   field?: string;
   /** For `dropPoints`: indexes of the points to take out of every series in the reply. */
   points?: number[];
+  /** Fire only for requests from this account (uin). */
+  account?: string;
   /** Fire only for GetMonitorData requests for this metric. */
   metric?: string;
   /** HTTP status for `http5xx` (also 429), with an optional Retry-After header (seconds). */
@@ -74,10 +76,11 @@ export class FaultInjector {
   }
 
   /** The faults that fire for this request, in rule order. */
-  pick(action: string, region: string | undefined, params: Record<string, unknown>): FaultRule[] {
+  pick(action: string, region: string | undefined, params: Record<string, unknown>, account?: string): FaultRule[] {
     const fired: FaultRule[] = [];
     for (const r of this.rules) {
       if (r.action !== "*" && r.action !== action) continue;
+      if (r.account && r.account !== account) continue;
       if (r.region && r.region !== region) continue;
       if (r.match && !r.match(params)) continue;
       if (r.metric && params.MetricName !== r.metric) continue;

@@ -11,6 +11,8 @@ export const VERSIONS: Record<string, string> = {
   monitor: "2018-07-24", // Cloud Monitor API 3.0, GetMonitorData
   ssm: "2019-09-23", // Secrets Manager API 3.0
   scf: "2018-04-16", // Serverless Cloud Function API 3.0
+  sts: "2018-08-13", // Security Token Service API 3.0
+  organization: "2021-03-31", // Tencent Cloud Organization API 3.0
 };
 
 /** Requests per second per action and region. */
@@ -37,6 +39,8 @@ export const RATE_LIMITS: Record<string, number> = {
   DeleteKeyPairs: 10,
   // Cloud Monitor API docs, GetMonitorData: 20 per second.
   GetMonitorData: 20,
+  // STS API docs: AssumeRole 600 per second.
+  AssumeRole: 600,
 };
 /** For an action the table does not name (SSM and SCF document 20 per second for theirs). */
 export const DEFAULT_RATE_LIMIT = 20;

@@ -22,6 +22,8 @@ import { regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import type { Handler } from "./handlers/context.ts";
+import { organizationHandlers, stsHandlers } from "./handlers/sts.ts";
+import { AccountRegistry, keysFor, type EmuAccount } from "./accounts.ts";
 import { DEFAULT_REGIONS, EmulatorState, type Timings } from "./state.ts";
 
 /** Credentials the emulator accepts when none are configured (documented in the README). */
@@ -30,13 +32,29 @@ export const DEMO_CREDENTIALS: AcceptedCredentials = {
   secretKey: "autopilotDemoSecretKey0000000000",
 };
 
-const SERVICES: Record<string, Record<string, Handler>> = {
+const services = (accounts: AccountRegistry): Record<string, Record<string, Handler>> => ({
   cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers, ...priceHandlers },
   monitor: monitorHandlers,
   ssm: ssmHandlers,
   scf: scfHandlers,
-};
-const REGIONLESS = new Set(["DescribeRegions"]);
+  sts: stsHandlers(accounts),
+  organization: organizationHandlers(accounts),
+});
+// Organization is a global service: its API takes no Region.
+const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers"]);
+
+/** The default account's uin: the organization's management account in a many-account emulator. */
+export const DEMO_UIN = "100000000001";
+
+export interface AccountOptions {
+  uin: string;
+  name?: string;
+  /** Role names others may assume here (default: cvm-autopilot). */
+  roles?: string[];
+  /** A synthetic fleet of this many instances over `fleetRegions`. */
+  instances?: number;
+  fleetRegions?: string[];
+}
 /** API 3.0 takes request bodies up to 10 MB (a function's base64 code upload is the largest we send). */
 const MAX_BODY_BYTES = 10 << 20;
 
@@ -58,12 +76,18 @@ export interface EmulatorOptions {
   timings?: Partial<Timings>;
   /** The emulator's clock (ms); defaults to Date.now. */
   now?: () => number;
+  /** Roles that may be assumed in the default account (default: cvm-autopilot). */
+  roles?: string[];
+  /** More accounts, each with its own key, fleet and roles; all are members of the default account's organization (issue 21). */
+  accounts?: AccountOptions[];
   /** Called after every API request is handled: lets tests check an invariant at every step. */
   afterRequest?: (call: CallRecord, state: EmulatorState) => void;
 }
 
 export interface CallRecord {
   seq: number;
+  /** The caller's account uin, once authenticated. */
+  account?: string | undefined;
   time: number;
   service: string | undefined;
   action: string | undefined;
@@ -82,6 +106,10 @@ export interface Emulator {
   faults: FaultInjector;
   calls: CallRecord[];
   credentials: AcceptedCredentials;
+  /** Every account the emulator serves, the default one first. */
+  accounts: AccountRegistry;
+  /** One account by uin (throws for an unknown one). */
+  account(uin: string): EmuAccount;
   /** Moves the emulator clock forward (pending transitions settle accordingly). */
   advance(ms: number): void;
   /** Calls that reached the API (not the inspection endpoints), optionally for one action. */
@@ -142,6 +170,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     generateFleet(state, { instances: opts.instances, regions: opts.fleetRegions ?? regions.slice(0, 2), seed: opts.seed ?? 1 });
   }
   const credentials = opts.credentials ?? DEMO_CREDENTIALS;
+  const accounts = new AccountRegistry(now);
+  accounts.add({ uin: DEMO_UIN, name: "demo", credentials, roles: new Set(opts.roles ?? ["cvm-autopilot"]), state });
+  for (const a of opts.accounts ?? []) {
+    const st = new EmulatorState(regions, now, (opts.seed ?? 1) + accounts.byUin.size);
+    st.timings = { ...state.timings };
+    if (a.instances) generateFleet(st, { instances: a.instances, regions: a.fleetRegions ?? regions.slice(0, 2), seed: (opts.seed ?? 1) + accounts.byUin.size });
+    accounts.add({ uin: a.uin, name: a.name ?? `member-${a.uin}`, credentials: keysFor(a.uin), roles: new Set(a.roles ?? ["cvm-autopilot"]), state: st });
+  }
+  const SERVICES = services(accounts);
   const faults = new FaultInjector(opts.seed ?? 1);
   const limiter = new ServerLimiter();
   const calls: CallRecord[] = [];
@@ -169,7 +206,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       send(res, 200, body);
     };
     try {
-      const authed = authenticate({ method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body }, credentials, Math.floor(now() / 1000));
+      const authed = authenticate({ method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body }, (id) => accounts.lookup(id), Math.floor(now() / 1000));
+      const account = accounts.byUin.get(accounts.lookup(authed.secretId)!.uin)!;
+      const acctState = account.state;
+      record.account = account.uin;
       record.action = authed.action;
       record.region = authed.region;
       record.signMethod = authed.signMethod;
@@ -182,23 +222,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const version = VERSIONS[service];
       if (authed.version !== version) throw new ApiFault("NoSuchVersion", `The API version \`${authed.version}\` does not exist for ${service}; use ${version}.`);
       if (!authed.region && !REGIONLESS.has(authed.action)) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Region`.");
-      if (authed.region && !state.regions.includes(authed.region)) throw new ApiFault("UnsupportedRegion", `The region \`${authed.region}\` is not supported.`);
+      if (authed.region && !acctState.regions.includes(authed.region)) throw new ApiFault("UnsupportedRegion", `The region \`${authed.region}\` is not supported.`);
       const limit = RATE_LIMITS[authed.action] ?? DEFAULT_RATE_LIMIT;
-      if (opts.rateLimits !== false && !limiter.admit(`${service}/${authed.action}/${authed.region ?? ""}`, limit, now())) {
+      // Limits are per account: ten accounts may each call at the full rate.
+      if (opts.rateLimits !== false && !limiter.admit(`${account.uin}/${service}/${authed.action}/${authed.region ?? ""}`, limit, now())) {
         throw new ApiFault("RequestLimitExceeded", `Your request frequency for ${authed.action} exceeds ${limit} per second.`);
       }
       if (opts.accountBudget && service === "cvm") {
-        const overall = limiter.admit("budget/cvm", ACCOUNT_BUDGET.perMinute, now(), 60_000);
-        if (!overall || !limiter.admit(`budget/cvm/${authed.action}`, ACCOUNT_BUDGET.perActionPerMinute, now(), 60_000)) {
+        const overall = limiter.admit(`${account.uin}/budget/cvm`, ACCOUNT_BUDGET.perMinute, now(), 60_000);
+        if (!overall || !limiter.admit(`${account.uin}/budget/cvm/${authed.action}`, ACCOUNT_BUDGET.perActionPerMinute, now(), 60_000)) {
           throw new ApiFault("RequestLimitExceeded", `The account's CVM budget is spent: at most ${ACCOUNT_BUDGET.perMinute} calls a minute, ${ACCOUNT_BUDGET.perActionPerMinute} per API.`);
         }
       }
       const after: FaultRule[] = [];
-      for (const f of faults.pick(authed.action, authed.region, authed.params)) {
+      for (const f of faults.pick(authed.action, authed.region, authed.params, account.uin)) {
         record.fault = f.kind;
         switch (f.kind) {
           case "shiftListing":
-            state.shiftListing(authed.action, authed.region ?? "", f.shift ?? "remove");
+            acctState.shiftListing(authed.action, authed.region ?? "", f.shift ?? "remove");
             break;
           case "omit":
           case "dropPoints":
@@ -227,7 +268,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             throw new ApiFault(f.code ?? "InternalError", f.message ?? "Injected fault.");
           case "stateChange": {
             const id = Array.isArray(authed.params.InstanceIds) ? String(authed.params.InstanceIds[0]) : undefined;
-            const inst = id ? state.instances.get(id) : undefined;
+            const inst = id ? acctState.instances.get(id) : undefined;
             if (inst) {
               inst.InstanceState = f.toState ?? "STOPPED";
               inst.transition = undefined;
@@ -236,9 +277,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           }
         }
       }
-      const fields = handler({ state, region: authed.region ?? "", params: authed.params });
+      const fields = handler({ state: acctState, region: authed.region ?? "", params: authed.params, account: account.uin });
       for (const f of after) alterReply(fields, f);
-      opts.afterRequest?.(record, state);
+      opts.afterRequest?.(record, acctState);
       await reply(fields);
     } catch (err) {
       const fault = err instanceof ApiFault ? err : new ApiFault("InternalError", "An internal error occurred.");
@@ -274,6 +315,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     faults,
     calls,
     credentials,
+    accounts,
+    account: (uin) => {
+      const a = accounts.byUin.get(uin);
+      if (!a) throw new Error(`the emulator has no account ${uin}`);
+      return a;
+    },
     advance: (ms) => {
       offset += ms;
     },

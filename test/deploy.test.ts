@@ -127,12 +127,17 @@ describe("native SCF deploy against the emulator", () => {
   });
 
   it("the role's CAM policy lists exactly the actions the functions call", () => {
-    const policy = JSON.parse(readFileSync(join(outdir, "cam-policy.json"), "utf8")) as { statement: Array<{ action: string[] }> };
+    const policy = JSON.parse(readFileSync(join(outdir, "cam-policy.json"), "utf8")) as { statement: Array<{ action: string[]; resource: string[] }> };
     const actions = policy.statement[0]!.action;
     expect(actions).toContain("cvm:StopInstances");
     expect(actions).toContain("monitor:GetMonitorData");
     expect(actions).toContain("ssm:DeleteSecret");
+    // Many accounts (issue 21): assume the member role, name the caller, list the organization.
+    expect(actions).toEqual(expect.arrayContaining(["sts:AssumeRole", "sts:GetCallerIdentity", "organization:DescribeOrganizationMembers"]));
     expect(actions.filter((a) => a.startsWith("scf:"))).toEqual([]);
+    // Fan-out: invoke the tool's own functions, and no other.
+    expect(policy.statement[1]).toEqual({ effect: "allow", action: ["scf:InvokeFunction"], resource: ["qcs::scf:*:uin/*:namespace/*/function/cvm-autopilot-*"] });
+    expect(policy.statement).toHaveLength(2);
   });
 
   it("SCF's limits are checked before any write", () => {

@@ -4,6 +4,8 @@ export interface HandlerContext {
   state: EmulatorState;
   region: string;
   params: Record<string, unknown>;
+  /** The caller's account uin (the emulator serves several, issue 21). */
+  account?: string | undefined;
 }
 
 /** An action's behaviour: returns the Response fields (RequestId is added by the server) or throws ApiFault. */

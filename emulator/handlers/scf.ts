@@ -1,7 +1,8 @@
 /**
  * Serverless Cloud Function actions `cvm-autopilot deploy` uses (scf 2018-04-16), shaped as
  * Tencent Cloud's current SCF API docs give them: GetFunction, CreateFunction,
- * UpdateFunctionCode, UpdateFunctionConfiguration, CreateTrigger, ListTriggers, DeleteTrigger.
+ * UpdateFunctionCode, UpdateFunctionConfiguration, CreateTrigger, ListTriggers, DeleteTrigger,
+ * and Invoke (a coordinator's fan-out, issue 21).
  */
 import { createHash } from "node:crypto";
 import { ApiFault, int, str } from "../api-fault.ts";
@@ -23,6 +24,8 @@ export interface EmuFunction {
   Status: "Creating" | "Updating" | "Active";
   activeAt: number;
   triggers: Map<string, { Type: string; TriggerName: string; TriggerDesc: string; Enable: number; AddTime: string }>;
+  /** Invoke calls received (the emulator runs no code): the event each carried, and how. */
+  invocations?: Array<{ type: string; event: unknown; requestId: string }>;
 }
 
 /** Functions per region/namespace/name; kept outside EmulatorState so the CVM model stays small. */
@@ -158,6 +161,27 @@ export const scfHandlers: Record<string, Handler> = {
     // As real ListTriggers answers: a timer's TriggerDesc comes back wrapped, `{"cron":"<expression>"}`.
     const all = [...f.triggers.values()].map((t) => (t.Type === "timer" ? { ...t, TriggerDesc: JSON.stringify({ cron: t.TriggerDesc }) } : t));
     return { TotalCount: all.length, Triggers: all.slice(offset, offset + limit) };
+  },
+  /**
+   * Invoke (scf 2018-04-16): `InvocationType` Event (asynchronous: SCF queues it and answers at
+   * once with the invocation's FunctionRequestId) or RequestResponse; the event travels in
+   * `ClientContext` as a JSON string. The emulator keeps each event for tests to read.
+   */
+  Invoke: (ctx) => {
+    const f = find(ctx);
+    const type = str(ctx.params, "InvocationType") ?? "RequestResponse";
+    if (!["Event", "RequestResponse"].includes(type)) throw new ApiFault("InvalidParameterValue.InvocationType", "InvocationType is Event or RequestResponse.");
+    const raw = str(ctx.params, "ClientContext") ?? "{}";
+    let event: unknown;
+    try {
+      event = JSON.parse(raw);
+    } catch {
+      throw new ApiFault("InvalidParameterValue.ClientContext", "ClientContext must be a JSON string.");
+    }
+    if (Buffer.byteLength(raw) > 128 * 1024) throw new ApiFault("InvalidParameterValue.ClientContext", "An asynchronous event is at most 128 KB.");
+    const requestId = createHash("sha1").update(`${f.FunctionName}${Date.now()}${Math.random()}`).digest("hex").slice(0, 32);
+    (f.invocations ??= []).push({ type, event, requestId });
+    return { Result: { FunctionRequestId: requestId, ...(type === "Event" ? {} : { RetMsg: "", Log: "", MemUsage: 0, Duration: 0, BillDuration: 0, InvokeResult: 0 }) } };
   },
   DeleteTrigger: (ctx) => {
     const f = find(ctx);

@@ -2,6 +2,7 @@
 import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
+import { shareOf } from "../../lib/runtime/guard.ts";
 import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
@@ -36,6 +37,7 @@ export default defineFunction({
     return { decisions };
   },
   guard: (summary, config) => guard(summary, config.policy),
+  shareLimits: (config, shards) => ({ ...config, policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) } }),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
   extras(acting, outcomes, ctx) {
     // Estimated savings of what was stopped (or would be, in a dry run), from each decision's

@@ -1,4 +1,5 @@
 /** image-sync, declared once: keep golden custom images in every destination region, pruning only copies the tool made. */
+import { shareOf } from "../../lib/runtime/guard.ts";
 import { availableRegions } from "../../lib/runtime/runtime.ts";
 import type { RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, type RunContext } from "../../lib/runtime/spec.ts";
@@ -59,5 +60,7 @@ export default defineFunction({
     decisions.push(...plan(sources, dests, { keep: config.keep, keepTag: config.keepTag, maxDeletes: config.maxDeletes }));
     return { decisions, errors, notes: { sources: sources.map((s) => ({ imageId: s.ImageId, imageName: s.ImageName })) } };
   },
+  // The deletion budget is run-wide: each account's shard gets its share.
+  shareLimits: (config, shards) => ({ ...config, maxDeletes: shareOf(config.maxDeletes, shards)! }),
   apply: (ctx, acting) => applySync(ctx.client, ctx.config.sourceRegion, sourcesOf.get(ctx) ?? [], acting),
 });

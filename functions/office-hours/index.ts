@@ -1,4 +1,5 @@
 /** office-hours, declared once: start and stop instances on their schedule, with holiday calendars. */
+import { shareOf } from "../../lib/runtime/guard.ts";
 import type { RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { pages } from "../../lib/tencent/services.ts";
@@ -37,6 +38,7 @@ export default defineFunction({
     return { decisions };
   },
   guard: (summary, config) => guard(summary, config),
+  shareLimits: (config, shards) => ({ ...config, maxCount: shareOf(config.maxCount, shards) }),
   apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, ctx.config.stoppedMode),
   extras(acting, outcomes, ctx) {
     if (!ctx.config.prices.size) return {};

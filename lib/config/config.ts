@@ -8,8 +8,17 @@ import { registerSecret } from "../log/redact.ts";
 import { baseUrl, bool, csv, field, int, oneOf, optionalString, region, regions, secret } from "./fields.ts";
 import { parseDestination, type Destination } from "../notify/destinations.ts";
 import type { NotifyConfig } from "../notify/notify.ts";
+import { parseAccounts, type AccountsSpec } from "../accounts/accounts.ts";
 
 export { csv, isRegion } from "./fields.ts";
+
+/** ACCOUNTS: role ARNs, organization:<role>, self (README "Many accounts"). */
+const accounts = () =>
+  field((v, fail): AccountsSpec | undefined => {
+    const a = parseAccounts(v);
+    if (typeof a === "string") fail(a);
+    return typeof a === "string" ? undefined : a;
+  });
 
 /** NOTIFY_URLS: robot or webhook addresses, separated by commas or spaces (README "Notifications"). */
 const destinations = () =>
@@ -54,6 +63,10 @@ export const baseShape = {
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"], "info"),
   // Blank (or only spaces) means webhooks are off; a set key is at least 32 characters.
   WEBHOOK_SECRET: secret(32, "make one with `openssl rand -hex 32`, or leave it blank to turn webhooks off"),
+  ACCOUNTS: accounts(),
+  // auto: a platform run with more than one account × region shard invokes one worker per shard.
+  FANOUT: oneOf(["auto", "off"], "auto"),
+  SHARD_CONCURRENCY: int(4, 1, 64),
   NOTIFY_URLS: destinations(),
   NOTIFY_ALWAYS: bool(false),
   // The generic JSON destination's HMAC key; its own, so a receiver that can verify messages cannot also trigger runs.
@@ -88,6 +101,11 @@ export interface BaseConfig {
   webhookSecret: string | undefined;
   /** Where a run's one message goes, and when (issue 18). */
   notify: NotifyConfig;
+  /** The accounts a run covers; undefined: the caller's own (issue 21). */
+  accounts: AccountsSpec | undefined;
+  fanout: "auto" | "off";
+  /** Shards (accounts) run at once in one process. */
+  shardConcurrency: number;
 }
 
 /** The variables a function's schema reads beyond the shared ones, by name (for deploy environments and docs). */
@@ -133,6 +151,9 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     accountBudget: e.CVM_AUTOPILOT_ACCOUNT_BUDGET,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,
+    accounts: e.ACCOUNTS,
+    fanout: e.FANOUT,
+    shardConcurrency: e.SHARD_CONCURRENCY,
     notify: { destinations: e.NOTIFY_URLS, always: e.NOTIFY_ALWAYS, secret: e.NOTIFY_SECRET, dingtalkSecret: e.NOTIFY_DINGTALK_SECRET },
   };
 }

@@ -5,6 +5,8 @@
  */
 import type { RunReport } from "../runtime/report.ts";
 import { savingsLine } from "../runtime/savings.ts";
+import { guardWords } from "../runtime/runner.ts";
+import { accountLabel } from "../accounts/accounts.ts";
 
 export interface Digest {
   headline: string;
@@ -30,13 +32,15 @@ export function eventful(r: RunReport): boolean {
 export function digestOf(r: RunReport, items = DIGEST_ITEMS): Digest {
   const o = r.outcomes;
   const state = [
-    r.guard?.tripped ? "blast-radius guard tripped, nothing done" : r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`,
+    r.guard?.tripped && !r.accounts ? "blast-radius guard tripped, nothing done" : r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`,
+    ...(r.guard?.tripped && r.accounts ? [guardWords(r)] : []),
     ...(o.failed ? [`failed ${o.failed}`] : []),
     ...(r.errors.length ? [`${r.errors.length} error(s)`] : []),
     ...(r.notes.warnings?.length ? [`${r.notes.warnings.length} warning(s)`] : []),
   ];
   const facts: Array<[string, string]> = [
     ["function", r.function],
+    ...(r.accounts ? [["accounts", r.accounts.map(accountLabel).join(", ")] as [string, string]] : []),
     ["regions", r.regions.join(", ") || "none"],
     ["run", r.runId],
     ["trigger", `${r.trigger}${r.dryRun ? ", dry run" : ""}`],
@@ -46,10 +50,10 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS): Digest {
   const section = (title: string, all: string[], total: number) => {
     if (total) sections.push({ title, lines: all.slice(0, items).map(clip), more: total - Math.min(items, all.length) });
   };
-  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${e.id}, ${e.region}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
+  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[e.account, e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
   section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), warnings.length);
-  section("Errors", r.errors.map((e) => `${[e.region, e.id, e.action].filter(Boolean).join(" ")}${e.region || e.id ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`), r.errors.length);
+  section("Errors", r.errors.map((e) => `${[e.account, e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`), r.errors.length);
   const money = savingsLine(r.extras);
   return {
     headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,

@@ -10,6 +10,7 @@ import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
+import { checkShard, coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, SHARD_KEY, type Invoker, type ShardEvent } from "./fanout.ts";
 
 export interface ScfTimerEvent {
   Type: "Timer";
@@ -29,6 +30,7 @@ export interface ScfApiGatewayEvent {
 export interface ScfContext {
   request_id?: string;
   function_name?: string;
+  namespace?: string;
 }
 export interface EventBridgeEvent {
   "detail-type": string;
@@ -46,6 +48,8 @@ export interface HttpApiV2Event {
 }
 export interface LambdaContext {
   awsRequestId?: string;
+  functionName?: string;
+  invokedFunctionArn?: string;
 }
 
 export interface HttpReply {
@@ -143,13 +147,58 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       return json(500, { error: "run failed: see the function's log", requestId });
     }
   }
-  /** A scheduled run: its report, or RunFailedError (after the report is logged) when it failed. */
-  async function timer(requestId: string | undefined): Promise<ReportBase> {
+  /**
+   * A scheduled run: its report, or RunFailedError (after the report is logged) when it failed.
+   * With FANOUT=auto and more than one shard it coordinates instead: one asynchronous invocation
+   * of this function per shard (issue 21).
+   */
+  async function timer(requestId: string | undefined, invokerFor?: (c: BaseConfig, client: ReturnType<typeof createRunDeps>["client"]) => Invoker): Promise<ReportBase> {
+    const c = invokerFor ? loadOnce() : undefined;
+    if (c && invokerFor && c.fanout === "auto") {
+      logger.appendKeys({ function: name, invocationId: requestId, trigger: "timer" });
+      try {
+        const deps = createRunDeps(c, { logger });
+        const trigger: Trigger = { source: "timer", requestId };
+        const { shards, errors } = await listShards(c, deps, trigger, fn.shardBy === "region");
+        if (shards.length > 1 || errors.length) {
+          const report = await coordinate(fn, c, trigger, deps, shards, errors, invokerFor(c, deps.client));
+          if (report.errors.length) throw new RunFailedError(report);
+          return report;
+        }
+      } finally {
+        logger.resetKeys();
+      }
+    }
     const report = await runWith({ source: "timer", requestId });
     if (runFailed(report)) throw new RunFailedError(report);
     return report;
   }
-  return { runWith, webhook, timer };
+
+  /** A fanned-out worker: the one shard its coordinator gave it, under the coordinator's run id. */
+  async function worker(event: ShardEvent, requestId: string | undefined): Promise<ReportBase> {
+    const e = event[SHARD_KEY];
+    if (e.function !== name) throw new TypeError(`${name}: a shard event for ${String(e.function)} reached this function`);
+    const c = loadOnce();
+    const problem = checkShard(c, e.shard);
+    if (problem) {
+      logger.error("shard refused", { function: name, problem, invocationId: requestId });
+      throw new TypeError(`${name}: shard refused: ${problem}`);
+    }
+    const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(e.shard.region ? { regions: [e.shard.region] } : {}), shard: { account: e.shard.account, count: e.shards } };
+    logger.appendKeys({ function: name, invocationId: requestId, trigger: "shard", account: e.shard.account.uin });
+    try {
+      const report = await fn.run(c, trigger, createRunDeps(c, { logger, runId: e.runId }));
+      logger.info(fn.summarize(report));
+      if (runFailed(report)) {
+        logger.warn("run report", { report });
+        throw new RunFailedError(report);
+      }
+      return report;
+    } finally {
+      logger.resetKeys();
+    }
+  }
+  return { runWith, webhook, timer, worker };
 }
 
 const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
@@ -164,17 +213,27 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const core = makeCore(fn, opts);
   return {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
+      if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
       if (isScfApiGateway(event)) {
         return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined);
       }
-      if (isScfTimer(event)) return core.timer(text(context?.request_id) || undefined);
+      if (isScfTimer(event)) {
+        // The function invokes itself by the name and namespace SCF gives it, in its own region.
+        const self = text(context?.function_name);
+        const invokerFor = self ? (c: BaseConfig, client: Parameters<typeof scfInvoker>[0]) => scfInvoker(client, { functionName: self, namespace: text(context?.namespace) || "default", region: c.region }) : undefined;
+        return core.timer(text(context?.request_id) || undefined, invokerFor);
+      }
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
     },
     async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
+      if (isShardEvent(event)) return core.worker(event, text(context?.awsRequestId) || undefined);
       if (isHttpApiV2(event)) {
         return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined);
       }
-      if (isEventBridge(event)) return core.timer(text(context?.awsRequestId) || text(event.id) || undefined);
+      if (isEventBridge(event)) {
+        const self = text(context?.invokedFunctionArn) || text(context?.functionName);
+        return core.timer(text(context?.awsRequestId) || text(event.id) || undefined, self ? () => lambdaInvoker(self, opts.env ?? process.env) : undefined);
+      }
       throw new TypeError(`${name}: unrecognised Lambda event (expected an EventBridge schedule or HTTP API v2 event)`);
     },
   };

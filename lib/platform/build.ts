@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
 import { ACTIONS } from "../tencent/actions.ts";
 import { loadSchedules, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
+import { functionNameFor } from "./scf-deploy.ts";
 
 /** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
 export const ROOT = (() => {
@@ -50,6 +51,8 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
       legalComments: "none",
       // Error class names (ConfigError, TencentCloudApiError, RunFailedError) stay readable in logs and stack traces.
       keepNames: true,
+      // The Lambda Node.js runtime provides the AWS SDK v3; the Lambda fan-out loads it from there.
+      external: ["@aws-sdk/*"],
       metafile: true,
       logLevel: "warning",
     });
@@ -81,7 +84,15 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
  */
 export function camPolicy() {
   const actions = Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf").map(([name, spec]) => `${spec.service}:${name}`).sort();
-  return { version: "2.0", statement: [{ effect: "allow", action: actions, resource: ["*"] }] };
+  return {
+    version: "2.0",
+    statement: [
+      { effect: "allow", action: actions, resource: ["*"] },
+      // Fan-out (issue 21): a coordinator invokes the tool's own functions, asynchronously, and no other
+      // (CAM names the Invoke API scf:InvokeFunction; resources are qcs::scf:<region>:uin/<uin>:namespace/<ns>/function/<name>).
+      { effect: "allow", action: ["scf:InvokeFunction"], resource: [`qcs::scf:*:uin/*:namespace/*/function/${functionNameFor("*")}`] },
+    ],
+  };
 }
 
 /** `${env:NAME, null}`: Serverless v3 fills it from the packaging shell, leaving it out when unset. */

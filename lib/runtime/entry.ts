@@ -5,7 +5,8 @@
  */
 import type { BaseConfig, Env } from "../config/config.ts";
 import { redact } from "../log/redact.ts";
-import { runSpec, summarize } from "./runner.ts";
+import { summarize } from "./runner.ts";
+import { runAccounts } from "./shards.ts";
 import type { RunDeps } from "./runtime.ts";
 import type { FunctionSpec } from "./spec.ts";
 import type { ReportBase, Trigger } from "./trigger.ts";
@@ -17,6 +18,8 @@ export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends Repo
   description: string;
   schedule: string;
   variables: readonly string[];
+  /** How a fanned-out run splits (issue 21): a shard per account × region, or per account for a plan that spans regions. */
+  shardBy: "region" | "account";
   loadConfig(env: Env): C;
   run(config: C, trigger: Trigger, deps: RunDeps): Promise<R>;
   /** One line for people: what happened and why. */
@@ -57,8 +60,9 @@ export function fromSpec<C extends BaseConfig, K extends string>(spec: FunctionS
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
+    shardBy: spec.decideAll ? "account" : "region",
     loadConfig: spec.loadConfig,
-    run: notified(spec.name, redacted((config, trigger, deps) => runSpec(spec, config, trigger, deps))),
+    run: notified(spec.name, redacted((config, trigger, deps) => runAccounts(spec, config, trigger, deps))),
     summarize: (r) => summarize(spec, r),
   };
   return e as unknown as FunctionEntry;

@@ -26,3 +26,6 @@ export function summarizeDecisions<K extends string>(decisions: ReadonlyArray<De
   for (const d of decisions) byKind[d.kind] = (byKind[d.kind] ?? 0) + 1;
   return { acting: decisions.filter((d) => d.action), byKind };
 }
+
+/** A shard's share of a run-wide count limit (issue 21): floor(limit / shards), so together they never exceed it. */
+export const shareOf = (limit: number | undefined, shards: number): number | undefined => (limit === undefined ? undefined : Math.floor(limit / Math.max(1, shards)));

@@ -11,6 +11,8 @@ export const REPORT_DETAIL_LIMIT = 1000;
 
 /** A decision that asked for a write, and what became of it. */
 export interface ResultEntry {
+  /** The account's uin, in a run over several accounts (issue 21). */
+  account?: string | undefined;
   id: string;
   region: string;
   name?: string | undefined;
@@ -25,6 +27,7 @@ export interface ResultEntry {
 
 /** A decision that kept a resource as it is. */
 export interface KeptEntry {
+  account?: string | undefined;
   id: string;
   region: string;
   name?: string | undefined;
@@ -52,6 +55,20 @@ export interface RunReport extends ReportBase {
   /** Function-specific lists (expiry warnings, …) and figures (savings, …). */
   notes: Record<string, unknown[]>;
   extras: Record<string, unknown>;
+  /** Per account, in a run over several (issue 21): what each shard did, or why it could not run. */
+  accounts?: AccountSummary[] | undefined;
+}
+
+export interface AccountSummary {
+  uin: string;
+  name?: string | undefined;
+  regions: string[];
+  scanned: number;
+  outcomes: OutcomeCounts;
+  errors: number;
+  guard?: Guard | undefined;
+  /** Set when the shard did not run (its role could not be assumed). */
+  error?: { code: string; message: string; requestId?: string | undefined } | undefined;
 }
 
 export const emptyOutcomes = (): OutcomeCounts => ({ planned: 0, done: 0, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 });

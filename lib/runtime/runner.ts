@@ -115,10 +115,18 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   const parts = [`scanned ${r.scanned}`, acted];
   if (o["changed-under-us"]) parts.push(`changed under us ${o["changed-under-us"]}`);
   if (o.failed) parts.push(`failed ${o.failed}`);
-  if (r.guard?.tripped) parts.push(`blast-radius guard tripped: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}; nothing done`);
+  if (r.guard?.tripped) parts.push(guardWords(r));
   parts.push(`errors ${r.errors.length}`);
   for (const [k, v] of Object.entries(r.notes)) if (v.length) parts.push(`${k} ${v.length}`);
   for (const [k, v] of Object.entries(r.extras)) parts.push(`${k} ${String(v)}`);
   const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
+}
+
+/** The guard's verdict in words; over several accounts, where it held the run back. */
+export function guardWords(r: RunReport): string {
+  const g = r.guard!;
+  const held = r.accounts?.filter((a) => a.guard?.tripped).map((a) => a.uin);
+  if (held) return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there`;
+  return `blast-radius guard tripped: ${g.wouldAct} of ${g.inScope} in scope, limit ${g.limit}; nothing done`;
 }

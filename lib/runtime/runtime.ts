@@ -10,6 +10,8 @@ import { CLIENT_CODES, TencentCloudApiError } from "../tencent/errors.ts";
 
 export interface RunDeps {
   client: TencentCloudClient;
+  /** How a shard's client is made for another account's credentials (tests keep their fast retries). */
+  clientFor?: ((credentialSource: NonNullable<ClientOptions["credentialSource"]>, logger: Logger) => TencentCloudClient) | undefined;
   logger: Logger;
   now: () => Date;
   /** Waits, for steps that poll the cloud (asynchronous operations); tests pass a fast one. */
@@ -43,8 +45,9 @@ export interface RuntimeOverrides {
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A client configured from the shared settings. */
-export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } & Pick<ClientOptions, "retry" | "clock"> = {}): TencentCloudClient {
+export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } & Pick<ClientOptions, "retry" | "clock" | "credentialSource"> = {}): TencentCloudClient {
   return new TencentCloudClient({
+    ...(overrides.credentialSource ? { credentialSource: overrides.credentialSource } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     credentials: config.credentials,
     endpoint: config.endpoint,
@@ -59,7 +62,11 @@ export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: 
 export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): RunDeps {
   const runId = o.runId ?? randomUUID();
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ runId });
-  return { client: clientFromConfig(config, logger, o.client ?? {}), logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId, progress: o.progress };
+  return {
+    client: clientFromConfig(config, logger, o.client ?? {}),
+    clientFor: (credentialSource, l) => clientFromConfig(config, l, { ...(o.client ?? {}), credentialSource }),
+    logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId, progress: o.progress,
+  };
 }
 
 /** REGIONS=all becomes every AVAILABLE region from DescribeRegions. */

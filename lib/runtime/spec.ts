@@ -97,6 +97,12 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   guard?(summary: DecisionSummary<K>, config: C): Guard;
   /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */
   apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
+  /**
+   * A shard's share of run-wide count limits (a maximum count of stops, of deletions) when a run
+   * is split into `shards` shards (issue 21): each gets floor(limit / shards), so all together
+   * never exceed the limit. Share-of-scope limits need no division: each shard has its own scope.
+   */
+  shareLimits?(config: C, shards: number): C;
   /** Extra summary fields for the report, computed from decisions and outcomes. */
   extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown> | Promise<Record<string, unknown>>;
 }

@@ -3,13 +3,16 @@
  * regions, fewer instances — never widen it beyond the env config.
  */
 import type { Delivery } from "../notify/deliver.ts";
+import type { Account } from "../accounts/accounts.ts";
 
 export interface Trigger {
-  source: "timer" | "webhook" | "cli" | "test";
+  source: "timer" | "webhook" | "cli" | "test" | "shard";
   requestId?: string | undefined;
   dryRun?: boolean | undefined;
   regions?: string[] | undefined;
   instanceIds?: string[] | undefined;
+  /** A fanned-out worker's one shard (issue 21): this account only, out of `count` shards. */
+  shard?: { account: Account; count: number } | undefined;
 }
 
 export interface Narrowed {
@@ -42,6 +45,8 @@ export interface ReportBase {
 }
 
 export interface ErrorEntry {
+  /** The account's uin, in a run over several accounts (issue 21). */
+  account?: string | undefined;
   region?: string | undefined;
   id?: string | undefined;
   action?: string | undefined;

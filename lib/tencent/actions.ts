@@ -11,6 +11,8 @@ export const SERVICE_VERSIONS = {
   ssm: "2019-09-23", // Secrets Manager API 3.0
   scf: "2018-04-16", // Serverless Cloud Function API 3.0
   tag: "2018-08-13",
+  sts: "2018-08-13", // Security Token Service API 3.0: AssumeRole, GetCallerIdentity
+  organization: "2021-03-31", // Tencent Cloud Organization API 3.0: DescribeOrganizationMembers
 } as const;
 export type Service = keyof typeof SERVICE_VERSIONS;
 
@@ -64,6 +66,13 @@ export const ACTIONS = {
   CreateTrigger: { service: "scf", rateLimit: 20 },
   ListTriggers: { service: "scf", rateLimit: 20, pageSize: 100 },
   DeleteTrigger: { service: "scf", rateLimit: 20 },
+  // A coordinator's one asynchronous invocation per shard (issue 21); Invoke shares scf's 20 per second.
+  Invoke: { service: "scf", rateLimit: 20 },
+  // sts: AssumeRole 600 per second, GetCallerIdentity 20 (the STS API docs' request limits).
+  AssumeRole: { service: "sts", rateLimit: 600 },
+  GetCallerIdentity: { service: "sts", rateLimit: 20 },
+  // organization: 20 per second; pages of at most 50 members (the model: "取值范围：1~50").
+  DescribeOrganizationMembers: { service: "organization", rateLimit: 20, pageSize: 50 },
 } as const satisfies Record<string, ActionSpec>;
 
 export type ActionName = keyof typeof ACTIONS;

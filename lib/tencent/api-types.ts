@@ -6,7 +6,7 @@
  */
 import type { ACTIONS } from "./actions.ts";
 import type { Expect, Unknown } from "./conforms.ts";
-import type { Cvm, Monitor, Scf, Ssm } from "./models.ts";
+import type { Cvm, Monitor, Organization, Scf, Ssm, Sts } from "./models.ts";
 import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo } from "./types.ts";
 
 /** The models write an empty request as `null`; we send `{}`. */
@@ -51,6 +51,10 @@ interface Table {
   CreateTrigger: [Scf.CreateTriggerRequest, object, Scf.CreateTriggerResponse];
   ListTriggers: [Scf.ListTriggersRequest, { TotalCount: number; Triggers: Array<{ TriggerName: string; Type: string; TriggerDesc: string }> }, Scf.ListTriggersResponse];
   DeleteTrigger: [Scf.DeleteTriggerRequest, object, Scf.DeleteTriggerResponse];
+  Invoke: [Scf.InvokeRequest, { Result?: { FunctionRequestId?: string } }, Scf.InvokeResponse];
+  AssumeRole: [Sts.AssumeRoleRequest, { Credentials: { Token: string; TmpSecretId: string; TmpSecretKey: string }; ExpiredTime: number; Expiration?: string }, Sts.AssumeRoleResponse];
+  GetCallerIdentity: [Req<Sts.GetCallerIdentityRequest>, { AccountId: string; Arn?: string; UserId?: string; PrincipalId?: string; Type?: string }, Sts.GetCallerIdentityResponse];
+  DescribeOrganizationMembers: [Organization.DescribeOrganizationMembersRequest, { Items: Array<{ MemberUin: number; Name?: string }>; Total: number }, Organization.DescribeOrganizationMembersResponse];
 }
 
 /** Request and response types per action, as the rest of the code uses them. */

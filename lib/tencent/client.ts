@@ -13,8 +13,24 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { defaultTransport, TransportError, type Transport } from "./transport.ts";
 import { registerSecret } from "../log/redact.ts";
 
+/**
+ * Credentials that change while a run goes on: an assumed role's, refreshed before they expire
+ * (issue 21). `invalidate` is called when the API says the token is no longer good (a clock
+ * apart from the cloud's, a role revoked), so the next `get` assumes again.
+ */
+export interface CredentialSource {
+  get(): Promise<Credentials>;
+  invalidate(): void;
+}
+
+/** What the API answers for temporary credentials past their expiry (seed 004's common codes). */
+const EXPIRED_CREDENTIAL_CODES = new Set(["AuthFailure.TokenFailure", "AuthFailure.SecretIdNotFound"]);
+
 export interface ClientOptions {
+  /** Fixed credentials; with `credentialSource` set, only a placeholder for the source's. */
   credentials: Credentials;
+  /** Where temporary credentials come from, re-read on every call. */
+  credentialSource?: CredentialSource | undefined;
   /** CVM_AUTOPILOT_ENDPOINT: one base URL for every service (the emulator, a proxy). */
   endpoint?: string | undefined;
   signMethod?: SignMethod;
@@ -97,6 +113,7 @@ export class TencentCloudClient {
     this.stats.calls++;
     this.stats.byAction[action] = (this.stats.byAction[action] ?? 0) + 1;
     const started = this.clock.now();
+    let reassumed = false;
     for (let attempt = 1; ; attempt++) {
       const budget = this.opts.accountBudget && service === "cvm" ? await this.takeBudget(action) : [];
       const perAction =
@@ -108,12 +125,20 @@ export class TencentCloudClient {
       const t0 = this.clock.now();
       this.stats.attempts++;
       try {
-        const res = await this.once<T>(service, action, version, region, params).finally(release);
+        const credentials = this.opts.credentialSource ? await this.opts.credentialSource.get().catch((e: unknown) => { release(); throw e; }) : this.opts.credentials;
+        const res = await this.once<T>(service, action, version, region, params, credentials).finally(release);
         this.logger.info("api call", { service, action, region, requestId: res.RequestId, durationMs: this.clock.now() - t0, attempt });
         return res;
       } catch (err) {
         const e = err as TencentCloudApiError;
         if (e.code === "RequestLimitExceeded") this.stats.throttled++;
+        // Temporary credentials the API no longer takes: assume again, once per call.
+        if (this.opts.credentialSource && !reassumed && EXPIRED_CREDENTIAL_CODES.has(e.code)) {
+          reassumed = true;
+          this.opts.credentialSource.invalidate();
+          this.logger.warn("credentials refused; assuming the role again", { service, action, region, requestId: e.requestId, code: e.code });
+          continue;
+        }
         const elapsed = this.clock.now() - started;
         const fields = { service, action, region, requestId: e.requestId, code: e.code, durationMs: this.clock.now() - t0, attempt };
         // A server's Retry-After is honoured, but only inside the total time budget: asked to
@@ -141,10 +166,9 @@ export class TencentCloudClient {
     return [total, one];
   }
 
-  private async once<T>(service: string, action: string, version: string, region: string | undefined, params: Record<string, unknown>): Promise<ApiResponse<T>> {
+  private async once<T>(service: string, action: string, version: string, region: string | undefined, params: Record<string, unknown>, credentials: Credentials): Promise<ApiResponse<T>> {
     const endpoint = resolveEndpoint(service, region, this.opts.endpoint);
     const timestamp = Math.floor(this.clock.now() / 1000);
-    const { credentials } = this.opts;
     let headers: Record<string, string>;
     let body: string;
     if (this.signMethod === "TC3-HMAC-SHA256") {

@@ -9,3 +9,31 @@ export type * as Monitor from "tencentcloud-sdk-nodejs-monitor/tencentcloud/serv
 export type * as Ssm from "tencentcloud-sdk-nodejs-ssm/tencentcloud/services/ssm/v20190923/ssm_models.js";
 export type * as Scf from "tencentcloud-sdk-nodejs-scf/tencentcloud/services/scf/v20180416/scf_models.js";
 export type * as Sts from "tencentcloud-sdk-nodejs-sts/tencentcloud/services/sts/v20180813/sts_models.js";
+/**
+ * Tencent Cloud Organization is not published as a per-product package (ECOSYSTEM-NOTES), so the
+ * two shapes we use are written here from the full SDK's
+ * `tencentcloud/services/organization/v20210331/organization_models.d.ts`: the request's
+ * Offset/Limit (1–50) and the response's Items (OrgMember: MemberUin, Name) and Total.
+ */
+export declare namespace Organization {
+  interface DescribeOrganizationMembersRequest {
+    Offset: number;
+    Limit: number;
+    Lang?: string;
+    SearchKey?: string;
+    AuthName?: string;
+    Product?: string;
+  }
+  interface OrgMember {
+    MemberUin: number;
+    Name: string;
+    MemberType: string;
+    NodeId: number;
+    NodeName: string;
+  }
+  interface DescribeOrganizationMembersResponse {
+    Items?: OrgMember[];
+    Total?: number;
+    RequestId?: string;
+  }
+}

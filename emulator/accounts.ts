@@ -1,0 +1,64 @@
+/**
+ * The emulator's accounts (issue 21): several Tencent Cloud accounts, each with its own
+ * permanent key, its own fleet (EmulatorState) and the CAM roles others may assume in it, plus the
+ * temporary credentials STS hands out — each with a token and an expiry the emulator enforces.
+ * The first account is the organization's management account; every account is a member.
+ */
+import { randomBytes } from "node:crypto";
+import type { AcceptedCredentials } from "./auth.ts";
+import type { EmulatorState } from "./state.ts";
+
+export interface EmuAccount {
+  uin: string;
+  name: string;
+  credentials: AcceptedCredentials;
+  /** Role names that may be assumed in this account (by any caller in the organization). */
+  roles: Set<string>;
+  state: EmulatorState;
+}
+
+interface TempCredentials {
+  secretKey: string;
+  token: string;
+  uin: string;
+  expiresAtMs: number;
+}
+
+/** AssumeRole's limits (the STS model): 7200 s by default, at most 43200. */
+export const DEFAULT_SESSION_S = 7200;
+export const MAX_SESSION_S = 43_200;
+
+export class AccountRegistry {
+  readonly byUin = new Map<string, EmuAccount>();
+  private readonly temp = new Map<string, TempCredentials>();
+  /** A test may shorten every session (then the emulator clock can pass it mid-run). */
+  maxSessionS = MAX_SESSION_S;
+
+  constructor(private readonly now: () => number) {}
+
+  add(a: EmuAccount): EmuAccount {
+    this.byUin.set(a.uin, a);
+    return a;
+  }
+
+  get management(): EmuAccount {
+    return this.byUin.values().next().value!;
+  }
+
+  /** The secret a SecretId signs with, the token it needs, when it expires, and whose it is. */
+  lookup(secretId: string): (AcceptedCredentials & { uin: string; expiresAtS?: number }) | undefined {
+    for (const a of this.byUin.values()) if (a.credentials.secretId === secretId) return { ...a.credentials, uin: a.uin };
+    const t = this.temp.get(secretId);
+    return t ? { secretId, secretKey: t.secretKey, token: t.token, uin: t.uin, expiresAtS: Math.floor(t.expiresAtMs / 1000) } : undefined;
+  }
+
+  issue(uin: string, durationS: number): { secretId: string; secretKey: string; token: string; expiresAtMs: number } {
+    const secretId = `AKIDtmp${randomBytes(12).toString("hex")}`;
+    const t = { secretKey: randomBytes(20).toString("base64url"), token: randomBytes(32).toString("base64url"), uin, expiresAtMs: this.now() + Math.min(durationS, this.maxSessionS) * 1000 };
+    this.temp.set(secretId, t);
+    return { secretId, ...t };
+  }
+}
+
+/** A permanent key pair for a generated account. */
+export const keysFor = (uin: string): AcceptedCredentials => ({ secretId: `AKIDautopilot${uin}`.padEnd(36, "0"), secretKey: `autopilotKey${uin}`.padEnd(32, "0") });

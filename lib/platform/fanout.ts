@@ -1,0 +1,131 @@
+/**
+ * Fan-out on the platforms (issue 21), as AWS Instance Scheduler's orchestrator does it: a
+ * scheduled invocation with more than one shard (account × region; account alone for a function
+ * whose plan spans regions) becomes a coordinator that invokes the same function once per shard,
+ * asynchronously — SCF Invoke with `InvocationType: Event`, or Lambda's asynchronous invoke — and
+ * each worker runs one shard and reports with the coordinator's run id. The platform is the
+ * distributed engine: shards run in parallel containers, each within its own memory and time.
+ */
+import type { BaseConfig, Env } from "../config/config.ts";
+import { accountLabel, type Account } from "../accounts/accounts.ts";
+import { assumedRole } from "../accounts/assume-role.ts";
+import { resolveAccounts } from "../accounts/resolve.ts";
+import { clientFromConfig, resolveRegions, type RunDeps } from "../runtime/runtime.ts";
+import { errorRecord } from "../tencent/errors.ts";
+import type { TencentCloudClient } from "../tencent/client.ts";
+import { api } from "../tencent/services.ts";
+import type { ErrorEntry, ReportBase, Trigger } from "../runtime/trigger.ts";
+
+/** The key a worker's event carries; anything else is a timer, webhook or a coordinator's own run. */
+export const SHARD_KEY = "cvm-autopilot-shard";
+
+export interface Shard {
+  account: Account;
+  /** Undefined: every region of the account (a function whose plan spans regions). */
+  region?: string | undefined;
+}
+
+export interface ShardEvent {
+  [SHARD_KEY]: { function: string; runId: string; dryRun: boolean; shards: number; shard: Shard };
+}
+
+export const isShardEvent = (e: unknown): e is ShardEvent => typeof (e as ShardEvent)?.[SHARD_KEY]?.shard?.account?.uin === "string";
+
+/** Sends one asynchronous invocation of this same function. */
+export interface Invoker {
+  platform: "scf" | "lambda";
+  invoke(event: ShardEvent): Promise<{ requestId?: string | undefined }>;
+}
+
+export interface FanoutReport extends ReportBase {
+  fanout: { shards: number; invoked: Array<{ account: string; region?: string | undefined; requestId?: string | undefined }> };
+}
+
+/** SCF: Invoke (scf 2018-04-16) on itself, `Event`, the event as ClientContext (at most 128 KB asynchronously, per the model). */
+export function scfInvoker(client: TencentCloudClient, target: { functionName: string; namespace: string; region: string }): Invoker {
+  return {
+    platform: "scf",
+    async invoke(event) {
+      const r = await api(client).invoke(target.region, { FunctionName: target.functionName, Namespace: target.namespace, InvocationType: "Event", ClientContext: JSON.stringify(event) });
+      return { requestId: r.Result?.FunctionRequestId ?? r.RequestId };
+    },
+  };
+}
+
+/**
+ * Lambda: an asynchronous Invoke through the AWS SDK v3 the Node.js runtime provides (external
+ * to the bundle, loaded only here). AWS_ENDPOINT_URL_LAMBDA points it elsewhere (tests).
+ */
+export function lambdaInvoker(functionName: string, env: Env): Invoker {
+  return {
+    platform: "lambda",
+    async invoke(event) {
+      const { LambdaClient, InvokeCommand } = await import("@aws-sdk/client-lambda");
+      const endpoint = env.AWS_ENDPOINT_URL_LAMBDA?.trim();
+      const client = new LambdaClient({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(endpoint ? { endpoint } : {}) });
+      const r = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }));
+      return { requestId: r.$metadata.requestId };
+    },
+  };
+}
+
+/** The shards of a run: each account (the caller's own when ACCOUNTS is unset) × its regions. */
+export async function listShards(config: BaseConfig, deps: RunDeps, trigger: Trigger, byRegion: boolean): Promise<{ shards: Shard[]; errors: ErrorEntry[] }> {
+  const accounts: Account[] = config.accounts ? await resolveAccounts(config.accounts, deps.client, config.region) : [{ uin: "self" }];
+  const shards: Shard[] = [];
+  const errors: ErrorEntry[] = [];
+  for (const account of accounts) {
+    if (!byRegion) {
+      shards.push({ account });
+      continue;
+    }
+    try {
+      // REGIONS=all is each account's own list: read with that account's credentials.
+      const client = account.roleArn && config.regions === "all" ? clientFromConfig(config, deps.logger, { credentialSource: assumedRole(deps.client, account.roleArn, { region: config.region, runId: deps.runId }) }) : deps.client;
+      const regions = (await resolveRegions(config, client)).filter((r) => !trigger.regions || trigger.regions.includes(r));
+      for (const region of regions) shards.push({ account, region });
+    } catch (err) {
+      errors.push({ account: account.uin, ...errorRecord(err) });
+    }
+  }
+  return { shards, errors };
+}
+
+/** The coordinator: one asynchronous invocation per shard; a failed invocation fails only its shard. */
+export async function coordinate(fn: { name: string }, config: BaseConfig, trigger: Trigger, deps: RunDeps, shards: Shard[], listErrors: ErrorEntry[], invoker: Invoker): Promise<FanoutReport> {
+  const startedAt = deps.now().toISOString();
+  const dryRun = config.dryRun || trigger.dryRun === true;
+  const errors = [...listErrors];
+  const invoked: FanoutReport["fanout"]["invoked"] = [];
+  // Invoke is limited to 20 per second per region (scf's limits); the client's limiter paces it.
+  await Promise.all(shards.map(async (shard) => {
+    const event: ShardEvent = { [SHARD_KEY]: { function: fn.name, runId: deps.runId, dryRun, shards: shards.length, shard } };
+    try {
+      const r = await invoker.invoke(event);
+      invoked.push({ account: shard.account.uin, region: shard.region, requestId: r.requestId });
+    } catch (err) {
+      errors.push({ account: shard.account.uin, region: shard.region, action: "Invoke", ...errorRecord(err) });
+    }
+  }));
+  deps.logger.info(`${fn.name}: invoked ${invoked.length} of ${shards.length} shards`, { platform: invoker.platform, shards: shards.map((s) => `${accountLabel(s.account)}${s.region ? ` ${s.region}` : ""}`) });
+  return { function: fn.name, runId: deps.runId, trigger: trigger.source, dryRun, startedAt, finishedAt: deps.now().toISOString(), regions: [...new Set(shards.flatMap((s) => (s.region ? [s.region] : [])))], errors, fanout: { shards: shards.length, invoked } };
+}
+
+/**
+ * A worker's shard, checked against this function's own config: an event can only pick a shard
+ * the config would have listed (a role in ACCOUNTS or the organization role, a region in
+ * REGIONS), so whoever may invoke the function still cannot widen a run.
+ */
+export function checkShard(config: BaseConfig, shard: Shard): string | undefined {
+  const a = config.accounts;
+  const arn = shard.account.roleArn;
+  if (!a) {
+    if (arn || shard.account.uin !== "self") return "ACCOUNTS is not set: a shard may only be this account's own";
+  } else if (arn === undefined) {
+    if (!a.self) return "the caller's own account is not in ACCOUNTS (add self)";
+  } else if (a.kind === "list" ? !a.roles.some((r) => r.roleArn === arn) : !arn.endsWith(`:roleName/${a.roleName}`)) {
+    return `role ${arn} is not one ACCOUNTS lists`;
+  }
+  if (shard.region && config.regions !== "all" && !config.regions.includes(shard.region)) return `region ${shard.region} is not in REGIONS`;
+  return undefined;
+}

@@ -1,0 +1,74 @@
+/**
+ * Shard reports into one run report (issue 21). Every entry that names a resource gets its
+ * account's uin; regions are keyed `uin/region`; counts add up; the guard and savings are summed;
+ * a shard that could not run is an error with its code and RequestId, and the others stand.
+ */
+import type { Account } from "../accounts/accounts.ts";
+import { emptyOutcomes, REPORT_DETAIL_LIMIT, type AccountSummary, type RunReport } from "./report.ts";
+import type { Guard } from "./spec.ts";
+import type { ErrorEntry, ReportBase } from "./trigger.ts";
+
+export type ShardResult =
+  | { account: Account; report: RunReport; error?: undefined }
+  | { account: Account; report?: undefined; error: { code: string; message: string; requestId?: string | undefined; action?: string | undefined } };
+
+const add = (into: Record<string, number>, from: Record<string, number>) => {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+};
+
+/** Figures add up, lists join, the rest is kept from the first shard that has it. */
+function mergeExtras(all: Array<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const e of all) {
+    for (const [k, v] of Object.entries(e)) {
+      const have = out[k];
+      if (typeof v === "number" && (typeof have === "number" || have === undefined)) out[k] = Math.round(((have as number | undefined ?? 0) + v) * 100) / 100;
+      else if (Array.isArray(v)) out[k] = [...new Set([...(Array.isArray(have) ? have : []), ...v])];
+      else if (have === undefined) out[k] = v;
+    }
+  }
+  return out;
+}
+
+export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, "regions" | "errors">): RunReport {
+  const errors: ErrorEntry[] = [];
+  const out: RunReport = {
+    ...head, regions: [], scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {}, results: [], resultsCount: 0,
+    kept: [], keptCount: 0, keptByKind: {}, notes: {}, extras: {}, errors, accounts: [],
+  };
+  const guards: Guard[] = [];
+  for (const s of shards) {
+    const uin = s.account.uin;
+    const summary: AccountSummary = { uin, ...(s.account.name ? { name: s.account.name } : {}), regions: [], scanned: 0, outcomes: emptyOutcomes(), errors: 0 };
+    out.accounts!.push(summary);
+    if (!s.report) {
+      summary.error = { code: s.error.code, message: s.error.message, requestId: s.error.requestId };
+      summary.errors = 1;
+      errors.push({ account: uin, action: s.error.action, code: s.error.code, message: `account ${uin}: ${s.error.message}`, requestId: s.error.requestId });
+      continue;
+    }
+    const r = s.report;
+    Object.assign(summary, { regions: r.regions, scanned: r.scanned, outcomes: r.outcomes, errors: r.errors.length, ...(r.guard ? { guard: r.guard } : {}) });
+    for (const region of r.regions) if (!out.regions.includes(region)) out.regions.push(region);
+    out.scanned += r.scanned;
+    add(out.byKind, r.byKind);
+    add(out.outcomes as unknown as Record<string, number>, r.outcomes as unknown as Record<string, number>);
+    add(out.keptByKind, r.keptByKind);
+    for (const [region, v] of Object.entries(r.byRegion)) out.byRegion[`${uin}/${region}`] = v;
+    for (const e of r.results) if (out.results.length < REPORT_DETAIL_LIMIT) out.results.push({ account: uin, ...e });
+    for (const e of r.kept) if (out.kept.length < REPORT_DETAIL_LIMIT) out.kept.push({ account: uin, ...e });
+    out.resultsCount += r.resultsCount;
+    out.keptCount += r.keptCount;
+    for (const e of r.errors) errors.push({ account: uin, ...e });
+    for (const [k, list] of Object.entries(r.notes)) (out.notes[k] ??= []).push(...list.map((n) => (n && typeof n === "object" ? { account: uin, ...n } : n)));
+    if (r.guard) guards.push(r.guard);
+  }
+  out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));
+  if (guards.length) {
+    // Each shard had its own guard; the run's is tripped if any was, with the figures summed.
+    out.guard = { tripped: guards.some((g) => g.tripped), inScope: sum(guards, "inScope"), wouldAct: sum(guards, "wouldAct"), limit: sum(guards, "limit") };
+  }
+  return out;
+}
+
+const sum = (gs: Guard[], k: "inScope" | "wouldAct" | "limit") => gs.reduce((n, g) => n + g[k], 0);

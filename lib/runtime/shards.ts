@@ -1,0 +1,74 @@
+/**
+ * A run over many accounts (issue 21): each account is a shard with its own client — its own
+ * assumed-role credentials and its own rate limiters, since Tencent Cloud's limits are per
+ * account — run by the one runner with its own blast-radius guard. Shards run concurrently, at
+ * most SHARD_CONCURRENCY at once; a role that cannot be assumed fails only its own shard.
+ */
+import type { BaseConfig } from "../config/config.ts";
+import { accountLabel, type Account } from "../accounts/accounts.ts";
+import { assumedRole } from "../accounts/assume-role.ts";
+import { resolveAccounts } from "../accounts/resolve.ts";
+import { errorRecord } from "../tencent/errors.ts";
+import { mergeShardReports, type ShardResult } from "./merge.ts";
+import type { RunReport } from "./report.ts";
+import { runSpec } from "./runner.ts";
+import { clientFromConfig, type RunDeps } from "./runtime.ts";
+import type { FunctionSpec } from "./spec.ts";
+import type { Trigger } from "./trigger.ts";
+
+/** Runs `fn` over items with at most `limit` in flight, results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** One account's shard: assume its role (when it has one), then the runner over its regions. */
+export async function runShard<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps, account: Account): Promise<ShardResult> {
+  const logger = deps.logger.child({ account: account.uin });
+  let client = deps.client;
+  if (account.roleArn) {
+    const source = assumedRole(deps.client, account.roleArn, { region: config.region, runId: deps.runId });
+    // Assumed up front: a role that cannot be assumed is one error for the account, not one per region.
+    try {
+      await source.get();
+    } catch (err) {
+      const e = errorRecord(err);
+      logger.warn("role could not be assumed; this account is skipped", { roleArn: account.roleArn, ...e });
+      return { account, error: { ...e, action: "AssumeRole" } };
+    }
+    client = deps.clientFor ? deps.clientFor(source, logger) : clientFromConfig(config, logger, { credentialSource: source });
+  }
+  const progress = deps.progress;
+  const report = await runSpec(spec, config, trigger, {
+    ...deps, client, logger,
+    ...(progress ? { progress: (p) => progress({ ...p, region: `${accountLabel(account)} ${p.region}` }) } : {}),
+  });
+  return { account, report };
+}
+
+/** The whole run: one shard per account, merged into one report that names the account everywhere. */
+export async function runAccounts<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
+  const startedAt = deps.now();
+  const head = () => ({ function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: config.dryRun || trigger.dryRun === true, startedAt: startedAt.toISOString(), finishedAt: deps.now().toISOString() });
+  if (trigger.shard) {
+    // A fanned-out worker: one account (and the region the trigger narrows to), with its share of the run's count limits.
+    const shared = spec.shareLimits ? spec.shareLimits(config, trigger.shard.count) : config;
+    if (!trigger.shard.account.roleArn) return runSpec(spec, shared, trigger, deps);
+    return mergeShardReports([await runShard(spec, shared, trigger, deps, trigger.shard.account)], head());
+  }
+  if (!config.accounts) return runSpec(spec, config, trigger, deps);
+  const accounts = await resolveAccounts(config.accounts, deps.client, config.region);
+  deps.logger.info("accounts resolved", { accounts: accounts.map(accountLabel) });
+  // A run-wide count limit is divided across the shards up front (README "Many accounts").
+  const shared = spec.shareLimits ? spec.shareLimits(config, Math.max(1, accounts.length)) : config;
+  const results = await mapLimit(accounts, config.shardConcurrency, (a) => runShard(spec, shared, trigger, deps, a));
+  return mergeShardReports(results, head());
+}
