@@ -32,8 +32,8 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
   let metricCalls = 0;
   let decideMs = 0;
   let writeMs = 0;
-  for (const region of r.regions) {
-    const st = r.byRegion[region] ?? { scanned: 0, byKind: {} as Record<string, number>, outcomes: { done: 0 } };
+  // byRegion's keys are regions, or `uin/region` in a many-account report: each is one region's work.
+  for (const st of Object.values(r.byRegion)) {
     // Kinds tell which instances had their CPU queried and which their traffic too.
     const count = (kinds: ReadonlySet<DecisionKind>) => [...kinds].reduce((n, k) => n + (st.byKind[KINDS[k]] ?? 0), 0);
     const pages = Math.max(1, ceil(st.scanned, 100));

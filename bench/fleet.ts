@@ -15,7 +15,7 @@ import { autoStopBound, renewBound } from "./bounds.ts";
 export const BENCH_REGIONS = [
   "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong", "ap-singapore", "ap-seoul", "ap-tokyo", "eu-frankfurt",
 ];
-const LATENCY_MS = 50;
+export const LATENCY_MS = 50;
 
 export interface FleetRow {
   instances: number;
@@ -40,16 +40,17 @@ export interface FleetRow {
 const RUNS_PER_MONTH = 4 * 24 * 30;
 
 /** CPU seconds a process has used so far (Linux /proc; user + system, in clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function startEmulator(instances: number): Promise<{ url: string; pid: number; stop: () => void }> {
+export function startEmulator(instances: number, extra: string[] = []): Promise<{ url: string; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [
+      ...(extra.length ? ["--max-old-space-size=8192"] : []),
       join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances),
-      "--regions", BENCH_REGIONS.join(","), "--latency", String(LATENCY_MS), "--seed", "42",
+      "--regions", BENCH_REGIONS.join(","), "--latency", String(LATENCY_MS), "--seed", "42", ...extra,
     ], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } });
     let out = "";
     child.stdout.on("data", (d) => {
@@ -61,11 +62,12 @@ function startEmulator(instances: number): Promise<{ url: string; pid: number; s
   });
 }
 
-function invoke(bundle: string, env: Record<string, string>): Promise<{ wallMs: number; maxRssKb: number; report: unknown }> {
+export function invoke(bundle: string, env: Record<string, string>, event?: unknown, context?: unknown): Promise<{ wallMs: number; maxRssKb: number; report: unknown }> {
   return new Promise((resolve, reject) => {
     // A V8 heap cap like a 128 MB function's (AWS Lambda's Node runtime sizes the heap from the
     // function's memory), so peak RSS shows what the run needs, not what an idle GC allows.
-    const child = spawn(process.execPath, ["--max-old-space-size=96", join(ROOT, "bench/invoke-bundle.cjs"), bundle], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const args = event === undefined ? [] : [JSON.stringify(event), JSON.stringify(context ?? { request_id: "bench" })];
+    const child = spawn(process.execPath, ["--max-old-space-size=96", join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", (code) => {
@@ -76,7 +78,7 @@ function invoke(bundle: string, env: Record<string, string>): Promise<{ wallMs: 
   });
 }
 
-async function emulatorCalls(url: string): Promise<Array<{ action: string; code?: string }>> {
+export async function emulatorCalls(url: string): Promise<Array<{ action: string; code?: string }>> {
   const calls = (await (await fetch(`${url}/_emulator/calls`)).json()) as Array<{ action: string; code?: string }>;
   await fetch(`${url}/_emulator/calls`, { method: "DELETE" });
   return calls;

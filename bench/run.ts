@@ -2,7 +2,8 @@
  * `npm run bench`: every figure is a ratio measured side by side in one run. Prints tables and
  * writes bench/results/latest.json. Not part of `npm test`.
  *   --sizes 1000,10000,100000   fleet sizes (default all three)
- *   --only fleet|signer|bundles|emulator
+ *   --only fleet|signer|bundles|emulator|fanout
+ *   --fanout-accounts 10 --fanout-instances 10000   the fan-out row: accounts × 10 regions × instances per shard
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,11 +13,12 @@ import { REGISTRY } from "../functions/registry.ts";
 import { buildBundles, ROOT } from "../lib/platform/build.ts";
 import { bundleBench, cliStartBench } from "./bundles.ts";
 import { fleetBench } from "./fleet.ts";
+import { fanoutBench } from "./fanout.ts";
 import { signerBench } from "./signer.ts";
 import { emulatorStartup } from "./emulator-startup.ts";
 import { emulatorPageBench } from "./emulator-page.ts";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" } } });
+const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" }, "fanout-accounts": { type: "string", default: "10" }, "fanout-instances": { type: "string", default: "10000" } } });
 const sizes = values.sizes!.split(",").map(Number);
 const want = (part: string) => !values.only || values.only === part;
 const log = (s: string) => process.stderr.write(s + "\n");
@@ -68,6 +70,12 @@ if (want("fleet")) {
   results.fleetMemory = memory;
   table("Fleet scale: 10 regions, documented limits, 50 ms latency (goals: auto-stop ratio <= 1.5 at 1k, <= 1.2 at 10k and 100k; renew-flag <= 1.5 / 1.3; callRatio <= 1.05; throttled 0; RSS <= 128 MB; emulatorBusy <= 0.5 or the row is not meaningful)", rows);
   table("Memory of the other functions on the same fleets (goal: RSS <= 128 MB)", memory);
+}
+if (want("fanout")) {
+  log("fan-out ...");
+  const row = await fanoutBench(Number(values["fanout-accounts"]), Number(values["fanout-instances"]), bundles["auto-stop-idle"]!, log);
+  results.fanout = [row];
+  table("Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, all at once (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)", [row]);
 }
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(join(ROOT, "bench/results/latest.json"), JSON.stringify(results, null, 2) + "\n");

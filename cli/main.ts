@@ -47,7 +47,7 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
         args: rest,
         options: {
           port: { type: "string" }, instances: { type: "string" }, regions: { type: "string" }, fleet: { type: "string" },
-          seed: { type: "string" }, latency: { type: "string" }, "no-rate-limits": { type: "boolean", default: false },
+          seed: { type: "string" }, latency: { type: "string" }, accounts: { type: "string" }, "no-rate-limits": { type: "boolean", default: false },
         },
       });
       // Loaded on demand: the emulator is a development tool the published package does not ship.

@@ -19,9 +19,9 @@ export const COMMANDS: Record<string, CommandDoc> = {
   run: { synopsis: "run <function> [--dry-run] [--region R[,R…]] [--output table|json|text] [--out DIR]", summary: "run one function once (--region narrows REGIONS, repeatable; --output: table on a terminal, json when piped, text is the summary alone; --out keeps the report as DIR/<function>/<runId>.json and latest.json)", options: ["dry-run", "region", "output", "out"] },
   serve: { synopsis: "serve", summary: "schedules + webhook server (the embedded emulator when no credentials are set); PORT sets the port", options: [] },
   emulator: {
-    synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
-    summary: "the local Tencent Cloud emulator (development only)",
-    options: ["port", "instances", "regions", "fleet", "seed", "latency", "no-rate-limits"],
+    synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
+    summary: "the local Tencent Cloud emulator (development only); --accounts N adds N member accounts (uin 200000000001…, role cvm-autopilot), each with its own --instances",
+    options: ["port", "instances", "regions", "accounts", "fleet", "seed", "latency", "no-rate-limits"],
   },
   build: { synopsis: "build", summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)", options: [] },
   deploy: { synopsis: "deploy [--region R] [--namespace NS] [--dry-run]", summary: "deploy the functions to Tencent SCF", options: ["region", "namespace", "dry-run"] },

@@ -12,6 +12,7 @@ export interface EmulatorArgs {
   fleet?: string | undefined;
   seed?: string | undefined;
   latency?: string | undefined;
+  accounts?: string | undefined;
   rateLimits: boolean;
 }
 
@@ -28,9 +29,13 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
   const credentials = fromEnv
     ? { secretId: env.TENCENTCLOUD_SECRET_ID!, secretKey: env.TENCENTCLOUD_SECRET_KEY!, token: env.TENCENTCLOUD_SESSION_TOKEN }
     : DEMO_CREDENTIALS;
+  // --accounts N: N member accounts, each with the whole --instances fleet; the caller's own account then has none.
+  const members = intArg("accounts", args.accounts, 0);
+  const perAccount = intArg("instances", args.instances, 0);
   const emu = await startEmulator({
     port: intArg("port", args.port, 9000),
-    instances: intArg("instances", args.instances, 0),
+    instances: members ? 0 : perAccount,
+    ...(members ? { accounts: Array.from({ length: members }, (_, i) => ({ uin: String(200000000001 + i), name: `member-${i + 1}`, instances: perAccount, ...(regions ? { fleetRegions: regions } : {}) })) } : {}),
     ...(regions ? { fleetRegions: regions } : {}),
     seed: intArg("seed", args.seed, 1),
     latencyMs: intArg("latency", args.latency, 0),
@@ -48,7 +53,8 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
     }
     for (const r of rows) emu.state.addInstance(r);
   }
-  out(`cvm-autopilot emulator listening on ${emu.url} with ${emu.state.instances.size} instances`);
+  const total = [...emu.accounts.byUin.values()].reduce((n, a) => n + a.state.instances.size, 0);
+  out(`cvm-autopilot emulator listening on ${emu.url} with ${total} instances${members ? ` in ${members} member accounts (roles: qcs::cam::uin/<uin>:roleName/cvm-autopilot, uins ${200000000001}…${200000000000 + members})` : ""}`);
   out(fromEnv ? "accepting the credentials in TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY" : `demo credentials: TENCENTCLOUD_SECRET_ID=${DEMO_CREDENTIALS.secretId} TENCENTCLOUD_SECRET_KEY=${DEMO_CREDENTIALS.secretKey}`);
   out(`try: CVM_AUTOPILOT_ENDPOINT=${emu.url} cvm-autopilot call DescribeInstances --region ${regions?.[0] ?? "ap-guangzhou"}`);
   await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultInjector, FaultRule } from "./faults.ts";
 import type { EmulatorState } from "./state.ts";
 import { publicImage, publicInstance, publicKeyPair } from "./views.ts";
+import { scfStore, type EmuFunction } from "./handlers/scf.ts";
 
 export interface InspectionDeps {
   state: EmulatorState;
@@ -46,6 +47,19 @@ export function inspection({ state, faults, calls, now, advance, send }: Inspect
       return send(res, 200, JSON.stringify({ rules: faults.list() }));
     }
     if (path === "/faults") return send(res, 200, JSON.stringify({ rules: faults.list() }));
+    // A deployed function to invoke (a fan-out benchmark's coordinator invokes itself), and what it was sent.
+    if (path === "/functions" && req.method === "POST") {
+      const { region = "ap-guangzhou", namespace = "default", name } = json() as { region?: string; namespace?: string; name: string };
+      const fns = scfStore.get(state) ?? new Map<string, EmuFunction>();
+      scfStore.set(state, fns);
+      fns.set(`${region}/${namespace}/${name}`, { FunctionName: name, Namespace: namespace, Runtime: "Nodejs18.15", Handler: "index.main_handler", MemorySize: 128, Timeout: 900, Description: "", Environment: { Variables: [] }, CodeSha256: "", CodeSize: 0, Role: "", Status: "Active", activeAt: 0, triggers: new Map() });
+      return send(res, 200, "{}");
+    }
+    if (path === "/invocations") {
+      const all = [...(scfStore.get(state)?.values() ?? [])].flatMap((f) => (f.invocations ?? []).map((i) => ({ function: f.FunctionName, ...i })));
+      if (req.method === "DELETE") for (const f of scfStore.get(state)?.values() ?? []) f.invocations = [];
+      return send(res, 200, JSON.stringify(all));
+    }
     if (path === "/clock" && req.method === "POST") {
       advance(Number((json() as { advanceMs?: number }).advanceMs ?? 0));
       return send(res, 200, JSON.stringify({ now: new Date(now()).toISOString() }));

@@ -137,6 +137,21 @@ describe("cvm-autopilot emulator", () => {
       child.kill("SIGINT");
     }
   });
+
+  it("--accounts 2 serves two member accounts, each with its own fleet, reached by assuming their role", async () => {
+    const { child, line } = await startCli(["emulator", "--port", "0", "--instances", "30", "--regions", "ap-guangzhou", "--accounts", "2"], {}, /listening on/);
+    try {
+      expect(line).toContain("60 instances in 2 member accounts");
+      const url = /listening on (\S+)/.exec(line)![1]!;
+      const env = { TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId, TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey, CVM_AUTOPILOT_ENDPOINT: url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+      const r = await runCli(["run", "renew-flag", "--dry-run", "--output", "json"], { ...env, ACCOUNTS: "qcs::cam::uin/200000000001:roleName/cvm-autopilot,qcs::cam::uin/200000000002:roleName/cvm-autopilot" });
+      const report = JSON.parse(r.stdout) as { accounts: Array<{ uin: string; scanned: number }>; errors: unknown[] };
+      expect(report.errors).toEqual([]);
+      expect(report.accounts.map((a) => a.uin)).toEqual(["200000000001", "200000000002"]);
+    } finally {
+      child.kill("SIGINT");
+    }
+  });
 });
 
 describe("help, options and ports", () => {

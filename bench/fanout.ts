@@ -1,0 +1,87 @@
+/**
+ * Fan-out at scale (issue 21): ACCOUNTS member accounts × 10 regions × N instances per shard in
+ * one emulator (documented limits per account, 50 ms latency). The coordinator runs from the
+ * auto-stop bundle on a timer event and invokes one worker per shard through the emulator's SCF
+ * Invoke; the benchmark then does what SCF does with the queued events — runs every worker at
+ * once, each in its own process with a 128 MB-function heap — and compares the wall time with
+ * the slowest shard's bound (shards run in parallel, so the run is bounded by its slowest one,
+ * not their sum).
+ */
+import { DEMO_CREDENTIALS } from "../emulator/server.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
+import type { FanoutReport, ShardEvent } from "../lib/platform/fanout.ts";
+import { autoStopBound } from "./bounds.ts";
+import { BENCH_REGIONS, cpuSeconds, emulatorCalls, invoke, LATENCY_MS, startEmulator } from "./fleet.ts";
+
+export interface FanoutRow {
+  accounts: number;
+  regions: number;
+  instances: number;
+  shards: number;
+  wallMs: number;
+  /** The coordinator's own run (listing shards, invoking) plus the slowest worker's bound. */
+  boundMs: number;
+  ratio: number;
+  calls: number;
+  minCalls: number;
+  callRatio: number;
+  throttled: number;
+  maxWorkerRssMb: number;
+  emulatorBusy: number;
+  meaningful: "yes" | "no: machine-bound";
+}
+
+const FN = "cvm-autopilot-auto-stop-idle";
+
+export async function fanoutBench(accounts: number, perShard: number, bundle: string, log: (s: string) => void): Promise<FanoutRow> {
+  const emu = await startEmulator(perShard * BENCH_REGIONS.length, ["--accounts", String(accounts)]);
+  try {
+    await fetch(`${emu.url}/_emulator/functions`, { method: "POST", body: JSON.stringify({ name: FN }) });
+    const uins = Array.from({ length: accounts }, (_, i) => String(200000000001 + i));
+    const env = {
+      TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
+      TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
+      TENCENTCLOUD_REGION: BENCH_REGIONS[0]!,
+      REGIONS: BENCH_REGIONS.join(","),
+      ACCOUNTS: uins.map((u) => `qcs::cam::uin/${u}:roleName/cvm-autopilot`).join(","),
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      LOG_LEVEL: "warn",
+    };
+    await emulatorCalls(emu.url);
+    log(`  fan-out: ${accounts} accounts × ${BENCH_REGIONS.length} regions × ${perShard} instances: coordinator ...`);
+    const cpu0 = cpuSeconds(emu.pid);
+    const t0 = performance.now();
+    const coord = await invoke(bundle, env, { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() }, { request_id: "bench-coordinator", function_name: FN, namespace: "default" });
+    const fan = coord.report as FanoutReport;
+    const events = (await (await fetch(`${emu.url}/_emulator/invocations`, { method: "DELETE" })).json()) as Array<{ event: ShardEvent }>;
+    log(`  fan-out: ${events.length} workers at once ...`);
+    // What the platform does with the queued events: every worker at once, each its own container.
+    const workers = await Promise.all(events.map((e, i) => invoke(bundle, env, e.event, { request_id: `bench-worker-${i}`, function_name: FN })));
+    const wallMs = performance.now() - t0;
+    const busy = (cpuSeconds(emu.pid) - cpu0) / (wallMs / 1000);
+    const calls = await emulatorCalls(emu.url);
+    const bounds = workers.map((w) => autoStopBound(w.report as AutoStopReport, LATENCY_MS));
+    // Besides each shard's own work: one AssumeRole per worker and one Invoke per shard.
+    const minCalls = bounds.reduce((n, b) => n + b.minCalls, 0) + 2 * fan.fanout.shards;
+    const boundMs = coord.wallMs + Math.max(...bounds.map((b) => b.boundMs));
+    return {
+      accounts,
+      regions: BENCH_REGIONS.length,
+      instances: accounts * BENCH_REGIONS.length * perShard,
+      shards: fan.fanout.shards,
+      wallMs: Math.round(wallMs),
+      boundMs: Math.round(boundMs),
+      ratio: +(wallMs / boundMs).toFixed(2),
+      calls: calls.length,
+      minCalls,
+      callRatio: +(calls.length / minCalls).toFixed(3),
+      throttled: calls.filter((c) => c.code === "RequestLimitExceeded").length,
+      maxWorkerRssMb: Math.round(Math.max(...workers.map((w) => w.maxRssKb)) / 1024),
+      emulatorBusy: +busy.toFixed(2),
+      // On a 2-core machine the emulator and every worker share two CPUs; the platform gives each worker its own.
+      meaningful: busy > 0.5 ? "no: machine-bound" : "yes",
+    };
+  } finally {
+    emu.stop();
+  }
+}
