@@ -5,7 +5,7 @@
  *   --only fleet|signer|bundles|emulator|fanout
  *   --fanout-accounts 10 --fanout-instances 10000   the fan-out row: accounts × 10 regions × instances per shard
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,7 +37,10 @@ function table(title: string, rows: object[]): void {
 const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-bench-"));
 const built = await buildBundles(REGISTRY, outdir, {});
 const bundles = Object.fromEntries(built.map((b) => [b.name, b.file]));
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+// `--only` refreshes its part of the last results and keeps the rest.
+const latest = join(ROOT, "bench/results/latest.json");
+const previous = values.only && existsSync(latest) ? (JSON.parse(readFileSync(latest, "utf8")) as Record<string, unknown>) : {};
+const results: Record<string, unknown> = { ...previous, date: new Date().toISOString(), node: process.version };
 
 if (want("signer")) {
   log("signer ...");
@@ -78,5 +81,5 @@ if (want("fanout")) {
   table("Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, all at once (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)", [row]);
 }
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, "bench/results/latest.json"), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");
 log(`\nwritten: bench/results/latest.json`);

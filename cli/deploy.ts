@@ -5,7 +5,7 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { deployProblems, deployToScf, functionEnvFor, loadArtifact } from "../lib/platform/scf-deploy.ts";
+import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -26,19 +26,29 @@ const deploySchema = z.object({
 });
 
 export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false } } });
+  const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false }, remove: { type: "boolean", default: false } } });
   if (values.region && !isRegion(values.region)) throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);
   const schedules = loadSchedules(REGISTRY, env);
   // Code uploads are large: give them at least a minute.
   const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
+  const say = (steps: DeployStep[], verb: string) => {
+    for (const s of steps.filter((x) => x.action !== "url")) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
+    const writes = steps.filter((s) => !NOT_WRITES.has(s.action) && !s.action.startsWith("would")).length;
+    out(`${verb}: ${writes} write(s)${values["dry-run"] ? " (dry run: nothing changed)" : ""}`);
+  };
+  const target = { region: values.region ?? base.region, namespace: values.namespace ?? e.SCF_NAMESPACE!, dryRun: values["dry-run"] };
+  if (values.remove) {
+    // Our triggers and functions, nothing else: the namespace and the role stay.
+    say(await removeFromScf(client, REGISTRY.map((f) => f.name), target), "remove");
+    return 0;
+  }
   const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
   if (problems.length) throw new ConfigError(problems);
   const bundles = await buildBundles(REGISTRY);
   const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
-    region: values.region ?? base.region,
-    namespace: values.namespace ?? e.SCF_NAMESPACE!,
+    ...target,
     runtime: e.SCF_RUNTIME!,
     memorySize: e.SCF_MEMORY_SIZE,
     timeout: e.SCF_TIMEOUT,
@@ -47,10 +57,9 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     role: e.SCF_ROLE!,
     // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
     // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
-    dryRun: values["dry-run"],
   });
-  for (const s of steps) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
-  const writes = steps.filter((s) => s.action !== "unchanged" && s.action !== "runtime differs" && !s.action.startsWith("would")).length;
-  out(`deploy: ${writes} write(s)${values["dry-run"] ? " (dry run: nothing changed)" : ""}`);
+  say(steps, "deploy");
+  const urls = steps.filter((s) => s.action === "url");
+  if (urls.length) out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);
   return 0;
 }

@@ -201,3 +201,22 @@ describe("webhook authentication", () => {
     expect(emu.callsFor("StopInstances")).toEqual([]);
   });
 });
+
+describe("SCF function URL events", () => {
+  it("a signed POST through the function URL (its recorded event shape) runs the function; the URL's root answers too", async () => {
+    const { scfFunctionUrl } = await import("./helpers/events.ts");
+    const emu = await emulator();
+    emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
+    emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    const { h } = handlersFor("auto-stop-idle", emu);
+    const body = '{"dryRun":true}';
+    const reply = (await h.main_handler(scfFunctionUrl(body, signedHeaders(SECRET, body)), { request_id: "url-1" })) as HttpReply;
+    expect(reply.statusCode).toBe(200);
+    expect((JSON.parse(reply.body) as RunReport).outcomes.planned).toBe(1);
+    const root = '{"dryRun":true,"regions":["ap-guangzhou"]}';
+    const atRoot = (await h.main_handler(scfFunctionUrl(root, signedHeaders(SECRET, root), "/"), { request_id: "url-2" })) as HttpReply;
+    expect(atRoot.statusCode).toBe(200);
+    const unsigned = (await h.main_handler(scfFunctionUrl(body, {}), { request_id: "url-3" })) as HttpReply;
+    expect(unsigned.statusCode).toBe(401);
+  });
+});

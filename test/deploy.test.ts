@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT } from "../lib/platform/build.ts";
-import { deployProblems, deployToScf, functionEnvFor, loadArtifact, type DeployOptions } from "../lib/platform/scf-deploy.ts";
+import { deployProblems, deployToScf, functionEnvFor, loadArtifact, removeFromScf, type DeployOptions } from "../lib/platform/scf-deploy.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -82,11 +82,11 @@ describe("native SCF deploy against the emulator", () => {
     const writes = () => emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length;
     const before = writes();
     const second = await deployToScf(client, artifacts(), opts());
-    expect(second.map((s) => s.action)).toEqual(REGISTRY.map(() => "unchanged"));
+    expect(second.filter((s) => s.action !== "url").map((s) => s.action)).toEqual(REGISTRY.map(() => "unchanged"));
     expect(writes()).toBe(before);
 
     const third = await deployToScf(client, artifacts(), opts({ schedules: { ...DEFAULT_SCHEDULES, "renew-flag": "0 10 * * *" }, functionEnv: envForAll({ REGIONS: "ap-guangzhou,ap-shanghai" }) }));
-    expect(third.filter((s) => s.function === "cvm-autopilot-renew-flag").map((s) => s.action)).toEqual(["UpdateFunctionConfiguration", "DeleteTrigger", "CreateTrigger"]);
+    expect(third.filter((s) => s.function === "cvm-autopilot-renew-flag").map((s) => s.action)).toEqual(["UpdateFunctionConfiguration", "DeleteTrigger", "CreateTrigger", "url"]);
     expect(third.filter((s) => s.action === "UpdateFunctionCode")).toHaveLength(0);
   });
 
@@ -148,6 +148,54 @@ describe("native SCF deploy against the emulator", () => {
     expect(deployProblems({ memorySize: 64, timeout: 900 }, REGISTRY.map((f) => f.name))).toEqual([]);
   });
 
+  it("each function gets a function URL, kept across deploys; an earlier API-gateway trigger is removed once", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const first = await deployToScf(client, artifacts(), opts());
+    const urls = first.filter((s) => s.action === "url");
+    expect(urls).toHaveLength(REGISTRY.length);
+    for (const f of REGISTRY) expect(urls.find((u) => u.function === `cvm-autopilot-${f.name}`)!.detail).toMatch(new RegExp(`^POST https://1250000000-[0-9a-f]{10}-ap-guangzhou\\.scf\\.tencentcs\\.com/run/${f.name}$`));
+    const created = emu.callsFor("CreateTrigger").map((c) => c.params as { Type: string; TriggerDesc: string });
+    expect(created.filter((p) => p.Type === "http").map((p) => JSON.parse(p.TriggerDesc))).toEqual(REGISTRY.map(() => ({ AuthType: "NONE", NetConfig: { EnableIntranet: false, EnableExtranet: true } })));
+    expect(created.some((p) => p.Type === "apigw")).toBe(false);
+    const second = await deployToScf(client, artifacts(), opts());
+    expect(second.filter((s) => s.action === "url")).toEqual(urls);
+
+    // A function an earlier version deployed with an API-gateway trigger: replaced by the URL it already has.
+    const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-renew-flag")!;
+    fn.triggers.set("cvm_autopilot_webhook", { Type: "apigw", TriggerName: "cvm_autopilot_webhook", TriggerDesc: "{}", Enable: 1, AddTime: "" });
+    const third = await deployToScf(client, artifacts(), opts());
+    expect(third.filter((s) => s.action === "DeleteTrigger")).toEqual([expect.objectContaining({ function: "cvm-autopilot-renew-flag", detail: "replaced by a function URL" })]);
+    expect([...fn.triggers.values()].map((t) => t.Type).sort()).toEqual(["http", "timer"]);
+  });
+
+  it("a namespace that does not exist yet is created once, then the functions in it", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const steps = await deployToScf(client, artifacts(), opts({ namespace: "autopilot" }));
+    expect(steps.filter((s) => s.action === "CreateNamespace")).toHaveLength(1);
+    expect(steps.filter((s) => s.action === "CreateFunction")).toHaveLength(REGISTRY.length);
+    expect(scfStore.get(emu.state)!.has("ap-guangzhou/autopilot/cvm-autopilot-auto-stop-idle")).toBe(true);
+    const again = await deployToScf(client, artifacts(), opts({ namespace: "autopilot" }));
+    expect(again.filter((s) => s.action === "CreateNamespace")).toHaveLength(0);
+  });
+
+  it("--remove deletes our triggers and functions and nothing else; a second one finds them absent", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    await deployToScf(client, artifacts(), opts());
+    // Someone else's function in the same namespace.
+    const store = scfStore.get(emu.state)!;
+    const other = { ...store.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!, FunctionName: "billing-export", triggers: new Map() };
+    store.set("ap-guangzhou/default/billing-export", other);
+    const steps = await removeFromScf(client, REGISTRY.map((f) => f.name), opts());
+    expect(steps.filter((s) => s.action === "DeleteFunction")).toHaveLength(REGISTRY.length);
+    expect(steps.filter((s) => s.action === "DeleteTrigger")).toHaveLength(2 * REGISTRY.length);
+    expect([...store.keys()]).toEqual(["ap-guangzhou/default/billing-export"]);
+    const again = await removeFromScf(client, REGISTRY.map((f) => f.name), opts());
+    expect(again.map((s) => s.action)).toEqual(REGISTRY.map(() => "absent"));
+  });
+
   it("dry-run writes nothing", async () => {
     const emu = await emulator();
     const { client } = clientFor(emu);
@@ -162,8 +210,12 @@ describe("native SCF deploy against the emulator", () => {
     const a = await runCli(["deploy", "--namespace", "default"], env, 60_000);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`deploy: ${3 * REGISTRY.length} write(s)`);
+    expect(a.stdout).toMatch(/webhooks \(signed with WEBHOOK_SECRET\):\n  cvm-autopilot-auto-stop-idle: POST https:\/\/\S+\.scf\.tencentcs\.com\/run\/auto-stop-idle/);
     const b = await runCli(["deploy"], env, 60_000);
     expect(b.stdout).toContain("deploy: 0 write(s)");
+    const gone = await runCli(["deploy", "--remove"], env, 60_000);
+    expect(gone.stdout).toContain(`remove: ${3 * REGISTRY.length} write(s)`);
+    expect(scfStore.get(emu.state)!.size).toBe(0);
   });
 
   it("DRY_RUN is deployed into the functions; it does not turn the deploy itself into a dry run (--dry-run does)", async () => {

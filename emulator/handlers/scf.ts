@@ -35,7 +35,17 @@ const store = (ctx: HandlerContext) => {
   if (!m) scfStore.set(ctx.state, (m = new Map()));
   return m;
 };
-const keyOf = (ctx: HandlerContext) => `${ctx.region}/${str(ctx.params, "Namespace") ?? "default"}/${str(ctx.params, "FunctionName", true)}`;
+/** Namespaces made with CreateNamespace, per account state and region; `default` always exists. */
+const namespaces = new WeakMap<object, Set<string>>();
+const namespaceOf = (ctx: HandlerContext) => str(ctx.params, "Namespace") ?? "default";
+function checkNamespace(ctx: HandlerContext): void {
+  const ns = namespaceOf(ctx);
+  if (ns !== "default" && !namespaces.get(ctx.state)?.has(`${ctx.region}/${ns}`)) throw new ApiFault("ResourceNotFound.Namespace", `The namespace \`${ns}\` does not exist.`);
+}
+const keyOf = (ctx: HandlerContext) => {
+  checkNamespace(ctx);
+  return `${ctx.region}/${namespaceOf(ctx)}/${str(ctx.params, "FunctionName", true)}`;
+};
 const RUNTIMES = ["Nodejs12.16", "Nodejs14.18", "Nodejs16.13", "Nodejs18.15", "Nodejs20.15"];
 
 function find(ctx: HandlerContext): EmuFunction {
@@ -144,15 +154,44 @@ export const scfHandlers: Record<string, Handler> = {
   },
   CreateTrigger: (ctx) => {
     const f = findActive(ctx);
-    const name = str(ctx.params, "TriggerName", true)!;
+    let name = str(ctx.params, "TriggerName", true)!;
     const type = str(ctx.params, "Type", true)!;
-    if (!["timer", "apigw"].includes(type)) throw new ApiFault("InvalidParameterValue.Type", `Trigger type \`${type}\` is not supported by this emulator.`);
-    if (f.triggers.has(name)) throw new ApiFault("ResourceInUse.Trigger", `The trigger \`${name}\` already exists.`);
-    const desc = str(ctx.params, "TriggerDesc") ?? "";
+    // The current CreateTrigger types (the model's doc); `apigw` is not one of them any more.
+    if (!["timer", "http", "cos", "cls", "ckafka"].includes(type)) throw new ApiFault("InvalidParameterValue.Type", `Trigger type \`${type}\` is not one CreateTrigger takes (timer, http, cos, cls, ckafka).`);
+    let desc = str(ctx.params, "TriggerDesc") ?? "";
     if (type === "timer" && desc.trim().split(/\s+/).length !== 7) throw new ApiFault("InvalidParameterValue.TriggerDesc", "A timer trigger needs a 7-field cron expression.");
+    if (type === "http") {
+      // A function URL: one per function, named by SCF (the name sent is not used), its address
+      // `https://<app-id>-<url-id>-<region>.scf.tencentcs.com` for as long as it exists. Where the
+      // address sits inside the description is this emulator's choice.
+      if ([...f.triggers.values()].some((t) => t.Type === "http")) throw new ApiFault("ResourceInUse.Trigger", "The function already has a function URL.");
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(desc) as Record<string, unknown>;
+      } catch {
+        throw new ApiFault("InvalidParameterValue.TriggerDesc", "A function URL's TriggerDesc is JSON: {\"AuthType\": …, \"NetConfig\": …}.");
+      }
+      name = createHash("sha1").update(`${f.FunctionName}${ctx.state.now()}${Math.random()}`).digest("hex").slice(0, 10);
+      desc = JSON.stringify({ ...parsed, FunctionUrl: { Extranet: `https://1250000000-${name}-${ctx.region}.scf.tencentcs.com` } });
+    }
+    if (f.triggers.has(name)) throw new ApiFault("ResourceInUse.Trigger", `The trigger \`${name}\` already exists.`);
     const t = { Type: type, TriggerName: name, TriggerDesc: desc, Enable: str(ctx.params, "Enable") === "CLOSE" ? 0 : 1, AddTime: new Date(ctx.state.now()).toISOString() };
     f.triggers.set(name, t);
     return { TriggerInfo: t };
+  },
+  CreateNamespace: (ctx) => {
+    const ns = str(ctx.params, "Namespace", true)!;
+    const set = namespaces.get(ctx.state) ?? new Set<string>();
+    namespaces.set(ctx.state, set);
+    if (ns === "default" || set.has(`${ctx.region}/${ns}`)) throw new ApiFault("ResourceInUse.Namespace", `The namespace \`${ns}\` already exists.`);
+    set.add(`${ctx.region}/${ns}`);
+    return {};
+  },
+  DeleteFunction: (ctx) => {
+    const f = find(ctx);
+    store(ctx).delete(keyOf(ctx));
+    f.triggers.clear();
+    return {};
   },
   ListTriggers: (ctx) => {
     const f = find(ctx);

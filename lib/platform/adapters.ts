@@ -1,6 +1,7 @@
 /**
- * Thin platform adapters: Tencent SCF (`main_handler(event, context)`, timer and API-gateway
- * events) and AWS Lambda (EventBridge schedule, HTTP API v2). Each turns its event into a
+ * Thin platform adapters: Tencent SCF (`main_handler(event, context)`, timer, function URL and
+ * API-gateway events — a function URL's event is API gateway's without requestContext and the
+ * *Parameters fields, per SCF's function URL docs) and AWS Lambda (EventBridge schedule, HTTP API v2). Each turns its event into a
  * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
  * warm container; an unexpected error is logged with context and re-raised (house style 1).
  */
@@ -124,7 +125,8 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   }
 
   async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined): Promise<HttpReply> {
-    if (!path.endsWith(`/run/${name}`)) return json(404, { error: `no such endpoint; POST /run/${name}` });
+    // A function URL belongs to this one function, so its root answers too; a gateway path must name it.
+    if (!path.endsWith(`/run/${name}`) && path !== "/" && path !== "") return json(404, { error: `no such endpoint; POST /run/${name}` });
     if (method.toUpperCase() !== "POST") return json(405, { error: "use POST" });
     let secret: string | undefined;
     try {

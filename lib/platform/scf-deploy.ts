@@ -1,7 +1,7 @@
 /**
- * Native Tencent SCF deploy through our own signer and client: creates or updates each function
- * and its timer and API-gateway triggers, idempotently — a second deploy with nothing changed
- * makes no write. Code identity is the bundle's SHA-256, kept in the function's environment
+ * Native Tencent SCF deploy through our own signer and client: creates or updates each function,
+ * its timer and its function URL (the http trigger, SCF's current HTTPS entry), idempotently — a
+ * second deploy with nothing changed makes no write. Code identity is the bundle's SHA-256, kept in the function's environment
  * (GetFunction returns no code hash of its own).
  */
 import { createHash } from "node:crypto";
@@ -131,26 +131,50 @@ interface RemoteTrigger {
   TriggerDesc: string;
 }
 
-const API_GATEWAY_DESC = (name: string) =>
-  JSON.stringify({
-    api: { authRequired: "FALSE", requestConfig: { method: "POST", path: `/run/${name}` }, isIntegratedResponse: "TRUE" },
-    service: { serviceName: "cvm_autopilot" },
-    release: { environmentName: "release" },
+/**
+ * A function URL (CreateTrigger Type `http`; SCF's "函数 URL" docs): no CAM auth at the URL —
+ * every request is checked by our own HMAC — reachable from the internet. SCF names the trigger
+ * itself and keeps the URL for as long as the trigger exists, so an existing one is never replaced.
+ */
+export const FUNCTION_URL_DESC = JSON.stringify({ AuthType: "NONE", NetConfig: { EnableIntranet: false, EnableExtranet: true } });
+/** The API-gateway trigger earlier deploys made (`apigw` is no CreateTrigger type any more): removed on the next deploy. */
+const LEGACY_WEBHOOK = { Type: "apigw", TriggerName: "cvm_autopilot_webhook" };
+
+/** The function URL in a trigger's description: `https://<app-id>-<url-id>-<region>.scf.tencentcs.com` (the function URL docs' format). */
+export function functionUrlIn(desc: string | undefined): string | undefined {
+  return /https:\/\/[A-Za-z0-9.-]+\.scf\.tencentcs\.com[^\s"']*/.exec(desc ?? "")?.[0];
+}
+
+/** Steps that write nothing: what `deploy` counts as writes leaves these out. */
+export const NOT_WRITES = new Set(["unchanged", "runtime differs", "url", "absent"]);
+
+function writer(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">, steps: DeployStep[]) {
+  return async (fn: string, action: string, params: Record<string, unknown>, detail?: string): Promise<Record<string, unknown> | undefined> => {
+    if (o.dryRun) {
+      steps.push({ function: fn, action: `would ${action}`, ...(detail ? { detail } : {}) });
+      return undefined;
+    }
+    const res = await client.call("scf", action, { Namespace: o.namespace, ...params }, { region: o.region });
+    steps.push({ function: fn, action, ...(detail ? { detail } : {}), requestId: res.RequestId });
+    // After a create or an update the function is Creating / Updating: the next write would fail.
+    if (action === "CreateFunction" || action.startsWith("UpdateFunction")) await untilActive(client, o, fn);
+    return res;
+  };
+}
+
+/** A function as deployed, or undefined when it (or its namespace) is not there. */
+async function getFunction(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace">, fn: string): Promise<(RemoteFunction & { missingNamespace?: boolean }) | undefined> {
+  return client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region }).catch((err: { code?: string }) => {
+    if (err.code === "ResourceNotFound.Namespace") return { missingNamespace: true } as RemoteFunction & { missingNamespace: boolean };
+    if (NOT_FOUND.has(err.code ?? "")) return undefined;
+    throw err;
   });
+}
 
 export async function deployToScf(client: TencentCloudClient, artifacts: BundleArtifact[], o: DeployOptions): Promise<DeployStep[]> {
   const steps: DeployStep[] = [];
-  const base = { Namespace: o.namespace };
-  const write = async (fn: string, action: string, params: Record<string, unknown>, detail?: string) => {
-    if (o.dryRun) {
-      steps.push({ function: fn, action: `would ${action}`, ...(detail ? { detail } : {}) });
-      return;
-    }
-    const res = await client.call("scf", action, { ...base, ...params }, { region: o.region });
-    steps.push({ function: fn, action, ...(detail ? { detail } : {}), requestId: res.RequestId });
-    // After a create or an update the function is Creating / Updating: the next write would fail.
-    if (action !== "CreateTrigger" && action !== "DeleteTrigger") await untilActive(client, o, fn);
-  };
+  const write = writer(client, o, steps);
+  let namespaceReady = false;
 
   for (const a of artifacts) {
     const fn = functionNameFor(a.name);
@@ -166,12 +190,13 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
       Role: o.role,
       Environment: { Variables: Object.entries(env).sort(([x], [y]) => x.localeCompare(y)).map(([Key, Value]) => ({ Key, Value })) },
     };
-    const remote = await client
-      .call<RemoteFunction>("scf", "GetFunction", { ...base, FunctionName: fn }, { region: o.region })
-      .catch((err: { code?: string }) => {
-        if (NOT_FOUND.has(err.code ?? "")) return undefined;
-        throw err;
-      });
+    let remote = await getFunction(client, o, fn);
+    if (remote?.missingNamespace) {
+      // A namespace of one's own (SCF_NAMESPACE) is created on first deploy, once.
+      if (!namespaceReady) await write(fn, "CreateNamespace", { Description: "cvm autopilot" }, o.namespace);
+      namespaceReady = true;
+      remote = undefined;
+    }
     if (!remote) {
       await write(fn, "CreateFunction", { FunctionName: fn, ...desired, Code: { ZipFile: zipBundle(a).toString("base64") } }, `sha256 ${sha.slice(0, 12)}`);
     } else {
@@ -193,23 +218,48 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     }
     // Triggers: a function that does not exist yet (dry run) has none.
     const existing: RemoteTrigger[] = remote || !o.dryRun ? await listTriggers(client, o, fn) : [];
-    const wanted: RemoteTrigger[] = [
-      { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!) },
-      { Type: "apigw", TriggerName: "cvm_autopilot_webhook", TriggerDesc: API_GATEWAY_DESC(a.name) },
-    ];
-    for (const t of wanted) {
-      const cur = existing.find((e) => e.TriggerName === t.TriggerName && e.Type === t.Type);
-      if (cur && sameTriggerDesc(cur, t)) continue;
-      if (cur) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, "replaced");
-      await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type, TriggerDesc: t.TriggerDesc, Enable: "OPEN" }, t.Type === "timer" ? t.TriggerDesc : "POST /run/" + a.name);
+    const timer: RemoteTrigger = { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!) };
+    const cur = existing.find((e) => e.TriggerName === timer.TriggerName && e.Type === timer.Type);
+    if (!cur || !sameTriggerDesc(cur, timer)) {
+      if (cur) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: timer.TriggerName, Type: timer.Type }, "replaced");
+      await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: timer.TriggerName, Type: timer.Type, TriggerDesc: timer.TriggerDesc, Enable: "OPEN" }, timer.TriggerDesc);
+    }
+    // The webhook: a function URL, created once and then kept, so its address never changes.
+    const legacy = existing.find((e) => e.Type === LEGACY_WEBHOOK.Type && e.TriggerName === LEGACY_WEBHOOK.TriggerName);
+    if (legacy) await write(fn, "DeleteTrigger", { FunctionName: fn, ...LEGACY_WEBHOOK }, "replaced by a function URL");
+    let url = functionUrlIn(existing.find((e) => e.Type === "http")?.TriggerDesc);
+    if (!existing.some((e) => e.Type === "http")) {
+      const res = await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: "cvm_autopilot_url", Type: "http", TriggerDesc: FUNCTION_URL_DESC, Enable: "OPEN" }, "function URL");
+      url = functionUrlIn((res as { TriggerInfo?: { TriggerDesc?: string } } | undefined)?.TriggerInfo?.TriggerDesc);
     }
     if (!steps.some((s) => s.function === fn)) steps.push({ function: fn, action: "unchanged" });
+    if (url) steps.push({ function: fn, action: "url", detail: `POST ${url.replace(/\/$/, "")}/run/${a.name}` });
+  }
+  return steps;
+}
+
+/**
+ * `deploy --remove`: our functions' triggers, then the functions — nothing else (not the
+ * namespace, not the role). A function already gone is reported and skipped.
+ */
+export async function removeFromScf(client: TencentCloudClient, names: string[], o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">): Promise<DeployStep[]> {
+  const steps: DeployStep[] = [];
+  const write = writer(client, o, steps);
+  for (const name of names) {
+    const fn = functionNameFor(name);
+    const remote = await getFunction(client, o, fn);
+    if (!remote || remote.missingNamespace) {
+      steps.push({ function: fn, action: "absent" });
+      continue;
+    }
+    for (const t of await listTriggers(client, o, fn)) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, t.Type);
+    await write(fn, "DeleteFunction", { FunctionName: fn });
   }
   return steps;
 }
 
 /** Looks at a function until it is Active (at most ~2 minutes, backing off); a failed create or update is an error with SCF's reasons. */
-async function untilActive(client: TencentCloudClient, o: DeployOptions, fn: string): Promise<void> {
+async function untilActive(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace" | "sleep">, fn: string): Promise<void> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let poll = 0; poll < 30; poll++) {
     const f = await client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region });
@@ -224,6 +274,6 @@ async function untilActive(client: TencentCloudClient, o: DeployOptions, fn: str
 }
 
 /** A function's triggers, through the shared pager (TotalCount checked, a page ceiling, no row twice). */
-async function listTriggers(client: TencentCloudClient, o: DeployOptions, fn: string): Promise<RemoteTrigger[]> {
+async function listTriggers(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace">, fn: string): Promise<RemoteTrigger[]> {
   return listAll(client, "ListTriggers", o.region, { Namespace: o.namespace, FunctionName: fn });
 }

@@ -66,6 +66,9 @@ export const ACTIONS = {
   CreateTrigger: { service: "scf", rateLimit: 20 },
   ListTriggers: { service: "scf", rateLimit: 20, pageSize: 100 },
   DeleteTrigger: { service: "scf", rateLimit: 20 },
+  // `deploy` creates a missing namespace; `deploy --remove` deletes our functions.
+  CreateNamespace: { service: "scf", rateLimit: 20 },
+  DeleteFunction: { service: "scf", rateLimit: 20 },
   // A coordinator's one asynchronous invocation per shard (issue 21); Invoke shares scf's 20 per second.
   Invoke: { service: "scf", rateLimit: 20 },
   // sts: AssumeRole 600 per second, GetCallerIdentity 20 (the STS API docs' request limits).

@@ -48,7 +48,9 @@ interface Table {
   CreateFunction: [Scf.CreateFunctionRequest, object, Scf.CreateFunctionResponse];
   UpdateFunctionCode: [Scf.UpdateFunctionCodeRequest, object, Scf.UpdateFunctionCodeResponse];
   UpdateFunctionConfiguration: [Scf.UpdateFunctionConfigurationRequest, object, Scf.UpdateFunctionConfigurationResponse];
-  CreateTrigger: [Scf.CreateTriggerRequest, object, Scf.CreateTriggerResponse];
+  CreateTrigger: [Scf.CreateTriggerRequest, { TriggerInfo?: { TriggerName?: string; TriggerDesc?: string } }, Scf.CreateTriggerResponse];
+  CreateNamespace: [Scf.CreateNamespaceRequest, object, Scf.CreateNamespaceResponse];
+  DeleteFunction: [Scf.DeleteFunctionRequest, object, Scf.DeleteFunctionResponse];
   ListTriggers: [Scf.ListTriggersRequest, { TotalCount: number; Triggers: Array<{ TriggerName: string; Type: string; TriggerDesc: string }> }, Scf.ListTriggersResponse];
   DeleteTrigger: [Scf.DeleteTriggerRequest, object, Scf.DeleteTriggerResponse];
   Invoke: [Scf.InvokeRequest, { Result?: { FunctionRequestId?: string } }, Scf.InvokeResponse];

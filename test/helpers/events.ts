@@ -20,3 +20,9 @@ export function httpApiV2(body: string, headers: Record<string, string>, path = 
   const e = load("lambda-http-v2");
   return { ...e, rawPath: path, body, headers: { ...e.headers, ...headers } };
 }
+
+/** SCF's function URL event: API gateway's shape without requestContext, isBase64Encoded or the *Parameters fields (SCF's function URL docs). */
+export function scfFunctionUrl(body: string, headers: Record<string, string>, path = "/run/auto-stop-idle") {
+  const e = load("scf-function-url");
+  return { ...e, path, body, headers: { ...e.headers, ...headers } };
+}
