@@ -8,6 +8,7 @@ import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
 import { loadSchedules } from "../lib/platform/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { scfStore } from "../emulator/handlers/scf.ts";
+import { SECRET_KEYS } from "../lib/platform/aws-secret.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
 
@@ -48,7 +49,10 @@ describe("every declared variable reaches both platforms", () => {
     // AWS Lambda: serverless.yml's generated function and shared environment.
     expect(Object.keys(generated[f.name]!.environment).sort()).toEqual([...f.variables].sort());
     for (const v of f.variables) expect(generated[f.name]!.environment[v]).toBe(`\${env:${v}, null}`);
-    for (const v of SHARED_DEPLOY_VARIABLES) expect(shared[v], `${v} on Lambda`).toBe(`\${env:${v}, null}`);
+    // On Lambda the secrets come from Secrets Manager: only the secret's name is in the template.
+    for (const v of SHARED_DEPLOY_VARIABLES) expect(shared[v], `${v} on Lambda`).toBe((SECRET_KEYS as readonly string[]).includes(v) ? undefined : `\${env:${v}, null}`);
+    expect(shared.CVM_AUTOPILOT_SECRET_NAME).toBe("${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}");
+    expect(Object.keys(shared).filter((k) => /SECRET_KEY|SECRET_ID|SESSION_TOKEN|WEBHOOK_SECRET|NOTIFY_SECRET/.test(k))).toEqual([]);
     for (const other of REGISTRY.filter((g) => g !== f)) for (const v of other.variables) expect(scf[v]).toBeUndefined();
   });
 

@@ -6,6 +6,7 @@
  * warm container; an unexpected error is logged with context and re-raised (house style 1).
  */
 import { ConfigError, withFreshCredentials, type BaseConfig, type Env } from "../config/config.ts";
+import { readAwsSecret } from "./aws-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
@@ -102,8 +103,10 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const logger = opts.logger ?? createLogger();
   const replay = new ReplayCache();
   let config: BaseConfig | undefined;
+  // Secrets read at cold start (Lambda: AWS Secrets Manager) overlay the environment.
+  let secrets: Env = {};
   // Parsed once per warm container; the role's credentials are re-read on every invocation.
-  const env = () => opts.env ?? process.env;
+  const env = (): Env => ({ ...(opts.env ?? process.env), ...secrets });
   const loadOnce = () => withFreshCredentials((config ??= fn.loadConfig(env())), env());
   const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
 
@@ -200,7 +203,12 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       logger.resetKeys();
     }
   }
-  return { runWith, webhook, timer, worker };
+  /** Overlays secrets read once per container (before the first config parse). */
+  const setSecrets = (s: Env) => {
+    secrets = s;
+    config = undefined;
+  };
+  return { runWith, webhook, timer, worker, setSecrets, env };
 }
 
 const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
@@ -213,6 +221,8 @@ const headersOf = (v: unknown): Record<string, string> =>
 export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const { name } = fn;
   const core = makeCore(fn, opts);
+  const logger = opts.logger ?? createLogger();
+  let secretsRead: Promise<void> | undefined;
   return {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
       if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
@@ -228,6 +238,13 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
     },
     async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
+      // Cold start: the Tencent key and the webhook secrets come from AWS Secrets Manager, once per container.
+      secretsRead ??= readAwsSecret(opts.env ?? process.env).then(core.setSecrets, (err: unknown) => {
+        secretsRead = undefined;
+        logger.error("secret not read", { err, secret: (opts.env ?? process.env).CVM_AUTOPILOT_SECRET_NAME });
+        throw err;
+      });
+      await secretsRead;
       if (isShardEvent(event)) return core.worker(event, text(context?.awsRequestId) || undefined);
       if (isHttpApiV2(event)) {
         return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined);

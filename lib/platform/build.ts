@@ -11,6 +11,7 @@ import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
 import { ACTIONS } from "../tencent/actions.ts";
 import { loadSchedules, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 import { functionNameFor } from "./scf-deploy.ts";
+import { SECRET_KEYS } from "./aws-secret.ts";
 
 /** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
 export const ROOT = (() => {
@@ -111,8 +112,13 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
   }]));
 }
 
-/** serverless.yml's shared `provider.environment`: the shared settings, and (for now) the credentials. */
+/**
+ * serverless.yml's shared `provider.environment`: the shared settings, never a secret. The Tencent
+ * key and the webhook and notification secrets live in the AWS Secrets Manager secret named by
+ * CVM_AUTOPILOT_SECRET_NAME (lib/platform/aws-secret.ts), so the template holds only its name.
+ */
 export function serverlessEnvironment() {
+  const plain = SHARED_DEPLOY_VARIABLES.filter((v) => !(SECRET_KEYS as readonly string[]).includes(v));
   // Stack traces through the shipped source maps.
-  return { NODE_OPTIONS: "--enable-source-maps", ...fromEnv([...SHARED_DEPLOY_VARIABLES, "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN"]) };
+  return { NODE_OPTIONS: "--enable-source-maps", ...fromEnv(plain), CVM_AUTOPILOT_SECRET_NAME: "${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}" };
 }
