@@ -28,6 +28,8 @@ export interface FanoutRow {
   minCalls: number;
   callRatio: number;
   throttled: number;
+  /** Which actions were throttled. */
+  throttledBy: string;
   maxWorkerRssMb: number;
   emulatorBusy: number;
   meaningful: "yes" | "no: machine-bound";
@@ -81,6 +83,7 @@ export async function fanoutBench(accounts: number, perShard: number, bundle: st
       minCalls,
       callRatio: +(calls.length / minCalls).toFixed(3),
       throttled: calls.filter((c) => c.code === "RequestLimitExceeded").length,
+      throttledBy: [...new Set(calls.filter((c) => c.code === "RequestLimitExceeded").map((c) => c.action))].join(" ") || "-",
       maxWorkerRssMb: Math.round(Math.max(...workers.map((w) => w.maxRssKb)) / 1024),
       emulatorBusy: +busy.toFixed(2),
       // On a 2-core machine the emulator and every worker share two CPUs; the platform gives each worker its own.

@@ -6,7 +6,7 @@ import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
-import { loadSchedules } from "../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
@@ -53,6 +53,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     memorySize: e.SCF_MEMORY_SIZE,
     timeout: e.SCF_TIMEOUT,
     schedules,
+    timezone: scheduleZone(env),
     functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env)])),
     role: e.SCF_ROLE!,
     // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious

@@ -8,7 +8,7 @@ import type { Env } from "../lib/config/config.ts";
 import { createLogger, type Level } from "../lib/log/logger.ts";
 import { redactText } from "../lib/log/redact.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
-import { loadSchedules } from "../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
 import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -50,7 +50,7 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
   }
   out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
   const schedules = loadSchedules(REGISTRY, runEnv);
-  out(`schedules (UTC): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
+  out(`schedules (${scheduleZone(runEnv)}): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
   const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";
   if (runOnStart) {
     for (const name of server.enabled) await server.runOnce(name, { source: "cli" }).catch(() => undefined);

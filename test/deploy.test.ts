@@ -31,7 +31,7 @@ describe("esbuild bundles", () => {
       expect(typeof mod.handler).toBe("function");
       console.log(`bundle ${b.name}: ${(b.bytes / 1024).toFixed(1)} KiB`);
     }
-    expect(JSON.parse(readFileSync(join(outdir, "schedules.json"), "utf8"))["key-rotation"]).toEqual({ cron: "0 3 * * 1", scf: "0 0 3 * * 1 *", aws: "cron(0 3 ? * MON *)" });
+    expect(JSON.parse(readFileSync(join(outdir, "schedules.json"), "utf8"))["key-rotation"]).toEqual({ cron: "0 3 * * 1", timezone: "UTC", scf: "0 0 11 * * 1 *", aws: "cron(0 3 ? * MON *)" });
   });
 });
 
@@ -99,7 +99,7 @@ describe("native SCF deploy against the emulator", () => {
     const { client } = clientFor(emu);
     await deployToScf(client, artifacts(), opts());
     const listed = await client.call<{ Triggers: Array<{ Type: string; TriggerDesc: string }> }>("scf", "ListTriggers", { Namespace: "default", FunctionName: "cvm-autopilot-renew-flag" }, { region: "ap-guangzhou" });
-    expect(JSON.parse(listed.Triggers.find((t) => t.Type === "timer")!.TriggerDesc)).toEqual({ cron: "0 0 9 * * * *" });
+    expect(JSON.parse(listed.Triggers.find((t) => t.Type === "timer")!.TriggerDesc)).toEqual({ cron: "0 0 17 * * * *" });
     const before = emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length;
     await deployToScf(client, artifacts(), opts());
     expect(emu.calls.filter((c) => !/^(Get|List)/.test(c.action!)).length).toBe(before);

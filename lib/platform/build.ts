@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
 import { ACTIONS } from "../tencent/actions.ts";
-import { loadSchedules, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
+import { loadSchedules, scheduleZone, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 import { functionNameFor } from "./scf-deploy.ts";
 import { SECRET_KEYS } from "./aws-secret.ts";
 
@@ -67,8 +67,9 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
     out.push({ name, file, bytes: output.bytes, inputs });
   }
   const schedules = loadSchedules(functions, env);
+  const zone = scheduleZone(env);
   const table = Object.fromEntries(
-    functions.map(({ name: n }) => [n, { cron: schedules[n]!, scf: toScfCron(schedules[n]!), aws: toAwsCron(schedules[n]!) }]),
+    functions.map(({ name: n }) => [n, { cron: schedules[n]!, timezone: zone, scf: toScfCron(schedules[n]!, zone), aws: toAwsCron(schedules[n]!, zone) }]),
   );
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, "schedules.json"), JSON.stringify(table, null, 2) + "\n");

@@ -12,7 +12,7 @@ import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
-import { loadSchedules } from "./schedules.ts";
+import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
 
 export interface LocalServerOptions {
@@ -128,7 +128,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const tasks: ScheduledTask[] = [];
   if (opts.schedules !== false) {
     for (const name of enabled) {
-      tasks.push(cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone: "UTC", noOverlap: true }));
+      tasks.push(cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone: scheduleZone(opts.env), noOverlap: true }));
     }
   }
   return {
