@@ -7,6 +7,7 @@ import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
+import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
@@ -47,6 +48,8 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
   if (problems.length) throw new ConfigError(problems);
   const bundles = await buildBundles(REGISTRY);
+  // WEBHOOK_SECRET and NOTIFY_* go to SSM, never into a function's plaintext environment.
+  const secret = scfSecretFrom(env);
   const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
     ...target,
     runtime: e.SCF_RUNTIME!,
@@ -54,7 +57,8 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     timeout: e.SCF_TIMEOUT,
     schedules,
     timezone: scheduleZone(env),
-    functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env)])),
+    secret,
+    functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, secret)])),
     role: e.SCF_ROLE!,
     // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
     // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.

@@ -9,6 +9,7 @@ import { loadSchedules } from "../lib/platform/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { scfStore } from "../emulator/handlers/scf.ts";
 import { SECRET_KEYS } from "../lib/platform/aws-secret.ts";
+import { SCF_SECRET_KEYS, scfSecretFrom } from "../lib/platform/scf-secret.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
 
@@ -45,7 +46,8 @@ describe("every declared variable reaches both platforms", () => {
     // Tencent SCF: the function's environment as deploy builds it.
     const scf = functionEnvFor(f, all);
     // SCF reserves TENCENTCLOUD_* keys: it sets the region and the role's credentials itself.
-    for (const v of [...SHARED_DEPLOY_VARIABLES, ...f.variables]) expect(scf[v], `${v} on SCF`).toBe(v.startsWith("TENCENTCLOUD_") ? undefined : `value-of-${v}`);
+    // Secrets go to SSM on SCF (the function gets the secret's name and version), never into its environment.
+    for (const v of [...SHARED_DEPLOY_VARIABLES, ...f.variables]) expect(scf[v], `${v} on SCF`).toBe(v.startsWith("TENCENTCLOUD_") || (SCF_SECRET_KEYS as readonly string[]).includes(v) ? undefined : `value-of-${v}`);
     // AWS Lambda: serverless.yml's generated function and shared environment.
     expect(Object.keys(generated[f.name]!.environment).sort()).toEqual([...f.variables].sort());
     for (const v of f.variables) expect(generated[f.name]!.environment[v]).toBe(`\${env:${v}, null}`);
@@ -198,6 +200,43 @@ describe("native SCF deploy against the emulator", () => {
     expect([...store.keys()]).toEqual(["ap-guangzhou/default/billing-export"]);
     const again = await removeFromScf(client, REGISTRY.map((f) => f.name), opts());
     expect(again.map((s) => s.action)).toEqual(REGISTRY.map(() => "absent"));
+  });
+
+  it("WEBHOOK_SECRET and NOTIFY_* go to an SSM secret, not the function's environment; the deployed function reads it with its role", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const webhook = "scf-webhook-secret-0123456789abcdef0123";
+    const deployerEnv = { REGIONS: "ap-guangzhou", WEBHOOK_SECRET: webhook, NOTIFY_URLS: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wecom-key-abc123" };
+    const secret = scfSecretFrom(deployerEnv)!;
+    const withSecret = (env: Record<string, string>) => opts({ secret: scfSecretFrom(env), functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, scfSecretFrom(env))])) });
+    const first = await deployToScf(client, artifacts(), withSecret(deployerEnv));
+    expect(first.filter((s) => s.action === "CreateSecret")).toHaveLength(1);
+    const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!;
+    const vars = Object.fromEntries(fn.Environment.Variables.map((v) => [v.Key, v.Value]));
+    expect(vars).toMatchObject({ CVM_AUTOPILOT_SECRET_NAME: "cvm-autopilot-secrets", CVM_AUTOPILOT_SECRET_VERSION: secret.version });
+    expect(JSON.stringify(fn.Environment)).not.toContain(webhook);
+    expect(JSON.stringify(fn.Environment)).not.toContain("wecom-key-abc123");
+    // Unchanged: no write at all; changed: a new version, and the functions point at it.
+    const second = await deployToScf(client, artifacts(), withSecret(deployerEnv));
+    expect(second.filter((s) => !["unchanged", "url"].includes(s.action))).toEqual([]);
+    const rotated = { ...deployerEnv, WEBHOOK_SECRET: "rotated-webhook-secret-0123456789abcdef01" };
+    const third = await deployToScf(client, artifacts(), withSecret(rotated));
+    expect(third.filter((s) => s.action === "PutSecretValue")).toHaveLength(1);
+    expect(third.filter((s) => s.action === "UpdateFunctionConfiguration")).toHaveLength(REGISTRY.length);
+
+    // The deployed function, as SCF runs it: its environment plus the role's injected credentials.
+    const { makeHandlers } = await import("../lib/platform/adapters.ts");
+    const { FUNCTIONS } = await import("../functions/registry.ts");
+    const { memoryLogger } = await import("../lib/log/logger.ts");
+    const { scfApigw, signedHeaders } = await import("./helpers/events.ts");
+    const runtimeEnv = { ...Object.fromEntries(fn.Environment.Variables.map((v) => [v.Key, v.Value])), TENCENTCLOUD_SECRETID: emu.credentials.secretId, TENCENTCLOUD_SECRETKEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url };
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: runtimeEnv, logger: memoryLogger() });
+    const body = '{"dryRun":true}';
+    const ok = (await h.main_handler(scfApigw(body, signedHeaders(rotated.WEBHOOK_SECRET, body)), { request_id: "s1" })) as { statusCode: number };
+    expect(ok.statusCode).toBe(200);
+    const stale = (await h.main_handler(scfApigw(body, signedHeaders(webhook, body, Math.floor(Date.now() / 1000) - 1)), { request_id: "s2" })) as { statusCode: number };
+    expect(stale.statusCode).toBe(401);
+    expect(emu.callsFor("GetSecretValue").filter((c) => (c.params as { SecretName: string }).SecretName === "cvm-autopilot-secrets").length).toBeGreaterThan(0);
   });
 
   it("dry-run writes nothing", async () => {

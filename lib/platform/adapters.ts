@@ -7,6 +7,7 @@
  */
 import { ConfigError, withFreshCredentials, type BaseConfig, type Env } from "../config/config.ts";
 import { readAwsSecret } from "./aws-secret.ts";
+import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
@@ -223,8 +224,16 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const core = makeCore(fn, opts);
   const logger = opts.logger ?? createLogger();
   let secretsRead: Promise<void> | undefined;
+  let scfSecretsRead: Promise<void> | undefined;
   return {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
+      // Cold start: WEBHOOK_SECRET and NOTIFY_* come from the SSM secret deploy wrote, read with the role.
+      scfSecretsRead ??= readScfSecret(opts.env ?? process.env, logger).then(core.setSecrets, (err: unknown) => {
+        scfSecretsRead = undefined;
+        logger.error("secret not read", { err, secret: (opts.env ?? process.env).CVM_AUTOPILOT_SECRET_NAME });
+        throw err;
+      });
+      await scfSecretsRead;
       if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
       if (isScfApiGateway(event)) {
         return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined);

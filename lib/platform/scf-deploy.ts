@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { zipSync } from "fflate";
 import type { TencentCloudClient } from "../tencent/client.ts";
-import { listAll } from "../tencent/services.ts";
+import { api, listAll } from "../tencent/services.ts";
+import { SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
 import type { Env } from "../config/config.ts";
 import { toScfCron } from "./schedules.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
@@ -37,6 +38,8 @@ export interface DeployOptions {
    */
   role: string;
   dryRun: boolean;
+  /** WEBHOOK_SECRET and NOTIFY_* for SSM (scfSecretFrom); the functions' env names it. */
+  secret?: ScfSecret | undefined;
   /** Waits between looks at a function that is still Creating or Updating (tests move a fake clock). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -88,14 +91,39 @@ export const functionNameFor = (name: string) => `cvm-autopilot-${name}`;
  * declared variables, as set in the deployer's env. Derived from the declaration, so a new
  * variable reaches its function without a list to update, and no function gets another's.
  */
-export function functionEnvFor(fn: { variables: readonly string[] }, env: Env): Record<string, string> {
+export function functionEnvFor(fn: { variables: readonly string[] }, env: Env, secret?: ScfSecret): Record<string, string> {
   const out: Record<string, string> = {};
-  // SCF reserves every TENCENTCLOUD_* key (it sets the region and the role's credentials itself).
-  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables].filter((v) => !v.startsWith("TENCENTCLOUD_"))) {
+  // SCF reserves every TENCENTCLOUD_* key (it sets the region and the role's credentials itself);
+  // secrets go to SSM, and the function gets the secret's name and version instead.
+  const secretKeys: readonly string[] = SCF_SECRET_KEYS;
+  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables].filter((v) => !v.startsWith("TENCENTCLOUD_") && !secretKeys.includes(v))) {
     const v = env[k];
     if (v !== undefined && v.trim() !== "") out[k] = v;
   }
+  if (secret) Object.assign(out, { CVM_AUTOPILOT_SECRET_NAME: secret.name, CVM_AUTOPILOT_SECRET_VERSION: secret.version });
   return out;
+}
+
+/** The SSM secret the functions read: created, or given a new version when its content changed; nothing when it is the same. */
+async function ensureSecret(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "dryRun">, secret: ScfSecret, steps: DeployStep[]): Promise<void> {
+  const target = "secrets";
+  const have = await api(client).getSecretValue(o.region, { SecretName: secret.name, VersionId: secret.version }).then(() => "same" as const, (err: { code?: string }) => {
+    if (err.code !== "ResourceNotFound") throw err;
+    return undefined;
+  });
+  if (have) return;
+  const exists = await api(client).describeSecret(o.region, { SecretName: secret.name }).then(() => true, (err: { code?: string }) => {
+    if (err.code !== "ResourceNotFound") throw err;
+    return false;
+  });
+  const action = exists ? "PutSecretValue" : "CreateSecret";
+  if (o.dryRun) {
+    steps.push({ function: target, action: `would ${action}`, detail: `${secret.name} ${secret.version}` });
+    return;
+  }
+  const params = { SecretName: secret.name, VersionId: secret.version, SecretString: secret.value };
+  const r = exists ? await api(client).putSecretValue(o.region, params) : await api(client).createSecret(o.region, { ...params, Description: "cvm-autopilot webhook and notification secrets" });
+  steps.push({ function: target, action, detail: `${secret.name} ${secret.version}`, requestId: r.RequestId });
 }
 
 /** A zip with fixed timestamps, so the same bundle always zips to the same bytes. */
@@ -177,6 +205,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
   const steps: DeployStep[] = [];
   const write = writer(client, o, steps);
   let namespaceReady = false;
+  if (o.secret) await ensureSecret(client, o, o.secret, steps);
 
   for (const a of artifacts) {
     const fn = functionNameFor(a.name);

@@ -1,0 +1,51 @@
+/**
+ * SCF functions' secrets (issue 17): WEBHOOK_SECRET and the NOTIFY_* secrets are not stored in a
+ * function's plaintext environment. `deploy` keeps them in one Tencent Secrets Manager (SSM)
+ * secret, a version per content; each function gets only the secret's name and version
+ * (CVM_AUTOPILOT_SECRET_NAME / _VERSION) and reads it once per container at cold start, with its
+ * execution role's credentials (the CAM policy has ssm:GetSecretValue). The Tencent key is never
+ * among them: on SCF the functions run with the role's.
+ */
+import { createHash } from "node:crypto";
+import type { Env } from "../config/config.ts";
+import { TencentCloudClient } from "../tencent/client.ts";
+import { api } from "../tencent/services.ts";
+import { secretEnv, SECRET_KEYS } from "./aws-secret.ts";
+import type { Logger } from "../log/logger.ts";
+
+export const SCF_SECRET_NAME = "cvm-autopilot-secrets";
+/** Secrets a deployer's env may carry into the SSM secret (not the Tencent key: the role gives the functions theirs). */
+export const SCF_SECRET_KEYS = SECRET_KEYS.filter((k) => !k.startsWith("TENCENTCLOUD_"));
+
+export interface ScfSecret {
+  name: string;
+  /** The value as stored: a JSON object of the secrets set. */
+  value: string;
+  /** Derived from the value, so an unchanged secret is never written again. */
+  version: string;
+}
+
+/** The secret `deploy` stores, or undefined when the deployer's env sets none. */
+export function scfSecretFrom(env: Env): ScfSecret | undefined {
+  const entries = SCF_SECRET_KEYS.flatMap((k) => (env[k]?.trim() ? [[k, env[k]!.trim()] as const] : []));
+  if (!entries.length) return undefined;
+  const value = JSON.stringify(Object.fromEntries(entries));
+  return { name: SCF_SECRET_NAME, value, version: `v${createHash("sha256").update(value).digest("hex").slice(0, 16)}` };
+}
+
+/** Reads the secret a deployed function names, with the role's credentials SCF injects. */
+export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
+  const name = env.CVM_AUTOPILOT_SECRET_NAME?.trim();
+  const version = env.CVM_AUTOPILOT_SECRET_VERSION?.trim();
+  if (!name || !version) return {};
+  const secretId = env.TENCENTCLOUD_SECRETID ?? env.TENCENTCLOUD_SECRET_ID;
+  const secretKey = env.TENCENTCLOUD_SECRETKEY ?? env.TENCENTCLOUD_SECRET_KEY;
+  if (!secretId || !secretKey) throw new Error(`secret ${name}: no credentials to read it with (does the function have its execution role?)`);
+  const client = new TencentCloudClient({
+    credentials: { secretId, secretKey, token: env.TENCENTCLOUD_SESSIONTOKEN ?? env.TENCENTCLOUD_SESSION_TOKEN },
+    endpoint: env.CVM_AUTOPILOT_ENDPOINT?.trim() || undefined,
+    logger,
+  });
+  const r = await api(client).getSecretValue(env.TENCENTCLOUD_REGION ?? "ap-guangzhou", { SecretName: name, VersionId: version });
+  return secretEnv(r.SecretString, name);
+}
