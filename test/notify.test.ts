@@ -43,6 +43,8 @@ describe("notifications", () => {
       expect(m.text).toContain("0.64 CNY/hour");
       expect(m.text).toContain(report.runId);
       expect(m.text).toContain(GZ);
+      // The account it ran in, as GetCallerIdentity names it.
+      expect(m.text).toContain("100000000001");
     }
     const json = chat.received.find((r) => r.kind === "json")!.body;
     expect(json).toMatchObject({ function: "auto-stop-idle", runId: report.runId, outcomes: { done: 1 }, resultsCount: 1 });

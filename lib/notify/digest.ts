@@ -29,7 +29,7 @@ export function eventful(r: RunReport): boolean {
   return o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 || r.guard?.tripped === true || r.errors.length > 0 || (r.notes.warnings?.length ?? 0) > 0;
 }
 
-export function digestOf(r: RunReport, items = DIGEST_ITEMS): Digest {
+export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): Digest {
   const o = r.outcomes;
   const state = [
     r.guard?.tripped && !r.accounts ? "blast-radius guard tripped, nothing done" : r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`,
@@ -40,7 +40,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS): Digest {
   ];
   const facts: Array<[string, string]> = [
     ["function", r.function],
-    ...(r.accounts ? [["accounts", r.accounts.map(accountLabel).join(", ")] as [string, string]] : []),
+    ...(r.accounts ? [["accounts", r.accounts.map(accountLabel).join(", ")] as [string, string]] : account ? [["account", account] as [string, string]] : []),
     ["regions", r.regions.join(", ") || "none"],
     ["run", r.runId],
     ["trigger", `${r.trigger}${r.dryRun ? ", dry run" : ""}`],

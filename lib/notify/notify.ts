@@ -19,6 +19,8 @@ export interface NotifyConfig {
 
 export interface NotifyDeps {
   logger: Logger;
+  /** Names the caller's account for a one-account run's message (GetCallerIdentity); a failure leaves it out. */
+  account?: (() => Promise<string | undefined>) | undefined;
   sleep: (ms: number) => Promise<void>;
   nowMs?: () => number;
 }
@@ -36,7 +38,9 @@ async function send(n: NotifyConfig, digest: (items: number) => Digest, report: 
 /** Notifies about a finished run; the deliveries, or none when there was nothing to say. */
 export async function notifyRun(n: NotifyConfig, report: RunReport, deps: NotifyDeps): Promise<Delivery[]> {
   if (!n.destinations.length || !(n.always || eventful(report))) return [];
-  return send(n, (items) => digestOf(report, items), report, deps);
+  // A many-account report names its accounts itself; a one-account run asks who it ran as.
+  const account = report.accounts ? undefined : await deps.account?.().catch(() => undefined);
+  return send(n, (items) => digestOf(report, items, account), report, deps);
 }
 
 /** Notifies about a run that threw before it could report. */

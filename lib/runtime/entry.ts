@@ -12,6 +12,7 @@ import type { FunctionSpec } from "./spec.ts";
 import type { ReportBase, Trigger } from "./trigger.ts";
 import type { RunReport } from "./report.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
+import { callerAccount } from "../accounts/resolve.ts";
 
 export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends ReportBase = ReportBase> {
   name: string;
@@ -41,7 +42,7 @@ const redacted = <C extends BaseConfig, R>(run: (c: C, t: Trigger, d: RunDeps) =
 const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d: RunDeps) => Promise<RunReport>) =>
   async (config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> => {
     // Signed messages carry the wall clock (DingTalk refuses a timestamp an hour off), not the run's clock.
-    const notifyDeps = { logger: deps.logger, sleep: deps.sleep };
+    const notifyDeps = { logger: deps.logger, sleep: deps.sleep, account: async () => (await callerAccount(deps.client, config.region)).uin };
     let report: RunReport;
     try {
       report = await run(config, trigger, deps);
