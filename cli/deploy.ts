@@ -5,7 +5,7 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
+import { checkRole, deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
@@ -47,6 +47,8 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   }
   const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
   if (problems.length) throw new ConfigError(problems);
+  // Before anything is written: the role the functions run as (SCF gives credentials only through it).
+  await checkRole(client, e.SCF_ROLE!, target.region);
   const bundles = await buildBundles(REGISTRY);
   // WEBHOOK_SECRET and NOTIFY_* go to SSM, never into a function's plaintext environment.
   const secret = scfSecretFrom(env);

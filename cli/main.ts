@@ -78,7 +78,7 @@ main(process.argv.slice(2)).then(
       const port = (e as { port?: number }).port;
       err(`cvm-autopilot: port ${port ?? ""} is already in use: set PORT (serve) or --port (emulator) to another port, or 0 for any free one`);
       process.exitCode = 2;
-    } else if (e instanceof ConfigError || e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    } else if (e instanceof ConfigError || e instanceof UsageError || (e as Error).name === "DeployError" || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       err(`cvm-autopilot: ${(e as Error).message}`);
       if (e instanceof UsageError) err("Run `cvm-autopilot help` for usage.");
       process.exitCode = 2;

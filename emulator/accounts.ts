@@ -14,6 +14,8 @@ export interface EmuAccount {
   credentials: AcceptedCredentials;
   /** Role names that may be assumed in this account (by any caller in the organization). */
   roles: Set<string>;
+  /** Roles SCF may assume (a function's execution role, trust policy naming scf.qcloud.com). */
+  scfRoles?: Set<string>;
   state: EmulatorState;
 }
 

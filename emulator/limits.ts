@@ -13,6 +13,7 @@ export const VERSIONS: Record<string, string> = {
   scf: "2018-04-16", // Serverless Cloud Function API 3.0
   sts: "2018-08-13", // Security Token Service API 3.0
   organization: "2021-03-31", // Tencent Cloud Organization API 3.0
+  cam: "2019-01-16", // Cloud Access Management API 3.0
 };
 
 /** Requests per second per action and region. */

@@ -22,7 +22,7 @@ import { regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import type { Handler } from "./handlers/context.ts";
-import { organizationHandlers, stsHandlers } from "./handlers/sts.ts";
+import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/sts.ts";
 import { AccountRegistry, keysFor, type EmuAccount } from "./accounts.ts";
 import { DEFAULT_REGIONS, EmulatorState, type Timings } from "./state.ts";
 
@@ -39,6 +39,7 @@ const services = (accounts: AccountRegistry): Record<string, Record<string, Hand
   scf: scfHandlers,
   sts: stsHandlers(accounts),
   organization: organizationHandlers(accounts),
+  cam: camHandlers(accounts),
 });
 // Organization is a global service: its API takes no Region.
 const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers"]);
@@ -78,6 +79,8 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Roles that may be assumed in the default account (default: cvm-autopilot). */
   roles?: string[];
+  /** Execution roles SCF may assume in the default account (default: cvm-autopilot-runner). */
+  scfRoles?: string[];
   /** More accounts, each with its own key, fleet and roles; all are members of the default account's organization (issue 21). */
   accounts?: AccountOptions[];
   /** Called after every API request is handled: lets tests check an invariant at every step. */
@@ -171,7 +174,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
   const credentials = opts.credentials ?? DEMO_CREDENTIALS;
   const accounts = new AccountRegistry(now);
-  accounts.add({ uin: DEMO_UIN, name: "demo", credentials, roles: new Set(opts.roles ?? ["cvm-autopilot"]), state });
+  accounts.add({ uin: DEMO_UIN, name: "demo", credentials, roles: new Set(opts.roles ?? ["cvm-autopilot"]), scfRoles: new Set(opts.scfRoles ?? ["cvm-autopilot-runner"]), state });
   for (const a of opts.accounts ?? []) {
     const st = new EmulatorState(regions, now, (opts.seed ?? 1) + accounts.byUin.size);
     st.timings = { ...state.timings };

@@ -239,6 +239,24 @@ describe("native SCF deploy against the emulator", () => {
     expect(emu.callsFor("GetSecretValue").filter((c) => (c.params as { SecretName: string }).SecretName === "cvm-autopilot-secrets").length).toBeGreaterThan(0);
   });
 
+  it("a missing execution role stops the deploy before any write, saying exactly what to create", async () => {
+    const noRole = await emulator({ scfRoles: [] });
+    const env = { TENCENTCLOUD_SECRET_ID: noRole.credentials.secretId, TENCENTCLOUD_SECRET_KEY: noRole.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: noRole.url };
+    const r = await runCli(["deploy"], env, 60_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("SCF_ROLE: the CAM role cvm-autopilot-runner does not exist");
+    expect(r.stderr).toContain("tccli cam CreateRole --RoleName cvm-autopilot-runner");
+    expect(r.stderr).toContain('"principal":{"service":["scf.qcloud.com"]}');
+    expect(r.stderr).toContain("dist/cam-policy.json");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(noRole.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
+    // A role SCF may not assume is no better: its trust policy must name scf.qcloud.com.
+    const wrongTrust = await emulator({ scfRoles: [], roles: ["cvm-autopilot-runner"] });
+    const w = await runCli(["deploy"], { ...env, TENCENTCLOUD_SECRET_ID: wrongTrust.credentials.secretId, TENCENTCLOUD_SECRET_KEY: wrongTrust.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: wrongTrust.url }, 60_000);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain("does not let SCF assume it");
+  });
+
   it("dry-run writes nothing", async () => {
     const emu = await emulator();
     const { client } = clientFor(emu);

@@ -38,6 +38,23 @@ export function stsHandlers(accounts: AccountRegistry): Record<string, Handler> 
   };
 }
 
+/**
+ * CAM GetRole (cam 2019-01-16): a role's RoleInfo with its trust policy as PolicyDocument; a
+ * role that does not exist is InvalidParameter.RoleNotExist (the SDK's cam errors list).
+ */
+export function camHandlers(accounts: AccountRegistry): Record<string, Handler> {
+  return {
+    GetRole(ctx) {
+      const a = accounts.byUin.get(ctx.account ?? accounts.management.uin)!;
+      const name = str(ctx.params, "RoleName") ?? str(ctx.params, "RoleId", true)!;
+      const scf = a.scfRoles?.has(name) ?? false;
+      if (!scf && !a.roles.has(name)) throw new ApiFault("InvalidParameter.RoleNotExist", `The role \`${name}\` does not exist.`);
+      const principal = scf ? { service: ["scf.qcloud.com"] } : { qcs: [`qcs::cam::uin/${accounts.management.uin}:root`] };
+      return { RoleInfo: { RoleId: `46116860184${a.uin.slice(-8)}`, RoleName: name, PolicyDocument: JSON.stringify({ version: "2.0", statement: [{ action: "name/sts:AssumeRole", effect: "allow", principal }] }), Description: "" } };
+    },
+  };
+}
+
 /** Tencent Cloud Organization (organization 2021-03-31): the management account lists its members, 1–50 a page. */
 export function organizationHandlers(accounts: AccountRegistry): Record<string, Handler> {
   return {

@@ -85,7 +85,8 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
  * deployer's, not the functions'.
  */
 export function camPolicy() {
-  const actions = Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf").map(([name, spec]) => `${spec.service}:${name}`).sort();
+  // scf and cam are the deployer's actions (deploy, check the role), never the functions'.
+  const actions = Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf" && spec.service !== "cam").map(([name, spec]) => `${spec.service}:${name}`).sort();
   return {
     version: "2.0",
     statement: [

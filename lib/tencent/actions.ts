@@ -13,6 +13,7 @@ export const SERVICE_VERSIONS = {
   tag: "2018-08-13",
   sts: "2018-08-13", // Security Token Service API 3.0: AssumeRole, GetCallerIdentity
   organization: "2021-03-31", // Tencent Cloud Organization API 3.0: DescribeOrganizationMembers
+  cam: "2019-01-16", // Cloud Access Management API 3.0: GetRole (deploy checks the functions' role)
 } as const;
 export type Service = keyof typeof SERVICE_VERSIONS;
 
@@ -76,6 +77,8 @@ export const ACTIONS = {
   GetCallerIdentity: { service: "sts", rateLimit: 20 },
   // organization: 20 per second; pages of at most 50 members (the model: "取值范围：1~50").
   DescribeOrganizationMembers: { service: "organization", rateLimit: 20, pageSize: 50 },
+  // cam: 20 per second (CAM API docs). The deployer's, like scf's: not in the functions' policy.
+  GetRole: { service: "cam", rateLimit: 20 },
 } as const satisfies Record<string, ActionSpec>;
 
 export type ActionName = keyof typeof ACTIONS;

@@ -15,6 +15,28 @@ export type * as Sts from "tencentcloud-sdk-nodejs-sts/tencentcloud/services/sts
  * `tencentcloud/services/organization/v20210331/organization_models.d.ts`: the request's
  * Offset/Limit (1–50) and the response's Items (OrgMember: MemberUin, Name) and Total.
  */
+/**
+ * CAM is not published per product either; GetRole's request (RoleId or RoleName) and the fields
+ * of RoleInfo we read (RoleName, PolicyDocument: the trust policy), from the full SDK's
+ * `tencentcloud/services/cam/v20190116/cam_models.d.ts`.
+ */
+export declare namespace Cam {
+  interface GetRoleRequest {
+    RoleId?: string;
+    RoleName?: string;
+  }
+  interface RoleInfo {
+    RoleId: string;
+    RoleName: string;
+    PolicyDocument?: string;
+    Description?: string;
+  }
+  interface GetRoleResponse {
+    RoleInfo?: RoleInfo;
+    RequestId?: string;
+  }
+}
+
 export declare namespace Organization {
   interface DescribeOrganizationMembersRequest {
     Offset: number;

@@ -20,7 +20,7 @@ const MODEL_FILES: Record<string, string> = {
  * Services with no per-product SDK package (ECOSYSTEM-NOTES): their request shapes are written
  * from the full SDK's models in lib/tencent/models.ts and checked by tsc there, not here.
  */
-const UNPUBLISHED = new Set(["organization"]);
+const UNPUBLISHED = new Set(["organization", "cam"]);
 
 const texts = new Map<string, string>();
 export function modelText(service: string): string {
