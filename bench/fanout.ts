@@ -11,23 +11,16 @@ import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { FanoutReport, ShardEvent } from "../lib/platform/fanout.ts";
 import { autoStopBound } from "./bounds.ts";
-import { BENCH_REGIONS, cpuSeconds, emulatorCalls, invoke, LATENCY_MS, startEmulator } from "./fleet.ts";
+import { BENCH_REGIONS, cpuSeconds, emulatorCalls, invoke, LATENCY_MS, startEmulator, type RunFigures } from "./fleet.ts";
 
-export interface FanoutRow {
+/** boundMs: the coordinator's own run (listing shards, invoking) plus the slowest worker's bound. */
+export interface FanoutRow extends RunFigures {
   accounts: number;
   regions: number;
   instances: number;
   shards: number;
   /** Workers that did not finish (the run's report would name their shards). */
   failedWorkers: number;
-  wallMs: number;
-  /** The coordinator's own run (listing shards, invoking) plus the slowest worker's bound. */
-  boundMs: number;
-  ratio: number;
-  calls: number;
-  minCalls: number;
-  callRatio: number;
-  throttled: number;
   /** Which actions were throttled. */
   throttledBy: string;
   maxWorkerRssMb: number;

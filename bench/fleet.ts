@@ -17,9 +17,8 @@ export const BENCH_REGIONS = [
 ];
 export const LATENCY_MS = 50;
 
-export interface FleetRow {
-  instances: number;
-  function: string;
+/** What every timed row reports: its time beside its bound, and its calls beside the minimum. */
+export interface RunFigures {
   wallMs: number;
   boundMs: number;
   ratio: number;
@@ -27,6 +26,11 @@ export interface FleetRow {
   minCalls: number;
   callRatio: number;
   throttled: number;
+}
+
+export interface FleetRow extends RunFigures {
+  instances: number;
+  function: string;
   maxRssMb: number;
   /** Share of the run's wall time the emulator process spent on CPU: above 0.5 the row measures the emulator, not us. */
   emulatorBusy: number;

@@ -280,7 +280,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           }
         }
       }
-      const fields = handler({ state: acctState, region: authed.region ?? "", params: authed.params, account: account.uin });
+      const roleCredentials = (role: string) => {
+        if (!account.scfRoles?.has(role)) return undefined;
+        const t = accounts.issue(account.uin, 3600);
+        return { secretId: t.secretId, secretKey: t.secretKey, token: t.token };
+      };
+      const fields = handler({ state: acctState, region: authed.region ?? "", params: authed.params, account: account.uin, roleCredentials });
       for (const f of after) alterReply(fields, f);
       opts.afterRequest?.(record, acctState);
       await reply(fields);

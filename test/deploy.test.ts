@@ -257,6 +257,35 @@ describe("native SCF deploy against the emulator", () => {
     expect(w.stderr).toContain("does not let SCF assume it");
   });
 
+  it("an invoked function gets credentials only through its execution role, and runs with them", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
+    emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
+    const { client } = clientFor(emu);
+    await deployToScf(client, artifacts(), opts({ functionEnv: envForAll({ REGIONS: "ap-guangzhou", DRY_RUN: "true", CVM_AUTOPILOT_ENDPOINT: emu.url }) }));
+    const { FUNCTIONS } = await import("../functions/registry.ts");
+    const { makeHandlers } = await import("../lib/platform/adapters.ts");
+    const { memoryLogger } = await import("../lib/log/logger.ts");
+    const timer = { Type: "Timer", TriggerName: "auto-stop-idle-schedule", Time: new Date().toISOString() };
+    const invoke = async () => {
+      await client.call("scf", "Invoke", { Namespace: "default", FunctionName: "cvm-autopilot-auto-stop-idle", InvocationType: "Event", ClientContext: JSON.stringify(timer) }, { region: "ap-guangzhou" });
+      return scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!.invocations!.at(-1)!;
+    };
+    // SCF runs the function with its environment and the role's injected credentials.
+    const withRole = await invoke();
+    expect(withRole.environment.TENCENTCLOUD_SECRETID).toMatch(/^AKIDtmp/);
+    expect(withRole.environment.TENCENTCLOUD_SESSIONTOKEN).toBeTruthy();
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: withRole.environment, logger: memoryLogger() });
+    const report = (await h.main_handler(withRole.event, { request_id: withRole.requestId, function_name: "cvm-autopilot-auto-stop-idle" })) as unknown as { outcomes: { planned: number } };
+    expect(report.outcomes.planned).toBe(1);
+    // Without a role SCF injects nothing, and the run stops at its configuration.
+    scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!.Role = "";
+    const noRole = await invoke();
+    expect(Object.keys(noRole.environment).filter((k) => k.startsWith("TENCENTCLOUD_SECRET"))).toEqual([]);
+    const bare = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: noRole.environment, logger: memoryLogger() });
+    await expect(bare.main_handler(noRole.event, { request_id: "x" })).rejects.toThrow(/TENCENTCLOUD_SECRET_ID: required/);
+  });
+
   it("dry-run writes nothing", async () => {
     const emu = await emulator();
     const { client } = clientFor(emu);

@@ -25,7 +25,7 @@ export interface EmuFunction {
   activeAt: number;
   triggers: Map<string, { Type: string; TriggerName: string; TriggerDesc: string; Enable: number; AddTime: string }>;
   /** Invoke calls received (the emulator runs no code): the event each carried, and how. */
-  invocations?: Array<{ type: string; event: unknown; requestId: string }>;
+  invocations?: Array<{ type: string; event: unknown; requestId: string; environment: Record<string, string> }>;
 }
 
 /** Functions per region/namespace/name; kept outside EmulatorState so the CVM model stays small. */
@@ -219,7 +219,15 @@ export const scfHandlers: Record<string, Handler> = {
     }
     if (Buffer.byteLength(raw) > 128 * 1024) throw new ApiFault("InvalidParameterValue.ClientContext", "An asynchronous event is at most 128 KB.");
     const requestId = createHash("sha1").update(`${f.FunctionName}${Date.now()}${Math.random()}`).digest("hex").slice(0, 32);
-    (f.invocations ??= []).push({ type, event, requestId });
+    // What the function would run with: its variables, its region, and — only when it has an
+    // execution role SCF may assume — that role's temporary credentials (SCF's reserved names).
+    const creds = f.Role ? ctx.roleCredentials?.(f.Role) : undefined;
+    const environment: Record<string, string> = {
+      ...Object.fromEntries(f.Environment.Variables.map((v) => [v.Key, v.Value])),
+      TENCENTCLOUD_REGION: ctx.region,
+      ...(creds ? { TENCENTCLOUD_SECRETID: creds.secretId, TENCENTCLOUD_SECRETKEY: creds.secretKey, TENCENTCLOUD_SESSIONTOKEN: creds.token } : {}),
+    };
+    (f.invocations ??= []).push({ type, event, requestId, environment });
     return { Result: { FunctionRequestId: requestId, ...(type === "Event" ? {} : { RetMsg: "", Log: "", MemUsage: 0, Duration: 0, BillDuration: 0, InvokeResult: 0 }) } };
   },
   DeleteTrigger: (ctx) => {

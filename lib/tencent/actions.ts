@@ -28,6 +28,8 @@ export interface ActionSpec {
 }
 
 const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "cvm", rateLimit, ...extra });
+/** scf documents 20 requests per second for each of its actions. */
+const scf = (extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "scf", rateLimit: 20, ...extra });
 
 export const ACTIONS = {
   // cvm, seed 004
@@ -60,18 +62,18 @@ export const ACTIONS = {
   ListSecrets: { service: "ssm", rateLimit: 20, pageSize: 100 },
   DeleteSecret: { service: "ssm", rateLimit: 20 },
   // scf: 20 req/s (Serverless Cloud Function API docs)
-  GetFunction: { service: "scf", rateLimit: 20 },
-  CreateFunction: { service: "scf", rateLimit: 20 },
-  UpdateFunctionCode: { service: "scf", rateLimit: 20 },
-  UpdateFunctionConfiguration: { service: "scf", rateLimit: 20 },
-  CreateTrigger: { service: "scf", rateLimit: 20 },
-  ListTriggers: { service: "scf", rateLimit: 20, pageSize: 100 },
-  DeleteTrigger: { service: "scf", rateLimit: 20 },
+  GetFunction: scf(),
+  CreateFunction: scf(),
+  UpdateFunctionCode: scf(),
+  UpdateFunctionConfiguration: scf(),
+  CreateTrigger: scf(),
+  ListTriggers: scf({ pageSize: 100 }),
+  DeleteTrigger: scf(),
   // `deploy` creates a missing namespace; `deploy --remove` deletes our functions.
-  CreateNamespace: { service: "scf", rateLimit: 20 },
-  DeleteFunction: { service: "scf", rateLimit: 20 },
+  CreateNamespace: scf(),
+  DeleteFunction: scf(),
   // A coordinator's one asynchronous invocation per shard (issue 21); Invoke shares scf's 20 per second.
-  Invoke: { service: "scf", rateLimit: 20 },
+  Invoke: scf(),
   // sts: AssumeRole 600 per second, GetCallerIdentity 20 (the STS API docs' request limits).
   AssumeRole: { service: "sts", rateLimit: 600 },
   GetCallerIdentity: { service: "sts", rateLimit: 20 },
