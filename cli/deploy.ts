@@ -27,7 +27,7 @@ const deploySchema = z.object({
 });
 
 export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false }, remove: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false }, remove: { type: "boolean", default: false }, recreate: { type: "boolean", default: false } } });
   if (values.region && !isRegion(values.region)) throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);
@@ -60,6 +60,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     schedules,
     timezone: scheduleZone(env),
     secret,
+    recreate: values.recreate,
     functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, secret)])),
     role: e.SCF_ROLE!,
     // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious

@@ -118,6 +118,14 @@ describe("native SCF deploy against the emulator", () => {
     for (const u of updates) expect((u.params as Record<string, unknown>).Runtime).toBeUndefined();
     // Only the first deploy's look-ups of functions not yet there failed.
     expect(emu.calls.filter((c) => c.code && c.action !== "GetFunction")).toEqual([]);
+    expect(steps.find((s) => s.action === "runtime differs")!.detail).toContain("deploy --recreate");
+    // --recreate: deleted and created anew with the wanted runtime; a new function URL.
+    const recreated = await deployToScf(client, artifacts(), opts({ runtime: "Nodejs16.13", memorySize: 256, recreate: true }));
+    expect(recreated.filter((s) => s.action === "DeleteFunction")).toHaveLength(REGISTRY.length);
+    expect(recreated.filter((s) => s.action === "CreateFunction")).toHaveLength(REGISTRY.length);
+    expect(scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-renew-flag")!.Runtime).toBe("Nodejs16.13");
+    const again = await deployToScf(client, artifacts(), opts({ runtime: "Nodejs16.13", memorySize: 256, recreate: true }));
+    expect(again.filter((s) => !["unchanged", "url"].includes(s.action))).toEqual([]);
   });
 
   it("functions run as the CAM role, with a description SCF accepts; each write waits for Active before the next", async () => {

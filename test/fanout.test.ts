@@ -82,6 +82,34 @@ describe("fan-out", () => {
     expect(emu.callsFor("Invoke")).toHaveLength(0);
   });
 
+  it("3 accounts × 3 regions fanned out, one worker whose role cannot be assumed: 8 shards act, 1 is reported", async () => {
+    const emu = await emulator({ accounts: ["200000000002", "200000000003", "200000000004"].map((uin) => ({ uin })) });
+    const uins = ["200000000002", "200000000003", "200000000004"];
+    const idle: string[] = [];
+    for (const uin of uins) for (const region of REGIONS) {
+      idle.push(`${uin}/${emu.account(uin).state.addInstance({ Region: region, profile: { cpu: 1, traffic: 0 } }).InstanceId}`);
+      emu.account(uin).state.addInstance({ Region: region, profile: { cpu: 60, traffic: 4 } });
+    }
+    scfStore.set(emu.state, new Map([[`ap-guangzhou/default/${FN}`, { FunctionName: FN, Namespace: "default", Runtime: "Nodejs18.15", Handler: "index.main_handler", MemorySize: 128, Timeout: 900, Description: "", Environment: { Variables: [] }, CodeSha256: "", CodeSize: 0, Role: "", Status: "Active", activeAt: 0, triggers: new Map() }]]));
+    const env = envFor(emu, { ACCOUNTS: uins.map(arn).join(","), REGIONS: REGIONS.join(",") });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });
+    const coord = (await h.main_handler(scfTimer(), { request_id: "c", function_name: FN, namespace: "default" })) as unknown as FanoutReport;
+    expect(coord.fanout.invoked).toHaveLength(9);
+    // Each worker assumes its own role: the first one to try is refused.
+    emu.faults.add({ action: "AssumeRole", kind: "error", code: "ResourceNotFound.RoleNotFound", count: 1 });
+    const events = scfStore.get(emu.state)!.get(`ap-guangzhou/default/${FN}`)!.invocations!.map((i) => i.event);
+    const results = await Promise.allSettled(events.map((e, i) => h.main_handler(e, { request_id: `w${i}` })));
+    const acted = results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<unknown>).value as RunReport);
+    const failed = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as RunFailedError);
+    expect(acted).toHaveLength(8);
+    expect(acted.every((r) => r.outcomes.done === 1 && r.runId === coord.runId)).toBe(true);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toBeInstanceOf(RunFailedError);
+    expect(failed[0]!.report.errors).toEqual([expect.objectContaining({ action: "AssumeRole", code: "ResourceNotFound.RoleNotFound", requestId: expect.any(String) })]);
+    const stopped = idle.filter((k) => { const [uin, id] = k.split("/"); return emu.account(uin!).state.instances.get(id!)!.InstanceState === "STOPPED"; });
+    expect(stopped).toHaveLength(8);
+  });
+
   it("FANOUT=off runs every shard in one invocation", async () => {
     const { emu, env } = await world();
     const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...env, FANOUT: "off" }, logger: memoryLogger() });

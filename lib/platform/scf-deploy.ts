@@ -38,6 +38,8 @@ export interface DeployOptions {
    */
   role: string;
   dryRun: boolean;
+  /** Delete and recreate a function whose runtime differs (SCF cannot change it in place). */
+  recreate?: boolean;
   /** WEBHOOK_SECRET and NOTIFY_* for SSM (scfSecretFrom); the functions' env names it. */
   secret?: ScfSecret | undefined;
   /** Waits between looks at a function that is still Creating or Updating (tests move a fake clock). */
@@ -266,6 +268,12 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
       namespaceReady = true;
       remote = undefined;
     }
+    // A runtime is fixed at creation: with --recreate the function is deleted and created anew
+    // (its triggers too, so its function URL changes); without, the difference is only reported.
+    if (remote && remote.Runtime !== desired.Runtime && o.recreate) {
+      await write(fn, "DeleteFunction", { FunctionName: fn }, `runtime ${remote.Runtime} -> ${desired.Runtime}; its function URL changes`);
+      remote = undefined;
+    }
     if (!remote) {
       await write(fn, "CreateFunction", { FunctionName: fn, ...desired, Code: { ZipFile: zipBundle(a).toString("base64") } }, `sha256 ${sha.slice(0, 12)}`);
     } else {
@@ -276,7 +284,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
       const envSame = vars.size === desired.Environment.Variables.length && desired.Environment.Variables.every((v) => vars.get(v.Key) === v.Value);
       // The runtime is fixed at creation: never sent on update; a different one needs the function recreated.
       if (remote.Runtime !== desired.Runtime) {
-        steps.push({ function: fn, action: "runtime differs", detail: `deployed ${remote.Runtime}, wanted ${desired.Runtime}: SCF cannot change a runtime; delete the function to recreate it` });
+        steps.push({ function: fn, action: "runtime differs", detail: `deployed ${remote.Runtime}, wanted ${desired.Runtime}: SCF cannot change a runtime; deploy --recreate deletes and recreates it (its function URL changes)` });
       }
       const changed = (["MemorySize", "Timeout", "Description", "Role"] as const).filter((k) => remote[k] !== desired[k]);
       if (!envSame) changed.push("Environment" as never);
