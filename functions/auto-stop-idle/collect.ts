@@ -52,15 +52,18 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
 
 /**
  * Decides every in-scope instance of a region as its data arrives: screened-out ones at once,
- * busy ones when their CPU answers, the rest when their traffic answers. Only decisions are
- * kept, so memory does not grow with everything a large fleet's pages held.
+ * busy ones when their CPU answers, the rest when their traffic answers. Decisions to leave a
+ * machine alone go to the runner at once; only those to stop one are held and returned, so
+ * memory does not grow with a large fleet.
  */
 export async function decideRegion(
   client: TencentCloudClient,
   region: string,
   policy: AutoStopPolicy,
   now: Date,
-  only?: Set<string>,
+  only: Set<string> | undefined,
+  /** Where decisions that ask for no write go as soon as they are made (the runner's ctx.decided); the rest are returned. */
+  keep: (d: Decision) => void,
 ): Promise<Decision[]> {
   const window: MetricWindow = { start: new Date(now.getTime() - policy.lookbackMinutes * 60_000), end: now, period: policy.metricPeriod };
   const decisions: Decision[] = [];
@@ -69,8 +72,9 @@ export async function decideRegion(
   // Every id that has been decided or is waiting for metrics: a listing that shifted while paged
   // can show a row twice, and an instance must never be decided (or stopped) twice (issue 14).
   const seen = new Set<string>();
+  const emit = (d: Decision) => (d.action ? decisions.push(d) : keep(d));
   const settle = (id: string, m: InstanceMetrics) => {
-    decisions.push(judged(pending.get(id)!.inst, m, policy, now));
+    emit(judged(pending.get(id)!.inst, m, policy, now));
     pending.delete(id);
   };
 
@@ -105,7 +109,7 @@ export async function decideRegion(
           seen.add(raw.InstanceId);
           const inst = slim(raw, region);
           const out = screen(inst, policy, now);
-          if (out) decisions.push(screenedOut(inst, out));
+          if (out) emit(screenedOut(inst, out));
           else {
             pending.set(inst.InstanceId, { inst });
             cpu.add(inst.InstanceId);

@@ -22,7 +22,7 @@ export default defineFunction({
     if (scopeQueries(ctx.config.policy)[0]!.length > 10) {
       throw new ConfigError(["AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)"]);
     }
-    const decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only);
+    const decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d));
     // Each machine to stop carries its hourly price (AUTO_STOP_PRICES, else the API's), looked up
     // once for the region, so the report and table show the saving per instance.
     const stops = decisions.filter((d) => d.action === "stop");

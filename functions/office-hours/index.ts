@@ -33,7 +33,13 @@ export default defineFunction({
     const decisions: OfficeDecision[] = [];
     // Only instances that opted in, by the tag's key (server side).
     for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.tagKey] }] })) {
-      for (const inst of page) if (!ctx.only || ctx.only.has(inst.InstanceId)) decisions.push(decide({ ...inst, Region: region }, config, schedules));
+      for (const inst of page) {
+        if (ctx.only && !ctx.only.has(inst.InstanceId)) continue;
+        const d = decide({ ...inst, Region: region }, config, schedules);
+        // Machines already as scheduled go to the runner at once; only those to start or stop are held.
+        if (d.action) decisions.push(d);
+        else ctx.decided(d);
+      }
     }
     return { decisions };
   },

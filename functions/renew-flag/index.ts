@@ -23,7 +23,11 @@ export default defineFunction({
     for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }] })) {
       const rows = page.filter((i) => !ctx.only || ctx.only.has(i.InstanceId)).map((i) => ({ ...i, Region: region }));
       const p = plan(rows, ctx.config.policy, ctx.now);
-      decisions.push(...p.decisions);
+      // Compliant machines go to the runner at once; only flags to change are held.
+      for (const d of p.decisions) {
+        if (d.action) decisions.push(d);
+        else ctx.decided(d);
+      }
       warnings.push(...p.warnings);
     }
     return { decisions, notes: { warnings } };

@@ -7,17 +7,18 @@ import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { emptyOutcomes, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
-import { keyOf, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
+import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
 
-const bump = (m: Record<string, number>, k: string) => void (m[k] = (m[k] ?? 0) + 1);
+const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
+const bump = (m: Record<string, number>, k: string) => add(m, k, 1);
 
 export async function runSpec<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
   const startedAt = deps.now();
   const base = { config, client: deps.client, logger: deps.logger, now: startedAt, sleep: deps.sleep };
   const all = spec.regions ? await spec.regions(base) : await resolveRegions(config, deps.client);
   const n = narrow(config.dryRun, all, trigger);
-  const ctx: RunContext<C> = { ...base, dryRun: n.dryRun, regions: n.regions, only: n.instanceIds };
+  const ctx: RunContext<C> = { ...base, dryRun: n.dryRun, regions: n.regions, only: n.instanceIds, decided: (d) => decided(d as Decision<K>) };
 
   const errors: ErrorEntry[] = [];
   const notes: Record<string, unknown[]> = {};
@@ -35,23 +36,53 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
   const summary: DecisionSummary<K> = { acting: [], byKind: {} };
   const actingByRegion: Record<string, number> = {};
-  const fold = (r: RegionResult<K>) => {
+  /** Counts one kind of decision `n` times, for a region. */
+  const count = (kind: K, regionName: string, n: number) => {
+    const label = spec.kinds[kind];
+    summary.byKind[kind] = (summary.byKind[kind] ?? 0) + n;
+    add(report.byKind, label, n);
+    const region = (report.byRegion[regionName] ??= { scanned: 0, byKind: {}, outcomes: emptyOutcomes() });
+    region.scanned += n;
+    report.scanned += n;
+    add(region.byKind, label, n);
+  };
+  /** A kept decision: counted n times (by kind), listed while the report's list has room. */
+  const keep = (kind: K, n: number, d?: Decision<K>) => {
+    const label = spec.kinds[kind];
+    if (d && report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
+    report.keptCount += n;
+    add(report.keptByKind, label, n);
+  };
+  // Kept decisions a function streams while a region decides (ctx.decided): counted and sampled
+  // as they come, so a region's thousands of them are never held; folded into the run only when
+  // the region completes, and dropped with it when it fails, as returned decisions are.
+  const streamed = new Map<string, { byKind: Map<K, number>; sample: Array<Decision<K>> }>();
+  const decided = (d: Decision<K>) => {
+    if (d.action) throw new TypeError(`${spec.name}: a decision that asks for a write is returned from decide, not streamed`);
+    const b = streamed.get(d.region) ?? { byKind: new Map<K, number>(), sample: [] };
+    streamed.set(d.region, b);
+    b.byKind.set(d.kind, (b.byKind.get(d.kind) ?? 0) + 1);
+    if (b.sample.length < REPORT_DETAIL_LIMIT) b.sample.push(d);
+  };
+  const fold = (r: RegionResult<K>, regions: readonly string[]) => {
+    for (const region of regions) {
+      const b = streamed.get(region);
+      if (!b) continue;
+      streamed.delete(region);
+      for (const [kind, n] of b.byKind) {
+        count(kind, region, n);
+        keep(kind, n);
+      }
+      for (const d of b.sample) keep(d.kind, 0, d);
+    }
     for (const d of r.decisions) {
-      const label = spec.kinds[d.kind];
-      summary.byKind[d.kind] = (summary.byKind[d.kind] ?? 0) + 1;
-      bump(report.byKind, label);
-      const region = (report.byRegion[d.region] ??= { scanned: 0, byKind: {}, outcomes: emptyOutcomes() });
-      region.scanned++;
-      report.scanned++;
-      bump(region.byKind, label);
+      count(d.kind, d.region, 1);
       if (d.action) {
         summary.acting.push(d);
         bump(actingByRegion, d.region);
         continue;
       }
-      if (report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
-      report.keptCount++;
-      bump(report.keptByKind, label);
+      keep(d.kind, 1, d);
     }
     errors.push(...(r.errors ?? []));
     for (const [k, v] of Object.entries(r.notes ?? {})) (notes[k] ??= []).push(...v);
@@ -62,14 +93,15 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     deps.progress({ region, scanned: r?.scanned ?? 0, byKind: { ...(r?.byKind ?? {}) }, acting: actingByRegion[region] ?? 0, ...(error ? { error } : {}) });
   };
   if (spec.decideAll) {
-    fold(await spec.decideAll(ctx));
+    fold(await spec.decideAll(ctx), [...streamed.keys()]);
     for (const region of n.regions) progress(region);
   } else {
     await forEachRegion(n.regions, async (region) => {
       try {
-        fold(await spec.decide!(ctx, region));
+        fold(await spec.decide!(ctx, region), [region]);
         progress(region);
       } catch (err) {
+        streamed.delete(region);
         const e = errorRecord(err);
         errors.push({ region, ...e });
         progress(region, `${e.code}: ${e.message}`);

@@ -57,6 +57,12 @@ export interface RunContext<C extends BaseConfig> {
   regions: string[];
   /** When set, only these instances may be touched (a webhook narrowed the run). */
   only: Set<string> | undefined;
+  /**
+   * Hands the runner one decision that asks for no write, as soon as it is made: counted and
+   * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted
+   * only if the region completes. Decisions that ask for a write are returned from decide.
+   */
+  decided(d: Decision): void;
 }
 
 /**
@@ -88,7 +94,7 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   /** The closed list of kinds, each with the words reports use for it. */
   kinds: Record<K, string>;
   /** Regions to run in (default: REGIONS, or every available one for `all`). */
-  regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun">): Promise<string[]>;
+  regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun" | "decided">): Promise<string[]>;
   /** Collect and plan one region (the plan itself is pure and table-tested). */
   decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K>>;
   /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
