@@ -56,6 +56,9 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
  * machine alone go to the runner at once; only those to stop one are held and returned, so
  * memory does not grow with a large fleet.
  */
+/** Machines a region may hold while they wait for their metrics: 50 CPU queries' worth, 2.5 s of metric work. */
+export const MAX_WAITING = 500;
+
 export async function decideRegion(
   client: TencentCloudClient,
   region: string,
@@ -73,12 +76,36 @@ export async function decideRegion(
   // can show a row twice, and an instance must never be decided (or stopped) twice (issue 14).
   const seen = new Set<string>();
   const emit = (d: Decision) => (d.action ? decisions.push(d) : keep(d));
+  // Back-pressure: the listing (40 pages a second) outruns the metric queries (20 a second, 10
+  // machines each), so without a bound a region would hold all its machines waiting for metrics.
+  // The next page is read only when fewer than MAX_WAITING machines wait; metrics stay the pace.
+  let failed: unknown;
+  let wake: (() => void) | undefined;
+  const wakeUp = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const roomForMore = async () => {
+    while (pending.size >= MAX_WAITING && failed === undefined) await new Promise<void>((resolve) => (wake = resolve));
+  };
+  /** A metric batch that fails wakes the listing too, so it stops instead of waiting forever. */
+  const watched = (send: (ids: string[]) => Promise<void>) => async (ids: string[]) => {
+    try {
+      await send(ids);
+    } catch (err) {
+      failed ??= err;
+      wakeUp();
+      throw err;
+    }
+  };
   const settle = (id: string, m: InstanceMetrics) => {
     emit(judged(pending.get(id)!.inst, m, policy, now));
     pending.delete(id);
+    if (pending.size < MAX_WAITING) wakeUp();
   };
 
-  const traffic = new Batcher<string>(per, async (ids) => {
+  const traffic = new Batcher<string>(per, watched(async (ids) => {
     const [lan, wan] = await Promise.all([
       getInstanceMetric(client, region, "LanOuttraffic", ids, window),
       getInstanceMetric(client, region, "WanOuttraffic", ids, window),
@@ -88,8 +115,8 @@ export async function decideRegion(
       const p = pending.get(id)!;
       settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: !p.inst.PublicIpAddresses?.length });
     }
-  });
-  const cpu = new Batcher<string>(per, async (ids) => {
+  }));
+  const cpu = new Batcher<string>(per, watched(async (ids) => {
     const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
     for (const id of ids) {
       const m = { cpu: values.get(id) ?? [] };
@@ -98,7 +125,7 @@ export async function decideRegion(
         traffic.add(id);
       } else settle(id, m);
     }
-  });
+  }));
 
   let failure: unknown;
   try {
@@ -115,7 +142,10 @@ export async function decideRegion(
             cpu.add(inst.InstanceId);
           }
         }
+        await roomForMore();
+        if (failed !== undefined) break;
       }
+      if (failed !== undefined) break;
     }
   } catch (err) {
     failure = err;
