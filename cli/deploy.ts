@@ -24,6 +24,8 @@ const deploySchema = z.object({
   // The CAM role the functions run as (README: Deploy, the role and its policy).
   SCF_ROLE: pattern(/^[A-Za-z0-9+=,.@_-]{1,128}$/, "a CAM role name such as cvm-autopilot-runner", "cvm-autopilot-runner"),
   SCF_TIMEOUT: int(900, 1, 900),
+  // The zone SCF's timers evaluate cron in (Beijing time); an override, should an account differ.
+  SCF_TIMER_ZONE: pattern(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, "an IANA time zone such as Asia/Shanghai", "Asia/Shanghai"),
 });
 
 export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -59,6 +61,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     timeout: e.SCF_TIMEOUT,
     schedules,
     timezone: scheduleZone(env),
+    timerZone: e.SCF_TIMER_ZONE!,
     secret,
     recreate: values.recreate,
     functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, secret)])),

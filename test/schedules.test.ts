@@ -96,3 +96,11 @@ describe("the schedule table", () => {
     expect(() => toAwsCron("0 0 1 * 1")).toThrow("cannot restrict both");
   });
 });
+
+describe("SCF's timer zone", () => {
+  it("is Beijing time by default, and SCF_TIMER_ZONE can say otherwise", () => {
+    expect(toScfCron("0 9 * * *")).toBe("0 0 17 * * * *");
+    expect(toScfCron("0 9 * * *", "UTC", "UTC")).toBe("0 0 9 * * * *");
+    expect(toScfCron("0 9 * * 1", "Asia/Shanghai", "UTC")).toBe("0 0 1 * * 1 *");
+  });
+});

@@ -30,6 +30,8 @@ export interface DeployOptions {
   schedules: Record<string, string>;
   /** The zone the schedules are written in (SCHEDULE_TIMEZONE); SCF evaluates timers in Beijing time. */
   timezone?: string;
+  /** The zone SCF evaluates timer cron in (SCF_TIMER_ZONE, default Beijing time). */
+  timerZone?: string;
   /** Variables each function runs with, by function name (never the deployer's own credentials). */
   functionEnv: Record<string, Record<string, string>>;
   /**
@@ -295,7 +297,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     }
     // Triggers: a function that does not exist yet (dry run) has none.
     const existing: RemoteTrigger[] = remote || !o.dryRun ? await listTriggers(client, o, fn) : [];
-    const timer: RemoteTrigger = { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!, o.timezone ?? "UTC") };
+    const timer: RemoteTrigger = { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!, o.timezone ?? "UTC", o.timerZone) };
     const cur = existing.find((e) => e.TriggerName === timer.TriggerName && e.Type === timer.Type);
     if (!cur || !sameTriggerDesc(cur, timer)) {
       if (cur) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: timer.TriggerName, Type: timer.Type }, "replaced");

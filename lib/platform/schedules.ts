@@ -22,8 +22,9 @@ export interface Scheduled {
 export const scheduleVar = (name: string) => `SCHEDULE_${name.toUpperCase().replace(/-/g, "_")}`;
 
 /**
- * The zone SCF evaluates timer-trigger cron in: Beijing time, UTC+8 (SCF's timer trigger docs
- * give times in Beijing time; no daylight saving).
+ * The zone SCF evaluates timer-trigger cron in: Beijing time, UTC+8. The SCF docs pages at hand
+ * do not state it; deployers' guides do ("SCF 定时触发器默认按北京时间"), so `deploy` takes
+ * SCF_TIMER_ZONE to override it should an account's timers run otherwise.
  */
 export const SCF_TIMER_ZONE = "Asia/Shanghai";
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -106,8 +107,8 @@ export function convertCron(expr: string, from: string, to: string): { minute: s
 }
 
 /** SCF timer triggers take 7 fields (second minute hour day month week year), day of week 0-6, in Beijing time. */
-export function toScfCron(expr: string, zone = "UTC"): string {
-  const c = convertCron(expr, zone, SCF_TIMER_ZONE);
+export function toScfCron(expr: string, zone = "UTC", scfZone = SCF_TIMER_ZONE): string {
+  const c = convertCron(expr, zone, scfZone);
   return `0 ${c.minute} ${c.hour} ${c.dom} ${c.month} ${c.dow} *`;
 }
 
