@@ -66,7 +66,7 @@ export function startEmulator(instances: number, extra: string[] = []): Promise<
   });
 }
 
-export function invoke(bundle: string, env: Record<string, string>, event?: unknown, context?: unknown): Promise<{ wallMs: number; maxRssKb: number; report: unknown }> {
+export function invoke(bundle: string, env: Record<string, string>, event?: unknown, context?: unknown): Promise<{ wallMs: number; maxRssKb: number; cpuMs: number; report: unknown }> {
   return new Promise((resolve, reject) => {
     // A V8 heap cap like a 128 MB function's (AWS Lambda's Node runtime sizes the heap from the
     // function's memory), so peak RSS shows what the run needs, not what an idle GC allows.
