@@ -5,7 +5,8 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { checkRole, deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
+import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
+import { checkRole } from "../lib/platform/scf-role.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AcceptedCredentials } from "./auth.ts";
-import type { EmulatorState } from "./state.ts";
+import { EmulatorState } from "./state.ts";
+import { generateFleet } from "./fleet.ts";
 
 export interface EmuAccount {
   uin: string;
@@ -64,3 +65,35 @@ export class AccountRegistry {
 
 /** A permanent key pair for a generated account. */
 export const keysFor = (uin: string): AcceptedCredentials => ({ secretId: `AKIDautopilot${uin}`.padEnd(36, "0"), secretKey: `autopilotKey${uin}`.padEnd(32, "0") });
+
+/** The default account's uin: the organization's management account in a many-account emulator. */
+export const DEMO_UIN = "100000000001";
+
+export interface AccountOptions {
+  uin: string;
+  name?: string;
+  /** Role names others may assume here (default: cvm-autopilot). */
+  roles?: string[];
+  /** A synthetic fleet of this many instances over `fleetRegions`. */
+  instances?: number;
+  fleetRegions?: string[];
+}
+
+/** The emulator's accounts: the default one (the organization's management account) with the given state, then each member with a fleet of its own. */
+export function buildAccounts(
+  o: { credentials: AcceptedCredentials; roles?: string[] | undefined; scfRoles?: string[] | undefined; accounts?: AccountOptions[] | undefined; seed: number },
+  state: EmulatorState,
+  regions: string[],
+  now: () => number,
+): AccountRegistry {
+  const accounts = new AccountRegistry(now);
+  accounts.add({ uin: DEMO_UIN, name: "demo", credentials: o.credentials, roles: new Set(o.roles ?? ["cvm-autopilot"]), scfRoles: new Set(o.scfRoles ?? ["cvm-autopilot-runner"]), state });
+  for (const a of o.accounts ?? []) {
+    const seed = o.seed + accounts.byUin.size;
+    const st = new EmulatorState(regions, now, seed);
+    st.timings = { ...state.timings };
+    if (a.instances) generateFleet(st, { instances: a.instances, regions: a.fleetRegions ?? regions.slice(0, 2), seed });
+    accounts.add({ uin: a.uin, name: a.name ?? `member-${a.uin}`, credentials: keysFor(a.uin), roles: new Set(a.roles ?? ["cvm-autopilot"]), state: st });
+  }
+  return accounts;
+}

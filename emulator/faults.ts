@@ -94,3 +94,15 @@ export class FaultInjector {
     return fired;
   }
 }
+
+/** Post-handler faults: a field left out, points missing from every series of a metric reply. */
+export function alterReply(fields: Record<string, unknown>, f: FaultRule): void {
+  if (f.kind === "omit" && f.field) delete fields[f.field];
+  if (f.kind === "dropPoints" && Array.isArray(fields.DataPoints)) {
+    const drop = new Set(f.points ?? [0]);
+    for (const dp of fields.DataPoints as Array<{ Timestamps: number[]; Values: number[] }>) {
+      dp.Timestamps = dp.Timestamps.filter((_, i) => !drop.has(i));
+      dp.Values = dp.Values.filter((_, i) => !drop.has(i));
+    }
+  }
+}

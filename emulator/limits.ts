@@ -48,3 +48,16 @@ export const DEFAULT_RATE_LIMIT = 20;
 
 /** Seed 004 "Usage restrictions": "Total 1,000 times per minute (100 times/min for a single API)", CVM only; enforced when asked. */
 export const ACCOUNT_BUDGET = { perMinute: 1000, perActionPerMinute: 100 };
+
+/** Sliding windows per key (service/action/region by the second; the account budget by the minute). */
+export class ServerLimiter {
+  private readonly arrivals = new Map<string, number[]>();
+  admit(key: string, limit: number, now: number, windowMs = 1000): boolean {
+    const list = this.arrivals.get(key) ?? [];
+    while (list.length && list[0]! <= now - windowMs) list.shift();
+    if (list.length >= limit) return false;
+    list.push(now);
+    this.arrivals.set(key, list);
+    return true;
+  }
+}

@@ -6,11 +6,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { ACCOUNT_BUDGET, DEFAULT_RATE_LIMIT, RATE_LIMITS, VERSIONS } from "./limits.ts";
+import { ACCOUNT_BUDGET, DEFAULT_RATE_LIMIT, RATE_LIMITS, ServerLimiter, VERSIONS } from "./limits.ts";
 import { redact } from "../lib/log/redact.ts";
 import { ApiFault } from "./api-fault.ts";
 import { authenticate, type AcceptedCredentials } from "./auth.ts";
-import { FaultInjector, type FaultRule } from "./faults.ts";
+import { alterReply, FaultInjector, type FaultRule } from "./faults.ts";
 import { inspection } from "./inspection.ts";
 import { generateFleet } from "./fleet.ts";
 import { imageHandlers } from "./handlers/images.ts";
@@ -23,10 +23,12 @@ import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import type { Handler } from "./handlers/context.ts";
 import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/sts.ts";
-import { AccountRegistry, keysFor, type EmuAccount } from "./accounts.ts";
+import { buildAccounts, type AccountOptions, type AccountRegistry, type EmuAccount } from "./accounts.ts";
 import { DEFAULT_REGIONS, EmulatorState, type Timings } from "./state.ts";
 
 /** Credentials the emulator accepts when none are configured (documented in the README). */
+export { DEMO_UIN, type AccountOptions } from "./accounts.ts";
+
 export const DEMO_CREDENTIALS: AcceptedCredentials = {
   secretId: "AKIDautopilotDEMO0000000000000000000",
   secretKey: "autopilotDemoSecretKey0000000000",
@@ -44,18 +46,6 @@ const services = (accounts: AccountRegistry): Record<string, Record<string, Hand
 // Organization is a global service: its API takes no Region.
 const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers"]);
 
-/** The default account's uin: the organization's management account in a many-account emulator. */
-export const DEMO_UIN = "100000000001";
-
-export interface AccountOptions {
-  uin: string;
-  name?: string;
-  /** Role names others may assume here (default: cvm-autopilot). */
-  roles?: string[];
-  /** A synthetic fleet of this many instances over `fleetRegions`. */
-  instances?: number;
-  fleetRegions?: string[];
-}
 /** API 3.0 takes request bodies up to 10 MB (a function's base64 code upload is the largest we send). */
 const MAX_BODY_BYTES = 10 << 20;
 
@@ -120,31 +110,6 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-/** Sliding windows per key (service/action/region by the second; the account budget by the minute). */
-class ServerLimiter {
-  private readonly arrivals = new Map<string, number[]>();
-  admit(key: string, limit: number, now: number, windowMs = 1000): boolean {
-    const list = this.arrivals.get(key) ?? [];
-    while (list.length && list[0]! <= now - windowMs) list.shift();
-    if (list.length >= limit) return false;
-    list.push(now);
-    this.arrivals.set(key, list);
-    return true;
-  }
-}
-
-/** Post-handler faults: a field left out, points missing from every series of a metric reply. */
-function alterReply(fields: Record<string, unknown>, f: FaultRule): void {
-  if (f.kind === "omit" && f.field) delete fields[f.field];
-  if (f.kind === "dropPoints" && Array.isArray(fields.DataPoints)) {
-    const drop = new Set(f.points ?? [0]);
-    for (const dp of fields.DataPoints as Array<{ Timestamps: number[]; Values: number[] }>) {
-      dp.Timestamps = dp.Timestamps.filter((_, i) => !drop.has(i));
-      dp.Values = dp.Values.filter((_, i) => !drop.has(i));
-    }
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
@@ -173,14 +138,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     generateFleet(state, { instances: opts.instances, regions: opts.fleetRegions ?? regions.slice(0, 2), seed: opts.seed ?? 1 });
   }
   const credentials = opts.credentials ?? DEMO_CREDENTIALS;
-  const accounts = new AccountRegistry(now);
-  accounts.add({ uin: DEMO_UIN, name: "demo", credentials, roles: new Set(opts.roles ?? ["cvm-autopilot"]), scfRoles: new Set(opts.scfRoles ?? ["cvm-autopilot-runner"]), state });
-  for (const a of opts.accounts ?? []) {
-    const st = new EmulatorState(regions, now, (opts.seed ?? 1) + accounts.byUin.size);
-    st.timings = { ...state.timings };
-    if (a.instances) generateFleet(st, { instances: a.instances, regions: a.fleetRegions ?? regions.slice(0, 2), seed: (opts.seed ?? 1) + accounts.byUin.size });
-    accounts.add({ uin: a.uin, name: a.name ?? `member-${a.uin}`, credentials: keysFor(a.uin), roles: new Set(a.roles ?? ["cvm-autopilot"]), state: st });
-  }
+  const accounts = buildAccounts({ ...opts, credentials, seed: opts.seed ?? 1 }, state, regions, now);
   const SERVICES = services(accounts);
   const faults = new FaultInjector(opts.seed ?? 1);
   const limiter = new ServerLimiter();

@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { zipSync } from "fflate";
 import type { TencentCloudClient } from "../tencent/client.ts";
-import { api, listAll } from "../tencent/services.ts";
-import { SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
+import { listAll } from "../tencent/services.ts";
+import { ensureSecret, SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
 import type { Env } from "../config/config.ts";
 import { toScfCron } from "./schedules.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
@@ -108,28 +108,6 @@ export function functionEnvFor(fn: { variables: readonly string[] }, env: Env, s
   return out;
 }
 
-/** The SSM secret the functions read: created, or given a new version when its content changed; nothing when it is the same. */
-async function ensureSecret(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "dryRun">, secret: ScfSecret, steps: DeployStep[]): Promise<void> {
-  const target = "secrets";
-  const have = await api(client).getSecretValue(o.region, { SecretName: secret.name, VersionId: secret.version }).then(() => "same" as const, (err: { code?: string }) => {
-    if (err.code !== "ResourceNotFound") throw err;
-    return undefined;
-  });
-  if (have) return;
-  const exists = await api(client).describeSecret(o.region, { SecretName: secret.name }).then(() => true, (err: { code?: string }) => {
-    if (err.code !== "ResourceNotFound") throw err;
-    return false;
-  });
-  const action = exists ? "PutSecretValue" : "CreateSecret";
-  if (o.dryRun) {
-    steps.push({ function: target, action: `would ${action}`, detail: `${secret.name} ${secret.version}` });
-    return;
-  }
-  const params = { SecretName: secret.name, VersionId: secret.version, SecretString: secret.value };
-  const r = exists ? await api(client).putSecretValue(o.region, params) : await api(client).createSecret(o.region, { ...params, Description: "cvm-autopilot webhook and notification secrets" });
-  steps.push({ function: target, action, detail: `${secret.name} ${secret.version}`, requestId: r.RequestId });
-}
-
 /** A zip with fixed timestamps, so the same bundle always zips to the same bytes. */
 export function zipBundle(a: BundleArtifact): Buffer {
   const mtime = new Date("1980-01-02T00:00:00Z");
@@ -203,44 +181,6 @@ async function getFunction(client: TencentCloudClient, o: Pick<DeployOptions, "r
     if (NOT_FOUND.has(err.code ?? "")) return undefined;
     throw err;
   });
-}
-
-/** The trust policy the functions' role needs: SCF may assume it (CAM's role policy syntax). */
-export const SCF_TRUST_POLICY = { version: "2.0", statement: [{ action: "name/sts:AssumeRole", effect: "allow", principal: { service: ["scf.qcloud.com"] } }] };
-
-export class DeployError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DeployError";
-  }
-}
-
-/**
- * Before any write: the role the functions run as exists and SCF may assume it (CAM GetRole).
- * Without it SCF injects no credentials and every run ends "credentials required", so the deploy
- * stops and says exactly what to create.
- */
-export async function checkRole(client: TencentCloudClient, role: string, region: string): Promise<void> {
-  const create = [
-    `Create it once, then deploy again:`,
-    `  tccli cam CreateRole --RoleName ${role} --PolicyDocument '${JSON.stringify(SCF_TRUST_POLICY)}' --Description "cvm-autopilot functions"`,
-    `  tccli cam CreatePolicy --PolicyName ${role}-policy --PolicyDocument "$(cat dist/cam-policy.json)"`,
-    `  tccli cam AttachRolePolicy --AttachRoleName ${role} --PolicyName ${role}-policy`,
-    `(dist/cam-policy.json is written by \`npm run build\`: exactly the actions the functions call.)`,
-  ].join("\n");
-  let info: { RoleName: string; PolicyDocument?: string };
-  try {
-    info = (await api(client).getRole(region, { RoleName: role })).RoleInfo;
-  } catch (err) {
-    const e = err as { code?: string; requestId?: string };
-    if (e.code === "InvalidParameter.RoleNotExist" || e.code === "ResourceNotFound.NotFound") {
-      throw new DeployError(`SCF_ROLE: the CAM role ${role} does not exist [RequestId ${e.requestId ?? "?"}]. ${create}`);
-    }
-    throw err;
-  }
-  if (!(info.PolicyDocument ?? "").includes("scf.qcloud.com")) {
-    throw new DeployError(`SCF_ROLE: the CAM role ${role} does not let SCF assume it (its trust policy names no scf.qcloud.com), so the functions would get no credentials. Set its trust policy to ${JSON.stringify(SCF_TRUST_POLICY)}`);
-  }
 }
 
 export async function deployToScf(client: TencentCloudClient, artifacts: BundleArtifact[], o: DeployOptions): Promise<DeployStep[]> {

@@ -49,3 +49,25 @@ export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
   const r = await api(client).getSecretValue(env.TENCENTCLOUD_REGION ?? "ap-guangzhou", { SecretName: name, VersionId: version });
   return secretEnv(r.SecretString, name);
 }
+
+/** The SSM secret the functions read: created, or given a new version when its content changed; nothing when it is the same. */
+export async function ensureSecret(client: TencentCloudClient, o: { region: string; dryRun: boolean }, secret: ScfSecret, steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>): Promise<void> {
+  const target = "secrets";
+  const have = await api(client).getSecretValue(o.region, { SecretName: secret.name, VersionId: secret.version }).then(() => "same" as const, (err: { code?: string }) => {
+    if (err.code !== "ResourceNotFound") throw err;
+    return undefined;
+  });
+  if (have) return;
+  const exists = await api(client).describeSecret(o.region, { SecretName: secret.name }).then(() => true, (err: { code?: string }) => {
+    if (err.code !== "ResourceNotFound") throw err;
+    return false;
+  });
+  const action = exists ? "PutSecretValue" : "CreateSecret";
+  if (o.dryRun) {
+    steps.push({ function: target, action: `would ${action}`, detail: `${secret.name} ${secret.version}` });
+    return;
+  }
+  const params = { SecretName: secret.name, VersionId: secret.version, SecretString: secret.value };
+  const r = exists ? await api(client).putSecretValue(o.region, params) : await api(client).createSecret(o.region, { ...params, Description: "cvm-autopilot webhook and notification secrets" });
+  steps.push({ function: target, action, detail: `${secret.name} ${secret.version}`, requestId: r.RequestId });
+}
