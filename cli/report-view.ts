@@ -10,6 +10,7 @@ import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
 import { SAVINGS_KEYS, savingsLine } from "../lib/runtime/savings.ts";
 import { guardWords } from "../lib/runtime/runner.ts";
+import { lineAccount } from "../lib/accounts/accounts.ts";
 
 export const OUTPUTS = ["table", "json", "text"] as const;
 export type Output = (typeof OUTPUTS)[number];
@@ -39,7 +40,7 @@ export async function renderTable(r: RunReport): Promise<string> {
     for (const e of r.results) {
       const d = e.detail ?? {};
       const price = priced ? [typeof d.hourlyPrice === "number" ? String(d.hourlyPrice) : "unpriced"] : [];
-      table.push([...(byAccount ? [e.account ?? ""] : []), e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
+      table.push([...(byAccount ? [lineAccount(e) ?? ""] : []), e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
     }
     lines.push(table.toString());
     if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
@@ -60,7 +61,7 @@ export async function renderTable(r: RunReport): Promise<string> {
   }
   if (r.errors.length) {
     lines.push(`errors (${r.errors.length}):`);
-    for (const e of r.errors) lines.push(`  ${[e.account, e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
+    for (const e of r.errors) lines.push(`  ${[lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
   }
   for (const n of r.notifications ?? []) lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
   return lines.join("\n");

@@ -61,6 +61,13 @@ describe("many accounts", () => {
     const members = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: "organization:cvm-autopilot", REGIONS: "ap-guangzhou", DRY_RUN: "true" });
     expect(members.report.accounts!.map((a) => a.uin)).toEqual(MEMBERS);
     expect(members.report.accounts!.map((a) => a.name)).toEqual(["payments", "search", "legacy"]);
+    // Every line that names a resource names its account, by uin and, from the organization, by name.
+    const names = { [MEMBERS[0]!]: "payments", [MEMBERS[1]!]: "search", [MEMBERS[2]!]: "legacy" };
+    expect(members.report.results.length).toBeGreaterThan(0);
+    for (const r of members.report.results) expect(r.accountName).toBe(names[r.account!]);
+    const { digestOf } = await import("../lib/notify/digest.ts");
+    const line = digestOf(members.report).sections.find((s) => s.title === "Resources")!.lines[0]!;
+    expect(line).toMatch(/\(2000000000\d\d \((payments|search|legacy)\), ins-/);
     expect(emu.callsFor("DescribeOrganizationMembers").length).toBeGreaterThan(0);
     const withSelf = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: "organization:cvm-autopilot,self", REGIONS: "ap-guangzhou", DRY_RUN: "true" });
     expect(withSelf.report.accounts!.map((a) => a.uin)).toEqual(["100000000001", ...MEMBERS]);

@@ -48,3 +48,6 @@ export const roleArnOf = (uin: string, roleName: string) => `qcs::cam::uin/${uin
 
 /** How an account is named on every line that names a resource: its uin, and its name when known. */
 export const accountLabel = (a: Pick<Account, "uin" | "name">) => (a.name ? `${a.uin} (${a.name})` : a.uin);
+
+/** The account a report line names, in words, or undefined for a one-account run's line. */
+export const lineAccount = (e: { account?: string | undefined; accountName?: string | undefined }) => (e.account ? accountLabel({ uin: e.account, name: e.accountName }) : undefined);

@@ -6,7 +6,7 @@
 import type { RunReport } from "../runtime/report.ts";
 import { savingsLine } from "../runtime/savings.ts";
 import { guardWords } from "../runtime/runner.ts";
-import { accountLabel } from "../accounts/accounts.ts";
+import { accountLabel, lineAccount } from "../accounts/accounts.ts";
 
 export interface Digest {
   headline: string;
@@ -50,10 +50,10 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   const section = (title: string, all: string[], total: number) => {
     if (total) sections.push({ title, lines: all.slice(0, items).map(clip), more: total - Math.min(items, all.length) });
   };
-  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[e.account, e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
+  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
   section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), warnings.length);
-  section("Errors", r.errors.map((e) => `${[e.account, e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`), r.errors.length);
+  section("Errors", r.errors.map((e) => `${[lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`), r.errors.length);
   const money = savingsLine(r.extras);
   return {
     headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,

@@ -39,12 +39,14 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
   const guards: Guard[] = [];
   for (const s of shards) {
     const uin = s.account.uin;
+    // Every line that names a resource names its account: the uin, and the member's name where known.
+    const who = { account: uin, ...(s.account.name ? { accountName: s.account.name } : {}) };
     const summary: AccountSummary = { uin, ...(s.account.name ? { name: s.account.name } : {}), regions: [], scanned: 0, outcomes: emptyOutcomes(), errors: 0 };
     out.accounts!.push(summary);
     if (!s.report) {
       summary.error = { code: s.error.code, message: s.error.message, requestId: s.error.requestId };
       summary.errors = 1;
-      errors.push({ account: uin, action: s.error.action, code: s.error.code, message: `account ${uin}: ${s.error.message}`, requestId: s.error.requestId });
+      errors.push({ ...who, action: s.error.action, code: s.error.code, message: `account ${uin}: ${s.error.message}`, requestId: s.error.requestId });
       continue;
     }
     const r = s.report;
@@ -55,12 +57,12 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     add(out.outcomes as unknown as Record<string, number>, r.outcomes as unknown as Record<string, number>);
     add(out.keptByKind, r.keptByKind);
     for (const [region, v] of Object.entries(r.byRegion)) out.byRegion[`${uin}/${region}`] = v;
-    for (const e of r.results) if (out.results.length < REPORT_DETAIL_LIMIT) out.results.push({ account: uin, ...e });
-    for (const e of r.kept) if (out.kept.length < REPORT_DETAIL_LIMIT) out.kept.push({ account: uin, ...e });
+    for (const e of r.results) if (out.results.length < REPORT_DETAIL_LIMIT) out.results.push({ ...who, ...e });
+    for (const e of r.kept) if (out.kept.length < REPORT_DETAIL_LIMIT) out.kept.push({ ...who, ...e });
     out.resultsCount += r.resultsCount;
     out.keptCount += r.keptCount;
-    for (const e of r.errors) errors.push({ account: uin, ...e });
-    for (const [k, list] of Object.entries(r.notes)) (out.notes[k] ??= []).push(...list.map((n) => (n && typeof n === "object" ? { account: uin, ...n } : n)));
+    for (const e of r.errors) errors.push({ ...who, ...e });
+    for (const [k, list] of Object.entries(r.notes)) (out.notes[k] ??= []).push(...list.map((n) => (n && typeof n === "object" ? { ...who, ...n } : n)));
     if (r.guard) guards.push(r.guard);
   }
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));

@@ -11,8 +11,9 @@ export const REPORT_DETAIL_LIMIT = 1000;
 
 /** A decision that asked for a write, and what became of it. */
 export interface ResultEntry {
-  /** The account's uin, in a run over several accounts (issue 21). */
+  /** The account's uin, in a run over several accounts (issue 21), and its name where the organization gives one. */
   account?: string | undefined;
+  accountName?: string | undefined;
   id: string;
   region: string;
   name?: string | undefined;
@@ -28,6 +29,7 @@ export interface ResultEntry {
 /** A decision that kept a resource as it is. */
 export interface KeptEntry {
   account?: string | undefined;
+  accountName?: string | undefined;
   id: string;
   region: string;
   name?: string | undefined;

@@ -32,7 +32,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /** One account's shard: assume its role (when it has one), then the runner over its regions. */
 export async function runShard<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps, account: Account): Promise<ShardResult> {
-  const logger = deps.logger.child({ account: account.uin });
+  const logger = deps.logger.child({ account: account.uin, ...(account.name ? { accountName: account.name } : {}) });
   let client = deps.client;
   if (account.roleArn) {
     const source = assumedRole(deps.client, account.roleArn, { region: config.region, runId: deps.runId });

@@ -45,8 +45,9 @@ export interface ReportBase {
 }
 
 export interface ErrorEntry {
-  /** The account's uin, in a run over several accounts (issue 21). */
+  /** The account's uin, in a run over several accounts (issue 21), and its name where known. */
   account?: string | undefined;
+  accountName?: string | undefined;
   region?: string | undefined;
   id?: string | undefined;
   action?: string | undefined;
