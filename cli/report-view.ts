@@ -5,7 +5,7 @@
  * summary. cli-table3 (well kept, ~90M weekly downloads) does the column widths, including
  * CJK instance names, which hand padding gets wrong.
  */
-import type { RunReport } from "../lib/runtime/report.ts";
+import { errorLine, type RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
 import { SAVINGS_KEYS, savingsLine } from "../lib/runtime/savings.ts";
@@ -61,7 +61,7 @@ export async function renderTable(r: RunReport): Promise<string> {
   }
   if (r.errors.length) {
     lines.push(`errors (${r.errors.length}):`);
-    for (const e of r.errors) lines.push(`  ${[lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id || e.action ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`);
+    for (const e of r.errors) lines.push(`  ${errorLine(e)}`);
   }
   for (const n of r.notifications ?? []) lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
   return lines.join("\n");

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultInjector, FaultRule } from "./faults.ts";
 import type { EmulatorState } from "./state.ts";
 import { publicImage, publicInstance, publicKeyPair } from "./views.ts";
-import { scfStore, type EmuFunction } from "./handlers/scf.ts";
+import { scfStore, stubFunction, type EmuFunction } from "./handlers/scf.ts";
 
 export interface InspectionDeps {
   state: EmulatorState;
@@ -52,7 +52,7 @@ export function inspection({ state, faults, calls, now, advance, send }: Inspect
       const { region = "ap-guangzhou", namespace = "default", name } = json() as { region?: string; namespace?: string; name: string };
       const fns = scfStore.get(state) ?? new Map<string, EmuFunction>();
       scfStore.set(state, fns);
-      fns.set(`${region}/${namespace}/${name}`, { FunctionName: name, Namespace: namespace, Runtime: "Nodejs18.15", Handler: "index.main_handler", MemorySize: 128, Timeout: 900, Description: "", Environment: { Variables: [] }, CodeSha256: "", CodeSize: 0, Role: "", Status: "Active", activeAt: 0, triggers: new Map() });
+      fns.set(`${region}/${namespace}/${name}`, stubFunction(name, namespace));
       return send(res, 200, "{}");
     }
     if (path === "/invocations") {

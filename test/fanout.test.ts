@@ -6,7 +6,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { scfStore, type EmuFunction } from "../emulator/handlers/scf.ts";
+import { scfStore, stubFunction, type EmuFunction } from "../emulator/handlers/scf.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
@@ -33,7 +33,7 @@ async function world() {
   }
   // The deployed function itself, in the caller's account, so Invoke has something to invoke.
   const fns = new Map<string, EmuFunction>();
-  fns.set(`ap-guangzhou/default/${FN}`, { FunctionName: FN, Namespace: "default", Runtime: "Nodejs18.15", Handler: "index.main_handler", MemorySize: 128, Timeout: 900, Description: "", Environment: { Variables: [] }, CodeSha256: "", CodeSize: 0, Role: "cvm-autopilot-runner", Status: "Active", activeAt: 0, triggers: new Map() });
+  fns.set(`ap-guangzhou/default/${FN}`, { ...stubFunction(FN), Role: "cvm-autopilot-runner" });
   scfStore.set(emu.state, fns);
   const env = envFor(emu, { ACCOUNTS: MEMBERS.map(arn).join(","), REGIONS: REGIONS.join(",") });
   return { emu, idle, fn: fns.get(`ap-guangzhou/default/${FN}`)!, env };
@@ -90,7 +90,7 @@ describe("fan-out", () => {
       idle.push(`${uin}/${emu.account(uin).state.addInstance({ Region: region, profile: { cpu: 1, traffic: 0 } }).InstanceId}`);
       emu.account(uin).state.addInstance({ Region: region, profile: { cpu: 60, traffic: 4 } });
     }
-    scfStore.set(emu.state, new Map([[`ap-guangzhou/default/${FN}`, { FunctionName: FN, Namespace: "default", Runtime: "Nodejs18.15", Handler: "index.main_handler", MemorySize: 128, Timeout: 900, Description: "", Environment: { Variables: [] }, CodeSha256: "", CodeSize: 0, Role: "", Status: "Active", activeAt: 0, triggers: new Map() }]]));
+    scfStore.set(emu.state, new Map([[`ap-guangzhou/default/${FN}`, stubFunction(FN)]]));
     const env = envFor(emu, { ACCOUNTS: uins.map(arn).join(","), REGIONS: REGIONS.join(",") });
     const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });
     const coord = (await h.main_handler(scfTimer(), { request_id: "c", function_name: FN, namespace: "default" })) as unknown as FanoutReport;

@@ -28,6 +28,11 @@ export interface EmuFunction {
   invocations?: Array<{ type: string; event: unknown; requestId: string; environment: Record<string, string> }>;
 }
 
+/** An Active function with no code and no triggers, put straight into the store: something to Invoke (fan-out benchmarks and tests). */
+export function stubFunction(name: string, namespace = "default"): EmuFunction {
+  return { FunctionName: name, Namespace: namespace, Runtime: "Nodejs18.15", Handler: "index.main_handler", MemorySize: 128, Timeout: 900, Description: "", Environment: { Variables: [] }, CodeSha256: "", CodeSize: 0, Role: "", Status: "Active", activeAt: 0, triggers: new Map() };
+}
+
 /** Functions per region/namespace/name; kept outside EmulatorState so the CVM model stays small. */
 export const scfStore = new WeakMap<object, Map<string, EmuFunction>>();
 const store = (ctx: HandlerContext) => {

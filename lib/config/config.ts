@@ -164,14 +164,20 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
  * start (issue 14); everything else in the config may be cached.
  */
 export function withFreshCredentials<C extends BaseConfig>(config: C, env: Env): C {
+  const credentials = envCredentials(env);
+  return credentials ? { ...config, credentials } : config;
+}
+
+/** The credentials in env now, under the SDK's names or SCF's role names (registered for redaction), or undefined. */
+export function envCredentials(env: Env): BaseConfig["credentials"] | undefined {
   const pick = (a: string, b: string) => (env[a]?.trim() ? env[a]!.trim() : env[b]?.trim() ? env[b]!.trim() : undefined);
   const secretId = pick("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRETID");
   const secretKey = pick("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECRETKEY");
-  if (!secretId || !secretKey) return config;
+  if (!secretId || !secretKey) return undefined;
   const token = pick("TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SESSIONTOKEN");
   registerSecret(secretKey);
   registerSecret(token);
-  return { ...config, credentials: { secretId, secretKey, token } };
+  return { secretId, secretKey, token };
 }
 
 /** Loads the shared settings from env (process.env by default). */

@@ -3,7 +3,7 @@
  * failed (issue 18). Built from the report alone and bounded: the first few resources by name
  * with reasons, then "and N more" — a run that stops 1,000 machines still sends one short message.
  */
-import type { RunReport } from "../runtime/report.ts";
+import { errorLine, type RunReport } from "../runtime/report.ts";
 import { savingsLine } from "../runtime/savings.ts";
 import { guardWords } from "../runtime/runner.ts";
 import { accountLabel, lineAccount } from "../accounts/accounts.ts";
@@ -53,7 +53,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
   section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), warnings.length);
-  section("Errors", r.errors.map((e) => `${[lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ")}${e.account || e.region || e.id ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`), r.errors.length);
+  section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);
   return {
     headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,

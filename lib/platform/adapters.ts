@@ -204,12 +204,25 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       logger.resetKeys();
     }
   }
-  /** Overlays secrets read once per container (before the first config parse). */
-  const setSecrets = (s: Env) => {
-    secrets = s;
-    config = undefined;
-  };
-  return { runWith, webhook, timer, worker, setSecrets, env };
+  /**
+   * Cold start: the secrets a platform keeps for the function (SCF: an SSM secret; Lambda: AWS
+   * Secrets Manager) are read once per container and overlay the environment before the first
+   * config parse. A failed read is logged and tried again on the next invocation.
+   */
+  let secretsRead: Promise<void> | undefined;
+  const readSecrets = (read: (env: Env, logger: Logger) => Promise<Env>): Promise<void> =>
+    (secretsRead ??= read(opts.env ?? process.env, logger).then(
+      (s) => {
+        secrets = s;
+        config = undefined;
+      },
+      (err: unknown) => {
+        secretsRead = undefined;
+        logger.error("secret not read", { err, secret: (opts.env ?? process.env).CVM_AUTOPILOT_SECRET_NAME });
+        throw err;
+      },
+    ));
+  return { runWith, webhook, timer, worker, readSecrets };
 }
 
 const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
@@ -222,18 +235,10 @@ const headersOf = (v: unknown): Record<string, string> =>
 export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const { name } = fn;
   const core = makeCore(fn, opts);
-  const logger = opts.logger ?? createLogger();
-  let secretsRead: Promise<void> | undefined;
-  let scfSecretsRead: Promise<void> | undefined;
   return {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
-      // Cold start: WEBHOOK_SECRET and NOTIFY_* come from the SSM secret deploy wrote, read with the role.
-      scfSecretsRead ??= readScfSecret(opts.env ?? process.env, logger).then(core.setSecrets, (err: unknown) => {
-        scfSecretsRead = undefined;
-        logger.error("secret not read", { err, secret: (opts.env ?? process.env).CVM_AUTOPILOT_SECRET_NAME });
-        throw err;
-      });
-      await scfSecretsRead;
+      // WEBHOOK_SECRET and NOTIFY_* come from the SSM secret deploy wrote, read with the role.
+      await core.readSecrets(readScfSecret);
       if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
       if (isScfApiGateway(event)) {
         return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined);
@@ -247,13 +252,8 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
     },
     async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
-      // Cold start: the Tencent key and the webhook secrets come from AWS Secrets Manager, once per container.
-      secretsRead ??= readAwsSecret(opts.env ?? process.env).then(core.setSecrets, (err: unknown) => {
-        secretsRead = undefined;
-        logger.error("secret not read", { err, secret: (opts.env ?? process.env).CVM_AUTOPILOT_SECRET_NAME });
-        throw err;
-      });
-      await secretsRead;
+      // The Tencent key and the webhook secrets come from AWS Secrets Manager.
+      await core.readSecrets(readAwsSecret);
       if (isShardEvent(event)) return core.worker(event, text(context?.awsRequestId) || undefined);
       if (isHttpApiV2(event)) {
         return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined);

@@ -7,6 +7,7 @@
  * bundle). AWS_ENDPOINT_URL_SECRETS_MANAGER points it elsewhere (tests).
  */
 import type { Env } from "../config/config.ts";
+import { awsClientConfig } from "./aws-sdk.ts";
 
 /** What the secret may set: credentials and secrets only, never a setting that widens a run. */
 export const SECRET_KEYS = ["TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "WEBHOOK_SECRET", "NOTIFY_URLS", "NOTIFY_SECRET", "NOTIFY_DINGTALK_SECRET"] as const;
@@ -41,8 +42,7 @@ export async function readAwsSecret(env: Env): Promise<Env> {
   const name = env.CVM_AUTOPILOT_SECRET_NAME?.trim();
   if (!name) return {};
   const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
-  const endpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER?.trim();
-  const client = new SecretsManagerClient({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(endpoint ? { endpoint } : {}) });
+  const client = new SecretsManagerClient(awsClientConfig(env, "SECRETS_MANAGER"));
   const r = await client.send(new GetSecretValueCommand({ SecretId: name }));
   return secretEnv(r.SecretString, name);
 }

@@ -8,9 +8,10 @@
  */
 import type { BaseConfig, Env } from "../config/config.ts";
 import { accountLabel, type Account } from "../accounts/accounts.ts";
-import { assumedRole } from "../accounts/assume-role.ts";
 import { resolveAccounts } from "../accounts/resolve.ts";
-import { clientFromConfig, resolveRegions, type RunDeps } from "../runtime/runtime.ts";
+import { resolveRegions, type RunDeps } from "../runtime/runtime.ts";
+import { accountClient } from "../runtime/shards.ts";
+import { awsClientConfig } from "./aws-sdk.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
@@ -61,8 +62,7 @@ export function lambdaInvoker(functionName: string, env: Env): Invoker {
     platform: "lambda",
     async invoke(event) {
       const { LambdaClient, InvokeCommand } = await import("@aws-sdk/client-lambda");
-      const endpoint = env.AWS_ENDPOINT_URL_LAMBDA?.trim();
-      const client = new LambdaClient({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(endpoint ? { endpoint } : {}) });
+      const client = new LambdaClient(awsClientConfig(env, "LAMBDA"));
       const r = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }));
       return { requestId: r.$metadata.requestId };
     },
@@ -81,7 +81,7 @@ export async function listShards(config: BaseConfig, deps: RunDeps, trigger: Tri
     }
     try {
       // REGIONS=all is each account's own list: read with that account's credentials.
-      const client = account.roleArn && config.regions === "all" ? clientFromConfig(config, deps.logger, { credentialSource: assumedRole(deps.client, account.roleArn, { region: config.region, runId: deps.runId }) }) : deps.client;
+      const client = account.roleArn && config.regions === "all" ? accountClient(config, deps, account.roleArn).client : deps.client;
       const regions = (await resolveRegions(config, client)).filter((r) => !trigger.regions || trigger.regions.includes(r));
       for (const region of regions) shards.push({ account, region });
     } catch (err) {

@@ -7,7 +7,7 @@
  * among them: on SCF the functions run with the role's.
  */
 import { createHash } from "node:crypto";
-import type { Env } from "../config/config.ts";
+import { envCredentials, type Env } from "../config/config.ts";
 import { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
 import { secretEnv, SECRET_KEYS } from "./aws-secret.ts";
@@ -38,11 +38,10 @@ export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
   const name = env.CVM_AUTOPILOT_SECRET_NAME?.trim();
   const version = env.CVM_AUTOPILOT_SECRET_VERSION?.trim();
   if (!name || !version) return {};
-  const secretId = env.TENCENTCLOUD_SECRETID ?? env.TENCENTCLOUD_SECRET_ID;
-  const secretKey = env.TENCENTCLOUD_SECRETKEY ?? env.TENCENTCLOUD_SECRET_KEY;
-  if (!secretId || !secretKey) throw new Error(`secret ${name}: no credentials to read it with (does the function have its execution role?)`);
+  const credentials = envCredentials(env);
+  if (!credentials) throw new Error(`secret ${name}: no credentials to read it with (does the function have its execution role?)`);
   const client = new TencentCloudClient({
-    credentials: { secretId, secretKey, token: env.TENCENTCLOUD_SESSIONTOKEN ?? env.TENCENTCLOUD_SESSION_TOKEN },
+    credentials,
     endpoint: env.CVM_AUTOPILOT_ENDPOINT?.trim() || undefined,
     logger,
   });

@@ -6,6 +6,7 @@
 import type { Account } from "../accounts/accounts.ts";
 import { emptyOutcomes, REPORT_DETAIL_LIMIT, type AccountSummary, type RunReport } from "./report.ts";
 import type { Guard } from "./spec.ts";
+import { cents } from "./savings.ts";
 import type { ErrorEntry, ReportBase } from "./trigger.ts";
 
 export type ShardResult =
@@ -22,7 +23,7 @@ function mergeExtras(all: Array<Record<string, unknown>>): Record<string, unknow
   for (const e of all) {
     for (const [k, v] of Object.entries(e)) {
       const have = out[k];
-      if (typeof v === "number" && (typeof have === "number" || have === undefined)) out[k] = Math.round(((have as number | undefined ?? 0) + v) * 100) / 100;
+      if (typeof v === "number" && (typeof have === "number" || have === undefined)) out[k] = cents(((have as number | undefined) ?? 0) + v);
       else if (Array.isArray(v)) out[k] = [...new Set([...(Array.isArray(have) ? have : []), ...v])];
       else if (have === undefined) out[k] = v;
     }

@@ -4,7 +4,8 @@
  * the first REPORT_DETAIL_LIMIT of each list with reasons, every error with its RequestId.
  */
 import type { Decision, Guard, Outcome, OutcomeStatus } from "./spec.ts";
-import type { ReportBase } from "./trigger.ts";
+import type { ErrorEntry, ReportBase } from "./trigger.ts";
+import { lineAccount } from "../accounts/accounts.ts";
 
 /** Reports stay small enough to return from a function (SCF caps a synchronous reply at 6 MB). */
 export const REPORT_DETAIL_LIMIT = 1000;
@@ -83,4 +84,10 @@ export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): Resul
     id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), action: d.action!, kind: d.kind, reason: d.reason, outcome: status,
     ...(code ? { code } : {}), ...(o?.requestId ? { requestId: o.requestId } : {}), ...(Object.keys(detail).length ? { detail } : {}),
   };
+}
+
+/** One error in words, for the table and the messages: where, code, message, RequestId. */
+export function errorLine(e: ErrorEntry): string {
+  const where = [lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ");
+  return `${where}${where ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`;
 }

@@ -13,6 +13,7 @@ import { mergeShardReports, type ShardResult } from "./merge.ts";
 import type { RunReport } from "./report.ts";
 import { runSpec } from "./runner.ts";
 import { clientFromConfig, type RunDeps } from "./runtime.ts";
+import type { CredentialSource, TencentCloudClient } from "../tencent/client.ts";
 import type { FunctionSpec } from "./spec.ts";
 import type { Trigger } from "./trigger.ts";
 
@@ -30,21 +31,30 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/**
+ * A client acting in another account: its role's credentials (assumed through the caller's own
+ * client) and limiters of its own. The source is returned too, so a caller may assume up front.
+ */
+export function accountClient(config: BaseConfig, deps: RunDeps, roleArn: string, logger = deps.logger): { client: TencentCloudClient; source: CredentialSource } {
+  const source = assumedRole(deps.client, roleArn, { region: config.region, runId: deps.runId });
+  return { source, client: deps.clientFor ? deps.clientFor(source, logger) : clientFromConfig(config, logger, { credentialSource: source }) };
+}
+
 /** One account's shard: assume its role (when it has one), then the runner over its regions. */
 export async function runShard<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps, account: Account): Promise<ShardResult> {
   const logger = deps.logger.child({ account: account.uin, ...(account.name ? { accountName: account.name } : {}) });
   let client = deps.client;
   if (account.roleArn) {
-    const source = assumedRole(deps.client, account.roleArn, { region: config.region, runId: deps.runId });
+    const assumed = accountClient(config, deps, account.roleArn, logger);
     // Assumed up front: a role that cannot be assumed is one error for the account, not one per region.
     try {
-      await source.get();
+      await assumed.source.get();
     } catch (err) {
       const e = errorRecord(err);
       logger.warn("role could not be assumed; this account is skipped", { roleArn: account.roleArn, ...e });
       return { account, error: { ...e, action: "AssumeRole" } };
     }
-    client = deps.clientFor ? deps.clientFor(source, logger) : clientFromConfig(config, logger, { credentialSource: source });
+    client = assumed.client;
   }
   const progress = deps.progress;
   const report = await runSpec(spec, config, trigger, {
