@@ -34,7 +34,7 @@ export interface FanoutRow extends RunFigures {
 const FN = "cvm-autopilot-auto-stop-idle";
 
 export async function fanoutBench(accounts: number, perShard: number, bundle: string, log: (s: string) => void): Promise<FanoutRow> {
-  const emu = await startEmulator(perShard * BENCH_REGIONS.length, ["--accounts", String(accounts)]);
+  const emu = await startEmulator(perShard * BENCH_REGIONS.length, accounts);
   try {
     await fetch(`${emu.url}/_emulator/functions`, { method: "POST", body: JSON.stringify({ name: FN }) });
     const uins = Array.from({ length: accounts }, (_, i) => String(200000000001 + i));

@@ -49,12 +49,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export function startEmulator(instances: number, extra: string[] = []): Promise<{ url: string; pid: number; stop: () => void }> {
+/** The emulator in its own process; `accounts` member accounts each get the `instances` fleet (and a heap to hold them all). */
+export function startEmulator(instances: number, accounts = 0): Promise<{ url: string; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [
-      ...(extra.length ? ["--max-old-space-size=8192"] : []),
+      ...(accounts ? ["--max-old-space-size=8192"] : []),
       join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances),
-      "--regions", BENCH_REGIONS.join(","), "--latency", String(LATENCY_MS), "--seed", "42", ...extra,
+      "--regions", BENCH_REGIONS.join(","), "--latency", String(LATENCY_MS), "--seed", "42", ...(accounts ? ["--accounts", String(accounts)] : []),
     ], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } });
     let out = "";
     child.stdout.on("data", (d) => {

@@ -22,7 +22,7 @@ import { regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import type { Handler } from "./handlers/context.ts";
-import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/sts.ts";
+import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/identity.ts";
 import { buildAccounts, type AccountOptions, type AccountRegistry, type EmuAccount } from "./accounts.ts";
 import { DEFAULT_REGIONS, EmulatorState, type Timings } from "./state.ts";
 

@@ -127,8 +127,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
 
   const tasks: ScheduledTask[] = [];
   if (opts.schedules !== false) {
+    const timezone = scheduleZone(opts.env);
     for (const name of enabled) {
-      tasks.push(cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone: scheduleZone(opts.env), noOverlap: true }));
+      tasks.push(cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone, noOverlap: true }));
     }
   }
   return {

@@ -68,8 +68,3 @@ export function fromSpec<C extends BaseConfig, K extends string>(spec: FunctionS
   };
   return e as unknown as FunctionEntry;
 }
-
-/** The entry of a function that still runs itself (not yet on the runner). */
-export function entry<C extends BaseConfig, R extends ReportBase>(e: FunctionEntry<C, R>): FunctionEntry {
-  return { ...e, run: redacted(e.run) } as unknown as FunctionEntry;
-}
