@@ -40,7 +40,10 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
     const cpu = ceil(count(SCREENED_IN), 10);
     const traffic = 2 * ceil(count(TRAFFIC_QUERIED), 10);
     const stopCalls = ceil(st.outcomes.done, 100);
-    minCalls += pages + cpu + traffic + stopCalls;
+    // One price lookup for a region with machines to stop (under 100 types); it runs beside the
+    // traffic queries (it starts once a CPU looks idle and the listing is done), so it adds no time.
+    const priceCalls = (st.byKind[KINDS.idle] ?? 0) > 0 ? 1 : 0;
+    minCalls += pages + cpu + traffic + stopCalls + priceCalls;
     metricCalls += cpu + traffic;
     // Overlapping phases: the slowest bounds the region; a CPU query needs a page first and a traffic query a CPU answer.
     const chain = (cpu ? latencyMs : 0) + (traffic ? latencyMs : 0);

@@ -13,7 +13,7 @@ mod
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const u = process.resourceUsage();
     // CPU this process used, start to end (µs): lets a benchmark tell when the machine, not the work, set the pace.
-    process.stdout.write("\n" + JSON.stringify({ wallMs, loadedMs, maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, report }) + "\n");
+    process.stdout.write("\n" + JSON.stringify({ wallMs, startedAtMs: Date.now() - wallMs, loadedMs, maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, report }) + "\n");
   })
   .catch((err) => {
     process.stderr.write(`bench run failed: ${err && err.message}\n`);
