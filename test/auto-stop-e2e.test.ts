@@ -69,7 +69,9 @@ describe("auto-stop-idle", () => {
     expect(report.extras).toEqual({ currency: "USD", estimatedHourlySavings: 0.85, estimatedMonthlySavings: 612, unpriced: 2, unpricedTypes: ["GN7.2XLARGE32"] });
     const lookups = emu.callsFor("DescribeZoneInstanceConfigInfos");
     expect(lookups).toHaveLength(1);
-    expect((lookups[0]!.params as { Filters?: unknown }).Filters).toEqual([{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: ["SA2.MEDIUM4", "GN7.2XLARGE32"] }]);
+    // Every screened-in type without an override: the lookup starts once a stop is likely, before
+    // the busy machines (S5.MEDIUM4) are known to stay up, so it overlaps the traffic queries.
+    expect((lookups[0]!.params as { Filters?: unknown }).Filters).toEqual([{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: ["SA2.MEDIUM4", "GN7.2XLARGE32", "S5.MEDIUM4"] }]);
   });
 
   it("savings: a failed price lookup leaves those types unpriced and changes nothing else", async () => {

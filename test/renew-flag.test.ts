@@ -4,6 +4,7 @@ import { plan, type RegionalInstance } from "../functions/renew-flag/plan.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
+import { summarize } from "../lib/runtime/runner.ts";
 
 const NOW = new Date("2026-11-23T00:00:00Z");
 const GZ = "ap-guangzhou";
@@ -114,5 +115,17 @@ describe("renew-flag end to end", () => {
     const { report } = await runFunction<RenewReport>("renew-flag", emu, { REGIONS: "ap-guangzhou,ap-shanghai" });
     expect(report.notes.warnings!.map((w) => w.instanceId)).toEqual([soon.InstanceId]);
     expect(report.byKind).toEqual({ "no rule matches": 1 });
+  });
+
+  it("the report stays bounded: past 1,000 expiry warnings the list stops and notesCount holds the total (issue 19)", async () => {
+    const emu = await emulator();
+    const soon = new Date(Date.now() + 2 * 86400_000).toISOString();
+    for (const Region of ["ap-guangzhou", "ap-shanghai"]) {
+      for (let i = 0; i < 600; i++) emu.state.addInstance({ Region, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", ExpiredTime: soon });
+    }
+    const { report } = await runFunction<RenewReport>("renew-flag", emu, { REGIONS: "ap-guangzhou,ap-shanghai" });
+    expect(report.notes.warnings).toHaveLength(1000);
+    expect(report.notesCount).toEqual({ warnings: 1200 });
+    expect(summarize({ name: "renew-flag" }, report)).toContain("warnings 1200");
   });
 });

@@ -8,7 +8,7 @@ import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/types.ts";
-import { cpuLooksIdle, judged, screen, screenedOut, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
+import { cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (seed 004; the official model). */
@@ -67,14 +67,31 @@ export async function decideRegion(
   only: Set<string> | undefined,
   /** Where decisions that ask for no write go as soon as they are made (the runner's ctx.decided); the rest are returned. */
   keep: (d: Decision) => void,
+  /**
+   * Called once, when a stop first becomes likely (the listing is done and some machine's CPU
+   * looked idle), with every instance type that could still be stopped: work that needs the
+   * stops' types (the price lookup) can then overlap the traffic queries instead of following them.
+   */
+  stopsLikely?: (types: ReadonlySet<string>) => void,
 ): Promise<Decision[]> {
   const window: MetricWindow = { start: new Date(now.getTime() - policy.lookbackMinutes * 60_000), end: now, period: policy.metricPeriod };
   const decisions: Decision[] = [];
-  const pending = new Map<string, { inst: RegionalInstance; m?: InstanceMetrics }>();
+  // A waiting machine holds only what judging reads (no tags, no addresses), since up to
+  // MAX_WAITING of them per region wait at once.
+  const pending = new Map<string, { inst: Candidate; noPublicIp: boolean; m?: InstanceMetrics }>();
   const per = batchSizeOf("GetMonitorData");
   // Every id that has been decided or is waiting for metrics: a listing that shifted while paged
   // can show a row twice, and an instance must never be decided (or stopped) twice (issue 14).
   const seen = new Set<string>();
+  const candidateTypes = new Set<string>();
+  let listed = false;
+  let idleSeen = false;
+  const maybeLikely = () => {
+    if (!listed || !idleSeen || !stopsLikely) return;
+    const call = stopsLikely;
+    stopsLikely = undefined;
+    call(candidateTypes);
+  };
   const emit = (d: Decision) => (d.action ? decisions.push(d) : keep(d));
   // Back-pressure: the listing (40 pages a second) outruns the metric queries (20 a second, 10
   // machines each), so without a bound a region would hold all its machines waiting for metrics.
@@ -113,7 +130,7 @@ export async function decideRegion(
     // The plan joins the two series on their timestamps.
     for (const id of ids) {
       const p = pending.get(id)!;
-      settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: !p.inst.PublicIpAddresses?.length });
+      settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: p.noPublicIp });
     }
   }));
   const cpu = new Batcher<string>(per, watched(async (ids) => {
@@ -121,16 +138,21 @@ export async function decideRegion(
     for (const id of ids) {
       const m = { cpu: values.get(id) ?? [] };
       if (cpuLooksIdle(m.cpu, policy, now)) {
+        idleSeen = true;
         pending.get(id)!.m = m;
         traffic.add(id);
       } else settle(id, m);
     }
+    maybeLikely();
   }));
 
   let failure: unknown;
   try {
     for (const Filters of scopeQueries(policy)) {
-      for await (const page of pages(client, "DescribeInstances", region, { Filters })) {
+      // Two pages ahead, not the pager's four: metrics set the pace here (20 queries of 10
+      // machines a second is two pages a second, of the 40 the listing may read), and every page
+      // read ahead is 100 whole instances held.
+      for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead: 2 })) {
         for (const raw of page) {
           if ((only && !only.has(raw.InstanceId)) || seen.has(raw.InstanceId)) continue;
           seen.add(raw.InstanceId);
@@ -138,7 +160,9 @@ export async function decideRegion(
           const out = screen(inst, policy, now);
           if (out) emit(screenedOut(inst, out));
           else {
-            pending.set(inst.InstanceId, { inst });
+            const { InstanceId, InstanceName, Region, InstanceType, Placement } = inst;
+            candidateTypes.add(InstanceType);
+            pending.set(InstanceId, { inst: { InstanceId, InstanceName, Region, InstanceType, Placement }, noPublicIp: !inst.PublicIpAddresses?.length });
             cpu.add(inst.InstanceId);
           }
         }
@@ -147,9 +171,11 @@ export async function decideRegion(
       }
       if (failed !== undefined) break;
     }
+    listed = failed === undefined;
   } catch (err) {
     failure = err;
   }
+  maybeLikely();
   // Let queries already sent finish before reporting, so nothing runs on after the region fails.
   await cpu.flush().catch((err) => (failure ??= err));
   await traffic.flush().catch((err) => (failure ??= err));

@@ -7,7 +7,7 @@ import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
 import { guard, KINDS } from "./plan.ts";
-import { key, lookUpPrices } from "./prices.ts";
+import { lookUpPrices, priceOf } from "./prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
 
@@ -22,15 +22,25 @@ export default defineFunction({
     if (scopeQueries(ctx.config.policy)[0]!.length > 10) {
       throw new ConfigError(["AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)"]);
     }
-    const decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d));
     // Each machine to stop carries its hourly price (AUTO_STOP_PRICES, else the API's), looked up
-    // once for the region, so the report and table show the saving per instance.
+    // once for the region, so the report and table show the saving per instance. The lookup
+    // starts as soon as a stop is likely, for every type that could be stopped, so it runs beside
+    // the traffic queries rather than adding a round trip before the first stop.
+    const lookUp = (types: Iterable<string>) => lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
+    let early: Promise<Map<string, number>> | undefined;
+    let decisions;
+    try {
+      decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d), (types) => void (early = lookUp(types)));
+    } finally {
+      // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
+      await early;
+    }
     const stops = decisions.filter((d) => d.action === "stop");
     if (stops.length) {
       const at = (d: (typeof stops)[number]) => ({ region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") });
-      const prices = await lookUpPrices(ctx.client, ctx.logger, stops.map(at), ctx.config.policy.prices);
+      const looked = await (early ?? lookUp(stops.map((d) => at(d).type)));
       for (const d of stops) {
-        const price = prices.get(key(at(d)));
+        const price = priceOf(at(d), ctx.config.policy.prices, looked);
         if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
       }
     }

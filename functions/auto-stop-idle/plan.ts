@@ -134,15 +134,21 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
   return {
     idle: true,
     kind: "idle",
-    reason: `idle: CPU ${policy.cpuStat} ${cpu}% < ${policy.cpuThreshold}% and outbound ${traffic} Mbps < ${policy.networkThresholdMbps} Mbps over ${policy.lookbackMinutes} min`,
+    // Joined, not a template literal: V8 keeps a template's result as a chain of ~10 pieces, and
+    // a large fleet holds every stop decision's reason until the run-wide guard has run (~250
+    // bytes each saved, 5 MB at 20,000 stops).
+    reason: ["idle: CPU ", policy.cpuStat, " ", cpu, "% < ", policy.cpuThreshold, "% and outbound ", traffic, " Mbps < ", policy.networkThresholdMbps, " Mbps over ", policy.lookbackMinutes, " min"].join(""),
     cpu,
     outTrafficMbps: traffic,
   };
 }
 
 
+/** What judging a screened-in instance reads: a machine waiting for its metrics holds only this. */
+export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement">;
+
 /** A decision's identity. Details (type, zone, figures) go only on decisions that act: a large fleet's kept decisions stay small. */
-const base = (inst: RegionalInstance) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
+const base = (inst: Candidate) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
 
 /** A screened-out instance's decision: no metrics needed. */
 export function screenedOut(inst: RegionalInstance, v: Verdict): Decision {
@@ -156,7 +162,7 @@ export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, p
 }
 
 /** The decision for an instance that passed screening. */
-export function judged(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
+export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
   if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
   const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), cpu: j.cpu, outTrafficMbps: j.outTrafficMbps };

@@ -17,33 +17,33 @@ export interface Stopped {
 /** The model documents at most 100 values per filter. */
 const MAX_VALUES = 100;
 
-/** `region/zone/type` → hourly price, for every stopped instance a price could be found for. */
-export async function lookUpPrices(client: TencentCloudClient, logger: Logger, stopped: Stopped[], overrides: Map<string, number>): Promise<Map<string, number>> {
+/**
+ * `region/zone/type` → hourly price from the API, for every zone of a region that offers one of
+ * `types` (the caller looks up a stopped machine by its zone). Types with an override are not
+ * asked for; no types, no call.
+ */
+export async function lookUpPrices(client: TencentCloudClient, logger: Logger, region: string, types: Iterable<string>, overrides: Map<string, number>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const missing = new Map<string, Set<string>>();
-  for (const s of stopped) {
-    const fixed = overrides.get(s.type);
-    if (fixed !== undefined) out.set(key(s), fixed);
-    else if (s.type) (missing.get(s.region) ?? missing.set(s.region, new Set()).get(s.region)!).add(s.type);
-  }
-  await Promise.all([...missing].map(async ([region, types]) => {
-    for (const batch of batches([...types], MAX_VALUES)) {
-      try {
-        const r = await api(client).describeZoneInstanceConfigInfos(region, {
-          Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: batch }],
-        });
-        for (const item of r.InstanceTypeQuotaSet ?? []) {
-          const p = item.Price;
-          const hourly = p?.ChargeUnit === "HOUR" ? (p.UnitPriceDiscount ?? p.UnitPrice) : undefined;
-          if (item.Zone && item.InstanceType && typeof hourly === "number" && Number.isFinite(hourly)) out.set(`${region}/${item.Zone}/${item.InstanceType}`, hourly);
-        }
-      } catch (err) {
-        // A price is an estimate for the report: a failed lookup leaves those types unpriced.
-        logger.warn("price lookup failed; those types are reported unpriced", { region, err });
+  const missing = [...new Set(types)].filter((t) => t && !overrides.has(t));
+  for (const batch of batches(missing, MAX_VALUES)) {
+    try {
+      const r = await api(client).describeZoneInstanceConfigInfos(region, {
+        Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: batch }],
+      });
+      for (const item of r.InstanceTypeQuotaSet ?? []) {
+        const p = item.Price;
+        const hourly = p?.ChargeUnit === "HOUR" ? (p.UnitPriceDiscount ?? p.UnitPrice) : undefined;
+        if (item.Zone && item.InstanceType && typeof hourly === "number" && Number.isFinite(hourly)) out.set(`${region}/${item.Zone}/${item.InstanceType}`, hourly);
       }
+    } catch (err) {
+      // A price is an estimate for the report: a failed lookup leaves those types unpriced.
+      logger.warn("price lookup failed; those types are reported unpriced", { region, err });
     }
-  }));
+  }
   return out;
 }
+
+/** A stopped machine's hourly price: AUTO_STOP_PRICES for its type first, then the API's for its zone. */
+export const priceOf = (s: Stopped, overrides: Map<string, number>, looked: Map<string, number>): number | undefined => overrides.get(s.type) ?? looked.get(key(s));
 
 export const key = (s: Stopped) => `${s.region}/${s.zone}/${s.type}`;

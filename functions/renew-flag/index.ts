@@ -1,6 +1,6 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import { REPORT_DETAIL_LIMIT, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/types.ts";
@@ -18,19 +18,22 @@ export default defineFunction({
   kinds: KINDS,
   async decide(ctx, region) {
     const decisions: RenewDecision[] = [];
+    // A region holds no more warnings than the report can list; the rest are counted.
     const warnings: ExpiryWarning[] = [];
+    let warned = 0;
     // Only prepaid instances have a renewal flag: filtered server side. Each page is planned as it arrives.
     for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }] })) {
-      const rows = page.filter((i) => !ctx.only || ctx.only.has(i.InstanceId)).map((i) => ({ ...i, Region: region }));
-      const p = plan(rows, ctx.config.policy, ctx.now);
+      const rows = page.filter((i) => !ctx.only || ctx.only.has(i.InstanceId));
+      const p = plan(rows, ctx.config.policy, ctx.now, region);
       // Compliant machines go to the runner at once; only flags to change are held.
       for (const d of p.decisions) {
         if (d.action) decisions.push(d);
         else ctx.decided(d);
       }
-      warnings.push(...p.warnings);
+      warned += p.warnings.length;
+      warnings.push(...p.warnings.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - warnings.length)));
     }
-    return { decisions, notes: { warnings } };
+    return { decisions, notes: { warnings }, notesCount: { warnings: warned } };
   },
   /** Writes grouped per region and target flag, 100 ids a call, bad ids isolated by bisection. */
   async apply(ctx, acting) {

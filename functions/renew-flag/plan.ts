@@ -43,7 +43,7 @@ export interface ExpiryWarning {
 }
 
 /** The flag policy wants for an instance, and why; undefined when policy says nothing. */
-export function desiredFlag(inst: RegionalInstance, policy: RenewPolicy): { flag: RenewFlag; reason: string } | { flag: undefined; kind: RenewKind; reason: string } {
+export function desiredFlag(inst: Instance, policy: RenewPolicy): { flag: RenewFlag; reason: string } | { flag: undefined; kind: RenewKind; reason: string } {
   const tags = tagsOf(inst);
   const override = tags.get(OVERRIDE_TAG);
   if (override !== undefined) {
@@ -62,13 +62,18 @@ export function desiredFlag(inst: RegionalInstance, policy: RenewPolicy): { flag
   return { flag: undefined, kind: "no-policy", reason: "no rule matches and RENEW_DEFAULT_FLAG is unset" };
 }
 
-export function plan(instances: RegionalInstance[], policy: RenewPolicy, now: Date): { decisions: RenewDecision[]; warnings: ExpiryWarning[] } {
+/**
+ * `region` names where a listing's rows came from (a listing's rows carry none, and copying each
+ * row to add it costs a large fleet's run more than the plan itself); else each row's own Region.
+ */
+export function plan(instances: ReadonlyArray<Instance & { Region?: string }>, policy: RenewPolicy, now: Date, region?: string): { decisions: RenewDecision[]; warnings: ExpiryWarning[] } {
   const decisions: RenewDecision[] = [];
   const warnings: ExpiryWarning[] = [];
   for (const inst of instances) {
     if (inst.InstanceChargeType !== "PREPAID") continue; // POSTPAID/CDHPAID have no renew flag to keep
     const want = desiredFlag(inst, policy);
-    const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
+    const where = region ?? inst.Region ?? "";
+    const base = { id: inst.InstanceId, region: where, name: inst.InstanceName };
     const from = inst.RenewFlag ?? null;
     const d: RenewDecision = !want.flag
       ? { ...base, kind: want.kind, reason: want.reason, detail: { from } }
@@ -84,7 +89,7 @@ export function plan(instances: RegionalInstance[], policy: RenewPolicy, now: Da
       if (daysLeft <= policy.warnDays || restrict !== "NORMAL") {
         const state = restrict === "EXPIRED" ? "has EXPIRED" : restrict === "PROTECTIVELY_ISOLATED" ? "is PROTECTIVELY_ISOLATED" : `expires in ${daysLeft} day(s)`;
         warnings.push({
-          instanceId: inst.InstanceId, region: inst.Region, expiredTime: inst.ExpiredTime!, daysLeft,
+          instanceId: inst.InstanceId, region: where, expiredTime: inst.ExpiredTime!, daysLeft,
           renewFlag: effective, restrictState: restrict, message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,
         });
       }

@@ -26,7 +26,7 @@ const counts = (m: Record<string, number>) => Object.entries(m).filter(([, v]) =
 /** Whether a run is worth a message: it acted, planned, tripped the guard, warned or failed. */
 export function eventful(r: RunReport): boolean {
   const o = r.outcomes;
-  return o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 || r.guard?.tripped === true || r.errors.length > 0 || (r.notes.warnings?.length ?? 0) > 0;
+  return o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 || r.guard?.tripped === true || r.errors.length > 0 || (r.notesCount.warnings ?? 0) > 0;
 }
 
 export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): Digest {
@@ -36,7 +36,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
     ...(r.guard?.tripped && r.accounts ? [guardWords(r)] : []),
     ...(o.failed ? [`failed ${o.failed}`] : []),
     ...(r.errors.length ? [`${r.errors.length} error(s)`] : []),
-    ...(r.notes.warnings?.length ? [`${r.notes.warnings.length} warning(s)`] : []),
+    ...(r.notesCount.warnings ? [`${r.notesCount.warnings} warning(s)`] : []),
   ];
   const facts: Array<[string, string]> = [
     ["function", r.function],
@@ -52,7 +52,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   };
   section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
-  section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), warnings.length);
+  section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), r.notesCount.warnings ?? warnings.length);
   section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);
   return {

@@ -35,7 +35,7 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
   const errors: ErrorEntry[] = [];
   const out: RunReport = {
     ...head, regions: [], scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {}, results: [], resultsCount: 0,
-    kept: [], keptCount: 0, keptByKind: {}, notes: {}, extras: {}, errors, accounts: [],
+    kept: [], keptCount: 0, keptByKind: {}, notes: {}, notesCount: {}, extras: {}, errors, accounts: [],
   };
   const guards: Guard[] = [];
   for (const s of shards) {
@@ -63,7 +63,11 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     out.resultsCount += r.resultsCount;
     out.keptCount += r.keptCount;
     for (const e of r.errors) errors.push({ ...who, ...e });
-    for (const [k, list] of Object.entries(r.notes)) (out.notes[k] ??= []).push(...list.map((n) => (n && typeof n === "object" ? { ...who, ...n } : n)));
+    add(out.notesCount, r.notesCount);
+    for (const [k, list] of Object.entries(r.notes)) {
+      const into = (out.notes[k] ??= []);
+      for (const n of list.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - into.length))) into.push(n && typeof n === "object" ? { ...who, ...n } : n);
+    }
     if (r.guard) guards.push(r.guard);
   }
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));

@@ -55,8 +55,10 @@ export interface RunReport extends ReportBase {
   /** Kept decisions, counted by kind: why nothing was done to them. */
   keptByKind: Record<string, number>;
   guard?: Guard | undefined;
-  /** Function-specific lists (expiry warnings, …) and figures (savings, …). */
+  /** Function-specific lists (expiry warnings, …), each at most REPORT_DETAIL_LIMIT long. */
   notes: Record<string, unknown[]>;
+  /** How many entries each notes list had in all, listed or not. */
+  notesCount: Record<string, number>;
   extras: Record<string, unknown>;
   /** Per account, in a run over several (issue 21): what each shard did, or why it could not run. */
   accounts?: AccountSummary[] | undefined;

@@ -25,7 +25,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   const report: RunReport = {
     function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: ctx.dryRun, startedAt: startedAt.toISOString(), finishedAt: "",
     regions: n.regions, scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {},
-    results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, notes, extras: {}, errors,
+    results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, notes, notesCount: {}, extras: {}, errors,
   };
   // A trigger may only narrow: a region asked for but outside the configured set is an error in
   // the report (not a silent no-op), so a typo like "ap-guangzou" is seen.
@@ -56,19 +56,31 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   // Kept decisions a function streams while a region decides (ctx.decided): counted and sampled
   // as they come, so a region's thousands of them are never held; folded into the run only when
   // the region completes, and dropped with it when it fails, as returned decisions are.
+  // The samples of all regions still deciding share the report's room for kept entries, so ten
+  // regions hold at most one list's worth between them, not ten.
   const streamed = new Map<string, { byKind: Map<K, number>; sample: Array<Decision<K>> }>();
+  let sampled = 0;
   const decided = (d: Decision<K>) => {
     if (d.action) throw new TypeError(`${spec.name}: a decision that asks for a write is returned from decide, not streamed`);
     const b = streamed.get(d.region) ?? { byKind: new Map<K, number>(), sample: [] };
     streamed.set(d.region, b);
     b.byKind.set(d.kind, (b.byKind.get(d.kind) ?? 0) + 1);
-    if (b.sample.length < REPORT_DETAIL_LIMIT) b.sample.push(d);
+    if (report.kept.length + sampled < REPORT_DETAIL_LIMIT) {
+      b.sample.push(d);
+      sampled++;
+    }
+  };
+  /** A region's streamed decisions, taken out of the waiting set (to be folded in, or dropped with a failed region). */
+  const takeStreamed = (region: string) => {
+    const b = streamed.get(region);
+    streamed.delete(region);
+    sampled -= b?.sample.length ?? 0;
+    return b;
   };
   const fold = (r: RegionResult<K>, regions: readonly string[]) => {
     for (const region of regions) {
-      const b = streamed.get(region);
+      const b = takeStreamed(region);
       if (!b) continue;
-      streamed.delete(region);
       for (const [kind, n] of b.byKind) {
         count(kind, region, n);
         keep(kind, n);
@@ -85,7 +97,11 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
       keep(d.kind, 1, d);
     }
     errors.push(...(r.errors ?? []));
-    for (const [k, v] of Object.entries(r.notes ?? {})) (notes[k] ??= []).push(...v);
+    for (const [k, v] of Object.entries(r.notes ?? {})) {
+      add(report.notesCount, k, r.notesCount?.[k] ?? v.length);
+      const list = (notes[k] ??= []);
+      list.push(...v.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - list.length)));
+    }
   };
   const progress = (region: string, error?: string) => {
     if (!deps.progress) return;
@@ -101,7 +117,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
         fold(await spec.decide!(ctx, region), [region]);
         progress(region);
       } catch (err) {
-        streamed.delete(region);
+        takeStreamed(region);
         const e = errorRecord(err);
         errors.push({ region, ...e });
         progress(region, `${e.code}: ${e.message}`);
@@ -149,7 +165,7 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   if (o.failed) parts.push(`failed ${o.failed}`);
   if (r.guard?.tripped) parts.push(guardWords(r));
   parts.push(`errors ${r.errors.length}`);
-  for (const [k, v] of Object.entries(r.notes)) if (v.length) parts.push(`${k} ${v.length}`);
+  for (const [k, n] of Object.entries(r.notesCount)) if (n) parts.push(`${k} ${n}`);
   for (const [k, v] of Object.entries(r.extras)) parts.push(`${k} ${String(v)}`);
   const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;

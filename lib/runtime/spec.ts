@@ -80,6 +80,8 @@ export interface RegionResult<K extends string> {
   decisions: Array<Decision<K>>;
   errors?: ErrorEntry[];
   notes?: Record<string, unknown[]>;
+  /** The full count of a notes list the function cut short (it need hold no more than the report lists). */
+  notesCount?: Record<string, number>;
 }
 
 export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string> {
