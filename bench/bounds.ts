@@ -53,18 +53,23 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
   return { minCalls, boundMs: decideMs + writeMs, metricCalls };
 }
 
+/**
+ * renew-flag has no guard, so its writes stream (FunctionSpec.streamWrites): a region's writes
+ * may start once its first page has answered, and its last (a part-filled call) only when its
+ * listing is done. Regions run side by side; the slowest bounds the run.
+ */
 export function renewBound(r: RenewReport, latencyMs: number): { minCalls: number; boundMs: number; metricCalls: number } {
   let minCalls = 0;
-  let decideMs = 0;
-  let writeMs = 0;
+  let boundMs = 0;
   for (const region of r.regions) {
     const st = r.byRegion[region];
     const pages = Math.max(1, ceil(st?.scanned ?? 0, 100));
     // One write per 100 ids per target flag: the change kinds count them per region.
     const writes = (["to-auto-renew", "to-manual-renew", "to-disable-notify"] as const).reduce((n, k) => n + ceil(st?.byKind[RENEW_KINDS[k]] ?? 0, 100), 0);
     minCalls += pages + writes;
-    decideMs = Math.max(decideMs, phaseMs("DescribeInstances", pages, latencyMs, true));
-    writeMs = Math.max(writeMs, phaseMs("ModifyInstancesRenewFlag", writes, latencyMs));
+    const listing = phaseMs("DescribeInstances", pages, latencyMs, true);
+    const writing = phaseMs("ModifyInstancesRenewFlag", writes, latencyMs);
+    boundMs = Math.max(boundMs, writes ? Math.max(listing + latencyMs, latencyMs + writing) : listing);
   }
-  return { minCalls, boundMs: decideMs + writeMs, metricCalls: 0 };
+  return { minCalls, boundMs, metricCalls: 0 };
 }

@@ -158,6 +158,16 @@ describe("client against the emulator", () => {
     expect(emu.calls.map((c) => (c.params as { Offset: number }).Offset).sort((a, b) => a - b)).toEqual([0, 100, 200]);
   });
 
+  it("a page read ahead that fails while an earlier page is still awaited fails the listing, not the process", async () => {
+    const emu = await emulator({ instances: 500, fleetRegions: [REGION] });
+    // Page 2 is held until page 4 has failed: page 4's rejection comes first, with nobody awaiting it yet.
+    emu.faults.add({ action: "DescribeInstances", kind: "slow", delayMs: 2000, match: (p) => p.Offset === 100, until: () => emu.calls.some((c) => c.code === "UnauthorizedOperation") });
+    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "UnauthorizedOperation", match: (p) => p.Offset === 300 });
+    const { client } = clientFor(emu);
+    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({ code: "UnauthorizedOperation" });
+    // A rejection nobody handled would also fail this file (vitest reports it as an error).
+  });
+
   it("a listing longer than the page ceiling is an error, never silently cut", async () => {
     const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
     const { client } = clientFor(emu);

@@ -5,6 +5,8 @@ import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 import { summarize } from "../lib/runtime/runner.ts";
+import { defineFunction } from "../lib/runtime/spec.ts";
+import renewFlag from "../functions/renew-flag/index.ts";
 
 const NOW = new Date("2026-11-23T00:00:00Z");
 const GZ = "ap-guangzhou";
@@ -127,5 +129,34 @@ describe("renew-flag end to end", () => {
     expect(report.notes.warnings).toHaveLength(1000);
     expect(report.notesCount).toEqual({ warnings: 1200 });
     expect(summarize({ name: "renew-flag" }, report)).toContain("warnings 1200");
+  });
+
+  it("writes start while the listing is still read: with no guard, 100 changes to one flag are one call at once (issue 19)", async () => {
+    const done: string[] = [];
+    const emu = await emulator({ afterRequest: (c) => done.push(c.action === "DescribeInstances" ? `page ${(c.params as { Offset?: number }).Offset}` : String(c.action)) });
+    for (let i = 0; i < 800; i++) emu.state.addInstance({ Region: GZ, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", Tags: tags({ env: "prod" }) });
+    // The last page is held until a write has arrived (at most 2 s): a run whose writes waited for
+    // the whole listing would answer it first.
+    emu.faults.add({ action: "DescribeInstances", kind: "slow", delayMs: 2000, match: (p) => p.Offset === 700, until: () => emu.callsFor("ModifyInstancesRenewFlag").length > 0 });
+    const { report } = await runFunction<RenewReport>("renew-flag", emu, { ...RULES, REGIONS: GZ });
+    expect(report.outcomes.done).toBe(800);
+    expect(emu.callsFor("ModifyInstancesRenewFlag")).toHaveLength(8);
+    expect(done.indexOf("ModifyInstancesRenewFlag")).toBeLessThan(done.indexOf("page 700"));
+  });
+
+  it("a write already made is reported when its region fails later in the listing", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 800; i++) emu.state.addInstance({ Region: GZ, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", Tags: tags({ env: "prod" }) });
+    emu.faults.add({ action: "DescribeInstances", kind: "slow", delayMs: 2000, match: (p) => p.Offset === 700, until: () => emu.callsFor("ModifyInstancesRenewFlag").length > 0 });
+    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "UnauthorizedOperation", match: (p) => p.Offset === 700 });
+    const { report } = await runFunction<RenewReport>("renew-flag", emu, { ...RULES, REGIONS: GZ });
+    const written = emu.callsFor("ModifyInstancesRenewFlag").length;
+    expect(written).toBeGreaterThan(0);
+    expect(report.outcomes.done).toBe(written * 100);
+    expect(report.errors).toEqual([expect.objectContaining({ region: GZ, code: "UnauthorizedOperation" })]);
+  });
+
+  it("a function with a guard cannot stream its writes", () => {
+    expect(() => defineFunction({ ...renewFlag, guard: () => ({ tripped: false, inScope: 0, wouldAct: 0, limit: 0 }) })).toThrow(/guard cannot stream/);
   });
 });

@@ -17,7 +17,6 @@ export default defineFunction({
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {
-    const decisions: RenewDecision[] = [];
     // A region holds no more warnings than the report can list; the rest are counted.
     const warnings: ExpiryWarning[] = [];
     let warned = 0;
@@ -26,15 +25,16 @@ export default defineFunction({
       const rows = page.filter((i) => !ctx.only || ctx.only.has(i.InstanceId));
       const p = plan(rows, ctx.config.policy, ctx.now, region);
       // Compliant machines go to the runner at once; only flags to change are held.
-      for (const d of p.decisions) {
-        if (d.action) decisions.push(d);
-        else ctx.decided(d);
-      }
+      // Every decision streams, changes too: with no guard, their writes start while the listing runs.
+      for (const d of p.decisions) ctx.decided(d);
       warned += p.warnings.length;
       warnings.push(...p.warnings.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - warnings.length)));
     }
-    return { decisions, notes: { warnings }, notesCount: { warnings: warned } };
+    return { decisions: [], notes: { warnings }, notesCount: { warnings: warned } };
   },
+  // A renewal flag is set back as easily as it is set, so there is no guard to wait for: a
+  // region's changes to one flag are written as soon as there are 100 of them (one call).
+  streamWrites: { key: (d) => `${d.region}/${(d as RenewDecision).detail.to}`, size: batchSizeOf("ModifyInstancesRenewFlag") },
   /** Writes grouped per region and target flag, 100 ids a call, bad ids isolated by bisection. */
   async apply(ctx, acting) {
     const groups = new Map<string, { region: string; to: RenewFlag; ids: string[] }>();

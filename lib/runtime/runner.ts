@@ -9,6 +9,7 @@ import { emptyOutcomes, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type Resu
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
 import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
+import { WriteStream } from "./write-stream.ts";
 
 const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
 const bump = (m: Record<string, number>, k: string) => add(m, k, 1);
@@ -60,7 +61,17 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   // regions hold at most one list's worth between them, not ten.
   const streamed = new Map<string, { byKind: Map<K, number>; sample: Array<Decision<K>> }>();
   let sampled = 0;
+  // A function without a guard may stream its writes: each is counted at once and applied as
+  // its group fills (not in a dry run), and reported even if its region fails later.
+  const writes = spec.streamWrites && !spec.guard ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply(ctx, g)) : undefined;
+  const act = (d: Decision<K>) => {
+    count(d.kind, d.region, 1);
+    summary.acting.push(d);
+    bump(actingByRegion, d.region);
+    if (!ctx.dryRun) writes?.add(d);
+  };
   const decided = (d: Decision<K>) => {
+    if (d.action && writes) return act(d);
     if (d.action) throw new TypeError(`${spec.name}: a decision that asks for a write is returned from decide, not streamed`);
     const b = streamed.get(d.region) ?? { byKind: new Map<K, number>(), sample: [] };
     streamed.set(d.region, b);
@@ -88,12 +99,11 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
       for (const d of b.sample) keep(d.kind, 0, d);
     }
     for (const d of r.decisions) {
-      count(d.kind, d.region, 1);
       if (d.action) {
-        summary.acting.push(d);
-        bump(actingByRegion, d.region);
+        act(d);
         continue;
       }
+      count(d.kind, d.region, 1);
       keep(d.kind, 1, d);
     }
     errors.push(...(r.errors ?? []));
@@ -115,8 +125,10 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     await forEachRegion(n.regions, async (region) => {
       try {
         fold(await spec.decide!(ctx, region), [region]);
+        writes?.endRegion(region);
         progress(region);
       } catch (err) {
+        writes?.endRegion(region);
         takeStreamed(region);
         const e = errorRecord(err);
         errors.push({ region, ...e });
@@ -129,7 +141,11 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   if (guard) report.guard = guard;
   const acting = summary.acting;
   let outcomes = new Map<string, Outcome>();
-  if (!guard?.tripped && !ctx.dryRun && acting.length) {
+  if (writes) {
+    await writes.settle();
+    outcomes = writes.outcomes;
+    errors.push(...writes.errors);
+  } else if (!guard?.tripped && !ctx.dryRun && acting.length) {
     try {
       outcomes = await spec.apply(ctx, acting);
     } catch (err) {

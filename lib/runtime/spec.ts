@@ -60,7 +60,8 @@ export interface RunContext<C extends BaseConfig> {
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and
    * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted
-   * only if the region completes. Decisions that ask for a write are returned from decide.
+   * only if the region completes. Decisions that ask for a write are returned from decide, unless
+   * the function streams its writes (FunctionSpec.streamWrites).
    */
   decided(d: Decision): void;
 }
@@ -103,6 +104,14 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
   /** Run-wide checks before anything is written; may withhold every write. */
   guard?(summary: DecisionSummary<K>, config: C): Guard;
+  /**
+   * For a function with no guard, so nothing run-wide to wait for: its writes may start while
+   * regions are still read. Decisions that ask for a write then go to ctx.decided as well; the
+   * runner groups them by `key` and applies a group as soon as it holds `size` (one call's worth),
+   * and what is left when its region ends. A write handed over is reported even if its region
+   * fails later: it may already have been made.
+   */
+  streamWrites?: { key(d: Decision<K>): string; size: number };
   /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */
   apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
   /**
@@ -118,4 +127,8 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
 export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
 
 /** Declares a function; the identity function that lets TypeScript infer the config and kinds. */
-export const defineFunction = <C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionSpec<C, K> => spec;
+export const defineFunction = <C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionSpec<C, K> => {
+  // A guard needs every decision before the first write; streamed writes would go before it.
+  if (spec.guard && spec.streamWrites) throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
+  return spec;
+};

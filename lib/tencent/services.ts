@@ -138,7 +138,12 @@ export async function* pages<A extends ListingAction>(
     for (;;) {
       if (tooLong()) throw listingError(action, region, `${known} rows need more than ${maxPages} pages of ${limit} (the page ceiling)`);
       while (inFlight.length < ahead && next < known) {
-        inFlight.push(fetchAt(next));
+        const page = fetchAt(next);
+        // A page read ahead may fail while an earlier one is still awaited: marked as handled
+        // here, it fails the listing when its turn comes instead of crashing the process as an
+        // unhandled rejection.
+        page.catch(() => undefined);
+        inFlight.push(page);
         next += limit;
       }
       if (!inFlight.length) return;
