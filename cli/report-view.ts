@@ -9,7 +9,7 @@ import { errorLine, type RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
 import { SAVINGS_KEYS, savingsLine } from "../lib/runtime/savings.ts";
-import { guardWords } from "../lib/runtime/runner.ts";
+import { guardWords } from "../lib/runtime/report.ts";
 import { lineAccount } from "../lib/accounts/accounts.ts";
 
 export const OUTPUTS = ["table", "json", "text"] as const;

@@ -52,3 +52,11 @@ function shown(raw: string): string {
   const host = /^[a-z+]+:\/\/[^/?#]*/i.exec(raw)?.[0];
   return host ? `${host.replace(/\/\/[^@]*@/, "//")}/…` : "…";
 }
+
+/** What config gives the notifier: where to send, when, and the secrets to sign with. */
+export interface NotifyConfig {
+  destinations: Destination[];
+  always: boolean;
+  secret: string | undefined;
+  dingtalkSecret: string | undefined;
+}

@@ -5,7 +5,7 @@
  */
 import { errorLine, type RunReport } from "../runtime/report.ts";
 import { savingsLine } from "../runtime/savings.ts";
-import { guardWords } from "../runtime/runner.ts";
+import { guardWords } from "../runtime/report.ts";
 import { accountLabel, lineAccount } from "../accounts/accounts.ts";
 
 export interface Digest {

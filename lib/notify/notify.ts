@@ -5,17 +5,10 @@
  */
 import type { Logger } from "../log/logger.ts";
 import type { RunReport } from "../runtime/report.ts";
-import type { Destination } from "./destinations.ts";
+import type { NotifyConfig } from "./destinations.ts";
 import { deliver, type Delivery } from "./deliver.ts";
 import { digestOf, eventful, failureDigest, type Digest } from "./digest.ts";
 import { bodyFor } from "./formats.ts";
-
-export interface NotifyConfig {
-  destinations: Destination[];
-  always: boolean;
-  secret: string | undefined;
-  dingtalkSecret: string | undefined;
-}
 
 export interface NotifyDeps {
   logger: Logger;

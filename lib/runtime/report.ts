@@ -93,3 +93,11 @@ export function errorLine(e: ErrorEntry): string {
   const where = [lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ");
   return `${where}${where ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`;
 }
+
+/** The guard's verdict in words; over several accounts, where it held the run back. */
+export function guardWords(r: RunReport): string {
+  const g = r.guard!;
+  const held = r.accounts?.filter((a) => a.guard?.tripped).map((a) => a.uin);
+  if (held) return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there`;
+  return `blast-radius guard tripped: ${g.wouldAct} of ${g.inScope} in scope, limit ${g.limit}; nothing done`;
+}

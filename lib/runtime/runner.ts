@@ -5,7 +5,7 @@
  */
 import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { emptyOutcomes, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
+import { emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
 import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
@@ -185,12 +185,4 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   for (const [k, v] of Object.entries(r.extras)) parts.push(`${k} ${String(v)}`);
   const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
-}
-
-/** The guard's verdict in words; over several accounts, where it held the run back. */
-export function guardWords(r: RunReport): string {
-  const g = r.guard!;
-  const held = r.accounts?.filter((a) => a.guard?.tripped).map((a) => a.uin);
-  if (held) return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there`;
-  return `blast-radius guard tripped: ${g.wouldAct} of ${g.inScope} in scope, limit ${g.limit}; nothing done`;
 }
