@@ -3,7 +3,8 @@
  * writes bench/results/latest.json. Not part of `npm test`.
  *   --sizes 1000,10000,100000   fleet sizes (default all three)
  *   --only fleet|signer|bundles|emulator|fanout
- *   --fanout-accounts 10 --fanout-instances 10000   the fan-out row: accounts × 10 regions × instances per shard
+ *   --fanout-accounts 10 --fanout-instances 1000   the fan-out row: accounts × 10 regions × instances per shard
+ *     (1,000 by default: issue 21's 10,000 per shard needs more cores than the 2 of the CI machine class)
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,7 @@ import { signerBench } from "./signer.ts";
 import { emulatorStartup } from "./emulator-startup.ts";
 import { emulatorPageBench } from "./emulator-page.ts";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" }, "fanout-accounts": { type: "string", default: "10" }, "fanout-instances": { type: "string", default: "10000" } } });
+const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" }, "fanout-accounts": { type: "string", default: "10" }, "fanout-instances": { type: "string", default: "1000" } } });
 const sizes = values.sizes!.split(",").map(Number);
 const want = (part: string) => !values.only || values.only === part;
 const log = (s: string) => process.stderr.write(s + "\n");

@@ -63,7 +63,7 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     out.resultsCount += r.resultsCount;
     out.keptCount += r.keptCount;
     for (const e of r.errors) errors.push({ ...who, ...e });
-    add(out.notesCount, r.notesCount);
+    add(out.notesCount, r.notesCount ?? {});
     for (const [k, list] of Object.entries(r.notes)) {
       const into = (out.notes[k] ??= []);
       for (const n of list.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - into.length))) into.push(n && typeof n === "object" ? { ...who, ...n } : n);
