@@ -74,6 +74,20 @@ describe("auto-stop-idle", () => {
     expect((lookups[0]!.params as { Filters?: unknown }).Filters).toEqual([{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: ["SA2.MEDIUM4", "GN7.2XLARGE32", "S5.MEDIUM4"] }]);
   });
 
+  it("the price lookup runs beside the traffic queries, not after them (issue 19: no extra round trip before the first stop)", async () => {
+    const handled: string[] = [];
+    const emu = await emulator({ afterRequest: (c) => handled.push(String(c.action === "GetMonitorData" ? (c.params as { MetricName?: string }).MetricName : c.action)) });
+    for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "SA2.MEDIUM4" });
+    for (let i = 0; i < 4; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
+    // The traffic queries are held until the lookup has arrived (at most 2 s): a lookup that waited
+    // for every decision would come only after them.
+    emu.faults.add({ action: "GetMonitorData", kind: "slow", delayMs: 2000, match: (p) => p.MetricName === "LanOuttraffic", until: () => emu.callsFor("DescribeZoneInstanceConfigInfos").length > 0 });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { DRY_RUN: "true" });
+    expect(report.outcomes.planned).toBe(3);
+    expect(report.extras).toMatchObject({ estimatedHourlySavings: 0.63 });
+    expect(handled.indexOf("DescribeZoneInstanceConfigInfos")).toBeLessThan(handled.indexOf("LanOuttraffic"));
+  });
+
   it("savings: a failed price lookup leaves those types unpriced and changes nothing else", async () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "SA2.MEDIUM4" });
