@@ -6,6 +6,12 @@
  * once, each in its own process with a 128 MB-function heap — and compares the wall time with
  * the slowest shard's bound (shards run in parallel, so the run is bounded by its slowest one,
  * not their sum).
+ *
+ * With `atOnce` below the shard count it replays the platform instead, for fleets this machine
+ * cannot run all at once: workers run `atOnce` at a time, each measured on its own, and the
+ * run's wall time is the coordinator's plus the slowest worker's, as it is when the platform runs
+ * every worker in its own container. That holds because shards share nothing that paces them:
+ * the limits are per account, action and region, and each shard is its own account × region.
  */
 import { availableParallelism } from "node:os";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
@@ -29,11 +35,29 @@ export interface FanoutRow extends RunFigures {
   /** All the run's CPU (emulator, coordinator, workers) over wall time × cores. */
   machineBusy: number;
   meaningful: "yes" | "no: emulator-bound" | "no: machine-bound";
+  /** "all": every worker at once; else how many at a time in a replay (the wall time is then the coordinator's plus the slowest worker's). */
+  workersAtOnce: string;
+  /** The slowest worker's wall time over its own shard's bound. */
+  worstWorkerRatio: number;
+}
+
+/** Runs every task, at most `n` at a time; each settles on its own. */
+async function settleAtMost<T>(n: number, tasks: Array<() => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
+  const out: Array<PromiseSettledResult<T>> = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!().then((value) => ({ status: "fulfilled" as const, value }), (reason: unknown) => ({ status: "rejected" as const, reason }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, n) }, lane));
+  return out;
 }
 
 const FN = "cvm-autopilot-auto-stop-idle";
 
-export async function fanoutBench(accounts: number, perShard: number, bundle: string, log: (s: string) => void): Promise<FanoutRow> {
+export async function fanoutBench(accounts: number, perShard: number, bundle: string, log: (s: string) => void, atOnce = Infinity): Promise<FanoutRow> {
   const emu = await startEmulator(perShard * BENCH_REGIONS.length, accounts);
   try {
     await fetch(`${emu.url}/_emulator/functions`, { method: "POST", body: JSON.stringify({ name: FN }) });
@@ -54,18 +78,23 @@ export async function fanoutBench(accounts: number, perShard: number, bundle: st
     const coord = await invoke(bundle, env, { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() }, { request_id: "bench-coordinator", function_name: FN, namespace: "default" });
     const fan = coord.report as FanoutReport;
     const events = (await (await fetch(`${emu.url}/_emulator/invocations`, { method: "DELETE" })).json()) as Array<{ event: ShardEvent }>;
-    log(`  fan-out: ${events.length} workers at once ...`);
+    const replay = atOnce < events.length;
+    log(`  fan-out: ${events.length} workers, ${replay ? `${atOnce} at a time (a replay)` : "all at once"} ...`);
     // What the platform does with the queued events: every worker at once, each its own container.
     // A worker that fails (a timeout when the machine cannot keep up) is counted, not fatal to the row.
-    const settled = await Promise.allSettled(events.map((e, i) => invoke(bundle, env, e.event, { request_id: `bench-worker-${i}`, function_name: FN })));
+    const settled = await settleAtMost(replay ? atOnce : events.length, events.map((e, i) => () => {
+      if (replay && i % 10 === 0) log(`    worker ${i + 1} of ${events.length} ...`);
+      return invoke(bundle, env, e.event, { request_id: `bench-worker-${i}`, function_name: FN });
+    }));
     const workers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    const wallMs = performance.now() - t0;
+    const elapsedMs = performance.now() - t0;
+    const wallMs = replay ? coord.wallMs + Math.max(...workers.map((w) => w.wallMs)) : elapsedMs;
     const emulatorCpuS = cpuSeconds(emu.pid) - cpu0;
-    const busy = emulatorCpuS / (wallMs / 1000);
+    const busy = emulatorCpuS / (elapsedMs / 1000);
     // The whole machine: the emulator's CPU plus every worker's and the coordinator's, over the
     // wall time and the cores. Near 1, the row measures this machine, not the fan-out.
     const cpuS = emulatorCpuS + [coord, ...workers].reduce((n, w) => n + w.cpuMs / 1000, 0);
-    const machineBusy = cpuS / (wallMs / 1000) / availableParallelism();
+    const machineBusy = cpuS / (elapsedMs / 1000) / availableParallelism();
     const calls = await emulatorCalls(emu.url);
     const bounds = workers.map((w) => autoStopBound(w.report as AutoStopReport, LATENCY_MS));
     // Besides each shard's own work: one AssumeRole per worker and one Invoke per shard.
@@ -90,6 +119,8 @@ export async function fanoutBench(accounts: number, perShard: number, bundle: st
       machineBusy: +machineBusy.toFixed(2),
       // On a 2-core machine the emulator and every worker share two CPUs; the platform gives each worker its own.
       meaningful: busy > 0.5 ? "no: emulator-bound" : machineBusy > 0.5 ? "no: machine-bound" : "yes",
+      workersAtOnce: replay ? String(atOnce) : "all",
+      worstWorkerRatio: +Math.max(...workers.map((w, i) => w.wallMs / bounds[i]!.boundMs)).toFixed(2),
     };
   } finally {
     emu.stop();
