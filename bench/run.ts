@@ -81,7 +81,8 @@ if (want("fanout")) {
   const row = await fanoutBench(Number(values["fanout-accounts"]), Number(values["fanout-instances"]), bundles["auto-stop-idle"]!, log, values["fanout-at-once"] ? Number(values["fanout-at-once"]) : undefined);
   // A replay (--fanout-at-once) is kept beside the all-at-once row, not over it.
   results[row.workersAtOnce === "all" ? "fanout" : "fanoutReplay"] = [row];
-  table("Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, all at once (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)", [row]);
+  const how = row.workersAtOnce === "all" ? "all at once" : `replayed ${row.workersAtOnce} at a time (wall: the coordinator's plus the slowest worker's)`;
+  table(`Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, ${how} (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)`, [row]);
 }
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");
