@@ -33,9 +33,10 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
     const ageDays = 1 + Math.floor(rnd() * 400);
     const tags: Array<{ Key: string; Value: string }> = [{ Key: "env", Value: env }, { Key: "team", Value: pick(["web", "data", "ml", "ops"]) }];
     if (rnd() < 0.05) tags.push({ Key: "autopilot:auto-stop", Value: "off" });
-    // One in ten keeps office hours (the default schedule's name), so office-hours has work that
-    // grows with the fleet. Chosen by position, not drawn, so the rest of a seeded fleet is unchanged.
-    if (n % 10 === 0) tags.push({ Key: "autopilot:office-hours", Value: "office" });
+    // One in ten of each region keeps office hours (the default schedule's name), so office-hours
+    // has work that grows with the fleet. Chosen by position, not drawn, so the rest of a seeded
+    // fleet is unchanged.
+    if (Math.floor(n / spec.regions.length) % 10 === 0) tags.push({ Key: "autopilot:office-hours", Value: "office" });
     const prepaid = charge === "PREPAID";
     // Realistic: many instances have no public IP (their WAN series come back empty), and some
     // series miss points.

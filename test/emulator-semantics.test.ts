@@ -25,6 +25,20 @@ describe("instances", () => {
     expect(await code(client.call("cvm", "DescribeInstances", { Limit: 101 }, { region: R }))).toBe("InvalidParameterValue.LimitExceeded");
   });
 
+  it("tag filters stay exact as instances are added between pages (the tag index is rebuilt), in either spelling", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: R, Tags: [{ Key: "env", Value: "prod" }] });
+    emu.state.addInstance({ Region: R, Tags: [{ tagKey: "env", tagValue: "prod" } as unknown as { Key: string; Value: string }] });
+    emu.state.addInstance({ Region: R, Tags: [{ Key: "env", Value: "dev" }] });
+    const { client } = clientFor(emu);
+    const ids = async (Filters: unknown) => (await client.call<{ InstanceSet: Array<{ InstanceId: string }> }>("cvm", "DescribeInstances", { Filters }, { region: R })).InstanceSet.map((i) => i.InstanceId);
+    expect(await ids([{ Name: "tag:env", Values: ["prod"] }])).toHaveLength(2);
+    const later = emu.state.addInstance({ Region: R, Tags: [{ Key: "env", Value: "prod" }] });
+    expect(await ids([{ Name: "tag:env", Values: ["prod"] }])).toContain(later.InstanceId);
+    expect(await ids([{ Name: "tag-key", Values: ["env"] }])).toHaveLength(4);
+    expect(await ids([{ Name: "tag-value", Values: ["dev"] }])).toHaveLength(1);
+  });
+
   it("a batch over 100 ids is refused; one bad id fails the whole batch", async () => {
     const emu = await emulator();
     const a = emu.state.addInstance({ Region: R });

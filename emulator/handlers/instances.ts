@@ -2,6 +2,7 @@
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
 import { type EmuInstance } from "../state.ts";
 import { publicInstance } from "../views.ts";
+import { tagged } from "../tag-index.ts";
 import { RENEW_FLAGS } from "../../lib/tencent/types.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
@@ -10,23 +11,15 @@ const INSTANCE_FILTERS = new Set([
   "private-ip-address",
 ]);
 
-/** Whether an instance has a tag for which `test(key, value)` holds, whatever the spelling (seed examples use tagKey/tagValue). */
-function someTag(inst: EmuInstance, test: (key: string, value: string) => boolean): boolean {
-  const tags = inst.Tags;
-  if (!tags) return false;
-  for (let n = 0; n < tags.length; n++) {
-    const x = tags[n] as { Key?: string; Value?: string; tagKey?: string; tagValue?: string };
-    const k = x.Key ?? x.tagKey;
-    if (k !== undefined && test(k, x.Value ?? x.tagValue ?? "")) return true;
-  }
-  return false;
-}
-
 type Predicate = (inst: EmuInstance) => boolean;
 
 /** A filter compiled once per request: a set lookup per instance, no allocation in the loop. */
-function compile(f: { Name: string; Values: string[] }): Predicate {
+function compile(f: { Name: string; Values: string[] }, ctx: HandlerContext): Predicate {
   const v = new Set(f.Values);
+  const withTag = (keys: Set<string> | undefined, values: Set<string> | undefined): Predicate => {
+    const set = tagged(ctx.state, ctx.region, keys, values);
+    return (i) => set.has(i);
+  };
   switch (f.Name) {
     case "zone": return (i) => v.has(i.Placement.Zone);
     case "project-id": return (i) => v.has(String(i.Placement.ProjectId));
@@ -35,19 +28,9 @@ function compile(f: { Name: string; Values: string[] }): Predicate {
     case "instance-charge-type": return (i) => v.has(i.InstanceChargeType);
     case "instance-state": return (i) => v.has(i.InstanceState);
     case "private-ip-address": return (i) => (i.PrivateIpAddresses ?? []).some((ip) => v.has(ip));
-    case "tag-key": {
-      const has = (k: string) => v.has(k);
-      return (i) => someTag(i, has);
-    }
-    case "tag-value": {
-      const has = (_k: string, x: string) => v.has(x);
-      return (i) => someTag(i, has);
-    }
-    default: {
-      const key = f.Name.slice("tag:".length);
-      const has = (k: string, x: string) => k === key && v.has(x);
-      return (i) => someTag(i, has);
-    }
+    case "tag-key": return withTag(v, undefined);
+    case "tag-value": return withTag(undefined, v);
+    default: return withTag(new Set([f.Name.slice("tag:".length)]), v);
   }
 }
 
@@ -83,7 +66,7 @@ const describeInstances: Handler = (ctx) => {
     const wanted = new Set(ids);
     rows = ctx.state.instancesIn(ctx.region).filter((i) => wanted.has(i.InstanceId));
   } else {
-    const preds = fs.map(compile);
+    const preds = fs.map((f) => compile(f, ctx));
     rows = ctx.state.instancesIn(ctx.region).filter((i) => preds.every((p) => p(i)));
   }
   return { TotalCount: rows.length, InstanceSet: rows.slice(offset, offset + limit).map(publicInstance) };
