@@ -17,6 +17,7 @@ import { availableParallelism } from "node:os";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { FanoutReport, ShardEvent } from "../lib/platform/fanout.ts";
+import { mapLimit } from "../lib/runtime/shards.ts";
 import { autoStopBound } from "./bounds.ts";
 import { BENCH_REGIONS, cpuSeconds, emulatorCalls, invoke, LATENCY_MS, startEmulator, type RunFigures } from "./fleet.ts";
 
@@ -39,20 +40,6 @@ export interface FanoutRow extends RunFigures {
   workersAtOnce: string;
   /** The slowest worker's wall time over its own shard's bound. */
   worstWorkerRatio: number;
-}
-
-/** Runs every task, at most `n` at a time; each settles on its own. */
-async function settleAtMost<T>(n: number, tasks: Array<() => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
-  const out: Array<PromiseSettledResult<T>> = new Array(tasks.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]!().then((value) => ({ status: "fulfilled" as const, value }), (reason: unknown) => ({ status: "rejected" as const, reason }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, n) }, lane));
-  return out;
 }
 
 const FN = "cvm-autopilot-auto-stop-idle";
@@ -82,10 +69,13 @@ export async function fanoutBench(accounts: number, perShard: number, bundle: st
     log(`  fan-out: ${events.length} workers, ${replay ? `${atOnce} at a time (a replay)` : "all at once"} ...`);
     // What the platform does with the queued events: every worker at once, each its own container.
     // A worker that fails (a timeout when the machine cannot keep up) is counted, not fatal to the row.
-    const settled = await settleAtMost(replay ? atOnce : events.length, events.map((e, i) => () => {
+    const settled = await mapLimit(events.map((e, i) => ({ event: e.event, i })), replay ? atOnce : events.length, ({ event, i }) => {
       if (replay && i % 10 === 0) log(`    worker ${i + 1} of ${events.length} ...`);
-      return invoke(bundle, env, e.event, { request_id: `bench-worker-${i}`, function_name: FN });
-    }));
+      return invoke(bundle, env, event, { request_id: `bench-worker-${i}`, function_name: FN }).then(
+        (value): PromiseSettledResult<Awaited<ReturnType<typeof invoke>>> => ({ status: "fulfilled", value }),
+        (reason: unknown): PromiseSettledResult<Awaited<ReturnType<typeof invoke>>> => ({ status: "rejected", reason }),
+      );
+    });
     const workers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     const elapsedMs = performance.now() - t0;
     const wallMs = replay ? coord.wallMs + Math.max(...workers.map((w) => w.wallMs)) : elapsedMs;
