@@ -1,6 +1,6 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
-import { REPORT_DETAIL_LIMIT, type RunReport } from "../../lib/runtime/report.ts";
+import { appendCapped, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/types.ts";
@@ -28,7 +28,7 @@ export default defineFunction({
       // Every decision streams, changes too: with no guard, their writes start while the listing runs.
       for (const d of p.decisions) ctx.decided(d);
       warned += p.warnings.length;
-      warnings.push(...p.warnings.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - warnings.length)));
+      appendCapped(warnings, p.warnings);
     }
     return { decisions: [], notes: { warnings }, notesCount: { warnings: warned } };
   },

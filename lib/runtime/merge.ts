@@ -4,7 +4,7 @@
  * a shard that could not run is an error with its code and RequestId, and the others stand.
  */
 import type { Account } from "../accounts/accounts.ts";
-import { emptyOutcomes, REPORT_DETAIL_LIMIT, type AccountSummary, type RunReport } from "./report.ts";
+import { appendCapped, emptyOutcomes, type AccountSummary, type RunReport } from "./report.ts";
 import type { Guard } from "./spec.ts";
 import { cents } from "./savings.ts";
 import type { ErrorEntry, ReportBase } from "./trigger.ts";
@@ -58,16 +58,13 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     add(out.outcomes as unknown as Record<string, number>, r.outcomes as unknown as Record<string, number>);
     add(out.keptByKind, r.keptByKind);
     for (const [region, v] of Object.entries(r.byRegion)) out.byRegion[`${uin}/${region}`] = v;
-    for (const e of r.results) if (out.results.length < REPORT_DETAIL_LIMIT) out.results.push({ ...who, ...e });
-    for (const e of r.kept) if (out.kept.length < REPORT_DETAIL_LIMIT) out.kept.push({ ...who, ...e });
+    appendCapped(out.results, r.results, (e) => ({ ...who, ...e }));
+    appendCapped(out.kept, r.kept, (e) => ({ ...who, ...e }));
     out.resultsCount += r.resultsCount;
     out.keptCount += r.keptCount;
     for (const e of r.errors) errors.push({ ...who, ...e });
     add(out.notesCount, r.notesCount ?? {});
-    for (const [k, list] of Object.entries(r.notes)) {
-      const into = (out.notes[k] ??= []);
-      for (const n of list.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - into.length))) into.push(n && typeof n === "object" ? { ...who, ...n } : n);
-    }
+    for (const [k, list] of Object.entries(r.notes)) appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
     if (r.guard) guards.push(r.guard);
   }
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));

@@ -10,6 +10,11 @@ import { lineAccount } from "../accounts/accounts.ts";
 /** Reports stay small enough to return from a function (SCF caps a synchronous reply at 6 MB). */
 export const REPORT_DETAIL_LIMIT = 1000;
 
+/** Appends to one of a report's lists while it has room (REPORT_DETAIL_LIMIT); `as` shapes only what is kept. */
+export function appendCapped<T, U = T>(into: U[], items: readonly T[], as: (item: T) => U = (x) => x as unknown as U): void {
+  for (const item of items.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - into.length))) into.push(as(item));
+}
+
 /** A decision that asked for a write, and what became of it. */
 export interface ResultEntry {
   /** The account's uin, in a run over several accounts (issue 21), and its name where the organization gives one. */

@@ -5,7 +5,7 @@
  */
 import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
+import { appendCapped, emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
 import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
@@ -109,8 +109,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     errors.push(...(r.errors ?? []));
     for (const [k, v] of Object.entries(r.notes ?? {})) {
       add(report.notesCount, k, r.notesCount?.[k] ?? v.length);
-      const list = (notes[k] ??= []);
-      list.push(...v.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - list.length)));
+      appendCapped((notes[k] ??= []), v);
     }
   };
   const progress = (region: string, error?: string) => {
