@@ -50,14 +50,15 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
   Region,
 });
 
+/** Machines a region may hold while they wait for their metrics: 50 CPU queries' worth, 2.5 s of metric work. */
+export const MAX_WAITING = 500;
+
 /**
  * Decides every in-scope instance of a region as its data arrives: screened-out ones at once,
  * busy ones when their CPU answers, the rest when their traffic answers. Decisions to leave a
  * machine alone go to the runner at once; only those to stop one are held and returned, so
  * memory does not grow with a large fleet.
  */
-/** Machines a region may hold while they wait for their metrics: 50 CPU queries' worth, 2.5 s of metric work. */
-export const MAX_WAITING = 500;
 
 export async function decideRegion(
   client: TencentCloudClient,
