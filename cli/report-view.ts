@@ -59,6 +59,7 @@ export async function renderTable(r: RunReport): Promise<string> {
     for (const n of list.slice(0, NOTE_LINES)) lines.push(`  ${JSON.stringify(n)}`);
     if (list.length > NOTE_LINES) lines.push(`  … and ${list.length - NOTE_LINES} more`);
   }
+  for (const n of r.notices ?? []) lines.push(`notice: ${n}`);
   if (r.errors.length) {
     lines.push(`errors (${r.errors.length}):`);
     for (const e of r.errors) lines.push(`  ${errorLine(e)}`);

@@ -145,6 +145,8 @@ describe("native SCF deploy against the emulator", () => {
     const actions = policy.statement[0]!.action;
     expect(actions).toContain("cvm:StopInstances");
     expect(actions).toContain("monitor:GetMonitorData");
+    // office-hours records its last action on the instance with the Tag API.
+    expect(actions).toContain("tag:TagResources");
     expect(actions).toContain("ssm:DeleteSecret");
     // Many accounts (issue 21): assume the member role, name the caller, list the organization.
     expect(actions).toEqual(expect.arrayContaining(["sts:AssumeRole", "sts:GetCallerIdentity", "organization:DescribeOrganizationMembers"]));

@@ -3,21 +3,13 @@ import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
+import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
 import type { Decision } from "./plan.ts";
 
 export interface StopOptions {
   stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
   stopType: "SOFT" | "HARD" | "SOFT_FIRST";
 }
-
-/** The instance's state changed since the describe: it is not running any more, nothing to do (issue 5). */
-export const CHANGED_STATE_CODES = new Set([
-  "UnsupportedOperation.InstanceStateStopped",
-  "UnsupportedOperation.InstanceStateStopping",
-  "UnsupportedOperation.InstanceStateStarting",
-  "OperationDenied.InstanceOperationInProgress",
-  "InvalidInstanceId.NotFound",
-]);
 
 export async function applyStops(client: TencentCloudClient, stops: Decision[], opts: StopOptions): Promise<Map<string, Outcome>> {
   const byRegion = new Map<string, string[]>();
@@ -32,7 +24,7 @@ export async function applyStops(client: TencentCloudClient, stops: Decision[], 
       for (const r of results) {
         const key = keyOf({ region, id: r.id });
         if (r.ok) out.set(key, { status: "done", requestId: r.requestId });
-        else if (CHANGED_STATE_CODES.has(r.code)) out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
+        else if (STATE_CHANGED_CODES.has(r.code)) out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
         else out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
       }
     }),

@@ -53,6 +53,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
   section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), r.notesCount.warnings ?? warnings.length);
+  section("Notices", r.notices ?? [], r.notices?.length ?? 0);
   section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);
   return {

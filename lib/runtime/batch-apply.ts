@@ -27,16 +27,25 @@ export function isPerItemError(err: unknown): boolean {
   );
 }
 
+/** A call's reply; `failed` names the ids an action that answers per resource (TagResources' FailedResources) could not do. */
+export interface BatchReply {
+  RequestId: string;
+  failed?: ReadonlyMap<string, { code: string; message: string }> | undefined;
+}
+
 export async function applyBatched(
   ids: readonly string[],
   batchSize: number,
-  send: (batch: string[]) => Promise<{ RequestId: string }>,
+  send: (batch: string[]) => Promise<BatchReply>,
 ): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   const run = async (batch: string[]): Promise<void> => {
     try {
       const res = await send(batch);
-      for (const id of batch) results.push({ id, ok: true, requestId: res.RequestId });
+      for (const id of batch) {
+        const f = res.failed?.get(id);
+        results.push(f ? { id, ok: false, code: f.code, message: f.message, requestId: res.RequestId } : { id, ok: true, requestId: res.RequestId });
+      }
     } catch (err) {
       if (batch.length > 1 && isPerItemError(err)) {
         const mid = Math.ceil(batch.length / 2);

@@ -67,6 +67,8 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     for (const [k, list] of Object.entries(r.notes)) appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
     if (r.guard) guards.push(r.guard);
   }
+  const notices = [...new Set(shards.flatMap((s) => s.report?.notices ?? []))];
+  if (notices.length) out.notices = notices;
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));
   if (guards.length) {
     // Each shard had its own guard; the run's is tripped if any was, with the figures summed.

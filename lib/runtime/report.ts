@@ -65,6 +65,12 @@ export interface RunReport extends ReportBase {
   /** How many entries each notes list had in all, listed or not. */
   notesCount: Record<string, number>;
   extras: Record<string, unknown>;
+  /**
+   * Run-wide notices for people, each once however many regions or accounts the run covered: a
+   * fact about the run itself, such as a holiday calendar past its data. Shown in the table and
+   * in any message the run sends; a notice alone sends no message.
+   */
+  notices?: string[] | undefined;
   /** Per account, in a run over several (issue 21): what each shard did, or why it could not run. */
   accounts?: AccountSummary[] | undefined;
 }

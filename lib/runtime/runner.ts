@@ -159,11 +159,14 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     report.byRegion[d.region]!.outcomes[status]++;
     if (report.results.length < REPORT_DETAIL_LIMIT) report.results.push({ ...resultOf(d, status, o), kind: spec.kinds[d.kind] } satisfies ResultEntry);
     report.resultsCount++;
+    if (status === "done" && o?.status === "done" && o.followUp) errors.push({ region: d.region, id: d.id, ...o.followUp });
     if (status === "failed") {
       errors.push({ region: d.region, id: d.id, action: d.action, code: o?.status === "failed" ? o.code : "NotApplied", message: o?.status === "failed" ? o.message : "the write was not carried out", requestId: o?.requestId });
     }
   }
   report.extras = (await spec.extras?.(acting, outcomes, ctx)) ?? {};
+  const notices = spec.notices?.(ctx) ?? [];
+  if (notices.length) report.notices = notices;
   report.finishedAt = deps.now().toISOString();
   deps.logger.info(`${spec.name} finished`, { scanned: report.scanned, ...report.outcomes, kept: report.keptCount, errors: errors.length, dryRun: ctx.dryRun, guardTripped: guard?.tripped ?? false });
   return report;

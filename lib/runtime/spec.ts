@@ -33,7 +33,13 @@ export interface Decision<K extends string = string> {
  */
 export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard";
 export type Outcome =
-  | { status: "done"; requestId?: string | undefined; detail?: Record<string, unknown> }
+  | {
+    status: "done";
+    requestId?: string | undefined;
+    detail?: Record<string, unknown>;
+    /** A write that goes with the action (office-hours' state tag) failed: the action stands, the run reports an error. */
+    followUp?: { action: string; code: string; message: string; requestId?: string | undefined } | undefined;
+  }
   | { status: "changed-under-us"; code: string; requestId?: string | undefined }
   | { status: "failed"; code: string; message: string; requestId?: string | undefined };
 
@@ -120,6 +126,8 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
    * never exceed the limit. Share-of-scope limits need no division: each shard has its own scope.
    */
   shareLimits?(config: C, shards: number): C;
+  /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
+  notices?(ctx: RunContext<C>): string[];
   /** Extra summary fields for the report, computed from decisions and outcomes. */
   extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown> | Promise<Record<string, unknown>>;
 }

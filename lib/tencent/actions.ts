@@ -10,7 +10,7 @@ export const SERVICE_VERSIONS = {
   monitor: "2018-07-24", // Cloud Monitor API 3.0, GetMonitorData
   ssm: "2019-09-23", // Secrets Manager API 3.0
   scf: "2018-04-16", // Serverless Cloud Function API 3.0
-  tag: "2018-08-13",
+  tag: "2018-08-13", // Tag API 3.0: TagResources (office-hours records its last action on the instance)
   sts: "2018-08-13", // Security Token Service API 3.0: AssumeRole, GetCallerIdentity
   organization: "2021-03-31", // Tencent Cloud Organization API 3.0: DescribeOrganizationMembers
   cam: "2019-01-16", // Cloud Access Management API 3.0: GetRole (deploy checks the functions' role)
@@ -79,6 +79,9 @@ export const ACTIONS = {
   GetCallerIdentity: { service: "sts", rateLimit: 20 },
   // organization: 20 per second; pages of at most 50 members (the model: "取值范围：1~50").
   DescribeOrganizationMembers: { service: "organization", rateLimit: 20, pageSize: 50 },
+  // tag: TagResources binds tags to at most 10 resources a call (tccli tag/v20180813/api.json:
+  // ResourceList "N取值范围：0~9"), 20 requests a second (Tag API docs, product/651/33003).
+  TagResources: { service: "tag", rateLimit: 20, batchSize: 10 },
   // cam: 20 per second (CAM API docs). The deployer's, like scf's: not in the functions' policy.
   GetRole: { service: "cam", rateLimit: 20 },
 } as const satisfies Record<string, ActionSpec>;

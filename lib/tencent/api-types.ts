@@ -6,7 +6,7 @@
  */
 import type { ACTIONS } from "./actions.ts";
 import type { Expect, Unknown } from "./conforms.ts";
-import type { Cam, Cvm, Monitor, Organization, Scf, Ssm, Sts } from "./models.ts";
+import type { Cam, Cvm, Monitor, Organization, Scf, Ssm, Sts, Tag } from "./models.ts";
 import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo } from "./types.ts";
 
 /** The models write an empty request as `null`; we send `{}`. */
@@ -57,6 +57,7 @@ interface Table {
   AssumeRole: [Sts.AssumeRoleRequest, { Credentials: { Token: string; TmpSecretId: string; TmpSecretKey: string }; ExpiredTime: number; Expiration?: string }, Sts.AssumeRoleResponse];
   GetCallerIdentity: [Req<Sts.GetCallerIdentityRequest>, { AccountId: string; Arn?: string; UserId?: string; PrincipalId?: string; Type?: string }, Sts.GetCallerIdentityResponse];
   GetRole: [Cam.GetRoleRequest, { RoleInfo: { RoleName: string; PolicyDocument?: string } }, Cam.GetRoleResponse];
+  TagResources: [Tag.TagResourcesRequest, { FailedResources?: Array<{ Resource: string; Code: string; Message: string }> }, Tag.TagResourcesResponse];
   DescribeOrganizationMembers: [Organization.DescribeOrganizationMembersRequest, { Items: Array<{ MemberUin: number; Name?: string }>; Total: number }, Organization.DescribeOrganizationMembersResponse];
 }
 

@@ -15,12 +15,18 @@ export function isFinanceRegion(region: string | undefined): boolean {
   return !!region && region.endsWith("-fsi");
 }
 
+/**
+ * Services with one global host: their finance-region callers still reach `<service>.tencentcloudapi.com`
+ * (the CAM, STS, Organization and Tag API docs name that domain alone; none lists a finance-region one).
+ */
+export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["cam", "sts", "organization", "tag"]);
+
 /** Endpoint for a service in a region; `override` (CVM_AUTOPILOT_ENDPOINT) sends every service to one base URL. */
 export function resolveEndpoint(service: string, region: string | undefined, override?: string): Endpoint {
   if (override) {
     const u = new URL(override);
     return { url: override.replace(/\/+$/, ""), signedHost: u.hostname };
   }
-  const host = isFinanceRegion(region) ? `${service}.${region}.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
+  const host = isFinanceRegion(region) && !GLOBAL_SERVICES.has(service) ? `${service}.${region}.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
   return { url: `https://${host}`, signedHost: host };
 }

@@ -59,3 +59,30 @@ export declare namespace Organization {
     RequestId?: string;
   }
 }
+
+/**
+ * The Tag API is not published as a per-product package either; TagResources as tccli's
+ * `tccli/services/tag/v20180813/api.json` gives it: ResourceList (six-segment names,
+ * `qcs::cvm:<region>:uin/<uin>:instance/<id>`, at most 10) and Tags (TagKey, TagValue; at most 10;
+ * an existing key's value is replaced); the reply lists FailedResources {Resource, Code, Message},
+ * empty when every resource was tagged.
+ */
+export declare namespace Tag {
+  interface Tag {
+    TagKey: string;
+    TagValue: string;
+  }
+  interface TagResourcesRequest {
+    ResourceList: string[];
+    Tags: Tag[];
+  }
+  interface FailedResource {
+    Resource: string;
+    Code: string;
+    Message: string;
+  }
+  interface TagResourcesResponse {
+    FailedResources?: FailedResource[];
+    RequestId?: string;
+  }
+}
