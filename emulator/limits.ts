@@ -14,6 +14,7 @@ export const VERSIONS: Record<string, string> = {
   sts: "2018-08-13", // Security Token Service API 3.0
   organization: "2021-03-31", // Tencent Cloud Organization API 3.0
   cam: "2019-01-16", // Cloud Access Management API 3.0
+  tag: "2018-08-13", // Tag API 3.0
 };
 
 /** Requests per second per action and region. */
@@ -40,6 +41,8 @@ export const RATE_LIMITS: Record<string, number> = {
   DeleteKeyPairs: 10,
   // Cloud Monitor API docs, GetMonitorData: 20 per second.
   GetMonitorData: 20,
+  // Tag API docs (product/651/33003): TagResources 20 per second.
+  TagResources: 20,
   // STS API docs: AssumeRole 600 per second.
   AssumeRole: 600,
 };

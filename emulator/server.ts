@@ -21,6 +21,7 @@ import { priceHandlers } from "./handlers/prices.ts";
 import { regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
+import { tagHandlers } from "./handlers/tags.ts";
 import type { Handler } from "./handlers/context.ts";
 import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/identity.ts";
 import { buildAccounts, type AccountOptions, type AccountRegistry, type EmuAccount } from "./accounts.ts";
@@ -42,9 +43,10 @@ const services = (accounts: AccountRegistry): Record<string, Record<string, Hand
   sts: stsHandlers(accounts),
   organization: organizationHandlers(accounts),
   cam: camHandlers(accounts),
+  tag: tagHandlers,
 });
-// Organization is a global service: its API takes no Region.
-const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers"]);
+// Organization and Tag are global services: their APIs take no Region.
+const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers", "TagResources"]);
 
 /** API 3.0 takes request bodies up to 10 MB (a function's base64 code upload is the largest we send). */
 const MAX_BODY_BYTES = 10 << 20;

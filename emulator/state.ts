@@ -113,8 +113,8 @@ export class EmulatorState {
 
   /** Instances per region in creation order, so a region's listing never scans the whole fleet. */
   private readonly byRegion = new Map<string, EmuInstance[]>();
-  /** Counts instances added: tags are set only then, so a tag index is current while this holds still. */
-  instancesAdded = 0;
+  /** Counts instances added and tag writes (TagResources): a tag index is current while this holds still. */
+  tagVersion = 0;
   /** Instances with a state change or key operation still to complete: the only ones a listing must settle. */
   private readonly pending = new Set<EmuInstance>();
 
@@ -222,7 +222,7 @@ export class EmulatorState {
       InstanceId: id,
     };
     this.instances.set(id, inst);
-    this.instancesAdded++;
+    this.tagVersion++;
     const list = this.byRegion.get(inst.Region);
     if (list) list.push(inst);
     else this.byRegion.set(inst.Region, [inst]);

@@ -1,8 +1,8 @@
 /**
  * Which instances of a region carry which tags, so a listing filtered by tag does not read every
  * instance's tags on every page (issue 19: such a page cost 2–5 ms at 10,000 instances a region,
- * against a 2 ms goal). Instance tags are set only when an instance is added, so an index is
- * rebuilt when the state has added one since; the listing still walks the region's own list, so
+ * against a 2 ms goal). An index is rebuilt when the state has added an instance or written a
+ * tag since (both bump its tagVersion); the listing still walks the region's own list, so
  * order, removals and every other filter stay exactly as before.
  */
 import type { EmulatorState, EmuInstance } from "./state.ts";
@@ -10,7 +10,7 @@ import type { EmulatorState, EmuInstance } from "./state.ts";
 type ByTag = Map<string, Map<string, Set<EmuInstance>>>;
 
 interface RegionIndex {
-  added: number;
+  version: number;
   byTag: ByTag;
   /** Answers already given, by filter: a listing asks the same one for every page. */
   answers: Map<string, Set<EmuInstance>>;
@@ -22,7 +22,7 @@ function indexOf(state: EmulatorState, region: string): RegionIndex {
   const perRegion = indexes.get(state) ?? new Map<string, RegionIndex>();
   indexes.set(state, perRegion);
   const have = perRegion.get(region);
-  if (have && have.added === state.instancesAdded) return have;
+  if (have && have.version === state.tagVersion) return have;
   const byTag: ByTag = new Map();
   for (const inst of state.instancesIn(region)) {
     // Either spelling: seed examples write tagKey/tagValue.
@@ -37,7 +37,7 @@ function indexOf(state: EmulatorState, region: string): RegionIndex {
       set.add(inst);
     }
   }
-  const index = { added: state.instancesAdded, byTag, answers: new Map<string, Set<EmuInstance>>() };
+  const index = { version: state.tagVersion, byTag, answers: new Map<string, Set<EmuInstance>>() };
   perRegion.set(region, index);
   return index;
 }

@@ -12,7 +12,7 @@ import { parseCopy } from "../../functions/image-sync/plan.ts";
 import { accessViolations, seedRegion } from "../helpers/keys.ts";
 
 export const REGIONS = ["ap-guangzhou", "ap-shanghai"];
-const WRITES = /^(Stop|Start|Modify|Sync|Delete|Create|Import|Associate|Disassociate|PutSecret)/;
+const WRITES = /^(Stop|Start|Modify|Sync|Delete|Create|Import|Associate|Disassociate|PutSecret|Tag)/;
 
 export interface Scenario {
   name: string;

@@ -1,0 +1,56 @@
+/**
+ * The Tag API (tag 2018-08-13) as far as office-hours uses it: TagResources, from tccli's
+ * `tag/v20180813/api.json` and the Tag docs (product/651/46533, use limits product/651/13354).
+ * - ResourceList: 1 to 10 six-segment names, `qcs::cvm:<region>:uin/<uin>:instance/<id>`;
+ * - Tags: 1 to 10 pairs; a key the resource already has gets the new value;
+ * - keys 1–127 and values 1–255 characters of letters, digits, spaces inside and `+-=._:/@()[],;><`;
+ *   keys starting `qcs:` or `project` are reserved; at most 50 tags on one resource;
+ * - the reply lists what could not be tagged in FailedResources {Resource, Code, Message}.
+ * The per-resource codes are not documented; the emulator answers ResourceNotFound (a resource it
+ * cannot find in the caller's account) and LimitExceeded.ResourceAttachedTags (past 50 tags).
+ * The service is global: a request may name no Region.
+ */
+import { ApiFault, idList } from "../api-fault.ts";
+import type { Handler } from "./context.ts";
+
+const RESOURCE = /^qcs::cvm:([a-z0-9-]+):uin\/(\d+):instance\/(ins-[a-z0-9]{8})$/;
+const ALLOWED = /^[\p{L}\p{N} +\-=._:/@()[\],;><]+$/u;
+const MAX_TAGS_PER_RESOURCE = 50;
+
+function checkTag(t: unknown, i: number): { TagKey: string; TagValue: string } {
+  const { TagKey, TagValue } = (t ?? {}) as { TagKey?: unknown; TagValue?: unknown };
+  if (typeof TagKey !== "string" || typeof TagValue !== "string") throw new ApiFault("InvalidParameter", `Tags.${i} needs a TagKey and a TagValue.`);
+  const bad = (s: string, max: number) => !s.length || [...s].length > max || s.trim() !== s || !ALLOWED.test(s);
+  if (bad(TagKey, 127)) throw new ApiFault("InvalidParameterValue.TagKeyCharacterIllegal", `Tag key \`${TagKey}\` is not 1 to 127 allowed characters.`);
+  if (bad(TagValue, 255)) throw new ApiFault("InvalidParameterValue.TagValueCharacterIllegal", `Tag value \`${TagValue}\` is not 1 to 255 allowed characters.`);
+  if (/^(qcs:|project)/.test(TagKey)) throw new ApiFault("InvalidParameterValue.ReservedTagKey", `Tag key \`${TagKey}\` is reserved.`);
+  return { TagKey, TagValue };
+}
+
+export const tagHandlers: Record<string, Handler> = {
+  TagResources(ctx) {
+    const resources = idList(ctx.params, "ResourceList", { required: true, max: 10 });
+    const raw = ctx.params.Tags;
+    if (!Array.isArray(raw) || !raw.length) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Tags`.");
+    if (raw.length > 10) throw new ApiFault("InvalidParameterValue.LimitExceeded", "`Tags` accepts at most 10 values.");
+    const tags = raw.map(checkTag);
+    const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
+    for (const resource of resources) {
+      const m = RESOURCE.exec(resource);
+      const inst = m && m[2] === ctx.account ? ctx.state.instances.get(m[3]!) : undefined;
+      if (!m || !inst || inst.Region !== m[1]) {
+        failed.push({ Resource: resource, Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` });
+        continue;
+      }
+      const have = inst.Tags ?? [];
+      const next = [...have.filter((t) => !tags.some((n) => n.TagKey === t.Key)), ...tags.map((t) => ({ Key: t.TagKey, Value: t.TagValue }))];
+      if (next.length > MAX_TAGS_PER_RESOURCE) {
+        failed.push({ Resource: resource, Code: "LimitExceeded.ResourceAttachedTags", Message: `The resource would have more than ${MAX_TAGS_PER_RESOURCE} tags.` });
+        continue;
+      }
+      inst.Tags = next;
+      ctx.state.tagVersion++;
+    }
+    return { FailedResources: failed };
+  },
+};
