@@ -18,7 +18,7 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { "dry-run": { type: "boolean", default: false }, region: { type: "string", multiple: true }, out: { type: "string" }, output: { type: "string", short: "o" } },
+    options: { "dry-run": { type: "boolean", default: false }, at: { type: "string" }, region: { type: "string", multiple: true }, out: { type: "string" }, output: { type: "string", short: "o" } },
   });
   // --region may repeat or take a comma list; it narrows the configured REGIONS, never widens them.
   const regions = values.region?.flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
@@ -29,12 +29,13 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   const config = fn.loadConfig(env);
+  const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
   // JSON logs go to stderr so stdout carries only the report. A person reading a table or the
   // summary sees warnings and errors only, unless LOG_LEVEL asks for more.
   const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "warn" : config.logLevel;
   // Progress, a line per region, only for a person at a terminal: nothing extra when piped.
   const progress = format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
-  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }), ...(progress ? { progress } : {}) });
+  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
   if (format === "table") out(await renderTable(report as RunReport));
@@ -51,4 +52,16 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   // 3: the blast-radius guard held the run back (nothing was done); 1: the run reported errors.
   if ((report as { guard?: { tripped: boolean } }).guard?.tripped) return 3;
   return report.errors.length || !saved ? 1 : 0;
+}
+
+/**
+ * `--at`: the instant a dry run decides as of (what office-hours would do on New Year's Day). An
+ * instant needs its zone, so it means the same everywhere; a pretended time never writes.
+ */
+function previewInstant(value: string | undefined, dryRun: boolean): Date | undefined {
+  if (value === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
+  if (!at || Number.isNaN(at.getTime())) throw new UsageError(`--at needs an instant with its zone, e.g. --at 2027-01-01T09:05+08:00 or --at 2027-01-01T01:05Z (got "${value}")`);
+  if (!dryRun) throw new UsageError("--at decides as of another instant and needs --dry-run (or DRY_RUN=true): nothing is written at a pretended time");
+  return at;
 }

@@ -16,7 +16,7 @@ type Fn = { name: string; description: string };
 
 export const COMMANDS: Record<string, CommandDoc> = {
   call: { synopsis: "call <Action> --region R [--service cvm] [--version V] [--params JSON]", summary: "one signed API call, printed as JSON", options: ["region", "service", "version", "params"] },
-  run: { synopsis: "run <function> [--dry-run] [--region R[,R…]] [--output table|json|text] [--out DIR]", summary: "run one function once (--region narrows REGIONS, repeatable; --output: table on a terminal, json when piped, text is the summary alone; --out keeps the report as DIR/<function>/<runId>.json and latest.json)", options: ["dry-run", "region", "output", "out"] },
+  run: { synopsis: "run <function> [--dry-run [--at TIME]] [--region R[,R…]] [--output table|json|text] [--out DIR]", summary: "run one function once (--region narrows REGIONS, repeatable; --at decides as of another instant, e.g. 2027-01-01T09:05+08:00, in a dry run only; --output: table on a terminal, json when piped, text is the summary alone; --out keeps the report as DIR/<function>/<runId>.json and latest.json)", options: ["dry-run", "at", "region", "output", "out"] },
   serve: { synopsis: "serve", summary: "schedules + webhook server (the embedded emulator when no credentials are set); PORT sets the port", options: [] },
   emulator: {
     synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",

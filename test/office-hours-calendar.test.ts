@@ -1,8 +1,10 @@
 /** office-hours' calendar and decisions, table-tested: pure functions of the schedule and `now`. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { changedWithin, loadCountryCalendars, wantsRunning, type Schedule } from "../functions/office-hours/calendar.ts";
+import chineseDays from "chinese-days";
+import { lastChange, loadCountryCalendars, wantsRunning, type Schedule } from "../functions/office-hours/calendar.ts";
+import { cnDataCovers, cnDataNotice, statutoryDaysOff } from "../functions/office-hours/cn-calendar.ts";
 import { loadConfig, parseSchedules } from "../functions/office-hours/config.ts";
-import { decide, scheduleNow, type RegionalInstance } from "../functions/office-hours/plan.ts";
+import { decide, parseState, scheduleNow, stateValue, type RegionalInstance } from "../functions/office-hours/plan.ts";
 
 const schedules = (json: unknown) => {
   const issues: string[] = [];
@@ -23,10 +25,10 @@ describe("wantsRunning", () => {
   });
 
   it.each([
-    ["a normal Monday morning", OFFICE, cst("2026-11-30T10:00:00"), true, "workday (CN calendar)"],
+    ["a normal Monday morning", OFFICE, cst("2026-11-30T10:00:00"), true, "ordinary mon (CN calendar)"],
     ["a normal Monday evening", OFFICE, cst("2026-11-30T20:00:00"), false, "no period at 20:00"],
-    ["a normal Saturday", OFFICE, cst("2026-12-05T10:00:00"), false, "weekend day (CN calendar)"],
-    ["National Day, a Thursday", OFFICE, cst("2026-10-01T10:00:00"), false, "public holiday (CN calendar)"],
+    ["a normal Saturday", OFFICE, cst("2026-12-05T10:00:00"), false, "no period at 10:00; 2026-12-05 is an ordinary sat (CN calendar)"],
+    ["National Day, a Thursday", OFFICE, cst("2026-10-01T10:00:00"), false, "public holiday (CN calendar: 国庆节)"],
     ["the Sunday made a workday for National Day (调休)", OFFICE, cst("2026-09-20T10:00:00"), true, "make-up workday"],
     ["the Saturday made a workday for the Spring Festival", OFFICE, cst("2026-02-28T10:00:00"), true, "make-up workday"],
     ["a Spring Festival weekday", OFFICE, cst("2026-02-18T10:00:00"), false, "public holiday"],
@@ -49,27 +51,91 @@ describe("wantsRunning", () => {
     expect(v.reason).toContain(reason);
   });
 
-  it("a transition is seen within the grace period, not after it", () => {
-    expect(changedWithin(OFFICE, cst("2026-11-30T09:03:00"), 15)).toBe(true);
-    expect(changedWithin(OFFICE, cst("2026-11-30T10:00:00"), 15)).toBe(false);
-    expect(changedWithin(OFFICE, cst("2026-11-30T19:14:00"), 15)).toBe(true);
+  it("the last change of wanted state is found to the minute, across days", () => {
+    expect(lastChange(OFFICE, cst("2026-11-30T09:03:00"), 60)).toEqual(cst("2026-11-30T09:00:00"));
+    expect(lastChange(OFFICE, cst("2026-11-30T19:14:30"), 60)).toEqual(cst("2026-11-30T19:00:00"));
+    // Monday 08:00: stopped since Friday 19:00, across the weekend.
+    expect(lastChange(OFFICE, cst("2026-11-30T08:00:00"), 31 * 1440)).toEqual(cst("2026-11-27T19:00:00"));
+    // Not found within the look-back: undefined, never a guess.
+    expect(lastChange(OFFICE, cst("2026-11-30T12:00:00"), 60)).toBeUndefined();
+  });
+});
+
+/** The same rule for every calendar: ordinary days follow the periods' weekdays, holidays none, make-up workdays the Monday-to-Friday periods. */
+describe("which periods apply on which day", () => {
+  const MON_WED = schedules({ s: { periods: [{ days: "mon,wed", begin: "09:00", end: "19:00" }], timezone: "Asia/Shanghai", calendar: "CN" } }).get("s")!;
+  const WEEKEND = schedules({ s: { periods: [{ days: "sat,sun", begin: "10:00", end: "18:00" }], timezone: "Asia/Shanghai", calendar: "CN" } }).get("s")!;
+  const WEEKEND_DE = schedules({ s: { periods: [{ days: "sat,sun", begin: "10:00", end: "18:00" }], timezone: "Europe/Berlin", calendar: "DE-BE" } }).get("s")!;
+  const DEFAULT = loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou" }).schedules.get("office")!;
+  beforeAll(async () => {
+    expect(await loadCountryCalendars(["DE-BE"])).toEqual([]);
+  });
+
+  it.each([
+    ["2026-09-20, the Sunday worked for National Day", DEFAULT, "2026-09-20T09:05:00", true, "make-up workday (CN calendar"],
+    ["2026-10-01, National Day", DEFAULT, "2026-10-01T09:05:00", false, "public holiday (CN calendar"],
+    ["2026-10-10, the Saturday worked for National Day", DEFAULT, "2026-10-10T09:05:00", true, "make-up workday"],
+    ["2027-01-01, New Year's Day, past the calendar's data", DEFAULT, "2027-01-01T09:05:00", false, "public holiday (CN statutory rule; 2027's arrangement is not in the calendar data: 元旦"],
+    ["2027-02-05, Spring Festival's eve (除夕)", DEFAULT, "2027-02-05T09:05:00", false, "春节"],
+    ["2027-02-08, 正月初三", DEFAULT, "2027-02-08T09:05:00", false, "春节"],
+    ["2027-02-09, the first working day after the statutory days", DEFAULT, "2027-02-09T09:05:00", true, "ordinary tue (CN statutory rule"],
+    ["2027-10-01, National Day", DEFAULT, "2027-10-01T09:05:00", false, "国庆"],
+    ["2027-04-05, Qingming (the solar-term day)", DEFAULT, "2027-04-05T09:05:00", false, "清明"],
+    ["an ordinary Tuesday with mon,wed", MON_WED, "2026-12-01T10:00:00", false, "ordinary tue"],
+    ["an ordinary Wednesday with mon,wed", MON_WED, "2026-12-02T10:00:00", true, "within 09:00-19:00 (mon,wed"],
+    ["an ordinary Saturday with sat,sun", WEEKEND, "2026-12-05T11:00:00", true, "within 10:00-18:00 (sat,sun"],
+    ["a make-up Saturday with sat,sun only: the Monday-to-Friday periods, none here", WEEKEND, "2026-10-10T11:00:00", false, "make-up workday"],
+    ["National Day, a Saturday, with sat,sun", WEEKEND, "2026-10-03T11:00:00", false, "public holiday"],
+    ["an ordinary Saturday with sat,sun, Berlin calendar", WEEKEND_DE, new Date("2026-12-05T11:00:00Z"), true, "within 10:00-18:00"],
+    ["a Berlin holiday on a Saturday (Christmas Eve 2027 is no holiday; 26 Dec 2026 is)", WEEKEND_DE, new Date("2026-12-26T11:00:00Z"), false, "public holiday (DE-BE"],
+  ])("%s", (_n, s: Schedule, at, running, reason) => {
+    const v = wantsRunning(s, typeof at === "string" ? cst(at) : at);
+    expect(v.reason).toContain(reason);
+    expect(v.running).toBe(running);
+  });
+
+  it("the statutory rule gives exactly China's days off where the package has the data (2025, 2026)", () => {
+    for (const year of [2025, 2026]) {
+      expect(cnDataCovers(year)).toBe(true);
+      const days = [...statutoryDaysOff(year).keys()];
+      expect(days).toHaveLength(13);
+      for (const d of days) expect(chineseDays.isHoliday(d), `${d} is a day off in chinese-days`).toBe(true);
+    }
+    expect(cnDataCovers(2027)).toBe(false);
+    expect([...statutoryDaysOff(2027).keys()]).toEqual([
+      "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01", "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03",
+    ]);
+  });
+
+  it("says the data runs out from December 1 of the year before, and all through the year it lacks", () => {
+    expect(cnDataNotice(cst("2026-11-30T23:59:00"))).toBeUndefined();
+    expect(cnDataNotice(cst("2026-12-01T00:00:00"))?.notice).toBe("China's 2027 holiday arrangement is not in the calendar data yet: following statutory holidays only from 2027-01-01; add make-up days with `exceptions`");
+    expect(cnDataNotice(cst("2027-06-01T00:00:00"))?.notice).toContain("China's 2027 holiday arrangement is not in the calendar data yet: following statutory holidays only;");
   });
 });
 
 describe("decide", () => {
   const config = loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou", OFFICE_HOURS_PRICES: "S5.MEDIUM4=0.5" });
   const enforcedJson = { office: { periods: [{ days: "mon-fri", begin: "09:00", end: "19:00" }], timezone: "Asia/Shanghai", calendar: "CN", enforced: true, stopPrepaid: false } };
-  const at = (local: string, s = config.schedules) => new Map([...s].map(([n, x]) => [n, scheduleNow(x, cst(local), 15)]));
+  const at = (local: string, s = config.schedules) => new Map([...s].map(([n, x]) => [n, scheduleNow(x, cst(local))]));
+  const TAGS = [{ Key: "autopilot:office-hours", Value: "office" }];
+  const LAST = (v: string) => ({ Key: "autopilot:office-hours-last", Value: v });
   const inst = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
     InstanceId: "ins-aaaaaaaa", InstanceName: "dev-1", InstanceState: "STOPPED", InstanceChargeType: "POSTPAID_BY_HOUR", InstanceType: "S5.MEDIUM4",
-    Tags: [{ Key: "autopilot:office-hours", Value: "office" }], Region: "ap-guangzhou", ...o,
+    Tags: TAGS, Region: "ap-guangzhou", ...o,
   });
   it.each([
     ["hours begin: a stopped machine starts", inst(), "2026-11-30T09:05:00", undefined, "start-of-hours", "start"],
     ["hours end: a running machine stops", inst({ InstanceState: "RUNNING" }), "2026-11-30T19:05:00", undefined, "end-of-hours", "stop"],
     ["already stopped at night", inst(), "2026-11-30T23:00:00", undefined, "in-state", undefined],
-    ["started by hand at night: left until the next stop", inst({ InstanceState: "RUNNING" }), "2026-11-30T23:00:00", undefined, "changed-by-hand", undefined],
-    ["started by hand at night, enforced: stopped", inst({ InstanceState: "RUNNING" }), "2026-11-30T23:00:00", enforcedJson, "enforced", "stop"],
+    ["stopped by us at 19:05, started by hand at 23:00: left until the next change", inst({ InstanceState: "RUNNING", Tags: [...TAGS, LAST("stop@2026-11-30T11:05Z")] }), "2026-11-30T23:00:00", undefined, "changed-by-hand", undefined],
+    ["the same, enforced: stopped", inst({ InstanceState: "RUNNING", Tags: [...TAGS, LAST("stop@2026-11-30T11:05Z")] }), "2026-11-30T23:00:00", enforcedJson, "enforced", "stop"],
+    ["running at night with no record of ours: the schedule decides", inst({ InstanceState: "RUNNING" }), "2026-11-30T23:00:00", undefined, "end-of-hours", "stop"],
+    ["our start failed at 09:05: tried again at 09:30", inst({ Tags: [...TAGS, LAST("start-failed@2026-11-30T01:05Z")] }), "2026-11-30T09:30:00", undefined, "retry", "start"],
+    ["our start failed yesterday; the schedule changed since: acted on as today's start", inst({ Tags: [...TAGS, LAST("start-failed@2026-11-29T01:05Z")] }), "2026-11-30T09:30:00", undefined, "start-of-hours", "start"],
+    ["started by us at 09:05, stopped by hand at 11:00: left until hours end", inst({ Tags: [...TAGS, LAST("start@2026-11-30T01:05Z")] }), "2026-11-30T11:30:00", undefined, "changed-by-hand", undefined],
+    ["stopped by us last night, still stopped in the morning: started (the schedule changed since)", inst({ Tags: [...TAGS, LAST("stop@2026-11-29T11:05Z")] }), "2026-11-30T10:30:00", undefined, "start-of-hours", "start"],
+    ["a state tag we did not write: the schedule decides", inst({ InstanceState: "RUNNING", Tags: [...TAGS, LAST("by hand")] }), "2026-11-30T23:00:00", undefined, "end-of-hours", "stop"],
     ["prepaid at the end of hours: not stopped", inst({ InstanceState: "RUNNING", InstanceChargeType: "PREPAID" }), "2026-11-30T19:05:00", undefined, "prepaid", undefined],
     ["an unknown schedule name: reported, never guessed", inst({ Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }] }), "2026-11-30T09:05:00", undefined, "unknown-schedule", undefined],
     ["the opt-out tag wins", inst({ Tags: [{ Key: "autopilot:office-hours", Value: "office" }, { Key: "autopilot:office-hours-opt-out", Value: "true" }] }), "2026-11-30T09:05:00", undefined, "opted-out", undefined],
@@ -79,6 +145,14 @@ describe("decide", () => {
     const d = decide(i, config, at(local, s));
     expect(d.kind).toBe(kind);
     expect(d.action).toBe(action);
+  });
+
+  it("the state tag's value round-trips, to the minute", () => {
+    const v = stateValue("start", true, new Date("2026-12-02T01:05:42Z"));
+    expect(v).toBe("start-failed@2026-12-02T01:05Z");
+    expect(parseState(v)).toEqual({ action: "start", failed: true, at: new Date("2026-12-02T01:05:00Z") });
+    expect(parseState("start@2026-13-02T01:05Z")).toBeUndefined();
+    expect(parseState("reboot@2026-12-02T01:05Z")).toBeUndefined();
   });
 
   it("a stop says what it saves until the schedule next wants the machine", () => {
@@ -97,6 +171,10 @@ describe("OFFICE_HOURS_SCHEDULES errors name what to fix", () => {
     ['{"s":{"periods":[{"days":"mon","begin":"09:00","end":"19:00"}],"timezone":"UTC","calendar":"germany"}}', 'a country or region code such as "DE"'],
     ['{"s":{"periods":[{"days":"mon","begin":"09:00","end":"19:00"}],"timezone":"UTC","exceptions":{"2026-13-45":"off"}}}', "is not a date"],
     ['{"s":{"periods":[],"timezone":"UTC"}}', "expected at least one period"],
+    ['{"s":{"periods":[{"days":"mon","begin":"09:00","end":"19:00"}],"timezone":"UTC","exceptions":{"2026-02-30":"off"}}}', 'schedule "s".exceptions: "2026-02-30" is not a date'],
+    ['{"s":{"periods":[{"days":"mon","begin":"24:30","end":"19:00"}],"timezone":"UTC"}}', 'schedule "s".periods[0]: begin and end must be HH:MM times of day'],
+    ['{"s":{"periods":[{"days":"mon","begin":"09:00","end":"24:01"}],"timezone":"UTC"}}', 'schedule "s".periods[0]: begin and end must be HH:MM times of day'],
+    ['{"s":{"periods":[{"days":"mon","begin":"24:00","end":"06:00"}],"timezone":"UTC"}}', 'schedule "s".periods[0]: begin and end must be HH:MM times of day'],
     ['{"s":{"periods":[{"days":"mon","begin":"09:00","end":"19:00"}],"timezone":"UTC","holidays":"CN"}}', 'unknown field "holidays"'],
   ])("%s", (json, message) => {
     expect(() => loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou", OFFICE_HOURS_SCHEDULES: json })).toThrow(message);

@@ -63,7 +63,7 @@ describe("office-hours across a simulated day", () => {
     emu.state.instances.get(f.dev[0]!.InstanceId)!.InstanceState = "RUNNING";
     const night = await run("2026-11-30T23:00:00");
     expect(state(emu, f.dev[0]!.InstanceId)).toBe("RUNNING");
-    expect(night.report.kept.find((k) => k.id === f.dev[0]!.InstanceId)).toMatchObject({ kind: "changed by hand since the last transition" });
+    expect(night.report.kept.find((k) => k.id === f.dev[0]!.InstanceId)).toMatchObject({ kind: "changed by hand since our last action" });
 
     // Tuesday 09:05: the two stopped ones start; the one already running is as scheduled.
     const tuesday = await run("2026-12-01T09:05:00");

@@ -1,25 +1,31 @@
 /**
  * Starts and stops what the plan decided, per region, 100 ids a call, bad ids isolated by
- * bisection. A start can fail for lack of capacity after a STOP_CHARGING stop (the
- * ResourceInsufficient.* codes): reported with its RequestId and tried again at the next run,
+ * bisection, then records each action on its instance in the state tag (`start@…`, or
+ * `start-failed@…` when refused), so the next run knows what we did rather than guessing. A start
+ * can fail for lack of capacity after a STOP_CHARGING stop (the ResourceInsufficient.* codes): it
+ * is reported with its RequestId and tried again at the next run while the schedule wants it,
  * never in a loop here.
  */
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
+import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
+import { tagInstances } from "../../lib/tencent/instance-tags.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import { CHANGED_STATE_CODES } from "../auto-stop-idle/apply.ts";
-import type { OfficeDecision } from "./plan.ts";
+import { stateValue, type OfficeDecision } from "./plan.ts";
 
 /** Already in the state we wanted, or gone: the world moved, nothing to do. */
-const CHANGED = new Set([...CHANGED_STATE_CODES, "UnsupportedOperation.InstanceStateRunning"]);
+const CHANGED = new Set([...STATE_CHANGED_CODES, "UnsupportedOperation.InstanceStateRunning"]);
 
-export async function applyOfficeHours(client: TencentCloudClient, acting: OfficeDecision[], stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"): Promise<Map<string, Outcome>> {
+/** What the role needs for the state tag, said where a refusal would otherwise read as a bare code. */
+const TAG_PERMISSION = "the functions' role needs tag:TagResources (it is in dist/cam-policy.json) to record office-hours' state tag";
+
+export async function applyOfficeHours(client: TencentCloudClient, acting: OfficeDecision[], opts: { stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"; stateTagKey: string; now: Date }): Promise<Map<string, Outcome>> {
   const out = new Map<string, Outcome>();
   const groups = new Map<string, { region: string; action: string; send: (ids: string[]) => Promise<{ RequestId: string }>; ids: string[] }>();
   for (const d of acting) {
     // Prepaid instances cannot stop charging (UnsupportedOperation.StoppedModeStopCharging): they keep it.
-    const mode = d.detail?.prepaid ? "KEEP_CHARGING" : stoppedMode;
+    const mode = d.detail?.prepaid ? "KEEP_CHARGING" : opts.stoppedMode;
     const key = `${d.region}/${d.action}/${mode}`;
     const g = groups.get(key) ?? {
       region: d.region,
@@ -40,5 +46,34 @@ export async function applyOfficeHours(client: TencentCloudClient, acting: Offic
       else out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
     }
   }));
+  await recordState(client, acting, out, opts);
   return out;
+}
+
+/**
+ * Writes the state tag: the action on success; `-failed` on a refusal, unless the tag already says
+ * this action failed (a retry that fails again keeps the first failure's time and writes nothing).
+ * A move under us writes nothing: the next run sees the machine as it is. A tag that cannot be
+ * written leaves the action as it went and is reported as an error of the run.
+ */
+async function recordState(client: TencentCloudClient, acting: OfficeDecision[], out: Map<string, Outcome>, opts: { stateTagKey: string; now: Date }) {
+  const writes = new Map<string, { region: string; value: string; ids: string[] }>();
+  for (const d of acting) {
+    const o = out.get(keyOf(d));
+    if (!o || o.status === "changed-under-us" || (o.status === "failed" && d.kind === "retry")) continue;
+    const value = stateValue(d.action as "start" | "stop", o.status === "failed", opts.now);
+    const w = writes.get(`${d.region}/${value}`) ?? { region: d.region, value, ids: [] };
+    w.ids.push(d.id);
+    writes.set(`${d.region}/${value}`, w);
+  }
+  await Promise.all([...writes.values()].map(async (w) => {
+    for (const r of await tagInstances(client, w.region, w.ids, { [opts.stateTagKey]: w.value })) {
+      if (r.ok) continue;
+      const key = keyOf({ region: w.region, id: r.id });
+      const o = out.get(key)!;
+      const message = `could not record ${opts.stateTagKey}=${w.value}: ${r.message}${r.code.startsWith("AuthFailure") ? `; ${TAG_PERMISSION}` : ""}`;
+      if (o.status === "done") out.set(key, { ...o, followUp: { action: "TagResources", code: r.code, message, requestId: r.requestId } });
+      else if (o.status === "failed") out.set(key, { ...o, message: `${o.message}; and ${message}` });
+    }
+  }));
 }

@@ -1,10 +1,15 @@
 /**
  * Whether a schedule wants instances running at an instant. Pure: the schedule, the instant and
  * the holiday calendar's data decide. Days are the schedule's own time zone's days; a period
- * may cross midnight (it then belongs to the day it starts on). China's calendar (chinese-days)
- * knows public holidays and the weekend days made official workdays (调休).
+ * may cross midnight (it then belongs to the day it starts on).
+ *
+ * Which periods apply on a day (the same rule for every calendar):
+ * - an ordinary day: the periods whose weekdays include it (a `sat,sun` period on a Saturday);
+ * - a public holiday, or a date made `off` by exception: none;
+ * - a make-up workday (China's 调休), or a date made a `workday` by exception: the periods that
+ *   run on any day Monday to Friday, as if it were a weekday.
  */
-import chineseDays from "chinese-days";
+import { cnDay } from "./cn-calendar.ts";
 import type HolidaysClass from "date-holidays";
 
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -38,16 +43,34 @@ export interface LocalTime {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** A zone's UTC offset per quarter hour of UTC, by zone: every current offset and daylight-saving change in the tz database falls on one, so the offset is constant within one. */
+const offsets = new Map<string, Map<number, number>>();
+const QUARTER_MS = 15 * 60_000;
+
+function offsetAt(block: number, timezone: string): number {
+  let byBlock = offsets.get(timezone);
+  if (!byBlock) offsets.set(timezone, (byBlock = new Map()));
+  let off = byBlock.get(block);
+  if (off !== undefined) return off;
+  let f = formatters.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    formatters.set(timezone, f);
+  }
+  const at = block * QUARTER_MS;
+  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, Number(x.value)]));
+  off = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - at;
+  // Bounded: a long-running serve keeps at most a few weeks of quarter hours per zone.
+  if (byBlock.size > 20_000) byBlock.clear();
+  byBlock.set(block, off);
+  return off;
+}
 
 /** The wall-clock date, weekday and minute of an instant in a time zone (daylight saving included). */
 export function localTime(at: Date, timezone: string): LocalTime {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    formatters.set(timezone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
-  return { date: `${p.year}-${p.month}-${p.day}`, weekday: p.weekday!.toLowerCase() as Weekday, minutes: Number(p.hour) * 60 + Number(p.minute) };
+  const ms = at.getTime();
+  const wall = new Date(ms + offsetAt(Math.floor(ms / QUARTER_MS), timezone));
+  return { date: wall.toISOString().slice(0, 10), weekday: WEEKDAYS[wall.getUTCDay()]!, minutes: wall.getUTCHours() * 60 + wall.getUTCMinutes() };
 }
 
 /** The day before a local date, as a local date. */
@@ -57,26 +80,40 @@ function previousDate(date: string): { date: string; weekday: Weekday } {
   return { date: d.toISOString().slice(0, 10), weekday: WEEKDAYS[d.getUTCDay()]! };
 }
 
-export type DayKind = { kind: "workday" | "off" | "weekday"; why: string };
+export type DayKind = {
+  kind: "workday" | "off" | "ordinary";
+  why: string;
+  /** Set when China's calendar was judged by the statutory rule, past the package's data. */
+  byRule?: boolean;
+};
 
-/** What kind of day a local date is: an exception first, then the calendar; `weekday` when the periods' own days decide. */
+const dayKinds = new WeakMap<Schedule, Map<string, DayKind>>();
+
+/** What kind of day a local date is: an exception first, then the calendar (memoised per schedule: runs ask about the same few days). */
 export function dayKind(s: Schedule, date: string, weekday: Weekday): DayKind {
+  let memo = dayKinds.get(s);
+  if (!memo) dayKinds.set(s, (memo = new Map()));
+  let k = memo.get(date);
+  if (!k) memo.set(date, (k = judgeDay(s, date, weekday)));
+  return k;
+}
+
+function judgeDay(s: Schedule, date: string, weekday: Weekday): DayKind {
   const ex = s.exceptions[date];
   if (ex) return { kind: ex, why: `${date} is ${ex === "off" ? "a day off" : "a workday"} by exception` };
   if (s.calendar === "CN") {
-    if (chineseDays.isHoliday(date)) {
-      // Weekends are "holidays" to the calendar too; only a weekday off is worth naming as a public holiday.
-      const publicHoliday = weekday !== "sat" && weekday !== "sun";
-      return { kind: "off", why: publicHoliday ? `${date} is a public holiday (CN calendar)` : `${date} is a weekend day (CN calendar)` };
-    }
-    const madeUp = weekday === "sat" || weekday === "sun";
-    return { kind: "workday", why: madeUp ? `${date} is a make-up workday (CN calendar, 调休)` : `${date} is a workday (CN calendar)` };
+    const d = cnDay(date, weekday);
+    const source = d.byRule ? `CN statutory rule; ${date.slice(0, 4)}'s arrangement is not in the calendar data` : "CN calendar";
+    const byRule = d.byRule ? { byRule: true } : {};
+    if (d.kind === "holiday") return { kind: "off", why: `${date} is a public holiday (${source}: ${d.name})`, ...byRule };
+    if (d.kind === "makeup") return { kind: "workday", why: `${date} is a make-up workday (${source}, 调休)`, ...byRule };
+    return { kind: "ordinary", why: `${date} is an ordinary ${weekday} (${source})`, ...byRule };
   }
   if (s.calendar !== "none") {
     const name = countryHoliday(s.calendar, date);
     if (name) return { kind: "off", why: `${date} is a public holiday (${s.calendar}: ${name})` };
   }
-  return { kind: "weekday", why: `${date} is a ${weekday}` };
+  return { kind: "ordinary", why: `${date} is a ${weekday}` };
 }
 
 /**
@@ -109,15 +146,12 @@ function countryHoliday(code: string, date: string): string | undefined {
   return Array.isArray(found) ? found.find((h) => h.type === "public")?.name : undefined;
 }
 
-/** The periods that start on a day of this kind and weekday. A workday by calendar or exception follows the Monday-to-Friday periods. */
+const MON_TO_FRI: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri"];
+
+/** The periods that start on a day of this kind and weekday (the rule in this file's header). */
 function periodsOn(s: Schedule, k: DayKind, weekday: Weekday): Period[] {
   if (k.kind === "off") return [];
-  if (k.kind === "workday") {
-    const weekdayPeriods = s.periods.filter((p) => p.days.some((d) => d !== "sat" && d !== "sun"));
-    // A period listing the day itself wins (a schedule may treat Saturdays differently even when they are workdays).
-    const own = s.periods.filter((p) => p.days.includes(weekday));
-    return own.length ? own : weekdayPeriods;
-  }
+  if (k.kind === "workday") return s.periods.filter((p) => p.days.some((d) => MON_TO_FRI.includes(d)));
   return s.periods.filter((p) => p.days.includes(weekday));
 }
 
@@ -128,35 +162,55 @@ export interface Verdict {
   running: boolean;
   /** For people: which period, or which holiday. */
   reason: string;
+  /** True when a day it looked at was judged by China's statutory rule, past the calendar's data. */
+  byRule?: boolean;
 }
 
-/** Whether the schedule wants instances running at this instant, and why. */
-export function wantsRunning(s: Schedule, at: Date): Verdict {
+type Match = { period: Period; today: DayKind; begun?: string } | { period?: undefined; today: DayKind; minutes: number };
+
+/** The period that holds at an instant, if any, and the day it was judged on. */
+function match(s: Schedule, at: Date): Match {
   const t = localTime(at, s.timezone);
   const today = dayKind(s, t.date, t.weekday);
   for (const p of periodsOn(s, today, t.weekday)) {
     const crosses = p.end <= p.begin;
-    if (t.minutes >= p.begin && (crosses || t.minutes < p.end)) return { running: true, reason: `within ${describe(p, s)}; ${today.why}` };
+    if (t.minutes >= p.begin && (crosses || t.minutes < p.end)) return { period: p, today };
   }
   // A period that started yesterday and crosses midnight.
   const y = previousDate(t.date);
   const yesterday = dayKind(s, y.date, y.weekday);
   for (const p of periodsOn(s, yesterday, y.weekday)) {
-    if (p.end <= p.begin && t.minutes < p.end) return { running: true, reason: `within ${describe(p, s)}, begun ${y.date}; ${yesterday.why}` };
+    if (p.end <= p.begin && t.minutes < p.end) return { period: p, today: yesterday, begun: y.date };
   }
-  return { running: false, reason: `outside hours: ${today.kind === "off" ? today.why : `no period at ${hhmm(t.minutes)}; ${today.why}`}` };
+  return { today, minutes: t.minutes };
 }
 
-/** Whether the wanted state changed within the last `minutes` (a transition the run should act on). */
-export function changedWithin(s: Schedule, at: Date, minutes: number): boolean {
-  const now = wantsRunning(s, at).running;
-  for (let k = 1; k <= minutes; k++) if (wantsRunning(s, new Date(at.getTime() - k * 60_000)).running !== now) return true;
-  return false;
+/** Whether the schedule wants instances running at this instant (no reasons: for scans over time). */
+export const isRunning = (s: Schedule, at: Date): boolean => match(s, at).period !== undefined;
+
+/** Whether the schedule wants instances running at this instant, and why. */
+export function wantsRunning(s: Schedule, at: Date): Verdict {
+  const m = match(s, at);
+  const byRule = m.today.byRule ? { byRule: true } : {};
+  if (m.period) return { running: true, reason: `within ${describe(m.period, s)}${m.begun ? `, begun ${m.begun}` : ""}; ${m.today.why}`, ...byRule };
+  return { running: false, reason: `outside hours: ${m.today.kind === "off" ? m.today.why : `no period at ${hhmm(m.minutes)}; ${m.today.why}`}`, ...byRule };
+}
+
+/**
+ * When the wanted state last changed to what it is at `at` (minute precision), looking back at
+ * most `lookbackMinutes`; undefined when it held all that time. A run compares it with the time of
+ * its own last action on an instance (the state tag): a change since then is a transition to act on.
+ */
+export function lastChange(s: Schedule, at: Date, lookbackMinutes: number): Date | undefined {
+  const t0 = Math.floor(at.getTime() / 60_000) * 60_000;
+  const now = isRunning(s, new Date(t0));
+  for (let k = 1; k <= lookbackMinutes; k++) if (isRunning(s, new Date(t0 - k * 60_000)) !== now) return new Date(t0 - (k - 1) * 60_000);
+  return undefined;
 }
 
 /** Hours from `at` until the schedule next wants instances running (at most a fortnight), for the saving of a stop. */
 export function hoursUntilRunning(s: Schedule, at: Date): number {
   const step = 15 * 60_000;
-  for (let t = at.getTime(); t < at.getTime() + 14 * 86400_000; t += step) if (wantsRunning(s, new Date(t)).running) return (t - at.getTime()) / 3600_000;
+  for (let t = at.getTime(); t < at.getTime() + 14 * 86400_000; t += step) if (isRunning(s, new Date(t))) return (t - at.getTime()) / 3600_000;
   return 14 * 24;
 }

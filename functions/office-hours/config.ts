@@ -1,7 +1,7 @@
 /** office-hours settings, from env (issue 20). OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
-import { field, int, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
+import { field, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
 import { isTimeZone, parseWindow, prices, tag, type TagMatch } from "../../lib/config/parsers.ts";
 import { WEEKDAYS, type Period, type Schedule, type Weekday } from "./calendar.ts";
 
@@ -11,6 +11,9 @@ export const CALENDAR_HELP = 'expected "CN" (China\'s holidays and make-up workd
 export const DEFAULT_SCHEDULES = '{"office":{"periods":[{"days":"mon-fri","begin":"09:00","end":"19:00"}],"timezone":"Asia/Shanghai","calendar":"CN"}}';
 
 const SCHEDULE_KEYS = ["periods", "timezone", "calendar", "exceptions", "enforced", "stopPrepaid"];
+
+/** A real YYYY-MM-DD date: Date.parse alone rolls 2026-02-30 over to March 2. */
+const isCalendarDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 
 /** `mon-fri`, `mon,wed,fri` or `["mon","tue"]` -> weekdays. */
 function parseDays(v: unknown, at: string, fail: Fail): Weekday[] {
@@ -36,9 +39,9 @@ function parseDays(v: unknown, at: string, fail: Fail): Weekday[] {
 function parsePeriod(v: unknown, at: string, fail: Fail): Period | undefined {
   const p = (v ?? {}) as { days?: unknown; begin?: unknown; end?: unknown };
   const window = parseWindow(`${String(p.begin)}-${String(p.end)}`);
-  if (!window) fail(`${at}: begin and end must be HH:MM (e.g. "09:00" and "19:00"; an end before the begin crosses midnight)`);
+  if (!window || window.startMin === 1440) fail(`${at}: begin and end must be HH:MM times of day, 00:00-23:59 (an end may be 24:00), got "${String(p.begin)}" and "${String(p.end)}" (e.g. "09:00" and "19:00"; an end before the begin crosses midnight)`);
   const days = parseDays(p.days, at, fail);
-  return window ? { days, begin: window.startMin, end: window.endMin } : undefined;
+  return window && window.startMin < 1440 ? { days, begin: window.startMin, end: window.endMin } : undefined;
 }
 
 /** The schedules JSON: every problem named by its path, so one error lists everything to fix. */
@@ -71,7 +74,7 @@ export function parseSchedules(raw: string, fail: Fail): Map<string, Schedule> {
     }
     const exceptions: Record<string, "off" | "workday"> = {};
     for (const [date, kind] of Object.entries((s.exceptions ?? {}) as Record<string, unknown>)) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) fail(`${at}.exceptions: "${date}" is not a date (YYYY-MM-DD)`);
+      if (!isCalendarDate(date)) fail(`${at}.exceptions: "${date}" is not a date (YYYY-MM-DD, a day that exists: ${date.slice(0, 7)} may have fewer days)`);
       else if (kind !== "off" && kind !== "workday") fail(`${at}.exceptions["${date}"]: expected "off" or "workday", got "${String(kind)}"`);
       else exceptions[date] = kind;
     }
@@ -91,8 +94,12 @@ const schema = z.object({
     return key;
   }),
   OFFICE_HOURS_OPT_OUT_TAG: tag("autopilot:office-hours-opt-out=true"),
-  // A change of wanted state this recent is acted on; older ones are left as people set them (unless enforced).
-  OFFICE_HOURS_GRACE_MINUTES: int(15, 1, 1440),
+  // The tag on which each run records its last action on an instance (`start@2026-12-02T01:05Z`).
+  OFFICE_HOURS_STATE_TAG: field((v, fail) => {
+    const key = v ?? "autopilot:office-hours-last";
+    if (key.includes("=") || !key.trim() || key.length > 127) fail(`expected a tag key of 1-127 characters without "=", got "${key}"`);
+    return key;
+  }),
   OFFICE_HOURS_STOPPED_MODE: oneOf(["STOP_CHARGING", "KEEP_CHARGING"], "STOP_CHARGING"),
   OFFICE_HOURS_MAX_FRACTION: num(1, { min: 0, max: 1 }),
   OFFICE_HOURS_MAX_COUNT: optionalInt(0),
@@ -103,7 +110,7 @@ export interface OfficeHoursConfig extends BaseConfig {
   schedules: Map<string, Schedule>;
   tagKey: string;
   optOutTag: TagMatch;
-  graceMinutes: number;
+  stateTagKey: string;
   stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
   maxFraction: number;
   maxCount: number | undefined;
@@ -120,7 +127,7 @@ export function loadConfig(env: Env = process.env): OfficeHoursConfig {
     schedules: e.OFFICE_HOURS_SCHEDULES,
     tagKey: e.OFFICE_HOURS_TAG,
     optOutTag: e.OFFICE_HOURS_OPT_OUT_TAG,
-    graceMinutes: e.OFFICE_HOURS_GRACE_MINUTES,
+    stateTagKey: e.OFFICE_HOURS_STATE_TAG,
     stoppedMode: e.OFFICE_HOURS_STOPPED_MODE,
     maxFraction: e.OFFICE_HOURS_MAX_FRACTION,
     maxCount: e.OFFICE_HOURS_MAX_COUNT,

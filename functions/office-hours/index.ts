@@ -8,7 +8,9 @@ import { ConfigError } from "../../lib/config/config.ts";
 import { resolveRegions } from "../../lib/runtime/runtime.ts";
 import { loadCountryCalendars } from "./calendar.ts";
 import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
+import { cnDataNotice } from "./cn-calendar.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
+import type { OfficeHoursConfig } from "./config.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 
 export type OfficeHoursReport = RunReport;
@@ -29,7 +31,7 @@ export default defineFunction({
   },
   async decide(ctx, region) {
     const { config } = ctx;
-    const schedules = new Map<string, ScheduleNow>([...config.schedules].map(([name, s]) => [name, scheduleNow(s, ctx.now, config.graceMinutes)]));
+    const schedules = schedulesAt(config, ctx.now);
     const decisions: OfficeDecision[] = [];
     // Only instances that opted in, by the tag's key (server side).
     for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.tagKey] }] })) {
@@ -45,7 +47,14 @@ export default defineFunction({
   },
   guard: (summary, config) => guard(summary, config),
   shareLimits: (config, shards) => ({ ...config, maxCount: shareOf(config.maxCount, shards) }),
-  apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, ctx.config.stoppedMode),
+  apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stateTagKey: ctx.config.stateTagKey, now: ctx.now }),
+  notices(ctx) {
+    if (![...ctx.config.schedules.values()].some((s) => s.calendar === "CN")) return [];
+    const n = cnDataNotice(ctx.now);
+    if (!n) return [];
+    ctx.logger.warn(n.notice, { advice: n.advice });
+    return [n.notice];
+  },
   extras(acting, outcomes, ctx) {
     if (!ctx.config.prices.size) return {};
     // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style
@@ -56,3 +65,16 @@ export default defineFunction({
     return { estimatedSaving: cents(total), ...unpricedSummary(unpriced) };
   },
 });
+
+/**
+ * Every schedule's verdict at `now`, once per run: the regions of a run share one instant, and
+ * finding when a schedule last changed scans up to a month of minutes.
+ */
+const verdicts = new WeakMap<OfficeHoursConfig, { at: number; map: Map<string, ScheduleNow> }>();
+function schedulesAt(config: OfficeHoursConfig, now: Date): Map<string, ScheduleNow> {
+  const have = verdicts.get(config);
+  if (have?.at === now.getTime()) return have.map;
+  const map = new Map([...config.schedules].map(([name, s]) => [name, scheduleNow(s, now)]));
+  verdicts.set(config, { at: now.getTime(), map });
+  return map;
+}

@@ -1,22 +1,26 @@
 /**
  * Decides, per instance that opted in, whether to start it, stop it or leave it. Pure: the
- * instance, its schedule and `now`. Like AWS Instance Scheduler, it acts on transitions: a change
- * of wanted state within the grace period is carried out; a machine someone started or stopped by
- * hand since then is left alone, unless its schedule is `enforced`.
+ * instance, its schedule and `now`. Like AWS Instance Scheduler (its IS-LastAction tag), what we
+ * did last is a fact stored on the instance, the state tag `<action>@<time>`, not inferred:
+ * - the schedule changed after our last action, or we have no record: act as it says;
+ * - our last action failed and the schedule still wants it: try again (each run, never looped);
+ * - the machine differs from what our last successful action left, with no change of schedule
+ *   since: someone changed it by hand; left until the next change, unless the schedule is enforced.
  */
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision, DecisionSummary, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Instance } from "../../lib/tencent/types.ts";
-import { changedWithin, hoursUntilRunning, wantsRunning, type Schedule, type Verdict } from "./calendar.ts";
+import { hoursUntilRunning, lastChange, wantsRunning, type Schedule, type Verdict } from "./calendar.ts";
 import type { OfficeHoursConfig } from "./config.ts";
 
 export const KINDS = {
   "start-of-hours": "hours begin: start",
   "end-of-hours": "hours end: stop",
+  retry: "retry of a failed action",
   enforced: "enforced schedule",
   "in-state": "already as scheduled",
-  "changed-by-hand": "changed by hand since the last transition",
+  "changed-by-hand": "changed by hand since our last action",
   prepaid: "prepaid: not stopped",
   "opted-out": "opted out",
   "unknown-schedule": "unknown schedule",
@@ -31,22 +35,52 @@ const OUT_OF_SCOPE: ReadonlySet<OfficeKind> = new Set(["opted-out", "unknown-sch
 
 export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "Tags"> & { Region: string };
 
+/**
+ * How far back a run looks for the schedule's last change: past the longest run of days with
+ * one wanted state a schedule plausibly has (China's Spring Festival with its weekends is 9 days).
+ */
+export const LOOKBACK_MINUTES = 31 * 24 * 60;
+
 /** The schedule's verdicts at `now`, computed once per run and schedule, not once per instance. */
 export interface ScheduleNow {
   schedule: Schedule;
   verdict: Verdict;
-  /** The wanted state changed within the grace period: a transition to act on. */
-  transition: boolean;
+  /** When the wanted state last changed to the current one; undefined when it held for the whole look-back. */
+  since: Date | undefined;
   /** Hours a stop now saves (until the schedule next wants instances running). */
   hoursSaved: number;
 }
 
-export function scheduleNow(schedule: Schedule, now: Date, graceMinutes: number): ScheduleNow {
+export function scheduleNow(schedule: Schedule, now: Date): ScheduleNow {
   const verdict = wantsRunning(schedule, now);
-  return { schedule, verdict, transition: changedWithin(schedule, now, graceMinutes), hoursSaved: verdict.running ? 0 : hoursUntilRunning(schedule, now) };
+  return { schedule, verdict, since: lastChange(schedule, now, LOOKBACK_MINUTES), hoursSaved: verdict.running ? 0 : hoursUntilRunning(schedule, now) };
 }
 
-export function decide(inst: RegionalInstance, config: Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices">, schedules: Map<string, ScheduleNow>): OfficeDecision {
+/** What the state tag records: our last action on the instance, whether it failed, and when (to the minute). */
+export interface LastAction {
+  action: "start" | "stop";
+  failed: boolean;
+  at: Date;
+}
+
+const STATE_VALUE = /^(start|stop)(-failed)?@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z$/;
+
+/** The state tag's value for an action at an instant: `start@2026-12-02T01:05Z`, `stop-failed@…` (tag values allow `@`, `:` and `-`). */
+export const stateValue = (action: "start" | "stop", failed: boolean, at: Date) => `${action}${failed ? "-failed" : ""}@${at.toISOString().slice(0, 16)}Z`;
+
+/** Reads the state tag; undefined for no tag or a value we did not write (then the schedule alone decides). */
+export function parseState(value: string | undefined): LastAction | undefined {
+  const m = value === undefined ? null : STATE_VALUE.exec(value);
+  if (!m) return undefined;
+  const at = new Date(`${m[3]}:00Z`);
+  return Number.isNaN(at.getTime()) ? undefined : { action: m[1] as "start" | "stop", failed: m[2] !== undefined, at };
+}
+
+const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`;
+
+type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey">;
+
+export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>): OfficeDecision {
   const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
   const tags = tagsOf(inst);
   const name = tags.get(config.tagKey) ?? "";
@@ -54,7 +88,8 @@ export function decide(inst: RegionalInstance, config: Pick<OfficeHoursConfig, "
   const s = schedules.get(name);
   // Never guessed: a name that matches no schedule is reported, and the instance is left alone.
   if (!s) return { ...base, kind: "unknown-schedule", reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})` };
-  const detail = { schedule: name, instanceType: inst.InstanceType };
+  const last = parseState(tags.get(config.stateTagKey));
+  const detail = { schedule: name, instanceType: inst.InstanceType, ...(last ? { lastAction: tags.get(config.stateTagKey) } : {}) };
   const why = s.verdict.reason;
   const prepaid = inst.InstanceChargeType === "PREPAID";
   if (!prepaid && inst.InstanceChargeType !== "POSTPAID_BY_HOUR") return { ...base, kind: "not-billable", reason: `charge type ${inst.InstanceChargeType} is not handled`, detail };
@@ -62,16 +97,29 @@ export function decide(inst: RegionalInstance, config: Pick<OfficeHoursConfig, "
   if (state !== "RUNNING" && state !== "STOPPED") return { ...base, kind: "busy-state", reason: `state ${state}: decided at the next run`, detail };
   const running = state === "RUNNING";
   if (running === s.verdict.running) return { ...base, kind: "in-state", reason: `${running ? "running" : "stopped"} as scheduled: ${why}`, detail };
-  const act = s.transition || s.schedule.enforced;
-  if (!act) {
-    return { ...base, kind: "changed-by-hand", reason: `${running ? "running" : "stopped"} against the schedule since before the last transition; left until the next one (schedule "${name}" is not enforced): ${why}`, detail };
+
+  const wanted = s.verdict.running ? "start" : "stop";
+  // Our record is current when the schedule has not changed since it was written.
+  const current = last !== undefined && (s.since === undefined || last.at.getTime() >= s.since.getTime());
+  let kind: OfficeKind;
+  let because: string;
+  if (!current) {
+    kind = s.verdict.running ? "start-of-hours" : "end-of-hours";
+    because = last ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})` : "no record of ours on the instance: the schedule decides";
+  } else if (last.failed && last.action === wanted) {
+    kind = "retry";
+    because = `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`;
+  } else if (s.schedule.enforced) {
+    kind = "enforced";
+    because = `${running ? "running" : "stopped"} against the schedule since our ${last.action} at ${minute(last.at)}; schedule "${name}" is enforced`;
+  } else {
+    return { ...base, kind: "changed-by-hand", reason: `${running ? "running" : "stopped"} since our ${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)}, with no change of schedule since: changed by hand, left until the next change (schedule "${name}" is not enforced): ${why}`, detail };
   }
-  const kind: OfficeKind = s.transition ? (s.verdict.running ? "start-of-hours" : "end-of-hours") : "enforced";
-  if (s.verdict.running) return { ...base, kind, action: "start", reason: `start: ${why}`, detail };
+  if (s.verdict.running) return { ...base, kind, action: "start", reason: `start: ${because}; ${why}`, detail };
   if (prepaid && !s.schedule.stopPrepaid) return { ...base, kind: "prepaid", reason: `prepaid: stopping saves nothing, and schedule "${name}" does not set stopPrepaid`, detail };
   const price = config.prices.get(inst.InstanceType);
   const saving = price !== undefined && !prepaid ? { estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100, hoursStopped: Math.round(s.hoursSaved * 100) / 100 } : {};
-  return { ...base, kind, action: "stop", reason: `stop: ${why}`, detail: { ...detail, prepaid, ...saving } };
+  return { ...base, kind, action: "stop", reason: `stop: ${because}; ${why}`, detail: { ...detail, prepaid, ...saving } };
 }
 
 /** The blast-radius guard: a share and a count of the in-scope instances a run may act on. */

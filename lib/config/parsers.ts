@@ -44,7 +44,9 @@ export function parseWindow(s: string): TimeWindow | undefined {
   const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(s.trim());
   if (!m) return undefined;
   const [h1, m1, h2, m2] = m.slice(1).map(Number) as [number, number, number, number];
-  if (h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59) return undefined;
+  // 24:00 is the end of a day; 24:30 and 25:00 are no time of day.
+  const bad = (h: number, m: number) => h > 24 || m > 59 || (h === 24 && m > 0);
+  if (bad(h1, m1) || bad(h2, m2)) return undefined;
   return { startMin: h1 * 60 + m1, endMin: h2 * 60 + m2 };
 }
 
