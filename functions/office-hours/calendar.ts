@@ -156,7 +156,19 @@ function periodsOn(s: Schedule, k: DayKind, weekday: Weekday): Period[] {
 }
 
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
-const describe = (p: Period, s: Schedule) => `${hhmm(p.begin)}-${hhmm(p.end)} (${p.days.join(",")}, ${s.timezone})`;
+/** Weekdays as people write them: runs of three or more Monday-first days as ranges (`mon-fri`, `mon,wed`, `sat,sun`). */
+function dayList(days: Weekday[]): string {
+  const order = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+  const have = order.filter((d) => days.includes(d));
+  const runs: string[][] = [];
+  for (const d of have) {
+    const last = runs.at(-1);
+    if (last && order.indexOf(last.at(-1) as Weekday) === order.indexOf(d) - 1) last.push(d);
+    else runs.push([d]);
+  }
+  return runs.map((r) => (r.length >= 3 ? `${r[0]}-${r.at(-1)}` : r.join(","))).join(",");
+}
+const describe = (p: Period, s: Schedule) => `${hhmm(p.begin)}-${hhmm(p.end)} (${dayList(p.days)}, ${s.timezone})`;
 
 export interface Verdict {
   running: boolean;

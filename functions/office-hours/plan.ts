@@ -105,7 +105,7 @@ export function decide(inst: RegionalInstance, config: Config, schedules: Map<st
   let because: string;
   if (!current) {
     kind = s.verdict.running ? "start-of-hours" : "end-of-hours";
-    because = last ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})` : "no record of ours on the instance: the schedule decides";
+    because = last ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})` : "no record of ours, so the schedule decides";
   } else if (last.failed && last.action === wanted) {
     kind = "retry";
     because = `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`;
