@@ -2,7 +2,8 @@
  * The emulator's accounts (issue 21): several Tencent Cloud accounts, each with its own
  * permanent key, its own fleet (EmulatorState) and the CAM roles others may assume in it, plus the
  * temporary credentials STS hands out — each with a token and an expiry the emulator enforces.
- * The first account is the organization's management account; every account is a member.
+ * The first account is the organization's management account; every other account is a member
+ * unless made an outsider (`member: false`: its roles trust us, but the organization lists it not).
  */
 import { randomBytes } from "node:crypto";
 import type { AcceptedCredentials } from "./auth.ts";
@@ -18,6 +19,8 @@ export interface EmuAccount {
   /** Roles SCF may assume (a function's execution role, trust policy naming scf.qcloud.com). */
   scfRoles?: Set<string>;
   state: EmulatorState;
+  /** Listed by the organization (default true). */
+  member?: boolean;
 }
 
 interface TempCredentials {
@@ -77,6 +80,8 @@ export interface AccountOptions {
   /** A synthetic fleet of this many instances over `fleetRegions`. */
   instances?: number;
   fleetRegions?: string[];
+  /** false: an account outside the organization whose roles still trust the caller. */
+  member?: boolean;
 }
 
 /** The emulator's accounts: the default one (the organization's management account) with the given state, then each member with a fleet of its own. */
@@ -93,7 +98,7 @@ export function buildAccounts(
     const st = new EmulatorState(regions, now, seed);
     st.timings = { ...state.timings };
     if (a.instances) generateFleet(st, { instances: a.instances, regions: a.fleetRegions ?? regions.slice(0, 2), seed });
-    accounts.add({ uin: a.uin, name: a.name ?? `member-${a.uin}`, credentials: keysFor(a.uin), roles: new Set(a.roles ?? ["cvm-autopilot"]), state: st });
+    accounts.add({ uin: a.uin, name: a.name ?? `member-${a.uin}`, credentials: keysFor(a.uin), roles: new Set(a.roles ?? ["cvm-autopilot"]), state: st, member: a.member ?? true });
   }
   return accounts;
 }

@@ -69,7 +69,9 @@ export function organizationHandlers(accounts: AccountRegistry): Record<string, 
       const offset = int(ctx.params, "Offset", 0);
       const limit = int(ctx.params, "Limit", 10);
       if (limit < 1 || limit > 50) throw new ApiFault("InvalidParameter.LimitExceeded", "Limit is 1 to 50.");
-      const all = [...accounts.byUin.values()];
+      // SearchKey (the model: member name or id) narrows the listing; Total counts what it matched.
+      const key = typeof ctx.params.SearchKey === "string" ? ctx.params.SearchKey : "";
+      const all = [...accounts.byUin.values()].filter((a) => a.member !== false && (!key || a.uin.includes(key) || a.name.includes(key)));
       return {
         Items: all.slice(offset, offset + limit).map((a) => ({ MemberUin: Number(a.uin), Name: a.name, MemberType: "Create", NodeId: 1, NodeName: "Root" })),
         Total: all.length,

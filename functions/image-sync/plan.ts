@@ -104,7 +104,8 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
     /** Our copies that may go to make room: deletable, and not the ready copy of a current source. */
     const prunable = (img: Image) => mayDelete(img) && (!current8.has(parseCopy(img)!.source8) || img.ImageState !== "NORMAL");
     const prune = (img: Image, kind: SyncKind, reason: string): boolean => {
-      if (budget <= 0 || !mayDelete(img)) return false;
+      // `!(budget > 0)`: a budget that is not a number deletes nothing (NaN compares false both ways).
+      if (!(budget > 0) || !mayDelete(img)) return false;
       budget--;
       pruned.add(img.ImageId);
       decisions.push({ id: img.ImageId, region: dest.region, name: img.ImageName, kind, action: "delete-image", reason, detail: { state: img.ImageState } });

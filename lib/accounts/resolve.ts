@@ -31,6 +31,17 @@ export async function organizationMembers(client: TencentCloudClient, region: st
   }
 }
 
+/**
+ * One member by uin, by the organization's own listing (DescribeOrganizationMembers' SearchKey:
+ * "成员名称或者成员ID搜索", organization_models.d.ts), or undefined when it is not a member. The
+ * search matches loosely, so only an exact MemberUin counts.
+ */
+export async function organizationMember(client: TencentCloudClient, region: string, uin: string): Promise<{ uin: string; name?: string } | undefined> {
+  const r = await api(client).describeOrganizationMembers(region, { Offset: 0, Limit: PAGE, SearchKey: uin });
+  const m = (Array.isArray(r.Items) ? r.Items : []).find((x) => String(x.MemberUin) === uin);
+  return m ? { uin, ...(m.Name ? { name: m.Name } : {}) } : undefined;
+}
+
 /** The accounts of a run, in a stable order: the caller's own first when listed. */
 export async function resolveAccounts(spec: AccountsSpec, client: TencentCloudClient, region: string): Promise<Account[]> {
   const self = spec.self || spec.kind === "organization" ? await callerAccount(client, region) : undefined;

@@ -13,7 +13,8 @@ import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
-import { checkShard, coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, SHARD_KEY, type Invoker, type ShardEvent } from "./fanout.ts";
+import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, type Invoker, type ShardEvent } from "./fanout.ts";
+import { parseShardEvent, verifyShard } from "./shard-event.ts";
 
 export interface ScfTimerEvent {
   Type: "Timer";
@@ -182,10 +183,15 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
 
   /** A fanned-out worker: the one shard its coordinator gave it, under the coordinator's run id. */
   async function worker(event: ShardEvent, requestId: string | undefined): Promise<ReportBase> {
-    const e = event[SHARD_KEY];
+    const parsed = parseShardEvent(event);
+    if (!parsed.ok) {
+      logger.error("shard refused", { function: name, problem: parsed.problem, invocationId: requestId });
+      throw new TypeError(`${name}: shard refused: ${parsed.problem}`);
+    }
+    const e = parsed.value;
     if (e.function !== name) throw new TypeError(`${name}: a shard event for ${String(e.function)} reached this function`);
     const c = loadOnce();
-    const problem = checkShard(c, e.shard);
+    const problem = await verifyShard(c, e, createRunDeps(c, { logger }).client, fn.shardBy === "region");
     if (problem) {
       logger.error("shard refused", { function: name, problem, invocationId: requestId });
       throw new TypeError(`${name}: shard refused: ${problem}`);

@@ -30,7 +30,8 @@ export interface ShardEvent {
   [SHARD_KEY]: { function: string; runId: string; dryRun: boolean; shards: number; shard: Shard };
 }
 
-export const isShardEvent = (e: unknown): e is ShardEvent => typeof (e as ShardEvent)?.[SHARD_KEY]?.shard?.account?.uin === "string";
+/** An event that claims to be a worker's (it carries the key); what it holds is checked by parseShardEvent. */
+export const isShardEvent = (e: unknown): e is ShardEvent => !!e && typeof e === "object" && SHARD_KEY in e;
 
 /** Sends one asynchronous invocation of this same function. */
 export interface Invoker {
@@ -109,23 +110,4 @@ export async function coordinate(fn: { name: string }, config: BaseConfig, trigg
   }));
   deps.logger.info(`${fn.name}: invoked ${invoked.length} of ${shards.length} shards`, { platform: invoker.platform, shards: shards.map((s) => `${accountLabel(s.account)}${s.region ? ` ${s.region}` : ""}`) });
   return { function: fn.name, runId: deps.runId, trigger: trigger.source, dryRun, startedAt, finishedAt: deps.now().toISOString(), regions: [...new Set(shards.flatMap((s) => (s.region ? [s.region] : [])))], errors, fanout: { shards: shards.length, invoked } };
-}
-
-/**
- * A worker's shard, checked against this function's own config: an event can only pick a shard
- * the config would have listed (a role in ACCOUNTS or the organization role, a region in
- * REGIONS), so whoever may invoke the function still cannot widen a run.
- */
-export function checkShard(config: BaseConfig, shard: Shard): string | undefined {
-  const a = config.accounts;
-  const arn = shard.account.roleArn;
-  if (!a) {
-    if (arn || shard.account.uin !== "self") return "ACCOUNTS is not set: a shard may only be this account's own";
-  } else if (arn === undefined) {
-    if (!a.self) return "the caller's own account is not in ACCOUNTS (add self)";
-  } else if (a.kind === "list" ? !a.roles.some((r) => r.roleArn === arn) : !arn.endsWith(`:roleName/${a.roleName}`)) {
-    return `role ${arn} is not one ACCOUNTS lists`;
-  }
-  if (shard.region && config.regions !== "all" && !config.regions.includes(shard.region)) return `region ${shard.region} is not in REGIONS`;
-  return undefined;
 }

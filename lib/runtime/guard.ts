@@ -16,9 +16,17 @@ export function blastRadius<K extends string>(summary: DecisionSummary<K>, outOf
   const counts = Object.entries(summary.byKind) as Array<[K, number]>;
   const inScope = counts.reduce((n, [k, c]) => n + (outOfScope.has(k) ? 0 : c), 0);
   const wouldAct = summary.acting.length;
+  // Fail closed: a limit that is not a number (NaN from a bad share, say) trips the guard, even
+  // with the override, since no comparison with NaN is ever true and the run would act on all.
+  if (!validLimit(limits.maxFraction) || (limits.maxCount !== undefined && !validLimit(limits.maxCount))) {
+    return { tripped: wouldAct > 0, inScope, wouldAct, limit: 0 };
+  }
   const limit = Math.min(Math.floor(limits.maxFraction * inScope), limits.maxCount ?? Number.POSITIVE_INFINITY);
   return { tripped: wouldAct > limit && !limits.override, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
 }
+
+/** A usable limit: a finite number, not negative. */
+export const validLimit = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0;
 
 /** The counts a guard reads, for a list of decisions (the runner keeps only these, not every decision). */
 export function summarizeDecisions<K extends string>(decisions: ReadonlyArray<Decision<K>>): DecisionSummary<K> {
@@ -28,4 +36,6 @@ export function summarizeDecisions<K extends string>(decisions: ReadonlyArray<De
 }
 
 /** A shard's share of a run-wide count limit (issue 21): floor(limit / shards), so together they never exceed it. */
-export const shareOf = (limit: number | undefined, shards: number): number | undefined => (limit === undefined ? undefined : Math.floor(limit / Math.max(1, shards)));
+export const shareOf = (limit: number | undefined, shards: number): number | undefined =>
+  // A shard count that is not a positive whole number yields no share at all (0), never NaN.
+  limit === undefined ? undefined : Number.isInteger(shards) && shards >= 1 ? Math.floor(limit / shards) : 0;
