@@ -6,7 +6,7 @@
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
 import { type Instance } from "../../lib/tencent/types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
-import { addWherePresent, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
+import { addWherePresent, distinctSlots, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
@@ -58,7 +58,7 @@ export interface InstanceMetrics {
 export type Decision = SpecDecision<DecisionKind>;
 
 export const SCHEDULE_TAG = "autopilot:schedule";
-/** At least this share of the expected data points must be present to call an instance idle. */
+/** At least this share of the window's period slots must have data to call an instance idle (counted by distinct slot, not by point). */
 export const MIN_COVERAGE = 0.8;
 
 export type Verdict = { kind: DecisionKind; reason: string };
@@ -102,8 +102,8 @@ export function cpuStat(values: number[], policy: AutoStopPolicy): number {
 
 /** CPU below threshold with enough data in the window: worth fetching traffic for. */
 export function cpuLooksIdle(cpu: Series, policy: AutoStopPolicy, now: Date): boolean {
-  const values = withinWindow(cpu, windowOf(policy, now)).map((p) => p[1]);
-  return values.length >= expectedPoints(policy) * MIN_COVERAGE && cpuStat(values, policy) < policy.cpuThreshold;
+  const points = withinWindow(cpu, windowOf(policy, now));
+  return points.length > 0 && distinctSlots(points, policy.metricPeriod) >= expectedPoints(policy) * MIN_COVERAGE && cpuStat(points.map((p) => p[1]), policy) < policy.cpuThreshold;
 }
 
 export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?: number };
@@ -117,15 +117,19 @@ export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?
 export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Judgement {
   const need = Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
   const w = windowOf(policy, now);
-  const cpuValues = m ? withinWindow(m.cpu, w).map((p) => p[1]) : [];
+  const cpuPoints = m ? withinWindow(m.cpu, w) : [];
+  const cpuValues = cpuPoints.map((p) => p[1]);
   if (cpuValues.length === 0) return { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" };
-  if (cpuValues.length < need) return { idle: false, kind: "missing-cpu", reason: `only ${cpuValues.length} of ${expectedPoints(policy)} CPU data points` };
+  const cpuSlots = distinctSlots(cpuPoints, policy.metricPeriod);
+  if (cpuSlots < need) return { idle: false, kind: "missing-cpu", reason: `CPU data in only ${cpuSlots} of ${expectedPoints(policy)} ${policy.metricPeriod}-second slots (${cpuValues.length} points)` };
   const cpu = cpuStat(cpuValues, policy);
   if (cpu >= policy.cpuThreshold) return { idle: false, kind: "busy-cpu", reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`, cpu };
   const joined = !m?.lan ? [] : m.noPublicIp ? addWherePresent(m.lan, m.wan ?? []) : m.wan ? joinOnTimestamps(m.lan, m.wan) : [];
-  const out = withinWindow(joined, w).map((p) => p[1]);
-  if (out.length < need) {
-    return { idle: false, kind: "missing-traffic", reason: `no traffic metrics: ${out.length} of ${expectedPoints(policy)} points with both LAN and WAN; never stopped on missing data`, cpu };
+  const outPoints = withinWindow(joined, w);
+  const out = outPoints.map((p) => p[1]);
+  const outSlots = distinctSlots(outPoints, policy.metricPeriod);
+  if (outSlots < need) {
+    return { idle: false, kind: "missing-traffic", reason: `no traffic metrics: ${outSlots} of ${expectedPoints(policy)} slots with both LAN and WAN; never stopped on missing data`, cpu };
   }
   const traffic = Math.max(...out);
   if (traffic >= policy.networkThresholdMbps) {

@@ -26,8 +26,12 @@ export async function organizationMembers(client: TencentCloudClient, region: st
     if (typeof r.Total !== "number" || !Array.isArray(r.Items)) {
       throw new TencentCloudApiError({ code: CLIENT_CODES.listing, message: "DescribeOrganizationMembers replied without Items or Total", action: "DescribeOrganizationMembers", region, service: "organization", requestId: r.RequestId });
     }
+    // The shared pager's rule: a page short of its own Total is a cut listing, not the end of it.
+    if (r.Items.length < PAGE && offset + r.Items.length < r.Total) {
+      throw new TencentCloudApiError({ code: CLIENT_CODES.listing, message: `DescribeOrganizationMembers page at offset ${offset} has ${r.Items.length} members but Total is ${r.Total}: the listing was cut short, so no member is run (a partial organization is never taken for the whole)`, action: "DescribeOrganizationMembers", region, service: "organization", requestId: r.RequestId });
+    }
     for (const m of r.Items) if (!out.some((x) => x.uin === String(m.MemberUin))) out.push({ uin: String(m.MemberUin), ...(m.Name ? { name: m.Name } : {}) });
-    if (offset + PAGE >= r.Total || !r.Items.length) return out;
+    if (offset + PAGE >= r.Total) return out;
   }
 }
 

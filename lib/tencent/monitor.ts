@@ -33,6 +33,18 @@ export function withinWindow(s: Series, w: { start: number; end: number }): Seri
   return s.filter(([t]) => t >= w.start && t <= w.end);
 }
 
+/**
+ * How many of the period's slots a series covers: its timestamps floored to the period and
+ * de-duplicated. Coverage is counted in slots, never points: twelve copies of one timestamp, or
+ * twelve points crowded into the last minute, are one slot of an hour's twelve, not an hour.
+ */
+export function distinctSlots(s: Series, periodS: number): number {
+  const ms = periodS * 1000;
+  const slots = new Set<number>();
+  for (const [t] of s) slots.add(Math.floor(t / ms));
+  return slots.size;
+}
+
 /** Sum of two series at the timestamps both have; a point missing from either is missing from the sum. */
 export function joinOnTimestamps(a: Series, b: Series): Series {
   const other = new Map(b);
