@@ -15,7 +15,12 @@ const registered = new Set<string>();
 
 /** Remember a secret value (a SecretKey, a session token) so it is masked wherever it appears. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) registered.add(value);
+  if (!value || value.length < 6) return;
+  registered.add(value);
+  // As an echo may quote it: URL-encoded, or inside JSON with its slashes escaped.
+  const encoded = encodeURIComponent(value);
+  if (encoded !== value) registered.add(encoded);
+  if (value.includes("/")) registered.add(value.replaceAll("/", "\\/"));
 }
 
 /** Masks secrets inside free text. */

@@ -30,9 +30,19 @@ export function cutTo(text: string, limit: number): string {
 
 const more = (n: number) => (n > 0 ? [`… and ${n} more`] : []);
 
+/**
+ * Text any tenant can write (instance names, tag values, an API's error text, an organization
+ * member's name) shown inert in WeCom and DingTalk markdown: the characters that make links
+ * (`[t](u)`), mentions (`<@all>`), tags (`<font …>`), emphasis and headings become their
+ * full-width look-alikes. Neither service documents a backslash escape, and a look-alike renders
+ * the same everywhere, so a name reads as written but can never become a link or a mention.
+ */
+const MARKUP: Record<string, string> = { "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "_": "＿", "`": "｀", "#": "＃", "@": "＠", "~": "～", "|": "｜", "!": "！", "\\": "＼" };
+export const markdownInert = (s: string) => s.replace(/[[\]()<>*_`#@~|!\\]/g, (c) => MARKUP[c]!);
+
 export function markdown(d: Digest): string {
-  const out = [`### ${d.headline}`, ...d.facts.map(([k, v]) => `> ${k}: **${v}**`), "", d.counts];
-  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l) => `- ${l}`), ...more(s.more).map((l) => `- ${l}`));
+  const out = [`### ${d.headline}`, ...d.facts.map(([k, v]) => `> ${k}: **${markdownInert(v)}**`), "", d.counts];
+  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l) => `- ${markdownInert(l)}`), ...more(s.more).map((l) => `- ${l}`));
   return out.join("\n");
 }
 

@@ -50,7 +50,8 @@ const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d:
       await notifyFailure(config.notify, name, deps.runId, redact(err), notifyDeps);
       throw err;
     }
-    const sent = await notifyRun(config.notify, report, notifyDeps);
+    // What is added to a report after its redaction is redacted too: a robot's error reply can quote its URL.
+    const sent = redact(await notifyRun(config.notify, report, notifyDeps)) as RunReport["notifications"] & object;
     return sent.length ? { ...report, notifications: sent } : report;
   };
 

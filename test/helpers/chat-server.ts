@@ -29,6 +29,8 @@ export interface ChatOptions {
   jsonSecret?: string;
   /** Answers for the first requests, in order (then success): an HTTP status, or a WeCom/DingTalk errcode. */
   failFirst?: Array<{ status?: number; errcode?: number; retryAfter?: string }>;
+  /** Refuse every request with an error reply that quotes the request's URL, plain and encoded (as some proxies and robots do). */
+  echoUrl?: boolean;
 }
 
 const running: Array<() => Promise<void>> = [];
@@ -58,6 +60,7 @@ export async function chatServer(opts: ChatOptions = {}) {
       } catch {
         return refuse("body is not JSON");
       }
+      if (opts.echoUrl) return res.writeHead(400).end(JSON.stringify({ errcode: 40008, errmsg: `invalid request ${req.url} (${encodeURIComponent(req.url ?? "")})`, url: req.url }));
       const fail = failures.shift();
       if (fail?.status) return res.writeHead(fail.status, fail.retryAfter ? { "Retry-After": fail.retryAfter } : {}).end("busy");
       const md = body.markdown as { content?: unknown; title?: unknown; text?: unknown } | undefined;
