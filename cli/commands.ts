@@ -6,7 +6,7 @@ import { createRunDeps, type RegionProgress } from "../lib/runtime/runtime.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import { failureWords, guardHeldAll, type RunReport } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable } from "./report-view.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -49,9 +49,12 @@ export async function runCommand(command: string, args: string[], env: Env, out:
     );
   }
   err(fn.summarize(report));
-  // 3: the blast-radius guard held the run back (nothing was done); 1: the run reported errors.
-  if ((report as { guard?: { tripped: boolean } }).guard?.tripped) return 3;
-  return report.errors.length || !saved ? 1 : 0;
+  // 3: the blast-radius guard held the whole run back (nothing was done anywhere); 1: the run
+  // reported errors, or the guard held back part of it while the rest acted.
+  const r = report as RunReport;
+  if (guardHeldAll(r)) return 3;
+  if (r.guard?.tripped) err(`cvm-autopilot: ${failureWords(r)}`);
+  return r.errors.length || r.guard?.tripped || !saved ? 1 : 0;
 }
 
 /**

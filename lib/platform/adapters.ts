@@ -11,6 +11,8 @@ import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import { failureWords, guardHeldAll, type OutcomeCounts } from "../runtime/report.ts";
+import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, type Invoker, type ShardEvent } from "./fanout.ts";
@@ -90,8 +92,8 @@ export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
  * alarms see it); the report was logged first and travels with the error.
  */
 export class RunFailedError extends Error {
-  constructor(readonly report: ReportBase & { guard?: { tripped: boolean } }) {
-    super(`${report.function}: ${report.guard?.tripped ? "the blast-radius guard tripped: nothing was done" : `${report.errors.length} error(s)`} (run ${report.runId}; the report is in the log)`);
+  constructor(readonly report: ReportBase & { guard?: Guard | undefined; outcomes?: OutcomeCounts }) {
+    super(`${report.function}: ${failureWords(report)} (run ${report.runId}; the report is in the log)`);
     this.name = "RunFailedError";
   }
 }
@@ -147,9 +149,9 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     }
     try {
       const report = await runWith({ source: "webhook", requestId, ...v.body });
-      // Failures reach the caller and the platform's metrics: 422 when the guard held the run back, 500 when it reported errors.
-      const r = report as ReportBase & { guard?: { tripped: boolean } };
-      return json(r.guard?.tripped ? 422 : r.errors.length ? 500 : 200, report);
+      // Failures reach the caller and the platform's metrics: 422 when the guard held the whole run back, 500 when it reported errors or the guard held back part of it.
+      const r = report as ReportBase & { guard?: { tripped: boolean }; outcomes?: OutcomeCounts };
+      return json(guardHeldAll(r) ? 422 : r.errors.length || r.guard?.tripped ? 500 : 200, report);
     } catch {
       return json(500, { error: "run failed: see the function's log", requestId });
     }

@@ -10,6 +10,7 @@ import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import { guardHeldAll, type OutcomeCounts } from "../runtime/report.ts";
 import { ReplayCache, verifyWebhook, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
@@ -108,9 +109,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       if (!v.ok) return reply(v.status, { error: v.error });
       const report = await runOnce(m[1]!, { source: "webhook", ...v.body });
       if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });
-      // As on the platforms: 422 when the guard held the run back, 500 when it reported errors.
-      const r = report as ReportBase & { guard?: { tripped: boolean } };
-      return reply(r.guard?.tripped ? 422 : r.errors.length ? 500 : 200, report);
+      // As on the platforms: 422 when the guard held the whole run back, 500 when it reported errors or the guard held back part of it.
+      const r = report as ReportBase & { guard?: { tripped: boolean }; outcomes?: OutcomeCounts };
+      return reply(guardHeldAll(r) ? 422 : r.errors.length || r.guard?.tripped ? 500 : 200, report);
     } catch {
       return reply(500, { error: "run failed: see the log" });
     }

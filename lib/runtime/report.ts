@@ -105,6 +105,27 @@ export function errorLine(e: ErrorEntry): string {
   return `${where}${where ? ": " : ""}${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ""}`;
 }
 
+/**
+ * Whether the guard held back the whole run: it tripped, and nothing was done (or, in a dry run,
+ * planned) anywhere. Over several accounts one may trip while another acts; then the run did
+ * something, and no text or exit code may say otherwise.
+ */
+export function guardHeldAll(r: { guard?: { tripped: boolean } | undefined; outcomes?: OutcomeCounts }): boolean {
+  return r.guard?.tripped === true && (r.outcomes?.done ?? 0) + (r.outcomes?.planned ?? 0) === 0;
+}
+
+/** A failed run in one phrase, true for the whole run: what the guard held back, what was done anyway, and the errors. */
+export function failureWords(r: { guard?: Guard | undefined; outcomes?: OutcomeCounts; errors: unknown[]; accounts?: AccountSummary[] | undefined }): string {
+  const parts: string[] = [];
+  if (guardHeldAll(r)) parts.push("the blast-radius guard tripped: nothing was done");
+  else if (r.guard?.tripped) {
+    const done = (r.outcomes?.done ?? 0) + (r.outcomes?.planned ?? 0);
+    parts.push(`${r.accounts ? guardWords(r as RunReport) : "the blast-radius guard tripped"}; ${done} ${r.outcomes?.planned ? "planned" : "done"} elsewhere`);
+  }
+  if (r.errors.length) parts.push(`${r.errors.length} error(s)`);
+  return parts.join("; ");
+}
+
 /** The guard's verdict in words; over several accounts, where it held the run back. */
 export function guardWords(r: RunReport): string {
   const g = r.guard!;
