@@ -25,6 +25,8 @@ const ROLE_NAME = /^[\w+=,.@-]{1,128}$/;
 export function parseAccounts(raw: string | undefined): AccountsSpec | undefined | string {
   if (raw === undefined) return undefined;
   const items = raw.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  // Set but naming nothing (",", " "): a run over zero accounts would do nothing and say it succeeded.
+  if (!items.length) return `names no account; list role ARNs (qcs::cam::uin/100000000001:roleName/cvm-autopilot), organization:<role name> or self, or leave ACCOUNTS unset for this account alone`;
   const self = items.includes("self");
   const rest = items.filter((i) => i !== "self");
   const org = rest.filter((i) => i.startsWith("organization:"));

@@ -26,10 +26,13 @@ export const optionalString = () => field((v) => v);
 /** `a,b,c` -> ["a","b","c"], trimmed, empties dropped. */
 export const csv = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
+/** Decimal digits only: Number() would also take "0x10", "1e3", " 7 " and "" (0). */
+const wholeNumber = (v: string) => (/^\d{1,15}$/.test(v) ? Number(v) : Number.NaN);
+
 export const int = (dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   field((v, fail) => {
     if (v === undefined) return dflt;
-    const n = Number(v);
+    const n = wholeNumber(v);
     if (!Number.isInteger(n) || n < min || n > max) fail(`expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${v}"`);
     return n;
   });
@@ -37,7 +40,7 @@ export const int = (dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
 export const optionalInt = (min = 0) =>
   field((v, fail) => {
     if (v === undefined) return undefined;
-    const n = Number(v);
+    const n = wholeNumber(v);
     if (!Number.isInteger(n) || n < min) fail(`expected a whole number of at least ${min}, got "${v}"`);
     return n;
   });
@@ -46,7 +49,8 @@ export const optionalInt = (min = 0) =>
 export const num = (dflt: number, range: { min?: number; gt?: number; max?: number }) =>
   field((v, fail) => {
     if (v === undefined) return dflt;
-    const n = Number(v);
+    // Plain decimals only (0.5, 12): not "0x10", "1e3" or an empty string, which Number() accepts.
+    const n = /^-?\d{1,15}(\.\d{1,15})?$/.test(v) ? Number(v) : Number.NaN;
     const lo = range.gt !== undefined ? n > range.gt : n >= (range.min ?? -Infinity);
     if (!Number.isFinite(n) || !lo || n > (range.max ?? Infinity)) {
       fail(`expected a number ${range.gt !== undefined ? `above ${range.gt}` : `from ${range.min}`}${range.max !== undefined ? ` up to ${range.max}` : ""}, got "${v}"`);
