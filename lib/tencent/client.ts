@@ -217,6 +217,10 @@ export class TencentCloudClient {
       const code = (err as TransportError).code;
       throw fail(CLIENT_CODES.network, `network error: ${code ?? (err as Error).message}`, { cause: err });
     }
+    // A reply nested past any real API shape (a hostile or broken server) would overflow the
+    // stack of whatever walks it later: refused here, in words.
+    const depth = nestingDepth(text, MAX_REPLY_DEPTH);
+    if (depth > MAX_REPLY_DEPTH) throw fail(CLIENT_CODES.badResponse, `reply nests deeper than ${MAX_REPLY_DEPTH} levels: not an API reply`, { httpStatus: status });
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -231,10 +235,35 @@ export class TencentCloudClient {
     const requestId = typeof response.RequestId === "string" ? response.RequestId : undefined;
     const error = response.Error as { Code?: unknown; Message?: unknown } | undefined;
     if (error) {
-      throw fail(String(error.Code ?? "UnknownError"), String(error.Message ?? ""), { requestId, httpStatus: status });
+      // Code and Message are strings in every API 3.0 reply; anything else is said as what it is, not "[object Object]".
+      const code = typeof error.Code === "string" && error.Code ? error.Code : CLIENT_CODES.badResponse;
+      const message = typeof error.Message === "string" ? error.Message : JSON.stringify(error.Message ?? "") ?? "";
+      const said = code === error.Code ? message : `reply's Error.Code is not a string (${JSON.stringify(error.Code)?.slice(0, 100)}): ${message}`;
+      throw fail(code, said, { requestId, httpStatus: status });
     }
     if (status !== 200) throw fail(CLIENT_CODES.httpStatus, `HTTP ${status}`, { requestId, httpStatus: status });
     if (!requestId) throw fail(CLIENT_CODES.badResponse, "reply has no Response.RequestId", { httpStatus: status });
     return response as ApiResponse<T>;
   }
+}
+
+/** API 3.0 replies nest a few levels (Response, a set, a row, a field, a list); 64 is far past any. */
+export const MAX_REPLY_DEPTH = 64;
+
+/** The deepest nesting of `{` and `[` outside strings, counted until it passes `stop`. */
+export function nestingDepth(text: string, stop: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max && (max = depth) > stop) return max;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }

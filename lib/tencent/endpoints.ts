@@ -25,7 +25,11 @@ export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["cam", "sts", "orga
 export function resolveEndpoint(service: string, region: string | undefined, override?: string): Endpoint {
   if (override) {
     const u = new URL(override);
-    return { url: override.replace(/\/+$/, ""), signedHost: u.hostname };
+    // userinfo (`https://user:pw@host`) is no part of an API 3.0 address: it would ride along in
+    // every request and break the legacy string to sign, so it is dropped (and redacted in logs).
+    u.username = "";
+    u.password = "";
+    return { url: u.toString().replace(/\/+$/, ""), signedHost: u.hostname };
   }
   const host = isFinanceRegion(region) && !GLOBAL_SERVICES.has(service) ? `${service}.${region}.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
   return { url: `https://${host}`, signedHost: host };

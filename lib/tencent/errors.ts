@@ -13,6 +13,12 @@ export interface ApiErrorFields {
   cause?: unknown;
 }
 
+/** An API's message is kept to this many characters: a reply may carry megabytes, and every log line and report repeats it. */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/** Text cut to `max` characters, saying how much was cut. */
+export const capText = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters cut)`);
+
 /** The API answered with `Response.Error`, or the exchange failed in a way we classify with a code. */
 export class TencentCloudApiError extends Error {
   readonly code: string;
@@ -25,7 +31,8 @@ export class TencentCloudApiError extends Error {
   /** The API's own Message, without the action / code / RequestId prefix. */
   readonly apiMessage: string;
 
-  constructor(f: ApiErrorFields) {
+  constructor(f0: ApiErrorFields) {
+    const f = { ...f0, code: capText(f0.code, 200), message: capText(f0.message, MAX_MESSAGE_CHARS) };
     super(`${f.action}${f.region ? ` (${f.region})` : ""}: ${f.code}: ${f.message}${f.requestId ? ` [RequestId ${f.requestId}]` : ""}`, {
       cause: f.cause,
     });
