@@ -1,4 +1,5 @@
 /** What every function run needs: a client built from config, a logger, a clock, a run id. */
+import { isRegion } from "../config/fields.ts";
 import { randomUUID } from "node:crypto";
 import type { BaseConfig } from "../config/config.ts";
 import { TencentCloudClient, type ClientOptions } from "../tencent/client.ts";
@@ -80,6 +81,14 @@ export async function availableRegions(client: TencentCloudClient, region: strin
   const res = await api(client).describeRegions(region, {});
   const { rows } = checkedRows<RegionInfo>("DescribeRegions", region, "RegionSet", res as unknown as Record<string, unknown>);
   const out = rows.filter((r) => r.RegionState === "AVAILABLE" && typeof r.Region === "string").map((r) => r.Region);
+  // A region name becomes a host name, a key and a file name: one that is not a region's shape
+  // (`../../x`) is a broken or hostile reply, refused whole rather than skipped.
+  const bad = out.filter((r) => !isRegion(r));
+  if (bad.length) {
+    throw new TencentCloudApiError({
+      code: CLIENT_CODES.badResponse, message: `DescribeRegions listed ${bad.length} name(s) that are not region names (${bad.slice(0, 3).map((r) => JSON.stringify(r.slice(0, 40))).join(", ")}); set REGIONS to a list instead of all`, action: "DescribeRegions", region, service: "cvm", requestId: res.RequestId,
+    });
+  }
   // An account always has regions: an empty answer is a broken reply, never "nothing to do".
   if (!out.length) {
     throw new TencentCloudApiError({

@@ -65,8 +65,13 @@ function normalizeRow(action: string, row: Record<string, unknown>): Record<stri
   return out;
 }
 
-/** The rows of a listing, checked: throws BadResponse if the list is missing, drops broken rows. */
-export function checkedRows<T>(action: string, region: string | undefined, listKey: string, response: Record<string, unknown>): { rows: T[]; dropped: number } {
+/**
+ * The rows of a listing, checked: throws BadResponse if the list is missing or a row lacks a field
+ * we cannot do without, naming the row. A broken row is never dropped in silence: whatever it
+ * describes (an instance, a key) would then be absent from the listing, and absence is never
+ * evidence of anything.
+ */
+export function checkedRows<T>(action: string, region: string | undefined, listKey: string, response: Record<string, unknown>): { rows: T[] } {
   const list = response[listKey];
   if (!Array.isArray(list)) {
     throw new TencentCloudApiError({
@@ -76,12 +81,21 @@ export function checkedRows<T>(action: string, region: string | undefined, listK
   }
   const required = REQUIRED[action] ?? [];
   const rows: T[] = [];
-  let dropped = 0;
-  for (const row of list) {
-    if (isObject(row) && required.every((f) => typeof row[f] === "string" && row[f] !== "")) rows.push(normalizeRow(action, row) as T);
-    else dropped++;
+  for (let i = 0; i < list.length; i++) {
+    const row: unknown = list[i];
+    const wrong = !isObject(row) ? ["the row itself"] : required.filter((f) => typeof row[f] !== "string" || row[f] === "");
+    if (!wrong.length) {
+      rows.push(normalizeRow(action, row as Record<string, unknown>) as T);
+      continue;
+    }
+    const id = isObject(row) ? required.map((f) => row[f]).find((v) => typeof v === "string" && v) : undefined;
+    throw new TencentCloudApiError({
+      code: CLIENT_CODES.badResponse,
+      message: `${listKey}[${i}]${id ? ` (${String(id).slice(0, 64)})` : ""} is not a row of this listing: ${wrong.join(", ")} ${wrong.length > 1 ? "are" : "is"} not a non-empty string`,
+      action, region, service: "cvm", requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
+    });
   }
-  return { rows, dropped };
+  return { rows };
 }
 
 /** A number field the caller cannot do without, or a typed error. */

@@ -99,8 +99,7 @@ export async function* pages<A extends ListingAction>(
     const res = await client.call<ApiTypes[A][1]>(spec.service, action, { ...req, Offset: offset, Limit: limit }, { region });
     const raw = res as unknown as Record<string, unknown>;
     const rawCount = Array.isArray(raw[listKey]) ? (raw[listKey] as unknown[]).length : 0;
-    const { rows, dropped } = checkedRows<Row<A>>(action, region, listKey, raw);
-    if (dropped) client.logger.warn("rows dropped from a reply", { action, region, requestId: res.RequestId, dropped });
+    const { rows } = checkedRows<Row<A>>(action, region, listKey, raw);
     const total = raw.TotalCount;
     if (typeof total !== "number" || !Number.isInteger(total) || total < 0) {
       throw listingError(action, region, "reply has no TotalCount: the end of the list cannot be known", res.RequestId);
