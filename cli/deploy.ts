@@ -44,7 +44,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   };
   const target = { region: values.region ?? base.region, namespace: values.namespace ?? e.SCF_NAMESPACE!, dryRun: values["dry-run"] };
   if (values.remove) {
-    // Our triggers and functions, nothing else: the namespace and the role stay.
+    // Our triggers, functions and secret, nothing else: the namespace and the role stay.
     say(await removeFromScf(client, REGISTRY.map((f) => f.name), target), "remove");
     return 0;
   }

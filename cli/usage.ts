@@ -24,7 +24,7 @@ export const COMMANDS: Record<string, CommandDoc> = {
     options: ["port", "instances", "regions", "accounts", "fleet", "seed", "latency", "no-rate-limits"],
   },
   build: { synopsis: "build", summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)", options: [] },
-  deploy: { synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]", summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed); --recreate replaces a function whose runtime differs; --remove deletes our triggers and functions, nothing else", options: ["region", "namespace", "dry-run", "recreate", "remove"] },
+  deploy: { synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]", summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed); --recreate replaces a function whose runtime differs; --remove deletes our triggers and functions and schedules the SSM secret's deletion (disabled, 7 days to restore), nothing else", options: ["region", "namespace", "dry-run", "recreate", "remove"] },
 };
 
 const EXIT_CODES = "Exit codes: 0 done; 1 an API error or a run that reported errors; 2 usage or configuration; 3 the blast-radius guard tripped.";

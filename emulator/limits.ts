@@ -41,6 +41,8 @@ export const RATE_LIMITS: Record<string, number> = {
   DeleteKeyPairs: 10,
   // Cloud Monitor API docs, GetMonitorData: 20 per second.
   GetMonitorData: 20,
+  // SSM API docs (product/1140/40525): DisableSecret 50 per second.
+  DisableSecret: 50,
   // Tag API docs (product/651/33003): TagResources 20 per second.
   TagResources: 20,
   // STS API docs: AssumeRole 600 per second.

@@ -209,7 +209,24 @@ describe("native SCF deploy against the emulator", () => {
     expect(steps.filter((s) => s.action === "DeleteTrigger")).toHaveLength(2 * REGISTRY.length);
     expect([...store.keys()]).toEqual(["ap-guangzhou/default/billing-export"]);
     const again = await removeFromScf(client, REGISTRY.map((f) => f.name), opts());
-    expect(again.map((s) => s.action)).toEqual(REGISTRY.map(() => "absent"));
+    expect(again.map((s) => s.action)).toEqual([...REGISTRY.map(() => "absent"), "absent"]);
+  });
+
+  it("--remove disables the SSM secret with the webhook and chat tokens and schedules its deletion, not leaving it behind", async () => {
+    const emu = await emulator();
+    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, WEBHOOK_SECRET: "w".repeat(40) };
+    expect((await runCli(["deploy"], env, 60_000)).code).toBe(0);
+    expect(emu.state.secrets.get("ap-guangzhou/cvm-autopilot-secrets")?.Status).toBe("Enabled");
+    const planned = await runCli(["deploy", "--remove", "--dry-run"], env, 60_000);
+    expect(planned.stdout).toContain("secrets: would DeleteSecret (cvm-autopilot-secrets: disabled, then deleted after 7 days)");
+    const gone = await runCli(["deploy", "--remove"], env, 60_000);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toMatch(/secrets: DeleteSecret \(cvm-autopilot-secrets disabled and scheduled for deletion on \d{4}-\d{2}-\d{2} \(7 days; RestoreSecret undoes it\)\)/);
+    expect(emu.state.secrets.get("ap-guangzhou/cvm-autopilot-secrets")?.Status).toBe("PendingDelete");
+    // Disabled first: the real service refuses to schedule the deletion of an enabled secret.
+    const order = emu.calls.filter((c) => c.action === "DisableSecret" || c.action === "DeleteSecret").map((c) => `${c.action}${c.code ? ` ${c.code}` : ""}`);
+    expect(order).toEqual(["DisableSecret", "DeleteSecret"]);
+    expect((await runCli(["deploy", "--remove"], env, 60_000)).stdout).toContain("secrets: absent (cvm-autopilot-secrets is already scheduled for deletion)");
   });
 
   it("WEBHOOK_SECRET and NOTIFY_* go to an SSM secret, not the function's environment; the deployed function reads it with its role", async () => {

@@ -201,6 +201,10 @@ describe("monitor and ssm", () => {
     expect(got.SecretString).toBe("hello");
     expect(await code(client.call("ssm", "CreateSecret", { SecretName: "s1", SecretString: "x" }, { region: R }))).toBe("ResourceInUse.SecretExists");
     expect(await code(client.call("ssm", "GetSecretValue", { SecretName: "nope", VersionId: "v1" }, { region: R }))).toBe("ResourceNotFound");
+    // An enabled secret's deletion is refused (ssm api.json: DisableSecret first); a disabled one cannot be read.
+    expect(await code(client.call("ssm", "DeleteSecret", { SecretName: "s1", RecoveryWindowInDays: 7 }, { region: R }))).toBe("OperationDenied.SecretEnabled");
+    await client.call("ssm", "DisableSecret", { SecretName: "s1" }, { region: R });
+    expect(await code(client.call("ssm", "GetSecretValue", { SecretName: "s1", VersionId: "v1" }, { region: R }))).toBe("ResourceUnavailable.SecretDisabled");
     // Scheduled for deletion: still described, but reads and writes are refused with the current code.
     await client.call("ssm", "DeleteSecret", { SecretName: "s1", RecoveryWindowInDays: 7 }, { region: R });
     expect((await client.call<{ Status: string }>("ssm", "DescribeSecret", { SecretName: "s1" }, { region: R })).Status).toBe("PendingDelete");

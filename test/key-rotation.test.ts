@@ -62,7 +62,9 @@ describe("key-rotation", () => {
     // No key material in the log or in the emulator's record of what it was sent.
     const everything = log.lines.join("\n") + JSON.stringify(emu.calls) + JSON.stringify(report);
     expect(everything).not.toMatch(/PRIVATE KEY/);
-    expect(everything).not.toMatch(/MII[A-Za-z0-9+/]{40}/);
+    // A private key's base64 begins with its DER header: MII…IBAA (PKCS#1) or MII…IBAD (PKCS#8).
+    // (Not "MII" and any 40 characters: a public key's random base64 holds that now and then.)
+    expect(everything).not.toMatch(/MII[A-Za-z0-9+/]{3}IBA[AD]/);
   });
 
   it("a second run changes nothing", async () => {
@@ -120,6 +122,8 @@ describe("key-rotation", () => {
     expect(emu.state.keyPairs.has(f.key.KeyId)).toBe(false);
     expect(report.results.find((r) => r.id === f.key.KeyId)).toMatchObject({ action: "retire-key", outcome: "done", name: OLD_GEN });
     expect([...emu.state.secrets.values()].find((s) => s.SecretName.endsWith(OLD_GEN))!.Status).toBe("PendingDelete");
+    // Disabled first: real SSM refuses to schedule the deletion of an enabled secret (ssm api.json, DeleteSecret).
+    expect(emu.calls.filter((c) => /^(Disable|Delete)Secret$/.test(c.action!)).map((c) => `${c.action}${c.code ? ` ${c.code}` : ""}`)).toEqual(["DisableSecret", "DeleteSecret"]);
     expect(violations).toEqual([]);
   });
 

@@ -1,7 +1,10 @@
 /**
  * Secrets Manager (ssm 2019-09-23), the actions key rotation needs, shaped as Tencent Cloud's
  * current SSM API docs give them: CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret,
- * ListSecrets, DeleteSecret.
+ * ListSecrets, DisableSecret, DeleteSecret. DeleteSecret refuses an enabled secret, as the real
+ * service does ("您必须先通过 DisableSecret 停用凭据后才可以进行（计划）删除操作", ssm api.json); the
+ * error code is not documented, so the emulator answers OperationDenied.SecretEnabled. A disabled
+ * secret's value cannot be read (DisableSecret's description).
  */
 import { ApiFault, int, str } from "../api-fault.ts";
 import type { EmuSecret } from "../state.ts";
@@ -50,6 +53,7 @@ export const ssmHandlers: Record<string, Handler> = {
   GetSecretValue: (ctx) => {
     const s = find(ctx, str(ctx.params, "SecretName", true)!);
     const version = str(ctx.params, "VersionId", true)!;
+    if (s.Status === "Disabled") throw new ApiFault("ResourceUnavailable.SecretDisabled", `The secret \`${s.SecretName}\` is disabled.`);
     const value = s.versions.get(version);
     if (value === undefined) throw new ApiFault("ResourceNotFound", `The secret \`${s.SecretName}\` has no version \`${version}\`.`);
     return { SecretName: s.SecretName, VersionId: version, SecretString: value };
@@ -73,8 +77,14 @@ export const ssmHandlers: Record<string, Handler> = {
       .sort((a, b) => a.SecretName.localeCompare(b.SecretName));
     return { TotalCount: rows.length, SecretMetadatas: rows.slice(offset, offset + limit).map(meta) };
   },
+  DisableSecret: (ctx) => {
+    const s = find(ctx, str(ctx.params, "SecretName", true)!);
+    s.Status = "Disabled";
+    return { SecretName: s.SecretName };
+  },
   DeleteSecret: (ctx) => {
     const s = find(ctx, str(ctx.params, "SecretName", true)!);
+    if (s.Status === "Enabled") throw new ApiFault("OperationDenied.SecretEnabled", `The secret \`${s.SecretName}\` is enabled: disable it with DisableSecret before scheduling its deletion.`);
     const days = int(ctx.params, "RecoveryWindowInDays", 0);
     if (days === 0) ctx.state.secrets.delete(key(ctx.region, s.SecretName));
     else s.Status = "PendingDelete";

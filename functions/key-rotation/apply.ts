@@ -11,6 +11,7 @@ import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
 import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
+import { scheduleSecretDeletion } from "../../lib/tencent/secrets.ts";
 import { api, batchSizeOf, describeInstancesByIds, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance, KeyPair } from "../../lib/tencent/types.ts";
@@ -81,14 +82,14 @@ async function importKey(client: TencentCloudClient, region: string, keyName: st
   }
 }
 
-/** Schedules a secret for deletion inside SSM's recovery window, so a mistake can be undone. */
-async function scheduleSecretDeletion(client: TencentCloudClient, region: string, secret: string, days: number): Promise<Outcome> {
+/** Schedules a secret for deletion inside SSM's recovery window (disabled first, as SSM requires), so a mistake can be undone. */
+async function retireSecret(client: TencentCloudClient, region: string, secret: string, days: number): Promise<Outcome> {
   try {
-    const res = await api(client).deleteSecret(region, { SecretName: secret, RecoveryWindowInDays: days });
-    return done(res.RequestId, { secret, recoveryDays: days });
+    const r = await scheduleSecretDeletion(client, region, secret, days);
+    // Already scheduled (an earlier run, or one overlapping this one), or gone: nothing left to do.
+    if (r.status !== "scheduled") return moved(r.code, r.requestId);
+    return done(r.requestId, { secret, recoveryDays: days });
   } catch (err) {
-    // Already scheduled (an earlier run, or one overlapping this one): nothing left to do.
-    if (err instanceof TencentCloudApiError && err.code === "ResourceUnavailable.ResourcePendingDeleted") return moved(err.code, err.requestId);
     return failed(err);
   }
 }
@@ -117,7 +118,7 @@ async function cleanUpOrphans(client: TencentCloudClient, p: RegionPlan, config:
     try {
       // A key that exists (a listing shift can hide it) keeps its secret, whatever the listing said.
       const found = await keyByName(client, region, keyName);
-      out.set(keyOf({ region, id: s }), found ? moved("KeyRotation.KeyExists") : await scheduleSecretDeletion(client, region, s, config.secretRecoveryDays));
+      out.set(keyOf({ region, id: s }), found ? moved("KeyRotation.KeyExists") : await retireSecret(client, region, s, config.secretRecoveryDays));
     } catch (err) {
       out.set(keyOf({ region, id: s }), failed(err));
     }
@@ -166,7 +167,7 @@ async function retireOldKeys(client: TencentCloudClient, region: string, retire:
       out.set(key, moved("KeyRotation.KeyNotDeleted", r.requestId));
       continue;
     }
-    const secret = await scheduleSecretDeletion(client, region, secretNameFor(region, k.KeyName), config.secretRecoveryDays);
+    const secret = await retireSecret(client, region, secretNameFor(region, k.KeyName), config.secretRecoveryDays);
     out.set(key, secret.status === "failed" ? secret : done(r.requestId, { secretRecoveryDays: config.secretRecoveryDays }));
   }
 }

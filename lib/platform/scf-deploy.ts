@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { zipSync } from "fflate";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { listAll } from "../tencent/services.ts";
-import { ensureSecret, SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
+import { ensureSecret, removeSecret, SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
 import type { Env } from "../config/config.ts";
 import { toScfCron } from "./schedules.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
@@ -258,8 +258,9 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
 }
 
 /**
- * `deploy --remove`: our functions' triggers, then the functions — nothing else (not the
- * namespace, not the role). A function already gone is reported and skipped.
+ * `deploy --remove`: our functions' triggers, then the functions, then the SSM secret with the
+ * webhook and chat tokens (disabled, deletion scheduled) — nothing else (not the namespace, not
+ * the role). A function already gone is reported and skipped.
  */
 export async function removeFromScf(client: TencentCloudClient, names: string[], o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">): Promise<DeployStep[]> {
   const steps: DeployStep[] = [];
@@ -274,6 +275,7 @@ export async function removeFromScf(client: TencentCloudClient, names: string[],
     for (const t of await listTriggers(client, o, fn)) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, t.Type);
     await write(fn, "DeleteFunction", { FunctionName: fn });
   }
+  await removeSecret(client, { region: o.region, dryRun: o.dryRun }, steps);
   return steps;
 }
 

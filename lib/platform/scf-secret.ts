@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { envCredentials, type Env } from "../config/config.ts";
 import { TencentCloudClient } from "../tencent/client.ts";
+import { scheduleSecretDeletion } from "../tencent/secrets.ts";
 import { api } from "../tencent/services.ts";
 import { secretEnv, SECRET_KEYS } from "./aws-secret.ts";
 import type { Logger } from "../log/logger.ts";
@@ -69,4 +70,27 @@ export async function ensureSecret(client: TencentCloudClient, o: { region: stri
   const params = { SecretName: secret.name, VersionId: secret.version, SecretString: secret.value };
   const r = exists ? await api(client).putSecretValue(o.region, params) : await api(client).createSecret(o.region, { ...params, Description: "cvm-autopilot webhook and notification secrets" });
   steps.push({ function: target, action, detail: `${secret.name} ${secret.version}`, requestId: r.RequestId });
+}
+
+/** How long `deploy --remove` leaves the secret restorable (RestoreSecret) before SSM deletes it. */
+export const REMOVED_SECRET_RECOVERY_DAYS = 7;
+
+/**
+ * `deploy --remove`: the SSM secret deploy wrote (the webhook and chat tokens) is disabled and
+ * scheduled for deletion, not left behind; within the recovery window RestoreSecret brings it back.
+ */
+export async function removeSecret(client: TencentCloudClient, o: { region: string; dryRun: boolean }, steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>): Promise<void> {
+  const target = "secrets";
+  const days = REMOVED_SECRET_RECOVERY_DAYS;
+  if (o.dryRun) {
+    const exists = await api(client).describeSecret(o.region, { SecretName: SCF_SECRET_NAME }).then((r) => r.Status !== "PendingDelete", (err: { code?: string }) => {
+      if (err.code !== "ResourceNotFound") throw err;
+      return false;
+    });
+    steps.push(exists ? { function: target, action: "would DeleteSecret", detail: `${SCF_SECRET_NAME}: disabled, then deleted after ${days} days` } : { function: target, action: "absent", detail: SCF_SECRET_NAME });
+    return;
+  }
+  const r = await scheduleSecretDeletion(client, o.region, SCF_SECRET_NAME, days);
+  if (r.status === "scheduled") steps.push({ function: target, action: "DeleteSecret", detail: `${SCF_SECRET_NAME} disabled and scheduled for deletion on ${new Date(r.deleteTime * 1000).toISOString().slice(0, 10)} (${days} days; RestoreSecret undoes it)`, requestId: r.requestId });
+  else steps.push({ function: target, action: "absent", detail: `${SCF_SECRET_NAME}${r.status === "already-pending" ? " is already scheduled for deletion" : ""}` });
 }

@@ -61,6 +61,8 @@ export const ACTIONS = {
   DescribeSecret: { service: "ssm", rateLimit: 20 },
   ListSecrets: { service: "ssm", rateLimit: 20, pageSize: 100 },
   DeleteSecret: { service: "ssm", rateLimit: 20 },
+  // Before DeleteSecret, which refuses an enabled secret (ssm api.json); 50 per second (SSM API docs, product/1140/40525).
+  DisableSecret: { service: "ssm", rateLimit: 50 },
   // scf: 20 req/s (Serverless Cloud Function API docs)
   GetFunction: scf(),
   CreateFunction: scf(),

@@ -44,6 +44,7 @@ interface Table {
   DescribeSecret: [Ssm.DescribeSecretRequest, Secret, Ssm.DescribeSecretResponse];
   ListSecrets: [Ssm.ListSecretsRequest, { TotalCount: number; SecretMetadatas: Secret[] }, Ssm.ListSecretsResponse];
   DeleteSecret: [Ssm.DeleteSecretRequest, { SecretName: string; DeleteTime: number }, Ssm.DeleteSecretResponse];
+  DisableSecret: [Ssm.DisableSecretRequest, { SecretName?: string }, Ssm.DisableSecretResponse];
   GetFunction: [Scf.GetFunctionRequest, { FunctionName: string; Runtime: string; Status: string; Environment?: { Variables?: Array<{ Key: string; Value: string }> } }, Scf.GetFunctionResponse];
   CreateFunction: [Scf.CreateFunctionRequest, object, Scf.CreateFunctionResponse];
   UpdateFunctionCode: [Scf.UpdateFunctionCodeRequest, object, Scf.UpdateFunctionCodeResponse];
