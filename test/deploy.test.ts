@@ -50,6 +50,8 @@ describe("every declared variable reaches both platforms", () => {
     for (const v of [...SHARED_DEPLOY_VARIABLES, ...f.variables]) expect(scf[v], `${v} on SCF`).toBe(v.startsWith("TENCENTCLOUD_") || (SCF_SECRET_KEYS as readonly string[]).includes(v) ? undefined : `value-of-${v}`);
     // AWS Lambda: serverless.yml's generated function and shared environment.
     expect(Object.keys(generated[f.name]!.environment).sort()).toEqual([...f.variables].sort());
+    // No Lambda retry of a failed asynchronous run (it retries twice by default): the next schedule is the retry.
+    expect((generated[f.name] as { maximumRetryAttempts?: number }).maximumRetryAttempts).toBe(0);
     for (const v of f.variables) expect(generated[f.name]!.environment[v]).toBe(`\${env:${v}, null}`);
     // On Lambda the secrets come from Secrets Manager: only the secret's name is in the template.
     for (const v of SHARED_DEPLOY_VARIABLES) expect(shared[v], `${v} on Lambda`).toBe((SECRET_KEYS as readonly string[]).includes(v) ? undefined : `\${env:${v}, null}`);
@@ -170,7 +172,7 @@ describe("native SCF deploy against the emulator", () => {
     const first = await deployToScf(client, artifacts(), opts());
     const urls = first.filter((s) => s.action === "url");
     expect(urls).toHaveLength(REGISTRY.length);
-    for (const f of REGISTRY) expect(urls.find((u) => u.function === `cvm-autopilot-${f.name}`)!.detail).toMatch(new RegExp(`^POST https://1250000000-[0-9a-f]{10}-ap-guangzhou\\.scf\\.tencentcs\\.com/run/${f.name}$`));
+    for (const f of REGISTRY) expect(urls.find((u) => u.function === `cvm-autopilot-${f.name}`)!.detail).toMatch(new RegExp(`^POST https://1250000000-[0-9a-f]{10}\\.ap-guangzhou\\.tencentscf\\.com/run/${f.name}$`));
     const created = emu.callsFor("CreateTrigger").map((c) => c.params as { Type: string; TriggerDesc: string });
     expect(created.filter((p) => p.Type === "http").map((p) => JSON.parse(p.TriggerDesc))).toEqual(REGISTRY.map(() => ({ AuthType: "NONE", NetConfig: { EnableIntranet: false, EnableExtranet: true } })));
     expect(created.some((p) => p.Type === "apigw")).toBe(false);
@@ -210,6 +212,33 @@ describe("native SCF deploy against the emulator", () => {
     expect([...store.keys()]).toEqual(["ap-guangzhou/default/billing-export"]);
     const again = await removeFromScf(client, REGISTRY.map((f) => f.name), opts());
     expect(again.map((s) => s.action)).toEqual([...REGISTRY.map(() => "absent"), "absent"]);
+  });
+
+  it("every function's asynchronous runs are not retried by SCF (RetryNum 0, MsgTTL kept); a second deploy writes nothing", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    await deployToScf(client, artifacts(), opts());
+    for (const f of scfStore.get(emu.state)!.values()) expect(f.asyncConfig, f.FunctionName).toEqual({ MsgTTL: 21_600, RetryConfig: [{ RetryNum: 0 }] });
+    const before = emu.callsFor("UpdateFunctionEventInvokeConfig").length;
+    expect(before).toBe(REGISTRY.length);
+    await deployToScf(client, artifacts(), opts());
+    expect(emu.callsFor("UpdateFunctionEventInvokeConfig")).toHaveLength(before);
+  });
+
+  it("a 5 KB environment is refused before any write, naming the largest variables", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const big = envForAll({ REGIONS: "ap-guangzhou", ACCOUNTS: Array.from({ length: 90 }, (_, i) => `qcs::cam::uin/${200000000000 + i}:roleName/cvm-autopilot`).join(",") });
+    await expect(deployToScf(client, artifacts(), opts({ functionEnv: big }))).rejects.toThrow(/cvm-autopilot-auto-stop-idle: its environment is \d+ bytes, over SCF's 4096 .*the largest: ACCOUNTS \d+ B/);
+    expect(emu.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
+  });
+
+  it("GetFunction's InvalidParameterValue.FunctionName means not there: the function is created", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    emu.faults.add({ action: "GetFunction", kind: "error", code: "InvalidParameterValue.FunctionName", count: 1 });
+    const steps = await deployToScf(client, artifacts().slice(0, 1), opts());
+    expect(steps.map((x) => x.action)).toContain("CreateFunction");
   });
 
   it("--remove disables the SSM secret with the webhook and chat tokens and schedules its deletion, not leaving it behind", async () => {
@@ -326,8 +355,8 @@ describe("native SCF deploy against the emulator", () => {
     const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url };
     const a = await runCli(["deploy", "--namespace", "default"], env, 60_000);
     expect(a.code).toBe(0);
-    expect(a.stdout).toContain(`deploy: ${3 * REGISTRY.length} write(s)`);
-    expect(a.stdout).toMatch(/webhooks \(signed with WEBHOOK_SECRET\):\n  cvm-autopilot-auto-stop-idle: POST https:\/\/\S+\.scf\.tencentcs\.com\/run\/auto-stop-idle/);
+    expect(a.stdout).toContain(`deploy: ${4 * REGISTRY.length} write(s)`);
+    expect(a.stdout).toMatch(/webhooks \(signed with WEBHOOK_SECRET\):\n  cvm-autopilot-auto-stop-idle: POST https:\/\/1250000000-[0-9a-f]{10}\.ap-guangzhou\.tencentscf\.com\/run\/auto-stop-idle/);
     const b = await runCli(["deploy"], env, 60_000);
     expect(b.stdout).toContain("deploy: 0 write(s)");
     const gone = await runCli(["deploy", "--remove"], env, 60_000);
@@ -341,7 +370,7 @@ describe("native SCF deploy against the emulator", () => {
     const planned = await runCli(["deploy", "--dry-run"], env, 60_000);
     expect(planned.stdout).toContain("deploy: 0 write(s) (dry run: nothing changed)");
     const a = await runCli(["deploy"], env, 60_000);
-    expect(a.stdout).toContain(`deploy: ${3 * REGISTRY.length} write(s)`);
+    expect(a.stdout).toContain(`deploy: ${4 * REGISTRY.length} write(s)`);
     const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!;
     expect(fn.Environment.Variables).toEqual(expect.arrayContaining([{ Key: "DRY_RUN", Value: "true" }, { Key: "NODE_OPTIONS", Value: "--enable-source-maps" }]));
   });

@@ -68,6 +68,27 @@ describe("fan-out", () => {
     for (const uin of MEMBERS) for (const id of idle[uin]!) expect(state(emu, uin, id)).toBe("STOPPED");
   });
 
+  it("a duplicate delivery of a worker's event (same run, same shard) does nothing the second time, and says so", async () => {
+    const { emu, env } = await world();
+    const log = memoryLogger();
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: log });
+    const event: ShardEvent = { [SHARD_KEY]: { function: "auto-stop-idle", runId: "run-dup-1", dryRun: false, shards: 6, shard: { account: { uin: MEMBERS[0]!, roleArn: arn(MEMBERS[0]!) }, region: "ap-guangzhou" } } };
+    const first = (await h.main_handler(event, { request_id: "w1" })) as unknown as RunReport;
+    expect(first.outcomes.done).toBe(1);
+    const calls = emu.calls.length;
+    const second = (await h.main_handler(event, { request_id: "w1-retry" })) as unknown as { duplicate?: boolean; errors: unknown[] };
+    expect(second).toMatchObject({ duplicate: true, errors: [] });
+    expect(emu.calls.length).toBe(calls);
+    expect(log.records().some((r) => String(r.msg).startsWith("duplicate delivery"))).toBe(true);
+  });
+
+  it("an SCF timer event's Type is read without case", async () => {
+    const { env } = await world();
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...env, FANOUT: "off" }, logger: memoryLogger() });
+    const r = (await h.main_handler({ ...scfTimer(), Type: "timer" }, { request_id: "t" })) as unknown as RunReport;
+    expect(r.trigger).toBe("timer");
+  });
+
   it("a worker refuses a shard its config would not list, and a single shard runs in-process", async () => {
     const { emu, env } = await world();
     const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });

@@ -2,7 +2,10 @@
  * Serverless Cloud Function actions `cvm-autopilot deploy` uses (scf 2018-04-16), shaped as
  * Tencent Cloud's current SCF API docs give them: GetFunction, CreateFunction,
  * UpdateFunctionCode, UpdateFunctionConfiguration, CreateTrigger, ListTriggers, DeleteTrigger,
- * and Invoke (a coordinator's fan-out, issue 21).
+ * Get/UpdateFunctionEventInvokeConfig, and Invoke (a coordinator's fan-out). Shapes follow
+ * Tencent's published examples (witness files from tccli's scf examples): a function URL's
+ * NetConfig with ExtranetUrl / IntranetUrl on `tencentscf.com`, a timer's TriggerDesc as
+ * `{"cron":…}`, AddTime as `2021-06-09 16:07:18`.
  */
 import { createHash } from "node:crypto";
 import { ApiFault, int, str } from "../api-fault.ts";
@@ -24,6 +27,8 @@ export interface EmuFunction {
   Status: "Creating" | "Updating" | "Active";
   activeAt: number;
   triggers: Map<string, { Type: string; TriggerName: string; TriggerDesc: string; Enable: number; AddTime: string }>;
+  /** Retries of a failed asynchronous run: SCF retries user errors twice by default; MsgTTL in seconds. */
+  asyncConfig?: { MsgTTL: number; RetryConfig: Array<{ RetryNum: number }> };
   /** Invoke calls received (the emulator runs no code): the event each carried, and how. */
   invocations?: Array<{ type: string; event: unknown; requestId: string; environment: Record<string, string> }>;
 }
@@ -83,9 +88,13 @@ function checkConfig(ctx: HandlerContext): void {
   if (mem !== undefined && !(mem === 64 || (typeof mem === "number" && mem % 128 === 0 && mem >= 128 && mem <= 3072))) throw new ApiFault("InvalidParameterValue.MemorySize", "MemorySize is 64, or 128 to 3072 in steps of 128.");
   const t = ctx.params.Timeout;
   if (t !== undefined && !(typeof t === "number" && t >= 1 && t <= 900)) throw new ApiFault("InvalidParameterValue.Timeout", "Timeout is 1 to 900 seconds.");
-  for (const v of environment(ctx.params.Environment).Variables) {
+  const vars = environment(ctx.params.Environment).Variables;
+  for (const v of vars) {
     if (v.Key.startsWith("TENCENTCLOUD_")) throw new ApiFault("InvalidParameterValue.Environment", `Environment key \`${v.Key}\` is reserved (TENCENTCLOUD_*).`);
   }
+  // At most 4 KB of environment in all (scf error codes: InvalidParameterValue.EnvironmentExceededLimit).
+  const bytes = vars.reduce((n, v) => n + Buffer.byteLength(v.Key) + Buffer.byteLength(v.Value), 0);
+  if (bytes > 4096) throw new ApiFault("InvalidParameterValue.EnvironmentExceededLimit", `The environment is ${bytes} bytes; at most 4096.`);
 }
 
 function code(zipBase64: string | undefined): { sha: string; size: number } {
@@ -106,7 +115,24 @@ const view = (f: EmuFunction) => {
   return { ...rest, Triggers: [...triggers.values()] };
 };
 
+/** A trigger as SCF answers it: a timer's TriggerDesc wrapped, `{"cron":"<expression>"}` (CreateTrigger and ListTriggers witnesses). */
+const shown = (t: { Type: string; TriggerDesc: string }) => (t.Type === "timer" ? { ...t, TriggerDesc: JSON.stringify({ cron: t.TriggerDesc }) } : t);
+/** SCF's times: `2021-06-09 16:07:18`, Beijing time (the CreateTrigger witness). */
+const scfTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
+const DEFAULT_ASYNC = () => ({ MsgTTL: 21_600, RetryConfig: [{ RetryNum: 2 }] });
+
 export const scfHandlers: Record<string, Handler> = {
+  GetFunctionEventInvokeConfig: (ctx) => ({ AsyncTriggerConfig: find(ctx).asyncConfig ?? DEFAULT_ASYNC() }),
+  UpdateFunctionEventInvokeConfig: (ctx) => {
+    const f = findActive(ctx);
+    const c = ctx.params.AsyncTriggerConfig as { MsgTTL?: unknown; RetryConfig?: Array<{ RetryNum?: unknown }> } | undefined;
+    const retry = c?.RetryConfig?.[0]?.RetryNum;
+    if (!c || typeof c.MsgTTL !== "number" || !Array.isArray(c.RetryConfig) || typeof retry !== "number" || !Number.isInteger(retry) || retry < 0) {
+      throw new ApiFault("InvalidParameterValue.AsyncTriggerConfig", "AsyncTriggerConfig needs RetryConfig [{RetryNum}] and MsgTTL.");
+    }
+    f.asyncConfig = { MsgTTL: c.MsgTTL, RetryConfig: [{ RetryNum: retry }] };
+    return {};
+  },
   GetFunction: (ctx) => view(find(ctx)),
   CreateFunction: (ctx) => {
     const k = keyOf(ctx);
@@ -167,8 +193,8 @@ export const scfHandlers: Record<string, Handler> = {
     if (type === "timer" && desc.trim().split(/\s+/).length !== 7) throw new ApiFault("InvalidParameterValue.TriggerDesc", "A timer trigger needs a 7-field cron expression.");
     if (type === "http") {
       // A function URL: one per function, named by SCF (the name sent is not used), its address
-      // `https://<app-id>-<url-id>-<region>.scf.tencentcs.com` for as long as it exists. Where the
-      // address sits inside the description is this emulator's choice.
+      // `https://<appid>-<id>.<region>.tencentscf.com` (`.in.` for the intranet one) for as long as
+      // it exists, inside the description's NetConfig (witness scf.ListTriggers.json).
       if ([...f.triggers.values()].some((t) => t.Type === "http")) throw new ApiFault("ResourceInUse.Trigger", "The function already has a function URL.");
       let parsed: Record<string, unknown>;
       try {
@@ -177,12 +203,20 @@ export const scfHandlers: Record<string, Handler> = {
         throw new ApiFault("InvalidParameterValue.TriggerDesc", "A function URL's TriggerDesc is JSON: {\"AuthType\": …, \"NetConfig\": …}.");
       }
       name = createHash("sha1").update(`${f.FunctionName}${ctx.state.now()}${Math.random()}`).digest("hex").slice(0, 10);
-      desc = JSON.stringify({ ...parsed, FunctionUrl: { Extranet: `https://1250000000-${name}-${ctx.region}.scf.tencentcs.com` } });
+      const net = (parsed.NetConfig ?? {}) as { EnableIntranet?: boolean; EnableExtranet?: boolean };
+      const url = (scheme: string, inner: string) => `${scheme}://1250000000-${name}.${inner}${ctx.region}.tencentscf.com`;
+      desc = JSON.stringify({
+        AuthType: parsed.AuthType ?? "NONE",
+        NetConfig: {
+          EnableIntranet: net.EnableIntranet === true, IntranetUrl: net.EnableIntranet ? url("https", "in.") : "", IntranetHTTPUrl: net.EnableIntranet ? url("http", "in.") : "",
+          ExtranetUrl: net.EnableExtranet ? url("https", "") : "", ExtranetHTTPUrl: net.EnableExtranet ? url("http", "") : "", EnableExtranet: net.EnableExtranet === true,
+        },
+      });
     }
     if (f.triggers.has(name)) throw new ApiFault("ResourceInUse.Trigger", `The trigger \`${name}\` already exists.`);
-    const t = { Type: type, TriggerName: name, TriggerDesc: desc, Enable: str(ctx.params, "Enable") === "CLOSE" ? 0 : 1, AddTime: new Date(ctx.state.now()).toISOString() };
+    const t = { Type: type, TriggerName: name, TriggerDesc: desc, Enable: str(ctx.params, "Enable") === "CLOSE" ? 0 : 1, AddTime: scfTime(ctx.state.now()) };
     f.triggers.set(name, t);
-    return { TriggerInfo: t };
+    return { TriggerInfo: shown(t) };
   },
   CreateNamespace: (ctx) => {
     const ns = str(ctx.params, "Namespace", true)!;
@@ -203,7 +237,7 @@ export const scfHandlers: Record<string, Handler> = {
     const offset = int(ctx.params, "Offset", 0);
     const limit = int(ctx.params, "Limit", 20);
     // As real ListTriggers answers: a timer's TriggerDesc comes back wrapped, `{"cron":"<expression>"}`.
-    const all = [...f.triggers.values()].map((t) => (t.Type === "timer" ? { ...t, TriggerDesc: JSON.stringify({ cron: t.TriggerDesc }) } : t));
+    const all = [...f.triggers.values()].map(shown);
     return { TotalCount: all.length, Triggers: all.slice(offset, offset + limit) };
   },
   /**

@@ -78,7 +78,8 @@ const json = (statusCode: number, body: unknown): HttpReply => ({
   isBase64Encoded: false,
 });
 
-export const isScfTimer = (e: unknown): e is ScfTimerEvent => (e as ScfTimerEvent)?.Type === "Timer";
+/** SCF's timer event; `Type` is compared without case (deployers' guides show "Timer" and "timer"). */
+export const isScfTimer = (e: unknown): e is ScfTimerEvent => typeof (e as ScfTimerEvent)?.Type === "string" && (e as ScfTimerEvent).Type.toLowerCase() === "timer";
 export const isScfApiGateway = (e: unknown): e is ScfApiGatewayEvent => typeof (e as ScfApiGatewayEvent)?.httpMethod === "string";
 export const isEventBridge = (e: unknown): e is EventBridgeEvent => (e as EventBridgeEvent)?.["detail-type"] === "Scheduled Event";
 export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
@@ -183,6 +184,8 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     return report;
   }
 
+  /** Shards of runs this container has run (run id, account, region), the oldest forgotten past 10,000. */
+  const shardsRun = new Set<string>();
   /** A fanned-out worker: the one shard its coordinator gave it, under the coordinator's run id. */
   async function worker(event: ShardEvent, requestId: string | undefined): Promise<ReportBase> {
     const parsed = parseShardEvent(event);
@@ -198,6 +201,14 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       logger.error("shard refused", { function: name, problem, invocationId: requestId });
       throw new TypeError(`${name}: shard refused: ${problem}`);
     }
+    // A duplicate delivery (a platform may deliver an asynchronous event more than once) runs nothing.
+    const once = `${e.runId}/${e.shard.account.uin}/${e.shard.region ?? ""}`;
+    if (shardsRun.has(once)) {
+      logger.warn("duplicate delivery: this shard of this run already ran here; nothing done", { function: name, runId: e.runId, account: e.shard.account.uin, region: e.shard.region, invocationId: requestId });
+      return { function: name, runId: e.runId, trigger: "shard", dryRun: e.dryRun, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), regions: e.shard.region ? [e.shard.region] : [], errors: [], duplicate: true } as ReportBase;
+    }
+    shardsRun.add(once);
+    if (shardsRun.size > 10_000) shardsRun.delete(shardsRun.values().next().value!);
     const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(e.shard.region ? { regions: [e.shard.region] } : {}), shard: { account: e.shard.account, count: e.shards } };
     logger.appendKeys({ function: name, invocationId: requestId, trigger: "shard", account: e.shard.account.uin });
     try {

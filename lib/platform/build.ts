@@ -110,6 +110,9 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
     handler: `dist/${f.name}/index.handler`,
     package: { patterns: [`dist/${f.name}/**`] },
     environment: fromEnv(f.variables),
+    // No platform retry of a failed asynchronous run (Lambda retries twice by default): a retry
+    // repeats the run's writes and its message; the next schedule is the retry.
+    maximumRetryAttempts: 0,
     events: [{ schedule: table[f.name]!.aws }, { httpApi: { method: "POST", path: `/run/${f.name}` } }],
   }]));
 }

@@ -12,6 +12,7 @@ import { listAll } from "../tencent/services.ts";
 import { ensureSecret, removeSecret, SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
 import type { Env } from "../config/config.ts";
 import { toScfCron } from "./schedules.ts";
+import { DeployError } from "./scf-role.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
 
 export interface BundleArtifact {
@@ -69,7 +70,8 @@ export interface DeployStep {
 }
 
 /** What SCF answers for a function that is not there (function, name or namespace), by its current error codes. */
-const NOT_FOUND = new Set(["ResourceNotFound.Function", "ResourceNotFound.FunctionName", "ResourceNotFound.Namespace", "ResourceNotFound"]);
+// InvalidParameterValue.FunctionName: what GetFunction answers for a name no function has (the scf error codes list it for GetFunction).
+const NOT_FOUND = new Set(["ResourceNotFound.Function", "ResourceNotFound.FunctionName", "ResourceNotFound.Namespace", "ResourceNotFound", "InvalidParameterValue.FunctionName"]);
 
 /**
  * Real ListTriggers returns a timer's TriggerDesc as `{"cron":"…"}`, not the expression it was
@@ -152,9 +154,55 @@ export const FUNCTION_URL_DESC = JSON.stringify({ AuthType: "NONE", NetConfig: {
 /** The API-gateway trigger earlier deploys made (`apigw` is no CreateTrigger type any more): removed on the next deploy. */
 const LEGACY_WEBHOOK = { Type: "apigw", TriggerName: "cvm_autopilot_webhook" };
 
-/** The function URL in a trigger's description: `https://<app-id>-<url-id>-<region>.scf.tencentcs.com` (the function URL docs' format). */
+/**
+ * The function URL in an http trigger's description, as ListTriggers and CreateTrigger give it:
+ * JSON whose NetConfig holds `ExtranetUrl` (`https://<appid>-<id>.<region>.tencentscf.com`) and
+ * `IntranetUrl` (`…<id>.in.<region>…`), empty when that network is off (witness
+ * scf.ListTriggers.json, from tccli's scf examples). The public address first.
+ */
 export function functionUrlIn(desc: string | undefined): string | undefined {
-  return /https:\/\/[A-Za-z0-9.-]+\.scf\.tencentcs\.com[^\s"']*/.exec(desc ?? "")?.[0];
+  let net: { ExtranetUrl?: unknown; IntranetUrl?: unknown } | undefined;
+  try {
+    net = (JSON.parse(desc ?? "") as { NetConfig?: typeof net })?.NetConfig;
+  } catch {
+    return undefined;
+  }
+  const url = [net?.ExtranetUrl, net?.IntranetUrl].find((u): u is string => typeof u === "string" && /^https:\/\/\S+$/.test(u));
+  return url;
+}
+
+/**
+ * SCF keeps a function's environment within 4 KB in all, refusing more with
+ * InvalidParameterValue.EnvironmentExceededLimit (scf error codes). Counted as the UTF-8 bytes of
+ * every key and value; checked for every function before the first write.
+ */
+export const SCF_ENV_LIMIT_BYTES = 4096;
+
+export function environmentProblems(functionEnv: Record<string, Record<string, string>>): string[] {
+  const problems: string[] = [];
+  for (const [name, env] of Object.entries(functionEnv)) {
+    const sizes = Object.entries(env).map(([k, v]) => [k, Buffer.byteLength(k) + Buffer.byteLength(v)] as const).sort((a, b) => b[1] - a[1]);
+    const total = sizes.reduce((n, [, b]) => n + b, 0);
+    if (total <= SCF_ENV_LIMIT_BYTES - ENV_RESERVE_BYTES) continue;
+    problems.push(`${name}: its environment is ${total} bytes, over SCF's ${SCF_ENV_LIMIT_BYTES} (with ${ENV_RESERVE_BYTES} kept for deploy's own); the largest: ${sizes.slice(0, 3).map(([k, b]) => `${k} ${b} B`).join(", ")}. Shorten them, or move long lists (ACCOUNTS, rules, schedules) into fewer entries: secrets belong in the SSM secret deploy writes (WEBHOOK_SECRET, NOTIFY_*), not in the environment`);
+  }
+  return problems;
+}
+/** Room for what deploy adds itself (NODE_OPTIONS, the code hash, the secret's name and version). */
+const ENV_RESERVE_BYTES = 256;
+
+/**
+ * Asynchronous runs (timers, a coordinator's workers) are not retried by the platform: SCF retries
+ * a failed one twice by default (AsyncTriggerConfig.RetryConfig[0].RetryNum, user errors, in the
+ * scf model), and a retry repeats the whole run, its writes and its chat message. The next
+ * scheduled run is the retry. MsgTTL is kept as it is.
+ */
+async function noPlatformRetries(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace" | "dryRun">, fn: string, exists: boolean, write: ReturnType<typeof writer>): Promise<void> {
+  const current = exists ? await client.call<{ AsyncTriggerConfig?: { MsgTTL?: number; RetryConfig?: Array<{ RetryNum?: number }> } }>("scf", "GetFunctionEventInvokeConfig", { Namespace: o.namespace, FunctionName: fn }, { region: o.region }) : undefined;
+  const cfg = current?.AsyncTriggerConfig;
+  if (cfg?.RetryConfig?.[0]?.RetryNum === 0) return;
+  const MsgTTL = typeof cfg?.MsgTTL === "number" && cfg.MsgTTL > 0 ? cfg.MsgTTL : 21_600;
+  await write(fn, "UpdateFunctionEventInvokeConfig", { FunctionName: fn, AsyncTriggerConfig: { RetryConfig: [{ RetryNum: 0 }], MsgTTL } }, "no platform retry of async runs");
 }
 
 /** Steps that write nothing: what `deploy` counts as writes leaves these out. */
@@ -183,17 +231,23 @@ async function getFunction(client: TencentCloudClient, o: Pick<DeployOptions, "r
   });
 }
 
+const codeHash = (a: BundleArtifact) => createHash("sha256").update(a.code).digest("hex");
+/** A function's environment as deployed: its variables, and deploy's own. Source maps ship in the zip; Node uses them for stack traces only when asked. */
+const envOf = (a: BundleArtifact, o: DeployOptions): Record<string, string> => ({ NODE_OPTIONS: "--enable-source-maps", ...(o.functionEnv[a.name] ?? {}), [CODE_HASH_VAR]: codeHash(a) });
+
 export async function deployToScf(client: TencentCloudClient, artifacts: BundleArtifact[], o: DeployOptions): Promise<DeployStep[]> {
   const steps: DeployStep[] = [];
   const write = writer(client, o, steps);
   let namespaceReady = false;
+  // Every function's environment fits before anything is written.
+  const tooBig = environmentProblems(Object.fromEntries(artifacts.map((a) => [functionNameFor(a.name), envOf(a, o)])));
+  if (tooBig.length) throw new DeployError(tooBig.join("\n"));
   if (o.secret) await ensureSecret(client, o, o.secret, steps);
 
   for (const a of artifacts) {
     const fn = functionNameFor(a.name);
-    const sha = createHash("sha256").update(a.code).digest("hex");
-    // Source maps ship in the zip; Node uses them for stack traces only when asked.
-    const env = { NODE_OPTIONS: "--enable-source-maps", ...(o.functionEnv[a.name] ?? {}), [CODE_HASH_VAR]: sha };
+    const sha = codeHash(a);
+    const env = envOf(a, o);
     const desired = {
       Handler: "index.main_handler",
       Runtime: o.runtime,
@@ -235,6 +289,7 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
         await write(fn, "UpdateFunctionConfiguration", { FunctionName: fn, ...config }, `changed: ${changed.join(", ")}`);
       }
     }
+    await noPlatformRetries(client, o, fn, !!remote, write);
     // Triggers: a function that does not exist yet (dry run) has none.
     const existing: RemoteTrigger[] = remote || !o.dryRun ? await listTriggers(client, o, fn) : [];
     const timer: RemoteTrigger = { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!, o.timezone ?? "UTC", o.timerZone) };

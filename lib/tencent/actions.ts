@@ -71,6 +71,9 @@ export const ACTIONS = {
   CreateTrigger: scf(),
   ListTriggers: scf({ pageSize: 100 }),
   DeleteTrigger: scf(),
+  // deploy turns off the platform's retry of failed asynchronous runs (the next schedule is the retry).
+  GetFunctionEventInvokeConfig: scf(),
+  UpdateFunctionEventInvokeConfig: scf(),
   // `deploy` creates a missing namespace; `deploy --remove` deletes our functions.
   CreateNamespace: scf(),
   DeleteFunction: scf(),

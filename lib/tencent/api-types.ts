@@ -54,6 +54,8 @@ interface Table {
   DeleteFunction: [Scf.DeleteFunctionRequest, object, Scf.DeleteFunctionResponse];
   ListTriggers: [Scf.ListTriggersRequest, { TotalCount: number; Triggers: Array<{ TriggerName: string; Type: string; TriggerDesc: string }> }, Scf.ListTriggersResponse];
   DeleteTrigger: [Scf.DeleteTriggerRequest, object, Scf.DeleteTriggerResponse];
+  GetFunctionEventInvokeConfig: [Scf.GetFunctionEventInvokeConfigRequest, { AsyncTriggerConfig?: { MsgTTL?: number; RetryConfig?: Array<{ RetryNum?: number }> } }, Scf.GetFunctionEventInvokeConfigResponse];
+  UpdateFunctionEventInvokeConfig: [Scf.UpdateFunctionEventInvokeConfigRequest, object, Scf.UpdateFunctionEventInvokeConfigResponse];
   Invoke: [Scf.InvokeRequest, { Result?: { FunctionRequestId?: string } }, Scf.InvokeResponse];
   AssumeRole: [Sts.AssumeRoleRequest, { Credentials: { Token: string; TmpSecretId: string; TmpSecretKey: string }; ExpiredTime: number; Expiration?: string }, Sts.AssumeRoleResponse];
   GetCallerIdentity: [Req<Sts.GetCallerIdentityRequest>, { AccountId: string; Arn?: string; UserId?: string; PrincipalId?: string; Type?: string }, Sts.GetCallerIdentityResponse];
