@@ -144,7 +144,7 @@ describe("auto-stop-idle", () => {
     expect(stopped(report)).toEqual([b.idle.InstanceId]);
   });
 
-  it("batches over 100 candidates: 100 ids a StopInstances call, 10 instances a metric call", async () => {
+  it("batches over 100 candidates: 100 ids a StopInstances call, up to 50 instances a metric call", async () => {
     const emu = await emulator();
     for (let i = 0; i < 150; i++) emu.state.addInstance({ Region: GZ, profile: idle });
     for (let i = 0; i < 50; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 70, traffic: 5 } });
@@ -152,10 +152,34 @@ describe("auto-stop-idle", () => {
     expect(stopped(report)).toHaveLength(150);
     expect(emu.callsFor("StopInstances").map((c) => (c.params as { InstanceIds: string[] }).InstanceIds.length)).toEqual([100, 50]);
     const metricCalls = emu.callsFor("GetMonitorData");
-    expect(metricCalls.filter((c) => (c.params as { MetricName: string }).MetricName === "CPUUsage")).toHaveLength(20);
-    // Traffic only for the 150 whose CPU looked idle: 15 calls per metric.
-    expect(metricCalls.filter((c) => (c.params as { MetricName: string }).MetricName === "LanOuttraffic")).toHaveLength(15);
+    const sizes = (metric: string) => metricCalls.filter((c) => (c.params as { MetricName: string }).MetricName === metric).map((c) => (c.params as { Instances: unknown[] }).Instances.length);
+    // Two pages of 100: two CPU calls of 50 each (the current API's 50 a call; 20 calls at the old 10).
+    expect(sizes("CPUUsage")).toEqual([50, 50, 50, 50]);
+    // Traffic only for the 150 whose CPU looked idle, at most 50 a call.
+    expect(sizes("LanOuttraffic").reduce((a, b) => a + b, 0)).toBe(150);
+    expect(Math.max(...sizes("LanOuttraffic"))).toBeLessThanOrEqual(50);
+    expect(sizes("LanOuttraffic").length).toBeLessThanOrEqual(5);
     expect(emu.callsFor("DescribeInstances")).toHaveLength(2);
+  });
+
+  it("a look-back whose points per instance would pass the 7,200 a request holds is split by instances", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 12; i++) emu.state.addInstance({ Region: GZ, profile: idle, CreatedTime: "2026-01-01T00:00:00Z" });
+    await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_LOOKBACK_MINUTES: "1440", AUTO_STOP_METRIC_PERIOD: "60", DRY_RUN: "true" });
+    // 1,441 points an instance: four a call (5,764 points), never five (7,205).
+    const cpu = emu.callsFor("GetMonitorData").filter((c) => (c.params as { MetricName: string }).MetricName === "CPUUsage");
+    expect(cpu.map((c) => (c.params as { Instances: unknown[] }).Instances.length)).toEqual([4, 4, 4]);
+    expect(cpu.every((c) => !c.code)).toBe(true);
+  });
+
+  it("a metric call refused for its free quota says so and names the fix", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: GZ, profile: idle });
+    // The real code is not documented; a quota-like refusal is what the hint is for.
+    emu.faults.add({ action: "GetMonitorData", kind: "error", code: "FailedOperation.QuotaExceeded", message: "free quota used up" });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
+    expect(report.errors[0]?.message).toContain("API请求按量付费");
+    expect(emu.callsFor("StopInstances")).toEqual([]);
   });
 
   it("survives a RequestLimitExceeded burst and a 5xx mid-run", async () => {

@@ -176,7 +176,7 @@ describe("key pairs", () => {
 });
 
 describe("monitor and ssm", () => {
-  it("GetMonitorData: values from the profile, empty for missing data, at most 10 instances", async () => {
+  it("GetMonitorData: values from the profile, empty for missing data, at most 50 instances and 7,200 points, times aligned as the witness shows", async () => {
     const emu = await emulator();
     const idle = emu.state.addInstance({ Region: R, profile: { cpu: 1, traffic: 0 } });
     const none = emu.state.addInstance({ Region: R, profile: { cpu: null, traffic: 0 } });
@@ -189,8 +189,16 @@ describe("monitor and ssm", () => {
     expect(res.DataPoints[0]!.Values.length).toBeLessThanOrEqual(13);
     expect(Math.max(...res.DataPoints[0]!.Values)).toBeLessThanOrEqual(1.2);
     expect(res.DataPoints[1]!.Values).toEqual([]);
-    const eleven = Array.from({ length: 11 }, () => dims(idle.InstanceId));
-    expect(await code(client.call("monitor", "GetMonitorData", { Namespace: "QCE/CVM", MetricName: "CPUUsage", Instances: eleven }, { region: R }))).toBe("InvalidParameterValue");
+    const many = (n: number) => Array.from({ length: n }, () => dims(idle.InstanceId));
+    expect(await code(client.call("monitor", "GetMonitorData", { Namespace: "QCE/CVM", MetricName: "CPUUsage", Instances: many(51) }, { region: R }))).toBe("InvalidParameterValue");
+    const fifty = await client.call<{ DataPoints: unknown[]; StartTime: string }>("monitor", "GetMonitorData", { Namespace: "QCE/CVM", MetricName: "CPUUsage", Period: 300, Instances: many(50) }, { region: R });
+    expect(fifty.DataPoints).toHaveLength(50);
+    // The reply's times are aligned to the period, in Beijing time: 2018-09-22T19:20:00+08:00.
+    expect(fifty.StartTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d[05]:00\+08:00$/);
+    // A day at 60 s is 1,441 points an instance: five instances are 7,205, past the 7,200 a request may hold.
+    const day = { Namespace: "QCE/CVM", MetricName: "CPUUsage", Period: 60, StartTime: "2026-12-01T10:00:00+08:00", EndTime: "2026-12-02T10:00:00+08:00" };
+    expect(await code(client.call("monitor", "GetMonitorData", { ...day, Instances: many(5) }, { region: R }))).toBe("InvalidParameterValue");
+    await client.call("monitor", "GetMonitorData", { ...day, Instances: many(4) }, { region: R });
   });
 
   it("SSM: create, read back, versions, duplicate names", async () => {

@@ -1,8 +1,11 @@
 /**
  * Cloud Monitor GetMonitorData (monitor 2018-07-24) for namespace QCE/CVM, shaped as Tencent
  * Cloud's current API docs give it: Instances[].Dimensions[{Name: InstanceId}], Period, StartTime,
- * EndTime -> DataPoints[{Dimensions, Timestamps, Values}]. At most 10 instances a request;
- * an instance without data comes back with empty Timestamps and Values.
+ * EndTime -> DataPoints[{Dimensions, Timestamps, Values}]. At most 50 instances and 7,200 data
+ * points a request ("单请求最多可支持批量拉取50个实例的监控数据，单请求的数据点数限制为7200个", tccli's
+ * monitor api.json; the per-product Node package 4.0.1034 still says 10); an instance without
+ * data comes back with empty Timestamps and Values; the reply's StartTime and EndTime are aligned
+ * to the period and written in Beijing time (witness monitor.GetMonitorData.json).
  */
 import { ApiFault, int, str } from "../api-fault.ts";
 import { hashUnit } from "../random.ts";
@@ -11,7 +14,8 @@ import type { Handler } from "./context.ts";
 
 export const CVM_METRICS = ["CPUUsage", "LanOuttraffic", "WanOuttraffic", "LanIntraffic", "WanIntraffic", "MemUsage"] as const;
 const PERIODS = [10, 60, 300, 3600, 86400];
-export const MAX_MONITOR_INSTANCES = 10;
+export const MAX_MONITOR_INSTANCES = 50;
+export const MAX_MONITOR_POINTS = 7200;
 
 function value(inst: EmuInstance, metric: string, ts: number, nowS: number): number | null {
   const burst = inst.profile.bursts?.find((b) => b.metric === metric && ts > nowS - b.lastSeconds);
@@ -41,8 +45,8 @@ function parseTime(s: string | undefined, field: string): number | undefined {
   return Math.floor(t / 1000);
 }
 
-/** Reply times as the real API writes them: `2022-11-12T06:00:00+00:00`. */
-const replyTime = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "+00:00");
+/** Reply times as the real API writes them: aligned down to the period, Beijing time, `2018-09-22T19:20:00+08:00`. */
+const replyTime = (s: number, period: number) => `${new Date((Math.floor(s / period) * period + 8 * 3600) * 1000).toISOString().slice(0, 19)}+08:00`;
 
 const getMonitorData: Handler = (ctx) => {
   const ns = str(ctx.params, "Namespace", true);
@@ -58,7 +62,8 @@ const getMonitorData: Handler = (ctx) => {
   const end = parseTime(str(ctx.params, "EndTime"), "EndTime") ?? nowS;
   const start = parseTime(str(ctx.params, "StartTime"), "StartTime") ?? end - 3600;
   if (start > end) throw new ApiFault("InvalidParameterValue", "StartTime must not be after EndTime.");
-  if ((end - start) / period > 1440) throw new ApiFault("InvalidParameterValue", "The time range holds more than 1440 points; use a longer Period.");
+  const points = (Math.floor((end - start) / period) + 1) * instances.length;
+  if (points > MAX_MONITOR_POINTS) throw new ApiFault("InvalidParameterValue", `The request asks for ${points} data points (${instances.length} instances over the time range); at most ${MAX_MONITOR_POINTS}: fewer instances, a shorter range or a longer Period.`);
   const dataPoints = instances.map((entry: { Dimensions?: Array<{ Name?: string; Value?: string }> }) => {
     const dims = (entry?.Dimensions ?? []).map((d) => ({ Name: String(d.Name), Value: String(d.Value) }));
     const id = dims.find((d) => d.Name === "InstanceId")?.Value;
@@ -87,8 +92,8 @@ const getMonitorData: Handler = (ctx) => {
     Period: period,
     MetricName: metric,
     DataPoints: dataPoints,
-    StartTime: replyTime(start),
-    EndTime: replyTime(end),
+    StartTime: replyTime(start, period),
+    EndTime: replyTime(end, period),
     Msg: "",
   };
 };

@@ -1,6 +1,6 @@
 /**
  * Reads one region, streaming: each page of running pay-as-you-go instances feeds CPU queries
- * (10 instances a call) while the next page loads, and each CPU answer feeds outbound-traffic
+ * (up to 50 instances a call) while the next page loads, and each CPU answer feeds outbound-traffic
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";

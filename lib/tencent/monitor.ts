@@ -1,12 +1,13 @@
 /**
- * Cloud Monitor reads for idle detection: GetMonitorData over QCE/CVM, at most 10 instances a
- * request (Cloud Monitor API docs), so one call serves ten instances rather than one.
+ * Cloud Monitor reads for idle detection: GetMonitorData over QCE/CVM, at most 50 instances and
+ * 7,200 data points a request (tccli monitor api.json), so one call serves up to fifty instances.
  *
  * Points come back as two parallel arrays, `Timestamps` and `Values`, and a series may miss
  * points (the official model's DataPoint says so): values are kept with their timestamps and
  * series are joined on them, never by array position (STYLE.md 19).
  */
 import { api, batchSizeOf, batches } from "./services.ts";
+import { TencentCloudApiError } from "./errors.ts";
 import type { TencentCloudClient } from "./client.ts";
 
 export interface MetricWindow {
@@ -86,7 +87,7 @@ export async function getInstanceMetric(
   window: MetricWindow,
 ): Promise<Map<string, Series>> {
   const out = new Map<string, Series>(instanceIds.map((id) => [id, []]));
-  const calls = batches(instanceIds, batchSizeOf("GetMonitorData")).map(async (batch) => {
+  const calls = batches(instanceIds, instancesPerCall(window)).map(async (batch) => {
     const res = await api(client).getMonitorData(region, {
       Namespace: "QCE/CVM",
       MetricName: metric,
@@ -94,6 +95,8 @@ export async function getInstanceMetric(
       StartTime: monitorTime(window.start),
       EndTime: monitorTime(window.end),
       Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
+    }).catch((err: unknown) => {
+      throw withQuotaHint(err);
     });
     // Anything malformed reads as "no data", and no data never counts as idle.
     for (const dp of Array.isArray(res.DataPoints) ? res.DataPoints : []) {
@@ -104,4 +107,28 @@ export async function getInstanceMetric(
   });
   await Promise.all(calls);
   return out;
+}
+
+/** The data points one request may ask for, in all (tccli monitor api.json: 单请求的数据点数限制为7200个). */
+export const MAX_POINTS_PER_CALL = 7200;
+
+/** Instances one call may carry: 50, fewer when the window's points per instance would pass the point budget. */
+export function instancesPerCall(window: MetricWindow): number {
+  const perInstance = Math.floor((window.end.getTime() - window.start.getTime()) / 1000 / window.period) + 1;
+  return Math.max(1, Math.min(batchSizeOf("GetMonitorData"), Math.floor(MAX_POINTS_PER_CALL / perInstance)));
+}
+
+/**
+ * GetMonitorData is billed past 1,000,000 calls a month per root account and stops answering
+ * unless "API请求按量付费" is enabled (the api.json's note). The refusal's code is not documented,
+ * so a refusal that reads like a quota or billing one (not throttling, which is retried) carries
+ * the likely cause and the fix.
+ */
+const QUOTA_LIKE = /quota|arrear|balance|billing|notopen|unpaid|pay|free/i;
+function withQuotaHint(err: unknown): unknown {
+  if (!(err instanceof TencentCloudApiError) || err.code.startsWith("RequestLimitExceeded") || !(QUOTA_LIKE.test(err.code) || QUOTA_LIKE.test(err.apiMessage) || err.code === "LimitExceeded")) return err;
+  return new TencentCloudApiError({
+    code: err.code, action: err.action, region: err.region, service: err.service, requestId: err.requestId, httpStatus: err.httpStatus, cause: err,
+    message: `${err.apiMessage} — GetMonitorData may be past Cloud Monitor's free 1,000,000 calls this month for the account: enable pay-as-you-go API requests ("API请求按量付费", https://buy.cloud.tencent.com/APIRequestBuy) or run auto-stop-idle less often`,
+  });
 }
