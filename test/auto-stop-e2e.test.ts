@@ -162,6 +162,18 @@ describe("auto-stop-idle", () => {
     expect(emu.callsFor("DescribeInstances")).toHaveLength(2);
   });
 
+  it("a pay-as-you-go price steps down with the machine's hours (96 h, 360 h), and a price of 0 is no price", async () => {
+    const emu = await emulator();
+    const ago = (days: number) => new Date(Date.now() - days * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const ids = [2, 10, 30].map((days) => emu.state.addInstance({ Region: GZ, InstanceType: "S5.8XLARGE64", profile: idle, CreatedTime: ago(days) }).InstanceId);
+    const gpu = emu.state.addInstance({ Region: GZ, InstanceType: "GN7.2XLARGE32", profile: idle }).InstanceId;
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_MAX_FRACTION: "1", DRY_RUN: "true" });
+    const price = (id: string) => report.results.find((r) => r.id === id)?.detail?.hourlyPrice;
+    expect(ids.map(price)).toEqual([4, 3.6, 3.2]);
+    expect(price(gpu)).toBeUndefined();
+    expect(report.extras).toMatchObject({ unpriced: 1, unpricedTypes: ["GN7.2XLARGE32"] });
+  });
+
   it("a look-back whose points per instance would pass the 7,200 a request holds is split by instances", async () => {
     const emu = await emulator();
     for (let i = 0; i < 12; i++) emu.state.addInstance({ Region: GZ, profile: idle, CreatedTime: "2026-01-01T00:00:00Z" });

@@ -161,9 +161,9 @@ export async function decideRegion(
           const out = screen(inst, policy, now);
           if (out) emit(screenedOut(inst, out));
           else {
-            const { InstanceId, InstanceName, Region, InstanceType, Placement } = inst;
+            const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
             candidateTypes.add(InstanceType);
-            pending.set(InstanceId, { inst: { InstanceId, InstanceName, Region, InstanceType, Placement }, noPublicIp: !inst.PublicIpAddresses?.length });
+            pending.set(InstanceId, { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime }, noPublicIp: !inst.PublicIpAddresses?.length });
             cpu.add(inst.InstanceId);
           }
         }

@@ -7,7 +7,7 @@ import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
 import { guard, KINDS } from "./plan.ts";
-import { lookUpPrices, priceOf } from "./prices.ts";
+import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
 
@@ -27,7 +27,7 @@ export default defineFunction({
     // starts as soon as a stop is likely, for every type that could be stopped, so it runs beside
     // the traffic queries rather than adding a round trip before the first stop.
     const lookUp = (types: Iterable<string>) => lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
-    let early: Promise<Map<string, number>> | undefined;
+    let early: Promise<Map<string, PriceSteps>> | undefined;
     let decisions;
     try {
       decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d), (types) => void (early = lookUp(types)));
@@ -40,7 +40,8 @@ export default defineFunction({
       const at = (d: (typeof stops)[number]) => ({ region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") });
       const looked = await (early ?? lookUp(stops.map((d) => at(d).type)));
       for (const d of stops) {
-        const price = priceOf(at(d), ctx.config.policy.prices, looked);
+        const born = Date.parse(String(d.detail?.createdTime ?? ""));
+        const price = priceOf(at(d), ctx.config.policy.prices, looked, Number.isFinite(born) ? (ctx.now.getTime() - born) / 3600_000 : undefined);
         if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
       }
     }

@@ -149,7 +149,7 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
 
 
 /** What judging a screened-in instance reads: a machine waiting for its metrics holds only this. */
-export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement">;
+export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime">;
 
 /** A decision's identity. Details (type, zone, figures) go only on decisions that act: a large fleet's kept decisions stay small. */
 const base = (inst: Candidate) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
@@ -169,7 +169,8 @@ export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, p
 export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
   if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
-  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), cpu: j.cpu, outTrafficMbps: j.outTrafficMbps };
+  // createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts).
+  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime, cpu: j.cpu, outTrafficMbps: j.outTrafficMbps };
   return { ...base(inst), detail, kind: j.kind, reason: j.reason, action: "stop" };
 }
 

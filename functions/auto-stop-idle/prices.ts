@@ -2,7 +2,12 @@
  * Hourly pay-as-you-go prices for the types auto-stop stopped (issue 18): AUTO_STOP_PRICES first
  * (an override), then DescribeZoneInstanceConfigInfos' ItemPrice — one call per region per run,
  * for the types and zones seen, read as `UnitPriceDiscount` (what the account pays) or else
- * `UnitPrice`, only when `ChargeUnit` is HOUR. What has no price stays unpriced, never 0.
+ * `UnitPrice`, only when `ChargeUnit` is HOUR. What has no price stays unpriced, never 0: a price
+ * of 0 is no price (DescribeZoneInstanceConfigInfos answers 0 for some pay-as-you-go items; the
+ * witness cvm.DescribeZoneInstanceConfigInfos.json has one). Pay-as-you-go prices step down with
+ * the hours used (the cvm model's ItemPrice: UnitPrice for (0, 96) h when later steps are given,
+ * UnitPriceSecondStep for (96, 360) h, UnitPriceThirdStep past 360 h); a machine's age since
+ * creation stands in for its hours used.
  */
 import type { Logger } from "../../lib/log/logger.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
@@ -22,8 +27,8 @@ const MAX_VALUES = 100;
  * `types` (the caller looks up a stopped machine by its zone). Types with an override are not
  * asked for; no types, no call.
  */
-export async function lookUpPrices(client: TencentCloudClient, logger: Logger, region: string, types: Iterable<string>, overrides: Map<string, number>): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+export async function lookUpPrices(client: TencentCloudClient, logger: Logger, region: string, types: Iterable<string>, overrides: Map<string, number>): Promise<Map<string, PriceSteps>> {
+  const out = new Map<string, PriceSteps>();
   const missing = [...new Set(types)].filter((t) => t && !overrides.has(t));
   for (const batch of batches(missing, MAX_VALUES)) {
     try {
@@ -32,8 +37,9 @@ export async function lookUpPrices(client: TencentCloudClient, logger: Logger, r
       });
       for (const item of r.InstanceTypeQuotaSet ?? []) {
         const p = item.Price;
-        const hourly = p?.ChargeUnit === "HOUR" ? (p.UnitPriceDiscount ?? p.UnitPrice) : undefined;
-        if (item.Zone && item.InstanceType && typeof hourly === "number" && Number.isFinite(hourly)) out.set(`${region}/${item.Zone}/${item.InstanceType}`, hourly);
+        if (!p || p.ChargeUnit !== "HOUR" || !item.Zone || !item.InstanceType) continue;
+        const steps: PriceSteps = { first: priced(p.UnitPriceDiscount, p.UnitPrice), second: priced(p.UnitPriceDiscountSecondStep, p.UnitPriceSecondStep), third: priced(p.UnitPriceDiscountThirdStep, p.UnitPriceThirdStep) };
+        if (steps.first !== undefined) out.set(`${region}/${item.Zone}/${item.InstanceType}`, steps);
       }
     } catch (err) {
       // A price is an estimate for the report: a failed lookup leaves those types unpriced.
@@ -43,7 +49,33 @@ export async function lookUpPrices(client: TencentCloudClient, logger: Logger, r
   return out;
 }
 
-/** A stopped machine's hourly price: AUTO_STOP_PRICES for its type first, then the API's for its zone. */
-export const priceOf = (s: Stopped, overrides: Map<string, number>, looked: Map<string, number>): number | undefined => overrides.get(s.type) ?? looked.get(key(s));
+/** An hourly price for each step of hours used; undefined where the API gave none (or 0). */
+export interface PriceSteps {
+  first: number | undefined;
+  second: number | undefined;
+  third: number | undefined;
+}
+
+/** What the account pays (the discount price) where given, else the list price; 0 and non-numbers are no price. */
+function priced(discount: unknown, list: unknown): number | undefined {
+  for (const v of [discount, list]) if (typeof v === "number" && Number.isFinite(v) && v > 0) return v;
+  return undefined;
+}
+
+/**
+ * A stopped machine's hourly price: AUTO_STOP_PRICES for its type first, then the API's for its
+ * zone at the step its hours put it in (past 96 h the second step, past 360 h the third, each
+ * falling back to the step before when the API gives none).
+ */
+export function priceOf(s: Stopped, overrides: Map<string, number>, looked: Map<string, PriceSteps>, ageHours?: number): number | undefined {
+  const own = overrides.get(s.type);
+  if (own !== undefined) return own;
+  const p = looked.get(key(s));
+  if (!p) return undefined;
+  const h = ageHours ?? 0;
+  if (h >= 360) return p.third ?? p.second ?? p.first;
+  if (h >= 96) return p.second ?? p.first;
+  return p.first;
+}
 
 export const key = (s: Stopped) => `${s.region}/${s.zone}/${s.type}`;

@@ -13,7 +13,10 @@ import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, R
 type Req<T> = [T] extends [null] ? Record<string, never> : T;
 
 /** The fields of an InstanceTypeQuotaItem we read, with its ItemPrice's (both in the official models). */
-type ZonePrice = { Zone?: string; InstanceType?: string; InstanceChargeType?: string; Price?: { UnitPrice?: number; UnitPriceDiscount?: number; ChargeUnit?: string } };
+type ZonePrice = {
+  Zone?: string; InstanceType?: string; InstanceChargeType?: string;
+  Price?: { UnitPrice?: number; UnitPriceDiscount?: number; UnitPriceSecondStep?: number; UnitPriceDiscountSecondStep?: number; UnitPriceThirdStep?: number; UnitPriceDiscountThirdStep?: number; ChargeUnit?: string };
+};
 
 type Secret = { SecretName: string; Description: string; Status: string; CreateTime: number };
 
