@@ -15,6 +15,7 @@ export const VERSIONS: Record<string, string> = {
   organization: "2021-03-31", // Tencent Cloud Organization API 3.0
   cam: "2019-01-16", // Cloud Access Management API 3.0
   tag: "2018-08-13", // Tag API 3.0
+  region: "2022-06-27", // Region API: DescribeRegions by product
 };
 
 /** Requests per second per action and region. */

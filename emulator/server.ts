@@ -18,7 +18,7 @@ import { instanceHandlers } from "./handlers/instances.ts";
 import { keyHandlers } from "./handlers/keys.ts";
 import { monitorHandlers } from "./handlers/monitor.ts";
 import { priceHandlers } from "./handlers/prices.ts";
-import { regionHandlers } from "./handlers/regions.ts";
+import { regionApiHandlers, regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import { tagHandlers } from "./handlers/tags.ts";
@@ -44,6 +44,7 @@ const services = (accounts: AccountRegistry): Record<string, Record<string, Hand
   organization: organizationHandlers(accounts),
   cam: camHandlers(accounts),
   tag: tagHandlers,
+  region: regionApiHandlers,
 });
 // Organization and Tag are global services: their APIs take no Region.
 const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers", "TagResources"]);
@@ -178,7 +179,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       record.signMethod = authed.signMethod;
       record.params = redact(authed.params);
       const known = authed.scopeService && SERVICES[authed.scopeService] ? authed.scopeService : undefined;
-      const service = known ?? Object.keys(SERVICES).find((s) => SERVICES[s]![authed.action]);
+      // Without a TC3 scope (legacy signatures) an action two services share (DescribeRegions:
+      // cvm and region) is routed by the version the request names.
+      const having = Object.keys(SERVICES).filter((s) => SERVICES[s]![authed.action]);
+      const service = known ?? having.find((s) => VERSIONS[s] === authed.version) ?? having[0];
       const handler = service ? SERVICES[service]![authed.action] : undefined;
       record.service = service;
       if (!service || !handler) throw new ApiFault("InvalidAction", `The action \`${authed.action}\` does not exist${known ? ` in ${known}` : ""}.`);

@@ -120,9 +120,9 @@ describe("many accounts", () => {
 
   it("rate limits are per account: three accounts' calls in the same second, none throttled", async () => {
     // The emulator's clock stands still, so every call lands in one rate window, whatever this machine's speed:
-    // 3 accounts × up to 20 GetMonitorData calls would trip one shared limit of 20 a second, not three.
+    // 3 accounts × up to 20 GetMonitorData calls (50 instances each) would trip one shared limit of 20 a second, not three.
     const t0 = Date.now();
-    const emu = await emulator({ rateLimits: true, now: () => t0, accounts: MEMBERS.map((uin) => ({ uin, instances: 200, fleetRegions: ["ap-guangzhou"] })) });
+    const emu = await emulator({ rateLimits: true, now: () => t0, accounts: MEMBERS.map((uin) => ({ uin, instances: 600, fleetRegions: ["ap-guangzhou"] })) });
     const { report, client } = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: MEMBERS.map((u) => arn(u)).join(","), REGIONS: "ap-guangzhou", DRY_RUN: "true" });
     expect(report.errors).toEqual([]);
     const metric = emu.callsFor("GetMonitorData");

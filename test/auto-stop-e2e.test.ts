@@ -142,6 +142,19 @@ describe("auto-stop-idle", () => {
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: "all" });
     expect(report.regions).toEqual([GZ, SH, "ap-beijing"]);
     expect(stopped(report)).toEqual([b.idle.InstanceId]);
+    // From the Region API (Product=cvm), the current list, not CVM's own, which is no longer updated.
+    const lists = emu.callsFor("DescribeRegions");
+    expect(lists.map((c) => c.service)).toEqual(["region"]);
+    expect(lists[0]!.params).toEqual({ Product: "cvm" });
+  });
+
+  it("REGIONS=all falls back to CVM's DescribeRegions, with a warning, when the Region API refuses", async () => {
+    const emu = await emulator({ regions: [GZ, SH] });
+    emu.faults.add({ action: "DescribeRegions", kind: "error", code: "AuthFailure.UnauthorizedOperation", count: 1 });
+    const { report, log } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: "all" });
+    expect(report.regions).toEqual([GZ, SH]);
+    expect(emu.callsFor("DescribeRegions").map((c) => `${c.service}${c.code ? ` ${c.code}` : ""}`)).toEqual(["region AuthFailure.UnauthorizedOperation", "cvm"]);
+    expect(log.records().some((r) => String(r.msg).includes("falls back to CVM's DescribeRegions"))).toBe(true);
   });
 
   it("batches over 100 candidates: 100 ids a StopInstances call, up to 50 instances a metric call", async () => {

@@ -262,8 +262,18 @@ describe("endpoints", () => {
     ["cvm", "ap-guangzhou", "https://cvm.tencentcloudapi.com", "cvm.tencentcloudapi.com"],
     ["cvm", "ap-shanghai-fsi", "https://cvm.ap-shanghai-fsi.tencentcloudapi.com", "cvm.ap-shanghai-fsi.tencentcloudapi.com"],
     ["monitor", "ap-shenzhen-fsi", "https://monitor.ap-shenzhen-fsi.tencentcloudapi.com", "monitor.ap-shenzhen-fsi.tencentcloudapi.com"],
+    // Global services have one host: a finance-region caller still reaches it.
+    ["sts", "ap-shanghai-fsi", "https://sts.tencentcloudapi.com", "sts.tencentcloudapi.com"],
+    ["cam", "ap-shenzhen-fsi", "https://cam.tencentcloudapi.com", "cam.tencentcloudapi.com"],
+    ["organization", "ap-shanghai-fsi", "https://organization.tencentcloudapi.com", "organization.tencentcloudapi.com"],
+    ["tag", "ap-shanghai-fsi", "https://tag.tencentcloudapi.com", "tag.tencentcloudapi.com"],
+    ["region", "ap-shanghai-fsi", "https://region.tencentcloudapi.com", "region.tencentcloudapi.com"],
   ])("%s in %s", (service, region, url, host) => {
     expect(resolveEndpoint(service, region)).toEqual({ url, signedHost: host });
+  });
+  it("CVM_AUTOPILOT_SITE=intl: the international site's hosts", () => {
+    expect(resolveEndpoint("cvm", "ap-singapore", undefined, "intl")).toEqual({ url: "https://cvm.intl.tencentcloudapi.com", signedHost: "cvm.intl.tencentcloudapi.com" });
+    expect(resolveEndpoint("tag", undefined, undefined, "intl")).toEqual({ url: "https://tag.intl.tencentcloudapi.com", signedHost: "tag.intl.tencentcloudapi.com" });
   });
   it("an override sends every service to one base URL", () => {
     expect(resolveEndpoint("monitor", "ap-guangzhou", "http://127.0.0.1:9000/")).toEqual({ url: "http://127.0.0.1:9000", signedHost: "127.0.0.1" });

@@ -114,6 +114,14 @@ describe("key-rotation", () => {
     expect(violations).toEqual([]);
   });
 
+  it("other secrets in the region (SSM's TotalCount counts them, not the filtered rows) do not break the listing", async () => {
+    const { emu } = await world(["ap-guangzhou"]);
+    for (let i = 0; i < 5; i++) emu.state.secrets.set(`ap-guangzhou/someone-elses-${i}`, { Region: "ap-guangzhou", SecretName: `someone-elses-${i}`, Description: "", CreateTime: 0, Status: "Enabled", versions: new Map([["v1", "x"]]), Tags: [] });
+    const { report } = await runFunction<KeyRotationReport>("key-rotation", emu, { REGIONS: "ap-guangzhou" });
+    expect(report.errors.filter((e) => e.code === "ClientError.IncompleteListing")).toEqual([]);
+    expect(rotated(report).length).toBeGreaterThan(0);
+  });
+
   it("retires our old key and its secret once no instance uses it", async () => {
     const { emu, fleet, violations } = await world(["ap-guangzhou"]);
     const f = fleet["ap-guangzhou"]!;

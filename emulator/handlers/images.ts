@@ -80,8 +80,9 @@ const syncImages: Handler = (ctx) => {
       imageSet.push({ ImageId: copy.ImageId, Region: r });
     }
   }
-  // Current API returns ImageSet when ImageSetRequired is true.
-  return bool(ctx.params, "ImageSetRequired") ? { ImageSet: imageSet } : {};
+  // The copies are listed when ImageSetRequired is true; without it ImageSet is there but empty
+  // (witness cvm.SyncImages.json: {"ImageSet": []}).
+  return { ImageSet: bool(ctx.params, "ImageSetRequired") ? imageSet : [] };
 };
 
 const deleteImages: Handler = (ctx) => {

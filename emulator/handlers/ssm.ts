@@ -75,7 +75,10 @@ export const ssmHandlers: Record<string, Handler> = {
     const rows = [...ctx.state.secrets.values()]
       .filter((s) => s.Region === ctx.region && (!wanted || s.Status === wanted) && (!search || s.SecretName.includes(search)))
       .sort((a, b) => a.SecretName.localeCompare(b.SecretName));
-    return { TotalCount: rows.length, SecretMetadatas: rows.slice(offset, offset + limit).map(meta) };
+    // As the real service answers (witness ssm.ListSecrets.json: TotalCount 3 with one row): the
+    // region's secrets, not the ones the filters matched.
+    const all = [...ctx.state.secrets.values()].filter((s) => s.Region === ctx.region).length;
+    return { TotalCount: all, SecretMetadatas: rows.slice(offset, offset + limit).map(meta) };
   },
   DisableSecret: (ctx) => {
     const s = find(ctx, str(ctx.params, "SecretName", true)!);

@@ -53,6 +53,8 @@ export const baseShape = {
   REGIONS: regions(),
   DRY_RUN: bool(false),
   CVM_AUTOPILOT_ENDPOINT: baseUrl(),
+  // china: <service>.tencentcloudapi.com; intl: the international site's <service>.intl.tencentcloudapi.com.
+  CVM_AUTOPILOT_SITE: oneOf(["china", "intl"], "china"),
   CVM_AUTOPILOT_SIGN_METHOD: oneOf(SIGN_METHODS, "TC3-HMAC-SHA256"),
   // Bounded: past 2^31-1 ms Node fires a timer after 1 ms, and no API call needs two minutes.
   CVM_AUTOPILOT_TIMEOUT_MS: int(10000, 100, 120_000),
@@ -95,6 +97,8 @@ export interface BaseConfig {
   timeoutMs: number;
   maxAttempts: number;
   accountBudget: boolean;
+  /** Which site's API hosts: China's or the international one's. */
+  site: "china" | "intl";
   logLevel: "debug" | "info" | "warn" | "error";
   /** HMAC key for webhook triggers; undefined: webhooks are refused. */
   webhookSecret: string | undefined;
@@ -148,6 +152,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     timeoutMs: e.CVM_AUTOPILOT_TIMEOUT_MS,
     maxAttempts: e.CVM_AUTOPILOT_MAX_ATTEMPTS,
     accountBudget: e.CVM_AUTOPILOT_ACCOUNT_BUDGET,
+    site: e.CVM_AUTOPILOT_SITE,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,
     accounts: e.ACCOUNTS,

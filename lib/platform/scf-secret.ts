@@ -44,6 +44,7 @@ export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
   const client = new TencentCloudClient({
     credentials,
     endpoint: env.CVM_AUTOPILOT_ENDPOINT?.trim() || undefined,
+    site: env.CVM_AUTOPILOT_SITE?.trim() === "intl" ? "intl" : "china",
     logger,
   });
   const r = await api(client).getSecretValue(env.TENCENTCLOUD_REGION ?? "ap-guangzhou", { SecretName: name, VersionId: version });

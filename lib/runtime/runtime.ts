@@ -2,7 +2,7 @@
 import { isRegion } from "../config/fields.ts";
 import { randomUUID } from "node:crypto";
 import type { BaseConfig } from "../config/config.ts";
-import { TencentCloudClient, type ClientOptions } from "../tencent/client.ts";
+import { TencentCloudClient, type ApiResponse, type ClientOptions } from "../tencent/client.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import type { RegionInfo } from "../tencent/types.ts";
 import { checkedRows } from "../tencent/normalize.ts";
@@ -52,6 +52,7 @@ export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: 
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     credentials: config.credentials,
     endpoint: config.endpoint,
+    site: config.site,
     signMethod: config.signMethod,
     timeoutMs: overrides.timeoutMs ?? config.timeoutMs,
     retry: { maxAttempts: config.maxAttempts, ...(overrides.retry ?? {}) },
@@ -76,9 +77,20 @@ export async function resolveRegions(config: Pick<BaseConfig, "regions" | "regio
   return availableRegions(client, config.region);
 }
 
-/** Every AVAILABLE region the account can use (DescribeRegions), checked. */
+/**
+ * Every AVAILABLE region the account can use for CVM, checked: the Region API's list
+ * (DescribeRegions, Product=cvm), the current one, or, when that API refuses (a policy without
+ * region:DescribeRegions, say), CVM's own DescribeRegions, which is no longer updated, with a warning.
+ */
 export async function availableRegions(client: TencentCloudClient, region: string): Promise<string[]> {
-  const res = await api(client).describeRegions(region, {});
+  let res: ApiResponse<Record<string, unknown>>;
+  try {
+    res = await client.call<Record<string, unknown>>("region", "DescribeRegions", { Product: "cvm" }, { region });
+  } catch (err) {
+    if (!(err instanceof TencentCloudApiError)) throw err;
+    client.logger.warn("the Region API's DescribeRegions did not answer; REGIONS=all falls back to CVM's DescribeRegions, which is no longer updated (a region newer than it is missed)", { code: err.code, requestId: err.requestId });
+    res = (await api(client).describeRegions(region, {})) as unknown as ApiResponse<Record<string, unknown>>;
+  }
   const { rows } = checkedRows<RegionInfo>("DescribeRegions", region, "RegionSet", res as unknown as Record<string, unknown>);
   const out = rows.filter((r) => r.RegionState === "AVAILABLE" && typeof r.Region === "string").map((r) => r.Region);
   // A region name becomes a host name, a key and a file name: one that is not a region's shape

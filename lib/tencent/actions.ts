@@ -14,6 +14,9 @@ export const SERVICE_VERSIONS = {
   sts: "2018-08-13", // Security Token Service API 3.0: AssumeRole, GetCallerIdentity
   organization: "2021-03-31", // Tencent Cloud Organization API 3.0: DescribeOrganizationMembers
   cam: "2019-01-16", // Cloud Access Management API 3.0: GetRole (deploy checks the functions' role)
+  // Region API: DescribeRegions with Product=cvm, the current region list (CVM's DescribeRegions is no
+  // longer updated, cvm api.json). Its action shares CVM's name, so it is called directly, not from the table.
+  region: "2022-06-27",
 } as const;
 export type Service = keyof typeof SERVICE_VERSIONS;
 

@@ -33,6 +33,8 @@ export interface ClientOptions {
   credentialSource?: CredentialSource | undefined;
   /** CVM_AUTOPILOT_ENDPOINT: one base URL for every service (the emulator, a proxy). */
   endpoint?: string | undefined;
+  /** The site whose hosts are used when no endpoint is set: China's (default) or the international one's. */
+  site?: "china" | "intl" | undefined;
   signMethod?: SignMethod;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -167,7 +169,7 @@ export class TencentCloudClient {
   }
 
   private async once<T>(service: string, action: string, version: string, region: string | undefined, params: Record<string, unknown>, credentials: Credentials): Promise<ApiResponse<T>> {
-    const endpoint = resolveEndpoint(service, region, this.opts.endpoint);
+    const endpoint = resolveEndpoint(service, region, this.opts.endpoint, this.opts.site);
     const timestamp = Math.floor(this.clock.now() / 1000);
     let headers: Record<string, string>;
     let body: string;

@@ -17,12 +17,12 @@ export function isFinanceRegion(region: string | undefined): boolean {
 
 /**
  * Services with one global host: their finance-region callers still reach `<service>.tencentcloudapi.com`
- * (the CAM, STS, Organization and Tag API docs name that domain alone; none lists a finance-region one).
+ * (the CAM, STS, Organization, Tag and Region API docs name that domain alone; none lists a finance-region one).
  */
-export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["cam", "sts", "organization", "tag"]);
+export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["cam", "sts", "organization", "tag", "region"]);
 
 /** Endpoint for a service in a region; `override` (CVM_AUTOPILOT_ENDPOINT) sends every service to one base URL. */
-export function resolveEndpoint(service: string, region: string | undefined, override?: string): Endpoint {
+export function resolveEndpoint(service: string, region: string | undefined, override?: string, site: "china" | "intl" = "china"): Endpoint {
   if (override) {
     const u = new URL(override);
     // userinfo (`https://user:pw@host`) is no part of an API 3.0 address: it would ride along in
@@ -31,6 +31,8 @@ export function resolveEndpoint(service: string, region: string | undefined, ove
     u.password = "";
     return { url: u.toString().replace(/\/+$/, ""), signedHost: u.hostname };
   }
-  const host = isFinanceRegion(region) && !GLOBAL_SERVICES.has(service) ? `${service}.${region}.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
+  // The international site's hosts are `<service>.intl.tencentcloudapi.com` (its API docs name that
+  // domain, e.g. tag.intl.tencentcloudapi.com); finance regions are China's and keep their own.
+  const host = isFinanceRegion(region) && !GLOBAL_SERVICES.has(service) ? `${service}.${region}.tencentcloudapi.com` : site === "intl" ? `${service}.intl.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
   return { url: `https://${host}`, signedHost: host };
 }

@@ -18,10 +18,10 @@ const MODEL_FILES: Record<string, string> = {
 
 /**
  * Services with no per-product SDK package (ECOSYSTEM-NOTES): their request shapes are written
- * in lib/tencent/models.ts (from the full SDK's models; tag from tccli's tag/v20180813/api.json)
+ * in lib/tencent/models.ts (from the full SDK's models; tag and region from tccli's api.json)
  * and checked by tsc there, not here.
  */
-const UNPUBLISHED = new Set(["organization", "cam", "tag"]);
+const UNPUBLISHED = new Set(["organization", "cam", "tag", "region"]);
 
 const texts = new Map<string, string>();
 export function modelText(service: string): string {
