@@ -38,7 +38,8 @@ const createKeyPair: Handler = (ctx) => {
     ProjectId: projectId,
     PublicKey: toOpenSshRsaPublicKey(publicKey, name),
   });
-  return { KeyPair: { ...publicKeyPair(kp), PrivateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString() } };
+  // The fields the published reply has (witness cvm.CreateKeyPair.json), not DescribeKeyPairs' row.
+  return { KeyPair: { KeyId: kp.KeyId, KeyName: kp.KeyName, ProjectId: kp.ProjectId, PublicKey: kp.PublicKey, PrivateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString() } };
 };
 
 const importKeyPair: Handler = (ctx) => {
