@@ -2,7 +2,7 @@
  * `npm run bench`: every figure is a ratio measured side by side in one run. Prints tables and
  * writes bench/results/latest.json. Not part of `npm test`.
  *   --sizes 1000,10000,100000   fleet sizes (default all three)
- *   --only fleet|signer|bundles|emulator|fanout
+ *   --only fleet|signer|bundles|emulator|fanout|coordinator
  *   --fanout-accounts 10 --fanout-instances 1000   the fan-out row: accounts × 10 regions × instances per shard
  *     (1,000 by default: issue 21's 10,000 per shard needs more cores than the 2 of the CI machine class)
  *   --fanout-at-once 4   replay the fan-out row with 4 workers at a time (see bench/fanout.ts)
@@ -16,6 +16,7 @@ import { buildBundles, ROOT } from "../lib/platform/build.ts";
 import { bundleBench, cliStartBench } from "./bundles.ts";
 import { fleetBench } from "./fleet.ts";
 import { fanoutBench } from "./fanout.ts";
+import { coordinatorBench } from "./coordinator.ts";
 import { signerBench } from "./signer.ts";
 import { emulatorStartup } from "./emulator-startup.ts";
 import { emulatorPageBench } from "./emulator-page.ts";
@@ -83,6 +84,13 @@ if (want("fanout")) {
   results[row.workersAtOnce === "all" ? "fanout" : "fanoutReplay"] = [row];
   const how = row.workersAtOnce === "all" ? "all at once" : `replayed ${row.workersAtOnce} at a time (wall: the coordinator's plus the slowest worker's)`;
   table(`Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, ${how} (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)`, [row]);
+}
+if (want("coordinator")) {
+  log("fan-out coordinator ...");
+  // One invocation per shard at 1,000 shards, beside 10,000 shards under the default cap of 1,000.
+  const rows = await coordinatorBench([{ accounts: 100, maxInvocations: 10_000 }, { accounts: 1000, maxInvocations: 1000 }], log);
+  results.coordinator = rows;
+  table("Fan-out coordinator: its own time to list and invoke, Invoke at 20 a second (goal: 10,000 shards well within SCF's 900 s)", rows);
 }
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");

@@ -68,6 +68,28 @@ describe("fan-out", () => {
     for (const uin of MEMBERS) for (const id of idle[uin]!) expect(state(emu, uin, id)).toBe("STOPPED");
   });
 
+  it("past FANOUT_MAX_INVOCATIONS the coordinator hands each worker a batch of one account's regions; every shard still acts", async () => {
+    const { emu, idle, fn, env } = await world();
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...env, FANOUT_MAX_INVOCATIONS: "2" }, logger: memoryLogger() });
+    const report = (await h.main_handler(scfTimer(), { request_id: "scf-coord-b", function_name: FN, namespace: "default" })) as unknown as FanoutReport;
+    expect(report.fanout.shards).toBe(6);
+    expect(report.fanout.invoked).toHaveLength(2);
+    const events = fn.invocations!.map((i) => i.event as ShardEvent);
+    expect(events.map((e) => [e[SHARD_KEY].shard.account.uin, e[SHARD_KEY].shard.regions, e[SHARD_KEY].shards])).toEqual(MEMBERS.map((u) => [u, REGIONS, 6]).sort());
+    const workers = await Promise.all(events.map((e, i) => h.main_handler(e, { request_id: `w${i}`, function_name: FN }) as Promise<unknown> as Promise<RunReport>));
+    expect(workers.map((w) => w.errors)).toEqual([[], []]);
+    for (const uin of MEMBERS) for (const id of idle[uin]!) expect(state(emu, uin, id)).toMatch(/STOPP/);
+  });
+
+  it("a batch naming a region outside REGIONS, a region twice, or more regions than the run has shards is refused", async () => {
+    const { env } = await world();
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });
+    const batch = (regions: string[], shards = 6): ShardEvent => ({ [SHARD_KEY]: { function: "auto-stop-idle", runId: "x", dryRun: false, shards, shard: { account: { uin: MEMBERS[0]!, roleArn: arn(MEMBERS[0]!) }, regions } } });
+    await expect(h.main_handler(batch(["ap-guangzhou", "eu-frankfurt"]), { request_id: "w" })).rejects.toThrow(/region eu-frankfurt is not in REGIONS/);
+    await expect(h.main_handler(batch(["ap-guangzhou", "ap-guangzhou"]), { request_id: "w" })).rejects.toThrow(/names a region twice/);
+    await expect(h.main_handler(batch(REGIONS, 2), { request_id: "w" })).rejects.toThrow(/more than the 2 shards/);
+  });
+
   it("a duplicate delivery of a worker's event (same run, same shard) does nothing the second time, and says so", async () => {
     const { emu, env } = await world();
     const log = memoryLogger();

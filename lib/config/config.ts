@@ -67,6 +67,8 @@ export const baseShape = {
   ACCOUNTS: accounts(),
   // auto: a platform run with more than one account × region shard invokes one worker per shard.
   FANOUT: oneOf(["auto", "off"], "auto"),
+  // At most this many worker invocations a run: past it, each worker takes a batch of one account's regions.
+  FANOUT_MAX_INVOCATIONS: int(1000, 1, 10_000),
   SHARD_CONCURRENCY: int(4, 1, 64),
   NOTIFY_URLS: destinations(),
   NOTIFY_ALWAYS: bool(false),
@@ -99,6 +101,8 @@ export interface BaseConfig {
   accountBudget: boolean;
   /** Which site's API hosts: China's or the international one's. */
   site: "china" | "intl";
+  /** Past this many shards a coordinator hands each worker a batch of one account's regions. */
+  fanoutMaxInvocations: number;
   logLevel: "debug" | "info" | "warn" | "error";
   /** HMAC key for webhook triggers; undefined: webhooks are refused. */
   webhookSecret: string | undefined;
@@ -153,6 +157,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     maxAttempts: e.CVM_AUTOPILOT_MAX_ATTEMPTS,
     accountBudget: e.CVM_AUTOPILOT_ACCOUNT_BUDGET,
     site: e.CVM_AUTOPILOT_SITE,
+    fanoutMaxInvocations: e.FANOUT_MAX_INVOCATIONS,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,
     accounts: e.ACCOUNTS,

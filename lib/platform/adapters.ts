@@ -15,7 +15,7 @@ import { failureWords, guardHeldAll, type OutcomeCounts } from "../runtime/repor
 import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
-import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, type Invoker, type ShardEvent } from "./fanout.ts";
+import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, shardRegions, type Invoker, type ShardEvent } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
 
 export interface ScfTimerEvent {
@@ -202,14 +202,15 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       throw new TypeError(`${name}: shard refused: ${problem}`);
     }
     // A duplicate delivery (a platform may deliver an asynchronous event more than once) runs nothing.
-    const once = `${e.runId}/${e.shard.account.uin}/${e.shard.region ?? ""}`;
+    const regions = shardRegions(e.shard);
+    const once = `${e.runId}/${e.shard.account.uin}/${(regions ?? []).join(",")}`;
     if (shardsRun.has(once)) {
-      logger.warn("duplicate delivery: this shard of this run already ran here; nothing done", { function: name, runId: e.runId, account: e.shard.account.uin, region: e.shard.region, invocationId: requestId });
-      return { function: name, runId: e.runId, trigger: "shard", dryRun: e.dryRun, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), regions: e.shard.region ? [e.shard.region] : [], errors: [], duplicate: true } as ReportBase;
+      logger.warn("duplicate delivery: this shard of this run already ran here; nothing done", { function: name, runId: e.runId, account: e.shard.account.uin, regions, invocationId: requestId });
+      return { function: name, runId: e.runId, trigger: "shard", dryRun: e.dryRun, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), regions: regions ?? [], errors: [], duplicate: true } as ReportBase;
     }
     shardsRun.add(once);
     if (shardsRun.size > 10_000) shardsRun.delete(shardsRun.values().next().value!);
-    const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(e.shard.region ? { regions: [e.shard.region] } : {}), shard: { account: e.shard.account, count: e.shards } };
+    const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(regions ? { regions } : {}), shard: { account: e.shard.account, count: e.shards, size: regions?.length ?? 1 } };
     logger.appendKeys({ function: name, invocationId: requestId, trigger: "shard", account: e.shard.account.uin });
     try {
       const report = await fn.run(c, trigger, createRunDeps(c, { logger, runId: e.runId }));

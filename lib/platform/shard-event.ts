@@ -11,7 +11,7 @@ import { roleArnOf } from "../accounts/accounts.ts";
 import { callerAccount, organizationMember, resolveAccounts } from "../accounts/resolve.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { ShardEvent } from "./fanout.ts";
-import { SHARD_KEY } from "./fanout.ts";
+import { SHARD_KEY, shardRegions } from "./fanout.ts";
 
 /** More shards than this is no run of ours (100,000 accounts × regions); the count only ever divides limits. */
 export const MAX_SHARDS = 100_000;
@@ -28,6 +28,7 @@ const schema = z.object({
       roleArn: z.optional(z.string().check(z.maxLength(300))),
     }),
     region: z.optional(z.string().check(z.refine(isRegion, "a region name such as ap-guangzhou"))),
+    regions: z.optional(z.array(z.string().check(z.refine(isRegion, "a region name such as ap-guangzhou"))).check(z.minLength(2), z.maxLength(200))),
   }),
 });
 
@@ -46,10 +47,15 @@ export function parseShardEvent(event: unknown): { ok: true; value: ShardEvent[t
  * Where the config fixes the count (listed roles and regions), it must be exactly that.
  */
 export async function verifyShard(config: BaseConfig, e: ShardEvent[typeof SHARD_KEY], client: TencentCloudClient, byRegion: boolean): Promise<string | undefined> {
-  const { account, region } = e.shard;
+  const { account } = e.shard;
   const a = config.accounts;
-  if (region && config.regions !== "all" && !config.regions.includes(region)) return `region ${region} is not in REGIONS`;
-  if (byRegion && !region) return "a shard of this function names its region";
+  if (e.shard.region && e.shard.regions) return "a shard names one region or a batch of regions, not both";
+  const regions = shardRegions(e.shard) ?? [];
+  for (const region of regions) if (config.regions !== "all" && !config.regions.includes(region)) return `region ${region} is not in REGIONS`;
+  if (new Set(regions).size !== regions.length) return "a batch names a region twice";
+  if (byRegion && !regions.length) return "a shard of this function names its region";
+  if (!byRegion && regions.length) return "a shard of this function covers every region of its account, and names none";
+  if (regions.length > e.shards) return `a batch of ${regions.length} regions is more than the ${e.shards} shards the event counts`;
   const regionCount = !byRegion ? 1 : config.regions === "all" ? undefined : config.regions.length;
   let accountCount: number | undefined;
   if (!a) {

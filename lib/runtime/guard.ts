@@ -35,7 +35,8 @@ export function summarizeDecisions<K extends string>(decisions: ReadonlyArray<De
   return { acting: decisions.filter((d) => d.action), byKind };
 }
 
-/** A shard's share of a run-wide count limit (issue 21): floor(limit / shards), so together they never exceed it. */
+/** A shard's share of a run-wide count limit: floor(limit / shards), so together they never exceed it. */
 export const shareOf = (limit: number | undefined, shards: number): number | undefined =>
-  // A shard count that is not a positive whole number yields no share at all (0), never NaN.
-  limit === undefined ? undefined : Number.isInteger(shards) && shards >= 1 ? Math.floor(limit / shards) : 0;
+  // A shard count that is not a number of at least 1 yields no share at all (0), never NaN. It may
+  // be fractional: a batch of k of n shards counts as n / k.
+  limit === undefined ? undefined : Number.isFinite(shards) && shards >= 1 ? Math.floor(limit / shards) : 0;

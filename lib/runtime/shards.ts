@@ -70,7 +70,8 @@ export async function runAccounts<C extends BaseConfig, K extends string>(spec: 
   const head = () => ({ function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: config.dryRun || trigger.dryRun === true, startedAt: startedAt.toISOString(), finishedAt: deps.now().toISOString() });
   if (trigger.shard) {
     // A fanned-out worker: one account (and the region the trigger narrows to), with its share of the run's count limits.
-    const shared = spec.shareLimits ? spec.shareLimits(config, trigger.shard.count) : config;
+    // A batch of `size` shards takes `size` shares: floor(limit × size / count), so all batches together never exceed the limit.
+    const shared = spec.shareLimits ? spec.shareLimits(config, trigger.shard.count / (trigger.shard.size ?? 1)) : config;
     if (!trigger.shard.account.roleArn) return runSpec(spec, shared, trigger, deps);
     return mergeShardReports([await runShard(spec, shared, trigger, deps, trigger.shard.account)], head());
   }

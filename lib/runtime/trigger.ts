@@ -11,8 +11,8 @@ export interface Trigger {
   dryRun?: boolean | undefined;
   regions?: string[] | undefined;
   instanceIds?: string[] | undefined;
-  /** A fanned-out worker's one shard (issue 21): this account only, out of `count` shards. */
-  shard?: { account: Account; count: number } | undefined;
+  /** A fanned-out worker's shard: this account only, `size` of the run's `count` shards (a batch of regions; 1 by default). */
+  shard?: { account: Account; count: number; size?: number | undefined } | undefined;
 }
 
 export interface Narrowed {
