@@ -1,5 +1,5 @@
 /**
- * Fan-out at scale (issue 21): ACCOUNTS member accounts × 10 regions × N instances per shard in
+ * Fan-out at scale: ACCOUNTS member accounts × 10 regions × N instances per shard in
  * one emulator (documented limits per account, 50 ms latency). The coordinator runs from the
  * auto-stop bundle on a timer event and invokes one worker per shard through the emulator's SCF
  * Invoke; the benchmark then does what SCF does with the queued events — runs every worker at

@@ -4,7 +4,7 @@
  *   --sizes 1000,10000,100000   fleet sizes (default all three)
  *   --only fleet|signer|bundles|emulator|fanout|coordinator
  *   --fanout-accounts 10 --fanout-instances 1000   the fan-out row: accounts × 10 regions × instances per shard
- *     (1,000 by default: issue 21's 10,000 per shard needs more cores than the 2 of the CI machine class)
+ *     (1,000 by default: 10,000 instances per shard needs more cores than the 2 of the CI machine class)
  *   --fanout-at-once 4   replay the fan-out row with 4 workers at a time (see bench/fanout.ts)
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * How `run` shows a report (issue 18, tccli's `--output` names): `json` is the report itself (the
+ * How `run` shows a report (tccli's `--output` names): `json` is the report itself (the
  * default when piped), `table` lists each resource acted on or planned with name, id, region,
  * zone, type and reason, then the counts (the default on a terminal), `text` is the one-line
  * summary. cli-table3 (well kept, ~90M weekly downloads) does the column widths, including

@@ -1,5 +1,5 @@
 /**
- * The emulator's accounts (issue 21): several Tencent Cloud accounts, each with its own
+ * The emulator's accounts: several Tencent Cloud accounts, each with its own
  * permanent key, its own fleet (EmulatorState) and the CAM roles others may assume in it, plus the
  * temporary credentials STS hands out — each with a token and an expiry the emulator enforces.
  * The first account is the organization's management account; every other account is a member

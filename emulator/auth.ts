@@ -4,7 +4,7 @@
  *
  * The signatures are computed by the official SDK's own signer (tencentcloud-sdk-nodejs-common's
  * `Sign`), not by the product's: a witness that shares no code with what it checks, so a signing
- * mistake of ours fails every test instead of being confirmed by both sides (issue 16).
+ * mistake of ours fails every test instead of being confirmed by both sides.
  */
 import { timingSafeEqual } from "node:crypto";
 import { createRequire } from "node:module";

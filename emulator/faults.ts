@@ -8,7 +8,7 @@ import { seededRandom, type Random } from "./random.ts";
 
 export type FaultKind =
   | "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange" | "body"
-  // Ordinary change a real account shows (issue 14): a listing that moves while it is paged, a
+  // Ordinary change a real account shows: a listing that moves while it is paged, a
   // reply missing a field, a metric series missing points.
   | "shiftListing" | "omit" | "dropPoints";
 

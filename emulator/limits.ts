@@ -2,12 +2,12 @@
  * The emulator's own table of what the real API documents: versions and per-action request
  * limits, each with the page it comes from. Deliberately not imported from the product's action
  * table (lib/tencent/actions.ts): when the two are written separately from the docs, a wrong limit
- * on one side shows up as throttling in the tests instead of being confirmed by both (issue 15).
+ * on one side shows up as throttling in the tests instead of being confirmed by both.
  */
 
 /** API versions per service (each product's API 3.0 docs). */
 export const VERSIONS: Record<string, string> = {
-  cvm: "2017-03-12", // CVM API 3.0 (seed 004)
+  cvm: "2017-03-12", // CVM API 3.0 (the 2018 CVM API 3.0 reference)
   monitor: "2018-07-24", // Cloud Monitor API 3.0, GetMonitorData
   ssm: "2019-09-23", // Secrets Manager API 3.0
   scf: "2018-04-16", // Serverless Cloud Function API 3.0
@@ -20,7 +20,7 @@ export const VERSIONS: Record<string, string> = {
 
 /** Requests per second per action and region. */
 export const RATE_LIMITS: Record<string, number> = {
-  // Seed 004, each action's page: "A maximum of N requests can be initiated per second".
+  // The 2018 CVM API 3.0 reference, each action's page: "A maximum of N requests can be initiated per second".
   DescribeRegions: 20,
   DescribeZones: 20,
   DescribeInstances: 40,
@@ -35,7 +35,7 @@ export const RATE_LIMITS: Record<string, number> = {
   CreateKeyPair: 10,
   ImportKeyPair: 10,
   DescribeKeyPairs: 10,
-  // Current API docs (product/213/33254), not in seed 004.
+  // Current API docs (product/213/33254), not in the 2018 CVM API 3.0 reference.
   DescribeZoneInstanceConfigInfos: 40,
   AssociateInstancesKeyPairs: 10,
   DisassociateInstancesKeyPairs: 10,
@@ -52,7 +52,7 @@ export const RATE_LIMITS: Record<string, number> = {
 /** For an action the table does not name (SSM and SCF document 20 per second for theirs). */
 export const DEFAULT_RATE_LIMIT = 20;
 
-/** Seed 004 "Usage restrictions": "Total 1,000 times per minute (100 times/min for a single API)", CVM only; enforced when asked. */
+/** The 2018 CVM API 3.0 reference "Usage restrictions": "Total 1,000 times per minute (100 times/min for a single API)", CVM only; enforced when asked. */
 export const ACCOUNT_BUDGET = { perMinute: 1000, perActionPerMinute: 100 };
 
 /** Sliding windows per key (service/action/region by the second; the account budget by the minute). */

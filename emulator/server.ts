@@ -63,7 +63,7 @@ export interface EmulatorOptions {
   seed?: number;
   /** Enforce the documented per-action limits (default true). */
   rateLimits?: boolean;
-  /** Also enforce seed 004's account-wide CVM budget: 1,000 calls a minute, 100 per API (default false). */
+  /** Also enforce the 2018 CVM API 3.0 reference's account-wide CVM budget: 1,000 calls a minute, 100 per API (default false). */
   accountBudget?: boolean;
   /** Added to every reply. */
   latencyMs?: number;
@@ -74,7 +74,7 @@ export interface EmulatorOptions {
   roles?: string[];
   /** Execution roles SCF may assume in the default account (default: cvm-autopilot-runner). */
   scfRoles?: string[];
-  /** More accounts, each with its own key, fleet and roles; all are members of the default account's organization (issue 21). */
+  /** More accounts, each with its own key, fleet and roles; all are members of the default account's organization. */
   accounts?: AccountOptions[];
   /** Called after every API request is handled: lets tests check an invariant at every step. */
   afterRequest?: (call: CallRecord, state: EmulatorState) => void;

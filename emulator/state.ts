@@ -137,7 +137,7 @@ export class EmulatorState {
   /**
    * A listing moving under a caller that pages it: `remove` deletes the first row of the
    * region's listing that nothing uses; `insert` puts a new row ahead of every other, so each
-   * later row moves one place on (issue 14's listing shift).
+   * later row moves one place on.
    */
   shiftListing(action: string, region: string, mode: "remove" | "insert"): void {
     if (action === "DescribeKeyPairs") {

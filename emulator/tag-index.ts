@@ -1,6 +1,6 @@
 /**
  * Which instances of a region carry which tags, so a listing filtered by tag does not read every
- * instance's tags on every page (issue 19: such a page cost 2–5 ms at 10,000 instances a region,
+ * instance's tags on every page (such a page cost 2–5 ms at 10,000 instances a region,
  * against a 2 ms goal). An index is rebuilt when the state has added an instance or written a
  * tag since (both bump its tagVersion); the listing still walks the region's own list, so
  * order, removals and every other filter stay exactly as before.

@@ -4,7 +4,7 @@ export interface HandlerContext {
   state: EmulatorState;
   region: string;
   params: Record<string, unknown>;
-  /** The caller's account uin (the emulator serves several, issue 21). */
+  /** The caller's account uin (the emulator serves several). */
   account?: string | undefined;
   /** Temporary credentials for an execution role SCF may assume in the caller's account, or undefined (SCF injects none then). */
   roleCredentials?: ((role: string) => { secretId: string; secretKey: string; token: string } | undefined) | undefined;

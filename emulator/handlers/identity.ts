@@ -1,5 +1,5 @@
 /**
- * Identity services the many-account emulator answers (issue 21): STS, CAM and Organization.
+ * Identity services the many-account emulator answers: STS, CAM and Organization.
  *
  * STS (sts 2018-08-13) as the current API documents it: AssumeRole with a role ARN
  * `qcs::cam::uin/<uin>:roleName/<name>`, RoleSessionName 2–128 of `[\w+=,.@-]`, DurationSeconds

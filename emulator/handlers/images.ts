@@ -1,4 +1,4 @@
-/** Image actions: DescribeImages, DescribeImageQuota, SyncImages, DeleteImages (seed 004). */
+/** Image actions: DescribeImages, DescribeImageQuota, SyncImages, DeleteImages (the 2018 CVM API 3.0 reference). */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
 import { type EmuImage } from "../state.ts";
 import { publicImage } from "../views.ts";

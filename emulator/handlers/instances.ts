@@ -1,4 +1,4 @@
-/** Instance actions, with the rules seed 004 states for each. */
+/** Instance actions, with the rules the 2018 CVM API 3.0 reference states for each. */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
 import { type EmuInstance } from "../state.ts";
 import { publicInstance } from "../views.ts";

@@ -1,4 +1,4 @@
-/** Key pair actions (seed 004 "Key-related APIs"). Tencent never keeps a private key. */
+/** Key pair actions (the 2018 CVM API 3.0 reference "Key-related APIs"). Tencent never keeps a private key. */
 import { generateKeyPairSync } from "node:crypto";
 import { ApiFault, bool, checkIdFormat, filters, idList, int, paging, str } from "../api-fault.ts";
 import { type EmuKeyPair } from "../state.ts";

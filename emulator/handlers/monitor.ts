@@ -34,7 +34,7 @@ function value(inst: EmuInstance, metric: string, ts: number, nowS: number): num
 /**
  * Times as every documented and recorded request writes them: `2018-09-22T19:51:23+08:00`
  * (seconds, a numeric offset, no fraction). Stricter than the real service may be, on purpose: a
- * caller that sends what the docs show is never wrong (issue 15).
+ * caller that sends what the docs show is never wrong.
  */
 const DOCUMENTED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 

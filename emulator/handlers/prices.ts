@@ -1,5 +1,5 @@
 /**
- * DescribeZoneInstanceConfigInfos (current CVM API, product/213/33254; not in seed 004): per zone
+ * DescribeZoneInstanceConfigInfos (current CVM API, product/213/33254; not in the 2018 CVM API 3.0 reference): per zone
  * and instance type, what is sold and its pay-as-you-go price. The reply's shape follows the
  * official models (InstanceTypeQuotaItem, ItemPrice); the prices are illustrative list prices in
  * CNY per hour, not a copy of Tencent's price list. Types outside the table are not sold here,

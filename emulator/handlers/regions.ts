@@ -1,4 +1,4 @@
-/** DescribeRegions / DescribeZones (seed 004 "Region-related APIs"). */
+/** DescribeRegions / DescribeZones (the 2018 CVM API 3.0 reference "Region-related APIs"). */
 import { ApiFault } from "../api-fault.ts";
 import type { Handler } from "./context.ts";
 

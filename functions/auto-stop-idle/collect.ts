@@ -11,13 +11,13 @@ import type { Filter, Instance } from "../../lib/tencent/types.ts";
 import { cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
-/** DescribeInstances: at most 10 filters, at most 5 values each (seed 004; the official model). */
+/** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
 export const MAX_FILTER_VALUES = 5;
 
 /**
  * Server-side scope as one or more DescribeInstances queries. Values within a filter are OR'ed,
  * filters are AND'ed, and a filter may carry at most 5 values: a longer list is split into
- * several queries whose results are joined (issue 15), de-duplicated by id as they arrive.
+ * several queries whose results are joined, de-duplicated by id as they arrive.
  */
 export function scopeQueries(policy: AutoStopPolicy): Filter[][] {
   const filters: Filter[] = [
@@ -82,7 +82,7 @@ export async function decideRegion(
   const pending = new Map<string, { inst: Candidate; noPublicIp: boolean; m?: InstanceMetrics }>();
   const per = batchSizeOf("GetMonitorData");
   // Every id that has been decided or is waiting for metrics: a listing that shifted while paged
-  // can show a row twice, and an instance must never be decided (or stopped) twice (issue 14).
+  // can show a row twice, and an instance must never be decided (or stopped) twice.
   const seen = new Set<string>();
   const candidateTypes = new Set<string>();
   let listed = false;

@@ -1,4 +1,4 @@
-/** auto-stop-idle settings, from env (issue 5). */
+/** auto-stop-idle settings, from env. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";

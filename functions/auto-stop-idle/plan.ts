@@ -1,6 +1,6 @@
 /**
  * Decides which instances to stop. Pure: takes the described instances, their metrics, the
- * policy and `now`; returns decisions. Never stops on missing data (issue 5). Each decision
+ * policy and `now`; returns decisions. Never stops on missing data. Each decision
  * carries a `kind` from a closed list: statistics and the guard read the kind, never the prose.
  */
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
@@ -112,7 +112,7 @@ export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?
  * Idle means CPU and outbound traffic both below their thresholds over the window, with data.
  * Outbound traffic is LAN + WAN joined on timestamps (a point counts only when both series have
  * it) and the coverage rule applies to the joined series: a point missing from one series can
- * never hide a busy point of the other (issue 14). Points outside the window are ignored.
+ * never hide a busy point of the other. Points outside the window are ignored.
  */
 export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Judgement {
   const need = Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
@@ -177,7 +177,7 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
 /**
  * The blast-radius guard over every decision of the run: past it, nothing is stopped. Its
  * denominator is the in-scope fleet only; counting instances the scope rules leave out would
- * let a narrow scope be stopped whole (issue 14).
+ * let a narrow scope be stopped whole.
  */
 export function guard(summary: DecisionSummary<DecisionKind>, policy: AutoStopPolicy): Guard {
   return blastRadius(summary, OUT_OF_SCOPE, { maxFraction: policy.maxFraction, maxCount: policy.maxCount, override: policy.overrideGuard });

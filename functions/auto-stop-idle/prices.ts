@@ -1,5 +1,5 @@
 /**
- * Hourly pay-as-you-go prices for the types auto-stop stopped (issue 18): AUTO_STOP_PRICES first
+ * Hourly pay-as-you-go prices for the types auto-stop stopped: AUTO_STOP_PRICES first
  * (an override), then DescribeZoneInstanceConfigInfos' ItemPrice — one call per region per run,
  * for the types and zones seen, read as `UnitPriceDiscount` (what the account pays) or else
  * `UnitPrice`, only when `ChargeUnit` is HOUR. What has no price stays unpriced, never 0: a price

@@ -1,4 +1,4 @@
-/** image-sync settings, from env (issue 6). */
+/** image-sync settings, from env. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, ConfigError, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { csv, field, int, isRegion, optionalString, region } from "../../lib/config/fields.ts";

@@ -95,7 +95,7 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
     const pruned = new Set<string>();
     const keepTagged = (img: Image) => tagsOf(img).get(policy.keepTag.key) === policy.keepTag.value;
     /**
-     * The one check every deletion passes, whatever branch asks for it (issue 14): a copy we
+     * The one check every deletion passes, whatever branch asks for it: a copy we
      * made, in a deletable state, that no instance was created from, not kept by tag, not
      * already chosen.
      */

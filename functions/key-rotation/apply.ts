@@ -3,7 +3,7 @@
  * the private key, import its public half, bind, verify on the instances, unbind older keys, and
  * only then retire keys and their secrets. Every irreversible step is taken on positive evidence
  * (a lookup by name or id right before it), never because something was missing from a listing
- * that may have shifted while it was paged (issue 14).
+ * that may have shifted while it was paged.
  */
 import { createPublicKey, generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
@@ -180,7 +180,7 @@ const SETTLED_POLLS = 4;
 /**
  * The instances as they are once the key shows on each, or once polling gives up. With ForceStop
  * the platform stops an instance, binds the key and starts it again: the result is not immediate
- * (issue 15), so a first describe that lacks the key is not yet a failure.
+ *, so a first describe that lacks the key is not yet a failure.
  */
 async function describeWhenBound(client: TencentCloudClient, region: string, ids: string[], keyId: string, sleep: (ms: number) => Promise<void>): Promise<Instance[]> {
   const latest = new Map<string, Instance>();

@@ -1,4 +1,4 @@
-/** key-rotation settings, from env (issue 8). */
+/** key-rotation settings, from env. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, int, pattern } from "../../lib/config/fields.ts";

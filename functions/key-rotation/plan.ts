@@ -222,7 +222,7 @@ export function parseGeneration(keyName: string): number {
 /**
  * After the target is bound and verified on an instance: which of its other keys to unbind.
  * Our own keys only when of an older generation than the target — a newer one belongs to a run
- * in flight and is never taken away (issue 14: two overlapping runs must not strip each other's
+ * in flight and is never taken away (two overlapping runs must not strip each other's
  * key). A foreign key only if it was bound when this run read the region; a key we cannot name
  * is kept.
  */

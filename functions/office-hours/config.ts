@@ -1,4 +1,4 @@
-/** office-hours settings, from env (issue 20). OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
+/** office-hours settings, from env. OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { field, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";

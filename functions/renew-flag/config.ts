@@ -1,4 +1,4 @@
-/** renew-flag settings, from env (issue 7). */
+/** renew-flag settings, from env. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { csv, field, int } from "../../lib/config/fields.ts";

@@ -1,5 +1,5 @@
 /**
- * ACCOUNTS (issue 21): the accounts a run covers. A list of CAM role ARNs
+ * ACCOUNTS: the accounts a run covers. A list of CAM role ARNs
  * (`qcs::cam::uin/<uin>:roleName/<role>`, the form STS AssumeRole's model documents) to assume,
  * `organization:<role name>` to list the organization's members (DescribeOrganizationMembers)
  * and assume that role in each, and `self` for the caller's own account — included only when

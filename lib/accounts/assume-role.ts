@@ -1,5 +1,5 @@
 /**
- * An assumed role's credentials as a CredentialSource (issue 21): STS AssumeRole (sts 2018-08-13)
+ * An assumed role's credentials as a CredentialSource: STS AssumeRole (sts 2018-08-13)
  * through the caller's own client, with a session name that identifies the run, assumed again
  * five minutes before they expire (the reply's ExpiredTime, Unix seconds; halfway through a
  * shorter session) and whenever the API refuses them. One assume at a time: concurrent calls share the pending one.

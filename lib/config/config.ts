@@ -1,6 +1,6 @@
 /**
  * Configuration from environment variables, validated with zod and parsed once at cold start
- * (house style 6). Tests pass an object instead of touching process.env.
+ *. Tests pass an object instead of touching process.env.
  */
 import * as z from "zod/mini";
 import { SIGN_METHODS } from "../tencent/signer.ts";
@@ -59,7 +59,7 @@ export const baseShape = {
   // Bounded: past 2^31-1 ms Node fires a timer after 1 ms, and no API call needs two minutes.
   CVM_AUTOPILOT_TIMEOUT_MS: int(10000, 100, 120_000),
   CVM_AUTOPILOT_MAX_ATTEMPTS: int(5, 1, 20),
-  // Seed 004's account-wide CVM budget (1,000 calls a minute, 100 per API); off by default.
+  // The 2018 CVM API 3.0 reference's account-wide CVM budget (1,000 calls a minute, 100 per API); off by default.
   CVM_AUTOPILOT_ACCOUNT_BUDGET: bool(false),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"], "info"),
   // Blank (or only spaces) means webhooks are off; a set key is at least 32 characters.
@@ -106,9 +106,9 @@ export interface BaseConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   /** HMAC key for webhook triggers; undefined: webhooks are refused. */
   webhookSecret: string | undefined;
-  /** Where a run's one message goes, and when (issue 18). */
+  /** Where a run's one message goes, and when. */
   notify: NotifyConfig;
-  /** The accounts a run covers; undefined: the caller's own (issue 21). */
+  /** The accounts a run covers; undefined: the caller's own. */
   accounts: AccountsSpec | undefined;
   fanout: "auto" | "off";
   /** Shards (accounts) run at once in one process. */
@@ -170,7 +170,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
 /**
  * The credentials in env now. Temporary role credentials (SCF's execution role, STS) are
  * rotated while a container stays warm, so they are read on every invocation, not once at cold
- * start (issue 14); everything else in the config may be cached.
+ * start; everything else in the config may be cached.
  */
 export function withFreshCredentials<C extends BaseConfig>(config: C, env: Env): C {
   const credentials = envCredentials(env);

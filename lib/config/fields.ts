@@ -128,7 +128,7 @@ export interface Pattern {
 /**
  * A regular expression matched in linear time (RE2 semantics, via re2js): instance names come
  * from anyone who can create an instance, and a backtracking engine lets a pattern such as
- * `^([a-z0-9]+-?)+$` hang the whole run on one crafted name (issue 14). RE2 has no
+ * `^([a-z0-9]+-?)+$` hang the whole run on one crafted name. RE2 has no
  * backreferences or lookaround; a pattern that needs them is refused with the reason.
  */
 export const regex = () =>

@@ -1,6 +1,6 @@
 /**
  * Structured JSON logger: one line per event, secrets redacted. Module-scope instance with
- * per-invocation keys (house style 8, after Powertools' appendKeys / resetKeys).
+ * per-invocation keys (after Powertools' appendKeys / resetKeys).
  */
 import { redact } from "./redact.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Sending one message to one destination: signed where the service asks for it, retried briefly
  * and within a bound, and never thrown — a chat outage is logged and reported, it does not undo
- * or fail a run whose actions are already done (issue 18).
+ * or fail a run whose actions are already done.
  */
 import { createHmac } from "node:crypto";
 import { signWebhook } from "../webhook/verify.ts";

@@ -1,5 +1,5 @@
 /**
- * NOTIFY_URLS: where a run's one message goes (issue 18). The service is read from the URL's host
+ * NOTIFY_URLS: where a run's one message goes. The service is read from the URL's host
  * (the addresses each service hands out), or from a `wecom+`, `dingtalk+`, `slack+` or `json+`
  * prefix for a proxy or a test server. These URLs carry their credential (WeCom's `key`,
  * DingTalk's `access_token`, Slack's path), so each is registered for redaction and only ever

@@ -1,6 +1,6 @@
 /**
  * A run's one message, before any service's format: what happened, to what, what it saved, what
- * failed (issue 18). Built from the report alone and bounded: the first few resources by name
+ * failed. Built from the report alone and bounded: the first few resources by name
  * with reasons, then "and N more" — a run that stops 1,000 machines still sends one short message.
  */
 import { errorLine, type RunReport } from "../runtime/report.ts";

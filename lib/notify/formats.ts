@@ -1,5 +1,5 @@
 /**
- * One digest in each service's documented body (issue 18), each within that service's size limit:
+ * One digest in each service's documented body, each within that service's size limit:
  * - WeCom group robot: `{msgtype:"markdown", markdown:{content}}`, content at most 4096 bytes of
  *   UTF-8 (WeCom's group-robot docs, "群机器人配置说明").
  * - DingTalk custom robot: `{msgtype:"markdown", markdown:{title, text}}` (DingTalk's custom robot docs).

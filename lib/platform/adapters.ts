@@ -3,7 +3,7 @@
  * API-gateway events — a function URL's event is API gateway's without requestContext and the
  * *Parameters fields, per SCF's function URL docs) and AWS Lambda (EventBridge schedule, HTTP API v2). Each turns its event into a
  * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
- * warm container; an unexpected error is logged with context and re-raised (house style 1).
+ * warm container; an unexpected error is logged with context and re-raised.
  */
 import { ConfigError, withFreshCredentials, type BaseConfig, type Env } from "../config/config.ts";
 import { readAwsSecret } from "./aws-secret.ts";
@@ -160,7 +160,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   /**
    * A scheduled run: its report, or RunFailedError (after the report is logged) when it failed.
    * With FANOUT=auto and more than one shard it coordinates instead: one asynchronous invocation
-   * of this function per shard (issue 21).
+   * of this function per shard.
    */
   async function timer(requestId: string | undefined, invokerFor?: (c: BaseConfig, client: ReturnType<typeof createRunDeps>["client"]) => Invoker): Promise<ReportBase> {
     const c = invokerFor ? loadOnce() : undefined;

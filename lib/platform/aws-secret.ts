@@ -1,5 +1,5 @@
 /**
- * The AWS Lambda functions' secrets (issue 17): the Tencent key, the webhook and notification
+ * The AWS Lambda functions' secrets: the Tencent key, the webhook and notification
  * secrets live in one AWS Secrets Manager secret, never in the CloudFormation template or the
  * function's plaintext environment. The function gets only the secret's name
  * (CVM_AUTOPILOT_SECRET_NAME), may read that one secret (serverless.yml), and reads it once per

@@ -1,5 +1,5 @@
 /**
- * Fan-out on the platforms (issue 21), as AWS Instance Scheduler's orchestrator does it: a
+ * Fan-out on the platforms, as AWS Instance Scheduler's orchestrator does it: a
  * scheduled invocation with more than one shard (account × region; account alone for a function
  * whose plan spans regions) becomes a coordinator that invokes the same function once per shard,
  * asynchronously — SCF Invoke with `InvocationType: Event`, or Lambda's asynchronous invoke — and

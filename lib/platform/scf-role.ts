@@ -1,5 +1,5 @@
 /**
- * The functions' execution role, checked before a deploy writes anything (issue 17): SCF gives a
+ * The functions' execution role, checked before a deploy writes anything: SCF gives a
  * function credentials only through its role, so a missing role, or one SCF may not assume, stops
  * the deploy with exactly what to create.
  */

@@ -1,5 +1,5 @@
 /**
- * SCF functions' secrets (issue 17): WEBHOOK_SECRET and the NOTIFY_* secrets are not stored in a
+ * SCF functions' secrets: WEBHOOK_SECRET and the NOTIFY_* secrets are not stored in a
  * function's plaintext environment. `deploy` keeps them in one Tencent Secrets Manager (SSM)
  * secret, a version per content; each function gets only the secret's name and version
  * (CVM_AUTOPILOT_SECRET_NAME / _VERSION) and reads it once per container at cold start, with its

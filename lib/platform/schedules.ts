@@ -3,7 +3,7 @@
  * all in one zone, SCHEDULE_TIMEZONE (default UTC). One table feeds the local node-cron scheduler
  * (which evaluates in that zone), SCF timer triggers (7-field cron, evaluated in Beijing time) and
  * serverless.yml (EventBridge rules, evaluated in UTC): each platform gets an expression that fires
- * at the same instants, or the schedule is refused with the reason (issue 17).
+ * at the same instants, or the schedule is refused with the reason.
  *
  * Expressions are 5-field cron (minute hour day-of-month month day-of-week; weekday names
  * accepted), parsed and validated by cron-parser (well kept, the de-facto parser for Node), not by

@@ -1,7 +1,7 @@
 /**
  * Sends batch actions 100 ids at a time and turns failures into per-id records. A batch the
  * API rejects because of one id is split in halves until the bad id stands alone, so the rest
- * still go through (house style 2, after AWS Instance Scheduler's bisect_retry).
+ * still go through (after AWS Instance Scheduler's bisect_retry).
  */
 import { TencentCloudApiError, errorRecord } from "../tencent/errors.ts";
 import { batches } from "../tencent/services.ts";

@@ -19,7 +19,7 @@ export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends Repo
   description: string;
   schedule: string;
   variables: readonly string[];
-  /** How a fanned-out run splits (issue 21): a shard per account × region, or per account for a plan that spans regions. */
+  /** How a fanned-out run splits: a shard per account × region, or per account for a plan that spans regions. */
   shardBy: "region" | "account";
   loadConfig(env: Env): C;
   run(config: C, trigger: Trigger, deps: RunDeps): Promise<R>;
@@ -30,7 +30,7 @@ export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends Repo
 /**
  * Every report leaves a run redacted by the same rules as the logs: an API error message can
  * quote a credential, and a report goes to stdout, a webhook's reply and the platform's return
- * value (issue 14).
+ * value.
  */
 const redacted = <C extends BaseConfig, R>(run: (c: C, t: Trigger, d: RunDeps) => Promise<R>) =>
   async (config: C, trigger: Trigger, deps: RunDeps) => redact(await run(config, trigger, deps)) as R;

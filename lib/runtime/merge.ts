@@ -1,5 +1,5 @@
 /**
- * Shard reports into one run report (issue 21). Every entry that names a resource gets its
+ * Shard reports into one run report. Every entry that names a resource gets its
  * account's uin; regions are keyed `uin/region`; counts add up; the guard and savings are summed;
  * a shard that could not run is an error with its code and RequestId, and the others stand.
  */

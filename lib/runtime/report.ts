@@ -17,7 +17,7 @@ export function appendCapped<T, U = T>(into: U[], items: readonly T[], as: (item
 
 /** A decision that asked for a write, and what became of it. */
 export interface ResultEntry {
-  /** The account's uin, in a run over several accounts (issue 21), and its name where the organization gives one. */
+  /** The account's uin, in a run over several accounts, and its name where the organization gives one. */
   account?: string | undefined;
   accountName?: string | undefined;
   id: string;
@@ -71,7 +71,7 @@ export interface RunReport extends ReportBase {
    * in any message the run sends; a notice alone sends no message.
    */
   notices?: string[] | undefined;
-  /** Per account, in a run over several (issue 21): what each shard did, or why it could not run. */
+  /** Per account, in a run over several: what each shard did, or why it could not run. */
   accounts?: AccountSummary[] | undefined;
 }
 

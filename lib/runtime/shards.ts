@@ -1,5 +1,5 @@
 /**
- * A run over many accounts (issue 21): each account is a shard with its own client — its own
+ * A run over many accounts: each account is a shard with its own client — its own
  * assumed-role credentials and its own rate limiters, since Tencent Cloud's limits are per
  * account — run by the one runner with its own blast-radius guard. Shards run concurrently, at
  * most SHARD_CONCURRENCY at once; a role that cannot be assumed fails only its own shard.

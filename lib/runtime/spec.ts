@@ -1,5 +1,5 @@
 /**
- * The one shape every function has (STYLE.md 15): declared once as a FunctionSpec — name,
+ * The one shape every function has: declared once as a FunctionSpec — name,
  * description, default schedule, env schema, the kinds of decision it makes — and run by the one
  * runner (runner.ts): narrow → decide per region (collect + pure plan) → guard → apply → report.
  * Everything that lists functions (CLI, help, serve, schedules, bundles, deploy environments)
@@ -13,7 +13,7 @@ import type { ErrorEntry } from "./trigger.ts";
 /**
  * One decision about one resource. `kind` is from the function's closed list and is what
  * statistics, guards and messages read; `reason` is prose for people and is never parsed back
- * (STYLE.md 16). A decision with an `action` asks for a write; one without is kept as it is.
+ *. A decision with an `action` asks for a write; one without is kept as it is.
  */
 export interface Decision<K extends string = string> {
   id: string;
@@ -122,7 +122,7 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
   /**
    * A shard's share of run-wide count limits (a maximum count of stops, of deletions) when a run
-   * is split into `shards` shards (issue 21): each gets floor(limit / shards), so all together
+   * is split into `shards` shards: each gets floor(limit / shards), so all together
    * never exceed the limit. Share-of-scope limits need no division: each shard has its own scope.
    */
   shareLimits?(config: C, shards: number): C;

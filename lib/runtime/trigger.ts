@@ -40,12 +40,12 @@ export interface ReportBase {
   finishedAt: string;
   regions: string[];
   errors: ErrorEntry[];
-  /** What became of each NOTIFY_URLS message (issue 18); absent when none was sent. */
+  /** What became of each NOTIFY_URLS message; absent when none was sent. */
   notifications?: Delivery[] | undefined;
 }
 
 export interface ErrorEntry {
-  /** The account's uin, in a run over several accounts (issue 21), and its name where known. */
+  /** The account's uin, in a run over several accounts, and its name where known. */
   account?: string | undefined;
   accountName?: string | undefined;
   region?: string | undefined;

@@ -1,7 +1,7 @@
 /**
  * The actions we call, as data: service, version, documented per-second limit, and how the
- * action pages or batches. Typed service methods are generated from this table (house style 3).
- * Limits come from seed 004 ("A maximum of N requests can be initiated per second") for cvm;
+ * action pages or batches. Typed service methods are generated from this table.
+ * Limits come from the 2018 CVM API 3.0 reference ("A maximum of N requests can be initiated per second") for cvm;
  * for monitor / ssm / scf from Tencent Cloud's current API docs for those products.
  */
 
@@ -35,7 +35,7 @@ const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => 
 const scf = (extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "scf", rateLimit: 20, ...extra });
 
 export const ACTIONS = {
-  // cvm, seed 004
+  // cvm, the 2018 CVM API 3.0 reference
   DescribeRegions: cvm(20),
   DescribeZones: cvm(20),
   DescribeInstances: cvm(40, { pageSize: 100, batchSize: 100 }),
@@ -50,7 +50,7 @@ export const ACTIONS = {
   CreateKeyPair: cvm(10),
   ImportKeyPair: cvm(10),
   DescribeKeyPairs: cvm(10, { pageSize: 100, batchSize: 100 }),
-  // Not in seed 004; the current API docs (product/213/33254): 40 per second. Auto-stop's prices.
+  // Not in the 2018 CVM API 3.0 reference; the current API docs (product/213/33254): 40 per second. Auto-stop's prices.
   DescribeZoneInstanceConfigInfos: cvm(40),
   AssociateInstancesKeyPairs: cvm(10, { batchSize: 100 }),
   DisassociateInstancesKeyPairs: cvm(10, { batchSize: 100 }),
@@ -82,7 +82,7 @@ export const ACTIONS = {
   // `deploy` creates a missing namespace; `deploy --remove` deletes our functions.
   CreateNamespace: scf(),
   DeleteFunction: scf(),
-  // A coordinator's one asynchronous invocation per shard (issue 21); Invoke shares scf's 20 per second.
+  // A coordinator's one asynchronous invocation per shard; Invoke shares scf's 20 per second.
   Invoke: scf(),
   // sts: AssumeRole 600 per second, GetCallerIdentity 20 (the STS API docs' request limits).
   AssumeRole: { service: "sts", rateLimit: 600 },

@@ -1,5 +1,5 @@
 /**
- * Request and response types per action, bound to the official models (issue 15, STYLE.md 17).
+ * Request and response types per action, bound to the official models.
  * Requests are the models' own request types, so a misspelt field we send fails `tsc`. Responses
  * are the shapes we read (fields required where our normalizer guarantees them), and each is proven
  * at compile time to name only fields the model's response has (`Unknown` in conforms.ts).

@@ -15,7 +15,7 @@ import { registerSecret } from "../log/redact.ts";
 
 /**
  * Credentials that change while a run goes on: an assumed role's, refreshed before they expire
- * (issue 21). `invalidate` is called when the API says the token is no longer good (a clock
+ *. `invalidate` is called when the API says the token is no longer good (a clock
  * apart from the cloud's, a role revoked), so the next `get` assumes again.
  */
 export interface CredentialSource {
@@ -23,7 +23,7 @@ export interface CredentialSource {
   invalidate(): void;
 }
 
-/** What the API answers for temporary credentials past their expiry (seed 004's common codes). */
+/** What the API answers for temporary credentials past their expiry (the 2018 CVM API 3.0 reference's common codes). */
 const EXPIRED_CREDENTIAL_CODES = new Set(["AuthFailure.TokenFailure", "AuthFailure.SecretIdNotFound"]);
 
 export interface ClientOptions {
@@ -65,7 +65,7 @@ export interface ClientStats {
   byAction: Record<string, number>;
 }
 
-/** Seed 004, "Usage restrictions": CVM API calls per account per minute, in all and per API. */
+/** The 2018 CVM API 3.0 reference, "Usage restrictions": CVM API calls per account per minute, in all and per API. */
 export const ACCOUNT_BUDGET = { perMinute: 1000, perActionPerMinute: 100 } as const;
 
 /** The longest per-request timeout accepted (CVM_AUTOPILOT_TIMEOUT_MS's ceiling too). */

@@ -1,6 +1,6 @@
 /**
  * Compile-time proof that a type we read from a reply names only fields the official model has,
- * with compatible types, at any depth (ky's `Expect<Equal<…>>` idea, STYLE.md 17). Structural
+ * with compatible types, at any depth (ky's `Expect<Equal<…>>` idea). Structural
  * assignability alone would not do: every model field is optional, so a misspelt field of ours
  * would still be assignable. `Unknown<Ours, Model>` is the union of the paths of our fields the
  * model lacks or types differently; `Expect` accepts only `never`.

@@ -60,7 +60,7 @@ export const CLIENT_CODES = {
 
 /**
  * Retry only what can succeed on a second try: throttling, server faults and transport
- * failures. Auth and parameter errors never are (house style 7; Cloud Custodian's client).
+ * failures. Auth and parameter errors never are (Cloud Custodian's client).
  */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof TencentCloudApiError)) return false;

@@ -1,5 +1,5 @@
 /**
- * The official SDK's generated models, as our contract with the real API (issue 15). Type-only:
+ * The official SDK's generated models, as our contract with the real API. Type-only:
  * esbuild erases these imports, so no SDK code reaches a bundle, while `tsc` checks every request
  * we build against the model and every response field we read (see `conforms.ts`).
  * Sources: tencentcloud-sdk-nodejs-{cvm,monitor,ssm,scf,sts}, `tencentcloud/services/<svc>/<version>/<svc>_models.d.ts`.

@@ -4,7 +4,7 @@
  *
  * Points come back as two parallel arrays, `Timestamps` and `Values`, and a series may miss
  * points (the official model's DataPoint says so): values are kept with their timestamps and
- * series are joined on them, never by array position (STYLE.md 19).
+ * series are joined on them, never by array position.
  */
 import { api, batchSizeOf, batches } from "./services.ts";
 import { TencentCloudApiError } from "./errors.ts";

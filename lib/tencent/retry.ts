@@ -1,4 +1,4 @@
-/** Capped, jittered exponential backoff, bounded in attempts and in total time (house style 7). */
+/** Capped, jittered exponential backoff, bounded in attempts and in total time. */
 
 export interface RetryPolicy {
   maxAttempts: number;

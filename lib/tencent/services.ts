@@ -80,10 +80,10 @@ function listingError(action: string, region: string | undefined, message: strin
  * - TotalCount is read from every page and the last page is wherever the newest TotalCount
  *   says, so rows pushed past the first page's count are still fetched;
  * - a reply without TotalCount, or a page that ends before its own TotalCount, is an error:
- *   the end of a list is never guessed from a short page (issue 14);
+ *   the end of a list is never guessed from a short page;
  * - a listing longer than the page ceiling is an error, never a silent cut.
  * What a shift can still hide is a row that moved to an earlier page after that page was read:
- * callers never treat absence from a listing as evidence (STYLE.md 18).
+ * callers never treat absence from a listing as evidence.
  */
 export async function* pages<A extends ListingAction>(
   client: TencentCloudClient,

@@ -1,5 +1,5 @@
 /**
- * Tencent Cloud API request signing: the legacy HmacSHA1 / HmacSHA256 methods (seed 004,
+ * Tencent Cloud API request signing: the legacy HmacSHA1 / HmacSHA256 methods (the 2018 CVM API 3.0 reference,
  * "Signature") and TC3-HMAC-SHA256 (Tencent Cloud API 3.0 "Signature v3"). Every input,
  * the timestamp included, is an argument: nothing here reads the clock or the network.
  */
@@ -91,7 +91,7 @@ export function signTc3(input: Tc3Input): Tc3Signature {
 }
 
 /**
- * The legacy string to sign (seed 004 "Signature" 2.1-2.3): METHOD + host + path + "?" +
+ * The legacy string to sign (the 2018 CVM API 3.0 reference "Signature" 2.1-2.3): METHOD + host + path + "?" +
  * params sorted by name, raw (not URL-encoded) `k=v` joined by `&`. `Signature` itself is excluded.
  */
 export function legacyStringToSign(method: "GET" | "POST", host: string, path: string, params: Record<string, string>): string {
@@ -118,7 +118,7 @@ function hmacKey(secretKey: string): KeyObject {
   return k;
 }
 
-/** Base64 HMAC of the legacy string to sign (seed 004 "Signature" 2.4). */
+/** Base64 HMAC of the legacy string to sign (the 2018 CVM API 3.0 reference "Signature" 2.4). */
 export function signLegacy(stringToSign: string, secretKey: string, method: "HmacSHA1" | "HmacSHA256"): string {
   const algorithm = method === "HmacSHA1" ? "sha1" : "sha256";
   return createHmac(algorithm, hmacKey(secretKey)).update(stringToSign, "utf8").digest("base64");
@@ -128,10 +128,10 @@ type Flattenable = string | number | boolean | null | undefined | Flattenable[] 
 
 /**
  * Flattens a nested request for the legacy form encoding: arrays become `Name.0`, objects
- * `Name.Field` (seed 004 "Ids.N"; `Filters.0.Values.1`). Booleans are sent as `true`/`false`,
+ * `Name.Field` (the 2018 CVM API 3.0 reference "Ids.N"; `Filters.0.Values.1`). Booleans are sent as `true`/`false`,
  * as the official SDK sends them (its `mergeData`): the seed's examples show `ForceStop=FALSE`,
  * which proves upper case is accepted, not that lower case is not, and the SDK's spelling is the
- * one proven in production (issue 15). Null and undefined are dropped.
+ * one proven in production. Null and undefined are dropped.
  */
 export function flattenParams(value: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
   for (const key in value) {

@@ -1,5 +1,5 @@
 /**
- * API data types we read and write. CVM shapes from seed 004 "Data Types"; `Tags` as the
+ * API data types we read and write. CVM shapes from the 2018 CVM API 3.0 reference "Data Types"; `Tags` as the
  * current CVM API returns them ({Key, Value}; the 2018 seed's example shows lower-case
  * tagKey/tagValue, which we also accept when reading). Monitor and SSM from their current docs.
  */

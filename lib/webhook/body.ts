@@ -1,4 +1,4 @@
-/** What a webhook body may ask: only to narrow the run (issue 9). */
+/** What a webhook body may ask: only to narrow the run. */
 import * as z from "zod/mini";
 import { REGION } from "../config/fields.ts";
 
