@@ -1,9 +1,8 @@
 /** The CLI's commands, their usage and options: one table that `help`, `<command> --help` and option errors read. */
 
-/** A mistake in how the CLI was called: printed as a one-line message, never a stack trace. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+// UsageError is defined in lib/ so the emulator's own command can throw it without reaching into the CLI.
+import { UsageError } from "../lib/usage-error.ts";
+export { UsageError };
 
 export interface CommandDoc {
   synopsis: string;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { DEMO_CREDENTIALS, startEmulator } from "./server.ts";
 import type { Env } from "../lib/config/config.ts";
 import type { EmuInstance } from "./state.ts";
-import { UsageError } from "../cli/usage.ts";
+import { UsageError } from "../lib/usage-error.ts";
 
 export interface EmulatorArgs {
   port?: string | undefined;

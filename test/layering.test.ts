@@ -1,7 +1,9 @@
 /**
  * The layers hold: the product (lib/, functions/) never imports the emulator or the tests; lib/
  * never imports functions/ (the registry is handed down, not reached up for); the CLI reaches the
- * emulator only through dynamic imports, which a published install (no emulator/) never runs.
+ * emulator only through dynamic imports, which a published install (no emulator/) never runs; the
+ * emulator never imports the CLI; and no function's folder imports another's (what two functions
+ * share lives in lib/).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -23,9 +25,23 @@ describe("layering", () => {
     ["lib", ["emulator/", "functions/", "cli/", "test/"]],
     ["functions", ["emulator/", "cli/", "test/"]],
     ["cli", ["emulator/", "test/"]],
+    ["emulator", ["cli/", "functions/", "test/"]],
   ])("%s/ imports none of %j statically", (dir, banned) => {
     const bad = files(dir).flatMap((f) => staticImports(f).map((s) => resolved(f, s)).filter((t) => banned.some((b) => t.startsWith(b))).map((t) => `${f} -> ${t}`));
     expect(bad).toEqual([]);
+  });
+
+  it("no function's folder imports another function's folder", () => {
+    const folder = (p: string) => /^functions\/([^/]+)\//.exec(p)?.[1];
+    const bad = files("functions").filter((f) => folder(f)).flatMap((f) =>
+      [...readFileSync(join(ROOT, f), "utf8").matchAll(/^import [^;]*? from "([^"]+)";/gm)].map((m) => resolved(f, m[1]!)).filter((t) => folder(t) && folder(t) !== folder(f)).map((t) => `${f} -> ${t}`));
+    expect(bad).toEqual([]);
+  });
+
+  it("the code and docs cite sources a reader can open, not this project's issue numbers, seed files or style notes", () => {
+    const texts = [...["lib", "functions", "cli", "emulator", "bench"].flatMap(files), "README.md"];
+    const refs = texts.flatMap((f) => [...readFileSync(join(ROOT, f), "utf8").matchAll(/\b[Ii]ssue [0-9]+|seed 00[0-9]|STYLE\.md|house style/g)].map((m) => `${f}: ${m[0]}`));
+    expect(refs).toEqual([]);
   });
 
   it("the published package ships no emulator", () => {
