@@ -4,6 +4,7 @@ import { clientFromConfig } from "../lib/runtime/runtime.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
 import { UsageError } from "./usage.ts";
+import { GLOBAL_SERVICES } from "../lib/tencent/endpoints.ts";
 
 export interface CallArgs {
   action: string;
@@ -23,9 +24,11 @@ export async function callCommand(args: CallArgs, env: Env, out: (s: string) => 
     }
     if (!params || typeof params !== "object" || Array.isArray(params)) throw new UsageError("--params must be a JSON object, e.g. '{\"Limit\":10}'");
   }
-  // A region is optional here: DescribeRegions needs none, and the API names what is missing.
-  const region = args.region ?? env.TENCENTCLOUD_REGION;
+  // A region, from --region or TENCENTCLOUD_REGION; only the global services (cam, sts, …) take none.
+  const region = args.region ?? (env.TENCENTCLOUD_REGION?.trim() || undefined);
+  // Credentials first: they are the more basic thing to fix.
   const config = loadBaseConfig({ ...env, TENCENTCLOUD_REGION: region ?? "ap-guangzhou" });
+  if (!region && !GLOBAL_SERVICES.has(args.service)) throw new UsageError(`call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call ${args.action} --region ap-guangzhou`);
   const client = clientFromConfig(config, createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l) }));
   try {
     const res = await client.call(args.service, args.action, params, { region, ...(args.version ? { version: args.version } : {}) });

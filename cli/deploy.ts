@@ -40,7 +40,9 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const say = (steps: DeployStep[], verb: string) => {
     for (const s of steps.filter((x) => x.action !== "url")) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
     const writes = steps.filter((s) => !NOT_WRITES.has(s.action) && !s.action.startsWith("would")).length;
-    out(`${verb}: ${writes} write(s)${values["dry-run"] ? " (dry run: nothing changed)" : ""}`);
+    // A dry run counts what it would write, as it listed them; nothing was written.
+    const planned = steps.filter((s) => s.action.startsWith("would")).length;
+    out(values["dry-run"] ? `${verb}: ${planned} write(s) planned (dry run: nothing changed)` : `${verb}: ${writes} write(s)`);
   };
   const target = { region: values.region ?? base.region, namespace: values.namespace ?? e.SCF_NAMESPACE!, dryRun: values["dry-run"] };
   if (values.remove) {

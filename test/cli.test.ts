@@ -108,6 +108,7 @@ describe("cvm-autopilot call", () => {
     [["call", "DescribeRegions", "--params", "{oops"], "--params is not valid JSON"],
     [["call"], "call needs an Action"],
     [["call", "DescribeRegions", "--bogus"], "unknown option --bogus for call"],
+    [["call", "DescribeZones"], "call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call DescribeZones --region ap-guangzhou"],
   ])("%j is a usage error (exit 2), not a stack trace", async (args, msg) => {
     const r = await runCli(args, { TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb" });
     expect(r.code).toBe(2);

@@ -368,7 +368,9 @@ describe("native SCF deploy against the emulator", () => {
     const emu = await emulator();
     const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, DRY_RUN: "true" };
     const planned = await runCli(["deploy", "--dry-run"], env, 60_000);
-    expect(planned.stdout).toContain("deploy: 0 write(s) (dry run: nothing changed)");
+    // The plan's writes are counted as planned (they were listed above it), and none was made.
+    expect(planned.stdout).toContain(`deploy: ${4 * REGISTRY.length} write(s) planned (dry run: nothing changed)`);
+    expect(emu.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
     const a = await runCli(["deploy"], env, 60_000);
     expect(a.stdout).toContain(`deploy: ${4 * REGISTRY.length} write(s)`);
     const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-auto-stop-idle")!;
