@@ -7,7 +7,7 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import { failureWords, guardHeldAll, type RunReport } from "../lib/runtime/report.ts";
-import { outputFormat, progressLine, renderTable } from "./report-view.ts";
+import { outputFormat, progressLine, renderTable, renderText } from "./report-view.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
@@ -48,7 +48,9 @@ export async function runCommand(command: string, args: string[], env: Env, out:
       (e: Error) => { saved = false; err(`report not saved in ${dir}: ${e.message} (check --out / REPORT_DIR)`); },
     );
   }
-  err(fn.summarize(report));
+  // The summary closes every run for a person on stderr; with --output text it is the output itself, on stdout.
+  if (format === "text") out(renderText(report as RunReport, fn.summarize(report)));
+  else err(fn.summarize(report));
   // 3: the blast-radius guard held the whole run back (nothing was done anywhere); 1: the run
   // reported errors, or the guard held back part of it while the rest acted.
   const r = report as RunReport;

@@ -68,6 +68,14 @@ export async function renderTable(r: RunReport): Promise<string> {
   return lines.join("\n");
 }
 
+/**
+ * `--output text`: the summary line, then each notice and each error once, with its code and
+ * RequestId, to stdout, so `> file` keeps what a person must act on.
+ */
+export function renderText(r: RunReport, summary: string): string {
+  return [summary, ...(r.notices ?? []).map((n) => `notice: ${n}`), ...r.errors.map((e) => `error: ${errorLine(e)}`)].join("\n");
+}
+
 /** One line per region as its decisions are in: on a terminal only, never a flood. */
 export function progressLine(p: RegionProgress): string {
   if (p.error) return `  ${p.region}: could not be decided: ${p.error}`;

@@ -86,9 +86,16 @@ describe("cvm-autopilot call", () => {
 
     const piped = await runCli(["run", "auto-stop-idle", "--dry-run"], env);
     expect(JSON.parse(piped.stdout).outcomes.planned).toBe(1);
+    // Text is the output itself, on stdout, so `> file` keeps it.
     const text = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "text"], env);
-    expect(text.stdout).toBe("");
-    expect(text.stderr).toContain("auto-stop-idle (dry run): scanned 4");
+    expect(text.stdout).toContain("auto-stop-idle (dry run): scanned 4");
+    expect(text.stderr).not.toContain("auto-stop-idle (dry run): scanned 4");
+    // An error is named with its code and RequestId in the text, once.
+    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "AuthFailure.UnauthorizedOperation", message: "no cvm:DescribeInstances" });
+    const failed = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "text"], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout.match(/^error: .*AuthFailure\.UnauthorizedOperation: no cvm:DescribeInstances \(RequestId [0-9a-f-]+\)$/gm)).toHaveLength(1);
+    emu.faults.clear();
     const bad = await runCli(["run", "auto-stop-idle", "--output", "yaml"], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--output must be one of table, json, text");
