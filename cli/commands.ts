@@ -7,7 +7,7 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import { failureWords, guardHeldAll, type RunReport } from "../lib/runtime/report.ts";
-import { outputFormat, progressLine, renderTable, renderText } from "./report-view.ts";
+import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
@@ -38,7 +38,7 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
-  if (format === "table") out(await renderTable(report as RunReport));
+  if (format === "table") out(await renderTable(report as RunReport, tableView(process.env, process.stdout)));
   // --out (or REPORT_DIR): keep the full report for later comparison.
   const dir = values.out ?? env.REPORT_DIR?.trim();
   let saved = true;

@@ -26,26 +26,106 @@ const counts = (m: Record<string, number>) => Object.entries(m).filter(([, v]) =
 /** Notes listed under the table: enough to act on, never a flood. */
 const NOTE_LINES = 10;
 
-export async function renderTable(r: RunReport): Promise<string> {
+/** Where a table is drawn: the terminal's width, and whether to colour outcomes. */
+export interface TableView {
+  width: number;
+  color: boolean;
+}
+
+/** The view for this process: the terminal's columns (COLUMNS, else 130), colour on a terminal unless NO_COLOR, or with FORCE_COLOR. */
+export function tableView(env: Record<string, string | undefined>, stdout: { isTTY?: boolean; columns?: number }): TableView {
+  const cols = stdout.columns ?? Number(env.COLUMNS);
+  const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0";
+  return { width: Number.isFinite(cols) && cols >= 40 ? cols : 130, color: force || (stdout.isTTY === true && env.NO_COLOR === undefined) };
+}
+
+/** Columns a cell takes on a terminal: East Asian wide characters take two. */
+const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/gu;
+const cells = (s: string) => s.length + (s.match(WIDE)?.length ?? 0);
+
+const OUTCOME_COLOR: Record<string, number> = { done: 32, planned: 36, "changed-under-us": 33, failed: 31, "skipped-by-guard": 35 };
+/**
+ * Colours each outcome word where it starts a cell, after the table is drawn: cli-table3 measures
+ * and wraps the plain text, so escape codes are never split or counted.
+ */
+const OUTCOME_CELL = new RegExp(`│ (${Object.keys(OUTCOME_COLOR).join("|")})(?=[ (])`, "g");
+const paint = (text: string) => text.replace(OUTCOME_CELL, (_m, word: string) => `│ \x1b[${OUTCOME_COLOR[word]}m${word}\x1b[39m`);
+
+/**
+ * Column widths that fit `width`: each column as wide as its widest cell, then, while the table is
+ * wider than the terminal, the columns worth least go (zone, type, a region every row shares, price),
+ * then the reason and the name shrink and wrap. What is left out is in --output json.
+ */
+function fit(head: string[], rows: string[][], width: number): { keep: number[]; widths: number[] } {
+  // One region for every row: the header line names it, so its column can go before others shrink.
+  const r = head.indexOf("region");
+  const sameRegion = r >= 0 && new Set(rows.map((row) => row[r])).size <= 1;
+  const natural = head.map((h, i) => Math.max(cells(h), ...rows.map((r) => cells(r[i]!))) + 2);
+  let keep = head.map((_, i) => i);
+  const total = (w: number[]) => keep.reduce((n, i) => n + w[i]!, 0) + keep.length + 1;
+  const widths = [...natural];
+  const reason = head.indexOf("reason");
+  const name = head.indexOf("name");
+  const MIN_REASON = 24;
+  const shrink = () => {
+    const over = total(widths) - width;
+    if (over > 0 && reason >= 0) widths[reason] = Math.max(MIN_REASON, widths[reason]! - over);
+  };
+  shrink();
+  for (const drop of ["zone", "type", sameRegion ? "region" : undefined, head.find((h) => h.endsWith("/hour"))]) {
+    if (total(widths) <= width) break;
+    const i = drop ? head.indexOf(drop) : -1;
+    if (i >= 0) keep = keep.filter((k) => k !== i);
+    widths[reason] = natural[reason]!;
+    shrink();
+  }
+  if (total(widths) > width && name >= 0) widths[name] = Math.max(10, widths[name]! - (total(widths) - width));
+  // Last: a narrower reason, then the region even if rows differ in it (the header names them all).
+  if (total(widths) > width && reason >= 0) widths[reason] = Math.max(12, widths[reason]! - (total(widths) - width));
+  if (total(widths) > width && r >= 0) {
+    keep = keep.filter((k) => k !== r);
+    widths[reason] = Math.max(12, Math.min(natural[reason]!, widths[reason]! + width - total(widths)));
+  }
+  return { keep, widths };
+}
+
+/** Parts joined by " · ", broken onto more lines where one would pass the width. */
+function fitLine(parts: string[], width: number): string[] {
+  const out: string[] = [];
+  for (const p of parts) {
+    const last = out.at(-1);
+    if (last !== undefined && cells(last) + 3 + cells(p) <= width) out[out.length - 1] = `${last} · ${p}`;
+    else out.push(p);
+  }
+  return out;
+}
+
+export async function renderTable(r: RunReport, view: TableView = { width: 130, color: false }): Promise<string> {
   // Loaded only for table output, so json runs (scripts, platforms) never pay for it.
   const { default: Table } = await import("cli-table3");
-  const lines: string[] = [`${r.function}${r.dryRun ? " (dry run)" : ""} · run ${r.runId} · regions ${r.regions.join(", ") || "none"}`];
+  const lines: string[] = fitLine([`${r.function}${r.dryRun ? " (dry run)" : ""}`, `run ${r.runId}`, `regions ${r.regions.join(", ") || "none"}`], view.width);
   if (r.results.length) {
     // A price column when the function priced what it acts on (auto-stop's hourly saving per machine).
     const currency = r.results.map((e) => e.detail?.currency).find((c) => typeof c === "string");
     const priced = r.results.some((e) => typeof e.detail?.hourlyPrice === "number");
     const byAccount = r.results.some((e) => e.account);
     const head = [...(byAccount ? ["account"] : []), "name", "id", "region", "zone", "type", ...(priced ? [`${str(currency) || "price"}/hour`] : []), "action", "outcome", "reason"];
-    const table = new Table({ head, style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: [...Array<null>(head.length - 1).fill(null), 48] });
-    for (const e of r.results) {
+    const rows = r.results.map((e) => {
       const d = e.detail ?? {};
       const price = priced ? [typeof d.hourlyPrice === "number" ? String(d.hourlyPrice) : "unpriced"] : [];
-      table.push([...(byAccount ? [lineAccount(e) ?? ""] : []), e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason]);
-    }
-    lines.push(table.toString());
+      return [...(byAccount ? [lineAccount(e) ?? ""] : []), e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason];
+    });
+    const { keep, widths } = fit(head, rows, view.width);
+    const table = new Table({ head: keep.map((i) => head[i]!), style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: keep.map((i) => widths[i]!) });
+    for (const row of rows) table.push(keep.map((i) => row[i]!));
+    lines.push(view.color ? paint(table.toString()) : table.toString());
+    const left = head.filter((_, i) => !keep.includes(i));
+    if (left.length) lines.push(`(${left.join(", ")} left out to fit ${view.width} columns: see --output json)`);
     if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
   } else {
-    lines.push(r.dryRun ? "Nothing would be changed." : "Nothing was changed.");
+    // Never a reassuring line above errors: with errors, what was decided is not the whole story.
+    const nothing = r.dryRun ? "Nothing would be changed" : "Nothing was changed";
+    lines.push(r.errors.length ? `${nothing} in what could be decided; ${r.errors.length} error(s) below.` : `${nothing}.`);
   }
   lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
   lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);

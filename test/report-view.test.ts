@@ -1,0 +1,45 @@
+/** The table a person reads: within the terminal's width, coloured only where that is wanted. */
+import { describe, expect, it } from "vitest";
+import { renderTable, tableView } from "../cli/report-view.ts";
+import type { RunReport } from "../lib/runtime/report.ts";
+import { runFunction } from "./helpers/functions.ts";
+import { emulator } from "./helpers/world.ts";
+
+/** Columns a line takes on a terminal, escape codes aside (East Asian wide characters take two). */
+const columns = (line: string) => {
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
+  return plain.length + (plain.match(/[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/gu)?.length ?? 0);
+};
+
+async function fortyMachines(): Promise<RunReport> {
+  const emu = await emulator();
+  for (let i = 0; i < 40; i++) emu.state.addInstance({ Region: i % 2 ? "ap-guangzhou" : "ap-shanghai", InstanceName: i % 7 ? `build-agent-${i}-very-long-name` : `数据分析-${i}`, profile: { cpu: 1, traffic: 0 } });
+  const { report } = await runFunction<RunReport>("auto-stop-idle", emu, { REGIONS: "ap-guangzhou,ap-shanghai", AUTO_STOP_MAX_FRACTION: "1", DRY_RUN: "true", AUTO_STOP_PRICES: "S5.MEDIUM4=0.25" });
+  expect(report.results).toHaveLength(40);
+  return report;
+}
+
+describe("the report table", () => {
+  it.each([80, 130])("40 machines fit %i columns, every line", async (width) => {
+    const text = await renderTable(await fortyMachines(), { width, color: true });
+    const over = text.split("\n").filter((l) => columns(l) > width);
+    expect(over).toEqual([]);
+    // Still a table of the 40, with the ids and what would be done.
+    expect(text.match(/ins-[a-z0-9]{8}/g)?.length).toBeGreaterThanOrEqual(40);
+    expect(text).toContain("planned");
+  });
+
+  it("at 80 columns the columns worth least go first, and it says so", async () => {
+    const text = await renderTable(await fortyMachines(), { width: 80, color: false });
+    expect(text).toMatch(/\((region, )?zone, type[^)]*left out to fit 80 columns: see --output json\)/);
+  });
+
+  it("NO_COLOR means no escape codes; FORCE_COLOR colours even when piped", async () => {
+    expect(tableView({ NO_COLOR: "1" }, { isTTY: true, columns: 100 })).toEqual({ width: 100, color: false });
+    expect(tableView({ FORCE_COLOR: "1" }, { isTTY: false })).toEqual({ width: 130, color: true });
+    expect(tableView({}, { isTTY: true, columns: 90 })).toEqual({ width: 90, color: true });
+    const report = await fortyMachines();
+    expect(await renderTable(report, tableView({ NO_COLOR: "1" }, { isTTY: true, columns: 130 }))).not.toMatch(/\x1b\[/);
+    expect(await renderTable(report, tableView({}, { isTTY: true, columns: 130 }))).toMatch(/\x1b\[36mplanned\x1b\[39m/);
+  });
+});
