@@ -8,7 +8,7 @@
 import { errorLine, type RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
-import { SAVINGS_KEYS, savingsLine } from "../lib/runtime/savings.ts";
+import { extrasPhrases } from "../lib/runtime/savings.ts";
 import { guardWords } from "../lib/runtime/report.ts";
 import { lineAccount } from "../lib/accounts/accounts.ts";
 
@@ -129,14 +129,13 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
   }
   lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
   lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);
-  const money = savingsLine(r.extras);
-  if (money) lines.push(money);
-  for (const [k, v] of Object.entries(r.extras)) if (!money || !(SAVINGS_KEYS as readonly string[]).includes(k)) lines.push(`${k}: ${str(v) || JSON.stringify(v)}`);
+  lines.push(...extrasPhrases(r.extras));
   if (r.guard?.tripped) lines.push(guardWords(r));
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;
     lines.push(`${k} (${list.length}):`);
-    for (const n of list.slice(0, NOTE_LINES)) lines.push(`  ${JSON.stringify(n)}`);
+    // A note that says itself (renew-flag's warnings carry a message) is shown as its sentence.
+    for (const n of list.slice(0, NOTE_LINES)) lines.push(`  ${typeof (n as { message?: unknown })?.message === "string" ? (n as { message: string }).message : JSON.stringify(n)}`);
     if (list.length > NOTE_LINES) lines.push(`  … and ${list.length - NOTE_LINES} more`);
   }
   for (const n of r.notices ?? []) lines.push(`notice: ${n}`);

@@ -50,6 +50,7 @@ describe("renew-flag plan", () => {
     ["far from expiry", aPrepaid({ ExpiredTime: days(30) }), 0, ""],
     ["expired", aPrepaid({ ExpiredTime: days(-2), RestrictState: "EXPIRED" }), 1, "has EXPIRED"],
     ["isolated", aPrepaid({ ExpiredTime: days(-9), RestrictState: "PROTECTIVELY_ISOLATED" }), 1, "PROTECTIVELY_ISOLATED"],
+    ["past its expiry, not yet restricted: said as past, never 'in -4 days'", aPrepaid({ ExpiredTime: days(-4) }), 1, "expired 4 day(s) ago"],
   ])("warning: %s", (_n, inst, count, text) => {
     const { warnings } = plan([inst], policy(), NOW);
     expect(warnings).toHaveLength(count);

@@ -1,6 +1,7 @@
 /** The table a person reads: within the terminal's width, coloured only where that is wanted. */
 import { describe, expect, it } from "vitest";
 import { renderTable, tableView } from "../cli/report-view.ts";
+import { FUNCTIONS } from "../functions/registry.ts";
 import type { RunReport } from "../lib/runtime/report.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
@@ -32,6 +33,14 @@ describe("the report table", () => {
   it("at 80 columns the columns worth least go first, and it says so", async () => {
     const text = await renderTable(await fortyMachines(), { width: 80, color: false });
     expect(text).toMatch(/\((region, )?zone, type[^)]*left out to fit 80 columns: see --output json\)/);
+  });
+
+  it("the summary and the table speak in words: savings as a sentence, no camelCase field names", async () => {
+    const report = await fortyMachines();
+    const summary = FUNCTIONS["auto-stop-idle"]!.summarize(report);
+    expect(summary).toContain("estimated savings: 10 CNY/hour, 7200 CNY/month at this rate");
+    expect(summary).not.toMatch(/estimatedHourlySavings|unpriced 0|currency CNY/);
+    expect(await renderTable(report, { width: 130, color: false })).not.toMatch(/estimatedHourlySavings|unpricedTypes/);
   });
 
   it("NO_COLOR means no escape codes; FORCE_COLOR colours even when piped", async () => {

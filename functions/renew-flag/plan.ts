@@ -87,7 +87,7 @@ export function plan(instances: ReadonlyArray<Instance & { Region?: string }>, p
     if (Number.isFinite(expires) && effective !== "NOTIFY_AND_AUTO_RENEW") {
       const daysLeft = Math.floor((expires - now.getTime()) / 86400_000);
       if (daysLeft <= policy.warnDays || restrict !== "NORMAL") {
-        const state = restrict === "EXPIRED" ? "has EXPIRED" : restrict === "PROTECTIVELY_ISOLATED" ? "is PROTECTIVELY_ISOLATED" : `expires in ${daysLeft} day(s)`;
+        const state = restrict === "EXPIRED" ? "has EXPIRED" : restrict === "PROTECTIVELY_ISOLATED" ? "is PROTECTIVELY_ISOLATED" : daysLeft < 0 ? `expired ${-daysLeft} day(s) ago` : daysLeft === 0 ? "expires today" : `expires in ${daysLeft} day(s)`;
         warnings.push({
           instanceId: inst.InstanceId, region: where, expiredTime: inst.ExpiredTime!, daysLeft,
           renewFlag: effective, restrictState: restrict, message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,

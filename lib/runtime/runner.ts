@@ -10,6 +10,7 @@ import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
 import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
 import { WriteStream } from "./write-stream.ts";
+import { extrasPhrases } from "./savings.ts";
 
 const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
 const bump = (m: Record<string, number>, k: string) => add(m, k, 1);
@@ -184,7 +185,7 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   if (r.guard?.tripped) parts.push(guardWords(r));
   parts.push(`errors ${r.errors.length}`);
   for (const [k, n] of Object.entries(r.notesCount)) if (n) parts.push(`${k} ${n}`);
-  for (const [k, v] of Object.entries(r.extras)) parts.push(`${k} ${String(v)}`);
+  parts.push(...extrasPhrases(r.extras));
   const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
 }

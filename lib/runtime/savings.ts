@@ -28,3 +28,21 @@ export function savingsLine(extras: Record<string, unknown>): string {
   const types = Array.isArray(unpricedTypes) && unpricedTypes.length ? ` (${unpricedTypes.join(", ")})` : "";
   return `estimated savings: ${hourly}${cur}/hour, ${String(monthly)}${cur}/month at this rate${unpriced ? `; unpriced: ${String(unpriced)}${types}` : ""}`;
 }
+
+/** A report field's name as words: `estimatedSaving` -> "estimated saving". */
+const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+
+/**
+ * A report's extras as phrases a person reads: the savings sentence where there is one, every
+ * other field by its name in words and its value (a list joined), never a camelCase name.
+ */
+export function extrasPhrases(extras: Record<string, unknown>): string[] {
+  const money = savingsLine(extras);
+  const out = money ? [money] : [];
+  for (const [k, v] of Object.entries(extras)) {
+    if (money && (SAVINGS_KEYS as readonly string[]).includes(k)) continue;
+    const value = Array.isArray(v) ? v.join(", ") : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+    out.push(`${words(k)}: ${value}`);
+  }
+  return out;
+}
