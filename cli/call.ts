@@ -1,7 +1,7 @@
 /** `cvm-autopilot call <Action>`: one signed API call, printed as JSON — the simplest proof that signing works. */
 import { loadBaseConfig, type Env } from "../lib/config/config.ts";
 import { clientFromConfig } from "../lib/runtime/runtime.ts";
-import { createLogger } from "../lib/log/logger.ts";
+import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
 import { UsageError } from "./usage.ts";
 import { GLOBAL_SERVICES } from "../lib/tencent/endpoints.ts";
@@ -29,7 +29,7 @@ export async function callCommand(args: CallArgs, env: Env, out: (s: string) => 
   // Credentials first: they are the more basic thing to fix.
   const config = loadBaseConfig({ ...env, TENCENTCLOUD_REGION: region ?? "ap-guangzhou" });
   if (!region && !GLOBAL_SERVICES.has(args.service)) throw new UsageError(`call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call ${args.action} --region ap-guangzhou`);
-  const client = clientFromConfig(config, createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l) }));
+  const client = clientFromConfig(config, createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l), format: cliLogFormat(env, process.stderr) }));
   try {
     const res = await client.call(args.service, args.action, params, { region, ...(args.version ? { version: args.version } : {}) });
     out(JSON.stringify({ Response: res }, null, 2));

@@ -1,7 +1,7 @@
 /** `run <function>`, `serve`, `build` and `deploy`. */
 import { parseArgs } from "node:util";
 import type { Env } from "../lib/config/config.ts";
-import { createLogger } from "../lib/log/logger.ts";
+import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/runtime.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
@@ -35,7 +35,7 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "warn" : config.logLevel;
   // Progress, a line per region, only for a person at a terminal: nothing extra when piped.
   const progress = format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
-  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });
+  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });
   const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
   if (format === "table") out(await renderTable(report as RunReport, tableView(process.env, process.stdout)));

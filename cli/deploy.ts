@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import * as z from "zod/mini";
 import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } from "../lib/config/config.ts";
 import { int, pattern } from "../lib/config/fields.ts";
-import { createLogger } from "../lib/log/logger.ts";
+import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
 import { checkRole } from "../lib/platform/scf-role.ts";
@@ -36,7 +36,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const base = toBaseConfig(e);
   const schedules = loadSchedules(REGISTRY, env);
   // Code uploads are large: give them at least a minute.
-  const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
+  const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err, format: cliLogFormat(env, process.stderr) }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
   const say = (steps: DeployStep[], verb: string) => {
     for (const s of steps.filter((x) => x.action !== "url")) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
     const writes = steps.filter((s) => !NOT_WRITES.has(s.action) && !s.action.startsWith("would")).length;

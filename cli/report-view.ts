@@ -61,7 +61,8 @@ function fit(head: string[], rows: string[][], width: number): { keep: number[];
   const r = head.indexOf("region");
   const sameRegion = r >= 0 && new Set(rows.map((row) => row[r])).size <= 1;
   const natural = head.map((h, i) => Math.max(cells(h), ...rows.map((r) => cells(r[i]!))) + 2);
-  let keep = head.map((_, i) => i);
+  // A column no row fills (office-hours reports no zone) takes no room.
+  let keep = head.map((_, i) => i).filter((i) => rows.some((row) => row[i] !== ""));
   const total = (w: number[]) => keep.reduce((n, i) => n + w[i]!, 0) + keep.length + 1;
   const widths = [...natural];
   const reason = head.indexOf("reason");
@@ -119,7 +120,7 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
     const table = new Table({ head: keep.map((i) => head[i]!), style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: keep.map((i) => widths[i]!) });
     for (const row of rows) table.push(keep.map((i) => row[i]!));
     lines.push(view.color ? paint(table.toString()) : table.toString());
-    const left = head.filter((_, i) => !keep.includes(i));
+    const left = head.filter((_, i) => !keep.includes(i) && rows.some((row) => row[i] !== ""));
     if (left.length) lines.push(`(${left.join(", ")} left out to fit ${view.width} columns: see --output json)`);
     if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
   } else {

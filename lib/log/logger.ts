@@ -22,6 +22,8 @@ export interface Logger {
 export interface LoggerOptions {
   level?: Level;
   sink?: Sink;
+  /** json (the default): one JSON object a line; human: a short line a person reads at a terminal. */
+  format?: "json" | "human";
   keys?: Record<string, unknown>;
   now?: () => Date;
 }
@@ -35,8 +37,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < (ORDER[level] ?? 20)) return;
-    const record = redact({ time: now().toISOString(), level: lvl, msg, ...base, ...appended, ...(fields ?? {}) });
-    sink(JSON.stringify(record));
+    const record = redact({ time: now().toISOString(), level: lvl, msg, ...base, ...appended, ...(fields ?? {}) }) as Record<string, unknown>;
+    sink(opts.format === "human" ? humanLine(record) : JSON.stringify(record));
   };
   return {
     debug: (m, f) => emit("debug", m, f),
@@ -49,8 +51,27 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     resetKeys: () => {
       appended = {};
     },
-    child: (k) => createLogger({ level, sink, now, keys: { ...base, ...appended, ...k } }),
+    child: (k) => createLogger({ level, sink, now, keys: { ...base, ...appended, ...k }, ...(opts.format ? { format: opts.format } : {}) }),
   };
+}
+
+/** The fields a person acts on, in this order; the rest are in the JSON form (LOG_FORMAT=json). */
+const HUMAN_KEYS = ["account", "action", "region", "id", "code", "problem", "advice"] as const;
+
+/** `warn  api call failed: GetMonitorData ap-guangzhou InvalidParameterValue (RequestId 76cd…)`: level, message, what to act on. */
+function humanLine(r: Record<string, unknown>): string {
+  const said = HUMAN_KEYS.map((k) => r[k]).filter((v): v is string | number => typeof v === "string" || typeof v === "number").map(String);
+  const err = r.err as { code?: unknown; message?: unknown } | undefined;
+  if (err && typeof err.message === "string") said.push(`${typeof err.code === "string" ? `${err.code}: ` : ""}${err.message}`);
+  const rid = typeof r.requestId === "string" ? ` (RequestId ${r.requestId})` : "";
+  return `${String(r.level).padEnd(5)} ${String(r.msg)}${said.length ? `: ${said.join(" ")}` : ""}${rid}`;
+}
+
+/** The log format for a CLI command: LOG_FORMAT when set, else human lines on a terminal and JSON when piped. */
+export function cliLogFormat(env: Record<string, string | undefined>, stream: { isTTY?: boolean }): "json" | "human" {
+  const f = env.LOG_FORMAT?.trim();
+  if (f === "json" || f === "human") return f;
+  return stream.isTTY === true ? "human" : "json";
 }
 
 /** A logger that keeps its lines in memory, for tests and for reports that quote the log. */

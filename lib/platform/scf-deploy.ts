@@ -224,7 +224,7 @@ function writer(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "n
 
 /** A function as deployed, or undefined when it (or its namespace) is not there. */
 async function getFunction(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace">, fn: string): Promise<(RemoteFunction & { missingNamespace?: boolean }) | undefined> {
-  return client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region }).catch((err: { code?: string }) => {
+  return client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region, expected: NOT_FOUND }).catch((err: { code?: string }) => {
     if (err.code === "ResourceNotFound.Namespace") return { missingNamespace: true } as RemoteFunction & { missingNamespace: boolean };
     if (NOT_FOUND.has(err.code ?? "")) return undefined;
     throw err;

@@ -51,15 +51,18 @@ export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
   return secretEnv(r.SecretString, name);
 }
 
+/** What SSM answers for a secret (or a version of it) that is not there yet: expected while planning a deploy. */
+const SECRET_ABSENT: ReadonlySet<string> = new Set(["ResourceNotFound"]);
+
 /** The SSM secret the functions read: created, or given a new version when its content changed; nothing when it is the same. */
 export async function ensureSecret(client: TencentCloudClient, o: { region: string; dryRun: boolean }, secret: ScfSecret, steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>): Promise<void> {
   const target = "secrets";
-  const have = await api(client).getSecretValue(o.region, { SecretName: secret.name, VersionId: secret.version }).then(() => "same" as const, (err: { code?: string }) => {
+  const have = await client.call("ssm", "GetSecretValue", { SecretName: secret.name, VersionId: secret.version }, { region: o.region, expected: SECRET_ABSENT }).then(() => "same" as const, (err: { code?: string }) => {
     if (err.code !== "ResourceNotFound") throw err;
     return undefined;
   });
   if (have) return;
-  const exists = await api(client).describeSecret(o.region, { SecretName: secret.name }).then(() => true, (err: { code?: string }) => {
+  const exists = await client.call("ssm", "DescribeSecret", { SecretName: secret.name }, { region: o.region, expected: SECRET_ABSENT }).then(() => true, (err: { code?: string }) => {
     if (err.code !== "ResourceNotFound") throw err;
     return false;
   });
@@ -84,7 +87,7 @@ export async function removeSecret(client: TencentCloudClient, o: { region: stri
   const target = "secrets";
   const days = REMOVED_SECRET_RECOVERY_DAYS;
   if (o.dryRun) {
-    const exists = await api(client).describeSecret(o.region, { SecretName: SCF_SECRET_NAME }).then((r) => r.Status !== "PendingDelete", (err: { code?: string }) => {
+    const exists = await client.call<{ Status?: string }>("ssm", "DescribeSecret", { SecretName: SCF_SECRET_NAME }, { region: o.region, expected: SECRET_ABSENT }).then((r) => r.Status !== "PendingDelete", (err: { code?: string }) => {
       if (err.code !== "ResourceNotFound") throw err;
       return false;
     });

@@ -54,6 +54,8 @@ export interface ClientOptions {
 export interface CallOptions {
   region?: string | undefined;
   version?: string;
+  /** Error codes the caller expects and handles (a not-found while planning): logged at debug, not as a failure. */
+  expected?: ReadonlySet<string> | undefined;
 }
 
 export interface ClientStats {
@@ -150,12 +152,15 @@ export class TencentCloudClient {
         if (isRetryable(e) && attempt < this.retry.maxAttempts && budget > 0 && (e.retryAfterMs === undefined || e.retryAfterMs <= budget)) {
           const delay = Math.min(wait, budget);
           this.stats.retries++;
-          this.logger.warn("api call retry", { ...fields, delayMs: delay });
+          // A retry is routine (throttling, a 5xx); a call that still fails is logged as a failure below.
+          this.logger.info("api call retry", { ...fields, delayMs: delay });
           await this.clock.sleep(delay);
           continue;
         }
         this.stats.failures++;
-        this.logger.warn("api call failed", fields);
+        // An answer the caller asked for (deploy's "is it there yet?") is no failure to report.
+        if (options.expected?.has(e.code)) this.logger.debug("api call answered as expected", fields);
+        else this.logger.warn("api call failed", fields);
         throw e;
       }
     }
