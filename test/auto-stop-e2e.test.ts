@@ -1,4 +1,5 @@
 /** auto-stop-idle end to end, over HTTP against the emulator. */
+import { FUNCTIONS } from "../functions/registry.ts";
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
@@ -246,7 +247,9 @@ describe("auto-stop-idle", () => {
     for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: GZ, profile: idle });
     emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu);
-    expect(report.guard).toEqual({ tripped: true, inScope: 4, wouldAct: 3, limit: 2 });
+    expect(report.guard).toEqual({ tripped: true, inScope: 4, wouldAct: 3, limit: 2, help: expect.stringContaining("AUTO_STOP_MAX_COUNT") });
+    // The summary says how to proceed, by the settings' names.
+    expect(FUNCTIONS["auto-stop-idle"]!.summarize(report)).toContain("nothing done; to proceed: check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run");
     expect(ids(report, "skipped-by-guard")).toHaveLength(3);
     expect(stopped(report)).toEqual([]);
     expect(emu.callsFor("StopInstances")).toHaveLength(0);

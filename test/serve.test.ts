@@ -39,12 +39,17 @@ describe("local webhook server", () => {
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
     const env = { ...envFor(emu), WEBHOOK_SECRET: "local-secret-123-0123456789abcdef0123", SERVE_FUNCTIONS: "auto-stop-idle,renew-flag" };
     const lines: string[] = [];
-    const server = await startLocalServer({ functions: REGISTRY, env, port: 0, logger: memoryLogger(), say: (l) => lines.push(l), schedules: false });
+    const log = memoryLogger();
+    const server = await startLocalServer({ functions: REGISTRY, env, port: 0, logger: log, say: (l) => lines.push(l), schedules: false });
     try {
       const post = (body: string) => fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body, headers: signedHeaders("local-secret-123-0123456789abcdef0123", body) });
       const [a, b] = await Promise.all([post('{"dryRun":true}'), post('{"dryRun":true,"regions":["ap-guangzhou"]}')]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       expect((await fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body: "{}" })).status).toBe(401);
+      // Logged as the platforms log it, with the reason and never the secret.
+      const refused = log.records().find((r) => r.msg === "webhook refused");
+      expect(refused).toMatchObject({ function: "auto-stop-idle", status: 401 });
+      expect(JSON.stringify(log.records())).not.toContain("local-secret-123");
       expect((await fetch(`${server.url}/run/nope`, { method: "POST", body: "{}" })).status).toBe(404);
       expect((await fetch(`${server.url}/run/image-sync`, { method: "POST", body: "{}" })).status).toBe(404);
       expect(lines.some((l) => l.includes("already in flight"))).toBe(true);

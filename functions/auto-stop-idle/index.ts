@@ -48,6 +48,7 @@ export default defineFunction({
     return { decisions };
   },
   guard: (summary, config) => guard(summary, config.policy),
+  guardHelp: "check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run",
   shareLimits: (config, shards) => ({ ...config, policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) } }),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
   extras(acting, outcomes, ctx) {

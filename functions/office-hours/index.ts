@@ -46,6 +46,7 @@ export default defineFunction({
     return { decisions };
   },
   guard: (summary, config) => guard(summary, config),
+  guardHelp: "check the starts and stops listed are right, then raise OFFICE_HOURS_MAX_COUNT or OFFICE_HOURS_MAX_FRACTION",
   shareLimits: (config, shards) => ({ ...config, maxCount: shareOf(config.maxCount, shards) }),
   apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stateTagKey: ctx.config.stateTagKey, now: ctx.now }),
   notices(ctx) {

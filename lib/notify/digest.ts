@@ -59,7 +59,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   return {
     headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,
     facts,
-    counts: [`scanned ${r.scanned}`, counts(r.byKind) && `decided: ${counts(r.byKind)}`, writes && `writes: ${writes}`, money, r.guard?.tripped && `guard: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}`].filter(Boolean).join(" · "),
+    counts: [`scanned ${r.scanned}`, counts(r.byKind) && `decided: ${counts(r.byKind)}`, writes && `writes: ${writes}`, money, r.guard?.tripped && `guard: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}${r.guard.help ? `; to proceed: ${r.guard.help}` : ""}`].filter(Boolean).join(" · "),
     sections,
   };
 }

@@ -106,7 +106,11 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       const body = await readBody(req);
       if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
       const v = verifyWebhook({ headers: req.headers, body, secret: configs[m[1]!]!.webhookSecret, nowS: Math.floor(Date.now() / 1000), replay });
-      if (!v.ok) return reply(v.status, { error: v.error });
+      if (!v.ok) {
+        // As the platform adapters do: a refused webhook is logged (its reason, never the secret or the body).
+        opts.logger.warn("webhook refused", { function: m[1], status: v.status, problem: v.error });
+        return reply(v.status, { error: v.error });
+      }
       const report = await runOnce(m[1]!, { source: "webhook", ...v.body });
       if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });
       // As on the platforms: 422 when the guard held the whole run back, 500 when it reported errors or the guard held back part of it.

@@ -72,7 +72,8 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));
   if (guards.length) {
     // Each shard had its own guard; the run's is tripped if any was, with the figures summed.
-    out.guard = { tripped: guards.some((g) => g.tripped), inScope: sum(guards, "inScope"), wouldAct: sum(guards, "wouldAct"), limit: sum(guards, "limit") };
+    const help = guards.find((g) => g.help)?.help;
+    out.guard = { tripped: guards.some((g) => g.tripped), inScope: sum(guards, "inScope"), wouldAct: sum(guards, "wouldAct"), limit: sum(guards, "limit"), ...(help ? { help } : {}) };
   }
   return out;
 }

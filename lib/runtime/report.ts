@@ -120,16 +120,18 @@ export function failureWords(r: { guard?: Guard | undefined; outcomes?: OutcomeC
   if (guardHeldAll(r)) parts.push("the blast-radius guard tripped: nothing was done");
   else if (r.guard?.tripped) {
     const done = (r.outcomes?.done ?? 0) + (r.outcomes?.planned ?? 0);
-    parts.push(`${r.accounts ? guardWords(r as RunReport) : "the blast-radius guard tripped"}; ${done} ${r.outcomes?.planned ? "planned" : "done"} elsewhere`);
+    const help = r.guard.help ? `; to proceed: ${r.guard.help}` : "";
+    parts.push(`${r.accounts ? guardWords(r as RunReport, false) : "the blast-radius guard tripped"}; ${done} ${r.outcomes?.planned ? "planned" : "done"} elsewhere${help}`);
   }
   if (r.errors.length) parts.push(`${r.errors.length} error(s)`);
   return parts.join("; ");
 }
 
 /** The guard's verdict in words; over several accounts, where it held the run back. */
-export function guardWords(r: RunReport): string {
+export function guardWords(r: RunReport, withHelp = true): string {
   const g = r.guard!;
   const held = r.accounts?.filter((a) => a.guard?.tripped).map((a) => a.uin);
-  if (held) return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there`;
-  return `blast-radius guard tripped: ${g.wouldAct} of ${g.inScope} in scope, limit ${g.limit}; nothing done`;
+  const help = g.help && withHelp ? `; to proceed: ${g.help}` : "";
+  if (held) return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there${help}`;
+  return `blast-radius guard tripped: ${g.wouldAct} of ${g.inScope} in scope, limit ${g.limit}; nothing done${help}`;
 }

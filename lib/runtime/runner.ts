@@ -138,7 +138,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   }
 
   const guard = spec.guard?.(summary, config);
-  if (guard) report.guard = guard;
+  if (guard) report.guard = guard.tripped && spec.guardHelp ? { ...guard, help: spec.guardHelp } : guard;
   const acting = summary.acting;
   let outcomes = new Map<string, Outcome>();
   if (writes) {

@@ -50,6 +50,8 @@ export interface Guard {
   inScope: number;
   wouldAct: number;
   limit: number;
+  /** How to proceed, for people: the settings that set the limit (FunctionSpec.guardHelp). */
+  help?: string | undefined;
 }
 
 export interface RunContext<C extends BaseConfig> {
@@ -110,6 +112,8 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
   /** Run-wide checks before anything is written; may withhold every write. */
   guard?(summary: DecisionSummary<K>, config: C): Guard;
+  /** What an operator changes when the guard holds a run back: the settings, by name. */
+  guardHelp?: string;
   /**
    * For a function with no guard, so nothing run-wide to wait for: its writes may start while
    * regions are still read. Decisions that ask for a write then go to ctx.decided as well; the
