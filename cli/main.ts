@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { profileEnv } from "../lib/config/profiles.ts";
 import { COMMANDS, commandUsage, optionError, usage, UsageError } from "./usage.ts";
 import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -10,7 +12,24 @@ import { REGISTRY } from "../functions/registry.ts";
 const out = (s: string) => process.stdout.write(s + "\n");
 const err = (s: string) => process.stderr.write(s + "\n");
 
-async function main(argv: string[]): Promise<number> {
+/** `--profile NAME` anywhere: the credentials profile, as TENCENTCLOUD_PROFILE (lib/config/profiles.ts). */
+function takeProfile(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--profile" || a.startsWith("--profile=")) {
+      const name = a === "--profile" ? argv[++i] : a.slice("--profile=".length);
+      if (!name || name.startsWith("-")) throw new UsageError("--profile needs a profile name, e.g. --profile default");
+      process.env.TENCENTCLOUD_PROFILE = name;
+    } else out.push(a);
+  }
+  return out;
+}
+
+async function main(argv0: string[]): Promise<number> {
+  const argv = takeProfile(argv0);
+  // A named profile's credentials fill in what the environment lacks, before any command reads it.
+  Object.assign(process.env, profileEnv(process.env, homedir()));
   const [command, ...rest] = argv;
   if (command === "--version" || command === "-v") {
     // package.json sits one level above both cli/ and the built dist/.

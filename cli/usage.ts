@@ -35,6 +35,7 @@ export const usage = (functions: readonly Fn[]) => `Usage: cvm-autopilot <comman
 
 ${Object.values(COMMANDS).map((c) => `  ${c.synopsis}\n                           ${c.summary}${c === COMMANDS.run ? `:\n${functionList(functions)}` : ""}`).join("\n")}
   --version                print the version
+  --profile NAME           (any command) credentials from the profile NAME: ~/.tencentcloud/credentials or ~/.tccli/NAME.credential
 
 ${EXIT_CODES}
 `;
