@@ -48,3 +48,49 @@ describe("credentials profiles", () => {
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
+describe("the CVM instance's role", () => {
+  /** A stand-in for the instance metadata service, handing out the emulator's temporary credentials. */
+  async function metadata(emu: Awaited<ReturnType<typeof emulator>>, role: string | undefined) {
+    const { createServer } = await import("node:http");
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? "");
+      if (req.url === "/latest/meta-data/cam/security-credentials/") return res.writeHead(role ? 200 : 404).end(role ?? "");
+      if (role && req.url === `/latest/meta-data/cam/security-credentials/${role}`) {
+        const t = emu.accounts.issue("100000000001", 3600);
+        return res.end(JSON.stringify({ TmpSecretId: t.secretId, TmpSecretKey: t.secretKey, Token: t.token, ExpiredTime: Math.floor(t.expiresAtMs / 1000), Expiration: "", Code: "Success" }));
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}/latest/meta-data/`, asked, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it("CVM_AUTOPILOT_USE_CVM_ROLE=true takes the bound role's temporary credentials from the metadata service", async () => {
+    const emu = await emulator();
+    const md = await metadata(emu, "cvm-autopilot-instance");
+    try {
+      const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], { CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_USE_CVM_ROLE: "true", CVM_AUTOPILOT_METADATA_URL: md.url });
+      expect(r.code, r.stderr).toBe(0);
+      expect(md.asked).toEqual(["/latest/meta-data/cam/security-credentials/", "/latest/meta-data/cam/security-credentials/cvm-autopilot-instance"]);
+      expect(emu.callsFor("DescribeZones")[0]!.account).toBe("100000000001");
+    } finally {
+      await md.close();
+    }
+  });
+
+  it("no role bound: a clear error, not a stack trace", async () => {
+    const emu = await emulator();
+    const md = await metadata(emu, undefined);
+    try {
+      const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], { CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_USE_CVM_ROLE: "true", CVM_AUTOPILOT_METADATA_URL: md.url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("no CAM role is bound to this CVM instance");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await md.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { registerSecret } from "../log/redact.ts";
 import { baseUrl, bool, csv, field, int, oneOf, optionalString, region, regions, secret } from "./fields.ts";
 import { parseDestination, type Destination, type NotifyConfig } from "../notify/destinations.ts";
 import { parseAccounts, type AccountsSpec } from "../accounts/accounts.ts";
+import { DEFAULT_METADATA_URL } from "../accounts/cvm-role.ts";
 
 export { csv, isRegion } from "./fields.ts";
 
@@ -55,6 +56,9 @@ export const baseShape = {
   CVM_AUTOPILOT_ENDPOINT: baseUrl(),
   // china: <service>.tencentcloudapi.com; intl: the international site's <service>.intl.tencentcloudapi.com.
   CVM_AUTOPILOT_SITE: oneOf(["china", "intl"], "china"),
+  // On a CVM with a CAM role bound: that role's credentials from the instance metadata service.
+  CVM_AUTOPILOT_USE_CVM_ROLE: bool(false),
+  CVM_AUTOPILOT_METADATA_URL: baseUrl(),
   CVM_AUTOPILOT_SIGN_METHOD: oneOf(SIGN_METHODS, "TC3-HMAC-SHA256"),
   // Bounded: past 2^31-1 ms Node fires a timer after 1 ms, and no API call needs two minutes.
   CVM_AUTOPILOT_TIMEOUT_MS: int(10000, 100, 120_000),
@@ -101,6 +105,8 @@ export interface BaseConfig {
   accountBudget: boolean;
   /** Which site's API hosts: China's or the international one's. */
   site: "china" | "intl";
+  /** Set when the credentials come from the CVM instance's role: the metadata service's address. */
+  cvmRoleMetadataUrl?: string | undefined;
   /** Past this many shards a coordinator hands each worker a batch of one account's regions. */
   fanoutMaxInvocations: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -133,8 +139,10 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   const secretKey = e.TENCENTCLOUD_SECRET_KEY ?? e.TENCENTCLOUD_SECRETKEY;
   const token = e.TENCENTCLOUD_SESSION_TOKEN ?? e.TENCENTCLOUD_SESSIONTOKEN;
   const issues: string[] = [];
-  if (!secretId) issues.push("TENCENTCLOUD_SECRET_ID: required (or TENCENTCLOUD_SECRETID, as SCF injects it)");
-  if (!secretKey) issues.push("TENCENTCLOUD_SECRET_KEY: required (or TENCENTCLOUD_SECRETKEY, as SCF injects it)");
+  // With the CVM's role the key comes from the metadata service at the first call instead.
+  const cvmRole = e.CVM_AUTOPILOT_USE_CVM_ROLE && !secretId;
+  if (!secretId && !cvmRole) issues.push("TENCENTCLOUD_SECRET_ID: required (or TENCENTCLOUD_SECRETID, as SCF injects it; or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM with a role)");
+  if (!secretKey && !cvmRole) issues.push("TENCENTCLOUD_SECRET_KEY: required (or TENCENTCLOUD_SECRETKEY, as SCF injects it)");
   const region = e.TENCENTCLOUD_REGION ?? (Array.isArray(e.REGIONS) ? e.REGIONS[0] : undefined);
   if (!region) issues.push("TENCENTCLOUD_REGION: required unless REGIONS lists regions (e.g. ap-guangzhou)");
   if (e.NOTIFY_URLS.some((d) => d.kind === "json") && !e.NOTIFY_SECRET) {
@@ -147,7 +155,8 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   registerSecret(e.NOTIFY_SECRET);
   registerSecret(e.NOTIFY_DINGTALK_SECRET);
   return {
-    credentials: { secretId: secretId!, secretKey: secretKey!, token },
+    credentials: { secretId: secretId ?? "", secretKey: secretKey ?? "", token },
+    ...(cvmRole ? { cvmRoleMetadataUrl: e.CVM_AUTOPILOT_METADATA_URL ?? DEFAULT_METADATA_URL } : {}),
     region: region!,
     regions: e.REGIONS ?? [region!],
     dryRun: e.DRY_RUN,

@@ -1,5 +1,6 @@
 /** What every function run needs: a client built from config, a logger, a clock, a run id. */
 import { isRegion } from "../config/fields.ts";
+import { cvmRoleCredentials } from "../accounts/cvm-role.ts";
 import { randomUUID } from "node:crypto";
 import type { BaseConfig } from "../config/config.ts";
 import { TencentCloudClient, type ApiResponse, type ClientOptions } from "../tencent/client.ts";
@@ -43,12 +44,21 @@ export interface RuntimeOverrides {
   client?: Pick<ClientOptions, "retry" | "clock">;
 }
 
+/** One CVM-role source per metadata address, shared by every client of the process (one fetch per expiry, not per client). */
+const cvmRoleSources = new Map<string, ReturnType<typeof cvmRoleCredentials>>();
+function cvmRoleSource(url: string) {
+  let s = cvmRoleSources.get(url);
+  if (!s) cvmRoleSources.set(url, (s = cvmRoleCredentials(url)));
+  return s;
+}
+
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A client configured from the shared settings. */
 export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } & Pick<ClientOptions, "retry" | "clock" | "credentialSource"> = {}): TencentCloudClient {
+  const credentialSource = overrides.credentialSource ?? (config.cvmRoleMetadataUrl ? cvmRoleSource(config.cvmRoleMetadataUrl) : undefined);
   return new TencentCloudClient({
-    ...(overrides.credentialSource ? { credentialSource: overrides.credentialSource } : {}),
+    ...(credentialSource ? { credentialSource } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     credentials: config.credentials,
     endpoint: config.endpoint,
