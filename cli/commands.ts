@@ -5,6 +5,7 @@ import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/runtime.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
+import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import { failureWords, guardHeldAll, type RunReport } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
@@ -27,6 +28,19 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const fn = name ? FUNCTIONS[name] : undefined;
   if (!fn) throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
   // Every option is checked before anything runs: a bad --output must not follow a real run.
+  const format = outputFormat(values.output, process.stdout.isTTY === true);
+  // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
+  const seam = hasCredentials(env) ? undefined : await demoSeam();
+  const emu = seam ? await seam.startDemoEmulator() : undefined;
+  try {
+    if (emu) err(`cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
+    return await runOne(fn, values, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
+  } finally {
+    await emu?.stop();
+  }
+}
+
+async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined }, regions: string[] | undefined, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   const config = fn.loadConfig(env);
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);

@@ -10,22 +10,8 @@ import { redactText } from "../lib/log/redact.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
-import { importDev } from "./dev.ts";
+import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { REGISTRY } from "../functions/registry.ts";
-
-const hasCredentials = (env: Env) => !!((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && (env.TENCENTCLOUD_SECRET_KEY || env.TENCENTCLOUD_SECRETKEY));
-
-/**
- * The one seam between the product and the emulator: loaded only for a demo (no credentials),
- * and absent from the published package, which ships no emulator.
- */
-async function demoSeam(): Promise<typeof import("../emulator/demo.ts")> {
-  try {
-    return await importDev<typeof import("../emulator/demo.ts")>("../emulator/demo.ts", import.meta.url);
-  } catch {
-    throw new UsageError("no credentials set, and the demo emulator is not part of this install: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or run from a clone (npm ci && npm start)");
-  }
-}
 
 export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
   const port = Number(env.PORT ?? 8080);

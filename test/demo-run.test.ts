@@ -1,0 +1,15 @@
+/** A newcomer's first run: no credentials, `run <function> --dry-run` uses the demo emulator, and every function has something to do. */
+import { describe, expect, it } from "vitest";
+import { REGISTRY } from "../functions/registry.ts";
+import type { RunReport } from "../lib/runtime/report.ts";
+import { runCli } from "./helpers/cli.ts";
+
+describe("run without credentials", () => {
+  it.each(REGISTRY.map((f) => f.name))("%s --dry-run: the demo fleet, said first, and a non-empty plan", { timeout: 60_000 }, async (name) => {
+    const r = await runCli(["run", name, "--dry-run", "-o", "json"], {}, 45_000);
+    expect(r.stderr.split("\n")[0]).toMatch(/^cvm-autopilot run: no credentials set, so using the embedded emulator at http:\/\/127\.0\.0\.1:\d+ with a seeded demo fleet/);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.dryRun).toBe(true);
+    expect(report.results.length, `${name}: ${JSON.stringify(report.byKind)}`).toBeGreaterThan(0);
+  });
+});
