@@ -4,29 +4,101 @@
 import { UsageError } from "../lib/usage-error.ts";
 export { UsageError };
 
+/** One option: what it does, and its default when it has one. */
+interface OptionDoc {
+  /** The value's placeholder, for an option that takes one (`N`, `DIR`). */
+  arg?: string;
+  meaning: string;
+  default?: string;
+}
+
 export interface CommandDoc {
   synopsis: string;
   summary: string;
-  /** Long option names the command accepts (for "did you mean"). */
-  options: string[];
+  /** Every long option the command accepts: `--help` lists them, and an unknown one is matched against them. */
+  options: Record<string, OptionDoc>;
+  /** The environment the command reads, in a line. */
+  env: string;
+  /** The exit codes this command can return. */
+  exits: number[];
 }
 
 type Fn = { name: string; description: string };
 
-export const COMMANDS: Record<string, CommandDoc> = {
-  call: { synopsis: "call <Action> --region R [--service cvm] [--version V] [--params JSON]", summary: "one signed API call, printed as JSON", options: ["region", "service", "version", "params"] },
-  run: { synopsis: "run <function> [--dry-run [--at TIME]] [--region R[,R…]] [--output table|json|text] [--out DIR]", summary: "run one function once (--region narrows REGIONS, repeatable; --at decides as of another instant, e.g. 2027-01-01T09:05+08:00, in a dry run only; --output: table on a terminal, json when piped, text is the summary alone; --out keeps the report as DIR/<function>/<runId>.json and latest.json)", options: ["dry-run", "at", "region", "output", "out"] },
-  serve: { synopsis: "serve", summary: "schedules + webhook server (the embedded emulator when no credentials are set); PORT sets the port", options: [] },
-  emulator: {
-    synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
-    summary: "the local Tencent Cloud emulator (development only); --accounts N adds N member accounts (uin 200000000001…, role cvm-autopilot), each with its own --instances",
-    options: ["port", "instances", "regions", "accounts", "fleet", "seed", "latency", "no-rate-limits"],
-  },
-  build: { synopsis: "build", summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)", options: [] },
-  deploy: { synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]", summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed); --recreate replaces a function whose runtime differs; --remove deletes our triggers and functions and schedules the SSM secret's deletion (disabled, 7 days to restore), nothing else", options: ["region", "namespace", "dry-run", "recreate", "remove"] },
+const CREDENTIALS = "TENCENTCLOUD_SECRET_ID and _SECRET_KEY (or --profile NAME, or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM)";
+const EXIT_WORDS: Record<number, string> = {
+  0: "done",
+  1: "an API error, or a run that reported errors (or whose guard held back part of it)",
+  2: "usage or configuration",
+  3: "the blast-radius guard held the whole run back: nothing was done",
 };
 
-const EXIT_CODES = "Exit codes: 0 done; 1 an API error or a run that reported errors; 2 usage or configuration; 3 the blast-radius guard tripped.";
+export const COMMANDS: Record<string, CommandDoc> = {
+  call: {
+    synopsis: "call <Action> --region R [--service cvm] [--version V] [--params JSON]",
+    summary: "one signed API call, printed as JSON",
+    options: {
+      region: { arg: "R", meaning: "the region to call in (global services such as sts take none)", default: "TENCENTCLOUD_REGION" },
+      service: { arg: "S", meaning: "the service the action belongs to", default: "cvm" },
+      version: { arg: "V", meaning: "the API version", default: "the service's current one" },
+      params: { arg: "JSON", meaning: "the request, as a JSON object", default: "{}" },
+    },
+    env: `${CREDENTIALS}; CVM_AUTOPILOT_ENDPOINT to call the emulator`,
+    exits: [0, 1, 2],
+  },
+  run: {
+    synopsis: "run <function> [--dry-run [--at TIME]] [--region R[,R…]] [--output table|json|text] [--out DIR]",
+    summary: "run one function once; with no credentials, on the embedded emulator's demo fleet",
+    options: {
+      "dry-run": { meaning: "decide and report, change nothing (as DRY_RUN=true)" },
+      at: { arg: "TIME", meaning: "decide as of another instant with its zone, e.g. 2027-01-01T09:05+08:00; dry run only" },
+      region: { arg: "R", meaning: "narrow REGIONS to these (repeatable, or a comma list); never widens them", default: "REGIONS" },
+      output: { arg: "FORMAT", meaning: "table, json, or text (the summary and errors)", default: "table on a terminal, json when piped" },
+      out: { arg: "DIR", meaning: "keep the report as DIR/<function>/<runId>.json and latest.json", default: "REPORT_DIR" },
+    },
+    env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; the function's own settings (README, Environment variables)`,
+    exits: [0, 1, 2, 3],
+  },
+  serve: {
+    synopsis: "serve",
+    summary: "schedules + webhook server (the embedded emulator when no credentials are set)",
+    options: {},
+    env: `${CREDENTIALS} (none: the demo emulator); PORT (8080), WEBHOOK_SECRET, SERVE_FUNCTIONS, SCHEDULE_<FUNCTION>, LOG_FILE`,
+    exits: [0, 2],
+  },
+  emulator: {
+    synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
+    summary: "the local Tencent Cloud emulator (development only)",
+    options: {
+      port: { arg: "N", meaning: "the port to listen on (0: any free one)", default: "9000" },
+      instances: { arg: "N", meaning: "a synthetic fleet of N instances (per account with --accounts)", default: "0" },
+      regions: { arg: "a,b", meaning: "the regions the fleet is spread over", default: "ap-guangzhou,ap-shanghai" },
+      accounts: { arg: "N", meaning: "N member accounts (uin 200000000001…, role cvm-autopilot), each with its own --instances", default: "0" },
+      fleet: { arg: "FILE", meaning: "instances from a JSON file instead of a synthetic fleet" },
+      seed: { arg: "S", meaning: "the seed of the synthetic fleet and of the emulator's ids", default: "1" },
+      latency: { arg: "MS", meaning: "added to every reply", default: "0" },
+      "no-rate-limits": { meaning: "do not enforce the documented per-action rate limits" },
+    },
+    env: "none",
+    exits: [0, 2],
+  },
+  build: { synopsis: "build", summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)", options: {}, env: "SCHEDULE_TIMEZONE, SCHEDULE_<FUNCTION>", exits: [0, 2] },
+  deploy: {
+    synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]",
+    summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed)",
+    options: {
+      region: { arg: "R", meaning: "the region the functions live in", default: "TENCENTCLOUD_REGION" },
+      namespace: { arg: "NS", meaning: "the SCF namespace (created when missing)", default: "SCF_NAMESPACE, else default" },
+      "dry-run": { meaning: "list the writes a deploy would make, make none" },
+      recreate: { meaning: "delete and recreate a function whose runtime differs (its function URL changes)" },
+      remove: { meaning: "delete our triggers and functions, and schedule the SSM secret's deletion (disabled, 7 days to restore); nothing else" },
+    },
+    env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; the functions' settings, copied into their environments`,
+    exits: [0, 1, 2],
+  },
+};
+
+const exitLine = (codes: readonly number[]) => `Exit codes: ${codes.map((c) => `${c} ${EXIT_WORDS[c]}`).join("; ")}.`;
 
 const functionList = (functions: readonly Fn[]) => functions.map((f) => `                             ${f.name.padEnd(16)} ${f.description}`).join("\n");
 
@@ -37,13 +109,22 @@ ${Object.values(COMMANDS).map((c) => `  ${c.synopsis}\n                         
   --version                print the version
   --profile NAME           (any command) credentials from the profile NAME: ~/.tencentcloud/credentials or ~/.tccli/NAME.credential
 
-${EXIT_CODES}
+${exitLine([0, 1, 2, 3])}
+Each command's --help lists its options with their defaults.
 `;
 
-/** One command's usage. */
+/** One command's usage: what it does, every option with its meaning and default, the environment it reads, the exit codes it can return. */
 export function commandUsage(name: string, functions: readonly Fn[]): string {
   const c = COMMANDS[name]!;
-  return `Usage: cvm-autopilot ${c.synopsis}\n\n${c.summary}${name === "run" ? `:\n${functionList(functions)}` : ""}\n\n${EXIT_CODES}\n`;
+  const opts = Object.entries(c.options).map(([o, d]) => {
+    const flag = `--${o}${d.arg ? ` ${d.arg}` : ""}`;
+    return `  ${flag.padEnd(22)} ${d.meaning}${d.default ? ` (default: ${d.default})` : ""}`;
+  });
+  return [
+    `Usage: cvm-autopilot ${c.synopsis}`, "", `${c.summary}${name === "run" ? `:\n${functionList(functions)}` : ""}`, "",
+    ...(opts.length ? ["Options:", ...opts, ""] : []),
+    `Environment: ${c.env}`, "", exitLine(c.exits), "",
+  ].join("\n");
 }
 
 function distance(a: string, b: string): number {
@@ -70,6 +151,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
 export function optionError(command: string, e: { code?: string; message: string }): UsageError {
   const m = /Unknown option '(-{1,2})([^']+)'/.exec(e.message);
   if (e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" || !m) return new UsageError(e.message.split(". ")[0]!);
-  const guess = closest(m[2]!, COMMANDS[command]?.options ?? []);
-  return new UsageError(`unknown option ${m[1]}${m[2]} for ${command}${guess ? `; did you mean --${guess}?` : COMMANDS[command]?.options.length ? `; options: ${COMMANDS[command]!.options.map((o) => `--${o}`).join(", ")}` : " (it takes none)"}`);
+  const names = Object.keys(COMMANDS[command]?.options ?? {});
+  const guess = closest(m[2]!, names);
+  return new UsageError(`unknown option ${m[1]}${m[2]} for ${command}${guess ? `; did you mean --${guess}?` : names.length ? `; options: ${names.map((o) => `--${o}`).join(", ")}` : " (it takes none)"}`);
 }
