@@ -22,12 +22,15 @@ const deploySchema = z.object({
   SCF_NAMESPACE: pattern(/^[A-Za-z0-9_-]{1,30}$/, "a namespace name such as default", "default"),
   SCF_RUNTIME: pattern(/^Nodejs\d+\.\d+$/, "an SCF Node.js runtime such as Nodejs18.15", "Nodejs18.15"),
   SCF_MEMORY_SIZE: int(128, 64, 3072),
-  // The CAM role the functions run as (README: Deploy, the role and its policy).
+  // The CAM role the functions run as (docs/deploy.md: the role and its policy).
   SCF_ROLE: pattern(/^[A-Za-z0-9+=,.@_-]{1,128}$/, "a CAM role name such as cvm-autopilot-runner", "cvm-autopilot-runner"),
   SCF_TIMEOUT: int(900, 1, 900),
   // The zone SCF's timers evaluate cron in (Beijing time); an override, should an account differ.
   SCF_TIMER_ZONE: pattern(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, "an IANA time zone such as Asia/Shanghai", "Asia/Shanghai"),
 });
+
+/** The variables deploy reads beyond the shared ones, from its schema (for the configuration reference). */
+export const DEPLOY_VARIABLES: readonly string[] = Object.keys(deploySchema.shape).filter((k) => !(k in baseShape));
 
 export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false }, remove: { type: "boolean", default: false }, recreate: { type: "boolean", default: false } } });

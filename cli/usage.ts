@@ -56,7 +56,7 @@ export const COMMANDS: Record<string, CommandDoc> = {
       output: { arg: "FORMAT", meaning: "table, json, or text (the summary and errors)", default: "table on a terminal, json when piped" },
       out: { arg: "DIR", meaning: "keep the report as DIR/<function>/<runId>.json and latest.json", default: "REPORT_DIR" },
     },
-    env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; the function's own settings (README, Environment variables)`,
+    env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; the function's own settings (docs/configuration.md)`,
     exits: [0, 1, 2, 3],
   },
   serve: {

@@ -27,7 +27,7 @@ import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/ident
 import { buildAccounts, type AccountOptions, type AccountRegistry, type EmuAccount } from "./accounts.ts";
 import { DEFAULT_REGIONS, EmulatorState, type Timings } from "./state.ts";
 
-/** Credentials the emulator accepts when none are configured (documented in the README). */
+/** Credentials the emulator accepts when none are configured (shown in the README's `call` example). */
 export { DEMO_UIN, type AccountOptions } from "./accounts.ts";
 
 export const DEMO_CREDENTIALS: AcceptedCredentials = {

@@ -12,7 +12,7 @@ import { DEFAULT_METADATA_URL } from "../accounts/cvm-role.ts";
 
 export { csv, isRegion } from "./fields.ts";
 
-/** ACCOUNTS: role ARNs, organization:<role>, self (README "Many accounts"). */
+/** ACCOUNTS: role ARNs, organization:<role>, self (docs/operating.md, "Many accounts"). */
 const accounts = () =>
   field((v, fail): AccountsSpec | undefined => {
     const a = parseAccounts(v);
@@ -20,7 +20,7 @@ const accounts = () =>
     return typeof a === "string" ? undefined : a;
   });
 
-/** NOTIFY_URLS: robot or webhook addresses, separated by commas or spaces (README "Notifications"). */
+/** NOTIFY_URLS: robot or webhook addresses, separated by commas or spaces (docs/operating.md, "Notifications"). */
 const destinations = () =>
   field((v, fail): Destination[] => {
     const out: Destination[] = [];

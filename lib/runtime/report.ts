@@ -1,5 +1,5 @@
 /**
- * The one report every function returns, in one vocabulary (README "Reports"): decisions counted
+ * The one report every function returns, in one vocabulary (docs/design.md, "Reports"): decisions counted
  * by kind, writes counted by outcome (planned, done, changed-under-us, failed, skipped-by-guard),
  * the first REPORT_DETAIL_LIMIT of each list with reasons, every error with its RequestId.
  */

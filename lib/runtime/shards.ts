@@ -78,7 +78,7 @@ export async function runAccounts<C extends BaseConfig, K extends string>(spec: 
   if (!config.accounts) return runSpec(spec, config, trigger, deps);
   const accounts = await resolveAccounts(config.accounts, deps.client, config.region);
   deps.logger.info("accounts resolved", { accounts: accounts.map(accountLabel) });
-  // A run-wide count limit is divided across the shards up front (README "Many accounts").
+  // A run-wide count limit is divided across the shards up front (docs/operating.md, "Many accounts").
   const shared = spec.shareLimits ? spec.shareLimits(config, Math.max(1, accounts.length)) : config;
   const results = await mapLimit(accounts, config.shardConcurrency, (a) => runShard(spec, shared, trigger, deps, a));
   return mergeShardReports(results, head());

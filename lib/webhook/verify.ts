@@ -1,7 +1,7 @@
 /**
  * Webhook authentication: HMAC-SHA256 over `timestamp + "." + body` with WEBHOOK_SECRET, sent as
  * `X-Autopilot-Timestamp` and `X-Autopilot-Signature: sha256=<hex>`. Constant-time compare,
- * a 2-minute window, and each signature accepted once within it (per process: see the README). Failures say nothing more
+ * a 2-minute window, and each signature accepted once within it (per process: see docs/operating.md). Failures say nothing more
  * than 401; a bad body is a 400 that names the problem.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";

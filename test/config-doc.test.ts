@@ -1,0 +1,34 @@
+/** docs/configuration.md is generated from the schemas and never stale; every variable the code reads is in it. */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../lib/platform/build.ts";
+import { CONFIG_DOC, configDoc } from "../scripts/config-doc.ts";
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+}
+
+describe("the configuration reference", () => {
+  it("every schema variable has a description and every description a variable", () => {
+    const { missing, unused } = configDoc();
+    expect(missing).toEqual([]);
+    expect(unused).toEqual([]);
+  });
+
+  it("docs/configuration.md is what `npm run docs` writes now (run it after changing a schema or a description)", () => {
+    expect(readFileSync(CONFIG_DOC, "utf8")).toBe(configDoc().text);
+  });
+
+  it("names every environment variable the code reads, by schema field or env lookup", () => {
+    const doc = readFileSync(CONFIG_DOC, "utf8");
+    const vars = new Set<string>();
+    for (const file of [...sources("lib"), ...sources("functions"), ...sources("cli")]) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9]*_[A-Z0-9_]+): (?:field|optionalString|region|regions|bool|int|num|oneOf|optionalInt|regex|pattern|baseUrl|tag|tagList|windows|timeZone|secret|destinations|accounts|prices)\(/gm)) vars.add(m[1]!);
+      for (const m of text.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) vars.add(m[1]!);
+    }
+    expect(vars.size).toBeGreaterThan(50);
+    expect([...vars].filter((v) => !doc.includes(`\`${v}\``))).toEqual([]);
+  });
+});
