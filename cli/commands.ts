@@ -44,9 +44,9 @@ async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-ru
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   const config = fn.loadConfig(env);
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
-  // JSON logs go to stderr so stdout carries only the report. A person reading a table or the
-  // summary sees warnings and errors only, unless LOG_LEVEL asks for more.
-  const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "warn" : config.logLevel;
+  // Logs go to stderr so stdout carries only the report. A table or text lists every error and
+  // notice itself, so a person reading one sees only error logs besides, unless LOG_LEVEL asks for more.
+  const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "error" : config.logLevel;
   // Progress, a line per region, only for a person at a terminal: nothing extra when piped.
   const progress = format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
   const deps = createRunDeps(config, { logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });

@@ -158,6 +158,7 @@ export function renderText(r: RunReport, summary: string): string {
 
 /** One line per region as its decisions are in: on a terminal only, never a flood. */
 export function progressLine(p: RegionProgress): string {
-  if (p.error) return `  ${p.region}: could not be decided: ${p.error}`;
+  // Said once, in the report's error list (with code, message and RequestId), not again here.
+  if (p.error) return `  ${p.region}: could not be decided (the error is listed below)`;
   return `  ${p.region}: scanned ${p.scanned}${p.scanned ? ` (${counts(p.byKind)})` : ""}; ${p.acting} to act on`;
 }

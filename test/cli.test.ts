@@ -203,3 +203,16 @@ describe("per-command help", () => {
     expect(codes).toEqual(COMMANDS[cmd]!.exits);
   });
 });
+
+describe("an error is shown once", () => {
+  it("table output lists it once, with its code and RequestId, and logs it nowhere else", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
+    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "AuthFailure.UnauthorizedOperation", message: "no cvm:DescribeInstances" });
+    const r = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "table"], { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_MAX_ATTEMPTS: "1" });
+    expect(r.code).toBe(1);
+    expect((r.stdout + r.stderr).match(/AuthFailure\.UnauthorizedOperation/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/AuthFailure\.UnauthorizedOperation: no cvm:DescribeInstances \(RequestId [0-9a-f-]+\)/);
+    expect(r.stdout).not.toContain("Nothing would be changed.");
+  });
+});
