@@ -1,6 +1,6 @@
 /**
- * Configuration from environment variables, validated with zod and parsed once at cold start
- *. Tests pass an object instead of touching process.env.
+ * Configuration from environment variables, validated with zod and parsed once at cold start.
+ * Tests pass an object instead of touching process.env.
  */
 import * as z from "zod/mini";
 import { SIGN_METHODS } from "../tencent/signer.ts";

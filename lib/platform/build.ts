@@ -29,10 +29,10 @@ export interface BundleInfo {
   inputs: string[];
 }
 
-/** One bundle per function, from its folder's `handler.ts` (a function is a folder). */
 /** What a build needs of a function: its name, schedule and variables. */
 export type DeployedFunction = Scheduled & { variables: readonly string[] };
 
+/** One bundle per function, from its folder's `handler.ts` (a function is a folder). */
 export async function buildBundles(functions: readonly DeployedFunction[], outdir = join(ROOT, "dist"), env: Env = process.env): Promise<BundleInfo[]> {
   // Loaded when a build runs: esbuild is large, and most commands (and `--help`) never need it.
   const { build } = await import("esbuild");

@@ -1,5 +1,5 @@
 /**
- * `cvm-autopilot serve`: the four functions on their schedules (node-cron) plus the webhook
+ * `cvm-autopilot serve`: the registry's functions on their schedules (node-cron) plus the webhook
  * server on localhost. One run per function at a time: a schedule firing while a webhook run
  * of the same function is in flight is skipped, not stacked.
  */

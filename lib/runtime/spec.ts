@@ -12,8 +12,8 @@ import type { ErrorEntry } from "./trigger.ts";
 
 /**
  * One decision about one resource. `kind` is from the function's closed list and is what
- * statistics, guards and messages read; `reason` is prose for people and is never parsed back
- *. A decision with an `action` asks for a write; one without is kept as it is.
+ * statistics, guards and messages read; `reason` is prose for people and is never parsed back.
+ * A decision with an `action` asks for a write; one without is kept as it is.
  */
 export interface Decision<K extends string = string> {
   id: string;

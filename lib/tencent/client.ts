@@ -1,6 +1,6 @@
 /**
  * One generic Tencent Cloud API client: sign, send, parse, classify, retry, rate-limit, log.
- * Typed service methods (cvm.ts, monitor.ts, ssm.ts) are thin layers over `call`.
+ * Typed service methods (services.ts, generated from the action table in actions.ts) are thin layers over `call`.
  */
 import { randomInt, randomUUID } from "node:crypto";
 import { actionSpec, DEFAULT_RATE_LIMIT, SERVICE_VERSIONS } from "./actions.ts";
@@ -14,8 +14,8 @@ import { defaultTransport, TransportError, type Transport } from "./transport.ts
 import { registerSecret } from "../log/redact.ts";
 
 /**
- * Credentials that change while a run goes on: an assumed role's, refreshed before they expire
- *. `invalidate` is called when the API says the token is no longer good (a clock
+ * Credentials that change while a run goes on: an assumed role's, refreshed before they expire.
+ * `invalidate` is called when the API says the token is no longer good (a clock
  * apart from the cloud's, a role revoked), so the next `get` assumes again.
  */
 export interface CredentialSource {
