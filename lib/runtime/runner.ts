@@ -64,7 +64,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   let sampled = 0;
   // A function without a guard may stream its writes: each is counted at once and applied as
   // its group fills (not in a dry run), and reported even if its region fails later.
-  const writes = spec.streamWrites && !spec.guard ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply(ctx, g)) : undefined;
+  const writes = spec.streamWrites && spec.apply && !spec.guard ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g)) : undefined;
   const act = (d: Decision<K>) => {
     count(d.kind, d.region, 1);
     summary.acting.push(d);
@@ -147,7 +147,8 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     errors.push(...writes.errors);
   } else if (!guard?.tripped && !ctx.dryRun && acting.length) {
     try {
-      outcomes = await spec.apply(ctx, acting);
+      // A read-only function has no apply: a decision asking for a write is then reported as not applied.
+      outcomes = spec.apply ? await spec.apply(ctx, acting) : new Map();
     } catch (err) {
       // An apply that throws fails every write it had not reported on; the run still reports.
       errors.push({ ...errorRecord(err) });

@@ -122,8 +122,11 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
    * fails later: it may already have been made.
    */
   streamWrites?: { key(d: Decision<K>): string; size: number };
-  /** Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`. */
-  apply(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
+  /**
+   * Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`.
+   * A read-only function (one whose decisions never ask for a write) leaves it out.
+   */
+  apply?(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
   /**
    * A shard's share of run-wide count limits (a maximum count of stops, of deletions) when a run
    * is split into `shards` shards: each gets floor(limit / shards), so all together
@@ -142,5 +145,6 @@ export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}
 export const defineFunction = <C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionSpec<C, K> => {
   // A guard needs every decision before the first write; streamed writes would go before it.
   if (spec.guard && spec.streamWrites) throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
+  if (spec.streamWrites && !spec.apply) throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
   return spec;
 };
