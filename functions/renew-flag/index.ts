@@ -34,12 +34,12 @@ export default defineFunction({
   },
   // A renewal flag is set back as easily as it is set, so there is no guard to wait for: a
   // region's changes to one flag are written as soon as there are 100 of them (one call).
-  streamWrites: { key: (d) => `${d.region}/${(d as RenewDecision).detail.to}`, size: batchSizeOf("ModifyInstancesRenewFlag") },
+  streamWrites: { key: (d) => groupKey(d as RenewDecision), size: batchSizeOf("ModifyInstancesRenewFlag") },
   /** Writes grouped per region and target flag, 100 ids a call, bad ids isolated by bisection. */
   async apply(ctx, acting) {
     const groups = new Map<string, { region: string; to: RenewFlag; ids: string[] }>();
     for (const d of acting as RenewDecision[]) {
-      const key = `${d.region}/${d.detail.to}`;
+      const key = groupKey(d);
       const g = groups.get(key) ?? { region: d.region, to: d.detail.to!, ids: [] };
       g.ids.push(d.id);
       groups.set(key, g);
@@ -55,3 +55,8 @@ export default defineFunction({
     return out;
   },
 });
+
+/** One write group: a region and the flag its instances get (the streamed writes and apply group alike). */
+function groupKey(d: RenewDecision): string {
+  return `${d.region}/${d.detail.to}`;
+}
