@@ -9,10 +9,10 @@ import { KINDS, planRegion, toDecisions, type RegionPlan, type RegionView, type 
 
 export type KeyRotationReport = RunReport;
 
-/** Each region's plan and view, from decide to apply within one run (the runner hands apply only decisions). */
-const plans = new WeakMap<object, Map<string, { plan: RegionPlan; view: RegionView }>>();
+/** What apply needs of a region beyond its decisions: the plan and the view it was made from (the runner carries it). */
+type Carried = { plan: RegionPlan; view: RegionView };
 
-export default defineFunction({
+export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   name: "key-rotation",
   description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
   schedule: "0 3 * * 1",
@@ -22,15 +22,13 @@ export default defineFunction({
   async decide(ctx: RunContext<KeyRotationConfig>, region) {
     const view = await readView(ctx.client, region, ctx.config, ctx.only);
     const plan = planRegion(view, ctx.config, ctx.now);
-    if (!plans.has(ctx)) plans.set(ctx, new Map());
-    plans.get(ctx)!.set(region, { plan, view });
-    return { decisions: toDecisions(plan, view, ctx.config.keyPrefix), errors: plan.problems.map((pr) => ({ region, ...pr })) };
+    return { decisions: toDecisions(plan, view, ctx.config.keyPrefix), errors: plan.problems.map((pr) => ({ region, ...pr })), carry: { plan, view } };
   },
-  async apply(ctx, acting) {
+  async apply(ctx, acting, carried) {
     const out = new Map<string, Outcome>();
     const regions = [...new Set(acting.map((d) => d.region))];
     await Promise.all(regions.map(async (region) => {
-      const { plan, view } = plans.get(ctx)!.get(region)!;
+      const { plan, view } = carried.get(region)!;
       const mine = acting.filter((d) => d.region === region);
       const retire = mine.filter((d) => (d.kind as RotationKind) === "retired-key").map((d) => d.id);
       try {

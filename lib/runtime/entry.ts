@@ -56,7 +56,7 @@ const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d:
   };
 
 /** The entry of a function declared as a FunctionSpec, run by the one runner. */
-export function fromSpec<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionEntry {
+export function fromSpec<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>): FunctionEntry {
   const e: FunctionEntry<C, RunReport> = {
     name: spec.name,
     description: spec.description,

@@ -15,7 +15,7 @@ import { extrasPhrases } from "./savings.ts";
 const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
 const bump = (m: Record<string, number>, k: string) => add(m, k, 1);
 
-export async function runSpec<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
+export async function runSpec<C extends BaseConfig, K extends string, P = never>(spec: FunctionSpec<C, K, P>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
   const startedAt = deps.now();
   const base = { config, client: deps.client, logger: deps.logger, now: startedAt, sleep: deps.sleep };
   const all = spec.regions ? await spec.regions(base) : await resolveRegions(config, deps.client);
@@ -64,7 +64,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   let sampled = 0;
   // A function without a guard may stream its writes: each is counted at once and applied as
   // its group fills (not in a dry run), and reported even if its region fails later.
-  const writes = spec.streamWrites && spec.apply && !spec.guard ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g)) : undefined;
+  const writes = spec.streamWrites && spec.apply && !spec.guard ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g, carried)) : undefined;
   const act = (d: Decision<K>) => {
     count(d.kind, d.region, 1);
     summary.acting.push(d);
@@ -89,7 +89,10 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
     sampled -= b?.sample.length ?? 0;
     return b;
   };
-  const fold = (r: RegionResult<K>, regions: readonly string[]) => {
+  // Each completed region's carry, for apply (a failed region's is never kept: its decisions are dropped too).
+  const carried = new Map<string, P>();
+  const fold = (r: RegionResult<K, P>, regions: readonly string[]) => {
+    if (r.carry !== undefined && regions.length === 1) carried.set(regions[0]!, r.carry);
     for (const region of regions) {
       const b = takeStreamed(region);
       if (!b) continue;
@@ -148,7 +151,7 @@ export async function runSpec<C extends BaseConfig, K extends string>(spec: Func
   } else if (!guard?.tripped && !ctx.dryRun && acting.length) {
     try {
       // A read-only function has no apply: a decision asking for a write is then reported as not applied.
-      outcomes = spec.apply ? await spec.apply(ctx, acting) : new Map();
+      outcomes = spec.apply ? await spec.apply(ctx, acting, carried) : new Map();
     } catch (err) {
       // An apply that throws fails every write it had not reported on; the run still reports.
       errors.push({ ...errorRecord(err) });

@@ -41,7 +41,7 @@ export function accountClient(config: BaseConfig, deps: RunDeps, roleArn: string
 }
 
 /** One account's shard: assume its role (when it has one), then the runner over its regions. */
-export async function runShard<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps, account: Account): Promise<ShardResult> {
+export async function runShard<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>, config: C, trigger: Trigger, deps: RunDeps, account: Account): Promise<ShardResult> {
   const logger = deps.logger.child({ account: account.uin, ...(account.name ? { accountName: account.name } : {}) });
   let client = deps.client;
   if (account.roleArn) {
@@ -65,7 +65,7 @@ export async function runShard<C extends BaseConfig, K extends string>(spec: Fun
 }
 
 /** The whole run: one shard per account, merged into one report that names the account everywhere. */
-export async function runAccounts<C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
+export async function runAccounts<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
   const startedAt = deps.now();
   const head = () => ({ function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: config.dryRun || trigger.dryRun === true, startedAt: startedAt.toISOString(), finishedAt: deps.now().toISOString() });
   if (trigger.shard) {

@@ -85,15 +85,17 @@ export interface DecisionSummary<K extends string> {
 }
 
 /** What one region's decide step found: its decisions, and whatever it wants reported beside them. */
-export interface RegionResult<K extends string> {
+export interface RegionResult<K extends string, P = never> {
   decisions: Array<Decision<K>>;
+  /** What apply needs of this region beyond its decisions (key rotation's plan and view), handed to apply as it was. */
+  carry?: P;
   errors?: ErrorEntry[];
   notes?: Record<string, unknown[]>;
   /** The full count of a notes list the function cut short (it need hold no more than the report lists). */
   notesCount?: Record<string, number>;
 }
 
-export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string> {
+export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string, P = never> {
   name: string;
   /** One line for `--help` and the deploy's function description. */
   description: string;
@@ -107,7 +109,7 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   /** Regions to run in (default: REGIONS, or every available one for `all`). */
   regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun" | "decided">): Promise<string[]>;
   /** Collect and plan one region (the plan itself is pure and table-tested). */
-  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K>>;
+  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K, P>>;
   /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
   decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
   /** Run-wide checks before anything is written; may withhold every write. */
@@ -126,7 +128,7 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
    * Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`.
    * A read-only function (one whose decisions never ask for a write) leaves it out.
    */
-  apply?(ctx: RunContext<C>, acting: Array<Decision<K>>): Promise<Map<string, Outcome>>;
+  apply?(ctx: RunContext<C>, acting: Array<Decision<K>>, carried: ReadonlyMap<string, P>): Promise<Map<string, Outcome>>;
   /**
    * A shard's share of run-wide count limits (a maximum count of stops, of deletions) when a run
    * is split into `shards` shards: each gets floor(limit / shards), so all together
@@ -142,7 +144,7 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
 export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
 
 /** Declares a function; the identity function that lets TypeScript infer the config and kinds. */
-export const defineFunction = <C extends BaseConfig, K extends string>(spec: FunctionSpec<C, K>): FunctionSpec<C, K> => {
+export const defineFunction = <C extends BaseConfig, K extends string, P = never>(spec: FunctionSpec<C, K, P>): FunctionSpec<C, K, P> => {
   // A guard needs every decision before the first write; streamed writes would go before it.
   if (spec.guard && spec.streamWrites) throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
   if (spec.streamWrites && !spec.apply) throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
