@@ -5,7 +5,7 @@
  * summary. cli-table3 (well kept, ~90M weekly downloads) does the column widths, including
  * CJK instance names, which hand padding gets wrong.
  */
-import { errorLine, type RunReport } from "../lib/runtime/report.ts";
+import { countWords, errorLine, type RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/runtime.ts";
 import { UsageError } from "./usage.ts";
 import { extrasPhrases } from "../lib/runtime/savings.ts";
@@ -22,7 +22,7 @@ export function outputFormat(flag: string | undefined, isTTY: boolean): Output {
 }
 
 const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
-const counts = (m: Record<string, number>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
+const counts = (m: Record<string, number>) => countWords(m).join(", ") || "none";
 /** Notes listed under the table: enough to act on, never a flood. */
 const NOTE_LINES = 10;
 

@@ -3,7 +3,7 @@
  * failed. Built from the report alone and bounded: the first few resources by name
  * with reasons, then "and N more" — a run that stops 1,000 machines still sends one short message.
  */
-import { errorLine, type RunReport } from "../runtime/report.ts";
+import { countWords, errorLine, type RunReport } from "../runtime/report.ts";
 import { savingsLine } from "../runtime/savings.ts";
 import { guardWords } from "../runtime/report.ts";
 import { accountLabel, lineAccount } from "../accounts/accounts.ts";
@@ -21,7 +21,7 @@ export const DIGEST_ITEMS = 10;
 const ITEM_CHARS = 240;
 
 const clip = (s: string) => (s.length > ITEM_CHARS ? `${s.slice(0, ITEM_CHARS - 1)}…` : s).replace(/\s+/g, " ");
-const counts = (m: Record<string, number>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(", ");
+const counts = (m: Record<string, number>) => countWords(m).join(", ");
 
 /** Whether a run is worth a message: it acted, planned, tripped the guard, warned or failed. */
 export function eventful(r: RunReport): boolean {

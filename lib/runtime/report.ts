@@ -99,6 +99,9 @@ export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): Resul
   };
 }
 
+/** Counts in words, `3 idle`, one per non-zero entry: the one way the summary, the table and the messages say them. */
+export const countWords = (m: Record<string, number>): string[] => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`);
+
 /** One error in words, for the table and the messages: where, code, message, RequestId. */
 export function errorLine(e: ErrorEntry): string {
   const where = [lineAccount(e), e.region, e.id, e.action].filter(Boolean).join(" ");

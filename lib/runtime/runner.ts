@@ -5,7 +5,7 @@
  */
 import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { appendCapped, emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
+import { appendCapped, countWords, emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
 import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
 import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
 import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
@@ -181,7 +181,7 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
 export function summarize(spec: { name: string }, r: RunReport): string {
   const o = r.outcomes;
   // What was acted on, by kind: every kind the report counts that no kept decision has.
-  const actedKinds = Object.entries(r.byKind).filter(([k]) => !(k in r.keptByKind)).map(([k, v]) => `${v} ${k}`);
+  const actedKinds = countWords(Object.fromEntries(Object.entries(r.byKind).filter(([k]) => !(k in r.keptByKind))));
   const acted = `${r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`}${actedKinds.length ? ` (${actedKinds.join(", ")})` : ""}`;
   const parts = [`scanned ${r.scanned}`, acted];
   if (o["changed-under-us"]) parts.push(`changed under us ${o["changed-under-us"]}`);
@@ -190,6 +190,6 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   parts.push(`errors ${r.errors.length}`);
   for (const [k, n] of Object.entries(r.notesCount)) if (n) parts.push(`${k} ${n}`);
   parts.push(...extrasPhrases(r.extras));
-  const kept = Object.entries(r.keptByKind).map(([k, v]) => `${v} ${k}`);
+  const kept = countWords(r.keptByKind);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
 }
