@@ -11,9 +11,10 @@ import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
-import { failureWords, guardHeldAll, type OutcomeCounts } from "../runtime/report.ts";
+import { failureWords, type OutcomeCounts } from "../runtime/report.ts";
 import type { Guard } from "../runtime/spec.ts";
-import { ReplayCache, verifyWebhook } from "../webhook/verify.ts";
+import { ReplayCache } from "../webhook/verify.ts";
+import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, shardRegions, type Invoker, type ShardEvent } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
@@ -134,28 +135,12 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
 
   async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined): Promise<HttpReply> {
     // A function URL belongs to this one function, so its root answers too; a gateway path must name it.
-    if (!path.endsWith(`/run/${name}`) && path !== "/" && path !== "") return json(404, { error: `no such endpoint; POST /run/${name}` });
-    if (method.toUpperCase() !== "POST") return json(405, { error: "use POST" });
-    let secret: string | undefined;
-    try {
-      secret = loadOnce().webhookSecret;
-    } catch (err) {
-      logger.error("configuration invalid", { err, function: name });
-      return json(500, { error: "configuration invalid: see the function's log", requestId });
+    if (!path.endsWith(`/run/${name}`) && path !== "/" && path !== "") {
+      const a = noSuchEndpoint([name]);
+      return json(a.status, a.body);
     }
-    const v = verifyWebhook({ headers, body: rawBody, secret, nowS: nowS(), replay });
-    if (!v.ok) {
-      logger.warn("webhook refused", { function: name, status: v.status, invocationId: requestId });
-      return json(v.status, { error: v.error });
-    }
-    try {
-      const report = await runWith({ source: "webhook", requestId, ...v.body });
-      // Failures reach the caller and the platform's metrics: 422 when the guard held the whole run back, 500 when it reported errors or the guard held back part of it.
-      const r = report as ReportBase & { guard?: { tripped: boolean }; outcomes?: OutcomeCounts };
-      return json(guardHeldAll(r) ? 422 : r.errors.length || r.guard?.tripped ? 500 : 200, report);
-    } catch {
-      return json(500, { error: "run failed: see the function's log", requestId });
-    }
+    const a = await answerWebhook({ method, headers, body: rawBody, requestId }, { name, secret: () => loadOnce().webhookSecret, run: (t) => runWith(t) }, { logger, replay, nowS });
+    return json(a.status, a.body);
   }
   /**
    * A scheduled run: its report, or RunFailedError (after the report is logged) when it failed.

@@ -10,8 +10,8 @@ import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
-import { guardHeldAll, type OutcomeCounts } from "../runtime/report.ts";
-import { ReplayCache, verifyWebhook, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
+import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
+import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
@@ -101,21 +101,15 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
       const m = /^\/run\/([a-z-]+)$/.exec(path);
-      if (!m || !(enabled as string[]).includes(m[1]!)) return reply(404, { error: "not found" });
-      if (req.method !== "POST") return reply(405, { error: "use POST" });
-      const body = await readBody(req);
-      if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
-      const v = verifyWebhook({ headers: req.headers, body, secret: configs[m[1]!]!.webhookSecret, nowS: Math.floor(Date.now() / 1000), replay });
-      if (!v.ok) {
-        // As the platform adapters do: a refused webhook is logged (its reason, never the secret or the body).
-        opts.logger.warn("webhook refused", { function: m[1], status: v.status, problem: v.error });
-        return reply(v.status, { error: v.error });
+      if (!m || !(enabled as string[]).includes(m[1]!)) {
+        const a = noSuchEndpoint(enabled);
+        return reply(a.status, a.body);
       }
-      const report = await runOnce(m[1]!, { source: "webhook", ...v.body });
-      if (report === "busy") return reply(409, { error: "a run of this function is already in flight" });
-      // As on the platforms: 422 when the guard held the whole run back, 500 when it reported errors or the guard held back part of it.
-      const r = report as ReportBase & { guard?: { tripped: boolean }; outcomes?: OutcomeCounts };
-      return reply(guardHeldAll(r) ? 422 : r.errors.length || r.guard?.tripped ? 500 : 200, report);
+      const name = m[1]!;
+      const body = req.method === "POST" ? await readBody(req) : "";
+      if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
+      const a = await answerWebhook({ method: req.method ?? "GET", headers: req.headers, body }, { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) }, { logger: opts.logger, replay, nowS: () => Math.floor(Date.now() / 1000) });
+      return reply(a.status, a.body);
     } catch {
       return reply(500, { error: "run failed: see the log" });
     }
