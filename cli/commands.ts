@@ -34,14 +34,13 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   try {
     if (emu) err(`cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
-    return await runOne(fn, values, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
+    return await runOne(fn, values, format, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
   } finally {
     await emu?.stop();
   }
 }
 
-async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined }, regions: string[] | undefined, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const format = outputFormat(values.output, process.stdout.isTTY === true);
+async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined }, format: ReturnType<typeof outputFormat>, regions: string[] | undefined, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const config = fn.loadConfig(env);
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
   // Logs go to stderr so stdout carries only the report. A table or text lists every error and
