@@ -114,15 +114,18 @@ export function errorLine(e: ErrorEntry): string {
  * something, and no text or exit code may say otherwise.
  */
 export function guardHeldAll(r: { guard?: { tripped: boolean } | undefined; outcomes?: OutcomeCounts }): boolean {
-  return r.guard?.tripped === true && (r.outcomes?.done ?? 0) + (r.outcomes?.planned ?? 0) === 0;
+  return r.guard?.tripped === true && acted(r.outcomes) === 0;
 }
+
+/** What the run did, or in a dry run planned: the count the guard's verdicts weigh. */
+const acted = (o: OutcomeCounts | undefined) => (o?.done ?? 0) + (o?.planned ?? 0);
 
 /** A failed run in one phrase, true for the whole run: what the guard held back, what was done anyway, and the errors. */
 export function failureWords(r: { guard?: Guard | undefined; outcomes?: OutcomeCounts; errors: unknown[]; accounts?: AccountSummary[] | undefined }): string {
   const parts: string[] = [];
   if (guardHeldAll(r)) parts.push("the blast-radius guard tripped: nothing was done");
   else if (r.guard?.tripped) {
-    const done = (r.outcomes?.done ?? 0) + (r.outcomes?.planned ?? 0);
+    const done = acted(r.outcomes);
     const help = r.guard.help ? `; to proceed: ${r.guard.help}` : "";
     parts.push(`${r.accounts ? guardWords(r as RunReport, false) : "the blast-radius guard tripped"}; ${done} ${r.outcomes?.planned ? "planned" : "done"} elsewhere${help}`);
   }
