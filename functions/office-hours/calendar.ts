@@ -9,7 +9,7 @@
  * - a make-up workday (China's 调休), or a date made a `workday` by exception: the periods that
  *   run on any day Monday to Friday, as if it were a weekday.
  */
-import { cnDay } from "./cn-calendar.ts";
+import { addDays, cnDay } from "./cn-calendar.ts";
 import type HolidaysClass from "date-holidays";
 
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -74,11 +74,7 @@ export function localTime(at: Date, timezone: string): LocalTime {
 }
 
 /** The day before a local date, as a local date. */
-function previousDate(date: string): { date: string; weekday: Weekday } {
-  const d = new Date(`${date}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return { date: d.toISOString().slice(0, 10), weekday: WEEKDAYS[d.getUTCDay()]! };
-}
+const previousDate = (t: { date: string; weekday: Weekday }) => ({ date: addDays(t.date, -1), weekday: WEEKDAYS[(WEEKDAYS.indexOf(t.weekday) + 6) % 7]! });
 
 export type DayKind = {
   kind: "workday" | "off" | "ordinary";
@@ -189,7 +185,7 @@ function match(s: Schedule, at: Date): Match {
     if (t.minutes >= p.begin && (crosses || t.minutes < p.end)) return { period: p, today };
   }
   // A period that started yesterday and crosses midnight.
-  const y = previousDate(t.date);
+  const y = previousDate(t);
   const yesterday = dayKind(s, y.date, y.weekday);
   for (const p of periodsOn(s, yesterday, y.weekday)) {
     if (p.end <= p.begin && t.minutes < p.end) return { period: p, today: yesterday, begun: y.date };

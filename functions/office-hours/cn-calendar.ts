@@ -36,7 +36,8 @@ export function cnDataCovers(year: number): boolean {
   return known;
 }
 
-const addDays = (date: string, n: number) => {
+/** A calendar date (YYYY-MM-DD) n days on (or back), counted in UTC, where every day has 24 hours. */
+export const addDays = (date: string, n: number) => {
   const d = new Date(`${date}T12:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
