@@ -105,7 +105,11 @@ export function batchShards(shards: Shard[], maxInvocations: number): Shard[] {
   const size = Math.max(1, Math.ceil(shards.length / Math.max(1, maxInvocations)));
   if (size === 1) return shards;
   const byAccount = new Map<string, Shard[]>();
-  for (const s of shards) byAccount.set(s.account.uin, [...(byAccount.get(s.account.uin) ?? []), s]);
+  for (const s of shards) {
+    const list = byAccount.get(s.account.uin);
+    if (list) list.push(s);
+    else byAccount.set(s.account.uin, [s]);
+  }
   const out: Shard[] = [];
   for (const list of byAccount.values()) {
     for (let i = 0; i < list.length; i += size) {
@@ -127,7 +131,8 @@ export async function coordinate(fn: { name: string }, config: BaseConfig, trigg
   const errors = [...listErrors];
   const invoked: FanoutReport["fanout"]["invoked"] = [];
   // Invoke is limited to 20 per second per region (scf's limits); the client's limiter paces it.
-  await Promise.all(batchShards(shards, config.fanoutMaxInvocations).map(async (shard) => {
+  const invocations = batchShards(shards, config.fanoutMaxInvocations);
+  await Promise.all(invocations.map(async (shard) => {
     const event: ShardEvent = { [SHARD_KEY]: { function: fn.name, runId: deps.runId, dryRun, shards: shards.length, shard } };
     const where = shard.regions ? shard.regions.join(",") : shard.region;
     try {
@@ -137,6 +142,6 @@ export async function coordinate(fn: { name: string }, config: BaseConfig, trigg
       errors.push({ account: shard.account.uin, region: where, action: "Invoke", ...errorRecord(err) });
     }
   }));
-  deps.logger.info(`${fn.name}: invoked ${invoked.length} of ${shards.length} shards`, { platform: invoker.platform, shards: shards.map((s) => `${accountLabel(s.account)}${s.region ? ` ${s.region}` : ""}`) });
+  deps.logger.info(`${fn.name}: invoked ${invoked.length} of ${invocations.length === shards.length ? `${shards.length} shards` : `${invocations.length} batches of ${shards.length} shards`}`, { platform: invoker.platform, shards: shards.map((s) => `${accountLabel(s.account)}${s.region ? ` ${s.region}` : ""}`) });
   return { function: fn.name, runId: deps.runId, trigger: trigger.source, dryRun, startedAt, finishedAt: deps.now().toISOString(), regions: [...new Set(shards.flatMap((s) => (s.region ? [s.region] : [])))], errors, fanout: { shards: shards.length, invoked } };
 }
