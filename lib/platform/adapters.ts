@@ -181,7 +181,9 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     const e = parsed.value;
     if (e.function !== name) throw new TypeError(`${name}: a shard event for ${String(e.function)} reached this function`);
     const c = loadOnce();
-    const problem = await verifyShard(c, e, createRunDeps(c, { logger }).client, fn.shardBy === "region");
+    // One client for the check and the run: they share the account's call budget.
+    const deps = createRunDeps(c, { logger, runId: e.runId });
+    const problem = await verifyShard(c, e, deps.client, fn.shardBy === "region");
     if (problem) {
       logger.error("shard refused", { function: name, problem, invocationId: requestId });
       throw new TypeError(`${name}: shard refused: ${problem}`);
@@ -198,7 +200,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(regions ? { regions } : {}), shard: { account: e.shard.account, count: e.shards, size: regions?.length ?? 1 } };
     logger.appendKeys({ function: name, invocationId: requestId, trigger: "shard", account: e.shard.account.uin });
     try {
-      const report = await fn.run(c, trigger, createRunDeps(c, { logger, runId: e.runId }));
+      const report = await fn.run(c, trigger, deps);
       logger.info(fn.summarize(report));
       if (runFailed(report)) {
         logger.warn("run report", { report });
