@@ -9,7 +9,7 @@ import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, 
 import { checkRole } from "../lib/platform/scf-role.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
-import { clientFromConfig } from "../lib/runtime/runtime.ts";
+import { clientFromConfig, resolveRegions } from "../lib/runtime/runtime.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 export async function buildCommand(out: (s: string) => void): Promise<number> {
@@ -48,13 +48,25 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     out(values["dry-run"] ? `${verb}: ${planned} write(s) planned (dry run: nothing changed)` : `${verb}: ${writes} write(s)`);
   };
   const target = { region: values.region ?? base.region, namespace: values.namespace ?? e.SCF_NAMESPACE!, dryRun: values["dry-run"] };
+  // What functions keep beside their code (auto-stop's alarm policies), in the regions they run in.
+  const provision = async (remove: boolean): Promise<DeployStep[]> => {
+    const steps: DeployStep[] = [];
+    const regions = await resolveRegions(base, client);
+    for (const f of REGISTRY) {
+      if (!f.provision) continue;
+      for (const s of await f.provision(env, { client, logger: client.logger, regions, dryRun: target.dryRun, remove })) steps.push({ function: f.name, ...s });
+    }
+    return steps;
+  };
   if (values.remove) {
-    // Our triggers, functions and secret, nothing else: the namespace and the role stay.
-    say(await removeFromScf(client, REGISTRY.map((f) => f.name), target), "remove");
+    // Our triggers, functions, secret and alarm policies, nothing else: the namespace and the role stay.
+    say([...(await removeFromScf(client, REGISTRY.map((f) => f.name), target)), ...(await provision(true))], "remove");
     return 0;
   }
   const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
   if (problems.length) throw new ConfigError(problems);
+  // A function whose deploy provisions cloud resources must have a valid config before anything is written.
+  for (const f of REGISTRY) if (f.provision) f.loadConfig(env);
   // Before anything is written: the role the functions run as (SCF gives credentials only through it).
   await checkRole(client, e.SCF_ROLE!, target.region);
   const bundles = await buildBundles(REGISTRY);
@@ -75,6 +87,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
     // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
   });
+  steps.push(...(await provision(false)));
   say(steps, "deploy");
   const urls = steps.filter((s) => s.action === "url");
   if (urls.length) out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);

@@ -29,6 +29,8 @@ export function inspection({ state, faults, calls, now, advance, send }: Inspect
         images: [...state.images.values()].map((i) => ({ ...publicImage(state.settle(i)), Region: i.Region })),
         keyPairs: [...state.keyPairs.values()].map((k) => ({ ...publicKeyPair(k), Region: k.Region })),
         secrets: [...state.secrets.values()].map((s) => ({ Region: s.Region, SecretName: s.SecretName, Versions: [...s.versions.keys()] })),
+        // GetMonitorData calls answered per billing month, against the free tier.
+        monitorCalls: Object.fromEntries(state.monitorCalls),
       }));
     }
     if (path === "/calls" && req.method === "DELETE") {

@@ -17,6 +17,7 @@ import { imageHandlers } from "./handlers/images.ts";
 import { instanceHandlers } from "./handlers/instances.ts";
 import { keyHandlers } from "./handlers/keys.ts";
 import { monitorHandlers } from "./handlers/monitor.ts";
+import { alarmHandlers } from "./handlers/alarms.ts";
 import { priceHandlers } from "./handlers/prices.ts";
 import { regionApiHandlers, regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
@@ -37,7 +38,7 @@ export const DEMO_CREDENTIALS: AcceptedCredentials = {
 
 const services = (accounts: AccountRegistry): Record<string, Record<string, Handler>> => ({
   cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers, ...priceHandlers },
-  monitor: monitorHandlers,
+  monitor: { ...monitorHandlers, ...alarmHandlers },
   ssm: ssmHandlers,
   scf: scfHandlers,
   sts: stsHandlers(accounts),
@@ -76,6 +77,8 @@ export interface EmulatorOptions {
   scfRoles?: string[];
   /** More accounts, each with its own key, fleet and roles; all are members of the default account's organization. */
   accounts?: AccountOptions[];
+  /** Free GetMonitorData calls a month in every account (default 1,000,000, Cloud Monitor's free tier); past it, calls are refused. */
+  monitorFreeCalls?: number;
   /** Called after every API request is handled: lets tests check an invariant at every step. */
   afterRequest?: (call: CallRecord, state: EmulatorState) => void;
 }
@@ -142,6 +145,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
   const credentials = opts.credentials ?? DEMO_CREDENTIALS;
   const accounts = buildAccounts({ ...opts, credentials, seed: opts.seed ?? 1 }, state, regions, now);
+  if (opts.monitorFreeCalls !== undefined) for (const a of accounts.byUin.values()) a.state.monitorFreeCalls = opts.monitorFreeCalls;
   const SERVICES = services(accounts);
   const faults = new FaultInjector(opts.seed ?? 1);
   const limiter = new ServerLimiter();

@@ -73,6 +73,12 @@ export class EmulatorState {
   imageQuota = 10;
   timings: Timings = { stopMs: 2000, startMs: 2000, syncMs: 5000, bindMs: 4000, functionMs: 3000 };
   readonly random: Random;
+  /** GetMonitorData calls answered per billing month (`2026-12`, Beijing time): the free tier is counted per root account. */
+  readonly monitorCalls = new Map<string, number>();
+  /** Free GetMonitorData calls a month (Cloud Monitor: 1,000,000 per root account). */
+  monitorFreeCalls = 1_000_000;
+  /** "API请求按量付费" enabled: past the free tier, calls are billed instead of refused. */
+  monitorPayAsYouGo = false;
 
   constructor(
     readonly regions: string[] = DEFAULT_REGIONS,

@@ -6,6 +6,12 @@
  * monitor api.json; the per-product Node package 4.0.1034 still says 10); an instance without
  * data comes back with empty Timestamps and Values; the reply's StartTime and EndTime are aligned
  * to the period and written in Beijing time (witness monitor.GetMonitorData.json).
+ *
+ * Billing: GetMonitorData is free for 1,000,000 calls a month per root account, then billed, and
+ * refused unless "API请求按量付费" is enabled (tccli monitor api.json). The emulator counts answered
+ * calls per account per calendar month (Beijing time) and refuses past `state.monitorFreeCalls`
+ * unless `state.monitorPayAsYouGo`. The refusal's code is not documented: the emulator answers
+ * the common code `LimitExceeded` with a message naming the free tier.
  */
 import { ApiFault, int, str } from "../api-fault.ts";
 import { hashUnit } from "../random.ts";
@@ -17,7 +23,8 @@ const PERIODS = [10, 60, 300, 3600, 86400];
 export const MAX_MONITOR_INSTANCES = 50;
 export const MAX_MONITOR_POINTS = 7200;
 
-function value(inst: EmuInstance, metric: string, ts: number, nowS: number): number | null {
+/** One metric's value at `ts` (seconds), from the instance's profile; null when it reports no data. */
+export function metricValue(inst: EmuInstance, metric: string, ts: number, nowS: number): number | null {
   const burst = inst.profile.bursts?.find((b) => b.metric === metric && ts > nowS - b.lastSeconds);
   if (burst) return burst.value;
   const noise = hashUnit(`${inst.InstanceId}/${metric}/${ts}`);
@@ -48,6 +55,9 @@ function parseTime(s: string | undefined, field: string): number | undefined {
 /** Reply times as the real API writes them: aligned down to the period, Beijing time, `2018-09-22T19:20:00+08:00`. */
 const replyTime = (s: number, period: number) => `${new Date((Math.floor(s / period) * period + 8 * 3600) * 1000).toISOString().slice(0, 19)}+08:00`;
 
+/** The billing month of an instant, `2026-12`, in Beijing time. */
+export const billingMonth = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 7);
+
 const getMonitorData: Handler = (ctx) => {
   const ns = str(ctx.params, "Namespace", true);
   if (ns !== "QCE/CVM") throw new ApiFault("InvalidParameterValue", `Namespace \`${ns}\` is not supported by this emulator (QCE/CVM only).`);
@@ -64,6 +74,11 @@ const getMonitorData: Handler = (ctx) => {
   if (start > end) throw new ApiFault("InvalidParameterValue", "StartTime must not be after EndTime.");
   const points = (Math.floor((end - start) / period) + 1) * instances.length;
   if (points > MAX_MONITOR_POINTS) throw new ApiFault("InvalidParameterValue", `The request asks for ${points} data points (${instances.length} instances over the time range); at most ${MAX_MONITOR_POINTS}: fewer instances, a shorter range or a longer Period.`);
+  const month = billingMonth(ctx.state.now());
+  const used = ctx.state.monitorCalls.get(month) ?? 0;
+  if (used >= ctx.state.monitorFreeCalls && !ctx.state.monitorPayAsYouGo) {
+    throw new ApiFault("LimitExceeded", `本月 GetMonitorData 免费额度 (${ctx.state.monitorFreeCalls} 次) 已用完: the account's free GetMonitorData calls for ${month} are used up; enable API请求按量付费 to go on.`);
+  }
   const dataPoints = instances.map((entry: { Dimensions?: Array<{ Name?: string; Value?: string }> }) => {
     const dims = (entry?.Dimensions ?? []).map((d) => ({ Name: String(d.Name), Value: String(d.Value) }));
     const id = dims.find((d) => d.Name === "InstanceId")?.Value;
@@ -80,7 +95,7 @@ const getMonitorData: Handler = (ctx) => {
         if (ts < born) continue;
         // Real series miss points now and then (the model's DataPoint says so).
         if (inst.profile.gaps && hashUnit(`${inst.InstanceId}/${metric}/${ts}/gap`) < inst.profile.gaps) continue;
-        const v = value(inst, metric, ts, nowS);
+        const v = metricValue(inst, metric, ts, nowS);
         if (v === null) continue;
         timestamps.push(ts);
         values.push(v);
@@ -88,6 +103,7 @@ const getMonitorData: Handler = (ctx) => {
     }
     return { Dimensions: dims, Timestamps: timestamps, Values: values };
   });
+  ctx.state.monitorCalls.set(month, used + 1);
   return {
     Period: period,
     MetricName: metric,

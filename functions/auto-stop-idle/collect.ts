@@ -8,7 +8,7 @@ import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/types.ts";
-import { cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance } from "./plan.ts";
+import { cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
@@ -50,6 +50,26 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
   Region,
 });
 
+/** What narrows the machines whose metrics are read, beyond scope and screening. */
+export interface CandidateLimits {
+  /** Alarm mode: only these (reported by the idle alarm policy) are verified; other in-scope machines are kept as not alarmed. */
+  alarmed?: ReadonlySet<string>;
+  /** At most this many machines get metric queries this run (the metric budget); the rest are kept as deferred. */
+  verifyAtMost?: number;
+  /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
+  seed?: string;
+}
+
+/** FNV-1a: a cheap, stable order for admitting candidates under a budget. */
+function rank(seed: string, id: string): number {
+  let h = 0x811c9dc5;
+  for (const c of seed + id) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+const NOT_ALARMED: Verdict = { kind: "not-alarmed", reason: "no idle alarm from the region's alarm policy: not queried" };
+const DEFERRED: Verdict = { kind: "deferred", reason: "over this run's metric budget (AUTO_STOP_METRIC_BUDGET): verified at a later run" };
+
 /** Machines a region may hold while they wait for their metrics: 50 CPU queries' worth, 2.5 s of metric work. */
 export const MAX_WAITING = 500;
 
@@ -74,6 +94,7 @@ export async function decideRegion(
    * stops' types (the price lookup) can then overlap the traffic queries instead of following them.
    */
   stopsLikely?: (types: ReadonlySet<string>) => void,
+  limits: CandidateLimits = {},
 ): Promise<Decision[]> {
   const window: MetricWindow = { start: new Date(now.getTime() - policy.lookbackMinutes * 60_000), end: now, period: policy.metricPeriod };
   const decisions: Decision[] = [];
@@ -147,6 +168,12 @@ export async function decideRegion(
     maybeLikely();
   }));
 
+  const queued: Array<{ inst: Candidate; noPublicIp: boolean }> = [];
+  const admit = (w: { inst: Candidate; noPublicIp: boolean }) => {
+    candidateTypes.add(w.inst.InstanceType);
+    pending.set(w.inst.InstanceId, w);
+    cpu.add(w.inst.InstanceId);
+  };
   let failure: unknown;
   try {
     for (const Filters of scopeQueries(policy)) {
@@ -160,11 +187,14 @@ export async function decideRegion(
           const inst = slim(raw, region);
           const out = screen(inst, policy, now);
           if (out) emit(screenedOut(inst, out));
+          // In scope and screened in, but Cloud Monitor reports no idle alarm for it: counted, not queried.
+          else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
-            candidateTypes.add(InstanceType);
-            pending.set(InstanceId, { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime }, noPublicIp: !inst.PublicIpAddresses?.length });
-            cpu.add(inst.InstanceId);
+            const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime }, noPublicIp: !inst.PublicIpAddresses?.length };
+            // Under a budget, candidates wait (outside `pending`, so the listing is not held back) until all are known.
+            if (limits.verifyAtMost !== undefined) queued.push(waiting);
+            else admit(waiting);
           }
         }
         await roomForMore();
@@ -173,6 +203,13 @@ export async function decideRegion(
       if (failed !== undefined) break;
     }
     listed = failed === undefined;
+    if (listed && queued.length) {
+      // The budget's share of candidates, in an order that changes every run; the rest wait for a later run.
+      const seed = limits.seed ?? now.toISOString();
+      queued.sort((a, b) => rank(seed, a.inst.InstanceId) - rank(seed, b.inst.InstanceId));
+      queued.slice(0, limits.verifyAtMost).forEach(admit);
+      for (const q of queued.slice(limits.verifyAtMost)) emit(screenedOut(q.inst, DEFERRED));
+    }
   } catch (err) {
     failure = err;
   }

@@ -1,6 +1,6 @@
 /** auto-stop-idle settings, from env. */
 import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { baseShape, ConfigError, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
 import { prices, tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 
@@ -32,6 +32,13 @@ const schema = z.object({
   AUTO_STOP_PRICES: prices(),
   // The account's site decides the currency of its prices: CNY on the China site, USD on the international one.
   AUTO_STOP_CURRENCY: oneOf(["CNY", "USD"], "CNY"),
+  // Where candidates come from: every in-scope machine's metrics (polling), or only the machines
+  // Cloud Monitor's idle alarm policy reports (alarms, set up by deploy), verified the same way.
+  AUTO_STOP_SOURCE: oneOf(["polling", "alarms"], "polling"),
+  // GetMonitorData calls one run may make in one account, shared by its regions (0: no limit).
+  AUTO_STOP_METRIC_BUDGET: optionalInt(0),
+  // How far back alarm histories are searched: DescribeAlarmHistories finds an alarm by when it began.
+  AUTO_STOP_ALARM_SEARCH_DAYS: int(30, 1, 180),
 });
 
 export interface AutoStopPolicy {
@@ -51,7 +58,18 @@ export interface AutoStopPolicy {
   overrideGuard: boolean;
   prices: Map<string, number>;
   currency: "CNY" | "USD";
+  source: "polling" | "alarms";
+  /** GetMonitorData calls a run may make in this account; undefined: no limit. */
+  metricBudget: number | undefined;
+  alarmSearchDays: number;
 }
+
+/**
+ * The budget when AUTO_STOP_METRIC_BUDGET is unset in alarm mode: a 15-minute schedule's share
+ * of Cloud Monitor's free 1,000,000 GetMonitorData calls a month (1,000,000 / 2,880 runs ≈ 347),
+ * rounded down to leave room for `run` by hand.
+ */
+export const ALARM_MODE_BUDGET = 340;
 
 export interface AutoStopConfig extends BaseConfig {
   policy: AutoStopPolicy;
@@ -64,6 +82,10 @@ export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): AutoStopConfig {
   const e = parseEnv(schema, env);
+  // Alarm mode binds its policy by tag: with no tag to bind by it would watch nothing, and stop nothing, silently.
+  if (e.AUTO_STOP_SOURCE === "alarms" && !e.AUTO_STOP_INCLUDE_TAGS.length) {
+    throw new ConfigError(["AUTO_STOP_SOURCE=alarms: the idle alarm policy is bound to instances by tag; set AUTO_STOP_INCLUDE_TAGS (e.g. autopilot:auto-stop=on) and tag the machines, or use AUTO_STOP_SOURCE=polling"]);
+  }
   return {
     ...toBaseConfig(e),
     stoppedMode: e.AUTO_STOP_STOPPED_MODE,
@@ -85,6 +107,9 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
       overrideGuard: e.AUTO_STOP_OVERRIDE_GUARD,
       prices: e.AUTO_STOP_PRICES,
       currency: e.AUTO_STOP_CURRENCY,
+      source: e.AUTO_STOP_SOURCE,
+      metricBudget: e.AUTO_STOP_METRIC_BUDGET === 0 ? undefined : (e.AUTO_STOP_METRIC_BUDGET ?? (e.AUTO_STOP_SOURCE === "alarms" ? ALARM_MODE_BUDGET : undefined)),
+      alarmSearchDays: e.AUTO_STOP_ALARM_SEARCH_DAYS,
     },
   };
 }

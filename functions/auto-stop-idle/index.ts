@@ -5,6 +5,8 @@ import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { applyStops } from "./apply.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
+import { candidateLimits } from "./candidates.ts";
+import { provisionAlarms } from "./provision.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
 import { guard, KINDS } from "./plan.ts";
 import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
@@ -27,10 +29,12 @@ export default defineFunction({
     // starts as soon as a stop is likely, for every type that could be stopped, so it runs beside
     // the traffic queries rather than adding a round trip before the first stop.
     const lookUp = (types: Iterable<string>) => lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
+    const sourced = await candidateLimits(ctx, region);
+    if ("problem" in sourced) return { decisions: [], errors: [sourced.problem] };
     let early: Promise<Map<string, PriceSteps>> | undefined;
     let decisions;
     try {
-      decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d), (types) => void (early = lookUp(types)));
+      decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d), (types) => void (early = lookUp(types)), sourced.limits);
     } finally {
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
       await early;
@@ -45,10 +49,14 @@ export default defineFunction({
         if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
       }
     }
-    return { decisions };
+    return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
   },
   guard: (summary, config) => guard(summary, config.policy),
+  // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).
+  provision: provisionAlarms,
   guardHelp: "check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run",
+  // The metric budget is not shared out here: it is each account's, and decide splits it by the
+  // account's configured regions, which a shard knows as well as a whole run does.
   shareLimits: (config, shards) => ({ ...config, policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) } }),
   apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
   extras(acting, outcomes, ctx) {

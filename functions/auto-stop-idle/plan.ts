@@ -20,6 +20,8 @@ export const KINDS = {
   "too-young": "too young",
   "outside-window": "outside the stop window",
   "bad-schedule-tag": "bad schedule tag",
+  "not-alarmed": "no idle alarm",
+  deferred: "deferred: metric budget",
   "missing-cpu": "missing CPU metrics",
   "busy-cpu": "busy: CPU",
   "missing-traffic": "missing traffic metrics",
@@ -155,7 +157,7 @@ export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "
 const base = (inst: Candidate) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
 
 /** A screened-out instance's decision: no metrics needed. */
-export function screenedOut(inst: RegionalInstance, v: Verdict): Decision {
+export function screenedOut(inst: Candidate, v: Verdict): Decision {
   return { ...base(inst), kind: v.kind, reason: v.reason };
 }
 

@@ -87,7 +87,8 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
 export function camPolicy() {
   // scf and cam are the deployer's actions (deploy, check the role), never the functions'.
   // region:DescribeRegions is called directly (its name is CVM's too), so it is named here.
-  const actions = [...Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf" && spec.service !== "cam").map(([name, spec]) => `${spec.service}:${name}`), "region:DescribeRegions"].sort();
+  // The alarm-policy writes are the deployer's too (deployerOnly): a run only reads the policies.
+  const actions = [...Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf" && spec.service !== "cam" && !("deployerOnly" in spec && spec.deployerOnly)).map(([name, spec]) => `${spec.service}:${name}`), "region:DescribeRegions"].sort();
   return {
     version: "2.0",
     statement: [

@@ -8,7 +8,7 @@ import { redact } from "../log/redact.ts";
 import { summarize } from "./runner.ts";
 import { runAccounts } from "./shards.ts";
 import type { RunDeps } from "./runtime.ts";
-import type { FunctionSpec } from "./spec.ts";
+import type { FunctionSpec, ProvisionContext, ProvisionStep } from "./spec.ts";
 import type { ReportBase, Trigger } from "./trigger.ts";
 import type { RunReport } from "./report.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
@@ -25,6 +25,8 @@ export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends Repo
   run(config: C, trigger: Trigger, deps: RunDeps): Promise<R>;
   /** One line for people: what happened and why. */
   summarize(report: R): string;
+  /** Keeps the function's cloud resources beside its code (FunctionSpec.provision): its config from `env`, none for a removal. */
+  provision?(env: Env, ctx: Omit<ProvisionContext<C>, "config"> & { remove: boolean }): Promise<ProvisionStep[]>;
 }
 
 /**
@@ -66,6 +68,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     loadConfig: spec.loadConfig,
     run: notified(spec.name, redacted((config, trigger, deps) => runAccounts(spec, config, trigger, deps))),
     summarize: (r) => summarize(spec, r),
+    ...(spec.provision ? { provision: (env: Env, { remove, ...ctx }: Omit<ProvisionContext<C>, "config"> & { remove: boolean }) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }) } : {}),
   };
   return e as unknown as FunctionEntry;
 }

@@ -95,6 +95,24 @@ export interface RegionResult<K extends string, P = never> {
   notesCount?: Record<string, number>;
 }
 
+/** What `deploy` hands a function that keeps cloud resources beside its code. */
+export interface ProvisionContext<C extends BaseConfig> {
+  client: TencentCloudClient;
+  logger: Logger;
+  /** The regions the functions run in (REGIONS, resolved). */
+  regions: string[];
+  dryRun: boolean;
+  /** The function's config; undefined for `deploy --remove`, which removes whatever is ours whatever the config says. */
+  config: C | undefined;
+}
+
+/** One thing provisioning did or would do (a dry run says `would …`). */
+export interface ProvisionStep {
+  action: string;
+  detail?: string;
+  requestId?: string;
+}
+
 export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string, P = never> {
   name: string;
   /** One line for `--help` and the deploy's function description. */
@@ -135,6 +153,12 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
    * never exceed the limit. Share-of-scope limits need no division: each shard has its own scope.
    */
   shareLimits?(config: C, shards: number): C;
+  /**
+   * Cloud resources the function needs beside its code (auto-stop's idle alarm policies), kept
+   * as the config says by `deploy` and removed by `deploy --remove`. Idempotent: a second deploy
+   * with nothing changed writes nothing.
+   */
+  provision?(ctx: ProvisionContext<C>): Promise<ProvisionStep[]>;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
   /** Extra summary fields for the report, computed from decisions and outcomes. */

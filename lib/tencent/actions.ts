@@ -28,6 +28,8 @@ export interface ActionSpec {
   pageSize?: number;
   /** Ids per call when the action takes a batch. */
   batchSize?: number;
+  /** Called by `deploy` only (as the deployer), never by a running function: kept out of the functions' CAM policy. */
+  deployerOnly?: boolean;
 }
 
 const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "cvm", rateLimit, ...extra });
@@ -59,6 +61,16 @@ export const ACTIONS = {
   // monitor api.json: "单请求最多可支持批量拉取50个实例的监控数据，单请求的数据点数限制为7200个"; the
   // per-product Node package 4.0.1034 still says 10). The point budget is kept in monitor.ts.
   GetMonitorData: { service: "monitor", rateLimit: 20, batchSize: 50 },
+  // monitor alarm policies (AUTO_STOP_SOURCE=alarms): 20 per second, as Cloud Monitor's API docs
+  // give it for BindingPolicyObject (product/248/40421); assumed the same for the others, whose
+  // pages we could not read here. Not billed: only GetMonitorData counts against the free tier.
+  // deploy writes the policies; a run only reads them (DescribeAlarmPolicies, DescribeAlarmHistories).
+  CreateAlarmPolicy: { service: "monitor", rateLimit: 20, deployerOnly: true },
+  BindingPolicyTag: { service: "monitor", rateLimit: 20, deployerOnly: true },
+  DescribeAlarmPolicies: { service: "monitor", rateLimit: 20 },
+  DeleteAlarmPolicy: { service: "monitor", rateLimit: 20, deployerOnly: true },
+  // Pages of 1 to 100 (the official model: "每页的数量，取值1~100").
+  DescribeAlarmHistories: { service: "monitor", rateLimit: 20 },
   // ssm: 20 req/s per action (Secrets Manager API docs)
   CreateSecret: { service: "ssm", rateLimit: 20 },
   GetSecretValue: { service: "ssm", rateLimit: 20 },

@@ -18,6 +18,15 @@ type ZonePrice = {
   Price?: { UnitPrice?: number; UnitPriceDiscount?: number; UnitPriceSecondStep?: number; UnitPriceDiscountSecondStep?: number; UnitPriceThirdStep?: number; UnitPriceDiscountThirdStep?: number; ChargeUnit?: string };
 };
 
+/** The fields of an AlarmPolicy we read (official model); every one may be missing. */
+type AlarmPolicyRow = {
+  PolicyId?: string; PolicyName?: string; Namespace?: string; Enable?: number; OriginId?: string;
+  Condition?: { IsUnionRule?: number; Rules?: Array<{ MetricName?: string; Period?: number; Operator?: string; Value?: string; ContinuePeriod?: number }> };
+  TagInstances?: Array<{ Key?: string; Value?: string }>;
+};
+/** The fields of an AlarmHistory we read (official model). */
+type AlarmHistoryRow = { AlarmObject?: string; Dimensions?: string; FirstOccurTime?: number; LastOccurTime?: number; AlarmStatus?: string; PolicyId?: string; Region?: string };
+
 type Secret = { SecretName: string; Description: string; Status: string; CreateTime: number };
 
 /** [request, the response we read, the model's response]. */
@@ -41,6 +50,11 @@ interface Table {
   DisassociateInstancesKeyPairs: [Cvm.DisassociateInstancesKeyPairsRequest, object, Cvm.DisassociateInstancesKeyPairsResponse];
   DeleteKeyPairs: [Cvm.DeleteKeyPairsRequest, object, Cvm.DeleteKeyPairsResponse];
   GetMonitorData: [Monitor.GetMonitorDataRequest, GetMonitorDataResponse, Monitor.GetMonitorDataResponse];
+  CreateAlarmPolicy: [Monitor.CreateAlarmPolicyRequest, { PolicyId: string; OriginId: string }, Monitor.CreateAlarmPolicyResponse];
+  BindingPolicyTag: [Monitor.BindingPolicyTagRequest, object, Monitor.BindingPolicyTagResponse];
+  DescribeAlarmPolicies: [Monitor.DescribeAlarmPoliciesRequest, { TotalCount: number; Policies: AlarmPolicyRow[] }, Monitor.DescribeAlarmPoliciesResponse];
+  DeleteAlarmPolicy: [Monitor.DeleteAlarmPolicyRequest, object, Monitor.DeleteAlarmPolicyResponse];
+  DescribeAlarmHistories: [Monitor.DescribeAlarmHistoriesRequest, { TotalCount: number; Histories: AlarmHistoryRow[] }, Monitor.DescribeAlarmHistoriesResponse];
   CreateSecret: [Ssm.CreateSecretRequest, { SecretName: string; VersionId: string }, Ssm.CreateSecretResponse];
   GetSecretValue: [Ssm.GetSecretValueRequest, { SecretName: string; VersionId: string; SecretString: string }, Ssm.GetSecretValueResponse];
   PutSecretValue: [Ssm.PutSecretValueRequest, { SecretName: string; VersionId: string }, Ssm.PutSecretValueResponse];

@@ -4,6 +4,7 @@ import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/runtime.ts";
 import type { Trigger } from "../../lib/runtime/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
+import type { Clock } from "../../lib/tencent/rate-limiter.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -16,14 +17,14 @@ export function envFor(emu: Emulator, extra: Record<string, string> = {}): Recor
   };
 }
 
-export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}, opts: { now?: () => Date } = {}) {
+export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}, opts: { now?: () => Date; clock?: Clock } = {}) {
   const fn = FUNCTIONS[name]!;
   const config = fn.loadConfig(envFor(emu, extra));
   const log = memoryLogger();
   // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time.
   const sleep = async (ms: number) => emu.advance(ms);
   // Fast retries: the backoff itself is tested in the client suite.
-  const deps = createRunDeps(config, { logger: log, sleep, client: { retry: { baseDelayMs: 5, maxDelayMs: 50 } }, ...(opts.now ? { now: opts.now } : {}) });
+  const deps = createRunDeps(config, { logger: log, sleep, client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) }, ...(opts.now ? { now: opts.now } : {}) });
   const report = (await fn.run(config, { source: "test", ...trigger }, deps)) as R;
   return { report, log, client: deps.client };
 }

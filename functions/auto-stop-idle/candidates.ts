@@ -1,0 +1,72 @@
+/**
+ * Which in-scope machines get metric queries this run: all of them (polling), or only those the
+ * region's idle alarm policy reports (alarm mode), and at most the run's metric budget's worth.
+ * The budget is the account's GetMonitorData calls per run, split evenly over its configured
+ * regions; each admitted machine may cost a CPU, a LAN and a WAN query, batched by the call size.
+ */
+import { alarmingInstances, ourPolicies, policyDrift } from "../../lib/tencent/alarm-policies.ts";
+import { instancesPerCall } from "../../lib/tencent/monitor.ts";
+import { availableRegions } from "../../lib/runtime/runtime.ts";
+import type { RunContext } from "../../lib/runtime/spec.ts";
+import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
+import type { TencentCloudClient } from "../../lib/tencent/client.ts";
+import { idleAlarmPolicy, idlePolicyName } from "./alarm-policy.ts";
+import type { CandidateLimits } from "./collect.ts";
+import type { AutoStopConfig } from "./config.ts";
+
+/** The metric queries one admitted batch may need: CPU, then LAN and WAN outbound traffic. */
+export const QUERIES_PER_BATCH = 3;
+
+export type Sourced = { problem: ErrorEntry } | { limits: CandidateLimits; notes: Array<{ region: string; message: string }> };
+
+const regionCounts = new WeakMap<TencentCloudClient, Promise<number>>();
+
+/** How many regions the account's run covers: the configured list, or every available one for REGIONS=all (asked once per client). */
+function configuredRegions(ctx: RunContext<AutoStopConfig>): Promise<number> {
+  if (ctx.config.regions !== "all") return Promise.resolve(ctx.config.regions.length);
+  let n = regionCounts.get(ctx.client);
+  if (!n) regionCounts.set(ctx.client, (n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length)));
+  return n;
+}
+
+/** Machines a region may verify under the budget: whole batches of three queries each. */
+export function verifiable(budget: number, regions: number, perCall: number): number {
+  return Math.floor(Math.floor(budget / Math.max(1, regions)) / QUERIES_PER_BATCH) * perCall;
+}
+
+export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: string): Promise<Sourced> {
+  const policy = ctx.config.policy;
+  const limits: CandidateLimits = {};
+  const notes: Array<{ region: string; message: string }> = [];
+  if (policy.metricBudget !== undefined) {
+    const perCall = instancesPerCall({ start: new Date(ctx.now.getTime() - policy.lookbackMinutes * 60_000), end: ctx.now, period: policy.metricPeriod });
+    const regions = await configuredRegions(ctx);
+    limits.verifyAtMost = verifiable(policy.metricBudget, regions, perCall);
+    if (limits.verifyAtMost === 0) {
+      return { problem: { region, code: "MetricBudgetTooSmall", message: `AUTO_STOP_METRIC_BUDGET=${policy.metricBudget} over ${regions} region(s) leaves fewer than ${QUERIES_PER_BATCH} GetMonitorData calls for ${region}, so no machine could be checked: set it to at least ${QUERIES_PER_BATCH * regions}, or 0 for no limit` } };
+    }
+    // A new order each 15-minute slot; a retried run keeps its slot's order.
+    limits.seed = new Date(Math.floor(ctx.now.getTime() / 900_000) * 900_000).toISOString();
+  }
+  if (policy.source !== "alarms") return { limits, notes };
+  const name = idlePolicyName(region);
+  const found = (await ourPolicies(ctx.client, region, name)).filter((p) => p.name === name);
+  if (!found.length) {
+    return { problem: { region, code: "AlarmPolicyMissing", message: `no idle alarm policy "${name}" in ${region}: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in this region until then)` } };
+  }
+  const want = idleAlarmPolicy(policy, region);
+  if (found.length > 1) notes.push({ region, message: `${region}: ${found.length} policies named ${name} (${found.map((p) => p.id).join(", ")}); their alarms are read together; deploy keeps one` });
+  for (const p of found) {
+    const drift = policyDrift(p, want);
+    if (drift.length) {
+      notes.push({ region, message: `${region}: alarm policy ${p.id} differs from the config (${drift.join("; ")}): machines it misses are not checked; run deploy to bring it back` });
+      ctx.logger.warn("idle alarm policy drifted from the config", { region, policyId: p.id, drift });
+    }
+  }
+  const alarmed = new Set<string>();
+  const since = policy.alarmSearchDays * 86_400_000;
+  for (const p of found) for (const id of (await alarmingInstances(ctx.client, region, p.id, ctx.now, since)).keys()) alarmed.add(id);
+  limits.alarmed = alarmed;
+  ctx.logger.info("idle alarms read", { region, alarming: alarmed.size });
+  return { limits, notes };
+}
