@@ -13,6 +13,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stubFunction, scfStore } from "../emulator/handlers/scf.ts";
+import { alarmStore } from "../emulator/handlers/alarms.ts";
+import { alarmingInstances } from "../lib/tencent/alarm-policies.ts";
 import { ROOT } from "../lib/platform/build.ts";
 import { functionUrlIn } from "../lib/platform/scf-deploy.ts";
 import { callerAccount, organizationMembers } from "../lib/accounts/resolve.ts";
@@ -75,6 +77,9 @@ describe("published replies, read by our client and readers", () => {
     expect(await listAll(c, "ListSecrets", "ap-guangzhou", {})).toHaveLength(1);
     const series = await getInstanceMetric(c, "ap-guangzhou", "CpuUseRate", ["cdb-k5d6z7p0"], { start: new Date("2018-09-22T11:23:07Z"), end: new Date("2018-09-22T12:23:07Z"), period: 300 });
     expect(series.get("cdb-k5d6z7p0")).toEqual([]);
+    // An alarm history: the instance from its Dimensions, a status written "2", TotalCount 10 with one row.
+    const alarmed = await alarmingInstances(c, "ap-guangzhou", "policy-123456", new Date("2023-01-01T02:00:00Z"), 30 * 86_400_000);
+    expect([...alarmed]).toEqual([["ins-123456", 1672531200_000]]);
     expect((await organizationMembers(c, "ap-guangzhou")).length).toBeGreaterThan(0);
     // The published example masks the uin ("1000262***"); it is passed through as given.
     expect((await callerAccount(c, "ap-guangzhou")).uin).toBe(WITNESSES.find((w) => key(w) === "sts.GetCallerIdentity")!.response.Response.AccountId);
@@ -127,6 +132,12 @@ const ADAPT: Record<string, (r: Record<string, unknown>) => Record<string, unkno
   "cvm.SyncImages": (r) => ({ ...r, DestinationRegions: ["ap-shanghai"] }),
   // Another product's namespace: the same request for CVM.
   "monitor.GetMonitorData": (r) => ({ ...r, Namespace: "QCE/CVM", MetricName: "CPUUsage", Instances: [{ Dimensions: [{ Name: "InstanceId", Value: "ins-r8hr2upy" }] }], StartTime: undefined, EndTime: undefined }),
+  // A disk metric the emulator does not evaluate: the same policy on CPU.
+  "monitor.CreateAlarmPolicy": (r) => ({ ...r, Condition: { IsUnionRule: 1, Rules: [{ MetricName: "CpuUsage", Period: 60, Operator: "ge", Value: "99.9", ContinuePeriod: 1, NoticeFrequency: 3600, IsPowerNotice: 0 }] } }),
+  // The query-style example flattens its tag ("Tag.Key"); as JSON it is an object.
+  "monitor.BindingPolicyTag": (r) => ({ Module: r.Module, GroupId: r.GroupId, PolicyId: r.PolicyId, ServiceType: r.ServiceType, Tag: { Key: r["Tag.Key"], Value: r["Tag.Value"] } }),
+  // Times from 2020: the last day instead, so a row is there to compare.
+  "monitor.DescribeAlarmHistories": (r) => ({ ...r, StartTime: undefined, EndTime: undefined }),
   // Code from COS the emulator does not have: a zip in the request.
   "scf.CreateFunction": (r) => ({ ...r, FunctionName: "fn-witness", Handler: "index.main_handler", Code: { ZipFile: MINI_ZIP } }),
   "scf.UpdateFunctionCode": (r) => ({ FunctionName: r.FunctionName, Handler: r.Handler, ZipFile: MINI_ZIP }),
@@ -136,8 +147,8 @@ const ADAPT: Record<string, (r: Record<string, unknown>) => Record<string, unkno
 /** A zip of one empty index.js, base64 (fflate's zipSync): what a code upload carries. */
 const MINI_ZIP = "UEsDBBQAAAAIAFSPgl0AAAAAAgAAAAAAAAAIAAAAaW5kZXguanMDAFBLAQIUABQAAAAIAFSPgl0AAAAAAgAAAAAAAAAIAAAAAAAAAAAAAAAAAAAAAABpbmRleC5qc1BLBQYAAAAAAQABADYAAAAoAAAAAAA=";
 
-/** Actions the emulator does not implement (alarm policies belong to the alarm-driven work), or whose example cannot run as published. */
-const NOT_EMULATED = new Set(["monitor.BindingPolicyTag", "monitor.CreateAlarmPolicy", "monitor.DescribeAlarmHistories", "monitor.DescribeBasicAlarmList"]);
+/** Actions the emulator does not implement (auto-stop's alarm mode reads histories, not the basic alarm list). */
+const NOT_EMULATED = new Set(["monitor.DescribeBasicAlarmList"]);
 
 describe("the emulator answers each published request with the published reply's shape", () => {
   const cases = WITNESSES.filter((w) => !NOT_EMULATED.has(key(w)));
@@ -150,6 +161,7 @@ describe("the emulator answers each published request with the published reply's
     const res = await client.call(w.service as never, w.action, Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)), { region: "ap-guangzhou" });
     const diff: string[] = [];
     const { RequestId: _r, ...ours } = res as Record<string, unknown>;
+    if (w.action === "DescribeAlarmHistories") expect((ours.Histories as unknown[]).length).toBe(1);
     shapeDiff(ours, w.response.Response, "Response", diff);
     expect(diff).toEqual([]);
   });
@@ -171,6 +183,12 @@ function seed(emu: Awaited<ReturnType<typeof emulator>>, w: Witness) {
   }
   for (const id of ids("ImageIds")) s.addImage({ Region: region, ImageId: id, ImageType: "PRIVATE_IMAGE" });
   if (w.action === "DeleteImages") s.addImage({ Region: region, ImageId: "img-34vaef8f", ImageType: "PRIVATE_IMAGE" });
+  if (w.action === "BindingPolicyTag") alarmStore(s).policies.set(String(r.PolicyId), { PolicyId: String(r.PolicyId), OriginId: String(r.GroupId), PolicyName: "witness", Remark: "", Namespace: "cvm_device", Enable: 1, ProjectId: 0, Region: region, IsUnionRule: 1, Rules: [], tags: [], InsertTime: 0 });
+  if (w.action === "DescribeAlarmHistories") {
+    // An idle machine bound to an idle policy: one alarm in the last day.
+    alarmStore(s).policies.set("policy-123456", { PolicyId: "policy-123456", OriginId: "1234567890", PolicyName: "witness", Remark: "", Namespace: "cvm_device", Enable: 1, ProjectId: 0, Region: region, IsUnionRule: 1, Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "lt", Value: "5", ContinuePeriod: 2 }], tags: [{ Key: "k", Value: "v" }], InsertTime: 0 });
+    s.addInstance({ Region: region, InstanceId: "ins-12345678", Tags: [{ Key: "k", Value: "v" }], profile: { cpu: 1, traffic: 0 } });
+  }
   if (w.action === "GetMonitorData") s.addInstance({ Region: region, InstanceId: "ins-r8hr2upy" });
   if (w.action === "CreateTrigger") {
     const fns = scfStore.get(s) ?? new Map();

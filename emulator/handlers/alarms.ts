@@ -22,7 +22,7 @@ import type { Handler } from "./context.ts";
 import { metricValue } from "./monitor.ts";
 
 interface Rule { MetricName: string; Period: number; Operator: string; Value: string; ContinuePeriod: number }
-interface EmuPolicy {
+export interface EmuPolicy {
   PolicyId: string;
   OriginId: string;
   PolicyName: string;
