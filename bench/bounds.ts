@@ -8,12 +8,15 @@
  * run-wide), so the write phase adds to the slowest region's decide phase.
  */
 import { ACTIONS } from "../lib/tencent/actions.ts";
+import { instancesPerCall } from "../lib/tencent/monitor.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import { KINDS, SCREENED_IN, TRAFFIC_QUERIED, type DecisionKind } from "../functions/auto-stop-idle/plan.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { KINDS as RENEW_KINDS } from "../functions/renew-flag/plan.ts";
 
 const ceil = (n: number, per: number) => Math.ceil(n / per);
+/** Instances per GetMonitorData call at auto-stop's default window (60 minutes of 300-second points): 50. */
+export const METRIC_PER_CALL = instancesPerCall({ start: new Date(0), end: new Date(3600_000), period: 300 });
 
 /**
  * A phase of `calls` calls to one action: L calls may start in the first second, L more in the
@@ -37,8 +40,8 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
     // Kinds tell which instances had their CPU queried and which their traffic too.
     const count = (kinds: ReadonlySet<DecisionKind>) => [...kinds].reduce((n, k) => n + (st.byKind[KINDS[k]] ?? 0), 0);
     const pages = Math.max(1, ceil(st.scanned, 100));
-    const cpu = ceil(count(SCREENED_IN), 10);
-    const traffic = 2 * ceil(count(TRAFFIC_QUERIED), 10);
+    const cpu = ceil(count(SCREENED_IN), METRIC_PER_CALL);
+    const traffic = 2 * ceil(count(TRAFFIC_QUERIED), METRIC_PER_CALL);
     const stopCalls = ceil(st.outcomes.done, 100);
     // One price lookup for a region with machines to stop (under 100 types); it runs beside the
     // traffic queries (it starts once a CPU looks idle and the listing is done), so it adds no time.

@@ -2,7 +2,7 @@
  * `npm run bench`: every figure is a ratio measured side by side in one run. Prints tables and
  * writes bench/results/latest.json. Not part of `npm test`.
  *   --sizes 1000,10000,100000   fleet sizes (default all three)
- *   --only fleet|signer|bundles|emulator|fanout|coordinator
+ *   --only fleet|signer|bundles|emulator|fanout|coordinator|metric-cost
  *   --fanout-accounts 10 --fanout-instances 1000   the fan-out row: accounts × 10 regions × instances per shard
  *     (1,000 by default: 10,000 instances per shard needs more cores than the 2 of the CI machine class)
  *   --fanout-at-once 4   replay the fan-out row with 4 workers at a time (see bench/fanout.ts)
@@ -18,6 +18,7 @@ import { fleetBench } from "./fleet.ts";
 import { fanoutBench } from "./fanout.ts";
 import { coordinatorBench } from "./coordinator.ts";
 import { signerBench } from "./signer.ts";
+import { metricCostBench } from "./metric-cost.ts";
 import { emulatorStartup } from "./emulator-startup.ts";
 import { emulatorPageBench } from "./emulator-page.ts";
 
@@ -76,6 +77,12 @@ if (want("fleet")) {
   results.fleetMemory = memory;
   table("Fleet scale: 10 regions, documented limits, 50 ms latency (goals: auto-stop ratio <= 1.5 at 1k, <= 1.2 at 10k and 100k; renew-flag <= 1.5 / 1.3; callRatio <= 1.05; throttled 0; RSS <= 128 MB; emulatorBusy <= 0.5 or the row is not meaningful)", rows);
   table("Memory of the other functions on the same fleets (goal: RSS <= 128 MB)", memory);
+}
+if (want("metric-cost")) {
+  log("metric cost ...");
+  const rows = await metricCostBench(sizes, log);
+  results.metricCost = rows;
+  table("Metric cost: billed GetMonitorData calls on the same seeded fleet, 10 regions, 15-minute schedule, side by side (goal: alarm-driven <= 350 a run at 100,000, same stops as polling; free tier 1,000,000 a month)", rows);
 }
 if (want("fanout")) {
   log("fan-out ...");
