@@ -5,7 +5,8 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
-import { deployProblems, deployToScf, functionEnvFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
+import { alarmPath } from "../lib/platform/alarm-callback.ts";
+import { deployProblems, deployToScf, functionEnvFor, functionNameFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
 import { checkRole } from "../lib/platform/scf-role.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
@@ -91,5 +92,11 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   say(steps, "deploy");
   const urls = steps.filter((s) => s.action === "url");
   if (urls.length) out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);
+  // Cloud Monitor's alarm callback for a notice template: unsigned, so it can only ask for a check of one machine.
+  const hookSecret = env.WEBHOOK_SECRET?.trim();
+  for (const f of REGISTRY.filter((x) => x.alarmCallback)) {
+    const base = urls.find((s) => s.function === functionNameFor(f.name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
+    if (base && hookSecret) out(`alarm callback (optional: a Cloud Monitor notice template's API callback; keep the path private):\n  ${f.name}: POST ${base}${alarmPath(hookSecret, f.name)}`);
+  }
   return 0;
 }

@@ -11,6 +11,7 @@ import { startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
+import { alarmPath } from "../lib/platform/alarm-callback.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
@@ -35,6 +36,10 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
     throw err;
   }
   out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
+  const secret = env.WEBHOOK_SECRET?.trim();
+  for (const f of REGISTRY.filter((x) => x.alarmCallback && server.enabled.includes(x.name))) {
+    if (secret) out(`alarm callback (Cloud Monitor notice template, unsigned: it only asks for a check): POST ${server.url}${alarmPath(secret, f.name)}`);
+  }
   const schedules = loadSchedules(REGISTRY, runEnv);
   out(`schedules (${scheduleZone(runEnv)}): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
   const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";

@@ -48,6 +48,8 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
     // A new order each 15-minute slot; a retried run keeps its slot's order.
     limits.seed = new Date(Math.floor(ctx.now.getTime() / 900_000) * 900_000).toISOString();
   }
+  // An alarm callback names its machine: only it is verified, whatever the mode, with no history to read.
+  if (ctx.alarmed) return { limits: { ...limits, alarmed: ctx.alarmed }, notes };
   if (policy.source !== "alarms") return { limits, notes };
   const name = idlePolicyName(region);
   const found = (await ourPolicies(ctx.client, region, name)).filter((p) => p.name === name);

@@ -54,6 +54,8 @@ export default defineFunction({
   guard: (summary, config) => guard(summary, config.policy),
   // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).
   provision: provisionAlarms,
+  // Cloud Monitor may push an alarm (unsigned): the named machine is verified like any candidate.
+  alarmCallback: true,
   guardHelp: "check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run",
   // The metric budget is not shared out here: it is each account's, and decide splits it by the
   // account's configured regions, which a shard knows as well as a whole run does.

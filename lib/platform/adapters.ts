@@ -15,6 +15,7 @@ import { failureWords, type OutcomeCounts } from "../runtime/report.ts";
 import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
+import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, shardRegions, type Invoker, type ShardEvent } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
@@ -133,7 +134,13 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     }
   }
 
+  const gate = new CallbackGate(opts.nowS ? () => opts.nowS!() * 1000 : Date.now);
   async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined): Promise<HttpReply> {
+    const alarm = fn.alarmCallback ? /\/alarm\/([^/]*)$/.exec(path) : null;
+    if (alarm) {
+      const a = await answerAlarmCallback({ method, token: alarm[1]!, body: rawBody, requestId }, { name, secret: () => loadOnce().webhookSecret, run: (t) => runWith(t) }, { logger, gate });
+      return json(a.status, a.body);
+    }
     // A function URL belongs to this one function, so its root answers too; a gateway path must name it.
     if (!path.endsWith(`/run/${name}`) && path !== "/" && path !== "") {
       const a = noSuchEndpoint([name]);

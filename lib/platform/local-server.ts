@@ -12,6 +12,7 @@ import { createRunDeps } from "../runtime/runtime.ts";
 import type { ReportBase, Trigger } from "../runtime/trigger.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
+import { alarmToken, answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
@@ -66,6 +67,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const configs = Object.fromEntries(enabled.map((n) => [n, byName.get(n)!.loadConfig(opts.env)]));
   const inFlight = new Set<string>();
   const replay = new ReplayCache();
+  const gate = new CallbackGate();
 
   async function runOnce(name: string, trigger: Trigger): Promise<ReportBase | "busy"> {
     if (inFlight.has(name)) {
@@ -100,6 +102,16 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     try {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
+      const alarm = /^\/alarm\/([^/]*)$/.exec(path);
+      if (alarm) {
+        // The token says which function the callback is for; one that names none answers 404 there.
+        const name = enabled.find((n) => byName.get(n)!.alarmCallback && configs[n]!.webhookSecret && alarmToken(configs[n]!.webhookSecret!, n) === alarm[1]) ?? enabled.find((n) => byName.get(n)!.alarmCallback);
+        if (!name) return reply(404, { error: "no such endpoint" });
+        const body = req.method === "POST" ? await readBody(req) : "";
+        if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
+        const a = await answerAlarmCallback({ method: req.method ?? "GET", token: alarm[1]!, body }, { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) }, { logger: opts.logger, gate });
+        return reply(a.status, a.body);
+      }
       const m = /^\/run\/([a-z-]+)$/.exec(path);
       if (!m || !(enabled as string[]).includes(m[1]!)) {
         const a = noSuchEndpoint(enabled);

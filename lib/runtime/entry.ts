@@ -27,6 +27,8 @@ export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends Repo
   summarize(report: R): string;
   /** Keeps the function's cloud resources beside its code (FunctionSpec.provision): its config from `env`, none for a removal. */
   provision?(env: Env, ctx: Omit<ProvisionContext<C>, "config"> & { remove: boolean }): Promise<ProvisionStep[]>;
+  /** Serves Cloud Monitor alarm callbacks (FunctionSpec.alarmCallback). */
+  alarmCallback?: boolean;
 }
 
 /**
@@ -68,6 +70,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     loadConfig: spec.loadConfig,
     run: notified(spec.name, redacted((config, trigger, deps) => runAccounts(spec, config, trigger, deps))),
     summarize: (r) => summarize(spec, r),
+    ...(spec.alarmCallback ? { alarmCallback: true } : {}),
     ...(spec.provision ? { provision: (env: Env, { remove, ...ctx }: Omit<ProvisionContext<C>, "config"> & { remove: boolean }) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }) } : {}),
   };
   return e as unknown as FunctionEntry;

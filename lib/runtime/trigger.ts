@@ -11,6 +11,11 @@ export interface Trigger {
   dryRun?: boolean | undefined;
   regions?: string[] | undefined;
   instanceIds?: string[] | undefined;
+  /**
+   * Instances a Cloud Monitor alarm callback named: candidates to verify, never evidence. Unlike
+   * instanceIds they do not narrow the scope, so the guard still counts the whole fleet.
+   */
+  alarmed?: string[] | undefined;
   /** A fanned-out worker's shard: this account only, `size` of the run's `count` shards (a batch of regions; 1 by default). */
   shard?: { account: Account; count: number; size?: number | undefined } | undefined;
 }
@@ -20,6 +25,7 @@ export interface Narrowed {
   regions: string[];
   /** When set, only these instances may be touched. */
   instanceIds: Set<string> | undefined;
+  alarmed: Set<string> | undefined;
 }
 
 export function narrow(configDryRun: boolean, regions: string[], trigger: Trigger): Narrowed {
@@ -27,6 +33,7 @@ export function narrow(configDryRun: boolean, regions: string[], trigger: Trigge
     dryRun: configDryRun || trigger.dryRun === true,
     regions: trigger.regions ? regions.filter((r) => trigger.regions!.includes(r)) : regions,
     instanceIds: trigger.instanceIds ? new Set(trigger.instanceIds) : undefined,
+    alarmed: trigger.alarmed ? new Set(trigger.alarmed) : undefined,
   };
 }
 
