@@ -233,6 +233,23 @@ describe("native SCF deploy against the emulator", () => {
     expect(emu.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
   });
 
+  it("an environment of exactly SCF's 4,096 bytes, deploy's own variables included, deploys; one byte more is refused before any write", async () => {
+    const emu = await emulator();
+    const { client } = clientFor(emu);
+    const one = artifacts().slice(0, 1);
+    const fn = `cvm-autopilot-${one[0]!.name}`;
+    const deployed = () => scfStore.get(emu.state)!.get(`ap-guangzhou/default/${fn}`)!.Environment.Variables;
+    const bytes = () => deployed().reduce((n, v) => n + Buffer.byteLength(v.Key) + Buffer.byteLength(v.Value), 0);
+    const withFiller = (n: number) => opts({ functionEnv: envForAll({ REGIONS: "ap-guangzhou", AUTO_STOP_NAME_PATTERN: "x".repeat(n) }) });
+    await deployToScf(client, one, withFiller(10));
+    const exact = 10 + (4096 - bytes());
+    await deployToScf(client, one, withFiller(exact));
+    expect(bytes()).toBe(4096);
+    const writes = emu.calls.length;
+    await expect(deployToScf(client, one, withFiller(exact + 1))).rejects.toThrow(/its environment is 4097 bytes, over SCF's 4096/);
+    expect(emu.calls.slice(writes).filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
+  });
+
   it("GetFunction's InvalidParameterValue.FunctionName means not there: the function is created", async () => {
     const emu = await emulator();
     const { client } = clientFor(emu);

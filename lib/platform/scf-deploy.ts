@@ -174,7 +174,8 @@ export function functionUrlIn(desc: string | undefined): string | undefined {
 /**
  * SCF keeps a function's environment within 4 KB in all, refusing more with
  * InvalidParameterValue.EnvironmentExceededLimit (scf error codes). Counted as the UTF-8 bytes of
- * every key and value; checked for every function before the first write.
+ * every key and value of the environment as deployed (deploy's own NODE_OPTIONS, code hash and
+ * secret name included, no reserve on top); checked for every function before the first write.
  */
 export const SCF_ENV_LIMIT_BYTES = 4096;
 
@@ -183,13 +184,11 @@ export function environmentProblems(functionEnv: Record<string, Record<string, s
   for (const [name, env] of Object.entries(functionEnv)) {
     const sizes = Object.entries(env).map(([k, v]) => [k, Buffer.byteLength(k) + Buffer.byteLength(v)] as const).sort((a, b) => b[1] - a[1]);
     const total = sizes.reduce((n, [, b]) => n + b, 0);
-    if (total <= SCF_ENV_LIMIT_BYTES - ENV_RESERVE_BYTES) continue;
-    problems.push(`${name}: its environment is ${total} bytes, over SCF's ${SCF_ENV_LIMIT_BYTES} (with ${ENV_RESERVE_BYTES} kept for deploy's own); the largest: ${sizes.slice(0, 3).map(([k, b]) => `${k} ${b} B`).join(", ")}. Shorten them, or move long lists (ACCOUNTS, rules, schedules) into fewer entries: secrets belong in the SSM secret deploy writes (WEBHOOK_SECRET, NOTIFY_*), not in the environment`);
+    if (total <= SCF_ENV_LIMIT_BYTES) continue;
+    problems.push(`${name}: its environment is ${total} bytes, over SCF's ${SCF_ENV_LIMIT_BYTES} (deploy's own variables included); the largest: ${sizes.slice(0, 3).map(([k, b]) => `${k} ${b} B`).join(", ")}. Shorten them, or move long lists (ACCOUNTS, rules, schedules) into fewer entries: secrets belong in the SSM secret deploy writes (WEBHOOK_SECRET, NOTIFY_*), not in the environment`);
   }
   return problems;
 }
-/** Room for what deploy adds itself (NODE_OPTIONS, the code hash, the secret's name and version). */
-const ENV_RESERVE_BYTES = 256;
 
 /**
  * Asynchronous runs (timers, a coordinator's workers) are not retried by the platform: SCF retries
