@@ -32,7 +32,18 @@ export interface BundleInfo {
 /** What a build needs of a function: its name, schedule and variables. */
 export type DeployedFunction = Scheduled & { variables: readonly string[] };
 
-/** One bundle per function, from its folder's `handler.ts` (a function is a folder). */
+/** A function's entry points, SCF `index.main_handler` and Lambda `index.handler`, from its folder's spec. */
+export function handlerSource(name: string): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`not a function folder name: ${name}`);
+  return [
+    `import { makeHandlers } from "./lib/platform/adapters.ts";`,
+    `import { fromSpec } from "./lib/runtime/entry.ts";`,
+    `import spec from "./functions/${name}/index.ts";`,
+    `export const { main_handler, handler } = makeHandlers(fromSpec(spec));`,
+  ].join("\n");
+}
+
+/** One bundle per function, from its folder's spec (a function is a folder and a registry line). */
 export async function buildBundles(functions: readonly DeployedFunction[], outdir = join(ROOT, "dist"), env: Env = process.env): Promise<BundleInfo[]> {
   // Loaded when a build runs: esbuild is large, and most commands (and `--help`) never need it.
   const { build } = await import("esbuild");
@@ -40,7 +51,9 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
   for (const { name } of functions) {
     const file = join(outdir, name, "index.js");
     const res = await build({
-      entryPoints: [join(ROOT, "functions", name, "handler.ts")],
+      // The entry is generated from the registry's folder name: every function's is the same two
+      // exports, so no function keeps a handler file of its own.
+      stdin: { contents: handlerSource(name), resolveDir: ROOT, sourcefile: `generated/${name}/entry.ts`, loader: "ts" },
       outfile: file,
       bundle: true,
       platform: "node",
