@@ -59,10 +59,11 @@ const fn = () => FUNCTIONS["auto-stop-idle"]!;
 const clockOf = (emu: Emulator) => ({ now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) });
 
 async function run(emu: Emulator, env: Record<string, string>): Promise<{ report: AutoStopReport; calls: number }> {
-  const config = fn().loadConfig(env);
+  const loaded = fn().load(env);
+  const config = loaded.config;
   const before = emu.callsFor("GetMonitorData").length;
   const deps = createRunDeps(config, { logger: memoryLogger(), sleep: async (ms) => emu.advance(ms), client: { clock: clockOf(emu) }, now: () => new Date(emu.state.now()) });
-  const report = (await fn().run(config, { source: "cli" }, deps)) as AutoStopReport;
+  const report = (await loaded.run({ source: "cli" }, deps)) as AutoStopReport;
   if (report.errors.length) throw new Error(`metric-cost run failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
   return { report, calls: emu.callsFor("GetMonitorData").length - before };
 }

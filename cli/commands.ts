@@ -7,7 +7,7 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
-import { failureWords, guardHeldAll, type RunReport } from "../lib/runtime/report.ts";
+import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -41,7 +41,8 @@ export async function runCommand(command: string, args: string[], env: Env, out:
 }
 
 async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined }, format: ReturnType<typeof outputFormat>, regions: string[] | undefined, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const config = fn.loadConfig(env);
+  const loaded = fn.load(env);
+  const config = loaded.config;
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
   // Logs go to stderr so stdout carries only the report. A table or text lists every error and
   // notice itself, so a person reading one sees only error logs besides, unless LOG_LEVEL asks for more.
@@ -49,9 +50,9 @@ async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-ru
   // Progress, a line per region, only for a person at a terminal: nothing extra when piped.
   const progress = format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
   const deps = createRunDeps(config, { logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });
-  const report = await fn.run(config, { source: "cli", dryRun: values["dry-run"], regions }, deps);
+  const report = await loaded.run({ source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
-  if (format === "table") out(await renderTable(report as RunReport, tableView(process.env, process.stdout)));
+  if (format === "table") out(await renderTable(report, tableView(process.env, process.stdout)));
   // --out (or REPORT_DIR): keep the full report for later comparison.
   const dir = values.out ?? env.REPORT_DIR?.trim();
   let saved = true;
@@ -62,11 +63,11 @@ async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-ru
     );
   }
   // The summary closes every run for a person on stderr; with --output text it is the output itself, on stdout.
-  if (format === "text") out(renderText(report as RunReport, fn.summarize(report)));
+  if (format === "text") out(renderText(report, fn.summarize(report)));
   else err(fn.summarize(report));
   // 3: the blast-radius guard held the whole run back (nothing was done anywhere); 1: the run
   // reported errors, or the guard held back part of it while the rest acted.
-  const r = report as RunReport;
+  const r = report;
   if (guardHeldAll(r)) return 3;
   if (r.guard?.tripped) err(`cvm-autopilot: ${failureWords(r)}`);
   return r.errors.length || r.guard?.tripped || !saved ? 1 : 0;

@@ -67,7 +67,7 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
   if (problems.length) throw new ConfigError(problems);
   // A function whose deploy provisions cloud resources must have a valid config before anything is written.
-  for (const f of REGISTRY) if (f.provision) f.loadConfig(env);
+  for (const f of REGISTRY) if (f.provision) f.load(env);
   // Before anything is written: the role the functions run as (SCF gives credentials only through it).
   await checkRole(client, e.SCF_ROLE!, target.region);
   const bundles = await buildBundles(REGISTRY);

@@ -150,7 +150,7 @@ describe("webhook authentication", () => {
   });
 
   it("a WEBHOOK_SECRET under 32 characters is a configuration error naming the variable", () => {
-    expect(() => FUNCTIONS["auto-stop-idle"]!.loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, WEBHOOK_SECRET: "short" }))
+    expect(() => FUNCTIONS["auto-stop-idle"]!.load({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, WEBHOOK_SECRET: "short" }))
       .toThrow(/WEBHOOK_SECRET: at least 32 characters/);
   });
 

@@ -80,7 +80,7 @@ describe("alarm mode: the run", () => {
   });
 
   it("alarm mode needs a tag to bind by: a clear config error, not a policy that watches nothing", () => {
-    expect(() => FUNCTIONS["auto-stop-idle"]!.loadConfig({ TENCENTCLOUD_REGION: GZ, AUTO_STOP_SOURCE: "alarms" })).toThrow(/AUTO_STOP_SOURCE=alarms: .*set AUTO_STOP_INCLUDE_TAGS/);
+    expect(() => FUNCTIONS["auto-stop-idle"]!.load({ TENCENTCLOUD_REGION: GZ, AUTO_STOP_SOURCE: "alarms" })).toThrow(/AUTO_STOP_SOURCE=alarms: .*set AUTO_STOP_INCLUDE_TAGS/);
   });
 
   it("an alarm that began weeks ago is still found (histories are searched by when they began), and a policy that drifted is noted", async () => {

@@ -166,7 +166,7 @@ describe("notifications", () => {
     const emu = await emulator();
     let err: Error | undefined;
     try {
-      FUNCTIONS["auto-stop-idle"]!.loadConfig(envFor(emu, extra));
+      FUNCTIONS["auto-stop-idle"]!.load(envFor(emu, extra));
     } catch (e) {
       err = e as Error;
     }
@@ -176,7 +176,7 @@ describe("notifications", () => {
 
   it("service is read from the host: WeCom, DingTalk and Slack addresses need no prefix", async () => {
     const emu = await emulator();
-    const c = FUNCTIONS["auto-stop-idle"]!.loadConfig(envFor(emu, {
+    const { config: c } = FUNCTIONS["auto-stop-idle"]!.load(envFor(emu, {
       NOTIFY_URLS: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456",
     }));
     expect(c.notify.destinations.map((d) => d.label)).toEqual(["wecom qyapi.weixin.qq.com", "dingtalk oapi.dingtalk.com", "slack hooks.slack.com"]);

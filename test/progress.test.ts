@@ -14,9 +14,10 @@ describe("progress, a line per region", () => {
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
     emu.faults.add({ action: "DescribeInstances", region: "ap-shanghai", kind: "error", code: "UnauthorizedOperation" });
     const fn = FUNCTIONS["auto-stop-idle"]!;
-    const config = fn.loadConfig(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true" }));
+    const loaded = fn.load(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true" }));
+    const config = loaded.config;
     const seen: RegionProgress[] = [];
-    await fn.run(config, { source: "test" }, createRunDeps(config, { logger: memoryLogger(), progress: (p) => seen.push(p) }));
+    await loaded.run({ source: "test" }, createRunDeps(config, { logger: memoryLogger(), progress: (p) => seen.push(p) }));
     const byRegion = Object.fromEntries(seen.map((p) => [p.region, p]));
     expect(seen).toHaveLength(2);
     expect(byRegion["ap-guangzhou"]).toMatchObject({ scanned: 2, acting: 1, byKind: { idle: 1 } });
@@ -36,8 +37,8 @@ describe("decisions streamed while a region decides", () => {
     for (let i = 0; i < 150; i++) emu.state.addInstance({ Region: "ap-shanghai", profile: { cpu: 60, traffic: 5 } });
     emu.faults.add({ action: "DescribeInstances", region: "ap-shanghai", kind: "error", code: "InternalError", after: 1 });
     const fn = FUNCTIONS["auto-stop-idle"]!;
-    const config = fn.loadConfig(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" }));
-    const report = (await fn.run(config, { source: "test" }, createRunDeps(config, { logger: memoryLogger() }))) as RunReport;
+    const loaded = fn.load(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" }));
+    const report = await loaded.run({ source: "test" }, createRunDeps(loaded.config, { logger: memoryLogger() }));
     expect(report.errors).toEqual([expect.objectContaining({ region: "ap-shanghai", code: "InternalError" })]);
     expect(report.scanned).toBe(2);
     expect(Object.keys(report.byRegion)).toEqual(["ap-guangzhou"]);

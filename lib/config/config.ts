@@ -176,16 +176,6 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   };
 }
 
-/**
- * The credentials in env now. Temporary role credentials (SCF's execution role, STS) are
- * rotated while a container stays warm, so they are read on every invocation, not once at cold
- * start; everything else in the config may be cached.
- */
-export function withFreshCredentials<C extends BaseConfig>(config: C, env: Env): C {
-  const credentials = envCredentials(env);
-  return credentials ? { ...config, credentials } : config;
-}
-
 /** The credentials in env now, under the SDK's names or SCF's role names (registered for redaction), or undefined. */
 export function envCredentials(env: Env): BaseConfig["credentials"] | undefined {
   const pick = (a: string, b: string) => (env[a]?.trim() ? env[a]!.trim() : env[b]?.trim() ? env[b]!.trim() : undefined);

@@ -5,7 +5,7 @@
  * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
  * warm container; an unexpected error is logged with context and re-raised.
  */
-import { ConfigError, withFreshCredentials, type BaseConfig, type Env } from "../config/config.ts";
+import { ConfigError, envCredentials, type BaseConfig, type Env } from "../config/config.ts";
 import { readAwsSecret } from "./aws-secret.ts";
 import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
@@ -16,7 +16,7 @@ import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
-import type { FunctionEntry } from "../runtime/entry.ts";
+import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
 import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, shardRegions, type Invoker, type ShardEvent } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
 
@@ -109,20 +109,25 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const { name } = fn;
   const logger = opts.logger ?? createLogger();
   const replay = new ReplayCache();
-  let config: BaseConfig | undefined;
+  let loaded: LoadedFunction | undefined;
   // Secrets read at cold start (Lambda: AWS Secrets Manager) overlay the environment.
   let secrets: Env = {};
-  // Parsed once per warm container; the role's credentials are re-read on every invocation.
+  // Parsed once per warm container; the role's credentials (SCF's execution role, STS) rotate
+  // while a container stays warm, so they are re-read on every invocation.
   const env = (): Env => ({ ...(opts.env ?? process.env), ...secrets });
-  const loadOnce = () => withFreshCredentials((config ??= fn.loadConfig(env())), env());
+  const loadOnce = (): LoadedFunction => {
+    loaded ??= fn.load(env());
+    const credentials = envCredentials(env());
+    return credentials ? loaded.with({ credentials }) : loaded;
+  };
   const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
 
   async function runWith(trigger: Trigger): Promise<ReportBase> {
     logger.appendKeys({ function: name, invocationId: trigger.requestId, trigger: trigger.source });
     try {
-      const c = loadOnce();
-      const deps = createRunDeps(c, { logger });
-      const report = await fn.run(c, trigger, deps);
+      const l = loadOnce();
+      const deps = createRunDeps(l.config, { logger });
+      const report = await l.run(trigger, deps);
       logger.info(fn.summarize(report));
       if (runFailed(report)) logger.warn("run report", { report });
       return report;
@@ -138,7 +143,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined): Promise<HttpReply> {
     const alarm = fn.alarmCallback ? /\/alarm\/([^/]*)$/.exec(path) : null;
     if (alarm) {
-      const a = await answerAlarmCallback({ method, token: alarm[1]!, body: rawBody, requestId }, { name, secret: () => loadOnce().webhookSecret, run: (t) => runWith(t) }, { logger, gate });
+      const a = await answerAlarmCallback({ method, token: alarm[1]!, body: rawBody, requestId }, { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) }, { logger, gate });
       return json(a.status, a.body);
     }
     // A function URL belongs to this one function, so its root answers too; a gateway path must name it.
@@ -146,7 +151,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       const a = noSuchEndpoint([name]);
       return json(a.status, a.body);
     }
-    const a = await answerWebhook({ method, headers, body: rawBody, requestId }, { name, secret: () => loadOnce().webhookSecret, run: (t) => runWith(t) }, { logger, replay, nowS });
+    const a = await answerWebhook({ method, headers, body: rawBody, requestId }, { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) }, { logger, replay, nowS });
     return json(a.status, a.body);
   }
   /**
@@ -155,7 +160,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
    * of this function per shard.
    */
   async function timer(requestId: string | undefined, invokerFor?: (c: BaseConfig, client: ReturnType<typeof createRunDeps>["client"]) => Invoker): Promise<ReportBase> {
-    const c = invokerFor ? loadOnce() : undefined;
+    const c = invokerFor ? loadOnce().config : undefined;
     if (c && invokerFor && c.fanout === "auto") {
       logger.appendKeys({ function: name, invocationId: requestId, trigger: "timer" });
       try {
@@ -187,7 +192,8 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     }
     const e = parsed.value;
     if (e.function !== name) throw new TypeError(`${name}: a shard event for ${String(e.function)} reached this function`);
-    const c = loadOnce();
+    const l = loadOnce();
+    const c = l.config;
     // One client for the check and the run: they share the account's call budget.
     const deps = createRunDeps(c, { logger, runId: e.runId });
     const problem = await verifyShard(c, e, deps.client, fn.shardBy === "region");
@@ -207,7 +213,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(regions ? { regions } : {}), shard: { account: e.shard.account, count: e.shards, size: regions?.length ?? 1 } };
     logger.appendKeys({ function: name, invocationId: requestId, trigger: "shard", account: e.shard.account.uin });
     try {
-      const report = await fn.run(c, trigger, deps);
+      const report = await l.run(trigger, deps);
       logger.info(fn.summarize(report));
       if (runFailed(report)) {
         logger.warn("run report", { report });
@@ -228,7 +234,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     (secretsRead ??= read(opts.env ?? process.env, logger).then(
       (s) => {
         secrets = s;
-        config = undefined;
+        loaded = undefined;
       },
       (err: unknown) => {
         secretsRead = undefined;

@@ -64,7 +64,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const schedules = loadSchedules(opts.functions, opts.env);
   const enabled = enabledFunctions(opts.functions, opts.env);
   // Parse every enabled function's config up front: a bad setting stops start-up, all issues listed.
-  const configs = Object.fromEntries(enabled.map((n) => [n, byName.get(n)!.loadConfig(opts.env)]));
+  const loaded = Object.fromEntries(enabled.map((n) => [n, byName.get(n)!.load(opts.env)]));
+  const configs = Object.fromEntries(enabled.map((n) => [n, loaded[n]!.config]));
   const inFlight = new Set<string>();
   const replay = new ReplayCache();
   const gate = new CallbackGate();
@@ -79,7 +80,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const logger = opts.logger.child({ function: name, trigger: trigger.source });
     try {
       const fn = byName.get(name)!;
-      const report = await fn.run(configs[name]!, trigger, createRunDeps(configs[name]!, { logger }));
+      const report = await loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger }));
       opts.say(fn.summarize(report));
       // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.
       const dir = opts.env.REPORT_DIR?.trim();

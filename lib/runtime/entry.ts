@@ -14,19 +14,31 @@ import type { RunReport } from "./report.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
 import { callerAccount } from "../accounts/resolve.ts";
 
-export interface FunctionEntry<C extends BaseConfig = BaseConfig, R extends ReportBase = ReportBase> {
+/**
+ * A function with its config loaded. The function's own config type stays inside (the run
+ * closes over it); hosts see the shared part, which is all they read (credentials, regions,
+ * secrets, fan-out), so nothing between the registry and a handler needs a cast.
+ */
+export interface LoadedFunction {
+  readonly config: BaseConfig;
+  /** The same function with shared settings replaced: a role's fresh credentials at every invocation. */
+  with(shared: Partial<BaseConfig>): LoadedFunction;
+  run(trigger: Trigger, deps: RunDeps): Promise<RunReport>;
+}
+
+export interface FunctionEntry {
   name: string;
   description: string;
   schedule: string;
   variables: readonly string[];
   /** How a fanned-out run splits: a shard per account × region, or per account for a plan that spans regions. */
   shardBy: "region" | "account";
-  loadConfig(env: Env): C;
-  run(config: C, trigger: Trigger, deps: RunDeps): Promise<R>;
+  /** Parses and checks the function's settings (a ConfigError lists every problem). */
+  load(env: Env): LoadedFunction;
   /** One line for people: what happened and why. */
-  summarize(report: R): string;
+  summarize(report: RunReport): string;
   /** Keeps the function's cloud resources beside its code (FunctionSpec.provision): its config from `env`, none for a removal. */
-  provision?(env: Env, ctx: Omit<ProvisionContext<C>, "config"> & { remove: boolean }): Promise<ProvisionStep[]>;
+  provision?(env: Env, ctx: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean }): Promise<ProvisionStep[]>;
   /** Serves Cloud Monitor alarm callbacks (FunctionSpec.alarmCallback). */
   alarmCallback?: boolean;
 }
@@ -61,17 +73,21 @@ const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d:
 
 /** The entry of a function declared as a FunctionSpec, run by the one runner. */
 export function fromSpec<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>): FunctionEntry {
-  const e: FunctionEntry<C, RunReport> = {
+  const run = notified(spec.name, redacted((config: C, trigger, deps) => runAccounts(spec, config, trigger, deps)));
+  const loaded = (config: C): LoadedFunction => ({
+    config,
+    with: (shared) => loaded({ ...config, ...shared }),
+    run: (trigger, deps) => run(config, trigger, deps),
+  });
+  return {
     name: spec.name,
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
     shardBy: spec.decideAll ? "account" : "region",
-    loadConfig: spec.loadConfig,
-    run: notified(spec.name, redacted((config, trigger, deps) => runAccounts(spec, config, trigger, deps))),
+    load: (env) => loaded(spec.loadConfig(env)),
     summarize: (r) => summarize(spec, r),
     ...(spec.alarmCallback ? { alarmCallback: true } : {}),
-    ...(spec.provision ? { provision: (env: Env, { remove, ...ctx }: Omit<ProvisionContext<C>, "config"> & { remove: boolean }) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }) } : {}),
+    ...(spec.provision ? { provision: (env: Env, { remove, ...ctx }: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean }) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }) } : {}),
   };
-  return e as unknown as FunctionEntry;
 }

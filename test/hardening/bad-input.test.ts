@@ -33,7 +33,7 @@ describe("env config", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...VARS), nearlyValid, { maxKeys: 12 }), (env) => {
         try {
-          FUNCTIONS[name]!.loadConfig(env);
+          FUNCTIONS[name]!.load(env);
         } catch (e) {
           expect(e).toBeInstanceOf(ConfigError);
           for (const issue of (e as ConfigError).issues) expect(issue).toMatch(/^[A-Z_]+: /);

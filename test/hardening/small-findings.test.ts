@@ -14,7 +14,7 @@ import { emulator } from "../helpers/world.ts";
 const BASE = { TENCENTCLOUD_SECRET_ID: "AKIDxxxxxxxx", TENCENTCLOUD_SECRET_KEY: "secretsecret", TENCENTCLOUD_REGION: "ap-guangzhou" };
 const configError = (env: Record<string, string>) => {
   try {
-    FUNCTIONS["auto-stop-idle"]!.loadConfig({ ...BASE, ...env });
+    FUNCTIONS["auto-stop-idle"]!.load({ ...BASE, ...env });
   } catch (e) {
     if (e instanceof ConfigError) return e.issues.join("\n");
     throw e;

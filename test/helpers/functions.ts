@@ -19,13 +19,14 @@ export function envFor(emu: Emulator, extra: Record<string, string> = {}): Recor
 
 export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}, opts: { now?: () => Date; clock?: Clock } = {}) {
   const fn = FUNCTIONS[name]!;
-  const config = fn.loadConfig(envFor(emu, extra));
+  const loaded = fn.load(envFor(emu, extra));
+  const config = loaded.config;
   const log = memoryLogger();
   // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time.
   const sleep = async (ms: number) => emu.advance(ms);
   // Fast retries: the backoff itself is tested in the client suite.
   const deps = createRunDeps(config, { logger: log, sleep, client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) }, ...(opts.now ? { now: opts.now } : {}) });
-  const report = (await fn.run(config, { source: "test", ...trigger }, deps)) as R;
+  const report = (await loaded.run({ source: "test", ...trigger }, deps)) as R;
   return { report, log, client: deps.client };
 }
 
