@@ -42,7 +42,8 @@ describe("every declared variable reaches both platforms", () => {
   const shared = JSON.parse(readFileSync(join(outdir, "serverless-environment.json"), "utf8")) as Record<string, string>;
 
   it.each(REGISTRY.map((f) => [f.name, f] as const))("%s: its own variables and the shared ones, nobody else's", (_name, f) => {
-    expect(f.variables.length).toBeGreaterThan(0);
+    // Every function that writes has settings of its own (its guard, its scope); a read-only one may have none.
+    if (f.writes) expect(f.variables.length).toBeGreaterThan(0);
     // Tencent SCF: the function's environment as deploy builds it.
     const scf = functionEnvFor(f, all);
     // SCF reserves TENCENTCLOUD_* keys: it sets the region and the role's credentials itself.

@@ -31,6 +31,8 @@ export interface FunctionEntry {
   description: string;
   schedule: string;
   variables: readonly string[];
+  /** Whether its decisions may ask for writes (the spec has an apply): false for a read-only function. */
+  writes: boolean;
   /** How a fanned-out run splits: a shard per account × region, or per account for a plan that spans regions. */
   shardBy: "region" | "account";
   /** Parses and checks the function's settings (a ConfigError lists every problem). */
@@ -84,6 +86,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
+    writes: spec.apply !== undefined,
     shardBy: spec.decideAll ? "account" : "region",
     load: (env) => loaded(spec.loadConfig(env)),
     summarize: (r) => summarize(spec, r),

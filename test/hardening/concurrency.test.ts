@@ -21,8 +21,9 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_nam
   });
 });
 
-it("every registered function has a hardening scenario", () => {
-  expect(withoutScenario(REGISTRY.map((f) => f.name))).toEqual([]);
+it("every registered function that writes has a hardening scenario", () => {
+  // The scenarios race writes against the cloud changing; a read-only function has none to race.
+  expect(withoutScenario(REGISTRY.filter((f) => f.writes).map((f) => f.name))).toEqual([]);
 });
 
 assertNoSecretsLogged();
