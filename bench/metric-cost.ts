@@ -17,7 +17,7 @@ import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import { KINDS, SCREENED_IN } from "../functions/auto-stop-idle/plan.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { createRunDeps } from "../lib/runtime/runtime.ts";
+import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import { BENCH_REGIONS } from "./fleet.ts";
 
 const RUNS_PER_MONTH = 4 * 24 * 30;

@@ -1,6 +1,6 @@
 /** `cvm-autopilot call <Action>`: one signed API call, printed as JSON — the simplest proof that signing works. */
 import { loadBaseConfig, type Env } from "../lib/config/config.ts";
-import { clientFromConfig } from "../lib/runtime/runtime.ts";
+import { clientFromConfig } from "../lib/runtime/run-deps.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
 import { UsageError } from "./usage.ts";

@@ -10,7 +10,8 @@ import { deployProblems, deployToScf, functionEnvFor, functionNameFor, loadArtif
 import { checkRole } from "../lib/platform/scf-role.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
-import { clientFromConfig, resolveRegions } from "../lib/runtime/runtime.ts";
+import { clientFromConfig } from "../lib/runtime/run-deps.ts";
+import { resolveRegions } from "../lib/runtime/regions.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 export async function buildCommand(out: (s: string) => void): Promise<number> {

@@ -81,7 +81,7 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       out(usage(REGISTRY));
       return command ? 0 : 2;
     default: {
-      const mod = await import("./commands.ts");
+      const mod = await import("./run.ts");
       return mod.runCommand(command, rest, process.env, out, err);
     }
   }

@@ -6,7 +6,7 @@
  * CJK instance names, which hand padding gets wrong.
  */
 import { countWords, errorLine, type RunReport } from "../lib/runtime/report.ts";
-import type { RegionProgress } from "../lib/runtime/runtime.ts";
+import type { RegionProgress } from "../lib/runtime/run-deps.ts";
 import { UsageError } from "./usage.ts";
 import { extrasPhrases } from "../lib/runtime/savings.ts";
 import { guardWords } from "../lib/runtime/report.ts";

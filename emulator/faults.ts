@@ -3,7 +3,7 @@
  * slow replies, dropped connections, non-JSON, truncated or arbitrary bodies, and an instance
  * whose state changes between a caller's describe and its action.
  */
-import type { InstanceState } from "../lib/tencent/types.ts";
+import type { InstanceState } from "../lib/tencent/data-types.ts";
 import { seededRandom, type Random } from "./random.ts";
 
 export type FaultKind =

@@ -3,7 +3,7 @@
  * charge types, tags, CPU profiles and prepaid expiry dates, so a demo or benchmark starts
  * from one command.
  */
-import { RENEW_FLAGS } from "../lib/tencent/types.ts";
+import { RENEW_FLAGS } from "../lib/tencent/data-types.ts";
 import { seededRandom } from "./random.ts";
 import type { EmulatorState, EmuInstance } from "./state.ts";
 

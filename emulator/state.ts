@@ -3,7 +3,7 @@
  * that take time on the real cloud (STOPPING -> STOPPED, SYNCING -> NORMAL) are stored as a
  * pending transition and settled lazily against the emulator clock, so tests stay deterministic.
  */
-import type { Image, Instance, InstanceState, KeyPair } from "../lib/tencent/types.ts";
+import type { Image, Instance, InstanceState, KeyPair } from "../lib/tencent/data-types.ts";
 import { resourceId, seededRandom, type Random } from "./random.ts";
 
 export interface MetricProfile {

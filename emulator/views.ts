@@ -1,5 +1,5 @@
 /** The API's view of the emulator's resources: internal fields stripped, shaped as real replies are. */
-import type { Image, Instance, KeyPair } from "../lib/tencent/types.ts";
+import type { Image, Instance, KeyPair } from "../lib/tencent/data-types.ts";
 import type { EmuImage, EmuInstance, EmuKeyPair } from "./state.ts";
 
 /**

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { listAll } from "../lib/tencent/services.ts";
 import { SIGN_METHODS } from "../lib/tencent/signer.ts";
-import type { Instance } from "../lib/tencent/types.ts";
+import type { Instance } from "../lib/tencent/data-types.ts";
 import { sdkCvm } from "./helpers/sdk.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 

@@ -1,7 +1,7 @@
 /** image-sync's pure plan, table-tested: what it decides per source and destination, and which copies it deletes. */
 import { describe, expect, it } from "vitest";
 import { copyName, plan, type DestInventory } from "../functions/image-sync/plan.ts";
-import type { Image } from "../lib/tencent/types.ts";
+import type { Image } from "../lib/tencent/data-types.ts";
 
 const anImage = (o: Partial<Image> = {}): Image => ({
   ImageId: "img-src00001", ImageName: "golden", ImageDescription: "", ImageSize: 50, ImageState: "NORMAL", ImageType: "PRIVATE_IMAGE",

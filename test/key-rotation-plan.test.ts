@@ -1,7 +1,7 @@
 /** key-rotation's pure plan, table-tested: per instance, the key to use, orphans and older keys to retire. */
 import { describe, expect, it } from "vitest";
 import { keysToUnbind, planRegion, toDecisions, type RegionalInstance, type RegionView } from "../functions/key-rotation/plan.ts";
-import type { KeyPair } from "../lib/tencent/types.ts";
+import type { KeyPair } from "../lib/tencent/data-types.ts";
 
 const NOW = new Date("2026-11-29T10:00:00Z");
 const R = "ap-guangzhou";

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { scopeQueries } from "../functions/auto-stop-idle/collect.ts";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
 import { DELETABLE, IN_PROGRESS } from "../functions/image-sync/plan.ts";
-import { RENEW_FLAGS } from "../lib/tencent/types.ts";
+import { RENEW_FLAGS } from "../lib/tencent/data-types.ts";
 import { filterAllowed, filterNames, interfaceFields } from "./helpers/models.ts";
 import { modelViolations } from "./helpers/recorder.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { createRunDeps, type RegionProgress } from "../lib/runtime/runtime.ts";
+import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { progressLine } from "../cli/report-view.ts";
 import type { RunReport } from "../lib/runtime/report.ts";

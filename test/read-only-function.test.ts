@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadBaseConfig } from "../lib/config/config.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { runSpec } from "../lib/runtime/runner.ts";
-import { createRunDeps } from "../lib/runtime/runtime.ts";
+import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import { defineFunction } from "../lib/runtime/spec.ts";
 import { pages } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";

@@ -3,7 +3,7 @@ import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../
 import { type EmuInstance } from "../state.ts";
 import { publicInstance } from "../views.ts";
 import { tagged } from "../tag-index.ts";
-import { RENEW_FLAGS } from "../../lib/tencent/types.ts";
+import { RENEW_FLAGS } from "../../lib/tencent/data-types.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const INSTANCE_FILTERS = new Set([

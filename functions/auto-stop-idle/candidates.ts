@@ -6,9 +6,9 @@
  */
 import { alarmingInstances, ourPolicies, policyDrift } from "../../lib/tencent/alarm-policies.ts";
 import { instancesPerCall } from "../../lib/tencent/monitor.ts";
-import { availableRegions } from "../../lib/runtime/runtime.ts";
+import { availableRegions } from "../../lib/runtime/regions.ts";
 import type { RunContext } from "../../lib/runtime/spec.ts";
-import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
+import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { idleAlarmPolicy, idlePolicyName } from "./alarm-policy.ts";
 import type { CandidateLimits } from "./collect.ts";

@@ -7,7 +7,7 @@ import { Batcher } from "../../lib/runtime/batcher.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Filter, Instance } from "../../lib/tencent/types.ts";
+import type { Filter, Instance } from "../../lib/tencent/data-types.ts";
 import { cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 

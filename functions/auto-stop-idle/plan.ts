@@ -4,7 +4,7 @@
  * carries a `kind` from a closed list: statistics and the guard read the kind, never the prose.
  */
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
-import { type Instance } from "../../lib/tencent/types.ts";
+import { type Instance } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { addWherePresent, distinctSlots, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";

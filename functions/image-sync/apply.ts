@@ -8,7 +8,7 @@ import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Image } from "../../lib/tencent/types.ts";
+import type { Image } from "../../lib/tencent/data-types.ts";
 import { copyName, type SyncDecision } from "./plan.ts";
 
 /**

@@ -1,11 +1,11 @@
 /** Reads what image-sync decides from: the source images, and each destination's images, quota and use. */
-import { forEachRegion } from "../../lib/runtime/runtime.ts";
-import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
+import { forEachRegion } from "../../lib/runtime/regions.ts";
+import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { requireNumber } from "../../lib/tencent/normalize.ts";
 import { api, listAll, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Filter, Image } from "../../lib/tencent/types.ts";
+import type { Filter, Image } from "../../lib/tencent/data-types.ts";
 import { newestPerName, parseCopy, type DestInventory } from "./plan.ts";
 import type { ImageSyncConfig } from "./config.ts";
 

@@ -1,10 +1,10 @@
 /** image-sync, declared once: keep golden custom images in every destination region, pruning only copies the tool made. */
 import { shareOf } from "../../lib/runtime/guard.ts";
-import { availableRegions } from "../../lib/runtime/runtime.ts";
+import { availableRegions } from "../../lib/runtime/regions.ts";
 import type { RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, type RunContext } from "../../lib/runtime/spec.ts";
-import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
-import type { Image } from "../../lib/tencent/types.ts";
+import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
+import type { Image } from "../../lib/tencent/data-types.ts";
 import { applySync } from "./apply.ts";
 import { inventories, selectSources } from "./collect.ts";
 import { loadConfig, VARIABLES, type ImageSyncConfig } from "./config.ts";

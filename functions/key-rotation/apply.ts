@@ -8,13 +8,13 @@
 import { createPublicKey, generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
-import type { ErrorEntry } from "../../lib/runtime/trigger.ts";
+import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
 import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { scheduleSecretDeletion } from "../../lib/tencent/secrets.ts";
 import { api, batchSizeOf, describeInstancesByIds, listAll } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Instance, KeyPair } from "../../lib/tencent/types.ts";
+import type { Instance, KeyPair } from "../../lib/tencent/data-types.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { keysToUnbind, secretNameFor, type RegionPlan, type RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";

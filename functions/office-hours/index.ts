@@ -5,7 +5,7 @@ import { defineFunction } from "../../lib/runtime/spec.ts";
 import { pages } from "../../lib/tencent/services.ts";
 import { applyOfficeHours } from "./apply.ts";
 import { ConfigError } from "../../lib/config/config.ts";
-import { resolveRegions } from "../../lib/runtime/runtime.ts";
+import { resolveRegions } from "../../lib/runtime/regions.ts";
 import { loadCountryCalendars } from "./calendar.ts";
 import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
 import { cnDataNotice } from "./cn-calendar.ts";

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { csv, field, int } from "../../lib/config/fields.ts";
 import { parseTag, type TagMatch } from "../../lib/config/parsers.ts";
-import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/types.ts";
+import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/data-types.ts";
 
 export interface RenewRule {
   tag: TagMatch;

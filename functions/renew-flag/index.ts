@@ -3,7 +3,7 @@ import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import { appendCapped, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
-import type { RenewFlag } from "../../lib/tencent/types.ts";
+import type { RenewFlag } from "../../lib/tencent/data-types.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
 import { KINDS, plan, type ExpiryWarning, type RenewDecision } from "./plan.ts";
 

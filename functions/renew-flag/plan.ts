@@ -4,7 +4,7 @@
  * RENEW_DEFAULT_FLAG; with none of them the instance is left alone.
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
-import { RENEW_FLAGS, type Instance, type RenewFlag } from "../../lib/tencent/types.ts";
+import { RENEW_FLAGS, type Instance, type RenewFlag } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { RenewPolicy } from "./config.ts";
 

@@ -9,8 +9,9 @@ import { ConfigError, envCredentials, type BaseConfig, type Env } from "../confi
 import { readAwsSecret } from "./aws-secret.ts";
 import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { createRunDeps } from "../runtime/runtime.ts";
-import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import { createRunDeps } from "../runtime/run-deps.ts";
+import type { Trigger } from "../runtime/trigger.ts";
+import type { ReportBase } from "../runtime/report-head.ts";
 import { failureWords, type OutcomeCounts } from "../runtime/report.ts";
 import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache } from "../webhook/verify.ts";

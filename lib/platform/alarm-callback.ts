@@ -13,7 +13,8 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log/logger.ts";
-import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import type { Trigger } from "../runtime/trigger.ts";
+import type { ReportBase } from "../runtime/report-head.ts";
 import type { WebhookAnswer } from "./webhook-core.ts";
 
 export const PER_MINUTE = 30;

@@ -9,13 +9,15 @@
 import type { BaseConfig, Env } from "../config/config.ts";
 import { accountLabel, type Account } from "../accounts/accounts.ts";
 import { resolveAccounts } from "../accounts/resolve.ts";
-import { resolveRegions, type RunDeps } from "../runtime/runtime.ts";
+import { type RunDeps } from "../runtime/run-deps.ts";
+import { resolveRegions } from "../runtime/regions.ts";
 import { accountClient } from "../runtime/shards.ts";
 import { awsClientConfig } from "./aws-sdk.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
-import type { ErrorEntry, ReportBase, Trigger } from "../runtime/trigger.ts";
+import type { Trigger } from "../runtime/trigger.ts";
+import type { ErrorEntry, ReportBase } from "../runtime/report-head.ts";
 
 /** The key a worker's event carries; anything else is a timer, webhook or a coordinator's own run. */
 export const SHARD_KEY = "cvm-autopilot-shard";

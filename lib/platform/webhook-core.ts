@@ -8,7 +8,8 @@
  */
 import type { Logger } from "../log/logger.ts";
 import { guardHeldAll, type OutcomeCounts } from "../runtime/report.ts";
-import type { ReportBase, Trigger } from "../runtime/trigger.ts";
+import type { Trigger } from "../runtime/trigger.ts";
+import type { ReportBase } from "../runtime/report-head.ts";
 import { verifyWebhook, type ReplayCache } from "../webhook/verify.ts";
 
 export interface WebhookAnswer {

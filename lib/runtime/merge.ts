@@ -7,7 +7,7 @@ import type { Account } from "../accounts/accounts.ts";
 import { appendCapped, emptyOutcomes, type AccountSummary, type RunReport } from "./report.ts";
 import type { Guard } from "./spec.ts";
 import { cents } from "./savings.ts";
-import type { ErrorEntry, ReportBase } from "./trigger.ts";
+import type { ErrorEntry, ReportBase } from "./report-head.ts";
 
 export type ShardResult =
   | { account: Account; report: RunReport; error?: undefined }

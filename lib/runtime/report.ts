@@ -4,7 +4,7 @@
  * the first REPORT_DETAIL_LIMIT of each list with reasons, every error with its RequestId.
  */
 import type { Decision, Guard, Outcome, OutcomeStatus } from "./spec.ts";
-import type { ErrorEntry, ReportBase } from "./trigger.ts";
+import type { ErrorEntry, ReportBase } from "./report-head.ts";
 import { lineAccount } from "../accounts/accounts.ts";
 
 /** Reports stay small enough to return from a function (SCF caps a synchronous reply at 6 MB). */

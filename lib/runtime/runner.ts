@@ -6,9 +6,11 @@
 import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { appendCapped, countWords, emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
-import { forEachRegion, resolveRegions, type RunDeps } from "./runtime.ts";
+import { type RunDeps } from "./run-deps.ts";
+import { forEachRegion, resolveRegions } from "./regions.ts";
 import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
-import { narrow, type ErrorEntry, type Trigger } from "./trigger.ts";
+import { narrow, type Trigger } from "./trigger.ts";
+import { type ErrorEntry } from "./report-head.ts";
 import { WriteStream } from "./write-stream.ts";
 import { extrasPhrases } from "./savings.ts";
 

@@ -12,24 +12,11 @@ import { errorRecord } from "../tencent/errors.ts";
 import { mergeShardReports, type ShardResult } from "./merge.ts";
 import type { RunReport } from "./report.ts";
 import { runSpec } from "./runner.ts";
-import { clientFromConfig, type RunDeps } from "./runtime.ts";
+import { clientFromConfig, type RunDeps } from "./run-deps.ts";
 import type { CredentialSource, TencentCloudClient } from "../tencent/client.ts";
 import type { FunctionSpec } from "./spec.ts";
 import type { Trigger } from "./trigger.ts";
-
-/** Runs `fn` over items with at most `limit` in flight, results in the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+import { mapLimit } from "./map-limit.ts";
 
 /**
  * A client acting in another account: its role's credentials (assumed through the caller's own

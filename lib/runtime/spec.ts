@@ -8,7 +8,7 @@
 import type { BaseConfig, Env } from "../config/config.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ErrorEntry } from "./trigger.ts";
+import type { ErrorEntry } from "./report-head.ts";
 
 /**
  * One decision about one resource. `kind` is from the function's closed list and is what

@@ -2,7 +2,6 @@
  * What started a run, platform-neutral. A trigger may only narrow a run — dry-run on, fewer
  * regions, fewer instances — never widen it beyond the env config.
  */
-import type { Delivery } from "../notify/deliver.ts";
 import type { Account } from "../accounts/accounts.ts";
 
 export interface Trigger {
@@ -35,30 +34,4 @@ export function narrow(configDryRun: boolean, regions: string[], trigger: Trigge
     instanceIds: trigger.instanceIds ? new Set(trigger.instanceIds) : undefined,
     alarmed: trigger.alarmed ? new Set(trigger.alarmed) : undefined,
   };
-}
-
-/** The common head of every report. */
-export interface ReportBase {
-  function: string;
-  runId: string;
-  trigger: Trigger["source"];
-  dryRun: boolean;
-  startedAt: string;
-  finishedAt: string;
-  regions: string[];
-  errors: ErrorEntry[];
-  /** What became of each NOTIFY_URLS message; absent when none was sent. */
-  notifications?: Delivery[] | undefined;
-}
-
-export interface ErrorEntry {
-  /** The account's uin, in a run over several accounts, and its name where known. */
-  account?: string | undefined;
-  accountName?: string | undefined;
-  region?: string | undefined;
-  id?: string | undefined;
-  action?: string | undefined;
-  code: string;
-  message: string;
-  requestId?: string | undefined;
 }

@@ -5,7 +5,7 @@
  * their documented shapes.
  */
 import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
-import type { Tag } from "./types.ts";
+import type { Tag } from "./data-types.ts";
 
 const REQUIRED: Record<string, string[]> = {
   DescribeInstances: ["InstanceId", "InstanceState", "InstanceChargeType"],

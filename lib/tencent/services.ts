@@ -7,10 +7,10 @@ import { ACTIONS, actionSpec, type ActionName } from "./actions.ts";
 import { checkedRows } from "./normalize.ts";
 import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
 import type { ApiResponse, TencentCloudClient } from "./client.ts";
-import type { ApiTypes } from "./api-types.ts";
-import type { Instance } from "./types.ts";
+import type { ApiTypes } from "./action-types.ts";
+import type { Instance } from "./data-types.ts";
 
-export type { ApiTypes } from "./api-types.ts";
+export type { ApiTypes } from "./action-types.ts";
 
 type Method<A extends keyof ApiTypes> = (region: string | undefined, req: ApiTypes[A][0]) => Promise<ApiResponse<ApiTypes[A][1]>>;
 export type ServiceMethods = { [A in keyof ApiTypes as Uncapitalize<A>]: Method<A> };

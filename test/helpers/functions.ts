@@ -1,7 +1,7 @@
 /** Running a function end to end against an emulator, with its log captured. */
 import type { Emulator } from "../../emulator/server.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
-import { createRunDeps } from "../../lib/runtime/runtime.ts";
+import { createRunDeps } from "../../lib/runtime/run-deps.ts";
 import type { Trigger } from "../../lib/runtime/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";

@@ -18,7 +18,7 @@ const MODEL_FILES: Record<string, string> = {
 
 /**
  * Services with no per-product SDK package (ECOSYSTEM-NOTES): their request shapes are written
- * in lib/tencent/models.ts (from the full SDK's models; tag and region from tccli's api.json)
+ * in lib/tencent/official-models.ts (from the full SDK's models; tag and region from tccli's api.json)
  * and checked by tsc there, not here.
  */
 const UNPUBLISHED = new Set(["organization", "cam", "tag", "region"]);

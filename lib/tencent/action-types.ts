@@ -2,12 +2,12 @@
  * Request and response types per action, bound to the official models.
  * Requests are the models' own request types, so a misspelt field we send fails `tsc`. Responses
  * are the shapes we read (fields required where our normalizer guarantees them), and each is proven
- * at compile time to name only fields the model's response has (`Unknown` in conforms.ts).
+ * at compile time to name only fields the model's response has (`Unknown` in model-conformance.ts).
  */
 import type { ACTIONS } from "./actions.ts";
-import type { Expect, Unknown } from "./conforms.ts";
-import type { Cam, Cvm, Monitor, Organization, Scf, Ssm, Sts, Tag } from "./models.ts";
-import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo } from "./types.ts";
+import type { Expect, Unknown } from "./model-conformance.ts";
+import type { Cam, Cvm, Monitor, Organization, Scf, Ssm, Sts, Tag } from "./official-models.ts";
+import type { GetMonitorDataResponse, Image, Instance, InstanceState, KeyPair, RegionInfo } from "./data-types.ts";
 
 /** The models write an empty request as `null`; we send `{}`. */
 type Req<T> = [T] extends [null] ? Record<string, never> : T;

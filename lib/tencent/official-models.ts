@@ -1,7 +1,7 @@
 /**
  * The official SDK's generated models, as our contract with the real API. Type-only:
  * esbuild erases these imports, so no SDK code reaches a bundle, while `tsc` checks every request
- * we build against the model and every response field we read (see `conforms.ts`).
+ * we build against the model and every response field we read (see `model-conformance.ts`).
  * Sources: tencentcloud-sdk-nodejs-{cvm,monitor,ssm,scf,sts}, `tencentcloud/services/<svc>/<version>/<svc>_models.d.ts`.
  */
 export type * as Cvm from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models.js";

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import type { Env } from "../lib/config/config.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
-import { createRunDeps, type RegionProgress } from "../lib/runtime/runtime.ts";
+import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
