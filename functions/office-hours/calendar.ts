@@ -9,11 +9,10 @@
  * - a make-up workday (China's 调休), or a date made a `workday` by exception: the periods that
  *   run on any day Monday to Friday, as if it were a weekday.
  */
-import { addDays, cnDay } from "./cn-calendar.ts";
+import { cnDay } from "./cn-calendar.ts";
+import { addDays, WEEKDAYS, type Weekday } from "./days.ts";
 import type HolidaysClass from "date-holidays";
 
-export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 export interface Period {
   days: Weekday[];

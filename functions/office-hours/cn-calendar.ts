@@ -13,7 +13,7 @@
  * follow the older law: a three-day Spring Festival and a one-day Labour Day).
  */
 import chineseDays from "chinese-days";
-import type { Weekday } from "./calendar.ts";
+import { addDays, type Weekday } from "./days.ts";
 
 export interface CnDay {
   kind: "holiday" | "makeup" | "ordinary";
@@ -35,13 +35,6 @@ export function cnDataCovers(year: number): boolean {
   if (known === undefined) covered.set(year, (known = chineseDays.getDayDetail(`${year}-01-01`).name.includes(",")));
   return known;
 }
-
-/** A calendar date (YYYY-MM-DD) n days on (or back), counted in UTC, where every day has 24 hours. */
-export const addDays = (date: string, n: number) => {
-  const d = new Date(`${date}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
 
 const statutory = new Map<number, Map<string, string>>();
 

@@ -3,7 +3,8 @@ import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { field, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
 import { isTimeZone, parseWindow, prices, tag, type TagMatch } from "../../lib/config/parsers.ts";
-import { WEEKDAYS, type Period, type Schedule, type Weekday } from "./calendar.ts";
+import type { Period, Schedule } from "./calendar.ts";
+import { WEEKDAYS, type Weekday } from "./days.ts";
 
 export const CALENDAR_HELP = 'expected "CN" (China\'s holidays and make-up workdays), a country or region code such as "DE", "DE-BE" or "US-CA", or "none"';
 
