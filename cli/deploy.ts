@@ -1,5 +1,5 @@
 /** `build` (esbuild bundles + schedule table) and `deploy` (native Tencent SCF, through our own client). */
-import { parseArgs } from "node:util";
+import { parseCommand } from "./usage.ts";
 import * as z from "zod/mini";
 import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } from "../lib/config/config.ts";
 import { int, pattern } from "../lib/config/fields.ts";
@@ -35,7 +35,7 @@ const deploySchema = z.object({
 export const DEPLOY_VARIABLES: readonly string[] = Object.keys(deploySchema.shape).filter((k) => !(k in baseShape));
 
 export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { region: { type: "string" }, namespace: { type: "string" }, "dry-run": { type: "boolean", default: false }, remove: { type: "boolean", default: false }, recreate: { type: "boolean", default: false } } });
+  const { values } = parseCommand("deploy", args);
   if (values.region && !isRegion(values.region)) throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);

@@ -1,11 +1,10 @@
 /** The `cvm-autopilot` command line. Errors print as one clear message; exit codes: 0 ok, 1 API error or a run with errors, 2 usage/config, 3 blast-radius guard tripped. */
-import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config/config.ts";
 import { callCommand } from "./call.ts";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { profileEnv } from "../lib/config/profiles.ts";
-import { COMMANDS, commandUsage, optionError, usage, UsageError } from "./usage.ts";
+import { commandDoc, commandUsage, parseCommand, usage, UsageError } from "./usage.ts";
 import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
@@ -37,38 +36,24 @@ async function main(argv0: string[]): Promise<number> {
     return 0;
   }
   // `<command> --help` prints that command's usage and does nothing else.
-  if (command && COMMANDS[command] && (rest.includes("--help") || rest.includes("-h"))) {
+  if (command && commandDoc(command) && (rest.includes("--help") || rest.includes("-h"))) {
     out(commandUsage(command, REGISTRY));
     return 0;
   }
-  try {
-    return await dispatch(command, rest);
-  } catch (e) {
-    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw optionError(command ?? "", e as { code?: string; message: string });
-    throw e;
-  }
+  // Options are parsed by the command's line of the table (parseCommand), which names the closest to a typo.
+  return dispatch(command, rest);
 }
 
 async function dispatch(command: string | undefined, rest: string[]): Promise<number> {
   switch (command) {
     case "call": {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { region: { type: "string" }, service: { type: "string", default: "cvm" }, version: { type: "string" }, params: { type: "string" } },
-      });
+      const { values, positionals } = parseCommand("call", rest, { positionals: true });
       const action = positionals[0];
       if (!action) throw new UsageError("call needs an Action, e.g. cvm-autopilot call DescribeRegions");
-      return callCommand({ action, region: values.region, service: values.service!, version: values.version, params: values.params }, process.env, out, err);
+      return callCommand({ action, region: values.region, service: values.service ?? "cvm", version: values.version, params: values.params }, process.env, out, err);
     }
     case "emulator": {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          port: { type: "string" }, instances: { type: "string" }, regions: { type: "string" }, fleet: { type: "string" },
-          seed: { type: "string" }, latency: { type: "string" }, accounts: { type: "string" }, "no-rate-limits": { type: "boolean", default: false },
-        },
-      });
+      const { values } = parseCommand("emulator", rest);
       // Loaded on demand: the emulator is a development tool the published package does not ship.
       const { emulatorCommand } = await importDev<typeof import("../emulator/command.ts")>("../emulator/command.ts", import.meta.url);
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);

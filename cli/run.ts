@@ -1,10 +1,9 @@
 /** `run <function>`, `serve`, `build` and `deploy`. */
-import { parseArgs } from "node:util";
 import type { Env } from "../lib/config/config.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
-import { UsageError } from "./usage.ts";
+import { parseCommand, UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
@@ -12,15 +11,12 @@ import { outputFormat, progressLine, renderTable, renderText, tableView } from "
 
 export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
-  if (command === "serve" || command === "build") parseArgs({ args, options: {} });
+  if (command === "serve" || command === "build") parseCommand(command, args);
   if (command === "serve") return (await import("./serve.ts")).serveCommand(env, out);
   if (command === "deploy") return (await import("./deploy.ts")).deployCommand(args, env, out, err);
   if (command === "build") return (await import("./deploy.ts")).buildCommand(out);
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
-  const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
-    options: { "dry-run": { type: "boolean", default: false }, at: { type: "string" }, region: { type: "string", multiple: true }, out: { type: "string" }, output: { type: "string", short: "o" } },
-  });
+  const { values, positionals } = parseCommand("run", args, { positionals: true });
   // --region may repeat or take a comma list; it narrows the configured REGIONS, never widens them.
   const regions = values.region?.flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
   if (values.region && !regions?.length) throw new UsageError("--region needs a region name, e.g. --region ap-guangzhou");

@@ -1,4 +1,5 @@
-/** The CLI's commands, their usage and options: one table that `help`, `<command> --help` and option errors read. */
+/** The CLI's commands, their usage and options: one table that parsing, `help`, `<command> --help` and option errors read. */
+import { parseArgs } from "node:util";
 
 // UsageError is defined in lib/ so the emulator's own command can throw it without reaching into the CLI.
 import { UsageError } from "../lib/usage-error.ts";
@@ -6,8 +7,12 @@ export { UsageError };
 
 /** One option: what it does, and its default when it has one. */
 interface OptionDoc {
-  /** The value's placeholder, for an option that takes one (`N`, `DIR`). */
+  /** The value's placeholder, for an option that takes one (`N`, `DIR`); without one the option is a flag. */
   arg?: string;
+  /** May be given more than once (each value is kept). */
+  multiple?: true;
+  /** A one-letter alias (`-o`). */
+  short?: string;
   meaning: string;
   default?: string;
 }
@@ -33,7 +38,7 @@ const EXIT_WORDS: Record<number, string> = {
   3: "the blast-radius guard held the whole run back: nothing was done",
 };
 
-export const COMMANDS: Record<string, CommandDoc> = {
+export const COMMANDS = {
   call: {
     synopsis: "call <Action> --region R [--service cvm] [--version V] [--params JSON]",
     summary: "one signed API call, printed as JSON",
@@ -52,8 +57,8 @@ export const COMMANDS: Record<string, CommandDoc> = {
     options: {
       "dry-run": { meaning: "decide and report, change nothing (as DRY_RUN=true)" },
       at: { arg: "TIME", meaning: "decide as of another instant with its zone, e.g. 2027-01-01T09:05+08:00; dry run only" },
-      region: { arg: "R", meaning: "narrow REGIONS to these (repeatable, or a comma list); never widens them", default: "REGIONS" },
-      output: { arg: "FORMAT", meaning: "table, json, or text (the summary and errors)", default: "table on a terminal, json when piped" },
+      region: { arg: "R", multiple: true, meaning: "narrow REGIONS to these (repeatable, or a comma list); never widens them", default: "REGIONS" },
+      output: { arg: "FORMAT", short: "o", meaning: "table, json, or text (the summary and errors)", default: "table on a terminal, json when piped" },
       out: { arg: "DIR", meaning: "keep the report as DIR/<function>/<runId>.json and latest.json", default: "REPORT_DIR" },
     },
     env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; the function's own settings (docs/configuration.md)`,
@@ -96,7 +101,30 @@ export const COMMANDS: Record<string, CommandDoc> = {
     env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; the functions' settings, copied into their environments`,
     exits: [0, 1, 2],
   },
-};
+} as const satisfies Record<string, CommandDoc>;
+
+export type CommandName = keyof typeof COMMANDS;
+/** A command's line of the table by name, or undefined for a word that is no command. */
+export const commandDoc = (name: string): CommandDoc | undefined => (Object.hasOwn(COMMANDS, name) ? (COMMANDS as Record<string, CommandDoc>)[name] : undefined);
+/** What node:util's parseArgs is told of one option, from its line in the table. */
+type ParseOption<D> = D extends { arg: string } ? (D extends { multiple: true } ? { type: "string"; multiple: true } : { type: "string" }) : { type: "boolean"; default: boolean };
+type ParseOptions<C extends CommandName> = { -readonly [K in keyof (typeof COMMANDS)[C]["options"]]: ParseOption<(typeof COMMANDS)[C]["options"][K]> };
+
+/**
+ * A command's arguments, parsed by the options its table lists and no others: an option with an
+ * `arg` takes a value, one without is a flag. An unknown option is an error naming the closest.
+ */
+export function parseCommand<C extends CommandName>(command: C, args: string[], opts: { positionals?: boolean } = {}) {
+  const table: Record<string, OptionDoc> = COMMANDS[command].options;
+  const built: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string; default?: boolean }> = {};
+  for (const [name, d] of Object.entries(table)) built[name] = d.arg ? { type: "string", ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) } : { type: "boolean", default: false };
+  try {
+    // The table's types and the built options say the same thing, line by line (ParseOption).
+    return parseArgs({ args, allowPositionals: opts.positionals === true, options: built as ParseOptions<C> });
+  } catch (e) {
+    throw optionError(command, e as { code?: string; message: string });
+  }
+}
 
 const exitLine = (codes: readonly number[]) => `Exit codes: ${codes.map((c) => `${c} ${EXIT_WORDS[c]}`).join("; ")}.`;
 
@@ -115,9 +143,9 @@ Each command's --help lists its options with their defaults.
 
 /** One command's usage: what it does, every option with its meaning and default, the environment it reads, the exit codes it can return. */
 export function commandUsage(name: string, functions: readonly Fn[]): string {
-  const c = COMMANDS[name]!;
+  const c = commandDoc(name)!;
   const opts = Object.entries(c.options).map(([o, d]) => {
-    const flag = `--${o}${d.arg ? ` ${d.arg}` : ""}`;
+    const flag = `--${o}${d.short ? `, -${d.short}` : ""}${d.arg ? ` ${d.arg}` : ""}`;
     return `  ${flag.padEnd(22)} ${d.meaning}${d.default ? ` (default: ${d.default})` : ""}`;
   });
   return [
@@ -149,9 +177,11 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /** node:util parseArgs' unknown-option error as one line naming the closest valid option. */
 export function optionError(command: string, e: { code?: string; message: string }): UsageError {
+  const stray = /Unexpected argument '([^']*)'/.exec(e.message);
+  if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" && stray) return new UsageError(`${command} takes no arguments besides its options; got "${stray[1]!.slice(0, 40)}"`);
   const m = /Unknown option '(-{1,2})([^']+)'/.exec(e.message);
   if (e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" || !m) return new UsageError(e.message.split(". ")[0]!);
-  const names = Object.keys(COMMANDS[command]?.options ?? {});
+  const names = Object.keys(commandDoc(command)?.options ?? {});
   const guess = closest(m[2]!, names);
   return new UsageError(`unknown option ${m[1]}${m[2]} for ${command}${guess ? `; did you mean --${guess}?` : names.length ? `; options: ${names.map((o) => `--${o}`).join(", ")}` : " (it takes none)"}`);
 }

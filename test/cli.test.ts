@@ -194,13 +194,13 @@ describe("help, options and ports", () => {
 
 describe("per-command help", () => {
   it.each(["call", "run", "serve", "emulator", "build", "deploy"])("%s --help lists every option with its meaning, the environment it reads, and only its exit codes", async (cmd) => {
-    const { COMMANDS } = await import("../cli/usage.ts");
+    const { commandDoc } = await import("../cli/usage.ts");
     const r = await runCli([cmd, "--help"], {});
     expect(r.code).toBe(0);
-    for (const o of Object.keys(COMMANDS[cmd]!.options)) expect(r.stdout).toMatch(new RegExp(`^  --${o}\\b.* \\S`, "m"));
+    for (const o of Object.keys(commandDoc(cmd)!.options)) expect(r.stdout).toMatch(new RegExp(`^  --${o}\\b.* \\S`, "m"));
     expect(r.stdout).toContain("Environment: ");
     const codes = [...r.stdout.matchAll(/(\d) (?:done|an API error|usage or configuration|the blast-radius guard)/g)].map((m) => Number(m[1]));
-    expect(codes).toEqual(COMMANDS[cmd]!.exits);
+    expect(codes).toEqual(commandDoc(cmd)!.exits);
   });
 });
 
