@@ -216,3 +216,16 @@ describe("an error is shown once", () => {
     expect(r.stdout).not.toContain("Nothing would be changed.");
   });
 });
+
+describe("one options table", () => {
+  it("parses every option it lists, refuses any other, and the hint names the closest", async () => {
+    const { COMMANDS, parseCommand } = await import("../cli/usage.ts");
+    for (const [cmd, doc] of Object.entries(COMMANDS) as Array<[keyof typeof COMMANDS, { options: Record<string, { arg?: string }> }]>) {
+      const args = Object.entries(doc.options).flatMap(([o, d]) => (d.arg ? [`--${o}`, "v"] : [`--${o}`]));
+      const { values } = parseCommand(cmd, args, { positionals: true });
+      for (const [o, d] of Object.entries(doc.options)) expect((values as Record<string, unknown>)[o], `${cmd} --${o}`).toEqual(d.arg ? (o === "region" && cmd === "run" ? ["v"] : "v") : true);
+      expect(() => parseCommand(cmd, ["--no-such-option"])).toThrow(/unknown option --no-such-option/);
+    }
+    expect(() => parseCommand("deploy", ["--remov"])).toThrow("unknown option --remov for deploy; did you mean --remove?");
+  });
+});
