@@ -136,13 +136,17 @@ describe("decide", () => {
     ["started by us at 09:05, stopped by hand at 11:00: left until hours end", inst({ Tags: [...TAGS, LAST("start@2026-11-30T01:05Z")] }), "2026-11-30T11:30:00", undefined, "changed-by-hand", undefined],
     ["stopped by us last night, still stopped in the morning: started (the schedule changed since)", inst({ Tags: [...TAGS, LAST("stop@2026-11-29T11:05Z")] }), "2026-11-30T10:30:00", undefined, "start-of-hours", "start"],
     ["a state tag we did not write: the schedule decides", inst({ InstanceState: "RUNNING", Tags: [...TAGS, LAST("by hand")] }), "2026-11-30T23:00:00", undefined, "end-of-hours", "stop"],
+    ["snoozed past the end of hours: not stopped", inst({ InstanceState: "RUNNING", Tags: [...TAGS, { Key: "autopilot:snooze-until", Value: "2026-11-30T22:00+08:00" }] }), "2026-11-30T19:05:00", undefined, "snoozed", undefined],
+    ["a snooze that ended: stopped", inst({ InstanceState: "RUNNING", Tags: [...TAGS, { Key: "autopilot:snooze-until", Value: "2026-11-30T19:00+08:00" }] }), "2026-11-30T19:05:00", undefined, "end-of-hours", "stop"],
+    ["a snooze never holds back a start", inst({ Tags: [...TAGS, { Key: "autopilot:snooze-until", Value: "2026-11-30T22:00+08:00" }] }), "2026-11-30T09:05:00", undefined, "start-of-hours", "start"],
+    ["a bad snooze value: not stopped, not guessed at", inst({ InstanceState: "RUNNING", Tags: [...TAGS, { Key: "autopilot:snooze-until", Value: "22:00" }] }), "2026-11-30T19:05:00", undefined, "bad-snooze-tag", undefined],
     ["prepaid at the end of hours: not stopped", inst({ InstanceState: "RUNNING", InstanceChargeType: "PREPAID" }), "2026-11-30T19:05:00", undefined, "prepaid", undefined],
     ["an unknown schedule name: reported, never guessed", inst({ Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }] }), "2026-11-30T09:05:00", undefined, "unknown-schedule", undefined],
     ["the opt-out tag wins", inst({ Tags: [{ Key: "autopilot:office-hours", Value: "office" }, { Key: "autopilot:office-hours-opt-out", Value: "true" }] }), "2026-11-30T09:05:00", undefined, "opted-out", undefined],
     ["a public holiday morning: stays stopped", inst(), "2026-10-01T09:05:00", undefined, "in-state", undefined],
   ])("%s", (_n, i, local, json, kind, action) => {
     const s = json ? schedules(json) : config.schedules;
-    const d = decide(i, config, at(local, s));
+    const d = decide(i, config, at(local, s), cst(local));
     expect(d.kind).toBe(kind);
     expect(d.action).toBe(action);
   });

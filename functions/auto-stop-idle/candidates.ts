@@ -36,6 +36,8 @@ export function verifiable(budget: number, regions: number, perCall: number): nu
 
 export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: string): Promise<Sourced> {
   const policy = ctx.config.policy;
+  // A "stop now" link reads no metrics: only scope rules and the guard stand between it and the stop.
+  if (ctx.stopNow) return { limits: { stopNow: ctx.stopNow }, notes: [] };
   const limits: CandidateLimits = {};
   const notes: Array<{ region: string; message: string }> = [];
   if (policy.metricBudget !== undefined) {

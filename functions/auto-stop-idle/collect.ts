@@ -4,11 +4,13 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
+import { STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
+import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/data-types.ts";
-import { cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
+import { askedStop, cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
@@ -56,6 +58,8 @@ export interface CandidateLimits {
   alarmed?: ReadonlySet<string>;
   /** At most this many machines get metric queries this run (the metric budget); the rest are kept as deferred. */
   verifyAtMost?: number;
+  /** A signed "stop now" link named these: each is stopped if in scope and not opted out, without metrics; every other machine is kept. */
+  stopNow?: ReadonlySet<string>;
   /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
   seed?: string;
 }
@@ -68,6 +72,7 @@ function rank(seed: string, id: string): number {
 }
 
 const NOT_ALARMED: Verdict = { kind: "not-alarmed", reason: "no idle alarm from the region's alarm policy: not queried" };
+const NOT_ASKED: Verdict = { kind: "not-asked", reason: "not the machine a signed link asked about" };
 const DEFERRED: Verdict = { kind: "deferred", reason: "over this run's metric budget (AUTO_STOP_METRIC_BUDGET): verified at a later run" };
 
 /** Machines a region may hold while they wait for their metrics: 50 CPU queries' worth, 2.5 s of metric work. */
@@ -186,12 +191,17 @@ export async function decideRegion(
           seen.add(raw.InstanceId);
           const inst = slim(raw, region);
           const out = screen(inst, policy, now);
-          if (out) emit(screenedOut(inst, out));
+          if (limits.stopNow) {
+            // Asked by a person: their own snooze does not hold it back; every scope rule does.
+            if (limits.stopNow.has(inst.InstanceId) && (!out || out.kind === "snoozed")) emit(askedStop(inst));
+            else emit(screenedOut(inst, out ?? NOT_ASKED));
+          } else if (out) emit(screenedOut(inst, out));
           // In scope and screened in, but Cloud Monitor reports no idle alarm for it: counted, not queried.
           else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
-            const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime }, noPublicIp: !inst.PublicIpAddresses?.length };
+            const stopAfter = tagsOf(inst).get(STOP_AFTER_TAG);
+            const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime, ...(stopAfter ? { stopAfter } : {}) }, noPublicIp: !inst.PublicIpAddresses?.length };
             // Under a budget, candidates wait (outside `pending`, so the listing is not held back) until all are known.
             if (limits.verifyAtMost !== undefined) queued.push(waiting);
             else admit(waiting);

@@ -39,6 +39,15 @@ const schema = z.object({
   AUTO_STOP_METRIC_BUDGET: optionalInt(0),
   // How far back alarm histories are searched: DescribeAlarmHistories finds an alarm by when it began.
   AUTO_STOP_ALARM_SEARCH_DAYS: int(30, 1, 180),
+  // Warn first: a machine found idle is tagged autopilot:stop-after and announced; a later run stops it (0: off).
+  AUTO_STOP_WARN_MINUTES: int(0, 0, 1440),
+  // Where a warning's snooze links point: the function URL, or serve's address (links need WEBHOOK_SECRET too).
+  AUTO_STOP_LINK_URL: field((v, fail) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    const u = v.trim().replace(/\/+$/, "");
+    if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(u)) fail(`expected the function URL or serve's address, e.g. https://1250000000-abc.ap-guangzhou.tencentscf.com, got "${v}"`);
+    return u;
+  }),
 });
 
 export interface AutoStopPolicy {
@@ -62,6 +71,7 @@ export interface AutoStopPolicy {
   /** GetMonitorData calls a run may make in this account; undefined: no limit. */
   metricBudget: number | undefined;
   alarmSearchDays: number;
+  warnMinutes: number;
 }
 
 /**
@@ -75,6 +85,8 @@ export interface AutoStopConfig extends BaseConfig {
   policy: AutoStopPolicy;
   stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
   stopType: "SOFT" | "HARD" | "SOFT_FIRST";
+  /** The base of warnings' snooze links (AUTO_STOP_LINK_URL), or undefined: no links. */
+  linkUrl: string | undefined;
 }
 
 /** The variables this function reads beyond the shared ones. */
@@ -110,6 +122,8 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
       source: e.AUTO_STOP_SOURCE,
       metricBudget: e.AUTO_STOP_METRIC_BUDGET === 0 ? undefined : (e.AUTO_STOP_METRIC_BUDGET ?? (e.AUTO_STOP_SOURCE === "alarms" ? ALARM_MODE_BUDGET : undefined)),
       alarmSearchDays: e.AUTO_STOP_ALARM_SEARCH_DAYS,
+      warnMinutes: e.AUTO_STOP_WARN_MINUTES,
     },
+    linkUrl: e.AUTO_STOP_LINK_URL,
   };
 }

@@ -3,7 +3,8 @@ import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
-import { applyStops } from "./apply.ts";
+import { applyStops, applyWarnings } from "./apply.ts";
+import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
@@ -39,6 +40,11 @@ export default defineFunction({
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
       await early;
     }
+    // A warning carries its signed links (keep running / stop now) into the report and the message.
+    const { linkUrl, webhookSecret } = ctx.config;
+    if (linkUrl && webhookSecret) {
+      for (const d of decisions) if (d.action === "warn") d.detail = { ...d.detail, links: warnLinks(d, { base: linkUrl, secret: webhookSecret, now: ctx.now, zone: ctx.config.policy.timeZone }) };
+    }
     const stops = decisions.filter((d) => d.action === "stop");
     if (stops.length) {
       const at = (d: (typeof stops)[number]) => ({ region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") });
@@ -56,11 +62,17 @@ export default defineFunction({
   provision: provisionAlarms,
   // Cloud Monitor may push an alarm (unsigned): the named machine is verified like any candidate.
   alarmCallback: true,
+  // A warning's signed links: keep one machine running for a while, or stop it now.
+  snoozeLinks: true,
   guardHelp: "check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run",
   // The metric budget is not shared out here: it is each account's, and decide splits it by the
   // account's configured regions, which a shard knows as well as a whole run does.
   shareLimits: (config, shards) => ({ ...config, policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) } }),
-  apply: (ctx, acting) => applyStops(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType }),
+  async apply(ctx, acting) {
+    const out = await applyStops(ctx.client, acting.filter((d) => d.action === "stop"), { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType });
+    for (const [k, o] of await applyWarnings(ctx.client, acting.filter((d) => d.action === "warn"))) out.set(k, o);
+    return out;
+  },
   extras(acting, outcomes, ctx) {
     // Estimated savings of what was stopped (or would be, in a dry run), from each decision's
     // price. A type with no price is counted and named, never free.

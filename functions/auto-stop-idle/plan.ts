@@ -8,6 +8,7 @@ import { type Instance } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { addWherePresent, distinctSlots, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
+import { instantTag, snoozeOf, STOP_AFTER_TAG, warningOf } from "../../lib/snooze/snooze.ts";
 import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
@@ -21,6 +22,11 @@ export const KINDS = {
   "outside-window": "outside the stop window",
   "bad-schedule-tag": "bad schedule tag",
   "not-alarmed": "no idle alarm",
+  "not-asked": "not the machine asked about",
+  snoozed: "snoozed",
+  "bad-snooze-tag": "bad snooze tag",
+  warned: "warned, stop pending",
+  "asked-to-stop": "stop asked through a link",
   deferred: "deferred: metric budget",
   "missing-cpu": "missing CPU metrics",
   "busy-cpu": "busy: CPU",
@@ -72,6 +78,10 @@ export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date
   const tags = tagsOf(inst);
   if (tags.get(policy.optOutTag.key) === policy.optOutTag.value) return { kind: "opted-out", reason: `opted out by tag ${policy.optOutTag.key}=${policy.optOutTag.value}` };
   if (policy.namePattern && !policy.namePattern.test(inst.InstanceName)) return { kind: "name-mismatch", reason: "name does not match AUTO_STOP_NAME_PATTERN" };
+  // A snooze anyone may set keeps the machine running, in scope (the guard still counts it).
+  const snooze = snoozeOf(tags, now);
+  if (snooze.state === "active") return { kind: "snoozed", reason: `snoozed until ${instantTag(snooze.until)} (tag autopilot:snooze-until)` };
+  if (snooze.state === "bad") return { kind: "bad-snooze-tag", reason: `tag autopilot:snooze-until="${snooze.value}" is not a time with its zone (e.g. 2026-12-02T18:00+08:00): kept running, not guessed at` };
   const born = Date.parse(inst.CreatedTime);
   if (!Number.isFinite(born) || now.getTime() - born < policy.lookbackMinutes * 60_000) {
     return { kind: "too-young", reason: `younger than the ${policy.lookbackMinutes}-minute look-back window` };
@@ -151,7 +161,10 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
 
 
 /** What judging a screened-in instance reads: a machine waiting for its metrics holds only this. */
-export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime">;
+export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime"> & {
+  /** The machine's autopilot:stop-after tag (a warning given earlier), when it has one. */
+  stopAfter?: string | undefined;
+};
 
 /** A decision's identity. Details (type, zone, figures) go only on decisions that act: a large fleet's kept decisions stay small. */
 const base = (inst: Candidate) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
@@ -167,12 +180,28 @@ export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, p
   return skip ? screenedOut(inst, skip) : judged(inst, m, policy, now);
 }
 
+/** A stop a person asked for through a signed link ("stop now"): no metrics, but every scope rule and the guard. */
+export function askedStop(inst: Candidate): Decision {
+  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime };
+  return { ...base(inst), detail, kind: "asked-to-stop", reason: "stop now, asked through a signed link", action: "stop" };
+}
+
 /** The decision for an instance that passed screening. */
 export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
   if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
   // createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts).
   const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime, cpu: j.cpu, outTrafficMbps: j.outTrafficMbps };
+  // Warn first (AUTO_STOP_WARN_MINUTES): a machine is stopped only once its warning's time has
+  // come and fresh metrics still say idle; a stale warning (the machine was busy meanwhile) is given anew.
+  if (policy.warnMinutes > 0) {
+    const w = warningOf(inst.stopAfter, now);
+    if (w.state === "pending") return { ...base(inst), kind: "warned", reason: `warned: stops after ${instantTag(w.at)} if still idle (snooze it to keep it running)` };
+    if (w.state === "none") {
+      const at = now.getTime() + policy.warnMinutes * 60_000;
+      return { ...base(inst), detail: { ...detail, stopAfter: instantTag(at) }, kind: j.kind, reason: `${j.reason}; warned: stops after ${instantTag(at)} unless snoozed`, action: "warn" };
+    }
+  }
   return { ...base(inst), detail, kind: j.kind, reason: j.reason, action: "stop" };
 }
 

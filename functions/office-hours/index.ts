@@ -37,7 +37,7 @@ export default defineFunction({
     for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.tagKey] }] })) {
       for (const inst of page) {
         if (ctx.only && !ctx.only.has(inst.InstanceId)) continue;
-        const d = decide({ ...inst, Region: region }, config, schedules);
+        const d = decide({ ...inst, Region: region }, config, schedules, ctx.now);
         // Machines already as scheduled go to the runner at once; only those to start or stop are held.
         if (d.action) decisions.push(d);
         else ctx.decided(d);

@@ -7,6 +7,7 @@
  * - the machine differs from what our last successful action left, with no change of schedule
  *   since: someone changed it by hand; left until the next change, unless the schedule is enforced.
  */
+import { instantTag, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision, DecisionSummary, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -26,6 +27,8 @@ export const KINDS = {
   "unknown-schedule": "unknown schedule",
   "busy-state": "in a transitional state",
   "not-billable": "charge type not handled",
+  snoozed: "snoozed: not stopped",
+  "bad-snooze-tag": "bad snooze tag: not stopped",
 } as const;
 export type OfficeKind = keyof typeof KINDS;
 export type OfficeDecision = Decision<OfficeKind>;
@@ -80,7 +83,7 @@ const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`
 
 type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey">;
 
-export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>): OfficeDecision {
+export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>, now: Date = new Date()): OfficeDecision {
   const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
   const tags = tagsOf(inst);
   const name = tags.get(config.tagKey) ?? "";
@@ -117,6 +120,10 @@ export function decide(inst: RegionalInstance, config: Config, schedules: Map<st
   }
   if (s.verdict.running) return { ...base, kind, action: "start", reason: `start: ${because}; ${why}`, detail };
   if (prepaid && !s.schedule.stopPrepaid) return { ...base, kind: "prepaid", reason: `prepaid: stopping saves nothing, and schedule "${name}" does not set stopPrepaid`, detail };
+  // A snooze (autopilot:snooze-until) holds back stops only; a start is never snoozed.
+  const snooze = snoozeOf(tags, now);
+  if (snooze.state === "active") return { ...base, kind: "snoozed", reason: `snoozed until ${instantTag(snooze.until)} (tag ${SNOOZE_TAG}): not stopped; ${why}`, detail };
+  if (snooze.state === "bad") return { ...base, kind: "bad-snooze-tag", reason: `tag ${SNOOZE_TAG}="${snooze.value}" is not a time with its zone: not stopped, not guessed at`, detail };
   const price = config.prices.get(inst.InstanceType);
   const saving = price !== undefined && !prepaid ? { estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100, hoursStopped: Math.round(s.hoursSaved * 100) / 100 } : {};
   return { ...base, kind, action: "stop", reason: `stop: ${because}; ${why}`, detail: { ...detail, prepaid, ...saving } };

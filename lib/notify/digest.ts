@@ -13,8 +13,18 @@ export interface Digest {
   /** Label and value pairs: function, regions, run id, trigger. */
   facts: Array<[string, string]>;
   counts: string;
-  sections: Array<{ title: string; lines: string[]; more: number }>;
+  sections: Array<{ title: string; lines: string[]; more: number; links?: Array<DigestLink[]> }>;
 }
+
+/** A link the message carries beside a line: our own signed URL, rendered as a link by each format (never taken from tenant text). */
+export interface DigestLink {
+  label: string;
+  url: string;
+}
+
+/** The links a result carries (auto-stop's warnings: keep running / stop now), read defensively from its detail. */
+const linksOf = (detail: Record<string, unknown> | undefined): DigestLink[] =>
+  Array.isArray(detail?.links) ? (detail.links as unknown[]).filter((l): l is DigestLink => typeof (l as DigestLink)?.label === "string" && typeof (l as DigestLink)?.url === "string" && /^https?:\/\//.test((l as DigestLink).url)) : [];
 
 /** Resources, warnings and errors listed by name before "and N more". */
 export const DIGEST_ITEMS = 10;
@@ -47,10 +57,12 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   ];
   const writes = counts(r.outcomes);
   const sections: Digest["sections"] = [];
-  const section = (title: string, all: string[], total: number) => {
-    if (total) sections.push({ title, lines: all.slice(0, items).map(clip), more: total - Math.min(items, all.length) });
+  const section = (title: string, all: string[], total: number, links?: DigestLink[][]) => {
+    if (!total) return;
+    const shown = links?.slice(0, items);
+    sections.push({ title, lines: all.slice(0, items).map(clip), more: total - Math.min(items, all.length), ...(shown?.some((l) => l.length) ? { links: shown } : {}) });
   };
-  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount);
+  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount, r.results.map((e) => linksOf(e.detail)));
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
   section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), r.notesCount.warnings ?? warnings.length);
   section("Notices", r.notices ?? [], r.notices?.length ?? 0);

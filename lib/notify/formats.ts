@@ -40,9 +40,13 @@ const more = (n: number) => (n > 0 ? [`… and ${n} more`] : []);
 const MARKUP: Record<string, string> = { "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "_": "＿", "`": "｀", "#": "＃", "@": "＠", "~": "～", "|": "｜", "!": "！", "\\": "＼" };
 export const markdownInert = (s: string) => s.replace(/[[\]()<>*_`#@~|!\\]/g, (c) => MARKUP[c]!);
 
+/** A line's own links, after its inert text: the only markdown links a message holds, built from our signed URLs. */
+const mdLinks = (links: Digest["sections"][number]["links"], i: number) => (links?.[i]?.length ? `\n  ${links[i]!.map((l) => `[${l.label}](${l.url})`).join(" · ")}` : "");
+const slackLinks = (links: Digest["sections"][number]["links"], i: number) => (links?.[i]?.length ? `\n  ${links[i]!.map((l) => `<${slackEscape(l.url)}|${l.label}>`).join(" · ")}` : "");
+
 export function markdown(d: Digest): string {
   const out = [`### ${d.headline}`, ...d.facts.map(([k, v]) => `> ${k}: **${markdownInert(v)}**`), "", d.counts];
-  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l) => `- ${markdownInert(l)}`), ...more(s.more).map((l) => `- ${l}`));
+  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l, i) => `- ${markdownInert(l)}${mdLinks(s.links, i)}`), ...more(s.more).map((l) => `- ${l}`));
   return out.join("\n");
 }
 
@@ -50,7 +54,7 @@ const slackEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;"
 
 export function slack(d: Digest): string {
   const out = [`*${slackEscape(d.headline)}*`, d.facts.map(([k, v]) => `${k}: \`${slackEscape(v)}\``).join(" · "), slackEscape(d.counts)];
-  for (const s of d.sections) out.push(`*${s.title}*`, ...s.lines.map((l) => `• ${slackEscape(l)}`), ...more(s.more).map((l) => `• ${l}`));
+  for (const s of d.sections) out.push(`*${s.title}*`, ...s.lines.map((l, i) => `• ${slackEscape(l)}${slackLinks(s.links, i)}`), ...more(s.more).map((l) => `• ${l}`));
   return out.join("\n");
 }
 

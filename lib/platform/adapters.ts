@@ -5,6 +5,7 @@
  * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
  * warm container; an unexpected error is logged with context and re-raised.
  */
+import type { RunReport } from "../runtime/report.ts";
 import { ConfigError, envCredentials, type BaseConfig, type Env } from "../config/config.ts";
 import { readAwsSecret } from "./aws-secret.ts";
 import { readScfSecret } from "./scf-secret.ts";
@@ -17,6 +18,7 @@ import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
+import { answerSnooze } from "./snooze-links.ts";
 import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
 import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, shardRegions, type Invoker, type ShardEvent } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
@@ -53,6 +55,7 @@ export interface HttpApiV2Event {
   headers: Record<string, string>;
   body?: string;
   isBase64Encoded?: boolean;
+  rawQueryString?: string;
   requestContext: { http: { method: string; path: string }; requestId: string };
 }
 export interface LambdaContext {
@@ -123,7 +126,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   };
   const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
 
-  async function runWith(trigger: Trigger): Promise<ReportBase> {
+  async function runWith(trigger: Trigger): Promise<RunReport> {
     logger.appendKeys({ function: name, invocationId: trigger.requestId, trigger: trigger.source });
     try {
       const l = loadOnce();
@@ -141,7 +144,19 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   }
 
   const gate = new CallbackGate(opts.nowS ? () => opts.nowS!() * 1000 : Date.now);
-  async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined): Promise<HttpReply> {
+  async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined, query = ""): Promise<HttpReply> {
+    if (fn.snoozeLinks && /\/snooze$/.test(path)) {
+      const a = await answerSnooze({ method, query, requestId }, {
+        name,
+        secret: () => loadOnce().config.webhookSecret,
+        client: () => {
+          const l = loadOnce();
+          return { client: createRunDeps(l.config, { logger }).client, dryRun: l.config.dryRun };
+        },
+        run: (t) => runWith(t),
+      }, { logger, nowMs: opts.nowS ? () => opts.nowS!() * 1000 : Date.now });
+      return { statusCode: a.status, headers: { "Content-Type": "text/html; charset=utf-8" }, body: a.html, isBase64Encoded: false };
+    }
     const alarm = fn.alarmCallback ? /\/alarm\/([^/]*)$/.exec(path) : null;
     if (alarm) {
       const a = await answerAlarmCallback({ method, token: alarm[1]!, body: rawBody, requestId }, { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) }, { logger, gate });
@@ -248,6 +263,8 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
 
 const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
 const text = (v: unknown) => (typeof v === "string" ? v : "");
+/** SCF hands the query as a map (its function URL and API gateway events): back to a query string, string values only. */
+const queryOf = (v: unknown) => (v && typeof v === "object" ? new URLSearchParams(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")).toString() : "");
 /** Header maps from events are trusted for nothing: only string values are kept. */
 const headersOf = (v: unknown): Record<string, string> =>
   v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
@@ -262,7 +279,7 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       await core.readSecrets(readScfSecret);
       if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
       if (isScfApiGateway(event)) {
-        return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined);
+        return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined, queryOf(event.queryString));
       }
       if (isScfTimer(event)) {
         // The function invokes itself by the name and namespace SCF gives it, in its own region.
@@ -277,7 +294,7 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       await core.readSecrets(readAwsSecret);
       if (isShardEvent(event)) return core.worker(event, text(context?.awsRequestId) || undefined);
       if (isHttpApiV2(event)) {
-        return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined);
+        return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined, text(event.rawQueryString));
       }
       if (isEventBridge(event)) {
         const self = text(context?.invokedFunctionArn) || text(context?.functionName);

@@ -3,6 +3,7 @@
  * server on localhost. One run per function at a time: a schedule firing while a webhook run
  * of the same function is in flight is skipped, not stacked.
  */
+import type { RunReport } from "../runtime/report.ts";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import cron, { type ScheduledTask } from "node-cron";
@@ -14,6 +15,7 @@ import type { ReportBase } from "../runtime/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { alarmToken, answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
+import { answerSnooze } from "./snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
@@ -71,7 +73,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const replay = new ReplayCache();
   const gate = new CallbackGate();
 
-  async function runOnce(name: string, trigger: Trigger): Promise<ReportBase | "busy"> {
+  async function runOnce(name: string, trigger: Trigger): Promise<RunReport | "busy"> {
     if (inFlight.has(name)) {
       opts.logger.warn("run skipped: already running", { function: name, trigger: trigger.source });
       opts.say(`${name}: skipped (${trigger.source}): a run is already in flight`);
@@ -104,6 +106,18 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     try {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
+      if (path === "/snooze") {
+        const name = enabled.find((n) => byName.get(n)!.snoozeLinks);
+        if (!name) return reply(404, { error: "no such endpoint" });
+        const a = await answerSnooze({ method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) }, {
+          name,
+          secret: () => configs[name]!.webhookSecret,
+          client: () => ({ client: createRunDeps(configs[name]!, { logger: opts.logger }).client, dryRun: configs[name]!.dryRun }),
+          run: (t) => runOnce(name, t),
+        }, { logger: opts.logger, nowMs: Date.now });
+        res.writeHead(a.status, { "Content-Type": "text/html; charset=utf-8" });
+        return res.end(a.html);
+      }
       const alarm = /^\/alarm\/([^/]*)$/.exec(path);
       if (alarm) {
         // The token says which function the callback is for; one that names none answers 404 there.

@@ -44,6 +44,8 @@ export interface FunctionEntry {
   provision?(env: Env, ctx: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean }): Promise<ProvisionStep[]>;
   /** Serves Cloud Monitor alarm callbacks (FunctionSpec.alarmCallback). */
   alarmCallback?: boolean;
+  /** Serves a warning's signed links (FunctionSpec.snoozeLinks). */
+  snoozeLinks?: boolean;
 }
 
 /**
@@ -92,6 +94,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     load: (env) => loaded(spec.loadConfig(env)),
     summarize: (r) => summarize(spec, r),
     ...(spec.alarmCallback ? { alarmCallback: true } : {}),
+    ...(spec.snoozeLinks ? { snoozeLinks: true } : {}),
     ...(spec.provision ? { provision: (env: Env, { remove, ...ctx }: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean }) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }) } : {}),
   };
 }

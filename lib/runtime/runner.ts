@@ -22,7 +22,7 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   const base = { config, client: deps.client, logger: deps.logger, now: startedAt, sleep: deps.sleep };
   const all = spec.regions ? await spec.regions(base) : await resolveRegions(config, deps.client);
   const n = narrow(config.dryRun, all, trigger);
-  const ctx: RunContext<C> = { ...base, dryRun: n.dryRun, regions: n.regions, only: n.instanceIds, alarmed: n.alarmed, decided: (d) => decided(d as Decision<K>) };
+  const ctx: RunContext<C> = { ...base, dryRun: n.dryRun, regions: n.regions, only: n.instanceIds, alarmed: n.alarmed, stopNow: n.stopNow, decided: (d) => decided(d as Decision<K>) };
 
   const errors: ErrorEntry[] = [];
   const notes: Record<string, unknown[]> = {};

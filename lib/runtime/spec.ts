@@ -67,6 +67,8 @@ export interface RunContext<C extends BaseConfig> {
   only: Set<string> | undefined;
   /** Instances an alarm callback named: the only ones whose metrics are read, without narrowing the scope (Trigger.alarmed). */
   alarmed?: Set<string> | undefined;
+  /** Instances a signed "stop now" link named (Trigger.stopNow). */
+  stopNow?: Set<string> | undefined;
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and
    * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted
@@ -163,6 +165,8 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   provision?(ctx: ProvisionContext<C>): Promise<ProvisionStep[]>;
   /** Takes Cloud Monitor alarm callbacks (`/alarm/<token>`): a run that verifies only the machine a callback names (Trigger.alarmed). */
   alarmCallback?: boolean;
+  /** Serves a warning's signed links (`GET /snooze`): a snooze tag on one instance, or a "stop now" run for it. */
+  snoozeLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
   /** Extra summary fields for the report, computed from decisions and outcomes. */

@@ -15,6 +15,8 @@ export interface Trigger {
    * instanceIds they do not narrow the scope, so the guard still counts the whole fleet.
    */
   alarmed?: string[] | undefined;
+  /** Instances a signed "stop now" link named: stopped without metrics, through every scope rule and the guard. */
+  stopNow?: string[] | undefined;
   /** A fanned-out worker's shard: this account only, `size` of the run's `count` shards (a batch of regions; 1 by default). */
   shard?: { account: Account; count: number; size?: number | undefined } | undefined;
 }
@@ -25,6 +27,7 @@ export interface Narrowed {
   /** When set, only these instances may be touched. */
   instanceIds: Set<string> | undefined;
   alarmed: Set<string> | undefined;
+  stopNow: Set<string> | undefined;
 }
 
 export function narrow(configDryRun: boolean, regions: string[], trigger: Trigger): Narrowed {
@@ -33,5 +36,6 @@ export function narrow(configDryRun: boolean, regions: string[], trigger: Trigge
     regions: trigger.regions ? regions.filter((r) => trigger.regions!.includes(r)) : regions,
     instanceIds: trigger.instanceIds ? new Set(trigger.instanceIds) : undefined,
     alarmed: trigger.alarmed ? new Set(trigger.alarmed) : undefined,
+    stopNow: trigger.stopNow ? new Set(trigger.stopNow) : undefined,
   };
 }

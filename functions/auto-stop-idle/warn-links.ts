@@ -1,0 +1,34 @@
+/**
+ * A warning's links: "keep running 2 h", "keep running until tomorrow 09:00" (in
+ * AUTO_STOP_TIMEZONE) and "stop now", each signed for one instance and expiring with the warning
+ * (its stop-after time plus WARNING_VALID_MS). Links are made only with AUTO_STOP_LINK_URL and
+ * WEBHOOK_SECRET both set.
+ */
+import { linkQuery, parseInstant, WARNING_VALID_MS, type SnoozeLink } from "../../lib/snooze/snooze.ts";
+import type { Decision } from "./plan.ts";
+
+export interface WarnLink {
+  label: string;
+  url: string;
+}
+
+/** The instant of 09:00 on the day after `now`, in `zone`. */
+export function tomorrowAtNine(now: Date, zone: string): number {
+  const parts = (ms: number) => Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const p = parts(now.getTime());
+  const offset = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(now.getTime() / 60_000) * 60_000;
+  return Date.UTC(+p.year!, +p.month! - 1, +p.day! + 1, 9, 0) - offset;
+}
+
+export function warnLinks(d: Decision, o: { base: string; secret: string; now: Date; zone: string }): WarnLink[] {
+  const at = parseInstant(String(d.detail?.stopAfter ?? ""));
+  if (at === undefined) return [];
+  const exp = at + WARNING_VALID_MS;
+  const link = (until: SnoozeLink["until"]) => `${o.base}/snooze?${linkQuery(o.secret, { instance: d.id, region: d.region, account: "", until, exp })}`;
+  const nine = tomorrowAtNine(o.now, o.zone);
+  return [
+    { label: "keep running 2 h", url: link(o.now.getTime() + 2 * 3600_000) },
+    { label: "keep running until tomorrow 09:00", url: link(nine) },
+    { label: "stop now", url: link("stop") },
+  ];
+}

@@ -1,0 +1,153 @@
+/**
+ * Warn before stopping, with signed snooze links: end to end on the emulator through `serve`
+ * (the message to the local chat stand-in, the link followed over HTTP, the runs after it), and
+ * the same links through the SCF and Lambda function-URL events.
+ */
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../emulator/server.ts";
+import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
+import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
+import { memoryLogger } from "../lib/log/logger.ts";
+import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
+import { startLocalServer } from "../lib/platform/local-server.ts";
+import { linkQuery, SNOOZE_TAG, STOP_AFTER_TAG } from "../lib/snooze/snooze.ts";
+import { chatServer } from "./helpers/chat-server.ts";
+import { envFor, runFunction } from "./helpers/functions.ts";
+import { httpApiV2, scfFunctionUrl } from "./helpers/events.ts";
+import { emulator } from "./helpers/world.ts";
+
+const GZ = "ap-guangzhou";
+const SECRET = "snooze-secret-0123456789abcdef0123456789";
+const idle = { cpu: 1, traffic: 0.01 };
+const tag = (emu: Emulator, id: string, key: string) => emu.state.instances.get(id)!.Tags?.find((t) => t.Key === key)?.Value;
+const state = (emu: Emulator, id: string) => emu.state.settle(emu.state.instances.get(id)!).InstanceState;
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => {
+    const port = (s.address() as { port: number }).port;
+    s.close(() => resolve(port));
+  });
+});
+/** The links of a result, by label. */
+const linksOf = (r: AutoStopReport, id: string) => Object.fromEntries(((r.results.find((x) => x.id === id)?.detail?.links ?? []) as Array<{ label: string; url: string }>).map((l) => [l.label, l.url]));
+
+describe("warn first, snooze links, through serve", () => {
+  it("warns with signed links in the chat message; a followed link snoozes; after expiry it is warned again; stop now stops; bad links change nothing", async () => {
+    const emu = await emulator();
+    const chat = await chatServer();
+    const machine = emu.state.addInstance({ Region: GZ, profile: idle, InstanceName: "dev-box-1" });
+    const busy = emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { ...envFor(emu), REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: base, NOTIFY_URLS: chat.urls.wecom, SERVE_FUNCTIONS: "auto-stop-idle", AUTO_STOP_MAX_FRACTION: "1" };
+    const log = memoryLogger();
+    const server = await startLocalServer({ functions: REGISTRY, env, port, logger: log, say: () => {}, schedules: false });
+    try {
+      // 1. Idle: warned, not stopped; the stop-after tag written; the message carries the links.
+      const first = (await server.runOnce("auto-stop-idle", { source: "cli" })) as AutoStopReport;
+      expect(first.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[machine.InstanceId, "warn", "done"]]);
+      expect(state(emu, machine.InstanceId)).toBe("RUNNING");
+      expect(tag(emu, machine.InstanceId, STOP_AFTER_TAG)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/);
+      const text = chat.received.at(-1)!.text;
+      expect(text).toMatch(new RegExp(`\\[keep running 2 h\\]\\(${base.replace(/[.]/g, "\\.")}/snooze\\?instance=${machine.InstanceId}&region=ap-guangzhou&account=&until=[^&]+&exp=\\d+&sig=[\\w-]+\\)`));
+      expect(text).toContain("[stop now](");
+      const keep = /\[keep running 2 h\]\(([^)]+)\)/.exec(text)![1]!;
+
+      // 2. The link, followed: a small page, the snooze tag, nothing else.
+      const page = await fetch(keep);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toContain("text/html");
+      expect(await page.text()).toContain(`${machine.InstanceId} in ap-guangzhou keeps running until`);
+      const until = tag(emu, machine.InstanceId, SNOOZE_TAG)!;
+      expect(until).toMatch(/Z$/);
+      expect(emu.callsFor("StopInstances")).toHaveLength(0);
+      // Followed again (a replay): the same tag, changed nothing.
+      expect((await fetch(keep)).status).toBe(200);
+      expect(tag(emu, machine.InstanceId, SNOOZE_TAG)).toBe(until);
+
+      // 3. Forged, widened to another instance, expired: refused, logged, nothing written.
+      const tagWrites = emu.callsFor("TagResources").length;
+      const url = new URL(keep);
+      const forged = new URL(url); forged.searchParams.set("sig", "A".repeat(43));
+      const other = new URL(url); other.searchParams.set("instance", busy.InstanceId);
+      const later = new URL(url); later.searchParams.set("until", "2099-01-01T00:00Z");
+      const expired = `${base}/snooze?${linkQuery(SECRET, { instance: machine.InstanceId, region: GZ, account: "", until: Date.now() + 3600_000, exp: Date.now() - 1000 })}`;
+      for (const u of [forged.href, other.href, later.href, expired]) expect((await fetch(u)).status).toBe(403);
+      expect(emu.callsFor("TagResources")).toHaveLength(tagWrites);
+      expect(log.records().filter((r) => r.msg === "snooze link refused").map((r) => r.problem)).toEqual(["bad signature", "bad signature", "bad signature", "expired link"]);
+
+      // 4. The next run: snoozed, said so, not stopped.
+      const second = (await server.runOnce("auto-stop-idle", { source: "cli" })) as AutoStopReport;
+      expect(second.kept.find((k) => k.id === machine.InstanceId)?.reason).toBe(`snoozed until ${until} (tag autopilot:snooze-until)`);
+      expect(second.results).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+
+    // 5. Three hours on, the snooze is over and the old warning stale: warned again, with new links.
+    emu.advance(3 * 3600_000);
+    const at = { now: () => new Date(emu.state.now()), clock: { now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) } };
+    const { report: third } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: base, AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
+    expect(third.results.map((r) => [r.id, r.action])).toEqual([[machine.InstanceId, "warn"]]);
+    // 6. Its warning's time come, still idle: stopped.
+    emu.advance(31 * 60_000);
+    const { report: fourth } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
+    expect(fourth.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[machine.InstanceId, "stop", "done"]]);
+    expect(state(emu, machine.InstanceId)).toBe("STOPPED");
+  });
+
+  it("stop now: stops that one machine through every scope rule; an opted-out machine's link stops nothing", async () => {
+    const emu = await emulator();
+    const busy = emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
+    const optedOut = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { ...envFor(emu), REGIONS: GZ, WEBHOOK_SECRET: SECRET, SERVE_FUNCTIONS: "auto-stop-idle", AUTO_STOP_MAX_FRACTION: "1" };
+    const server = await startLocalServer({ functions: REGISTRY, env, port, logger: memoryLogger(), say: () => {}, schedules: false });
+    const stopLink = (id: string) => `${base}/snooze?${linkQuery(SECRET, { instance: id, region: GZ, account: "", until: "stop", exp: Date.now() + 3600_000 })}`;
+    try {
+      const refused = await fetch(stopLink(optedOut.InstanceId));
+      expect(await refused.text()).toContain("was not stopped: opted out by tag autopilot:auto-stop=off");
+      expect(state(emu, optedOut.InstanceId)).toBe("RUNNING");
+      // Busy, but a person asked: stopped, with no metrics read.
+      const page = await fetch(stopLink(busy.InstanceId));
+      expect(await page.text()).toContain(`${busy.InstanceId} is stopping`);
+      expect(state(emu, busy.InstanceId)).toBe("STOPPED");
+      expect(emu.callsFor("GetMonitorData")).toHaveLength(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("a bad snooze value is reported and keeps the machine running, never guessed at", async () => {
+    const emu = await emulator();
+    const m = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [{ Key: SNOOZE_TAG, Value: "tomorrow" }] });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
+    expect(report.kept.find((k) => k.id === m.InstanceId)?.reason).toContain('tag autopilot:snooze-until="tomorrow" is not a time with its zone');
+    expect(state(emu, m.InstanceId)).toBe("RUNNING");
+  });
+});
+
+describe("snooze links through the platforms' function URLs", () => {
+  for (const [platform, call] of [
+    ["SCF", (h: ReturnType<typeof makeHandlers>, query: string) => h.main_handler({ ...scfFunctionUrl("", {}, "/snooze"), httpMethod: "GET", queryString: Object.fromEntries(new URLSearchParams(query)) }, { request_id: "r1" })],
+    ["Lambda", (h: ReturnType<typeof makeHandlers>, query: string) => {
+      const e = httpApiV2("", {}, "/snooze");
+      return h.handler({ ...e, rawQueryString: query, requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method: "GET" } } }, { awsRequestId: "r1" });
+    }],
+  ] as const) {
+    it(`${platform}: a link sets the snooze tag; a forged one does not`, async () => {
+      const emu = await emulator();
+      const m = emu.state.addInstance({ Region: GZ, profile: idle });
+      const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: SECRET, REGIONS: GZ }, logger: memoryLogger() });
+      const query = linkQuery(SECRET, { instance: m.InstanceId, region: GZ, account: "", until: Date.now() + 7200_000, exp: Date.now() + 3600_000 });
+      const bad = (await call(h, query.replace(/sig=[^&]+/, "sig=forged"))) as HttpReply;
+      expect(bad.statusCode).toBe(403);
+      expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBeUndefined();
+      const ok = (await call(h, query)) as HttpReply;
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain("keeps running until");
+      expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toMatch(/Z$/);
+    });
+  }
+});
