@@ -89,6 +89,7 @@ describe("warn first, snooze links, through serve", () => {
     const at = { now: () => new Date(emu.state.now()), clock: { now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) } };
     const { report: third } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: base, AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
     expect(third.results.map((r) => [r.id, r.action])).toEqual([[machine.InstanceId, "warn"]]);
+    expect(third.notes.expiredSnoozes).toEqual([expect.objectContaining({ instanceId: machine.InstanceId, message: expect.stringContaining("its snooze ended at") })]);
     // 6. Its warning's time come, still idle: stopped.
     emu.advance(31 * 60_000);
     const { report: fourth } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
@@ -150,4 +151,42 @@ describe("snooze links through the platforms' function URLs", () => {
       expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toMatch(/Z$/);
     });
   }
+});
+
+describe("owners are mentioned, from the autopilot:owner tag only", () => {
+  it("WeCom <@userid>, DingTalk at.atMobiles/atUserIds with @ in the text, Slack <@U…>; a name or an owner of \"all\" mentions nobody", async () => {
+    const emu = await emulator();
+    const chat = await chatServer({ dingtalkSecret: "ding-secret-0123456789" });
+    const owned = (owner: string, name: string) => emu.state.addInstance({ Region: GZ, profile: idle, InstanceName: name, Tags: [{ Key: "autopilot:owner", Value: owner }] });
+    owned("zhangsan", "<@all> build box");
+    owned("13800138000", "ci-2");
+    owned("U024BE7LH", "ci-3");
+    owned("all", "ci-4");
+    const env = { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1", NOTIFY_URLS: [chat.urls.wecom, chat.urls.dingtalk, chat.urls.slack].join(","), NOTIFY_DINGTALK_SECRET: "ding-secret-0123456789" };
+    await runFunction<AutoStopReport>("auto-stop-idle", emu, env);
+    expect(chat.refused).toEqual([]);
+    const by = (k: string) => chat.received.find((r) => r.kind === k)!;
+    const wecom = by("wecom").text;
+    expect(wecom).toContain("<@zhangsan>");
+    expect(wecom).toContain("<@13800138000>");
+    expect(wecom).not.toMatch(/<@all>/);
+    const ding = by("dingtalk");
+    expect(ding.body.at).toEqual({ atMobiles: ["13800138000"], atUserIds: ["zhangsan", "U024BE7LH"], isAtAll: false });
+    expect(ding.text).toContain("@13800138000 @zhangsan @U024BE7LH");
+    const slack = by("slack").text;
+    expect(slack).toContain("<@U024BE7LH>");
+    expect(slack).not.toContain("<@zhangsan>");
+    expect(slack).not.toMatch(/<@all>/);
+  });
+});
+
+describe("the morning link", () => {
+  it("is the next 09:00 in the zone at least an hour away", async () => {
+    const { nextNine } = await import("../functions/auto-stop-idle/warn-links.ts");
+    // 04:30 Beijing: this morning's 09:00; 08:30: tomorrow's; 20:00: tomorrow's.
+    expect(nextNine(new Date("2026-12-03T04:30+08:00"), "Asia/Shanghai")).toEqual({ at: Date.parse("2026-12-03T09:00+08:00"), date: "2026-12-03" });
+    expect(nextNine(new Date("2026-12-03T08:30+08:00"), "Asia/Shanghai")).toEqual({ at: Date.parse("2026-12-04T09:00+08:00"), date: "2026-12-04" });
+    expect(nextNine(new Date("2026-12-03T20:00+08:00"), "Asia/Shanghai")).toEqual({ at: Date.parse("2026-12-04T09:00+08:00"), date: "2026-12-04" });
+    expect(nextNine(new Date("2026-12-03T20:00Z"), "UTC")).toEqual({ at: Date.parse("2026-12-04T09:00Z"), date: "2026-12-04" });
+  });
 });

@@ -4,7 +4,7 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
-import { STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
+import { OWNER_TAG, snoozeOf, STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
@@ -60,6 +60,8 @@ export interface CandidateLimits {
   verifyAtMost?: number;
   /** A signed "stop now" link named these: each is stopped if in scope and not opted out, without metrics; every other machine is kept. */
   stopNow?: ReadonlySet<string>;
+  /** Told of each snooze found expired (autopilot:snooze-until in the past): ignored, and reported. */
+  expiredSnooze?: (id: string, region: string, until: number) => void;
   /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
   seed?: string;
 }
@@ -191,6 +193,10 @@ export async function decideRegion(
           seen.add(raw.InstanceId);
           const inst = slim(raw, region);
           const out = screen(inst, policy, now);
+          if (limits.expiredSnooze) {
+            const z = snoozeOf(tagsOf(inst), now);
+            if (z.state === "expired") limits.expiredSnooze(inst.InstanceId, region, z.until);
+          }
           if (limits.stopNow) {
             // Asked by a person: their own snooze does not hold it back; every scope rule does.
             if (limits.stopNow.has(inst.InstanceId) && (!out || out.kind === "snoozed")) emit(askedStop(inst));
@@ -200,8 +206,10 @@ export async function decideRegion(
           else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
-            const stopAfter = tagsOf(inst).get(STOP_AFTER_TAG);
-            const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime, ...(stopAfter ? { stopAfter } : {}) }, noPublicIp: !inst.PublicIpAddresses?.length };
+            const tags = tagsOf(inst);
+            const stopAfter = tags.get(STOP_AFTER_TAG);
+            const owner = tags.get(OWNER_TAG);
+            const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime, ...(stopAfter ? { stopAfter } : {}), ...(owner ? { owner } : {}) }, noPublicIp: !inst.PublicIpAddresses?.length };
             // Under a budget, candidates wait (outside `pending`, so the listing is not held back) until all are known.
             if (limits.verifyAtMost !== undefined) queued.push(waiting);
             else admit(waiting);

@@ -5,6 +5,7 @@ import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { applyStops, applyWarnings } from "./apply.ts";
 import { warnLinks } from "./warn-links.ts";
+import { instantTag } from "../../lib/snooze/snooze.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
@@ -32,6 +33,12 @@ export default defineFunction({
     const lookUp = (types: Iterable<string>) => lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
     const sourced = await candidateLimits(ctx, region);
     if ("problem" in sourced) return { decisions: [], errors: [sourced.problem] };
+    // Expired snoozes are ignored, and said (the first 100 of a region).
+    const expired: Array<{ instanceId: string; region: string; message: string }> = [];
+    let expiredCount = 0;
+    sourced.limits.expiredSnooze = (id, r, until) => {
+      if (expiredCount++ < 100) expired.push({ instanceId: id, region: r, message: `${id}: its snooze ended at ${instantTag(until)}; the tag is ignored (remove it, or set a new time)` });
+    };
     let early: Promise<Map<string, PriceSteps>> | undefined;
     let decisions;
     try {
@@ -55,7 +62,8 @@ export default defineFunction({
         if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
       }
     }
-    return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
+    const notes = { ...(sourced.notes.length ? { alarmPolicy: sourced.notes } : {}), ...(expiredCount ? { expiredSnoozes: expired } : {}) };
+    return { decisions, ...(Object.keys(notes).length ? { notes, ...(expiredCount ? { notesCount: { expiredSnoozes: expiredCount } } : {}) } : {}) };
   },
   guard: (summary, config) => guard(summary, config.policy),
   // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).

@@ -164,6 +164,8 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
 export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime"> & {
   /** The machine's autopilot:stop-after tag (a warning given earlier), when it has one. */
   stopAfter?: string | undefined;
+  /** The machine's autopilot:owner tag: who the message mentions about it. */
+  owner?: string | undefined;
 };
 
 /** A decision's identity. Details (type, zone, figures) go only on decisions that act: a large fleet's kept decisions stay small. */
@@ -191,7 +193,7 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
   const j = judge(m, policy, now);
   if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
   // createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts).
-  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime, cpu: j.cpu, outTrafficMbps: j.outTrafficMbps };
+  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime, cpu: j.cpu, outTrafficMbps: j.outTrafficMbps, ...(inst.owner ? { owner: inst.owner } : {}) };
   // Warn first (AUTO_STOP_WARN_MINUTES): a machine is stopped only once its warning's time has
   // come and fresh metrics still say idle; a stale warning (the machine was busy meanwhile) is given anew.
   if (policy.warnMinutes > 0) {

@@ -1,6 +1,6 @@
 /**
- * A warning's links: "keep running 2 h", "keep running until tomorrow 09:00" (in
- * AUTO_STOP_TIMEZONE) and "stop now", each signed for one instance and expiring with the warning
+ * A warning's links: "keep running 2 h", "keep running until <date> 09:00" (the next such
+ * morning in AUTO_STOP_TIMEZONE) and "stop now", each signed for one instance and expiring with the warning
  * (its stop-after time plus WARNING_VALID_MS). Links are made only with AUTO_STOP_LINK_URL and
  * WEBHOOK_SECRET both set.
  */
@@ -12,12 +12,17 @@ export interface WarnLink {
   url: string;
 }
 
-/** The instant of 09:00 on the day after `now`, in `zone`. */
-export function tomorrowAtNine(now: Date, zone: string): number {
+/** The next 09:00 in `zone` at least an hour after `now` (at 04:30 that is this morning's; at 08:30, tomorrow's), and its local date. */
+export function nextNine(now: Date, zone: string): { at: number; date: string } {
   const parts = (ms: number) => Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   const p = parts(now.getTime());
   const offset = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(now.getTime() / 60_000) * 60_000;
-  return Date.UTC(+p.year!, +p.month! - 1, +p.day! + 1, 9, 0) - offset;
+  for (const day of [0, 1]) {
+    const at = Date.UTC(+p.year!, +p.month! - 1, +p.day! + day, 9, 0) - offset;
+    if (at >= now.getTime() + 3600_000) return { at, date: new Date(at + offset).toISOString().slice(0, 10) };
+  }
+  const at = Date.UTC(+p.year!, +p.month! - 1, +p.day! + 2, 9, 0) - offset;
+  return { at, date: new Date(at + offset).toISOString().slice(0, 10) };
 }
 
 export function warnLinks(d: Decision, o: { base: string; secret: string; now: Date; zone: string }): WarnLink[] {
@@ -25,10 +30,10 @@ export function warnLinks(d: Decision, o: { base: string; secret: string; now: D
   if (at === undefined) return [];
   const exp = at + WARNING_VALID_MS;
   const link = (until: SnoozeLink["until"]) => `${o.base}/snooze?${linkQuery(o.secret, { instance: d.id, region: d.region, account: "", until, exp })}`;
-  const nine = tomorrowAtNine(o.now, o.zone);
+  const nine = nextNine(o.now, o.zone);
   return [
     { label: "keep running 2 h", url: link(o.now.getTime() + 2 * 3600_000) },
-    { label: "keep running until tomorrow 09:00", url: link(nine) },
+    { label: `keep running until ${nine.date} 09:00`, url: link(nine.at) },
     { label: "stop now", url: link("stop") },
   ];
 }

@@ -14,6 +14,8 @@ export interface Digest {
   facts: Array<[string, string]>;
   counts: string;
   sections: Array<{ title: string; lines: string[]; more: number; links?: Array<DigestLink[]> }>;
+  /** Owners (autopilot:owner) of the machines the run warned of or acted on: each format mentions those its service can. Never from names. */
+  mentions?: string[];
 }
 
 /** A link the message carries beside a line: our own signed URL, rendered as a link by each format (never taken from tenant text). */
@@ -68,7 +70,9 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   section("Notices", r.notices ?? [], r.notices?.length ?? 0);
   section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);
+  const owners = [...new Set(r.results.map((e) => e.detail?.owner).filter((o): o is string => typeof o === "string" && o.length > 0 && o.length <= 64))];
   return {
+    ...(owners.length ? { mentions: owners } : {}),
     headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,
     facts,
     counts: [`scanned ${r.scanned}`, counts(r.byKind) && `decided: ${counts(r.byKind)}`, writes && `writes: ${writes}`, money, r.guard?.tripped && `guard: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}${r.guard.help ? `; to proceed: ${r.guard.help}` : ""}`].filter(Boolean).join(" · "),

@@ -58,6 +58,27 @@ export function slack(d: Digest): string {
   return out.join("\n");
 }
 
+/**
+ * Mentions, each in the syntax its service documents, and only for owner values of that
+ * service's shape (anything else is left out, never forced into a mention):
+ * - WeCom markdown: `<@userid>` (group robot docs; userids of letters, digits, `_ . - @`);
+ * - DingTalk: `at.atMobiles` / `at.atUserIds`, each also written `@…` in the text, as its robot docs require;
+ * - Slack: `<@U…>` (member ids, formatting docs).
+ */
+const WECOM_USER = /^[A-Za-z0-9_.@-]{1,64}$/;
+const MOBILE = /^\+?\d{6,15}$/;
+const DING_USER = /^[A-Za-z0-9_-]{1,64}$/;
+const SLACK_MEMBER = /^[UW][A-Z0-9]{2,20}$/;
+/** "all" would mention everyone in the group: an owner tag can name one person, never the room. */
+const person = (m: string) => m.toLowerCase() !== "all";
+const wecomMentions = (d: Digest) => (d.mentions ?? []).filter((m) => person(m) && WECOM_USER.test(m));
+export function dingtalkAt(d: Digest): { atMobiles: string[]; atUserIds: string[] } {
+  const ms = (d.mentions ?? []).filter(person);
+  return { atMobiles: ms.filter((m) => MOBILE.test(m)), atUserIds: ms.filter((m) => !MOBILE.test(m) && DING_USER.test(m)) };
+}
+const slackMentions = (d: Digest) => (d.mentions ?? []).filter((m) => SLACK_MEMBER.test(m));
+const withLine = (text: string, line: string) => (line ? `${text}\n\n${line}` : text);
+
 /** A chat text within the limit: fewer listed items first, a cut only as the last resort. */
 function fitted(render: (d: Digest) => string, digest: (items: number) => Digest): string {
   for (const items of [10, 5, 2, 0]) {
@@ -71,11 +92,14 @@ function fitted(render: (d: Digest) => string, digest: (items: number) => Digest
 export function bodyFor(kind: NotifyKind, digest: (items: number) => Digest, report?: RunReport): string {
   switch (kind) {
     case "wecom":
-      return JSON.stringify({ msgtype: "markdown", markdown: { content: fitted(markdown, digest) } });
-    case "dingtalk":
-      return JSON.stringify({ msgtype: "markdown", markdown: { title: digest(0).headline.slice(0, 64), text: fitted(markdown, digest) } });
+      return JSON.stringify({ msgtype: "markdown", markdown: { content: fitted((d) => withLine(markdown(d), wecomMentions(d).map((m) => `<@${m}>`).join(" ")), digest) } });
+    case "dingtalk": {
+      const at = dingtalkAt(digest(0));
+      const line = [...at.atMobiles, ...at.atUserIds].map((m) => `@${m}`).join(" ");
+      return JSON.stringify({ msgtype: "markdown", markdown: { title: digest(0).headline.slice(0, 64), text: fitted((d) => withLine(markdown(d), line), digest) }, ...(line ? { at: { ...at, isAtAll: false } } : {}) });
+    }
     case "slack":
-      return JSON.stringify({ text: fitted(slack, digest) });
+      return JSON.stringify({ text: fitted((d) => withLine(slack(d), slackMentions(d).map((m) => `<@${m}>`).join(" ")), digest) });
     case "json": {
       const body = (d: Digest) => JSON.stringify({
         source: "cvm-autopilot",

@@ -12,6 +12,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 export const SNOOZE_TAG = "autopilot:snooze-until";
 export const STOP_AFTER_TAG = "autopilot:stop-after";
+/** Who a message mentions about the instance: a WeCom userid, a DingTalk mobile or userId, a Slack member id. */
+export const OWNER_TAG = "autopilot:owner";
 
 /** How long after its time a warning still allows a stop: a machine busy again meanwhile is warned anew. */
 export const WARNING_VALID_MS = 60 * 60_000;
