@@ -40,6 +40,9 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
   for (const f of REGISTRY.filter((x) => x.alarmCallback && server.enabled.includes(x.name))) {
     if (secret) out(`alarm callback (Cloud Monitor notice template, unsigned: it only asks for a check): POST ${server.url}${alarmPath(secret, f.name)}`);
   }
+  if (secret && REGISTRY.some((x) => x.snoozeLinks && server.enabled.includes(x.name))) {
+    out(`snooze links: GET ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`);
+  }
   const schedules = loadSchedules(REGISTRY, runEnv);
   out(`schedules (${scheduleZone(runEnv)}): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
   const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";

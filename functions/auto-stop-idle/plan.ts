@@ -33,15 +33,16 @@ export const KINDS = {
   "missing-traffic": "missing traffic metrics",
   "busy-network": "busy: network",
   idle: "idle",
+  "idle-warned": "idle: warned first",
 } as const;
 export type DecisionKind = keyof typeof KINDS;
 
 /** Scope rules, after the server-side ones (charge type, state, tags, projects): outside them, an instance is not in the fleet the guard measures. */
 export const OUT_OF_SCOPE: ReadonlySet<DecisionKind> = new Set(["not-postpaid", "not-running", "opted-out", "name-mismatch"]);
 /** Kinds decided from metrics: the instance passed screening (its CPU was queried). */
-export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-cpu", "busy-cpu", "missing-traffic", "busy-network", "idle"]);
+export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-cpu", "busy-cpu", "missing-traffic", "busy-network", "idle", "idle-warned", "warned"]);
 /** Kinds whose CPU looked idle, so their outbound traffic was queried too. */
-export const TRAFFIC_QUERIED: ReadonlySet<DecisionKind> = new Set(["missing-traffic", "busy-network", "idle"]);
+export const TRAFFIC_QUERIED: ReadonlySet<DecisionKind> = new Set(["missing-traffic", "busy-network", "idle", "idle-warned", "warned"]);
 
 /** The fields the plan reads, per instance. */
 export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags" | "PublicIpAddresses"> & {
@@ -201,7 +202,7 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
     if (w.state === "pending") return { ...base(inst), kind: "warned", reason: `warned: stops after ${instantTag(w.at)} if still idle (snooze it to keep it running)` };
     if (w.state === "none") {
       const at = now.getTime() + policy.warnMinutes * 60_000;
-      return { ...base(inst), detail: { ...detail, stopAfter: instantTag(at) }, kind: j.kind, reason: `${j.reason}; warned: stops after ${instantTag(at)} unless snoozed`, action: "warn" };
+      return { ...base(inst), detail: { ...detail, stopAfter: instantTag(at) }, kind: "idle-warned", reason: `${j.reason}; warned: stops after ${instantTag(at)} unless snoozed`, action: "warn" };
     }
   }
   return { ...base(inst), detail, kind: j.kind, reason: j.reason, action: "stop" };
