@@ -130,7 +130,7 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
   }
   lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
   lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);
-  lines.push(...extrasPhrases(r.extras));
+  lines.push(...extrasPhrases(r.extras, r.extraLabels));
   if (r.guard?.tripped) lines.push(guardWords(r));
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;

@@ -65,6 +65,10 @@ export default defineFunction({
     const notes = { ...(sourced.notes.length ? { alarmPolicy: sourced.notes } : {}), ...(expiredCount ? { expiredSnoozes: expired } : {}) };
     return { decisions, ...(Object.keys(notes).length ? { notes, ...(expiredCount ? { notesCount: { expiredSnoozes: expiredCount } } : {}) } : {}) };
   },
+  extraLabels: {
+    currency: "currency", estimatedHourlySavings: "estimated savings an hour", estimatedMonthlySavings: "estimated savings a month at this rate",
+    unpriced: "stops with no price", unpricedTypes: "instance types with no price",
+  },
   guard: (summary, config) => guard(summary, config.policy),
   // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).
   provision: provisionAlarms,
@@ -81,7 +85,7 @@ export default defineFunction({
     for (const [k, o] of await applyWarnings(ctx.client, acting.filter((d) => d.action === "warn"))) out.set(k, o);
     return out;
   },
-  extras(acting, outcomes, ctx) {
+  extras(acting, outcomes, ctx): AutoStopExtras {
     // Estimated savings of what was stopped (or would be, in a dry run), from each decision's
     // price. A type with no price is counted and named, never free.
     const counted = carriedOut(acting, outcomes, ctx.dryRun, "stop");
@@ -103,7 +107,8 @@ export default defineFunction({
   },
 });
 
+/** Estimated savings of a run's stops, when prices are known. */
+export type AutoStopExtras = { currency?: string; estimatedHourlySavings?: number; estimatedMonthlySavings?: number; unpriced?: number; unpricedTypes?: string[] };
+
 /** The report of a run: the one vocabulary, plus estimated savings when prices are set. */
-export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & {
-  extras: { currency?: string; estimatedHourlySavings?: number; estimatedMonthlySavings?: number; unpriced?: number; unpricedTypes?: string[] };
-};
+export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & { extras: AutoStopExtras };

@@ -56,7 +56,8 @@ export default defineFunction({
     ctx.logger.warn(n.notice, { advice: n.advice });
     return [n.notice];
   },
-  extras(acting, outcomes, ctx) {
+  extraLabels: { estimatedSaving: "estimated saving until the schedule next starts them", unpriced: "stops with no price", unpricedTypes: "instance types with no price" },
+  extras(acting, outcomes, ctx): { estimatedSaving?: number; unpriced?: number; unpricedTypes?: string[] } {
     if (!ctx.config.prices.size) return {};
     // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style
     // prices. A pay-as-you-go machine whose type has no price is counted and named, never free.

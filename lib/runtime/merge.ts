@@ -70,6 +70,8 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
   const notices = [...new Set(shards.flatMap((s) => s.report?.notices ?? []))];
   if (notices.length) out.notices = notices;
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));
+  const labels = Object.assign({}, ...shards.map((s) => s.report?.extraLabels ?? {})) as Record<string, string>;
+  if (Object.keys(labels).length) out.extraLabels = labels;
   if (guards.length) {
     // Each shard had its own guard; the run's is tripped if any was, with the figures summed.
     const help = guards.find((g) => g.help)?.help;

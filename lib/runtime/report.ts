@@ -65,6 +65,8 @@ export interface RunReport extends ReportBase {
   /** How many entries each notes list had in all, listed or not. */
   notesCount: Record<string, number>;
   extras: Record<string, unknown>;
+  /** What people call each extras field (FunctionSpec.extraLabels): the words tables and messages use. */
+  extraLabels?: Record<string, string>;
   /**
    * Run-wide notices for people, each once however many regions or accounts the run covered: a
    * fact about the run itself, such as a holiday calendar past its data. Shown in the table and

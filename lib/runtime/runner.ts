@@ -172,6 +172,7 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     }
   }
   report.extras = (await spec.extras?.(acting, outcomes, ctx)) ?? {};
+  if (spec.extraLabels && Object.keys(report.extras).length) report.extraLabels = spec.extraLabels;
   const notices = spec.notices?.(ctx) ?? [];
   if (notices.length) report.notices = notices;
   report.finishedAt = deps.now().toISOString();
@@ -191,7 +192,7 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   if (r.guard?.tripped) parts.push(guardWords(r));
   parts.push(`errors ${r.errors.length}`);
   for (const [k, n] of Object.entries(r.notesCount)) if (n) parts.push(`${k} ${n}`);
-  parts.push(...extrasPhrases(r.extras));
+  parts.push(...extrasPhrases(r.extras, r.extraLabels));
   const kept = countWords(r.keptByKind);
   return `${spec.name}${r.dryRun ? " (dry run)" : ""}: ${parts.join(", ")}${kept.length ? `; kept: ${kept.join(", ")}` : ""}`;
 }

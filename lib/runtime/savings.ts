@@ -36,13 +36,13 @@ const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowe
  * A report's extras as phrases a person reads: the savings sentence where there is one, every
  * other field by its name in words and its value (a list joined), never a camelCase name.
  */
-export function extrasPhrases(extras: Record<string, unknown>): string[] {
+export function extrasPhrases(extras: Record<string, unknown>, labels: Record<string, string> = {}): string[] {
   const money = savingsLine(extras);
   const out = money ? [money] : [];
   for (const [k, v] of Object.entries(extras)) {
     if (money && (SAVINGS_KEYS as readonly string[]).includes(k)) continue;
     const value = Array.isArray(v) ? v.join(", ") : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
-    out.push(`${words(k)}: ${value}`);
+    out.push(`${labels[k] ?? words(k)}: ${value}`);
   }
   return out;
 }

@@ -117,7 +117,7 @@ export interface ProvisionStep {
   requestId?: string;
 }
 
-export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string, P = never> {
+export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string, P = never, E extends Record<string, unknown> = Record<string, unknown>> {
   name: string;
   /** One line for `--help` and the deploy's function description. */
   description: string;
@@ -170,13 +170,15 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
   /** Extra summary fields for the report, computed from decisions and outcomes. */
-  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): Record<string, unknown> | Promise<Record<string, unknown>>;
+  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): E | Promise<E>;
+  /** The words for each extras field, one per field the type has: a report never shows a field's code name. */
+  extraLabels?: { [F in keyof Required<E>]: string };
 }
 
 export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
 
 /** Declares a function; the identity function that lets TypeScript infer the config and kinds. */
-export const defineFunction = <C extends BaseConfig, K extends string, P = never>(spec: FunctionSpec<C, K, P>): FunctionSpec<C, K, P> => {
+export const defineFunction = <C extends BaseConfig, K extends string, P = never, E extends Record<string, unknown> = Record<string, unknown>>(spec: FunctionSpec<C, K, P, E>): FunctionSpec<C, K, P, E> => {
   // A guard needs every decision before the first write; streamed writes would go before it.
   if (spec.guard && spec.streamWrites) throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
   if (spec.streamWrites && !spec.apply) throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
