@@ -151,6 +151,17 @@ describe("decide", () => {
     expect(d.action).toBe(action);
   });
 
+  it.each([
+    ["end of hours, warning first: warned, not stopped", [], "2026-11-30T19:05:00", "end-warned", "warn"],
+    ["warned at 19:05 for 19:20: still pending at 19:15", [{ Key: "autopilot:stop-after", Value: "2026-11-30T11:20Z" }], "2026-11-30T19:15:00", "warned", undefined],
+    ["its time come at 19:25: stopped", [{ Key: "autopilot:stop-after", Value: "2026-11-30T11:20Z" }], "2026-11-30T19:25:00", "end-of-hours", "stop"],
+    ["a warning from yesterday is stale: warned anew", [{ Key: "autopilot:stop-after", Value: "2026-11-29T11:20Z" }], "2026-11-30T19:25:00", "end-warned", "warn"],
+    ["warned, then snoozed: not stopped", [{ Key: "autopilot:stop-after", Value: "2026-11-30T11:20Z" }, { Key: "autopilot:snooze-until", Value: "2026-11-30T23:00+08:00" }], "2026-11-30T19:25:00", "snoozed", undefined],
+  ])("OFFICE_HOURS_WARN_MINUTES=15: %s", (_n, extra, local, kind, action) => {
+    const d = decide(inst({ InstanceState: "RUNNING", Tags: [...TAGS, ...extra] }), { ...config, warnMinutes: 15 }, at(local), cst(local));
+    expect([d.kind, d.action]).toEqual([kind, action]);
+  });
+
   it("the state tag's value round-trips, to the minute", () => {
     const v = stateValue("start", true, new Date("2026-12-02T01:05:42Z"));
     expect(v).toBe("start-failed@2026-12-02T01:05Z");

@@ -190,3 +190,19 @@ describe("the morning link", () => {
     expect(nextNine(new Date("2026-12-03T20:00Z"), "UTC")).toEqual({ at: Date.parse("2026-12-04T09:00Z"), date: "2026-12-04" });
   });
 });
+
+describe("office-hours warns first too", () => {
+  it("OFFICE_HOURS_WARN_MINUTES: tagged at the end of hours, stopped once the warning's time has come", async () => {
+    const emu = await emulator();
+    const m = emu.state.addInstance({ Region: GZ, InstanceName: "desk-1", Tags: [{ Key: "autopilot:office-hours", Value: "office" }] });
+    const at = (local: string) => ({ now: () => new Date(`${local}+08:00`) });
+    const env = { REGIONS: GZ, OFFICE_HOURS_WARN_MINUTES: "15" };
+    const { report: first } = await runFunction<AutoStopReport>("office-hours", emu, env, {}, at("2026-11-30T19:05:00"));
+    expect(first.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "warn", "done"]]);
+    expect(tag(emu, m.InstanceId, STOP_AFTER_TAG)).toBe("2026-11-30T11:20Z");
+    expect(state(emu, m.InstanceId)).toBe("RUNNING");
+    const { report: second } = await runFunction<AutoStopReport>("office-hours", emu, env, {}, at("2026-11-30T19:25:00"));
+    expect(second.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "stop", "done"]]);
+    expect(state(emu, m.InstanceId)).toBe("STOPPED");
+  });
+});

@@ -1,12 +1,10 @@
-/** Stops what the plan decided (per region, 100 ids a call, bad ids isolated by bisection), and writes its warnings. */
+/** Stops what the plan decided: per region, 100 ids a call, bad ids isolated by bisection. */
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
 import type { Decision } from "./plan.ts";
-import { tagInstances } from "../../lib/tencent/instance-tags.ts";
-import { STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
 
 export interface StopOptions {
   stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
@@ -31,23 +29,5 @@ export async function applyStops(client: TencentCloudClient, stops: Decision[], 
       }
     }),
   );
-  return out;
-}
-
-/** Writes each warning as the machine's autopilot:stop-after tag (TagResources, 10 a call), grouped by region and time. */
-export async function applyWarnings(client: TencentCloudClient, warns: Decision[]): Promise<Map<string, Outcome>> {
-  const groups = new Map<string, { region: string; at: string; ids: string[] }>();
-  for (const d of warns) {
-    const at = String(d.detail?.stopAfter ?? "");
-    const g = groups.get(`${d.region}/${at}`) ?? { region: d.region, at, ids: [] };
-    if (!g.ids.includes(d.id)) g.ids.push(d.id);
-    groups.set(`${d.region}/${at}`, g);
-  }
-  const out = new Map<string, Outcome>();
-  for (const g of groups.values()) {
-    for (const r of await tagInstances(client, g.region, g.ids, { [STOP_AFTER_TAG]: g.at })) {
-      out.set(keyOf({ region: g.region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
-    }
-  }
   return out;
 }

@@ -13,6 +13,7 @@ import { tagInstances } from "../../lib/tencent/instance-tags.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { stateValue, type OfficeDecision } from "./plan.ts";
+import { applyWarnings } from "../../lib/snooze/warnings.ts";
 
 /** Already in the state we wanted, or gone: the world moved, nothing to do. */
 const CHANGED = new Set([...STATE_CHANGED_CODES, "UnsupportedOperation.InstanceStateRunning"]);
@@ -20,8 +21,9 @@ const CHANGED = new Set([...STATE_CHANGED_CODES, "UnsupportedOperation.InstanceS
 /** What the role needs for the state tag, said where a refusal would otherwise read as a bare code. */
 const TAG_PERMISSION = "the functions' role needs tag:TagResources (it is in dist/cam-policy.json) to record office-hours' state tag";
 
-export async function applyOfficeHours(client: TencentCloudClient, acting: OfficeDecision[], opts: { stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"; stateTagKey: string; now: Date }): Promise<Map<string, Outcome>> {
-  const out = new Map<string, Outcome>();
+export async function applyOfficeHours(client: TencentCloudClient, all: OfficeDecision[], opts: { stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"; stateTagKey: string; now: Date }): Promise<Map<string, Outcome>> {
+  const out = await applyWarnings(client, all.filter((d) => d.action === "warn"));
+  const acting = all.filter((d) => d.action !== "warn");
   const groups = new Map<string, { region: string; action: string; send: (ids: string[]) => Promise<{ RequestId: string }>; ids: string[] }>();
   for (const d of acting) {
     // Prepaid instances cannot stop charging (UnsupportedOperation.StoppedModeStopCharging): they keep it.

@@ -1,7 +1,7 @@
 /** office-hours settings, from env. OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
 import * as z from "zod/mini";
 import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
-import { field, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
+import { field, int, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
 import { isTimeZone, parseWindow, prices, tag, type TagMatch } from "../../lib/config/parsers.ts";
 import type { Period, Schedule } from "./calendar.ts";
 import { WEEKDAYS, type Weekday } from "./days.ts";
@@ -105,6 +105,8 @@ const schema = z.object({
   OFFICE_HOURS_MAX_FRACTION: num(1, { min: 0, max: 1 }),
   OFFICE_HOURS_MAX_COUNT: optionalInt(0),
   OFFICE_HOURS_PRICES: prices(),
+  // Warn first: at the end of hours a machine is tagged autopilot:stop-after and announced; a later run stops it (0: off).
+  OFFICE_HOURS_WARN_MINUTES: int(0, 0, 240),
 });
 
 export interface OfficeHoursConfig extends BaseConfig {
@@ -116,6 +118,8 @@ export interface OfficeHoursConfig extends BaseConfig {
   maxFraction: number;
   maxCount: number | undefined;
   prices: Map<string, number>;
+  /** Minutes between the warning and the stop; 0: stop at once. */
+  warnMinutes: number;
 }
 
 /** The variables this function reads beyond the shared ones. */
@@ -133,5 +137,6 @@ export function loadConfig(env: Env = process.env): OfficeHoursConfig {
     maxFraction: e.OFFICE_HOURS_MAX_FRACTION,
     maxCount: e.OFFICE_HOURS_MAX_COUNT,
     prices: e.OFFICE_HOURS_PRICES,
+    warnMinutes: e.OFFICE_HOURS_WARN_MINUTES,
   };
 }

@@ -7,7 +7,7 @@
  * - the machine differs from what our last successful action left, with no change of schedule
  *   since: someone changed it by hand; left until the next change, unless the schedule is enforced.
  */
-import { instantTag, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
+import { instantTag, SNOOZE_TAG, snoozeOf, STOP_AFTER_TAG, warningOf } from "../../lib/snooze/snooze.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision, DecisionSummary, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -28,6 +28,8 @@ export const KINDS = {
   "busy-state": "in a transitional state",
   "not-billable": "charge type not handled",
   snoozed: "snoozed: not stopped",
+  "end-warned": "hours end: warned first",
+  warned: "warned, stop pending",
   "bad-snooze-tag": "bad snooze tag: not stopped",
 } as const;
 export type OfficeKind = keyof typeof KINDS;
@@ -81,7 +83,7 @@ export function parseState(value: string | undefined): LastAction | undefined {
 
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`;
 
-type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey">;
+type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> & Partial<Pick<OfficeHoursConfig, "warnMinutes">>;
 
 export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>, now: Date = new Date()): OfficeDecision {
   const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
@@ -126,6 +128,15 @@ export function decide(inst: RegionalInstance, config: Config, schedules: Map<st
   if (snooze.state === "bad") return { ...base, kind: "bad-snooze-tag", reason: `tag ${SNOOZE_TAG}="${snooze.value}" is not a time with its zone: not stopped, not guessed at`, detail };
   const price = config.prices.get(inst.InstanceType);
   const saving = price !== undefined && !prepaid ? { estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100, hoursStopped: Math.round(s.hoursSaved * 100) / 100 } : {};
+  // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for its warning's time, and a snooze set meanwhile holds it back.
+  if (config.warnMinutes) {
+    const w = warningOf(tags.get(STOP_AFTER_TAG), now);
+    if (w.state === "pending") return { ...base, kind: "warned", reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running); ${why}`, detail };
+    if (w.state === "none") {
+      const at = instantTag(now.getTime() + config.warnMinutes * 60_000);
+      return { ...base, kind: "end-warned", action: "warn", reason: `warned: stops after ${at} unless snoozed; ${because}; ${why}`, detail: { ...detail, stopAfter: at } };
+    }
+  }
   return { ...base, kind, action: "stop", reason: `stop: ${because}; ${why}`, detail: { ...detail, prepaid, ...saving } };
 }
 

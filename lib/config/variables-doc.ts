@@ -107,6 +107,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     OFFICE_HOURS_STOPPED_MODE: { meaning: "`STOP_CHARGING` or `KEEP_CHARGING` for pay-as-you-go stops", default: "`STOP_CHARGING`" },
     OFFICE_HOURS_MAX_FRACTION: { meaning: "blast-radius guard: at most this share / this many of the in-scope instances per run", default: "`1` / —" },
     OFFICE_HOURS_MAX_COUNT: { meaning: "blast-radius guard: at most this share / this many of the in-scope instances per run", default: "`1` / —" },
+    OFFICE_HOURS_WARN_MINUTES: { meaning: "warn before stopping: at the end of hours a machine is tagged `autopilot:stop-after=<now + these minutes>` and announced instead of stopped; a later run stops it once that time has come, unless `autopilot:snooze-until` says otherwise. Starts are never delayed. `0`: stop at once", default: "`0`" },
     OFFICE_HOURS_PRICES: { meaning: "`InstanceType=hourlyPrice,…`: the report's `estimatedSaving` for the hours stopped; pay-as-you-go machines whose type has no price are counted as `unpriced` and named in `unpricedTypes`, never taken as free", default: "—" },
   },
   "serve, schedules and deploy": {
