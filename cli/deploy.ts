@@ -99,5 +99,10 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
     const base = urls.find((s) => s.function === functionNameFor(f.name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
     if (base && hookSecret) out(`alarm callback (optional: a Cloud Monitor notice template's API callback; keep the path private):\n  ${f.name}: POST ${base}${alarmPath(hookSecret, f.name)}`);
   }
+  // Warnings carry snooze links to the function URL only once the function knows it.
+  for (const f of REGISTRY.filter((x) => x.snoozeLinks)) {
+    const base = urls.find((s) => s.function === functionNameFor(f.name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
+    if (base && hookSecret && !env.AUTO_STOP_LINK_URL?.trim()) out(`snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to GET ${base}/snooze`);
+  }
   return 0;
 }

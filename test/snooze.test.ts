@@ -206,3 +206,17 @@ describe("office-hours warns first too", () => {
     expect(state(emu, m.InstanceId)).toBe("STOPPED");
   });
 });
+
+describe("a warning list longer than a message", () => {
+  it("lists what fits, with links, and says the rest and their links are in the report", async () => {
+    const emu = await emulator();
+    const chat = await chatServer();
+    for (let i = 0; i < 14; i++) emu.state.addInstance({ Region: GZ, profile: idle, InstanceName: `dev-${i}` });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: "https://fn.example.com", AUTO_STOP_MAX_FRACTION: "1", NOTIFY_URLS: chat.urls.wecom });
+    expect(report.results.filter((r) => (r.detail?.links as unknown[] | undefined)?.length === 3)).toHaveLength(14);
+    const m = chat.received[0]!;
+    expect(m.bytes).toBeLessThanOrEqual(4096 + 200);
+    expect(m.text).toMatch(/… and \d+ more: their links are in the run's report/);
+    expect(m.text).toContain("[stop now](https://fn.example.com/snooze?");
+  });
+});

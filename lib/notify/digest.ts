@@ -13,7 +13,7 @@ export interface Digest {
   /** Label and value pairs: function, regions, run id, trigger. */
   facts: Array<[string, string]>;
   counts: string;
-  sections: Array<{ title: string; lines: string[]; more: number; links?: Array<DigestLink[]> }>;
+  sections: Array<{ title: string; lines: string[]; more: number; links?: Array<DigestLink[]>; moreNote?: string }>;
   /** Owners (autopilot:owner) of the machines the run warned of or acted on: each format mentions those its service can. Never from names. */
   mentions?: string[];
 }
@@ -62,7 +62,10 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   const section = (title: string, all: string[], total: number, links?: DigestLink[][]) => {
     if (!total) return;
     const shown = links?.slice(0, items);
-    sections.push({ title, lines: all.slice(0, items).map(clip), more: total - Math.min(items, all.length), ...(shown?.some((l) => l.length) ? { links: shown } : {}) });
+    const more = total - Math.min(items, all.length);
+    // Links left out of a message that cannot hold them all are in the report, which keeps every result.
+    const linked = links?.some((l) => l.length) ?? false;
+    sections.push({ title, lines: all.slice(0, items).map(clip), more, ...(shown?.some((l) => l.length) ? { links: shown } : {}), ...(linked && more > 0 ? { moreNote: "their links are in the run's report (--out, REPORT_DIR, or the log)" } : {}) });
   };
   section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount, r.results.map((e) => linksOf(e.detail)));
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;

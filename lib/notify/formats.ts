@@ -28,7 +28,7 @@ export function cutTo(text: string, limit: number): string {
   return out + tail;
 }
 
-const more = (n: number) => (n > 0 ? [`… and ${n} more`] : []);
+const more = (n: number, note?: string) => (n > 0 ? [`… and ${n} more${note ? `: ${note}` : ""}`] : []);
 
 /**
  * Text any tenant can write (instance names, tag values, an API's error text, an organization
@@ -46,7 +46,7 @@ const slackLinks = (links: Digest["sections"][number]["links"], i: number) => (l
 
 export function markdown(d: Digest): string {
   const out = [`### ${d.headline}`, ...d.facts.map(([k, v]) => `> ${k}: **${markdownInert(v)}**`), "", d.counts];
-  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l, i) => `- ${markdownInert(l)}${mdLinks(s.links, i)}`), ...more(s.more).map((l) => `- ${l}`));
+  for (const s of d.sections) out.push("", `**${s.title}**`, ...s.lines.map((l, i) => `- ${markdownInert(l)}${mdLinks(s.links, i)}`), ...more(s.more, s.moreNote).map((l) => `- ${l}`));
   return out.join("\n");
 }
 
@@ -54,7 +54,7 @@ const slackEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;"
 
 export function slack(d: Digest): string {
   const out = [`*${slackEscape(d.headline)}*`, d.facts.map(([k, v]) => `${k}: \`${slackEscape(v)}\``).join(" · "), slackEscape(d.counts)];
-  for (const s of d.sections) out.push(`*${s.title}*`, ...s.lines.map((l, i) => `• ${slackEscape(l)}${slackLinks(s.links, i)}`), ...more(s.more).map((l) => `• ${l}`));
+  for (const s of d.sections) out.push(`*${s.title}*`, ...s.lines.map((l, i) => `• ${slackEscape(l)}${slackLinks(s.links, i)}`), ...more(s.more, s.moreNote).map((l) => `• ${l}`));
   return out.join("\n");
 }
 
