@@ -220,3 +220,16 @@ describe("a warning list longer than a message", () => {
     expect(m.text).toContain("[stop now](https://fn.example.com/snooze?");
   });
 });
+
+describe("links in a run over several accounts", () => {
+  it("are left out (they name the function's own account only); the warning and its tag stand", async () => {
+    const member = "200000000001";
+    const emu = await emulator({ accounts: [{ uin: member }] });
+    const m = emu.account(member).state.addInstance({ Region: GZ, profile: idle });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ACCOUNTS: `qcs::cam::uin/${member}:roleName/cvm-autopilot`, REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: "https://fn.example.com", AUTO_STOP_MAX_FRACTION: "1" });
+    const r = report.results.find((x) => x.id === m.InstanceId)!;
+    expect([r.action, r.outcome, r.account]).toEqual(["warn", "done", member]);
+    expect(r.detail?.links).toBeUndefined();
+    expect(emu.account(member).state.instances.get(m.InstanceId)!.Tags?.find((t) => t.Key === STOP_AFTER_TAG)).toBeDefined();
+  });
+});

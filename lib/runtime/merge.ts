@@ -58,7 +58,9 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     add(out.outcomes as unknown as Record<string, number>, r.outcomes as unknown as Record<string, number>);
     add(out.keptByKind, r.keptByKind);
     for (const [region, v] of Object.entries(r.byRegion)) out.byRegion[`${uin}/${region}`] = v;
-    appendCapped(out.results, r.results, (e) => ({ ...who, ...e }));
+    // A warning's snooze links name the function's own account only (lib/snooze): in a run over
+    // several accounts they are left out rather than sent where they cannot act.
+    appendCapped(out.results, r.results, (e) => ({ ...who, ...withoutLinks(e) }));
     appendCapped(out.kept, r.kept, (e) => ({ ...who, ...e }));
     out.resultsCount += r.resultsCount;
     out.keptCount += r.keptCount;
@@ -81,3 +83,9 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
 }
 
 const sum = (gs: Guard[], k: "inScope" | "wouldAct" | "limit") => gs.reduce((n, g) => n + g[k], 0);
+
+function withoutLinks<E extends { detail?: Record<string, unknown> | undefined }>(e: E): E {
+  if (!e.detail || !("links" in e.detail)) return e;
+  const { links: _links, ...detail } = e.detail;
+  return { ...e, detail };
+}
