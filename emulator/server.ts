@@ -48,7 +48,7 @@ const services = (accounts: AccountRegistry): Record<string, Record<string, Hand
   region: regionApiHandlers,
 });
 // Organization and Tag are global services: their APIs take no Region.
-const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers", "TagResources"]);
+const REGIONLESS = new Set(["DescribeRegions", "DescribeOrganizationMembers", "TagResources", "UnTagResources"]);
 
 /** API 3.0 takes request bodies up to 10 MB (a function's base64 code upload is the largest we send). */
 const MAX_BODY_BYTES = 10 << 20;

@@ -89,7 +89,6 @@ describe("warn first, snooze links, through serve", () => {
     const at = { now: () => new Date(emu.state.now()), clock: { now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) } };
     const { report: third } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: base, AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
     expect(third.results.map((r) => [r.id, r.action])).toEqual([[machine.InstanceId, "warn"]]);
-    expect(third.notes.expiredSnoozes).toEqual([expect.objectContaining({ instanceId: machine.InstanceId, message: expect.stringContaining("its snooze ended at") })]);
     // 6. Its warning's time come, still idle: stopped.
     emu.advance(31 * 60_000);
     const { report: fourth } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
@@ -118,6 +117,25 @@ describe("warn first, snooze links, through serve", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("an ended snooze is reported once: the run that finds it removes the tag", async () => {
+    const emu = await emulator();
+    const m = emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 }, Tags: [{ Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" }] });
+    const outOfScope = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [{ Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" }, { Key: "autopilot:auto-stop", Value: "off" }] });
+    const planned = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, DRY_RUN: "true" });
+    expect(planned.report.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "clear-snooze", "planned"]]);
+    expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBe("2026-01-01T00:00Z");
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
+    expect(report.errors).toEqual([]);
+    expect(report.results.map((r) => [r.id, r.action, r.outcome, r.kind])).toEqual([[m.InstanceId, "clear-snooze", "done", "snooze ended: tag removed"]]);
+    expect(report.results[0]!.reason).toMatch(/^its snooze ended at 2026-01-01T00:00Z: the tag is removed; busy: CPU/);
+    expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBeUndefined();
+    // Out of scope: left as it is. The guard weighs no removal.
+    expect(tag(emu, outOfScope.InstanceId, SNOOZE_TAG)).toBe("2026-01-01T00:00Z");
+    expect(report.guard).toMatchObject({ wouldAct: 0 });
+    const again = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
+    expect(again.report.results).toEqual([]);
   });
 
   it("a bad snooze value is reported and keeps the machine running, never guessed at", async () => {

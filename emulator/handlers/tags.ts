@@ -1,5 +1,5 @@
 /**
- * The Tag API (tag 2018-08-13) as far as office-hours uses it: TagResources, from tccli's
+ * The Tag API (tag 2018-08-13) as far as we use it: TagResources and UnTagResources, from tccli's
  * `tag/v20180813/api.json` and the Tag docs (product/651/46533, use limits product/651/13354).
  * - ResourceList: 1 to 10 six-segment names, `qcs::cvm:<region>:uin/<uin>:instance/<id>`;
  * - Tags: 1 to 10 pairs; a key the resource already has gets the new value;
@@ -49,6 +49,23 @@ export const tagHandlers: Record<string, Handler> = {
         continue;
       }
       inst.Tags = next;
+      ctx.state.tagVersion++;
+    }
+    return { FailedResources: failed };
+  },
+  UnTagResources(ctx) {
+    const resources = idList(ctx.params, "ResourceList", { required: true, max: 10 });
+    const keys = idList(ctx.params, "TagKeys", { required: true, max: 10 });
+    const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
+    for (const resource of resources) {
+      const m = RESOURCE.exec(resource);
+      const inst = m && m[2] === ctx.account ? ctx.state.instances.get(m[3]!) : undefined;
+      if (!m || !inst || inst.Region !== m[1]) {
+        failed.push({ Resource: resource, Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` });
+        continue;
+      }
+      // A key the resource does not have is no failure: unbinding is idempotent.
+      inst.Tags = (inst.Tags ?? []).filter((t) => !keys.includes(t.Key));
       ctx.state.tagVersion++;
     }
     return { FailedResources: failed };

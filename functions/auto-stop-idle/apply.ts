@@ -5,6 +5,8 @@ import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
 import type { Decision } from "./plan.ts";
+import { untagInstances } from "../../lib/tencent/instance-tags.ts";
+import { SNOOZE_TAG } from "../../lib/snooze/snooze.ts";
 
 export interface StopOptions {
   stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
@@ -29,5 +31,18 @@ export async function applyStops(client: TencentCloudClient, stops: Decision[], 
       }
     }),
   );
+  return out;
+}
+
+/** Removes snooze tags whose time has passed (UnTagResources): reported once, by the run that removes them. */
+export async function clearSnoozes(client: TencentCloudClient, clears: Decision[]): Promise<Map<string, Outcome>> {
+  const byRegion = new Map<string, string[]>();
+  for (const d of clears) byRegion.set(d.region, [...new Set([...(byRegion.get(d.region) ?? []), d.id])]);
+  const out = new Map<string, Outcome>();
+  for (const [region, ids] of byRegion) {
+    for (const r of await untagInstances(client, region, ids, [SNOOZE_TAG])) {
+      out.set(keyOf({ region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+    }
+  }
   return out;
 }

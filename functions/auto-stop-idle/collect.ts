@@ -10,7 +10,7 @@ import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/data-types.ts";
-import { askedStop, cpuLooksIdle, judged, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
+import { askedStop, cpuLooksIdle, judged, snoozeEnded, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
@@ -60,8 +60,6 @@ export interface CandidateLimits {
   verifyAtMost?: number;
   /** A signed "stop now" link named these: each is stopped if in scope and not opted out, without metrics; every other machine is kept. */
   stopNow?: ReadonlySet<string>;
-  /** Told of each snooze found expired (autopilot:snooze-until in the past): ignored, and reported. */
-  expiredSnooze?: (id: string, region: string, until: number) => void;
   /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
   seed?: string;
 }
@@ -121,7 +119,14 @@ export async function decideRegion(
     stopsLikely = undefined;
     call(candidateTypes);
   };
-  const emit = (d: Decision) => (d.action ? decisions.push(d) : keep(d));
+  // Machines whose snooze has ended: a decision that asks for nothing else removes the tag (snoozeEnded).
+  const expired = new Map<string, number>();
+  const emit = (raw: Decision) => {
+    const until = expired.get(raw.id);
+    const d = until === undefined ? raw : snoozeEnded(raw, until);
+    if (until !== undefined) expired.delete(raw.id);
+    return d.action ? decisions.push(d) : keep(d);
+  };
   // Back-pressure: the listing (40 pages a second) outruns the metric queries (20 a second, 10
   // machines each), so without a bound a region would hold all its machines waiting for metrics.
   // The next page is read only when fewer than MAX_WAITING machines wait; metrics stay the pace.
@@ -193,10 +198,8 @@ export async function decideRegion(
           seen.add(raw.InstanceId);
           const inst = slim(raw, region);
           const out = screen(inst, policy, now);
-          if (limits.expiredSnooze) {
-            const z = snoozeOf(tagsOf(inst), now);
-            if (z.state === "expired") limits.expiredSnooze(inst.InstanceId, region, z.until);
-          }
+          const z = snoozeOf(tagsOf(inst), now);
+          if (z.state === "expired") expired.set(inst.InstanceId, z.until);
           if (limits.stopNow) {
             // Asked by a person: their own snooze does not hold it back; every scope rule does.
             if (limits.stopNow.has(inst.InstanceId) && (!out || out.kind === "snoozed")) emit(askedStop(inst));

@@ -3,10 +3,10 @@ import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
-import { applyStops } from "./apply.ts";
+import { applyStops, clearSnoozes } from "./apply.ts";
+import { CLEAR_SNOOZE } from "./plan.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
-import { instantTag } from "../../lib/snooze/snooze.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
@@ -34,12 +34,6 @@ export default defineFunction({
     const lookUp = (types: Iterable<string>) => lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
     const sourced = await candidateLimits(ctx, region);
     if ("problem" in sourced) return { decisions: [], errors: [sourced.problem] };
-    // Expired snoozes are ignored, and said (the first 100 of a region).
-    const expired: Array<{ instanceId: string; region: string; message: string }> = [];
-    let expiredCount = 0;
-    sourced.limits.expiredSnooze = (id, r, until) => {
-      if (expiredCount++ < 100) expired.push({ instanceId: id, region: r, message: `${id}: its snooze ended at ${instantTag(until)}; the tag is ignored (remove it, or set a new time)` });
-    };
     let early: Promise<Map<string, PriceSteps>> | undefined;
     let decisions;
     try {
@@ -63,14 +57,14 @@ export default defineFunction({
         if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
       }
     }
-    const notes = { ...(sourced.notes.length ? { alarmPolicy: sourced.notes } : {}), ...(expiredCount ? { expiredSnoozes: expired } : {}) };
-    return { decisions, ...(Object.keys(notes).length ? { notes, ...(expiredCount ? { notesCount: { expiredSnoozes: expiredCount } } : {}) } : {}) };
+    return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
   },
   extraLabels: {
     currency: "currency", estimatedHourlySavings: "estimated savings an hour", estimatedMonthlySavings: "estimated savings a month at this rate",
     unpriced: "stops with no price", unpricedTypes: "instance types with no price",
   },
-  guard: (summary, config) => guard(summary, config.policy),
+  // Removing an expired snooze tag touches no machine: the guard weighs stops and warnings only.
+  guard: (summary, config) => guard({ ...summary, acting: summary.acting.filter((d) => d.action !== CLEAR_SNOOZE) }, config.policy),
   // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).
   provision: provisionAlarms,
   // Cloud Monitor may push an alarm (unsigned): the named machine is verified like any candidate.
@@ -84,6 +78,7 @@ export default defineFunction({
   async apply(ctx, acting) {
     const out = await applyStops(ctx.client, acting.filter((d) => d.action === "stop"), { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType });
     for (const [k, o] of await applyWarnings(ctx.client, acting.filter((d) => d.action === "warn"))) out.set(k, o);
+    for (const [k, o] of await clearSnoozes(ctx.client, acting.filter((d) => d.action === CLEAR_SNOOZE))) out.set(k, o);
     return out;
   },
   extras(acting, outcomes, ctx): AutoStopExtras {

@@ -27,6 +27,7 @@ export const KINDS = {
   "bad-snooze-tag": "bad snooze tag",
   warned: "warned, stop pending",
   "asked-to-stop": "stop asked through a link",
+  "snooze-ended": "snooze ended: tag removed",
   deferred: "deferred: metric budget",
   "missing-cpu": "missing CPU metrics",
   "busy-cpu": "busy: CPU",
@@ -181,6 +182,19 @@ export function screenedOut(inst: Candidate, v: Verdict): Decision {
 export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const skip = screen(inst, policy, now);
   return skip ? screenedOut(inst, skip) : judged(inst, m, policy, now);
+}
+
+/** The action that removes an expired autopilot:snooze-until tag. */
+export const CLEAR_SNOOZE = "clear-snooze";
+
+/**
+ * A machine whose snooze has ended and that nothing else acts on: its tag is removed, so the end
+ * is reported once (by this run) and the tag no longer misleads. Out-of-scope machines keep their
+ * decision (the guard's denominator must not change) and their tag.
+ */
+export function snoozeEnded(d: Decision, until: number): Decision {
+  if (d.action || OUT_OF_SCOPE.has(d.kind)) return d;
+  return { ...d, kind: "snooze-ended", action: CLEAR_SNOOZE, reason: `its snooze ended at ${instantTag(until)}: the tag is removed; ${d.reason}` };
 }
 
 /** A stop a person asked for through a signed link ("stop now"): no metrics, but every scope rule and the guard. */

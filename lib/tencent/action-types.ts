@@ -78,6 +78,7 @@ interface Table {
   GetCallerIdentity: [Req<Sts.GetCallerIdentityRequest>, { AccountId: string; Arn?: string; UserId?: string; PrincipalId?: string; Type?: string }, Sts.GetCallerIdentityResponse];
   GetRole: [Cam.GetRoleRequest, { RoleInfo: { RoleName: string; PolicyDocument?: string } }, Cam.GetRoleResponse];
   TagResources: [Tag.TagResourcesRequest, { FailedResources?: Array<{ Resource: string; Code: string; Message: string }> }, Tag.TagResourcesResponse];
+  UnTagResources: [Tag.UnTagResourcesRequest, { FailedResources?: Array<{ Resource: string; Code: string; Message: string }> }, Tag.UnTagResourcesResponse];
   DescribeOrganizationMembers: [Organization.DescribeOrganizationMembersRequest, { Items: Array<{ MemberUin: number; Name?: string }>; Total: number }, Organization.DescribeOrganizationMembersResponse];
 }
 

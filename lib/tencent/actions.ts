@@ -104,6 +104,8 @@ export const ACTIONS = {
   // tag: TagResources binds tags to at most 10 resources a call (tccli tag/v20180813/api.json:
   // ResourceList "N取值范围：0~9"), 20 requests a second (Tag API docs, product/651/33003).
   TagResources: { service: "tag", rateLimit: 20, batchSize: 10 },
+  // auto-stop removes a snooze tag once it has reported it expired; the same limits as TagResources (same api.json, Tag API docs).
+  UnTagResources: { service: "tag", rateLimit: 20, batchSize: 10 },
   // cam: 20 per second (CAM API docs). The deployer's, like scf's: not in the functions' policy.
   GetRole: { service: "cam", rateLimit: 20 },
 } as const satisfies Record<string, ActionSpec>;

@@ -85,4 +85,13 @@ export declare namespace Tag {
     FailedResources?: FailedResource[];
     RequestId?: string;
   }
+  /** UnTagResources (same api.json): ResourceList as above, TagKeys (at most 10); FailedResources as TagResources'. */
+  interface UnTagResourcesRequest {
+    ResourceList: string[];
+    TagKeys: string[];
+  }
+  interface UnTagResourcesResponse {
+    FailedResources?: FailedResource[];
+    RequestId?: string;
+  }
 }
