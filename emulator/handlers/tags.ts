@@ -11,7 +11,7 @@
  * The service is global: a request may name no Region.
  */
 import { ApiFault, idList } from "../api-fault.ts";
-import type { Handler } from "./context.ts";
+import type { Handler, HandlerContext } from "./context.ts";
 
 const RESOURCE = /^qcs::cvm:([a-z0-9-]+):uin\/(\d+):instance\/(ins-[a-z0-9]{8})$/;
 const ALLOWED = /^[\p{L}\p{N} +\-=._:/@()[\],;><]+$/u;
@@ -27,6 +27,25 @@ function checkTag(t: unknown, i: number): { TagKey: string; TagValue: string } {
   return { TagKey, TagValue };
 }
 
+type EmuInstance = NonNullable<ReturnType<HandlerContext["state"]["instances"]["get"]>>;
+
+/**
+ * Runs `write` on each named instance of the caller's (a six-segment name of another account,
+ * region or id is ResourceNotFound); a write may refuse its resource with a code and message.
+ * The reply's FailedResources, as both Tag API writes answer.
+ */
+function perResource(ctx: HandlerContext, resources: string[], write: (inst: EmuInstance) => { Code: string; Message: string } | void) {
+  const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
+  for (const resource of resources) {
+    const m = RESOURCE.exec(resource);
+    const inst = m && m[2] === ctx.account ? ctx.state.instances.get(m[3]!) : undefined;
+    const refused = m && inst && inst.Region === m[1] ? write(inst) : { Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` };
+    if (refused) failed.push({ Resource: resource, ...refused });
+    else ctx.state.tagVersion++;
+  }
+  return { FailedResources: failed };
+}
+
 export const tagHandlers: Record<string, Handler> = {
   TagResources(ctx) {
     const resources = idList(ctx.params, "ResourceList", { required: true, max: 10 });
@@ -34,40 +53,19 @@ export const tagHandlers: Record<string, Handler> = {
     if (!Array.isArray(raw) || !raw.length) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Tags`.");
     if (raw.length > 10) throw new ApiFault("InvalidParameterValue.LimitExceeded", "`Tags` accepts at most 10 values.");
     const tags = raw.map(checkTag);
-    const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
-    for (const resource of resources) {
-      const m = RESOURCE.exec(resource);
-      const inst = m && m[2] === ctx.account ? ctx.state.instances.get(m[3]!) : undefined;
-      if (!m || !inst || inst.Region !== m[1]) {
-        failed.push({ Resource: resource, Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` });
-        continue;
-      }
+    return perResource(ctx, resources, (inst) => {
       const have = inst.Tags ?? [];
       const next = [...have.filter((t) => !tags.some((n) => n.TagKey === t.Key)), ...tags.map((t) => ({ Key: t.TagKey, Value: t.TagValue }))];
-      if (next.length > MAX_TAGS_PER_RESOURCE) {
-        failed.push({ Resource: resource, Code: "LimitExceeded.ResourceAttachedTags", Message: `The resource would have more than ${MAX_TAGS_PER_RESOURCE} tags.` });
-        continue;
-      }
+      if (next.length > MAX_TAGS_PER_RESOURCE) return { Code: "LimitExceeded.ResourceAttachedTags", Message: `The resource would have more than ${MAX_TAGS_PER_RESOURCE} tags.` };
       inst.Tags = next;
-      ctx.state.tagVersion++;
-    }
-    return { FailedResources: failed };
+    });
   },
   UnTagResources(ctx) {
     const resources = idList(ctx.params, "ResourceList", { required: true, max: 10 });
     const keys = idList(ctx.params, "TagKeys", { required: true, max: 10 });
-    const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
-    for (const resource of resources) {
-      const m = RESOURCE.exec(resource);
-      const inst = m && m[2] === ctx.account ? ctx.state.instances.get(m[3]!) : undefined;
-      if (!m || !inst || inst.Region !== m[1]) {
-        failed.push({ Resource: resource, Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` });
-        continue;
-      }
-      // A key the resource does not have is no failure: unbinding is idempotent.
+    // A key the resource does not have is no failure: unbinding is idempotent.
+    return perResource(ctx, resources, (inst) => {
       inst.Tags = (inst.Tags ?? []).filter((t) => !keys.includes(t.Key));
-      ctx.state.tagVersion++;
-    }
-    return { FailedResources: failed };
+    });
   },
 };
