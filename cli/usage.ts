@@ -90,13 +90,13 @@ export const COMMANDS = {
   build: { synopsis: "build", summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)", options: {}, env: "SCHEDULE_TIMEZONE, SCHEDULE_<FUNCTION>", exits: [0, 2] },
   deploy: {
     synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]",
-    summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed)",
+    summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed); with AUTO_STOP_SOURCE=alarms, one idle alarm policy per region",
     options: {
       region: { arg: "R", meaning: "the region the functions live in", default: "TENCENTCLOUD_REGION" },
       namespace: { arg: "NS", meaning: "the SCF namespace (created when missing)", default: "SCF_NAMESPACE, else default" },
       "dry-run": { meaning: "list the writes a deploy would make, make none" },
       recreate: { meaning: "delete and recreate a function whose runtime differs (its function URL changes)" },
-      remove: { meaning: "delete our triggers and functions, and schedule the SSM secret's deletion (disabled, 7 days to restore); nothing else" },
+      remove: { meaning: "delete our triggers, functions and idle alarm policies, and schedule the SSM secret's deletion (disabled, 7 days to restore); nothing else" },
     },
     env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; the functions' settings, copied into their environments`,
     exits: [0, 1, 2],
