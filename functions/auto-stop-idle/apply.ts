@@ -1,5 +1,5 @@
 /** Stops what the plan decided: per region, 100 ids a call, bad ids isolated by bisection. */
-import { applyBatched } from "../../lib/runtime/batch-apply.ts";
+import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
@@ -41,7 +41,7 @@ export async function clearSnoozes(client: TencentCloudClient, clears: Decision[
   const out = new Map<string, Outcome>();
   for (const [region, ids] of byRegion) {
     for (const r of await untagInstances(client, region, ids, [SNOOZE_TAG])) {
-      out.set(keyOf({ region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      out.set(keyOf({ region, id: r.id }), outcomeOf(r));
     }
   }
   return out;

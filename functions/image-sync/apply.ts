@@ -3,7 +3,7 @@
  * DeleteImages call per region; then one SyncImages per source for all its destinations, named
  * so the copy is recognisable even if the run dies right after the call.
  */
-import { applyBatched } from "../../lib/runtime/batch-apply.ts";
+import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
@@ -42,7 +42,7 @@ export async function applySync(client: TencentCloudClient, sourceRegion: string
   for (const d of acting.filter((x) => x.action === "delete-image")) deletes.set(d.region, [...(deletes.get(d.region) ?? []), d.id]);
   await Promise.all([...deletes].map(async ([region, ids]) => {
     for (const r of await applyBatched(ids, batchSizeOf("DeleteImages"), (batch) => api(client).deleteImages(region, { ImageIds: batch }))) {
-      out.set(keyOf({ region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      out.set(keyOf({ region, id: r.id }), outcomeOf(r));
     }
   }));
   const syncs = new Map<string, string[]>();

@@ -1,5 +1,5 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
-import { applyBatched } from "../../lib/runtime/batch-apply.ts";
+import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
 import { appendCapped, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
@@ -49,7 +49,7 @@ export default defineFunction({
       const results = await applyBatched(ids, batchSizeOf("ModifyInstancesRenewFlag"), (batch) =>
         api(ctx.client).modifyInstancesRenewFlag(region, { InstanceIds: batch, RenewFlag: to }));
       for (const r of results) {
-        out.set(keyOf({ region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+        out.set(keyOf({ region, id: r.id }), outcomeOf(r));
       }
     }));
     return out;

@@ -5,10 +5,14 @@
  */
 import { TencentCloudApiError, errorRecord } from "../tencent/errors.ts";
 import { batches } from "../tencent/services.ts";
+import type { Outcome } from "./spec.ts";
 
 export type ItemResult =
   | { id: string; ok: true; requestId: string }
   | { id: string; ok: false; code: string; message: string; requestId?: string | undefined };
+
+/** One id's result as the report's outcome: done, or failed with the API's code and RequestId. */
+export const outcomeOf = (r: ItemResult): Outcome => (r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
 
 /** Errors that belong to one id in the batch, so bisecting can isolate it. */
 export function isPerItemError(err: unknown): boolean {

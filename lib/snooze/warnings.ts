@@ -1,5 +1,6 @@
 /** Writes warnings: each decision's `detail.stopAfter` as its instance's autopilot:stop-after tag (TagResources, 10 a call), by region and time. */
 import { keyOf, type Decision, type Outcome } from "../runtime/spec.ts";
+import { outcomeOf } from "../runtime/batch-apply.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { tagInstances } from "../tencent/instance-tags.ts";
 import { STOP_AFTER_TAG } from "./snooze.ts";
@@ -15,7 +16,7 @@ export async function applyWarnings(client: TencentCloudClient, warns: readonly 
   const out = new Map<string, Outcome>();
   for (const g of groups.values()) {
     for (const r of await tagInstances(client, g.region, g.ids, { [STOP_AFTER_TAG]: g.at })) {
-      out.set(keyOf({ region: g.region, id: r.id }), r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      out.set(keyOf({ region: g.region, id: r.id }), outcomeOf(r));
     }
   }
   return out;
