@@ -95,13 +95,15 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   if (urls.length) out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);
   // Cloud Monitor's alarm callback for a notice template: unsigned, so it can only ask for a check of one machine.
   const hookSecret = env.WEBHOOK_SECRET?.trim();
+  // A function's URL, from its `url` step ("POST <url>/run/<name>").
+  const baseOf = (name: string) => urls.find((s) => s.function === functionNameFor(name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
   for (const f of REGISTRY.filter((x) => x.alarmCallback)) {
-    const base = urls.find((s) => s.function === functionNameFor(f.name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
+    const base = baseOf(f.name);
     if (base && hookSecret) out(`alarm callback (optional: a Cloud Monitor notice template's API callback; keep the path private):\n  ${f.name}: POST ${base}${alarmPath(hookSecret, f.name)}`);
   }
   // Warnings carry snooze links to the function URL only once the function knows it.
   for (const f of REGISTRY.filter((x) => x.snoozeLinks)) {
-    const base = urls.find((s) => s.function === functionNameFor(f.name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
+    const base = baseOf(f.name);
     if (base && hookSecret && !env.AUTO_STOP_LINK_URL?.trim()) out(`snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to GET ${base}/snooze`);
   }
   return 0;

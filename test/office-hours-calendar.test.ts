@@ -171,7 +171,7 @@ describe("decide", () => {
   });
 
   it("a stop says what it saves until the schedule next wants the machine", () => {
-    const d = decide(inst({ InstanceState: "RUNNING" }), config, at("2026-11-30T19:05:00"));
+    const d = decide(inst({ InstanceState: "RUNNING" }), config, at("2026-11-30T19:05:00"), cst("2026-11-30T19:05:00"));
     // 19:05 Monday to 09:00 Tuesday: 14 hours (to the quarter hour) at 0.5 an hour.
     expect(d.detail).toMatchObject({ hoursStopped: 14, estimatedSaving: 7 });
   });

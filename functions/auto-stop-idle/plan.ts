@@ -197,18 +197,19 @@ export function snoozeEnded(d: Decision, until: number): Decision {
   return { ...d, kind: "snooze-ended", action: CLEAR_SNOOZE, reason: `its snooze ended at ${instantTag(until)}: the tag is removed; ${d.reason}` };
 }
 
+/** What a stop's report and price lookup read of the machine. createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts). */
+const stopDetail = (inst: Candidate) => ({ instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime });
+
 /** A stop a person asked for through a signed link ("stop now"): no metrics, but every scope rule and the guard. */
 export function askedStop(inst: Candidate): Decision {
-  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime };
-  return { ...base(inst), detail, kind: "asked-to-stop", reason: "stop now, asked through a signed link", action: "stop" };
+  return { ...base(inst), detail: stopDetail(inst), kind: "asked-to-stop", reason: "stop now, asked through a signed link", action: "stop" };
 }
 
 /** The decision for an instance that passed screening. */
 export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
   if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
-  // createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts).
-  const detail = { instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime, cpu: j.cpu, outTrafficMbps: j.outTrafficMbps, ...(inst.owner ? { owner: inst.owner } : {}) };
+  const detail = { ...stopDetail(inst), cpu: j.cpu, outTrafficMbps: j.outTrafficMbps, ...(inst.owner ? { owner: inst.owner } : {}) };
   // Warn first (AUTO_STOP_WARN_MINUTES): a machine is stopped only once its warning's time has
   // come and fresh metrics still say idle; a stale warning (the machine was busy meanwhile) is given anew.
   if (policy.warnMinutes > 0) {

@@ -85,7 +85,7 @@ const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`
 
 type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> & Partial<Pick<OfficeHoursConfig, "warnMinutes">>;
 
-export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>, now: Date = new Date()): OfficeDecision {
+export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>, now: Date): OfficeDecision {
   const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
   const tags = tagsOf(inst);
   const name = tags.get(config.tagKey) ?? "";
