@@ -197,8 +197,10 @@ export async function decideRegion(
           if ((only && !only.has(raw.InstanceId)) || seen.has(raw.InstanceId)) continue;
           seen.add(raw.InstanceId);
           const inst = slim(raw, region);
-          const out = screen(inst, policy, now);
-          const z = snoozeOf(tagsOf(inst), now);
+          // The tags as a map, once per listed machine: screening, the snooze and the candidate all read them.
+          const tags = tagsOf(inst);
+          const out = screen(inst, policy, now, tags);
+          const z = snoozeOf(tags, now);
           if (z.state === "expired") expired.set(inst.InstanceId, z.until);
           if (limits.stopNow) {
             // Asked by a person: their own snooze does not hold it back; every scope rule does.
@@ -209,7 +211,6 @@ export async function decideRegion(
           else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
-            const tags = tagsOf(inst);
             const stopAfter = tags.get(STOP_AFTER_TAG);
             const owner = tags.get(OWNER_TAG);
             const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime, ...(stopAfter ? { stopAfter } : {}), ...(owner ? { owner } : {}) }, noPublicIp: !inst.PublicIpAddresses?.length };

@@ -74,10 +74,9 @@ export const MIN_COVERAGE = 0.8;
 export type Verdict = { kind: DecisionKind; reason: string };
 
 /** Why an instance is not even a candidate for metrics, or undefined if it is one. */
-export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date): Verdict | undefined {
+export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date, tags: ReadonlyMap<string, string> = tagsOf(inst)): Verdict | undefined {
   if (inst.InstanceChargeType !== "POSTPAID_BY_HOUR") return { kind: "not-postpaid", reason: `charge type ${inst.InstanceChargeType} is not POSTPAID_BY_HOUR` };
   if (inst.InstanceState !== "RUNNING") return { kind: "not-running", reason: `state ${inst.InstanceState} is not RUNNING` };
-  const tags = tagsOf(inst);
   if (tags.get(policy.optOutTag.key) === policy.optOutTag.value) return { kind: "opted-out", reason: `opted out by tag ${policy.optOutTag.key}=${policy.optOutTag.value}` };
   if (policy.namePattern && !policy.namePattern.test(inst.InstanceName)) return { kind: "name-mismatch", reason: "name does not match AUTO_STOP_NAME_PATTERN" };
   // A snooze anyone may set keeps the machine running, in scope (the guard still counts it).
