@@ -18,6 +18,7 @@ import { KINDS, SCREENED_IN } from "../functions/auto-stop-idle/plan.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
+import { TencentCloudClient } from "../lib/tencent/client.ts";
 import { BENCH_REGIONS } from "./fleet.ts";
 
 const RUNS_PER_MONTH = 4 * 24 * 30;
@@ -95,7 +96,6 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
     try {
       log(`  ${instances} instances: alarms ...`);
       const env = envFor(b, { AUTO_STOP_SOURCE: "alarms" });
-      const { TencentCloudClient } = await import("../lib/tencent/client.ts");
       const client = new TencentCloudClient({ credentials: b.credentials, endpoint: b.url, logger: memoryLogger(), clock: clockOf(b) });
       await fn().provision!(env, { client, logger: client.logger, regions: BENCH_REGIONS, dryRun: false, remove: false });
       const running = runningIn(b);

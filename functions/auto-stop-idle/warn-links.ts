@@ -17,11 +17,9 @@ export function nextNine(now: Date, zone: string): { at: number; date: string } 
   const parts = (ms: number) => Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   const p = parts(now.getTime());
   const offset = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(now.getTime() / 60_000) * 60_000;
-  for (const day of [0, 1]) {
-    const at = Date.UTC(+p.year!, +p.month! - 1, +p.day! + day, 9, 0) - offset;
-    if (at >= now.getTime() + 3600_000) return { at, date: new Date(at + offset).toISOString().slice(0, 10) };
-  }
-  const at = Date.UTC(+p.year!, +p.month! - 1, +p.day! + 2, 9, 0) - offset;
+  // This morning's 09:00 if an hour or more away, else tomorrow's (always more than nine hours away).
+  const today = Date.UTC(+p.year!, +p.month! - 1, +p.day!, 9, 0) - offset;
+  const at = today >= now.getTime() + 3600_000 ? today : today + 86_400_000;
   return { at, date: new Date(at + offset).toISOString().slice(0, 10) };
 }
 
