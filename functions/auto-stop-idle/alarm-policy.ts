@@ -34,7 +34,9 @@ export function idleAlarmPolicy(policy: AutoStopPolicy, region: string): AlarmPo
     name: idlePolicyName(region),
     // Remark: letters, digits, `_` and `-` only (the model).
     remark: "cvm-autopilot_auto-stop-idle_candidates_only",
-    // Metric names as Cloud Monitor's cvm_device alarm metrics write them (DescribeAlarmMetrics; Tencent's Terraform examples use CpuUsage).
+    // Metric names as Tencent's Terraform examples write cvm_device alarm rules (CpuUsage). tccli's
+    // ModifyAlarmPolicyCondition example writes cpu_usage instead; DescribeAlarmMetrics, which would
+    // settle it, was not reachable here, so a deploy against the real API should confirm the names.
     rules: [rule("CpuUsage", policy.cpuThreshold), rule("LanOuttraffic", policy.networkThresholdMbps)],
     // Bound by the scope's tags: an instance with any of them (a superset of the scope when
     // several keys are AND'ed; the run screens the rest out).

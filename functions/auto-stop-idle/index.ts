@@ -4,14 +4,13 @@ import { defineFunction } from "../../lib/runtime/spec.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { applyStops, clearSnoozes } from "./apply.ts";
-import { CLEAR_SNOOZE } from "./plan.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
-import { guard, KINDS } from "./plan.ts";
+import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
 import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;

@@ -98,7 +98,10 @@ export async function createPolicy(client: TencentCloudClient, region: string, w
     Condition: { IsUnionRule: 1, Rules: want.rules.map((r) => ({ ...r, NoticeFrequency: 0, IsPowerNotice: 0 })) },
   });
   const requestIds = [created.RequestId];
-  // ServiceType is the namespace and GroupId the policy's OriginId, as Tencent's Terraform provider binds a tag.
+  // ServiceType is the namespace and GroupId the policy's OriginId, as Tencent's Terraform provider
+  // binds a tag (resource_tc_monitor_alarm_policy). tccli's published example sends ServiceType
+  // "cvm" and an unrelated GroupId instead; the model documents neither value, so the provider's
+  // working code is followed and the disagreement is recorded here.
   const first = want.tags[0];
   if (first) {
     const bound = await api(client).bindingPolicyTag(region, {
