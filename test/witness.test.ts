@@ -183,7 +183,10 @@ function seed(emu: Awaited<ReturnType<typeof emulator>>, w: Witness) {
   }
   for (const id of ids("ImageIds")) s.addImage({ Region: region, ImageId: id, ImageType: "PRIVATE_IMAGE" });
   if (w.action === "DeleteImages") s.addImage({ Region: region, ImageId: "img-34vaef8f", ImageType: "PRIVATE_IMAGE" });
-  if (w.action === "BindingPolicyTag") alarmStore(s).policies.set(String(r.PolicyId), { PolicyId: String(r.PolicyId), OriginId: String(r.GroupId), PolicyName: "witness", Remark: "", Namespace: "cvm_device", Enable: 1, ProjectId: 0, Region: region, IsUnionRule: 1, Rules: [], tags: [], InsertTime: 0 });
+  const policy = (id: string, origin = "1") => alarmStore(s).policies.set(id, { PolicyId: id, OriginId: origin, PolicyName: "witness", Remark: "", Namespace: "cvm_device", Enable: 1, ProjectId: 0, Region: region, IsUnionRule: 1, Rules: [], tags: [], InsertTime: 0 });
+  if (w.action === "BindingPolicyTag") policy(String(r.PolicyId), String(r.GroupId));
+  // The policies the example deletes.
+  if (w.action === "DeleteAlarmPolicy") for (const id of ids("PolicyIds")) policy(id);
   if (w.action === "DescribeAlarmHistories") {
     // An idle machine bound to an idle policy: one alarm in the last day.
     alarmStore(s).policies.set("policy-123456", { PolicyId: "policy-123456", OriginId: "1234567890", PolicyName: "witness", Remark: "", Namespace: "cvm_device", Enable: 1, ProjectId: 0, Region: region, IsUnionRule: 1, Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "lt", Value: "5", ContinuePeriod: 2 }], tags: [{ Key: "k", Value: "v" }], InsertTime: 0 });

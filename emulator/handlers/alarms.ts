@@ -1,6 +1,6 @@
 /**
  * Cloud Monitor alarm policies (monitor 2018-07-24) as far as auto-stop's alarm mode uses them:
- * CreateAlarmPolicy, BindingPolicyTag, DescribeAlarmPolicies, DeleteAlarmPolicy and
+ * DescribeAlarmMetrics (in alarm-metrics.ts), CreateAlarmPolicy, BindingPolicyTag, DescribeAlarmPolicies, DeleteAlarmPolicy and
  * DescribeAlarmHistories, with the shapes of the official models and the tccli witnesses
  * (monitor.CreateAlarmPolicy.json, monitor.BindingPolicyTag.json, monitor.DescribeAlarmHistories.json).
  *
@@ -19,6 +19,7 @@
 import { ApiFault, int, str } from "../api-fault.ts";
 import type { EmulatorState, EmuInstance } from "../state.ts";
 import type { Handler } from "./context.ts";
+import { alarmMetric, ALARM_METRICS, describeAlarmMetrics } from "./alarm-metrics.ts";
 import { metricValue } from "./monitor.ts";
 
 interface Rule { MetricName: string; Period: number; Operator: string; Value: string; ContinuePeriod: number }
@@ -46,8 +47,6 @@ export function alarmStore(state: EmulatorState): AlarmStore {
   return s;
 }
 
-/** Alarm metric names (cvm_device, as DescribeAlarmMetrics names them) to the QCE/CVM series they read. */
-const ALARM_METRICS: Record<string, string> = { CpuUsage: "CPUUsage", MemUsage: "MemUsage", LanOuttraffic: "LanOuttraffic", WanOuttraffic: "WanOuttraffic", LanIntraffic: "LanIntraffic", WanIntraffic: "WanIntraffic" };
 const OPERATORS: Record<string, (a: number, b: number) => boolean> = { lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b, eq: (a, b) => a === b, ne: (a, b) => a !== b };
 const REMARK = /^[\p{Script=Han}A-Za-z0-9_-]*$/u;
 
@@ -62,7 +61,7 @@ function rulesOf(condition: unknown): { IsUnionRule: number; Rules: Rule[] } {
   if (!Array.isArray(c.Rules) || !c.Rules.length) throw new ApiFault("MissingParameter", "`Condition.Rules` needs at least one rule.");
   const rules = c.Rules.map((r: Record<string, unknown>, i: number): Rule => {
     const name = String(r?.MetricName ?? "");
-    if (!ALARM_METRICS[name]) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.MetricName \`${name}\` is not a cvm_device metric this emulator evaluates (${Object.keys(ALARM_METRICS).join(", ")}).`);
+    if (!alarmMetric(name)) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.MetricName \`${name}\` is not a cvm_device metric this emulator evaluates (${ALARM_METRICS.map((m) => m.MetricName).join(", ")}).`);
     const period = Number(r.Period);
     if (period !== 60 && period !== 300) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Period must be 60 or 300.`);
     const op = String(r.Operator ?? "");
@@ -78,7 +77,7 @@ function rulesOf(condition: unknown): { IsUnionRule: number; Rules: Rule[] } {
 
 /** Does the rule hold for the instance over its ContinuePeriod periods ending at `at` (seconds)? Every period needs a point. */
 function holds(rule: Rule, inst: EmuInstance, at: number): boolean {
-  const series = ALARM_METRICS[rule.MetricName]!;
+  const series = alarmMetric(rule.MetricName)!.series;
   if (series.startsWith("Wan") && !inst.PublicIpAddresses?.length) return false;
   const born = Math.floor(Date.parse(inst.CreatedTime) / 1000);
   const last = Math.floor(at / rule.Period) * rule.Period - rule.Period;
@@ -160,6 +159,7 @@ function pageParams(params: Record<string, unknown>): { page: number; size: numb
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
 
 export const alarmHandlers: Record<string, Handler> = {
+  DescribeAlarmMetrics: (ctx) => describeAlarmMetrics(ctx.params),
   CreateAlarmPolicy(ctx) {
     moduleParam(ctx.params);
     const name = str(ctx.params, "PolicyName", true)!;
