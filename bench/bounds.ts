@@ -30,7 +30,10 @@ function phaseMs(action: keyof typeof ACTIONS, calls: number, latencyMs: number,
   return Math.floor((calls - 1) / L) * 1000 + latencyMs;
 }
 
-export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls: number; boundMs: number; metricCalls: number } {
+export function autoStopBound(
+  r: AutoStopReport,
+  latencyMs: number,
+): { minCalls: number; boundMs: number; metricCalls: number } {
   let minCalls = 0;
   let metricCalls = 0;
   let decideMs = 0;
@@ -50,7 +53,13 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
     metricCalls += cpu + traffic;
     // Overlapping phases: the slowest bounds the region; a CPU query needs a page first and a traffic query a CPU answer.
     const chain = (cpu ? latencyMs : 0) + (traffic ? latencyMs : 0);
-    decideMs = Math.max(decideMs, Math.max(phaseMs("DescribeInstances", pages, latencyMs, true), phaseMs("GetMonitorData", cpu + traffic, latencyMs)) + chain);
+    decideMs = Math.max(
+      decideMs,
+      Math.max(
+        phaseMs("DescribeInstances", pages, latencyMs, true),
+        phaseMs("GetMonitorData", cpu + traffic, latencyMs),
+      ) + chain,
+    );
     writeMs = Math.max(writeMs, phaseMs("StopInstances", stopCalls, latencyMs));
   }
   return { minCalls, boundMs: decideMs + writeMs, metricCalls };
@@ -61,14 +70,20 @@ export function autoStopBound(r: AutoStopReport, latencyMs: number): { minCalls:
  * may start once its first page has answered, and its last (a part-filled call) only when its
  * listing is done. Regions run side by side; the slowest bounds the run.
  */
-export function renewBound(r: RenewReport, latencyMs: number): { minCalls: number; boundMs: number; metricCalls: number } {
+export function renewBound(
+  r: RenewReport,
+  latencyMs: number,
+): { minCalls: number; boundMs: number; metricCalls: number } {
   let minCalls = 0;
   let boundMs = 0;
   for (const region of r.regions) {
     const st = r.byRegion[region];
     const pages = Math.max(1, ceil(st?.scanned ?? 0, 100));
     // One write per 100 ids per target flag: the change kinds count them per region.
-    const writes = (["to-auto-renew", "to-manual-renew", "to-disable-notify"] as const).reduce((n, k) => n + ceil(st?.byKind[RENEW_KINDS[k]] ?? 0, 100), 0);
+    const writes = (["to-auto-renew", "to-manual-renew", "to-disable-notify"] as const).reduce(
+      (n, k) => n + ceil(st?.byKind[RENEW_KINDS[k]] ?? 0, 100),
+      0,
+    );
     minCalls += pages + writes;
     const listing = phaseMs("DescribeInstances", pages, latencyMs, true);
     const writing = phaseMs("ModifyInstancesRenewFlag", writes, latencyMs);

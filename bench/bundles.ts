@@ -29,15 +29,25 @@ function loadMs(args: string[]): number {
 export async function bundleBench(ours: Record<string, string>, outdir: string): Promise<BundleRow[]> {
   const sdkFile = join(outdir, "sdk-handler", "index.js");
   await build({
-    entryPoints: [join(ROOT, "bench/sdk-handler.ts")], outfile: sdkFile, bundle: true, platform: "node", target: "node18",
-    format: "cjs", minify: true, sourcemap: true, treeShaking: true, legalComments: "none", logLevel: "error",
+    entryPoints: [join(ROOT, "bench/sdk-handler.ts")],
+    outfile: sdkFile,
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    minify: true,
+    sourcemap: true,
+    treeShaking: true,
+    legalComments: "none",
+    logLevel: "error",
   });
   const files: Record<string, string> = { ...ours, "sdk-handler (official SDK)": sdkFile };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(files).map((k) => [k, []]));
   const bare: number[] = [];
   for (let i = 0; i < 20; i++) {
     bare.push(loadMs(["-e", "0"]));
-    for (const [name, file] of Object.entries(files)) samples[name]!.push(loadMs(["-e", `require(${JSON.stringify(file)})`]));
+    for (const [name, file] of Object.entries(files))
+      samples[name]!.push(loadMs(["-e", `require(${JSON.stringify(file)})`]));
   }
   const base = median(bare);
   const added = (name: string) => Math.max(0, median(samples[name]!) - base);
@@ -62,6 +72,10 @@ export function cliStartBench(): Array<{ command: string; medianMs: number; adde
   }
   return [
     { command: "node -e 0", medianMs: +median(bare).toFixed(1), addedMs: 0 },
-    { command: "cvm-autopilot help", medianMs: +median(help).toFixed(1), addedMs: +(median(help) - median(bare)).toFixed(1) },
+    {
+      command: "cvm-autopilot help",
+      medianMs: +median(help).toFixed(1),
+      addedMs: +(median(help) - median(bare)).toFixed(1),
+    },
   ];
 }

@@ -30,24 +30,51 @@ export interface CoordinatorRow {
   throttled: number;
 }
 
-export async function coordinatorBench(cases: Array<{ accounts: number; maxInvocations: number }>, log: (s: string) => void): Promise<CoordinatorRow[]> {
+export async function coordinatorBench(
+  cases: Array<{ accounts: number; maxInvocations: number }>,
+  log: (s: string) => void,
+): Promise<CoordinatorRow[]> {
   const rows: CoordinatorRow[] = [];
   for (const c of cases) {
-    const emu = await startEmulator({ regions: BENCH_REGIONS, latencyMs: LATENCY_MS, accounts: Array.from({ length: c.accounts }, (_, i) => ({ uin: String(200000000001 + i) })) });
+    const emu = await startEmulator({
+      regions: BENCH_REGIONS,
+      latencyMs: LATENCY_MS,
+      accounts: Array.from({ length: c.accounts }, (_, i) => ({ uin: String(200000000001 + i) })),
+    });
     try {
-      scfStore.set(emu.state, new Map([[`${BENCH_REGIONS[0]}/default/${FN}`, { ...stubFunction(FN), Role: "cvm-autopilot-runner" }]]));
+      scfStore.set(
+        emu.state,
+        new Map([[`${BENCH_REGIONS[0]}/default/${FN}`, { ...stubFunction(FN), Role: "cvm-autopilot-runner" }]]),
+      );
       const env = {
-        TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: BENCH_REGIONS[0]!,
-        REGIONS: BENCH_REGIONS.join(","), ACCOUNTS: "organization:cvm-autopilot", CVM_AUTOPILOT_ENDPOINT: emu.url, FANOUT_MAX_INVOCATIONS: String(c.maxInvocations), LOG_LEVEL: "warn",
+        TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+        TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+        TENCENTCLOUD_REGION: BENCH_REGIONS[0]!,
+        REGIONS: BENCH_REGIONS.join(","),
+        ACCOUNTS: "organization:cvm-autopilot",
+        CVM_AUTOPILOT_ENDPOINT: emu.url,
+        FANOUT_MAX_INVOCATIONS: String(c.maxInvocations),
+        LOG_LEVEL: "warn",
       };
       const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });
-      log(`  coordinator: ${c.accounts} accounts × ${BENCH_REGIONS.length} regions, at most ${c.maxInvocations} invocations ...`);
+      log(
+        `  coordinator: ${c.accounts} accounts × ${BENCH_REGIONS.length} regions, at most ${c.maxInvocations} invocations ...`,
+      );
       const t0 = performance.now();
-      const report = (await h.main_handler({ Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() }, { request_id: "bench", function_name: FN, namespace: "default" })) as unknown as FanoutReport;
+      const report = (await h.main_handler(
+        { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() },
+        { request_id: "bench", function_name: FN, namespace: "default" },
+      )) as unknown as FanoutReport;
       const wallS = Math.round((performance.now() - t0) / 100) / 10;
       rows.push({
-        accounts: c.accounts, regions: BENCH_REGIONS.length, shards: report.fanout.shards, maxInvocations: c.maxInvocations, invocations: report.fanout.invoked.length,
-        wallS, ofScfLimit: Math.round((wallS / SCF_LIMIT_S) * 1000) / 1000, throttled: emu.calls.filter((x) => x.code === "RequestLimitExceeded").length,
+        accounts: c.accounts,
+        regions: BENCH_REGIONS.length,
+        shards: report.fanout.shards,
+        maxInvocations: c.maxInvocations,
+        invocations: report.fanout.invoked.length,
+        wallS,
+        ofScfLimit: Math.round((wallS / SCF_LIMIT_S) * 1000) / 1000,
+        throttled: emu.calls.filter((x) => x.code === "RequestLimitExceeded").length,
       });
     } finally {
       await emu.stop();

@@ -10,12 +10,20 @@ import { BENCH_REGIONS } from "./fleet.ts";
 
 const FILTERS: Array<[string, unknown[] | undefined]> = [
   ["none", undefined],
-  ["auto-stop scope (charge type, state)", [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-state", Values: ["RUNNING"] }]],
+  [
+    "auto-stop scope (charge type, state)",
+    [
+      { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
+      { Name: "instance-state", Values: ["RUNNING"] },
+    ],
+  ],
   ["renew-flag scope (charge type)", [{ Name: "instance-charge-type", Values: ["PREPAID"] }]],
   ["a tag (tag:env)", [{ Name: "tag:env", Values: ["prod"] }]],
 ];
 
-export function emulatorPageBench(instances = 100_000): Array<{ filter: string; instances: number; cpuMsPerPage: number }> {
+export function emulatorPageBench(
+  instances = 100_000,
+): Array<{ filter: string; instances: number; cpuMsPerPage: number }> {
   const state = new EmulatorState(BENCH_REGIONS);
   generateFleet(state, { instances, regions: BENCH_REGIONS, seed: 42 });
   const describe = instanceHandlers.DescribeInstances!;
@@ -24,7 +32,13 @@ export function emulatorPageBench(instances = 100_000): Array<{ filter: string; 
     const t = process.cpuUsage();
     for (let i = 0; i < pages; i++) {
       // Serialised as the server would send it: the reply's cost is part of the page's.
-      JSON.stringify(describe({ state, region: BENCH_REGIONS[0]!, params: { ...(Filters ? { Filters } : {}), Offset: (i * 100) % 3000, Limit: 100 } }));
+      JSON.stringify(
+        describe({
+          state,
+          region: BENCH_REGIONS[0]!,
+          params: { ...(Filters ? { Filters } : {}), Offset: (i * 100) % 3000, Limit: 100 },
+        }),
+      );
     }
     const u = process.cpuUsage(t);
     return { filter, instances, cpuMsPerPage: +((u.user + u.system) / 1000 / pages).toFixed(2) };

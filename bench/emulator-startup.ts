@@ -15,7 +15,11 @@ export async function emulatorStartup(sizes = [250, 10_000]): Promise<StartupRow
   const rows: StartupRow[] = [];
   for (const instances of sizes) {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances)],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     const url = await new Promise<string>((resolve) => {
       let out = "";
       child.stdout.on("data", (d) => {

@@ -19,7 +19,15 @@ import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { FanoutReport, ShardEvent } from "../lib/platform/fanout.ts";
 import { mapLimit } from "../lib/runtime/map-limit.ts";
 import { autoStopBound } from "./bounds.ts";
-import { BENCH_REGIONS, cpuSeconds, emulatorCalls, invoke, LATENCY_MS, startEmulator, type RunFigures } from "./fleet.ts";
+import {
+  BENCH_REGIONS,
+  cpuSeconds,
+  emulatorCalls,
+  invoke,
+  LATENCY_MS,
+  startEmulator,
+  type RunFigures,
+} from "./fleet.ts";
 
 /** boundMs: the coordinator's own run (listing shards, invoking) plus the slowest worker's bound. */
 export interface FanoutRow extends RunFigures {
@@ -44,7 +52,13 @@ export interface FanoutRow extends RunFigures {
 
 const FN = "cvm-autopilot-auto-stop-idle";
 
-export async function fanoutBench(accounts: number, perShard: number, bundle: string, log: (s: string) => void, atOnce = Infinity): Promise<FanoutRow> {
+export async function fanoutBench(
+  accounts: number,
+  perShard: number,
+  bundle: string,
+  log: (s: string) => void,
+  atOnce = Infinity,
+): Promise<FanoutRow> {
   const emu = await startEmulator(perShard * BENCH_REGIONS.length, accounts);
   try {
     await fetch(`${emu.url}/_emulator/functions`, { method: "POST", body: JSON.stringify({ name: FN }) });
@@ -62,20 +76,34 @@ export async function fanoutBench(accounts: number, perShard: number, bundle: st
     log(`  fan-out: ${accounts} accounts × ${BENCH_REGIONS.length} regions × ${perShard} instances: coordinator ...`);
     const cpu0 = cpuSeconds(emu.pid);
     const t0 = performance.now();
-    const coord = await invoke(bundle, env, { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() }, { request_id: "bench-coordinator", function_name: FN, namespace: "default" });
+    const coord = await invoke(
+      bundle,
+      env,
+      { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() },
+      { request_id: "bench-coordinator", function_name: FN, namespace: "default" },
+    );
     const fan = coord.report as FanoutReport;
-    const events = (await (await fetch(`${emu.url}/_emulator/invocations`, { method: "DELETE" })).json()) as Array<{ event: ShardEvent }>;
+    const events = (await (await fetch(`${emu.url}/_emulator/invocations`, { method: "DELETE" })).json()) as Array<{
+      event: ShardEvent;
+    }>;
     const replay = atOnce < events.length;
     log(`  fan-out: ${events.length} workers, ${replay ? `${atOnce} at a time (a replay)` : "all at once"} ...`);
     // What the platform does with the queued events: every worker at once, each its own container.
     // A worker that fails (a timeout when the machine cannot keep up) is counted, not fatal to the row.
-    const settled = await mapLimit(events.map((e, i) => ({ event: e.event, i })), replay ? atOnce : events.length, ({ event, i }) => {
-      if (replay && i % 10 === 0) log(`    worker ${i + 1} of ${events.length} ...`);
-      return invoke(bundle, env, event, { request_id: `bench-worker-${i}`, function_name: FN }).then(
-        (value): PromiseSettledResult<Awaited<ReturnType<typeof invoke>>> => ({ status: "fulfilled", value }),
-        (reason: unknown): PromiseSettledResult<Awaited<ReturnType<typeof invoke>>> => ({ status: "rejected", reason }),
-      );
-    });
+    const settled = await mapLimit(
+      events.map((e, i) => ({ event: e.event, i })),
+      replay ? atOnce : events.length,
+      ({ event, i }) => {
+        if (replay && i % 10 === 0) log(`    worker ${i + 1} of ${events.length} ...`);
+        return invoke(bundle, env, event, { request_id: `bench-worker-${i}`, function_name: FN }).then(
+          (value): PromiseSettledResult<Awaited<ReturnType<typeof invoke>>> => ({ status: "fulfilled", value }),
+          (reason: unknown): PromiseSettledResult<Awaited<ReturnType<typeof invoke>>> => ({
+            status: "rejected",
+            reason,
+          }),
+        );
+      },
+    );
     const workers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     const elapsedMs = performance.now() - t0;
     const wallMs = replay ? coord.wallMs + Math.max(...workers.map((w) => w.wallMs)) : elapsedMs;
@@ -103,7 +131,8 @@ export async function fanoutBench(accounts: number, perShard: number, bundle: st
       minCalls,
       callRatio: +(calls.length / minCalls).toFixed(3),
       throttled: calls.filter((c) => c.code === "RequestLimitExceeded").length,
-      throttledBy: [...new Set(calls.filter((c) => c.code === "RequestLimitExceeded").map((c) => c.action))].join(" ") || "-",
+      throttledBy:
+        [...new Set(calls.filter((c) => c.code === "RequestLimitExceeded").map((c) => c.action))].join(" ") || "-",
       maxWorkerRssMb: Math.round(Math.max(...workers.map((w) => w.maxRssKb)) / 1024),
       emulatorBusy: +busy.toFixed(2),
       machineBusy: +machineBusy.toFixed(2),

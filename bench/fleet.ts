@@ -13,7 +13,16 @@ import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { autoStopBound, renewBound } from "./bounds.ts";
 
 export const BENCH_REGIONS = [
-  "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong", "ap-singapore", "ap-seoul", "ap-tokyo", "eu-frankfurt",
+  "ap-guangzhou",
+  "ap-shanghai",
+  "ap-beijing",
+  "ap-chengdu",
+  "ap-chongqing",
+  "ap-hongkong",
+  "ap-singapore",
+  "ap-seoul",
+  "ap-tokyo",
+  "eu-frankfurt",
 ];
 export const LATENCY_MS = 50;
 
@@ -47,18 +56,38 @@ const RUNS_PER_MONTH = 4 * 24 * 30;
 
 /** CPU seconds a process has used so far (Linux /proc; user + system, in clock ticks of 10 ms). */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+    .replace(/^.*\) /, "")
+    .split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The emulator in its own process; `accounts` member accounts each get the `instances` fleet (and a heap to hold them all). */
-export function startEmulator(instances: number, accounts = 0): Promise<{ url: string; pid: number; stop: () => void }> {
+export function startEmulator(
+  instances: number,
+  accounts = 0,
+): Promise<{ url: string; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      ...(accounts ? ["--max-old-space-size=8192"] : []),
-      join(ROOT, "bin/cvm-autopilot.js"), "emulator", "--port", "0", "--instances", String(instances),
-      "--regions", BENCH_REGIONS.join(","), "--latency", String(LATENCY_MS), "--seed", "42", ...(accounts ? ["--accounts", String(accounts)] : []),
-    ], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } });
+    const child = spawn(
+      process.execPath,
+      [
+        ...(accounts ? ["--max-old-space-size=8192"] : []),
+        join(ROOT, "bin/cvm-autopilot.js"),
+        "emulator",
+        "--port",
+        "0",
+        "--instances",
+        String(instances),
+        "--regions",
+        BENCH_REGIONS.join(","),
+        "--latency",
+        String(LATENCY_MS),
+        "--seed",
+        "42",
+        ...(accounts ? ["--accounts", String(accounts)] : []),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } },
+    );
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
@@ -78,10 +107,19 @@ export function startEmulator(instances: number, accounts = 0): Promise<{ url: s
  */
 export const FUNCTION_HEAP_FLAGS = ["--max-semi-space-size=6", "--max-old-space-size=116"];
 
-export function invoke(bundle: string, env: Record<string, string>, event?: unknown, context?: unknown): Promise<{ wallMs: number; maxRssKb: number; cpuMs: number; report: unknown }> {
+export function invoke(
+  bundle: string,
+  env: Record<string, string>,
+  event?: unknown,
+  context?: unknown,
+): Promise<{ wallMs: number; maxRssKb: number; cpuMs: number; report: unknown }> {
   return new Promise((resolve, reject) => {
     const args = event === undefined ? [] : [JSON.stringify(event), JSON.stringify(context ?? { request_id: "bench" })];
-    const child = spawn(process.execPath, [...FUNCTION_HEAP_FLAGS, join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      [...FUNCTION_HEAP_FLAGS, join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args],
+      { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", (code) => {
@@ -106,7 +144,11 @@ export interface MemoryRow {
   maxRssMb: number;
 }
 
-export async function fleetBench(sizes: number[], bundles: Record<string, string>, log: (s: string) => void): Promise<{ rows: FleetRow[]; memory: MemoryRow[] }> {
+export async function fleetBench(
+  sizes: number[],
+  bundles: Record<string, string>,
+  log: (s: string) => void,
+): Promise<{ rows: FleetRow[]; memory: MemoryRow[] }> {
   const rows: FleetRow[] = [];
   const memory: MemoryRow[] = [];
   for (const instances of sizes) {
@@ -138,7 +180,10 @@ export async function fleetBench(sizes: number[], bundles: Record<string, string
         const r = await invoke(bundles[fn]!, env);
         const busy = (cpuSeconds(emu.pid) - cpu0) / (r.wallMs / 1000);
         const calls = await emulatorCalls(emu.url);
-        const b = fn === "auto-stop-idle" ? autoStopBound(r.report as AutoStopReport, LATENCY_MS) : renewBound(r.report as RenewReport, LATENCY_MS);
+        const b =
+          fn === "auto-stop-idle"
+            ? autoStopBound(r.report as AutoStopReport, LATENCY_MS)
+            : renewBound(r.report as RenewReport, LATENCY_MS);
         rows.push({
           instances,
           function: fn,

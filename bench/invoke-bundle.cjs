@@ -4,7 +4,9 @@
 const started = process.hrtime.bigint();
 const mod = require(process.argv[2]);
 const loadedMs = Number(process.hrtime.bigint() - started) / 1e6;
-const event = process.argv[3] ? JSON.parse(process.argv[3]) : { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() };
+const event = process.argv[3]
+  ? JSON.parse(process.argv[3])
+  : { Type: "Timer", TriggerName: "bench", Time: new Date().toISOString() };
 const context = process.argv[4] ? JSON.parse(process.argv[4]) : { request_id: "bench" };
 const t0 = process.hrtime.bigint();
 mod
@@ -13,7 +15,18 @@ mod
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const u = process.resourceUsage();
     // CPU this process used, start to end (µs): lets a benchmark tell when the machine, not the work, set the pace.
-    process.stdout.write("\n" + JSON.stringify({ wallMs, startedAtMs: Date.now() - wallMs, loadedMs, maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, report }) + "\n");
+    process.stdout.write(
+      "\n" +
+        JSON.stringify({
+          wallMs,
+          startedAtMs: Date.now() - wallMs,
+          loadedMs,
+          maxRssKb: u.maxRSS,
+          cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
+          report,
+        }) +
+        "\n",
+    );
   })
   .catch((err) => {
     process.stderr.write(`bench run failed: ${err && err.message}\n`);

@@ -42,13 +42,25 @@ export interface MetricCostRow {
 const FROZEN = Date.parse("2026-12-01T02:02:00Z");
 
 async function fleet(instances: number): Promise<Emulator> {
-  return startEmulator({ now: () => FROZEN, instances, fleetRegions: BENCH_REGIONS, regions: BENCH_REGIONS, seed: 42, rateLimits: false, timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0 } });
+  return startEmulator({
+    now: () => FROZEN,
+    instances,
+    fleetRegions: BENCH_REGIONS,
+    regions: BENCH_REGIONS,
+    seed: 42,
+    rateLimits: false,
+    timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0 },
+  });
 }
 
 function envFor(emu: Emulator, extra: Record<string, string>): Record<string, string> {
   return {
-    TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: BENCH_REGIONS[0]!,
-    CVM_AUTOPILOT_ENDPOINT: emu.url, REGIONS: BENCH_REGIONS.join(","), LOG_LEVEL: "warn",
+    TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+    TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+    TENCENTCLOUD_REGION: BENCH_REGIONS[0]!,
+    CVM_AUTOPILOT_ENDPOINT: emu.url,
+    REGIONS: BENCH_REGIONS.join(","),
+    LOG_LEVEL: "warn",
     // Every machine of the seeded fleet has one of these: the whole fleet in scope, and a tag to bind the alarm policy by.
     AUTO_STOP_INCLUDE_TAGS: "team=web,team=data,team=ml,team=ops",
     AUTO_STOP_PRICES: "S5.MEDIUM4=0.3",
@@ -63,7 +75,12 @@ async function run(emu: Emulator, env: Record<string, string>): Promise<{ report
   const loaded = fn().load(env);
   const config = loaded.config;
   const before = emu.callsFor("GetMonitorData").length;
-  const deps = createRunDeps(config, { logger: memoryLogger(), sleep: async (ms) => emu.advance(ms), client: { clock: clockOf(emu) }, now: () => new Date(emu.state.now()) });
+  const deps = createRunDeps(config, {
+    logger: memoryLogger(),
+    sleep: async (ms) => emu.advance(ms),
+    client: { clock: clockOf(emu) },
+    now: () => new Date(emu.state.now()),
+  });
   const report = (await loaded.run({ source: "cli" }, deps)) as AutoStopReport;
   if (report.errors.length) throw new Error(`metric-cost run failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
   return { report, calls: emu.callsFor("GetMonitorData").length - before };
@@ -71,9 +88,14 @@ async function run(emu: Emulator, env: Record<string, string>): Promise<{ report
 
 /** Every machine the runs stopped, from the emulator (a report lists a capped number of results). */
 function stoppedIn(emu: Emulator, running: Set<string>): Set<string> {
-  return new Set([...emu.state.instances.values()].filter((i) => running.has(i.InstanceId) && emu.state.settle(i).InstanceState !== "RUNNING").map((i) => i.InstanceId));
+  return new Set(
+    [...emu.state.instances.values()]
+      .filter((i) => running.has(i.InstanceId) && emu.state.settle(i).InstanceState !== "RUNNING")
+      .map((i) => i.InstanceId),
+  );
 }
-const runningIn = (emu: Emulator) => new Set([...emu.state.instances.values()].filter((i) => i.InstanceState === "RUNNING").map((i) => i.InstanceId));
+const runningIn = (emu: Emulator) =>
+  new Set([...emu.state.instances.values()].filter((i) => i.InstanceState === "RUNNING").map((i) => i.InstanceId));
 
 /** A way without CPU first, computed from a run's candidates: every screened-in machine's CPU, LAN and WAN, `per` machines a call. */
 function allMetrics(r: AutoStopReport, per: number): number {
@@ -96,8 +118,19 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
     try {
       log(`  ${instances} instances: alarms ...`);
       const env = envFor(b, { AUTO_STOP_SOURCE: "alarms" });
-      const client = new TencentCloudClient({ credentials: b.credentials, endpoint: b.url, logger: memoryLogger(), clock: clockOf(b) });
-      await fn().provision!(env, { client, logger: client.logger, regions: BENCH_REGIONS, dryRun: false, remove: false });
+      const client = new TencentCloudClient({
+        credentials: b.credentials,
+        endpoint: b.url,
+        logger: memoryLogger(),
+        clock: clockOf(b),
+      });
+      await fn().provision!(env, {
+        client,
+        logger: client.logger,
+        regions: BENCH_REGIONS,
+        dryRun: false,
+        remove: false,
+      });
       const running = runningIn(b);
       // Settled: three runs in a row with nothing deferred and nothing stopped. A machine whose
       // series miss points alarms only when every period of the window has one, so it may be
@@ -139,11 +172,52 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
       const fiftySteady = allMetrics(steady.report, 50);
       const same = alarmStops.size === pollStops.size && [...alarmStops].every((id) => pollStops.has(id));
       const settle = runs.length - QUIET_RUNS;
-      const polledMonth = runs.slice(0, settle).reduce((n, r) => n + r.calls, 0) + steady.calls * (RUNS_PER_MONTH - settle);
-      rows.push({ instances, mode: "polling, 10 a call, all metrics (before)", firstRunCalls: before, maxCallsPerRun: before, runsToSettle: 1, steadyCallsPerRun: beforeSteady, callsPerMonth: month(before, beforeSteady), stopped: first.report.outcomes.done, sameStopsAsPolling: "(its first run)" });
-      rows.push({ instances, mode: "polling, 50 a call, all metrics (computed)", firstRunCalls: fifty, maxCallsPerRun: fifty, runsToSettle: 1, steadyCallsPerRun: fiftySteady, callsPerMonth: month(fifty, fiftySteady), stopped: first.report.outcomes.done, sameStopsAsPolling: "(its first run)" });
-      rows.push({ instances, mode: "polling, 50 a call, CPU first", firstRunCalls: first.calls, maxCallsPerRun: Math.max(...runs.map((r) => r.calls)), runsToSettle: settle, steadyCallsPerRun: steady.calls, callsPerMonth: polledMonth, stopped: pollStops.size, sameStopsAsPolling: "—" });
-      rows.push({ instances, mode: "alarm-driven (budget 340 a run)", firstRunCalls: perRun[0] ?? alarmSteady, maxCallsPerRun: Math.max(alarmSteady, ...perRun), runsToSettle: perRun.length, steadyCallsPerRun: alarmSteady, callsPerMonth: perRun.reduce((x, y) => x + y, 0) + alarmSteady * (RUNS_PER_MONTH - perRun.length), stopped: alarmStops.size, sameStopsAsPolling: same ? "yes: equal sets of ids" : `NO: ${alarmStops.size} vs ${pollStops.size}` });
+      const polledMonth =
+        runs.slice(0, settle).reduce((n, r) => n + r.calls, 0) + steady.calls * (RUNS_PER_MONTH - settle);
+      rows.push({
+        instances,
+        mode: "polling, 10 a call, all metrics (before)",
+        firstRunCalls: before,
+        maxCallsPerRun: before,
+        runsToSettle: 1,
+        steadyCallsPerRun: beforeSteady,
+        callsPerMonth: month(before, beforeSteady),
+        stopped: first.report.outcomes.done,
+        sameStopsAsPolling: "(its first run)",
+      });
+      rows.push({
+        instances,
+        mode: "polling, 50 a call, all metrics (computed)",
+        firstRunCalls: fifty,
+        maxCallsPerRun: fifty,
+        runsToSettle: 1,
+        steadyCallsPerRun: fiftySteady,
+        callsPerMonth: month(fifty, fiftySteady),
+        stopped: first.report.outcomes.done,
+        sameStopsAsPolling: "(its first run)",
+      });
+      rows.push({
+        instances,
+        mode: "polling, 50 a call, CPU first",
+        firstRunCalls: first.calls,
+        maxCallsPerRun: Math.max(...runs.map((r) => r.calls)),
+        runsToSettle: settle,
+        steadyCallsPerRun: steady.calls,
+        callsPerMonth: polledMonth,
+        stopped: pollStops.size,
+        sameStopsAsPolling: "—",
+      });
+      rows.push({
+        instances,
+        mode: "alarm-driven (budget 340 a run)",
+        firstRunCalls: perRun[0] ?? alarmSteady,
+        maxCallsPerRun: Math.max(alarmSteady, ...perRun),
+        runsToSettle: perRun.length,
+        steadyCallsPerRun: alarmSteady,
+        callsPerMonth: perRun.reduce((x, y) => x + y, 0) + alarmSteady * (RUNS_PER_MONTH - perRun.length),
+        stopped: alarmStops.size,
+        sameStopsAsPolling: same ? "yes: equal sets of ids" : `NO: ${alarmStops.size} vs ${pollStops.size}`,
+      });
     } finally {
       await a.stop();
     }

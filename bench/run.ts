@@ -22,7 +22,15 @@ import { metricCostBench } from "./metric-cost.ts";
 import { emulatorStartup } from "./emulator-startup.ts";
 import { emulatorPageBench } from "./emulator-page.ts";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,10000,100000" }, only: { type: "string" }, "fanout-accounts": { type: "string", default: "10" }, "fanout-instances": { type: "string", default: "1000" }, "fanout-at-once": { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000,100000" },
+    only: { type: "string" },
+    "fanout-accounts": { type: "string", default: "10" },
+    "fanout-instances": { type: "string", default: "1000" },
+    "fanout-at-once": { type: "string" },
+  },
+});
 const sizes = values.sizes!.split(",").map(Number);
 const want = (part: string) => !values.only || values.only === part;
 const log = (s: string) => process.stderr.write(s + "\n");
@@ -31,11 +39,16 @@ function table(title: string, rows: object[]): void {
   if (!rows.length) return;
   const cols = Object.keys(rows[0]!);
   const cell = (v: unknown) => String(v);
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell((r as Record<string, unknown>)[c]).length)));
+  const widths = cols.map((c) =>
+    Math.max(c.length, ...rows.map((r) => cell((r as Record<string, unknown>)[c]).length)),
+  );
   console.log(`\n${title}`);
   console.log("| " + cols.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |");
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-  for (const r of rows) console.log("| " + cols.map((c, i) => cell((r as Record<string, unknown>)[c]).padEnd(widths[i]!)).join(" | ") + " |");
+  for (const r of rows)
+    console.log(
+      "| " + cols.map((c, i) => cell((r as Record<string, unknown>)[c]).padEnd(widths[i]!)).join(" | ") + " |",
+    );
 }
 
 const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-bench-"));
@@ -43,7 +56,8 @@ const built = await buildBundles(REGISTRY, outdir, {});
 const bundles = Object.fromEntries(built.map((b) => [b.name, b.file]));
 // `--only` refreshes its part of the last results and keeps the rest.
 const latest = join(ROOT, "bench/results/latest.json");
-const previous = values.only && existsSync(latest) ? (JSON.parse(readFileSync(latest, "utf8")) as Record<string, unknown>) : {};
+const previous =
+  values.only && existsSync(latest) ? (JSON.parse(readFileSync(latest, "utf8")) as Record<string, unknown>) : {};
 const results: Record<string, unknown> = { ...previous, date: new Date().toISOString(), node: process.version };
 
 if (want("signer")) {
@@ -75,29 +89,56 @@ if (want("fleet")) {
   const { rows, memory } = await fleetBench(sizes, bundles, log);
   results.fleet = rows;
   results.fleetMemory = memory;
-  table("Fleet scale: 10 regions, documented limits, 50 ms latency (goals: auto-stop ratio <= 1.5 at 1k, <= 1.2 at 10k and 100k; renew-flag <= 1.5 / 1.3; callRatio <= 1.05; throttled 0; RSS <= 128 MB; emulatorBusy <= 0.5 or the row is not meaningful)", rows);
+  table(
+    "Fleet scale: 10 regions, documented limits, 50 ms latency (goals: auto-stop ratio <= 1.5 at 1k, <= 1.2 at 10k and 100k; renew-flag <= 1.5 / 1.3; callRatio <= 1.05; throttled 0; RSS <= 128 MB; emulatorBusy <= 0.5 or the row is not meaningful)",
+    rows,
+  );
   table("Memory of the other functions on the same fleets (goal: RSS <= 128 MB)", memory);
 }
 if (want("metric-cost")) {
   log("metric cost ...");
   const rows = await metricCostBench(sizes, log);
   results.metricCost = rows;
-  table("Metric cost: billed GetMonitorData calls on the same seeded fleet, 10 regions, 15-minute schedule, side by side (goal: alarm-driven <= 350 a run at 100,000, same stops as polling; free tier 1,000,000 a month)", rows);
+  table(
+    "Metric cost: billed GetMonitorData calls on the same seeded fleet, 10 regions, 15-minute schedule, side by side (goal: alarm-driven <= 350 a run at 100,000, same stops as polling; free tier 1,000,000 a month)",
+    rows,
+  );
 }
 if (want("fanout")) {
   log("fan-out ...");
-  const row = await fanoutBench(Number(values["fanout-accounts"]), Number(values["fanout-instances"]), bundles["auto-stop-idle"]!, log, values["fanout-at-once"] ? Number(values["fanout-at-once"]) : undefined);
+  const row = await fanoutBench(
+    Number(values["fanout-accounts"]),
+    Number(values["fanout-instances"]),
+    bundles["auto-stop-idle"]!,
+    log,
+    values["fanout-at-once"] ? Number(values["fanout-at-once"]) : undefined,
+  );
   // A replay (--fanout-at-once) is kept beside the all-at-once row, not over it.
   results[row.workersAtOnce === "all" ? "fanout" : "fanoutReplay"] = [row];
-  const how = row.workersAtOnce === "all" ? "all at once" : `replayed ${row.workersAtOnce} at a time (wall: the coordinator's plus the slowest worker's)`;
-  table(`Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, ${how} (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)`, [row]);
+  const how =
+    row.workersAtOnce === "all"
+      ? "all at once"
+      : `replayed ${row.workersAtOnce} at a time (wall: the coordinator's plus the slowest worker's)`;
+  table(
+    `Fan-out: auto-stop-idle over accounts × 10 regions, one worker per shard, ${how} (goals: wall close to the slowest shard's bound, every worker <= 128 MB, callRatio <= 1.05, throttled 0)`,
+    [row],
+  );
 }
 if (want("coordinator")) {
   log("fan-out coordinator ...");
   // One invocation per shard at 1,000 shards, beside 10,000 shards under the default cap of 1,000.
-  const rows = await coordinatorBench([{ accounts: 100, maxInvocations: 10_000 }, { accounts: 1000, maxInvocations: 1000 }], log);
+  const rows = await coordinatorBench(
+    [
+      { accounts: 100, maxInvocations: 10_000 },
+      { accounts: 1000, maxInvocations: 1000 },
+    ],
+    log,
+  );
   results.coordinator = rows;
-  table("Fan-out coordinator: its own time to list and invoke, Invoke at 20 a second (goal: 10,000 shards well within SCF's 900 s)", rows);
+  table(
+    "Fan-out coordinator: its own time to list and invoke, Invoke at 20 a second (goal: 10,000 shards well within SCF's 900 s)",
+    rows,
+  );
 }
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");

@@ -14,7 +14,10 @@ function requests() {
     params: {
       Limit: 100,
       Offset: (i % 50) * 100,
-      Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "tag:env", Values: ["dev", `team-${i % 7}`] }],
+      Filters: [
+        { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
+        { Name: "tag:env", Values: ["dev", `team-${i % 7}`] },
+      ],
     },
   }));
 }
@@ -48,13 +51,38 @@ export function signerBench(): SignerRow[] {
   const host = "cvm.tencentcloudapi.com";
   const [tc3Ours, tc3Sdk] = timePair(
     () => {
-      for (const r of reqs) signTc3({ credentials: CREDS, service: "cvm", host, timestamp: r.timestamp, payload: JSON.stringify(r.params) });
+      for (const r of reqs)
+        signTc3({
+          credentials: CREDS,
+          service: "cvm",
+          host,
+          timestamp: r.timestamp,
+          payload: JSON.stringify(r.params),
+        });
     },
     () => {
-      for (const r of reqs) Sdk.sign3({ method: "POST", url: `https://${host}/`, payload: r.params, timestamp: r.timestamp, service: "cvm", secretId: CREDS.secretId, secretKey: CREDS.secretKey, headers: { "Content-Type": "application/json" } });
+      for (const r of reqs)
+        Sdk.sign3({
+          method: "POST",
+          url: `https://${host}/`,
+          payload: r.params,
+          timestamp: r.timestamp,
+          service: "cvm",
+          secretId: CREDS.secretId,
+          secretKey: CREDS.secretKey,
+          headers: { "Content-Type": "application/json" },
+        });
     },
   );
-  const common = (r: (typeof reqs)[number]) => ({ Action: "DescribeInstances", Nonce: 11886, Region: "ap-guangzhou", SecretId: CREDS.secretId, SignatureMethod: "HmacSHA256", Timestamp: r.timestamp, Version: "2017-03-12" });
+  const common = (r: (typeof reqs)[number]) => ({
+    Action: "DescribeInstances",
+    Nonce: 11886,
+    Region: "ap-guangzhou",
+    SecretId: CREDS.secretId,
+    SignatureMethod: "HmacSHA256",
+    Timestamp: r.timestamp,
+    Version: "2017-03-12",
+  });
   // The same 10,000 complete requests for both sides, built before timing.
   const full = reqs.map((r) => ({ ...r.params, ...common(r) }));
   const legacyOurs = () => {
@@ -66,7 +94,11 @@ export function signerBench(): SignerRow[] {
   // The SDK's own legacy steps, on a client instance: mergeData (flatten), formatSignString
   // (sort and join), then Sign.sign.
   const { cvm } = require("tencentcloud-sdk-nodejs-cvm");
-  const client = new cvm.v20170312.Client({ credential: CREDS, region: "ap-guangzhou", profile: { signMethod: "HmacSHA256", httpProfile: { reqMethod: "POST" } } });
+  const client = new cvm.v20170312.Client({
+    credential: CREDS,
+    region: "ap-guangzhou",
+    profile: { signMethod: "HmacSHA256", httpProfile: { reqMethod: "POST" } },
+  });
   const legacySdk = () => {
     for (const r of full) {
       const flat = client.mergeData(r);

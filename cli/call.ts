@@ -14,7 +14,12 @@ export interface CallArgs {
   params?: string | undefined;
 }
 
-export async function callCommand(args: CallArgs, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function callCommand(
+  args: CallArgs,
+  env: Env,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   let params: Record<string, unknown> = {};
   if (args.params) {
     try {
@@ -22,16 +27,30 @@ export async function callCommand(args: CallArgs, env: Env, out: (s: string) => 
     } catch (e) {
       throw new UsageError(`--params is not valid JSON (${(e as Error).message}); e.g. --params '{"Limit":10}'`);
     }
-    if (!params || typeof params !== "object" || Array.isArray(params)) throw new UsageError("--params must be a JSON object, e.g. '{\"Limit\":10}'");
+    if (!params || typeof params !== "object" || Array.isArray(params))
+      throw new UsageError("--params must be a JSON object, e.g. '{\"Limit\":10}'");
   }
   // A region, from --region or TENCENTCLOUD_REGION; only the global services (cam, sts, …) take none.
   const region = args.region ?? (env.TENCENTCLOUD_REGION?.trim() || undefined);
   // Credentials first: they are the more basic thing to fix.
   const config = loadBaseConfig({ ...env, TENCENTCLOUD_REGION: region ?? "ap-guangzhou" });
-  if (!region && !GLOBAL_SERVICES.has(args.service)) throw new UsageError(`call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call ${args.action} --region ap-guangzhou`);
-  const client = clientFromConfig(config, createLogger({ level: config.logLevel === "debug" ? "debug" : "warn", sink: (l) => err(l), format: cliLogFormat(env, process.stderr) }));
+  if (!region && !GLOBAL_SERVICES.has(args.service))
+    throw new UsageError(
+      `call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call ${args.action} --region ap-guangzhou`,
+    );
+  const client = clientFromConfig(
+    config,
+    createLogger({
+      level: config.logLevel === "debug" ? "debug" : "warn",
+      sink: (l) => err(l),
+      format: cliLogFormat(env, process.stderr),
+    }),
+  );
   try {
-    const res = await client.call(args.service, args.action, params, { region, ...(args.version ? { version: args.version } : {}) });
+    const res = await client.call(args.service, args.action, params, {
+      region,
+      ...(args.version ? { version: args.version } : {}),
+    });
     out(JSON.stringify({ Response: res }, null, 2));
     return 0;
   } catch (e) {

@@ -6,7 +6,16 @@ import { int, pattern } from "../lib/config/fields.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { alarmPath } from "../lib/platform/alarm-callback.ts";
-import { deployProblems, deployToScf, functionEnvFor, functionNameFor, loadArtifact, NOT_WRITES, removeFromScf, type DeployStep } from "../lib/platform/scf-deploy.ts";
+import {
+  deployProblems,
+  deployToScf,
+  functionEnvFor,
+  functionNameFor,
+  loadArtifact,
+  NOT_WRITES,
+  removeFromScf,
+  type DeployStep,
+} from "../lib/platform/scf-deploy.ts";
 import { checkRole } from "../lib/platform/scf-role.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
@@ -25,7 +34,11 @@ const deploySchema = z.object({
   SCF_RUNTIME: pattern(/^Nodejs\d+\.\d+$/, "an SCF Node.js runtime such as Nodejs18.15", "Nodejs18.15"),
   SCF_MEMORY_SIZE: int(128, 64, 3072),
   // The CAM role the functions run as (docs/deploy.md: the role and its policy).
-  SCF_ROLE: pattern(/^[A-Za-z0-9+=,.@_-]{1,128}$/, "a CAM role name such as cvm-autopilot-runner", "cvm-autopilot-runner"),
+  SCF_ROLE: pattern(
+    /^[A-Za-z0-9+=,.@_-]{1,128}$/,
+    "a CAM role name such as cvm-autopilot-runner",
+    "cvm-autopilot-runner",
+  ),
   SCF_TIMEOUT: int(900, 1, 900),
   // The zone SCF's timers evaluate cron in (Beijing time); an override, should an account differ.
   SCF_TIMER_ZONE: pattern(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, "an IANA time zone such as Asia/Shanghai", "Asia/Shanghai"),
@@ -34,38 +47,77 @@ const deploySchema = z.object({
 /** The variables deploy reads beyond the shared ones, from its schema (for the configuration reference). */
 export const DEPLOY_VARIABLES: readonly string[] = Object.keys(deploySchema.shape).filter((k) => !(k in baseShape));
 
-export async function deployCommand(args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function deployCommand(
+  args: string[],
+  env: Env,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const { values } = parseCommand("deploy", args);
-  if (values.region && !isRegion(values.region)) throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
+  if (values.region && !isRegion(values.region))
+    throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
   const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
   const base = toBaseConfig(e);
   const schedules = loadSchedules(REGISTRY, env);
   // Code uploads are large: give them at least a minute.
-  const client = clientFromConfig(base, createLogger({ level: base.logLevel === "debug" ? "debug" : "warn", sink: err, format: cliLogFormat(env, process.stderr) }), { timeoutMs: Math.max(base.timeoutMs, 60_000) });
+  const client = clientFromConfig(
+    base,
+    createLogger({
+      level: base.logLevel === "debug" ? "debug" : "warn",
+      sink: err,
+      format: cliLogFormat(env, process.stderr),
+    }),
+    { timeoutMs: Math.max(base.timeoutMs, 60_000) },
+  );
   const say = (steps: DeployStep[], verb: string) => {
-    for (const s of steps.filter((x) => x.action !== "url")) out(`${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`);
+    for (const s of steps.filter((x) => x.action !== "url"))
+      out(
+        `${s.function}: ${s.action}${s.detail ? ` (${s.detail})` : ""}${s.requestId ? ` [RequestId ${s.requestId}]` : ""}`,
+      );
     const writes = steps.filter((s) => !NOT_WRITES.has(s.action) && !s.action.startsWith("would")).length;
     // A dry run counts what it would write, as it listed them; nothing was written.
     const planned = steps.filter((s) => s.action.startsWith("would")).length;
-    out(values["dry-run"] ? `${verb}: ${planned} write(s) planned (dry run: nothing changed)` : `${verb}: ${writes} write(s)`);
+    out(
+      values["dry-run"]
+        ? `${verb}: ${planned} write(s) planned (dry run: nothing changed)`
+        : `${verb}: ${writes} write(s)`,
+    );
   };
-  const target = { region: values.region ?? base.region, namespace: values.namespace ?? e.SCF_NAMESPACE!, dryRun: values["dry-run"] };
+  const target = {
+    region: values.region ?? base.region,
+    namespace: values.namespace ?? e.SCF_NAMESPACE!,
+    dryRun: values["dry-run"],
+  };
   // What functions keep beside their code (auto-stop's alarm policies), in the regions they run in.
   const provision = async (remove: boolean): Promise<DeployStep[]> => {
     const steps: DeployStep[] = [];
     const regions = await resolveRegions(base, client);
     for (const f of REGISTRY) {
       if (!f.provision) continue;
-      for (const s of await f.provision(env, { client, logger: client.logger, regions, dryRun: target.dryRun, remove })) steps.push({ function: f.name, ...s });
+      for (const s of await f.provision(env, { client, logger: client.logger, regions, dryRun: target.dryRun, remove }))
+        steps.push({ function: f.name, ...s });
     }
     return steps;
   };
   if (values.remove) {
     // Our triggers, functions, secret and alarm policies, nothing else: the namespace and the role stay.
-    say([...(await removeFromScf(client, REGISTRY.map((f) => f.name), target)), ...(await provision(true))], "remove");
+    say(
+      [
+        ...(await removeFromScf(
+          client,
+          REGISTRY.map((f) => f.name),
+          target,
+        )),
+        ...(await provision(true)),
+      ],
+      "remove",
+    );
     return 0;
   }
-  const problems = deployProblems({ memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT }, REGISTRY.map((f) => f.name));
+  const problems = deployProblems(
+    { memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT },
+    REGISTRY.map((f) => f.name),
+  );
   if (problems.length) throw new ConfigError(problems);
   // A function whose deploy provisions cloud resources must have a valid config before anything is written.
   for (const f of REGISTRY) if (f.provision) f.load(env);
@@ -74,37 +126,52 @@ export async function deployCommand(args: string[], env: Env, out: (s: string) =
   const bundles = await buildBundles(REGISTRY);
   // WEBHOOK_SECRET and NOTIFY_* go to SSM, never into a function's plaintext environment.
   const secret = scfSecretFrom(env);
-  const steps = await deployToScf(client, bundles.map((b) => loadArtifact(b.name, b.file)), {
-    ...target,
-    runtime: e.SCF_RUNTIME!,
-    memorySize: e.SCF_MEMORY_SIZE,
-    timeout: e.SCF_TIMEOUT,
-    schedules,
-    timezone: scheduleZone(env),
-    timerZone: e.SCF_TIMER_ZONE!,
-    secret,
-    recreate: values.recreate,
-    functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, secret)])),
-    role: e.SCF_ROLE!,
-    // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
-    // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
-  });
+  const steps = await deployToScf(
+    client,
+    bundles.map((b) => loadArtifact(b.name, b.file)),
+    {
+      ...target,
+      runtime: e.SCF_RUNTIME!,
+      memorySize: e.SCF_MEMORY_SIZE,
+      timeout: e.SCF_TIMEOUT,
+      schedules,
+      timezone: scheduleZone(env),
+      timerZone: e.SCF_TIMER_ZONE!,
+      secret,
+      recreate: values.recreate,
+      functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, secret)])),
+      role: e.SCF_ROLE!,
+      // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
+      // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
+    },
+  );
   steps.push(...(await provision(false)));
   say(steps, "deploy");
   const urls = steps.filter((s) => s.action === "url");
-  if (urls.length) out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);
+  if (urls.length)
+    out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);
   // Cloud Monitor's alarm callback for a notice template: unsigned, so it can only ask for a check of one machine.
   const hookSecret = env.WEBHOOK_SECRET?.trim();
   // A function's URL, from its `url` step ("POST <url>/run/<name>").
-  const baseOf = (name: string) => urls.find((s) => s.function === functionNameFor(name))?.detail?.replace(/^POST /, "").replace(/\/run\/[a-z-]+$/, "");
+  const baseOf = (name: string) =>
+    urls
+      .find((s) => s.function === functionNameFor(name))
+      ?.detail?.replace(/^POST /, "")
+      .replace(/\/run\/[a-z-]+$/, "");
   for (const f of REGISTRY.filter((x) => x.alarmCallback)) {
     const base = baseOf(f.name);
-    if (base && hookSecret) out(`alarm callback (optional: a Cloud Monitor notice template's API callback; keep the path private):\n  ${f.name}: POST ${base}${alarmPath(hookSecret, f.name)}`);
+    if (base && hookSecret)
+      out(
+        `alarm callback (optional: a Cloud Monitor notice template's API callback; keep the path private):\n  ${f.name}: POST ${base}${alarmPath(hookSecret, f.name)}`,
+      );
   }
   // Warnings carry snooze links to the function URL only once the function knows it.
   for (const f of REGISTRY.filter((x) => x.snoozeLinks)) {
     const base = baseOf(f.name);
-    if (base && hookSecret && !env.AUTO_STOP_LINK_URL?.trim()) out(`snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to GET ${base}/snooze`);
+    if (base && hookSecret && !env.AUTO_STOP_LINK_URL?.trim())
+      out(
+        `snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to GET ${base}/snooze`,
+      );
   }
   return 0;
 }

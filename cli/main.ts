@@ -50,12 +50,26 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       const { values, positionals } = parseCommand("call", rest, { positionals: true });
       const action = positionals[0];
       if (!action) throw new UsageError("call needs an Action, e.g. cvm-autopilot call DescribeRegions");
-      return callCommand({ action, region: values.region, service: values.service ?? "cvm", version: values.version, params: values.params }, process.env, out, err);
+      return callCommand(
+        {
+          action,
+          region: values.region,
+          service: values.service ?? "cvm",
+          version: values.version,
+          params: values.params,
+        },
+        process.env,
+        out,
+        err,
+      );
     }
     case "emulator": {
       const { values } = parseCommand("emulator", rest);
       // Loaded on demand: the emulator is a development tool the published package does not ship.
-      const { emulatorCommand } = await importDev<typeof import("../emulator/command.ts")>("../emulator/command.ts", import.meta.url);
+      const { emulatorCommand } = await importDev<typeof import("../emulator/command.ts")>(
+        "../emulator/command.ts",
+        import.meta.url,
+      );
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);
       return 0;
     }
@@ -80,9 +94,16 @@ main(process.argv.slice(2)).then(
     if ((e as { code?: string }).code === "EADDRINUSE") {
       // A busy port: one line naming it and how to choose another, not a stack trace.
       const port = (e as { port?: number }).port;
-      err(`cvm-autopilot: port ${port ?? ""} is already in use: set PORT (serve) or --port (emulator) to another port, or 0 for any free one`);
+      err(
+        `cvm-autopilot: port ${port ?? ""} is already in use: set PORT (serve) or --port (emulator) to another port, or 0 for any free one`,
+      );
       process.exitCode = 2;
-    } else if (e instanceof ConfigError || e instanceof UsageError || (e as Error).name === "DeployError" || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    } else if (
+      e instanceof ConfigError ||
+      e instanceof UsageError ||
+      (e as Error).name === "DeployError" ||
+      (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       err(`cvm-autopilot: ${(e as Error).message}`);
       if (e instanceof UsageError) err("Run `cvm-autopilot help` for usage.");
       process.exitCode = 2;

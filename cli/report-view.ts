@@ -33,23 +33,36 @@ export interface TableView {
 }
 
 /** The view for this process: the terminal's columns (COLUMNS, else 130), colour on a terminal unless NO_COLOR, or with FORCE_COLOR. */
-export function tableView(env: Record<string, string | undefined>, stdout: { isTTY?: boolean; columns?: number }): TableView {
+export function tableView(
+  env: Record<string, string | undefined>,
+  stdout: { isTTY?: boolean; columns?: number },
+): TableView {
   const cols = stdout.columns ?? Number(env.COLUMNS);
   const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0";
-  return { width: Number.isFinite(cols) && cols >= 40 ? cols : 130, color: force || (stdout.isTTY === true && env.NO_COLOR === undefined) };
+  return {
+    width: Number.isFinite(cols) && cols >= 40 ? cols : 130,
+    color: force || (stdout.isTTY === true && env.NO_COLOR === undefined),
+  };
 }
 
 /** Columns a cell takes on a terminal: East Asian wide characters take two. */
 const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/gu;
 const cells = (s: string) => s.length + (s.match(WIDE)?.length ?? 0);
 
-const OUTCOME_COLOR: Record<string, number> = { done: 32, planned: 36, "changed-under-us": 33, failed: 31, "skipped-by-guard": 35 };
+const OUTCOME_COLOR: Record<string, number> = {
+  done: 32,
+  planned: 36,
+  "changed-under-us": 33,
+  failed: 31,
+  "skipped-by-guard": 35,
+};
 /**
  * Colours each outcome word where it starts a cell, after the table is drawn: cli-table3 measures
  * and wraps the plain text, so escape codes are never split or counted.
  */
 const OUTCOME_CELL = new RegExp(`│ (${Object.keys(OUTCOME_COLOR).join("|")})(?=[ (])`, "g");
-const paint = (text: string) => text.replace(OUTCOME_CELL, (_m, word: string) => `│ \x1b[${OUTCOME_COLOR[word]}m${word}\x1b[39m`);
+const paint = (text: string) =>
+  text.replace(OUTCOME_CELL, (_m, word: string) => `│ \x1b[${OUTCOME_COLOR[word]}m${word}\x1b[39m`);
 
 /**
  * Column widths that fit `width`: each column as wide as its widest cell, then, while the table is
@@ -104,39 +117,77 @@ function fitLine(parts: string[], width: number): string[] {
 export async function renderTable(r: RunReport, view: TableView = { width: 130, color: false }): Promise<string> {
   // Loaded only for table output, so json runs (scripts, platforms) never pay for it.
   const { default: Table } = await import("cli-table3");
-  const lines: string[] = fitLine([`${r.function}${r.dryRun ? " (dry run)" : ""}`, `run ${r.runId}`, `regions ${r.regions.join(", ") || "none"}`], view.width);
+  const lines: string[] = fitLine(
+    [`${r.function}${r.dryRun ? " (dry run)" : ""}`, `run ${r.runId}`, `regions ${r.regions.join(", ") || "none"}`],
+    view.width,
+  );
   if (r.results.length) {
     // A price column when the function priced what it acts on (auto-stop's hourly saving per machine).
     const currency = r.results.map((e) => e.detail?.currency).find((c) => typeof c === "string");
     const priced = r.results.some((e) => typeof e.detail?.hourlyPrice === "number");
     const byAccount = r.results.some((e) => e.account);
-    const head = [...(byAccount ? ["account"] : []), "name", "id", "region", "zone", "type", ...(priced ? [`${str(currency) || "price"}/hour`] : []), "action", "outcome", "reason"];
+    const head = [
+      ...(byAccount ? ["account"] : []),
+      "name",
+      "id",
+      "region",
+      "zone",
+      "type",
+      ...(priced ? [`${str(currency) || "price"}/hour`] : []),
+      "action",
+      "outcome",
+      "reason",
+    ];
     const rows = r.results.map((e) => {
       const d = e.detail ?? {};
       const price = priced ? [typeof d.hourlyPrice === "number" ? String(d.hourlyPrice) : "unpriced"] : [];
-      return [...(byAccount ? [lineAccount(e) ?? ""] : []), e.name ?? "", e.id, e.region, str(d.zone), str(d.instanceType), ...price, e.action, e.outcome + (e.code ? ` (${e.code})` : ""), e.reason];
+      return [
+        ...(byAccount ? [lineAccount(e) ?? ""] : []),
+        e.name ?? "",
+        e.id,
+        e.region,
+        str(d.zone),
+        str(d.instanceType),
+        ...price,
+        e.action,
+        e.outcome + (e.code ? ` (${e.code})` : ""),
+        e.reason,
+      ];
     });
     const { keep, widths } = fit(head, rows, view.width);
-    const table = new Table({ head: keep.map((i) => head[i]!), style: { head: [], border: [], compact: true }, wordWrap: true, colWidths: keep.map((i) => widths[i]!) });
+    const table = new Table({
+      head: keep.map((i) => head[i]!),
+      style: { head: [], border: [], compact: true },
+      wordWrap: true,
+      colWidths: keep.map((i) => widths[i]!),
+    });
     for (const row of rows) table.push(keep.map((i) => row[i]!));
     lines.push(view.color ? paint(table.toString()) : table.toString());
     const left = head.filter((_, i) => !keep.includes(i) && rows.some((row) => row[i] !== ""));
     if (left.length) lines.push(`(${left.join(", ")} left out to fit ${view.width} columns: see --output json)`);
-    if (r.resultsCount > r.results.length) lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
+    if (r.resultsCount > r.results.length)
+      lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
   } else {
     // Never a reassuring line above errors: with errors, what was decided is not the whole story.
     const nothing = r.dryRun ? "Nothing would be changed" : "Nothing was changed";
-    lines.push(r.errors.length ? `${nothing} in what could be decided; ${r.errors.length} error(s) below.` : `${nothing}.`);
+    lines.push(
+      r.errors.length ? `${nothing} in what could be decided; ${r.errors.length} error(s) below.` : `${nothing}.`,
+    );
   }
   lines.push(`scanned ${r.scanned} · decided: ${counts(r.byKind)}`);
-  lines.push(`writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`);
+  lines.push(
+    `writes: ${counts(r.outcomes)}${Object.keys(r.keptByKind).length ? ` · kept: ${counts(r.keptByKind)}` : ""}`,
+  );
   lines.push(...extrasPhrases(r.extras, r.extraLabels));
   if (r.guard?.tripped) lines.push(guardWords(r));
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;
     lines.push(`${k} (${list.length}):`);
     // A note that says itself (renew-flag's warnings carry a message) is shown as its sentence.
-    for (const n of list.slice(0, NOTE_LINES)) lines.push(`  ${typeof (n as { message?: unknown })?.message === "string" ? (n as { message: string }).message : JSON.stringify(n)}`);
+    for (const n of list.slice(0, NOTE_LINES))
+      lines.push(
+        `  ${typeof (n as { message?: unknown })?.message === "string" ? (n as { message: string }).message : JSON.stringify(n)}`,
+      );
     if (list.length > NOTE_LINES) lines.push(`  … and ${list.length - NOTE_LINES} more`);
   }
   for (const n of r.notices ?? []) lines.push(`notice: ${n}`);
@@ -144,7 +195,8 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
     lines.push(`errors (${r.errors.length}):`);
     for (const e of r.errors) lines.push(`  ${errorLine(e)}`);
   }
-  for (const n of r.notifications ?? []) lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
+  for (const n of r.notifications ?? [])
+    lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
   return lines.join("\n");
 }
 
@@ -153,7 +205,11 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
  * RequestId, to stdout, so `> file` keeps what a person must act on.
  */
 export function renderText(r: RunReport, summary: string): string {
-  return [summary, ...(r.notices ?? []).map((n) => `notice: ${n}`), ...r.errors.map((e) => `error: ${errorLine(e)}`)].join("\n");
+  return [
+    summary,
+    ...(r.notices ?? []).map((n) => `notice: ${n}`),
+    ...r.errors.map((e) => `error: ${errorLine(e)}`),
+  ].join("\n");
 }
 
 /** One line per region as its decisions are in: on a terminal only, never a flood. */

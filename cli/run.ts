@@ -9,7 +9,13 @@ import { saveReport } from "../lib/platform/report-dir.ts";
 import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
-export async function runCommand(command: string, args: string[], env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runCommand(
+  command: string,
+  args: string[],
+  env: Env,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   // Commands without options still refuse unknown ones (a typo must not be silently ignored).
   if (command === "serve" || command === "build") parseCommand(command, args);
   if (command === "serve") return (await import("./serve.ts")).serveCommand(env, out);
@@ -18,25 +24,41 @@ export async function runCommand(command: string, args: string[], env: Env, out:
   if (command !== "run") throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parseCommand("run", args, { positionals: true });
   // --region may repeat or take a comma list; it narrows the configured REGIONS, never widens them.
-  const regions = values.region?.flatMap((r) => r.split(",")).map((r) => r.trim()).filter(Boolean);
-  if (values.region && !regions?.length) throw new UsageError("--region needs a region name, e.g. --region ap-guangzhou");
+  const regions = values.region
+    ?.flatMap((r) => r.split(","))
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (values.region && !regions?.length)
+    throw new UsageError("--region needs a region name, e.g. --region ap-guangzhou");
   const name = positionals[0];
   const fn = name ? FUNCTIONS[name] : undefined;
-  if (!fn) throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
+  if (!fn)
+    throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
   const seam = hasCredentials(env) ? undefined : await demoSeam();
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   try {
-    if (emu) err(`cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
+    if (emu)
+      err(
+        `cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`,
+      );
     return await runOne(fn, values, format, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
   } finally {
     await emu?.stop();
   }
 }
 
-async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined }, format: ReturnType<typeof outputFormat>, regions: string[] | undefined, env: Env, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+async function runOne(
+  fn: (typeof FUNCTIONS)[string] & object,
+  values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined },
+  format: ReturnType<typeof outputFormat>,
+  regions: string[] | undefined,
+  env: Env,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const loaded = fn.load(env);
   const config = loaded.config;
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
@@ -44,8 +66,13 @@ async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-ru
   // notice itself, so a person reading one sees only error logs besides, unless LOG_LEVEL asks for more.
   const level = format !== "json" && !env.LOG_LEVEL?.trim() ? "error" : config.logLevel;
   // Progress, a line per region, only for a person at a terminal: nothing extra when piped.
-  const progress = format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
-  const deps = createRunDeps(config, { logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }), ...(progress ? { progress } : {}), ...(at ? { now: () => at } : {}) });
+  const progress =
+    format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
+  const deps = createRunDeps(config, {
+    logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }),
+    ...(progress ? { progress } : {}),
+    ...(at ? { now: () => at } : {}),
+  });
   const report = await loaded.run({ source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
   if (format === "table") out(await renderTable(report, tableView(process.env, process.stdout)));
@@ -55,7 +82,10 @@ async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-ru
   if (dir) {
     await saveReport(dir, report).then(
       (file) => err(`report saved: ${file}`),
-      (e: Error) => { saved = false; err(`report not saved in ${dir}: ${e.message} (check --out / REPORT_DIR)`); },
+      (e: Error) => {
+        saved = false;
+        err(`report not saved in ${dir}: ${e.message} (check --out / REPORT_DIR)`);
+      },
     );
   }
   // The summary closes every run for a person on stderr; with --output text it is the output itself, on stdout.
@@ -75,8 +105,16 @@ async function runOne(fn: (typeof FUNCTIONS)[string] & object, values: { "dry-ru
  */
 function previewInstant(value: string | undefined, dryRun: boolean): Date | undefined {
   if (value === undefined) return undefined;
-  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
-  if (!at || Number.isNaN(at.getTime())) throw new UsageError(`--at needs an instant with its zone, e.g. --at 2027-01-01T09:05+08:00 or --at 2027-01-01T01:05Z (got "${value}")`);
-  if (!dryRun) throw new UsageError("--at decides as of another instant and needs --dry-run (or DRY_RUN=true): nothing is written at a pretended time");
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+    ? new Date(value)
+    : undefined;
+  if (!at || Number.isNaN(at.getTime()))
+    throw new UsageError(
+      `--at needs an instant with its zone, e.g. --at 2027-01-01T09:05+08:00 or --at 2027-01-01T01:05Z (got "${value}")`,
+    );
+  if (!dryRun)
+    throw new UsageError(
+      "--at decides as of another instant and needs --dry-run (or DRY_RUN=true): nothing is written at a pretended time",
+    );
   return at;
 }

@@ -16,17 +16,28 @@ import { REGISTRY } from "../functions/registry.ts";
 
 export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
   const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
   const demo = !hasCredentials(env);
   const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
-  if (emu) out(`cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`);
-  else out("cvm-autopilot serve: using the credentials in env against Tencent Cloud" + (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${redactText(env.CVM_AUTOPILOT_ENDPOINT)}` : ""));
+  if (emu)
+    out(
+      `cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`,
+    );
+  else
+    out(
+      "cvm-autopilot serve: using the credentials in env against Tencent Cloud" +
+        (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${redactText(env.CVM_AUTOPILOT_ENDPOINT)}` : ""),
+    );
   const runEnv = emu && seam ? seam.demoEnv(emu, env) : env;
   // JSON logs: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
   const file = env.LOG_FILE;
   const logger = file
-    ? createLogger({ level: (env.LOG_LEVEL as Level | undefined) ?? "info", sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, l + "\n") })
+    ? createLogger({
+        level: (env.LOG_LEVEL as Level | undefined) ?? "info",
+        sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, l + "\n"),
+      })
     : createLogger({ level: "warn", sink: (l) => process.stderr.write(l + "\n") });
   let server;
   try {
@@ -35,13 +46,20 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
     await emu?.stop();
     throw err;
   }
-  out(`webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`);
+  out(
+    `webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`,
+  );
   const secret = env.WEBHOOK_SECRET?.trim();
   for (const f of REGISTRY.filter((x) => x.alarmCallback && server.enabled.includes(x.name))) {
-    if (secret) out(`alarm callback (Cloud Monitor notice template, unsigned: it only asks for a check): POST ${server.url}${alarmPath(secret, f.name)}`);
+    if (secret)
+      out(
+        `alarm callback (Cloud Monitor notice template, unsigned: it only asks for a check): POST ${server.url}${alarmPath(secret, f.name)}`,
+      );
   }
   if (secret && REGISTRY.some((x) => x.snoozeLinks && server.enabled.includes(x.name))) {
-    out(`snooze links: GET ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`);
+    out(
+      `snooze links: GET ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`,
+    );
   }
   const schedules = loadSchedules(REGISTRY, runEnv);
   out(`schedules (${scheduleZone(runEnv)}): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);

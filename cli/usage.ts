@@ -30,7 +30,8 @@ export interface CommandDoc {
 
 type Fn = { name: string; description: string };
 
-const CREDENTIALS = "TENCENTCLOUD_SECRET_ID and _SECRET_KEY (or --profile NAME, or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM)";
+const CREDENTIALS =
+  "TENCENTCLOUD_SECRET_ID and _SECRET_KEY (or --profile NAME, or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM)";
 const EXIT_WORDS: Record<number, string> = {
   0: "done",
   1: "an API error, or a run that reported errors (or whose guard held back part of it)",
@@ -43,7 +44,11 @@ export const COMMANDS = {
     synopsis: "call <Action> --region R [--service cvm] [--version V] [--params JSON]",
     summary: "one signed API call, printed as JSON",
     options: {
-      region: { arg: "R", meaning: "the region to call in (global services such as sts take none)", default: "TENCENTCLOUD_REGION" },
+      region: {
+        arg: "R",
+        meaning: "the region to call in (global services such as sts take none)",
+        default: "TENCENTCLOUD_REGION",
+      },
       service: { arg: "S", meaning: "the service the action belongs to", default: "cvm" },
       version: { arg: "V", meaning: "the API version", default: "the service's current one" },
       params: { arg: "JSON", meaning: "the request, as a JSON object", default: "{}" },
@@ -56,10 +61,27 @@ export const COMMANDS = {
     summary: "run one function once; with no credentials, on the embedded emulator's demo fleet",
     options: {
       "dry-run": { meaning: "decide and report, change nothing (as DRY_RUN=true)" },
-      at: { arg: "TIME", meaning: "decide as of another instant with its zone, e.g. 2027-01-01T09:05+08:00; dry run only" },
-      region: { arg: "R", multiple: true, meaning: "narrow REGIONS to these (repeatable, or a comma list); never widens them", default: "REGIONS" },
-      output: { arg: "FORMAT", short: "o", meaning: "table, json, or text (the summary and errors)", default: "table on a terminal, json when piped" },
-      out: { arg: "DIR", meaning: "keep the report as DIR/<function>/<runId>.json and latest.json", default: "REPORT_DIR" },
+      at: {
+        arg: "TIME",
+        meaning: "decide as of another instant with its zone, e.g. 2027-01-01T09:05+08:00; dry run only",
+      },
+      region: {
+        arg: "R",
+        multiple: true,
+        meaning: "narrow REGIONS to these (repeatable, or a comma list); never widens them",
+        default: "REGIONS",
+      },
+      output: {
+        arg: "FORMAT",
+        short: "o",
+        meaning: "table, json, or text (the summary and errors)",
+        default: "table on a terminal, json when piped",
+      },
+      out: {
+        arg: "DIR",
+        meaning: "keep the report as DIR/<function>/<runId>.json and latest.json",
+        default: "REPORT_DIR",
+      },
     },
     env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; the function's own settings (docs/configuration.md)`,
     exits: [0, 1, 2, 3],
@@ -72,13 +94,18 @@ export const COMMANDS = {
     exits: [0, 2],
   },
   emulator: {
-    synopsis: "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
+    synopsis:
+      "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
     summary: "the local Tencent Cloud emulator (development only)",
     options: {
       port: { arg: "N", meaning: "the port to listen on (0: any free one)", default: "9000" },
       instances: { arg: "N", meaning: "a synthetic fleet of N instances (per account with --accounts)", default: "0" },
       regions: { arg: "a,b", meaning: "the regions the fleet is spread over", default: "ap-guangzhou,ap-shanghai" },
-      accounts: { arg: "N", meaning: "N member accounts (uin 200000000001…, role cvm-autopilot), each with its own --instances", default: "0" },
+      accounts: {
+        arg: "N",
+        meaning: "N member accounts (uin 200000000001…, role cvm-autopilot), each with its own --instances",
+        default: "0",
+      },
       fleet: { arg: "FILE", meaning: "instances from a JSON file instead of a synthetic fleet" },
       seed: { arg: "S", meaning: "the seed of the synthetic fleet and of the emulator's ids", default: "1" },
       latency: { arg: "MS", meaning: "added to every reply", default: "0" },
@@ -87,16 +114,30 @@ export const COMMANDS = {
     env: "none",
     exits: [0, 2],
   },
-  build: { synopsis: "build", summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)", options: {}, env: "SCHEDULE_TIMEZONE, SCHEDULE_<FUNCTION>", exits: [0, 2] },
+  build: {
+    synopsis: "build",
+    summary: "esbuild bundles per function, schedules, serverless.yml's generated files, the CAM policy (dist/)",
+    options: {},
+    env: "SCHEDULE_TIMEZONE, SCHEDULE_<FUNCTION>",
+    exits: [0, 2],
+  },
   deploy: {
     synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]",
-    summary: "deploy the functions to Tencent SCF, each with a timer and a function URL (printed); with AUTO_STOP_SOURCE=alarms, one idle alarm policy per region",
+    summary:
+      "deploy the functions to Tencent SCF, each with a timer and a function URL (printed); with AUTO_STOP_SOURCE=alarms, one idle alarm policy per region",
     options: {
       region: { arg: "R", meaning: "the region the functions live in", default: "TENCENTCLOUD_REGION" },
-      namespace: { arg: "NS", meaning: "the SCF namespace (created when missing)", default: "SCF_NAMESPACE, else default" },
+      namespace: {
+        arg: "NS",
+        meaning: "the SCF namespace (created when missing)",
+        default: "SCF_NAMESPACE, else default",
+      },
       "dry-run": { meaning: "list the writes a deploy would make, make none" },
       recreate: { meaning: "delete and recreate a function whose runtime differs (its function URL changes)" },
-      remove: { meaning: "delete our triggers, functions and idle alarm policies, and schedule the SSM secret's deletion (disabled, 7 days to restore); nothing else" },
+      remove: {
+        meaning:
+          "delete our triggers, functions and idle alarm policies, and schedule the SSM secret's deletion (disabled, 7 days to restore); nothing else",
+      },
     },
     env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; the functions' settings, copied into their environments`,
     exits: [0, 1, 2],
@@ -105,10 +146,17 @@ export const COMMANDS = {
 
 export type CommandName = keyof typeof COMMANDS;
 /** A command's line of the table by name, or undefined for a word that is no command. */
-export const commandDoc = (name: string): CommandDoc | undefined => (Object.hasOwn(COMMANDS, name) ? (COMMANDS as Record<string, CommandDoc>)[name] : undefined);
+export const commandDoc = (name: string): CommandDoc | undefined =>
+  Object.hasOwn(COMMANDS, name) ? (COMMANDS as Record<string, CommandDoc>)[name] : undefined;
 /** What node:util's parseArgs is told of one option, from its line in the table. */
-type ParseOption<D> = D extends { arg: string } ? (D extends { multiple: true } ? { type: "string"; multiple: true } : { type: "string" }) : { type: "boolean"; default: boolean };
-type ParseOptions<C extends CommandName> = { -readonly [K in keyof (typeof COMMANDS)[C]["options"]]: ParseOption<(typeof COMMANDS)[C]["options"][K]> };
+type ParseOption<D> = D extends { arg: string }
+  ? D extends { multiple: true }
+    ? { type: "string"; multiple: true }
+    : { type: "string" }
+  : { type: "boolean"; default: boolean };
+type ParseOptions<C extends CommandName> = {
+  -readonly [K in keyof (typeof COMMANDS)[C]["options"]]: ParseOption<(typeof COMMANDS)[C]["options"][K]>;
+};
 
 /**
  * A command's arguments, parsed by the options its table lists and no others: an option with an
@@ -116,8 +164,12 @@ type ParseOptions<C extends CommandName> = { -readonly [K in keyof (typeof COMMA
  */
 export function parseCommand<C extends CommandName>(command: C, args: string[], opts: { positionals?: boolean } = {}) {
   const table: Record<string, OptionDoc> = COMMANDS[command].options;
-  const built: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string; default?: boolean }> = {};
-  for (const [name, d] of Object.entries(table)) built[name] = d.arg ? { type: "string", ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) } : { type: "boolean", default: false };
+  const built: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string; default?: boolean }> =
+    {};
+  for (const [name, d] of Object.entries(table))
+    built[name] = d.arg
+      ? { type: "string", ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) }
+      : { type: "boolean", default: false };
   try {
     // The table's types and the built options say the same thing, line by line (ParseOption).
     return parseArgs({ args, allowPositionals: opts.positionals === true, options: built as ParseOptions<C> });
@@ -128,12 +180,18 @@ export function parseCommand<C extends CommandName>(command: C, args: string[], 
 
 const exitLine = (codes: readonly number[]) => `Exit codes: ${codes.map((c) => `${c} ${EXIT_WORDS[c]}`).join("; ")}.`;
 
-const functionList = (functions: readonly Fn[]) => functions.map((f) => `                             ${f.name.padEnd(16)} ${f.description}`).join("\n");
+const functionList = (functions: readonly Fn[]) =>
+  functions.map((f) => `                             ${f.name.padEnd(16)} ${f.description}`).join("\n");
 
 /** Usage text; the functions and what they do come from the registry. */
 export const usage = (functions: readonly Fn[]) => `Usage: cvm-autopilot <command> [--help]
 
-${Object.values(COMMANDS).map((c) => `  ${c.synopsis}\n                           ${c.summary}${c === COMMANDS.run ? `:\n${functionList(functions)}` : ""}`).join("\n")}
+${Object.values(COMMANDS)
+  .map(
+    (c) =>
+      `  ${c.synopsis}\n                           ${c.summary}${c === COMMANDS.run ? `:\n${functionList(functions)}` : ""}`,
+  )
+  .join("\n")}
   --version                print the version
   --profile NAME           (any command) credentials from the profile NAME: ~/.tencentcloud/credentials or ~/.tccli/NAME.credential
 
@@ -149,9 +207,15 @@ export function commandUsage(name: string, functions: readonly Fn[]): string {
     return `  ${flag.padEnd(22)} ${d.meaning}${d.default ? ` (default: ${d.default})` : ""}`;
   });
   return [
-    `Usage: cvm-autopilot ${c.synopsis}`, "", `${c.summary}${name === "run" ? `:\n${functionList(functions)}` : ""}`, "",
+    `Usage: cvm-autopilot ${c.synopsis}`,
+    "",
+    `${c.summary}${name === "run" ? `:\n${functionList(functions)}` : ""}`,
+    "",
     ...(opts.length ? ["Options:", ...opts, ""] : []),
-    `Environment: ${c.env}`, "", exitLine(c.exits), "",
+    `Environment: ${c.env}`,
+    "",
+    exitLine(c.exits),
+    "",
   ].join("\n");
 }
 
@@ -159,7 +223,8 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
   }
   return d[a.length]![b.length]!;
 }
@@ -178,10 +243,13 @@ export function closest(word: string, candidates: readonly string[]): string | u
 /** node:util parseArgs' unknown-option error as one line naming the closest valid option. */
 export function optionError(command: string, e: { code?: string; message: string }): UsageError {
   const stray = /Unexpected argument '([^']*)'/.exec(e.message);
-  if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" && stray) return new UsageError(`${command} takes no arguments besides its options; got "${stray[1]!.slice(0, 40)}"`);
+  if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" && stray)
+    return new UsageError(`${command} takes no arguments besides its options; got "${stray[1]!.slice(0, 40)}"`);
   const m = /Unknown option '(-{1,2})([^']+)'/.exec(e.message);
   if (e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" || !m) return new UsageError(e.message.split(". ")[0]!);
   const names = Object.keys(commandDoc(command)?.options ?? {});
   const guess = closest(m[2]!, names);
-  return new UsageError(`unknown option ${m[1]}${m[2]} for ${command}${guess ? `; did you mean --${guess}?` : names.length ? `; options: ${names.map((o) => `--${o}`).join(", ")}` : " (it takes none)"}`);
+  return new UsageError(
+    `unknown option ${m[1]}${m[2]} for ${command}${guess ? `; did you mean --${guess}?` : names.length ? `; options: ${names.map((o) => `--${o}`).join(", ")}` : " (it takes none)"}`,
+  );
 }

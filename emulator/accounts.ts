@@ -53,21 +53,32 @@ export class AccountRegistry {
 
   /** The secret a SecretId signs with, the token it needs, when it expires, and whose it is. */
   lookup(secretId: string): (AcceptedCredentials & { uin: string; expiresAtS?: number }) | undefined {
-    for (const a of this.byUin.values()) if (a.credentials.secretId === secretId) return { ...a.credentials, uin: a.uin };
+    for (const a of this.byUin.values())
+      if (a.credentials.secretId === secretId) return { ...a.credentials, uin: a.uin };
     const t = this.temp.get(secretId);
-    return t ? { secretId, secretKey: t.secretKey, token: t.token, uin: t.uin, expiresAtS: Math.floor(t.expiresAtMs / 1000) } : undefined;
+    return t
+      ? { secretId, secretKey: t.secretKey, token: t.token, uin: t.uin, expiresAtS: Math.floor(t.expiresAtMs / 1000) }
+      : undefined;
   }
 
   issue(uin: string, durationS: number): { secretId: string; secretKey: string; token: string; expiresAtMs: number } {
     const secretId = `AKIDtmp${randomBytes(12).toString("hex")}`;
-    const t = { secretKey: randomBytes(20).toString("base64url"), token: randomBytes(32).toString("base64url"), uin, expiresAtMs: this.now() + Math.min(durationS, this.maxSessionS) * 1000 };
+    const t = {
+      secretKey: randomBytes(20).toString("base64url"),
+      token: randomBytes(32).toString("base64url"),
+      uin,
+      expiresAtMs: this.now() + Math.min(durationS, this.maxSessionS) * 1000,
+    };
     this.temp.set(secretId, t);
     return { secretId, ...t };
   }
 }
 
 /** A permanent key pair for a generated account. */
-export const keysFor = (uin: string): AcceptedCredentials => ({ secretId: `AKIDautopilot${uin}`.padEnd(36, "0"), secretKey: `autopilotKey${uin}`.padEnd(32, "0") });
+export const keysFor = (uin: string): AcceptedCredentials => ({
+  secretId: `AKIDautopilot${uin}`.padEnd(36, "0"),
+  secretKey: `autopilotKey${uin}`.padEnd(32, "0"),
+});
 
 /** The default account's uin: the organization's management account in a many-account emulator. */
 export const DEMO_UIN = "100000000001";
@@ -86,19 +97,40 @@ export interface AccountOptions {
 
 /** The emulator's accounts: the default one (the organization's management account) with the given state, then each member with a fleet of its own. */
 export function buildAccounts(
-  o: { credentials: AcceptedCredentials; roles?: string[] | undefined; scfRoles?: string[] | undefined; accounts?: AccountOptions[] | undefined; seed: number },
+  o: {
+    credentials: AcceptedCredentials;
+    roles?: string[] | undefined;
+    scfRoles?: string[] | undefined;
+    accounts?: AccountOptions[] | undefined;
+    seed: number;
+  },
   state: EmulatorState,
   regions: string[],
   now: () => number,
 ): AccountRegistry {
   const accounts = new AccountRegistry(now);
-  accounts.add({ uin: DEMO_UIN, name: "demo", credentials: o.credentials, roles: new Set(o.roles ?? ["cvm-autopilot"]), scfRoles: new Set(o.scfRoles ?? ["cvm-autopilot-runner"]), state });
+  accounts.add({
+    uin: DEMO_UIN,
+    name: "demo",
+    credentials: o.credentials,
+    roles: new Set(o.roles ?? ["cvm-autopilot"]),
+    scfRoles: new Set(o.scfRoles ?? ["cvm-autopilot-runner"]),
+    state,
+  });
   for (const a of o.accounts ?? []) {
     const seed = o.seed + accounts.byUin.size;
     const st = new EmulatorState(regions, now, seed);
     st.timings = { ...state.timings };
-    if (a.instances) generateFleet(st, { instances: a.instances, regions: a.fleetRegions ?? regions.slice(0, 2), seed });
-    accounts.add({ uin: a.uin, name: a.name ?? `member-${a.uin}`, credentials: keysFor(a.uin), roles: new Set(a.roles ?? ["cvm-autopilot"]), state: st, member: a.member ?? true });
+    if (a.instances)
+      generateFleet(st, { instances: a.instances, regions: a.fleetRegions ?? regions.slice(0, 2), seed });
+    accounts.add({
+      uin: a.uin,
+      name: a.name ?? `member-${a.uin}`,
+      credentials: keysFor(a.uin),
+      roles: new Set(a.roles ?? ["cvm-autopilot"]),
+      state: st,
+      member: a.member ?? true,
+    });
   }
   return accounts;
 }

@@ -1,6 +1,9 @@
 /** An API error the emulator answers with `Response.Error {Code, Message}`. */
 export class ApiFault extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "ApiFault";
   }
@@ -13,22 +16,34 @@ const ID_PATTERNS: Record<string, RegExp> = {
 };
 
 /** Reads an array parameter (`InstanceIds`), enforcing the documented batch limit of 100. */
-export function idList(params: Record<string, unknown>, name: string, opts: { required?: boolean; max?: number } = {}): string[] {
+export function idList(
+  params: Record<string, unknown>,
+  name: string,
+  opts: { required?: boolean; max?: number } = {},
+): string[] {
   const v = params[name];
   if (v === undefined || v === null) {
-    if (opts.required) throw new ApiFault("MissingParameter", `The request is missing a required parameter \`${name}\`.`);
+    if (opts.required)
+      throw new ApiFault("MissingParameter", `The request is missing a required parameter \`${name}\`.`);
     return [];
   }
   if (!Array.isArray(v)) throw new ApiFault("InvalidParameter", `\`${name}\` must be an array.`);
-  if (opts.required && v.length === 0) throw new ApiFault("MissingParameter", `The request is missing a required parameter \`${name}\`.`);
-  if (v.length > (opts.max ?? 100)) throw new ApiFault("InvalidParameterValue.LimitExceeded", `\`${name}\` accepts at most ${opts.max ?? 100} values.`);
+  if (opts.required && v.length === 0)
+    throw new ApiFault("MissingParameter", `The request is missing a required parameter \`${name}\`.`);
+  if (v.length > (opts.max ?? 100))
+    throw new ApiFault("InvalidParameterValue.LimitExceeded", `\`${name}\` accepts at most ${opts.max ?? 100} values.`);
   return v.map(String);
 }
 
 /** Checks an id's shape: `ins-1122` is Malformed (seed: "invalid instance ID length"). */
 export function checkIdFormat(kind: "ins" | "img" | "skey", id: string): void {
   if (ID_PATTERNS[kind]!.test(id)) return;
-  const code = kind === "ins" ? "InvalidInstanceId.Malformed" : kind === "img" ? "InvalidImageId.Malformed" : "InvalidKeyPairId.Malformed";
+  const code =
+    kind === "ins"
+      ? "InvalidInstanceId.Malformed"
+      : kind === "img"
+        ? "InvalidImageId.Malformed"
+        : "InvalidKeyPairId.Malformed";
   throw new ApiFault(code, `The specified id \`${id}\` is malformed.`);
 }
 
@@ -38,7 +53,8 @@ export function str(params: Record<string, unknown>, name: string, required = fa
     if (required) throw new ApiFault("MissingParameter", `The request is missing a required parameter \`${name}\`.`);
     return undefined;
   }
-  if (typeof v !== "string" && typeof v !== "number") throw new ApiFault("InvalidParameter", `\`${name}\` must be a string.`);
+  if (typeof v !== "string" && typeof v !== "number")
+    throw new ApiFault("InvalidParameter", `\`${name}\` must be a string.`);
   return String(v);
 }
 
@@ -47,7 +63,8 @@ export function int(params: Record<string, unknown>, name: string, dflt: number)
   const v = params[name];
   if (v === undefined || v === null || v === "") return dflt;
   const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ApiFault("InvalidParameterValue", `\`${name}\` must be a non-negative integer.`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ApiFault("InvalidParameterValue", `\`${name}\` must be a non-negative integer.`);
   return n;
 }
 
@@ -76,7 +93,11 @@ export interface FilterParam {
 }
 
 /** Filters.N, at most 10 filters of at most 5 values each (seed DescribeInstances; some actions document more values). */
-export function filters(params: Record<string, unknown>, allowed: (name: string) => boolean, maxValues = 5): FilterParam[] {
+export function filters(
+  params: Record<string, unknown>,
+  allowed: (name: string) => boolean,
+  maxValues = 5,
+): FilterParam[] {
   const raw = params.Filters;
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new ApiFault("InvalidParameter", "`Filters` must be an array.");
@@ -85,7 +106,8 @@ export function filters(params: Record<string, unknown>, allowed: (name: string)
     const name = String(f?.Name ?? "");
     if (!allowed(name)) throw new ApiFault("InvalidFilter", `The filter \`${name}\` is not supported.`);
     const values = Array.isArray(f.Values) ? f.Values.map(String) : [];
-    if (values.length > maxValues) throw new ApiFault("InvalidFilterValue.LimitExceeded", `Filter \`${name}\` has more than ${maxValues} values.`);
+    if (values.length > maxValues)
+      throw new ApiFault("InvalidFilterValue.LimitExceeded", `Filter \`${name}\` has more than ${maxValues} values.`);
     return { Name: name, Values: values };
   });
 }

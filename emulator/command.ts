@@ -24,10 +24,19 @@ const intArg = (name: string, v: string | undefined, dflt: number): number => {
 };
 
 export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: string) => void) {
-  const regions = args.regions ? args.regions.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  const regions = args.regions
+    ? args.regions
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
   const fromEnv = env.TENCENTCLOUD_SECRET_ID && env.TENCENTCLOUD_SECRET_KEY;
   const credentials = fromEnv
-    ? { secretId: env.TENCENTCLOUD_SECRET_ID!, secretKey: env.TENCENTCLOUD_SECRET_KEY!, token: env.TENCENTCLOUD_SESSION_TOKEN }
+    ? {
+        secretId: env.TENCENTCLOUD_SECRET_ID!,
+        secretKey: env.TENCENTCLOUD_SECRET_KEY!,
+        token: env.TENCENTCLOUD_SESSION_TOKEN,
+      }
     : DEMO_CREDENTIALS;
   // --accounts N: N member accounts, each with the whole --instances fleet; the caller's own account then has none.
   const members = intArg("accounts", args.accounts, 0);
@@ -35,7 +44,16 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
   const emu = await startEmulator({
     port: intArg("port", args.port, 9000),
     instances: members ? 0 : perAccount,
-    ...(members ? { accounts: Array.from({ length: members }, (_, i) => ({ uin: String(200000000001 + i), name: `member-${i + 1}`, instances: perAccount, ...(regions ? { fleetRegions: regions } : {}) })) } : {}),
+    ...(members
+      ? {
+          accounts: Array.from({ length: members }, (_, i) => ({
+            uin: String(200000000001 + i),
+            name: `member-${i + 1}`,
+            instances: perAccount,
+            ...(regions ? { fleetRegions: regions } : {}),
+          })),
+        }
+      : {}),
     ...(regions ? { fleetRegions: regions } : {}),
     seed: intArg("seed", args.seed, 1),
     latencyMs: intArg("latency", args.latency, 0),
@@ -54,9 +72,17 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
     for (const r of rows) emu.state.addInstance(r);
   }
   const total = [...emu.accounts.byUin.values()].reduce((n, a) => n + a.state.instances.size, 0);
-  out(`cvm-autopilot emulator listening on ${emu.url} with ${total} instances${members ? ` in ${members} member accounts (roles: qcs::cam::uin/<uin>:roleName/cvm-autopilot, uins ${200000000001}…${200000000000 + members})` : ""}`);
-  out(fromEnv ? "accepting the credentials in TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY" : `demo credentials: TENCENTCLOUD_SECRET_ID=${DEMO_CREDENTIALS.secretId} TENCENTCLOUD_SECRET_KEY=${DEMO_CREDENTIALS.secretKey}`);
-  out(`try: CVM_AUTOPILOT_ENDPOINT=${emu.url} cvm-autopilot call DescribeInstances --region ${regions?.[0] ?? "ap-guangzhou"}`);
+  out(
+    `cvm-autopilot emulator listening on ${emu.url} with ${total} instances${members ? ` in ${members} member accounts (roles: qcs::cam::uin/<uin>:roleName/cvm-autopilot, uins ${200000000001}…${200000000000 + members})` : ""}`,
+  );
+  out(
+    fromEnv
+      ? "accepting the credentials in TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY"
+      : `demo credentials: TENCENTCLOUD_SECRET_ID=${DEMO_CREDENTIALS.secretId} TENCENTCLOUD_SECRET_KEY=${DEMO_CREDENTIALS.secretKey}`,
+  );
+  out(
+    `try: CVM_AUTOPILOT_ENDPOINT=${emu.url} cvm-autopilot call DescribeInstances --region ${regions?.[0] ?? "ap-guangzhou"}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

@@ -10,29 +10,61 @@ import { DEMO_CREDENTIALS, startEmulator, type Emulator } from "./server.ts";
 export const DEMO_REGIONS = ["ap-guangzhou", "ap-shanghai"];
 
 export async function startDemoEmulator(seed = 7): Promise<Emulator> {
-  const emu = await startEmulator({ instances: 80, fleetRegions: DEMO_REGIONS, seed, timings: { stopMs: 3000, startMs: 3000, syncMs: 10_000 } });
+  const emu = await startEmulator({
+    instances: 80,
+    fleetRegions: DEMO_REGIONS,
+    seed,
+    timings: { stopMs: 3000, startMs: 3000, syncMs: 10_000 },
+  });
   const [gz, sh] = DEMO_REGIONS as [string, string];
   // Real custom images are the size of the system disk they came from: 50 or 100 GiB.
-  emu.state.addImage({ Region: gz, ImageName: "golden-web", ImageDescription: "nightly golden image", ImageSize: 100, Tags: [{ Key: "autopilot:sync", Value: "true" }] });
+  emu.state.addImage({
+    Region: gz,
+    ImageName: "golden-web",
+    ImageDescription: "nightly golden image",
+    ImageSize: 100,
+    Tags: [{ Key: "autopilot:sync", Value: "true" }],
+  });
   emu.state.addImage({ Region: sh, ImageName: "team-data-base" });
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   for (const region of DEMO_REGIONS) {
-    const key = emu.state.addKeyPair({ Region: region, KeyName: "legacy_ops_key", PublicKey: toOpenSshRsaPublicKey(publicKey, "ops"), CreatedTime: "2025-01-15T00:00:00Z" });
+    const key = emu.state.addKeyPair({
+      Region: region,
+      KeyName: "legacy_ops_key",
+      PublicKey: toOpenSshRsaPublicKey(publicKey, "ops"),
+      CreatedTime: "2025-01-15T00:00:00Z",
+    });
     for (let i = 0; i < 3; i++) {
       const inst = emu.state.addInstance({
         Region: region,
         InstanceName: `bastion-${region}-${i}`,
         InstanceState: i === 0 ? "RUNNING" : "STOPPED",
-        Tags: [{ Key: "autopilot:rotate-keys", Value: "true" }, { Key: "env", Value: "ops" }],
+        Tags: [
+          { Key: "autopilot:rotate-keys", Value: "true" },
+          { Key: "env", Value: "ops" },
+        ],
       });
       emu.state.bindKeys(inst, [key.KeyId]);
     }
   }
   // office-hours: development machines on the default working-hours schedule, and one on a schedule nobody defined.
   for (const [i, state] of (["STOPPED", "STOPPED", "RUNNING", "RUNNING"] as const).entries()) {
-    emu.state.addInstance({ Region: gz, InstanceName: `dev-desktop-${i}`, InstanceState: state, Tags: [{ Key: "autopilot:office-hours", Value: "office" }, { Key: "env", Value: "dev" }] });
+    emu.state.addInstance({
+      Region: gz,
+      InstanceName: `dev-desktop-${i}`,
+      InstanceState: state,
+      Tags: [
+        { Key: "autopilot:office-hours", Value: "office" },
+        { Key: "env", Value: "dev" },
+      ],
+    });
   }
-  emu.state.addInstance({ Region: sh, InstanceName: "dev-typo", InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }] });
+  emu.state.addInstance({
+    Region: sh,
+    InstanceName: "dev-typo",
+    InstanceState: "STOPPED",
+    Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }],
+  });
   return emu;
 }
 

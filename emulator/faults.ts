@@ -7,10 +7,19 @@ import type { InstanceState } from "../lib/tencent/data-types.ts";
 import { seededRandom, type Random } from "./random.ts";
 
 export type FaultKind =
-  | "error" | "http5xx" | "drop" | "slow" | "nonJson" | "truncate" | "stateChange" | "body"
+  | "error"
+  | "http5xx"
+  | "drop"
+  | "slow"
+  | "nonJson"
+  | "truncate"
+  | "stateChange"
+  | "body"
   // Ordinary change a real account shows: a listing that moves while it is paged, a
   // reply missing a field, a metric series missing points.
-  | "shiftListing" | "omit" | "dropPoints";
+  | "shiftListing"
+  | "omit"
+  | "dropPoints";
 
 export interface FaultRule {
   /** Action name, or `*` for every action. */

@@ -31,7 +31,10 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
     const idle = rnd() < (spec.idleFraction ?? 0.3);
     const missing = rnd() < 0.03;
     const ageDays = 1 + Math.floor(rnd() * 400);
-    const tags: Array<{ Key: string; Value: string }> = [{ Key: "env", Value: env }, { Key: "team", Value: pick(["web", "data", "ml", "ops"]) }];
+    const tags: Array<{ Key: string; Value: string }> = [
+      { Key: "env", Value: env },
+      { Key: "team", Value: pick(["web", "data", "ml", "ops"]) },
+    ];
     if (rnd() < 0.05) tags.push({ Key: "autopilot:auto-stop", Value: "off" });
     // One in ten of each region keeps office hours (the default schedule's name), so office-hours
     // has work that grows with the fleet. Chosen by position, not drawn, so the rest of a seeded
@@ -40,7 +43,8 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
     const prepaid = charge === "PREPAID";
     // Realistic: many instances have no public IP (their WAN series come back empty), and some
     // series miss points.
-    const publicIp = rnd() < 0.6 ? [`43.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}`] : null;
+    const publicIp =
+      rnd() < 0.6 ? [`43.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}`] : null;
     const gaps = rnd() < 0.1 ? 0.05 : 0;
     out.push(
       state.addInstance({
@@ -49,12 +53,17 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
         InstanceState: running ? "RUNNING" : "STOPPED",
         InstanceChargeType: charge,
         CreatedTime: new Date(now - ageDays * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-        ExpiredTime: prepaid ? new Date(now + (Math.floor(rnd() * 60) - 5) * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z") : null,
+        ExpiredTime: prepaid
+          ? new Date(now + (Math.floor(rnd() * 60) - 5) * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z")
+          : null,
         RenewFlag: prepaid ? pick(RENEW_FLAGS) : null,
         Tags: tags,
         PublicIpAddresses: publicIp,
         profile: {
-          gaps, cpu: missing ? null : idle ? 0.5 + rnd() * 2 : 20 + rnd() * 60, traffic: idle ? rnd() * 0.05 : 1 + rnd() * 20 },
+          gaps,
+          cpu: missing ? null : idle ? 0.5 + rnd() * 2 : 20 + rnd() * 60,
+          traffic: idle ? rnd() * 0.05 : 1 + rnd() * 20,
+        },
       }),
     );
   }

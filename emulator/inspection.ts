@@ -23,15 +23,27 @@ export function inspection({ state, faults, calls, now, advance, send }: Inspect
     const json = () => (body.length ? JSON.parse(body.toString("utf8")) : {});
     if (path === "/health") return send(res, 200, JSON.stringify({ ok: true }));
     if (path === "/state") {
-      return send(res, 200, JSON.stringify({
-        regions: state.regions,
-        instances: [...state.instances.values()].map((i) => ({ ...publicInstance(state.settle(i)), Region: i.Region, profile: i.profile })),
-        images: [...state.images.values()].map((i) => ({ ...publicImage(state.settle(i)), Region: i.Region })),
-        keyPairs: [...state.keyPairs.values()].map((k) => ({ ...publicKeyPair(k), Region: k.Region })),
-        secrets: [...state.secrets.values()].map((s) => ({ Region: s.Region, SecretName: s.SecretName, Versions: [...s.versions.keys()] })),
-        // GetMonitorData calls answered per billing month, against the free tier.
-        monitorCalls: Object.fromEntries(state.monitorCalls),
-      }));
+      return send(
+        res,
+        200,
+        JSON.stringify({
+          regions: state.regions,
+          instances: [...state.instances.values()].map((i) => ({
+            ...publicInstance(state.settle(i)),
+            Region: i.Region,
+            profile: i.profile,
+          })),
+          images: [...state.images.values()].map((i) => ({ ...publicImage(state.settle(i)), Region: i.Region })),
+          keyPairs: [...state.keyPairs.values()].map((k) => ({ ...publicKeyPair(k), Region: k.Region })),
+          secrets: [...state.secrets.values()].map((s) => ({
+            Region: s.Region,
+            SecretName: s.SecretName,
+            Versions: [...s.versions.keys()],
+          })),
+          // GetMonitorData calls answered per billing month, against the free tier.
+          monitorCalls: Object.fromEntries(state.monitorCalls),
+        }),
+      );
     }
     if (path === "/calls" && req.method === "DELETE") {
       calls.length = 0;
@@ -51,14 +63,20 @@ export function inspection({ state, faults, calls, now, advance, send }: Inspect
     if (path === "/faults") return send(res, 200, JSON.stringify({ rules: faults.list() }));
     // A deployed function to invoke (a fan-out benchmark's coordinator invokes itself), and what it was sent.
     if (path === "/functions" && req.method === "POST") {
-      const { region = "ap-guangzhou", namespace = "default", name } = json() as { region?: string; namespace?: string; name: string };
+      const {
+        region = "ap-guangzhou",
+        namespace = "default",
+        name,
+      } = json() as { region?: string; namespace?: string; name: string };
       const fns = scfStore.get(state) ?? new Map<string, EmuFunction>();
       scfStore.set(state, fns);
       fns.set(`${region}/${namespace}/${name}`, stubFunction(name, namespace));
       return send(res, 200, "{}");
     }
     if (path === "/invocations") {
-      const all = [...(scfStore.get(state)?.values() ?? [])].flatMap((f) => (f.invocations ?? []).map((i) => ({ function: f.FunctionName, ...i })));
+      const all = [...(scfStore.get(state)?.values() ?? [])].flatMap((f) =>
+        (f.invocations ?? []).map((i) => ({ function: f.FunctionName, ...i })),
+      );
       if (req.method === "DELETE") for (const f of scfStore.get(state)?.values() ?? []) f.invocations = [];
       return send(res, 200, JSON.stringify(all));
     }

@@ -141,11 +141,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const state = new EmulatorState(regions, now, opts.seed ?? 1);
   if (opts.timings) state.timings = { ...state.timings, ...opts.timings };
   if (opts.instances) {
-    generateFleet(state, { instances: opts.instances, regions: opts.fleetRegions ?? regions.slice(0, 2), seed: opts.seed ?? 1 });
+    generateFleet(state, {
+      instances: opts.instances,
+      regions: opts.fleetRegions ?? regions.slice(0, 2),
+      seed: opts.seed ?? 1,
+    });
   }
   const credentials = opts.credentials ?? DEMO_CREDENTIALS;
   const accounts = buildAccounts({ ...opts, credentials, seed: opts.seed ?? 1 }, state, regions, now);
-  if (opts.monitorFreeCalls !== undefined) for (const a of accounts.byUin.values()) a.state.monitorFreeCalls = opts.monitorFreeCalls;
+  if (opts.monitorFreeCalls !== undefined)
+    for (const a of accounts.byUin.values()) a.state.monitorFreeCalls = opts.monitorFreeCalls;
   const SERVICES = services(accounts);
   const faults = new FaultInjector(opts.seed ?? 1);
   const limiter = new ServerLimiter();
@@ -165,7 +170,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (body === null) return send(res, 413, JSON.stringify({ error: "request body too large" }));
     if ((req.url ?? "").startsWith("/_emulator")) return admin(req, res, body);
     const requestId = randomUUID();
-    const record: CallRecord = { seq: ++seq, time: now(), service: undefined, action: undefined, region: undefined, requestId, signMethod: undefined };
+    const record: CallRecord = {
+      seq: ++seq,
+      time: now(),
+      service: undefined,
+      action: undefined,
+      region: undefined,
+      requestId,
+      signMethod: undefined,
+    };
     calls.push(record);
     const reply = async (fields: Record<string, unknown>) => {
       // Serialise first: the reply is a snapshot of the state when the request was handled.
@@ -174,7 +187,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       send(res, 200, body);
     };
     try {
-      const authed = authenticate({ method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body }, (id) => accounts.lookup(id), Math.floor(now() / 1000));
+      const authed = authenticate(
+        { method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body },
+        (id) => accounts.lookup(id),
+        Math.floor(now() / 1000),
+      );
       const account = accounts.byUin.get(accounts.lookup(authed.secretId)!.uin)!;
       const acctState = account.state;
       record.account = account.uin;
@@ -189,20 +206,42 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const service = known ?? having.find((s) => VERSIONS[s] === authed.version) ?? having[0];
       const handler = service ? SERVICES[service]![authed.action] : undefined;
       record.service = service;
-      if (!service || !handler) throw new ApiFault("InvalidAction", `The action \`${authed.action}\` does not exist${known ? ` in ${known}` : ""}.`);
+      if (!service || !handler)
+        throw new ApiFault(
+          "InvalidAction",
+          `The action \`${authed.action}\` does not exist${known ? ` in ${known}` : ""}.`,
+        );
       const version = VERSIONS[service];
-      if (authed.version !== version) throw new ApiFault("NoSuchVersion", `The API version \`${authed.version}\` does not exist for ${service}; use ${version}.`);
-      if (!authed.region && !REGIONLESS.has(authed.action)) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Region`.");
-      if (authed.region && !acctState.regions.includes(authed.region)) throw new ApiFault("UnsupportedRegion", `The region \`${authed.region}\` is not supported.`);
+      if (authed.version !== version)
+        throw new ApiFault(
+          "NoSuchVersion",
+          `The API version \`${authed.version}\` does not exist for ${service}; use ${version}.`,
+        );
+      if (!authed.region && !REGIONLESS.has(authed.action))
+        throw new ApiFault("MissingParameter", "The request is missing a required parameter `Region`.");
+      if (authed.region && !acctState.regions.includes(authed.region))
+        throw new ApiFault("UnsupportedRegion", `The region \`${authed.region}\` is not supported.`);
       const limit = RATE_LIMITS[authed.action] ?? DEFAULT_RATE_LIMIT;
       // Limits are per account: ten accounts may each call at the full rate.
-      if (opts.rateLimits !== false && !limiter.admit(`${account.uin}/${service}/${authed.action}/${authed.region ?? ""}`, limit, now())) {
-        throw new ApiFault("RequestLimitExceeded", `Your request frequency for ${authed.action} exceeds ${limit} per second.`);
+      if (
+        opts.rateLimits !== false &&
+        !limiter.admit(`${account.uin}/${service}/${authed.action}/${authed.region ?? ""}`, limit, now())
+      ) {
+        throw new ApiFault(
+          "RequestLimitExceeded",
+          `Your request frequency for ${authed.action} exceeds ${limit} per second.`,
+        );
       }
       if (opts.accountBudget && service === "cvm") {
         const overall = limiter.admit(`${account.uin}/budget/cvm`, ACCOUNT_BUDGET.perMinute, now(), 60_000);
-        if (!overall || !limiter.admit(`${account.uin}/budget/cvm/${authed.action}`, ACCOUNT_BUDGET.perActionPerMinute, now(), 60_000)) {
-          throw new ApiFault("RequestLimitExceeded", `The account's CVM budget is spent: at most ${ACCOUNT_BUDGET.perMinute} calls a minute, ${ACCOUNT_BUDGET.perActionPerMinute} per API.`);
+        if (
+          !overall ||
+          !limiter.admit(`${account.uin}/budget/cvm/${authed.action}`, ACCOUNT_BUDGET.perActionPerMinute, now(), 60_000)
+        ) {
+          throw new ApiFault(
+            "RequestLimitExceeded",
+            `The account's CVM budget is spent: at most ${ACCOUNT_BUDGET.perMinute} calls a minute, ${ACCOUNT_BUDGET.perActionPerMinute} per API.`,
+          );
         }
       }
       const after: FaultRule[] = [];
@@ -222,7 +261,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           case "http5xx":
             if (opts.latencyMs) await sleep(opts.latencyMs);
             if (f.retryAfter !== undefined) res.setHeader("Retry-After", f.retryAfter);
-            return send(res, f.status ?? 503, f.status === 429 ? "Too Many Requests" : "Service Unavailable", "text/plain");
+            return send(
+              res,
+              f.status ?? 503,
+              f.status === 429 ? "Too Many Requests" : "Service Unavailable",
+              "text/plain",
+            );
           case "nonJson":
             return send(res, 200, "<html><body>502 Bad Gateway</body></html>", "text/html");
           case "truncate":
@@ -253,7 +297,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const t = accounts.issue(account.uin, 3600);
         return { secretId: t.secretId, secretKey: t.secretKey, token: t.token };
       };
-      const fields = handler({ state: acctState, region: authed.region ?? "", params: authed.params, account: account.uin, roleCredentials });
+      const fields = handler({
+        state: acctState,
+        region: authed.region ?? "",
+        params: authed.params,
+        account: account.uin,
+        roleCredentials,
+      });
       for (const f of after) alterReply(fields, f);
       opts.afterRequest?.(record, acctState);
       await reply(fields);

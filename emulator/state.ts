@@ -59,9 +59,23 @@ export interface Timings {
 }
 
 export const DEFAULT_REGIONS = [
-  "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-hongkong", "ap-singapore",
-  "ap-seoul", "ap-tokyo", "ap-mumbai", "ap-bangkok", "eu-frankfurt", "na-siliconvalley", "na-ashburn",
-  "na-toronto", "ap-shanghai-fsi", "ap-shenzhen-fsi",
+  "ap-guangzhou",
+  "ap-shanghai",
+  "ap-beijing",
+  "ap-chengdu",
+  "ap-chongqing",
+  "ap-hongkong",
+  "ap-singapore",
+  "ap-seoul",
+  "ap-tokyo",
+  "ap-mumbai",
+  "ap-bangkok",
+  "eu-frankfurt",
+  "na-siliconvalley",
+  "na-ashburn",
+  "na-toronto",
+  "ap-shanghai-fsi",
+  "ap-shenzhen-fsi",
 ];
 
 export class EmulatorState {
@@ -89,7 +103,8 @@ export class EmulatorState {
   }
 
   newId(prefix: "ins" | "img" | "skey"): string {
-    const pool: Map<string, unknown> = prefix === "ins" ? this.instances : prefix === "img" ? this.images : this.keyPairs;
+    const pool: Map<string, unknown> =
+      prefix === "ins" ? this.instances : prefix === "img" ? this.images : this.keyPairs;
     for (;;) {
       const id = resourceId(prefix, this.random);
       if (!pool.has(id)) return id;
@@ -126,7 +141,8 @@ export class EmulatorState {
 
   instancesIn(region: string): EmuInstance[] {
     const list = this.byRegion.get(region) ?? [];
-    for (const i of this.pending) if (i.Region === region && !this.settle(i).transition && !i.keyOp) this.pending.delete(i);
+    for (const i of this.pending)
+      if (i.Region === region && !this.settle(i).transition && !i.keyOp) this.pending.delete(i);
     return list;
   }
 
@@ -153,7 +169,11 @@ export class EmulatorState {
         return;
       }
       const rest = [...this.keyPairs.entries()];
-      const added = this.addKeyPair({ Region: region, KeyName: `shifted_${this.keyPairs.size}`, PublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== shifted" });
+      const added = this.addKeyPair({
+        Region: region,
+        KeyName: `shifted_${this.keyPairs.size}`,
+        PublicKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== shifted",
+      });
       this.keyPairs.clear();
       this.keyPairs.set(added.KeyId, added);
       for (const [id, k] of rest) this.keyPairs.set(id, k);

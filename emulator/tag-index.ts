@@ -43,7 +43,12 @@ function indexOf(state: EmulatorState, region: string): RegionIndex {
 }
 
 /** The instances of a region with a tag whose key is in `keys` (any when undefined) and value in `values` (any when undefined). */
-export function tagged(state: EmulatorState, region: string, keys: ReadonlySet<string> | undefined, values: ReadonlySet<string> | undefined): Set<EmuInstance> {
+export function tagged(
+  state: EmulatorState,
+  region: string,
+  keys: ReadonlySet<string> | undefined,
+  values: ReadonlySet<string> | undefined,
+): Set<EmuInstance> {
   const index = indexOf(state, region);
   const asked = JSON.stringify([keys && [...keys].sort(), values && [...values].sort()]);
   const known = index.answers.get(asked);

@@ -12,7 +12,12 @@ export function publicInstance(i: EmuInstance): Instance {
   const keys = rest.LoginSettings?.KeyIds;
   return {
     ...rest,
-    Tags: (rest.Tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value, tagKey: t.Key, tagValue: t.Value })) as Instance["Tags"],
+    Tags: (rest.Tags ?? []).map((t) => ({
+      Key: t.Key,
+      Value: t.Value,
+      tagKey: t.Key,
+      tagValue: t.Value,
+    })) as Instance["Tags"],
     LoginSettings: { ...rest.LoginSettings, KeyIds: keys?.length ? keys : null },
   };
 }

@@ -11,7 +11,13 @@ import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
 
-export const REGISTRY: readonly FunctionEntry[] = [fromSpec(autoStopIdle), fromSpec(imageSync), fromSpec(renewFlag), fromSpec(keyRotation), fromSpec(officeHours)];
+export const REGISTRY: readonly FunctionEntry[] = [
+  fromSpec(autoStopIdle),
+  fromSpec(imageSync),
+  fromSpec(renewFlag),
+  fromSpec(keyRotation),
+  fromSpec(officeHours),
+];
 
 /** Entries by name. */
 export const FUNCTIONS: Record<string, FunctionEntry> = Object.fromEntries(REGISTRY.map((f) => [f.name, f]));

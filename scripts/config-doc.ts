@@ -30,7 +30,9 @@ export function configDoc(): { text: string; missing: string[]; unused: string[]
   ];
   const section = (title: string, fromSchema: readonly string[], docSection: string) => {
     // The schema's variables first, in its order; then those of the section read outside a schema.
-    const names = [...new Set([...fromSchema, ...Object.keys(VARIABLE_DOCS[docSection] ?? {})])].filter((n) => !listed.has(n));
+    const names = [...new Set([...fromSchema, ...Object.keys(VARIABLE_DOCS[docSection] ?? {})])].filter(
+      (n) => !listed.has(n),
+    );
     if (!names.length) return;
     out.push(`## ${title}`, "", "| variable | meaning | default |", "|---|---|---|");
     for (const n of names) {

@@ -19,13 +19,19 @@ const idle = { cpu: 1, traffic: 0.01 };
 async function org(opts: { rateLimits?: boolean } = {}) {
   const emu = await emulator({
     ...(opts.rateLimits ? { rateLimits: true } : {}),
-    accounts: [{ uin: MEMBERS[0]!, name: "payments" }, { uin: MEMBERS[1]!, name: "search" }, { uin: MEMBERS[2]!, name: "legacy", roles: [] }],
+    accounts: [
+      { uin: MEMBERS[0]!, name: "payments" },
+      { uin: MEMBERS[1]!, name: "search" },
+      { uin: MEMBERS[2]!, name: "legacy", roles: [] },
+    ],
   });
   const idleIds: Record<string, string[]> = {};
   for (const uin of MEMBERS) {
     for (const region of REGIONS) {
       const st = emu.account(uin).state;
-      (idleIds[uin] ??= []).push(st.addInstance({ Region: region, profile: idle, InstanceType: "S5.LARGE8" }).InstanceId);
+      (idleIds[uin] ??= []).push(
+        st.addInstance({ Region: region, profile: idle, InstanceType: "S5.LARGE8" }).InstanceId,
+      );
       st.addInstance({ Region: region, profile: { cpu: 60, traffic: 4 } });
     }
   }
@@ -37,28 +43,50 @@ const stateOf = (emu: Emulator, uin: string, id: string) => emu.account(uin).sta
 describe("many accounts", () => {
   it("3 accounts × 3 regions, one role that cannot be assumed: the other 6 shards act, the third account is reported with its code and RequestId", async () => {
     const { emu, idleIds } = await org();
-    const { report } = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: MEMBERS.map((u) => arn(u)).join(","), REGIONS: REGIONS.join(",") });
-    for (const uin of MEMBERS.slice(0, 2)) for (const id of idleIds[uin]!) expect(stateOf(emu, uin, id)).toBe("STOPPED");
+    const { report } = await runFunction<RunReport>("auto-stop-idle", emu, {
+      ACCOUNTS: MEMBERS.map((u) => arn(u)).join(","),
+      REGIONS: REGIONS.join(","),
+    });
+    for (const uin of MEMBERS.slice(0, 2))
+      for (const id of idleIds[uin]!) expect(stateOf(emu, uin, id)).toBe("STOPPED");
     for (const id of idleIds[MEMBERS[2]!]!) expect(stateOf(emu, MEMBERS[2]!, id)).toBe("RUNNING");
     expect(report.outcomes.done).toBe(6);
-    expect(report.errors).toEqual([expect.objectContaining({ account: MEMBERS[2], action: "AssumeRole", code: "ResourceNotFound.RoleNotFound", requestId: expect.any(String) })]);
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        account: MEMBERS[2],
+        action: "AssumeRole",
+        code: "ResourceNotFound.RoleNotFound",
+        requestId: expect.any(String),
+      }),
+    ]);
     expect(report.accounts!.map((a) => [a.uin, a.regions.length, a.outcomes.done, a.error?.code])).toEqual([
-      [MEMBERS[0], 3, 3, undefined], [MEMBERS[1], 3, 3, undefined], [MEMBERS[2], 0, 0, "ResourceNotFound.RoleNotFound"],
+      [MEMBERS[0], 3, 3, undefined],
+      [MEMBERS[1], 3, 3, undefined],
+      [MEMBERS[2], 0, 0, "ResourceNotFound.RoleNotFound"],
     ]);
     // Every line that names a resource names its account.
     for (const r of report.results) expect(MEMBERS).toContain(r.account);
-    expect(Object.keys(report.byRegion).sort()).toEqual(MEMBERS.slice(0, 2).flatMap((u) => REGIONS.map((r) => `${u}/${r}`)).sort());
+    expect(Object.keys(report.byRegion).sort()).toEqual(
+      MEMBERS.slice(0, 2)
+        .flatMap((u) => REGIONS.map((r) => `${u}/${r}`))
+        .sort(),
+    );
     // The caller's own account is not touched unless listed: no CVM call was made with its key.
     expect(emu.calls.filter((c) => c.account === "100000000001" && c.service === "cvm")).toEqual([]);
     // Each member's calls were made with that member's temporary credentials.
-    for (const uin of MEMBERS.slice(0, 2)) expect(emu.calls.filter((c) => c.account === uin && c.action === "StopInstances").length).toBe(3);
+    for (const uin of MEMBERS.slice(0, 2))
+      expect(emu.calls.filter((c) => c.account === uin && c.action === "StopInstances").length).toBe(3);
   });
 
   it("organization:<role> assumes the role in every member but the management account; self adds it", async () => {
     const { emu } = await org();
     emu.state.addInstance({ Region: "ap-guangzhou", profile: idle });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 70, traffic: 3 } });
-    const members = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: "organization:cvm-autopilot", REGIONS: "ap-guangzhou", DRY_RUN: "true" });
+    const members = await runFunction<RunReport>("auto-stop-idle", emu, {
+      ACCOUNTS: "organization:cvm-autopilot",
+      REGIONS: "ap-guangzhou",
+      DRY_RUN: "true",
+    });
     expect(members.report.accounts!.map((a) => a.uin)).toEqual(MEMBERS);
     expect(members.report.accounts!.map((a) => a.name)).toEqual(["payments", "search", "legacy"]);
     // Every line that names a resource names its account, by uin and, from the organization, by name.
@@ -69,7 +97,11 @@ describe("many accounts", () => {
     const line = digestOf(members.report).sections.find((s) => s.title === "Resources")!.lines[0]!;
     expect(line).toMatch(/\(2000000000\d\d \((payments|search|legacy)\), ins-/);
     expect(emu.callsFor("DescribeOrganizationMembers").length).toBeGreaterThan(0);
-    const withSelf = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: "organization:cvm-autopilot,self", REGIONS: "ap-guangzhou", DRY_RUN: "true" });
+    const withSelf = await runFunction<RunReport>("auto-stop-idle", emu, {
+      ACCOUNTS: "organization:cvm-autopilot,self",
+      REGIONS: "ap-guangzhou",
+      DRY_RUN: "true",
+    });
     expect(withSelf.report.accounts!.map((a) => a.uin)).toEqual(["100000000001", ...MEMBERS]);
     expect(withSelf.report.accounts![0]!.outcomes.planned).toBe(1);
   });
@@ -79,11 +111,23 @@ describe("many accounts", () => {
     // Sessions of 2 s (emulator time) and a clock that jumps 3 s after every 10th member call.
     emu.accounts.maxSessionS = 2;
     let n = 0;
-    const jumpy = await emulator({ accounts: [{ uin: MEMBERS[0]! }], afterRequest: (c) => { if (c.account === MEMBERS[0] && ++n % 10 === 0) jumpy.advance(3000); } });
+    const jumpy = await emulator({
+      accounts: [{ uin: MEMBERS[0]! }],
+      afterRequest: (c) => {
+        if (c.account === MEMBERS[0] && ++n % 10 === 0) jumpy.advance(3000);
+      },
+    });
     jumpy.accounts.maxSessionS = 2;
-    const ids = REGIONS.map((region) => jumpy.account(MEMBERS[0]!).state.addInstance({ Region: region, profile: idle }).InstanceId);
-    for (const region of REGIONS) for (let i = 0; i < 4; i++) jumpy.account(MEMBERS[0]!).state.addInstance({ Region: region, profile: { cpu: 60, traffic: 4 } });
-    const { report } = await runFunction<RunReport>("auto-stop-idle", jumpy, { ACCOUNTS: arn(MEMBERS[0]!), REGIONS: REGIONS.join(",") });
+    const ids = REGIONS.map(
+      (region) => jumpy.account(MEMBERS[0]!).state.addInstance({ Region: region, profile: idle }).InstanceId,
+    );
+    for (const region of REGIONS)
+      for (let i = 0; i < 4; i++)
+        jumpy.account(MEMBERS[0]!).state.addInstance({ Region: region, profile: { cpu: 60, traffic: 4 } });
+    const { report } = await runFunction<RunReport>("auto-stop-idle", jumpy, {
+      ACCOUNTS: arn(MEMBERS[0]!),
+      REGIONS: REGIONS.join(","),
+    });
     expect(report.errors).toEqual([]);
     expect(report.outcomes.done).toBe(3);
     for (const id of ids) expect(stateOf(jumpy, MEMBERS[0]!, id)).toBe("STOPPED");
@@ -95,8 +139,13 @@ describe("many accounts", () => {
     const source = assumedRole(client, arn(MEMBERS[0]!), { region: "ap-guangzhou", runId: "t" });
     const creds = await source.get();
     emu.advance(5000);
-    const { client: member } = clientFor(emu, { credentials: creds, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 100 } });
-    await expect(member.call("cvm", "DescribeInstances", {}, { region: "ap-guangzhou" })).rejects.toMatchObject({ code: "AuthFailure.TokenFailure" });
+    const { client: member } = clientFor(emu, {
+      credentials: creds,
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 100 },
+    });
+    await expect(member.call("cvm", "DescribeInstances", {}, { region: "ap-guangzhou" })).rejects.toMatchObject({
+      code: "AuthFailure.TokenFailure",
+    });
     expect(idleIds).toBeTruthy();
   });
 
@@ -122,8 +171,16 @@ describe("many accounts", () => {
     // The emulator's clock stands still, so every call lands in one rate window, whatever this machine's speed:
     // 3 accounts × up to 20 GetMonitorData calls (50 instances each) would trip one shared limit of 20 a second, not three.
     const t0 = Date.now();
-    const emu = await emulator({ rateLimits: true, now: () => t0, accounts: MEMBERS.map((uin) => ({ uin, instances: 600, fleetRegions: ["ap-guangzhou"] })) });
-    const { report, client } = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: MEMBERS.map((u) => arn(u)).join(","), REGIONS: "ap-guangzhou", DRY_RUN: "true" });
+    const emu = await emulator({
+      rateLimits: true,
+      now: () => t0,
+      accounts: MEMBERS.map((uin) => ({ uin, instances: 600, fleetRegions: ["ap-guangzhou"] })),
+    });
+    const { report, client } = await runFunction<RunReport>("auto-stop-idle", emu, {
+      ACCOUNTS: MEMBERS.map((u) => arn(u)).join(","),
+      REGIONS: "ap-guangzhou",
+      DRY_RUN: "true",
+    });
     expect(report.errors).toEqual([]);
     const metric = emu.callsFor("GetMonitorData");
     for (const uin of MEMBERS) expect(metric.filter((c) => c.account === uin).length).toBeLessThanOrEqual(20);
@@ -134,7 +191,13 @@ describe("many accounts", () => {
 
   it("a run-wide AUTO_STOP_MAX_COUNT is divided across accounts up front", async () => {
     const { emu } = await org();
-    const { report } = await runFunction<RunReport>("auto-stop-idle", emu, { ACCOUNTS: MEMBERS.slice(0, 2).map((u) => arn(u)).join(","), REGIONS: REGIONS.join(","), AUTO_STOP_MAX_COUNT: "5" });
+    const { report } = await runFunction<RunReport>("auto-stop-idle", emu, {
+      ACCOUNTS: MEMBERS.slice(0, 2)
+        .map((u) => arn(u))
+        .join(","),
+      REGIONS: REGIONS.join(","),
+      AUTO_STOP_MAX_COUNT: "5",
+    });
     // floor(5 / 2) = 2 per account; each account would stop 3, so each guard trips and nothing stops.
     expect(report.accounts!.map((a) => a.guard?.limit)).toEqual([2, 2]);
     expect(report.outcomes.done).toBe(0);
@@ -148,6 +211,8 @@ describe("many accounts", () => {
     [`${arn(MEMBERS[0]!)},${arn(MEMBERS[0]!, "other")}`, "listed twice"],
   ])("ACCOUNTS=%s is refused naming the variable", async (value, message) => {
     const emu = await emulator();
-    await expect(runFunction("auto-stop-idle", emu, { ACCOUNTS: value })).rejects.toThrow(new RegExp(`ACCOUNTS: .*${message}`));
+    await expect(runFunction("auto-stop-idle", emu, { ACCOUNTS: value })).rejects.toThrow(
+      new RegExp(`ACCOUNTS: .*${message}`),
+    );
   });
 });

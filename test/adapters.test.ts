@@ -35,7 +35,12 @@ describe("SCF and Lambda adapters", () => {
 
   it("renew-flag: Lambda EventBridge schedule event", async () => {
     const emu = await emulator();
-    const p = emu.state.addInstance({ Region: GZ, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", Tags: [{ Key: "env", Value: "prod" }] });
+    const p = emu.state.addInstance({
+      Region: GZ,
+      InstanceChargeType: "PREPAID",
+      RenewFlag: "NOTIFY_AND_MANUAL_RENEW",
+      Tags: [{ Key: "env", Value: "prod" }],
+    });
     const { h } = handlersFor("renew-flag", emu, { RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW" });
     await h.handler(eventBridge(), { awsRequestId: "aws-1" });
     expect(emu.state.instances.get(p.InstanceId)!.RenewFlag).toBe("NOTIFY_AND_AUTO_RENEW");
@@ -46,7 +51,9 @@ describe("SCF and Lambda adapters", () => {
     emu.state.addImage({ Region: GZ, ImageName: "golden", Tags: [{ Key: "autopilot:sync", Value: "true" }] });
     const { h } = handlersFor("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
     const body = JSON.stringify({ dryRun: true });
-    const reply = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body), "/release/run/image-sync"), { request_id: "r" })) as HttpReply;
+    const reply = (await h.main_handler(scfApigw(body, signedHeaders(SECRET, body), "/release/run/image-sync"), {
+      request_id: "r",
+    })) as HttpReply;
     expect(reply.statusCode).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({ function: "image-sync", dryRun: true, trigger: "webhook" });
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
@@ -58,13 +65,17 @@ describe("SCF and Lambda adapters", () => {
     seedRegion(emu.state, "ap-shanghai");
     const { h } = handlersFor("key-rotation", emu, { REGIONS: "ap-guangzhou,ap-shanghai" });
     const body = JSON.stringify({ regions: [GZ] });
-    const reply = (await h.handler(httpApiV2(body, signedHeaders(SECRET, body), "/run/key-rotation"), { awsRequestId: "a" })) as HttpReply;
+    const reply = (await h.handler(httpApiV2(body, signedHeaders(SECRET, body), "/run/key-rotation"), {
+      awsRequestId: "a",
+    })) as HttpReply;
     // The seeded region has a tagged instance with no key: reported as an error, so the reply is a 500 carrying the report.
     expect(reply.statusCode).toBe(500);
     const report = JSON.parse(reply.body);
     expect(report.errors.map((e: { code: string }) => e.code)).toEqual(["KeyRotation.NoKeyBound"]);
     expect(report.regions).toEqual([GZ]);
-    const rotated = (report as RunReport).results.filter((r) => r.action === "rotate" && r.outcome === "done").map((r) => r.id);
+    const rotated = (report as RunReport).results
+      .filter((r) => r.action === "rotate" && r.outcome === "done")
+      .map((r) => r.id);
     expect(rotated.sort()).toEqual(gz.stopped.map((i) => i.InstanceId).sort());
     expect(emu.calls.every((c) => c.region !== "ap-shanghai")).toBe(true);
   });
@@ -89,7 +100,10 @@ describe("SCF and Lambda adapters", () => {
   it("bad config on a timer is logged by variable name and re-raised; on a webhook it is a 500 without detail", async () => {
     const emu = await emulator();
     const log = memoryLogger();
-    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), AUTO_STOP_MAX_FRACTION: "7", WEBHOOK_SECRET: SECRET }, logger: log });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, {
+      env: { ...envFor(emu), AUTO_STOP_MAX_FRACTION: "7", WEBHOOK_SECRET: SECRET },
+      logger: log,
+    });
     await expect(h.main_handler(scfTimer(), {})).rejects.toThrow("AUTO_STOP_MAX_FRACTION");
     expect(log.lines.join("\n")).toContain("AUTO_STOP_MAX_FRACTION");
     const body = "{}";
@@ -143,15 +157,24 @@ describe("webhook authentication", () => {
 
   it("a blank or whitespace WEBHOOK_SECRET means webhooks are off, not keyed by spaces", async () => {
     const emu = await emulator();
-    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: "   " }, logger: memoryLogger() });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, {
+      env: { ...envFor(emu), WEBHOOK_SECRET: "   " },
+      logger: memoryLogger(),
+    });
     const reply = (await h.main_handler(scfApigw("{}", signedHeaders("   ", "{}")), {})) as HttpReply;
     expect(reply.statusCode).toBe(401);
     expect(emu.calls).toHaveLength(0);
   });
 
   it("a WEBHOOK_SECRET under 32 characters is a configuration error naming the variable", () => {
-    expect(() => FUNCTIONS["auto-stop-idle"]!.load({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, WEBHOOK_SECRET: "short" }))
-      .toThrow(/WEBHOOK_SECRET: at least 32 characters/);
+    expect(() =>
+      FUNCTIONS["auto-stop-idle"]!.load({
+        TENCENTCLOUD_SECRET_ID: "a",
+        TENCENTCLOUD_SECRET_KEY: "bbbbbbbb",
+        TENCENTCLOUD_REGION: GZ,
+        WEBHOOK_SECRET: "short",
+      }),
+    ).toThrow(/WEBHOOK_SECRET: at least 32 characters/);
   });
 
   it("reports are redacted: an API message quoting the secret key reaches neither the return value nor the webhook reply", async () => {
@@ -178,7 +201,9 @@ describe("webhook authentication", () => {
     // SCF rotates a role's temporary credentials while a container stays warm.
     const env: Record<string, string> = { ...envFor(emu), TENCENTCLOUD_SECRET_KEY: "expired-key-0000000000" };
     const h = makeHandlers(FUNCTIONS["renew-flag"]!, { env, logger: memoryLogger() });
-    const first = (await h.main_handler(scfTimer(), {}).catch((e: RunFailedError) => e.report)) as unknown as { errors: Array<{ code: string }> };
+    const first = (await h.main_handler(scfTimer(), {}).catch((e: RunFailedError) => e.report)) as unknown as {
+      errors: Array<{ code: string }>;
+    };
     expect(first.errors.map((e) => e.code)).toContain("AuthFailure.SignatureFailure");
     env.TENCENTCLOUD_SECRET_KEY = emu.credentials.secretKey;
     const second = (await h.main_handler(scfTimer(), {})) as unknown as { errors: unknown[] };
@@ -210,11 +235,15 @@ describe("SCF function URL events", () => {
     emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 5 } });
     const { h } = handlersFor("auto-stop-idle", emu);
     const body = '{"dryRun":true}';
-    const reply = (await h.main_handler(scfFunctionUrl(body, signedHeaders(SECRET, body)), { request_id: "url-1" })) as HttpReply;
+    const reply = (await h.main_handler(scfFunctionUrl(body, signedHeaders(SECRET, body)), {
+      request_id: "url-1",
+    })) as HttpReply;
     expect(reply.statusCode).toBe(200);
     expect((JSON.parse(reply.body) as RunReport).outcomes.planned).toBe(1);
     const root = '{"dryRun":true,"regions":["ap-guangzhou"]}';
-    const atRoot = (await h.main_handler(scfFunctionUrl(root, signedHeaders(SECRET, root), "/"), { request_id: "url-2" })) as HttpReply;
+    const atRoot = (await h.main_handler(scfFunctionUrl(root, signedHeaders(SECRET, root), "/"), {
+      request_id: "url-2",
+    })) as HttpReply;
     expect(atRoot.statusCode).toBe(200);
     const unsigned = (await h.main_handler(scfFunctionUrl(body, {}), { request_id: "url-3" })) as HttpReply;
     expect(unsigned.statusCode).toBe(401);

@@ -16,7 +16,12 @@ const GZ = "ap-guangzhou";
 const SH = "ap-shanghai";
 const idle = { cpu: 1, traffic: 0.01 };
 const TAG = { Key: "autopilot:auto-stop", Value: "on" };
-const ALARMS = { AUTO_STOP_SOURCE: "alarms", AUTO_STOP_INCLUDE_TAGS: "autopilot:auto-stop=on", REGIONS: GZ, AUTO_STOP_MAX_FRACTION: "1" };
+const ALARMS = {
+  AUTO_STOP_SOURCE: "alarms",
+  AUTO_STOP_INCLUDE_TAGS: "autopilot:auto-stop=on",
+  REGIONS: GZ,
+  AUTO_STOP_MAX_FRACTION: "1",
+};
 
 /**
  * An emulator clock 120 s into a 5-minute slot, within 150 s of the wall clock (requests are
@@ -38,11 +43,25 @@ async function slottedEmulator(opts: Parameters<typeof emulator>[0] = {}) {
 async function provision(emu: Emulator, extra: Record<string, string>, remove = false) {
   const { client } = clientFor(emu, { clock: { now: () => emu.state.now(), sleep: async () => {} } });
   const regions = (extra.REGIONS ?? GZ).split(",");
-  return FUNCTIONS["auto-stop-idle"]!.provision!(envFor(emu, extra), { client, logger: memoryLogger(), regions, dryRun: false, remove });
+  return FUNCTIONS["auto-stop-idle"]!.provision!(envFor(emu, extra), {
+    client,
+    logger: memoryLogger(),
+    regions,
+    dryRun: false,
+    remove,
+  });
 }
 
 const metricIds = (emu: Emulator) =>
-  new Set(emu.callsFor("GetMonitorData").flatMap((c) => ((c.params as { Instances: Array<{ Dimensions: Array<{ Value: string }> }> }).Instances).map((i) => i.Dimensions[0]!.Value)));
+  new Set(
+    emu
+      .callsFor("GetMonitorData")
+      .flatMap((c) =>
+        (c.params as { Instances: Array<{ Dimensions: Array<{ Value: string }> }> }).Instances.map(
+          (i) => i.Dimensions[0]!.Value,
+        ),
+      ),
+  );
 const stopped = (r: AutoStopReport) => r.results.filter((x) => x.outcome === "done").map((x) => x.id);
 const kept = (r: AutoStopReport, id: string) => r.kept.find((k) => k.id === id);
 
@@ -53,11 +72,27 @@ describe("alarm mode: the run", () => {
     const idleOne = s.addInstance({ Region: GZ, profile: idle, Tags: [TAG], InstanceName: "dev-idle" });
     const busy = s.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 }, Tags: [TAG], InstanceName: "dev-busy" });
     // Idle for the hour, busy for the last 200 s: the alarm, judged a period late, still fires.
-    const stale = s.addInstance({ Region: GZ, profile: { ...idle, bursts: [{ metric: "CPUUsage", lastSeconds: 200, value: 80 }] }, Tags: [TAG], InstanceName: "dev-stale" });
-    const optedOut = s.addInstance({ Region: GZ, profile: idle, Tags: [TAG, { Key: "autopilot:auto-stop", Value: "off" }], InstanceName: "dev-optout" });
+    const stale = s.addInstance({
+      Region: GZ,
+      profile: { ...idle, bursts: [{ metric: "CPUUsage", lastSeconds: 200, value: 80 }] },
+      Tags: [TAG],
+      InstanceName: "dev-stale",
+    });
+    const optedOut = s.addInstance({
+      Region: GZ,
+      profile: idle,
+      Tags: [TAG, { Key: "autopilot:auto-stop", Value: "off" }],
+      InstanceName: "dev-optout",
+    });
     const outOfScope = s.addInstance({ Region: GZ, profile: idle, Tags: [TAG], InstanceName: "prod-db" });
     await provision(emu, ALARMS);
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ...ALARMS, AUTO_STOP_NAME_PATTERN: "^dev-" }, {}, at);
+    const { report } = await runFunction<AutoStopReport>(
+      "auto-stop-idle",
+      emu,
+      { ...ALARMS, AUTO_STOP_NAME_PATTERN: "^dev-" },
+      {},
+      at,
+    );
     expect(stopped(report)).toEqual([idleOne.InstanceId]);
     expect(kept(report, stale.InstanceId)?.reason).toContain("busy: CPU");
     expect(kept(report, busy.InstanceId)?.kind).toBe("no idle alarm");
@@ -74,13 +109,21 @@ describe("alarm mode: the run", () => {
     const { emu, at, clock } = await slottedEmulator();
     const one = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, ALARMS, {}, at);
-    expect(report.errors).toEqual([expect.objectContaining({ region: GZ, code: "AlarmPolicyMissing", message: expect.stringContaining("cvm-autopilot deploy") })]);
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        region: GZ,
+        code: "AlarmPolicyMissing",
+        message: expect.stringContaining("cvm-autopilot deploy"),
+      }),
+    ]);
     expect(emu.state.instances.get(one.InstanceId)!.InstanceState).toBe("RUNNING");
     expect(emu.callsFor("GetMonitorData")).toHaveLength(0);
   });
 
   it("alarm mode needs a tag to bind by: a clear config error, not a policy that watches nothing", () => {
-    expect(() => FUNCTIONS["auto-stop-idle"]!.load({ TENCENTCLOUD_REGION: GZ, AUTO_STOP_SOURCE: "alarms" })).toThrow(/AUTO_STOP_SOURCE=alarms: .*set AUTO_STOP_INCLUDE_TAGS/);
+    expect(() => FUNCTIONS["auto-stop-idle"]!.load({ TENCENTCLOUD_REGION: GZ, AUTO_STOP_SOURCE: "alarms" })).toThrow(
+      /AUTO_STOP_SOURCE=alarms: .*set AUTO_STOP_INCLUDE_TAGS/,
+    );
   });
 
   it("an alarm that began weeks ago is still found (histories are searched by when they began), and a policy that drifted is noted", async () => {
@@ -88,14 +131,28 @@ describe("alarm mode: the run", () => {
     const one = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });
     await provision(emu, ALARMS);
     const { client } = clientFor(emu, { clock });
-    const ask = (extra: Record<string, unknown> = {}) => client.call<{ TotalCount: number }>("monitor", "DescribeAlarmHistories", { Module: "monitor", AlarmStatus: ["ALARM"], ...extra }, { region: GZ });
+    const ask = (extra: Record<string, unknown> = {}) =>
+      client.call<{ TotalCount: number }>(
+        "monitor",
+        "DescribeAlarmHistories",
+        { Module: "monitor", AlarmStatus: ["ALARM"], ...extra },
+        { region: GZ },
+      );
     expect((await ask()).TotalCount).toBe(1);
     emu.advance(3 * 86_400_000);
     // The API's default search (one day back) no longer finds it: it began three days ago.
     expect((await ask()).TotalCount).toBe(0);
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ...ALARMS, DRY_RUN: "true", AUTO_STOP_CPU_THRESHOLD: "3" }, {}, at);
+    const { report } = await runFunction<AutoStopReport>(
+      "auto-stop-idle",
+      emu,
+      { ...ALARMS, DRY_RUN: "true", AUTO_STOP_CPU_THRESHOLD: "3" },
+      {},
+      at,
+    );
     expect(report.results.map((r) => r.id)).toEqual([one.InstanceId]);
-    expect(JSON.stringify(report.notes.alarmPolicy)).toContain("differs from the config (missing rule CpuUsage lt 3 for 12×300s; extra rule CpuUsage lt 5 for 12×300s)");
+    expect(JSON.stringify(report.notes.alarmPolicy)).toContain(
+      "differs from the config (missing rule CpuUsage lt 3 for 12×300s; extra rule CpuUsage lt 5 for 12×300s)",
+    );
   });
 
   it("the metric budget: at most its share of machines are verified a run, the rest deferred and verified at the next runs until all are done", async () => {
@@ -106,7 +163,13 @@ describe("alarm mode: the run", () => {
     const calls: number[] = [];
     for (let run = 0; run < 3; run++) {
       const before = emu.callsFor("GetMonitorData").length;
-      const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ...ALARMS, AUTO_STOP_METRIC_BUDGET: "3" }, {}, at);
+      const { report } = await runFunction<AutoStopReport>(
+        "auto-stop-idle",
+        emu,
+        { ...ALARMS, AUTO_STOP_METRIC_BUDGET: "3" },
+        {},
+        at,
+      );
       calls.push(emu.callsFor("GetMonitorData").length - before);
       for (const id of stopped(report)) done.add(id);
       expect(report.errors).toEqual([]);
@@ -121,7 +184,13 @@ describe("alarm mode: the run", () => {
   it("a budget too small for one batch per region is an error naming the fix", async () => {
     const { emu, at, clock } = await slottedEmulator();
     emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { AUTO_STOP_METRIC_BUDGET: "5", REGIONS: `${GZ},${SH}` }, {}, at);
+    const { report } = await runFunction<AutoStopReport>(
+      "auto-stop-idle",
+      emu,
+      { AUTO_STOP_METRIC_BUDGET: "5", REGIONS: `${GZ},${SH}` },
+      {},
+      at,
+    );
     expect(report.errors.map((e) => e.code)).toEqual(["MetricBudgetTooSmall", "MetricBudgetTooSmall"]);
     expect(report.errors[0]!.message).toContain("set it to at least 6");
   });
@@ -129,11 +198,20 @@ describe("alarm mode: the run", () => {
 
 describe("alarm mode: deploy", () => {
   const cliEnv = (emu: Emulator, extra: Record<string, string>) => ({
-    TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: GZ, CVM_AUTOPILOT_ENDPOINT: emu.url, ...extra,
+    TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+    TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+    TENCENTCLOUD_REGION: GZ,
+    CVM_AUTOPILOT_ENDPOINT: emu.url,
+    ...extra,
   });
   const policies = async (emu: Emulator) => {
     const { client } = clientFor(emu);
-    const r = await client.call<{ Policies: Array<{ PolicyName: string; TagInstances: Array<{ Key: string }> }> }>("monitor", "DescribeAlarmPolicies", { Module: "monitor", PageSize: 100 }, { region: GZ });
+    const r = await client.call<{ Policies: Array<{ PolicyName: string; TagInstances: Array<{ Key: string }> }> }>(
+      "monitor",
+      "DescribeAlarmPolicies",
+      { Module: "monitor", PageSize: 100 },
+      { region: GZ },
+    );
     return r.Policies.map((p) => p.PolicyName).sort();
   };
 
@@ -142,13 +220,17 @@ describe("alarm mode: deploy", () => {
     const env = cliEnv(emu, { ...ALARMS, REGIONS: `${GZ},${SH}` });
     const first = await runCli(["deploy"], env, 60_000);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/auto-stop-idle: CreateAlarmPolicy \(cvm-autopilot-idle-ap-guangzhou policy-\w+: CpuUsage < 5 for 12×300s and LanOuttraffic < 1 for 12×300s; bound to tag autopilot:auto-stop=on\)/);
+    expect(first.stdout).toMatch(
+      /auto-stop-idle: CreateAlarmPolicy \(cvm-autopilot-idle-ap-guangzhou policy-\w+: CpuUsage < 5 for 12×300s and LanOuttraffic < 1 for 12×300s; bound to tag autopilot:auto-stop=on\)/,
+    );
     expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "cvm-autopilot-idle-ap-shanghai"]);
     const second = await runCli(["deploy"], env, 60_000);
     expect(second.stdout).toContain("auto-stop-idle: unchanged (cvm-autopilot-idle-ap-guangzhou");
     expect(emu.callsFor("CreateAlarmPolicy")).toHaveLength(2);
     const changed = await runCli(["deploy"], { ...env, AUTO_STOP_CPU_THRESHOLD: "3" }, 60_000);
-    expect(changed.stdout).toMatch(/auto-stop-idle: DeleteAlarmPolicy \(cvm-autopilot-idle-ap-guangzhou policy-\w+: differs from the config/);
+    expect(changed.stdout).toMatch(
+      /auto-stop-idle: DeleteAlarmPolicy \(cvm-autopilot-idle-ap-guangzhou policy-\w+: differs from the config/,
+    );
     expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "cvm-autopilot-idle-ap-shanghai"]);
     // One region dropped from REGIONS: its policy goes, rather than alarming forever.
     await runCli(["deploy"], { ...env, AUTO_STOP_CPU_THRESHOLD: "3", REGIONS: GZ }, 60_000);
@@ -168,9 +250,28 @@ describe("alarm mode: deploy", () => {
     const { client } = clientFor(emu);
     // Someone else's policy, and a second one with our name (made by a deploy that raced another).
     for (const name of ["team-cpu-high", "cvm-autopilot-idle-ap-guangzhou"]) {
-      await client.call("monitor", "CreateAlarmPolicy", { Module: "monitor", PolicyName: name, MonitorType: "MT_QCE", Namespace: "cvm_device", ProjectId: 0, Condition: { IsUnionRule: 1, Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "gt", Value: "90", ContinuePeriod: 1 }] } }, { region: GZ });
+      await client.call(
+        "monitor",
+        "CreateAlarmPolicy",
+        {
+          Module: "monitor",
+          PolicyName: name,
+          MonitorType: "MT_QCE",
+          Namespace: "cvm_device",
+          ProjectId: 0,
+          Condition: {
+            IsUnionRule: 1,
+            Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "gt", Value: "90", ContinuePeriod: 1 }],
+          },
+        },
+        { region: GZ },
+      );
     }
-    expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "cvm-autopilot-idle-ap-guangzhou", "team-cpu-high"]);
+    expect(await policies(emu)).toEqual([
+      "cvm-autopilot-idle-ap-guangzhou",
+      "cvm-autopilot-idle-ap-guangzhou",
+      "team-cpu-high",
+    ]);
     const steps = await provision(emu, { ...ALARMS, AUTO_STOP_CPU_THRESHOLD: "9" });
     expect(steps.map((x) => x.action)).toEqual(["DeleteAlarmPolicy", "unchanged"]);
     expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "team-cpu-high"]);
@@ -181,8 +282,15 @@ describe("alarm mode: deploy", () => {
   it("the functions' CAM policy reads alarm policies and histories; the writes stay the deployer's", async () => {
     const { camPolicy } = await import("../lib/platform/build.ts");
     const actions = camPolicy().statement[0]!.action;
-    expect(actions).toEqual(expect.arrayContaining(["monitor:DescribeAlarmPolicies", "monitor:DescribeAlarmHistories", "monitor:GetMonitorData"]));
-    for (const w of ["monitor:CreateAlarmPolicy", "monitor:BindingPolicyTag", "monitor:DeleteAlarmPolicy"]) expect(actions).not.toContain(w);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "monitor:DescribeAlarmPolicies",
+        "monitor:DescribeAlarmHistories",
+        "monitor:GetMonitorData",
+      ]),
+    );
+    for (const w of ["monitor:CreateAlarmPolicy", "monitor:BindingPolicyTag", "monitor:DeleteAlarmPolicy"])
+      expect(actions).not.toContain(w);
   });
 });
 
@@ -192,7 +300,9 @@ describe("Cloud Monitor's free tier", () => {
     const one = emu.state.addInstance({ Region: GZ, profile: idle, PublicIpAddresses: ["43.1.2.3"] });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ }, {}, at);
     expect(emu.state.instances.get(one.InstanceId)!.InstanceState).toBe("RUNNING");
-    expect(report.errors).toEqual([expect.objectContaining({ code: "LimitExceeded", message: expect.stringContaining("free 1,000,000 calls") })]);
+    expect(report.errors).toEqual([
+      expect.objectContaining({ code: "LimitExceeded", message: expect.stringContaining("free 1,000,000 calls") }),
+    ]);
     expect(emu.state.monitorCalls.get(new Date(emu.state.now() + 8 * 3600_000).toISOString().slice(0, 7))).toBe(2);
   });
 });

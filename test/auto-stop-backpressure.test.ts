@@ -12,7 +12,11 @@ describe("auto-stop back-pressure", () => {
   it("reads the next page only when fewer than MAX_WAITING machines wait for metrics", async () => {
     let decided = 0;
     const atPage: number[] = [];
-    const emu = await emulator({ afterRequest: (c) => { if (c.action === "DescribeInstances") atPage.push(decided); } });
+    const emu = await emulator({
+      afterRequest: (c) => {
+        if (c.action === "DescribeInstances") atPage.push(decided);
+      },
+    });
     for (let i = 0; i < 2000; i++) emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
     // Metric replies are held until the listing has asked for every page (or 300 ms have passed):
     // a listing that did not wait for its metrics would read all 20 pages with nothing decided.
@@ -20,13 +24,18 @@ describe("auto-stop back-pressure", () => {
     // Enough sockets that held metric queries cannot stall the listing by themselves (as a rate
     // limiter's queue would not: calls waiting for a slot hold no socket).
     const { client } = clientFor(emu, { rateLimit: false, transport: createTransport(1024) });
-    const { policy } = loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou" });
+    const { policy } = loadConfig({
+      TENCENTCLOUD_SECRET_ID: "a",
+      TENCENTCLOUD_SECRET_KEY: "bbbbbbbb",
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+    });
     const acting = await decideRegion(client, "ap-guangzhou", policy, new Date(), undefined, () => decided++);
     expect(acting).toEqual([]);
     expect(decided).toBe(2000);
     // When page k (100 machines each) was asked for, at most MAX_WAITING plus the pages already
     // asked for ahead were undecided: the listing kept pace with the metrics, not with itself.
     const ahead = 2 * 100;
-    for (const [k, d] of atPage.entries()) expect(k * 100 - d, `page ${k + 1}`).toBeLessThanOrEqual(MAX_WAITING + ahead);
+    for (const [k, d] of atPage.entries())
+      expect(k * 100 - d, `page ${k + 1}`).toBeLessThanOrEqual(MAX_WAITING + ahead);
   });
 });

@@ -1,11 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
-import { decide, guard as guardOf, judge, screen, type InstanceMetrics, type RegionalInstance } from "../functions/auto-stop-idle/plan.ts";
+import {
+  decide,
+  guard as guardOf,
+  judge,
+  screen,
+  type InstanceMetrics,
+  type RegionalInstance,
+} from "../functions/auto-stop-idle/plan.ts";
 import type { AutoStopPolicy } from "../functions/auto-stop-idle/config.ts";
 import { summarizeDecisions } from "../lib/runtime/guard.ts";
 
 /** The whole plan for a set of instances: each decided, then the guard over all (as the runner does). */
-function plan({ instances, metrics, policy, now }: { instances: RegionalInstance[]; metrics: Map<string, InstanceMetrics>; policy: AutoStopPolicy; now: Date }) {
+function plan({
+  instances,
+  metrics,
+  policy,
+  now,
+}: {
+  instances: RegionalInstance[];
+  metrics: Map<string, InstanceMetrics>;
+  policy: AutoStopPolicy;
+  now: Date;
+}) {
   const decisions = instances.map((i) => decide(i, metrics.get(i.InstanceId), policy, now));
   return { decisions, guard: guardOf(summarizeDecisions(decisions), policy) };
 }
@@ -13,7 +30,12 @@ import type { Series } from "../lib/tencent/monitor.ts";
 
 const NOW = new Date("2026-11-23T14:00:00Z"); // 22:00 in Asia/Shanghai
 const policy = (extra: Record<string, string> = {}) =>
-  loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou", ...extra }).policy;
+  loadConfig({
+    TENCENTCLOUD_SECRET_ID: "a",
+    TENCENTCLOUD_SECRET_KEY: "bbbbbbbb",
+    TENCENTCLOUD_REGION: "ap-guangzhou",
+    ...extra,
+  }).policy;
 
 const anInstance = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
   InstanceId: "ins-aaaaaaaa",
@@ -27,7 +49,8 @@ const anInstance = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
   ...o,
 });
 /** Values as a series ending at NOW, one point per 5 minutes. */
-const series = (values: number[], endMs = NOW.getTime()): Series => values.map((v, i) => [endMs - (values.length - 1 - i) * 300_000, v]);
+const series = (values: number[], endMs = NOW.getTime()): Series =>
+  values.map((v, i) => [endMs - (values.length - 1 - i) * 300_000, v]);
 /** LAN carries the traffic, WAN is zero at the same timestamps. */
 const traffic = (values: number[]) => ({ lan: series(values), wan: series(values.map(() => 0)) });
 const quiet = { cpu: series(Array(12).fill(1)), ...traffic(Array(12).fill(0.01)) };
@@ -37,19 +60,47 @@ describe("screen", () => {
     ["prepaid", anInstance({ InstanceChargeType: "PREPAID" }), {}, "charge type PREPAID"],
     ["stopped", anInstance({ InstanceState: "STOPPED" }), {}, "state STOPPED"],
     ["opt-out tag", anInstance({ Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] }), {}, "opted out"],
-    ["custom opt-out tag", anInstance({ Tags: [{ Key: "keep", Value: "yes" }] }), { AUTO_STOP_OPT_OUT_TAG: "keep=yes" }, "opted out"],
+    [
+      "custom opt-out tag",
+      anInstance({ Tags: [{ Key: "keep", Value: "yes" }] }),
+      { AUTO_STOP_OPT_OUT_TAG: "keep=yes" },
+      "opted out",
+    ],
     ["young", anInstance({ CreatedTime: "2026-11-23T13:30:00Z" }), {}, "younger than the 60-minute"],
-    ["name pattern", anInstance({ InstanceName: "prod-db" }), { AUTO_STOP_NAME_PATTERN: "^dev-" }, "name does not match"],
-    ["outside window", anInstance(), { AUTO_STOP_SCHEDULE: "01:00-06:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" }, "outside the stop window"],
-    ["bad schedule tag", anInstance({ Tags: [{ Key: "autopilot:schedule", Value: "nightly" }] }), {}, "is not HH:MM-HH:MM"],
+    [
+      "name pattern",
+      anInstance({ InstanceName: "prod-db" }),
+      { AUTO_STOP_NAME_PATTERN: "^dev-" },
+      "name does not match",
+    ],
+    [
+      "outside window",
+      anInstance(),
+      { AUTO_STOP_SCHEDULE: "01:00-06:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" },
+      "outside the stop window",
+    ],
+    [
+      "bad schedule tag",
+      anInstance({ Tags: [{ Key: "autopilot:schedule", Value: "nightly" }] }),
+      {},
+      "is not HH:MM-HH:MM",
+    ],
   ])("%s is skipped", (_n, inst, env, reason) => {
     expect(screen(inst, policy(env), NOW)?.reason).toContain(reason);
   });
 
   it.each([
     ["no schedule", anInstance(), {}],
-    ["inside a wrapping window", anInstance(), { AUTO_STOP_SCHEDULE: "20:00-07:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" }],
-    ["tag window wins over env window", anInstance({ Tags: [{ Key: "autopilot:schedule", Value: "21:00-23:00" }] }), { AUTO_STOP_SCHEDULE: "01:00-02:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" }],
+    [
+      "inside a wrapping window",
+      anInstance(),
+      { AUTO_STOP_SCHEDULE: "20:00-07:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" },
+    ],
+    [
+      "tag window wins over env window",
+      anInstance({ Tags: [{ Key: "autopilot:schedule", Value: "21:00-23:00" }] }),
+      { AUTO_STOP_SCHEDULE: "01:00-02:00", AUTO_STOP_TIMEZONE: "Asia/Shanghai" },
+    ],
   ])("%s is a candidate", (_n, inst, env) => {
     expect(screen(inst, policy(env), NOW)).toBeUndefined();
   });
@@ -60,9 +111,19 @@ describe("judge", () => {
     ["idle", quiet, true, "idle: CPU max"],
     ["missing CPU", { cpu: [] }, false, "no CPU metrics"],
     ["too few points", { cpu: series([1, 1, 1]), ...traffic([0, 0, 0]) }, false, "only 3 of 12"],
-    ["points outside the window do not count", { cpu: series(Array(12).fill(1), NOW.getTime() - 2 * 3600_000), ...traffic(Array(12).fill(0)) }, false, "no CPU metrics"],
+    [
+      "points outside the window do not count",
+      { cpu: series(Array(12).fill(1), NOW.getTime() - 2 * 3600_000), ...traffic(Array(12).fill(0)) },
+      false,
+      "no CPU metrics",
+    ],
     ["busy CPU", { cpu: series([...Array(11).fill(1), 50]) }, false, "busy: CPU max 50%"],
-    ["busy traffic", { cpu: series(Array(12).fill(1)), ...traffic([...Array(11).fill(0), 3]) }, false, "outbound traffic 3 Mbps"],
+    [
+      "busy traffic",
+      { cpu: series(Array(12).fill(1)), ...traffic([...Array(11).fill(0), 3]) },
+      false,
+      "outbound traffic 3 Mbps",
+    ],
     ["missing traffic", { cpu: series(Array(12).fill(1)) }, false, "no traffic metrics"],
     // LAN busy in its last two points; WAN misses its first two: joined on timestamps, the busy tail counts.
     [
@@ -79,7 +140,12 @@ describe("judge", () => {
     ],
     [
       "no public IP: WAN points that are there still count",
-      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: series([...Array(11).fill(0), 4]), noPublicIp: true },
+      {
+        cpu: series(Array(12).fill(1)),
+        lan: series(Array(12).fill(0.01)),
+        wan: series([...Array(11).fill(0), 4]),
+        noPublicIp: true,
+      },
       false,
       "outbound traffic 4.01 Mbps",
     ],
@@ -91,7 +157,11 @@ describe("judge", () => {
     ],
     [
       "a point only one series has is missing",
-      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: series(Array(12).fill(0)).filter((_, i) => i % 2 === 0) },
+      {
+        cpu: series(Array(12).fill(1)),
+        lan: series(Array(12).fill(0.01)),
+        wan: series(Array(12).fill(0)).filter((_, i) => i % 2 === 0),
+      },
       false,
       "no traffic metrics: 6 of 12",
     ],
@@ -135,19 +205,44 @@ describe("plan and the blast-radius guard", () => {
   it("counts only the in-scope fleet: a name pattern's whole scope cannot be stopped at once", () => {
     // 10 idle batch machines in scope; 10 busy others and 5 opted-out are outside the pattern's scope.
     const insts = [
-      ...Array.from({ length: 10 }, (_, i) => anInstance({ InstanceId: `ins-b${String(i).padStart(7, "0")}`, InstanceName: `batch-${i}` })),
-      ...Array.from({ length: 10 }, (_, i) => anInstance({ InstanceId: `ins-o${String(i).padStart(7, "0")}`, InstanceName: `web-${i}` })),
-      ...Array.from({ length: 5 }, (_, i) => anInstance({ InstanceId: `ins-x${String(i).padStart(7, "0")}`, InstanceName: `batch-keep-${i}`, Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] })),
+      ...Array.from({ length: 10 }, (_, i) =>
+        anInstance({ InstanceId: `ins-b${String(i).padStart(7, "0")}`, InstanceName: `batch-${i}` }),
+      ),
+      ...Array.from({ length: 10 }, (_, i) =>
+        anInstance({ InstanceId: `ins-o${String(i).padStart(7, "0")}`, InstanceName: `web-${i}` }),
+      ),
+      ...Array.from({ length: 5 }, (_, i) =>
+        anInstance({
+          InstanceId: `ins-x${String(i).padStart(7, "0")}`,
+          InstanceName: `batch-keep-${i}`,
+          Tags: [{ Key: "autopilot:auto-stop", Value: "off" }],
+        }),
+      ),
     ];
-    const metrics = new Map(insts.map((x) => [x.InstanceId, x.InstanceName.startsWith("batch-") ? quiet : { cpu: series(Array(12).fill(60)) }]));
-    const { decisions, guard } = plan({ instances: insts, metrics, policy: policy({ AUTO_STOP_NAME_PATTERN: "^batch-" }), now: NOW });
+    const metrics = new Map(
+      insts.map((x) => [
+        x.InstanceId,
+        x.InstanceName.startsWith("batch-") ? quiet : { cpu: series(Array(12).fill(60)) },
+      ]),
+    );
+    const { decisions, guard } = plan({
+      instances: insts,
+      metrics,
+      policy: policy({ AUTO_STOP_NAME_PATTERN: "^batch-" }),
+      now: NOW,
+    });
     expect(guard).toEqual({ tripped: true, inScope: 10, wouldAct: 10, limit: 5 });
     expect(decisions.filter((d) => d.action === "stop")).toHaveLength(10);
   });
 
   it("AUTO_STOP_OVERRIDE_GUARD lets a large stop through", () => {
     const insts = fleet(4, 0);
-    const { decisions, guard } = plan({ instances: insts, metrics: metricsFor(insts, 4), policy: policy({ AUTO_STOP_OVERRIDE_GUARD: "true" }), now: NOW });
+    const { decisions, guard } = plan({
+      instances: insts,
+      metrics: metricsFor(insts, 4),
+      policy: policy({ AUTO_STOP_OVERRIDE_GUARD: "true" }),
+      now: NOW,
+    });
     expect(decisions.filter((d) => d.action === "stop")).toHaveLength(4);
     expect(guard.tripped).toBe(false);
   });
@@ -162,7 +257,9 @@ describe("name patterns run in linear time", () => {
   });
 
   it("a pattern RE2 cannot run is refused with the reason", () => {
-    expect(() => policy({ AUTO_STOP_NAME_PATTERN: "(a)\\1" })).toThrow(/AUTO_STOP_NAME_PATTERN: .*backreferences and lookaround are not supported/);
+    expect(() => policy({ AUTO_STOP_NAME_PATTERN: "(a)\\1" })).toThrow(
+      /AUTO_STOP_NAME_PATTERN: .*backreferences and lookaround are not supported/,
+    );
   });
 });
 

@@ -27,13 +27,32 @@ async function secretsManager(secrets: Record<string, string>) {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { SecretId: string };
-      asked.push({ target: req.headers["x-amz-target"] as string | undefined, id: body.SecretId, signed: String(req.headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256") });
+      asked.push({
+        target: req.headers["x-amz-target"] as string | undefined,
+        id: body.SecretId,
+        signed: String(req.headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256"),
+      });
       const value = secrets[body.SecretId];
       if (value === undefined) {
-        res.writeHead(400, { "Content-Type": "application/x-amz-json-1.1" }).end(JSON.stringify({ __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }));
+        res
+          .writeHead(400, { "Content-Type": "application/x-amz-json-1.1" })
+          .end(
+            JSON.stringify({
+              __type: "ResourceNotFoundException",
+              message: "Secrets Manager can't find the specified secret.",
+            }),
+          );
         return;
       }
-      res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1" }).end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}-AbCdEf`, Name: body.SecretId, SecretString: value }));
+      res
+        .writeHead(200, { "Content-Type": "application/x-amz-json-1.1" })
+        .end(
+          JSON.stringify({
+            ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}-AbCdEf`,
+            Name: body.SecretId,
+            SecretString: value,
+          }),
+        );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -49,14 +68,29 @@ describe("Lambda secrets from AWS Secrets Manager", () => {
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
     const webhookSecret = "from-secrets-manager-0123456789abcdef0123";
-    const sm = await secretsManager({ "cvm-autopilot": JSON.stringify({ TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, WEBHOOK_SECRET: webhookSecret }) });
+    const sm = await secretsManager({
+      "cvm-autopilot": JSON.stringify({
+        TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+        TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+        WEBHOOK_SECRET: webhookSecret,
+      }),
+    });
     // The function's plaintext environment: settings and the secret's name, no key.
-    const env = { TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_SECRET_NAME: "cvm-autopilot", AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, DRY_RUN: "true" };
+    const env = {
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      CVM_AUTOPILOT_SECRET_NAME: "cvm-autopilot",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+      DRY_RUN: "true",
+    };
     const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });
     const report = (await h.handler(eventBridge(), { awsRequestId: "a1" })) as unknown as RunReport;
     expect(report.outcomes.planned).toBe(1);
     const body = "{}";
-    const reply = (await h.handler(httpApiV2(body, signedHeaders(webhookSecret, body)), { awsRequestId: "a2" })) as HttpReply;
+    const reply = (await h.handler(httpApiV2(body, signedHeaders(webhookSecret, body)), {
+      awsRequestId: "a2",
+    })) as HttpReply;
     expect(reply.statusCode).toBe(200);
     expect(sm.asked).toEqual([{ target: "secretsmanager.GetSecretValue", id: "cvm-autopilot", signed: true }]);
   });
@@ -64,7 +98,10 @@ describe("Lambda secrets from AWS Secrets Manager", () => {
   it("a missing secret fails the invocation with the reason logged; a secret may set only credentials and secrets", async () => {
     const sm = await secretsManager({});
     const log = memoryLogger();
-    const h = makeHandlers(FUNCTIONS["renew-flag"]!, { env: { CVM_AUTOPILOT_SECRET_NAME: "nope", AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url }, logger: log });
+    const h = makeHandlers(FUNCTIONS["renew-flag"]!, {
+      env: { CVM_AUTOPILOT_SECRET_NAME: "nope", AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url },
+      logger: log,
+    });
     await expect(h.handler(eventBridge(), {})).rejects.toThrow(/can't find the specified secret/);
     expect(log.records().some((r) => r.msg === "secret not read")).toBe(true);
     expect(() => secretEnv(JSON.stringify({ REGIONS: "all" }), "s")).toThrow("key REGIONS is not one it may set");

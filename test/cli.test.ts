@@ -9,21 +9,34 @@ import { TencentCloudClient } from "../lib/tencent/client.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 
 describe("cvm-autopilot call", () => {
-  it.each(["TC3-HMAC-SHA256", "HmacSHA256", "HmacSHA1"])("%s: prints the JSON response with its RequestId", async (method) => {
-    const emu = await emulator({ instances: 4, fleetRegions: ["ap-guangzhou"] });
-    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_SIGN_METHOD: method };
-    const r = await runCli(["call", "DescribeInstances", "--region", "ap-guangzhou", "--params", '{"Limit":2}'], env);
-    expect(r.code).toBe(0);
-    const body = JSON.parse(r.stdout);
-    expect(body.Response.TotalCount).toBe(4);
-    expect(body.Response.RequestId).toBe(emu.calls[0]!.requestId);
-  });
+  it.each(["TC3-HMAC-SHA256", "HmacSHA256", "HmacSHA1"])(
+    "%s: prints the JSON response with its RequestId",
+    async (method) => {
+      const emu = await emulator({ instances: 4, fleetRegions: ["ap-guangzhou"] });
+      const env = {
+        TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+        TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+        CVM_AUTOPILOT_ENDPOINT: emu.url,
+        CVM_AUTOPILOT_SIGN_METHOD: method,
+      };
+      const r = await runCli(["call", "DescribeInstances", "--region", "ap-guangzhou", "--params", '{"Limit":2}'], env);
+      expect(r.code).toBe(0);
+      const body = JSON.parse(r.stdout);
+      expect(body.Response.TotalCount).toBe(4);
+      expect(body.Response.RequestId).toBe(emu.calls[0]!.requestId);
+    },
+  );
 
   it("run exits 3 when the blast-radius guard holds the run back, and stops nothing", async () => {
     const emu = await emulator();
     for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
-    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+    const env = {
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+    };
     const r = await runCli(["run", "auto-stop-idle"], env);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("blast-radius guard tripped");
@@ -32,7 +45,12 @@ describe("cvm-autopilot call", () => {
 
   it("run --region narrows REGIONS to the named regions; one outside REGIONS is an error, not a silent no-op", async () => {
     const emu = await emulator({ instances: 2, fleetRegions: ["ap-guangzhou", "ap-shanghai"] });
-    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, REGIONS: "ap-guangzhou,ap-shanghai" };
+    const env = {
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      REGIONS: "ap-guangzhou,ap-shanghai",
+    };
     const narrowed = await runCli(["run", "renew-flag", "--dry-run", "--region", "ap-shanghai"], env);
     expect(narrowed.code).toBe(0);
     expect(JSON.parse(narrowed.stdout).regions).toEqual(["ap-shanghai"]);
@@ -40,12 +58,19 @@ describe("cvm-autopilot call", () => {
 
     const typo = await runCli(["run", "renew-flag", "--dry-run", "--region", "ap-shanghai,ap-guangzou"], env);
     expect(typo.code).toBe(1);
-    expect(JSON.parse(typo.stdout).errors).toEqual([expect.objectContaining({ region: "ap-guangzou", code: "RegionNotConfigured" })]);
+    expect(JSON.parse(typo.stdout).errors).toEqual([
+      expect.objectContaining({ region: "ap-guangzou", code: "RegionNotConfigured" }),
+    ]);
   });
 
   it("run --out DIR keeps the report as DIR/<function>/<runId>.json and latest.json; an unwritable DIR exits 1 naming it", async () => {
     const emu = await emulator({ instances: 2, fleetRegions: ["ap-guangzhou"] });
-    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+    const env = {
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+    };
     const dir = mkdtempSync(join(tmpdir(), "out-"));
     const r = await runCli(["run", "renew-flag", "--dry-run", "--out", dir], env);
     expect(r.code).toBe(0);
@@ -64,12 +89,18 @@ describe("cvm-autopilot call", () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: "ap-guangzhou", InstanceName: "批处理-idle", profile: { cpu: 1, traffic: 0 } });
     for (let i = 0; i < 3; i++) emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
-    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url, TENCENTCLOUD_REGION: "ap-guangzhou" };
+    const env = {
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+    };
     const table = await runCli(["run", "auto-stop-idle", "--dry-run", "--output", "table"], env);
     expect(table.code).toBe(0);
     const idle = [...emu.state.instances.values()].find((i) => i.InstanceName === "批处理-idle")!;
     const row = table.stdout.split("\n").find((l) => l.includes(idle.InstanceId))!;
-    for (const cell of ["批处理-idle", "ap-guangzhou", idle.Placement.Zone, idle.InstanceType, "stop", "planned"]) expect(row).toContain(cell);
+    for (const cell of ["批处理-idle", "ap-guangzhou", idle.Placement.Zone, idle.InstanceType, "stop", "planned"])
+      expect(row).toContain(cell);
     expect(table.stdout).toMatch(/scanned 4 · decided: .*1 idle/);
     expect(table.stdout).toContain("writes: 1 planned · kept: 3 busy: CPU");
     // The emulator's pay-as-you-go price for the idle machine's type, per hour and per 30 days.
@@ -91,10 +122,19 @@ describe("cvm-autopilot call", () => {
     expect(text.stdout).toContain("auto-stop-idle (dry run): scanned 4");
     expect(text.stderr).not.toContain("auto-stop-idle (dry run): scanned 4");
     // An error is named with its code and RequestId in the text, once.
-    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "AuthFailure.UnauthorizedOperation", message: "no cvm:DescribeInstances" });
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "error",
+      code: "AuthFailure.UnauthorizedOperation",
+      message: "no cvm:DescribeInstances",
+    });
     const failed = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "text"], env);
     expect(failed.code).toBe(1);
-    expect(failed.stdout.match(/^error: .*AuthFailure\.UnauthorizedOperation: no cvm:DescribeInstances \(RequestId [0-9a-f-]+\)$/gm)).toHaveLength(1);
+    expect(
+      failed.stdout.match(
+        /^error: .*AuthFailure\.UnauthorizedOperation: no cvm:DescribeInstances \(RequestId [0-9a-f-]+\)$/gm,
+      ),
+    ).toHaveLength(1);
     emu.faults.clear();
     const bad = await runCli(["run", "auto-stop-idle", "--output", "yaml"], env);
     expect(bad.code).toBe(2);
@@ -104,8 +144,15 @@ describe("cvm-autopilot call", () => {
 
   it("exits 1 with Code / Message / RequestId on stderr for an API error", async () => {
     const emu = await emulator();
-    const env = { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, CVM_AUTOPILOT_ENDPOINT: emu.url };
-    const r = await runCli(["call", "StopInstances", "--region", "ap-guangzhou", "--params", '{"InstanceIds":["ins-1"]}'], env);
+    const env = {
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+    };
+    const r = await runCli(
+      ["call", "StopInstances", "--region", "ap-guangzhou", "--params", '{"InstanceIds":["ins-1"]}'],
+      env,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Code: InvalidInstanceId.Malformed");
     expect(r.stderr).toContain(`RequestId: ${emu.calls[0]!.requestId}`);
@@ -115,7 +162,10 @@ describe("cvm-autopilot call", () => {
     [["call", "DescribeRegions", "--params", "{oops"], "--params is not valid JSON"],
     [["call"], "call needs an Action"],
     [["call", "DescribeRegions", "--bogus"], "unknown option --bogus for call"],
-    [["call", "DescribeZones"], "call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call DescribeZones --region ap-guangzhou"],
+    [
+      ["call", "DescribeZones"],
+      "call needs --region (or TENCENTCLOUD_REGION), e.g. cvm-autopilot call DescribeZones --region ap-guangzhou",
+    ],
   ])("%j is a usage error (exit 2), not a stack trace", async (args, msg) => {
     const r = await runCli(args, { TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb" });
     expect(r.code).toBe(2);
@@ -133,7 +183,11 @@ describe("cvm-autopilot call", () => {
 
 describe("cvm-autopilot emulator", () => {
   it("starts a 250-instance fleet over two regions and answers with the demo credentials", async () => {
-    const { child, line } = await startCli(["emulator", "--port", "0", "--instances", "250", "--regions", "ap-guangzhou,ap-shanghai"], {}, /listening on/);
+    const { child, line } = await startCli(
+      ["emulator", "--port", "0", "--instances", "250", "--regions", "ap-guangzhou,ap-shanghai"],
+      {},
+      /listening on/,
+    );
     try {
       const url = /listening on (\S+)/.exec(line)![1]!;
       const client = new TencentCloudClient({ credentials: DEMO_CREDENTIALS, endpoint: url, logger: memoryLogger() });
@@ -147,12 +201,24 @@ describe("cvm-autopilot emulator", () => {
   });
 
   it("--accounts 2 serves two member accounts, each with its own fleet, reached by assuming their role", async () => {
-    const { child, line } = await startCli(["emulator", "--port", "0", "--instances", "30", "--regions", "ap-guangzhou", "--accounts", "2"], {}, /listening on/);
+    const { child, line } = await startCli(
+      ["emulator", "--port", "0", "--instances", "30", "--regions", "ap-guangzhou", "--accounts", "2"],
+      {},
+      /listening on/,
+    );
     try {
       expect(line).toContain("60 instances in 2 member accounts");
       const url = /listening on (\S+)/.exec(line)![1]!;
-      const env = { TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId, TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey, CVM_AUTOPILOT_ENDPOINT: url, TENCENTCLOUD_REGION: "ap-guangzhou" };
-      const r = await runCli(["run", "renew-flag", "--dry-run", "--output", "json"], { ...env, ACCOUNTS: "qcs::cam::uin/200000000001:roleName/cvm-autopilot,qcs::cam::uin/200000000002:roleName/cvm-autopilot" });
+      const env = {
+        TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
+        TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
+        CVM_AUTOPILOT_ENDPOINT: url,
+        TENCENTCLOUD_REGION: "ap-guangzhou",
+      };
+      const r = await runCli(["run", "renew-flag", "--dry-run", "--output", "json"], {
+        ...env,
+        ACCOUNTS: "qcs::cam::uin/200000000001:roleName/cvm-autopilot,qcs::cam::uin/200000000002:roleName/cvm-autopilot",
+      });
       const report = JSON.parse(r.stdout) as { accounts: Array<{ uin: string; scanned: number }>; errors: unknown[] };
       expect(report.errors).toEqual([]);
       expect(report.accounts.map((a) => a.uin)).toEqual(["200000000001", "200000000002"]);
@@ -163,12 +229,15 @@ describe("cvm-autopilot emulator", () => {
 });
 
 describe("help, options and ports", () => {
-  it.each(["call", "run", "serve", "emulator", "build", "deploy"])("%s --help prints its usage, does nothing else, exits 0", async (command) => {
-    const r = await runCli([command, "--help"], {});
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Usage: cvm-autopilot ${command}`);
-    expect(r.stdout).toContain("Exit codes:");
-  });
+  it.each(["call", "run", "serve", "emulator", "build", "deploy"])(
+    "%s --help prints its usage, does nothing else, exits 0",
+    async (command) => {
+      const r = await runCli([command, "--help"], {});
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: cvm-autopilot ${command}`);
+      expect(r.stdout).toContain("Exit codes:");
+    },
+  );
 
   it("--version prints the version", async () => {
     const r = await runCli(["--version"], {});
@@ -193,23 +262,40 @@ describe("help, options and ports", () => {
 });
 
 describe("per-command help", () => {
-  it.each(["call", "run", "serve", "emulator", "build", "deploy"])("%s --help lists every option with its meaning, the environment it reads, and only its exit codes", async (cmd) => {
-    const { commandDoc } = await import("../cli/usage.ts");
-    const r = await runCli([cmd, "--help"], {});
-    expect(r.code).toBe(0);
-    for (const o of Object.keys(commandDoc(cmd)!.options)) expect(r.stdout).toMatch(new RegExp(`^  --${o}\\b.* \\S`, "m"));
-    expect(r.stdout).toContain("Environment: ");
-    const codes = [...r.stdout.matchAll(/(\d) (?:done|an API error|usage or configuration|the blast-radius guard)/g)].map((m) => Number(m[1]));
-    expect(codes).toEqual(commandDoc(cmd)!.exits);
-  });
+  it.each(["call", "run", "serve", "emulator", "build", "deploy"])(
+    "%s --help lists every option with its meaning, the environment it reads, and only its exit codes",
+    async (cmd) => {
+      const { commandDoc } = await import("../cli/usage.ts");
+      const r = await runCli([cmd, "--help"], {});
+      expect(r.code).toBe(0);
+      for (const o of Object.keys(commandDoc(cmd)!.options))
+        expect(r.stdout).toMatch(new RegExp(`^  --${o}\\b.* \\S`, "m"));
+      expect(r.stdout).toContain("Environment: ");
+      const codes = [
+        ...r.stdout.matchAll(/(\d) (?:done|an API error|usage or configuration|the blast-radius guard)/g),
+      ].map((m) => Number(m[1]));
+      expect(codes).toEqual(commandDoc(cmd)!.exits);
+    },
+  );
 });
 
 describe("an error is shown once", () => {
   it("table output lists it once, with its code and RequestId, and logs it nowhere else", async () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
-    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "AuthFailure.UnauthorizedOperation", message: "no cvm:DescribeInstances" });
-    const r = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "table"], { TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey, TENCENTCLOUD_REGION: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_MAX_ATTEMPTS: "1" });
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "error",
+      code: "AuthFailure.UnauthorizedOperation",
+      message: "no cvm:DescribeInstances",
+    });
+    const r = await runCli(["run", "auto-stop-idle", "--dry-run", "-o", "table"], {
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+      CVM_AUTOPILOT_ENDPOINT: emu.url,
+      CVM_AUTOPILOT_MAX_ATTEMPTS: "1",
+    });
     expect(r.code).toBe(1);
     expect((r.stdout + r.stderr).match(/AuthFailure\.UnauthorizedOperation/g)).toHaveLength(1);
     expect(r.stdout).toMatch(/AuthFailure\.UnauthorizedOperation: no cvm:DescribeInstances \(RequestId [0-9a-f-]+\)/);
@@ -220,12 +306,19 @@ describe("an error is shown once", () => {
 describe("one options table", () => {
   it("parses every option it lists, refuses any other, and the hint names the closest", async () => {
     const { COMMANDS, parseCommand } = await import("../cli/usage.ts");
-    for (const [cmd, doc] of Object.entries(COMMANDS) as Array<[keyof typeof COMMANDS, { options: Record<string, { arg?: string }> }]>) {
+    for (const [cmd, doc] of Object.entries(COMMANDS) as Array<
+      [keyof typeof COMMANDS, { options: Record<string, { arg?: string }> }]
+    >) {
       const args = Object.entries(doc.options).flatMap(([o, d]) => (d.arg ? [`--${o}`, "v"] : [`--${o}`]));
       const { values } = parseCommand(cmd, args, { positionals: true });
-      for (const [o, d] of Object.entries(doc.options)) expect((values as Record<string, unknown>)[o], `${cmd} --${o}`).toEqual(d.arg ? (o === "region" && cmd === "run" ? ["v"] : "v") : true);
+      for (const [o, d] of Object.entries(doc.options))
+        expect((values as Record<string, unknown>)[o], `${cmd} --${o}`).toEqual(
+          d.arg ? (o === "region" && cmd === "run" ? ["v"] : "v") : true,
+        );
       expect(() => parseCommand(cmd, ["--no-such-option"])).toThrow(/unknown option --no-such-option/);
     }
-    expect(() => parseCommand("deploy", ["--remov"])).toThrow("unknown option --remov for deploy; did you mean --remove?");
+    expect(() => parseCommand("deploy", ["--remov"])).toThrow(
+      "unknown option --remov for deploy; did you mean --remove?",
+    );
   });
 });

@@ -24,7 +24,9 @@ describe("client against the emulator", () => {
   it("turns Response.Error into a typed error with code, message, RequestId, action and region", async () => {
     const emu = await emulator();
     const { client } = clientFor(emu);
-    const err = await client.call("cvm", "StopInstances", { InstanceIds: ["ins-1122"] }, { region: REGION }).catch((e) => e);
+    const err = await client
+      .call("cvm", "StopInstances", { InstanceIds: ["ins-1122"] }, { region: REGION })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(TencentCloudApiError);
     expect(err).toMatchObject({ code: "InvalidInstanceId.Malformed", action: "StopInstances", region: REGION });
     expect(err.requestId).toBe(emu.calls.at(-1)!.requestId);
@@ -59,8 +61,14 @@ describe("client against the emulator", () => {
     const emu = await emulator();
     emu.faults.add({ action: "DescribeRegions", kind: "http5xx", status: 429, retryAfter: "3", count: 1 });
     const slept: number[] = [];
-    const clock = { now: () => Date.now() + slept.reduce((a, b) => a + b, 0), sleep: async (ms: number) => void slept.push(ms) };
-    const { client } = clientFor(emu, { clock, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 } });
+    const clock = {
+      now: () => Date.now() + slept.reduce((a, b) => a + b, 0),
+      sleep: async (ms: number) => void slept.push(ms),
+    };
+    const { client } = clientFor(emu, {
+      clock,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 },
+    });
     await client.call("cvm", "DescribeRegions");
     expect(emu.calls).toHaveLength(2);
     expect(slept.some((ms) => ms >= 3000)).toBe(true);
@@ -76,7 +84,11 @@ describe("client against the emulator", () => {
   });
 
   it("refuses a timeout Node would clamp to 1 ms", () => {
-    expect(() => clientFor({ credentials: { secretId: "a", secretKey: "b" }, url: "http://127.0.0.1:1" } as never, { timeoutMs: 3_000_000_000 })).toThrow(/timeoutMs/);
+    expect(() =>
+      clientFor({ credentials: { secretId: "a", secretKey: "b" }, url: "http://127.0.0.1:1" } as never, {
+        timeoutMs: 3_000_000_000,
+      }),
+    ).toThrow(/timeoutMs/);
   });
 
   it("the seed's account-wide budget (100 calls a minute per CVM API), when on, keeps a burst under it", async () => {
@@ -99,7 +111,13 @@ describe("client against the emulator", () => {
     const emu2 = await emulator({ accountBudget: true, rateLimits: false, now: () => t });
     const { client: unbudgeted } = clientFor(emu2, { clock, retry: { maxAttempts: 1 } });
     const codes: string[] = [];
-    for (let i = 0; i < 120; i++) codes.push(await unbudgeted.call("cvm", "DescribeImageQuota", {}, { region: REGION }).then(() => "ok", (e: { code: string }) => e.code));
+    for (let i = 0; i < 120; i++)
+      codes.push(
+        await unbudgeted.call("cvm", "DescribeImageQuota", {}, { region: REGION }).then(
+          () => "ok",
+          (e: { code: string }) => e.code,
+        ),
+      );
     expect(codes.filter((c) => c === "RequestLimitExceeded")).toHaveLength(20);
   });
 
@@ -115,7 +133,10 @@ describe("client against the emulator", () => {
   it("times out a slow reply with a clear error, bounded by the retry policy", async () => {
     const emu = await emulator();
     emu.faults.add({ action: "DescribeRegions", kind: "slow", delayMs: 100 });
-    const { client } = clientFor(emu, { timeoutMs: 50, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 5000 } });
+    const { client } = clientFor(emu, {
+      timeoutMs: 50,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 5000 },
+    });
     const err = await client.call("cvm", "DescribeRegions").catch((e) => e);
     expect(err).toBeInstanceOf(TencentCloudApiError);
     expect(err.code).toBe("ClientError.Timeout");
@@ -137,7 +158,9 @@ describe("client against the emulator", () => {
     const emu = await emulator({ rateLimits: true });
     const { client } = clientFor(emu);
     // DescribeImageQuota is limited to 10/s (seed 004): 25 concurrent calls.
-    await Promise.all(Array.from({ length: 25 }, () => client.call("cvm", "DescribeImageQuota", {}, { region: REGION })));
+    await Promise.all(
+      Array.from({ length: 25 }, () => client.call("cvm", "DescribeImageQuota", {}, { region: REGION })),
+    );
     expect(emu.calls.filter((c) => c.code === "RequestLimitExceeded")).toHaveLength(0);
     expect(emu.calls).toHaveLength(25);
   });
@@ -145,7 +168,9 @@ describe("client against the emulator", () => {
   it("without the client limiter the same burst is throttled by the emulator", async () => {
     const emu = await emulator({ rateLimits: true });
     const { client } = clientFor(emu, { rateLimit: false, retry: { maxAttempts: 1 } });
-    const results = await Promise.allSettled(Array.from({ length: 25 }, () => client.call("cvm", "DescribeImageQuota", {}, { region: REGION })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 25 }, () => client.call("cvm", "DescribeImageQuota", {}, { region: REGION })),
+    );
     expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThanOrEqual(15);
   });
 
@@ -161,17 +186,32 @@ describe("client against the emulator", () => {
   it("a page read ahead that fails while an earlier page is still awaited fails the listing, not the process", async () => {
     const emu = await emulator({ instances: 500, fleetRegions: [REGION] });
     // Page 2 is held until page 4 has failed: page 4's rejection comes first, with nobody awaiting it yet.
-    emu.faults.add({ action: "DescribeInstances", kind: "slow", delayMs: 2000, match: (p) => p.Offset === 100, until: () => emu.calls.some((c) => c.code === "UnauthorizedOperation") });
-    emu.faults.add({ action: "DescribeInstances", kind: "error", code: "UnauthorizedOperation", match: (p) => p.Offset === 300 });
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "slow",
+      delayMs: 2000,
+      match: (p) => p.Offset === 100,
+      until: () => emu.calls.some((c) => c.code === "UnauthorizedOperation"),
+    });
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "error",
+      code: "UnauthorizedOperation",
+      match: (p) => p.Offset === 300,
+    });
     const { client } = clientFor(emu);
-    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({ code: "UnauthorizedOperation" });
+    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({
+      code: "UnauthorizedOperation",
+    });
     // A rejection nobody handled would also fail this file (vitest reports it as an error).
   });
 
   it("a listing longer than the page ceiling is an error, never silently cut", async () => {
     const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
     const { client } = clientFor(emu);
-    await expect(listAll(client, "DescribeInstances", REGION, {}, { maxPages: 2 })).rejects.toMatchObject({ code: "ClientError.IncompleteListing" });
+    await expect(listAll(client, "DescribeInstances", REGION, {}, { maxPages: 2 })).rejects.toMatchObject({
+      code: "ClientError.IncompleteListing",
+    });
   });
 
   it("a row that moves onto the next page while paging is returned once", async () => {
@@ -192,22 +232,38 @@ describe("client against the emulator", () => {
     const rows = await listAll(client, "DescribeInstances", REGION, {}, { ahead: 1 });
     // 200 listed at first, one inserted ahead: the last original row is on a third page now.
     const ids = new Set(rows.map((r) => r.InstanceId));
-    for (const id of emu.state.instancesIn(REGION).map((i) => i.InstanceId).filter((id) => emu.state.instances.get(id)!.InstanceName !== "shifted-in")) expect(ids.has(id)).toBe(true);
+    for (const id of emu.state
+      .instancesIn(REGION)
+      .map((i) => i.InstanceId)
+      .filter((id) => emu.state.instances.get(id)!.InstanceName !== "shifted-in"))
+      expect(ids.has(id)).toBe(true);
   });
 
   it("a page without TotalCount is an error, not the end of the list", async () => {
     const emu = await emulator({ instances: 150, fleetRegions: [REGION] });
     emu.faults.add({ action: "DescribeInstances", kind: "omit", field: "TotalCount", count: 1 });
     const { client } = clientFor(emu);
-    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({ code: "ClientError.IncompleteListing", requestId: expect.any(String) });
+    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({
+      code: "ClientError.IncompleteListing",
+      requestId: expect.any(String),
+    });
   });
 
   it("a page that ends before its own TotalCount is an error", async () => {
     const emu = await emulator({ instances: 150, fleetRegions: [REGION] });
-    const body = (id: string) => JSON.stringify({ Response: { TotalCount: 150, InstanceSet: [{ InstanceId: id, InstanceState: "RUNNING", InstanceChargeType: "PREPAID" }], RequestId: "r-1" } });
+    const body = (id: string) =>
+      JSON.stringify({
+        Response: {
+          TotalCount: 150,
+          InstanceSet: [{ InstanceId: id, InstanceState: "RUNNING", InstanceChargeType: "PREPAID" }],
+          RequestId: "r-1",
+        },
+      });
     emu.faults.add({ action: "DescribeInstances", kind: "body", body: body("ins-aaaaaaaa"), count: 1 });
     const { client } = clientFor(emu);
-    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({ code: "ClientError.IncompleteListing" });
+    await expect(listAll(client, "DescribeInstances", REGION, {})).rejects.toMatchObject({
+      code: "ClientError.IncompleteListing",
+    });
   });
 });
 
@@ -260,8 +316,18 @@ describe("sliding-window limiter (fake clock)", () => {
 describe("endpoints", () => {
   it.each([
     ["cvm", "ap-guangzhou", "https://cvm.tencentcloudapi.com", "cvm.tencentcloudapi.com"],
-    ["cvm", "ap-shanghai-fsi", "https://cvm.ap-shanghai-fsi.tencentcloudapi.com", "cvm.ap-shanghai-fsi.tencentcloudapi.com"],
-    ["monitor", "ap-shenzhen-fsi", "https://monitor.ap-shenzhen-fsi.tencentcloudapi.com", "monitor.ap-shenzhen-fsi.tencentcloudapi.com"],
+    [
+      "cvm",
+      "ap-shanghai-fsi",
+      "https://cvm.ap-shanghai-fsi.tencentcloudapi.com",
+      "cvm.ap-shanghai-fsi.tencentcloudapi.com",
+    ],
+    [
+      "monitor",
+      "ap-shenzhen-fsi",
+      "https://monitor.ap-shenzhen-fsi.tencentcloudapi.com",
+      "monitor.ap-shenzhen-fsi.tencentcloudapi.com",
+    ],
     // Global services have one host: a finance-region caller still reaches it.
     ["sts", "ap-shanghai-fsi", "https://sts.tencentcloudapi.com", "sts.tencentcloudapi.com"],
     ["cam", "ap-shenzhen-fsi", "https://cam.tencentcloudapi.com", "cam.tencentcloudapi.com"],
@@ -272,10 +338,19 @@ describe("endpoints", () => {
     expect(resolveEndpoint(service, region)).toEqual({ url, signedHost: host });
   });
   it("CVM_AUTOPILOT_SITE=intl: the international site's hosts", () => {
-    expect(resolveEndpoint("cvm", "ap-singapore", undefined, "intl")).toEqual({ url: "https://cvm.intl.tencentcloudapi.com", signedHost: "cvm.intl.tencentcloudapi.com" });
-    expect(resolveEndpoint("tag", undefined, undefined, "intl")).toEqual({ url: "https://tag.intl.tencentcloudapi.com", signedHost: "tag.intl.tencentcloudapi.com" });
+    expect(resolveEndpoint("cvm", "ap-singapore", undefined, "intl")).toEqual({
+      url: "https://cvm.intl.tencentcloudapi.com",
+      signedHost: "cvm.intl.tencentcloudapi.com",
+    });
+    expect(resolveEndpoint("tag", undefined, undefined, "intl")).toEqual({
+      url: "https://tag.intl.tencentcloudapi.com",
+      signedHost: "tag.intl.tencentcloudapi.com",
+    });
   });
   it("an override sends every service to one base URL", () => {
-    expect(resolveEndpoint("monitor", "ap-guangzhou", "http://127.0.0.1:9000/")).toEqual({ url: "http://127.0.0.1:9000", signedHost: "127.0.0.1" });
+    expect(resolveEndpoint("monitor", "ap-guangzhou", "http://127.0.0.1:9000/")).toEqual({
+      url: "http://127.0.0.1:9000",
+      signedHost: "127.0.0.1",
+    });
   });
 });

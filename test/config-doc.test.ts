@@ -6,7 +6,9 @@ import { ROOT } from "../lib/platform/build.ts";
 import { CONFIG_DOC, configDoc } from "../scripts/config-doc.ts";
 
 function sources(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 }
 
 describe("the configuration reference", () => {
@@ -25,7 +27,10 @@ describe("the configuration reference", () => {
     const vars = new Set<string>();
     for (const file of [...sources("lib"), ...sources("functions"), ...sources("cli")]) {
       const text = readFileSync(join(ROOT, file), "utf8");
-      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9]*_[A-Z0-9_]+): (?:field|optionalString|region|regions|bool|int|num|oneOf|optionalInt|regex|pattern|baseUrl|tag|tagList|windows|timeZone|secret|destinations|accounts|prices)\(/gm)) vars.add(m[1]!);
+      for (const m of text.matchAll(
+        /^\s+([A-Z][A-Z0-9]*_[A-Z0-9_]+): (?:field|optionalString|region|regions|bool|int|num|oneOf|optionalInt|regex|pattern|baseUrl|tag|tagList|windows|timeZone|secret|destinations|accounts|prices)\(/gm,
+      ))
+        vars.add(m[1]!);
       for (const m of text.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) vars.add(m[1]!);
     }
     expect(vars.size).toBeGreaterThan(50);

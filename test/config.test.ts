@@ -1,27 +1,48 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadBaseConfig } from "../lib/config/config.ts";
 
-const OK = { TENCENTCLOUD_SECRET_ID: "AKIDx", TENCENTCLOUD_SECRET_KEY: "secretsecret", TENCENTCLOUD_REGION: "ap-guangzhou" };
+const OK = {
+  TENCENTCLOUD_SECRET_ID: "AKIDx",
+  TENCENTCLOUD_SECRET_KEY: "secretsecret",
+  TENCENTCLOUD_REGION: "ap-guangzhou",
+};
 
 describe("base config", () => {
   it("parses the SDK's variable names with defaults", () => {
     const c = loadBaseConfig(OK);
-    expect(c).toMatchObject({ region: "ap-guangzhou", regions: ["ap-guangzhou"], dryRun: false, signMethod: "TC3-HMAC-SHA256", timeoutMs: 10000 });
+    expect(c).toMatchObject({
+      region: "ap-guangzhou",
+      regions: ["ap-guangzhou"],
+      dryRun: false,
+      signMethod: "TC3-HMAC-SHA256",
+      timeoutMs: 10000,
+    });
   });
 
   it("accepts the names SCF injects for an execution role", () => {
-    const c = loadBaseConfig({ TENCENTCLOUD_SECRETID: "AKIDrole", TENCENTCLOUD_SECRETKEY: "rolekeyrolekey", TENCENTCLOUD_SESSIONTOKEN: "tok", TENCENTCLOUD_REGION: "ap-shanghai" });
+    const c = loadBaseConfig({
+      TENCENTCLOUD_SECRETID: "AKIDrole",
+      TENCENTCLOUD_SECRETKEY: "rolekeyrolekey",
+      TENCENTCLOUD_SESSIONTOKEN: "tok",
+      TENCENTCLOUD_REGION: "ap-shanghai",
+    });
     expect(c.credentials).toEqual({ secretId: "AKIDrole", secretKey: "rolekeyrolekey", token: "tok" });
   });
 
   it.each([
-    [{ CVM_AUTOPILOT_SIGN_METHOD: "MD5" }, "CVM_AUTOPILOT_SIGN_METHOD: expected one of TC3-HMAC-SHA256, HmacSHA256, HmacSHA1"],
+    [
+      { CVM_AUTOPILOT_SIGN_METHOD: "MD5" },
+      "CVM_AUTOPILOT_SIGN_METHOD: expected one of TC3-HMAC-SHA256, HmacSHA256, HmacSHA1",
+    ],
     [{ REGIONS: "ap-guangzhou,Shanghai" }, 'REGIONS: "Shanghai" is not a region name'],
     [{ DRY_RUN: "perhaps" }, "DRY_RUN"],
     [{ CVM_AUTOPILOT_ENDPOINT: "127.0.0.1:9000" }, "CVM_AUTOPILOT_ENDPOINT: expected a base URL"],
     [{ CVM_AUTOPILOT_TIMEOUT_MS: "-5" }, "CVM_AUTOPILOT_TIMEOUT_MS"],
     // Past 2^31-1 ms Node would fire the timer after 1 ms: every call would "time out" after its write.
-    [{ CVM_AUTOPILOT_TIMEOUT_MS: "3000000000" }, "CVM_AUTOPILOT_TIMEOUT_MS: expected a whole number from 100 to 120000"],
+    [
+      { CVM_AUTOPILOT_TIMEOUT_MS: "3000000000" },
+      "CVM_AUTOPILOT_TIMEOUT_MS: expected a whole number from 100 to 120000",
+    ],
     [{ WEBHOOK_SECRET: "0123456789" }, "WEBHOOK_SECRET: at least 32 characters"],
     [{ TENCENTCLOUD_REGION: "guangzhou" }, "TENCENTCLOUD_REGION"],
   ])("%j fails naming the variable", (bad, message) => {

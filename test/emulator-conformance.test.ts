@@ -40,13 +40,24 @@ describe.each(SDK_METHODS)("official SDK (%s) against the emulator", (signMethod
   it("StopInstances moves RUNNING -> STOPPING -> STOPPED", async () => {
     const emu = await emulator({ instances: 20, fleetRegions: [REGION], timings: { stopMs: 5000 } });
     const sdk = sdkCvm(emu.port, emu.credentials, { signMethod });
-    const running = [...emu.state.instances.values()].filter((i) => i.InstanceState === "RUNNING").slice(0, 3).map((i) => i.InstanceId);
+    const running = [...emu.state.instances.values()]
+      .filter((i) => i.InstanceState === "RUNNING")
+      .slice(0, 3)
+      .map((i) => i.InstanceId);
     await sdk.StopInstances({ InstanceIds: running, StopType: "SOFT" });
     const during = await sdk.DescribeInstancesStatus({ InstanceIds: running });
-    expect(during.InstanceStatusSet.map((s: { InstanceState: string }) => s.InstanceState)).toEqual(["STOPPING", "STOPPING", "STOPPING"]);
+    expect(during.InstanceStatusSet.map((s: { InstanceState: string }) => s.InstanceState)).toEqual([
+      "STOPPING",
+      "STOPPING",
+      "STOPPING",
+    ]);
     emu.advance(5000);
     const after = await sdk.DescribeInstancesStatus({ InstanceIds: running });
-    expect(after.InstanceStatusSet.map((s: { InstanceState: string }) => s.InstanceState)).toEqual(["STOPPED", "STOPPED", "STOPPED"]);
+    expect(after.InstanceStatusSet.map((s: { InstanceState: string }) => s.InstanceState)).toEqual([
+      "STOPPED",
+      "STOPPED",
+      "STOPPED",
+    ]);
     const again = await sdkTry(sdk.StopInstances({ InstanceIds: running }));
     expect(again.code).toBe("UnsupportedOperation.InstanceStateStopped");
   });
@@ -55,7 +66,9 @@ describe.each(SDK_METHODS)("official SDK (%s) against the emulator", (signMethod
     const emu = await emulator();
     const sdk = sdkCvm(emu.port, emu.credentials, { signMethod });
     expect((await sdkTry(sdk.StopInstances({ InstanceIds: ["ins-1122"] }))).code).toBe("InvalidInstanceId.Malformed");
-    expect((await sdkTry(sdk.StopInstances({ InstanceIds: ["ins-12345678"] }))).code).toBe("InvalidInstanceId.NotFound");
+    expect((await sdkTry(sdk.StopInstances({ InstanceIds: ["ins-12345678"] }))).code).toBe(
+      "InvalidInstanceId.NotFound",
+    );
   });
 
   it("a wrong secret key gives AuthFailure.SignatureFailure, an unknown id SecretIdNotFound", async () => {
@@ -79,7 +92,9 @@ describe.each(SDK_METHODS)("official SDK (%s) against the emulator", (signMethod
     const emu = await emulator({ rateLimits: true });
     const sdk = sdkCvm(emu.port, emu.credentials, { signMethod });
     // StopInstances: 10 requests per second (seed 004); the SDK has no limiter of its own.
-    const results = await Promise.all(Array.from({ length: 15 }, () => sdkTry(sdk.StopInstances({ InstanceIds: ["ins-12345678"] }))));
+    const results = await Promise.all(
+      Array.from({ length: 15 }, () => sdkTry(sdk.StopInstances({ InstanceIds: ["ins-12345678"] }))),
+    );
     const codes = results.map((r) => r.code);
     expect(codes.filter((c) => c === "RequestLimitExceeded").length).toBeGreaterThanOrEqual(5);
     expect(codes.filter((c) => c === "InvalidInstanceId.NotFound").length).toBeLessThanOrEqual(10);
@@ -100,8 +115,13 @@ it("the SDK pointed at 127.0.0.1:PORT (scope service `127`, host signed without 
 it("the SDK's GET form of TC3 (query signed, empty payload) is accepted", async () => {
   const emu = await emulator({ instances: 30, fleetRegions: [REGION] });
   const sdk = sdkCvm(emu.port, emu.credentials, { reqMethod: "GET" });
-  const res = await sdk.DescribeInstances({ Limit: 100, Filters: [{ Name: "instance-charge-type", Values: ["PREPAID", "POSTPAID_BY_HOUR"] }] });
-  expect(res.TotalCount).toBe([...emu.state.instances.values()].filter((i) => i.InstanceChargeType !== "CDHPAID").length);
+  const res = await sdk.DescribeInstances({
+    Limit: 100,
+    Filters: [{ Name: "instance-charge-type", Values: ["PREPAID", "POSTPAID_BY_HOUR"] }],
+  });
+  expect(res.TotalCount).toBe(
+    [...emu.state.instances.values()].filter((i) => i.InstanceChargeType !== "CDHPAID").length,
+  );
 });
 
 describe.each(SIGN_METHODS)("our client (%s): the same scenarios", (signMethod) => {
@@ -114,20 +134,35 @@ describe.each(SIGN_METHODS)("our client (%s): the same scenarios", (signMethod) 
     await client.call("cvm", "StopInstances", { InstanceIds: [id] }, { region: REGION });
     expect(emu.state.instances.get(id)!.InstanceState).toBe("STOPPING");
     emu.advance(1000);
-    const st = await client.call<{ InstanceStatusSet: Array<{ InstanceState: string }> }>("cvm", "DescribeInstancesStatus", { InstanceIds: [id] }, { region: REGION });
+    const st = await client.call<{ InstanceStatusSet: Array<{ InstanceState: string }> }>(
+      "cvm",
+      "DescribeInstancesStatus",
+      { InstanceIds: [id] },
+      { region: REGION },
+    );
     expect(st.InstanceStatusSet[0]!.InstanceState).toBe("STOPPED");
-    const bad = await client.call("cvm", "StopInstances", { InstanceIds: ["ins-1122"] }, { region: REGION }).catch((e) => e);
+    const bad = await client
+      .call("cvm", "StopInstances", { InstanceIds: ["ins-1122"] }, { region: REGION })
+      .catch((e) => e);
     expect(bad.code).toBe("InvalidInstanceId.Malformed");
   });
 
   it("wrong key, stale timestamp, and a throttled burst", async () => {
     const emu = await emulator({ rateLimits: true });
-    const wrong = clientFor(emu, { signMethod, credentials: { ...emu.credentials, secretKey: "nope-nope-nope" } }).client;
+    const wrong = clientFor(emu, {
+      signMethod,
+      credentials: { ...emu.credentials, secretKey: "nope-nope-nope" },
+    }).client;
     expect((await wrong.call("cvm", "DescribeRegions").catch((e) => e)).code).toBe("AuthFailure.SignatureFailure");
-    const stale = clientFor(emu, { signMethod, clock: { now: () => Date.now() - 10 * 60_000, sleep: async () => undefined } }).client;
+    const stale = clientFor(emu, {
+      signMethod,
+      clock: { now: () => Date.now() - 10 * 60_000, sleep: async () => undefined },
+    }).client;
     expect((await stale.call("cvm", "DescribeRegions").catch((e) => e)).code).toBe("AuthFailure.SignatureExpire");
     const raw = clientFor(emu, { signMethod, rateLimit: false, retry: { maxAttempts: 1 } }).client;
-    const results = await Promise.allSettled(Array.from({ length: 15 }, () => raw.call("cvm", "DescribeImageQuota", {}, { region: REGION })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 15 }, () => raw.call("cvm", "DescribeImageQuota", {}, { region: REGION })),
+    );
     const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "ok"));
     expect(codes.filter((c) => c === "RequestLimitExceeded").length).toBe(5);
   });

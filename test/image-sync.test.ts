@@ -12,17 +12,26 @@ const ENV = { IMAGE_SYNC_DESTINATIONS: DESTS.join(",") };
 const SYNC_TAG = [{ Key: "autopilot:sync", Value: "true" }];
 
 const golden = (emu: Emulator, o: Record<string, unknown> = {}) =>
-  emu.state.addImage({ Region: GZ, ImageName: "golden-web", Tags: SYNC_TAG, CreatedTime: new Date(Date.now() - 3600_000).toISOString(), ...o });
+  emu.state.addImage({
+    Region: GZ,
+    ImageName: "golden-web",
+    Tags: SYNC_TAG,
+    CreatedTime: new Date(Date.now() - 3600_000).toISOString(),
+    ...o,
+  });
 const imagesIn = (emu: Emulator, region: string) => [...emu.state.images.values()].filter((i) => i.Region === region);
 /**
  * What happened in a region, one word per source or copy: a write's outcome (`done` sync is
  * `synced`, a `done` deletion `pruned`), otherwise the kind it was kept for.
  */
 const status = (r: ImageSyncReport, region: string) => [
-  ...r.results.filter((i) => i.region === region).map((i) => (i.outcome === "done" ? (i.action === "sync" ? "synced" : "pruned") : i.outcome)),
+  ...r.results
+    .filter((i) => i.region === region)
+    .map((i) => (i.outcome === "done" ? (i.action === "sync" ? "synced" : "pruned") : i.outcome)),
   ...r.kept.filter((i) => i.region === region).map((i) => i.kind),
 ];
-const deleted = (r: ImageSyncReport) => r.results.filter((i) => i.action === "delete-image" && i.outcome === "done").map((i) => i.id);
+const deleted = (r: ImageSyncReport) =>
+  r.results.filter((i) => i.action === "delete-image" && i.outcome === "done").map((i) => i.id);
 
 describe("image-sync", () => {
   it("a fresh sync to 3 regions: one SyncImages call, copies marked by name; the second run is a no-op", async () => {
@@ -34,9 +43,16 @@ describe("image-sync", () => {
     for (const d of DESTS) expect(status(report, d)).toEqual(["synced"]);
     const calls = emu.callsFor("SyncImages");
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.params).toMatchObject({ ImageIds: [src.ImageId], DestinationRegions: DESTS, ImageName: copyName(src) });
-    for (const d of DESTS) expect(imagesIn(emu, d).map((i) => i.ImageName)).toEqual([`golden-web-apsync-${src.ImageId.slice(4)}`]);
-    expect(report.results.find((i) => i.region === "ap-beijing")!.detail!.imageId).toBe(imagesIn(emu, "ap-beijing")[0]!.ImageId);
+    expect(calls[0]!.params).toMatchObject({
+      ImageIds: [src.ImageId],
+      DestinationRegions: DESTS,
+      ImageName: copyName(src),
+    });
+    for (const d of DESTS)
+      expect(imagesIn(emu, d).map((i) => i.ImageName)).toEqual([`golden-web-apsync-${src.ImageId.slice(4)}`]);
+    expect(report.results.find((i) => i.region === "ap-beijing")!.detail!.imageId).toBe(
+      imagesIn(emu, "ap-beijing")[0]!.ImageId,
+    );
 
     const again = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
     for (const d of DESTS) expect(status(again.report, d)).toEqual(["copy present"]);
@@ -60,10 +76,24 @@ describe("image-sync", () => {
     const emu = await emulator();
     emu.state.imageQuota = 3;
     const src = golden(emu);
-    const foreign = emu.state.addImage({ Region: "ap-shanghai", ImageName: "team-b-image", CreatedTime: "2020-01-01T00:00:00Z" });
-    const older = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa", CreatedTime: "2025-01-01T00:00:00Z" });
-    const newer = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-bbbbbbbb", CreatedTime: "2025-06-01T00:00:00Z" });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const foreign = emu.state.addImage({
+      Region: "ap-shanghai",
+      ImageName: "team-b-image",
+      CreatedTime: "2020-01-01T00:00:00Z",
+    });
+    const older = emu.state.addImage({
+      Region: "ap-shanghai",
+      ImageName: "golden-web-apsync-aaaaaaaa",
+      CreatedTime: "2025-01-01T00:00:00Z",
+    });
+    const newer = emu.state.addImage({
+      Region: "ap-shanghai",
+      ImageName: "golden-web-apsync-bbbbbbbb",
+      CreatedTime: "2025-06-01T00:00:00Z",
+    });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+    });
     expect(deleted(report)).toEqual([older.ImageId]);
     expect(report.results.find((i) => i.id === older.ImageId)!.kind).toBe("oldest copy, to make room");
     const left = imagesIn(emu, "ap-shanghai").map((i) => i.ImageId);
@@ -79,9 +109,13 @@ describe("image-sync", () => {
     golden(emu);
     emu.state.addImage({ Region: "ap-shanghai", ImageName: "theirs-1" });
     emu.state.addImage({ Region: "ap-shanghai", ImageName: "theirs-2" });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+    });
     expect(report.results).toEqual([]);
-    expect(report.kept).toEqual([expect.objectContaining({ kind: "quota full", reason: expect.stringContaining("quota full (2/2") })]);
+    expect(report.kept).toEqual([
+      expect.objectContaining({ kind: "quota full", reason: expect.stringContaining("quota full (2/2") }),
+    ]);
     expect(emu.callsFor("DeleteImages")).toHaveLength(0);
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
@@ -89,11 +123,25 @@ describe("image-sync", () => {
   it("keeps IMAGE_SYNC_KEEP copies per image name; a copy an instance was made from is never pruned", async () => {
     const emu = await emulator();
     golden(emu);
-    const a = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa", CreatedTime: "2025-01-01T00:00:00Z" });
-    const b = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-bbbbbbbb", CreatedTime: "2025-02-01T00:00:00Z" });
-    const c = emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-cccccccc", CreatedTime: "2025-03-01T00:00:00Z" });
+    const a = emu.state.addImage({
+      Region: "ap-shanghai",
+      ImageName: "golden-web-apsync-aaaaaaaa",
+      CreatedTime: "2025-01-01T00:00:00Z",
+    });
+    const b = emu.state.addImage({
+      Region: "ap-shanghai",
+      ImageName: "golden-web-apsync-bbbbbbbb",
+      CreatedTime: "2025-02-01T00:00:00Z",
+    });
+    const c = emu.state.addImage({
+      Region: "ap-shanghai",
+      ImageName: "golden-web-apsync-cccccccc",
+      CreatedTime: "2025-03-01T00:00:00Z",
+    });
     emu.state.addInstance({ Region: "ap-shanghai", ImageId: a.ImageId });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+    });
     // New copy + c are the two kept; b goes; a is in use and stays.
     expect(deleted(report)).toEqual([b.ImageId]);
     expect(imagesIn(emu, "ap-shanghai").map((i) => i.ImageId)).toEqual(expect.arrayContaining([a.ImageId, c.ImageId]));
@@ -102,17 +150,29 @@ describe("image-sync", () => {
   it("a source that is not NORMAL is rejected before any call", async () => {
     const emu = await emulator();
     const creating = emu.state.addImage({ Region: GZ, ImageState: "CREATING" });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: creating.ImageId });
-    expect(report.kept.filter((i) => i.id === creating.ImageId).every((i) => i.kind === "source not usable" && i.reason.includes("not NORMAL"))).toBe(true);
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      ...ENV,
+      IMAGE_SYNC_IMAGE_IDS: creating.ImageId,
+    });
+    expect(
+      report.kept
+        .filter((i) => i.id === creating.ImageId)
+        .every((i) => i.kind === "source not usable" && i.reason.includes("not NORMAL")),
+    ).toBe(true);
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
 
   it.each([50, 100])("a %i GiB image syncs: the current SyncImages has no size limit", async (size) => {
     const emu = await emulator();
     const big = emu.state.addImage({ Region: GZ, ImageName: "golden", ImageSize: size });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { ...ENV, IMAGE_SYNC_IMAGE_IDS: big.ImageId });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      ...ENV,
+      IMAGE_SYNC_IMAGE_IDS: big.ImageId,
+    });
     expect(report.errors).toEqual([]);
-    expect(report.results.filter((i) => i.id === big.ImageId).map((i) => i.outcome)).toEqual(Array(ENV.IMAGE_SYNC_DESTINATIONS.split(",").length).fill("done"));
+    expect(report.results.filter((i) => i.id === big.ImageId).map((i) => i.outcome)).toEqual(
+      Array(ENV.IMAGE_SYNC_DESTINATIONS.split(",").length).fill("done"),
+    );
   });
 
   it("every deletion passes the same checks: failed copies kept by tag, launched from, or in a state that cannot be deleted stay", async () => {
@@ -120,7 +180,8 @@ describe("image-sync", () => {
     const src = golden(emu);
     const name = copyName(src);
     const KEEP = [{ Key: "autopilot:keep", Value: "true" }];
-    const mk = (o: Record<string, unknown>) => emu.state.addImage({ Region: "ap-shanghai", ImageName: name, CreatedTime: "2025-01-01T00:00:00Z", ...o });
+    const mk = (o: Record<string, unknown>) =>
+      emu.state.addImage({ Region: "ap-shanghai", ImageName: name, CreatedTime: "2025-01-01T00:00:00Z", ...o });
     const usingKept = mk({ ImageState: "USING", Tags: KEEP });
     const failedKept = mk({ ImageState: "CREATEFAILED", Tags: KEEP });
     const failedInUse = mk({ ImageState: "CREATEFAILED" });
@@ -128,13 +189,18 @@ describe("image-sync", () => {
     emu.state.addInstance({ Region: "ap-shanghai", ImageId: usingKept.ImageId });
     emu.state.addInstance({ Region: "ap-shanghai", ImageId: failedInUse.ImageId });
     const failedFree = mk({ ImageState: "CREATEFAILED" });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+    });
     const deleted = emu.callsFor("DeleteImages").flatMap((c) => (c.params as { ImageIds: string[] }).ImageIds);
     expect(deleted).toEqual([failedFree.ImageId]);
-    for (const kept of [usingKept, failedKept, failedInUse, importing]) expect(emu.state.images.has(kept.ImageId)).toBe(true);
+    for (const kept of [usingKept, failedKept, failedInUse, importing])
+      expect(emu.state.images.has(kept.ImageId)).toBe(true);
     expect(report.errors).toEqual([]);
     // The name is still held by copies that must stay, so no new copy can be made: said, not tried.
-    expect(report.kept.find((i) => i.region === "ap-shanghai" && i.kind === "name held by a copy that must stay")!.reason).toContain("may not be deleted");
+    expect(
+      report.kept.find((i) => i.region === "ap-shanghai" && i.kind === "name held by a copy that must stay")!.reason,
+    ).toContain("may not be deleted");
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
   });
 
@@ -153,17 +219,28 @@ describe("image-sync", () => {
   it("one destination over quota in a multi-region call is isolated", async () => {
     const emu = await emulator();
     golden(emu);
-    emu.faults.add({ action: "SyncImages", kind: "error", code: "ImageQuotaLimitExceeded", match: (p) => (p.DestinationRegions as string[]).includes("ap-chengdu") });
+    emu.faults.add({
+      action: "SyncImages",
+      kind: "error",
+      code: "ImageQuotaLimitExceeded",
+      match: (p) => (p.DestinationRegions as string[]).includes("ap-chengdu"),
+    });
     const { report } = await runFunction<ImageSyncReport>("image-sync", emu, ENV);
     expect(status(report, "ap-shanghai")).toEqual(["synced"]);
     expect(status(report, "ap-chengdu")).toEqual(["failed"]);
-    expect(report.results.find((i) => i.region === "ap-chengdu")).toMatchObject({ outcome: "failed", code: "ImageQuotaLimitExceeded", requestId: expect.any(String) });
+    expect(report.results.find((i) => i.region === "ap-chengdu")).toMatchObject({
+      outcome: "failed",
+      code: "ImageQuotaLimitExceeded",
+      requestId: expect.any(String),
+    });
   });
 
   it("unknown destination regions are skipped up front", async () => {
     const emu = await emulator();
     golden(emu);
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai,ap-atlantis" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai,ap-atlantis",
+    });
     expect(status(report, "ap-atlantis")).toEqual(["unknown region"]);
     expect(emu.callsFor("SyncImages")[0]!.params).toMatchObject({ DestinationRegions: ["ap-shanghai"] });
   });
@@ -173,7 +250,10 @@ describe("image-sync", () => {
     emu.state.imageQuota = 1;
     golden(emu);
     emu.state.addImage({ Region: "ap-shanghai", ImageName: "golden-web-apsync-aaaaaaaa" });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai", DRY_RUN: "true" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+      DRY_RUN: "true",
+    });
     expect(report.outcomes.planned).toBe(2);
     expect(report.byKind).toEqual({ "copy to make": 1, "oldest copy, to make room": 1 });
     expect(emu.callsFor("SyncImages")).toHaveLength(0);
@@ -185,16 +265,23 @@ describe("image-sync", () => {
     golden(emu, { CreatedTime: "2025-01-01T00:00:00Z" });
     const newest = golden(emu, { CreatedTime: "2025-06-01T00:00:00Z" });
     golden(emu, { CreatedTime: "2025-07-01T00:00:00Z", ImageState: "CREATING" });
-    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" });
+    const { report } = await runFunction<ImageSyncReport>("image-sync", emu, {
+      IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
+    });
     expect(report.notes.sources!.map((s) => s.imageId)).toEqual([newest.ImageId]);
   });
 
   it.each([
     [{ IMAGE_SYNC_DESTINATIONS: "ap-guangzhou,ap-shanghai" }, "is the source region"],
     [{ IMAGE_SYNC_DESTINATIONS: "" }, "IMAGE_SYNC_DESTINATIONS: required"],
-    [{ IMAGE_SYNC_DESTINATIONS: "ap-shanghai", IMAGE_SYNC_IMAGE_IDS: "img-12345678", IMAGE_SYNC_NAME_PREFIX: "g" }, "set one, not both"],
+    [
+      { IMAGE_SYNC_DESTINATIONS: "ap-shanghai", IMAGE_SYNC_IMAGE_IDS: "img-12345678", IMAGE_SYNC_NAME_PREFIX: "g" },
+      "set one, not both",
+    ],
     [{ IMAGE_SYNC_DESTINATIONS: "ap-shanghai", IMAGE_SYNC_IMAGE_IDS: "image1" }, "is not an image id"],
   ])("config error %j", (env, msg) => {
-    expect(() => loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, ...env })).toThrow(msg);
+    expect(() =>
+      loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: GZ, ...env }),
+    ).toThrow(msg);
   });
 });

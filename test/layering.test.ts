@@ -17,8 +17,10 @@ function files(dir: string): string[] {
   });
 }
 /** Value imports (type-only ones are erased and load nothing). */
-const staticImports = (file: string) => [...readFileSync(join(ROOT, file), "utf8").matchAll(/^import (?!type )[^;]*? from "([^"]+)";/gm)].map((m) => m[1]!);
-const resolved = (file: string, spec: string) => (spec.startsWith(".") ? relative(ROOT, join(ROOT, file, "..", spec)) : spec);
+const staticImports = (file: string) =>
+  [...readFileSync(join(ROOT, file), "utf8").matchAll(/^import (?!type )[^;]*? from "([^"]+)";/gm)].map((m) => m[1]!);
+const resolved = (file: string, spec: string) =>
+  spec.startsWith(".") ? relative(ROOT, join(ROOT, file, "..", spec)) : spec;
 
 describe("layering", () => {
   it.each([
@@ -27,21 +29,42 @@ describe("layering", () => {
     ["cli", ["emulator/", "test/"]],
     ["emulator", ["cli/", "functions/", "test/"]],
   ])("%s/ imports none of %j statically", (dir, banned) => {
-    const bad = files(dir).flatMap((f) => staticImports(f).map((s) => resolved(f, s)).filter((t) => banned.some((b) => t.startsWith(b))).map((t) => `${f} -> ${t}`));
+    const bad = files(dir).flatMap((f) =>
+      staticImports(f)
+        .map((s) => resolved(f, s))
+        .filter((t) => banned.some((b) => t.startsWith(b)))
+        .map((t) => `${f} -> ${t}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("no function's folder imports another function's folder", () => {
     const folder = (p: string) => /^functions\/([^/]+)\//.exec(p)?.[1];
-    const bad = files("functions").filter((f) => folder(f)).flatMap((f) =>
-      [...readFileSync(join(ROOT, f), "utf8").matchAll(/^import [^;]*? from "([^"]+)";/gm)].map((m) => resolved(f, m[1]!)).filter((t) => folder(t) && folder(t) !== folder(f)).map((t) => `${f} -> ${t}`));
+    const bad = files("functions")
+      .filter((f) => folder(f))
+      .flatMap((f) =>
+        [...readFileSync(join(ROOT, f), "utf8").matchAll(/^import [^;]*? from "([^"]+)";/gm)]
+          .map((m) => resolved(f, m[1]!))
+          .filter((t) => folder(t) && folder(t) !== folder(f))
+          .map((t) => `${f} -> ${t}`),
+      );
     expect(bad).toEqual([]);
   });
 
   it("the code and docs cite sources a reader can open, not this project's issue numbers, seed files or style notes", () => {
     const docs = readdirSync(join(ROOT, "docs")).map((f) => join("docs", f));
-    const texts = [...["lib", "functions", "cli", "emulator", "bench"].flatMap(files), "README.md", "CHANGELOG.md", "bench/README.md", ...docs];
-    const refs = texts.flatMap((f) => [...readFileSync(join(ROOT, f), "utf8").matchAll(/\b[Ii]ssue [0-9]+|seed 00[0-9]|STYLE\.md|house style/g)].map((m) => `${f}: ${m[0]}`));
+    const texts = [
+      ...["lib", "functions", "cli", "emulator", "bench"].flatMap(files),
+      "README.md",
+      "CHANGELOG.md",
+      "bench/README.md",
+      ...docs,
+    ];
+    const refs = texts.flatMap((f) =>
+      [...readFileSync(join(ROOT, f), "utf8").matchAll(/\b[Ii]ssue [0-9]+|seed 00[0-9]|STYLE\.md|house style/g)].map(
+        (m) => `${f}: ${m[0]}`,
+      ),
+    );
     expect(refs).toEqual([]);
   });
 

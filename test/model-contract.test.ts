@@ -12,13 +12,25 @@ import { RENEW_FLAGS } from "../lib/tencent/data-types.ts";
 import { filterAllowed, filterNames, interfaceFields } from "./helpers/models.ts";
 import { modelViolations } from "./helpers/recorder.ts";
 
-const docOf = (service: string, iface: string, field: string) => interfaceFields(service, iface)?.find((f) => f.name === field)?.doc ?? "";
+const docOf = (service: string, iface: string, field: string) =>
+  interfaceFields(service, iface)?.find((f) => f.name === field)?.doc ?? "";
 const policy = (env: Record<string, string> = {}) =>
-  loadConfig({ TENCENTCLOUD_SECRET_ID: "a", TENCENTCLOUD_SECRET_KEY: "bbbbbbbb", TENCENTCLOUD_REGION: "ap-guangzhou", ...env }).policy;
+  loadConfig({
+    TENCENTCLOUD_SECRET_ID: "a",
+    TENCENTCLOUD_SECRET_KEY: "bbbbbbbb",
+    TENCENTCLOUD_REGION: "ap-guangzhou",
+    ...env,
+  }).policy;
 
 describe("filters we send are ones the models list", () => {
   it.each([
-    ["auto-stop-idle scope", "DescribeInstances", scopeQueries(policy({ AUTO_STOP_INCLUDE_TAGS: "env=dev,team=web", AUTO_STOP_PROJECTS: "0,1001" })).flatMap((q) => q.map((f) => f.Name))],
+    [
+      "auto-stop-idle scope",
+      "DescribeInstances",
+      scopeQueries(policy({ AUTO_STOP_INCLUDE_TAGS: "env=dev,team=web", AUTO_STOP_PROJECTS: "0,1001" })).flatMap((q) =>
+        q.map((f) => f.Name),
+      ),
+    ],
     ["key-rotation scope", "DescribeInstances", ["tag-key"]],
     ["key-rotation lookup by name", "DescribeKeyPairs", ["key-name"]],
     ["image-sync sources", "DescribeImages", ["image-type", "tag:autopilot:sync"]],
@@ -41,7 +53,13 @@ describe("enum values we use are ones the models list", () => {
     ["RenewFlag", "cvm", "ModifyInstancesRenewFlagRequest", "RenewFlag", [...RENEW_FLAGS]],
     ["StoppedMode", "cvm", "StopInstancesRequest", "StoppedMode", ["STOP_CHARGING", "KEEP_CHARGING"]],
     ["StopType", "cvm", "StopInstancesRequest", "StopType", ["SOFT", "HARD", "SOFT_FIRST"]],
-    ["InstanceState (the model lists it on InstanceStatus)", "cvm", "InstanceStatus", "InstanceState", ["RUNNING", "STOPPED", "STOPPING", "STARTING", "PENDING"]],
+    [
+      "InstanceState (the model lists it on InstanceStatus)",
+      "cvm",
+      "InstanceStatus",
+      "InstanceState",
+      ["RUNNING", "STOPPED", "STOPPING", "STARTING", "PENDING"],
+    ],
     ["InstanceChargeType", "cvm", "Instance", "InstanceChargeType", ["POSTPAID_BY_HOUR", "PREPAID"]],
   ])("%s", (_what, service, iface, field, values) => {
     const doc = docOf(service, iface, field);
@@ -52,10 +70,26 @@ describe("enum values we use are ones the models list", () => {
 
 describe("the request recorder", () => {
   it("rejects a parameter or a filter the model does not define", () => {
-    expect(modelViolations({ service: "cvm", action: "DescribeInstances", params: { Filters: [{ Name: "image-id", Values: ["img-1"] }] } }))
-      .toEqual(["DescribeInstances: filter image-id is not one the official model lists"]);
-    expect(modelViolations({ service: "cvm", action: "StopInstances", params: { InstanceIds: ["ins-1"], StopMode: "SOFT" } }))
-      .toEqual(["StopInstances: parameter StopMode is not in the official model"]);
-    expect(modelViolations({ service: "cvm", action: "StopInstances", params: { InstanceIds: ["ins-1"], StoppedMode: "STOP_CHARGING" } })).toEqual([]);
+    expect(
+      modelViolations({
+        service: "cvm",
+        action: "DescribeInstances",
+        params: { Filters: [{ Name: "image-id", Values: ["img-1"] }] },
+      }),
+    ).toEqual(["DescribeInstances: filter image-id is not one the official model lists"]);
+    expect(
+      modelViolations({
+        service: "cvm",
+        action: "StopInstances",
+        params: { InstanceIds: ["ins-1"], StopMode: "SOFT" },
+      }),
+    ).toEqual(["StopInstances: parameter StopMode is not in the official model"]);
+    expect(
+      modelViolations({
+        service: "cvm",
+        action: "StopInstances",
+        params: { InstanceIds: ["ins-1"], StoppedMode: "STOP_CHARGING" },
+      }),
+    ).toEqual([]);
   });
 });

@@ -22,7 +22,12 @@ const DING_SECRET = "SECdingtalk0123456789abcdef0123456789abcdef";
 
 async function setUp(chatOpts: Parameters<typeof chatServer>[0] = {}) {
   const chat = await chatServer({ jsonSecret: JSON_SECRET, dingtalkSecret: DING_SECRET, ...chatOpts });
-  const env = { NOTIFY_URLS: Object.values(chat.urls).join(","), NOTIFY_SECRET: JSON_SECRET, NOTIFY_DINGTALK_SECRET: DING_SECRET, AUTO_STOP_PRICES: "S5.LARGE8=0.64" };
+  const env = {
+    NOTIFY_URLS: Object.values(chat.urls).join(","),
+    NOTIFY_SECRET: JSON_SECRET,
+    NOTIFY_DINGTALK_SECRET: DING_SECRET,
+    AUTO_STOP_PRICES: "S5.LARGE8=0.64",
+  };
   return { chat, env };
 }
 
@@ -30,7 +35,12 @@ describe("notifications", () => {
   it("a run that stops machines sends one message to each of the four services, naming them, their reasons and the savings", async () => {
     const emu = await emulator();
     const { chat, env } = await setUp();
-    const a = emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8", InstanceName: "build-agent-7" });
+    const a = emu.state.addInstance({
+      Region: GZ,
+      profile: idle,
+      InstanceType: "S5.LARGE8",
+      InstanceName: "build-agent-7",
+    });
     emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, env);
     expect(chat.refused).toEqual([]);
@@ -47,7 +57,12 @@ describe("notifications", () => {
       expect(m.text).toContain("100000000001");
     }
     const json = chat.received.find((r) => r.kind === "json")!.body;
-    expect(json).toMatchObject({ function: "auto-stop-idle", runId: report.runId, outcomes: { done: 1 }, resultsCount: 1 });
+    expect(json).toMatchObject({
+      function: "auto-stop-idle",
+      runId: report.runId,
+      outcomes: { done: 1 },
+      resultsCount: 1,
+    });
     // The report says where the message went by service and host only.
     expect(report.notifications!.map((n) => n.ok)).toEqual([true, true, true, true]);
     expect(JSON.stringify(report.notifications)).not.toMatch(/wecom-key|ding-token|slacksecret/);
@@ -82,7 +97,13 @@ describe("notifications", () => {
     const emu = await emulator();
     const { chat, env } = await setUp();
     const soon = new Date(Date.now() + 3 * 86400_000).toISOString().replace(/\.\d+Z$/, "Z");
-    const p = emu.state.addInstance({ Region: GZ, InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_MANUAL_RENEW", ExpiredTime: soon, InstanceName: "billing-db" });
+    const p = emu.state.addInstance({
+      Region: GZ,
+      InstanceChargeType: "PREPAID",
+      RenewFlag: "NOTIFY_AND_MANUAL_RENEW",
+      ExpiredTime: soon,
+      InstanceName: "billing-db",
+    });
     const { report } = await runFunction<RenewReport>("renew-flag", emu, { ...env, NOTIFY_URLS: chat.urls.wecom });
     expect(report.notes.warnings).toHaveLength(1);
     const text = chat.received.at(-1)!.text;
@@ -92,7 +113,11 @@ describe("notifications", () => {
 
     const { seedRegion } = await import("./helpers/keys.ts");
     const f = seedRegion(emu.state, GZ);
-    const rotation = await runFunction<RunReport>("key-rotation", emu, { ...env, NOTIFY_URLS: chat.urls.wecom, REGIONS: GZ });
+    const rotation = await runFunction<RunReport>("key-rotation", emu, {
+      ...env,
+      NOTIFY_URLS: chat.urls.wecom,
+      REGIONS: GZ,
+    });
     const done = rotation.report.results.filter((r) => r.action === "rotate" && r.outcome === "done");
     expect(done.length).toBeGreaterThan(0);
     const rotated = chat.received.at(-1)!.text;
@@ -109,14 +134,20 @@ describe("notifications", () => {
     const flaky = await setUp({ failFirst: [{ status: 503 }, { errcode: 45009 }] });
     flaky.env = { ...flaky.env, AUTO_STOP_MAX_FRACTION: "1" } as typeof flaky.env;
     const a = emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8" });
-    const first = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ...flaky.env, NOTIFY_URLS: flaky.chat.urls.wecom });
+    const first = await runFunction<AutoStopReport>("auto-stop-idle", emu, {
+      ...flaky.env,
+      NOTIFY_URLS: flaky.chat.urls.wecom,
+    });
     expect(first.report.notifications).toEqual([expect.objectContaining({ ok: true, attempts: 3 })]);
     expect(flaky.chat.received).toHaveLength(1);
 
     const down = await setUp({ failFirst: Array.from({ length: 10 }, () => ({ status: 500 })) });
     down.env = { ...down.env, AUTO_STOP_MAX_FRACTION: "1" } as typeof down.env;
     const b = emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8" });
-    const second = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ...down.env, NOTIFY_URLS: down.chat.urls.wecom });
+    const second = await runFunction<AutoStopReport>("auto-stop-idle", emu, {
+      ...down.env,
+      NOTIFY_URLS: down.chat.urls.wecom,
+    });
     expect(down.chat.requests()).toBe(3);
     expect(second.report.notifications).toEqual([expect.objectContaining({ ok: false, attempts: 3, status: 500 })]);
     expect(second.report.errors).toEqual([]);
@@ -127,12 +158,23 @@ describe("notifications", () => {
     expect(logged).not.toContain("wecom-key-0123456789");
   });
 
-  it("1,000 stops through the deployed SCF handler: one message per destination, each within its size limit", { timeout: 90_000 }, async () => {
+  it("1,000 stops through the deployed SCF handler: one message per destination, each within its size limit", {
+    timeout: 90_000,
+  }, async () => {
     const emu = await emulator();
     const { chat, env } = await setUp();
-    for (let i = 0; i < 1000; i++) emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8", InstanceName: `batch-worker-${i}` });
+    for (let i = 0; i < 1000; i++)
+      emu.state.addInstance({
+        Region: GZ,
+        profile: idle,
+        InstanceType: "S5.LARGE8",
+        InstanceName: `batch-worker-${i}`,
+      });
     const log = memoryLogger();
-    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu, env), AUTO_STOP_MAX_FRACTION: "1" }, logger: log });
+    const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, {
+      env: { ...envFor(emu, env), AUTO_STOP_MAX_FRACTION: "1" },
+      logger: log,
+    });
     const report = (await h.main_handler(scfTimer(), { request_id: "scf-1" })) as unknown as RunReport;
     expect(report.outcomes.done).toBe(1000);
     expect(chat.refused).toEqual([]);
@@ -150,7 +192,14 @@ describe("notifications", () => {
     const emu = await emulator();
     const { chat, env } = await setUp();
     emu.faults.add({ action: "DescribeRegions", kind: "error", code: "AuthFailure.UnauthorizedOperation" });
-    await expect(runFunction("auto-stop-idle", emu, { ...env, NOTIFY_URLS: chat.urls.slack, REGIONS: "all", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" })).rejects.toThrow();
+    await expect(
+      runFunction("auto-stop-idle", emu, {
+        ...env,
+        NOTIFY_URLS: chat.urls.slack,
+        REGIONS: "all",
+        CVM_AUTOPILOT_MAX_ATTEMPTS: "1",
+      }),
+    ).rejects.toThrow();
     expect(chat.received).toHaveLength(1);
     expect(chat.received[0]!.text).toContain("run failed");
     expect(chat.received[0]!.text).toContain("AuthFailure.UnauthorizedOperation");
@@ -159,9 +208,15 @@ describe("notifications", () => {
 
   it.each([
     [{ NOTIFY_URLS: "not a url" }, /NOTIFY_URLS: "…" is not a URL/],
-    [{ NOTIFY_URLS: "http://chat.example.com/hook?key=abc" }, /NOTIFY_URLS: http:\/\/chat\.example\.com must use https/],
+    [
+      { NOTIFY_URLS: "http://chat.example.com/hook?key=abc" },
+      /NOTIFY_URLS: http:\/\/chat\.example\.com must use https/,
+    ],
     [{ NOTIFY_URLS: "https://chat.example.com/hook" }, /NOTIFY_SECRET: required for a generic JSON destination/],
-    [{ NOTIFY_URLS: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", NOTIFY_SECRET: "short" }, /NOTIFY_SECRET: at least 32 characters/],
+    [
+      { NOTIFY_URLS: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", NOTIFY_SECRET: "short" },
+      /NOTIFY_SECRET: at least 32 characters/,
+    ],
   ])("config %j is refused with the variable named", async (extra, message) => {
     const emu = await emulator();
     let err: Error | undefined;
@@ -176,10 +231,17 @@ describe("notifications", () => {
 
   it("service is read from the host: WeCom, DingTalk and Slack addresses need no prefix", async () => {
     const emu = await emulator();
-    const { config: c } = FUNCTIONS["auto-stop-idle"]!.load(envFor(emu, {
-      NOTIFY_URLS: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456",
-    }));
-    expect(c.notify.destinations.map((d) => d.label)).toEqual(["wecom qyapi.weixin.qq.com", "dingtalk oapi.dingtalk.com", "slack hooks.slack.com"]);
+    const { config: c } = FUNCTIONS["auto-stop-idle"]!.load(
+      envFor(emu, {
+        NOTIFY_URLS:
+          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456",
+      }),
+    );
+    expect(c.notify.destinations.map((d) => d.label)).toEqual([
+      "wecom qyapi.weixin.qq.com",
+      "dingtalk oapi.dingtalk.com",
+      "slack hooks.slack.com",
+    ]);
   });
 });
 
@@ -192,11 +254,20 @@ describe("notifications through `cvm-autopilot serve`", () => {
     emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8", InstanceName: "ci-runner-3" });
     emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
     const secret = "serve-secret-0123456789abcdef0123456789";
-    const { child, output } = await startCli(["serve"], { ...envFor(emu, env), WEBHOOK_SECRET: secret, PORT: "0", SERVE_FUNCTIONS: "auto-stop-idle", LOG_FILE: "-" }, /schedules \(UTC\)/, 30_000);
+    const { child, output } = await startCli(
+      ["serve"],
+      { ...envFor(emu, env), WEBHOOK_SECRET: secret, PORT: "0", SERVE_FUNCTIONS: "auto-stop-idle", LOG_FILE: "-" },
+      /schedules \(UTC\)/,
+      30_000,
+    );
     try {
       const url = /webhooks: POST (\S+)\/run\//.exec(output())![1]!;
       const body = "{}";
-      const res = await fetch(`${url}/run/auto-stop-idle`, { method: "POST", body, headers: signedHeaders(secret, body) });
+      const res = await fetch(`${url}/run/auto-stop-idle`, {
+        method: "POST",
+        body,
+        headers: signedHeaders(secret, body),
+      });
       expect(res.status).toBe(200);
       const report = (await res.json()) as RunReport;
       expect(report.notifications).toHaveLength(4);

@@ -12,7 +12,11 @@ import { emulator } from "./helpers/world.ts";
 
 const SCHEDULES = JSON.stringify({
   office: { periods: [{ days: "mon-fri", begin: "09:00", end: "19:00" }], timezone: "Asia/Shanghai", calendar: "CN" },
-  "mon-wed": { periods: [{ days: "mon,wed", begin: "09:00", end: "19:00" }], timezone: "Asia/Shanghai", calendar: "CN" },
+  "mon-wed": {
+    periods: [{ days: "mon,wed", begin: "09:00", end: "19:00" }],
+    timezone: "Asia/Shanghai",
+    calendar: "CN",
+  },
   weekend: { periods: [{ days: "sat,sun", begin: "10:00", end: "18:00" }], timezone: "Asia/Shanghai", calendar: "CN" },
 });
 
@@ -22,11 +26,19 @@ describe("office-hours through the CLI on real dates", () => {
   beforeEach(async () => {
     // The helper stops its emulators after each test: one per row.
     emu = await emulator();
-    for (const s of ["office", "mon-wed", "weekend"]) ids[s] = emu.state.addInstance({ Region: "ap-guangzhou", InstanceName: `dev-${s}`, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: s }] }).InstanceId;
+    for (const s of ["office", "mon-wed", "weekend"])
+      ids[s] = emu.state.addInstance({
+        Region: "ap-guangzhou",
+        InstanceName: `dev-${s}`,
+        InstanceState: "STOPPED",
+        Tags: [{ Key: "autopilot:office-hours", Value: s }],
+      }).InstanceId;
   });
 
-  const NOTICE = "China's 2027 holiday arrangement is not in the calendar data yet: following statutory holidays only; add make-up days with `exceptions`";
-  const DECEMBER = "China's 2027 holiday arrangement is not in the calendar data yet: following statutory holidays only from 2027-01-01; add make-up days with `exceptions`";
+  const NOTICE =
+    "China's 2027 holiday arrangement is not in the calendar data yet: following statutory holidays only; add make-up days with `exceptions`";
+  const DECEMBER =
+    "China's 2027 holiday arrangement is not in the calendar data yet: following statutory holidays only from 2027-01-01; add make-up days with `exceptions`";
   it.each([
     ["2026-09-20 (Sunday worked for National Day)", "2026-09-20T09:05+08:00", "office", true],
     ["2026-10-01 (National Day)", "2026-10-01T09:05+08:00", "office", false],
@@ -37,7 +49,10 @@ describe("office-hours through the CLI on real dates", () => {
     ["an ordinary Tuesday with mon,wed", "2026-12-01T10:00+08:00", "mon-wed", false],
     ["an ordinary Saturday with sat,sun", "2026-12-05T11:00+08:00", "weekend", true],
   ])("%s", { timeout: 30_000 }, async (_name, at, schedule, starts) => {
-    const r = await runCli(["run", "office-hours", "--dry-run", "--at", at, "-o", "json"], envFor(emu, { OFFICE_HOURS_SCHEDULES: SCHEDULES }));
+    const r = await runCli(
+      ["run", "office-hours", "--dry-run", "--at", at, "-o", "json"],
+      envFor(emu, { OFFICE_HOURS_SCHEDULES: SCHEDULES }),
+    );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
     const planned = report.results.filter((x) => x.id === ids[schedule]).map((x) => x.action);
@@ -49,10 +64,16 @@ describe("office-hours through the CLI on real dates", () => {
   });
 
   it("from December 1 the coming year's missing data is announced", async () => {
-    const r = await runCli(["run", "office-hours", "--dry-run", "--at", "2026-12-02T10:00+08:00", "-o", "json"], envFor(emu));
+    const r = await runCli(
+      ["run", "office-hours", "--dry-run", "--at", "2026-12-02T10:00+08:00", "-o", "json"],
+      envFor(emu),
+    );
     expect(JSON.parse(r.stdout).notices).toEqual([DECEMBER]);
     // November: nothing to say yet.
-    const november = await runCli(["run", "office-hours", "--dry-run", "--at", "2026-11-30T10:00+08:00", "-o", "json"], envFor(emu));
+    const november = await runCli(
+      ["run", "office-hours", "--dry-run", "--at", "2026-11-30T10:00+08:00", "-o", "json"],
+      envFor(emu),
+    );
     expect(JSON.parse(november.stdout).notices).toBeUndefined();
   });
 

@@ -14,19 +14,39 @@ const writes = (emu: Emulator) => emu.calls.filter((c) => /^(Start|Stop)Instance
 function fleet(emu: Emulator) {
   const s = emu.state;
   return {
-    dev: [0, 1, 2].map((i) => s.addInstance({ Region: GZ, InstanceName: `dev-${i}`, InstanceState: "STOPPED", Tags: TAG("office") })),
+    dev: [0, 1, 2].map((i) =>
+      s.addInstance({ Region: GZ, InstanceName: `dev-${i}`, InstanceState: "STOPPED", Tags: TAG("office") }),
+    ),
     untagged: s.addInstance({ Region: GZ, InstanceName: "prod-db", InstanceState: "STOPPED" }),
-    optedOut: s.addInstance({ Region: GZ, InstanceName: "dev-keep", InstanceState: "STOPPED", Tags: [...TAG("office"), { Key: "autopilot:office-hours-opt-out", Value: "true" }] }),
+    optedOut: s.addInstance({
+      Region: GZ,
+      InstanceName: "dev-keep",
+      InstanceState: "STOPPED",
+      Tags: [...TAG("office"), { Key: "autopilot:office-hours-opt-out", Value: "true" }],
+    }),
     unknown: s.addInstance({ Region: GZ, InstanceName: "dev-typo", InstanceState: "STOPPED", Tags: TAG("ofice") }),
-    prepaid: s.addInstance({ Region: GZ, InstanceName: "dev-prepaid", InstanceState: "RUNNING", InstanceChargeType: "PREPAID", Tags: TAG("office") }),
+    prepaid: s.addInstance({
+      Region: GZ,
+      InstanceName: "dev-prepaid",
+      InstanceState: "RUNNING",
+      InstanceChargeType: "PREPAID",
+      Tags: TAG("office"),
+    }),
   };
 }
 
 describe("office-hours savings", () => {
   it("a stopped type without a price is counted and named as unpriced, never taken as free", async () => {
     const emu = await emulator();
-    for (const type of ["S5.MEDIUM4", "S5.MEDIUM4", "S5.LARGE8"]) emu.state.addInstance({ Region: GZ, InstanceType: type, InstanceState: "RUNNING", Tags: TAG("office") });
-    const { report } = await runFunction<OfficeHoursReport>("office-hours", emu, { OFFICE_HOURS_PRICES: "S5.MEDIUM4=0.5", DRY_RUN: "true" }, {}, { now: cst("2026-11-30T19:05:00") });
+    for (const type of ["S5.MEDIUM4", "S5.MEDIUM4", "S5.LARGE8"])
+      emu.state.addInstance({ Region: GZ, InstanceType: type, InstanceState: "RUNNING", Tags: TAG("office") });
+    const { report } = await runFunction<OfficeHoursReport>(
+      "office-hours",
+      emu,
+      { OFFICE_HOURS_PRICES: "S5.MEDIUM4=0.5", DRY_RUN: "true" },
+      {},
+      { now: cst("2026-11-30T19:05:00") },
+    );
     expect(report.outcomes.planned).toBe(3);
     expect(report.extras).toEqual({ estimatedSaving: 14, unpriced: 1, unpricedTypes: ["S5.LARGE8"] }); // 2 machines × 14 hours × 0.5
   });
@@ -36,11 +56,17 @@ describe("office-hours across a simulated day", () => {
   it("starts at the start of hours, stops at the end, leaves what people changed, and re-running writes nothing", async () => {
     const emu = await emulator();
     const f = fleet(emu);
-    const run = (at: string, env: Record<string, string> = {}) => runFunction<OfficeHoursReport>("office-hours", emu, env, {}, { now: cst(at) });
+    const run = (at: string, env: Record<string, string> = {}) =>
+      runFunction<OfficeHoursReport>("office-hours", emu, env, {}, { now: cst(at) });
 
     // Monday 09:05 Beijing time: hours began five minutes ago.
     const morning = await run("2026-11-30T09:05:00");
-    expect(morning.report.results.filter((r) => r.outcome === "done").map((r) => r.id).sort()).toEqual(f.dev.map((i) => i.InstanceId).sort());
+    expect(
+      morning.report.results
+        .filter((r) => r.outcome === "done")
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(f.dev.map((i) => i.InstanceId).sort());
     for (const i of f.dev) expect(state(emu, i.InstanceId)).toBe("RUNNING");
     for (const i of [f.untagged, f.optedOut, f.unknown]) expect(state(emu, i.InstanceId)).toBe("STOPPED");
     expect(morning.report.kept.find((k) => k.id === f.unknown.InstanceId)).toMatchObject({ kind: "unknown schedule" });
@@ -54,16 +80,24 @@ describe("office-hours across a simulated day", () => {
 
     // 19:05: hours ended. Pay-as-you-go machines stop without charging; the prepaid one is left.
     const evening = await run("2026-11-30T19:05:00", { OFFICE_HOURS_PRICES: "S5.MEDIUM4=0.5" });
-    for (const i of f.dev) expect(emu.state.instances.get(i.InstanceId)!).toMatchObject({ InstanceState: "STOPPED", StopChargingMode: "STOP_CHARGING" });
+    for (const i of f.dev)
+      expect(emu.state.instances.get(i.InstanceId)!).toMatchObject({
+        InstanceState: "STOPPED",
+        StopChargingMode: "STOP_CHARGING",
+      });
     expect(state(emu, f.prepaid.InstanceId)).toBe("RUNNING");
-    expect(evening.report.kept.find((k) => k.id === f.prepaid.InstanceId)).toMatchObject({ kind: "prepaid: not stopped" });
+    expect(evening.report.kept.find((k) => k.id === f.prepaid.InstanceId)).toMatchObject({
+      kind: "prepaid: not stopped",
+    });
     expect(evening.report.extras.estimatedSaving).toBe(21); // 3 machines × 14 hours × 0.5
 
     // 23:00: someone starts a machine by hand; the schedule is not enforced, so it is left until the next stop.
     emu.state.instances.get(f.dev[0]!.InstanceId)!.InstanceState = "RUNNING";
     const night = await run("2026-11-30T23:00:00");
     expect(state(emu, f.dev[0]!.InstanceId)).toBe("RUNNING");
-    expect(night.report.kept.find((k) => k.id === f.dev[0]!.InstanceId)).toMatchObject({ kind: "changed by hand since our last action" });
+    expect(night.report.kept.find((k) => k.id === f.dev[0]!.InstanceId)).toMatchObject({
+      kind: "changed by hand since our last action",
+    });
 
     // Tuesday 09:05: the two stopped ones start; the one already running is as scheduled.
     const tuesday = await run("2026-12-01T09:05:00");
@@ -75,9 +109,26 @@ describe("office-hours across a simulated day", () => {
     const emu = await emulator();
     const f = fleet(emu);
     const victim = f.dev[1]!.InstanceId;
-    emu.faults.add({ action: "StartInstances", kind: "error", code: "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance", match: (p) => (p.InstanceIds as string[]).includes(victim) });
-    const first = await runFunction<OfficeHoursReport>("office-hours", emu, {}, {}, { now: cst("2026-11-30T09:05:00") });
-    expect(first.report.errors).toEqual([expect.objectContaining({ id: victim, code: "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance", requestId: expect.any(String) })]);
+    emu.faults.add({
+      action: "StartInstances",
+      kind: "error",
+      code: "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance",
+      match: (p) => (p.InstanceIds as string[]).includes(victim),
+    });
+    const first = await runFunction<OfficeHoursReport>(
+      "office-hours",
+      emu,
+      {},
+      {},
+      { now: cst("2026-11-30T09:05:00") },
+    );
+    expect(first.report.errors).toEqual([
+      expect.objectContaining({
+        id: victim,
+        code: "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance",
+        requestId: expect.any(String),
+      }),
+    ]);
     expect(state(emu, victim)).toBe("STOPPED");
     // The others of its batch started: the refusal was isolated to the one instance.
     for (const i of f.dev.filter((x) => x.InstanceId !== victim)) expect(state(emu, i.InstanceId)).toBe("RUNNING");
@@ -90,7 +141,13 @@ describe("office-hours across a simulated day", () => {
   it("the blast-radius guard holds a run back by count", async () => {
     const emu = await emulator();
     fleet(emu);
-    const { report } = await runFunction<OfficeHoursReport>("office-hours", emu, { OFFICE_HOURS_MAX_COUNT: "2" }, {}, { now: cst("2026-11-30T09:05:00") });
+    const { report } = await runFunction<OfficeHoursReport>(
+      "office-hours",
+      emu,
+      { OFFICE_HOURS_MAX_COUNT: "2" },
+      {},
+      { now: cst("2026-11-30T09:05:00") },
+    );
     expect(report.guard).toMatchObject({ tripped: true, wouldAct: 3, limit: 2 });
     expect(report.outcomes["skipped-by-guard"]).toBe(3);
     expect(emu.callsFor("StartInstances")).toEqual([]);

@@ -10,10 +10,19 @@ async function world() {
   const emu = await emulator();
   const home = mkdtempSync(join(tmpdir(), "autopilot-home-"));
   mkdirSync(join(home, ".tencentcloud"));
-  writeFileSync(join(home, ".tencentcloud", "credentials"), `[default]\nsecret_id = AKIDnotthisone0000000000000000000000\nsecret_key = nope\n\n; the one we want\n[work]\nsecret_id = ${emu.credentials.secretId}\nsecret_key = ${emu.credentials.secretKey}\n`);
+  writeFileSync(
+    join(home, ".tencentcloud", "credentials"),
+    `[default]\nsecret_id = AKIDnotthisone0000000000000000000000\nsecret_key = nope\n\n; the one we want\n[work]\nsecret_id = ${emu.credentials.secretId}\nsecret_key = ${emu.credentials.secretKey}\n`,
+  );
   mkdirSync(join(home, ".tccli"));
-  writeFileSync(join(home, ".tccli", "ops.credential"), JSON.stringify({ secretId: emu.credentials.secretId, secretKey: emu.credentials.secretKey }));
-  writeFileSync(join(home, ".tccli", "ops.configure"), JSON.stringify({ _sys_param: { region: "ap-shanghai", output: "json" } }));
+  writeFileSync(
+    join(home, ".tccli", "ops.credential"),
+    JSON.stringify({ secretId: emu.credentials.secretId, secretKey: emu.credentials.secretKey }),
+  );
+  writeFileSync(
+    join(home, ".tccli", "ops.configure"),
+    JSON.stringify({ _sys_param: { region: "ap-shanghai", output: "json" } }),
+  );
   return { emu, env: { HOME: home, CVM_AUTOPILOT_ENDPOINT: emu.url } };
 }
 
@@ -44,7 +53,11 @@ describe("credentials profiles", () => {
 
   it("the environment's own key wins over a named profile", async () => {
     const { emu, env } = await world();
-    const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou", "--profile", "nope"], { ...env, TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey });
+    const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou", "--profile", "nope"], {
+      ...env,
+      TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+      TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+    });
     expect(r.code, r.stderr).toBe(0);
   });
 });
@@ -56,25 +69,46 @@ describe("the CVM instance's role", () => {
     const asked: string[] = [];
     const server = createServer((req, res) => {
       asked.push(req.url ?? "");
-      if (req.url === "/latest/meta-data/cam/security-credentials/") return res.writeHead(role ? 200 : 404).end(role ?? "");
+      if (req.url === "/latest/meta-data/cam/security-credentials/")
+        return res.writeHead(role ? 200 : 404).end(role ?? "");
       if (role && req.url === `/latest/meta-data/cam/security-credentials/${role}`) {
         const t = emu.accounts.issue("100000000001", 3600);
-        return res.end(JSON.stringify({ TmpSecretId: t.secretId, TmpSecretKey: t.secretKey, Token: t.token, ExpiredTime: Math.floor(t.expiresAtMs / 1000), Expiration: "", Code: "Success" }));
+        return res.end(
+          JSON.stringify({
+            TmpSecretId: t.secretId,
+            TmpSecretKey: t.secretKey,
+            Token: t.token,
+            ExpiredTime: Math.floor(t.expiresAtMs / 1000),
+            Expiration: "",
+            Code: "Success",
+          }),
+        );
       }
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as { port: number };
-    return { url: `http://127.0.0.1:${port}/latest/meta-data/`, asked, close: () => new Promise<void>((r) => server.close(() => r())) };
+    return {
+      url: `http://127.0.0.1:${port}/latest/meta-data/`,
+      asked,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    };
   }
 
   it("CVM_AUTOPILOT_USE_CVM_ROLE=true takes the bound role's temporary credentials from the metadata service", async () => {
     const emu = await emulator();
     const md = await metadata(emu, "cvm-autopilot-instance");
     try {
-      const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], { CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_USE_CVM_ROLE: "true", CVM_AUTOPILOT_METADATA_URL: md.url });
+      const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], {
+        CVM_AUTOPILOT_ENDPOINT: emu.url,
+        CVM_AUTOPILOT_USE_CVM_ROLE: "true",
+        CVM_AUTOPILOT_METADATA_URL: md.url,
+      });
       expect(r.code, r.stderr).toBe(0);
-      expect(md.asked).toEqual(["/latest/meta-data/cam/security-credentials/", "/latest/meta-data/cam/security-credentials/cvm-autopilot-instance"]);
+      expect(md.asked).toEqual([
+        "/latest/meta-data/cam/security-credentials/",
+        "/latest/meta-data/cam/security-credentials/cvm-autopilot-instance",
+      ]);
       expect(emu.callsFor("DescribeZones")[0]!.account).toBe("100000000001");
     } finally {
       await md.close();
@@ -85,7 +119,11 @@ describe("the CVM instance's role", () => {
     const emu = await emulator();
     const md = await metadata(emu, undefined);
     try {
-      const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], { CVM_AUTOPILOT_ENDPOINT: emu.url, CVM_AUTOPILOT_USE_CVM_ROLE: "true", CVM_AUTOPILOT_METADATA_URL: md.url });
+      const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], {
+        CVM_AUTOPILOT_ENDPOINT: emu.url,
+        CVM_AUTOPILOT_USE_CVM_ROLE: "true",
+        CVM_AUTOPILOT_METADATA_URL: md.url,
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("no CAM role is bound to this CVM instance");
       expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -12,19 +12,31 @@ describe("progress, a line per region", () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
-    emu.faults.add({ action: "DescribeInstances", region: "ap-shanghai", kind: "error", code: "UnauthorizedOperation" });
+    emu.faults.add({
+      action: "DescribeInstances",
+      region: "ap-shanghai",
+      kind: "error",
+      code: "UnauthorizedOperation",
+    });
     const fn = FUNCTIONS["auto-stop-idle"]!;
     const loaded = fn.load(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true" }));
     const config = loaded.config;
     const seen: RegionProgress[] = [];
-    await loaded.run({ source: "test" }, createRunDeps(config, { logger: memoryLogger(), progress: (p) => seen.push(p) }));
+    await loaded.run(
+      { source: "test" },
+      createRunDeps(config, { logger: memoryLogger(), progress: (p) => seen.push(p) }),
+    );
     const byRegion = Object.fromEntries(seen.map((p) => [p.region, p]));
     expect(seen).toHaveLength(2);
     expect(byRegion["ap-guangzhou"]).toMatchObject({ scanned: 2, acting: 1, byKind: { idle: 1 } });
     expect(byRegion["ap-shanghai"]!.error).toContain("UnauthorizedOperation");
-    expect(progressLine(byRegion["ap-guangzhou"]!)).toMatch(/^ {2}ap-guangzhou: scanned 2 \(.*1 idle.*\); 1 to act on$/);
+    expect(progressLine(byRegion["ap-guangzhou"]!)).toMatch(
+      /^ {2}ap-guangzhou: scanned 2 \(.*1 idle.*\); 1 to act on$/,
+    );
     // The error is said once, in the report's list; the progress line points there.
-    expect(progressLine(byRegion["ap-shanghai"]!)).toBe("  ap-shanghai: could not be decided (the error is listed below)");
+    expect(progressLine(byRegion["ap-shanghai"]!)).toBe(
+      "  ap-shanghai: could not be decided (the error is listed below)",
+    );
   });
 });
 
@@ -35,9 +47,17 @@ describe("decisions streamed while a region decides", () => {
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
     // 150 busy machines in Shanghai: the first page's 100 are decided (kept, streamed), then the second page fails.
     for (let i = 0; i < 150; i++) emu.state.addInstance({ Region: "ap-shanghai", profile: { cpu: 60, traffic: 5 } });
-    emu.faults.add({ action: "DescribeInstances", region: "ap-shanghai", kind: "error", code: "InternalError", after: 1 });
+    emu.faults.add({
+      action: "DescribeInstances",
+      region: "ap-shanghai",
+      kind: "error",
+      code: "InternalError",
+      after: 1,
+    });
     const fn = FUNCTIONS["auto-stop-idle"]!;
-    const loaded = fn.load(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" }));
+    const loaded = fn.load(
+      envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai", DRY_RUN: "true", CVM_AUTOPILOT_MAX_ATTEMPTS: "1" }),
+    );
     const report = await loaded.run({ source: "test" }, createRunDeps(loaded.config, { logger: memoryLogger() }));
     expect(report.errors).toEqual([expect.objectContaining({ region: "ap-shanghai", code: "InternalError" })]);
     expect(report.scanned).toBe(2);

@@ -18,7 +18,13 @@ const inventory = defineFunction({
   kinds: { running: "running", other: "not running" },
   async decide(ctx, region) {
     for await (const page of pages(ctx.client, "DescribeInstances", region, {})) {
-      for (const i of page) ctx.decided({ id: i.InstanceId, region, kind: i.InstanceState === "RUNNING" ? "running" : "other", reason: i.InstanceState });
+      for (const i of page)
+        ctx.decided({
+          id: i.InstanceId,
+          region,
+          kind: i.InstanceState === "RUNNING" ? "running" : "other",
+          reason: i.InstanceState,
+        });
     }
     return { decisions: [] };
   },
@@ -30,7 +36,12 @@ describe("a read-only function", () => {
     emu.state.addInstance({ Region: "ap-guangzhou" });
     emu.state.addInstance({ Region: "ap-guangzhou", InstanceState: "STOPPED" });
     const config = loadBaseConfig(envFor(emu));
-    const report = await runSpec(inventory, config, { source: "test" }, createRunDeps(config, { logger: memoryLogger() }));
+    const report = await runSpec(
+      inventory,
+      config,
+      { source: "test" },
+      createRunDeps(config, { logger: memoryLogger() }),
+    );
     expect(report.byKind).toEqual({ running: 1, "not running": 1 });
     expect(report.errors).toEqual([]);
     expect(emu.calls.filter((c) => c.action !== "DescribeInstances")).toEqual([]);

@@ -9,13 +9,27 @@ import { emulator } from "./helpers/world.ts";
 /** Columns a line takes on a terminal, escape codes aside (East Asian wide characters take two). */
 const columns = (line: string) => {
   const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
-  return plain.length + (plain.match(/[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/gu)?.length ?? 0);
+  return (
+    plain.length +
+    (plain.match(/[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/gu)
+      ?.length ?? 0)
+  );
 };
 
 async function fortyMachines(): Promise<RunReport> {
   const emu = await emulator();
-  for (let i = 0; i < 40; i++) emu.state.addInstance({ Region: i % 2 ? "ap-guangzhou" : "ap-shanghai", InstanceName: i % 7 ? `build-agent-${i}-very-long-name` : `数据分析-${i}`, profile: { cpu: 1, traffic: 0 } });
-  const { report } = await runFunction<RunReport>("auto-stop-idle", emu, { REGIONS: "ap-guangzhou,ap-shanghai", AUTO_STOP_MAX_FRACTION: "1", DRY_RUN: "true", AUTO_STOP_PRICES: "S5.MEDIUM4=0.25" });
+  for (let i = 0; i < 40; i++)
+    emu.state.addInstance({
+      Region: i % 2 ? "ap-guangzhou" : "ap-shanghai",
+      InstanceName: i % 7 ? `build-agent-${i}-very-long-name` : `数据分析-${i}`,
+      profile: { cpu: 1, traffic: 0 },
+    });
+  const { report } = await runFunction<RunReport>("auto-stop-idle", emu, {
+    REGIONS: "ap-guangzhou,ap-shanghai",
+    AUTO_STOP_MAX_FRACTION: "1",
+    DRY_RUN: "true",
+    AUTO_STOP_PRICES: "S5.MEDIUM4=0.25",
+  });
   expect(report.results).toHaveLength(40);
   return report;
 }
@@ -48,7 +62,11 @@ describe("the report table", () => {
     expect(tableView({ FORCE_COLOR: "1" }, { isTTY: false })).toEqual({ width: 130, color: true });
     expect(tableView({}, { isTTY: true, columns: 90 })).toEqual({ width: 90, color: true });
     const report = await fortyMachines();
-    expect(await renderTable(report, tableView({ NO_COLOR: "1" }, { isTTY: true, columns: 130 }))).not.toMatch(/\x1b\[/);
-    expect(await renderTable(report, tableView({}, { isTTY: true, columns: 130 }))).toMatch(/\x1b\[36mplanned\x1b\[39m/);
+    expect(await renderTable(report, tableView({ NO_COLOR: "1" }, { isTTY: true, columns: 130 }))).not.toMatch(
+      /\x1b\[/,
+    );
+    expect(await renderTable(report, tableView({}, { isTTY: true, columns: 130 }))).toMatch(
+      /\x1b\[36mplanned\x1b\[39m/,
+    );
   });
 });

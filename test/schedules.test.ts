@@ -70,7 +70,9 @@ describe("the schedule table", () => {
     expect(() => toScfCron("0 20 15 * *")).toThrow(/day of month moves a day/);
     expect(() => loadSchedules({ SCHEDULE_TIMEZONE: "Europe/Berlin" })).toThrow(/daylight saving/);
     expect(() => loadSchedules({ SCHEDULE_TIMEZONE: "Mars/Olympus" })).toThrow(/not an IANA time zone/);
-    expect(() => loadSchedules({ SCHEDULE_RENEW_FLAG: "0 10,20 * * 1" })).toThrow(/SCHEDULE_RENEW_FLAG: .*hours fall on the previous or next day/);
+    expect(() => loadSchedules({ SCHEDULE_RENEW_FLAG: "0 10,20 * * 1" })).toThrow(
+      /SCHEDULE_RENEW_FLAG: .*hours fall on the previous or next day/,
+    );
   });
 
   it("env overrides, validated with a clear error per variable", () => {

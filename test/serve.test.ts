@@ -16,8 +16,16 @@ describe("npm start (cvm-autopilot serve)", () => {
     const { child, output } = await startCli(["serve"], { PORT: "0" }, /demo run complete/, 60_000);
     try {
       const text = output();
-      expect(text.split("\n")[0]).toMatch(/^cvm-autopilot serve: no credentials set, so using the embedded emulator at http:\/\/127\.0\.0\.1:\d+/);
-      for (const f of ["auto-stop-idle: scanned", "image-sync: scanned", "renew-flag: scanned", "key-rotation: scanned"]) expect(text).toContain(f);
+      expect(text.split("\n")[0]).toMatch(
+        /^cvm-autopilot serve: no credentials set, so using the embedded emulator at http:\/\/127\.0\.0\.1:\d+/,
+      );
+      for (const f of [
+        "auto-stop-idle: scanned",
+        "image-sync: scanned",
+        "renew-flag: scanned",
+        "key-rotation: scanned",
+      ])
+        expect(text).toContain(f);
       expect(text).not.toMatch(/errors [1-9]/);
       const url = /health: GET (\S+)\/healthz/.exec(text)![1]!;
       const health = await fetch(`${url}/healthz`);
@@ -37,12 +45,28 @@ describe("local webhook server", () => {
     const emu = await emulator({ latencyMs: 30 });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
-    const env = { ...envFor(emu), WEBHOOK_SECRET: "local-secret-123-0123456789abcdef0123", SERVE_FUNCTIONS: "auto-stop-idle,renew-flag" };
+    const env = {
+      ...envFor(emu),
+      WEBHOOK_SECRET: "local-secret-123-0123456789abcdef0123",
+      SERVE_FUNCTIONS: "auto-stop-idle,renew-flag",
+    };
     const lines: string[] = [];
     const log = memoryLogger();
-    const server = await startLocalServer({ functions: REGISTRY, env, port: 0, logger: log, say: (l) => lines.push(l), schedules: false });
+    const server = await startLocalServer({
+      functions: REGISTRY,
+      env,
+      port: 0,
+      logger: log,
+      say: (l) => lines.push(l),
+      schedules: false,
+    });
     try {
-      const post = (body: string) => fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body, headers: signedHeaders("local-secret-123-0123456789abcdef0123", body) });
+      const post = (body: string) =>
+        fetch(`${server.url}/run/auto-stop-idle`, {
+          method: "POST",
+          body,
+          headers: signedHeaders("local-secret-123-0123456789abcdef0123", body),
+        });
       const [a, b] = await Promise.all([post('{"dryRun":true}'), post('{"dryRun":true,"regions":["ap-guangzhou"]}')]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       expect((await fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body: "{}" })).status).toBe(401);
@@ -61,14 +85,23 @@ describe("local webhook server", () => {
   it("REPORT_DIR keeps each run's report as <function>/<runId>.json and latest.json", async () => {
     const emu = await emulator({ instances: 2, fleetRegions: ["ap-guangzhou"] });
     const dir = mkdtempSync(join(tmpdir(), "reports-"));
-    const server = await startLocalServer({ functions: REGISTRY, env: { ...envFor(emu), REPORT_DIR: dir, SERVE_FUNCTIONS: "renew-flag", DRY_RUN: "true" }, port: 0, logger: memoryLogger(), say: () => undefined, schedules: false });
+    const server = await startLocalServer({
+      functions: REGISTRY,
+      env: { ...envFor(emu), REPORT_DIR: dir, SERVE_FUNCTIONS: "renew-flag", DRY_RUN: "true" },
+      port: 0,
+      logger: memoryLogger(),
+      say: () => undefined,
+      schedules: false,
+    });
     try {
       const first = (await server.runOnce("renew-flag", { source: "test" })) as ReportBase;
       const second = (await server.runOnce("renew-flag", { source: "test" })) as ReportBase;
       const files = readdirSync(join(dir, "renew-flag")).sort();
       expect(files).toEqual([`${first.runId}.json`, `${second.runId}.json`, "latest.json"].sort());
       expect(JSON.parse(readFileSync(join(dir, "renew-flag", "latest.json"), "utf8")).runId).toBe(second.runId);
-      expect(readFileSync(join(dir, "renew-flag", `${first.runId}.json`), "utf8")).not.toContain(emu.credentials.secretKey);
+      expect(readFileSync(join(dir, "renew-flag", `${first.runId}.json`), "utf8")).not.toContain(
+        emu.credentials.secretKey,
+      );
     } finally {
       await server.stop();
     }
@@ -76,6 +109,14 @@ describe("local webhook server", () => {
 
   it("refuses to start on a bad setting, listing it", async () => {
     const emu = await emulator();
-    await expect(startLocalServer({ functions: REGISTRY, env: { ...envFor(emu), SCHEDULE_RENEW_FLAG: "daily" }, port: 0, logger: memoryLogger(), say: () => undefined })).rejects.toThrow("SCHEDULE_RENEW_FLAG");
+    await expect(
+      startLocalServer({
+        functions: REGISTRY,
+        env: { ...envFor(emu), SCHEDULE_RENEW_FLAG: "daily" },
+        port: 0,
+        logger: memoryLogger(),
+        say: () => undefined,
+      }),
+    ).rejects.toThrow("SCHEDULE_RENEW_FLAG");
   });
 });

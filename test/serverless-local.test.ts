@@ -15,11 +15,28 @@ import { REGISTRY } from "../functions/registry.ts";
 import { buildBundles, ROOT } from "../lib/platform/build.ts";
 import { emulator } from "./helpers/world.ts";
 
-function invokeLocal(dir: string, fn: string, eventFile: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+function invokeLocal(
+  dir: string,
+  fn: string,
+  eventFile: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, "node_modules/serverless/bin/serverless.js"), "invoke", "local", "-f", fn, "-p", eventFile], {
-      cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off", SLS_DEPRECATION_DISABLE: "*", ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "node_modules/serverless/bin/serverless.js"), "invoke", "local", "-f", fn, "-p", eventFile],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          SLS_TELEMETRY_DISABLED: "1",
+          SLS_NOTIFICATIONS_MODE: "off",
+          SLS_DEPRECATION_DISABLE: "*",
+          ...env,
+        },
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -28,7 +45,9 @@ function invokeLocal(dir: string, fn: string, eventFile: string, env: Record<str
 }
 
 describe("serverless invoke local", () => {
-  it("every function reads its Tencent key from the Secrets Manager stand-in and runs", { timeout: 120_000 }, async () => {
+  it("every function reads its Tencent key from the Secrets Manager stand-in and runs", {
+    timeout: 120_000,
+  }, async () => {
     // A service folder of its own (serverless.yml, its dist/, the project's node_modules), so no
     // other test's build of dist/ can change the bundles under it.
     const dir = mkdtempSync(join(tmpdir(), "sls-local-"));
@@ -42,18 +61,44 @@ describe("serverless invoke local", () => {
       req.on("data", (c: Buffer) => (body += c));
       req.on("end", () => {
         asked.push(`${String(req.headers["x-amz-target"])} ${(JSON.parse(body) as { SecretId: string }).SecretId}`);
-        res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1" }).end(JSON.stringify({ Name: "cvm-autopilot", SecretString: JSON.stringify({ TENCENTCLOUD_SECRET_ID: emu.credentials.secretId, TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey }) }));
+        res
+          .writeHead(200, { "Content-Type": "application/x-amz-json-1.1" })
+          .end(
+            JSON.stringify({
+              Name: "cvm-autopilot",
+              SecretString: JSON.stringify({
+                TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+                TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+              }),
+            }),
+          );
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const eventFile = join(tmpdir(), `eventbridge-${process.pid}.json`);
-      writeFileSync(eventFile, JSON.stringify({ version: "0", id: "local-1", "detail-type": "Scheduled Event", source: "aws.events", time: new Date().toISOString(), detail: {} }));
+      writeFileSync(
+        eventFile,
+        JSON.stringify({
+          version: "0",
+          id: "local-1",
+          "detail-type": "Scheduled Event",
+          source: "aws.events",
+          time: new Date().toISOString(),
+          detail: {},
+        }),
+      );
       // The shell a deployer packages from: settings, no Tencent key.
       const env = {
-        AWS_ACCESS_KEY_ID: "AKIAEXAMPLEEXAMPLE00", AWS_SECRET_ACCESS_KEY: "example-secret-example-secret-example00", AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIAEXAMPLEEXAMPLE00",
+        AWS_SECRET_ACCESS_KEY: "example-secret-example-secret-example00",
+        AWS_REGION: "us-east-1",
         AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        TENCENTCLOUD_REGION: "ap-guangzhou", REGIONS: "ap-guangzhou", CVM_AUTOPILOT_ENDPOINT: emu.url, DRY_RUN: "true", LOG_LEVEL: "warn",
+        TENCENTCLOUD_REGION: "ap-guangzhou",
+        REGIONS: "ap-guangzhou",
+        CVM_AUTOPILOT_ENDPOINT: emu.url,
+        DRY_RUN: "true",
+        LOG_LEVEL: "warn",
         IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
       };
       const runs = await Promise.all(REGISTRY.map((f) => invokeLocal(dir, f.name, eventFile, env)));

@@ -20,16 +20,24 @@ import { emulator } from "./helpers/world.ts";
 const GZ = "ap-guangzhou";
 const SECRET = "snooze-secret-0123456789abcdef0123456789";
 const idle = { cpu: 1, traffic: 0.01 };
-const tag = (emu: Emulator, id: string, key: string) => emu.state.instances.get(id)!.Tags?.find((t) => t.Key === key)?.Value;
+const tag = (emu: Emulator, id: string, key: string) =>
+  emu.state.instances.get(id)!.Tags?.find((t) => t.Key === key)?.Value;
 const state = (emu: Emulator, id: string) => emu.state.settle(emu.state.instances.get(id)!).InstanceState;
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const port = (s.address() as { port: number }).port;
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
-});
 /** The links of a result, by label. */
-const linksOf = (r: AutoStopReport, id: string) => Object.fromEntries(((r.results.find((x) => x.id === id)?.detail?.links ?? []) as Array<{ label: string; url: string }>).map((l) => [l.label, l.url]));
+const linksOf = (r: AutoStopReport, id: string) =>
+  Object.fromEntries(
+    ((r.results.find((x) => x.id === id)?.detail?.links ?? []) as Array<{ label: string; url: string }>).map((l) => [
+      l.label,
+      l.url,
+    ]),
+  );
 
 describe("warn first, snooze links, through serve", () => {
   it("warns with signed links in the chat message; a followed link snoozes; after expiry it is warned again; stop now stops; bad links change nothing", async () => {
@@ -39,9 +47,25 @@ describe("warn first, snooze links, through serve", () => {
     const busy = emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = { ...envFor(emu), REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: base, NOTIFY_URLS: chat.urls.wecom, SERVE_FUNCTIONS: "auto-stop-idle", AUTO_STOP_MAX_FRACTION: "1" };
+    const env = {
+      ...envFor(emu),
+      REGIONS: GZ,
+      WEBHOOK_SECRET: SECRET,
+      AUTO_STOP_WARN_MINUTES: "30",
+      AUTO_STOP_LINK_URL: base,
+      NOTIFY_URLS: chat.urls.wecom,
+      SERVE_FUNCTIONS: "auto-stop-idle",
+      AUTO_STOP_MAX_FRACTION: "1",
+    };
     const log = memoryLogger();
-    const server = await startLocalServer({ functions: REGISTRY, env, port, logger: log, say: () => {}, schedules: false });
+    const server = await startLocalServer({
+      functions: REGISTRY,
+      env,
+      port,
+      logger: log,
+      say: () => {},
+      schedules: false,
+    });
     try {
       // 1. Idle: warned, not stopped; the stop-after tag written; the message carries the links.
       const first = (await server.runOnce("auto-stop-idle", { source: "cli" })) as AutoStopReport;
@@ -49,7 +73,11 @@ describe("warn first, snooze links, through serve", () => {
       expect(state(emu, machine.InstanceId)).toBe("RUNNING");
       expect(tag(emu, machine.InstanceId, STOP_AFTER_TAG)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/);
       const text = chat.received.at(-1)!.text;
-      expect(text).toMatch(new RegExp(`\\[keep running 2 h\\]\\(${base.replace(/[.]/g, "\\.")}/snooze\\?instance=${machine.InstanceId}&region=ap-guangzhou&account=&until=[^&]+&exp=\\d+&sig=[\\w-]+\\)`));
+      expect(text).toMatch(
+        new RegExp(
+          `\\[keep running 2 h\\]\\(${base.replace(/[.]/g, "\\.")}/snooze\\?instance=${machine.InstanceId}&region=ap-guangzhou&account=&until=[^&]+&exp=\\d+&sig=[\\w-]+\\)`,
+        ),
+      );
       expect(text).toContain("[stop now](");
       const keep = /\[keep running 2 h\]\(([^)]+)\)/.exec(text)![1]!;
 
@@ -68,17 +96,27 @@ describe("warn first, snooze links, through serve", () => {
       // 3. Forged, widened to another instance, expired: refused, logged, nothing written.
       const tagWrites = emu.callsFor("TagResources").length;
       const url = new URL(keep);
-      const forged = new URL(url); forged.searchParams.set("sig", "A".repeat(43));
-      const other = new URL(url); other.searchParams.set("instance", busy.InstanceId);
-      const later = new URL(url); later.searchParams.set("until", "2099-01-01T00:00Z");
+      const forged = new URL(url);
+      forged.searchParams.set("sig", "A".repeat(43));
+      const other = new URL(url);
+      other.searchParams.set("instance", busy.InstanceId);
+      const later = new URL(url);
+      later.searchParams.set("until", "2099-01-01T00:00Z");
       const expired = `${base}/snooze?${linkQuery(SECRET, { instance: machine.InstanceId, region: GZ, account: "", until: Date.now() + 3600_000, exp: Date.now() - 1000 })}`;
       for (const u of [forged.href, other.href, later.href, expired]) expect((await fetch(u)).status).toBe(403);
       expect(emu.callsFor("TagResources")).toHaveLength(tagWrites);
-      expect(log.records().filter((r) => r.msg === "snooze link refused").map((r) => r.problem)).toEqual(["bad signature", "bad signature", "bad signature", "expired link"]);
+      expect(
+        log
+          .records()
+          .filter((r) => r.msg === "snooze link refused")
+          .map((r) => r.problem),
+      ).toEqual(["bad signature", "bad signature", "bad signature", "expired link"]);
 
       // 4. The next run: snoozed, said so, not stopped.
       const second = (await server.runOnce("auto-stop-idle", { source: "cli" })) as AutoStopReport;
-      expect(second.kept.find((k) => k.id === machine.InstanceId)?.reason).toBe(`snoozed until ${until} (tag autopilot:snooze-until)`);
+      expect(second.kept.find((k) => k.id === machine.InstanceId)?.reason).toBe(
+        `snoozed until ${until} (tag autopilot:snooze-until)`,
+      );
       expect(second.results).toEqual([]);
     } finally {
       await server.stop();
@@ -86,12 +124,33 @@ describe("warn first, snooze links, through serve", () => {
 
     // 5. Three hours on, the snooze is over and the old warning stale: warned again, with new links.
     emu.advance(3 * 3600_000);
-    const at = { now: () => new Date(emu.state.now()), clock: { now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) } };
-    const { report: third } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: base, AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
+    const at = {
+      now: () => new Date(emu.state.now()),
+      clock: { now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) },
+    };
+    const { report: third } = await runFunction<AutoStopReport>(
+      "auto-stop-idle",
+      emu,
+      {
+        REGIONS: GZ,
+        WEBHOOK_SECRET: SECRET,
+        AUTO_STOP_WARN_MINUTES: "30",
+        AUTO_STOP_LINK_URL: base,
+        AUTO_STOP_MAX_FRACTION: "1",
+      },
+      {},
+      at,
+    );
     expect(third.results.map((r) => [r.id, r.action])).toEqual([[machine.InstanceId, "warn"]]);
     // 6. Its warning's time come, still idle: stopped.
     emu.advance(31 * 60_000);
-    const { report: fourth } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" }, {}, at);
+    const { report: fourth } = await runFunction<AutoStopReport>(
+      "auto-stop-idle",
+      emu,
+      { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" },
+      {},
+      at,
+    );
     expect(fourth.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[machine.InstanceId, "stop", "done"]]);
     expect(state(emu, machine.InstanceId)).toBe("STOPPED");
   });
@@ -99,12 +158,30 @@ describe("warn first, snooze links, through serve", () => {
   it("stop now: stops that one machine through every scope rule; an opted-out machine's link stops nothing", async () => {
     const emu = await emulator();
     const busy = emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
-    const optedOut = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] });
+    const optedOut = emu.state.addInstance({
+      Region: GZ,
+      profile: idle,
+      Tags: [{ Key: "autopilot:auto-stop", Value: "off" }],
+    });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = { ...envFor(emu), REGIONS: GZ, WEBHOOK_SECRET: SECRET, SERVE_FUNCTIONS: "auto-stop-idle", AUTO_STOP_MAX_FRACTION: "1" };
-    const server = await startLocalServer({ functions: REGISTRY, env, port, logger: memoryLogger(), say: () => {}, schedules: false });
-    const stopLink = (id: string) => `${base}/snooze?${linkQuery(SECRET, { instance: id, region: GZ, account: "", until: "stop", exp: Date.now() + 3600_000 })}`;
+    const env = {
+      ...envFor(emu),
+      REGIONS: GZ,
+      WEBHOOK_SECRET: SECRET,
+      SERVE_FUNCTIONS: "auto-stop-idle",
+      AUTO_STOP_MAX_FRACTION: "1",
+    };
+    const server = await startLocalServer({
+      functions: REGISTRY,
+      env,
+      port,
+      logger: memoryLogger(),
+      say: () => {},
+      schedules: false,
+    });
+    const stopLink = (id: string) =>
+      `${base}/snooze?${linkQuery(SECRET, { instance: id, region: GZ, account: "", until: "stop", exp: Date.now() + 3600_000 })}`;
     try {
       const refused = await fetch(stopLink(optedOut.InstanceId));
       expect(await refused.text()).toContain("was not stopped: opted out by tag autopilot:auto-stop=off");
@@ -121,14 +198,29 @@ describe("warn first, snooze links, through serve", () => {
 
   it("an ended snooze is reported once: the run that finds it removes the tag", async () => {
     const emu = await emulator();
-    const m = emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 }, Tags: [{ Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" }] });
-    const outOfScope = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [{ Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" }, { Key: "autopilot:auto-stop", Value: "off" }] });
+    const m = emu.state.addInstance({
+      Region: GZ,
+      profile: { cpu: 60, traffic: 4 },
+      Tags: [{ Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" }],
+    });
+    const outOfScope = emu.state.addInstance({
+      Region: GZ,
+      profile: idle,
+      Tags: [
+        { Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" },
+        { Key: "autopilot:auto-stop", Value: "off" },
+      ],
+    });
     const planned = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, DRY_RUN: "true" });
-    expect(planned.report.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "clear-snooze", "planned"]]);
+    expect(planned.report.results.map((r) => [r.id, r.action, r.outcome])).toEqual([
+      [m.InstanceId, "clear-snooze", "planned"],
+    ]);
     expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBe("2026-01-01T00:00Z");
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
     expect(report.errors).toEqual([]);
-    expect(report.results.map((r) => [r.id, r.action, r.outcome, r.kind])).toEqual([[m.InstanceId, "clear-snooze", "done", "snooze ended: tag removed"]]);
+    expect(report.results.map((r) => [r.id, r.action, r.outcome, r.kind])).toEqual([
+      [m.InstanceId, "clear-snooze", "done", "snooze ended: tag removed"],
+    ]);
     expect(report.results[0]!.reason).toMatch(/^its snooze ended at 2026-01-01T00:00Z: the tag is removed; busy: CPU/);
     expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBeUndefined();
     // Out of scope: left as it is. The guard weighs no removal.
@@ -142,24 +234,56 @@ describe("warn first, snooze links, through serve", () => {
     const emu = await emulator();
     const m = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [{ Key: SNOOZE_TAG, Value: "tomorrow" }] });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
-    expect(report.kept.find((k) => k.id === m.InstanceId)?.reason).toContain('tag autopilot:snooze-until="tomorrow" is not a time with its zone');
+    expect(report.kept.find((k) => k.id === m.InstanceId)?.reason).toContain(
+      'tag autopilot:snooze-until="tomorrow" is not a time with its zone',
+    );
     expect(state(emu, m.InstanceId)).toBe("RUNNING");
   });
 });
 
 describe("snooze links through the platforms' function URLs", () => {
   for (const [platform, call] of [
-    ["SCF", (h: ReturnType<typeof makeHandlers>, query: string) => h.main_handler({ ...scfFunctionUrl("", {}, "/snooze"), httpMethod: "GET", queryString: Object.fromEntries(new URLSearchParams(query)) }, { request_id: "r1" })],
-    ["Lambda", (h: ReturnType<typeof makeHandlers>, query: string) => {
-      const e = httpApiV2("", {}, "/snooze");
-      return h.handler({ ...e, rawQueryString: query, requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method: "GET" } } }, { awsRequestId: "r1" });
-    }],
+    [
+      "SCF",
+      (h: ReturnType<typeof makeHandlers>, query: string) =>
+        h.main_handler(
+          {
+            ...scfFunctionUrl("", {}, "/snooze"),
+            httpMethod: "GET",
+            queryString: Object.fromEntries(new URLSearchParams(query)),
+          },
+          { request_id: "r1" },
+        ),
+    ],
+    [
+      "Lambda",
+      (h: ReturnType<typeof makeHandlers>, query: string) => {
+        const e = httpApiV2("", {}, "/snooze");
+        return h.handler(
+          {
+            ...e,
+            rawQueryString: query,
+            requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method: "GET" } },
+          },
+          { awsRequestId: "r1" },
+        );
+      },
+    ],
   ] as const) {
     it(`${platform}: a link sets the snooze tag; a forged one does not`, async () => {
       const emu = await emulator();
       const m = emu.state.addInstance({ Region: GZ, profile: idle });
-      const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...envFor(emu), WEBHOOK_SECRET: SECRET, REGIONS: GZ }, logger: memoryLogger() });
-      const query = linkQuery(SECRET, { instance: m.InstanceId, region: GZ, account: "", until: Date.now() + 7200_000, exp: Date.now() + 3600_000 });
+      const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, {
+        env: { ...envFor(emu), WEBHOOK_SECRET: SECRET, REGIONS: GZ },
+        logger: memoryLogger(),
+      });
+      const query = linkQuery(SECRET, {
+        instance: m.InstanceId,
+        region: GZ,
+        account: "",
+        until: Date.now() + 7200_000,
+        exp: Date.now() + 3600_000,
+      });
       const bad = (await call(h, query.replace(/sig=[^&]+/, "sig=forged"))) as HttpReply;
       expect(bad.statusCode).toBe(403);
       expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBeUndefined();
@@ -172,15 +296,27 @@ describe("snooze links through the platforms' function URLs", () => {
 });
 
 describe("owners are mentioned, from the autopilot:owner tag only", () => {
-  it("WeCom <@userid>, DingTalk at.atMobiles/atUserIds with @ in the text, Slack <@U…>; a name or an owner of \"all\" mentions nobody", async () => {
+  it('WeCom <@userid>, DingTalk at.atMobiles/atUserIds with @ in the text, Slack <@U…>; a name or an owner of "all" mentions nobody', async () => {
     const emu = await emulator();
     const chat = await chatServer({ dingtalkSecret: "ding-secret-0123456789" });
-    const owned = (owner: string, name: string) => emu.state.addInstance({ Region: GZ, profile: idle, InstanceName: name, Tags: [{ Key: "autopilot:owner", Value: owner }] });
+    const owned = (owner: string, name: string) =>
+      emu.state.addInstance({
+        Region: GZ,
+        profile: idle,
+        InstanceName: name,
+        Tags: [{ Key: "autopilot:owner", Value: owner }],
+      });
     owned("zhangsan", "<@all> build box");
     owned("13800138000", "ci-2");
     owned("U024BE7LH", "ci-3");
     owned("all", "ci-4");
-    const env = { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1", NOTIFY_URLS: [chat.urls.wecom, chat.urls.dingtalk, chat.urls.slack].join(","), NOTIFY_DINGTALK_SECRET: "ding-secret-0123456789" };
+    const env = {
+      REGIONS: GZ,
+      AUTO_STOP_WARN_MINUTES: "30",
+      AUTO_STOP_MAX_FRACTION: "1",
+      NOTIFY_URLS: [chat.urls.wecom, chat.urls.dingtalk, chat.urls.slack].join(","),
+      NOTIFY_DINGTALK_SECRET: "ding-secret-0123456789",
+    };
     await runFunction<AutoStopReport>("auto-stop-idle", emu, env);
     expect(chat.refused).toEqual([]);
     const by = (k: string) => chat.received.find((r) => r.kind === k)!;
@@ -202,24 +338,52 @@ describe("the morning link", () => {
   it("is the next 09:00 in the zone at least an hour away", async () => {
     const { nextNine } = await import("../functions/auto-stop-idle/warn-links.ts");
     // 04:30 Beijing: this morning's 09:00; 08:30: tomorrow's; 20:00: tomorrow's.
-    expect(nextNine(new Date("2026-12-03T04:30+08:00"), "Asia/Shanghai")).toEqual({ at: Date.parse("2026-12-03T09:00+08:00"), date: "2026-12-03" });
-    expect(nextNine(new Date("2026-12-03T08:30+08:00"), "Asia/Shanghai")).toEqual({ at: Date.parse("2026-12-04T09:00+08:00"), date: "2026-12-04" });
-    expect(nextNine(new Date("2026-12-03T20:00+08:00"), "Asia/Shanghai")).toEqual({ at: Date.parse("2026-12-04T09:00+08:00"), date: "2026-12-04" });
-    expect(nextNine(new Date("2026-12-03T20:00Z"), "UTC")).toEqual({ at: Date.parse("2026-12-04T09:00Z"), date: "2026-12-04" });
+    expect(nextNine(new Date("2026-12-03T04:30+08:00"), "Asia/Shanghai")).toEqual({
+      at: Date.parse("2026-12-03T09:00+08:00"),
+      date: "2026-12-03",
+    });
+    expect(nextNine(new Date("2026-12-03T08:30+08:00"), "Asia/Shanghai")).toEqual({
+      at: Date.parse("2026-12-04T09:00+08:00"),
+      date: "2026-12-04",
+    });
+    expect(nextNine(new Date("2026-12-03T20:00+08:00"), "Asia/Shanghai")).toEqual({
+      at: Date.parse("2026-12-04T09:00+08:00"),
+      date: "2026-12-04",
+    });
+    expect(nextNine(new Date("2026-12-03T20:00Z"), "UTC")).toEqual({
+      at: Date.parse("2026-12-04T09:00Z"),
+      date: "2026-12-04",
+    });
   });
 });
 
 describe("office-hours warns first too", () => {
   it("OFFICE_HOURS_WARN_MINUTES: tagged at the end of hours, stopped once the warning's time has come", async () => {
     const emu = await emulator();
-    const m = emu.state.addInstance({ Region: GZ, InstanceName: "desk-1", Tags: [{ Key: "autopilot:office-hours", Value: "office" }] });
+    const m = emu.state.addInstance({
+      Region: GZ,
+      InstanceName: "desk-1",
+      Tags: [{ Key: "autopilot:office-hours", Value: "office" }],
+    });
     const at = (local: string) => ({ now: () => new Date(`${local}+08:00`) });
     const env = { REGIONS: GZ, OFFICE_HOURS_WARN_MINUTES: "15" };
-    const { report: first } = await runFunction<AutoStopReport>("office-hours", emu, env, {}, at("2026-11-30T19:05:00"));
+    const { report: first } = await runFunction<AutoStopReport>(
+      "office-hours",
+      emu,
+      env,
+      {},
+      at("2026-11-30T19:05:00"),
+    );
     expect(first.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "warn", "done"]]);
     expect(tag(emu, m.InstanceId, STOP_AFTER_TAG)).toBe("2026-11-30T11:20Z");
     expect(state(emu, m.InstanceId)).toBe("RUNNING");
-    const { report: second } = await runFunction<AutoStopReport>("office-hours", emu, env, {}, at("2026-11-30T19:25:00"));
+    const { report: second } = await runFunction<AutoStopReport>(
+      "office-hours",
+      emu,
+      env,
+      {},
+      at("2026-11-30T19:25:00"),
+    );
     expect(second.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "stop", "done"]]);
     expect(state(emu, m.InstanceId)).toBe("STOPPED");
   });
@@ -230,7 +394,14 @@ describe("a warning list longer than a message", () => {
     const emu = await emulator();
     const chat = await chatServer();
     for (let i = 0; i < 14; i++) emu.state.addInstance({ Region: GZ, profile: idle, InstanceName: `dev-${i}` });
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: "https://fn.example.com", AUTO_STOP_MAX_FRACTION: "1", NOTIFY_URLS: chat.urls.wecom });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, {
+      REGIONS: GZ,
+      WEBHOOK_SECRET: SECRET,
+      AUTO_STOP_WARN_MINUTES: "30",
+      AUTO_STOP_LINK_URL: "https://fn.example.com",
+      AUTO_STOP_MAX_FRACTION: "1",
+      NOTIFY_URLS: chat.urls.wecom,
+    });
     expect(report.results.filter((r) => (r.detail?.links as unknown[] | undefined)?.length === 3)).toHaveLength(14);
     const m = chat.received[0]!;
     expect(m.bytes).toBeLessThanOrEqual(4096 + 200);
@@ -244,10 +415,22 @@ describe("links in a run over several accounts", () => {
     const member = "200000000001";
     const emu = await emulator({ accounts: [{ uin: member }] });
     const m = emu.account(member).state.addInstance({ Region: GZ, profile: idle });
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { ACCOUNTS: `qcs::cam::uin/${member}:roleName/cvm-autopilot`, REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_LINK_URL: "https://fn.example.com", AUTO_STOP_MAX_FRACTION: "1" });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, {
+      ACCOUNTS: `qcs::cam::uin/${member}:roleName/cvm-autopilot`,
+      REGIONS: GZ,
+      WEBHOOK_SECRET: SECRET,
+      AUTO_STOP_WARN_MINUTES: "30",
+      AUTO_STOP_LINK_URL: "https://fn.example.com",
+      AUTO_STOP_MAX_FRACTION: "1",
+    });
     const r = report.results.find((x) => x.id === m.InstanceId)!;
     expect([r.action, r.outcome, r.account]).toEqual(["warn", "done", member]);
     expect(r.detail?.links).toBeUndefined();
-    expect(emu.account(member).state.instances.get(m.InstanceId)!.Tags?.find((t) => t.Key === STOP_AFTER_TAG)).toBeDefined();
+    expect(
+      emu
+        .account(member)
+        .state.instances.get(m.InstanceId)!
+        .Tags?.find((t) => t.Key === STOP_AFTER_TAG),
+    ).toBeDefined();
   });
 });

@@ -19,7 +19,14 @@ describe("one webhook core", () => {
     const h2 = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: logs[1] });
     const scf = (await h.main_handler(scfApigw("{}", {}), { request_id: "r1" })) as HttpReply;
     const lambda = (await h2.handler(httpApiV2("{}", {}), { awsRequestId: "r2" })) as HttpReply;
-    const server = await startLocalServer({ functions: REGISTRY, env, port: 0, logger: logs[2]!, say: () => undefined, schedules: false });
+    const server = await startLocalServer({
+      functions: REGISTRY,
+      env,
+      port: 0,
+      logger: logs[2]!,
+      say: () => undefined,
+      schedules: false,
+    });
     try {
       const res = await fetch(`${server.url}/run/auto-stop-idle`, { method: "POST", body: "{}" });
       const served = { statusCode: res.status, body: await res.text() };

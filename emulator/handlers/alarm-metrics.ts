@@ -26,22 +26,70 @@ const OPERATORS = ["cycle_increase", "cycle_decrease", "gt", "ge", "lt", "le", "
 export const METRIC_CONFIG = { Period: [60, 300], ContinuePeriod: [1, 2, 3, 4, 5], Operator: OPERATORS } as const;
 
 export const ALARM_METRICS: readonly AlarmMetric[] = [
-  { MetricName: "CpuUsage", series: "CPUUsage", Description: "CPU利用率", Unit: "%", Max: 100, Dimensions: ["vm_uuid"] },
-  { MetricName: "MemUsage", series: "MemUsage", Description: "内存利用率", Unit: "%", Max: 100, Dimensions: ["vm_uuid"] },
-  { MetricName: "WanIntraffic", series: "WanIntraffic", Description: "外网入带宽", Unit: "Mbps", Max: 10_000_000_000, Dimensions: ["InstanceId"] },
-  { MetricName: "WanOuttraffic", series: "WanOuttraffic", Description: "外网出带宽", Unit: "Mbps", Max: 10_000_000_000, Dimensions: ["InstanceId"] },
-  { MetricName: "LanIntraffic", series: "LanIntraffic", Description: "内网入带宽", Unit: "Mbps", Max: 10_000_000_000, Dimensions: ["vm_uuid"] },
-  { MetricName: "LanOuttraffic", series: "LanOuttraffic", Description: "内网出带宽", Unit: "Mbps", Max: 10_000_000_000, Dimensions: ["vm_uuid"] },
+  {
+    MetricName: "CpuUsage",
+    series: "CPUUsage",
+    Description: "CPU利用率",
+    Unit: "%",
+    Max: 100,
+    Dimensions: ["vm_uuid"],
+  },
+  {
+    MetricName: "MemUsage",
+    series: "MemUsage",
+    Description: "内存利用率",
+    Unit: "%",
+    Max: 100,
+    Dimensions: ["vm_uuid"],
+  },
+  {
+    MetricName: "WanIntraffic",
+    series: "WanIntraffic",
+    Description: "外网入带宽",
+    Unit: "Mbps",
+    Max: 10_000_000_000,
+    Dimensions: ["InstanceId"],
+  },
+  {
+    MetricName: "WanOuttraffic",
+    series: "WanOuttraffic",
+    Description: "外网出带宽",
+    Unit: "Mbps",
+    Max: 10_000_000_000,
+    Dimensions: ["InstanceId"],
+  },
+  {
+    MetricName: "LanIntraffic",
+    series: "LanIntraffic",
+    Description: "内网入带宽",
+    Unit: "Mbps",
+    Max: 10_000_000_000,
+    Dimensions: ["vm_uuid"],
+  },
+  {
+    MetricName: "LanOuttraffic",
+    series: "LanOuttraffic",
+    Description: "内网出带宽",
+    Unit: "Mbps",
+    Max: 10_000_000_000,
+    Dimensions: ["vm_uuid"],
+  },
 ];
 
 export const alarmMetric = (name: string): AlarmMetric | undefined => ALARM_METRICS.find((m) => m.MetricName === name);
 
 /** DescribeAlarmMetrics: Module `monitor`, MonitorType `MT_QCE`, Namespace required (cvm_device is the one modelled). */
 export function describeAlarmMetrics(params: Record<string, unknown>): Record<string, unknown> {
-  if (str(params, "Module", true) !== "monitor") throw new ApiFault("InvalidParameterValue", "`Module` must be `monitor`.");
-  if (str(params, "MonitorType", true) !== "MT_QCE") throw new ApiFault("InvalidParameterValue", "`MonitorType` must be MT_QCE.");
+  if (str(params, "Module", true) !== "monitor")
+    throw new ApiFault("InvalidParameterValue", "`Module` must be `monitor`.");
+  if (str(params, "MonitorType", true) !== "MT_QCE")
+    throw new ApiFault("InvalidParameterValue", "`MonitorType` must be MT_QCE.");
   const ns = str(params, "Namespace", true)!;
-  if (ns !== "cvm_device") throw new ApiFault("InvalidParameterValue", `Namespace \`${ns}\` is not modelled by this emulator (cvm_device only).`);
+  if (ns !== "cvm_device")
+    throw new ApiFault(
+      "InvalidParameterValue",
+      `Namespace \`${ns}\` is not modelled by this emulator (cvm_device only).`,
+    );
   return {
     Metrics: ALARM_METRICS.map((m) => ({
       Namespace: ns,
@@ -51,7 +99,11 @@ export function describeAlarmMetrics(params: Record<string, unknown>): Record<st
       Max: m.Max,
       Dimensions: m.Dimensions,
       Unit: m.Unit,
-      MetricConfig: { Operator: [...METRIC_CONFIG.Operator], Period: [...METRIC_CONFIG.Period], ContinuePeriod: [...METRIC_CONFIG.ContinuePeriod] },
+      MetricConfig: {
+        Operator: [...METRIC_CONFIG.Operator],
+        Period: [...METRIC_CONFIG.Period],
+        ContinuePeriod: [...METRIC_CONFIG.ContinuePeriod],
+      },
       IsAdvanced: 0,
       IsOpen: 0,
       ProductId: 0,

@@ -22,7 +22,13 @@ import type { Handler } from "./context.ts";
 import { alarmMetric, ALARM_METRICS, describeAlarmMetrics } from "./alarm-metrics.ts";
 import { metricValue } from "./monitor.ts";
 
-interface Rule { MetricName: string; Period: number; Operator: string; Value: string; ContinuePeriod: number }
+interface Rule {
+  MetricName: string;
+  Period: number;
+  Operator: string;
+  Value: string;
+  ContinuePeriod: number;
+}
 export interface EmuPolicy {
   PolicyId: string;
   OriginId: string;
@@ -37,8 +43,21 @@ export interface EmuPolicy {
   tags: Array<{ Key: string; Value: string }>;
   InsertTime: number;
 }
-interface EmuHistory { AlarmId: string; policy: EmuPolicy; instance: EmuInstance; first: number; last: number; status: "ALARM" | "OK" | "NO_CONF" }
-interface AlarmStore { policies: Map<string, EmuPolicy>; histories: EmuHistory[]; open: Map<string, EmuHistory>; cache: Map<string, Set<EmuInstance>>; next: number }
+interface EmuHistory {
+  AlarmId: string;
+  policy: EmuPolicy;
+  instance: EmuInstance;
+  first: number;
+  last: number;
+  status: "ALARM" | "OK" | "NO_CONF";
+}
+interface AlarmStore {
+  policies: Map<string, EmuPolicy>;
+  histories: EmuHistory[];
+  open: Map<string, EmuHistory>;
+  cache: Map<string, Set<EmuInstance>>;
+  next: number;
+}
 
 const stores = new WeakMap<EmulatorState, AlarmStore>();
 export function alarmStore(state: EmulatorState): AlarmStore {
@@ -47,29 +66,56 @@ export function alarmStore(state: EmulatorState): AlarmStore {
   return s;
 }
 
-const OPERATORS: Record<string, (a: number, b: number) => boolean> = { lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b, eq: (a, b) => a === b, ne: (a, b) => a !== b };
+const OPERATORS: Record<string, (a: number, b: number) => boolean> = {
+  lt: (a, b) => a < b,
+  le: (a, b) => a <= b,
+  gt: (a, b) => a > b,
+  ge: (a, b) => a >= b,
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+};
 const REMARK = /^[\p{Script=Han}A-Za-z0-9_-]*$/u;
 
 function moduleParam(params: Record<string, unknown>): void {
-  if (str(params, "Module", true) !== "monitor") throw new ApiFault("InvalidParameterValue", "`Module` must be `monitor`.");
+  if (str(params, "Module", true) !== "monitor")
+    throw new ApiFault("InvalidParameterValue", "`Module` must be `monitor`.");
 }
 
 function rulesOf(condition: unknown): { IsUnionRule: number; Rules: Rule[] } {
   const c = (condition ?? {}) as { IsUnionRule?: unknown; Rules?: unknown };
   const union = Number(c.IsUnionRule ?? 0);
-  if (![0, 1].includes(union)) throw new ApiFault("InvalidParameterValue", "`Condition.IsUnionRule` must be 0 (any) or 1 (all); 2 needs ComplexExpression, which this emulator does not model.");
-  if (!Array.isArray(c.Rules) || !c.Rules.length) throw new ApiFault("MissingParameter", "`Condition.Rules` needs at least one rule.");
+  if (![0, 1].includes(union))
+    throw new ApiFault(
+      "InvalidParameterValue",
+      "`Condition.IsUnionRule` must be 0 (any) or 1 (all); 2 needs ComplexExpression, which this emulator does not model.",
+    );
+  if (!Array.isArray(c.Rules) || !c.Rules.length)
+    throw new ApiFault("MissingParameter", "`Condition.Rules` needs at least one rule.");
   const rules = c.Rules.map((r: Record<string, unknown>, i: number): Rule => {
     const name = String(r?.MetricName ?? "");
-    if (!alarmMetric(name)) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.MetricName \`${name}\` is not a cvm_device metric this emulator evaluates (${ALARM_METRICS.map((m) => m.MetricName).join(", ")}).`);
+    if (!alarmMetric(name))
+      throw new ApiFault(
+        "InvalidParameterValue",
+        `Condition.Rules.${i}.MetricName \`${name}\` is not a cvm_device metric this emulator evaluates (${ALARM_METRICS.map((m) => m.MetricName).join(", ")}).`,
+      );
     const period = Number(r.Period);
-    if (period !== 60 && period !== 300) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Period must be 60 or 300.`);
+    if (period !== 60 && period !== 300)
+      throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Period must be 60 or 300.`);
     const op = String(r.Operator ?? "");
-    if (!OPERATORS[op]) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Operator \`${op}\` is not one of ${Object.keys(OPERATORS).join(", ")}.`);
+    if (!OPERATORS[op])
+      throw new ApiFault(
+        "InvalidParameterValue",
+        `Condition.Rules.${i}.Operator \`${op}\` is not one of ${Object.keys(OPERATORS).join(", ")}.`,
+      );
     const value = String(r.Value ?? "");
-    if (value === "" || !Number.isFinite(Number(value))) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Value must be a number written as a string.`);
+    if (value === "" || !Number.isFinite(Number(value)))
+      throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Value must be a number written as a string.`);
     const cont = Number(r.ContinuePeriod ?? 1);
-    if (!Number.isInteger(cont) || cont < 1 || cont > 60) throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.ContinuePeriod must be a whole number of periods, 1 to 60.`);
+    if (!Number.isInteger(cont) || cont < 1 || cont > 60)
+      throw new ApiFault(
+        "InvalidParameterValue",
+        `Condition.Rules.${i}.ContinuePeriod must be a whole number of periods, 1 to 60.`,
+      );
     return { MetricName: name, Period: period, Operator: op, Value: value, ContinuePeriod: cont };
   });
   return { IsUnionRule: union, Rules: rules };
@@ -90,7 +136,8 @@ function holds(rule: Rule, inst: EmuInstance, at: number): boolean {
   return true;
 }
 
-const bound = (p: EmuPolicy, inst: EmuInstance) => p.tags.some((t) => inst.Tags?.some((it) => it.Key === t.Key && it.Value === t.Value));
+const bound = (p: EmuPolicy, inst: EmuInstance) =>
+  p.tags.some((t) => inst.Tags?.some((it) => it.Key === t.Key && it.Value === t.Value));
 
 /** The policy's alarming instances as of a period late, cached per period, tag version and policy. */
 function alarming(state: EmulatorState, store: AlarmStore, p: EmuPolicy, nowS: number): Set<EmuInstance> {
@@ -102,7 +149,8 @@ function alarming(state: EmulatorState, store: AlarmStore, p: EmuPolicy, nowS: n
     set = new Set();
     for (const inst of state.instancesIn(p.Region)) {
       if (!bound(p, inst)) continue;
-      const ok = p.IsUnionRule === 1 ? p.Rules.every((r) => holds(r, inst, at)) : p.Rules.some((r) => holds(r, inst, at));
+      const ok =
+        p.IsUnionRule === 1 ? p.Rules.every((r) => holds(r, inst, at)) : p.Rules.some((r) => holds(r, inst, at));
       if (ok) set.add(inst);
     }
     for (const k of store.cache.keys()) if (k.startsWith(`${p.PolicyId}/`)) store.cache.delete(k);
@@ -124,7 +172,14 @@ function evaluate(state: EmulatorState, store: AlarmStore): void {
       const h = store.open.get(k);
       if (h) h.last = nowS;
       else {
-        const fresh: EmuHistory = { AlarmId: `alarm-${String(store.next++).padStart(8, "0")}`, policy: p, instance: inst, first: nowS, last: nowS, status: "ALARM" };
+        const fresh: EmuHistory = {
+          AlarmId: `alarm-${String(store.next++).padStart(8, "0")}`,
+          policy: p,
+          instance: inst,
+          first: nowS,
+          last: nowS,
+          status: "ALARM",
+        };
         store.histories.push(fresh);
         store.open.set(k, fresh);
       }
@@ -141,10 +196,30 @@ function evaluate(state: EmulatorState, store: AlarmStore): void {
 
 function policyView(p: EmuPolicy) {
   return {
-    PolicyId: p.PolicyId, PolicyName: p.PolicyName, Remark: p.Remark, MonitorType: "MT_QCE", Enable: p.Enable, ProjectId: p.ProjectId,
-    Namespace: p.Namespace, OriginId: p.OriginId, Region: [p.Region], InsertTime: p.InsertTime, UpdateTime: p.InsertTime,
-    Condition: { IsUnionRule: p.IsUnionRule, Rules: p.Rules.map((r) => ({ ...r, NoticeFrequency: 0, IsPowerNotice: 0, RuleType: "STATIC" })) },
-    TagInstances: p.tags.map((t) => ({ Key: t.Key, Value: t.Value, InstanceSum: 0, ServiceType: "cvm", RegionId: 1, BindingStatus: 2, TagStatus: 2 })),
+    PolicyId: p.PolicyId,
+    PolicyName: p.PolicyName,
+    Remark: p.Remark,
+    MonitorType: "MT_QCE",
+    Enable: p.Enable,
+    ProjectId: p.ProjectId,
+    Namespace: p.Namespace,
+    OriginId: p.OriginId,
+    Region: [p.Region],
+    InsertTime: p.InsertTime,
+    UpdateTime: p.InsertTime,
+    Condition: {
+      IsUnionRule: p.IsUnionRule,
+      Rules: p.Rules.map((r) => ({ ...r, NoticeFrequency: 0, IsPowerNotice: 0, RuleType: "STATIC" })),
+    },
+    TagInstances: p.tags.map((t) => ({
+      Key: t.Key,
+      Value: t.Value,
+      InstanceSum: 0,
+      ServiceType: "cvm",
+      RegionId: 1,
+      BindingStatus: 2,
+      TagStatus: 2,
+    })),
   };
 }
 
@@ -163,20 +238,43 @@ export const alarmHandlers: Record<string, Handler> = {
   CreateAlarmPolicy(ctx) {
     moduleParam(ctx.params);
     const name = str(ctx.params, "PolicyName", true)!;
-    if ([...name].length > 60) throw new ApiFault("InvalidParameterValue", "`PolicyName` must be at most 60 characters.");
-    if (str(ctx.params, "MonitorType", true) !== "MT_QCE") throw new ApiFault("InvalidParameterValue", "`MonitorType` must be MT_QCE.");
+    if ([...name].length > 60)
+      throw new ApiFault("InvalidParameterValue", "`PolicyName` must be at most 60 characters.");
+    if (str(ctx.params, "MonitorType", true) !== "MT_QCE")
+      throw new ApiFault("InvalidParameterValue", "`MonitorType` must be MT_QCE.");
     const ns = str(ctx.params, "Namespace", true)!;
-    if (ns !== "cvm_device") throw new ApiFault("InvalidParameterValue", `Namespace \`${ns}\` is not modelled by this emulator (cvm_device only).`);
+    if (ns !== "cvm_device")
+      throw new ApiFault(
+        "InvalidParameterValue",
+        `Namespace \`${ns}\` is not modelled by this emulator (cvm_device only).`,
+      );
     const remark = str(ctx.params, "Remark") ?? "";
-    if ([...remark].length > 100 || !REMARK.test(remark)) throw new ApiFault("InvalidParameterValue", "`Remark` takes at most 100 characters: letters, digits, `_` and `-`.");
+    if ([...remark].length > 100 || !REMARK.test(remark))
+      throw new ApiFault(
+        "InvalidParameterValue",
+        "`Remark` takes at most 100 characters: letters, digits, `_` and `-`.",
+      );
     const project = ctx.params.ProjectId === undefined ? -1 : Number(ctx.params.ProjectId);
-    if (project === -1) throw new ApiFault("InvalidParameterValue", "CVM policies need a ProjectId other than -1 (0 is the default project).");
+    if (project === -1)
+      throw new ApiFault(
+        "InvalidParameterValue",
+        "CVM policies need a ProjectId other than -1 (0 is the default project).",
+      );
     const { IsUnionRule, Rules } = rulesOf(ctx.params.Condition);
     const store = alarmStore(ctx.state);
     const n = store.next++;
     const p: EmuPolicy = {
-      PolicyId: `policy-${n.toString(36).padStart(8, "0")}`, OriginId: String(1_000_000 + n), PolicyName: name, Remark: remark, Namespace: ns,
-      Enable: ctx.params.Enable === undefined ? 1 : Number(ctx.params.Enable), ProjectId: project, Region: ctx.region, IsUnionRule, Rules, tags: [],
+      PolicyId: `policy-${n.toString(36).padStart(8, "0")}`,
+      OriginId: String(1_000_000 + n),
+      PolicyName: name,
+      Remark: remark,
+      Namespace: ns,
+      Enable: ctx.params.Enable === undefined ? 1 : Number(ctx.params.Enable),
+      ProjectId: project,
+      Region: ctx.region,
+      IsUnionRule,
+      Rules,
+      tags: [],
       InsertTime: Math.floor(ctx.state.now() / 1000),
     };
     store.policies.set(p.PolicyId, p);
@@ -189,11 +287,16 @@ export const alarmHandlers: Record<string, Handler> = {
     str(ctx.params, "ServiceType", true);
     const p = alarmStore(ctx.state).policies.get(id);
     if (!p) throw new ApiFault("ResourceNotFound", `The alarm policy \`${id}\` does not exist.`);
-    const tags = [...(ctx.params.Tag ? [ctx.params.Tag] : []), ...(Array.isArray(ctx.params.BatchTag) ? ctx.params.BatchTag : [])] as Array<{ Key?: unknown; Value?: unknown }>;
+    const tags = [
+      ...(ctx.params.Tag ? [ctx.params.Tag] : []),
+      ...(Array.isArray(ctx.params.BatchTag) ? ctx.params.BatchTag : []),
+    ] as Array<{ Key?: unknown; Value?: unknown }>;
     if (!tags.length) throw new ApiFault("MissingParameter", "The request needs `Tag` or `BatchTag`.");
     for (const t of tags) {
-      if (typeof t?.Key !== "string" || typeof t.Value !== "string" || !t.Key) throw new ApiFault("InvalidParameterValue", "Each tag needs a Key and a Value.");
-      if (!p.tags.some((x) => x.Key === t.Key && x.Value === t.Value)) p.tags.push({ Key: t.Key, Value: t.Value as string });
+      if (typeof t?.Key !== "string" || typeof t.Value !== "string" || !t.Key)
+        throw new ApiFault("InvalidParameterValue", "Each tag needs a Key and a Value.");
+      if (!p.tags.some((x) => x.Key === t.Key && x.Value === t.Value))
+        p.tags.push({ Key: t.Key, Value: t.Value as string });
     }
     return {};
   },
@@ -202,22 +305,27 @@ export const alarmHandlers: Record<string, Handler> = {
     const { page, size } = pageParams(ctx.params);
     const name = str(ctx.params, "PolicyName")?.toLowerCase();
     const namespaces = strings(ctx.params.Namespaces);
-    const all = [...alarmStore(ctx.state).policies.values()].filter((p) => (!name || p.PolicyName.toLowerCase().includes(name)) && (!namespaces || namespaces.includes(p.Namespace)));
+    const all = [...alarmStore(ctx.state).policies.values()].filter(
+      (p) => (!name || p.PolicyName.toLowerCase().includes(name)) && (!namespaces || namespaces.includes(p.Namespace)),
+    );
     return { TotalCount: all.length, Policies: all.slice((page - 1) * size, page * size).map(policyView) };
   },
   DeleteAlarmPolicy(ctx) {
     moduleParam(ctx.params);
     const ids = strings(ctx.params.PolicyIds);
-    if (!ids?.length) throw new ApiFault("MissingParameter", "The request is missing a required parameter `PolicyIds`.");
+    if (!ids?.length)
+      throw new ApiFault("MissingParameter", "The request is missing a required parameter `PolicyIds`.");
     const store = alarmStore(ctx.state);
-    for (const id of ids) if (!store.policies.has(id)) throw new ApiFault("ResourceNotFound", `The alarm policy \`${id}\` does not exist.`);
+    for (const id of ids)
+      if (!store.policies.has(id)) throw new ApiFault("ResourceNotFound", `The alarm policy \`${id}\` does not exist.`);
     for (const id of ids) {
       store.policies.delete(id);
       // Its histories stay, as "已失效" (NO_CONF), and no longer alarm.
-      for (const [k, h] of store.open) if (h.policy.PolicyId === id) {
-        h.status = "NO_CONF";
-        store.open.delete(k);
-      }
+      for (const [k, h] of store.open)
+        if (h.policy.PolicyId === id) {
+          h.status = "NO_CONF";
+          store.open.delete(k);
+        }
     }
     return {};
   },
@@ -233,16 +341,38 @@ export const alarmHandlers: Record<string, Handler> = {
     const policyIds = strings(ctx.params.PolicyIds);
     const object = str(ctx.params, "AlarmObject");
     const rows = store.histories
-      .filter((h) => h.first >= start && h.first <= end && (!statuses || statuses.includes(h.status)) && (!policyIds || policyIds.includes(h.policy.PolicyId)) && (!object || h.instance.InstanceId.includes(object)))
-      .sort((a, b) => (String(ctx.params.Order ?? "DESC").toUpperCase() === "ASC" ? a.first - b.first : b.first - a.first) || a.AlarmId.localeCompare(b.AlarmId));
+      .filter(
+        (h) =>
+          h.first >= start &&
+          h.first <= end &&
+          (!statuses || statuses.includes(h.status)) &&
+          (!policyIds || policyIds.includes(h.policy.PolicyId)) &&
+          (!object || h.instance.InstanceId.includes(object)),
+      )
+      .sort(
+        (a, b) =>
+          (String(ctx.params.Order ?? "DESC").toUpperCase() === "ASC" ? a.first - b.first : b.first - a.first) ||
+          a.AlarmId.localeCompare(b.AlarmId),
+      );
     return {
       TotalCount: rows.length,
       Histories: rows.slice((page - 1) * size, page * size).map((h) => ({
-        AlarmId: h.AlarmId, MonitorType: "MT_QCE", Namespace: h.policy.Namespace, AlarmObject: `${h.instance.InstanceId}(${h.instance.InstanceName})`,
+        AlarmId: h.AlarmId,
+        MonitorType: "MT_QCE",
+        Namespace: h.policy.Namespace,
+        AlarmObject: `${h.instance.InstanceId}(${h.instance.InstanceName})`,
         Content: h.policy.Rules.map((r) => `${r.MetricName} ${r.Operator} ${r.Value}`).join(" and "),
-        FirstOccurTime: h.first, LastOccurTime: h.last, AlarmStatus: h.status, PolicyId: h.policy.PolicyId, PolicyName: h.policy.PolicyName,
-        OriginId: h.policy.OriginId, AlarmType: "METRIC", Region: h.policy.Region, PolicyExists: store.policies.has(h.policy.PolicyId) ? 1 : 0,
-        Dimensions: JSON.stringify({ unInstanceId: h.instance.InstanceId }), ProjectId: h.policy.ProjectId,
+        FirstOccurTime: h.first,
+        LastOccurTime: h.last,
+        AlarmStatus: h.status,
+        PolicyId: h.policy.PolicyId,
+        PolicyName: h.policy.PolicyName,
+        OriginId: h.policy.OriginId,
+        AlarmType: "METRIC",
+        Region: h.policy.Region,
+        PolicyExists: store.policies.has(h.policy.PolicyId) ? 1 : 0,
+        Dimensions: JSON.stringify({ unInstanceId: h.instance.InstanceId }),
+        ProjectId: h.policy.ProjectId,
       })),
     };
   },

@@ -7,7 +7,14 @@ import { RENEW_FLAGS } from "../../lib/tencent/data-types.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
 const INSTANCE_FILTERS = new Set([
-  "zone", "project-id", "instance-id", "instance-name", "instance-charge-type", "instance-state", "tag-key", "tag-value",
+  "zone",
+  "project-id",
+  "instance-id",
+  "instance-name",
+  "instance-charge-type",
+  "instance-state",
+  "tag-key",
+  "tag-value",
   "private-ip-address",
 ]);
 
@@ -21,16 +28,26 @@ function compile(f: { Name: string; Values: string[] }, ctx: HandlerContext): Pr
     return (i) => set.has(i);
   };
   switch (f.Name) {
-    case "zone": return (i) => v.has(i.Placement.Zone);
-    case "project-id": return (i) => v.has(String(i.Placement.ProjectId));
-    case "instance-id": return (i) => v.has(i.InstanceId);
-    case "instance-name": return (i) => v.has(i.InstanceName);
-    case "instance-charge-type": return (i) => v.has(i.InstanceChargeType);
-    case "instance-state": return (i) => v.has(i.InstanceState);
-    case "private-ip-address": return (i) => (i.PrivateIpAddresses ?? []).some((ip) => v.has(ip));
-    case "tag-key": return withTag(v, undefined);
-    case "tag-value": return withTag(undefined, v);
-    default: return withTag(new Set([f.Name.slice("tag:".length)]), v);
+    case "zone":
+      return (i) => v.has(i.Placement.Zone);
+    case "project-id":
+      return (i) => v.has(String(i.Placement.ProjectId));
+    case "instance-id":
+      return (i) => v.has(i.InstanceId);
+    case "instance-name":
+      return (i) => v.has(i.InstanceName);
+    case "instance-charge-type":
+      return (i) => v.has(i.InstanceChargeType);
+    case "instance-state":
+      return (i) => v.has(i.InstanceState);
+    case "private-ip-address":
+      return (i) => (i.PrivateIpAddresses ?? []).some((ip) => v.has(ip));
+    case "tag-key":
+      return withTag(v, undefined);
+    case "tag-value":
+      return withTag(undefined, v);
+    default:
+      return withTag(new Set([f.Name.slice("tag:".length)]), v);
   }
 }
 
@@ -39,7 +56,8 @@ export function findInstances(ctx: HandlerContext, ids: string[]): EmuInstance[]
   for (const id of ids) checkIdFormat("ins", id);
   return ids.map((id) => {
     const inst = ctx.state.instances.get(id);
-    if (!inst || inst.Region !== ctx.region) throw new ApiFault("InvalidInstanceId.NotFound", `The instance \`${id}\` does not exist.`);
+    if (!inst || inst.Region !== ctx.region)
+      throw new ApiFault("InvalidInstanceId.NotFound", `The instance \`${id}\` does not exist.`);
     return ctx.state.settle(inst);
   });
 }
@@ -47,18 +65,24 @@ export function findInstances(ctx: HandlerContext, ids: string[]): EmuInstance[]
 /** Current API codes for an action on an instance in the wrong state (the 2018 seed lists none). */
 export function stateFault(inst: EmuInstance): ApiFault {
   const s = inst.InstanceState;
-  const code = s === "STOPPED" ? "UnsupportedOperation.InstanceStateStopped"
-    : s === "STOPPING" ? "UnsupportedOperation.InstanceStateStopping"
-    : s === "RUNNING" ? "UnsupportedOperation.InstanceStateRunning"
-    : s === "STARTING" ? "UnsupportedOperation.InstanceStateStarting"
-    : "OperationDenied.InstanceOperationInProgress";
+  const code =
+    s === "STOPPED"
+      ? "UnsupportedOperation.InstanceStateStopped"
+      : s === "STOPPING"
+        ? "UnsupportedOperation.InstanceStateStopping"
+        : s === "RUNNING"
+          ? "UnsupportedOperation.InstanceStateRunning"
+          : s === "STARTING"
+            ? "UnsupportedOperation.InstanceStateStarting"
+            : "OperationDenied.InstanceOperationInProgress";
   return new ApiFault(code, `The instance \`${inst.InstanceId}\` is ${s}; the operation is not allowed in this state.`);
 }
 
 const describeInstances: Handler = (ctx) => {
   const ids = idList(ctx.params, "InstanceIds");
   const fs = filters(ctx.params, (n) => INSTANCE_FILTERS.has(n) || n.startsWith("tag:"));
-  if (ids.length && fs.length) throw new ApiFault("InvalidParameter", "InstanceIds and Filters cannot be specified together.");
+  if (ids.length && fs.length)
+    throw new ApiFault("InvalidParameter", "InstanceIds and Filters cannot be specified together.");
   const { offset, limit } = paging(ctx.params);
   let rows: EmuInstance[];
   if (ids.length) {
@@ -80,7 +104,9 @@ const describeInstancesStatus: Handler = (ctx) => {
   const rows = ctx.state.instancesIn(ctx.region).filter((i) => !ids.length || wanted.has(i.InstanceId));
   return {
     TotalCount: rows.length,
-    InstanceStatusSet: rows.slice(offset, offset + limit).map((i) => ({ InstanceId: i.InstanceId, InstanceState: i.InstanceState })),
+    InstanceStatusSet: rows
+      .slice(offset, offset + limit)
+      .map((i) => ({ InstanceId: i.InstanceId, InstanceState: i.InstanceState })),
   };
 };
 
@@ -102,12 +128,18 @@ const stopInstances: Handler = (ctx) => {
   const forceStop = bool(ctx.params, "ForceStop");
   const stopType = str(ctx.params, "StopType") ?? "SOFT";
   const mode = str(ctx.params, "StoppedMode") ?? "KEEP_CHARGING";
-  if (!STOP_TYPES.includes(stopType)) throw new ApiFault("InvalidParameterValue", `StopType must be one of ${STOP_TYPES.join(", ")}.`);
-  if (!STOPPED_MODES.includes(mode)) throw new ApiFault("InvalidParameterValue", `StoppedMode must be one of ${STOPPED_MODES.join(", ")}.`);
+  if (!STOP_TYPES.includes(stopType))
+    throw new ApiFault("InvalidParameterValue", `StopType must be one of ${STOP_TYPES.join(", ")}.`);
+  if (!STOPPED_MODES.includes(mode))
+    throw new ApiFault("InvalidParameterValue", `StoppedMode must be one of ${STOPPED_MODES.join(", ")}.`);
   if (mode === "STOP_CHARGING") {
     // Current API: no-charge-when-stopped applies to pay-as-you-go instances only.
     const prepaid = insts.find((i) => i.InstanceChargeType !== "POSTPAID_BY_HOUR");
-    if (prepaid) throw new ApiFault("UnsupportedOperation.StoppedModeStopCharging", `StoppedMode STOP_CHARGING is not supported for \`${prepaid.InstanceId}\` (${prepaid.InstanceChargeType}).`);
+    if (prepaid)
+      throw new ApiFault(
+        "UnsupportedOperation.StoppedModeStopCharging",
+        `StoppedMode STOP_CHARGING is not supported for \`${prepaid.InstanceId}\` (${prepaid.InstanceChargeType}).`,
+      );
   }
   for (const i of insts) if (i.InstanceState !== "RUNNING") throw stateFault(i); // seed: only RUNNING may stop
   for (const i of insts) {
@@ -121,10 +153,12 @@ const stopInstances: Handler = (ctx) => {
 const modifyInstancesRenewFlag: Handler = (ctx) => {
   const insts = findInstances(ctx, idList(ctx.params, "InstanceIds", { required: true }));
   const flag = str(ctx.params, "RenewFlag", true)!;
-  if (!(RENEW_FLAGS as readonly string[]).includes(flag)) throw new ApiFault("InvalidParameterValue", `RenewFlag must be one of ${RENEW_FLAGS.join(", ")}.`);
+  if (!(RENEW_FLAGS as readonly string[]).includes(flag))
+    throw new ApiFault("InvalidParameterValue", `RenewFlag must be one of ${RENEW_FLAGS.join(", ")}.`);
   // Seed: "modify the renewal flags of prepaid instances".
   const notPrepaid = insts.find((i) => i.InstanceChargeType !== "PREPAID");
-  if (notPrepaid) throw new ApiFault("InvalidInstance.NotSupported", `The instance \`${notPrepaid.InstanceId}\` is not PREPAID.`);
+  if (notPrepaid)
+    throw new ApiFault("InvalidInstance.NotSupported", `The instance \`${notPrepaid.InstanceId}\` is not PREPAID.`);
   for (const i of insts) i.RenewFlag = flag as (typeof RENEW_FLAGS)[number];
   return {};
 };

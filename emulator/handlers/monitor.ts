@@ -18,7 +18,14 @@ import { hashUnit } from "../random.ts";
 import type { EmuInstance } from "../state.ts";
 import type { Handler } from "./context.ts";
 
-export const CVM_METRICS = ["CPUUsage", "LanOuttraffic", "WanOuttraffic", "LanIntraffic", "WanIntraffic", "MemUsage"] as const;
+export const CVM_METRICS = [
+  "CPUUsage",
+  "LanOuttraffic",
+  "WanOuttraffic",
+  "LanIntraffic",
+  "WanIntraffic",
+  "MemUsage",
+] as const;
 const PERIODS = [10, 60, 300, 3600, 86400];
 export const MAX_MONITOR_INSTANCES = 50;
 export const MAX_MONITOR_POINTS = 7200;
@@ -48,36 +55,53 @@ const DOCUMENTED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 function parseTime(s: string | undefined, field: string): number | undefined {
   if (s === undefined) return undefined;
   const t = Date.parse(s);
-  if (!DOCUMENTED_TIME.test(s) || Number.isNaN(t)) throw new ApiFault("InvalidParameterValue", `\`${field}\` must be a time such as 2018-09-22T19:51:23+08:00.`);
+  if (!DOCUMENTED_TIME.test(s) || Number.isNaN(t))
+    throw new ApiFault("InvalidParameterValue", `\`${field}\` must be a time such as 2018-09-22T19:51:23+08:00.`);
   return Math.floor(t / 1000);
 }
 
 /** Reply times as the real API writes them: aligned down to the period, Beijing time, `2018-09-22T19:20:00+08:00`. */
-const replyTime = (s: number, period: number) => `${new Date((Math.floor(s / period) * period + 8 * 3600) * 1000).toISOString().slice(0, 19)}+08:00`;
+const replyTime = (s: number, period: number) =>
+  `${new Date((Math.floor(s / period) * period + 8 * 3600) * 1000).toISOString().slice(0, 19)}+08:00`;
 
 /** The billing month of an instant, `2026-12`, in Beijing time. */
 export const billingMonth = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 7);
 
 const getMonitorData: Handler = (ctx) => {
   const ns = str(ctx.params, "Namespace", true);
-  if (ns !== "QCE/CVM") throw new ApiFault("InvalidParameterValue", `Namespace \`${ns}\` is not supported by this emulator (QCE/CVM only).`);
+  if (ns !== "QCE/CVM")
+    throw new ApiFault(
+      "InvalidParameterValue",
+      `Namespace \`${ns}\` is not supported by this emulator (QCE/CVM only).`,
+    );
   const metric = str(ctx.params, "MetricName", true)!;
-  if (!(CVM_METRICS as readonly string[]).includes(metric)) throw new ApiFault("InvalidParameterValue", `Metric \`${metric}\` is not a QCE/CVM metric.`);
+  if (!(CVM_METRICS as readonly string[]).includes(metric))
+    throw new ApiFault("InvalidParameterValue", `Metric \`${metric}\` is not a QCE/CVM metric.`);
   const period = int(ctx.params, "Period", 300);
-  if (!PERIODS.includes(period)) throw new ApiFault("InvalidParameterValue", `Period must be one of ${PERIODS.join(", ")}.`);
+  if (!PERIODS.includes(period))
+    throw new ApiFault("InvalidParameterValue", `Period must be one of ${PERIODS.join(", ")}.`);
   const instances = ctx.params.Instances;
-  if (!Array.isArray(instances) || instances.length === 0) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Instances`.");
-  if (instances.length > MAX_MONITOR_INSTANCES) throw new ApiFault("InvalidParameterValue", `At most ${MAX_MONITOR_INSTANCES} instances per request.`);
+  if (!Array.isArray(instances) || instances.length === 0)
+    throw new ApiFault("MissingParameter", "The request is missing a required parameter `Instances`.");
+  if (instances.length > MAX_MONITOR_INSTANCES)
+    throw new ApiFault("InvalidParameterValue", `At most ${MAX_MONITOR_INSTANCES} instances per request.`);
   const nowS = Math.floor(ctx.state.now() / 1000);
   const end = parseTime(str(ctx.params, "EndTime"), "EndTime") ?? nowS;
   const start = parseTime(str(ctx.params, "StartTime"), "StartTime") ?? end - 3600;
   if (start > end) throw new ApiFault("InvalidParameterValue", "StartTime must not be after EndTime.");
   const points = (Math.floor((end - start) / period) + 1) * instances.length;
-  if (points > MAX_MONITOR_POINTS) throw new ApiFault("InvalidParameterValue", `The request asks for ${points} data points (${instances.length} instances over the time range); at most ${MAX_MONITOR_POINTS}: fewer instances, a shorter range or a longer Period.`);
+  if (points > MAX_MONITOR_POINTS)
+    throw new ApiFault(
+      "InvalidParameterValue",
+      `The request asks for ${points} data points (${instances.length} instances over the time range); at most ${MAX_MONITOR_POINTS}: fewer instances, a shorter range or a longer Period.`,
+    );
   const month = billingMonth(ctx.state.now());
   const used = ctx.state.monitorCalls.get(month) ?? 0;
   if (used >= ctx.state.monitorFreeCalls && !ctx.state.monitorPayAsYouGo) {
-    throw new ApiFault("LimitExceeded", `本月 GetMonitorData 免费额度 (${ctx.state.monitorFreeCalls} 次) 已用完: the account's free GetMonitorData calls for ${month} are used up; enable API请求按量付费 to go on.`);
+    throw new ApiFault(
+      "LimitExceeded",
+      `本月 GetMonitorData 免费额度 (${ctx.state.monitorFreeCalls} 次) 已用完: the account's free GetMonitorData calls for ${month} are used up; enable API请求按量付费 to go on.`,
+    );
   }
   const dataPoints = instances.map((entry: { Dimensions?: Array<{ Name?: string; Value?: string }> }) => {
     const dims = (entry?.Dimensions ?? []).map((d) => ({ Name: String(d.Name), Value: String(d.Value) }));

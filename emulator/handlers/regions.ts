@@ -8,7 +8,12 @@ export const regionHandlers: Record<string, Handler> = {
     RegionSet: ctx.state.regions.map((r) => ({ Region: r, RegionName: r, RegionState: "AVAILABLE" })),
   }),
   DescribeZones: (ctx) => {
-    const zones = [1, 2, 3].map((n) => ({ Zone: `${ctx.region}-${n}`, ZoneId: String(100000 + n), ZoneName: `${ctx.region} zone ${n}`, ZoneState: "AVAILABLE" }));
+    const zones = [1, 2, 3].map((n) => ({
+      Zone: `${ctx.region}-${n}`,
+      ZoneId: String(100000 + n),
+      ZoneName: `${ctx.region} zone ${n}`,
+      ZoneState: "AVAILABLE",
+    }));
     return { TotalCount: zones.length, ZoneSet: zones };
   },
 };
@@ -21,11 +26,24 @@ export const regionHandlers: Record<string, Handler> = {
 export const regionApiHandlers: Record<string, Handler> = {
   DescribeRegions: (ctx) => {
     const product = ctx.params.Product;
-    if (typeof product !== "string" || !product) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Product`.");
-    if (product !== "cvm") throw new ApiFault("InvalidParameterValue", `Product \`${product}\` is not one this emulator lists regions for (cvm).`);
+    if (typeof product !== "string" || !product)
+      throw new ApiFault("MissingParameter", "The request is missing a required parameter `Product`.");
+    if (product !== "cvm")
+      throw new ApiFault(
+        "InvalidParameterValue",
+        `Product \`${product}\` is not one this emulator lists regions for (cvm).`,
+      );
     return {
       TotalCount: ctx.state.regions.length,
-      RegionSet: ctx.state.regions.map((r) => ({ Region: r, RegionName: r, RegionState: "AVAILABLE", RegionTypeMC: null, LocationMC: null, RegionNameMC: null, RegionIdMC: null })),
+      RegionSet: ctx.state.regions.map((r) => ({
+        Region: r,
+        RegionName: r,
+        RegionState: "AVAILABLE",
+        RegionTypeMC: null,
+        LocationMC: null,
+        RegionNameMC: null,
+        RegionIdMC: null,
+      })),
     };
   },
 };

@@ -20,16 +20,26 @@ const key = (region: string, name: string) => `${region}/${name}`;
 function find(ctx: HandlerContext, name: string, opts: { pendingOk?: boolean } = {}): EmuSecret {
   const s = ctx.state.secrets.get(key(ctx.region, name));
   if (!s) throw new ApiFault("ResourceNotFound", `The secret \`${name}\` does not exist.`);
-  if (s.Status === "PendingDelete" && !opts.pendingOk) throw new ApiFault("ResourceUnavailable.ResourcePendingDeleted", `The secret \`${name}\` is scheduled for deletion.`);
+  if (s.Status === "PendingDelete" && !opts.pendingOk)
+    throw new ApiFault(
+      "ResourceUnavailable.ResourcePendingDeleted",
+      `The secret \`${name}\` is scheduled for deletion.`,
+    );
   return s;
 }
 
 function checkName(name: string): void {
   // SSM: 1-128 characters of letters, digits, hyphens and underscores, starting with a letter or digit.
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)) throw new ApiFault("InvalidParameterValue", `SecretName \`${name}\` is not valid.`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name))
+    throw new ApiFault("InvalidParameterValue", `SecretName \`${name}\` is not valid.`);
 }
 
-const meta = (s: EmuSecret) => ({ SecretName: s.SecretName, Description: s.Description, Status: s.Status, CreateTime: s.CreateTime });
+const meta = (s: EmuSecret) => ({
+  SecretName: s.SecretName,
+  Description: s.Description,
+  Status: s.Status,
+  CreateTime: s.CreateTime,
+});
 
 export const ssmHandlers: Record<string, Handler> = {
   CreateSecret: (ctx) => {
@@ -37,7 +47,8 @@ export const ssmHandlers: Record<string, Handler> = {
     checkName(name);
     const value = str(ctx.params, "SecretString", true)!;
     const version = str(ctx.params, "VersionId") ?? "v1";
-    if (ctx.state.secrets.has(key(ctx.region, name))) throw new ApiFault("ResourceInUse.SecretExists", `The secret \`${name}\` already exists.`);
+    if (ctx.state.secrets.has(key(ctx.region, name)))
+      throw new ApiFault("ResourceInUse.SecretExists", `The secret \`${name}\` already exists.`);
     const tags = Array.isArray(ctx.params.Tags) ? (ctx.params.Tags as Array<{ TagKey: string; TagValue: string }>) : [];
     ctx.state.secrets.set(key(ctx.region, name), {
       Region: ctx.region,
@@ -53,15 +64,18 @@ export const ssmHandlers: Record<string, Handler> = {
   GetSecretValue: (ctx) => {
     const s = find(ctx, str(ctx.params, "SecretName", true)!);
     const version = str(ctx.params, "VersionId", true)!;
-    if (s.Status === "Disabled") throw new ApiFault("ResourceUnavailable.SecretDisabled", `The secret \`${s.SecretName}\` is disabled.`);
+    if (s.Status === "Disabled")
+      throw new ApiFault("ResourceUnavailable.SecretDisabled", `The secret \`${s.SecretName}\` is disabled.`);
     const value = s.versions.get(version);
-    if (value === undefined) throw new ApiFault("ResourceNotFound", `The secret \`${s.SecretName}\` has no version \`${version}\`.`);
+    if (value === undefined)
+      throw new ApiFault("ResourceNotFound", `The secret \`${s.SecretName}\` has no version \`${version}\`.`);
     return { SecretName: s.SecretName, VersionId: version, SecretString: value };
   },
   PutSecretValue: (ctx) => {
     const s = find(ctx, str(ctx.params, "SecretName", true)!);
     const version = str(ctx.params, "VersionId", true)!;
-    if (s.versions.has(version)) throw new ApiFault("ResourceInUse.VersionIdExists", `Version \`${version}\` already exists.`);
+    if (s.versions.has(version))
+      throw new ApiFault("ResourceInUse.VersionIdExists", `Version \`${version}\` already exists.`);
     s.versions.set(version, str(ctx.params, "SecretString", true)!);
     return { SecretName: s.SecretName, VersionId: version };
   },
@@ -73,7 +87,10 @@ export const ssmHandlers: Record<string, Handler> = {
     // State: 0 all (default), 1 Enabled, 2 Disabled, 3 PendingDelete (SSM ListSecrets).
     const wanted = [undefined, "Enabled", "Disabled", "PendingDelete"][int(ctx.params, "State", 0)];
     const rows = [...ctx.state.secrets.values()]
-      .filter((s) => s.Region === ctx.region && (!wanted || s.Status === wanted) && (!search || s.SecretName.includes(search)))
+      .filter(
+        (s) =>
+          s.Region === ctx.region && (!wanted || s.Status === wanted) && (!search || s.SecretName.includes(search)),
+      )
       .sort((a, b) => a.SecretName.localeCompare(b.SecretName));
     // As the real service answers (witness ssm.ListSecrets.json: TotalCount 3 with one row): the
     // region's secrets, not the ones the filters matched.
@@ -87,7 +104,11 @@ export const ssmHandlers: Record<string, Handler> = {
   },
   DeleteSecret: (ctx) => {
     const s = find(ctx, str(ctx.params, "SecretName", true)!);
-    if (s.Status === "Enabled") throw new ApiFault("OperationDenied.SecretEnabled", `The secret \`${s.SecretName}\` is enabled: disable it with DisableSecret before scheduling its deletion.`);
+    if (s.Status === "Enabled")
+      throw new ApiFault(
+        "OperationDenied.SecretEnabled",
+        `The secret \`${s.SecretName}\` is enabled: disable it with DisableSecret before scheduling its deletion.`,
+      );
     const days = int(ctx.params, "RecoveryWindowInDays", 0);
     if (days === 0) ctx.state.secrets.delete(key(ctx.region, s.SecretName));
     else s.Status = "PendingDelete";

@@ -19,11 +19,21 @@ const MAX_TAGS_PER_RESOURCE = 50;
 
 function checkTag(t: unknown, i: number): { TagKey: string; TagValue: string } {
   const { TagKey, TagValue } = (t ?? {}) as { TagKey?: unknown; TagValue?: unknown };
-  if (typeof TagKey !== "string" || typeof TagValue !== "string") throw new ApiFault("InvalidParameter", `Tags.${i} needs a TagKey and a TagValue.`);
+  if (typeof TagKey !== "string" || typeof TagValue !== "string")
+    throw new ApiFault("InvalidParameter", `Tags.${i} needs a TagKey and a TagValue.`);
   const bad = (s: string, max: number) => !s.length || [...s].length > max || s.trim() !== s || !ALLOWED.test(s);
-  if (bad(TagKey, 127)) throw new ApiFault("InvalidParameterValue.TagKeyCharacterIllegal", `Tag key \`${TagKey}\` is not 1 to 127 allowed characters.`);
-  if (bad(TagValue, 255)) throw new ApiFault("InvalidParameterValue.TagValueCharacterIllegal", `Tag value \`${TagValue}\` is not 1 to 255 allowed characters.`);
-  if (/^(qcs:|project)/.test(TagKey)) throw new ApiFault("InvalidParameterValue.ReservedTagKey", `Tag key \`${TagKey}\` is reserved.`);
+  if (bad(TagKey, 127))
+    throw new ApiFault(
+      "InvalidParameterValue.TagKeyCharacterIllegal",
+      `Tag key \`${TagKey}\` is not 1 to 127 allowed characters.`,
+    );
+  if (bad(TagValue, 255))
+    throw new ApiFault(
+      "InvalidParameterValue.TagValueCharacterIllegal",
+      `Tag value \`${TagValue}\` is not 1 to 255 allowed characters.`,
+    );
+  if (/^(qcs:|project)/.test(TagKey))
+    throw new ApiFault("InvalidParameterValue.ReservedTagKey", `Tag key \`${TagKey}\` is reserved.`);
   return { TagKey, TagValue };
 }
 
@@ -34,12 +44,19 @@ type EmuInstance = NonNullable<ReturnType<HandlerContext["state"]["instances"]["
  * region or id is ResourceNotFound); a write may refuse its resource with a code and message.
  * The reply's FailedResources, as both Tag API writes answer.
  */
-function perResource(ctx: HandlerContext, resources: string[], write: (inst: EmuInstance) => { Code: string; Message: string } | void) {
+function perResource(
+  ctx: HandlerContext,
+  resources: string[],
+  write: (inst: EmuInstance) => { Code: string; Message: string } | void,
+) {
   const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
   for (const resource of resources) {
     const m = RESOURCE.exec(resource);
     const inst = m && m[2] === ctx.account ? ctx.state.instances.get(m[3]!) : undefined;
-    const refused = m && inst && inst.Region === m[1] ? write(inst) : { Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` };
+    const refused =
+      m && inst && inst.Region === m[1]
+        ? write(inst)
+        : { Code: "ResourceNotFound", Message: `The resource \`${resource}\` does not exist in this account.` };
     if (refused) failed.push({ Resource: resource, ...refused });
     else ctx.state.tagVersion++;
   }
@@ -50,13 +67,21 @@ export const tagHandlers: Record<string, Handler> = {
   TagResources(ctx) {
     const resources = idList(ctx.params, "ResourceList", { required: true, max: 10 });
     const raw = ctx.params.Tags;
-    if (!Array.isArray(raw) || !raw.length) throw new ApiFault("MissingParameter", "The request is missing a required parameter `Tags`.");
+    if (!Array.isArray(raw) || !raw.length)
+      throw new ApiFault("MissingParameter", "The request is missing a required parameter `Tags`.");
     if (raw.length > 10) throw new ApiFault("InvalidParameterValue.LimitExceeded", "`Tags` accepts at most 10 values.");
     const tags = raw.map(checkTag);
     return perResource(ctx, resources, (inst) => {
       const have = inst.Tags ?? [];
-      const next = [...have.filter((t) => !tags.some((n) => n.TagKey === t.Key)), ...tags.map((t) => ({ Key: t.TagKey, Value: t.TagValue }))];
-      if (next.length > MAX_TAGS_PER_RESOURCE) return { Code: "LimitExceeded.ResourceAttachedTags", Message: `The resource would have more than ${MAX_TAGS_PER_RESOURCE} tags.` };
+      const next = [
+        ...have.filter((t) => !tags.some((n) => n.TagKey === t.Key)),
+        ...tags.map((t) => ({ Key: t.TagKey, Value: t.TagValue })),
+      ];
+      if (next.length > MAX_TAGS_PER_RESOURCE)
+        return {
+          Code: "LimitExceeded.ResourceAttachedTags",
+          Message: `The resource would have more than ${MAX_TAGS_PER_RESOURCE} tags.`,
+        };
       inst.Tags = next;
     });
   },

@@ -28,8 +28,17 @@ export function idlePolicyName(region: string): string {
 
 export function idleAlarmPolicy(policy: AutoStopPolicy, region: string): AlarmPolicySpec {
   // A window longer than the rule can span makes the alarm fire sooner: still a superset of idle.
-  const periods = Math.min(MAX_CONTINUE_PERIODS, Math.max(1, Math.floor((policy.lookbackMinutes * 60) / policy.metricPeriod)));
-  const rule = (MetricName: string, value: number): AlarmRule => ({ MetricName, Period: policy.metricPeriod, Operator: "lt", Value: String(value), ContinuePeriod: periods });
+  const periods = Math.min(
+    MAX_CONTINUE_PERIODS,
+    Math.max(1, Math.floor((policy.lookbackMinutes * 60) / policy.metricPeriod)),
+  );
+  const rule = (MetricName: string, value: number): AlarmRule => ({
+    MetricName,
+    Period: policy.metricPeriod,
+    Operator: "lt",
+    Value: String(value),
+    ContinuePeriod: periods,
+  });
   return {
     name: idlePolicyName(region),
     // Remark: letters, digits, `_` and `-` only (the model).

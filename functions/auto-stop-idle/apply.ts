@@ -13,7 +13,11 @@ export interface StopOptions {
   stopType: "SOFT" | "HARD" | "SOFT_FIRST";
 }
 
-export async function applyStops(client: TencentCloudClient, stops: Decision[], opts: StopOptions): Promise<Map<string, Outcome>> {
+export async function applyStops(
+  client: TencentCloudClient,
+  stops: Decision[],
+  opts: StopOptions,
+): Promise<Map<string, Outcome>> {
   const byRegion = new Map<string, string[]>();
   // A set per region: an instance is never sent twice, whatever the listing did.
   for (const d of stops) byRegion.set(d.region, [...new Set([...(byRegion.get(d.region) ?? []), d.id])]);
@@ -21,12 +25,17 @@ export async function applyStops(client: TencentCloudClient, stops: Decision[], 
   await Promise.all(
     [...byRegion].map(async ([region, ids]) => {
       const results = await applyBatched(ids, batchSizeOf("StopInstances"), (batch) =>
-        api(client).stopInstances(region, { InstanceIds: batch, StopType: opts.stopType, StoppedMode: opts.stoppedMode }),
+        api(client).stopInstances(region, {
+          InstanceIds: batch,
+          StopType: opts.stopType,
+          StoppedMode: opts.stoppedMode,
+        }),
       );
       for (const r of results) {
         const key = keyOf({ region, id: r.id });
         if (r.ok) out.set(key, { status: "done", requestId: r.requestId });
-        else if (STATE_CHANGED_CODES.has(r.code)) out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
+        else if (STATE_CHANGED_CODES.has(r.code))
+          out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
         else out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
       }
     }),

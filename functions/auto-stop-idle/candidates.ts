@@ -17,7 +17,9 @@ import type { AutoStopConfig } from "./config.ts";
 /** The metric queries one admitted batch may need: CPU, then LAN and WAN outbound traffic. */
 export const QUERIES_PER_BATCH = 3;
 
-export type Sourced = { problem: ErrorEntry } | { limits: CandidateLimits; notes: Array<{ region: string; message: string }> };
+export type Sourced =
+  | { problem: ErrorEntry }
+  | { limits: CandidateLimits; notes: Array<{ region: string; message: string }> };
 
 const regionCounts = new WeakMap<TencentCloudClient, Promise<number>>();
 
@@ -41,11 +43,21 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
   const limits: CandidateLimits = {};
   const notes: Array<{ region: string; message: string }> = [];
   if (policy.metricBudget !== undefined) {
-    const perCall = instancesPerCall({ start: new Date(ctx.now.getTime() - policy.lookbackMinutes * 60_000), end: ctx.now, period: policy.metricPeriod });
+    const perCall = instancesPerCall({
+      start: new Date(ctx.now.getTime() - policy.lookbackMinutes * 60_000),
+      end: ctx.now,
+      period: policy.metricPeriod,
+    });
     const regions = await configuredRegions(ctx);
     limits.verifyAtMost = verifiable(policy.metricBudget, regions, perCall);
     if (limits.verifyAtMost === 0) {
-      return { problem: { region, code: "MetricBudgetTooSmall", message: `AUTO_STOP_METRIC_BUDGET=${policy.metricBudget} over ${regions} region(s) leaves fewer than ${QUERIES_PER_BATCH} GetMonitorData calls for ${region}, so no machine could be checked: set it to at least ${QUERIES_PER_BATCH * regions}, or 0 for no limit` } };
+      return {
+        problem: {
+          region,
+          code: "MetricBudgetTooSmall",
+          message: `AUTO_STOP_METRIC_BUDGET=${policy.metricBudget} over ${regions} region(s) leaves fewer than ${QUERIES_PER_BATCH} GetMonitorData calls for ${region}, so no machine could be checked: set it to at least ${QUERIES_PER_BATCH * regions}, or 0 for no limit`,
+        },
+      };
     }
     // A new order each 15-minute slot; a retried run keeps its slot's order.
     limits.seed = new Date(Math.floor(ctx.now.getTime() / 900_000) * 900_000).toISOString();
@@ -56,20 +68,34 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
   const name = idlePolicyName(region);
   const found = (await ourPolicies(ctx.client, region, name)).filter((p) => p.name === name);
   if (!found.length) {
-    return { problem: { region, code: "AlarmPolicyMissing", message: `no idle alarm policy "${name}" in ${region}: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in this region until then)` } };
+    return {
+      problem: {
+        region,
+        code: "AlarmPolicyMissing",
+        message: `no idle alarm policy "${name}" in ${region}: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in this region until then)`,
+      },
+    };
   }
   const want = idleAlarmPolicy(policy, region);
-  if (found.length > 1) notes.push({ region, message: `${region}: ${found.length} policies named ${name} (${found.map((p) => p.id).join(", ")}); their alarms are read together; deploy keeps one` });
+  if (found.length > 1)
+    notes.push({
+      region,
+      message: `${region}: ${found.length} policies named ${name} (${found.map((p) => p.id).join(", ")}); their alarms are read together; deploy keeps one`,
+    });
   for (const p of found) {
     const drift = policyDrift(p, want);
     if (drift.length) {
-      notes.push({ region, message: `${region}: alarm policy ${p.id} differs from the config (${drift.join("; ")}): machines it misses are not checked; run deploy to bring it back` });
+      notes.push({
+        region,
+        message: `${region}: alarm policy ${p.id} differs from the config (${drift.join("; ")}): machines it misses are not checked; run deploy to bring it back`,
+      });
       ctx.logger.warn("idle alarm policy drifted from the config", { region, policyId: p.id, drift });
     }
   }
   const alarmed = new Set<string>();
   const since = policy.alarmSearchDays * 86_400_000;
-  for (const p of found) for (const id of (await alarmingInstances(ctx.client, region, p.id, ctx.now, since)).keys()) alarmed.add(id);
+  for (const p of found)
+    for (const id of (await alarmingInstances(ctx.client, region, p.id, ctx.now, since)).keys()) alarmed.add(id);
   limits.alarmed = alarmed;
   ctx.logger.info("idle alarms read", { region, alarming: alarmed.size });
   return { limits, notes };

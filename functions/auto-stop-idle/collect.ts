@@ -10,7 +10,19 @@ import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/data-types.ts";
-import { askedStop, cpuLooksIdle, judged, snoozeEnded, screen, screenedOut, type Candidate, type Decision, type InstanceMetrics, type RegionalInstance, type Verdict } from "./plan.ts";
+import {
+  askedStop,
+  cpuLooksIdle,
+  judged,
+  snoozeEnded,
+  screen,
+  screenedOut,
+  type Candidate,
+  type Decision,
+  type InstanceMetrics,
+  type RegionalInstance,
+  type Verdict,
+} from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
@@ -71,9 +83,15 @@ function rank(seed: string, id: string): number {
   return h;
 }
 
-const NOT_ALARMED: Verdict = { kind: "not-alarmed", reason: "no idle alarm from the region's alarm policy: not queried" };
+const NOT_ALARMED: Verdict = {
+  kind: "not-alarmed",
+  reason: "no idle alarm from the region's alarm policy: not queried",
+};
 const NOT_ASKED: Verdict = { kind: "not-asked", reason: "not the machine a signed link asked about" };
-const DEFERRED: Verdict = { kind: "deferred", reason: "over this run's metric budget (AUTO_STOP_METRIC_BUDGET): verified at a later run" };
+const DEFERRED: Verdict = {
+  kind: "deferred",
+  reason: "over this run's metric budget (AUTO_STOP_METRIC_BUDGET): verified at a later run",
+};
 
 /** Machines a region may hold while they wait for their metrics: 50 CPU queries' worth, 2.5 s of metric work. */
 export const MAX_WAITING = 500;
@@ -101,7 +119,11 @@ export async function decideRegion(
   stopsLikely?: (types: ReadonlySet<string>) => void,
   limits: CandidateLimits = {},
 ): Promise<Decision[]> {
-  const window: MetricWindow = { start: new Date(now.getTime() - policy.lookbackMinutes * 60_000), end: now, period: policy.metricPeriod };
+  const window: MetricWindow = {
+    start: new Date(now.getTime() - policy.lookbackMinutes * 60_000),
+    end: now,
+    period: policy.metricPeriod,
+  };
   const decisions: Decision[] = [];
   // A waiting machine holds only what judging reads (no tags, no addresses), since up to
   // MAX_WAITING of them per region wait at once.
@@ -156,29 +178,35 @@ export async function decideRegion(
     if (pending.size < MAX_WAITING) wakeUp();
   };
 
-  const traffic = new Batcher<string>(per, watched(async (ids) => {
-    const [lan, wan] = await Promise.all([
-      getInstanceMetric(client, region, "LanOuttraffic", ids, window),
-      getInstanceMetric(client, region, "WanOuttraffic", ids, window),
-    ]);
-    // The plan joins the two series on their timestamps.
-    for (const id of ids) {
-      const p = pending.get(id)!;
-      settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: p.noPublicIp });
-    }
-  }));
-  const cpu = new Batcher<string>(per, watched(async (ids) => {
-    const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
-    for (const id of ids) {
-      const m = { cpu: values.get(id) ?? [] };
-      if (cpuLooksIdle(m.cpu, policy, now)) {
-        idleSeen = true;
-        pending.get(id)!.m = m;
-        traffic.add(id);
-      } else settle(id, m);
-    }
-    maybeLikely();
-  }));
+  const traffic = new Batcher<string>(
+    per,
+    watched(async (ids) => {
+      const [lan, wan] = await Promise.all([
+        getInstanceMetric(client, region, "LanOuttraffic", ids, window),
+        getInstanceMetric(client, region, "WanOuttraffic", ids, window),
+      ]);
+      // The plan joins the two series on their timestamps.
+      for (const id of ids) {
+        const p = pending.get(id)!;
+        settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: p.noPublicIp });
+      }
+    }),
+  );
+  const cpu = new Batcher<string>(
+    per,
+    watched(async (ids) => {
+      const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
+      for (const id of ids) {
+        const m = { cpu: values.get(id) ?? [] };
+        if (cpuLooksIdle(m.cpu, policy, now)) {
+          idleSeen = true;
+          pending.get(id)!.m = m;
+          traffic.add(id);
+        } else settle(id, m);
+      }
+      maybeLikely();
+    }),
+  );
 
   const queued: Array<{ inst: Candidate; noPublicIp: boolean }> = [];
   const admit = (w: { inst: Candidate; noPublicIp: boolean }) => {
@@ -213,7 +241,19 @@ export async function decideRegion(
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
             const stopAfter = tags.get(STOP_AFTER_TAG);
             const owner = tags.get(OWNER_TAG);
-            const waiting = { inst: { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime, ...(stopAfter ? { stopAfter } : {}), ...(owner ? { owner } : {}) }, noPublicIp: !inst.PublicIpAddresses?.length };
+            const waiting = {
+              inst: {
+                InstanceId,
+                InstanceName,
+                Region,
+                InstanceType,
+                Placement,
+                CreatedTime,
+                ...(stopAfter ? { stopAfter } : {}),
+                ...(owner ? { owner } : {}),
+              },
+              noPublicIp: !inst.PublicIpAddresses?.length,
+            };
             // Under a budget, candidates wait (outside `pending`, so the listing is not held back) until all are known.
             if (limits.verifyAtMost !== undefined) queued.push(waiting);
             else admit(waiting);

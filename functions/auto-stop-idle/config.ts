@@ -1,6 +1,14 @@
 /** auto-stop-idle settings, from env. */
 import * as z from "zod/mini";
-import { baseShape, ConfigError, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import {
+  baseShape,
+  ConfigError,
+  ownVariables,
+  parseEnv,
+  toBaseConfig,
+  type BaseConfig,
+  type Env,
+} from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
 import { prices, tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 
@@ -45,7 +53,10 @@ const schema = z.object({
   AUTO_STOP_LINK_URL: field((v, fail) => {
     if (v === undefined || v.trim() === "") return undefined;
     const u = v.trim().replace(/\/+$/, "");
-    if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(u)) fail(`expected the function URL or serve's address, e.g. https://1250000000-abc.ap-guangzhou.tencentscf.com, got "${v}"`);
+    if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(u))
+      fail(
+        `expected the function URL or serve's address, e.g. https://1250000000-abc.ap-guangzhou.tencentscf.com, got "${v}"`,
+      );
     return u;
   }),
 });
@@ -96,7 +107,9 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
   const e = parseEnv(schema, env);
   // Alarm mode binds its policy by tag: with no tag to bind by it would watch nothing, and stop nothing, silently.
   if (e.AUTO_STOP_SOURCE === "alarms" && !e.AUTO_STOP_INCLUDE_TAGS.length) {
-    throw new ConfigError(["AUTO_STOP_SOURCE=alarms: the idle alarm policy is bound to instances by tag; set AUTO_STOP_INCLUDE_TAGS (e.g. autopilot:auto-stop=on) and tag the machines, or use AUTO_STOP_SOURCE=polling"]);
+    throw new ConfigError([
+      "AUTO_STOP_SOURCE=alarms: the idle alarm policy is bound to instances by tag; set AUTO_STOP_INCLUDE_TAGS (e.g. autopilot:auto-stop=on) and tag the machines, or use AUTO_STOP_SOURCE=polling",
+    ]);
   }
   return {
     ...toBaseConfig(e),
@@ -120,7 +133,10 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
       prices: e.AUTO_STOP_PRICES,
       currency: e.AUTO_STOP_CURRENCY,
       source: e.AUTO_STOP_SOURCE,
-      metricBudget: e.AUTO_STOP_METRIC_BUDGET === 0 ? undefined : (e.AUTO_STOP_METRIC_BUDGET ?? (e.AUTO_STOP_SOURCE === "alarms" ? ALARM_MODE_BUDGET : undefined)),
+      metricBudget:
+        e.AUTO_STOP_METRIC_BUDGET === 0
+          ? undefined
+          : (e.AUTO_STOP_METRIC_BUDGET ?? (e.AUTO_STOP_SOURCE === "alarms" ? ALARM_MODE_BUDGET : undefined)),
       alarmSearchDays: e.AUTO_STOP_ALARM_SEARCH_DAYS,
       warnMinutes: e.AUTO_STOP_WARN_MINUTES,
     },

@@ -24,19 +24,31 @@ export default defineFunction({
   kinds: KINDS,
   async decide(ctx, region) {
     if (scopeQueries(ctx.config.policy)[0]!.length > 10) {
-      throw new ConfigError(["AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)"]);
+      throw new ConfigError([
+        "AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)",
+      ]);
     }
     // Each machine to stop carries its hourly price (AUTO_STOP_PRICES, else the API's), looked up
     // once for the region, so the report and table show the saving per instance. The lookup
     // starts as soon as a stop is likely, for every type that could be stopped, so it runs beside
     // the traffic queries rather than adding a round trip before the first stop.
-    const lookUp = (types: Iterable<string>) => lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
+    const lookUp = (types: Iterable<string>) =>
+      lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
     const sourced = await candidateLimits(ctx, region);
     if ("problem" in sourced) return { decisions: [], errors: [sourced.problem] };
     let early: Promise<Map<string, PriceSteps>> | undefined;
     let decisions;
     try {
-      decisions = await decideRegion(ctx.client, region, ctx.config.policy, ctx.now, ctx.only, (d) => ctx.decided(d), (types) => void (early = lookUp(types)), sourced.limits);
+      decisions = await decideRegion(
+        ctx.client,
+        region,
+        ctx.config.policy,
+        ctx.now,
+        ctx.only,
+        (d) => ctx.decided(d),
+        (types) => void (early = lookUp(types)),
+        sourced.limits,
+      );
     } finally {
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
       await early;
@@ -44,40 +56,79 @@ export default defineFunction({
     // A warning carries its signed links (keep running / stop now) into the report and the message.
     const { linkUrl, webhookSecret } = ctx.config;
     if (linkUrl && webhookSecret) {
-      for (const d of decisions) if (d.action === "warn") d.detail = { ...d.detail, links: warnLinks(d, { base: linkUrl, secret: webhookSecret, now: ctx.now, zone: ctx.config.policy.timeZone }) };
+      for (const d of decisions)
+        if (d.action === "warn")
+          d.detail = {
+            ...d.detail,
+            links: warnLinks(d, {
+              base: linkUrl,
+              secret: webhookSecret,
+              now: ctx.now,
+              zone: ctx.config.policy.timeZone,
+            }),
+          };
     }
     const stops = decisions.filter((d) => d.action === "stop");
     if (stops.length) {
-      const at = (d: (typeof stops)[number]) => ({ region, zone: String(d.detail?.zone ?? ""), type: String(d.detail?.instanceType ?? "") });
+      const at = (d: (typeof stops)[number]) => ({
+        region,
+        zone: String(d.detail?.zone ?? ""),
+        type: String(d.detail?.instanceType ?? ""),
+      });
       const looked = await (early ?? lookUp(stops.map((d) => at(d).type)));
       for (const d of stops) {
         const born = Date.parse(String(d.detail?.createdTime ?? ""));
-        const price = priceOf(at(d), ctx.config.policy.prices, looked, Number.isFinite(born) ? (ctx.now.getTime() - born) / 3600_000 : undefined);
+        const price = priceOf(
+          at(d),
+          ctx.config.policy.prices,
+          looked,
+          Number.isFinite(born) ? (ctx.now.getTime() - born) / 3600_000 : undefined,
+        );
         if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
       }
     }
     return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
   },
   extraLabels: {
-    currency: "currency", estimatedHourlySavings: "estimated savings an hour", estimatedMonthlySavings: "estimated savings a month at this rate",
-    unpriced: "stops with no price", unpricedTypes: "instance types with no price",
+    currency: "currency",
+    estimatedHourlySavings: "estimated savings an hour",
+    estimatedMonthlySavings: "estimated savings a month at this rate",
+    unpriced: "stops with no price",
+    unpricedTypes: "instance types with no price",
   },
   // Removing an expired snooze tag touches no machine: the guard weighs stops and warnings only.
-  guard: (summary, config) => guard({ ...summary, acting: summary.acting.filter((d) => d.action !== CLEAR_SNOOZE) }, config.policy),
+  guard: (summary, config) =>
+    guard({ ...summary, acting: summary.acting.filter((d) => d.action !== CLEAR_SNOOZE) }, config.policy),
   // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).
   provision: provisionAlarms,
   // Cloud Monitor may push an alarm (unsigned): the named machine is verified like any candidate.
   alarmCallback: true,
   // A warning's signed links: keep one machine running for a while, or stop it now.
   snoozeLinks: true,
-  guardHelp: "check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run",
+  guardHelp:
+    "check the stops listed are right, then raise AUTO_STOP_MAX_COUNT or AUTO_STOP_MAX_FRACTION, or set AUTO_STOP_OVERRIDE_GUARD=true for one run",
   // The metric budget is not shared out here: it is each account's, and decide splits it by the
   // account's configured regions, which a shard knows as well as a whole run does.
-  shareLimits: (config, shards) => ({ ...config, policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) } }),
+  shareLimits: (config, shards) => ({
+    ...config,
+    policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) },
+  }),
   async apply(ctx, acting) {
-    const out = await applyStops(ctx.client, acting.filter((d) => d.action === "stop"), { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType });
-    for (const [k, o] of await applyWarnings(ctx.client, acting.filter((d) => d.action === "warn"))) out.set(k, o);
-    for (const [k, o] of await clearSnoozes(ctx.client, acting.filter((d) => d.action === CLEAR_SNOOZE))) out.set(k, o);
+    const out = await applyStops(
+      ctx.client,
+      acting.filter((d) => d.action === "stop"),
+      { stoppedMode: ctx.config.stoppedMode, stopType: ctx.config.stopType },
+    );
+    for (const [k, o] of await applyWarnings(
+      ctx.client,
+      acting.filter((d) => d.action === "warn"),
+    ))
+      out.set(k, o);
+    for (const [k, o] of await clearSnoozes(
+      ctx.client,
+      acting.filter((d) => d.action === CLEAR_SNOOZE),
+    ))
+      out.set(k, o);
     return out;
   },
   extras(acting, outcomes, ctx): AutoStopExtras {
@@ -103,7 +154,13 @@ export default defineFunction({
 });
 
 /** Estimated savings of a run's stops, when prices are known. */
-export type AutoStopExtras = { currency?: string; estimatedHourlySavings?: number; estimatedMonthlySavings?: number; unpriced?: number; unpricedTypes?: string[] };
+export type AutoStopExtras = {
+  currency?: string;
+  estimatedHourlySavings?: number;
+  estimatedMonthlySavings?: number;
+  unpriced?: number;
+  unpricedTypes?: string[];
+};
 
 /** The report of a run: the one vocabulary, plus estimated savings when prices are set. */
 export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & { extras: AutoStopExtras };

@@ -6,7 +6,13 @@
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
 import { type Instance } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
-import { addWherePresent, distinctSlots, joinOnTimestamps, withinWindow, type Series } from "../../lib/tencent/monitor.ts";
+import {
+  addWherePresent,
+  distinctSlots,
+  joinOnTimestamps,
+  withinWindow,
+  type Series,
+} from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import { instantTag, snoozeOf, STOP_AFTER_TAG, warningOf } from "../../lib/snooze/snooze.ts";
 import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
@@ -39,14 +45,43 @@ export const KINDS = {
 export type DecisionKind = keyof typeof KINDS;
 
 /** Scope rules, after the server-side ones (charge type, state, tags, projects): outside them, an instance is not in the fleet the guard measures. */
-export const OUT_OF_SCOPE: ReadonlySet<DecisionKind> = new Set(["not-postpaid", "not-running", "opted-out", "name-mismatch"]);
+export const OUT_OF_SCOPE: ReadonlySet<DecisionKind> = new Set([
+  "not-postpaid",
+  "not-running",
+  "opted-out",
+  "name-mismatch",
+]);
 /** Kinds decided from metrics: the instance passed screening (its CPU was queried). */
-export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set(["missing-cpu", "busy-cpu", "missing-traffic", "busy-network", "idle", "idle-warned", "warned"]);
+export const SCREENED_IN: ReadonlySet<DecisionKind> = new Set([
+  "missing-cpu",
+  "busy-cpu",
+  "missing-traffic",
+  "busy-network",
+  "idle",
+  "idle-warned",
+  "warned",
+]);
 /** Kinds whose CPU looked idle, so their outbound traffic was queried too. */
-export const TRAFFIC_QUERIED: ReadonlySet<DecisionKind> = new Set(["missing-traffic", "busy-network", "idle", "idle-warned", "warned"]);
+export const TRAFFIC_QUERIED: ReadonlySet<DecisionKind> = new Set([
+  "missing-traffic",
+  "busy-network",
+  "idle",
+  "idle-warned",
+  "warned",
+]);
 
 /** The fields the plan reads, per instance. */
-export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "CreatedTime" | "Tags" | "PublicIpAddresses"> & {
+export type RegionalInstance = Pick<
+  Instance,
+  | "InstanceId"
+  | "InstanceName"
+  | "InstanceState"
+  | "InstanceChargeType"
+  | "InstanceType"
+  | "CreatedTime"
+  | "Tags"
+  | "PublicIpAddresses"
+> & {
   Placement?: { Zone: string } | undefined;
   Region: string;
 };
@@ -74,15 +109,29 @@ export const MIN_COVERAGE = 0.8;
 export type Verdict = { kind: DecisionKind; reason: string };
 
 /** Why an instance is not even a candidate for metrics, or undefined if it is one. */
-export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date, tags: ReadonlyMap<string, string> = tagsOf(inst)): Verdict | undefined {
-  if (inst.InstanceChargeType !== "POSTPAID_BY_HOUR") return { kind: "not-postpaid", reason: `charge type ${inst.InstanceChargeType} is not POSTPAID_BY_HOUR` };
-  if (inst.InstanceState !== "RUNNING") return { kind: "not-running", reason: `state ${inst.InstanceState} is not RUNNING` };
-  if (tags.get(policy.optOutTag.key) === policy.optOutTag.value) return { kind: "opted-out", reason: `opted out by tag ${policy.optOutTag.key}=${policy.optOutTag.value}` };
-  if (policy.namePattern && !policy.namePattern.test(inst.InstanceName)) return { kind: "name-mismatch", reason: "name does not match AUTO_STOP_NAME_PATTERN" };
+export function screen(
+  inst: RegionalInstance,
+  policy: AutoStopPolicy,
+  now: Date,
+  tags: ReadonlyMap<string, string> = tagsOf(inst),
+): Verdict | undefined {
+  if (inst.InstanceChargeType !== "POSTPAID_BY_HOUR")
+    return { kind: "not-postpaid", reason: `charge type ${inst.InstanceChargeType} is not POSTPAID_BY_HOUR` };
+  if (inst.InstanceState !== "RUNNING")
+    return { kind: "not-running", reason: `state ${inst.InstanceState} is not RUNNING` };
+  if (tags.get(policy.optOutTag.key) === policy.optOutTag.value)
+    return { kind: "opted-out", reason: `opted out by tag ${policy.optOutTag.key}=${policy.optOutTag.value}` };
+  if (policy.namePattern && !policy.namePattern.test(inst.InstanceName))
+    return { kind: "name-mismatch", reason: "name does not match AUTO_STOP_NAME_PATTERN" };
   // A snooze anyone may set keeps the machine running, in scope (the guard still counts it).
   const snooze = snoozeOf(tags, now);
-  if (snooze.state === "active") return { kind: "snoozed", reason: `snoozed until ${instantTag(snooze.until)} (tag autopilot:snooze-until)` };
-  if (snooze.state === "bad") return { kind: "bad-snooze-tag", reason: `tag autopilot:snooze-until="${snooze.value}" is not a time with its zone (e.g. 2026-12-02T18:00+08:00): kept running, not guessed at` };
+  if (snooze.state === "active")
+    return { kind: "snoozed", reason: `snoozed until ${instantTag(snooze.until)} (tag autopilot:snooze-until)` };
+  if (snooze.state === "bad")
+    return {
+      kind: "bad-snooze-tag",
+      reason: `tag autopilot:snooze-until="${snooze.value}" is not a time with its zone (e.g. 2026-12-02T18:00+08:00): kept running, not guessed at`,
+    };
   const born = Date.parse(inst.CreatedTime);
   if (!Number.isFinite(born) || now.getTime() - born < policy.lookbackMinutes * 60_000) {
     return { kind: "too-young", reason: `younger than the ${policy.lookbackMinutes}-minute look-back window` };
@@ -91,12 +140,14 @@ export function screen(inst: RegionalInstance, policy: AutoStopPolicy, now: Date
   let windows: TimeWindow[] = policy.schedule;
   if (tagSchedule !== undefined) {
     const parsed = tagSchedule.split(",").map(parseWindow);
-    if (parsed.some((w) => !w)) return { kind: "bad-schedule-tag", reason: `tag ${SCHEDULE_TAG}="${tagSchedule}" is not HH:MM-HH:MM` };
+    if (parsed.some((w) => !w))
+      return { kind: "bad-schedule-tag", reason: `tag ${SCHEDULE_TAG}="${tagSchedule}" is not HH:MM-HH:MM` };
     windows = parsed as TimeWindow[];
   }
   if (windows.length) {
     const minutes = minutesInZone(now, policy.timeZone);
-    if (!windows.some((w) => inWindow(minutes, w))) return { kind: "outside-window", reason: `outside the stop window (${policy.timeZone})` };
+    if (!windows.some((w) => inWindow(minutes, w)))
+      return { kind: "outside-window", reason: `outside the stop window (${policy.timeZone})` };
   }
   return undefined;
 }
@@ -107,7 +158,10 @@ function p95(values: number[]): number {
 }
 
 const expectedPoints = (policy: AutoStopPolicy) => Math.floor((policy.lookbackMinutes * 60) / policy.metricPeriod);
-const windowOf = (policy: AutoStopPolicy, now: Date) => ({ start: now.getTime() - policy.lookbackMinutes * 60_000, end: now.getTime() });
+const windowOf = (policy: AutoStopPolicy, now: Date) => ({
+  start: now.getTime() - policy.lookbackMinutes * 60_000,
+  end: now.getTime(),
+});
 
 export function cpuStat(values: number[], policy: AutoStopPolicy): number {
   return policy.cpuStat === "p95" ? p95(values) : Math.max(...values);
@@ -116,7 +170,14 @@ export function cpuStat(values: number[], policy: AutoStopPolicy): number {
 /** CPU below threshold with enough data in the window: worth fetching traffic for. */
 export function cpuLooksIdle(cpu: Series, policy: AutoStopPolicy, now: Date): boolean {
   const points = withinWindow(cpu, windowOf(policy, now));
-  return points.length > 0 && distinctSlots(points, policy.metricPeriod) >= expectedPoints(policy) * MIN_COVERAGE && cpuStat(points.map((p) => p[1]), policy) < policy.cpuThreshold;
+  return (
+    points.length > 0 &&
+    distinctSlots(points, policy.metricPeriod) >= expectedPoints(policy) * MIN_COVERAGE &&
+    cpuStat(
+      points.map((p) => p[1]),
+      policy,
+    ) < policy.cpuThreshold
+  );
 }
 
 export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?: number };
@@ -132,21 +193,50 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
   const w = windowOf(policy, now);
   const cpuPoints = m ? withinWindow(m.cpu, w) : [];
   const cpuValues = cpuPoints.map((p) => p[1]);
-  if (cpuValues.length === 0) return { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" };
+  if (cpuValues.length === 0)
+    return { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" };
   const cpuSlots = distinctSlots(cpuPoints, policy.metricPeriod);
-  if (cpuSlots < need) return { idle: false, kind: "missing-cpu", reason: `CPU data in only ${cpuSlots} of ${expectedPoints(policy)} ${policy.metricPeriod}-second slots (${cpuValues.length} points)` };
+  if (cpuSlots < need)
+    return {
+      idle: false,
+      kind: "missing-cpu",
+      reason: `CPU data in only ${cpuSlots} of ${expectedPoints(policy)} ${policy.metricPeriod}-second slots (${cpuValues.length} points)`,
+    };
   const cpu = cpuStat(cpuValues, policy);
-  if (cpu >= policy.cpuThreshold) return { idle: false, kind: "busy-cpu", reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`, cpu };
-  const joined = !m?.lan ? [] : m.noPublicIp ? addWherePresent(m.lan, m.wan ?? []) : m.wan ? joinOnTimestamps(m.lan, m.wan) : [];
+  if (cpu >= policy.cpuThreshold)
+    return {
+      idle: false,
+      kind: "busy-cpu",
+      reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`,
+      cpu,
+    };
+  const joined = !m?.lan
+    ? []
+    : m.noPublicIp
+      ? addWherePresent(m.lan, m.wan ?? [])
+      : m.wan
+        ? joinOnTimestamps(m.lan, m.wan)
+        : [];
   const outPoints = withinWindow(joined, w);
   const out = outPoints.map((p) => p[1]);
   const outSlots = distinctSlots(outPoints, policy.metricPeriod);
   if (outSlots < need) {
-    return { idle: false, kind: "missing-traffic", reason: `no traffic metrics: ${outSlots} of ${expectedPoints(policy)} slots with both LAN and WAN; never stopped on missing data`, cpu };
+    return {
+      idle: false,
+      kind: "missing-traffic",
+      reason: `no traffic metrics: ${outSlots} of ${expectedPoints(policy)} slots with both LAN and WAN; never stopped on missing data`,
+      cpu,
+    };
   }
   const traffic = Math.max(...out);
   if (traffic >= policy.networkThresholdMbps) {
-    return { idle: false, kind: "busy-network", reason: `busy: outbound traffic ${traffic} Mbps >= ${policy.networkThresholdMbps} Mbps`, cpu, outTrafficMbps: traffic };
+    return {
+      idle: false,
+      kind: "busy-network",
+      reason: `busy: outbound traffic ${traffic} Mbps >= ${policy.networkThresholdMbps} Mbps`,
+      cpu,
+      outTrafficMbps: traffic,
+    };
   }
   return {
     idle: true,
@@ -154,15 +244,31 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
     // Joined, not a template literal: V8 keeps a template's result as a chain of ~10 pieces, and
     // a large fleet holds every stop decision's reason until the run-wide guard has run (~250
     // bytes each saved, 5 MB at 20,000 stops).
-    reason: ["idle: CPU ", policy.cpuStat, " ", cpu, "% < ", policy.cpuThreshold, "% and outbound ", traffic, " Mbps < ", policy.networkThresholdMbps, " Mbps over ", policy.lookbackMinutes, " min"].join(""),
+    reason: [
+      "idle: CPU ",
+      policy.cpuStat,
+      " ",
+      cpu,
+      "% < ",
+      policy.cpuThreshold,
+      "% and outbound ",
+      traffic,
+      " Mbps < ",
+      policy.networkThresholdMbps,
+      " Mbps over ",
+      policy.lookbackMinutes,
+      " min",
+    ].join(""),
     cpu,
     outTrafficMbps: traffic,
   };
 }
 
-
 /** What judging a screened-in instance reads: a machine waiting for its metrics holds only this. */
-export type Candidate = Pick<RegionalInstance, "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime"> & {
+export type Candidate = Pick<
+  RegionalInstance,
+  "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime"
+> & {
   /** The machine's autopilot:stop-after tag (a warning given earlier), when it has one. */
   stopAfter?: string | undefined;
   /** The machine's autopilot:owner tag: who the message mentions about it. */
@@ -178,7 +284,12 @@ export function screenedOut(inst: Candidate, v: Verdict): Decision {
 }
 
 /** One instance's decision, from its screening and, when screened in, its metrics. */
-export function decide(inst: RegionalInstance, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
+export function decide(
+  inst: RegionalInstance,
+  m: InstanceMetrics | undefined,
+  policy: AutoStopPolicy,
+  now: Date,
+): Decision {
   const skip = screen(inst, policy, now);
   return skip ? screenedOut(inst, skip) : judged(inst, m, policy, now);
 }
@@ -193,30 +304,61 @@ export const CLEAR_SNOOZE = "clear-snooze";
  */
 export function snoozeEnded(d: Decision, until: number): Decision {
   if (d.action || OUT_OF_SCOPE.has(d.kind)) return d;
-  return { ...d, kind: "snooze-ended", action: CLEAR_SNOOZE, reason: `its snooze ended at ${instantTag(until)}: the tag is removed; ${d.reason}` };
+  return {
+    ...d,
+    kind: "snooze-ended",
+    action: CLEAR_SNOOZE,
+    reason: `its snooze ended at ${instantTag(until)}: the tag is removed; ${d.reason}`,
+  };
 }
 
 /** What a stop's report and price lookup read of the machine. createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts). */
-const stopDetail = (inst: Candidate) => ({ instanceType: inst.InstanceType, ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}), createdTime: inst.CreatedTime });
+const stopDetail = (inst: Candidate) => ({
+  instanceType: inst.InstanceType,
+  ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}),
+  createdTime: inst.CreatedTime,
+});
 
 /** A stop a person asked for through a signed link ("stop now"): no metrics, but every scope rule and the guard. */
 export function askedStop(inst: Candidate): Decision {
-  return { ...base(inst), detail: stopDetail(inst), kind: "asked-to-stop", reason: "stop now, asked through a signed link", action: "stop" };
+  return {
+    ...base(inst),
+    detail: stopDetail(inst),
+    kind: "asked-to-stop",
+    reason: "stop now, asked through a signed link",
+    action: "stop",
+  };
 }
 
 /** The decision for an instance that passed screening. */
 export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
   const j = judge(m, policy, now);
   if (!j.idle) return { ...base(inst), kind: j.kind, reason: j.reason };
-  const detail = { ...stopDetail(inst), cpu: j.cpu, outTrafficMbps: j.outTrafficMbps, ...(inst.owner ? { owner: inst.owner } : {}) };
+  const detail = {
+    ...stopDetail(inst),
+    cpu: j.cpu,
+    outTrafficMbps: j.outTrafficMbps,
+    ...(inst.owner ? { owner: inst.owner } : {}),
+  };
   // Warn first (AUTO_STOP_WARN_MINUTES): a machine is stopped only once its warning's time has
   // come and fresh metrics still say idle; a stale warning (the machine was busy meanwhile) is given anew.
   if (policy.warnMinutes > 0) {
     const w = warningOf(inst.stopAfter, now);
-    if (w.state === "pending") return { ...base(inst), kind: "warned", reason: `warned: stops after ${instantTag(w.at)} if still idle (snooze it to keep it running)` };
+    if (w.state === "pending")
+      return {
+        ...base(inst),
+        kind: "warned",
+        reason: `warned: stops after ${instantTag(w.at)} if still idle (snooze it to keep it running)`,
+      };
     if (w.state === "none") {
       const at = now.getTime() + policy.warnMinutes * 60_000;
-      return { ...base(inst), detail: { ...detail, stopAfter: instantTag(at) }, kind: "idle-warned", reason: `${j.reason}; warned: stops after ${instantTag(at)} unless snoozed`, action: "warn" };
+      return {
+        ...base(inst),
+        detail: { ...detail, stopAfter: instantTag(at) },
+        kind: "idle-warned",
+        reason: `${j.reason}; warned: stops after ${instantTag(at)} unless snoozed`,
+        action: "warn",
+      };
     }
   }
   return { ...base(inst), detail, kind: j.kind, reason: j.reason, action: "stop" };
@@ -228,5 +370,9 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
  * let a narrow scope be stopped whole.
  */
 export function guard(summary: DecisionSummary<DecisionKind>, policy: AutoStopPolicy): Guard {
-  return blastRadius(summary, OUT_OF_SCOPE, { maxFraction: policy.maxFraction, maxCount: policy.maxCount, override: policy.overrideGuard });
+  return blastRadius(summary, OUT_OF_SCOPE, {
+    maxFraction: policy.maxFraction,
+    maxCount: policy.maxCount,
+    override: policy.overrideGuard,
+  });
 }

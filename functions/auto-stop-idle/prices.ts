@@ -27,18 +27,31 @@ const MAX_VALUES = 100;
  * `types` (the caller looks up a stopped machine by its zone). Types with an override are not
  * asked for; no types, no call.
  */
-export async function lookUpPrices(client: TencentCloudClient, logger: Logger, region: string, types: Iterable<string>, overrides: Map<string, number>): Promise<Map<string, PriceSteps>> {
+export async function lookUpPrices(
+  client: TencentCloudClient,
+  logger: Logger,
+  region: string,
+  types: Iterable<string>,
+  overrides: Map<string, number>,
+): Promise<Map<string, PriceSteps>> {
   const out = new Map<string, PriceSteps>();
   const missing = [...new Set(types)].filter((t) => t && !overrides.has(t));
   for (const batch of batches(missing, MAX_VALUES)) {
     try {
       const r = await api(client).describeZoneInstanceConfigInfos(region, {
-        Filters: [{ Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] }, { Name: "instance-type", Values: batch }],
+        Filters: [
+          { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
+          { Name: "instance-type", Values: batch },
+        ],
       });
       for (const item of r.InstanceTypeQuotaSet ?? []) {
         const p = item.Price;
         if (!p || p.ChargeUnit !== "HOUR" || !item.Zone || !item.InstanceType) continue;
-        const steps: PriceSteps = { first: priced(p.UnitPriceDiscount, p.UnitPrice), second: priced(p.UnitPriceDiscountSecondStep, p.UnitPriceSecondStep), third: priced(p.UnitPriceDiscountThirdStep, p.UnitPriceThirdStep) };
+        const steps: PriceSteps = {
+          first: priced(p.UnitPriceDiscount, p.UnitPrice),
+          second: priced(p.UnitPriceDiscountSecondStep, p.UnitPriceSecondStep),
+          third: priced(p.UnitPriceDiscountThirdStep, p.UnitPriceThirdStep),
+        };
         if (steps.first !== undefined) out.set(`${region}/${item.Zone}/${item.InstanceType}`, steps);
       }
     } catch (err) {
@@ -67,7 +80,12 @@ function priced(discount: unknown, list: unknown): number | undefined {
  * zone at the step its hours put it in (past 96 h the second step, past 360 h the third, each
  * falling back to the step before when the API gives none).
  */
-export function priceOf(s: Stopped, overrides: Map<string, number>, looked: Map<string, PriceSteps>, ageHours?: number): number | undefined {
+export function priceOf(
+  s: Stopped,
+  overrides: Map<string, number>,
+  looked: Map<string, PriceSteps>,
+  ageHours?: number,
+): number | undefined {
   const own = overrides.get(s.type);
   if (own !== undefined) return own;
   const p = looked.get(key(s));

@@ -14,9 +14,23 @@ export interface WarnLink {
 
 /** The next 09:00 in `zone` at least an hour after `now` (at 04:30 that is this morning's; at 08:30, tomorrow's), and its local date. */
 export function nextNine(now: Date, zone: string): { at: number; date: string } {
-  const parts = (ms: number) => Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const parts = (ms: number) =>
+    Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      })
+        .formatToParts(new Date(ms))
+        .map((p) => [p.type, p.value]),
+    );
   const p = parts(now.getTime());
-  const offset = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(now.getTime() / 60_000) * 60_000;
+  const offset =
+    Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(now.getTime() / 60_000) * 60_000;
   // This morning's 09:00 if an hour or more away, else tomorrow's (always more than nine hours away).
   const today = Date.UTC(+p.year!, +p.month! - 1, +p.day!, 9, 0) - offset;
   const at = today >= now.getTime() + 3600_000 ? today : today + 86_400_000;
@@ -27,7 +41,8 @@ export function warnLinks(d: Decision, o: { base: string; secret: string; now: D
   const at = parseInstant(String(d.detail?.stopAfter ?? ""));
   if (at === undefined) return [];
   const exp = at + WARNING_VALID_MS;
-  const link = (until: SnoozeLink["until"]) => `${o.base}/snooze?${linkQuery(o.secret, { instance: d.id, region: d.region, account: "", until, exp })}`;
+  const link = (until: SnoozeLink["until"]) =>
+    `${o.base}/snooze?${linkQuery(o.secret, { instance: d.id, region: d.region, account: "", until, exp })}`;
   const nine = nextNine(o.now, o.zone);
   return [
     { label: "keep running 2 h", url: link(o.now.getTime() + 2 * 3600_000) },

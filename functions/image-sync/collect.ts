@@ -17,7 +17,9 @@ export async function selectSources(client: TencentCloudClient, config: ImageSyn
   const filters = s.by === "tag" ? [PRIVATE, { Name: `tag:${s.tag.key}`, Values: [s.tag.value] }] : [PRIVATE];
   const all = await listAll(client, "DescribeImages", config.sourceRegion, { Filters: filters });
   // Never treat our own copies as sources: that would sync copies of copies.
-  const eligible = all.filter((i) => !parseCopy(i) && i.ImageState === "NORMAL" && (s.by !== "prefix" || i.ImageName.startsWith(s.prefix)));
+  const eligible = all.filter(
+    (i) => !parseCopy(i) && i.ImageState === "NORMAL" && (s.by !== "prefix" || i.ImageName.startsWith(s.prefix)),
+  );
   return newestPerName(eligible);
 }
 
@@ -33,11 +35,19 @@ async function inventory(client: TencentCloudClient, region: string): Promise<De
   if (images.some((i) => parseCopy(i))) {
     for await (const page of pages(client, "DescribeInstances", region, {})) for (const r of page) inUse.add(r.ImageId);
   }
-  return { region, images, quota: requireNumber(quota as unknown as Record<string, unknown>, "ImageNumQuota", "DescribeImageQuota", region), inUse };
+  return {
+    region,
+    images,
+    quota: requireNumber(quota as unknown as Record<string, unknown>, "ImageNumQuota", "DescribeImageQuota", region),
+    inUse,
+  };
 }
 
 /** Every destination's inventory; a destination that cannot be read is an error of its own. */
-export async function inventories(client: TencentCloudClient, regions: string[]): Promise<{ dests: DestInventory[]; failed: Array<ErrorEntry & { region: string }> }> {
+export async function inventories(
+  client: TencentCloudClient,
+  regions: string[],
+): Promise<{ dests: DestInventory[]; failed: Array<ErrorEntry & { region: string }> }> {
   const dests: DestInventory[] = [];
   const failed: Array<ErrorEntry & { region: string }> = [];
   for (const r of await forEachRegion(regions, (region) => inventory(client, region))) {

@@ -1,6 +1,14 @@
 /** image-sync settings, from env. */
 import * as z from "zod/mini";
-import { baseShape, ownVariables, ConfigError, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import {
+  baseShape,
+  ownVariables,
+  ConfigError,
+  parseEnv,
+  toBaseConfig,
+  type BaseConfig,
+  type Env,
+} from "../../lib/config/config.ts";
 import { csv, field, int, isRegion, optionalString, region } from "../../lib/config/fields.ts";
 import { tag, type TagMatch } from "../../lib/config/parsers.ts";
 
@@ -44,20 +52,34 @@ export function loadConfig(env: Env = process.env): ImageSyncConfig {
   if (raw === "all") destinations = "all";
   else if (raw) {
     destinations = csv(raw);
-    for (const d of destinations) if (!isRegion(d)) issues.push(`IMAGE_SYNC_DESTINATIONS: "${d}" is not a region name (e.g. ap-shanghai), or use "all"`);
-    if (destinations.includes(sourceRegion)) issues.push(`IMAGE_SYNC_DESTINATIONS: ${sourceRegion} is the source region; SyncImages cannot copy an image to its own region`);
+    for (const d of destinations)
+      if (!isRegion(d))
+        issues.push(`IMAGE_SYNC_DESTINATIONS: "${d}" is not a region name (e.g. ap-shanghai), or use "all"`);
+    if (destinations.includes(sourceRegion))
+      issues.push(
+        `IMAGE_SYNC_DESTINATIONS: ${sourceRegion} is the source region; SyncImages cannot copy an image to its own region`,
+      );
   } else if (Array.isArray(base.regions) && base.regions.some((r) => r !== sourceRegion)) {
     destinations = base.regions.filter((r) => r !== sourceRegion);
   } else {
     issues.push('IMAGE_SYNC_DESTINATIONS: required: a comma list of regions, or "all"');
     destinations = [];
   }
-  if (e.IMAGE_SYNC_IMAGE_IDS.length && e.IMAGE_SYNC_NAME_PREFIX) issues.push("IMAGE_SYNC_IMAGE_IDS and IMAGE_SYNC_NAME_PREFIX: set one, not both");
+  if (e.IMAGE_SYNC_IMAGE_IDS.length && e.IMAGE_SYNC_NAME_PREFIX)
+    issues.push("IMAGE_SYNC_IMAGE_IDS and IMAGE_SYNC_NAME_PREFIX: set one, not both");
   if (issues.length) throw new ConfigError(issues);
   const selection: Selection = e.IMAGE_SYNC_IMAGE_IDS.length
     ? { by: "ids", ids: e.IMAGE_SYNC_IMAGE_IDS }
     : e.IMAGE_SYNC_NAME_PREFIX
       ? { by: "prefix", prefix: e.IMAGE_SYNC_NAME_PREFIX }
       : { by: "tag", tag: e.IMAGE_SYNC_TAG };
-  return { ...base, sourceRegion, destinations, selection, keepTag: e.IMAGE_SYNC_KEEP_TAG, keep: e.IMAGE_SYNC_KEEP, maxDeletes: e.IMAGE_SYNC_MAX_DELETES };
+  return {
+    ...base,
+    sourceRegion,
+    destinations,
+    selection,
+    keepTag: e.IMAGE_SYNC_KEEP_TAG,
+    keep: e.IMAGE_SYNC_KEEP,
+    maxDeletes: e.IMAGE_SYNC_MAX_DELETES,
+  };
 }

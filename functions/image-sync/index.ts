@@ -27,7 +27,9 @@ export default defineFunction({
   async regions(ctx) {
     const known = await availableRegions(ctx.client, ctx.config.sourceRegion);
     knownOf.set(ctx.config, known);
-    return ctx.config.destinations === "all" ? known.filter((r) => r !== ctx.config.sourceRegion) : ctx.config.destinations;
+    return ctx.config.destinations === "all"
+      ? known.filter((r) => r !== ctx.config.sourceRegion)
+      : ctx.config.destinations;
   },
   async decideAll(ctx: RunContext<ImageSyncConfig>) {
     const { config } = ctx;
@@ -36,29 +38,56 @@ export default defineFunction({
     const selected = await selectSources(ctx.client, config);
     const sources = selected.filter((src) => {
       const problem = sourceProblem(src);
-      if (problem) for (const r of ctx.regions) decisions.push({ id: src.ImageId, region: r, name: src.ImageName, kind: "source-unusable", reason: problem });
+      if (problem)
+        for (const r of ctx.regions)
+          decisions.push({ id: src.ImageId, region: r, name: src.ImageName, kind: "source-unusable", reason: problem });
       return !problem;
     });
     sourcesOf.set(ctx, sources);
     if (config.selection.by === "ids") {
       for (const id of config.selection.ids.filter((id) => !selected.some((s) => s.ImageId === id))) {
-        errors.push({ region: config.sourceRegion, id, code: "InvalidImageId.NotFound", message: `image ${id} is not in ${config.sourceRegion}` });
+        errors.push({
+          region: config.sourceRegion,
+          id,
+          code: "InvalidImageId.NotFound",
+          message: `image ${id} is not in ${config.sourceRegion}`,
+        });
       }
     }
     const known = knownOf.get(config) ?? [];
     const valid = ctx.regions.filter((r) => {
       if (known.includes(r)) return true;
-      for (const s of sources) decisions.push({ id: s.ImageId, region: r, name: s.ImageName, kind: "unknown-region", reason: "not a region DescribeRegions lists" });
+      for (const s of sources)
+        decisions.push({
+          id: s.ImageId,
+          region: r,
+          name: s.ImageName,
+          kind: "unknown-region",
+          reason: "not a region DescribeRegions lists",
+        });
       return false;
     });
     if (!sources.length) return { decisions, errors, notes: { sources: [] } };
     const { dests, failed } = await inventories(ctx.client, valid);
     for (const f of failed) {
       errors.push(f);
-      for (const s of sources) decisions.push({ id: s.ImageId, region: f.region, name: s.ImageName, kind: "unreadable", reason: `could not read the destination: ${f.code}` });
+      for (const s of sources)
+        decisions.push({
+          id: s.ImageId,
+          region: f.region,
+          name: s.ImageName,
+          kind: "unreadable",
+          reason: `could not read the destination: ${f.code}`,
+        });
     }
-    decisions.push(...plan(sources, dests, { keep: config.keep, keepTag: config.keepTag, maxDeletes: config.maxDeletes }));
-    return { decisions, errors, notes: { sources: sources.map((s) => ({ imageId: s.ImageId, imageName: s.ImageName })) } };
+    decisions.push(
+      ...plan(sources, dests, { keep: config.keep, keepTag: config.keepTag, maxDeletes: config.maxDeletes }),
+    );
+    return {
+      decisions,
+      errors,
+      notes: { sources: sources.map((s) => ({ imageId: s.ImageId, imageName: s.ImageName })) },
+    };
   },
   // The deletion budget is run-wide: each account's shard gets its share.
   shareLimits: (config, shards) => ({ ...config, maxDeletes: shareOf(config.maxDeletes, shards)! }),

@@ -69,7 +69,8 @@ export interface PlanPolicy {
 /** Checks a source before any call: what SyncImages would reject anyway. */
 export function sourceProblem(img: Image): string | undefined {
   if (img.ImageType !== "PRIVATE_IMAGE") return `${img.ImageType} is not a custom image`;
-  if (img.ImageState !== "NORMAL") return `source image is ${img.ImageState}, not NORMAL (InvalidImageId.IncorrectState)`;
+  if (img.ImageState !== "NORMAL")
+    return `source image is ${img.ImageState}, not NORMAL (InvalidImageId.IncorrectState)`;
   // No size rule: "under 50 GB" is on the legacy SyncImages page only; the current API states
   // none, and most custom images are exactly 50 or 100 GiB (a default system disk is 50 GB).
   return undefined;
@@ -100,15 +101,28 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
      * already chosen.
      */
     const mayDelete = (img: Image) =>
-      !!parseCopy(img) && !pruned.has(img.ImageId) && DELETABLE.has(img.ImageState) && !dest.inUse.has(img.ImageId) && !keepTagged(img);
+      !!parseCopy(img) &&
+      !pruned.has(img.ImageId) &&
+      DELETABLE.has(img.ImageState) &&
+      !dest.inUse.has(img.ImageId) &&
+      !keepTagged(img);
     /** Our copies that may go to make room: deletable, and not the ready copy of a current source. */
-    const prunable = (img: Image) => mayDelete(img) && (!current8.has(parseCopy(img)!.source8) || img.ImageState !== "NORMAL");
+    const prunable = (img: Image) =>
+      mayDelete(img) && (!current8.has(parseCopy(img)!.source8) || img.ImageState !== "NORMAL");
     const prune = (img: Image, kind: SyncKind, reason: string): boolean => {
       // `!(budget > 0)`: a budget that is not a number deletes nothing (NaN compares false both ways).
       if (!(budget > 0) || !mayDelete(img)) return false;
       budget--;
       pruned.add(img.ImageId);
-      decisions.push({ id: img.ImageId, region: dest.region, name: img.ImageName, kind, action: "delete-image", reason, detail: { state: img.ImageState } });
+      decisions.push({
+        id: img.ImageId,
+        region: dest.region,
+        name: img.ImageName,
+        kind,
+        action: "delete-image",
+        reason,
+        detail: { state: img.ImageState },
+      });
       return true;
     };
     const planned = new Set<string>();
@@ -120,7 +134,12 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
       const ready = copies.find((c) => c.ImageState === "NORMAL");
       const syncing = copies.find((c) => IN_PROGRESS.has(c.ImageState));
       if (ready) {
-        decisions.push({ ...item, kind: "present", reason: `copy ${ready.ImageId} is NORMAL`, detail: { imageId: ready.ImageId } });
+        decisions.push({
+          ...item,
+          kind: "present",
+          reason: `copy ${ready.ImageId} is NORMAL`,
+          detail: { imageId: ready.ImageId },
+        });
         // A second copy of the same source (a retried or overlapping sync) is ours and surplus:
         // keep the ready one, prune the rest once they are deletable.
         for (const extra of copies.filter((c) => c !== ready)) {
@@ -129,37 +148,69 @@ export function plan(sources: Image[], dests: DestInventory[], policy: PlanPolic
         continue;
       }
       if (syncing) {
-        decisions.push({ ...item, kind: "in-progress", reason: `copy ${syncing.ImageId} is ${syncing.ImageState}`, detail: { imageId: syncing.ImageId } });
+        decisions.push({
+          ...item,
+          kind: "in-progress",
+          reason: `copy ${syncing.ImageId} is ${syncing.ImageState}`,
+          detail: { imageId: syncing.ImageId },
+        });
         continue;
       }
       // Copies that ended in failure are replaced; they go only if they pass the same checks.
       const left: Image[] = [];
       for (const failed of copies) {
-        if (prune(failed, "failed-copy", `copy of ${src.ImageId} ended ${failed.ImageState}; replaced by a new one`)) used--;
+        if (prune(failed, "failed-copy", `copy of ${src.ImageId} ended ${failed.ImageState}; replaced by a new one`))
+          used--;
         else left.push(failed);
       }
       // Image names are unique in a region (SyncImages: InvalidImageName.Duplicate): while a
       // failed copy we may not delete holds the name, a new copy cannot be made.
       if (left.length) {
-        const why = left.map((c) => `${c.ImageId} (${c.ImageState}${keepTagged(c) ? ", kept by tag" : ""}${dest.inUse.has(c.ImageId) ? ", in use" : ""})`).join(", ");
-        decisions.push({ ...item, kind: "name-held", reason: `copy name ${copyName(src)} is held by ${why}, which may not be deleted: delete it or remove its keep tag to sync again` });
+        const why = left
+          .map(
+            (c) =>
+              `${c.ImageId} (${c.ImageState}${keepTagged(c) ? ", kept by tag" : ""}${dest.inUse.has(c.ImageId) ? ", in use" : ""})`,
+          )
+          .join(", ");
+        decisions.push({
+          ...item,
+          kind: "name-held",
+          reason: `copy name ${copyName(src)} is held by ${why}, which may not be deleted: delete it or remove its keep tag to sync again`,
+        });
         continue;
       }
       // Make room under the quota by pruning our own oldest copies of older sources.
       const candidates = dest.images.filter(prunable).sort(byAge);
       while (used + 1 > dest.quota && candidates.length) {
         const victim = candidates.shift()!;
-        if (!prune(victim, "make-room", `oldest copy made by cvm-autopilot, to make room for ${src.ImageId} (quota ${dest.quota})`)) break;
+        if (
+          !prune(
+            victim,
+            "make-room",
+            `oldest copy made by cvm-autopilot, to make room for ${src.ImageId} (quota ${dest.quota})`,
+          )
+        )
+          break;
         used--;
       }
       if (used + 1 > dest.quota) {
         const why = budget <= 0 ? "IMAGE_SYNC_MAX_DELETES reached" : "no copy made by cvm-autopilot can be pruned";
-        decisions.push({ ...item, kind: "quota-full", reason: `quota full (${used}/${dest.quota} custom images) and ${why}` });
+        decisions.push({
+          ...item,
+          kind: "quota-full",
+          reason: `quota full (${used}/${dest.quota} custom images) and ${why}`,
+        });
         continue;
       }
       used++;
       planned.add(src.ImageId);
-      decisions.push({ ...item, kind: "missing", action: "sync", reason: `no copy of ${src.ImageId} in ${dest.region}`, detail: { copyName: copyName(src) } });
+      decisions.push({
+        ...item,
+        kind: "missing",
+        action: "sync",
+        reason: `no copy of ${src.ImageId} in ${dest.region}`,
+        detail: { copyName: copyName(src) },
+      });
     }
 
     // Keep the newest IMAGE_SYNC_KEEP copies per source name; a planned copy counts as newest.

@@ -23,7 +23,11 @@ const generate = promisify(generateKeyPair);
 
 /** Outcomes of a region's steps, keyed as the runner keys decisions (`region/id`). */
 type Outcomes = Map<string, Outcome>;
-const done = (requestId?: string, detail?: Record<string, unknown>): Outcome => ({ status: "done", requestId, ...(detail ? { detail } : {}) });
+const done = (requestId?: string, detail?: Record<string, unknown>): Outcome => ({
+  status: "done",
+  requestId,
+  ...(detail ? { detail } : {}),
+});
 const failed = (err: unknown): Outcome => {
   const e = errorRecord(err);
   return { status: "failed", code: e.code, message: e.message, requestId: e.requestId };
@@ -40,21 +44,37 @@ export class StepError extends Error {
 }
 
 /** Stores a new private key and proves it can be read back before anything depends on it. */
-async function storePrivateKey(client: TencentCloudClient, region: string, secretName: string, keyName: string, pem: string): Promise<void> {
+async function storePrivateKey(
+  client: TencentCloudClient,
+  region: string,
+  secretName: string,
+  keyName: string,
+  pem: string,
+): Promise<void> {
   await api(client).createSecret(region, {
-    SecretName: secretName, VersionId: "v1", SecretString: pem,
+    SecretName: secretName,
+    VersionId: "v1",
+    SecretString: pem,
     Description: `Private key of CVM key pair ${keyName} (cvm-autopilot key rotation)`,
     Tags: [{ TagKey: "autopilot:key-name", TagValue: keyName }],
   });
   const back = await api(client).getSecretValue(region, { SecretName: secretName, VersionId: "v1" });
   if (back.SecretString !== pem) {
-    throw new StepError({ region, action: "GetSecretValue", code: "KeyRotation.SecretMismatch", message: `secret ${secretName} did not read back as written; not importing its key`, requestId: back.RequestId });
+    throw new StepError({
+      region,
+      action: "GetSecretValue",
+      code: "KeyRotation.SecretMismatch",
+      message: `secret ${secretName} did not read back as written; not importing its key`,
+      requestId: back.RequestId,
+    });
   }
 }
 
 /** The key pair of this name, looked up by name (not found in a listing). */
 async function keyByName(client: TencentCloudClient, region: string, keyName: string): Promise<KeyPair | undefined> {
-  const found = await listAll(client, "DescribeKeyPairs", region, { Filters: [{ Name: "key-name", Values: [keyName] }] });
+  const found = await listAll(client, "DescribeKeyPairs", region, {
+    Filters: [{ Name: "key-name", Values: [keyName] }],
+  });
   return found.find((k) => k.KeyName === keyName);
 }
 
@@ -74,7 +94,10 @@ async function importKey(client: TencentCloudClient, region: string, keyName: st
     return (await api(client).importKeyPair(region, { KeyName: keyName, ProjectId: 0, PublicKey: publicKey })).KeyId;
   } catch (err) {
     // A retried import that had in fact succeeded: find the key by name.
-    if (err instanceof TencentCloudApiError && (err.code === "InvalidKeyPairName.Duplicate" || err.code === "InvalidPublicKey.Duplicate")) {
+    if (
+      err instanceof TencentCloudApiError &&
+      (err.code === "InvalidKeyPairName.Duplicate" || err.code === "InvalidPublicKey.Duplicate")
+    ) {
       const found = await keyByName(client, region, keyName);
       if (found) return found.KeyId;
     }
@@ -83,7 +106,12 @@ async function importKey(client: TencentCloudClient, region: string, keyName: st
 }
 
 /** Schedules a secret for deletion inside SSM's recovery window (disabled first, as SSM requires), so a mistake can be undone. */
-async function retireSecret(client: TencentCloudClient, region: string, secret: string, days: number): Promise<Outcome> {
+async function retireSecret(
+  client: TencentCloudClient,
+  region: string,
+  secret: string,
+  days: number,
+): Promise<Outcome> {
   try {
     const r = await scheduleSecretDeletion(client, region, secret, days);
     // Already scheduled (an earlier run, or one overlapping this one), or gone: nothing left to do.
@@ -95,17 +123,29 @@ async function retireSecret(client: TencentCloudClient, region: string, secret: 
 }
 
 /** Orphans from crashed runs: each confirmed by a lookup of its own before it goes. */
-async function cleanUpOrphans(client: TencentCloudClient, p: RegionPlan, config: KeyRotationConfig, out: Outcomes): Promise<void> {
+async function cleanUpOrphans(
+  client: TencentCloudClient,
+  p: RegionPlan,
+  config: KeyRotationConfig,
+  out: Outcomes,
+): Promise<void> {
   const { region } = p;
   for (const k of p.orphanKeys) {
     const key = keyOf({ region, id: k.keyId });
     try {
       // Positive evidence that the private half is not stored, and that nothing uses the key.
-      const secret = await api(client).describeSecret(region, { SecretName: secretNameFor(region, k.keyName) }).catch((e: unknown) => e);
-      const stored = !(secret instanceof TencentCloudApiError && secret.code.startsWith("ResourceNotFound")) && (secret as { Status?: string }).Status !== "PendingDelete";
+      const secret = await api(client)
+        .describeSecret(region, { SecretName: secretNameFor(region, k.keyName) })
+        .catch((e: unknown) => e);
+      const stored =
+        !(secret instanceof TencentCloudApiError && secret.code.startsWith("ResourceNotFound")) &&
+        (secret as { Status?: string }).Status !== "PendingDelete";
       const now = await keyById(client, region, k.keyId);
       if (stored || !now || now.AssociatedInstanceIds.length) {
-        out.set(key, moved(stored ? "KeyRotation.PrivateKeyStored" : !now ? "KeyRotation.KeyGone" : "KeyRotation.KeyInUse"));
+        out.set(
+          key,
+          moved(stored ? "KeyRotation.PrivateKeyStored" : !now ? "KeyRotation.KeyGone" : "KeyRotation.KeyInUse"),
+        );
         continue;
       }
       out.set(key, done((await api(client).deleteKeyPairs(region, { KeyIds: [k.keyId] })).RequestId));
@@ -118,14 +158,22 @@ async function cleanUpOrphans(client: TencentCloudClient, p: RegionPlan, config:
     try {
       // A key that exists (a listing shift can hide it) keeps its secret, whatever the listing said.
       const found = await keyByName(client, region, keyName);
-      out.set(keyOf({ region, id: s }), found ? moved("KeyRotation.KeyExists") : await retireSecret(client, region, s, config.secretRecoveryDays));
+      out.set(
+        keyOf({ region, id: s }),
+        found ? moved("KeyRotation.KeyExists") : await retireSecret(client, region, s, config.secretRecoveryDays),
+      );
     } catch (err) {
       out.set(keyOf({ region, id: s }), failed(err));
     }
   }
 }
 
-async function targetKeyId(client: TencentCloudClient, p: RegionPlan, config: KeyRotationConfig, out: Outcomes): Promise<string> {
+async function targetKeyId(
+  client: TencentCloudClient,
+  p: RegionPlan,
+  config: KeyRotationConfig,
+  out: Outcomes,
+): Promise<string> {
   const t = p.target!;
   if (t.kind === "existing") return t.keyId;
   let pem: string;
@@ -146,17 +194,27 @@ async function targetKeyId(client: TencentCloudClient, p: RegionPlan, config: Ke
  * now, then looked up by id to prove it is gone (DeleteKeyPairs keeps keys an image still uses),
  * and only then its secret scheduled for deletion.
  */
-async function retireOldKeys(client: TencentCloudClient, region: string, retire: string[], stillUsed: Set<string>, config: KeyRotationConfig, out: Outcomes): Promise<void> {
+async function retireOldKeys(
+  client: TencentCloudClient,
+  region: string,
+  retire: string[],
+  stillUsed: Set<string>,
+  config: KeyRotationConfig,
+  out: Outcomes,
+): Promise<void> {
   if (!retire.length) return;
   const listed = new Map((await listAll(client, "DescribeKeyPairs", region, {})).map((k) => [k.KeyId, k]));
   const ready: KeyPair[] = [];
   for (const id of retire) {
     const k = listed.get(id);
-    if (!k || stillUsed.has(id) || k.AssociatedInstanceIds.length) out.set(keyOf({ region, id }), moved(k ? "KeyRotation.KeyStillInUse" : "KeyRotation.KeyGone"));
+    if (!k || stillUsed.has(id) || k.AssociatedInstanceIds.length)
+      out.set(keyOf({ region, id }), moved(k ? "KeyRotation.KeyStillInUse" : "KeyRotation.KeyGone"));
     else ready.push(k);
   }
   const byId = new Map(ready.map((k) => [k.KeyId, k]));
-  for (const r of await applyBatched([...byId.keys()], batchSizeOf("DeleteKeyPairs"), (batch) => api(client).deleteKeyPairs(region, { KeyIds: batch }))) {
+  for (const r of await applyBatched([...byId.keys()], batchSizeOf("DeleteKeyPairs"), (batch) =>
+    api(client).deleteKeyPairs(region, { KeyIds: batch }),
+  )) {
     const k = byId.get(r.id)!;
     const key = keyOf({ region, id: r.id });
     if (!r.ok) {
@@ -168,7 +226,10 @@ async function retireOldKeys(client: TencentCloudClient, region: string, retire:
       continue;
     }
     const secret = await retireSecret(client, region, secretNameFor(region, k.KeyName), config.secretRecoveryDays);
-    out.set(key, secret.status === "failed" ? secret : done(r.requestId, { secretRecoveryDays: config.secretRecoveryDays }));
+    out.set(
+      key,
+      secret.status === "failed" ? secret : done(r.requestId, { secretRecoveryDays: config.secretRecoveryDays }),
+    );
   }
 }
 
@@ -182,7 +243,13 @@ const SETTLED_POLLS = 4;
  * the platform stops an instance, binds the key and starts it again: the result is not immediate
  *, so a first describe that lacks the key is not yet a failure.
  */
-async function describeWhenBound(client: TencentCloudClient, region: string, ids: string[], keyId: string, sleep: (ms: number) => Promise<void>): Promise<Instance[]> {
+async function describeWhenBound(
+  client: TencentCloudClient,
+  region: string,
+  ids: string[],
+  keyId: string,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Instance[]> {
   const latest = new Map<string, Instance>();
   let waiting = ids;
   for (let poll = 0; waiting.length && poll < VERIFY_POLLS; poll++) {
@@ -204,7 +271,14 @@ async function describeWhenBound(client: TencentCloudClient, region: string, ids
  * step the plan's decisions name; a step that must not be passed stops the region, and every
  * step after it is reported failed with that reason.
  */
-export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, view: RegionView, config: KeyRotationConfig, sleep: (ms: number) => Promise<void>, retire: string[]): Promise<Outcomes> {
+export async function rotateRegion(
+  client: TencentCloudClient,
+  p: RegionPlan,
+  view: RegionView,
+  config: KeyRotationConfig,
+  sleep: (ms: number) => Promise<void>,
+  retire: string[],
+): Promise<Outcomes> {
   const out: Outcomes = new Map();
   const { region } = p;
   if (p.cleanUp) await cleanUpOrphans(client, p, config, out);
@@ -214,14 +288,22 @@ export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, vi
 
   const attempted = [...p.bindStopped, ...p.bindRunning];
   const bindFailures = new Map<string, Outcome>();
-  for (const [ids, force] of [[p.bindStopped, false], [p.bindRunning, true]] as const) {
+  for (const [ids, force] of [
+    [p.bindStopped, false],
+    [p.bindRunning, true],
+  ] as const) {
     const results = await applyBatched(ids, batchSizeOf("AssociateInstancesKeyPairs"), (batch) =>
-      api(client).associateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }));
-    for (const r of results) if (!r.ok) bindFailures.set(r.id, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      api(client).associateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }),
+    );
+    for (const r of results)
+      if (!r.ok) bindFailures.set(r.id, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
   }
   // Verify on the instances themselves before touching any old key.
   const bound = attempted.filter((id) => !bindFailures.has(id));
-  const after = [...(bound.length ? await describeWhenBound(client, region, bound, keyId, sleep) : []), ...(bindFailures.size ? await describeInstancesByIds(client, region, [...bindFailures.keys()]) : [])];
+  const after = [
+    ...(bound.length ? await describeWhenBound(client, region, bound, keyId, sleep) : []),
+    ...(bindFailures.size ? await describeInstancesByIds(client, region, [...bindFailures.keys()]) : []),
+  ];
   const namesById = new Map(view.keyPairs.map((k) => [k.KeyId, k.KeyName]));
   namesById.set(keyId, t.keyName);
   const toUnbind = new Map<string, string[]>();
@@ -231,12 +313,25 @@ export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, vi
     const keys = inst.LoginSettings?.KeyIds ?? [];
     const key = keyOf({ region, id: inst.InstanceId });
     if (!keys.includes(keyId)) {
-      out.set(key, bindFailures.get(inst.InstanceId) ?? { status: "failed", code: "KeyRotation.NotVerified", message: `key ${t.keyName} is not bound after AssociateInstancesKeyPairs` });
+      out.set(
+        key,
+        bindFailures.get(inst.InstanceId) ?? {
+          status: "failed",
+          code: "KeyRotation.NotVerified",
+          message: `key ${t.keyName} is not bound after AssociateInstancesKeyPairs`,
+        },
+      );
       for (const k of keys) stillUsed.add(k);
       continue;
     }
     out.set(key, done(undefined, { keyId }));
-    const unbind = keysToUnbind(keys, { keyId, keyName: t.keyName }, p.boundBefore.get(inst.InstanceId) ?? [], namesById, config.keyPrefix);
+    const unbind = keysToUnbind(
+      keys,
+      { keyId, keyName: t.keyName },
+      p.boundBefore.get(inst.InstanceId) ?? [],
+      namesById,
+      config.keyPrefix,
+    );
     for (const k of keys) if (!unbind.includes(k)) stillUsed.add(k);
     // Grouped by key and by whether a force stop is needed: one call per group, 100 ids at a time.
     for (const old of unbind) {
@@ -247,12 +342,22 @@ export async function rotateRegion(client: TencentCloudClient, p: RegionPlan, vi
   for (const [group, ids] of toUnbind) {
     const [old, mode] = group.split("/") as [string, string];
     const results = await applyBatched(ids, batchSizeOf("DisassociateInstancesKeyPairs"), (batch) =>
-      api(client).disassociateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [old], ForceStop: mode === "force" }));
+      api(client).disassociateInstancesKeyPairs(region, {
+        InstanceIds: batch,
+        KeyIds: [old],
+        ForceStop: mode === "force",
+      }),
+    );
     for (const r of results) {
       // The new key is bound, but an old one could not be taken away: the rotation is not finished.
       if (!r.ok) {
         stillUsed.add(old);
-        out.set(keyOf({ region, id: r.id }), { status: "failed", code: r.code, message: `new key bound, but old key ${old} not unbound: ${r.message}`, requestId: r.requestId });
+        out.set(keyOf({ region, id: r.id }), {
+          status: "failed",
+          code: r.code,
+          message: `new key bound, but old key ${old} not unbound: ${r.message}`,
+          requestId: r.requestId,
+        });
       }
     }
   }

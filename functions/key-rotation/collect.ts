@@ -4,12 +4,20 @@ import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";
 
-export async function readView(client: TencentCloudClient, region: string, config: KeyRotationConfig, only: Set<string> | undefined): Promise<RegionView> {
+export async function readView(
+  client: TencentCloudClient,
+  region: string,
+  config: KeyRotationConfig,
+  only: Set<string> | undefined,
+): Promise<RegionView> {
   const [instances, keyPairs, secrets] = await Promise.all([
     listAll(client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.scopeTag.key] }] }),
     listAll(client, "DescribeKeyPairs", region, {}),
     // State 1: enabled secrets only; ones pending deletion are history, not progress.
-    listAll(client, "ListSecrets", region, { State: 1, SearchSecretName: `cvm-autopilot-${region}-${config.keyPrefix}_` }),
+    listAll(client, "ListSecrets", region, {
+      State: 1,
+      SearchSecretName: `cvm-autopilot-${region}-${config.keyPrefix}_`,
+    }),
   ]);
   return {
     region,

@@ -11,7 +11,11 @@ const schema = z.object({
   KEY_ROTATION_ALLOW_FORCE_STOP: bool(false),
   // Key names: letters, digits, underscores, at most 25 (seed CreateKeyPair); the prefix leaves
   // room for `_YYYYMMDDHHMM`.
-  KEY_ROTATION_KEY_PREFIX: pattern(/^[A-Za-z][A-Za-z0-9_]{0,11}$/, "1-12 letters, digits or underscores, starting with a letter", "autopilot"),
+  KEY_ROTATION_KEY_PREFIX: pattern(
+    /^[A-Za-z][A-Za-z0-9_]{0,11}$/,
+    "1-12 letters, digits or underscores, starting with a letter",
+    "autopilot",
+  ),
   KEY_ROTATION_KEY_BITS: int(3072, 3072, 8192),
   KEY_ROTATION_MAX_INSTANCES: int(100, 1, 100000),
   // SSM DeleteSecret's recovery window (0-30 days): a retired private key stays restorable for at

@@ -22,23 +22,31 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   async decide(ctx: RunContext<KeyRotationConfig>, region) {
     const view = await readView(ctx.client, region, ctx.config, ctx.only);
     const plan = planRegion(view, ctx.config, ctx.now);
-    return { decisions: toDecisions(plan, view, ctx.config.keyPrefix), errors: plan.problems.map((pr) => ({ region, ...pr })), carry: { plan, view } };
+    return {
+      decisions: toDecisions(plan, view, ctx.config.keyPrefix),
+      errors: plan.problems.map((pr) => ({ region, ...pr })),
+      carry: { plan, view },
+    };
   },
   async apply(ctx, acting, carried) {
     const out = new Map<string, Outcome>();
     const regions = [...new Set(acting.map((d) => d.region))];
-    await Promise.all(regions.map(async (region) => {
-      const { plan, view } = carried.get(region)!;
-      const mine = acting.filter((d) => d.region === region);
-      const retire = mine.filter((d) => (d.kind as RotationKind) === "retired-key").map((d) => d.id);
-      try {
-        for (const [k, o] of await rotateRegion(ctx.client, plan, view, ctx.config, ctx.sleep, retire)) out.set(k, o);
-      } catch (err) {
-        // A step that must not be passed: every step of this region not yet done fails with its reason.
-        const e = err instanceof StepError ? err.entry : errorRecord(err);
-        for (const d of mine) if (!out.has(keyOf(d))) out.set(keyOf(d), { status: "failed", code: e.code, message: e.message, requestId: e.requestId });
-      }
-    }));
+    await Promise.all(
+      regions.map(async (region) => {
+        const { plan, view } = carried.get(region)!;
+        const mine = acting.filter((d) => d.region === region);
+        const retire = mine.filter((d) => (d.kind as RotationKind) === "retired-key").map((d) => d.id);
+        try {
+          for (const [k, o] of await rotateRegion(ctx.client, plan, view, ctx.config, ctx.sleep, retire)) out.set(k, o);
+        } catch (err) {
+          // A step that must not be passed: every step of this region not yet done fails with its reason.
+          const e = err instanceof StepError ? err.entry : errorRecord(err);
+          for (const d of mine)
+            if (!out.has(keyOf(d)))
+              out.set(keyOf(d), { status: "failed", code: e.code, message: e.message, requestId: e.requestId });
+        }
+      }),
+    );
     return out;
   },
 });

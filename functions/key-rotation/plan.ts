@@ -92,16 +92,27 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
   const keysById = new Map(view.keyPairs.map((k) => [k.KeyId, k]));
   const ours = view.keyPairs.filter((k) => isOurs(k.KeyName, policy.keyPrefix));
   const withSecret = ours.filter((k) => view.secrets.has(secretNameFor(region, k.KeyName)));
-  const orphanKeys = ours.filter((k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length === 0);
+  const orphanKeys = ours.filter(
+    (k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length === 0,
+  );
   const problems: RegionPlan["problems"] = ours
     .filter((k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length > 0)
-    .map((k) => ({ id: k.KeyId, code: "KeyRotation.PrivateKeyMissing", message: `key ${k.KeyName} is bound to ${k.AssociatedInstanceIds.length} instance(s) but its private key is not in SSM: rotate those instances by hand` }));
+    .map((k) => ({
+      id: k.KeyId,
+      code: "KeyRotation.PrivateKeyMissing",
+      message: `key ${k.KeyName} is bound to ${k.AssociatedInstanceIds.length} instance(s) but its private key is not in SSM: rotate those instances by hand`,
+    }));
 
   // Secrets whose key pair was never imported: the newest resumes, older ones are superseded.
   const keyNames = new Set(view.keyPairs.map((k) => k.KeyName));
   const prefix = `cvm-autopilot-${region}-`;
   const pending = [...view.secrets]
-    .filter((s) => s.startsWith(prefix) && isOurs(s.slice(prefix.length), policy.keyPrefix) && !keyNames.has(s.slice(prefix.length)))
+    .filter(
+      (s) =>
+        s.startsWith(prefix) &&
+        isOurs(s.slice(prefix.length), policy.keyPrefix) &&
+        !keyNames.has(s.slice(prefix.length)),
+    )
     .sort();
   const newestKey = withSecret.sort((a, b) => a.KeyName.localeCompare(b.KeyName)).at(-1);
   const newestPending = pending.at(-1);
@@ -113,15 +124,24 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
   for (const inst of view.instances) {
     const tag = tagsOf(inst).get(policy.scopeTag.key);
     if (tag !== policy.scopeTag.value) {
-      skipped.push({ instanceId: inst.InstanceId, kind: "opted-out", reason: `opted out: tag ${policy.scopeTag.key}=${tag}` });
+      skipped.push({
+        instanceId: inst.InstanceId,
+        kind: "opted-out",
+        reason: `opted out: tag ${policy.scopeTag.key}=${tag}`,
+      });
       continue;
     }
     const bound = inst.LoginSettings?.KeyIds ?? [];
     if (!bound.length) {
       // Loud, not a quiet skip: a tagged instance without a key may have lost the one it had.
-      skipped.push({ instanceId: inst.InstanceId, kind: "no-key", reason: "no key pair bound: binding one would disable password login" });
+      skipped.push({
+        instanceId: inst.InstanceId,
+        kind: "no-key",
+        reason: "no key pair bound: binding one would disable password login",
+      });
       problems.push({
-        id: inst.InstanceId, code: "KeyRotation.NoKeyBound",
+        id: inst.InstanceId,
+        code: "KeyRotation.NoKeyBound",
         message: `tagged ${policy.scopeTag.key}=${policy.scopeTag.value} but no key pair is bound: not rotated (binding one would disable password login); bind a key by hand or remove the tag`,
       });
       continue;
@@ -129,30 +149,62 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
     const oldest = Math.min(...bound.map((k) => Date.parse(keysById.get(k)?.CreatedTime ?? "1970-01-01T00:00:00Z")));
     // On our newest key but still carrying an older one of ours (an overlapping run's leftover
     // where binding adds a key): finishing that is clean-up, whatever the keys' age.
-    const leftover = !!newestKey && bound.includes(newestKey.KeyId) &&
-      bound.some((k) => k !== newestKey.KeyId && isOurs(keysById.get(k)?.KeyName ?? "", policy.keyPrefix) && keysById.get(k)!.KeyName < newestKey.KeyName);
+    const leftover =
+      !!newestKey &&
+      bound.includes(newestKey.KeyId) &&
+      bound.some(
+        (k) =>
+          k !== newestKey.KeyId &&
+          isOurs(keysById.get(k)?.KeyName ?? "", policy.keyPrefix) &&
+          keysById.get(k)!.KeyName < newestKey.KeyName,
+      );
     if (now.getTime() - oldest < maxAgeMs && !leftover) {
-      skipped.push({ instanceId: inst.InstanceId, kind: "young", reason: `key younger than ${policy.maxAgeDays} days` });
+      skipped.push({
+        instanceId: inst.InstanceId,
+        kind: "young",
+        reason: `key younger than ${policy.maxAgeDays} days`,
+      });
       continue;
     }
     if (inst.InstanceState === "RUNNING" && !policy.allowForceStop) {
-      skipped.push({ instanceId: inst.InstanceId, kind: "running", reason: "running and KEY_ROTATION_ALLOW_FORCE_STOP is false" });
+      skipped.push({
+        instanceId: inst.InstanceId,
+        kind: "running",
+        reason: "running and KEY_ROTATION_ALLOW_FORCE_STOP is false",
+      });
       continue;
     }
     if (inst.InstanceState !== "RUNNING" && inst.InstanceState !== "STOPPED") {
-      skipped.push({ instanceId: inst.InstanceId, kind: "busy-state", reason: `state ${inst.InstanceState}: try again later` });
+      skipped.push({
+        instanceId: inst.InstanceId,
+        kind: "busy-state",
+        reason: `state ${inst.InstanceState}: try again later`,
+      });
       continue;
     }
     if (leftover && now.getTime() - oldest < maxAgeMs) leftovers.add(inst.InstanceId);
     due.push(inst);
   }
-  for (const inst of due.splice(policy.maxInstances)) skipped.push({ instanceId: inst.InstanceId, kind: "over-limit", reason: `over KEY_ROTATION_MAX_INSTANCES=${policy.maxInstances} this run` });
+  for (const inst of due.splice(policy.maxInstances))
+    skipped.push({
+      instanceId: inst.InstanceId,
+      kind: "over-limit",
+      reason: `over KEY_ROTATION_MAX_INSTANCES=${policy.maxInstances} this run`,
+    });
 
   let target: Target | undefined;
   // A narrowed run (a webhook naming instances) only makes a key when one of its instances needs it.
   const mayCreate = !view.narrowed || due.length > 0;
-  if (!mayCreate) target = newestKey && fresh(newestKey.KeyName) ? { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName } : undefined;
-  else if (newestPending && (!newestKey || newestPending.slice(prefix.length) > newestKey.KeyName) && fresh(newestPending.slice(prefix.length))) {
+  if (!mayCreate)
+    target =
+      newestKey && fresh(newestKey.KeyName)
+        ? { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName }
+        : undefined;
+  else if (
+    newestPending &&
+    (!newestKey || newestPending.slice(prefix.length) > newestKey.KeyName) &&
+    fresh(newestPending.slice(prefix.length))
+  ) {
     target = { kind: "import", keyName: newestPending.slice(prefix.length), secretName: newestPending, resumed: true };
   } else if (newestKey && fresh(newestKey.KeyName)) {
     target = { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName };
@@ -162,7 +214,9 @@ export function planRegion(view: RegionView, policy: RotationPolicy, now: Date):
   }
   const targetName = target?.keyName;
   const orphanSecrets = view.narrowed ? [] : pending.filter((s) => s.slice(prefix.length) !== targetName);
-  const notOnTarget = due.filter((i) => !(target?.kind === "existing" && (i.LoginSettings?.KeyIds ?? []).every((k) => k === target.keyId)));
+  const notOnTarget = due.filter(
+    (i) => !(target?.kind === "existing" && (i.LoginSettings?.KeyIds ?? []).every((k) => k === target.keyId)),
+  );
   return {
     region,
     target,
@@ -192,22 +246,62 @@ export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): Ar
   for (const id of [...p.bindStopped, ...p.bindRunning]) {
     const leftover = p.leftovers.has(id);
     out.push({
-      id, region, kind: leftover ? "leftover" : "due", action: "rotate",
+      id,
+      region,
+      kind: leftover ? "leftover" : "due",
+      action: "rotate",
       reason: `${leftover ? "finish an overlapping run: unbind older keys of ours" : "bind"} ${t?.keyName ?? ""}${running.has(id) ? " (force stop)" : ""}, verify, then unbind older keys`,
       detail: { key: t?.keyName, forceStop: running.has(id) },
     });
   }
-  if (t?.kind === "new") out.push({ id: t.keyName, region, kind: "new-key", action: "create-key", reason: `generate an RSA key, store it as ${t.secretName}, import key pair ${t.keyName}` });
-  if (t?.kind === "import") out.push({ id: t.keyName, region, kind: "resume-key", action: "import-key", reason: `import key pair ${t.keyName} from ${t.secretName}, stored by an earlier run` });
-  for (const k of p.orphanKeys) out.push({ id: k.keyId, region, name: k.keyName, kind: "orphan-key", action: "delete-orphan-key", reason: `key ${k.keyName} is bound nowhere and its private key was never stored` });
-  for (const s of p.orphanSecrets) out.push({ id: s, region, kind: "superseded-secret", action: "retire-secret", reason: "a newer key superseded it before its key pair was imported" });
+  if (t?.kind === "new")
+    out.push({
+      id: t.keyName,
+      region,
+      kind: "new-key",
+      action: "create-key",
+      reason: `generate an RSA key, store it as ${t.secretName}, import key pair ${t.keyName}`,
+    });
+  if (t?.kind === "import")
+    out.push({
+      id: t.keyName,
+      region,
+      kind: "resume-key",
+      action: "import-key",
+      reason: `import key pair ${t.keyName} from ${t.secretName}, stored by an earlier run`,
+    });
+  for (const k of p.orphanKeys)
+    out.push({
+      id: k.keyId,
+      region,
+      name: k.keyName,
+      kind: "orphan-key",
+      action: "delete-orphan-key",
+      reason: `key ${k.keyName} is bound nowhere and its private key was never stored`,
+    });
+  for (const s of p.orphanSecrets)
+    out.push({
+      id: s,
+      region,
+      kind: "superseded-secret",
+      action: "retire-secret",
+      reason: "a newer key superseded it before its key pair was imported",
+    });
   if (t && p.cleanUp) {
     const moving = new Set([...p.bindStopped, ...p.bindRunning]);
     for (const k of view.keyPairs) {
-      if (!isOurs(k.KeyName, prefix) || k.KeyName >= t.keyName || k.KeyId === (t.kind === "existing" ? t.keyId : "")) continue;
+      if (!isOurs(k.KeyName, prefix) || k.KeyName >= t.keyName || k.KeyId === (t.kind === "existing" ? t.keyId : ""))
+        continue;
       if (!k.AssociatedInstanceIds.every((i) => moving.has(i))) continue;
       if (!view.secrets.has(secretNameFor(region, k.KeyName)) && !k.AssociatedInstanceIds.length) continue; // an orphan, above
-      out.push({ id: k.KeyId, region, name: k.KeyName, kind: "retired-key", action: "retire-key", reason: `older than ${t.keyName}; deleted once no instance uses it, then its secret scheduled for deletion` });
+      out.push({
+        id: k.KeyId,
+        region,
+        name: k.KeyName,
+        kind: "retired-key",
+        action: "retire-key",
+        reason: `older than ${t.keyName}; deleted once no instance uses it, then its secret scheduled for deletion`,
+      });
     }
   }
   return out;
@@ -226,7 +320,13 @@ export function parseGeneration(keyName: string): number {
  * key). A foreign key only if it was bound when this run read the region; a key we cannot name
  * is kept.
  */
-export function keysToUnbind(bound: string[], target: { keyId: string; keyName: string }, boundBefore: string[], namesById: Map<string, string>, prefix: string): string[] {
+export function keysToUnbind(
+  bound: string[],
+  target: { keyId: string; keyName: string },
+  boundBefore: string[],
+  namesById: Map<string, string>,
+  prefix: string,
+): string[] {
   return bound.filter((k) => {
     if (k === target.keyId) return false;
     const name = namesById.get(k);

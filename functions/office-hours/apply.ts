@@ -19,12 +19,23 @@ import { applyWarnings } from "../../lib/snooze/warnings.ts";
 const CHANGED = new Set([...STATE_CHANGED_CODES, "UnsupportedOperation.InstanceStateRunning"]);
 
 /** What the role needs for the state tag, said where a refusal would otherwise read as a bare code. */
-const TAG_PERMISSION = "the functions' role needs tag:TagResources (it is in dist/cam-policy.json) to record office-hours' state tag";
+const TAG_PERMISSION =
+  "the functions' role needs tag:TagResources (it is in dist/cam-policy.json) to record office-hours' state tag";
 
-export async function applyOfficeHours(client: TencentCloudClient, all: OfficeDecision[], opts: { stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"; stateTagKey: string; now: Date }): Promise<Map<string, Outcome>> {
-  const out = await applyWarnings(client, all.filter((d) => d.action === "warn"));
+export async function applyOfficeHours(
+  client: TencentCloudClient,
+  all: OfficeDecision[],
+  opts: { stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"; stateTagKey: string; now: Date },
+): Promise<Map<string, Outcome>> {
+  const out = await applyWarnings(
+    client,
+    all.filter((d) => d.action === "warn"),
+  );
   const acting = all.filter((d) => d.action !== "warn");
-  const groups = new Map<string, { region: string; action: string; send: (ids: string[]) => Promise<{ RequestId: string }>; ids: string[] }>();
+  const groups = new Map<
+    string,
+    { region: string; action: string; send: (ids: string[]) => Promise<{ RequestId: string }>; ids: string[] }
+  >();
   for (const d of acting) {
     // Prepaid instances cannot stop charging (UnsupportedOperation.StoppedModeStopCharging): they keep it.
     const mode = d.detail?.prepaid ? "KEEP_CHARGING" : opts.stoppedMode;
@@ -33,21 +44,30 @@ export async function applyOfficeHours(client: TencentCloudClient, all: OfficeDe
       region: d.region,
       action: d.action!,
       ids: [],
-      send: d.action === "start"
-        ? (ids: string[]) => api(client).startInstances(d.region, { InstanceIds: ids })
-        : (ids: string[]) => api(client).stopInstances(d.region, { InstanceIds: ids, StopType: "SOFT", StoppedMode: mode }),
+      send:
+        d.action === "start"
+          ? (ids: string[]) => api(client).startInstances(d.region, { InstanceIds: ids })
+          : (ids: string[]) =>
+              api(client).stopInstances(d.region, { InstanceIds: ids, StopType: "SOFT", StoppedMode: mode }),
     };
     g.ids.push(d.id);
     groups.set(key, g);
   }
-  await Promise.all([...groups.values()].map(async (g) => {
-    for (const r of await applyBatched(g.ids, batchSizeOf(g.action === "start" ? "StartInstances" : "StopInstances"), g.send)) {
-      const key = keyOf({ region: g.region, id: r.id });
-      if (r.ok) out.set(key, { status: "done", requestId: r.requestId });
-      else if (CHANGED.has(r.code)) out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
-      else out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
-    }
-  }));
+  await Promise.all(
+    [...groups.values()].map(async (g) => {
+      for (const r of await applyBatched(
+        g.ids,
+        batchSizeOf(g.action === "start" ? "StartInstances" : "StopInstances"),
+        g.send,
+      )) {
+        const key = keyOf({ region: g.region, id: r.id });
+        if (r.ok) out.set(key, { status: "done", requestId: r.requestId });
+        else if (CHANGED.has(r.code))
+          out.set(key, { status: "changed-under-us", code: r.code, requestId: r.requestId });
+        else out.set(key, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+      }
+    }),
+  );
   await recordState(client, acting, out, opts);
   return out;
 }
@@ -58,7 +78,12 @@ export async function applyOfficeHours(client: TencentCloudClient, all: OfficeDe
  * A move under us writes nothing: the next run sees the machine as it is. A tag that cannot be
  * written leaves the action as it went and is reported as an error of the run.
  */
-async function recordState(client: TencentCloudClient, acting: OfficeDecision[], out: Map<string, Outcome>, opts: { stateTagKey: string; now: Date }) {
+async function recordState(
+  client: TencentCloudClient,
+  acting: OfficeDecision[],
+  out: Map<string, Outcome>,
+  opts: { stateTagKey: string; now: Date },
+) {
   const writes = new Map<string, { region: string; value: string; ids: string[] }>();
   for (const d of acting) {
     const o = out.get(keyOf(d));
@@ -68,14 +93,17 @@ async function recordState(client: TencentCloudClient, acting: OfficeDecision[],
     w.ids.push(d.id);
     writes.set(`${d.region}/${value}`, w);
   }
-  await Promise.all([...writes.values()].map(async (w) => {
-    for (const r of await tagInstances(client, w.region, w.ids, { [opts.stateTagKey]: w.value })) {
-      if (r.ok) continue;
-      const key = keyOf({ region: w.region, id: r.id });
-      const o = out.get(key)!;
-      const message = `could not record ${opts.stateTagKey}=${w.value}: ${r.message}${r.code.startsWith("AuthFailure") ? `; ${TAG_PERMISSION}` : ""}`;
-      if (o.status === "done") out.set(key, { ...o, followUp: { action: "TagResources", code: r.code, message, requestId: r.requestId } });
-      else if (o.status === "failed") out.set(key, { ...o, message: `${o.message}; and ${message}` });
-    }
-  }));
+  await Promise.all(
+    [...writes.values()].map(async (w) => {
+      for (const r of await tagInstances(client, w.region, w.ids, { [opts.stateTagKey]: w.value })) {
+        if (r.ok) continue;
+        const key = keyOf({ region: w.region, id: r.id });
+        const o = out.get(key)!;
+        const message = `could not record ${opts.stateTagKey}=${w.value}: ${r.message}${r.code.startsWith("AuthFailure") ? `; ${TAG_PERMISSION}` : ""}`;
+        if (o.status === "done")
+          out.set(key, { ...o, followUp: { action: "TagResources", code: r.code, message, requestId: r.requestId } });
+        else if (o.status === "failed") out.set(key, { ...o, message: `${o.message}; and ${message}` });
+      }
+    }),
+  );
 }

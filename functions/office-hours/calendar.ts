@@ -13,7 +13,6 @@ import { cnDay } from "./cn-calendar.ts";
 import { addDays, WEEKDAYS, type Weekday } from "./days.ts";
 import type HolidaysClass from "date-holidays";
 
-
 export interface Period {
   days: Weekday[];
   /** Minutes after local midnight. */
@@ -53,7 +52,15 @@ function offsetAt(block: number, timezone: string): number {
   if (off !== undefined) return off;
   let f = formatters.get(timezone);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
     formatters.set(timezone, f);
   }
   const at = block * QUARTER_MS;
@@ -69,11 +76,18 @@ function offsetAt(block: number, timezone: string): number {
 export function localTime(at: Date, timezone: string): LocalTime {
   const ms = at.getTime();
   const wall = new Date(ms + offsetAt(Math.floor(ms / QUARTER_MS), timezone));
-  return { date: wall.toISOString().slice(0, 10), weekday: WEEKDAYS[wall.getUTCDay()]!, minutes: wall.getUTCHours() * 60 + wall.getUTCMinutes() };
+  return {
+    date: wall.toISOString().slice(0, 10),
+    weekday: WEEKDAYS[wall.getUTCDay()]!,
+    minutes: wall.getUTCHours() * 60 + wall.getUTCMinutes(),
+  };
 }
 
 /** The day before a local date, as a local date. */
-const previousDate = (t: { date: string; weekday: Weekday }) => ({ date: addDays(t.date, -1), weekday: WEEKDAYS[(WEEKDAYS.indexOf(t.weekday) + 6) % 7]! });
+const previousDate = (t: { date: string; weekday: Weekday }) => ({
+  date: addDays(t.date, -1),
+  weekday: WEEKDAYS[(WEEKDAYS.indexOf(t.weekday) + 6) % 7]!,
+});
 
 export type DayKind = {
   kind: "workday" | "off" | "ordinary";
@@ -98,10 +112,14 @@ function judgeDay(s: Schedule, date: string, weekday: Weekday): DayKind {
   if (ex) return { kind: ex, why: `${date} is ${ex === "off" ? "a day off" : "a workday"} by exception` };
   if (s.calendar === "CN") {
     const d = cnDay(date, weekday);
-    const source = d.byRule ? `CN statutory rule; ${date.slice(0, 4)}'s arrangement is not in the calendar data` : "CN calendar";
+    const source = d.byRule
+      ? `CN statutory rule; ${date.slice(0, 4)}'s arrangement is not in the calendar data`
+      : "CN calendar";
     const byRule = d.byRule ? { byRule: true } : {};
-    if (d.kind === "holiday") return { kind: "off", why: `${date} is a public holiday (${source}: ${d.name})`, ...byRule };
-    if (d.kind === "makeup") return { kind: "workday", why: `${date} is a make-up workday (${source}, 调休)`, ...byRule };
+    if (d.kind === "holiday")
+      return { kind: "off", why: `${date} is a public holiday (${source}: ${d.name})`, ...byRule };
+    if (d.kind === "makeup")
+      return { kind: "workday", why: `${date} is a make-up workday (${source}, 调休)`, ...byRule };
     return { kind: "ordinary", why: `${date} is an ordinary ${weekday} (${source})`, ...byRule };
   }
   if (s.calendar !== "none") {
@@ -173,7 +191,9 @@ export interface Verdict {
   byRule?: boolean;
 }
 
-type Match = { period: Period; today: DayKind; begun?: string } | { period?: undefined; today: DayKind; minutes: number };
+type Match =
+  | { period: Period; today: DayKind; begun?: string }
+  | { period?: undefined; today: DayKind; minutes: number };
 
 /** The period that holds at an instant, if any, and the day it was judged on. */
 function match(s: Schedule, at: Date): Match {
@@ -199,8 +219,17 @@ export const isRunning = (s: Schedule, at: Date): boolean => match(s, at).period
 export function wantsRunning(s: Schedule, at: Date): Verdict {
   const m = match(s, at);
   const byRule = m.today.byRule ? { byRule: true } : {};
-  if (m.period) return { running: true, reason: `within ${describe(m.period, s)}${m.begun ? `, begun ${m.begun}` : ""}; ${m.today.why}`, ...byRule };
-  return { running: false, reason: `outside hours: ${m.today.kind === "off" ? m.today.why : `no period at ${hhmm(m.minutes)}; ${m.today.why}`}`, ...byRule };
+  if (m.period)
+    return {
+      running: true,
+      reason: `within ${describe(m.period, s)}${m.begun ? `, begun ${m.begun}` : ""}; ${m.today.why}`,
+      ...byRule,
+    };
+  return {
+    running: false,
+    reason: `outside hours: ${m.today.kind === "off" ? m.today.why : `no period at ${hhmm(m.minutes)}; ${m.today.why}`}`,
+    ...byRule,
+  };
 }
 
 /**
@@ -211,13 +240,15 @@ export function wantsRunning(s: Schedule, at: Date): Verdict {
 export function lastChange(s: Schedule, at: Date, lookbackMinutes: number): Date | undefined {
   const t0 = Math.floor(at.getTime() / 60_000) * 60_000;
   const now = isRunning(s, new Date(t0));
-  for (let k = 1; k <= lookbackMinutes; k++) if (isRunning(s, new Date(t0 - k * 60_000)) !== now) return new Date(t0 - (k - 1) * 60_000);
+  for (let k = 1; k <= lookbackMinutes; k++)
+    if (isRunning(s, new Date(t0 - k * 60_000)) !== now) return new Date(t0 - (k - 1) * 60_000);
   return undefined;
 }
 
 /** Hours from `at` until the schedule next wants instances running (at most a fortnight), for the saving of a stop. */
 export function hoursUntilRunning(s: Schedule, at: Date): number {
   const step = 15 * 60_000;
-  for (let t = at.getTime(); t < at.getTime() + 14 * 86400_000; t += step) if (isRunning(s, new Date(t))) return (t - at.getTime()) / 3600_000;
+  for (let t = at.getTime(); t < at.getTime() + 14 * 86400_000; t += step)
+    if (isRunning(s, new Date(t))) return (t - at.getTime()) / 3600_000;
   return 14 * 24;
 }

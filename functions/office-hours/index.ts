@@ -17,7 +17,8 @@ export type OfficeHoursReport = RunReport;
 
 export default defineFunction({
   name: "office-hours",
-  description: "Start and stop tagged instances on their working-hours schedule, with holiday calendars (China's make-up workdays included)",
+  description:
+    "Start and stop tagged instances on their working-hours schedule, with holiday calendars (China's make-up workdays included)",
   // Every 5 minutes, so starts and stops land within minutes of each period's edges.
   schedule: "*/5 * * * *",
   variables: VARIABLES,
@@ -26,7 +27,13 @@ export default defineFunction({
   async regions(ctx) {
     // Country calendars load once, before anything is decided; an unknown code stops the run as a configuration error.
     const unknown = await loadCountryCalendars([...ctx.config.schedules.values()].map((s) => s.calendar));
-    if (unknown.length) throw new ConfigError(unknown.map((c) => `OFFICE_HOURS_SCHEDULES: calendar "${c}" is not a country or region date-holidays knows; ${CALENDAR_HELP}`));
+    if (unknown.length)
+      throw new ConfigError(
+        unknown.map(
+          (c) =>
+            `OFFICE_HOURS_SCHEDULES: calendar "${c}" is not a country or region date-holidays knows; ${CALENDAR_HELP}`,
+        ),
+      );
     return resolveRegions(ctx.config, ctx.client);
   },
   async decide(ctx, region) {
@@ -34,7 +41,9 @@ export default defineFunction({
     const schedules = schedulesAt(config, ctx.now);
     const decisions: OfficeDecision[] = [];
     // Only instances that opted in, by the tag's key (server side).
-    for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.tagKey] }] })) {
+    for await (const page of pages(ctx.client, "DescribeInstances", region, {
+      Filters: [{ Name: "tag-key", Values: [config.tagKey] }],
+    })) {
       for (const inst of page) {
         if (ctx.only && !ctx.only.has(inst.InstanceId)) continue;
         const d = decide({ ...inst, Region: region }, config, schedules, ctx.now);
@@ -46,9 +55,15 @@ export default defineFunction({
     return { decisions };
   },
   guard: (summary, config) => guard(summary, config),
-  guardHelp: "check the starts and stops listed are right, then raise OFFICE_HOURS_MAX_COUNT or OFFICE_HOURS_MAX_FRACTION",
+  guardHelp:
+    "check the starts and stops listed are right, then raise OFFICE_HOURS_MAX_COUNT or OFFICE_HOURS_MAX_FRACTION",
   shareLimits: (config, shards) => ({ ...config, maxCount: shareOf(config.maxCount, shards) }),
-  apply: (ctx, acting) => applyOfficeHours(ctx.client, acting, { stoppedMode: ctx.config.stoppedMode, stateTagKey: ctx.config.stateTagKey, now: ctx.now }),
+  apply: (ctx, acting) =>
+    applyOfficeHours(ctx.client, acting, {
+      stoppedMode: ctx.config.stoppedMode,
+      stateTagKey: ctx.config.stateTagKey,
+      now: ctx.now,
+    }),
   notices(ctx) {
     if (![...ctx.config.schedules.values()].some((s) => s.calendar === "CN")) return [];
     const n = cnDataNotice(ctx.now);
@@ -56,14 +71,20 @@ export default defineFunction({
     ctx.logger.warn(n.notice, { advice: n.advice });
     return [n.notice];
   },
-  extraLabels: { estimatedSaving: "estimated saving until the schedule next starts them", unpriced: "stops with no price", unpricedTypes: "instance types with no price" },
+  extraLabels: {
+    estimatedSaving: "estimated saving until the schedule next starts them",
+    unpriced: "stops with no price",
+    unpricedTypes: "instance types with no price",
+  },
   extras(acting, outcomes, ctx): { estimatedSaving?: number; unpriced?: number; unpricedTypes?: string[] } {
     if (!ctx.config.prices.size) return {};
     // What the stops save until the schedule next wants the machines running, at AUTO_STOP-style
     // prices. A pay-as-you-go machine whose type has no price is counted and named, never free.
     const stopped = carriedOut(acting, outcomes, ctx.dryRun, "stop");
     const total = stopped.reduce((s, d) => s + Number(d.detail?.estimatedSaving ?? 0), 0);
-    const unpriced = stopped.filter((d) => d.detail?.estimatedSaving === undefined && d.detail?.prepaid !== true).map((d) => String(d.detail?.instanceType ?? ""));
+    const unpriced = stopped
+      .filter((d) => d.detail?.estimatedSaving === undefined && d.detail?.prepaid !== true)
+      .map((d) => String(d.detail?.instanceType ?? ""));
     return { estimatedSaving: cents(total), ...unpricedSummary(unpriced) };
   },
 });

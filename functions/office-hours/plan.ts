@@ -38,7 +38,10 @@ export type OfficeDecision = Decision<OfficeKind>;
 /** Kinds outside the scope the guard measures. */
 const OUT_OF_SCOPE: ReadonlySet<OfficeKind> = new Set(["opted-out", "unknown-schedule", "not-billable"]);
 
-export type RegionalInstance = Pick<Instance, "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "Tags"> & { Region: string };
+export type RegionalInstance = Pick<
+  Instance,
+  "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "Tags"
+> & { Region: string };
 
 /**
  * How far back a run looks for the schedule's last change: past the longest run of days with
@@ -58,7 +61,12 @@ export interface ScheduleNow {
 
 export function scheduleNow(schedule: Schedule, now: Date): ScheduleNow {
   const verdict = wantsRunning(schedule, now);
-  return { schedule, verdict, since: lastChange(schedule, now, LOOKBACK_MINUTES), hoursSaved: verdict.running ? 0 : hoursUntilRunning(schedule, now) };
+  return {
+    schedule,
+    verdict,
+    since: lastChange(schedule, now, LOOKBACK_MINUTES),
+    hoursSaved: verdict.running ? 0 : hoursUntilRunning(schedule, now),
+  };
 }
 
 /** What the state tag records: our last action on the instance, whether it failed, and when (to the minute). */
@@ -71,7 +79,8 @@ export interface LastAction {
 const STATE_VALUE = /^(start|stop)(-failed)?@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z$/;
 
 /** The state tag's value for an action at an instant: `start@2026-12-02T01:05Z`, `stop-failed@…` (tag values allow `@`, `:` and `-`). */
-export const stateValue = (action: "start" | "stop", failed: boolean, at: Date) => `${action}${failed ? "-failed" : ""}@${at.toISOString().slice(0, 16)}Z`;
+export const stateValue = (action: "start" | "stop", failed: boolean, at: Date) =>
+  `${action}${failed ? "-failed" : ""}@${at.toISOString().slice(0, 16)}Z`;
 
 /** Reads the state tag; undefined for no tag or a value we did not write (then the schedule alone decides). */
 export function parseState(value: string | undefined): LastAction | undefined {
@@ -83,25 +92,44 @@ export function parseState(value: string | undefined): LastAction | undefined {
 
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`;
 
-type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> & Partial<Pick<OfficeHoursConfig, "warnMinutes">>;
+type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> &
+  Partial<Pick<OfficeHoursConfig, "warnMinutes">>;
 
-export function decide(inst: RegionalInstance, config: Config, schedules: Map<string, ScheduleNow>, now: Date): OfficeDecision {
+export function decide(
+  inst: RegionalInstance,
+  config: Config,
+  schedules: Map<string, ScheduleNow>,
+  now: Date,
+): OfficeDecision {
   const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
   const tags = tagsOf(inst);
   const name = tags.get(config.tagKey) ?? "";
-  if (tags.get(config.optOutTag.key) === config.optOutTag.value) return { ...base, kind: "opted-out", reason: `opted out by tag ${config.optOutTag.key}=${config.optOutTag.value}` };
+  if (tags.get(config.optOutTag.key) === config.optOutTag.value)
+    return { ...base, kind: "opted-out", reason: `opted out by tag ${config.optOutTag.key}=${config.optOutTag.value}` };
   const s = schedules.get(name);
   // Never guessed: a name that matches no schedule is reported, and the instance is left alone.
-  if (!s) return { ...base, kind: "unknown-schedule", reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})` };
+  if (!s)
+    return {
+      ...base,
+      kind: "unknown-schedule",
+      reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})`,
+    };
   const last = parseState(tags.get(config.stateTagKey));
-  const detail = { schedule: name, instanceType: inst.InstanceType, ...(last ? { lastAction: tags.get(config.stateTagKey) } : {}) };
+  const detail = {
+    schedule: name,
+    instanceType: inst.InstanceType,
+    ...(last ? { lastAction: tags.get(config.stateTagKey) } : {}),
+  };
   const why = s.verdict.reason;
   const prepaid = inst.InstanceChargeType === "PREPAID";
-  if (!prepaid && inst.InstanceChargeType !== "POSTPAID_BY_HOUR") return { ...base, kind: "not-billable", reason: `charge type ${inst.InstanceChargeType} is not handled`, detail };
+  if (!prepaid && inst.InstanceChargeType !== "POSTPAID_BY_HOUR")
+    return { ...base, kind: "not-billable", reason: `charge type ${inst.InstanceChargeType} is not handled`, detail };
   const state = inst.InstanceState;
-  if (state !== "RUNNING" && state !== "STOPPED") return { ...base, kind: "busy-state", reason: `state ${state}: decided at the next run`, detail };
+  if (state !== "RUNNING" && state !== "STOPPED")
+    return { ...base, kind: "busy-state", reason: `state ${state}: decided at the next run`, detail };
   const running = state === "RUNNING";
-  if (running === s.verdict.running) return { ...base, kind: "in-state", reason: `${running ? "running" : "stopped"} as scheduled: ${why}`, detail };
+  if (running === s.verdict.running)
+    return { ...base, kind: "in-state", reason: `${running ? "running" : "stopped"} as scheduled: ${why}`, detail };
 
   const wanted = s.verdict.running ? "start" : "stop";
   // Our record is current when the schedule has not changed since it was written.
@@ -110,7 +138,9 @@ export function decide(inst: RegionalInstance, config: Config, schedules: Map<st
   let because: string;
   if (!current) {
     kind = s.verdict.running ? "start-of-hours" : "end-of-hours";
-    because = last ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})` : "no record of ours, so the schedule decides";
+    because = last
+      ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})`
+      : "no record of ours, so the schedule decides";
   } else if (last.failed && last.action === wanted) {
     kind = "retry";
     because = `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`;
@@ -118,29 +148,79 @@ export function decide(inst: RegionalInstance, config: Config, schedules: Map<st
     kind = "enforced";
     because = `${running ? "running" : "stopped"} against the schedule since our ${last.action} at ${minute(last.at)}; schedule "${name}" is enforced`;
   } else {
-    return { ...base, kind: "changed-by-hand", reason: `${running ? "running" : "stopped"} since our ${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)}, with no change of schedule since: changed by hand, left until the next change (schedule "${name}" is not enforced): ${why}`, detail };
+    return {
+      ...base,
+      kind: "changed-by-hand",
+      reason: `${running ? "running" : "stopped"} since our ${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)}, with no change of schedule since: changed by hand, left until the next change (schedule "${name}" is not enforced): ${why}`,
+      detail,
+    };
   }
   if (s.verdict.running) return { ...base, kind, action: "start", reason: `start: ${because}; ${why}`, detail };
-  if (prepaid && !s.schedule.stopPrepaid) return { ...base, kind: "prepaid", reason: `prepaid: stopping saves nothing, and schedule "${name}" does not set stopPrepaid`, detail };
+  if (prepaid && !s.schedule.stopPrepaid)
+    return {
+      ...base,
+      kind: "prepaid",
+      reason: `prepaid: stopping saves nothing, and schedule "${name}" does not set stopPrepaid`,
+      detail,
+    };
   // A snooze (autopilot:snooze-until) holds back stops only; a start is never snoozed.
   const snooze = snoozeOf(tags, now);
-  if (snooze.state === "active") return { ...base, kind: "snoozed", reason: `snoozed until ${instantTag(snooze.until)} (tag ${SNOOZE_TAG}): not stopped; ${why}`, detail };
-  if (snooze.state === "bad") return { ...base, kind: "bad-snooze-tag", reason: `tag ${SNOOZE_TAG}="${snooze.value}" is not a time with its zone: not stopped, not guessed at`, detail };
+  if (snooze.state === "active")
+    return {
+      ...base,
+      kind: "snoozed",
+      reason: `snoozed until ${instantTag(snooze.until)} (tag ${SNOOZE_TAG}): not stopped; ${why}`,
+      detail,
+    };
+  if (snooze.state === "bad")
+    return {
+      ...base,
+      kind: "bad-snooze-tag",
+      reason: `tag ${SNOOZE_TAG}="${snooze.value}" is not a time with its zone: not stopped, not guessed at`,
+      detail,
+    };
   const price = config.prices.get(inst.InstanceType);
-  const saving = price !== undefined && !prepaid ? { estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100, hoursStopped: Math.round(s.hoursSaved * 100) / 100 } : {};
+  const saving =
+    price !== undefined && !prepaid
+      ? {
+          estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100,
+          hoursStopped: Math.round(s.hoursSaved * 100) / 100,
+        }
+      : {};
   // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for its warning's time, and a snooze set meanwhile holds it back.
   if (config.warnMinutes) {
     const w = warningOf(tags.get(STOP_AFTER_TAG), now);
-    if (w.state === "pending") return { ...base, kind: "warned", reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running); ${why}`, detail };
+    if (w.state === "pending")
+      return {
+        ...base,
+        kind: "warned",
+        reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running); ${why}`,
+        detail,
+      };
     if (w.state === "none") {
       const at = instantTag(now.getTime() + config.warnMinutes * 60_000);
-      return { ...base, kind: "end-warned", action: "warn", reason: `warned: stops after ${at} unless snoozed; ${because}; ${why}`, detail: { ...detail, stopAfter: at } };
+      return {
+        ...base,
+        kind: "end-warned",
+        action: "warn",
+        reason: `warned: stops after ${at} unless snoozed; ${because}; ${why}`,
+        detail: { ...detail, stopAfter: at },
+      };
     }
   }
-  return { ...base, kind, action: "stop", reason: `stop: ${because}; ${why}`, detail: { ...detail, prepaid, ...saving } };
+  return {
+    ...base,
+    kind,
+    action: "stop",
+    reason: `stop: ${because}; ${why}`,
+    detail: { ...detail, prepaid, ...saving },
+  };
 }
 
 /** The blast-radius guard: a share and a count of the in-scope instances a run may act on. */
-export function guard(summary: DecisionSummary<OfficeKind>, config: Pick<OfficeHoursConfig, "maxFraction" | "maxCount">): Guard {
+export function guard(
+  summary: DecisionSummary<OfficeKind>,
+  config: Pick<OfficeHoursConfig, "maxFraction" | "maxCount">,
+): Guard {
   return blastRadius(summary, OUT_OF_SCOPE, config);
 }

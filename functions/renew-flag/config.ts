@@ -50,5 +50,8 @@ export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): RenewConfig {
   const e = parseEnv(schema, env);
-  return { ...toBaseConfig(e), policy: { rules: e.RENEW_RULES, defaultFlag: e.RENEW_DEFAULT_FLAG, warnDays: e.RENEW_WARN_DAYS } };
+  return {
+    ...toBaseConfig(e),
+    policy: { rules: e.RENEW_RULES, defaultFlag: e.RENEW_DEFAULT_FLAG, warnDays: e.RENEW_WARN_DAYS },
+  };
 }

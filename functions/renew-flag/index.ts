@@ -21,7 +21,9 @@ export default defineFunction({
     const warnings: ExpiryWarning[] = [];
     let warned = 0;
     // Only prepaid instances have a renewal flag: filtered server side. Each page is planned as it arrives.
-    for await (const page of pages(ctx.client, "DescribeInstances", region, { Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }] })) {
+    for await (const page of pages(ctx.client, "DescribeInstances", region, {
+      Filters: [{ Name: "instance-charge-type", Values: ["PREPAID"] }],
+    })) {
       const rows = page.filter((i) => !ctx.only || ctx.only.has(i.InstanceId));
       const p = plan(rows, ctx.config.policy, ctx.now, region);
       // Compliant machines go to the runner at once; only flags to change are held.
@@ -45,13 +47,16 @@ export default defineFunction({
       groups.set(key, g);
     }
     const out = new Map<string, Outcome>();
-    await Promise.all([...groups.values()].map(async ({ region, to, ids }) => {
-      const results = await applyBatched(ids, batchSizeOf("ModifyInstancesRenewFlag"), (batch) =>
-        api(ctx.client).modifyInstancesRenewFlag(region, { InstanceIds: batch, RenewFlag: to }));
-      for (const r of results) {
-        out.set(keyOf({ region, id: r.id }), outcomeOf(r));
-      }
-    }));
+    await Promise.all(
+      [...groups.values()].map(async ({ region, to, ids }) => {
+        const results = await applyBatched(ids, batchSizeOf("ModifyInstancesRenewFlag"), (batch) =>
+          api(ctx.client).modifyInstancesRenewFlag(region, { InstanceIds: batch, RenewFlag: to }),
+        );
+        for (const r of results) {
+          out.set(keyOf({ region, id: r.id }), outcomeOf(r));
+        }
+      }),
+    );
     return out;
   },
 });

@@ -43,18 +43,30 @@ export interface ExpiryWarning {
 }
 
 /** The flag policy wants for an instance, and why; undefined when policy says nothing. */
-export function desiredFlag(inst: Instance, policy: RenewPolicy): { flag: RenewFlag; reason: string } | { flag: undefined; kind: RenewKind; reason: string } {
+export function desiredFlag(
+  inst: Instance,
+  policy: RenewPolicy,
+): { flag: RenewFlag; reason: string } | { flag: undefined; kind: RenewKind; reason: string } {
   const tags = tagsOf(inst);
   const override = tags.get(OVERRIDE_TAG);
   if (override !== undefined) {
-    if ((RENEW_FLAGS as readonly string[]).includes(override)) return { flag: override as RenewFlag, reason: `override tag ${OVERRIDE_TAG}=${override}` };
-    return { flag: undefined, kind: "bad-override-tag", reason: `ignored invalid tag ${OVERRIDE_TAG}=${override}: expected one of ${RENEW_FLAGS.join(", ")}` };
+    if ((RENEW_FLAGS as readonly string[]).includes(override))
+      return { flag: override as RenewFlag, reason: `override tag ${OVERRIDE_TAG}=${override}` };
+    return {
+      flag: undefined,
+      kind: "bad-override-tag",
+      reason: `ignored invalid tag ${OVERRIDE_TAG}=${override}: expected one of ${RENEW_FLAGS.join(", ")}`,
+    };
   }
   const matching = policy.rules.filter((r) => tags.get(r.tag.key) === r.tag.value);
   if (matching.length) {
     const first = matching[0]!;
     const conflict = matching.some((r) => r.flag !== first.flag)
-      ? ` (first matching rule wins over ${matching.slice(1).filter((r) => r.flag !== first.flag).map((r) => `${r.tag.key}=${r.tag.value}:${r.flag}`).join(", ")})`
+      ? ` (first matching rule wins over ${matching
+          .slice(1)
+          .filter((r) => r.flag !== first.flag)
+          .map((r) => `${r.tag.key}=${r.tag.value}:${r.flag}`)
+          .join(", ")})`
       : "";
     return { flag: first.flag, reason: `rule ${first.tag.key}=${first.tag.value}${conflict}` };
   }
@@ -66,7 +78,12 @@ export function desiredFlag(inst: Instance, policy: RenewPolicy): { flag: RenewF
  * `region` names where a listing's rows came from (a listing's rows carry none, and copying each
  * row to add it costs a large fleet's run more than the plan itself); else each row's own Region.
  */
-export function plan(instances: ReadonlyArray<Instance & { Region?: string }>, policy: RenewPolicy, now: Date, region?: string): { decisions: RenewDecision[]; warnings: ExpiryWarning[] } {
+export function plan(
+  instances: ReadonlyArray<Instance & { Region?: string }>,
+  policy: RenewPolicy,
+  now: Date,
+  region?: string,
+): { decisions: RenewDecision[]; warnings: ExpiryWarning[] } {
   const decisions: RenewDecision[] = [];
   const warnings: ExpiryWarning[] = [];
   for (const inst of instances) {
@@ -79,7 +96,13 @@ export function plan(instances: ReadonlyArray<Instance & { Region?: string }>, p
       ? { ...base, kind: want.kind, reason: want.reason, detail: { from } }
       : want.flag === inst.RenewFlag
         ? { ...base, kind: "compliant", reason: want.reason, detail: { from, to: want.flag } }
-        : { ...base, kind: CHANGE_KIND[want.flag], action: "set-renew-flag", reason: want.reason, detail: { from, to: want.flag } };
+        : {
+            ...base,
+            kind: CHANGE_KIND[want.flag],
+            action: "set-renew-flag",
+            reason: want.reason,
+            detail: { from, to: want.flag },
+          };
     decisions.push(d);
     const effective = d.detail.to ?? inst.RenewFlag;
     const expires = inst.ExpiredTime ? Date.parse(inst.ExpiredTime) : NaN;
@@ -87,10 +110,24 @@ export function plan(instances: ReadonlyArray<Instance & { Region?: string }>, p
     if (Number.isFinite(expires) && effective !== "NOTIFY_AND_AUTO_RENEW") {
       const daysLeft = Math.floor((expires - now.getTime()) / 86400_000);
       if (daysLeft <= policy.warnDays || restrict !== "NORMAL") {
-        const state = restrict === "EXPIRED" ? "has EXPIRED" : restrict === "PROTECTIVELY_ISOLATED" ? "is PROTECTIVELY_ISOLATED" : daysLeft < 0 ? `expired ${-daysLeft} day(s) ago` : daysLeft === 0 ? "expires today" : `expires in ${daysLeft} day(s)`;
+        const state =
+          restrict === "EXPIRED"
+            ? "has EXPIRED"
+            : restrict === "PROTECTIVELY_ISOLATED"
+              ? "is PROTECTIVELY_ISOLATED"
+              : daysLeft < 0
+                ? `expired ${-daysLeft} day(s) ago`
+                : daysLeft === 0
+                  ? "expires today"
+                  : `expires in ${daysLeft} day(s)`;
         warnings.push({
-          instanceId: inst.InstanceId, region: where, expiredTime: inst.ExpiredTime!, daysLeft,
-          renewFlag: effective, restrictState: restrict, message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,
+          instanceId: inst.InstanceId,
+          region: where,
+          expiredTime: inst.ExpiredTime!,
+          daysLeft,
+          renewFlag: effective,
+          restrictState: restrict,
+          message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,
         });
       }
     }

@@ -16,12 +16,20 @@ export const REFRESH_BEFORE_MS = 5 * 60_000;
 /** `RoleSessionName`: 2–128 of `[\w+=,.@-]` (the AssumeRole model), naming the tool and the run. */
 export const sessionName = (runId: string) => `cvm-autopilot-${runId}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 128);
 
-export function assumedRole(caller: TencentCloudClient, roleArn: string, opts: { region: string; runId: string; now?: () => number; durationSeconds?: number }): CredentialSource {
+export function assumedRole(
+  caller: TencentCloudClient,
+  roleArn: string,
+  opts: { region: string; runId: string; now?: () => number; durationSeconds?: number },
+): CredentialSource {
   const now = opts.now ?? Date.now;
   let current: { creds: Credentials; refreshAtMs: number } | undefined;
   let pending: Promise<Credentials> | undefined;
   const assume = async (): Promise<Credentials> => {
-    const r = await api(caller).assumeRole(opts.region, { RoleArn: roleArn, RoleSessionName: sessionName(opts.runId), DurationSeconds: opts.durationSeconds ?? SESSION_SECONDS });
+    const r = await api(caller).assumeRole(opts.region, {
+      RoleArn: roleArn,
+      RoleSessionName: sessionName(opts.runId),
+      DurationSeconds: opts.durationSeconds ?? SESSION_SECONDS,
+    });
     const c = r.Credentials;
     const creds = { secretId: c.TmpSecretId, secretKey: c.TmpSecretKey, token: c.Token };
     registerSecret(creds.secretKey);

@@ -88,7 +88,8 @@ export const baseSchema = z.object(baseShape);
  * function runs with its platform role's) and not the endpoint override (the emulator's).
  */
 export const SHARED_DEPLOY_VARIABLES: readonly string[] = Object.keys(baseShape).filter(
-  (k) => !k.startsWith("TENCENTCLOUD_SECRET") && !k.startsWith("TENCENTCLOUD_SESSION") && k !== "CVM_AUTOPILOT_ENDPOINT",
+  (k) =>
+    !k.startsWith("TENCENTCLOUD_SECRET") && !k.startsWith("TENCENTCLOUD_SESSION") && k !== "CVM_AUTOPILOT_ENDPOINT",
 );
 
 export type BaseEnv = z.output<typeof baseSchema>;
@@ -141,12 +142,18 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   const issues: string[] = [];
   // With the CVM's role the key comes from the metadata service at the first call instead.
   const cvmRole = e.CVM_AUTOPILOT_USE_CVM_ROLE && !secretId;
-  if (!secretId && !cvmRole) issues.push("TENCENTCLOUD_SECRET_ID: required (or TENCENTCLOUD_SECRETID, as SCF injects it; or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM with a role)");
-  if (!secretKey && !cvmRole) issues.push("TENCENTCLOUD_SECRET_KEY: required (or TENCENTCLOUD_SECRETKEY, as SCF injects it)");
+  if (!secretId && !cvmRole)
+    issues.push(
+      "TENCENTCLOUD_SECRET_ID: required (or TENCENTCLOUD_SECRETID, as SCF injects it; or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM with a role)",
+    );
+  if (!secretKey && !cvmRole)
+    issues.push("TENCENTCLOUD_SECRET_KEY: required (or TENCENTCLOUD_SECRETKEY, as SCF injects it)");
   const region = e.TENCENTCLOUD_REGION ?? (Array.isArray(e.REGIONS) ? e.REGIONS[0] : undefined);
   if (!region) issues.push("TENCENTCLOUD_REGION: required unless REGIONS lists regions (e.g. ap-guangzhou)");
   if (e.NOTIFY_URLS.some((d) => d.kind === "json") && !e.NOTIFY_SECRET) {
-    issues.push("NOTIFY_SECRET: required for a generic JSON destination in NOTIFY_URLS (messages to it are signed); make one with `openssl rand -hex 32`");
+    issues.push(
+      "NOTIFY_SECRET: required for a generic JSON destination in NOTIFY_URLS (messages to it are signed); make one with `openssl rand -hex 32`",
+    );
   }
   if (issues.length) throw new ConfigError(issues);
   registerSecret(secretKey);
@@ -172,13 +179,19 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     accounts: e.ACCOUNTS,
     fanout: e.FANOUT,
     shardConcurrency: e.SHARD_CONCURRENCY,
-    notify: { destinations: e.NOTIFY_URLS, always: e.NOTIFY_ALWAYS, secret: e.NOTIFY_SECRET, dingtalkSecret: e.NOTIFY_DINGTALK_SECRET },
+    notify: {
+      destinations: e.NOTIFY_URLS,
+      always: e.NOTIFY_ALWAYS,
+      secret: e.NOTIFY_SECRET,
+      dingtalkSecret: e.NOTIFY_DINGTALK_SECRET,
+    },
   };
 }
 
 /** The credentials in env now, under the SDK's names or SCF's role names (registered for redaction), or undefined. */
 export function envCredentials(env: Env): BaseConfig["credentials"] | undefined {
-  const pick = (a: string, b: string) => (env[a]?.trim() ? env[a]!.trim() : env[b]?.trim() ? env[b]!.trim() : undefined);
+  const pick = (a: string, b: string) =>
+    env[a]?.trim() ? env[a]!.trim() : env[b]?.trim() ? env[b]!.trim() : undefined;
   const secretId = pick("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRETID");
   const secretKey = pick("TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECRETKEY");
   if (!secretId || !secretKey) return undefined;

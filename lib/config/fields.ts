@@ -24,7 +24,11 @@ export function field<T>(parse: (raw: string | undefined, fail: Fail) => T) {
 export const optionalString = () => field((v) => v);
 
 /** `a,b,c` -> ["a","b","c"], trimmed, empties dropped. */
-export const csv = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+export const csv = (v: string | undefined): string[] =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Decimal digits only: Number() would also take "0x10", "1e3", " 7 " and "" (0). */
 const wholeNumber = (v: string) => (/^\d{1,15}$/.test(v) ? Number(v) : Number.NaN);
@@ -33,7 +37,8 @@ export const int = (dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   field((v, fail) => {
     if (v === undefined) return dflt;
     const n = wholeNumber(v);
-    if (!Number.isInteger(n) || n < min || n > max) fail(`expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${v}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      fail(`expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${v}"`);
     return n;
   });
 
@@ -53,7 +58,9 @@ export const num = (dflt: number, range: { min?: number; gt?: number; max?: numb
     const n = /^-?\d{1,15}(\.\d{1,15})?$/.test(v) ? Number(v) : Number.NaN;
     const lo = range.gt !== undefined ? n > range.gt : n >= (range.min ?? -Infinity);
     if (!Number.isFinite(n) || !lo || n > (range.max ?? Infinity)) {
-      fail(`expected a number ${range.gt !== undefined ? `above ${range.gt}` : `from ${range.min}`}${range.max !== undefined ? ` up to ${range.max}` : ""}, got "${v}"`);
+      fail(
+        `expected a number ${range.gt !== undefined ? `above ${range.gt}` : `from ${range.min}`}${range.max !== undefined ? ` up to ${range.max}` : ""}, got "${v}"`,
+      );
     }
     return n;
   });
@@ -137,7 +144,9 @@ export const regex = () =>
     try {
       return RE2JS.compile(v);
     } catch (e) {
-      fail(`not a valid regular expression for the linear-time (RE2) engine: ${(e as Error).message}; backreferences and lookaround are not supported`);
+      fail(
+        `not a valid regular expression for the linear-time (RE2) engine: ${(e as Error).message}; backreferences and lookaround are not supported`,
+      );
       return undefined;
     }
   });

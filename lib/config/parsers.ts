@@ -1,7 +1,6 @@
 /** Parsers for the per-function settings: tag lists, time windows, time zones. */
 import { csv, field } from "./fields.ts";
 
-
 export interface TagMatch {
   key: string;
   value: string;
@@ -86,14 +85,20 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Minutes since local midnight of `now` in a time zone. */
 export function minutesInZone(now: Date, timeZone: string): number {
   let f = formatters.get(timeZone);
-  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })));
+  if (!f)
+    formatters.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })),
+    );
   const parts = f.formatToParts(now);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return get("hour") * 60 + get("minute");
 }
 
 export function inWindow(minutes: number, w: TimeWindow): boolean {
-  return w.startMin <= w.endMin ? minutes >= w.startMin && minutes < w.endMin : minutes >= w.startMin || minutes < w.endMin;
+  return w.startMin <= w.endMin
+    ? minutes >= w.startMin && minutes < w.endMin
+    : minutes >= w.startMin || minutes < w.endMin;
 }
 
 /** `InstanceType=hourlyPrice,…`, for estimated savings (e.g. S5.MEDIUM4=0.32). */
@@ -103,7 +108,8 @@ export const prices = () =>
     for (const item of csv(v)) {
       const [type, price] = item.split("=");
       const n = Number(price);
-      if (!type || price === undefined || !Number.isFinite(n) || n < 0) fail(`"${item}" is not InstanceType=hourlyPrice (e.g. S5.MEDIUM4=0.32)`);
+      if (!type || price === undefined || !Number.isFinite(n) || n < 0)
+        fail(`"${item}" is not InstanceType=hourlyPrice (e.g. S5.MEDIUM4=0.32)`);
       else out.set(type.trim(), n);
     }
     return out;

@@ -22,7 +22,8 @@ function ini(text: string): Map<string, Map<string, string>> {
     if (!line || line.startsWith(";") || line.startsWith("#")) continue;
     const head = /^\[(.+)\]$/.exec(line);
     if (head) out.set(head[1]!.trim(), (section = new Map()));
-    else if (section && line.includes("=")) section.set(line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim());
+    else if (section && line.includes("="))
+      section.set(line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim());
   }
   return out;
 }
@@ -43,7 +44,11 @@ export function profileEnv(env: Env, home: string, etc = "/etc/tencentcloud/cred
     if (!existsSync(file)) continue;
     const s = ini(readFileSync(file, "utf8")).get(name);
     if (s?.get("secret_id") && s.get("secret_key")) {
-      return { TENCENTCLOUD_SECRET_ID: s.get("secret_id"), TENCENTCLOUD_SECRET_KEY: s.get("secret_key"), ...(s.get("token") ? { TENCENTCLOUD_SESSION_TOKEN: s.get("token") } : {}) };
+      return {
+        TENCENTCLOUD_SECRET_ID: s.get("secret_id"),
+        TENCENTCLOUD_SECRET_KEY: s.get("secret_key"),
+        ...(s.get("token") ? { TENCENTCLOUD_SESSION_TOKEN: s.get("token") } : {}),
+      };
     }
   }
   const cred = readJson(join(home, ".tccli", `${name}.credential`));
@@ -51,10 +56,13 @@ export function profileEnv(env: Env, home: string, etc = "/etc/tencentcloud/cred
     const conf = readJson(join(home, ".tccli", `${name}.configure`));
     const region = (conf?._sys_param as { region?: unknown } | undefined)?.region ?? conf?.region;
     return {
-      TENCENTCLOUD_SECRET_ID: cred.secretId, TENCENTCLOUD_SECRET_KEY: cred.secretKey,
+      TENCENTCLOUD_SECRET_ID: cred.secretId,
+      TENCENTCLOUD_SECRET_KEY: cred.secretKey,
       ...(typeof cred.token === "string" && cred.token ? { TENCENTCLOUD_SESSION_TOKEN: cred.token } : {}),
       ...(typeof region === "string" && region && !env.TENCENTCLOUD_REGION ? { TENCENTCLOUD_REGION: region } : {}),
     };
   }
-  throw new ConfigError([`TENCENTCLOUD_PROFILE: no profile "${name}" with secret_id and secret_key in ~/.tencentcloud/credentials (or ${etc}), and no ~/.tccli/${name}.credential with secretId and secretKey; create one (tccli configure --profile ${name}) or set TENCENTCLOUD_SECRET_ID / _SECRET_KEY`]);
+  throw new ConfigError([
+    `TENCENTCLOUD_PROFILE: no profile "${name}" with secret_id and secret_key in ~/.tencentcloud/credentials (or ${etc}), and no ~/.tccli/${name}.credential with secretId and secretKey; create one (tccli configure --profile ${name}) or set TENCENTCLOUD_SECRET_ID / _SECRET_KEY`,
+  ]);
 }

@@ -29,7 +29,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const level = opts.level ?? ((process.env.LOG_LEVEL as Level | undefined) ?? "info");
+  const level = opts.level ?? (process.env.LOG_LEVEL as Level | undefined) ?? "info";
   const sink = opts.sink ?? ((line: string) => process.stdout.write(line + "\n"));
   const now = opts.now ?? (() => new Date());
   const base = { ...(opts.keys ?? {}) };
@@ -37,7 +37,14 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < (ORDER[level] ?? 20)) return;
-    const record = redact({ time: now().toISOString(), level: lvl, msg, ...base, ...appended, ...(fields ?? {}) }) as Record<string, unknown>;
+    const record = redact({
+      time: now().toISOString(),
+      level: lvl,
+      msg,
+      ...base,
+      ...appended,
+      ...(fields ?? {}),
+    }) as Record<string, unknown>;
     sink(opts.format === "human" ? humanLine(record) : JSON.stringify(record));
   };
   return {
@@ -51,7 +58,14 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     resetKeys: () => {
       appended = {};
     },
-    child: (k) => createLogger({ level, sink, now, keys: { ...base, ...appended, ...k }, ...(opts.format ? { format: opts.format } : {}) }),
+    child: (k) =>
+      createLogger({
+        level,
+        sink,
+        now,
+        keys: { ...base, ...appended, ...k },
+        ...(opts.format ? { format: opts.format } : {}),
+      }),
   };
 }
 
@@ -60,9 +74,12 @@ const HUMAN_KEYS = ["account", "action", "region", "id", "code", "problem", "adv
 
 /** `warn  api call failed: GetMonitorData ap-guangzhou InvalidParameterValue (RequestId 76cd…)`: level, message, what to act on. */
 function humanLine(r: Record<string, unknown>): string {
-  const said = HUMAN_KEYS.map((k) => r[k]).filter((v): v is string | number => typeof v === "string" || typeof v === "number").map(String);
+  const said = HUMAN_KEYS.map((k) => r[k])
+    .filter((v): v is string | number => typeof v === "string" || typeof v === "number")
+    .map(String);
   const err = r.err as { code?: unknown; message?: unknown } | undefined;
-  if (err && typeof err.message === "string") said.push(`${typeof err.code === "string" ? `${err.code}: ` : ""}${err.message}`);
+  if (err && typeof err.message === "string")
+    said.push(`${typeof err.code === "string" ? `${err.code}: ` : ""}${err.message}`);
   const rid = typeof r.requestId === "string" ? ` (RequestId ${r.requestId})` : "";
   return `${String(r.level).padEnd(5)} ${String(r.msg)}${said.length ? `: ${said.join(" ")}` : ""}${rid}`;
 }
@@ -75,7 +92,9 @@ export function cliLogFormat(env: Record<string, string | undefined>, stream: { 
 }
 
 /** A logger that keeps its lines in memory, for tests and for reports that quote the log. */
-export function memoryLogger(level: Level = "debug"): Logger & { lines: string[]; records: () => Record<string, unknown>[] } {
+export function memoryLogger(
+  level: Level = "debug",
+): Logger & { lines: string[]; records: () => Record<string, unknown>[] } {
   const lines: string[] = [];
   const logger = createLogger({ level, sink: (l) => lines.push(l) });
   return Object.assign(logger, { lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) });

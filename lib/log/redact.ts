@@ -3,7 +3,8 @@
  * PEM/OpenSSH private key blocks, TC3 Authorization signatures, and any registered secret value.
  */
 
-const SECRET_KEY_PATTERN = /(secret.?key|secretkey|token|signature|authorization|private.?key|password|webhook.?secret|notify.?(secret|urls?)|dingtalk.?secret)/i;
+const SECRET_KEY_PATTERN =
+  /(secret.?key|secretkey|token|signature|authorization|private.?key|password|webhook.?secret|notify.?(secret|urls?)|dingtalk.?secret)/i;
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 const TC3_SIGNATURE = /(Signature=)[0-9a-fA-F]{16,}/g;
 const LEGACY_SIGNATURE = /(Signature=)[A-Za-z0-9+/%]{20,}={0,2}/g;
@@ -29,7 +30,8 @@ export function redactText(text: string): string {
   // Each pattern needs a marker a plain sentence lacks: a report of thousands of reasons and
   // names then costs one scan each instead of four regular expressions (14 ms of a 1,000-machine run).
   if (out.includes("-----BEGIN")) out = out.replace(PEM_BLOCK, REDACTED);
-  if (out.includes("Signature=")) out = out.replace(TC3_SIGNATURE, `$1${REDACTED}`).replace(LEGACY_SIGNATURE, `$1${REDACTED}`);
+  if (out.includes("Signature="))
+    out = out.replace(TC3_SIGNATURE, `$1${REDACTED}`).replace(LEGACY_SIGNATURE, `$1${REDACTED}`);
   if (out.includes("://") && out.includes("@")) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
   for (const s of registered) if (out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
@@ -66,7 +68,8 @@ export function redact(value: unknown, depth = 0): unknown {
     }
     // A name/value pair whose name is a secret's (SCF Environment.Variables, tags): mask the value.
     const rec = value as Record<string, unknown>;
-    if (typeof rec.Key === "string" && SECRET_KEY_PATTERN.test(rec.Key) && "Value" in rec && rec.Value !== "") out.Value = REDACTED;
+    if (typeof rec.Key === "string" && SECRET_KEY_PATTERN.test(rec.Key) && "Value" in rec && rec.Value !== "")
+      out.Value = REDACTED;
     return out;
   }
   return value;

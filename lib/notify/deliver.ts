@@ -47,7 +47,9 @@ export function dingtalkSignedUrl(url: string, secret: string, nowMs: number): s
   return u.toString();
 }
 
-type Attempt = { ok: true; status: number } | { ok: false; status?: number; error: string; retry: boolean; retryAfterMs?: number };
+type Attempt =
+  | { ok: true; status: number }
+  | { ok: false; status?: number; error: string; retry: boolean; retryAfterMs?: number };
 
 async function attempt(dest: Destination, body: string, o: DeliverOptions): Promise<Attempt> {
   const now = o.nowMs();
@@ -62,17 +64,37 @@ async function attempt(dest: Destination, body: string, o: DeliverOptions): Prom
   }
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? NOTIFY_TIMEOUT_MS), redirect: "error" });
+    res = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(o.timeoutMs ?? NOTIFY_TIMEOUT_MS),
+      redirect: "error",
+    });
   } catch (e) {
     const err = e as Error;
-    return { ok: false, error: err.name === "TimeoutError" ? "timed out" : `could not connect: ${(err.cause as Error | undefined)?.message ?? err.message}`, retry: true };
+    return {
+      ok: false,
+      error:
+        err.name === "TimeoutError"
+          ? "timed out"
+          : `could not connect: ${(err.cause as Error | undefined)?.message ?? err.message}`,
+      retry: true,
+    };
   }
   const text = (await res.text().catch(() => "")).slice(0, 2000);
   if (res.status === 429 || res.status >= 500) {
     const ra = Number(res.headers.get("retry-after"));
-    return { ok: false, status: res.status, error: `HTTP ${res.status}`, retry: true, ...(Number.isFinite(ra) && ra > 0 ? { retryAfterMs: ra * 1000 } : {}) };
+    return {
+      ok: false,
+      status: res.status,
+      error: `HTTP ${res.status}`,
+      retry: true,
+      ...(Number.isFinite(ra) && ra > 0 ? { retryAfterMs: ra * 1000 } : {}),
+    };
   }
-  if (res.status < 200 || res.status > 299) return { ok: false, status: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, retry: false };
+  if (res.status < 200 || res.status > 299)
+    return { ok: false, status: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, retry: false };
   // WeCom and DingTalk answer 200 with an errcode; 0 is success.
   if (dest.kind === "wecom" || dest.kind === "dingtalk") {
     let code: unknown;
@@ -81,7 +103,13 @@ async function attempt(dest: Destination, body: string, o: DeliverOptions): Prom
     } catch {
       return { ok: false, status: res.status, error: "the robot's reply is not JSON", retry: false };
     }
-    if (code !== 0) return { ok: false, status: res.status, error: `errcode ${String(code)}: ${text.slice(0, 200)}`, retry: RATE_CODES.has(Number(code)) };
+    if (code !== 0)
+      return {
+        ok: false,
+        status: res.status,
+        error: `errcode ${String(code)}: ${text.slice(0, 200)}`,
+        retry: RATE_CODES.has(Number(code)),
+      };
   }
   return { ok: true, status: res.status };
 }
@@ -92,13 +120,26 @@ export async function deliver(dest: Destination, body: string, o: DeliverOptions
   for (let i = 1; i <= max; i++) {
     last = await attempt(dest, body, o);
     if (last.ok) return { to: dest.label, ok: true, attempts: i, status: last.status };
-    if (!last.retry || i === max) return { to: dest.label, ok: false, attempts: i, status: last.status, error: last.error };
+    if (!last.retry || i === max)
+      return { to: dest.label, ok: false, attempts: i, status: last.status, error: last.error };
     const wait = BACKOFF_MS[Math.min(i - 1, BACKOFF_MS.length - 1)]!;
     // Retry-After is honoured up to the longest backoff; asked for longer, we give up instead of holding the run.
     if (last.retryAfterMs !== undefined && last.retryAfterMs > BACKOFF_MS[BACKOFF_MS.length - 1]!) {
-      return { to: dest.label, ok: false, attempts: i, status: last.status, error: `${last.error}; Retry-After ${last.retryAfterMs / 1000}s is longer than a run waits` };
+      return {
+        to: dest.label,
+        ok: false,
+        attempts: i,
+        status: last.status,
+        error: `${last.error}; Retry-After ${last.retryAfterMs / 1000}s is longer than a run waits`,
+      };
     }
     await o.sleep(Math.max(wait, last.retryAfterMs ?? 0));
   }
-  return { to: dest.label, ok: false, attempts: max, status: last.ok ? undefined : last.status, error: last.ok ? undefined : last.error };
+  return {
+    to: dest.label,
+    ok: false,
+    attempts: max,
+    status: last.ok ? undefined : last.status,
+    error: last.ok ? undefined : last.error,
+  };
 }

@@ -26,7 +26,14 @@ export interface DigestLink {
 
 /** The links a result carries (auto-stop's warnings: keep running / stop now), read defensively from its detail. */
 const linksOf = (detail: Record<string, unknown> | undefined): DigestLink[] =>
-  Array.isArray(detail?.links) ? (detail.links as unknown[]).filter((l): l is DigestLink => typeof (l as DigestLink)?.label === "string" && typeof (l as DigestLink)?.url === "string" && /^https?:\/\//.test((l as DigestLink).url)) : [];
+  Array.isArray(detail?.links)
+    ? (detail.links as unknown[]).filter(
+        (l): l is DigestLink =>
+          typeof (l as DigestLink)?.label === "string" &&
+          typeof (l as DigestLink)?.url === "string" &&
+          /^https?:\/\//.test((l as DigestLink).url),
+      )
+    : [];
 
 /** Resources, warnings and errors listed by name before "and N more". */
 export const DIGEST_ITEMS = 10;
@@ -38,13 +45,22 @@ const counts = (m: Record<string, number>) => countWords(m).join(", ");
 /** Whether a run is worth a message: it acted, planned, tripped the guard, warned or failed. */
 export function eventful(r: RunReport): boolean {
   const o = r.outcomes;
-  return o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 || r.guard?.tripped === true || r.errors.length > 0 || (r.notesCount.warnings ?? 0) > 0;
+  return (
+    o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 ||
+    r.guard?.tripped === true ||
+    r.errors.length > 0 ||
+    (r.notesCount.warnings ?? 0) > 0
+  );
 }
 
 export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): Digest {
   const o = r.outcomes;
   const state = [
-    r.guard?.tripped && !r.accounts ? "blast-radius guard tripped, nothing done" : r.dryRun ? `would act on ${o.planned}` : `done ${o.done}`,
+    r.guard?.tripped && !r.accounts
+      ? "blast-radius guard tripped, nothing done"
+      : r.dryRun
+        ? `would act on ${o.planned}`
+        : `done ${o.done}`,
     ...(r.guard?.tripped && r.accounts ? [guardWords(r)] : []),
     ...(o.failed ? [`failed ${o.failed}`] : []),
     ...(r.errors.length ? [`${r.errors.length} error(s)`] : []),
@@ -52,7 +68,11 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   ];
   const facts: Array<[string, string]> = [
     ["function", r.function],
-    ...(r.accounts ? [["accounts", r.accounts.map(accountLabel).join(", ")] as [string, string]] : account ? [["account", account] as [string, string]] : []),
+    ...(r.accounts
+      ? [["accounts", r.accounts.map(accountLabel).join(", ")] as [string, string]]
+      : account
+        ? [["account", account] as [string, string]]
+        : []),
     ["regions", r.regions.join(", ") || "none"],
     ["run", r.runId],
     ["trigger", `${r.trigger}${r.dryRun ? ", dry run" : ""}`],
@@ -65,31 +85,77 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
     const more = total - Math.min(items, all.length);
     // Links left out of a message that cannot hold them all are in the report, which keeps every result.
     const linked = links?.some((l) => l.length) ?? false;
-    sections.push({ title, lines: all.slice(0, items).map(clip), more, ...(shown?.some((l) => l.length) ? { links: shown } : {}), ...(linked && more > 0 ? { moreNote: "their links are in the run's report (--out, REPORT_DIR, or the log)" } : {}) });
+    sections.push({
+      title,
+      lines: all.slice(0, items).map(clip),
+      more,
+      ...(shown?.some((l) => l.length) ? { links: shown } : {}),
+      ...(linked && more > 0
+        ? { moreNote: "their links are in the run's report (--out, REPORT_DIR, or the log)" }
+        : {}),
+    });
   };
-  section("Resources", r.results.map((e) => `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`), r.resultsCount, r.results.map((e) => linksOf(e.detail)));
+  section(
+    "Resources",
+    r.results.map(
+      (e) =>
+        `${e.name ? `${e.name} ` : ""}(${[lineAccount(e), e.id, e.region].filter(Boolean).join(", ")}): ${e.outcome}${e.code ? ` ${e.code}` : ""}: ${e.reason}`,
+    ),
+    r.resultsCount,
+    r.results.map((e) => linksOf(e.detail)),
+  );
   const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
-  section("Warnings", warnings.map((w) => typeof w.message === "string" ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}` : JSON.stringify(w)), r.notesCount.warnings ?? warnings.length);
+  section(
+    "Warnings",
+    warnings.map((w) =>
+      typeof w.message === "string"
+        ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}`
+        : JSON.stringify(w),
+    ),
+    r.notesCount.warnings ?? warnings.length,
+  );
   section("Notices", r.notices ?? [], r.notices?.length ?? 0);
   section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);
-  const owners = [...new Set(r.results.map((e) => e.detail?.owner).filter((o): o is string => typeof o === "string" && o.length > 0 && o.length <= 64))];
+  const owners = [
+    ...new Set(
+      r.results
+        .map((e) => e.detail?.owner)
+        .filter((o): o is string => typeof o === "string" && o.length > 0 && o.length <= 64),
+    ),
+  ];
   return {
     ...(owners.length ? { mentions: owners } : {}),
     headline: `cvm-autopilot ${r.function}${r.dryRun ? " (dry run)" : ""}: ${state.join(", ")}`,
     facts,
-    counts: [`scanned ${r.scanned}`, counts(r.byKind) && `decided: ${counts(r.byKind)}`, writes && `writes: ${writes}`, money, r.guard?.tripped && `guard: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}${r.guard.help ? `; to proceed: ${r.guard.help}` : ""}`].filter(Boolean).join(" · "),
+    counts: [
+      `scanned ${r.scanned}`,
+      counts(r.byKind) && `decided: ${counts(r.byKind)}`,
+      writes && `writes: ${writes}`,
+      money,
+      r.guard?.tripped &&
+        `guard: ${r.guard.wouldAct} of ${r.guard.inScope} in scope, limit ${r.guard.limit}${r.guard.help ? `; to proceed: ${r.guard.help}` : ""}`,
+    ]
+      .filter(Boolean)
+      .join(" · "),
     sections,
   };
 }
 
 /** The message of a run that ended without a report (it threw): what failed, and where to look. */
-export function failureDigest(fn: string, runId: string, err: { code?: unknown; message: string; requestId?: unknown }): Digest {
+export function failureDigest(
+  fn: string,
+  runId: string,
+  err: { code?: unknown; message: string; requestId?: unknown },
+): Digest {
   const code = typeof err.code === "string" ? `${err.code}: ` : "";
   const rid = typeof err.requestId === "string" ? ` (RequestId ${err.requestId})` : "";
   return {
     headline: `cvm-autopilot ${fn}: run failed`,
-    facts: [["function", fn], ["run", runId]],
+    facts: [
+      ["function", fn],
+      ["run", runId],
+    ],
     counts: "the run ended before its report; nothing after the failure was done",
     sections: [{ title: "Errors", lines: [clip(`${code}${err.message}${rid}`)], more: 0 }],
   };

@@ -18,9 +18,23 @@ export interface NotifyDeps {
   nowMs?: () => number;
 }
 
-async function send(n: NotifyConfig, digest: (items: number) => Digest, report: RunReport | undefined, deps: NotifyDeps): Promise<Delivery[]> {
+async function send(
+  n: NotifyConfig,
+  digest: (items: number) => Digest,
+  report: RunReport | undefined,
+  deps: NotifyDeps,
+): Promise<Delivery[]> {
   const nowMs = deps.nowMs ?? Date.now;
-  const out = await Promise.all(n.destinations.map((d) => deliver(d, bodyFor(d.kind, digest, report), { secret: n.secret, dingtalkSecret: n.dingtalkSecret, nowMs, sleep: deps.sleep })));
+  const out = await Promise.all(
+    n.destinations.map((d) =>
+      deliver(d, bodyFor(d.kind, digest, report), {
+        secret: n.secret,
+        dingtalkSecret: n.dingtalkSecret,
+        nowMs,
+        sleep: deps.sleep,
+      }),
+    ),
+  );
   for (const d of out) {
     if (d.ok) deps.logger.info("notification sent", { ...d });
     else deps.logger.warn("notification not delivered", { ...d });
@@ -37,9 +51,19 @@ export async function notifyRun(n: NotifyConfig, report: RunReport, deps: Notify
 }
 
 /** Notifies about a run that threw before it could report. */
-export async function notifyFailure(n: NotifyConfig, fn: string, runId: string, err: unknown, deps: NotifyDeps): Promise<Delivery[]> {
+export async function notifyFailure(
+  n: NotifyConfig,
+  fn: string,
+  runId: string,
+  err: unknown,
+  deps: NotifyDeps,
+): Promise<Delivery[]> {
   if (!n.destinations.length) return [];
   const e = err as { code?: unknown; message?: unknown; requestId?: unknown };
-  const digest = failureDigest(fn, runId, { code: e?.code, message: typeof e?.message === "string" ? e.message : String(err), requestId: e?.requestId });
+  const digest = failureDigest(fn, runId, {
+    code: e?.code,
+    message: typeof e?.message === "string" ? e.message : String(err),
+    requestId: e?.requestId,
+  });
   return send(n, () => digest, undefined, deps);
 }

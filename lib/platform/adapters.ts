@@ -20,7 +20,16 @@ import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import { answerSnooze } from "./snooze-links.ts";
 import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
-import { coordinate, isShardEvent, lambdaInvoker, listShards, scfInvoker, shardRegions, type Invoker, type ShardEvent } from "./fanout.ts";
+import {
+  coordinate,
+  isShardEvent,
+  lambdaInvoker,
+  listShards,
+  scfInvoker,
+  shardRegions,
+  type Invoker,
+  type ShardEvent,
+} from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
 
 export interface ScfTimerEvent {
@@ -85,9 +94,12 @@ const json = (statusCode: number, body: unknown): HttpReply => ({
 });
 
 /** SCF's timer event; `Type` is compared without case (deployers' guides show "Timer" and "timer"). */
-export const isScfTimer = (e: unknown): e is ScfTimerEvent => typeof (e as ScfTimerEvent)?.Type === "string" && (e as ScfTimerEvent).Type.toLowerCase() === "timer";
-export const isScfApiGateway = (e: unknown): e is ScfApiGatewayEvent => typeof (e as ScfApiGatewayEvent)?.httpMethod === "string";
-export const isEventBridge = (e: unknown): e is EventBridgeEvent => (e as EventBridgeEvent)?.["detail-type"] === "Scheduled Event";
+export const isScfTimer = (e: unknown): e is ScfTimerEvent =>
+  typeof (e as ScfTimerEvent)?.Type === "string" && (e as ScfTimerEvent).Type.toLowerCase() === "timer";
+export const isScfApiGateway = (e: unknown): e is ScfApiGatewayEvent =>
+  typeof (e as ScfApiGatewayEvent)?.httpMethod === "string";
+export const isEventBridge = (e: unknown): e is EventBridgeEvent =>
+  (e as EventBridgeEvent)?.["detail-type"] === "Scheduled Event";
 export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
   const ev = e as HttpApiV2Event | undefined;
   return ev?.version === "2.0" && typeof ev.requestContext?.http === "object" && ev.requestContext.http !== null;
@@ -106,7 +118,8 @@ export class RunFailedError extends Error {
 }
 
 /** Whether a run should count as failed on its platform. */
-export const runFailed = (r: ReportBase & { guard?: { tripped: boolean } }) => r.errors.length > 0 || r.guard?.tripped === true;
+export const runFailed = (r: ReportBase & { guard?: { tripped: boolean } }) =>
+  r.errors.length > 0 || r.guard?.tripped === true;
 
 /** The webhook and timer core shared by both platforms. */
 export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
@@ -136,7 +149,10 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       if (runFailed(report)) logger.warn("run report", { report });
       return report;
     } catch (err) {
-      logger.error(err instanceof ConfigError ? "configuration invalid" : "run failed", { err, issues: (err as ConfigError).issues });
+      logger.error(err instanceof ConfigError ? "configuration invalid" : "run failed", {
+        err,
+        issues: (err as ConfigError).issues,
+      });
       throw err;
     } finally {
       logger.resetKeys();
@@ -144,22 +160,42 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   }
 
   const gate = new CallbackGate(opts.nowS ? () => opts.nowS!() * 1000 : Date.now);
-  async function webhook(method: string, path: string, headers: Record<string, string>, rawBody: string, requestId: string | undefined, query = ""): Promise<HttpReply> {
+  async function webhook(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    rawBody: string,
+    requestId: string | undefined,
+    query = "",
+  ): Promise<HttpReply> {
     if (fn.snoozeLinks && /\/snooze$/.test(path)) {
-      const a = await answerSnooze({ method, query, requestId }, {
-        name,
-        secret: () => loadOnce().config.webhookSecret,
-        client: () => {
-          const l = loadOnce();
-          return { client: createRunDeps(l.config, { logger }).client, dryRun: l.config.dryRun };
+      const a = await answerSnooze(
+        { method, query, requestId },
+        {
+          name,
+          secret: () => loadOnce().config.webhookSecret,
+          client: () => {
+            const l = loadOnce();
+            return { client: createRunDeps(l.config, { logger }).client, dryRun: l.config.dryRun };
+          },
+          run: (t) => runWith(t),
         },
-        run: (t) => runWith(t),
-      }, { logger, nowMs: opts.nowS ? () => opts.nowS!() * 1000 : Date.now });
-      return { statusCode: a.status, headers: { "Content-Type": "text/html; charset=utf-8" }, body: a.html, isBase64Encoded: false };
+        { logger, nowMs: opts.nowS ? () => opts.nowS!() * 1000 : Date.now },
+      );
+      return {
+        statusCode: a.status,
+        headers: { "Content-Type": "text/html; charset=utf-8" },
+        body: a.html,
+        isBase64Encoded: false,
+      };
     }
     const alarm = fn.alarmCallback ? /\/alarm\/([^/]*)$/.exec(path) : null;
     if (alarm) {
-      const a = await answerAlarmCallback({ method, token: alarm[1]!, body: rawBody, requestId }, { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) }, { logger, gate });
+      const a = await answerAlarmCallback(
+        { method, token: alarm[1]!, body: rawBody, requestId },
+        { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) },
+        { logger, gate },
+      );
       return json(a.status, a.body);
     }
     // A function URL belongs to this one function, so its root answers too; a gateway path must name it.
@@ -167,7 +203,11 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       const a = noSuchEndpoint([name]);
       return json(a.status, a.body);
     }
-    const a = await answerWebhook({ method, headers, body: rawBody, requestId }, { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) }, { logger, replay, nowS });
+    const a = await answerWebhook(
+      { method, headers, body: rawBody, requestId },
+      { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) },
+      { logger, replay, nowS },
+    );
     return json(a.status, a.body);
   }
   /**
@@ -175,7 +215,10 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
    * With FANOUT=auto and more than one shard it coordinates instead: one asynchronous invocation
    * of this function per shard.
    */
-  async function timer(requestId: string | undefined, invokerFor?: (c: BaseConfig, client: ReturnType<typeof createRunDeps>["client"]) => Invoker): Promise<ReportBase> {
+  async function timer(
+    requestId: string | undefined,
+    invokerFor?: (c: BaseConfig, client: ReturnType<typeof createRunDeps>["client"]) => Invoker,
+  ): Promise<ReportBase> {
     const c = invokerFor ? loadOnce().config : undefined;
     if (c && invokerFor && c.fanout === "auto") {
       logger.appendKeys({ function: name, invocationId: requestId, trigger: "timer" });
@@ -207,7 +250,8 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       throw new TypeError(`${name}: shard refused: ${parsed.problem}`);
     }
     const e = parsed.value;
-    if (e.function !== name) throw new TypeError(`${name}: a shard event for ${String(e.function)} reached this function`);
+    if (e.function !== name)
+      throw new TypeError(`${name}: a shard event for ${String(e.function)} reached this function`);
     const l = loadOnce();
     const c = l.config;
     // One client for the check and the run: they share the account's call budget.
@@ -221,12 +265,34 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     const regions = shardRegions(e.shard);
     const once = `${e.runId}/${e.shard.account.uin}/${(regions ?? []).join(",")}`;
     if (shardsRun.has(once)) {
-      logger.warn("duplicate delivery: this shard of this run already ran here; nothing done", { function: name, runId: e.runId, account: e.shard.account.uin, regions, invocationId: requestId });
-      return { function: name, runId: e.runId, trigger: "shard", dryRun: e.dryRun, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), regions: regions ?? [], errors: [], duplicate: true } as ReportBase;
+      logger.warn("duplicate delivery: this shard of this run already ran here; nothing done", {
+        function: name,
+        runId: e.runId,
+        account: e.shard.account.uin,
+        regions,
+        invocationId: requestId,
+      });
+      return {
+        function: name,
+        runId: e.runId,
+        trigger: "shard",
+        dryRun: e.dryRun,
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        regions: regions ?? [],
+        errors: [],
+        duplicate: true,
+      } as ReportBase;
     }
     shardsRun.add(once);
     if (shardsRun.size > 10_000) shardsRun.delete(shardsRun.values().next().value!);
-    const trigger: Trigger = { source: "shard", requestId, dryRun: e.dryRun, ...(regions ? { regions } : {}), shard: { account: e.shard.account, count: e.shards, size: regions?.length ?? 1 } };
+    const trigger: Trigger = {
+      source: "shard",
+      requestId,
+      dryRun: e.dryRun,
+      ...(regions ? { regions } : {}),
+      shard: { account: e.shard.account, count: e.shards, size: regions?.length ?? 1 },
+    };
     logger.appendKeys({ function: name, invocationId: requestId, trigger: "shard", account: e.shard.account.uin });
     try {
       const report = await l.run(trigger, deps);
@@ -261,13 +327,19 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   return { runWith, webhook, timer, worker, readSecrets };
 }
 
-const decode = (body: unknown, b64: unknown) => (typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "");
+const decode = (body: unknown, b64: unknown) =>
+  typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "";
 const text = (v: unknown) => (typeof v === "string" ? v : "");
 /** SCF hands the query as a map (its function URL and API gateway events): back to a query string, string values only. */
-const queryOf = (v: unknown) => (v && typeof v === "object" ? new URLSearchParams(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")).toString() : "");
+const queryOf = (v: unknown) =>
+  v && typeof v === "object"
+    ? new URLSearchParams(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")).toString()
+    : "";
 /** Header maps from events are trusted for nothing: only string values are kept. */
 const headersOf = (v: unknown): Record<string, string> =>
-  v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+  v && typeof v === "object"
+    ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
+    : {};
 
 /** `main_handler` for Tencent SCF and `handler` for AWS Lambda, for one function. */
 export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
@@ -279,12 +351,26 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       await core.readSecrets(readScfSecret);
       if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
       if (isScfApiGateway(event)) {
-        return core.webhook(text(event.httpMethod), text(event.path), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.request_id) || text(event.requestContext?.requestId) || undefined, queryOf(event.queryString));
+        return core.webhook(
+          text(event.httpMethod),
+          text(event.path),
+          headersOf(event.headers),
+          decode(event.body, event.isBase64Encoded),
+          text(context?.request_id) || text(event.requestContext?.requestId) || undefined,
+          queryOf(event.queryString),
+        );
       }
       if (isScfTimer(event)) {
         // The function invokes itself by the name and namespace SCF gives it, in its own region.
         const self = text(context?.function_name);
-        const invokerFor = self ? (c: BaseConfig, client: Parameters<typeof scfInvoker>[0]) => scfInvoker(client, { functionName: self, namespace: text(context?.namespace) || "default", region: c.region }) : undefined;
+        const invokerFor = self
+          ? (c: BaseConfig, client: Parameters<typeof scfInvoker>[0]) =>
+              scfInvoker(client, {
+                functionName: self,
+                namespace: text(context?.namespace) || "default",
+                region: c.region,
+              })
+          : undefined;
         return core.timer(text(context?.request_id) || undefined, invokerFor);
       }
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
@@ -294,11 +380,21 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
       await core.readSecrets(readAwsSecret);
       if (isShardEvent(event)) return core.worker(event, text(context?.awsRequestId) || undefined);
       if (isHttpApiV2(event)) {
-        return core.webhook(text(event.requestContext.http.method), text(event.rawPath), headersOf(event.headers), decode(event.body, event.isBase64Encoded), text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined, text(event.rawQueryString));
+        return core.webhook(
+          text(event.requestContext.http.method),
+          text(event.rawPath),
+          headersOf(event.headers),
+          decode(event.body, event.isBase64Encoded),
+          text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined,
+          text(event.rawQueryString),
+        );
       }
       if (isEventBridge(event)) {
         const self = text(context?.invokedFunctionArn) || text(context?.functionName);
-        return core.timer(text(context?.awsRequestId) || text(event.id) || undefined, self ? () => lambdaInvoker(self, opts.env ?? process.env) : undefined);
+        return core.timer(
+          text(context?.awsRequestId) || text(event.id) || undefined,
+          self ? () => lambdaInvoker(self, opts.env ?? process.env) : undefined,
+        );
       }
       throw new TypeError(`${name}: unrecognised Lambda event (expected an EventBridge schedule or HTTP API v2 event)`);
     },

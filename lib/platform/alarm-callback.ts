@@ -27,17 +27,24 @@ export function alarmToken(webhookSecret: string, fn: string): string {
 }
 
 /** The callback's path for a function, or undefined without a WEBHOOK_SECRET (then the endpoint is off). */
-export const alarmPath = (webhookSecret: string | undefined, fn: string) => (webhookSecret ? `/alarm/${alarmToken(webhookSecret, fn)}` : undefined);
+export const alarmPath = (webhookSecret: string | undefined, fn: string) =>
+  webhookSecret ? `/alarm/${alarmToken(webhookSecret, fn)}` : undefined;
 
 /** The instance a callback names: alarmObjInfo.dimensions.unInstanceId (Cloud Monitor's callback parameters for qce/cvm). */
 export function calledInstance(body: unknown): { id?: string; firing: boolean; problem?: string } {
-  const b = (body ?? {}) as { alarmStatus?: unknown; alarmType?: unknown; alarmObjInfo?: { dimensions?: Record<string, unknown> } };
+  const b = (body ?? {}) as {
+    alarmStatus?: unknown;
+    alarmType?: unknown;
+    alarmObjInfo?: { dimensions?: Record<string, unknown> };
+  };
   // "1": alarmed, "0": resolved (the docs write it as a string; a number is taken too).
   const firing = String(b.alarmStatus) === "1";
-  if (b.alarmType !== undefined && b.alarmType !== "metric") return { firing: false, problem: `alarmType ${JSON.stringify(b.alarmType).slice(0, 20)} is not a metric alarm` };
+  if (b.alarmType !== undefined && b.alarmType !== "metric")
+    return { firing: false, problem: `alarmType ${JSON.stringify(b.alarmType).slice(0, 20)} is not a metric alarm` };
   const dims = b.alarmObjInfo?.dimensions ?? {};
   const id = dims.unInstanceId ?? dims.InstanceId;
-  if (typeof id !== "string" || !INSTANCE_ID.test(id)) return { firing, problem: "no CVM instance id in alarmObjInfo.dimensions.unInstanceId" };
+  if (typeof id !== "string" || !INSTANCE_ID.test(id))
+    return { firing, problem: "no CVM instance id in alarmObjInfo.dimensions.unInstanceId" };
   return { id, firing };
 }
 
@@ -74,7 +81,11 @@ export async function answerAlarmCallback(
   }
   // A wrong or missing token looks like no endpoint at all.
   if (!secret || !sameToken(req.token, alarmToken(secret, target.name))) {
-    o.logger.warn("alarm callback refused", { function: target.name, problem: "unknown path token", invocationId: req.requestId });
+    o.logger.warn("alarm callback refused", {
+      function: target.name,
+      problem: "unknown path token",
+      invocationId: req.requestId,
+    });
     return { status: 404, body: { error: "no such endpoint" } };
   }
   if (req.method.toUpperCase() !== "POST") return { status: 405, body: { error: "use POST" } };
@@ -82,7 +93,11 @@ export async function answerAlarmCallback(
   try {
     parsed = JSON.parse(req.body);
   } catch {
-    o.logger.warn("alarm callback refused", { function: target.name, problem: "body is not JSON", invocationId: req.requestId });
+    o.logger.warn("alarm callback refused", {
+      function: target.name,
+      problem: "body is not JSON",
+      invocationId: req.requestId,
+    });
     return { status: 400, body: { error: "body is not JSON" } };
   }
   const c = calledInstance(parsed);

@@ -5,7 +5,10 @@
  */
 import type { Env } from "../config/config.ts";
 
-export function awsClientConfig(env: Env, service: "LAMBDA" | "SECRETS_MANAGER"): { region?: string; endpoint?: string } {
+export function awsClientConfig(
+  env: Env,
+  service: "LAMBDA" | "SECRETS_MANAGER",
+): { region?: string; endpoint?: string } {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`]?.trim();
   return { ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(endpoint ? { endpoint } : {}) };
 }

@@ -10,7 +10,15 @@ import type { Env } from "../config/config.ts";
 import { awsClientConfig } from "./aws-sdk.ts";
 
 /** What the secret may set: credentials and secrets only, never a setting that widens a run. */
-export const SECRET_KEYS = ["TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "WEBHOOK_SECRET", "NOTIFY_URLS", "NOTIFY_SECRET", "NOTIFY_DINGTALK_SECRET"] as const;
+export const SECRET_KEYS = [
+  "TENCENTCLOUD_SECRET_ID",
+  "TENCENTCLOUD_SECRET_KEY",
+  "TENCENTCLOUD_SESSION_TOKEN",
+  "WEBHOOK_SECRET",
+  "NOTIFY_URLS",
+  "NOTIFY_SECRET",
+  "NOTIFY_DINGTALK_SECRET",
+] as const;
 
 export class SecretError extends Error {
   constructor(message: string) {
@@ -27,10 +35,12 @@ export function secretEnv(secretString: string | undefined, name: string): Env {
   } catch {
     throw new SecretError(`secret ${name} is not a JSON object of ${SECRET_KEYS.join(", ")}`);
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new SecretError(`secret ${name} is not a JSON object`);
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new SecretError(`secret ${name} is not a JSON object`);
   const out: Env = {};
   for (const [k, v] of Object.entries(parsed)) {
-    if (!(SECRET_KEYS as readonly string[]).includes(k)) throw new SecretError(`secret ${name}: key ${k} is not one it may set (${SECRET_KEYS.join(", ")})`);
+    if (!(SECRET_KEYS as readonly string[]).includes(k))
+      throw new SecretError(`secret ${name}: key ${k} is not one it may set (${SECRET_KEYS.join(", ")})`);
     if (typeof v !== "string") throw new SecretError(`secret ${name}: ${k} must be a string`);
     out[k] = v;
   }

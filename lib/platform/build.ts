@@ -44,7 +44,11 @@ export function handlerSource(name: string): string {
 }
 
 /** One bundle per function, from its folder's spec (a function is a folder and a registry line). */
-export async function buildBundles(functions: readonly DeployedFunction[], outdir = join(ROOT, "dist"), env: Env = process.env): Promise<BundleInfo[]> {
+export async function buildBundles(
+  functions: readonly DeployedFunction[],
+  outdir = join(ROOT, "dist"),
+  env: Env = process.env,
+): Promise<BundleInfo[]> {
   // Loaded when a build runs: esbuild is large, and most commands (and `--help`) never need it.
   const { build } = await import("esbuild");
   const out: BundleInfo[] = [];
@@ -53,7 +57,12 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
     const res = await build({
       // The entry is generated from the registry's folder name: every function's is the same two
       // exports, so no function keeps a handler file of its own.
-      stdin: { contents: handlerSource(name), resolveDir: ROOT, sourcefile: `generated/${name}/entry.ts`, loader: "ts" },
+      stdin: {
+        contents: handlerSource(name),
+        resolveDir: ROOT,
+        sourcefile: `generated/${name}/entry.ts`,
+        loader: "ts",
+      },
       outfile: file,
       bundle: true,
       platform: "node",
@@ -82,11 +91,17 @@ export async function buildBundles(functions: readonly DeployedFunction[], outdi
   const schedules = loadSchedules(functions, env);
   const zone = scheduleZone(env);
   const table = Object.fromEntries(
-    functions.map(({ name: n }) => [n, { cron: schedules[n]!, timezone: zone, scf: toScfCron(schedules[n]!, zone), aws: toAwsCron(schedules[n]!, zone) }]),
+    functions.map(({ name: n }) => [
+      n,
+      { cron: schedules[n]!, timezone: zone, scf: toScfCron(schedules[n]!, zone), aws: toAwsCron(schedules[n]!, zone) },
+    ]),
   );
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, "schedules.json"), JSON.stringify(table, null, 2) + "\n");
-  writeFileSync(join(outdir, "serverless-functions.json"), JSON.stringify(serverlessFunctions(functions, table), null, 2) + "\n");
+  writeFileSync(
+    join(outdir, "serverless-functions.json"),
+    JSON.stringify(serverlessFunctions(functions, table), null, 2) + "\n",
+  );
   writeFileSync(join(outdir, "serverless-environment.json"), JSON.stringify(serverlessEnvironment(), null, 2) + "\n");
   writeFileSync(join(outdir, "cam-policy.json"), JSON.stringify(camPolicy(), null, 2) + "\n");
   return out;
@@ -101,14 +116,26 @@ export function camPolicy() {
   // scf and cam are the deployer's actions (deploy, check the role), never the functions'.
   // region:DescribeRegions is called directly (its name is CVM's too), so it is named here.
   // The alarm-policy writes are the deployer's too (deployerOnly): a run only reads the policies.
-  const actions = [...Object.entries(ACTIONS).filter(([, spec]) => spec.service !== "scf" && spec.service !== "cam" && !("deployerOnly" in spec && spec.deployerOnly)).map(([name, spec]) => `${spec.service}:${name}`), "region:DescribeRegions"].sort();
+  const actions = [
+    ...Object.entries(ACTIONS)
+      .filter(
+        ([, spec]) =>
+          spec.service !== "scf" && spec.service !== "cam" && !("deployerOnly" in spec && spec.deployerOnly),
+      )
+      .map(([name, spec]) => `${spec.service}:${name}`),
+    "region:DescribeRegions",
+  ].sort();
   return {
     version: "2.0",
     statement: [
       { effect: "allow", action: actions, resource: ["*"] },
       // Fan-out: a coordinator invokes the tool's own functions, asynchronously, and no other
       // (CAM names the Invoke API scf:InvokeFunction; resources are qcs::scf:<region>:uin/<uin>:namespace/<ns>/function/<name>).
-      { effect: "allow", action: ["scf:InvokeFunction"], resource: [`qcs::scf:*:uin/*:namespace/*/function/${functionNameFor("*")}`] },
+      {
+        effect: "allow",
+        action: ["scf:InvokeFunction"],
+        resource: [`qcs::scf:*:uin/*:namespace/*/function/${functionNameFor("*")}`],
+      },
     ],
   };
 }
@@ -121,15 +148,20 @@ const fromEnv = (names: readonly string[]) => Object.fromEntries(names.map((n) =
  * function's bundle, its own variables, its schedule (EventBridge cron) and its webhook route.
  */
 export function serverlessFunctions(functions: readonly DeployedFunction[], table: Record<string, { aws: string }>) {
-  return Object.fromEntries(functions.map((f) => [f.name, {
-    handler: `dist/${f.name}/index.handler`,
-    package: { patterns: [`dist/${f.name}/**`] },
-    environment: fromEnv(f.variables),
-    // No platform retry of a failed asynchronous run (Lambda retries twice by default): a retry
-    // repeats the run's writes and its message; the next schedule is the retry.
-    maximumRetryAttempts: 0,
-    events: [{ schedule: table[f.name]!.aws }, { httpApi: { method: "POST", path: `/run/${f.name}` } }],
-  }]));
+  return Object.fromEntries(
+    functions.map((f) => [
+      f.name,
+      {
+        handler: `dist/${f.name}/index.handler`,
+        package: { patterns: [`dist/${f.name}/**`] },
+        environment: fromEnv(f.variables),
+        // No platform retry of a failed asynchronous run (Lambda retries twice by default): a retry
+        // repeats the run's writes and its message; the next schedule is the retry.
+        maximumRetryAttempts: 0,
+        events: [{ schedule: table[f.name]!.aws }, { httpApi: { method: "POST", path: `/run/${f.name}` } }],
+      },
+    ]),
+  );
 }
 
 /**
@@ -140,5 +172,9 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
 export function serverlessEnvironment() {
   const plain = SHARED_DEPLOY_VARIABLES.filter((v) => !(SECRET_KEYS as readonly string[]).includes(v));
   // Stack traces through the shipped source maps.
-  return { NODE_OPTIONS: "--enable-source-maps", ...fromEnv(plain), CVM_AUTOPILOT_SECRET_NAME: "${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}" };
+  return {
+    NODE_OPTIONS: "--enable-source-maps",
+    ...fromEnv(plain),
+    CVM_AUTOPILOT_SECRET_NAME: "${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}",
+  };
 }

@@ -44,15 +44,26 @@ export interface Invoker {
 }
 
 export interface FanoutReport extends ReportBase {
-  fanout: { shards: number; invoked: Array<{ account: string; region?: string | undefined; requestId?: string | undefined }> };
+  fanout: {
+    shards: number;
+    invoked: Array<{ account: string; region?: string | undefined; requestId?: string | undefined }>;
+  };
 }
 
 /** SCF: Invoke (scf 2018-04-16) on itself, `Event`, the event as ClientContext (at most 128 KB asynchronously, per the model). */
-export function scfInvoker(client: TencentCloudClient, target: { functionName: string; namespace: string; region: string }): Invoker {
+export function scfInvoker(
+  client: TencentCloudClient,
+  target: { functionName: string; namespace: string; region: string },
+): Invoker {
   return {
     platform: "scf",
     async invoke(event) {
-      const r = await api(client).invoke(target.region, { FunctionName: target.functionName, Namespace: target.namespace, InvocationType: "Event", ClientContext: JSON.stringify(event) });
+      const r = await api(client).invoke(target.region, {
+        FunctionName: target.functionName,
+        Namespace: target.namespace,
+        InvocationType: "Event",
+        ClientContext: JSON.stringify(event),
+      });
       return { requestId: r.Result?.FunctionRequestId ?? r.RequestId };
     },
   };
@@ -68,15 +79,28 @@ export function lambdaInvoker(functionName: string, env: Env): Invoker {
     async invoke(event) {
       const { LambdaClient, InvokeCommand } = await import("@aws-sdk/client-lambda");
       const client = new LambdaClient(awsClientConfig(env, "LAMBDA"));
-      const r = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }));
+      const r = await client.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: "Event",
+          Payload: Buffer.from(JSON.stringify(event)),
+        }),
+      );
       return { requestId: r.$metadata.requestId };
     },
   };
 }
 
 /** The shards of a run: each account (the caller's own when ACCOUNTS is unset) × its regions. */
-export async function listShards(config: BaseConfig, deps: RunDeps, trigger: Trigger, byRegion: boolean): Promise<{ shards: Shard[]; errors: ErrorEntry[] }> {
-  const accounts: Account[] = config.accounts ? await resolveAccounts(config.accounts, deps.client, config.region) : [{ uin: "self" }];
+export async function listShards(
+  config: BaseConfig,
+  deps: RunDeps,
+  trigger: Trigger,
+  byRegion: boolean,
+): Promise<{ shards: Shard[]; errors: ErrorEntry[] }> {
+  const accounts: Account[] = config.accounts
+    ? await resolveAccounts(config.accounts, deps.client, config.region)
+    : [{ uin: "self" }];
   const shards: Shard[] = [];
   const errors: ErrorEntry[] = [];
   for (const account of accounts) {
@@ -86,8 +110,11 @@ export async function listShards(config: BaseConfig, deps: RunDeps, trigger: Tri
     }
     try {
       // REGIONS=all is each account's own list: read with that account's credentials.
-      const client = account.roleArn && config.regions === "all" ? accountClient(config, deps, account.roleArn).client : deps.client;
-      const regions = (await resolveRegions(config, client)).filter((r) => !trigger.regions || trigger.regions.includes(r));
+      const client =
+        account.roleArn && config.regions === "all" ? accountClient(config, deps, account.roleArn).client : deps.client;
+      const regions = (await resolveRegions(config, client)).filter(
+        (r) => !trigger.regions || trigger.regions.includes(r),
+      );
       for (const region of regions) shards.push({ account, region });
     } catch (err) {
       errors.push({ account: account.uin, ...errorRecord(err) });
@@ -127,23 +154,51 @@ export function batchShards(shards: Shard[], maxInvocations: number): Shard[] {
 export const shardRegions = (s: Shard): string[] | undefined => s.regions ?? (s.region ? [s.region] : undefined);
 
 /** The coordinator: one asynchronous invocation per shard, or per batch past the cap; a failed invocation fails only its shards. */
-export async function coordinate(fn: { name: string }, config: BaseConfig, trigger: Trigger, deps: RunDeps, shards: Shard[], listErrors: ErrorEntry[], invoker: Invoker): Promise<FanoutReport> {
+export async function coordinate(
+  fn: { name: string },
+  config: BaseConfig,
+  trigger: Trigger,
+  deps: RunDeps,
+  shards: Shard[],
+  listErrors: ErrorEntry[],
+  invoker: Invoker,
+): Promise<FanoutReport> {
   const startedAt = deps.now().toISOString();
   const dryRun = config.dryRun || trigger.dryRun === true;
   const errors = [...listErrors];
   const invoked: FanoutReport["fanout"]["invoked"] = [];
   // Invoke is limited to 20 per second per region (scf's limits); the client's limiter paces it.
   const invocations = batchShards(shards, config.fanoutMaxInvocations);
-  await Promise.all(invocations.map(async (shard) => {
-    const event: ShardEvent = { [SHARD_KEY]: { function: fn.name, runId: deps.runId, dryRun, shards: shards.length, shard } };
-    const where = shard.regions ? shard.regions.join(",") : shard.region;
-    try {
-      const r = await invoker.invoke(event);
-      invoked.push({ account: shard.account.uin, region: where, requestId: r.requestId });
-    } catch (err) {
-      errors.push({ account: shard.account.uin, region: where, action: "Invoke", ...errorRecord(err) });
-    }
-  }));
-  deps.logger.info(`${fn.name}: invoked ${invoked.length} of ${invocations.length === shards.length ? `${shards.length} shards` : `${invocations.length} batches of ${shards.length} shards`}`, { platform: invoker.platform, shards: shards.map((s) => `${accountLabel(s.account)}${s.region ? ` ${s.region}` : ""}`) });
-  return { function: fn.name, runId: deps.runId, trigger: trigger.source, dryRun, startedAt, finishedAt: deps.now().toISOString(), regions: [...new Set(shards.flatMap((s) => (s.region ? [s.region] : [])))], errors, fanout: { shards: shards.length, invoked } };
+  await Promise.all(
+    invocations.map(async (shard) => {
+      const event: ShardEvent = {
+        [SHARD_KEY]: { function: fn.name, runId: deps.runId, dryRun, shards: shards.length, shard },
+      };
+      const where = shard.regions ? shard.regions.join(",") : shard.region;
+      try {
+        const r = await invoker.invoke(event);
+        invoked.push({ account: shard.account.uin, region: where, requestId: r.requestId });
+      } catch (err) {
+        errors.push({ account: shard.account.uin, region: where, action: "Invoke", ...errorRecord(err) });
+      }
+    }),
+  );
+  deps.logger.info(
+    `${fn.name}: invoked ${invoked.length} of ${invocations.length === shards.length ? `${shards.length} shards` : `${invocations.length} batches of ${shards.length} shards`}`,
+    {
+      platform: invoker.platform,
+      shards: shards.map((s) => `${accountLabel(s.account)}${s.region ? ` ${s.region}` : ""}`),
+    },
+  );
+  return {
+    function: fn.name,
+    runId: deps.runId,
+    trigger: trigger.source,
+    dryRun,
+    startedAt,
+    finishedAt: deps.now().toISOString(),
+    regions: [...new Set(shards.flatMap((s) => (s.region ? [s.region] : [])))],
+    errors,
+    fanout: { shards: shards.length, invoked },
+  };
 }

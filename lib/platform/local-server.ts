@@ -45,7 +45,10 @@ export function enabledFunctions(functions: readonly { name: string }[], env: En
   const list = csv(env.SERVE_FUNCTIONS);
   if (!list.length) return names;
   const bad = list.filter((n) => !names.includes(n));
-  if (bad.length) throw new ConfigError([`SERVE_FUNCTIONS: unknown function(s) ${bad.join(", ")}; expected some of ${names.join(", ")}`]);
+  if (bad.length)
+    throw new ConfigError([
+      `SERVE_FUNCTIONS: unknown function(s) ${bad.join(", ")}; expected some of ${names.join(", ")}`,
+    ]);
   return list;
 }
 
@@ -105,16 +108,24 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     };
     try {
       const path = new URL(req.url ?? "/", "http://x").pathname;
-      if (req.method === "GET" && path === "/healthz") return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
+      if (req.method === "GET" && path === "/healthz")
+        return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
       if (path === "/snooze") {
         const name = enabled.find((n) => byName.get(n)!.snoozeLinks);
         if (!name) return reply(404, { error: "no such endpoint" });
-        const a = await answerSnooze({ method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) }, {
-          name,
-          secret: () => configs[name]!.webhookSecret,
-          client: () => ({ client: createRunDeps(configs[name]!, { logger: opts.logger }).client, dryRun: configs[name]!.dryRun }),
-          run: (t) => runOnce(name, t),
-        }, { logger: opts.logger, nowMs: Date.now });
+        const a = await answerSnooze(
+          { method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) },
+          {
+            name,
+            secret: () => configs[name]!.webhookSecret,
+            client: () => ({
+              client: createRunDeps(configs[name]!, { logger: opts.logger }).client,
+              dryRun: configs[name]!.dryRun,
+            }),
+            run: (t) => runOnce(name, t),
+          },
+          { logger: opts.logger, nowMs: Date.now },
+        );
         res.writeHead(a.status, { "Content-Type": "text/html; charset=utf-8" });
         return res.end(a.html);
       }
@@ -125,7 +136,11 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         if (!name) return reply(404, { error: "no such endpoint" });
         const body = req.method === "POST" ? await readBody(req) : "";
         if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
-        const a = await answerAlarmCallback({ method: req.method ?? "GET", token: alarm[1]!, body }, { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) }, { logger: opts.logger, gate });
+        const a = await answerAlarmCallback(
+          { method: req.method ?? "GET", token: alarm[1]!, body },
+          { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) },
+          { logger: opts.logger, gate },
+        );
         return reply(a.status, a.body);
       }
       const m = /^\/run\/([a-z-]+)$/.exec(path);
@@ -136,7 +151,11 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       const name = m[1]!;
       const body = req.method === "POST" ? await readBody(req) : "";
       if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
-      const a = await answerWebhook({ method: req.method ?? "GET", headers: req.headers, body }, { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) }, { logger: opts.logger, replay, nowS: () => Math.floor(Date.now() / 1000) });
+      const a = await answerWebhook(
+        { method: req.method ?? "GET", headers: req.headers, body },
+        { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) },
+        { logger: opts.logger, replay, nowS: () => Math.floor(Date.now() / 1000) },
+      );
       return reply(a.status, a.body);
     } catch {
       return reply(500, { error: "run failed: see the log" });
@@ -156,7 +175,13 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   if (opts.schedules !== false) {
     const timezone = scheduleZone(opts.env);
     for (const name of enabled) {
-      tasks.push(cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), { name, timezone, noOverlap: true }));
+      tasks.push(
+        cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), {
+          name,
+          timezone,
+          noOverlap: true,
+        }),
+      );
     }
   }
   return {
@@ -169,4 +194,3 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     },
   };
 }
-

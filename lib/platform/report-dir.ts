@@ -12,7 +12,8 @@ import type { ReportBase } from "../runtime/report-head.ts";
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export async function saveReport(dir: string, report: ReportBase): Promise<string> {
-  if (!SAFE.test(report.function) || !SAFE.test(report.runId)) throw new Error(`refusing to write a report named ${report.function}/${report.runId}`);
+  if (!SAFE.test(report.function) || !SAFE.test(report.runId))
+    throw new Error(`refusing to write a report named ${report.function}/${report.runId}`);
   const folder = join(dir, report.function);
   await mkdir(folder, { recursive: true });
   const body = JSON.stringify(report, null, 2) + "\n";

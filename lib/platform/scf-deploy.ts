@@ -52,10 +52,12 @@ export interface DeployOptions {
 /** SCF's documented limits, checked before any write: every problem at once. */
 export function deployProblems(o: Pick<DeployOptions, "memorySize" | "timeout">, names: string[]): string[] {
   const out: string[] = [];
-  if (!(o.memorySize === 64 || (o.memorySize % 128 === 0 && o.memorySize >= 128 && o.memorySize <= 3072))) out.push(`SCF_MEMORY_SIZE: 64, or 128 to 3072 in steps of 128 (MB), got ${o.memorySize}`);
+  if (!(o.memorySize === 64 || (o.memorySize % 128 === 0 && o.memorySize >= 128 && o.memorySize <= 3072)))
+    out.push(`SCF_MEMORY_SIZE: 64, or 128 to 3072 in steps of 128 (MB), got ${o.memorySize}`);
   if (!(o.timeout >= 1 && o.timeout <= 900)) out.push(`SCF_TIMEOUT: 1 to 900 seconds, got ${o.timeout}`);
   // SCF function names: 2-60 letters, digits, "-" and "_", starting with a letter, not ending in "-" or "_".
-  for (const n of names.map(functionNameFor)) if (!/^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/.test(n)) out.push(`function name ${n} breaks SCF's naming rules`);
+  for (const n of names.map(functionNameFor))
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/.test(n)) out.push(`function name ${n} breaks SCF's naming rules`);
   return out;
 }
 
@@ -71,13 +73,22 @@ export interface DeployStep {
 
 /** What SCF answers for a function that is not there (function, name or namespace), by its current error codes. */
 // InvalidParameterValue.FunctionName: what GetFunction answers for a name no function has (the scf error codes list it for GetFunction).
-const NOT_FOUND = new Set(["ResourceNotFound.Function", "ResourceNotFound.FunctionName", "ResourceNotFound.Namespace", "ResourceNotFound", "InvalidParameterValue.FunctionName"]);
+const NOT_FOUND = new Set([
+  "ResourceNotFound.Function",
+  "ResourceNotFound.FunctionName",
+  "ResourceNotFound.Namespace",
+  "ResourceNotFound",
+  "InvalidParameterValue.FunctionName",
+]);
 
 /**
  * Real ListTriggers returns a timer's TriggerDesc as `{"cron":"…"}`, not the expression it was
  * created with: compared raw, every deploy would delete and recreate every timer.
  */
-export function sameTriggerDesc(remote: { Type: string; TriggerDesc: string }, wanted: { TriggerDesc: string }): boolean {
+export function sameTriggerDesc(
+  remote: { Type: string; TriggerDesc: string },
+  wanted: { TriggerDesc: string },
+): boolean {
   if (remote.Type !== "timer") return remote.TriggerDesc === wanted.TriggerDesc;
   let cron = remote.TriggerDesc;
   try {
@@ -97,16 +108,23 @@ export const functionNameFor = (name: string) => `cvm-autopilot-${name}`;
  * declared variables, as set in the deployer's env. Derived from the declaration, so a new
  * variable reaches its function without a list to update, and no function gets another's.
  */
-export function functionEnvFor(fn: { variables: readonly string[] }, env: Env, secret?: ScfSecret): Record<string, string> {
+export function functionEnvFor(
+  fn: { variables: readonly string[] },
+  env: Env,
+  secret?: ScfSecret,
+): Record<string, string> {
   const out: Record<string, string> = {};
   // SCF reserves every TENCENTCLOUD_* key (it sets the region and the role's credentials itself);
   // secrets go to SSM, and the function gets the secret's name and version instead.
   const secretKeys: readonly string[] = SCF_SECRET_KEYS;
-  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables].filter((v) => !v.startsWith("TENCENTCLOUD_") && !secretKeys.includes(v))) {
+  for (const k of [...SHARED_DEPLOY_VARIABLES, ...fn.variables].filter(
+    (v) => !v.startsWith("TENCENTCLOUD_") && !secretKeys.includes(v),
+  )) {
     const v = env[k];
     if (v !== undefined && v.trim() !== "") out[k] = v;
   }
-  if (secret) Object.assign(out, { CVM_AUTOPILOT_SECRET_NAME: secret.name, CVM_AUTOPILOT_SECRET_VERSION: secret.version });
+  if (secret)
+    Object.assign(out, { CVM_AUTOPILOT_SECRET_NAME: secret.name, CVM_AUTOPILOT_SECRET_VERSION: secret.version });
   return out;
 }
 
@@ -150,7 +168,10 @@ interface RemoteTrigger {
  * every request is checked by our own HMAC — reachable from the internet. SCF names the trigger
  * itself and keeps the URL for as long as the trigger exists, so an existing one is never replaced.
  */
-export const FUNCTION_URL_DESC = JSON.stringify({ AuthType: "NONE", NetConfig: { EnableIntranet: false, EnableExtranet: true } });
+export const FUNCTION_URL_DESC = JSON.stringify({
+  AuthType: "NONE",
+  NetConfig: { EnableIntranet: false, EnableExtranet: true },
+});
 /** The API-gateway trigger earlier deploys made (`apigw` is no CreateTrigger type any more): removed on the next deploy. */
 const LEGACY_WEBHOOK = { Type: "apigw", TriggerName: "cvm_autopilot_webhook" };
 
@@ -167,7 +188,9 @@ export function functionUrlIn(desc: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-  const url = [net?.ExtranetUrl, net?.IntranetUrl].find((u): u is string => typeof u === "string" && /^https:\/\/\S+$/.test(u));
+  const url = [net?.ExtranetUrl, net?.IntranetUrl].find(
+    (u): u is string => typeof u === "string" && /^https:\/\/\S+$/.test(u),
+  );
   return url;
 }
 
@@ -182,10 +205,19 @@ export const SCF_ENV_LIMIT_BYTES = 4096;
 export function environmentProblems(functionEnv: Record<string, Record<string, string>>): string[] {
   const problems: string[] = [];
   for (const [name, env] of Object.entries(functionEnv)) {
-    const sizes = Object.entries(env).map(([k, v]) => [k, Buffer.byteLength(k) + Buffer.byteLength(v)] as const).sort((a, b) => b[1] - a[1]);
+    const sizes = Object.entries(env)
+      .map(([k, v]) => [k, Buffer.byteLength(k) + Buffer.byteLength(v)] as const)
+      .sort((a, b) => b[1] - a[1]);
     const total = sizes.reduce((n, [, b]) => n + b, 0);
     if (total <= SCF_ENV_LIMIT_BYTES) continue;
-    problems.push(`${name}: its environment is ${total} bytes, over SCF's ${SCF_ENV_LIMIT_BYTES} (deploy's own variables included); the largest: ${sizes.slice(0, 3).map(([k, b]) => `${k} ${b} B`).join(", ")}. Shorten them, or move long lists (ACCOUNTS, rules, schedules) into fewer entries: secrets belong in the SSM secret deploy writes (WEBHOOK_SECRET, NOTIFY_*), not in the environment`);
+    problems.push(
+      `${name}: its environment is ${total} bytes, over SCF's ${SCF_ENV_LIMIT_BYTES} (deploy's own variables included); the largest: ${sizes
+        .slice(0, 3)
+        .map(([k, b]) => `${k} ${b} B`)
+        .join(
+          ", ",
+        )}. Shorten them, or move long lists (ACCOUNTS, rules, schedules) into fewer entries: secrets belong in the SSM secret deploy writes (WEBHOOK_SECRET, NOTIFY_*), not in the environment`,
+    );
   }
   return problems;
 }
@@ -196,19 +228,46 @@ export function environmentProblems(functionEnv: Record<string, Record<string, s
  * scf model), and a retry repeats the whole run, its writes and its chat message. The next
  * scheduled run is the retry. MsgTTL is kept as it is.
  */
-async function noPlatformRetries(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace" | "dryRun">, fn: string, exists: boolean, write: ReturnType<typeof writer>): Promise<void> {
-  const current = exists ? await client.call<{ AsyncTriggerConfig?: { MsgTTL?: number; RetryConfig?: Array<{ RetryNum?: number }> } }>("scf", "GetFunctionEventInvokeConfig", { Namespace: o.namespace, FunctionName: fn }, { region: o.region }) : undefined;
+async function noPlatformRetries(
+  client: TencentCloudClient,
+  o: Pick<DeployOptions, "region" | "namespace" | "dryRun">,
+  fn: string,
+  exists: boolean,
+  write: ReturnType<typeof writer>,
+): Promise<void> {
+  const current = exists
+    ? await client.call<{ AsyncTriggerConfig?: { MsgTTL?: number; RetryConfig?: Array<{ RetryNum?: number }> } }>(
+        "scf",
+        "GetFunctionEventInvokeConfig",
+        { Namespace: o.namespace, FunctionName: fn },
+        { region: o.region },
+      )
+    : undefined;
   const cfg = current?.AsyncTriggerConfig;
   if (cfg?.RetryConfig?.[0]?.RetryNum === 0) return;
   const MsgTTL = typeof cfg?.MsgTTL === "number" && cfg.MsgTTL > 0 ? cfg.MsgTTL : 21_600;
-  await write(fn, "UpdateFunctionEventInvokeConfig", { FunctionName: fn, AsyncTriggerConfig: { RetryConfig: [{ RetryNum: 0 }], MsgTTL } }, "no platform retry of async runs");
+  await write(
+    fn,
+    "UpdateFunctionEventInvokeConfig",
+    { FunctionName: fn, AsyncTriggerConfig: { RetryConfig: [{ RetryNum: 0 }], MsgTTL } },
+    "no platform retry of async runs",
+  );
 }
 
 /** Steps that write nothing: what `deploy` counts as writes leaves these out. */
 export const NOT_WRITES = new Set(["unchanged", "runtime differs", "url", "absent"]);
 
-function writer(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">, steps: DeployStep[]) {
-  return async (fn: string, action: string, params: Record<string, unknown>, detail?: string): Promise<Record<string, unknown> | undefined> => {
+function writer(
+  client: TencentCloudClient,
+  o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">,
+  steps: DeployStep[],
+) {
+  return async (
+    fn: string,
+    action: string,
+    params: Record<string, unknown>,
+    detail?: string,
+  ): Promise<Record<string, unknown> | undefined> => {
     if (o.dryRun) {
       steps.push({ function: fn, action: `would ${action}`, ...(detail ? { detail } : {}) });
       return undefined;
@@ -222,19 +281,39 @@ function writer(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "n
 }
 
 /** A function as deployed, or undefined when it (or its namespace) is not there. */
-async function getFunction(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace">, fn: string): Promise<(RemoteFunction & { missingNamespace?: boolean }) | undefined> {
-  return client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region, expected: NOT_FOUND }).catch((err: { code?: string }) => {
-    if (err.code === "ResourceNotFound.Namespace") return { missingNamespace: true } as RemoteFunction & { missingNamespace: boolean };
-    if (NOT_FOUND.has(err.code ?? "")) return undefined;
-    throw err;
-  });
+async function getFunction(
+  client: TencentCloudClient,
+  o: Pick<DeployOptions, "region" | "namespace">,
+  fn: string,
+): Promise<(RemoteFunction & { missingNamespace?: boolean }) | undefined> {
+  return client
+    .call<RemoteFunction>(
+      "scf",
+      "GetFunction",
+      { Namespace: o.namespace, FunctionName: fn },
+      { region: o.region, expected: NOT_FOUND },
+    )
+    .catch((err: { code?: string }) => {
+      if (err.code === "ResourceNotFound.Namespace")
+        return { missingNamespace: true } as RemoteFunction & { missingNamespace: boolean };
+      if (NOT_FOUND.has(err.code ?? "")) return undefined;
+      throw err;
+    });
 }
 
 const codeHash = (a: BundleArtifact) => createHash("sha256").update(a.code).digest("hex");
 /** A function's environment as deployed: its variables, and deploy's own. Source maps ship in the zip; Node uses them for stack traces only when asked. */
-const envOf = (a: BundleArtifact, o: DeployOptions): Record<string, string> => ({ NODE_OPTIONS: "--enable-source-maps", ...(o.functionEnv[a.name] ?? {}), [CODE_HASH_VAR]: codeHash(a) });
+const envOf = (a: BundleArtifact, o: DeployOptions): Record<string, string> => ({
+  NODE_OPTIONS: "--enable-source-maps",
+  ...(o.functionEnv[a.name] ?? {}),
+  [CODE_HASH_VAR]: codeHash(a),
+});
 
-export async function deployToScf(client: TencentCloudClient, artifacts: BundleArtifact[], o: DeployOptions): Promise<DeployStep[]> {
+export async function deployToScf(
+  client: TencentCloudClient,
+  artifacts: BundleArtifact[],
+  o: DeployOptions,
+): Promise<DeployStep[]> {
   const steps: DeployStep[] = [];
   const write = writer(client, o, steps);
   let namespaceReady = false;
@@ -254,7 +333,11 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
       Timeout: o.timeout,
       Description: descriptionFor(a.name),
       Role: o.role,
-      Environment: { Variables: Object.entries(env).sort(([x], [y]) => x.localeCompare(y)).map(([Key, Value]) => ({ Key, Value })) },
+      Environment: {
+        Variables: Object.entries(env)
+          .sort(([x], [y]) => x.localeCompare(y))
+          .map(([Key, Value]) => ({ Key, Value })),
+      },
     };
     let remote = await getFunction(client, o, fn);
     if (remote?.missingNamespace) {
@@ -266,43 +349,103 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
     // A runtime is fixed at creation: with --recreate the function is deleted and created anew
     // (its triggers too, so its function URL changes); without, the difference is only reported.
     if (remote && remote.Runtime !== desired.Runtime && o.recreate) {
-      await write(fn, "DeleteFunction", { FunctionName: fn }, `runtime ${remote.Runtime} -> ${desired.Runtime}; its function URL changes`);
+      await write(
+        fn,
+        "DeleteFunction",
+        { FunctionName: fn },
+        `runtime ${remote.Runtime} -> ${desired.Runtime}; its function URL changes`,
+      );
       remote = undefined;
     }
     if (!remote) {
-      await write(fn, "CreateFunction", { FunctionName: fn, ...desired, Code: { ZipFile: zipBundle(a).toString("base64") } }, `sha256 ${sha.slice(0, 12)}`);
+      await write(
+        fn,
+        "CreateFunction",
+        { FunctionName: fn, ...desired, Code: { ZipFile: zipBundle(a).toString("base64") } },
+        `sha256 ${sha.slice(0, 12)}`,
+      );
     } else {
       const vars = new Map((remote.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]));
       if (vars.get(CODE_HASH_VAR) !== sha || remote.Handler !== desired.Handler) {
-        await write(fn, "UpdateFunctionCode", { FunctionName: fn, Handler: desired.Handler, ZipFile: zipBundle(a).toString("base64") }, `sha256 ${sha.slice(0, 12)}`);
+        await write(
+          fn,
+          "UpdateFunctionCode",
+          { FunctionName: fn, Handler: desired.Handler, ZipFile: zipBundle(a).toString("base64") },
+          `sha256 ${sha.slice(0, 12)}`,
+        );
       }
-      const envSame = vars.size === desired.Environment.Variables.length && desired.Environment.Variables.every((v) => vars.get(v.Key) === v.Value);
+      const envSame =
+        vars.size === desired.Environment.Variables.length &&
+        desired.Environment.Variables.every((v) => vars.get(v.Key) === v.Value);
       // The runtime is fixed at creation: never sent on update; a different one needs the function recreated.
       if (remote.Runtime !== desired.Runtime) {
-        steps.push({ function: fn, action: "runtime differs", detail: `deployed ${remote.Runtime}, wanted ${desired.Runtime}: SCF cannot change a runtime; deploy --recreate deletes and recreates it (its function URL changes)` });
+        steps.push({
+          function: fn,
+          action: "runtime differs",
+          detail: `deployed ${remote.Runtime}, wanted ${desired.Runtime}: SCF cannot change a runtime; deploy --recreate deletes and recreates it (its function URL changes)`,
+        });
       }
-      const changed = (["MemorySize", "Timeout", "Description", "Role"] as const).filter((k) => remote[k] !== desired[k]);
+      const changed = (["MemorySize", "Timeout", "Description", "Role"] as const).filter(
+        (k) => remote[k] !== desired[k],
+      );
       if (!envSame) changed.push("Environment" as never);
       if (changed.length) {
         const { Handler: _h, Runtime: _r, ...config } = desired;
-        await write(fn, "UpdateFunctionConfiguration", { FunctionName: fn, ...config }, `changed: ${changed.join(", ")}`);
+        await write(
+          fn,
+          "UpdateFunctionConfiguration",
+          { FunctionName: fn, ...config },
+          `changed: ${changed.join(", ")}`,
+        );
       }
     }
     await noPlatformRetries(client, o, fn, !!remote, write);
     // Triggers: a function that does not exist yet (dry run) has none.
     const existing: RemoteTrigger[] = remote || !o.dryRun ? await listTriggers(client, o, fn) : [];
-    const timer: RemoteTrigger = { Type: "timer", TriggerName: `${a.name}-schedule`, TriggerDesc: toScfCron(o.schedules[a.name]!, o.timezone ?? "UTC", o.timerZone) };
+    const timer: RemoteTrigger = {
+      Type: "timer",
+      TriggerName: `${a.name}-schedule`,
+      TriggerDesc: toScfCron(o.schedules[a.name]!, o.timezone ?? "UTC", o.timerZone),
+    };
     const cur = existing.find((e) => e.TriggerName === timer.TriggerName && e.Type === timer.Type);
     if (!cur || !sameTriggerDesc(cur, timer)) {
-      if (cur) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: timer.TriggerName, Type: timer.Type }, "replaced");
-      await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: timer.TriggerName, Type: timer.Type, TriggerDesc: timer.TriggerDesc, Enable: "OPEN" }, timer.TriggerDesc);
+      if (cur)
+        await write(
+          fn,
+          "DeleteTrigger",
+          { FunctionName: fn, TriggerName: timer.TriggerName, Type: timer.Type },
+          "replaced",
+        );
+      await write(
+        fn,
+        "CreateTrigger",
+        {
+          FunctionName: fn,
+          TriggerName: timer.TriggerName,
+          Type: timer.Type,
+          TriggerDesc: timer.TriggerDesc,
+          Enable: "OPEN",
+        },
+        timer.TriggerDesc,
+      );
     }
     // The webhook: a function URL, created once and then kept, so its address never changes.
     const legacy = existing.find((e) => e.Type === LEGACY_WEBHOOK.Type && e.TriggerName === LEGACY_WEBHOOK.TriggerName);
     if (legacy) await write(fn, "DeleteTrigger", { FunctionName: fn, ...LEGACY_WEBHOOK }, "replaced by a function URL");
     let url = functionUrlIn(existing.find((e) => e.Type === "http")?.TriggerDesc);
     if (!existing.some((e) => e.Type === "http")) {
-      const res = await write(fn, "CreateTrigger", { FunctionName: fn, TriggerName: "cvm_autopilot_url", Type: "http", TriggerDesc: FUNCTION_URL_DESC, Enable: "OPEN" }, "function URL");
+      const res = await write(
+        fn,
+        "CreateTrigger",
+        {
+          FunctionName: fn,
+          TriggerName: "cvm_autopilot_url",
+          Type: "http",
+          TriggerDesc: FUNCTION_URL_DESC,
+          Enable: "OPEN",
+        },
+        "function URL",
+      );
       url = functionUrlIn((res as { TriggerInfo?: { TriggerDesc?: string } } | undefined)?.TriggerInfo?.TriggerDesc);
     }
     if (!steps.some((s) => s.function === fn)) steps.push({ function: fn, action: "unchanged" });
@@ -316,7 +459,11 @@ export async function deployToScf(client: TencentCloudClient, artifacts: BundleA
  * webhook and chat tokens (disabled, deletion scheduled) — nothing else (not the namespace, not
  * the role). A function already gone is reported and skipped.
  */
-export async function removeFromScf(client: TencentCloudClient, names: string[], o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">): Promise<DeployStep[]> {
+export async function removeFromScf(
+  client: TencentCloudClient,
+  names: string[],
+  o: Pick<DeployOptions, "region" | "namespace" | "dryRun" | "sleep">,
+): Promise<DeployStep[]> {
   const steps: DeployStep[] = [];
   const write = writer(client, o, steps);
   for (const name of names) {
@@ -326,7 +473,8 @@ export async function removeFromScf(client: TencentCloudClient, names: string[],
       steps.push({ function: fn, action: "absent" });
       continue;
     }
-    for (const t of await listTriggers(client, o, fn)) await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, t.Type);
+    for (const t of await listTriggers(client, o, fn))
+      await write(fn, "DeleteTrigger", { FunctionName: fn, TriggerName: t.TriggerName, Type: t.Type }, t.Type);
     await write(fn, "DeleteFunction", { FunctionName: fn });
   }
   await removeSecret(client, { region: o.region, dryRun: o.dryRun }, steps);
@@ -334,10 +482,19 @@ export async function removeFromScf(client: TencentCloudClient, names: string[],
 }
 
 /** Looks at a function until it is Active (at most ~2 minutes, backing off); a failed create or update is an error with SCF's reasons. */
-async function untilActive(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace" | "sleep">, fn: string): Promise<void> {
+async function untilActive(
+  client: TencentCloudClient,
+  o: Pick<DeployOptions, "region" | "namespace" | "sleep">,
+  fn: string,
+): Promise<void> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let poll = 0; poll < 30; poll++) {
-    const f = await client.call<RemoteFunction>("scf", "GetFunction", { Namespace: o.namespace, FunctionName: fn }, { region: o.region });
+    const f = await client.call<RemoteFunction>(
+      "scf",
+      "GetFunction",
+      { Namespace: o.namespace, FunctionName: fn },
+      { region: o.region },
+    );
     if (f.Status === "Active") return;
     if (f.Status === "CreateFailed" || f.Status === "UpdateFailed") {
       const why = (f.StatusReasons ?? []).map((r) => `${r.ErrorCode ?? ""} ${r.ErrorMessage ?? ""}`.trim()).join("; ");
@@ -349,6 +506,10 @@ async function untilActive(client: TencentCloudClient, o: Pick<DeployOptions, "r
 }
 
 /** A function's triggers, through the shared pager (TotalCount checked, a page ceiling, no row twice). */
-async function listTriggers(client: TencentCloudClient, o: Pick<DeployOptions, "region" | "namespace">, fn: string): Promise<RemoteTrigger[]> {
+async function listTriggers(
+  client: TencentCloudClient,
+  o: Pick<DeployOptions, "region" | "namespace">,
+  fn: string,
+): Promise<RemoteTrigger[]> {
   return listAll(client, "ListTriggers", o.region, { Namespace: o.namespace, FunctionName: fn });
 }

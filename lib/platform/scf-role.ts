@@ -7,7 +7,10 @@ import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
 
 /** The trust policy the functions' role needs: SCF may assume it (CAM's role policy syntax). */
-export const SCF_TRUST_POLICY = { version: "2.0", statement: [{ action: "name/sts:AssumeRole", effect: "allow", principal: { service: ["scf.qcloud.com"] } }] };
+export const SCF_TRUST_POLICY = {
+  version: "2.0",
+  statement: [{ action: "name/sts:AssumeRole", effect: "allow", principal: { service: ["scf.qcloud.com"] } }],
+};
 
 export class DeployError extends Error {
   constructor(message: string) {
@@ -35,11 +38,15 @@ export async function checkRole(client: TencentCloudClient, role: string, region
   } catch (err) {
     const e = err as { code?: string; requestId?: string };
     if (e.code === "InvalidParameter.RoleNotExist" || e.code === "ResourceNotFound.NotFound") {
-      throw new DeployError(`SCF_ROLE: the CAM role ${role} does not exist [RequestId ${e.requestId ?? "?"}]. ${create}`);
+      throw new DeployError(
+        `SCF_ROLE: the CAM role ${role} does not exist [RequestId ${e.requestId ?? "?"}]. ${create}`,
+      );
     }
     throw err;
   }
   if (!(info.PolicyDocument ?? "").includes("scf.qcloud.com")) {
-    throw new DeployError(`SCF_ROLE: the CAM role ${role} does not let SCF assume it (its trust policy names no scf.qcloud.com), so the functions would get no credentials. Set its trust policy to ${JSON.stringify(SCF_TRUST_POLICY)}`);
+    throw new DeployError(
+      `SCF_ROLE: the CAM role ${role} does not let SCF assume it (its trust policy names no scf.qcloud.com), so the functions would get no credentials. Set its trust policy to ${JSON.stringify(SCF_TRUST_POLICY)}`,
+    );
   }
 }

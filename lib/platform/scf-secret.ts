@@ -40,14 +40,18 @@ export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
   const version = env.CVM_AUTOPILOT_SECRET_VERSION?.trim();
   if (!name || !version) return {};
   const credentials = envCredentials(env);
-  if (!credentials) throw new Error(`secret ${name}: no credentials to read it with (does the function have its execution role?)`);
+  if (!credentials)
+    throw new Error(`secret ${name}: no credentials to read it with (does the function have its execution role?)`);
   const client = new TencentCloudClient({
     credentials,
     endpoint: env.CVM_AUTOPILOT_ENDPOINT?.trim() || undefined,
     site: env.CVM_AUTOPILOT_SITE?.trim() === "intl" ? "intl" : "china",
     logger,
   });
-  const r = await api(client).getSecretValue(env.TENCENTCLOUD_REGION ?? "ap-guangzhou", { SecretName: name, VersionId: version });
+  const r = await api(client).getSecretValue(env.TENCENTCLOUD_REGION ?? "ap-guangzhou", {
+    SecretName: name,
+    VersionId: version,
+  });
   return secretEnv(r.SecretString, name);
 }
 
@@ -55,24 +59,49 @@ export async function readScfSecret(env: Env, logger: Logger): Promise<Env> {
 const SECRET_ABSENT: ReadonlySet<string> = new Set(["ResourceNotFound"]);
 
 /** The SSM secret the functions read: created, or given a new version when its content changed; nothing when it is the same. */
-export async function ensureSecret(client: TencentCloudClient, o: { region: string; dryRun: boolean }, secret: ScfSecret, steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>): Promise<void> {
+export async function ensureSecret(
+  client: TencentCloudClient,
+  o: { region: string; dryRun: boolean },
+  secret: ScfSecret,
+  steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>,
+): Promise<void> {
   const target = "secrets";
-  const have = await client.call("ssm", "GetSecretValue", { SecretName: secret.name, VersionId: secret.version }, { region: o.region, expected: SECRET_ABSENT }).then(() => "same" as const, (err: { code?: string }) => {
-    if (err.code !== "ResourceNotFound") throw err;
-    return undefined;
-  });
+  const have = await client
+    .call(
+      "ssm",
+      "GetSecretValue",
+      { SecretName: secret.name, VersionId: secret.version },
+      { region: o.region, expected: SECRET_ABSENT },
+    )
+    .then(
+      () => "same" as const,
+      (err: { code?: string }) => {
+        if (err.code !== "ResourceNotFound") throw err;
+        return undefined;
+      },
+    );
   if (have) return;
-  const exists = await client.call("ssm", "DescribeSecret", { SecretName: secret.name }, { region: o.region, expected: SECRET_ABSENT }).then(() => true, (err: { code?: string }) => {
-    if (err.code !== "ResourceNotFound") throw err;
-    return false;
-  });
+  const exists = await client
+    .call("ssm", "DescribeSecret", { SecretName: secret.name }, { region: o.region, expected: SECRET_ABSENT })
+    .then(
+      () => true,
+      (err: { code?: string }) => {
+        if (err.code !== "ResourceNotFound") throw err;
+        return false;
+      },
+    );
   const action = exists ? "PutSecretValue" : "CreateSecret";
   if (o.dryRun) {
     steps.push({ function: target, action: `would ${action}`, detail: `${secret.name} ${secret.version}` });
     return;
   }
   const params = { SecretName: secret.name, VersionId: secret.version, SecretString: secret.value };
-  const r = exists ? await api(client).putSecretValue(o.region, params) : await api(client).createSecret(o.region, { ...params, Description: "cvm-autopilot webhook and notification secrets" });
+  const r = exists
+    ? await api(client).putSecretValue(o.region, params)
+    : await api(client).createSecret(o.region, {
+        ...params,
+        Description: "cvm-autopilot webhook and notification secrets",
+      });
   steps.push({ function: target, action, detail: `${secret.name} ${secret.version}`, requestId: r.RequestId });
 }
 
@@ -83,18 +112,51 @@ export const REMOVED_SECRET_RECOVERY_DAYS = 7;
  * `deploy --remove`: the SSM secret deploy wrote (the webhook and chat tokens) is disabled and
  * scheduled for deletion, not left behind; within the recovery window RestoreSecret brings it back.
  */
-export async function removeSecret(client: TencentCloudClient, o: { region: string; dryRun: boolean }, steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>): Promise<void> {
+export async function removeSecret(
+  client: TencentCloudClient,
+  o: { region: string; dryRun: boolean },
+  steps: Array<{ function: string; action: string; detail?: string; requestId?: string }>,
+): Promise<void> {
   const target = "secrets";
   const days = REMOVED_SECRET_RECOVERY_DAYS;
   if (o.dryRun) {
-    const exists = await client.call<{ Status?: string }>("ssm", "DescribeSecret", { SecretName: SCF_SECRET_NAME }, { region: o.region, expected: SECRET_ABSENT }).then((r) => r.Status !== "PendingDelete", (err: { code?: string }) => {
-      if (err.code !== "ResourceNotFound") throw err;
-      return false;
-    });
-    steps.push(exists ? { function: target, action: "would DeleteSecret", detail: `${SCF_SECRET_NAME}: disabled, then deleted after ${days} days` } : { function: target, action: "absent", detail: SCF_SECRET_NAME });
+    const exists = await client
+      .call<{ Status?: string }>(
+        "ssm",
+        "DescribeSecret",
+        { SecretName: SCF_SECRET_NAME },
+        { region: o.region, expected: SECRET_ABSENT },
+      )
+      .then(
+        (r) => r.Status !== "PendingDelete",
+        (err: { code?: string }) => {
+          if (err.code !== "ResourceNotFound") throw err;
+          return false;
+        },
+      );
+    steps.push(
+      exists
+        ? {
+            function: target,
+            action: "would DeleteSecret",
+            detail: `${SCF_SECRET_NAME}: disabled, then deleted after ${days} days`,
+          }
+        : { function: target, action: "absent", detail: SCF_SECRET_NAME },
+    );
     return;
   }
   const r = await scheduleSecretDeletion(client, o.region, SCF_SECRET_NAME, days);
-  if (r.status === "scheduled") steps.push({ function: target, action: "DeleteSecret", detail: `${SCF_SECRET_NAME} disabled and scheduled for deletion on ${new Date(r.deleteTime * 1000).toISOString().slice(0, 10)} (${days} days; RestoreSecret undoes it)`, requestId: r.requestId });
-  else steps.push({ function: target, action: "absent", detail: `${SCF_SECRET_NAME}${r.status === "already-pending" ? " is already scheduled for deletion" : ""}` });
+  if (r.status === "scheduled")
+    steps.push({
+      function: target,
+      action: "DeleteSecret",
+      detail: `${SCF_SECRET_NAME} disabled and scheduled for deletion on ${new Date(r.deleteTime * 1000).toISOString().slice(0, 10)} (${days} days; RestoreSecret undoes it)`,
+      requestId: r.requestId,
+    });
+  else
+    steps.push({
+      function: target,
+      action: "absent",
+      detail: `${SCF_SECRET_NAME}${r.status === "already-pending" ? " is already scheduled for deletion" : ""}`,
+    });
 }

@@ -32,7 +32,8 @@ const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 /** Checks a 5-field cron expression; returns the problem, or undefined when it is valid. */
 export function cronProblem(expr: string): string | undefined {
   const fields = expr.trim().split(/\s+/);
-  if (fields.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
+  if (fields.length !== 5)
+    return `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   try {
     CronExpressionParser.parse(expr, { tz: "UTC" });
     return undefined;
@@ -43,8 +44,26 @@ export function cronProblem(expr: string): string | undefined {
 
 /** A zone's offset from UTC in minutes at an instant. */
 function offsetAt(zone: string, at: Date): number {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(at).map((p) => [p.type, p.value]));
-  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+    })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const local = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+  );
   return Math.round((local - Math.floor(at.getTime() / 60_000) * 60_000) / 60_000);
 }
 
@@ -57,7 +76,8 @@ export function fixedOffset(zone: string): number | string {
   }
   const jan = offsetAt(zone, new Date(Date.UTC(2026, 0, 15)));
   const jul = offsetAt(zone, new Date(Date.UTC(2026, 6, 15)));
-  if (jan !== jul) return `${zone} changes its offset (daylight saving): a cron expression on SCF or EventBridge has one fixed offset all year; use a zone without daylight saving, or UTC`;
+  if (jan !== jul)
+    return `${zone} changes its offset (daylight saving): a cron expression on SCF or EventBridge has one fixed offset all year; use a zone without daylight saving, or UTC`;
   return jan;
 }
 
@@ -81,28 +101,46 @@ function list(values: number[], all: number): string {
  * the other zone can say — hours that land on different days while days are restricted, a day
  * of month that would wrap, a difference that is not whole hours — is refused with the reason.
  */
-export function convertCron(expr: string, from: string, to: string): { minute: string; hour: string; dom: string; month: string; dow: string } {
+export function convertCron(
+  expr: string,
+  from: string,
+  to: string,
+): { minute: string; hour: string; dom: string; month: string; dow: string } {
   const [minute, hourText, dom, month, dowText] = expr.trim().split(/\s+/) as [string, string, string, string, string];
   const a = fixedOffset(from);
   const b = fixedOffset(to);
-  if (typeof a === "string" || typeof b === "string") throw new ConfigError([`SCHEDULE_TIMEZONE: ${typeof a === "string" ? a : b}`]);
+  if (typeof a === "string" || typeof b === "string")
+    throw new ConfigError([`SCHEDULE_TIMEZONE: ${typeof a === "string" ? a : b}`]);
   const fields = CronExpressionParser.parse(expr, { tz: "UTC" }).fields;
   const dows = [...new Set(fields.dayOfWeek.values.map((d) => Number(d) % 7))];
   const dowRestricted = dows.length < 7;
   const domRestricted = dom !== "*" && dom !== "?";
   if (a === b) return { minute, hour: hourText, dom, month, dow: dowRestricted ? list(dows, 7) : "*" };
   const delta = b - a;
-  if (delta % 60 !== 0) throw new ConfigError([`schedule "${expr}": ${from} and ${to} differ by ${delta} minutes, not whole hours; write the schedule in ${to}`]);
+  if (delta % 60 !== 0)
+    throw new ConfigError([
+      `schedule "${expr}": ${from} and ${to} differ by ${delta} minutes, not whole hours; write the schedule in ${to}`,
+    ]);
   const shift = delta / 60;
   const hours = fields.hour.values.map(Number);
   const carries = new Set(hours.map((h) => Math.floor((h + shift) / 24)));
   const moved = hours.map((h) => (((h + shift) % 24) + 24) % 24);
   if (carries.size > 1 && (dowRestricted || domRestricted)) {
-    throw new ConfigError([`schedule "${expr}" in ${from}: some of its hours fall on the previous or next day in ${to} and others do not, so no single cron there fires at the same instants; split it, or write it in ${to}`]);
+    throw new ConfigError([
+      `schedule "${expr}" in ${from}: some of its hours fall on the previous or next day in ${to} and others do not, so no single cron there fires at the same instants; split it, or write it in ${to}`,
+    ]);
   }
   const carry = [...carries][0]!;
-  if (carry !== 0 && domRestricted) throw new ConfigError([`schedule "${expr}" in ${from}: its day of month moves a day in ${to}, which a cron cannot say at month ends; restrict days of week instead`]);
-  const dow = !dowRestricted ? "*" : list(dows.map((d) => (((d + carry) % 7) + 7) % 7), 7);
+  if (carry !== 0 && domRestricted)
+    throw new ConfigError([
+      `schedule "${expr}" in ${from}: its day of month moves a day in ${to}, which a cron cannot say at month ends; restrict days of week instead`,
+    ]);
+  const dow = !dowRestricted
+    ? "*"
+    : list(
+        dows.map((d) => (((d + carry) % 7) + 7) % 7),
+        7,
+      );
   return { minute, hour: list(moved, 24), dom, month, dow };
 }
 
@@ -119,7 +157,8 @@ export function toScfCron(expr: string, zone = "UTC", scfZone = SCF_TIMER_ZONE):
 export function toAwsCron(expr: string, zone = "UTC"): string {
   const c = convertCron(expr, zone, "UTC");
   if (c.dow === "*") return `cron(${c.minute} ${c.hour} ${c.dom} ${c.month} ? *)`;
-  if (c.dom !== "*") throw new ConfigError([`schedule "${expr}": EventBridge cannot restrict both day-of-month and day-of-week`]);
+  if (c.dom !== "*")
+    throw new ConfigError([`schedule "${expr}": EventBridge cannot restrict both day-of-month and day-of-week`]);
   return `cron(${c.minute} ${c.hour} ? ${c.month} ${c.dow.replace(/\d/g, (d) => DAY_NAMES[Number(d)]!)} *)`;
 }
 

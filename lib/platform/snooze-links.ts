@@ -22,8 +22,10 @@ export interface SnoozeAnswer {
   html: string;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-const page = (title: string, body: string) => `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1><p>${esc(body)}</p></body></html>\n`;
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1><p>${esc(body)}</p></body></html>\n`;
 
 export interface SnoozeTarget {
   name: string;
@@ -33,8 +35,13 @@ export interface SnoozeTarget {
   run(trigger: Trigger): Promise<RunReport | "busy">;
 }
 
-export async function answerSnooze(req: { method: string; query: string; requestId?: string | undefined }, target: SnoozeTarget, o: { logger: Logger; nowMs: () => number }): Promise<SnoozeAnswer> {
-  if (req.method.toUpperCase() !== "GET") return { status: 405, html: page("Use GET", "Follow the link as it was sent.") };
+export async function answerSnooze(
+  req: { method: string; query: string; requestId?: string | undefined },
+  target: SnoozeTarget,
+  o: { logger: Logger; nowMs: () => number },
+): Promise<SnoozeAnswer> {
+  if (req.method.toUpperCase() !== "GET")
+    return { status: 405, html: page("Use GET", "Follow the link as it was sent.") };
   let secret: string | undefined;
   try {
     secret = target.secret();
@@ -51,33 +58,89 @@ export async function answerSnooze(req: { method: string; query: string; request
   const { instance, region, account, until } = v.link;
   // Links are made for the function's own account; one naming another is not ours to follow.
   if (account !== "") {
-    o.logger.warn("snooze link refused", { function: target.name, problem: "another account", instance, invocationId: req.requestId });
+    o.logger.warn("snooze link refused", {
+      function: target.name,
+      problem: "another account",
+      instance,
+      invocationId: req.requestId,
+    });
     return { status: 403, html: page("Link not valid", "This link names another account. Nothing was changed.") };
   }
-  o.logger.info("snooze link followed", { function: target.name, instance, region, until: until === "stop" ? "stop" : instantTag(until), invocationId: req.requestId });
+  o.logger.info("snooze link followed", {
+    function: target.name,
+    instance,
+    region,
+    until: until === "stop" ? "stop" : instantTag(until),
+    invocationId: req.requestId,
+  });
   if (until === "stop") {
-    const report = await target.run({ source: "webhook", requestId: req.requestId, regions: [region], stopNow: [instance] }).catch(() => undefined);
-    if (!report || report === "busy") return { status: 503, html: page("Try again", "A run of the function is in flight, or it failed; nothing was stopped by this link. Try again in a minute.") };
+    const report = await target
+      .run({ source: "webhook", requestId: req.requestId, regions: [region], stopNow: [instance] })
+      .catch(() => undefined);
+    if (!report || report === "busy")
+      return {
+        status: 503,
+        html: page(
+          "Try again",
+          "A run of the function is in flight, or it failed; nothing was stopped by this link. Try again in a minute.",
+        ),
+      };
     const done = report.results.find((x) => x.id === instance);
     if (done) {
-      const said = done.outcome === "done" ? "is stopping" : done.outcome === "planned" ? "would be stopped (dry run: nothing was done)" : `was not stopped (${done.outcome}${done.code ? ` ${done.code}` : ""})`;
-      return { status: done.outcome === "failed" ? 500 : 200, html: page(`${instance} ${said}`, `${instance} in ${region} ${said}.`) };
+      const said =
+        done.outcome === "done"
+          ? "is stopping"
+          : done.outcome === "planned"
+            ? "would be stopped (dry run: nothing was done)"
+            : `was not stopped (${done.outcome}${done.code ? ` ${done.code}` : ""})`;
+      return {
+        status: done.outcome === "failed" ? 500 : 200,
+        html: page(`${instance} ${said}`, `${instance} in ${region} ${said}.`),
+      };
     }
     const kept = report.kept.find((x) => x.id === instance);
-    const why = report.guard?.tripped ? "the blast-radius guard held the run back" : kept ? kept.reason : "it is not a running pay-as-you-go machine in scope";
-    return { status: 200, html: page(`${instance} was not stopped`, `${instance} in ${region} was not stopped: ${why}.`) };
+    const why = report.guard?.tripped
+      ? "the blast-radius guard held the run back"
+      : kept
+        ? kept.reason
+        : "it is not a running pay-as-you-go machine in scope";
+    return {
+      status: 200,
+      html: page(`${instance} was not stopped`, `${instance} in ${region} was not stopped: ${why}.`),
+    };
   }
   const { client, dryRun } = target.client();
   try {
     const res = await api(client).describeInstances(region, { InstanceIds: [instance] });
-    if (!(res.InstanceSet ?? []).some((i) => i.InstanceId === instance)) return { status: 404, html: page("No such machine", `${instance} is not in ${region}. Nothing was changed.`) };
-    if (dryRun) return { status: 200, html: page("Dry run", `${instance} would keep running until ${instantTag(until)}; the function runs in dry run, so no tag was written.`) };
+    if (!(res.InstanceSet ?? []).some((i) => i.InstanceId === instance))
+      return { status: 404, html: page("No such machine", `${instance} is not in ${region}. Nothing was changed.`) };
+    if (dryRun)
+      return {
+        status: 200,
+        html: page(
+          "Dry run",
+          `${instance} would keep running until ${instantTag(until)}; the function runs in dry run, so no tag was written.`,
+        ),
+      };
     const [r] = await tagInstances(client, region, [instance], { [SNOOZE_TAG]: instantTag(until) });
-    if (!r?.ok) return { status: 500, html: page("Not snoozed", `${instance} could not be tagged (${r?.code ?? "unknown"}). Nothing else was changed.`) };
+    if (!r?.ok)
+      return {
+        status: 500,
+        html: page(
+          "Not snoozed",
+          `${instance} could not be tagged (${r?.code ?? "unknown"}). Nothing else was changed.`,
+        ),
+      };
   } catch (err) {
     const e = errorRecord(err);
     o.logger.error("snooze link failed", { function: target.name, instance, code: e.code, requestId: e.requestId });
     return { status: 500, html: page("Not snoozed", `The cloud refused (${e.code}). Nothing was changed.`) };
   }
-  return { status: 200, html: page(`${instance} keeps running`, `${instance} in ${region} keeps running until ${instantTag(until)} (tag ${SNOOZE_TAG}). Nothing else was changed.`) };
+  return {
+    status: 200,
+    html: page(
+      `${instance} keeps running`,
+      `${instance} in ${region} keeps running until ${instantTag(until)} (tag ${SNOOZE_TAG}). Nothing else was changed.`,
+    ),
+  };
 }

@@ -26,7 +26,10 @@ export interface WebhookTarget {
 }
 
 /** The 404 every host answers for a path that names no function it serves. */
-export const noSuchEndpoint = (names: readonly string[]): WebhookAnswer => ({ status: 404, body: { error: `no such endpoint; POST /run/<function> (${names.join(", ")})` } });
+export const noSuchEndpoint = (names: readonly string[]): WebhookAnswer => ({
+  status: 404,
+  body: { error: `no such endpoint; POST /run/<function> (${names.join(", ")})` },
+});
 
 /** A report's HTTP status, the same everywhere. */
 export function reportStatus(report: ReportBase & { guard?: { tripped: boolean }; outcomes?: OutcomeCounts }): number {
@@ -34,7 +37,12 @@ export function reportStatus(report: ReportBase & { guard?: { tripped: boolean }
 }
 
 export async function answerWebhook(
-  req: { method: string; headers: Record<string, string | string[] | undefined>; body: string; requestId?: string | undefined },
+  req: {
+    method: string;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+    requestId?: string | undefined;
+  },
   target: WebhookTarget,
   o: { logger: Logger; replay: ReplayCache; nowS: () => number },
 ): Promise<WebhookAnswer> {
@@ -48,7 +56,12 @@ export async function answerWebhook(
   }
   const v = verifyWebhook({ headers: req.headers, body: req.body, secret, nowS: o.nowS(), replay: o.replay });
   if (!v.ok) {
-    o.logger.warn("webhook refused", { function: target.name, status: v.status, problem: v.error, invocationId: req.requestId });
+    o.logger.warn("webhook refused", {
+      function: target.name,
+      status: v.status,
+      problem: v.error,
+      invocationId: req.requestId,
+    });
     return { status: v.status, body: { error: v.error } };
   }
   try {

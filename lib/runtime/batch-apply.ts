@@ -12,7 +12,10 @@ export type ItemResult =
   | { id: string; ok: false; code: string; message: string; requestId?: string | undefined };
 
 /** One id's result as the report's outcome: done, or failed with the API's code and RequestId. */
-export const outcomeOf = (r: ItemResult): Outcome => (r.ok ? { status: "done", requestId: r.requestId } : { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
+export const outcomeOf = (r: ItemResult): Outcome =>
+  r.ok
+    ? { status: "done", requestId: r.requestId }
+    : { status: "failed", code: r.code, message: r.message, requestId: r.requestId };
 
 /** Errors that belong to one id in the batch, so bisecting can isolate it. */
 export function isPerItemError(err: unknown): boolean {
@@ -48,7 +51,11 @@ export async function applyBatched(
       const res = await send(batch);
       for (const id of batch) {
         const f = res.failed?.get(id);
-        results.push(f ? { id, ok: false, code: f.code, message: f.message, requestId: res.RequestId } : { id, ok: true, requestId: res.RequestId });
+        results.push(
+          f
+            ? { id, ok: false, code: f.code, message: f.message, requestId: res.RequestId }
+            : { id, ok: true, requestId: res.RequestId },
+        );
       }
     } catch (err) {
       if (batch.length > 1 && isPerItemError(err)) {
@@ -58,7 +65,8 @@ export async function applyBatched(
         return;
       }
       const rec = errorRecord(err);
-      for (const id of batch) results.push({ id, ok: false, code: rec.code, message: rec.message, requestId: rec.requestId });
+      for (const id of batch)
+        results.push({ id, ok: false, code: rec.code, message: rec.message, requestId: rec.requestId });
     }
   };
   // Batches go out together: the client's per-action limiter sets the pace, not one round trip

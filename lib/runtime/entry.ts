@@ -41,7 +41,10 @@ export interface FunctionEntry {
   /** One line for people: what happened and why. */
   summarize(report: RunReport): string;
   /** Keeps the function's cloud resources beside its code (FunctionSpec.provision): its config from `env`, none for a removal. */
-  provision?(env: Env, ctx: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean }): Promise<ProvisionStep[]>;
+  provision?(
+    env: Env,
+    ctx: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean },
+  ): Promise<ProvisionStep[]>;
   /** Serves Cloud Monitor alarm callbacks (FunctionSpec.alarmCallback). */
   alarmCallback?: boolean;
   /** Serves a warning's signed links (FunctionSpec.snoozeLinks). */
@@ -53,17 +56,24 @@ export interface FunctionEntry {
  * quote a credential, and a report goes to stdout, a webhook's reply and the platform's return
  * value.
  */
-const redacted = <C extends BaseConfig, R>(run: (c: C, t: Trigger, d: RunDeps) => Promise<R>) =>
-  async (config: C, trigger: Trigger, deps: RunDeps) => redact(await run(config, trigger, deps)) as R;
+const redacted =
+  <C extends BaseConfig, R>(run: (c: C, t: Trigger, d: RunDeps) => Promise<R>) =>
+  async (config: C, trigger: Trigger, deps: RunDeps) =>
+    redact(await run(config, trigger, deps)) as R;
 
 /**
  * Every run, from every trigger (CLI, serve, SCF, Lambda), ends with its one message to
  * NOTIFY_URLS: built from the redacted report, sent after the actions, and never failing them.
  */
-const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d: RunDeps) => Promise<RunReport>) =>
+const notified =
+  <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d: RunDeps) => Promise<RunReport>) =>
   async (config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> => {
     // Signed messages carry the wall clock (DingTalk refuses a timestamp an hour off), not the run's clock.
-    const notifyDeps = { logger: deps.logger, sleep: deps.sleep, account: async () => (await callerAccount(deps.client, config.region)).uin };
+    const notifyDeps = {
+      logger: deps.logger,
+      sleep: deps.sleep,
+      account: async () => (await callerAccount(deps.client, config.region)).uin,
+    };
     let report: RunReport;
     try {
       report = await run(config, trigger, deps);
@@ -78,7 +88,10 @@ const notified = <C extends BaseConfig>(name: string, run: (c: C, t: Trigger, d:
 
 /** The entry of a function declared as a FunctionSpec, run by the one runner. */
 export function fromSpec<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>): FunctionEntry {
-  const run = notified(spec.name, redacted((config: C, trigger, deps) => runAccounts(spec, config, trigger, deps)));
+  const run = notified(
+    spec.name,
+    redacted((config: C, trigger, deps) => runAccounts(spec, config, trigger, deps)),
+  );
   const loaded = (config: C): LoadedFunction => ({
     config,
     with: (shared) => loaded({ ...config, ...shared }),
@@ -95,6 +108,13 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     summarize: (r) => summarize(spec, r),
     ...(spec.alarmCallback ? { alarmCallback: true } : {}),
     ...(spec.snoozeLinks ? { snoozeLinks: true } : {}),
-    ...(spec.provision ? { provision: (env: Env, { remove, ...ctx }: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean }) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }) } : {}),
+    ...(spec.provision
+      ? {
+          provision: (
+            env: Env,
+            { remove, ...ctx }: Omit<ProvisionContext<BaseConfig>, "config"> & { remove: boolean },
+          ) => spec.provision!({ ...ctx, config: remove ? undefined : spec.loadConfig(env) }),
+        }
+      : {}),
   };
 }

@@ -12,7 +12,11 @@ export interface GuardLimits {
 }
 
 /** The guard's verdict over a run's decisions, from their counts; `outOfScope` kinds do not count in the denominator. */
-export function blastRadius<K extends string>(summary: DecisionSummary<K>, outOfScope: ReadonlySet<K>, limits: GuardLimits): Guard {
+export function blastRadius<K extends string>(
+  summary: DecisionSummary<K>,
+  outOfScope: ReadonlySet<K>,
+  limits: GuardLimits,
+): Guard {
   const counts = Object.entries(summary.byKind) as Array<[K, number]>;
   const inScope = counts.reduce((n, [k, c]) => n + (outOfScope.has(k) ? 0 : c), 0);
   const wouldAct = summary.acting.length;
@@ -22,7 +26,12 @@ export function blastRadius<K extends string>(summary: DecisionSummary<K>, outOf
     return { tripped: wouldAct > 0, inScope, wouldAct, limit: 0 };
   }
   const limit = Math.min(Math.floor(limits.maxFraction * inScope), limits.maxCount ?? Number.POSITIVE_INFINITY);
-  return { tripped: wouldAct > limit && !limits.override, inScope, wouldAct, limit: Number.isFinite(limit) ? limit : inScope };
+  return {
+    tripped: wouldAct > limit && !limits.override,
+    inScope,
+    wouldAct,
+    limit: Number.isFinite(limit) ? limit : inScope,
+  };
 }
 
 /** A usable limit: a finite number, not negative. */

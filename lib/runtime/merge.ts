@@ -11,7 +11,11 @@ import type { ErrorEntry, ReportBase } from "./report-head.ts";
 
 export type ShardResult =
   | { account: Account; report: RunReport; error?: undefined }
-  | { account: Account; report?: undefined; error: { code: string; message: string; requestId?: string | undefined; action?: string | undefined } };
+  | {
+      account: Account;
+      report?: undefined;
+      error: { code: string; message: string; requestId?: string | undefined; action?: string | undefined };
+    };
 
 const add = (into: Record<string, number>, from: Record<string, number>) => {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -23,7 +27,8 @@ function mergeExtras(all: Array<Record<string, unknown>>): Record<string, unknow
   for (const e of all) {
     for (const [k, v] of Object.entries(e)) {
       const have = out[k];
-      if (typeof v === "number" && (typeof have === "number" || have === undefined)) out[k] = cents(((have as number | undefined) ?? 0) + v);
+      if (typeof v === "number" && (typeof have === "number" || have === undefined))
+        out[k] = cents(((have as number | undefined) ?? 0) + v);
       else if (Array.isArray(v)) out[k] = [...new Set([...(Array.isArray(have) ? have : []), ...v])];
       else if (have === undefined) out[k] = v;
     }
@@ -34,24 +39,57 @@ function mergeExtras(all: Array<Record<string, unknown>>): Record<string, unknow
 export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, "regions" | "errors">): RunReport {
   const errors: ErrorEntry[] = [];
   const out: RunReport = {
-    ...head, regions: [], scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {}, results: [], resultsCount: 0,
-    kept: [], keptCount: 0, keptByKind: {}, notes: {}, notesCount: {}, extras: {}, errors, accounts: [],
+    ...head,
+    regions: [],
+    scanned: 0,
+    byKind: {},
+    outcomes: emptyOutcomes(),
+    byRegion: {},
+    results: [],
+    resultsCount: 0,
+    kept: [],
+    keptCount: 0,
+    keptByKind: {},
+    notes: {},
+    notesCount: {},
+    extras: {},
+    errors,
+    accounts: [],
   };
   const guards: Guard[] = [];
   for (const s of shards) {
     const uin = s.account.uin;
     // Every line that names a resource names its account: the uin, and the member's name where known.
     const who = { account: uin, ...(s.account.name ? { accountName: s.account.name } : {}) };
-    const summary: AccountSummary = { uin, ...(s.account.name ? { name: s.account.name } : {}), regions: [], scanned: 0, outcomes: emptyOutcomes(), errors: 0 };
+    const summary: AccountSummary = {
+      uin,
+      ...(s.account.name ? { name: s.account.name } : {}),
+      regions: [],
+      scanned: 0,
+      outcomes: emptyOutcomes(),
+      errors: 0,
+    };
     out.accounts!.push(summary);
     if (!s.report) {
       summary.error = { code: s.error.code, message: s.error.message, requestId: s.error.requestId };
       summary.errors = 1;
-      errors.push({ ...who, action: s.error.action, code: s.error.code, message: `account ${uin}: ${s.error.message}`, requestId: s.error.requestId });
+      errors.push({
+        ...who,
+        action: s.error.action,
+        code: s.error.code,
+        message: `account ${uin}: ${s.error.message}`,
+        requestId: s.error.requestId,
+      });
       continue;
     }
     const r = s.report;
-    Object.assign(summary, { regions: r.regions, scanned: r.scanned, outcomes: r.outcomes, errors: r.errors.length, ...(r.guard ? { guard: r.guard } : {}) });
+    Object.assign(summary, {
+      regions: r.regions,
+      scanned: r.scanned,
+      outcomes: r.outcomes,
+      errors: r.errors.length,
+      ...(r.guard ? { guard: r.guard } : {}),
+    });
     for (const region of r.regions) if (!out.regions.includes(region)) out.regions.push(region);
     out.scanned += r.scanned;
     add(out.byKind, r.byKind);
@@ -66,7 +104,8 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     out.keptCount += r.keptCount;
     for (const e of r.errors) errors.push({ ...who, ...e });
     add(out.notesCount, r.notesCount ?? {});
-    for (const [k, list] of Object.entries(r.notes)) appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
+    for (const [k, list] of Object.entries(r.notes))
+      appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
     if (r.guard) guards.push(r.guard);
   }
   const notices = [...new Set(shards.flatMap((s) => s.report?.notices ?? []))];
@@ -77,7 +116,13 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
   if (guards.length) {
     // Each shard had its own guard; the run's is tripped if any was, with the figures summed.
     const help = guards.find((g) => g.help)?.help;
-    out.guard = { tripped: guards.some((g) => g.tripped), inScope: sum(guards, "inScope"), wouldAct: sum(guards, "wouldAct"), limit: sum(guards, "limit"), ...(help ? { help } : {}) };
+    out.guard = {
+      tripped: guards.some((g) => g.tripped),
+      inScope: sum(guards, "inScope"),
+      wouldAct: sum(guards, "wouldAct"),
+      limit: sum(guards, "limit"),
+      ...(help ? { help } : {}),
+    };
   }
   return out;
 }

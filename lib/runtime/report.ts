@@ -11,7 +11,11 @@ import { lineAccount } from "../accounts/accounts.ts";
 export const REPORT_DETAIL_LIMIT = 1000;
 
 /** Appends to one of a report's lists while it has room (REPORT_DETAIL_LIMIT); `as` shapes only what is kept. */
-export function appendCapped<T, U = T>(into: U[], items: readonly T[], as: (item: T) => U = (x) => x as unknown as U): void {
+export function appendCapped<T, U = T>(
+  into: U[],
+  items: readonly T[],
+  as: (item: T) => U = (x) => x as unknown as U,
+): void {
   for (const item of items.slice(0, Math.max(0, REPORT_DETAIL_LIMIT - into.length))) into.push(as(item));
 }
 
@@ -89,20 +93,37 @@ export interface AccountSummary {
   error?: { code: string; message: string; requestId?: string | undefined } | undefined;
 }
 
-export const emptyOutcomes = (): OutcomeCounts => ({ planned: 0, done: 0, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 });
+export const emptyOutcomes = (): OutcomeCounts => ({
+  planned: 0,
+  done: 0,
+  "changed-under-us": 0,
+  failed: 0,
+  "skipped-by-guard": 0,
+});
 
 /** The report entry for one acting decision. */
 export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): ResultEntry {
   const code = o && o.status !== "done" ? o.code : undefined;
   const detail = { ...(d.detail ?? {}), ...(o?.status === "done" ? (o.detail ?? {}) : {}) };
   return {
-    id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), action: d.action!, kind: d.kind, reason: d.reason, outcome: status,
-    ...(code ? { code } : {}), ...(o?.requestId ? { requestId: o.requestId } : {}), ...(Object.keys(detail).length ? { detail } : {}),
+    id: d.id,
+    region: d.region,
+    ...(d.name ? { name: d.name } : {}),
+    action: d.action!,
+    kind: d.kind,
+    reason: d.reason,
+    outcome: status,
+    ...(code ? { code } : {}),
+    ...(o?.requestId ? { requestId: o.requestId } : {}),
+    ...(Object.keys(detail).length ? { detail } : {}),
   };
 }
 
 /** Counts in words, `3 idle`, one per non-zero entry: the one way the summary, the table and the messages say them. */
-export const countWords = (m: Record<string, number>): string[] => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`);
+export const countWords = (m: Record<string, number>): string[] =>
+  Object.entries(m)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${v} ${k}`);
 
 /** One error in words, for the table and the messages: where, code, message, RequestId. */
 export function errorLine(e: ErrorEntry): string {
@@ -123,13 +144,20 @@ export function guardHeldAll(r: { guard?: { tripped: boolean } | undefined; outc
 const acted = (o: OutcomeCounts | undefined) => (o?.done ?? 0) + (o?.planned ?? 0);
 
 /** A failed run in one phrase, true for the whole run: what the guard held back, what was done anyway, and the errors. */
-export function failureWords(r: { guard?: Guard | undefined; outcomes?: OutcomeCounts; errors: unknown[]; accounts?: AccountSummary[] | undefined }): string {
+export function failureWords(r: {
+  guard?: Guard | undefined;
+  outcomes?: OutcomeCounts;
+  errors: unknown[];
+  accounts?: AccountSummary[] | undefined;
+}): string {
   const parts: string[] = [];
   if (guardHeldAll(r)) parts.push("the blast-radius guard tripped: nothing was done");
   else if (r.guard?.tripped) {
     const done = acted(r.outcomes);
     const help = r.guard.help ? `; to proceed: ${r.guard.help}` : "";
-    parts.push(`${r.accounts ? guardWords(r as RunReport, false) : "the blast-radius guard tripped"}; ${done} ${r.outcomes?.planned ? "planned" : "done"} elsewhere${help}`);
+    parts.push(
+      `${r.accounts ? guardWords(r as RunReport, false) : "the blast-radius guard tripped"}; ${done} ${r.outcomes?.planned ? "planned" : "done"} elsewhere${help}`,
+    );
   }
   if (r.errors.length) parts.push(`${r.errors.length} error(s)`);
   return parts.join("; ");
@@ -140,6 +168,7 @@ export function guardWords(r: RunReport, withHelp = true): string {
   const g = r.guard!;
   const held = r.accounts?.filter((a) => a.guard?.tripped).map((a) => a.uin);
   const help = g.help && withHelp ? `; to proceed: ${g.help}` : "";
-  if (held) return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there${help}`;
+  if (held)
+    return `blast-radius guard tripped in ${held.length} of ${r.accounts!.length} accounts (${held.join(", ")}): nothing done there${help}`;
   return `blast-radius guard tripped: ${g.wouldAct} of ${g.inScope} in scope, limit ${g.limit}; nothing done${help}`;
 }

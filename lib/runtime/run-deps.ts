@@ -8,7 +8,9 @@ import { createLogger, type Logger } from "../log/logger.ts";
 export interface RunDeps {
   client: TencentCloudClient;
   /** How a shard's client is made for another account's credentials (tests keep their fast retries). */
-  clientFor?: ((credentialSource: NonNullable<ClientOptions["credentialSource"]>, logger: Logger) => TencentCloudClient) | undefined;
+  clientFor?:
+    | ((credentialSource: NonNullable<ClientOptions["credentialSource"]>, logger: Logger) => TencentCloudClient)
+    | undefined;
   logger: Logger;
   now: () => Date;
   /** Waits, for steps that poll the cloud (asynchronous operations); tests pass a fast one. */
@@ -50,8 +52,13 @@ function cvmRoleSource(url: string) {
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A client configured from the shared settings. */
-export function clientFromConfig(config: BaseConfig, logger: Logger, overrides: { timeoutMs?: number } & Pick<ClientOptions, "retry" | "clock" | "credentialSource"> = {}): TencentCloudClient {
-  const credentialSource = overrides.credentialSource ?? (config.cvmRoleMetadataUrl ? cvmRoleSource(config.cvmRoleMetadataUrl) : undefined);
+export function clientFromConfig(
+  config: BaseConfig,
+  logger: Logger,
+  overrides: { timeoutMs?: number } & Pick<ClientOptions, "retry" | "clock" | "credentialSource"> = {},
+): TencentCloudClient {
+  const credentialSource =
+    overrides.credentialSource ?? (config.cvmRoleMetadataUrl ? cvmRoleSource(config.cvmRoleMetadataUrl) : undefined);
   return new TencentCloudClient({
     ...(credentialSource ? { credentialSource } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
@@ -72,6 +79,10 @@ export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): Run
   return {
     client: clientFromConfig(config, logger, o.client ?? {}),
     clientFor: (credentialSource, l) => clientFromConfig(config, l, { ...(o.client ?? {}), credentialSource }),
-    logger, now: o.now ?? (() => new Date()), sleep: o.sleep ?? realSleep, runId, progress: o.progress,
+    logger,
+    now: o.now ?? (() => new Date()),
+    sleep: o.sleep ?? realSleep,
+    runId,
+    progress: o.progress,
   };
 }

@@ -5,10 +5,29 @@
  */
 import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { appendCapped, countWords, emptyOutcomes, guardWords, REPORT_DETAIL_LIMIT, resultOf, type KeptEntry, type ResultEntry, type RunReport } from "./report.ts";
+import {
+  appendCapped,
+  countWords,
+  emptyOutcomes,
+  guardWords,
+  REPORT_DETAIL_LIMIT,
+  resultOf,
+  type KeptEntry,
+  type ResultEntry,
+  type RunReport,
+} from "./report.ts";
 import { type RunDeps } from "./run-deps.ts";
 import { forEachRegion, resolveRegions } from "./regions.ts";
-import { keyOf, type Decision, type DecisionSummary, type FunctionSpec, type Outcome, type OutcomeStatus, type RegionResult, type RunContext } from "./spec.ts";
+import {
+  keyOf,
+  type Decision,
+  type DecisionSummary,
+  type FunctionSpec,
+  type Outcome,
+  type OutcomeStatus,
+  type RegionResult,
+  type RunContext,
+} from "./spec.ts";
 import { narrow, type Trigger } from "./trigger.ts";
 import { type ErrorEntry } from "./report-head.ts";
 import { WriteStream } from "./write-stream.ts";
@@ -17,24 +36,59 @@ import { extrasPhrases } from "./savings.ts";
 const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
 const bump = (m: Record<string, number>, k: string) => add(m, k, 1);
 
-export async function runSpec<C extends BaseConfig, K extends string, P = never>(spec: FunctionSpec<C, K, P>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
+export async function runSpec<C extends BaseConfig, K extends string, P = never>(
+  spec: FunctionSpec<C, K, P>,
+  config: C,
+  trigger: Trigger,
+  deps: RunDeps,
+): Promise<RunReport> {
   const startedAt = deps.now();
   const base = { config, client: deps.client, logger: deps.logger, now: startedAt, sleep: deps.sleep };
   const all = spec.regions ? await spec.regions(base) : await resolveRegions(config, deps.client);
   const n = narrow(config.dryRun, all, trigger);
-  const ctx: RunContext<C> = { ...base, dryRun: n.dryRun, regions: n.regions, only: n.instanceIds, alarmed: n.alarmed, stopNow: n.stopNow, decided: (d) => decided(d as Decision<K>) };
+  const ctx: RunContext<C> = {
+    ...base,
+    dryRun: n.dryRun,
+    regions: n.regions,
+    only: n.instanceIds,
+    alarmed: n.alarmed,
+    stopNow: n.stopNow,
+    decided: (d) => decided(d as Decision<K>),
+  };
 
   const errors: ErrorEntry[] = [];
   const notes: Record<string, unknown[]> = {};
   const report: RunReport = {
-    function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: ctx.dryRun, startedAt: startedAt.toISOString(), finishedAt: "",
-    regions: n.regions, scanned: 0, byKind: {}, outcomes: emptyOutcomes(), byRegion: {},
-    results: [], resultsCount: 0, kept: [], keptCount: 0, keptByKind: {}, notes, notesCount: {}, extras: {}, errors,
+    function: spec.name,
+    runId: deps.runId,
+    trigger: trigger.source,
+    dryRun: ctx.dryRun,
+    startedAt: startedAt.toISOString(),
+    finishedAt: "",
+    regions: n.regions,
+    scanned: 0,
+    byKind: {},
+    outcomes: emptyOutcomes(),
+    byRegion: {},
+    results: [],
+    resultsCount: 0,
+    kept: [],
+    keptCount: 0,
+    keptByKind: {},
+    notes,
+    notesCount: {},
+    extras: {},
+    errors,
   };
   // A trigger may only narrow: a region asked for but outside the configured set is an error in
   // the report (not a silent no-op), so a typo like "ap-guangzou" is seen.
   for (const r of trigger.regions ?? []) {
-    if (!all.includes(r)) errors.push({ region: r, code: "RegionNotConfigured", message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name` });
+    if (!all.includes(r))
+      errors.push({
+        region: r,
+        code: "RegionNotConfigured",
+        message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name`,
+      });
   }
   // Decisions are folded into counts as each region finishes: only those asking for a write are
   // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
@@ -53,7 +107,14 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   /** A kept decision: counted n times (by kind), listed while the report's list has room. */
   const keep = (kind: K, n: number, d?: Decision<K>) => {
     const label = spec.kinds[kind];
-    if (d && report.kept.length < REPORT_DETAIL_LIMIT) report.kept.push({ id: d.id, region: d.region, ...(d.name ? { name: d.name } : {}), kind: label, reason: d.reason } satisfies KeptEntry);
+    if (d && report.kept.length < REPORT_DETAIL_LIMIT)
+      report.kept.push({
+        id: d.id,
+        region: d.region,
+        ...(d.name ? { name: d.name } : {}),
+        kind: label,
+        reason: d.reason,
+      } satisfies KeptEntry);
     report.keptCount += n;
     add(report.keptByKind, label, n);
   };
@@ -66,7 +127,10 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   let sampled = 0;
   // A function without a guard may stream its writes: each is counted at once and applied as
   // its group fills (not in a dry run), and reported even if its region fails later.
-  const writes = spec.streamWrites && spec.apply && !spec.guard ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g, carried)) : undefined;
+  const writes =
+    spec.streamWrites && spec.apply && !spec.guard
+      ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g, carried))
+      : undefined;
   const act = (d: Decision<K>) => {
     count(d.kind, d.region, 1);
     summary.acting.push(d);
@@ -75,7 +139,8 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   };
   const decided = (d: Decision<K>) => {
     if (d.action && writes) return act(d);
-    if (d.action) throw new TypeError(`${spec.name}: a decision that asks for a write is returned from decide, not streamed`);
+    if (d.action)
+      throw new TypeError(`${spec.name}: a decision that asks for a write is returned from decide, not streamed`);
     const b = streamed.get(d.region) ?? { byKind: new Map<K, number>(), sample: [] };
     streamed.set(d.region, b);
     b.byKind.set(d.kind, (b.byKind.get(d.kind) ?? 0) + 1);
@@ -121,7 +186,13 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   const progress = (region: string, error?: string) => {
     if (!deps.progress) return;
     const r = report.byRegion[region];
-    deps.progress({ region, scanned: r?.scanned ?? 0, byKind: { ...(r?.byKind ?? {}) }, acting: actingByRegion[region] ?? 0, ...(error ? { error } : {}) });
+    deps.progress({
+      region,
+      scanned: r?.scanned ?? 0,
+      byKind: { ...(r?.byKind ?? {}) },
+      acting: actingByRegion[region] ?? 0,
+      ...(error ? { error } : {}),
+    });
   };
   if (spec.decideAll) {
     fold(await spec.decideAll(ctx), [...streamed.keys()]);
@@ -161,14 +232,27 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   }
   for (const d of acting) {
     const o = outcomes.get(keyOf(d));
-    const status: OutcomeStatus = guard?.tripped ? "skipped-by-guard" : ctx.dryRun ? "planned" : (o?.status ?? "failed");
+    const status: OutcomeStatus = guard?.tripped
+      ? "skipped-by-guard"
+      : ctx.dryRun
+        ? "planned"
+        : (o?.status ?? "failed");
     report.outcomes[status]++;
     report.byRegion[d.region]!.outcomes[status]++;
-    if (report.results.length < REPORT_DETAIL_LIMIT) report.results.push({ ...resultOf(d, status, o), kind: spec.kinds[d.kind] } satisfies ResultEntry);
+    if (report.results.length < REPORT_DETAIL_LIMIT)
+      report.results.push({ ...resultOf(d, status, o), kind: spec.kinds[d.kind] } satisfies ResultEntry);
     report.resultsCount++;
-    if (status === "done" && o?.status === "done" && o.followUp) errors.push({ region: d.region, id: d.id, ...o.followUp });
+    if (status === "done" && o?.status === "done" && o.followUp)
+      errors.push({ region: d.region, id: d.id, ...o.followUp });
     if (status === "failed") {
-      errors.push({ region: d.region, id: d.id, action: d.action, code: o?.status === "failed" ? o.code : "NotApplied", message: o?.status === "failed" ? o.message : "the write was not carried out", requestId: o?.requestId });
+      errors.push({
+        region: d.region,
+        id: d.id,
+        action: d.action,
+        code: o?.status === "failed" ? o.code : "NotApplied",
+        message: o?.status === "failed" ? o.message : "the write was not carried out",
+        requestId: o?.requestId,
+      });
     }
   }
   report.extras = (await spec.extras?.(acting, outcomes, ctx)) ?? {};
@@ -176,7 +260,14 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   const notices = spec.notices?.(ctx) ?? [];
   if (notices.length) report.notices = notices;
   report.finishedAt = deps.now().toISOString();
-  deps.logger.info(`${spec.name} finished`, { scanned: report.scanned, ...report.outcomes, kept: report.keptCount, errors: errors.length, dryRun: ctx.dryRun, guardTripped: guard?.tripped ?? false });
+  deps.logger.info(`${spec.name} finished`, {
+    scanned: report.scanned,
+    ...report.outcomes,
+    kept: report.keptCount,
+    errors: errors.length,
+    dryRun: ctx.dryRun,
+    guardTripped: guard?.tripped ?? false,
+  });
   return report;
 }
 

@@ -6,7 +6,12 @@
 import { keyOf, type Decision, type Outcome } from "./spec.ts";
 
 /** The decisions with this action that were carried out, or would be in a dry run. */
-export function carriedOut<D extends Decision>(acting: readonly D[], outcomes: Map<string, Outcome>, dryRun: boolean, action: string): D[] {
+export function carriedOut<D extends Decision>(
+  acting: readonly D[],
+  outcomes: Map<string, Outcome>,
+  dryRun: boolean,
+  action: string,
+): D[] {
   return acting.filter((d) => d.action === action && (dryRun || outcomes.get(keyOf(d))?.status === "done"));
 }
 
@@ -18,11 +23,23 @@ export function unpricedSummary(types: readonly string[]): { unpriced: number; u
 export const cents = (n: number) => Math.round(n * 100) / 100;
 
 /** The savings keys a report's extras may carry; readers show them in words, and the rest as they are. */
-export const SAVINGS_KEYS = ["currency", "estimatedHourlySavings", "estimatedMonthlySavings", "unpriced", "unpricedTypes"] as const;
+export const SAVINGS_KEYS = [
+  "currency",
+  "estimatedHourlySavings",
+  "estimatedMonthlySavings",
+  "unpriced",
+  "unpricedTypes",
+] as const;
 
 /** Savings in words a person reads (per hour, per month at this rate, what had no price), or "" when the report has none. */
 export function savingsLine(extras: Record<string, unknown>): string {
-  const { currency, estimatedHourlySavings: hourly, estimatedMonthlySavings: monthly, unpriced, unpricedTypes } = extras;
+  const {
+    currency,
+    estimatedHourlySavings: hourly,
+    estimatedMonthlySavings: monthly,
+    unpriced,
+    unpricedTypes,
+  } = extras;
   if (typeof hourly !== "number") return "";
   const cur = typeof currency === "string" ? ` ${currency}` : "";
   const types = Array.isArray(unpricedTypes) && unpricedTypes.length ? ` (${unpricedTypes.join(", ")})` : "";

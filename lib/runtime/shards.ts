@@ -22,13 +22,29 @@ import { mapLimit } from "./map-limit.ts";
  * A client acting in another account: its role's credentials (assumed through the caller's own
  * client) and limiters of its own. The source is returned too, so a caller may assume up front.
  */
-export function accountClient(config: BaseConfig, deps: RunDeps, roleArn: string, logger = deps.logger): { client: TencentCloudClient; source: CredentialSource } {
+export function accountClient(
+  config: BaseConfig,
+  deps: RunDeps,
+  roleArn: string,
+  logger = deps.logger,
+): { client: TencentCloudClient; source: CredentialSource } {
   const source = assumedRole(deps.client, roleArn, { region: config.region, runId: deps.runId });
-  return { source, client: deps.clientFor ? deps.clientFor(source, logger) : clientFromConfig(config, logger, { credentialSource: source }) };
+  return {
+    source,
+    client: deps.clientFor
+      ? deps.clientFor(source, logger)
+      : clientFromConfig(config, logger, { credentialSource: source }),
+  };
 }
 
 /** One account's shard: assume its role (when it has one), then the runner over its regions. */
-export async function runShard<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>, config: C, trigger: Trigger, deps: RunDeps, account: Account): Promise<ShardResult> {
+export async function runShard<C extends BaseConfig, K extends string, P>(
+  spec: FunctionSpec<C, K, P>,
+  config: C,
+  trigger: Trigger,
+  deps: RunDeps,
+  account: Account,
+): Promise<ShardResult> {
   const logger = deps.logger.child({ account: account.uin, ...(account.name ? { accountName: account.name } : {}) });
   let client = deps.client;
   if (account.roleArn) {
@@ -45,20 +61,36 @@ export async function runShard<C extends BaseConfig, K extends string, P>(spec: 
   }
   const progress = deps.progress;
   const report = await runSpec(spec, config, trigger, {
-    ...deps, client, logger,
+    ...deps,
+    client,
+    logger,
     ...(progress ? { progress: (p) => progress({ ...p, region: `${accountLabel(account)} ${p.region}` }) } : {}),
   });
   return { account, report };
 }
 
 /** The whole run: one shard per account, merged into one report that names the account everywhere. */
-export async function runAccounts<C extends BaseConfig, K extends string, P>(spec: FunctionSpec<C, K, P>, config: C, trigger: Trigger, deps: RunDeps): Promise<RunReport> {
+export async function runAccounts<C extends BaseConfig, K extends string, P>(
+  spec: FunctionSpec<C, K, P>,
+  config: C,
+  trigger: Trigger,
+  deps: RunDeps,
+): Promise<RunReport> {
   const startedAt = deps.now();
-  const head = () => ({ function: spec.name, runId: deps.runId, trigger: trigger.source, dryRun: config.dryRun || trigger.dryRun === true, startedAt: startedAt.toISOString(), finishedAt: deps.now().toISOString() });
+  const head = () => ({
+    function: spec.name,
+    runId: deps.runId,
+    trigger: trigger.source,
+    dryRun: config.dryRun || trigger.dryRun === true,
+    startedAt: startedAt.toISOString(),
+    finishedAt: deps.now().toISOString(),
+  });
   if (trigger.shard) {
     // A fanned-out worker: one account (and the region the trigger narrows to), with its share of the run's count limits.
     // A batch of `size` shards takes `size` shares: floor(limit × size / count), so all batches together never exceed the limit.
-    const shared = spec.shareLimits ? spec.shareLimits(config, trigger.shard.count / (trigger.shard.size ?? 1)) : config;
+    const shared = spec.shareLimits
+      ? spec.shareLimits(config, trigger.shard.count / (trigger.shard.size ?? 1))
+      : config;
     if (!trigger.shard.account.roleArn) return runSpec(spec, shared, trigger, deps);
     return mergeShardReports([await runShard(spec, shared, trigger, deps, trigger.shard.account)], head());
   }

@@ -34,12 +34,12 @@ export interface Decision<K extends string = string> {
 export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard";
 export type Outcome =
   | {
-    status: "done";
-    requestId?: string | undefined;
-    detail?: Record<string, unknown>;
-    /** A write that goes with the action (office-hours' state tag) failed: the action stands, the run reports an error. */
-    followUp?: { action: string; code: string; message: string; requestId?: string | undefined } | undefined;
-  }
+      status: "done";
+      requestId?: string | undefined;
+      detail?: Record<string, unknown>;
+      /** A write that goes with the action (office-hours' state tag) failed: the action stands, the run reports an error. */
+      followUp?: { action: string; code: string; message: string; requestId?: string | undefined } | undefined;
+    }
   | { status: "changed-under-us"; code: string; requestId?: string | undefined }
   | { status: "failed"; code: string; message: string; requestId?: string | undefined };
 
@@ -117,7 +117,12 @@ export interface ProvisionStep {
   requestId?: string;
 }
 
-export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends string = string, P = never, E extends Record<string, unknown> = Record<string, unknown>> {
+export interface FunctionSpec<
+  C extends BaseConfig = BaseConfig,
+  K extends string = string,
+  P = never,
+  E extends Record<string, unknown> = Record<string, unknown>,
+> {
   name: string;
   /** One line for `--help` and the deploy's function description. */
   description: string;
@@ -150,7 +155,11 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
    * Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`.
    * A read-only function (one whose decisions never ask for a write) leaves it out.
    */
-  apply?(ctx: RunContext<C>, acting: Array<Decision<K>>, carried: ReadonlyMap<string, P>): Promise<Map<string, Outcome>>;
+  apply?(
+    ctx: RunContext<C>,
+    acting: Array<Decision<K>>,
+    carried: ReadonlyMap<string, P>,
+  ): Promise<Map<string, Outcome>>;
   /**
    * A shard's share of run-wide count limits (a maximum count of stops, of deletions) when a run
    * is split into `shards` shards: each gets floor(limit / shards), so all together
@@ -178,9 +187,18 @@ export interface FunctionSpec<C extends BaseConfig = BaseConfig, K extends strin
 export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
 
 /** Declares a function; the identity function that lets TypeScript infer the config and kinds. */
-export const defineFunction = <C extends BaseConfig, K extends string, P = never, E extends Record<string, unknown> = Record<string, unknown>>(spec: FunctionSpec<C, K, P, E>): FunctionSpec<C, K, P, E> => {
+export const defineFunction = <
+  C extends BaseConfig,
+  K extends string,
+  P = never,
+  E extends Record<string, unknown> = Record<string, unknown>,
+>(
+  spec: FunctionSpec<C, K, P, E>,
+): FunctionSpec<C, K, P, E> => {
   // A guard needs every decision before the first write; streamed writes would go before it.
-  if (spec.guard && spec.streamWrites) throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
-  if (spec.streamWrites && !spec.apply) throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
+  if (spec.guard && spec.streamWrites)
+    throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
+  if (spec.streamWrites && !spec.apply)
+    throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
   return spec;
 };

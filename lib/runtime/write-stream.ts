@@ -45,9 +45,11 @@ export class WriteStream<K extends string> {
   }
 
   private start(g: Array<Decision<K>>): void {
-    this.started.push(this.apply(g).then(
-      (m) => void m.forEach((o, k) => this.outcomes.set(k, o)),
-      (err) => void this.errors.push({ ...errorRecord(err) }),
-    ));
+    this.started.push(
+      this.apply(g).then(
+        (m) => void m.forEach((o, k) => this.outcomes.set(k, o)),
+        (err) => void this.errors.push({ ...errorRecord(err) }),
+      ),
+    );
   }
 }

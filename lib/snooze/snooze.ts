@@ -30,7 +30,11 @@ export function parseInstant(v: string | undefined): number | undefined {
 /** A tag value for an instant: UTC, to the minute (tag values allow `:` and `-`). */
 export const instantTag = (ms: number) => `${new Date(ms).toISOString().slice(0, 16)}Z`;
 
-export type Snooze = { state: "none" } | { state: "active"; until: number } | { state: "expired"; until: number } | { state: "bad"; value: string };
+export type Snooze =
+  | { state: "none" }
+  | { state: "active"; until: number }
+  | { state: "expired"; until: number }
+  | { state: "bad"; value: string };
 
 export function snoozeOf(tags: ReadonlyMap<string, string>, now: Date): Snooze {
   const v = tags.get(SNOOZE_TAG);
@@ -41,7 +45,10 @@ export function snoozeOf(tags: ReadonlyMap<string, string>, now: Date): Snooze {
 }
 
 /** A warning's standing at `now`: none (or stale, or unreadable: warn again), pending (not yet), or due (stop if still idle). */
-export function warningOf(value: string | undefined, now: Date): { state: "none" } | { state: "pending"; at: number } | { state: "due"; at: number } {
+export function warningOf(
+  value: string | undefined,
+  now: Date,
+): { state: "none" } | { state: "pending"; at: number } | { state: "due"; at: number } {
   const at = parseInstant(value);
   if (at === undefined) return { state: "none" };
   if (now.getTime() < at) return { state: "pending", at };
@@ -64,7 +71,15 @@ export interface SnoozeLink {
 const linkKey = (secret: string) => createHmac("sha256", secret).update("cvm-autopilot snooze links").digest();
 
 /** The canonical string a link signs: every field, in order, so no field can be widened or swapped. */
-const canonical = (l: SnoozeLink) => ["v1", l.instance, l.region, l.account, l.until === "stop" ? "stop" : instantTag(l.until), String(Math.floor(l.exp / 1000))].join("\n");
+const canonical = (l: SnoozeLink) =>
+  [
+    "v1",
+    l.instance,
+    l.region,
+    l.account,
+    l.until === "stop" ? "stop" : instantTag(l.until),
+    String(Math.floor(l.exp / 1000)),
+  ].join("\n");
 
 export function signLink(secret: string, l: SnoozeLink): string {
   return createHmac("sha256", linkKey(secret)).update(canonical(l)).digest("base64url");
@@ -72,19 +87,36 @@ export function signLink(secret: string, l: SnoozeLink): string {
 
 /** The link's query string (its path is `/snooze`). */
 export function linkQuery(secret: string, l: SnoozeLink): string {
-  const q = new URLSearchParams({ instance: l.instance, region: l.region, account: l.account, until: l.until === "stop" ? "stop" : instantTag(l.until), exp: String(Math.floor(l.exp / 1000)), sig: signLink(secret, l) });
+  const q = new URLSearchParams({
+    instance: l.instance,
+    region: l.region,
+    account: l.account,
+    until: l.until === "stop" ? "stop" : instantTag(l.until),
+    exp: String(Math.floor(l.exp / 1000)),
+    sig: signLink(secret, l),
+  });
   return q.toString();
 }
 
 /** A link read back from its query and checked: its fields, or why it is refused. */
-export function verifyLink(secret: string, query: URLSearchParams, nowMs: number): { ok: true; link: SnoozeLink } | { ok: false; why: string } {
+export function verifyLink(
+  secret: string,
+  query: URLSearchParams,
+  nowMs: number,
+): { ok: true; link: SnoozeLink } | { ok: false; why: string } {
   const instance = query.get("instance") ?? "";
   const region = query.get("region") ?? "";
   const account = query.get("account") ?? "";
   const untilRaw = query.get("until") ?? "";
   const expS = Number(query.get("exp"));
   const sig = query.get("sig") ?? "";
-  if (!/^ins-[a-z0-9]{8}$/.test(instance) || !/^[a-z]{2,}(-[a-z0-9]+){1,3}$/.test(region) || !/^\d{0,20}$/.test(account) || !Number.isInteger(expS)) return { ok: false, why: "malformed link" };
+  if (
+    !/^ins-[a-z0-9]{8}$/.test(instance) ||
+    !/^[a-z]{2,}(-[a-z0-9]+){1,3}$/.test(region) ||
+    !/^\d{0,20}$/.test(account) ||
+    !Number.isInteger(expS)
+  )
+    return { ok: false, why: "malformed link" };
   const until = untilRaw === "stop" ? "stop" : parseInstant(untilRaw);
   if (until === undefined) return { ok: false, why: "malformed link" };
   const link: SnoozeLink = { instance, region, account, until, exp: expS * 1000 };

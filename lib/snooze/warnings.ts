@@ -5,7 +5,10 @@ import type { TencentCloudClient } from "../tencent/client.ts";
 import { tagInstances } from "../tencent/instance-tags.ts";
 import { STOP_AFTER_TAG } from "./snooze.ts";
 
-export async function applyWarnings(client: TencentCloudClient, warns: readonly Decision[]): Promise<Map<string, Outcome>> {
+export async function applyWarnings(
+  client: TencentCloudClient,
+  warns: readonly Decision[],
+): Promise<Map<string, Outcome>> {
   const groups = new Map<string, { region: string; at: string; ids: string[] }>();
   for (const d of warns) {
     const at = String(d.detail?.stopAfter ?? "");

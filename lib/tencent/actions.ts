@@ -32,7 +32,11 @@ export interface ActionSpec {
   deployerOnly?: boolean;
 }
 
-const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "cvm", rateLimit, ...extra });
+const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => ({
+  service: "cvm",
+  rateLimit,
+  ...extra,
+});
 /** scf documents 20 requests per second for each of its actions. */
 const scf = (extra: Partial<ActionSpec> = {}): ActionSpec => ({ service: "scf", rateLimit: 20, ...extra });
 

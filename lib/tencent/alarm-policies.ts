@@ -48,23 +48,46 @@ const MODULE = "monitor";
 export async function ourPolicies(client: TencentCloudClient, region: string, prefix: string): Promise<RemotePolicy[]> {
   const out: RemotePolicy[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const res = await api(client).describeAlarmPolicies(region, { Module: MODULE, PageNumber: page, PageSize: PAGE, PolicyName: prefix, MonitorTypes: ["MT_QCE"], Namespaces: ["cvm_device"] });
+    const res = await api(client).describeAlarmPolicies(region, {
+      Module: MODULE,
+      PageNumber: page,
+      PageSize: PAGE,
+      PolicyName: prefix,
+      MonitorTypes: ["MT_QCE"],
+      Namespaces: ["cvm_device"],
+    });
     const rows = Array.isArray(res.Policies) ? res.Policies : [];
     for (const p of rows) {
-      if (typeof p?.PolicyId !== "string" || typeof p.PolicyName !== "string" || !p.PolicyName.startsWith(prefix)) continue;
+      if (typeof p?.PolicyId !== "string" || typeof p.PolicyName !== "string" || !p.PolicyName.startsWith(prefix))
+        continue;
       out.push({
         id: p.PolicyId,
         originId: String(p.OriginId ?? ""),
         name: p.PolicyName,
         enabled: p.Enable !== 0,
         unionRule: p.Condition?.IsUnionRule,
-        rules: (p.Condition?.Rules ?? []).map((r) => ({ MetricName: String(r.MetricName ?? ""), Period: Number(r.Period), Operator: String(r.Operator ?? ""), Value: String(r.Value ?? ""), ContinuePeriod: Number(r.ContinuePeriod ?? 1) })),
-        tags: (p.TagInstances ?? []).filter((t) => typeof t?.Key === "string").map((t) => ({ key: t.Key!, value: String(t.Value ?? "") })),
+        rules: (p.Condition?.Rules ?? []).map((r) => ({
+          MetricName: String(r.MetricName ?? ""),
+          Period: Number(r.Period),
+          Operator: String(r.Operator ?? ""),
+          Value: String(r.Value ?? ""),
+          ContinuePeriod: Number(r.ContinuePeriod ?? 1),
+        })),
+        tags: (p.TagInstances ?? [])
+          .filter((t) => typeof t?.Key === "string")
+          .map((t) => ({ key: t.Key!, value: String(t.Value ?? "") })),
       });
     }
     if (rows.length < PAGE || page * PAGE >= Number(res.TotalCount ?? 0)) return out;
   }
-  throw new TencentCloudApiError({ code: CLIENT_CODES.badResponse, message: `DescribeAlarmPolicies listed more than ${MAX_PAGES} pages`, action: "DescribeAlarmPolicies", region, service: "monitor", requestId: undefined });
+  throw new TencentCloudApiError({
+    code: CLIENT_CODES.badResponse,
+    message: `DescribeAlarmPolicies listed more than ${MAX_PAGES} pages`,
+    action: "DescribeAlarmPolicies",
+    region,
+    service: "monitor",
+    requestId: undefined,
+  });
 }
 
 /** How a deployed policy differs from the one wanted, in words; empty when it is the same. */
@@ -84,7 +107,11 @@ export function policyDrift(remote: RemotePolicy, want: AlarmPolicySpec): string
 }
 
 /** Creates the policy and binds it to its tags; returns the new policy's ids and the calls' RequestIds. */
-export async function createPolicy(client: TencentCloudClient, region: string, want: AlarmPolicySpec): Promise<{ id: string; requestIds: string[] }> {
+export async function createPolicy(
+  client: TencentCloudClient,
+  region: string,
+  want: AlarmPolicySpec,
+): Promise<{ id: string; requestIds: string[] }> {
   const created = await api(client).createAlarmPolicy(region, {
     Module: MODULE,
     PolicyName: want.name,
@@ -105,7 +132,10 @@ export async function createPolicy(client: TencentCloudClient, region: string, w
   const first = want.tags[0];
   if (first) {
     const bound = await api(client).bindingPolicyTag(region, {
-      Module: MODULE, PolicyId: created.PolicyId, GroupId: created.OriginId, ServiceType: "cvm_device",
+      Module: MODULE,
+      PolicyId: created.PolicyId,
+      GroupId: created.OriginId,
+      ServiceType: "cvm_device",
       Tag: { Key: first.key, Value: first.value },
       ...(want.tags.length > 1 ? { BatchTag: want.tags.slice(1).map((t) => ({ Key: t.key, Value: t.value })) } : {}),
     });
@@ -139,13 +169,28 @@ export function alarmedInstanceId(h: { Dimensions?: unknown; AlarmObject?: unkno
  * began. The search covers alarms that began within `sinceMs`: DescribeAlarmHistories finds a
  * history by its FirstOccurTime only. Paged to TotalCount.
  */
-export async function alarmingInstances(client: TencentCloudClient, region: string, policyId: string, now: Date, sinceMs: number): Promise<Map<string, number>> {
+export async function alarmingInstances(
+  client: TencentCloudClient,
+  region: string,
+  policyId: string,
+  now: Date,
+  sinceMs: number,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const EndTime = Math.floor(now.getTime() / 1000);
   const StartTime = Math.floor((now.getTime() - sinceMs) / 1000);
   let seen = 0;
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const res = await api(client).describeAlarmHistories(region, { Module: MODULE, PageNumber: page, PageSize: PAGE, StartTime, EndTime, AlarmStatus: ["ALARM"], PolicyIds: [policyId], MonitorTypes: ["MT_QCE"] });
+    const res = await api(client).describeAlarmHistories(region, {
+      Module: MODULE,
+      PageNumber: page,
+      PageSize: PAGE,
+      StartTime,
+      EndTime,
+      AlarmStatus: ["ALARM"],
+      PolicyIds: [policyId],
+      MonitorTypes: ["MT_QCE"],
+    });
     const rows = Array.isArray(res.Histories) ? res.Histories : [];
     seen += rows.length;
     for (const h of rows) {
@@ -161,9 +206,21 @@ export async function alarmingInstances(client: TencentCloudClient, region: stri
     // A count past the rows (published examples have them): what was read is the answer. An
     // alarm missed is a machine not checked this run, never one stopped, so it is logged, not fatal.
     if (rows.length === 0) {
-      client.logger.warn("DescribeAlarmHistories ended before its TotalCount; the alarms read are used", { region, read: seen, total, requestId: res.RequestId });
+      client.logger.warn("DescribeAlarmHistories ended before its TotalCount; the alarms read are used", {
+        region,
+        read: seen,
+        total,
+        requestId: res.RequestId,
+      });
       return out;
     }
   }
-  throw new TencentCloudApiError({ code: CLIENT_CODES.badResponse, message: `DescribeAlarmHistories listed more than ${MAX_PAGES} pages`, action: "DescribeAlarmHistories", region, service: "monitor", requestId: undefined });
+  throw new TencentCloudApiError({
+    code: CLIENT_CODES.badResponse,
+    message: `DescribeAlarmHistories listed more than ${MAX_PAGES} pages`,
+    action: "DescribeAlarmHistories",
+    region,
+    service: "monitor",
+    requestId: undefined,
+  });
 }

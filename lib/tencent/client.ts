@@ -121,7 +121,9 @@ export class TencentCloudClient {
     for (let attempt = 1; ; attempt++) {
       const budget = this.opts.accountBudget && service === "cvm" ? await this.takeBudget(action) : [];
       const perAction =
-        this.opts.rateLimit !== false ? await this.limiters.take(`${service}/${action}/${region ?? ""}`, spec?.rateLimit ?? DEFAULT_RATE_LIMIT) : undefined;
+        this.opts.rateLimit !== false
+          ? await this.limiters.take(`${service}/${action}/${region ?? ""}`, spec?.rateLimit ?? DEFAULT_RATE_LIMIT)
+          : undefined;
       const release = () => {
         perAction?.();
         for (const r of budget) r();
@@ -129,9 +131,21 @@ export class TencentCloudClient {
       const t0 = this.clock.now();
       this.stats.attempts++;
       try {
-        const credentials = this.opts.credentialSource ? await this.opts.credentialSource.get().catch((e: unknown) => { release(); throw e; }) : this.opts.credentials;
+        const credentials = this.opts.credentialSource
+          ? await this.opts.credentialSource.get().catch((e: unknown) => {
+              release();
+              throw e;
+            })
+          : this.opts.credentials;
         const res = await this.once<T>(service, action, version, region, params, credentials).finally(release);
-        this.logger.info("api call", { service, action, region, requestId: res.RequestId, durationMs: this.clock.now() - t0, attempt });
+        this.logger.info("api call", {
+          service,
+          action,
+          region,
+          requestId: res.RequestId,
+          durationMs: this.clock.now() - t0,
+          attempt,
+        });
         return res;
       } catch (err) {
         const e = err as TencentCloudApiError;
@@ -140,16 +154,35 @@ export class TencentCloudClient {
         if (this.opts.credentialSource && !reassumed && EXPIRED_CREDENTIAL_CODES.has(e.code)) {
           reassumed = true;
           this.opts.credentialSource.invalidate();
-          this.logger.warn("credentials refused; assuming the role again", { service, action, region, requestId: e.requestId, code: e.code });
+          this.logger.warn("credentials refused; assuming the role again", {
+            service,
+            action,
+            region,
+            requestId: e.requestId,
+            code: e.code,
+          });
           continue;
         }
         const elapsed = this.clock.now() - started;
-        const fields = { service, action, region, requestId: e.requestId, code: e.code, durationMs: this.clock.now() - t0, attempt };
+        const fields = {
+          service,
+          action,
+          region,
+          requestId: e.requestId,
+          code: e.code,
+          durationMs: this.clock.now() - t0,
+          attempt,
+        };
         // A server's Retry-After is honoured, but only inside the total time budget: asked to
         // wait past it, we stop rather than retry early.
         const wait = Math.max(backoffDelay(this.retry, attempt, this.random), e.retryAfterMs ?? 0);
         const budget = this.retry.maxTotalMs - elapsed;
-        if (isRetryable(e) && attempt < this.retry.maxAttempts && budget > 0 && (e.retryAfterMs === undefined || e.retryAfterMs <= budget)) {
+        if (
+          isRetryable(e) &&
+          attempt < this.retry.maxAttempts &&
+          budget > 0 &&
+          (e.retryAfterMs === undefined || e.retryAfterMs <= budget)
+        ) {
           const delay = Math.min(wait, budget);
           this.stats.retries++;
           // A retry is routine (throttling, a 5xx); a call that still fails is logged as a failure below.
@@ -173,7 +206,14 @@ export class TencentCloudClient {
     return [total, one];
   }
 
-  private async once<T>(service: string, action: string, version: string, region: string | undefined, params: Record<string, unknown>, credentials: Credentials): Promise<ApiResponse<T>> {
+  private async once<T>(
+    service: string,
+    action: string,
+    version: string,
+    region: string | undefined,
+    params: Record<string, unknown>,
+    credentials: Credentials,
+  ): Promise<ApiResponse<T>> {
     const endpoint = resolveEndpoint(service, region, this.opts.endpoint, this.opts.site);
     const timestamp = Math.floor(this.clock.now() / 1000);
     let headers: Record<string, string>;
@@ -204,13 +244,31 @@ export class TencentCloudClient {
       };
       if (region) form.Region = region;
       if (credentials.token) form.Token = credentials.token;
-      form.Signature = signLegacy(legacyStringToSign("POST", endpoint.signedHost, "/", form), credentials.secretKey, this.signMethod);
+      form.Signature = signLegacy(
+        legacyStringToSign("POST", endpoint.signedHost, "/", form),
+        credentials.secretKey,
+        this.signMethod,
+      );
       body = new URLSearchParams(form).toString();
       headers = { "Content-Type": "application/x-www-form-urlencoded" };
     }
     let retryAfterMs: number | undefined;
-    const fail = (code: string, message: string, extra: { requestId?: string; httpStatus?: number; cause?: unknown } = {}) =>
-      new TencentCloudApiError({ code, message, action, region, service, requestId: extra.requestId, httpStatus: extra.httpStatus, retryAfterMs, cause: extra.cause });
+    const fail = (
+      code: string,
+      message: string,
+      extra: { requestId?: string; httpStatus?: number; cause?: unknown } = {},
+    ) =>
+      new TencentCloudApiError({
+        code,
+        message,
+        action,
+        region,
+        service,
+        requestId: extra.requestId,
+        httpStatus: extra.httpStatus,
+        retryAfterMs,
+        cause: extra.cause,
+      });
 
     let status: number;
     let text: string;
@@ -220,32 +278,47 @@ export class TencentCloudClient {
       ({ status, body: text, retryAfter } = await this.transport.post(endpoint.url + "/", headers, body, timeoutMs));
       retryAfterMs = parseRetryAfter(retryAfter, this.clock.now());
     } catch (err) {
-      if (err instanceof TransportError && err.timeout) throw fail(CLIENT_CODES.timeout, `no reply within ${timeoutMs} ms`, { cause: err });
+      if (err instanceof TransportError && err.timeout)
+        throw fail(CLIENT_CODES.timeout, `no reply within ${timeoutMs} ms`, { cause: err });
       const code = (err as TransportError).code;
       throw fail(CLIENT_CODES.network, `network error: ${code ?? (err as Error).message}`, { cause: err });
     }
     // A reply nested past any real API shape (a hostile or broken server) would overflow the
     // stack of whatever walks it later: refused here, in words.
     const depth = nestingDepth(text, MAX_REPLY_DEPTH);
-    if (depth > MAX_REPLY_DEPTH) throw fail(CLIENT_CODES.badResponse, `reply nests deeper than ${MAX_REPLY_DEPTH} levels: not an API reply`, { httpStatus: status });
+    if (depth > MAX_REPLY_DEPTH)
+      throw fail(CLIENT_CODES.badResponse, `reply nests deeper than ${MAX_REPLY_DEPTH} levels: not an API reply`, {
+        httpStatus: status,
+      });
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      if (status !== 200) throw fail(CLIENT_CODES.httpStatus, `HTTP ${status} with a non-JSON body`, { httpStatus: status });
-      throw fail(CLIENT_CODES.badResponse, `reply is not JSON (${text.length} bytes)`, { httpStatus: status, cause: err });
+      if (status !== 200)
+        throw fail(CLIENT_CODES.httpStatus, `HTTP ${status} with a non-JSON body`, { httpStatus: status });
+      throw fail(CLIENT_CODES.badResponse, `reply is not JSON (${text.length} bytes)`, {
+        httpStatus: status,
+        cause: err,
+      });
     }
     const response = (parsed as { Response?: Record<string, unknown> } | null)?.Response;
     if (!response || typeof response !== "object") {
-      throw fail(status === 200 ? CLIENT_CODES.badResponse : CLIENT_CODES.httpStatus, `reply has no Response object (HTTP ${status})`, { httpStatus: status });
+      throw fail(
+        status === 200 ? CLIENT_CODES.badResponse : CLIENT_CODES.httpStatus,
+        `reply has no Response object (HTTP ${status})`,
+        { httpStatus: status },
+      );
     }
     const requestId = typeof response.RequestId === "string" ? response.RequestId : undefined;
     const error = response.Error as { Code?: unknown; Message?: unknown } | undefined;
     if (error) {
       // Code and Message are strings in every API 3.0 reply; anything else is said as what it is, not "[object Object]".
       const code = typeof error.Code === "string" && error.Code ? error.Code : CLIENT_CODES.badResponse;
-      const message = typeof error.Message === "string" ? error.Message : JSON.stringify(error.Message ?? "") ?? "";
-      const said = code === error.Code ? message : `reply's Error.Code is not a string (${JSON.stringify(error.Code)?.slice(0, 100)}): ${message}`;
+      const message = typeof error.Message === "string" ? error.Message : (JSON.stringify(error.Message ?? "") ?? "");
+      const said =
+        code === error.Code
+          ? message
+          : `reply's Error.Code is not a string (${JSON.stringify(error.Code)?.slice(0, 100)}): ${message}`;
       throw fail(code, said, { requestId, httpStatus: status });
     }
     if (status !== 200) throw fail(CLIENT_CODES.httpStatus, `HTTP ${status}`, { requestId, httpStatus: status });
@@ -265,7 +338,8 @@ export function nestingDepth(text: string, stop: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {

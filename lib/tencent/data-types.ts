@@ -13,9 +13,21 @@ export interface Tag {
   Value: string;
 }
 export type InstanceState =
-  | "PENDING" | "LAUNCH_FAILED" | "RUNNING" | "STOPPED" | "STARTING" | "STOPPING" | "REBOOTING" | "SHUTDOWN" | "TERMINATING";
+  | "PENDING"
+  | "LAUNCH_FAILED"
+  | "RUNNING"
+  | "STOPPED"
+  | "STARTING"
+  | "STOPPING"
+  | "REBOOTING"
+  | "SHUTDOWN"
+  | "TERMINATING";
 export type ChargeType = "PREPAID" | "POSTPAID_BY_HOUR" | "CDHPAID" | "SPOTPAID";
-export const RENEW_FLAGS = ["NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW"] as const;
+export const RENEW_FLAGS = [
+  "NOTIFY_AND_AUTO_RENEW",
+  "NOTIFY_AND_MANUAL_RENEW",
+  "DISABLE_NOTIFY_AND_MANUAL_RENEW",
+] as const;
 export type RenewFlag = (typeof RENEW_FLAGS)[number];
 
 export interface Instance {
@@ -75,7 +87,6 @@ export interface RegionInfo {
   RegionName: string;
   RegionState: string;
 }
-
 
 // --- Cloud Monitor GetMonitorData (monitor 2018-07-24) ---
 export interface MonitorDimension {

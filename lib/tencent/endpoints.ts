@@ -22,7 +22,12 @@ export function isFinanceRegion(region: string | undefined): boolean {
 export const GLOBAL_SERVICES: ReadonlySet<string> = new Set(["cam", "sts", "organization", "tag", "region"]);
 
 /** Endpoint for a service in a region; `override` (CVM_AUTOPILOT_ENDPOINT) sends every service to one base URL. */
-export function resolveEndpoint(service: string, region: string | undefined, override?: string, site: "china" | "intl" = "china"): Endpoint {
+export function resolveEndpoint(
+  service: string,
+  region: string | undefined,
+  override?: string,
+  site: "china" | "intl" = "china",
+): Endpoint {
   if (override) {
     const u = new URL(override);
     // userinfo (`https://user:pw@host`) is no part of an API 3.0 address: it would ride along in
@@ -33,6 +38,11 @@ export function resolveEndpoint(service: string, region: string | undefined, ove
   }
   // The international site's hosts are `<service>.intl.tencentcloudapi.com` (its API docs name that
   // domain, e.g. tag.intl.tencentcloudapi.com); finance regions are China's and keep their own.
-  const host = isFinanceRegion(region) && !GLOBAL_SERVICES.has(service) ? `${service}.${region}.tencentcloudapi.com` : site === "intl" ? `${service}.intl.tencentcloudapi.com` : `${service}.tencentcloudapi.com`;
+  const host =
+    isFinanceRegion(region) && !GLOBAL_SERVICES.has(service)
+      ? `${service}.${region}.tencentcloudapi.com`
+      : site === "intl"
+        ? `${service}.intl.tencentcloudapi.com`
+        : `${service}.tencentcloudapi.com`;
   return { url: `https://${host}`, signedHost: host };
 }

@@ -17,7 +17,8 @@ export interface ApiErrorFields {
 export const MAX_MESSAGE_CHARS = 2000;
 
 /** Text cut to `max` characters, saying how much was cut. */
-export const capText = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters cut)`);
+export const capText = (s: string, max: number) =>
+  s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters cut)`;
 
 /** The API answered with `Response.Error`, or the exchange failed in a way we classify with a code. */
 export class TencentCloudApiError extends Error {
@@ -33,9 +34,12 @@ export class TencentCloudApiError extends Error {
 
   constructor(f0: ApiErrorFields) {
     const f = { ...f0, code: capText(f0.code, 200), message: capText(f0.message, MAX_MESSAGE_CHARS) };
-    super(`${f.action}${f.region ? ` (${f.region})` : ""}: ${f.code}: ${f.message}${f.requestId ? ` [RequestId ${f.requestId}]` : ""}`, {
-      cause: f.cause,
-    });
+    super(
+      `${f.action}${f.region ? ` (${f.region})` : ""}: ${f.code}: ${f.message}${f.requestId ? ` [RequestId ${f.requestId}]` : ""}`,
+      {
+        cause: f.cause,
+      },
+    );
     this.name = "TencentCloudApiError";
     this.code = f.code;
     this.requestId = f.requestId;
@@ -65,10 +69,12 @@ export const CLIENT_CODES = {
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof TencentCloudApiError)) return false;
   if (err.code === "RequestLimitExceeded" || err.code.startsWith("RequestLimitExceeded.")) return true;
-  if (err.code === "InternalError" || err.code.startsWith("InternalError.") || err.code === "InternalServerError") return true;
+  if (err.code === "InternalError" || err.code.startsWith("InternalError.") || err.code === "InternalServerError")
+    return true;
   if (err.code === CLIENT_CODES.network || err.code === CLIENT_CODES.timeout) return true;
   // HTTP 429 is throttling whatever its body says; 5xx a server fault.
-  if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse) return err.httpStatus === 429 || (err.httpStatus ?? 0) >= 500;
+  if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse)
+    return err.httpStatus === 429 || (err.httpStatus ?? 0) >= 500;
   return false;
 }
 
@@ -82,7 +88,13 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /** Reads a code off anything thrown, for reports. */
-export function errorRecord(err: unknown): { code: string; message: string; requestId?: string | undefined; action?: string } {
-  if (err instanceof TencentCloudApiError) return { code: err.code, message: err.apiMessage, requestId: err.requestId, action: err.action };
+export function errorRecord(err: unknown): {
+  code: string;
+  message: string;
+  requestId?: string | undefined;
+  action?: string;
+} {
+  if (err instanceof TencentCloudApiError)
+    return { code: err.code, message: err.apiMessage, requestId: err.requestId, action: err.action };
   return { code: "UnexpectedError", message: err instanceof Error ? err.message : String(err) };
 }

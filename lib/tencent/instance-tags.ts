@@ -23,30 +23,53 @@ function accountUin(client: TencentCloudClient, region: string): Promise<string>
   return uin;
 }
 
-export const instanceResource = (region: string, uin: string, id: string) => `qcs::cvm:${region}:uin/${uin}:instance/${id}`;
+export const instanceResource = (region: string, uin: string, id: string) =>
+  `qcs::cvm:${region}:uin/${uin}:instance/${id}`;
 
 /** Removes the tag `keys` from instances of one region; a result per id. */
-export async function untagInstances(client: TencentCloudClient, region: string, ids: readonly string[], keys: string[]): Promise<ItemResult[]> {
-  return writeTags(client, region, ids, (ResourceList) => api(client).unTagResources(undefined, { ResourceList, TagKeys: keys }));
+export async function untagInstances(
+  client: TencentCloudClient,
+  region: string,
+  ids: readonly string[],
+  keys: string[],
+): Promise<ItemResult[]> {
+  return writeTags(client, region, ids, (ResourceList) =>
+    api(client).unTagResources(undefined, { ResourceList, TagKeys: keys }),
+  );
 }
 
 /** Sets `tags` on instances of one region; a result per id (the API answers per resource in FailedResources). */
-export async function tagInstances(client: TencentCloudClient, region: string, ids: readonly string[], tags: Record<string, string>): Promise<ItemResult[]> {
+export async function tagInstances(
+  client: TencentCloudClient,
+  region: string,
+  ids: readonly string[],
+  tags: Record<string, string>,
+): Promise<ItemResult[]> {
   const Tags = Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
   return writeTags(client, region, ids, (ResourceList) => api(client).tagResources(undefined, { ResourceList, Tags }));
 }
 
 /** One Tag API write over instances, 10 resources a call, each failure read from FailedResources. */
 async function writeTags(
-  client: TencentCloudClient, region: string, ids: readonly string[],
-  send: (resources: string[]) => Promise<{ RequestId: string; FailedResources?: Array<{ Resource: string; Code: string; Message: string }> }>,
+  client: TencentCloudClient,
+  region: string,
+  ids: readonly string[],
+  send: (
+    resources: string[],
+  ) => Promise<{ RequestId: string; FailedResources?: Array<{ Resource: string; Code: string; Message: string }> }>,
 ): Promise<ItemResult[]> {
   let uin: string;
   try {
     uin = await accountUin(client, region);
   } catch (err) {
     const e = errorRecord(err);
-    return ids.map((id) => ({ id, ok: false, code: e.code, message: `the account's uin for the tag's resource name is unknown (GetCallerIdentity): ${e.message}`, requestId: e.requestId }));
+    return ids.map((id) => ({
+      id,
+      ok: false,
+      code: e.code,
+      message: `the account's uin for the tag's resource name is unknown (GetCallerIdentity): ${e.message}`,
+      requestId: e.requestId,
+    }));
   }
   return applyBatched(ids, batchSizeOf("TagResources"), async (batch) => {
     const byResource = new Map(batch.map((id) => [instanceResource(region, uin, id), id]));

@@ -18,7 +18,8 @@ type Check<O, M, P extends string> = [O] extends [Leaf]
       ? Unknown<A, B, `${P}[]`>
       : P
     : [O] extends [object]
-      ? { [K in keyof O & string]-?: K extends keyof M ? Unknown<O[K], M[K], `${P}.${K}`> : `${P}.${K}` }[keyof O & string]
+      ? { [K in keyof O & string]-?: K extends keyof M ? Unknown<O[K], M[K], `${P}.${K}`> : `${P}.${K}` }[keyof O &
+          string]
       : P;
 
 /** Fails to compile unless T is `never`; the error names the offending paths. */

@@ -73,7 +73,8 @@ function seriesOf(dp: { Timestamps?: unknown; Values?: unknown }): Series {
     const t = ts[i];
     const v = vs[i];
     // Timestamps are Unix seconds (official model: DataPoint.Timestamps).
-    if (typeof t === "number" && Number.isFinite(t) && typeof v === "number" && Number.isFinite(v)) out.push([t * 1000, v]);
+    if (typeof t === "number" && Number.isFinite(t) && typeof v === "number" && Number.isFinite(v))
+      out.push([t * 1000, v]);
   }
   return out.sort((x, y) => x[0] - y[0]);
 }
@@ -88,16 +89,18 @@ export async function getInstanceMetric(
 ): Promise<Map<string, Series>> {
   const out = new Map<string, Series>(instanceIds.map((id) => [id, []]));
   const calls = batches(instanceIds, instancesPerCall(window)).map(async (batch) => {
-    const res = await api(client).getMonitorData(region, {
-      Namespace: "QCE/CVM",
-      MetricName: metric,
-      Period: window.period,
-      StartTime: monitorTime(window.start),
-      EndTime: monitorTime(window.end),
-      Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
-    }).catch((err: unknown) => {
-      throw withQuotaHint(err);
-    });
+    const res = await api(client)
+      .getMonitorData(region, {
+        Namespace: "QCE/CVM",
+        MetricName: metric,
+        Period: window.period,
+        StartTime: monitorTime(window.start),
+        EndTime: monitorTime(window.end),
+        Instances: batch.map((id) => ({ Dimensions: [{ Name: "InstanceId", Value: id }] })),
+      })
+      .catch((err: unknown) => {
+        throw withQuotaHint(err);
+      });
     // Anything malformed reads as "no data", and no data never counts as idle.
     for (const dp of Array.isArray(res.DataPoints) ? res.DataPoints : []) {
       const dims = Array.isArray(dp?.Dimensions) ? dp.Dimensions : [];
@@ -126,9 +129,20 @@ export function instancesPerCall(window: MetricWindow): number {
  */
 const QUOTA_LIKE = /quota|arrear|balance|billing|notopen|unpaid|pay|free/i;
 function withQuotaHint(err: unknown): unknown {
-  if (!(err instanceof TencentCloudApiError) || err.code.startsWith("RequestLimitExceeded") || !(QUOTA_LIKE.test(err.code) || QUOTA_LIKE.test(err.apiMessage) || err.code === "LimitExceeded")) return err;
+  if (
+    !(err instanceof TencentCloudApiError) ||
+    err.code.startsWith("RequestLimitExceeded") ||
+    !(QUOTA_LIKE.test(err.code) || QUOTA_LIKE.test(err.apiMessage) || err.code === "LimitExceeded")
+  )
+    return err;
   return new TencentCloudApiError({
-    code: err.code, action: err.action, region: err.region, service: err.service, requestId: err.requestId, httpStatus: err.httpStatus, cause: err,
+    code: err.code,
+    action: err.action,
+    region: err.region,
+    service: err.service,
+    requestId: err.requestId,
+    httpStatus: err.httpStatus,
+    cause: err,
     message: `${err.apiMessage} — GetMonitorData may be past Cloud Monitor's free 1,000,000 calls this month for the account: enable pay-as-you-go API requests ("API请求按量付费", https://buy.cloud.tencent.com/APIRequestBuy) or run auto-stop-idle less often`,
   });
 }

@@ -45,7 +45,8 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
  */
 function normalizeRow(action: string, row: Record<string, unknown>): Record<string, unknown> {
   const out = row;
-  if ("Tags" in row || action === "DescribeInstances" || action === "DescribeImages") out.Tags = normalizeTags(row.Tags);
+  if ("Tags" in row || action === "DescribeInstances" || action === "DescribeImages")
+    out.Tags = normalizeTags(row.Tags);
   if (action === "DescribeInstances") {
     out.InstanceName = strOr(row.InstanceName);
     out.InstanceType = strOr(row.InstanceType);
@@ -55,7 +56,8 @@ function normalizeRow(action: string, row: Record<string, unknown>): Record<stri
   if (action === "DescribeImages") {
     out.CreatedTime = strOr(row.CreatedTime);
     // An image of unknown size is treated as too large to sync, never as small.
-    out.ImageSize = typeof row.ImageSize === "number" && Number.isFinite(row.ImageSize) ? row.ImageSize : Number.POSITIVE_INFINITY;
+    out.ImageSize =
+      typeof row.ImageSize === "number" && Number.isFinite(row.ImageSize) ? row.ImageSize : Number.POSITIVE_INFINITY;
   }
   if (action === "DescribeKeyPairs") {
     out.AssociatedInstanceIds = strings(row.AssociatedInstanceIds);
@@ -71,11 +73,20 @@ function normalizeRow(action: string, row: Record<string, unknown>): Record<stri
  * describes (an instance, a key) would then be absent from the listing, and absence is never
  * evidence of anything.
  */
-export function checkedRows<T>(action: string, region: string | undefined, listKey: string, response: Record<string, unknown>): { rows: T[] } {
+export function checkedRows<T>(
+  action: string,
+  region: string | undefined,
+  listKey: string,
+  response: Record<string, unknown>,
+): { rows: T[] } {
   const list = response[listKey];
   if (!Array.isArray(list)) {
     throw new TencentCloudApiError({
-      code: CLIENT_CODES.badResponse, message: `reply has no ${listKey} list`, action, region, service: "cvm",
+      code: CLIENT_CODES.badResponse,
+      message: `reply has no ${listKey} list`,
+      action,
+      region,
+      service: "cvm",
       requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
     });
   }
@@ -83,7 +94,9 @@ export function checkedRows<T>(action: string, region: string | undefined, listK
   const rows: T[] = [];
   for (let i = 0; i < list.length; i++) {
     const row: unknown = list[i];
-    const wrong = !isObject(row) ? ["the row itself"] : required.filter((f) => typeof row[f] !== "string" || row[f] === "");
+    const wrong = !isObject(row)
+      ? ["the row itself"]
+      : required.filter((f) => typeof row[f] !== "string" || row[f] === "");
     if (!wrong.length) {
       rows.push(normalizeRow(action, row as Record<string, unknown>) as T);
       continue;
@@ -92,18 +105,30 @@ export function checkedRows<T>(action: string, region: string | undefined, listK
     throw new TencentCloudApiError({
       code: CLIENT_CODES.badResponse,
       message: `${listKey}[${i}]${id ? ` (${String(id).slice(0, 64)})` : ""} is not a row of this listing: ${wrong.join(", ")} ${wrong.length > 1 ? "are" : "is"} not a non-empty string`,
-      action, region, service: "cvm", requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
+      action,
+      region,
+      service: "cvm",
+      requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
     });
   }
   return { rows };
 }
 
 /** A number field the caller cannot do without, or a typed error. */
-export function requireNumber(response: Record<string, unknown>, field: string, action: string, region: string | undefined): number {
+export function requireNumber(
+  response: Record<string, unknown>,
+  field: string,
+  action: string,
+  region: string | undefined,
+): number {
   const v = response[field];
   if (typeof v === "number" && Number.isFinite(v)) return v;
   throw new TencentCloudApiError({
-    code: CLIENT_CODES.badResponse, message: `reply has no numeric ${field}`, action, region, service: "cvm",
+    code: CLIENT_CODES.badResponse,
+    message: `reply has no numeric ${field}`,
+    action,
+    region,
+    service: "cvm",
     requestId: typeof response.RequestId === "string" ? response.RequestId : undefined,
   });
 }

@@ -67,7 +67,10 @@ export class SlidingWindowLimiter {
 export class LimiterRegistry {
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
   // A hair over a second, for clock granularity between us and the server.
-  constructor(private readonly clock: Clock, private readonly windowMs = 1010) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly windowMs = 1010,
+  ) {}
 
   /** A slot under `limit` calls per window (a second unless `windowMs` says otherwise). */
   take(key: string, limit: number, windowMs = this.windowMs): Promise<Release> {

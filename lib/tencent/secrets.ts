@@ -15,7 +15,12 @@ export type SecretDeletion =
 
 const PENDING = "ResourceUnavailable.ResourcePendingDeleted";
 
-export async function scheduleSecretDeletion(client: TencentCloudClient, region: string, secretName: string, recoveryDays: number): Promise<SecretDeletion> {
+export async function scheduleSecretDeletion(
+  client: TencentCloudClient,
+  region: string,
+  secretName: string,
+  recoveryDays: number,
+): Promise<SecretDeletion> {
   const settled = (err: unknown): SecretDeletion | undefined => {
     if (!(err instanceof TencentCloudApiError)) return undefined;
     if (err.code === PENDING) return { status: "already-pending", code: err.code, requestId: err.requestId };

@@ -12,7 +12,10 @@ import type { Instance } from "./data-types.ts";
 
 export type { ApiTypes } from "./action-types.ts";
 
-type Method<A extends keyof ApiTypes> = (region: string | undefined, req: ApiTypes[A][0]) => Promise<ApiResponse<ApiTypes[A][1]>>;
+type Method<A extends keyof ApiTypes> = (
+  region: string | undefined,
+  req: ApiTypes[A][0],
+) => Promise<ApiResponse<ApiTypes[A][1]>>;
 export type ServiceMethods = { [A in keyof ApiTypes as Uncapitalize<A>]: Method<A> };
 
 const bound = new WeakMap<TencentCloudClient, ServiceMethods>();
@@ -30,7 +33,8 @@ export function bindServices(client: TencentCloudClient): ServiceMethods {
   for (const name of Object.keys(ACTIONS) as ActionName[]) {
     const spec = ACTIONS[name];
     const method = name[0]!.toLowerCase() + name.slice(1);
-    out[method] = (region: string | undefined, req: Record<string, unknown>) => client.call(spec.service, name, req, { region });
+    out[method] = (region: string | undefined, req: Record<string, unknown>) =>
+      client.call(spec.service, name, req, { region });
   }
   return out as ServiceMethods;
 }
@@ -66,11 +70,24 @@ export const LISTINGS = {
 } as const;
 export type ListingAction = keyof typeof LISTINGS;
 type ListKey<A extends ListingAction> = (typeof LISTINGS)[A]["listKey"];
-export type Row<A extends ListingAction> = ApiTypes[A][1][ListKey<A> & keyof ApiTypes[A][1]] extends Array<infer R> ? R : never;
+export type Row<A extends ListingAction> =
+  ApiTypes[A][1][ListKey<A> & keyof ApiTypes[A][1]] extends Array<infer R> ? R : never;
 
 /** A listing that cannot be trusted to be whole: no TotalCount, cut short, or past the ceiling. */
-function listingError(action: string, region: string | undefined, message: string, requestId?: string): TencentCloudApiError {
-  return new TencentCloudApiError({ code: CLIENT_CODES.listing, message, action, region, service: actionSpec(action)?.service ?? "cvm", requestId });
+function listingError(
+  action: string,
+  region: string | undefined,
+  message: string,
+  requestId?: string,
+): TencentCloudApiError {
+  return new TencentCloudApiError({
+    code: CLIENT_CODES.listing,
+    message,
+    action,
+    region,
+    service: actionSpec(action)?.service ?? "cvm",
+    requestId,
+  });
 }
 
 /**
@@ -99,7 +116,12 @@ export async function* pages<A extends ListingAction>(
   const maxPages = opts.maxPages ?? 2000;
   type Page = { rows: Array<Row<A>>; rawCount: number; total: number; offset: number; requestId: string };
   const fetchAt = async (offset: number): Promise<Page> => {
-    const res = await client.call<ApiTypes[A][1]>(spec.service, action, { ...req, Offset: offset, Limit: limit }, { region });
+    const res = await client.call<ApiTypes[A][1]>(
+      spec.service,
+      action,
+      { ...req, Offset: offset, Limit: limit },
+      { region },
+    );
     const raw = res as unknown as Record<string, unknown>;
     const rawCount = Array.isArray(raw[listKey]) ? (raw[listKey] as unknown[]).length : 0;
     const { rows } = checkedRows<Row<A>>(action, region, listKey, raw);
@@ -108,7 +130,12 @@ export async function* pages<A extends ListingAction>(
       throw listingError(action, region, "reply has no TotalCount: the end of the list cannot be known", res.RequestId);
     }
     if (rawCount < limit && offset + rawCount < total && !unfilteredTotal) {
-      throw listingError(action, region, `page at offset ${offset} has ${rawCount} rows but TotalCount is ${total}: the listing was cut short`, res.RequestId);
+      throw listingError(
+        action,
+        region,
+        `page at offset ${offset} has ${rawCount} rows but TotalCount is ${total}: the listing was cut short`,
+        res.RequestId,
+      );
     }
     return { rows, rawCount, total, offset, requestId: res.RequestId };
   };
@@ -123,7 +150,12 @@ export async function* pages<A extends ListingAction>(
       out.push(row);
     }
     if (out.length < page.rows.length) {
-      client.logger.warn("listing shifted while paged: repeated rows dropped", { action, region, requestId: page.requestId, repeated: page.rows.length - out.length });
+      client.logger.warn("listing shifted while paged: repeated rows dropped", {
+        action,
+        region,
+        requestId: page.requestId,
+        repeated: page.rows.length - out.length,
+      });
     }
     return out;
   };
@@ -138,7 +170,12 @@ export async function* pages<A extends ListingAction>(
   const ahead = Math.max(1, opts.ahead ?? 4);
   try {
     for (;;) {
-      if (tooLong()) throw listingError(action, region, `${known} rows need more than ${maxPages} pages of ${limit} (the page ceiling)`);
+      if (tooLong())
+        throw listingError(
+          action,
+          region,
+          `${known} rows need more than ${maxPages} pages of ${limit} (the page ceiling)`,
+        );
       while (inFlight.length < ahead && next < known) {
         const page = fetchAt(next);
         // A page read ahead may fail while an earlier one is still awaited: marked as handled
@@ -175,7 +212,11 @@ export async function listAll<A extends ListingAction>(
 }
 
 /** Describes instances by id, 100 ids a call, as the seed requires. */
-export async function describeInstancesByIds(client: TencentCloudClient, region: string, ids: string[]): Promise<Instance[]> {
+export async function describeInstancesByIds(
+  client: TencentCloudClient,
+  region: string,
+  ids: string[],
+): Promise<Instance[]> {
   const out: Instance[] = [];
   for (const batch of batches(ids, batchSizeOf("DescribeInstances"))) {
     out.push(...(await listAll(client, "DescribeInstances", region, { InstanceIds: batch })));

@@ -94,7 +94,12 @@ export function signTc3(input: Tc3Input): Tc3Signature {
  * The legacy string to sign (the 2018 CVM API 3.0 reference "Signature" 2.1-2.3): METHOD + host + path + "?" +
  * params sorted by name, raw (not URL-encoded) `k=v` joined by `&`. `Signature` itself is excluded.
  */
-export function legacyStringToSign(method: "GET" | "POST", host: string, path: string, params: Record<string, string>): string {
+export function legacyStringToSign(
+  method: "GET" | "POST",
+  host: string,
+  path: string,
+  params: Record<string, string>,
+): string {
   const keys = Object.keys(params).sort();
   let out = `${method}${host}${path}?`;
   let first = true;
@@ -133,7 +138,11 @@ type Flattenable = string | number | boolean | null | undefined | Flattenable[] 
  * which proves upper case is accepted, not that lower case is not, and the SDK's spelling is the
  * one proven in production. Null and undefined are dropped.
  */
-export function flattenParams(value: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+export function flattenParams(
+  value: Record<string, unknown>,
+  prefix = "",
+  out: Record<string, string> = {},
+): Record<string, string> {
   for (const key in value) {
     const v = value[key] as Flattenable;
     if (v === null || v === undefined) continue;

@@ -18,7 +18,11 @@ export interface Transport {
 
 /** Thrown for transport failures; `timeout` tells a slow reply from a broken connection. */
 export class TransportError extends Error {
-  constructor(message: string, readonly timeout: boolean, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly timeout: boolean,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = "TransportError";
   }
@@ -27,7 +31,10 @@ export class TransportError extends Error {
 /** A reply larger than this is refused rather than buffered (a listing page is ~150 KB). */
 export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 
-type Protocol = { request(url: URL, opts: RequestOptions, cb: (res: IncomingMessage) => void): ClientRequest; agent: Agent };
+type Protocol = {
+  request(url: URL, opts: RequestOptions, cb: (res: IncomingMessage) => void): ClientRequest;
+  agent: Agent;
+};
 
 /**
  * A built-in module, loaded on first use. `process.getBuiltinModule` (Node >= 20.16) loads it at
@@ -49,9 +56,16 @@ export function createTransport(maxSockets = 128): Transport {
   const protocol = (p: string): Promise<Protocol> => {
     let m = protocols.get(p);
     if (!m) {
-      m = p === "https:"
-        ? builtin("node:https", () => import("node:https")).then((h) => ({ request: h.request, agent: new h.Agent({ keepAlive: true, maxSockets }) }))
-        : builtin("node:http", () => import("node:http")).then((h) => ({ request: h.request, agent: new h.Agent({ keepAlive: true, maxSockets }) }));
+      m =
+        p === "https:"
+          ? builtin("node:https", () => import("node:https")).then((h) => ({
+              request: h.request,
+              agent: new h.Agent({ keepAlive: true, maxSockets }),
+            }))
+          : builtin("node:http", () => import("node:http")).then((h) => ({
+              request: h.request,
+              agent: new h.Agent({ keepAlive: true, maxSockets }),
+            }));
       protocols.set(p, m);
     }
     return m;
@@ -59,25 +73,44 @@ export function createTransport(maxSockets = 128): Transport {
   return {
     async post(url, headers, body, timeoutMs) {
       const u = new URL(url);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new TransportError(`unsupported protocol ${u.protocol}`, false);
+      if (u.protocol !== "http:" && u.protocol !== "https:")
+        throw new TransportError(`unsupported protocol ${u.protocol}`, false);
       const { request, agent } = await protocol(u.protocol);
       return new Promise<HttpReply>((resolve, reject) => {
-        const req = request(u, { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } }, (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_REPLY_BYTES) req.destroy(new TransportError(`reply larger than ${MAX_REPLY_BYTES} bytes`, false, "ETOOBIG"));
-            else chunks.push(c);
-          });
-          const retryAfter = res.headers["retry-after"];
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), retryAfter: typeof retryAfter === "string" ? retryAfter : undefined }));
-          res.on("error", (e) => reject(new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
-          res.on("aborted", () => reject(new TransportError("reply cut short", false, "ECONNRESET")));
-        });
-        const timer = setTimeout(() => req.destroy(new TransportError(`no reply within ${timeoutMs} ms`, true, "ETIMEDOUT")), timeoutMs);
+        const req = request(
+          u,
+          { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on("data", (c: Buffer) => {
+              size += c.length;
+              if (size > MAX_REPLY_BYTES)
+                req.destroy(new TransportError(`reply larger than ${MAX_REPLY_BYTES} bytes`, false, "ETOOBIG"));
+              else chunks.push(c);
+            });
+            const retryAfter = res.headers["retry-after"];
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks).toString("utf8"),
+                retryAfter: typeof retryAfter === "string" ? retryAfter : undefined,
+              }),
+            );
+            res.on("error", (e) => reject(new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
+            res.on("aborted", () => reject(new TransportError("reply cut short", false, "ECONNRESET")));
+          },
+        );
+        const timer = setTimeout(
+          () => req.destroy(new TransportError(`no reply within ${timeoutMs} ms`, true, "ETIMEDOUT")),
+          timeoutMs,
+        );
         req.on("close", () => clearTimeout(timer));
-        req.on("error", (e) => reject(e instanceof TransportError ? e : new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
+        req.on("error", (e) =>
+          reject(
+            e instanceof TransportError ? e : new TransportError(e.message, false, (e as NodeJS.ErrnoException).code),
+          ),
+        );
         req.end(body);
       });
     },

@@ -44,7 +44,8 @@ export function verifyWebhook(input: {
 }): WebhookResult {
   const denied = { ok: false, status: 401, error: "unauthorized" } as const;
   if (!input.secret) return denied; // no secret configured: webhooks are off
-  if (Buffer.byteLength(input.body) > MAX_WEBHOOK_BODY) return { ok: false, status: 413, error: `body larger than ${MAX_WEBHOOK_BODY} bytes` };
+  if (Buffer.byteLength(input.body) > MAX_WEBHOOK_BODY)
+    return { ok: false, status: 413, error: `body larger than ${MAX_WEBHOOK_BODY} bytes` };
   const ts = header(input.headers, "x-autopilot-timestamp");
   const sig = header(input.headers, "x-autopilot-signature");
   if (!ts || !sig || !/^\d{1,12}$/.test(ts)) return denied;
@@ -61,7 +62,11 @@ export function verifyWebhook(input: {
   }
   const parsed = webhookBodySchema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, status: 400, error: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") };
+    return {
+      ok: false,
+      status: 400,
+      error: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
+    };
   }
   return { ok: true, body: parsed.data };
 }

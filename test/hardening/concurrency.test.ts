@@ -15,7 +15,10 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_nam
     const s = make();
     const { emu, perRequest } = await world(s, 5);
     const [a, b] = await Promise.all([runOnce(s, emu), runOnce(s, emu)]);
-    const violations = [...[a, b].flatMap((r) => (r.thrown ? [`a run threw: ${(r.thrown as Error).message}`] : [])), ...s.invariants(emu, a.report)];
+    const violations = [
+      ...[a, b].flatMap((r) => (r.thrown ? [`a run threw: ${(r.thrown as Error).message}`] : [])),
+      ...s.invariants(emu, a.report),
+    ];
     await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
   });
@@ -27,4 +30,8 @@ it("every registered function that writes has a hardening scenario", () => {
 });
 
 assertNoSecretsLogged();
-afterAll(() => console.log(`hardening/concurrency: ${tally.scenarios} scenarios, ${tally.runs} runs, ${tally.violations} invariant violations`));
+afterAll(() =>
+  console.log(
+    `hardening/concurrency: ${tally.scenarios} scenarios, ${tally.runs} runs, ${tally.violations} invariant violations`,
+  ),
+);

@@ -19,7 +19,10 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s killed 
     const { emu, perRequest } = await world(s, k);
     emu.faults.add({ action: "*", kind: "drop", after: k });
     const killed = await runOnce(s, emu, { CVM_AUTOPILOT_MAX_ATTEMPTS: "1", CVM_AUTOPILOT_TIMEOUT_MS: "100" });
-    const violations = [...(killed.thrown ? [`the killed run threw: ${(killed.thrown as Error).message}`] : []), ...s.invariants(emu, killed.report)];
+    const violations = [
+      ...(killed.thrown ? [`the killed run threw: ${(killed.thrown as Error).message}`] : []),
+      ...s.invariants(emu, killed.report),
+    ];
     emu.faults.clear();
     await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
@@ -27,4 +30,8 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s killed 
 });
 
 assertNoSecretsLogged();
-afterAll(() => console.log(`hardening/crash: ${tally.scenarios} kill points, ${tally.runs} runs, ${tally.violations} invariant violations`));
+afterAll(() =>
+  console.log(
+    `hardening/crash: ${tally.scenarios} kill points, ${tally.runs} runs, ${tally.violations} invariant violations`,
+  ),
+);

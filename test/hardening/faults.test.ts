@@ -31,5 +31,7 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s under f
 
 assertNoSecretsLogged();
 afterAll(() => {
-  console.log(`hardening/faults: ${tally.scenarios} scenarios, ${tally.runs} runs, ${tally.faultsInjected} faults injected, ${tally.violations} invariant violations`);
+  console.log(
+    `hardening/faults: ${tally.scenarios} scenarios, ${tally.runs} runs, ${tally.faultsInjected} faults injected, ${tally.violations} invariant violations`,
+  );
 });

@@ -31,13 +31,18 @@ export const writeCalls = (emu: Emulator) => emu.calls.filter((c) => c.action &&
 
 /** Every reported API failure carries its RequestId, unless no reply ever came (ClientError.*). */
 export function errorsHaveRequestIds(errors: ErrorEntry[]): string[] {
-  return errors.filter((e) => !e.code.startsWith("ClientError.") && !e.code.startsWith("KeyRotation.") && !e.requestId).map((e) => `error without RequestId: ${JSON.stringify(e)}`);
+  return errors
+    .filter((e) => !e.code.startsWith("ClientError.") && !e.code.startsWith("KeyRotation.") && !e.requestId)
+    .map((e) => `error without RequestId: ${JSON.stringify(e)}`);
 }
 
 const ids = (emu: Emulator, action: string) =>
-  emu.calls.filter((c) => c.action === action && !c.code).flatMap((c) => ((c.params as { InstanceIds?: string[] })?.InstanceIds ?? []));
+  emu.calls
+    .filter((c) => c.action === action && !c.code)
+    .flatMap((c) => (c.params as { InstanceIds?: string[] })?.InstanceIds ?? []);
 
-const tagged = (i: EmuInstance, key: string, value: string) => (i.Tags ?? []).some((t) => t.Key === key && t.Value === value);
+const tagged = (i: EmuInstance, key: string, value: string) =>
+  (i.Tags ?? []).some((t) => t.Key === key && t.Value === value);
 
 function autoStop(): Scenario {
   const idle = { cpu: 1, traffic: 0.01 };
@@ -48,9 +53,22 @@ function autoStop(): Scenario {
     setup(emu) {
       for (const region of REGIONS) {
         for (let i = 0; i < 5; i++) emu.state.addInstance({ Region: region, profile: idle, InstanceName: `idle-${i}` });
-        for (let i = 0; i < 12; i++) emu.state.addInstance({ Region: region, profile: { cpu: 60, traffic: 5 }, InstanceName: `busy-${i}` });
-        for (let i = 0; i < 2; i++) emu.state.addInstance({ Region: region, profile: idle, InstanceName: `keep-${i}`, Tags: [{ Key: "autopilot:auto-stop", Value: "off" }] });
-        emu.state.addInstance({ Region: region, profile: idle, InstanceName: "prepaid", InstanceChargeType: "PREPAID", RenewFlag: "NOTIFY_AND_AUTO_RENEW" });
+        for (let i = 0; i < 12; i++)
+          emu.state.addInstance({ Region: region, profile: { cpu: 60, traffic: 5 }, InstanceName: `busy-${i}` });
+        for (let i = 0; i < 2; i++)
+          emu.state.addInstance({
+            Region: region,
+            profile: idle,
+            InstanceName: `keep-${i}`,
+            Tags: [{ Key: "autopilot:auto-stop", Value: "off" }],
+          });
+        emu.state.addInstance({
+          Region: region,
+          profile: idle,
+          InstanceName: "prepaid",
+          InstanceChargeType: "PREPAID",
+          RenewFlag: "NOTIFY_AND_AUTO_RENEW",
+        });
       }
       emu.state.addInstance({ Region: "ap-beijing", profile: idle, InstanceName: "out-of-scope" });
     },
@@ -83,7 +101,13 @@ function renewFlag(): Scenario {
       for (const region of REGIONS) {
         for (let i = 0; i < 30; i++) {
           const env = i % 3 === 0 ? "prod" : i % 3 === 1 ? "dev" : "qa";
-          emu.state.addInstance({ Region: region, InstanceChargeType: "PREPAID", RenewFlag: "DISABLE_NOTIFY_AND_MANUAL_RENEW", Tags: [{ Key: "env", Value: env }], ExpiredTime: new Date(Date.now() + 30 * 86400_000).toISOString() });
+          emu.state.addInstance({
+            Region: region,
+            InstanceChargeType: "PREPAID",
+            RenewFlag: "DISABLE_NOTIFY_AND_MANUAL_RENEW",
+            Tags: [{ Key: "env", Value: env }],
+            ExpiredTime: new Date(Date.now() + 30 * 86400_000).toISOString(),
+          });
         }
         for (let i = 0; i < 5; i++) emu.state.addInstance({ Region: region, Tags: [{ Key: "env", Value: "prod" }] });
       }
@@ -95,8 +119,15 @@ function renewFlag(): Scenario {
         .map((i) => `renew flag written on ${i.InstanceId} (${i.InstanceChargeType}, out of policy)`);
     },
     converged(emu) {
-      const want = (i: EmuInstance) => (tagged(i, "env", "prod") ? "NOTIFY_AND_AUTO_RENEW" : tagged(i, "env", "dev") ? "NOTIFY_AND_MANUAL_RENEW" : "DISABLE_NOTIFY_AND_MANUAL_RENEW");
-      return [...emu.state.instances.values()].filter((i) => i.InstanceChargeType === "PREPAID" && i.RenewFlag !== want(i)).map((i) => `${i.InstanceId} has ${i.RenewFlag}, wants ${want(i)}`);
+      const want = (i: EmuInstance) =>
+        tagged(i, "env", "prod")
+          ? "NOTIFY_AND_AUTO_RENEW"
+          : tagged(i, "env", "dev")
+            ? "NOTIFY_AND_MANUAL_RENEW"
+            : "DISABLE_NOTIFY_AND_MANUAL_RENEW";
+      return [...emu.state.instances.values()]
+        .filter((i) => i.InstanceChargeType === "PREPAID" && i.RenewFlag !== want(i))
+        .map((i) => `${i.InstanceId} has ${i.RenewFlag}, wants ${want(i)}`);
     },
   };
 }
@@ -110,17 +141,34 @@ function imageSync(): Scenario {
     writeActions: ["SyncImages", "DeleteImages"],
     setup(emu) {
       emu.state.imageQuota = 4;
-      source = emu.state.addImage({ Region: "ap-guangzhou", ImageName: "golden", Tags: [{ Key: "autopilot:sync", Value: "true" }] }).ImageId;
+      source = emu.state.addImage({
+        Region: "ap-guangzhou",
+        ImageName: "golden",
+        Tags: [{ Key: "autopilot:sync", Value: "true" }],
+      }).ImageId;
       for (const region of ["ap-shanghai", "ap-beijing", "ap-chengdu"]) {
-        for (let i = 0; i < 2; i++) foreign.add(emu.state.addImage({ Region: region, ImageName: `theirs-${i}`, CreatedTime: "2020-01-01T00:00:00Z" }).ImageId);
-        emu.state.addImage({ Region: region, ImageName: "golden-apsync-aaaaaaaa", CreatedTime: "2024-01-01T00:00:00Z" });
-        emu.state.addImage({ Region: region, ImageName: "golden-apsync-bbbbbbbb", CreatedTime: "2024-06-01T00:00:00Z" });
+        for (let i = 0; i < 2; i++)
+          foreign.add(
+            emu.state.addImage({ Region: region, ImageName: `theirs-${i}`, CreatedTime: "2020-01-01T00:00:00Z" })
+              .ImageId,
+          );
+        emu.state.addImage({
+          Region: region,
+          ImageName: "golden-apsync-aaaaaaaa",
+          CreatedTime: "2024-01-01T00:00:00Z",
+        });
+        emu.state.addImage({
+          Region: region,
+          ImageName: "golden-apsync-bbbbbbbb",
+          CreatedTime: "2024-06-01T00:00:00Z",
+        });
       }
     },
     invariants(emu) {
       const v: string[] = [];
       for (const c of emu.calls.filter((x) => x.action === "DeleteImages" && !x.code)) {
-        for (const id of (c.params as { ImageIds: string[] }).ImageIds) if (foreign.has(id)) v.push(`deleted foreign image ${id}`);
+        for (const id of (c.params as { ImageIds: string[] }).ImageIds)
+          if (foreign.has(id)) v.push(`deleted foreign image ${id}`);
       }
       for (const id of foreign) if (!emu.state.images.has(id)) v.push(`foreign image ${id} is gone`);
       return v;
@@ -129,7 +177,8 @@ function imageSync(): Scenario {
       const v: string[] = [];
       for (const region of ["ap-shanghai", "ap-beijing", "ap-chengdu"]) {
         const copies = emu.state.imagesIn(region).filter((i) => parseCopy(i)?.source8 === source.slice(4));
-        if (copies.length !== 1 || copies[0]!.ImageState !== "NORMAL") v.push(`${region} has ${copies.length} copies of the source (${copies.map((c) => c.ImageState).join(",")})`);
+        if (copies.length !== 1 || copies[0]!.ImageState !== "NORMAL")
+          v.push(`${region} has ${copies.length} copies of the source (${copies.map((c) => c.ImageState).join(",")})`);
       }
       return v;
     },
@@ -147,19 +196,29 @@ function keyRotation(): Scenario {
     },
     invariants(emu) {
       const v = accessViolations(emu.state);
-      for (const i of emu.state.instances.values()) if (i.forceStops) v.push(`force-stopped ${i.InstanceId} without KEY_ROTATION_ALLOW_FORCE_STOP`);
+      for (const i of emu.state.instances.values())
+        if (i.forceStops) v.push(`force-stopped ${i.InstanceId} without KEY_ROTATION_ALLOW_FORCE_STOP`);
       return v;
     },
     converged(emu) {
       const v = accessViolations(emu.state);
       for (const region of REGIONS) {
-        const ours = [...emu.state.keyPairs.values()].filter((k) => k.Region === region && /^autopilot_\d{12}$/.test(k.KeyName) && k.KeyName !== "autopilot_202601010000");
+        const ours = [...emu.state.keyPairs.values()].filter(
+          (k) => k.Region === region && /^autopilot_\d{12}$/.test(k.KeyName) && k.KeyName !== "autopilot_202601010000",
+        );
         if (ours.length !== 1) v.push(`${region} has ${ours.length} current keys of ours`);
         const secrets = [...emu.state.secrets.values()].filter((s) => s.Region === region && s.Status === "Enabled");
-        for (const s of secrets) if (![...emu.state.keyPairs.values()].some((k) => s.SecretName === `cvm-autopilot-${region}-${k.KeyName}`)) v.push(`orphan secret ${s.SecretName}`);
+        for (const s of secrets)
+          if (![...emu.state.keyPairs.values()].some((k) => s.SecretName === `cvm-autopilot-${region}-${k.KeyName}`))
+            v.push(`orphan secret ${s.SecretName}`);
         for (const id of due) {
           const inst = emu.state.instances.get(id)!;
-          if (inst.Region === region && ours[0] && JSON.stringify(inst.LoginSettings?.KeyIds) !== JSON.stringify([ours[0].KeyId])) v.push(`${id} not on the current key`);
+          if (
+            inst.Region === region &&
+            ours[0] &&
+            JSON.stringify(inst.LoginSettings?.KeyIds) !== JSON.stringify([ours[0].KeyId])
+          )
+            v.push(`${id} not on the current key`);
         }
       }
       return v;
@@ -171,25 +230,55 @@ function officeHours(): Scenario {
   const tagged = new Set<string>();
   const untouchable = new Set<string>();
   // Always within hours and enforced: every run wants every tagged machine running.
-  const always = JSON.stringify({ always: { periods: [{ days: "mon-sun", begin: "00:00", end: "00:00" }], timezone: "UTC", enforced: true } });
+  const always = JSON.stringify({
+    always: { periods: [{ days: "mon-sun", begin: "00:00", end: "00:00" }], timezone: "UTC", enforced: true },
+  });
   return {
     name: "office-hours",
     env: { REGIONS: REGIONS.join(","), OFFICE_HOURS_SCHEDULES: always },
     writeActions: ["StartInstances"],
     setup(emu) {
       for (const region of REGIONS) {
-        for (let i = 0; i < 8; i++) tagged.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "always" }] }).InstanceId);
-        untouchable.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", InstanceName: "untagged" }).InstanceId);
-        untouchable.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "always" }, { Key: "autopilot:office-hours-opt-out", Value: "true" }] }).InstanceId);
-        untouchable.add(emu.state.addInstance({ Region: region, InstanceState: "STOPPED", Tags: [{ Key: "autopilot:office-hours", Value: "nightly" }] }).InstanceId);
+        for (let i = 0; i < 8; i++)
+          tagged.add(
+            emu.state.addInstance({
+              Region: region,
+              InstanceState: "STOPPED",
+              Tags: [{ Key: "autopilot:office-hours", Value: "always" }],
+            }).InstanceId,
+          );
+        untouchable.add(
+          emu.state.addInstance({ Region: region, InstanceState: "STOPPED", InstanceName: "untagged" }).InstanceId,
+        );
+        untouchable.add(
+          emu.state.addInstance({
+            Region: region,
+            InstanceState: "STOPPED",
+            Tags: [
+              { Key: "autopilot:office-hours", Value: "always" },
+              { Key: "autopilot:office-hours-opt-out", Value: "true" },
+            ],
+          }).InstanceId,
+        );
+        untouchable.add(
+          emu.state.addInstance({
+            Region: region,
+            InstanceState: "STOPPED",
+            Tags: [{ Key: "autopilot:office-hours", Value: "nightly" }],
+          }).InstanceId,
+        );
       }
     },
     invariants(emu) {
       const touched = [...ids(emu, "StartInstances"), ...ids(emu, "StopInstances")];
-      return touched.filter((id) => untouchable.has(id)).map((id) => `started or stopped ${id}, which is untagged, opted out or on an unknown schedule`);
+      return touched
+        .filter((id) => untouchable.has(id))
+        .map((id) => `started or stopped ${id}, which is untagged, opted out or on an unknown schedule`);
     },
     converged(emu) {
-      return [...tagged].filter((id) => emu.state.settle(emu.state.instances.get(id)!).InstanceState !== "RUNNING").map((id) => `${id} is not running`);
+      return [...tagged]
+        .filter((id) => emu.state.settle(emu.state.instances.get(id)!).InstanceState !== "RUNNING")
+        .map((id) => `${id} is not running`);
     },
   };
 }
@@ -212,7 +301,13 @@ export function faultStorm(seed: number, s: Scenario, emu: Emulator): FaultRule[
     { action: "*", kind: "http5xx", rate: 0.03 + rnd() * 0.04 },
     { action: "*", kind: "drop", rate: 0.02 + rnd() * 0.03 },
     { action: "*", kind: "slow", delayMs: 110, rate: 0.02 + rnd() * 0.02 },
-    { action: s.writeActions[0]!, kind: "error", code: "InvalidInstanceId.NotFound", count: 2, match: (p) => ((p.InstanceIds as string[] | undefined) ?? []).includes(victim) },
+    {
+      action: s.writeActions[0]!,
+      kind: "error",
+      code: "InvalidInstanceId.NotFound",
+      count: 2,
+      match: (p) => ((p.InstanceIds as string[] | undefined) ?? []).includes(victim),
+    },
     { action: s.writeActions[0]!, kind: "stateChange", toState: "STOPPED", count: 1, after: Math.floor(rnd() * 2) },
   ];
 }

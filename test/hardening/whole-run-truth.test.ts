@@ -25,7 +25,10 @@ async function world() {
   for (let i = 0; i < 3; i++) emu.account(A).state.addInstance({ Region: "ap-guangzhou", profile: busy });
   for (let i = 0; i < 5; i++) emu.account(B).state.addInstance({ Region: "ap-guangzhou", profile: idle });
   emu.account(B).state.addInstance({ Region: "ap-guangzhou", profile: busy });
-  return { emu, env: envFor(emu, { ACCOUNTS: `${arn(A)},${arn(B)}`, REGIONS: "ap-guangzhou", AUTO_STOP_MAX_COUNT: "2" }) };
+  return {
+    emu,
+    env: envFor(emu, { ACCOUNTS: `${arn(A)},${arn(B)}`, REGIONS: "ap-guangzhou", AUTO_STOP_MAX_COUNT: "2" }),
+  };
 }
 
 describe("the guard trips in one account while another acts", () => {
@@ -34,7 +37,9 @@ describe("the guard trips in one account while another acts", () => {
     const r = await runCli(["run", "auto-stop-idle", "-o", "text"], env);
     expect(emu.calls.filter((c) => c.action === "StopInstances" && !c.code && c.account === A)).toHaveLength(1);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`blast-radius guard tripped in 1 of 2 accounts (${B}): nothing done there; 1 done elsewhere`);
+    expect(r.stderr).toContain(
+      `blast-radius guard tripped in 1 of 2 accounts (${B}): nothing done there; 1 done elsewhere`,
+    );
     expect(r.stderr).not.toContain("nothing was done");
 
     const held = await runCli(["run", "auto-stop-idle", "-o", "text"], { ...env, ACCOUNTS: arn(B) });
@@ -46,7 +51,9 @@ describe("the guard trips in one account while another acts", () => {
     const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env: { ...env, FANOUT: "off" }, logger: memoryLogger() });
     const err = await (h.main_handler(scfTimer(), { request_id: "t" }) as Promise<unknown>).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunFailedError);
-    expect((err as Error).message).toContain(`blast-radius guard tripped in 1 of 2 accounts (${B}): nothing done there; 1 done elsewhere`);
+    expect((err as Error).message).toContain(
+      `blast-radius guard tripped in 1 of 2 accounts (${B}): nothing done there; 1 done elsewhere`,
+    );
     expect((err as Error).message).not.toContain("nothing was done");
   });
 });

@@ -17,7 +17,10 @@ export async function world(s: Scenario, seed: number) {
   const emu = await emulator({
     seed,
     rateLimits: true,
-    afterRequest: s.name === "key-rotation" ? (call, state) => perRequest.push(...accessViolations(state).map((v) => `after ${call.action}: ${v}`)) : undefined,
+    afterRequest:
+      s.name === "key-rotation"
+        ? (call, state) => perRequest.push(...accessViolations(state).map((v) => `after ${call.action}: ${v}`))
+        : undefined,
   });
   s.setup(emu);
   tally.scenarios++;
@@ -25,7 +28,11 @@ export async function world(s: Scenario, seed: number) {
 }
 
 /** Runs a function; a run that throws is itself a violation (runs report, they do not crash). */
-export async function runOnce(s: Scenario, emu: Emulator, extra: Record<string, string> = {}): Promise<{ report?: ReportBase; thrown?: unknown }> {
+export async function runOnce(
+  s: Scenario,
+  emu: Emulator,
+  extra: Record<string, string> = {},
+): Promise<{ report?: ReportBase; thrown?: unknown }> {
   tally.runs++;
   try {
     const { report, log } = await runFunction<ReportBase>(s.name, emu, { ...s.env, ...extra });
@@ -51,12 +58,22 @@ export function assertNoSecretsLogged(): void {
 }
 
 /** After a run that may have gone wrong: a clean run must converge, and the run after it write nothing. */
-export async function convergeAndCheck(s: Scenario, emu: Emulator, violations: string[], perRequest: string[]): Promise<void> {
+export async function convergeAndCheck(
+  s: Scenario,
+  emu: Emulator,
+  violations: string[],
+  perRequest: string[],
+): Promise<void> {
   const clean = await runOnce(s, emu);
-  violations.push(...(clean.thrown ? [`the clean re-run threw: ${(clean.thrown as Error).message}`] : []), ...s.invariants(emu, clean.report), ...s.converged(emu));
+  violations.push(
+    ...(clean.thrown ? [`the clean re-run threw: ${(clean.thrown as Error).message}`] : []),
+    ...s.invariants(emu, clean.report),
+    ...s.converged(emu),
+  );
   const before = writeCalls(emu).length;
   await runOnce(s, emu);
-  if (writeCalls(emu).length !== before) violations.push(`a converged run still wrote ${writeCalls(emu).length - before} time(s)`);
+  if (writeCalls(emu).length !== before)
+    violations.push(`a converged run still wrote ${writeCalls(emu).length - before} time(s)`);
   violations.push(...perRequest);
   tally.violations += violations.length;
 }

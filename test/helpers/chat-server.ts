@@ -60,39 +60,85 @@ export async function chatServer(opts: ChatOptions = {}) {
       } catch {
         return refuse("body is not JSON");
       }
-      if (opts.echoUrl) return res.writeHead(400).end(JSON.stringify({ errcode: 40008, errmsg: `invalid request ${req.url} (${encodeURIComponent(req.url ?? "")})`, url: req.url }));
+      if (opts.echoUrl)
+        return res
+          .writeHead(400)
+          .end(
+            JSON.stringify({
+              errcode: 40008,
+              errmsg: `invalid request ${req.url} (${encodeURIComponent(req.url ?? "")})`,
+              url: req.url,
+            }),
+          );
       const fail = failures.shift();
-      if (fail?.status) return res.writeHead(fail.status, fail.retryAfter ? { "Retry-After": fail.retryAfter } : {}).end("busy");
+      if (fail?.status)
+        return res.writeHead(fail.status, fail.retryAfter ? { "Retry-After": fail.retryAfter } : {}).end("busy");
       const md = body.markdown as { content?: unknown; title?: unknown; text?: unknown } | undefined;
       if (url.pathname === "/cgi-bin/webhook/send") {
         if (!url.searchParams.get("key")) return refuse("wecom: no key");
-        if (body.msgtype !== "markdown" || typeof md?.content !== "string") return refuse("wecom: not a markdown message");
-        if (Buffer.byteLength(md.content) > 4096) return refuse(`wecom: content ${Buffer.byteLength(md.content)} bytes > 4096`);
+        if (body.msgtype !== "markdown" || typeof md?.content !== "string")
+          return refuse("wecom: not a markdown message");
+        if (Buffer.byteLength(md.content) > 4096)
+          return refuse(`wecom: content ${Buffer.byteLength(md.content)} bytes > 4096`);
         if (fail?.errcode) return res.end(JSON.stringify({ errcode: fail.errcode, errmsg: "api freq out of limit" }));
-        received.push({ kind: "wecom", url, headers: req.headers, body, text: md.content, bytes: Buffer.byteLength(raw) });
+        received.push({
+          kind: "wecom",
+          url,
+          headers: req.headers,
+          body,
+          text: md.content,
+          bytes: Buffer.byteLength(raw),
+        });
         return res.end(JSON.stringify({ errcode: 0, errmsg: "ok" }));
       }
       if (url.pathname === "/robot/send") {
         if (!url.searchParams.get("access_token")) return refuse("dingtalk: no access_token");
         if (opts.dingtalkSecret) {
           const ts = url.searchParams.get("timestamp") ?? "";
-          const want = createHmac("sha256", opts.dingtalkSecret).update(`${ts}\n${opts.dingtalkSecret}`).digest("base64");
-          if (Math.abs(Date.now() - Number(ts)) > 3600_000) return res.end(JSON.stringify({ errcode: 310000, errmsg: "timestamp out of window" }));
-          if (url.searchParams.get("sign") !== want) return res.end(JSON.stringify({ errcode: 310000, errmsg: "sign not match" }));
+          const want = createHmac("sha256", opts.dingtalkSecret)
+            .update(`${ts}\n${opts.dingtalkSecret}`)
+            .digest("base64");
+          if (Math.abs(Date.now() - Number(ts)) > 3600_000)
+            return res.end(JSON.stringify({ errcode: 310000, errmsg: "timestamp out of window" }));
+          if (url.searchParams.get("sign") !== want)
+            return res.end(JSON.stringify({ errcode: 310000, errmsg: "sign not match" }));
         }
-        if (body.msgtype !== "markdown" || typeof md?.title !== "string" || typeof md.text !== "string") return res.end(JSON.stringify({ errcode: 40035, errmsg: "missing markdown title or text" }));
-        received.push({ kind: "dingtalk", url, headers: req.headers, body, text: md.text, bytes: Buffer.byteLength(raw) });
+        if (body.msgtype !== "markdown" || typeof md?.title !== "string" || typeof md.text !== "string")
+          return res.end(JSON.stringify({ errcode: 40035, errmsg: "missing markdown title or text" }));
+        received.push({
+          kind: "dingtalk",
+          url,
+          headers: req.headers,
+          body,
+          text: md.text,
+          bytes: Buffer.byteLength(raw),
+        });
         return res.end(JSON.stringify({ errcode: 0, errmsg: "ok" }));
       }
       if (url.pathname.startsWith("/services/")) {
         if (typeof body.text !== "string" || !body.text) return refuse("invalid_payload");
-        received.push({ kind: "slack", url, headers: req.headers, body, text: body.text, bytes: Buffer.byteLength(raw) });
+        received.push({
+          kind: "slack",
+          url,
+          headers: req.headers,
+          body,
+          text: body.text,
+          bytes: Buffer.byteLength(raw),
+        });
         return res.end("ok");
       }
       if (url.pathname === "/hook") {
         const ts = Number(req.headers["x-autopilot-timestamp"]);
-        if (!opts.jsonSecret || req.headers["x-autopilot-signature"] !== signWebhook(opts.jsonSecret, ts, raw)) return refuse("json: bad signature", 401);
-        received.push({ kind: "json", url, headers: req.headers, body, text: String(body.text), bytes: Buffer.byteLength(raw) });
+        if (!opts.jsonSecret || req.headers["x-autopilot-signature"] !== signWebhook(opts.jsonSecret, ts, raw))
+          return refuse("json: bad signature", 401);
+        received.push({
+          kind: "json",
+          url,
+          headers: req.headers,
+          body,
+          text: String(body.text),
+          bytes: Buffer.byteLength(raw),
+        });
         return res.writeHead(204).end();
       }
       return refuse("no such path", 404);

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { signWebhook } from "../../lib/webhook/verify.ts";
 
-const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"));
+const load = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"));
 
 export const scfTimer = () => load("scf-timer");
 export const eventBridge = () => load("lambda-eventbridge");

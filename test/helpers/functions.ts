@@ -17,7 +17,13 @@ export function envFor(emu: Emulator, extra: Record<string, string> = {}): Recor
   };
 }
 
-export async function runFunction<R>(name: string, emu: Emulator, extra: Record<string, string> = {}, trigger: Partial<Trigger> = {}, opts: { now?: () => Date; clock?: Clock } = {}) {
+export async function runFunction<R>(
+  name: string,
+  emu: Emulator,
+  extra: Record<string, string> = {},
+  trigger: Partial<Trigger> = {},
+  opts: { now?: () => Date; clock?: Clock } = {},
+) {
   const fn = FUNCTIONS[name]!;
   const loaded = fn.load(envFor(emu, extra));
   const config = loaded.config;
@@ -25,11 +31,19 @@ export async function runFunction<R>(name: string, emu: Emulator, extra: Record<
   // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time.
   const sleep = async (ms: number) => emu.advance(ms);
   // Fast retries: the backoff itself is tested in the client suite.
-  const deps = createRunDeps(config, { logger: log, sleep, client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) }, ...(opts.now ? { now: opts.now } : {}) });
+  const deps = createRunDeps(config, {
+    logger: log,
+    sleep,
+    client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) },
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const report = (await loaded.run({ source: "test", ...trigger }, deps)) as R;
   return { report, log, client: deps.client };
 }
 
 /** RequestIds the function logged for successful API calls. */
 export const loggedRequestIds = (log: ReturnType<typeof memoryLogger>) =>
-  log.records().filter((r) => r.msg === "api call").map((r) => r.requestId as string);
+  log
+    .records()
+    .filter((r) => r.msg === "api call")
+    .map((r) => r.requestId as string);

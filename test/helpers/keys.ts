@@ -15,10 +15,20 @@ export function seedRegion(state: EmulatorState, region: string) {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   state.secrets.set(`${region}/${secretNameFor(region, OLD_GEN)}`, {
-    Region: region, SecretName: secretNameFor(region, OLD_GEN), Description: "", CreateTime: 0, Status: "Enabled",
-    versions: new Map([["v1", pem]]), Tags: [],
+    Region: region,
+    SecretName: secretNameFor(region, OLD_GEN),
+    Description: "",
+    CreateTime: 0,
+    Status: "Enabled",
+    versions: new Map([["v1", pem]]),
+    Tags: [],
   });
-  const key = state.addKeyPair({ Region: region, KeyName: OLD_GEN, PublicKey: toOpenSshRsaPublicKey(createPublicKey(pem), OLD_GEN), CreatedTime: "2026-01-01T00:00:00Z" });
+  const key = state.addKeyPair({
+    Region: region,
+    KeyName: OLD_GEN,
+    PublicKey: toOpenSshRsaPublicKey(createPublicKey(pem), OLD_GEN),
+    CreatedTime: "2026-01-01T00:00:00Z",
+  });
   const mk = (o: Partial<EmuInstance>) => {
     const i = state.addInstance({ Region: region, Tags: ROTATE, ...o });
     if (o.LoginSettings === undefined) state.bindKeys(i, [key.KeyId]);
@@ -38,7 +48,12 @@ export function accessViolations(state: EmulatorState): string[] {
   const out: string[] = [];
   for (const inst of state.instances.values()) {
     const keys = inst.LoginSettings?.KeyIds ?? [];
-    if (!inst.Tags?.length || inst.Tags[0]!.Value !== "true" || (!keys.length && inst.InstanceName.startsWith("keyless"))) continue;
+    if (
+      !inst.Tags?.length ||
+      inst.Tags[0]!.Value !== "true" ||
+      (!keys.length && inst.InstanceName.startsWith("keyless"))
+    )
+      continue;
     const ok = keys.some((k) => {
       const kp = state.keyPairs.get(k);
       if (!kp) return false;
@@ -46,7 +61,10 @@ export function accessViolations(state: EmulatorState): string[] {
       const pem = secret?.versions.get("v1");
       return !!pem && publicKeyBlob(toOpenSshRsaPublicKey(createPublicKey(pem), "")) === publicKeyBlob(kp.PublicKey);
     });
-    if (!ok) out.push(`${inst.InstanceId} in ${inst.Region} has no key whose private half is in SSM (bound: ${keys.join(",") || "none"})`);
+    if (!ok)
+      out.push(
+        `${inst.InstanceId} in ${inst.Region} has no key whose private half is in SSM (bound: ${keys.join(",") || "none"})`,
+      );
   }
   return out;
 }

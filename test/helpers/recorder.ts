@@ -10,7 +10,11 @@ import { filterAllowed, filterNames, interfaceFields } from "./models.ts";
 const fieldCache = new Map<string, string[] | undefined>();
 const fieldsOf = (service: string, action: string) => {
   const key = `${service}/${action}`;
-  if (!fieldCache.has(key)) fieldCache.set(key, interfaceFields(service, `${action}Request`)?.map((f) => f.name));
+  if (!fieldCache.has(key))
+    fieldCache.set(
+      key,
+      interfaceFields(service, `${action}Request`)?.map((f) => f.name),
+    );
   return fieldCache.get(key);
 };
 
@@ -20,11 +24,14 @@ export function modelViolations(call: Pick<CallRecord, "service" | "action" | "p
   const fields = fieldsOf(call.service, call.action);
   if (!fields) return [];
   const params = call.params as Record<string, unknown>;
-  const out = Object.keys(params).filter((k) => !fields.includes(k)).map((k) => `${call.action}: parameter ${k} is not in the official model`);
+  const out = Object.keys(params)
+    .filter((k) => !fields.includes(k))
+    .map((k) => `${call.action}: parameter ${k} is not in the official model`);
   if (Array.isArray(params.Filters)) {
     const allowed = filterNames(call.service, call.action);
     for (const f of params.Filters as Array<{ Name?: string }>) {
-      if (allowed.length && typeof f?.Name === "string" && !filterAllowed(allowed, f.Name)) out.push(`${call.action}: filter ${f.Name} is not one the official model lists`);
+      if (allowed.length && typeof f?.Name === "string" && !filterAllowed(allowed, f.Name))
+        out.push(`${call.action}: filter ${f.Name} is not one the official model lists`);
     }
   }
   return out;

@@ -34,7 +34,10 @@ export const CvmClient: any = require("tencentcloud-sdk-nodejs-cvm").cvm.v201703
  */
 export function loopbackAgent(port: number): http.Agent {
   const agent = new http.Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, cb: (err: Error | null, s: net.Socket) => void) => {
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    _o: unknown,
+    cb: (err: Error | null, s: net.Socket) => void,
+  ) => {
     const s = net.createConnection({ host: "127.0.0.1", port });
     s.once("connect", () => cb(null, s));
     s.once("error", (e) => cb(e, s));
@@ -43,13 +46,22 @@ export function loopbackAgent(port: number): http.Agent {
   return agent;
 }
 
-export function sdkCvm(port: number, creds: { secretId: string; secretKey: string }, opts: { signMethod?: string; reqMethod?: string; region?: string } = {}) {
+export function sdkCvm(
+  port: number,
+  creds: { secretId: string; secretKey: string },
+  opts: { signMethod?: string; reqMethod?: string; region?: string } = {},
+) {
   return new CvmClient({
     credential: creds,
     region: opts.region ?? "ap-guangzhou",
     profile: {
       signMethod: opts.signMethod ?? "TC3-HMAC-SHA256",
-      httpProfile: { protocol: "http://", agent: loopbackAgent(port), reqMethod: opts.reqMethod ?? "POST", reqTimeout: 10 },
+      httpProfile: {
+        protocol: "http://",
+        agent: loopbackAgent(port),
+        reqMethod: opts.reqMethod ?? "POST",
+        reqTimeout: 10,
+      },
     },
   });
 }

@@ -21,7 +21,12 @@ export async function emulator(opts: EmulatorOptions & { modelCheck?: boolean } 
   // modelCheck: false only for a test that sends what the model rejects on purpose, to see the emulator refuse it.
   const { modelCheck = true, ...rest } = opts;
   const afterRequest = modelCheck ? recording(rest.afterRequest) : rest.afterRequest;
-  const emu = await startEmulator({ rateLimits: false, timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0 }, ...rest, afterRequest });
+  const emu = await startEmulator({
+    rateLimits: false,
+    timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0 },
+    ...rest,
+    afterRequest,
+  });
   running.push(emu);
   return emu;
 }
