@@ -29,6 +29,6 @@ mod
     );
   })
   .catch((err) => {
-    process.stderr.write(`bench run failed: ${err && err.message}\n`);
+    process.stderr.write(`bench run failed: ${err?.message}\n`);
     process.exit(1);
   });

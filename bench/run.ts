@@ -33,7 +33,7 @@ const { values } = parseArgs({
 });
 const sizes = values.sizes!.split(",").map(Number);
 const want = (part: string) => !values.only || values.only === part;
-const log = (s: string) => process.stderr.write(s + "\n");
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function table(title: string, rows: object[]): void {
   if (!rows.length) return;
@@ -43,12 +43,10 @@ function table(title: string, rows: object[]): void {
     Math.max(c.length, ...rows.map((r) => cell((r as Record<string, unknown>)[c]).length)),
   );
   console.log(`\n${title}`);
-  console.log("| " + cols.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |");
-  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  console.log(`| ${cols.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`);
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of rows)
-    console.log(
-      "| " + cols.map((c, i) => cell((r as Record<string, unknown>)[c]).padEnd(widths[i]!)).join(" | ") + " |",
-    );
+    console.log(`| ${cols.map((c, i) => cell((r as Record<string, unknown>)[c]).padEnd(widths[i]!)).join(" | ")} |`);
 }
 
 const outdir = mkdtempSync(join(tmpdir(), "cvm-autopilot-bench-"));
@@ -141,5 +139,5 @@ if (want("coordinator")) {
   );
 }
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(latest, JSON.stringify(results, null, 2) + "\n");
+writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nwritten: bench/results/latest.json`);

@@ -8,8 +8,8 @@ import { commandDoc, commandUsage, parseCommand, usage, UsageError } from "./usa
 import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
-const out = (s: string) => process.stdout.write(s + "\n");
-const err = (s: string) => process.stderr.write(s + "\n");
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
 
 /** `--profile NAME` anywhere: the credentials profile, as TENCENTCLOUD_PROFILE (lib/config/profiles.ts). */
 function takeProfile(argv: string[]): string[] {

@@ -154,6 +154,7 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
         e.reason,
       ];
     });
+    // biome-ignore lint/suspicious/noFocusedTests: fit() sizes the table's columns; it is not vitest's focused test
     const { keep, widths } = fit(head, rows, view.width);
     const table = new Table({
       head: keep.map((i) => head[i]!),

@@ -7,7 +7,7 @@ import { appendFileSync } from "node:fs";
 import type { Env } from "../lib/config/config.ts";
 import { createLogger, type Level } from "../lib/log/logger.ts";
 import { redactText } from "../lib/log/redact.ts";
-import { startLocalServer } from "../lib/platform/local-server.ts";
+import { type LocalServer, startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
@@ -36,10 +36,10 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
   const logger = file
     ? createLogger({
         level: (env.LOG_LEVEL as Level | undefined) ?? "info",
-        sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, l + "\n"),
+        sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, `${l}\n`),
       })
-    : createLogger({ level: "warn", sink: (l) => process.stderr.write(l + "\n") });
-  let server;
+    : createLogger({ level: "warn", sink: (l) => process.stderr.write(`${l}\n`) });
+  let server: LocalServer;
   try {
     server = await startLocalServer({ functions: REGISTRY, env: runEnv, port, logger, say: out });
   } catch (err) {

@@ -67,7 +67,7 @@ const kept = (r: AutoStopReport, id: string) => r.kept.find((k) => k.id === id);
 
 describe("alarm mode: the run", () => {
   it("verifies only what the policy reports; a stale alarm on a busy machine, an opted-out or out-of-scope alarmed machine is not stopped", async () => {
-    const { emu, at, clock } = await slottedEmulator();
+    const { emu, at } = await slottedEmulator();
     const s = emu.state;
     const idleOne = s.addInstance({ Region: GZ, profile: idle, Tags: [TAG], InstanceName: "dev-idle" });
     const busy = s.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 }, Tags: [TAG], InstanceName: "dev-busy" });
@@ -106,7 +106,7 @@ describe("alarm mode: the run", () => {
   });
 
   it("a region without its policy is an error and nothing there is stopped", async () => {
-    const { emu, at, clock } = await slottedEmulator();
+    const { emu, at } = await slottedEmulator();
     const one = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, ALARMS, {}, at);
     expect(report.errors).toEqual([
@@ -156,7 +156,7 @@ describe("alarm mode: the run", () => {
   });
 
   it("the metric budget: at most its share of machines are verified a run, the rest deferred and verified at the next runs until all are done", async () => {
-    const { emu, at, clock } = await slottedEmulator();
+    const { emu, at } = await slottedEmulator();
     const fleet = Array.from({ length: 120 }, () => emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] }));
     await provision(emu, ALARMS);
     const done = new Set<string>();
@@ -182,7 +182,7 @@ describe("alarm mode: the run", () => {
   });
 
   it("a budget too small for one batch per region is an error naming the fix", async () => {
-    const { emu, at, clock } = await slottedEmulator();
+    const { emu, at } = await slottedEmulator();
     emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });
     const { report } = await runFunction<AutoStopReport>(
       "auto-stop-idle",
@@ -296,7 +296,7 @@ describe("alarm mode: deploy", () => {
 
 describe("Cloud Monitor's free tier", () => {
   it("past the month's free calls GetMonitorData is refused; the run says why and how to fix it, and stops nothing", async () => {
-    const { emu, at, clock } = await slottedEmulator({ monitorFreeCalls: 2 });
+    const { emu, at } = await slottedEmulator({ monitorFreeCalls: 2 });
     const one = emu.state.addInstance({ Region: GZ, profile: idle, PublicIpAddresses: ["43.1.2.3"] });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ }, {}, at);
     expect(emu.state.instances.get(one.InstanceId)!.InstanceState).toBe("RUNNING");

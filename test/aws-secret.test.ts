@@ -34,25 +34,21 @@ async function secretsManager(secrets: Record<string, string>) {
       });
       const value = secrets[body.SecretId];
       if (value === undefined) {
-        res
-          .writeHead(400, { "Content-Type": "application/x-amz-json-1.1" })
-          .end(
-            JSON.stringify({
-              __type: "ResourceNotFoundException",
-              message: "Secrets Manager can't find the specified secret.",
-            }),
-          );
-        return;
-      }
-      res
-        .writeHead(200, { "Content-Type": "application/x-amz-json-1.1" })
-        .end(
+        res.writeHead(400, { "Content-Type": "application/x-amz-json-1.1" }).end(
           JSON.stringify({
-            ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}-AbCdEf`,
-            Name: body.SecretId,
-            SecretString: value,
+            __type: "ResourceNotFoundException",
+            message: "Secrets Manager can't find the specified secret.",
           }),
         );
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1" }).end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}-AbCdEf`,
+          Name: body.SecretId,
+          SecretString: value,
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -86,6 +86,7 @@ describe("every declared variable reaches both platforms", () => {
         expect(shared[v], `${v} on Lambda`).toBe(
           (SECRET_KEYS as readonly string[]).includes(v) ? undefined : `\${env:${v}, null}`,
         );
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Serverless Framework variable the template must carry
       expect(shared.CVM_AUTOPILOT_SECRET_NAME).toBe("${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}");
       expect(
         Object.keys(shared).filter((k) => /SECRET_KEY|SECRET_ID|SESSION_TOKEN|WEBHOOK_SECRET|NOTIFY_SECRET/.test(k)),
@@ -576,7 +577,7 @@ describe("native SCF deploy against the emulator", () => {
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`deploy: ${4 * REGISTRY.length} write(s)`);
     expect(a.stdout).toMatch(
-      /webhooks \(signed with WEBHOOK_SECRET\):\n  cvm-autopilot-auto-stop-idle: POST https:\/\/1250000000-[0-9a-f]{10}\.ap-guangzhou\.tencentscf\.com\/run\/auto-stop-idle/,
+      /webhooks \(signed with WEBHOOK_SECRET\):\n {2}cvm-autopilot-auto-stop-idle: POST https:\/\/1250000000-[0-9a-f]{10}\.ap-guangzhou\.tencentscf\.com\/run\/auto-stop-idle/,
     );
     const b = await runCli(["deploy"], env, 60_000);
     expect(b.stdout).toContain("deploy: 0 write(s)");

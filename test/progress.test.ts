@@ -3,7 +3,6 @@ import { memoryLogger } from "../lib/log/logger.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { progressLine } from "../cli/report-view.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 

@@ -8,6 +8,7 @@ import { emulator } from "./helpers/world.ts";
 
 /** Columns a line takes on a terminal, escape codes aside (East Asian wide characters take two). */
 const columns = (line: string) => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are what this test looks for
   const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
   return (
     plain.length +
@@ -63,9 +64,11 @@ describe("the report table", () => {
     expect(tableView({}, { isTTY: true, columns: 90 })).toEqual({ width: 90, color: true });
     const report = await fortyMachines();
     expect(await renderTable(report, tableView({ NO_COLOR: "1" }, { isTTY: true, columns: 130 }))).not.toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are what this test looks for
       /\x1b\[/,
     );
     expect(await renderTable(report, tableView({}, { isTTY: true, columns: 130 }))).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are what this test looks for
       /\x1b\[36mplanned\x1b\[39m/,
     );
   });

@@ -61,17 +61,15 @@ describe("serverless invoke local", () => {
       req.on("data", (c: Buffer) => (body += c));
       req.on("end", () => {
         asked.push(`${String(req.headers["x-amz-target"])} ${(JSON.parse(body) as { SecretId: string }).SecretId}`);
-        res
-          .writeHead(200, { "Content-Type": "application/x-amz-json-1.1" })
-          .end(
-            JSON.stringify({
-              Name: "cvm-autopilot",
-              SecretString: JSON.stringify({
-                TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
-                TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
-              }),
+        res.writeHead(200, { "Content-Type": "application/x-amz-json-1.1" }).end(
+          JSON.stringify({
+            Name: "cvm-autopilot",
+            SecretString: JSON.stringify({
+              TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+              TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
             }),
-          );
+          }),
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

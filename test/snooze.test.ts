@@ -30,14 +30,6 @@ const freePort = () =>
       s.close(() => resolve(port));
     });
   });
-/** The links of a result, by label. */
-const linksOf = (r: AutoStopReport, id: string) =>
-  Object.fromEntries(
-    ((r.results.find((x) => x.id === id)?.detail?.links ?? []) as Array<{ label: string; url: string }>).map((l) => [
-      l.label,
-      l.url,
-    ]),
-  );
 
 describe("warn first, snooze links, through serve", () => {
   it("warns with signed links in the chat message; a followed link snoozes; after expiry it is warned again; stop now stops; bad links change nothing", async () => {

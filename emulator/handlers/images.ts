@@ -1,6 +1,6 @@
 /** Image actions: DescribeImages, DescribeImageQuota, SyncImages, DeleteImages (the 2018 CVM API 3.0 reference). */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
-import { type EmuImage } from "../state.ts";
+import type { EmuImage } from "../state.ts";
 import { publicImage } from "../views.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 

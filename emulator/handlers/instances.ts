@@ -1,6 +1,6 @@
 /** Instance actions, with the rules the 2018 CVM API 3.0 reference states for each. */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
-import { type EmuInstance } from "../state.ts";
+import type { EmuInstance } from "../state.ts";
 import { publicInstance } from "../views.ts";
 import { tagged } from "../tag-index.ts";
 import { RENEW_FLAGS } from "../../lib/tencent/data-types.ts";

@@ -1,7 +1,7 @@
 /** Key pair actions (the 2018 CVM API 3.0 reference "Key-related APIs"). Tencent never keeps a private key. */
 import { generateKeyPairSync } from "node:crypto";
 import { ApiFault, bool, checkIdFormat, filters, idList, int, paging, str } from "../api-fault.ts";
-import { type EmuKeyPair } from "../state.ts";
+import type { EmuKeyPair } from "../state.ts";
 import { publicKeyPair } from "../views.ts";
 import { isOpenSshRsa, publicKeyBlob, toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { findInstances, stateFault } from "./instances.ts";

@@ -47,7 +47,7 @@ type EmuInstance = NonNullable<ReturnType<HandlerContext["state"]["instances"]["
 function perResource(
   ctx: HandlerContext,
   resources: string[],
-  write: (inst: EmuInstance) => { Code: string; Message: string } | void,
+  write: (inst: EmuInstance) => { Code: string; Message: string } | undefined,
 ) {
   const failed: Array<{ Resource: string; Code: string; Message: string }> = [];
   for (const resource of resources) {
@@ -91,6 +91,7 @@ export const tagHandlers: Record<string, Handler> = {
     // A key the resource does not have is no failure: unbinding is idempotent.
     return perResource(ctx, resources, (inst) => {
       inst.Tags = (inst.Tags ?? []).filter((t) => !keys.includes(t.Key));
+      return undefined;
     });
   },
 };

@@ -37,7 +37,7 @@ export default defineFunction({
     const sourced = await candidateLimits(ctx, region);
     if ("problem" in sourced) return { decisions: [], errors: [sourced.problem] };
     let early: Promise<Map<string, PriceSteps>> | undefined;
-    let decisions;
+    let decisions: Awaited<ReturnType<typeof decideRegion>>;
     try {
       decisions = await decideRegion(
         ctx.client,

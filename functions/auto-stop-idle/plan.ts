@@ -4,7 +4,7 @@
  * carries a `kind` from a closed list: statistics and the guard read the kind, never the prose.
  */
 import { inWindow, minutesInZone, parseWindow, type TimeWindow } from "../../lib/config/parsers.ts";
-import { type Instance } from "../../lib/tencent/data-types.ts";
+import type { Instance } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import {
   addWherePresent,
@@ -14,7 +14,7 @@ import {
   type Series,
 } from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
-import { instantTag, snoozeOf, STOP_AFTER_TAG, warningOf } from "../../lib/snooze/snooze.ts";
+import { instantTag, snoozeOf, warningOf } from "../../lib/snooze/snooze.ts";
 import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 

@@ -46,7 +46,7 @@ export async function lookUpPrices(
       });
       for (const item of r.InstanceTypeQuotaSet ?? []) {
         const p = item.Price;
-        if (!p || p.ChargeUnit !== "HOUR" || !item.Zone || !item.InstanceType) continue;
+        if (p?.ChargeUnit !== "HOUR" || !item.Zone || !item.InstanceType) continue;
         const steps: PriceSteps = {
           first: priced(p.UnitPriceDiscount, p.UnitPrice),
           second: priced(p.UnitPriceDiscountSecondStep, p.UnitPriceSecondStep),

@@ -8,7 +8,7 @@
  * copy afterwards would need a second call that a crash could skip, leaving an unmarked copy.
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
-import { type Image } from "../../lib/tencent/data-types.ts";
+import type { Image } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
 

@@ -9,7 +9,7 @@
  * unbound or deleted; a key whose private half is not in SSM is never bound.
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
-import { type Instance, type KeyPair } from "../../lib/tencent/data-types.ts";
+import type { Instance, KeyPair } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
 

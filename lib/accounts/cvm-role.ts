@@ -50,8 +50,7 @@ export function cvmRoleCredentials(metadataUrl: string, now: () => number = Date
         | { TmpSecretId?: unknown; TmpSecretKey?: unknown; Token?: unknown; ExpiredTime?: unknown; Code?: unknown }
         | undefined;
       if (
-        !body ||
-        body.Code !== "Success" ||
+        body?.Code !== "Success" ||
         typeof body.TmpSecretId !== "string" ||
         typeof body.TmpSecretKey !== "string" ||
         typeof body.Token !== "string"

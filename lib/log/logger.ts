@@ -30,7 +30,7 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? (process.env.LOG_LEVEL as Level | undefined) ?? "info";
-  const sink = opts.sink ?? ((line: string) => process.stdout.write(line + "\n"));
+  const sink = opts.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = opts.now ?? (() => new Date());
   const base = { ...(opts.keys ?? {}) };
   let appended: Record<string, unknown> = {};

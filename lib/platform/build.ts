@@ -97,13 +97,13 @@ export async function buildBundles(
     ]),
   );
   mkdirSync(outdir, { recursive: true });
-  writeFileSync(join(outdir, "schedules.json"), JSON.stringify(table, null, 2) + "\n");
+  writeFileSync(join(outdir, "schedules.json"), `${JSON.stringify(table, null, 2)}\n`);
   writeFileSync(
     join(outdir, "serverless-functions.json"),
-    JSON.stringify(serverlessFunctions(functions, table), null, 2) + "\n",
+    `${JSON.stringify(serverlessFunctions(functions, table), null, 2)}\n`,
   );
-  writeFileSync(join(outdir, "serverless-environment.json"), JSON.stringify(serverlessEnvironment(), null, 2) + "\n");
-  writeFileSync(join(outdir, "cam-policy.json"), JSON.stringify(camPolicy(), null, 2) + "\n");
+  writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
+  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicy(), null, 2)}\n`);
   return out;
 }
 
@@ -175,6 +175,7 @@ export function serverlessEnvironment() {
   return {
     NODE_OPTIONS: "--enable-source-maps",
     ...fromEnv(plain),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless Framework variable, resolved by `serverless package`
     CVM_AUTOPILOT_SECRET_NAME: "${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}",
   };
 }

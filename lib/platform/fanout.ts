@@ -9,7 +9,7 @@
 import type { BaseConfig, Env } from "../config/config.ts";
 import { accountLabel, type Account } from "../accounts/accounts.ts";
 import { resolveAccounts } from "../accounts/resolve.ts";
-import { type RunDeps } from "../runtime/run-deps.ts";
+import type { RunDeps } from "../runtime/run-deps.ts";
 import { resolveRegions } from "../runtime/regions.ts";
 import { accountClient } from "../runtime/shards.ts";
 import { awsClientConfig } from "./aws-sdk.ts";

@@ -16,7 +16,7 @@ export async function saveReport(dir: string, report: ReportBase): Promise<strin
     throw new Error(`refusing to write a report named ${report.function}/${report.runId}`);
   const folder = join(dir, report.function);
   await mkdir(folder, { recursive: true });
-  const body = JSON.stringify(report, null, 2) + "\n";
+  const body = `${JSON.stringify(report, null, 2)}\n`;
   const file = join(folder, `${report.runId}.json`);
   for (const target of [file, join(folder, "latest.json")]) {
     const tmp = `${target}.${process.pid}.tmp`;

@@ -106,7 +106,7 @@ export function convertCron(
   from: string,
   to: string,
 ): { minute: string; hour: string; dom: string; month: string; dow: string } {
-  const [minute, hourText, dom, month, dowText] = expr.trim().split(/\s+/) as [string, string, string, string, string];
+  const [minute, hourText, dom, month] = expr.trim().split(/\s+/) as [string, string, string, string];
   const a = fixedOffset(from);
   const b = fixedOffset(to);
   if (typeof a === "string" || typeof b === "string")

@@ -10,7 +10,6 @@ import { runAccounts } from "./shards.ts";
 import type { RunDeps } from "./run-deps.ts";
 import type { FunctionSpec, ProvisionContext, ProvisionStep } from "./spec.ts";
 import type { Trigger } from "./trigger.ts";
-import type { ReportBase } from "./report-head.ts";
 import type { RunReport } from "./report.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
 import { callerAccount } from "../accounts/resolve.ts";

@@ -2,7 +2,7 @@
 import { cvmRoleCredentials } from "../accounts/cvm-role.ts";
 import { randomUUID } from "node:crypto";
 import type { BaseConfig } from "../config/config.ts";
-import { TencentCloudClient, type ApiResponse, type ClientOptions } from "../tencent/client.ts";
+import { TencentCloudClient, type ClientOptions } from "../tencent/client.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 
 export interface RunDeps {

@@ -16,7 +16,7 @@ import {
   type ResultEntry,
   type RunReport,
 } from "./report.ts";
-import { type RunDeps } from "./run-deps.ts";
+import type { RunDeps } from "./run-deps.ts";
 import { forEachRegion, resolveRegions } from "./regions.ts";
 import {
   keyOf,
@@ -29,7 +29,7 @@ import {
   type RunContext,
 } from "./spec.ts";
 import { narrow, type Trigger } from "./trigger.ts";
-import { type ErrorEntry } from "./report-head.ts";
+import type { ErrorEntry } from "./report-head.ts";
 import { WriteStream } from "./write-stream.ts";
 import { extrasPhrases } from "./savings.ts";
 

@@ -47,7 +47,9 @@ export class WriteStream<K extends string> {
   private start(g: Array<Decision<K>>): void {
     this.started.push(
       this.apply(g).then(
-        (m) => void m.forEach((o, k) => this.outcomes.set(k, o)),
+        (m) => {
+          for (const [k, o] of m) this.outcomes.set(k, o);
+        },
         (err) => void this.errors.push({ ...errorRecord(err) }),
       ),
     );

@@ -275,7 +275,7 @@ export class TencentCloudClient {
     const timeoutMs = this.opts.timeoutMs ?? 10000;
     try {
       let retryAfter: string | undefined;
-      ({ status, body: text, retryAfter } = await this.transport.post(endpoint.url + "/", headers, body, timeoutMs));
+      ({ status, body: text, retryAfter } = await this.transport.post(`${endpoint.url}/`, headers, body, timeoutMs));
       retryAfterMs = parseRetryAfter(retryAfter, this.clock.now());
     } catch (err) {
       if (err instanceof TransportError && err.timeout)

@@ -105,7 +105,7 @@ export function legacyStringToSign(
   let first = true;
   for (const k of keys) {
     if (k === "Signature") continue;
-    out += (first ? "" : "&") + k + "=" + params[k];
+    out += `${(first ? "" : "&") + k}=${params[k]}`;
     first = false;
   }
   return out;

@@ -51,7 +51,7 @@ function boundKeysStored(state: EmulatorState): string[] {
       const kp = state.keyPairs.get(k);
       if (!kp || !/^autopilot_\d{12}$/.test(kp.KeyName)) continue;
       const secret = state.secrets.get(`${inst.Region}/${secretNameFor(inst.Region, kp.KeyName)}`);
-      if (!secret || secret.Status !== "Enabled")
+      if (secret?.Status !== "Enabled")
         out.push(
           `${kp.KeyName} is bound to ${inst.InstanceId} but its private half is ${secret ? secret.Status : "gone"}`,
         );

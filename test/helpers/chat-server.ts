@@ -61,15 +61,13 @@ export async function chatServer(opts: ChatOptions = {}) {
         return refuse("body is not JSON");
       }
       if (opts.echoUrl)
-        return res
-          .writeHead(400)
-          .end(
-            JSON.stringify({
-              errcode: 40008,
-              errmsg: `invalid request ${req.url} (${encodeURIComponent(req.url ?? "")})`,
-              url: req.url,
-            }),
-          );
+        return res.writeHead(400).end(
+          JSON.stringify({
+            errcode: 40008,
+            errmsg: `invalid request ${req.url} (${encodeURIComponent(req.url ?? "")})`,
+            url: req.url,
+          }),
+        );
       const fail = failures.shift();
       if (fail?.status)
         return res.writeHead(fail.status, fail.retryAfter ? { "Retry-After": fail.retryAfter } : {}).end("busy");

@@ -25,7 +25,7 @@ export interface SdkSign {
 
 export const SdkSign: SdkSign = require("tencentcloud-sdk-nodejs-common/tencentcloud/common/sign.js").default;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's client class is used untyped, as a second opinion on the wire
 export const CvmClient: any = require("tencentcloud-sdk-nodejs-cvm").cvm.v20170312.Client;
 
 /**
