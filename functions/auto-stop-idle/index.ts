@@ -10,6 +10,7 @@ import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
+import { INSTANCE_POWER, tagText } from "../../lib/runtime/scope-words.ts";
 import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
 import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
@@ -20,6 +21,17 @@ export default defineFunction({
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: "*/15 * * * *",
   variables: VARIABLES,
+  touches: [INSTANCE_POWER],
+  scope: ({ policy: p }) =>
+    [
+      `pay-as-you-go instances${p.includeTags.length ? ` tagged ${p.includeTags.map(tagText).join(" or ")}` : ""}`,
+      p.namePattern ? `named like ${p.namePattern.pattern()}` : "",
+      p.projects.length ? `in project(s) ${p.projects.join(", ")}` : "",
+      `not tagged ${tagText(p.optOutTag)}`,
+      `idle below ${p.cpuThreshold}% CPU and ${p.networkThresholdMbps} Mbps for ${p.lookbackMinutes} min`,
+    ]
+      .filter(Boolean)
+      .join(", "),
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {

@@ -8,6 +8,7 @@ import type { Image } from "../../lib/tencent/data-types.ts";
 import { applySync } from "./apply.ts";
 import { inventories, selectSources } from "./collect.ts";
 import { loadConfig, VARIABLES, type ImageSyncConfig } from "./config.ts";
+import { tagText } from "../../lib/runtime/scope-words.ts";
 import { KINDS, plan, sourceProblem, type SyncDecision } from "./plan.ts";
 
 export type ImageSyncReport = RunReport & { notes: { sources?: Array<{ imageId: string; imageName: string }> } };
@@ -22,6 +23,9 @@ export default defineFunction({
   description: "Copy golden custom images to every destination region and prune old copies the tool made",
   schedule: "0 2 * * *",
   variables: VARIABLES,
+  touches: ["custom images"],
+  scope: (c) =>
+    `${c.selection.by === "ids" ? `images ${c.selection.ids.join(", ")}` : c.selection.by === "prefix" ? `images named ${c.selection.prefix}*` : `images tagged ${tagText(c.selection.tag)}`} in ${c.sourceRegion} → ${c.destinations === "all" ? "every region" : c.destinations.join(", ")}; keeps ${c.keep} copies, deletes at most ${c.maxDeletes} a run`,
   loadConfig,
   kinds: KINDS,
   async regions(ctx) {

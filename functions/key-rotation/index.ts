@@ -5,6 +5,7 @@ import { errorRecord } from "../../lib/tencent/errors.ts";
 import { rotateRegion, StepError } from "./apply.ts";
 import { readView } from "./collect.ts";
 import { loadConfig, VARIABLES, type KeyRotationConfig } from "./config.ts";
+import { INSTANCE_POWER, tagText } from "../../lib/runtime/scope-words.ts";
 import { KINDS, planRegion, toDecisions, type RegionPlan, type RegionView, type RotationKind } from "./plan.ts";
 
 export type KeyRotationReport = RunReport;
@@ -17,6 +18,10 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
   schedule: "0 3 * * 1",
   variables: VARIABLES,
+  // With KEY_ROTATION_ALLOW_FORCE_STOP binding a key stops a running machine (AssociateInstancesKeyPairs' ForceStop).
+  touches: ["key pairs", INSTANCE_POWER],
+  scope: (c) =>
+    `instances tagged ${tagText(c.scopeTag)} whose key is over ${c.maxAgeDays} days old (at most ${c.maxInstances} a run${c.allowForceStop ? ", running ones force-stopped" : ", running ones left for later"})`,
   loadConfig,
   kinds: KINDS,
   async decide(ctx: RunContext<KeyRotationConfig>, region) {

@@ -5,6 +5,7 @@ import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/data-types.ts";
 import { loadConfig, VARIABLES } from "./config.ts";
+import { tagText } from "../../lib/runtime/scope-words.ts";
 import { KINDS, plan, type ExpiryWarning, type RenewDecision } from "./plan.ts";
 
 export type RenewReport = RunReport & { notes: { warnings?: ExpiryWarning[] } };
@@ -14,6 +15,9 @@ export default defineFunction({
   description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
   schedule: "0 9 * * *",
   variables: VARIABLES,
+  touches: ["renewal flags"],
+  scope: ({ policy: p }) =>
+    `prepaid instances: ${[...p.rules.map((r) => `${tagText(r.tag)} → ${r.flag}`), p.defaultFlag ? `others → ${p.defaultFlag}` : "others kept as they are"].join(", ")}; expiry warnings ${p.warnDays} days ahead`,
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {

@@ -130,6 +130,8 @@ export const secret = (minLength: number, hint: string) =>
 /** A compiled pattern that is matched against text from any tenant. */
 export interface Pattern {
   test(text: string): boolean;
+  /** The expression as written, for people. */
+  pattern(): string;
 }
 
 /**

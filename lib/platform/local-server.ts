@@ -1,7 +1,8 @@
 /**
  * `cvm-autopilot serve`: the registry's functions on their schedules (node-cron) plus the webhook
  * server on localhost. One run per function at a time: a schedule firing while a webhook run
- * of the same function is in flight is skipped, not stacked.
+ * of the same function is in flight is skipped, not stacked. Functions that change the same
+ * thing (FunctionSpec.touches) run one after the other, never at the same instant.
  */
 import type { RunReport } from "../runtime/report.ts";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -19,6 +20,7 @@ import { answerSnooze } from "./snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
+import { RunLocks } from "./run-locks.ts";
 
 export interface LocalServerOptions {
   /** The functions to serve (the registry); SERVE_FUNCTIONS may narrow them. */
@@ -75,6 +77,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const inFlight = new Set<string>();
   const replay = new ReplayCache();
   const gate = new CallbackGate();
+  const locks = new RunLocks();
 
   async function runOnce(name: string, trigger: Trigger): Promise<RunReport | "busy"> {
     if (inFlight.has(name)) {
@@ -86,7 +89,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const logger = opts.logger.child({ function: name, trigger: trigger.source });
     try {
       const fn = byName.get(name)!;
-      const report = await loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger }));
+      // A function that changes what another changes waits for it (run-locks.ts): they never race on the same machines.
+      const report = await locks.hold(fn.touches, () =>
+        loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger })),
+      );
       opts.say(fn.summarize(report));
       // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.
       const dir = opts.env.REPORT_DIR?.trim();

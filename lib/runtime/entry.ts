@@ -21,6 +21,8 @@ import { callerAccount } from "../accounts/resolve.ts";
  */
 export interface LoadedFunction {
   readonly config: BaseConfig;
+  /** Which resources it acts on under this config, in one line (FunctionSpec.scope). */
+  scope(): string;
   /** The same function with shared settings replaced: a role's fresh credentials at every invocation. */
   with(shared: Partial<BaseConfig>): LoadedFunction;
   run(trigger: Trigger, deps: RunDeps): Promise<RunReport>;
@@ -31,6 +33,8 @@ export interface FunctionEntry {
   description: string;
   schedule: string;
   variables: readonly string[];
+  /** What its writes change (FunctionSpec.touches): functions sharing one are never run at the same instant by `serve`. */
+  touches: readonly string[];
   /** Whether its decisions may ask for writes (the spec has an apply): false for a read-only function. */
   writes: boolean;
   /** How a fanned-out run splits: a shard per account × region, or per account for a plan that spans regions. */
@@ -93,6 +97,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
   );
   const loaded = (config: C): LoadedFunction => ({
     config,
+    scope: () => spec.scope?.(config) ?? spec.description,
     with: (shared) => loaded({ ...config, ...shared }),
     run: (trigger, deps) => run(config, trigger, deps),
   });
@@ -101,6 +106,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
+    touches: spec.touches ?? [],
     writes: spec.apply !== undefined,
     shardBy: spec.decideAll ? "account" : "region",
     load: (env) => loaded(spec.loadConfig(env)),

@@ -130,6 +130,14 @@ export interface FunctionSpec<
   schedule: string;
   /** Every environment variable the function reads beyond the shared ones, by name. */
   variables: readonly string[];
+  /**
+   * What its writes change, in words shared across functions ("instance power"): `serve` never
+   * runs two functions that change the same thing at the same instant (they would race on the
+   * same machines), and `validate` and the live banner name it. A read-only function leaves it out.
+   */
+  touches?: readonly string[];
+  /** Which resources it acts on under this config, in one line for people (the live banner, `validate`); default: its description. */
+  scope?(config: C): string;
   loadConfig(env: Env): C;
   /** The closed list of kinds, each with the words reports use for it. */
   kinds: Record<K, string>;

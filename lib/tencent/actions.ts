@@ -4,6 +4,7 @@
  * Limits come from the 2018 CVM API 3.0 reference ("A maximum of N requests can be initiated per second") for cvm;
  * for monitor / ssm / scf from Tencent Cloud's current API docs for those products.
  */
+import { STATE_CHANGED_CODES } from "./instance-codes.ts";
 
 export const SERVICE_VERSIONS = {
   cvm: "2017-03-12",
@@ -30,6 +31,11 @@ export interface ActionSpec {
   batchSize?: number;
   /** Called by `deploy` only (as the deployer), never by a running function: kept out of the functions' CAM policy. */
   deployerOnly?: boolean;
+  /**
+   * Error codes every caller handles as an ordinary answer (a machine already stopped when two
+   * functions both stop it): logged at debug, never as a failed call.
+   */
+  expected?: ReadonlySet<string>;
 }
 
 const cvm = (rateLimit: number, extra: Partial<ActionSpec> = {}): ActionSpec => ({
@@ -46,8 +52,9 @@ export const ACTIONS = {
   DescribeZones: cvm(20),
   DescribeInstances: cvm(40, { pageSize: 100, batchSize: 100 }),
   DescribeInstancesStatus: cvm(40, { pageSize: 100, batchSize: 100 }),
-  StartInstances: cvm(10, { batchSize: 100 }),
-  StopInstances: cvm(10, { batchSize: 100 }),
+  // A machine whose state moved since it was described is reported as changed under us, not as an error.
+  StartInstances: cvm(10, { batchSize: 100, expected: STATE_CHANGED_CODES }),
+  StopInstances: cvm(10, { batchSize: 100, expected: STATE_CHANGED_CODES }),
   ModifyInstancesRenewFlag: cvm(10, { batchSize: 100 }),
   DescribeImages: cvm(10, { pageSize: 100 }),
   DescribeImageQuota: cvm(10),

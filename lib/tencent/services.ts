@@ -3,7 +3,7 @@
  * Plus the two helpers every caller needs: paging (100 rows a page, with a ceiling) and
  * batching (100 ids a call).
  */
-import { ACTIONS, actionSpec, type ActionName } from "./actions.ts";
+import { ACTIONS, actionSpec, type ActionName, type ActionSpec } from "./actions.ts";
 import { checkedRows } from "./normalize.ts";
 import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
 import type { ApiResponse, TencentCloudClient } from "./client.ts";
@@ -31,10 +31,10 @@ export function api(client: TencentCloudClient): ServiceMethods {
 export function bindServices(client: TencentCloudClient): ServiceMethods {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(ACTIONS) as ActionName[]) {
-    const spec = ACTIONS[name];
+    const spec: ActionSpec = ACTIONS[name];
     const method = name[0]!.toLowerCase() + name.slice(1);
     out[method] = (region: string | undefined, req: Record<string, unknown>) =>
-      client.call(spec.service, name, req, { region });
+      client.call(spec.service, name, req, { region, expected: spec.expected });
   }
   return out as ServiceMethods;
 }
