@@ -22,6 +22,9 @@ import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
 import { resolveRegions } from "../lib/runtime/regions.ts";
 import { REGISTRY } from "../functions/registry.ts";
+import { callerAccount } from "../lib/accounts/resolve.ts";
+import { errorRecord } from "../lib/tencent/errors.ts";
+import { deployedModeLine, scheduleLines } from "./deploy-words.ts";
 
 export async function buildCommand(out: (s: string) => void): Promise<number> {
   for (const b of await buildBundles(REGISTRY)) out(`${b.name}: ${b.file} (${(b.bytes / 1024).toFixed(1)} KiB)`);
@@ -88,6 +91,15 @@ export async function deployCommand(
     namespace: values.namespace ?? e.SCF_NAMESPACE!,
     dryRun: values["dry-run"],
   };
+  // Where, before anything is written: the account (sts GetCallerIdentity), region and namespace.
+  const account = await callerAccount(client, target.region).then(
+    (a) => a.uin,
+    (x: unknown) => `unknown (GetCallerIdentity: ${errorRecord(x).code})`,
+  );
+  out(
+    `${values.remove ? "remove from" : "deploy to"} account ${account}, region ${target.region}, namespace ${target.namespace}${target.dryRun ? " (dry run: nothing is written)" : ""}`,
+  );
+  if (!values.remove) for (const l of scheduleLines(schedules, scheduleZone(env))) out(l);
   // What functions keep beside their code (auto-stop's alarm policies), in the regions they run in.
   const provision = async (remove: boolean): Promise<DeployStep[]> => {
     const steps: DeployStep[] = [];
@@ -147,6 +159,7 @@ export async function deployCommand(
   );
   steps.push(...(await provision(false)));
   say(steps, "deploy");
+  out(deployedModeLine(env, base.dryRun, target.dryRun));
   const urls = steps.filter((s) => s.action === "url");
   if (urls.length)
     out(`webhooks (signed with WEBHOOK_SECRET):\n${urls.map((s) => `  ${s.function}: ${s.detail}`).join("\n")}`);

@@ -1,5 +1,6 @@
 /** The `cvm-autopilot` command line. Errors print as one clear message; exit codes: 0 ok, 1 API error or a run with errors, 2 usage/config, 3 blast-radius guard tripped. */
 import { ConfigError } from "../lib/config/config.ts";
+import { withDemoNote } from "../lib/config/demo-settings.ts";
 import { callCommand } from "./call.ts";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -98,8 +99,11 @@ main(process.argv.slice(2)).then(
         `cvm-autopilot: port ${port ?? ""} is already in use: set PORT (serve) or --port (emulator) to another port, or 0 for any free one`,
       );
       process.exitCode = 2;
+    } else if (e instanceof ConfigError) {
+      // Said before any call: a setting the demo chose for itself is one a real run must choose.
+      err(`cvm-autopilot: ${new ConfigError(e.issues.map(withDemoNote)).message}`);
+      process.exitCode = 2;
     } else if (
-      e instanceof ConfigError ||
       e instanceof UsageError ||
       (e as Error).name === "DeployError" ||
       (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")

@@ -5,6 +5,8 @@ import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { parseCommand, UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
+import { decideLive, howToGoLive, liveLine, liveMode } from "./going-live.ts";
+import { demoSettingsLine } from "../lib/config/demo-settings.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
@@ -37,14 +39,21 @@ export async function runCommand(
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
-  const seam = hasCredentials(env) ? undefined : await demoSeam();
+  const demo = !hasCredentials(env);
+  const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
+  // With real credentials, DRY_RUN unset is a dry run (going-live.ts); --dry-run is one too, and says nothing more.
+  const decided = values["dry-run"] ? { env, undecided: false } : decideLive(env, demo);
   try {
-    if (emu)
+    if (emu) {
       err(
         `cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`,
       );
-    return await runOne(fn, values, format, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
+      const injected = demoSettingsLine(env);
+      if (injected) err(injected);
+    }
+    const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
+    return await runOne(fn, values, format, regions, runEnv, out, err, { demo, undecided: decided.undecided });
   } finally {
     await emu?.stop();
   }
@@ -58,9 +67,19 @@ async function runOne(
   env: Env,
   out: (s: string) => void,
   err: (s: string) => void,
+  decided: { demo: boolean; undecided: boolean },
 ): Promise<number> {
   const loaded = fn.load(env);
   const config = loaded.config;
+  // Before any write: whether this run may change anything, in one line (the account and scope when it will).
+  const mode = liveMode(decided.demo, decided.undecided, config);
+  if (!values["dry-run"]) {
+    if (mode === "undecided")
+      err(
+        `${fn.name}: dry run: credentials are set but DRY_RUN is not; ${howToGoLive(`cvm-autopilot run ${fn.name}`)}`,
+      );
+    if (mode === "live") err(await liveLine(config, fn.name, loaded.scope()));
+  }
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
   // Logs go to stderr so stdout carries only the report. A table or text lists every error and
   // notice itself, so a person reading one sees only error logs besides, unless LOG_LEVEL asks for more.

@@ -1,18 +1,22 @@
 /**
  * `cvm-autopilot serve` (what `npm start` runs): schedules + webhook server. With no
  * credentials in env it starts the embedded emulator with a demo fleet, says so first, and
- * runs each function once so the demo shows its work straight away.
+ * runs each function once so the demo shows its work straight away. With credentials it acts
+ * only when DRY_RUN=false says so (going-live.ts), and then names the account first.
  */
 import { appendFileSync } from "node:fs";
-import type { Env } from "../lib/config/config.ts";
-import { createLogger, type Level } from "../lib/log/logger.ts";
+import { loadBaseConfig, type Env } from "../lib/config/config.ts";
+import { cliLogFormat, createLogger, type Level, type Logger } from "../lib/log/logger.ts";
 import { redactText } from "../lib/log/redact.ts";
 import { type LocalServer, startLocalServer } from "../lib/platform/local-server.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
+import { sharedTouches } from "../lib/platform/run-locks.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { alarmPath } from "../lib/platform/alarm-callback.ts";
-import { REGISTRY } from "../functions/registry.ts";
+import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
+import { decideLive, dryRunLine, liveBanner, liveMode } from "./going-live.ts";
+import { demoSettingsLine } from "../lib/config/demo-settings.ts";
 
 export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
   const port = Number(env.PORT ?? 8080);
@@ -21,31 +25,112 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
   const demo = !hasCredentials(env);
   const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
-  if (emu)
-    out(
-      `cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`,
-    );
-  else
-    out(
-      "cvm-autopilot serve: using the credentials in env against Tencent Cloud" +
-        (env.CVM_AUTOPILOT_ENDPOINT ? ` via ${redactText(env.CVM_AUTOPILOT_ENDPOINT)}` : ""),
-    );
-  const runEnv = emu && seam ? seam.demoEnv(emu, env) : env;
-  // JSON logs: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
-  const file = env.LOG_FILE;
-  const logger = file
-    ? createLogger({
-        level: (env.LOG_LEVEL as Level | undefined) ?? "info",
-        sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, `${l}\n`),
-      })
-    : createLogger({ level: "warn", sink: (l) => process.stderr.write(`${l}\n`) });
+  const decided = decideLive(env, demo);
+  const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
   let server: LocalServer;
   try {
-    server = await startLocalServer({ functions: REGISTRY, env: runEnv, port, logger, say: out });
+    await firstLines(runEnv, env, demo, decided.undecided, out, emu?.url, emu?.state.instances.size);
+    server = await startLocalServer({
+      functions: REGISTRY,
+      env: runEnv,
+      port,
+      logger: serveLogger(env, out),
+      say: out,
+    });
   } catch (err) {
     await emu?.stop();
     throw err;
   }
+  sayEndpoints(server, env, out);
+  const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";
+  if (runOnStart) {
+    for (const name of server.enabled) await server.runOnce(name, { source: "cli" }).catch(() => undefined);
+    out(
+      demo
+        ? "demo run complete: every function ran once; now on schedule. Ctrl-C to stop."
+        : "every function ran once (SERVE_RUN_ON_START=true); now on schedule. Ctrl-C to stop.",
+    );
+  }
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await server.stop();
+  await emu?.stop();
+  out("stopped cleanly");
+  return 0;
+}
+
+/** What a person must know before anything runs: which cloud, and whether anything will be changed (the live banner). */
+async function firstLines(
+  runEnv: Env,
+  env: Env,
+  demo: boolean,
+  undecided: boolean,
+  out: (s: string) => void,
+  emuUrl?: string,
+  instances?: number,
+): Promise<void> {
+  if (demo) {
+    out(
+      `cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emuUrl} with a seeded demo fleet (${instances} instances in ap-guangzhou, ap-shanghai)`,
+    );
+    const injected = demoSettingsLine(env);
+    if (injected) out(injected);
+    return;
+  }
+  const base = loadBaseConfig(runEnv);
+  const mode = liveMode(demo, undecided, base);
+  const via = env.CVM_AUTOPILOT_ENDPOINT ? ` via ${redactText(env.CVM_AUTOPILOT_ENDPOINT)}` : "";
+  const line = dryRunLine(mode);
+  if (line) {
+    out(line);
+    out(`cvm-autopilot serve: using the credentials in env against Tencent Cloud${via}`);
+    return;
+  }
+  const enabled = REGISTRY.filter((f) => serveList(env).includes(f.name));
+  const schedules = loadSchedules(REGISTRY, runEnv);
+  const zone = scheduleZone(runEnv);
+  const fns = enabled.map((f) => ({
+    name: f.name,
+    scope: FUNCTIONS[f.name]!.load(runEnv).scope(),
+    schedule: schedules[f.name]!,
+  }));
+  for (const l of await liveBanner(base, fns, zone, new Date())) out(l);
+  out(`cvm-autopilot serve: using the credentials in env against Tencent Cloud${via}`);
+}
+
+/** SERVE_FUNCTIONS, or every function (startLocalServer checks the names). */
+const serveList = (env: Env) => {
+  const list = (env.SERVE_FUNCTIONS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length ? list : REGISTRY.map((f) => f.name);
+};
+
+/**
+ * The log: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
+ * Human lines at a terminal, JSON when piped or to a file (LOG_FORMAT overrides).
+ */
+function serveLogger(env: Env, out: (s: string) => void): Logger {
+  const file = env.LOG_FILE;
+  if (!file)
+    return createLogger({
+      level: "warn",
+      sink: (l) => process.stderr.write(`${l}\n`),
+      format: cliLogFormat(env, process.stderr),
+    });
+  const level = (env.LOG_LEVEL as Level | undefined) ?? "info";
+  if (file === "-") return createLogger({ level, sink: (l) => out(l), format: cliLogFormat(env, process.stdout) });
+  return createLogger({
+    level,
+    sink: (l) => appendFileSync(file, `${l}\n`),
+    format: env.LOG_FORMAT?.trim() === "human" ? "human" : "json",
+  });
+}
+
+function sayEndpoints(server: LocalServer, env: Env, out: (s: string) => void): void {
   out(
     `webhooks: POST ${server.url}/run/<function>${env.WEBHOOK_SECRET?.trim() ? "" : " (disabled: set WEBHOOK_SECRET)"}; health: GET ${server.url}/healthz`,
   );
@@ -61,19 +146,11 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
       `snooze links: GET ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`,
     );
   }
+  const enabled = REGISTRY.filter((f) => server.enabled.includes(f.name));
+  const runEnv = { ...env };
   const schedules = loadSchedules(REGISTRY, runEnv);
   out(`schedules (${scheduleZone(runEnv)}): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
-  const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";
-  if (runOnStart) {
-    for (const name of server.enabled) await server.runOnce(name, { source: "cli" }).catch(() => undefined);
-    out("demo run complete: every function ran once; now on schedule. Ctrl-C to stop.");
-  }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  await server.stop();
-  await emu?.stop();
-  out("stopped cleanly");
-  return 0;
+  const pairs = sharedTouches(enabled);
+  if (pairs.length)
+    out(`one after the other, never at the same instant (they change the same machines): ${pairs.join("; ")}`);
 }

@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { toOpenSshRsaPublicKey } from "../lib/ssh/openssh.ts";
+import { DEMO_SETTINGS } from "../lib/config/demo-settings.ts";
 import { DEMO_CREDENTIALS, startEmulator, type Emulator } from "./server.ts";
 
 export const DEMO_REGIONS = ["ap-guangzhou", "ap-shanghai"];
@@ -71,11 +72,7 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
 /** Settings the demo runs with; anything the user set in env wins, except where to connect. */
 export function demoEnv(emu: Emulator, env: Record<string, string | undefined>): Record<string, string | undefined> {
   return {
-    REGIONS: DEMO_REGIONS.join(","),
-    IMAGE_SYNC_DESTINATIONS: "ap-shanghai",
-    RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW",
-    RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
-    AUTO_STOP_PRICES: "S5.MEDIUM4=0.23",
+    ...DEMO_SETTINGS,
     ...env,
     TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,

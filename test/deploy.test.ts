@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT } from "../lib/platform/build.ts";
+import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT, serverlessEnvironment } from "../lib/platform/build.ts";
+import { deployedModeLine } from "../cli/deploy-words.ts";
 import {
   deployProblems,
   deployToScf,
@@ -82,7 +83,7 @@ describe("every declared variable reaches both platforms", () => {
       expect((generated[f.name] as { maximumRetryAttempts?: number }).maximumRetryAttempts).toBe(0);
       for (const v of f.variables) expect(generated[f.name]!.environment[v]).toBe(`\${env:${v}, null}`);
       // On Lambda the secrets come from Secrets Manager: only the secret's name is in the template.
-      for (const v of SHARED_DEPLOY_VARIABLES)
+      for (const v of SHARED_DEPLOY_VARIABLES.filter((x) => x !== "DRY_RUN"))
         expect(shared[v], `${v} on Lambda`).toBe(
           (SECRET_KEYS as readonly string[]).includes(v) ? undefined : `\${env:${v}, null}`,
         );
@@ -596,6 +597,13 @@ describe("native SCF deploy against the emulator", () => {
       DRY_RUN: "true",
     };
     const planned = await runCli(["deploy", "--dry-run"], env, 60_000);
+    // Where and when, before the plan: the account, region and namespace, and each schedule in words in its zone.
+    expect(planned.stdout.split("\n").slice(0, 3)).toEqual([
+      "deploy to account 100000000001, region ap-guangzhou, namespace default (dry run: nothing is written)",
+      "schedules (UTC):",
+      '  auto-stop-idle: every 15 minutes ("*/15 * * * *")',
+    ]);
+    expect(planned.stdout).toContain('  key-rotation: at 03:00, only on Monday ("0 3 * * 1")');
     // The plan's writes are counted as planned (they were listed above it), and none was made.
     expect(planned.stdout).toContain(`deploy: ${4 * REGISTRY.length} write(s) planned (dry run: nothing changed)`);
     expect(emu.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
@@ -608,5 +616,17 @@ describe("native SCF deploy against the emulator", () => {
         { Key: "NODE_OPTIONS", Value: "--enable-source-maps" },
       ]),
     );
+    expect(a.stdout).toContain("functions deployed in dry run (DRY_RUN=true)");
+  });
+
+  it("a deploy without DRY_RUN deploys the functions in dry run and says how to go live; DRY_RUN=false deploys them live", () => {
+    const unset = { REGIONS: "ap-guangzhou" };
+    expect(functionEnvFor(REGISTRY[0]!, unset).DRY_RUN).toBe("true");
+    expect(functionEnvFor(REGISTRY[0]!, { ...unset, DRY_RUN: "false" }).DRY_RUN).toBe("false");
+    expect(deployedModeLine({}, true, false)).toMatch(/dry run \(DRY_RUN is not set.*deploy again with DRY_RUN=false/);
+    expect(deployedModeLine({ DRY_RUN: "false" }, false, false)).toMatch(/^functions deployed LIVE/);
+    // Lambda: serverless.yml packaged without DRY_RUN gives the functions DRY_RUN=true.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Serverless Framework variable the template must carry
+    expect(serverlessEnvironment().DRY_RUN).toBe("${env:DRY_RUN, 'true'}");
   });
 });

@@ -78,7 +78,10 @@ describe("office-hours through the CLI on real dates", () => {
   });
 
   it("--at is refused without a dry run, or without a zone, before anything runs", async () => {
-    const wet = await runCli(["run", "office-hours", "--at", "2027-01-01T09:05+08:00"], envFor(emu));
+    const wet = await runCli(
+      ["run", "office-hours", "--at", "2027-01-01T09:05+08:00"],
+      envFor(emu, { DRY_RUN: "false" }),
+    );
     expect(wet.code).toBe(2);
     expect(wet.stderr).toContain("--at decides as of another instant and needs --dry-run");
     const zoneless = await runCli(["run", "office-hours", "--dry-run", "--at", "2027-01-01 09:05"], envFor(emu));

@@ -175,6 +175,9 @@ export function serverlessEnvironment() {
   return {
     NODE_OPTIONS: "--enable-source-maps",
     ...fromEnv(plain),
+    // Going live is the deployer's decision: packaged without DRY_RUN, the functions change nothing.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless Framework variable, resolved by `serverless package`
+    DRY_RUN: "${env:DRY_RUN, 'true'}",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless Framework variable, resolved by `serverless package`
     CVM_AUTOPILOT_SECRET_NAME: "${env:CVM_AUTOPILOT_SECRET_NAME, 'cvm-autopilot'}",
   };

@@ -123,6 +123,8 @@ export function functionEnvFor(
     const v = env[k];
     if (v !== undefined && v.trim() !== "") out[k] = v;
   }
+  // Going live is the deployer's decision: a function deployed without DRY_RUN changes nothing.
+  if (!out.DRY_RUN) out.DRY_RUN = "true";
   if (secret)
     Object.assign(out, { CVM_AUTOPILOT_SECRET_NAME: secret.name, CVM_AUTOPILOT_SECRET_VERSION: secret.version });
   return out;

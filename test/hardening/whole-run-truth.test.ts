@@ -34,7 +34,7 @@ async function world() {
 describe("the guard trips in one account while another acts", () => {
   it("the CLI exits 1 and names the tripped account; a run held back everywhere still exits 3", async () => {
     const { emu, env } = await world();
-    const r = await runCli(["run", "auto-stop-idle", "-o", "text"], env);
+    const r = await runCli(["run", "auto-stop-idle", "-o", "text"], { ...env, DRY_RUN: "false" });
     expect(emu.calls.filter((c) => c.action === "StopInstances" && !c.code && c.account === A)).toHaveLength(1);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
@@ -42,7 +42,7 @@ describe("the guard trips in one account while another acts", () => {
     );
     expect(r.stderr).not.toContain("nothing was done");
 
-    const held = await runCli(["run", "auto-stop-idle", "-o", "text"], { ...env, ACCOUNTS: arn(B) });
+    const held = await runCli(["run", "auto-stop-idle", "-o", "text"], { ...env, ACCOUNTS: arn(B), DRY_RUN: "false" });
     expect(held.code).toBe(3);
   });
 
