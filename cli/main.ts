@@ -1,11 +1,14 @@
 /** The `cvm-autopilot` command line. Errors print as one clear message; exit codes: 0 ok, 1 API error or a run with errors, 2 usage/config, 3 blast-radius guard tripped. */
 import { ConfigError } from "../lib/config/config.ts";
 import { withDemoNote } from "../lib/config/demo-settings.ts";
+import { dotEnv } from "../lib/config/dotenv.ts";
+import { unknownVariableWarnings } from "../lib/config/unknown-variables.ts";
 import { callCommand } from "./call.ts";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { profileEnv } from "../lib/config/profiles.ts";
-import { commandDoc, commandUsage, parseCommand, usage, UsageError } from "./usage.ts";
+import { COMMANDS, commandDoc, parseCommand, UsageError } from "./usage.ts";
+import { commandUsage, functionUsage, usage } from "./help.ts";
 import { importDev } from "./dev.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
@@ -28,6 +31,9 @@ function takeProfile(argv: string[]): string[] {
 
 async function main(argv0: string[]): Promise<number> {
   const argv = takeProfile(argv0);
+  // .env in the working directory fills in what the environment lacks (the environment wins).
+  const fromFile = dotEnv(process.env, process.cwd()).added;
+  Object.assign(process.env, fromFile);
   // A named profile's credentials fill in what the environment lacks, before any command reads it.
   Object.assign(process.env, profileEnv(process.env, homedir()));
   const [command, ...rest] = argv;
@@ -36,17 +42,37 @@ async function main(argv0: string[]): Promise<number> {
     out((JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version);
     return 0;
   }
-  // `<command> --help` prints that command's usage and does nothing else.
-  if (command && commandDoc(command) && (rest.includes("--help") || rest.includes("-h"))) {
-    out(commandUsage(command, REGISTRY));
+  // `<command> --help` (or `help <command>`) prints that command's usage and does nothing else;
+  // `run <function> --help` that function's settings.
+  const asked =
+    command === "help"
+      ? rest
+      : command && (rest.includes("--help") || rest.includes("-h"))
+        ? [command, ...rest.filter((a) => !a.startsWith("-"))]
+        : [];
+  const [topic, sub] = asked;
+  if (topic && commandDoc(topic)) {
+    const fn = topic === "run" && sub ? REGISTRY.find((f) => f.name === sub) : undefined;
+    out(fn ? functionUsage(fn) : commandUsage(topic, REGISTRY));
     return 0;
   }
+  if (command === "help" && rest[0])
+    throw new UsageError(`no command "${rest[0]}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
   // Options are parsed by the command's line of the table (parseCommand), which names the closest to a typo.
-  return dispatch(command, rest);
+  return dispatch(command, rest, new Set(Object.keys(fromFile)));
 }
 
-async function dispatch(command: string | undefined, rest: string[]): Promise<number> {
+async function dispatch(command: string | undefined, rest: string[], fromFile: ReadonlySet<string>): Promise<number> {
   switch (command) {
+    case "validate": {
+      parseCommand("validate", rest);
+      return (await import("./validate.ts")).validateCommand(process.env, out, fromFile);
+    }
+    case "schedule": {
+      const { values } = parseCommand("schedule", rest);
+      for (const w of unknownVariableWarnings(process.env)) err(`cvm-autopilot: warning: ${w}`);
+      return (await import("./schedule-command.ts")).scheduleCommand(values.next, process.env, out, err);
+    }
     case "call": {
       const { values, positionals } = parseCommand("call", rest, { positionals: true });
       const action = positionals[0];
@@ -81,6 +107,8 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       out(usage(REGISTRY));
       return command ? 0 : 2;
     default: {
+      // A misspelt setting would be silently ignored: said first, with the likely name.
+      for (const w of unknownVariableWarnings(process.env)) err(`cvm-autopilot: warning: ${w}`);
       const mod = await import("./run.ts");
       return mod.runCommand(command, rest, process.env, out, err);
     }
@@ -105,11 +133,13 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (
       e instanceof UsageError ||
+      // The emulator's command is loaded apart from the built CLI, with its own copy of the class.
+      (e as Error).name === "UsageError" ||
       (e as Error).name === "DeployError" ||
       (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
     ) {
       err(`cvm-autopilot: ${(e as Error).message}`);
-      if (e instanceof UsageError) err("Run `cvm-autopilot help` for usage.");
+      if ((e as Error).name === "UsageError") err("Run `cvm-autopilot help` for usage.");
       process.exitCode = 2;
     } else {
       err(`cvm-autopilot: unexpected error: ${e instanceof Error ? e.message : String(e)}`);

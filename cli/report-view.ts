@@ -209,8 +209,21 @@ export function renderText(r: RunReport, summary: string): string {
   return [
     summary,
     ...(r.notices ?? []).map((n) => `notice: ${n}`),
+    ...warningLines(r),
     ...r.errors.map((e) => `error: ${errorLine(e)}`),
   ].join("\n");
+}
+
+/** A report's warnings for people (renew-flag's expiries): each note that carries a message, and how many more there were. */
+function warningLines(r: RunReport): string[] {
+  const out: string[] = [];
+  for (const [key, list] of Object.entries(r.notes ?? {})) {
+    const said = (list as Array<{ message?: unknown }>).filter((n) => typeof n?.message === "string");
+    out.push(...said.map((n) => `warning: ${n.message as string}`));
+    const more = (r.notesCount?.[key] ?? list.length) - list.length;
+    if (said.length && more > 0) out.push(`warning: … and ${more} more (the JSON report, -o json, lists them)`);
+  }
+  return out;
 }
 
 /** One line per region as its decisions are in: on a terminal only, never a flood. */

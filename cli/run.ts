@@ -3,7 +3,8 @@ import type { Env } from "../lib/config/config.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
-import { parseCommand, UsageError } from "./usage.ts";
+import { closest, parseCommand, UsageError } from "./usage.ts";
+import { isRegion } from "../lib/config/config.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { decideLive, howToGoLive, liveLine, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
@@ -71,6 +72,7 @@ async function runOne(
 ): Promise<number> {
   const loaded = fn.load(env);
   const config = loaded.config;
+  if (regions) checkNarrowing(regions, config.regions);
   // Before any write: whether this run may change anything, in one line (the account and scope when it will).
   const mode = liveMode(decided.demo, decided.undecided, config);
   if (!values["dry-run"]) {
@@ -116,6 +118,18 @@ async function runOne(
   if (guardHeldAll(r)) return 3;
   if (r.guard?.tripped) err(`cvm-autopilot: ${failureWords(r)}`);
   return r.errors.length || r.guard?.tripped || !saved ? 1 : 0;
+}
+
+/** --region narrows REGIONS: a region outside them is a typo or a mistake, refused before any call (exit 2). */
+function checkNarrowing(asked: string[], configured: string[] | "all"): void {
+  for (const r of asked) {
+    if (!isRegion(r)) throw new UsageError(`--region: "${r}" is not a region name (e.g. ap-guangzhou)`);
+    if (configured === "all" || configured.includes(r)) continue;
+    const guess = closest(r, configured);
+    throw new UsageError(
+      `--region ${r} is not one of REGIONS (${configured.join(", ")})${guess ? `; did you mean ${guess}?` : ""}; --region narrows REGIONS, never widens them`,
+    );
+  }
 }
 
 /**

@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 
 // UsageError is defined in lib/ so the emulator's own command can throw it without reaching into the CLI.
 import { UsageError } from "../lib/usage-error.ts";
-export { UsageError };
+import { closest } from "../lib/config/closest.ts";
+export { UsageError, closest };
 
 /** One option: what it does, and its default when it has one. */
 interface OptionDoc {
@@ -26,13 +27,13 @@ export interface CommandDoc {
   env: string;
   /** The exit codes this command can return. */
   exits: number[];
+  /** One command line a person can copy, for `--help`. */
+  example: string;
 }
-
-type Fn = { name: string; description: string };
 
 const CREDENTIALS =
   "TENCENTCLOUD_SECRET_ID and _SECRET_KEY (or --profile NAME, or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM)";
-const EXIT_WORDS: Record<number, string> = {
+export const EXIT_WORDS: Record<number, string> = {
   0: "done",
   1: "an API error, or a run that reported errors (or whose guard held back part of it)",
   2: "usage or configuration",
@@ -55,6 +56,7 @@ export const COMMANDS = {
     },
     env: `${CREDENTIALS}; CVM_AUTOPILOT_ENDPOINT to call the emulator`,
     exits: [0, 1, 2],
+    example: `cvm-autopilot call DescribeInstances --region ap-guangzhou --params '{"Limit":5}'`,
   },
   run: {
     synopsis: "run <function> [--dry-run [--at TIME]] [--region R[,R…]] [--output table|json|text] [--out DIR]",
@@ -83,15 +85,17 @@ export const COMMANDS = {
         default: "REPORT_DIR",
       },
     },
-    env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; the function's own settings (docs/configuration.md)`,
+    env: `${CREDENTIALS}; TENCENTCLOUD_REGION or REGIONS; DRY_RUN (unset with credentials: a dry run; false: act); the function's own settings (\`run <function> --help\`)`,
     exits: [0, 1, 2, 3],
+    example: "cvm-autopilot run auto-stop-idle --dry-run --region ap-guangzhou",
   },
   serve: {
     synopsis: "serve",
     summary: "schedules + webhook server (the embedded emulator when no credentials are set)",
     options: {},
-    env: `${CREDENTIALS} (none: the demo emulator); PORT (8080), WEBHOOK_SECRET, SERVE_FUNCTIONS, SCHEDULE_<FUNCTION>, LOG_FILE`,
+    env: `${CREDENTIALS} (none: the demo emulator); DRY_RUN (unset with credentials: a dry run; false: act); PORT (8080), WEBHOOK_SECRET, SERVE_FUNCTIONS, SCHEDULE_<FUNCTION>, LOG_FILE, LOG_FORMAT`,
     exits: [0, 2],
+    example: "DRY_RUN=false SERVE_FUNCTIONS=office-hours cvm-autopilot serve",
   },
   emulator: {
     synopsis:
@@ -113,6 +117,7 @@ export const COMMANDS = {
     },
     env: "none",
     exits: [0, 2],
+    example: "cvm-autopilot emulator --port 9000 --instances 200",
   },
   build: {
     synopsis: "build",
@@ -120,6 +125,7 @@ export const COMMANDS = {
     options: {},
     env: "SCHEDULE_TIMEZONE, SCHEDULE_<FUNCTION>",
     exits: [0, 2],
+    example: "SCHEDULE_TIMEZONE=Asia/Shanghai cvm-autopilot build",
   },
   deploy: {
     synopsis: "deploy [--region R] [--namespace NS] [--dry-run] [--recreate] [--remove]",
@@ -139,8 +145,29 @@ export const COMMANDS = {
           "delete our triggers, functions and idle alarm policies, and schedule the SSM secret's deletion (disabled, 7 days to restore); nothing else",
       },
     },
-    env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; the functions' settings, copied into their environments`,
+    env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; DRY_RUN (unset: the functions are deployed with DRY_RUN=true); the functions' settings, copied into their environments`,
     exits: [0, 1, 2],
+    example: "cvm-autopilot deploy --region ap-guangzhou --dry-run",
+  },
+  validate: {
+    synopsis: "validate",
+    summary:
+      "check the whole configuration offline (no call is made): every problem, misspelt settings, and each function's effective settings and scope",
+    options: {},
+    env: "everything the functions, serve and deploy read; .env in the working directory fills in what env lacks",
+    exits: [0, 2],
+    example: "AUTO_STOP_CPU_THRESHOLD=3 cvm-autopilot validate",
+  },
+  schedule: {
+    synopsis: "schedule [--next N]",
+    summary:
+      "each office-hours machine's next starts and stops, with the kind of day that decides each (working day, holiday, make-up workday); reads only",
+    options: {
+      next: { arg: "N", meaning: "how many starts and stops to list per machine (1-50)", default: "4" },
+    },
+    env: `${CREDENTIALS} (none: the demo fleet); REGIONS; OFFICE_HOURS_SCHEDULES, OFFICE_HOURS_TAG`,
+    exits: [0, 1, 2],
+    example: "cvm-autopilot schedule --next 6",
   },
 } as const satisfies Record<string, CommandDoc>;
 
@@ -176,68 +203,6 @@ export function parseCommand<C extends CommandName>(command: C, args: string[], 
   } catch (e) {
     throw optionError(command, e as { code?: string; message: string });
   }
-}
-
-const exitLine = (codes: readonly number[]) => `Exit codes: ${codes.map((c) => `${c} ${EXIT_WORDS[c]}`).join("; ")}.`;
-
-const functionList = (functions: readonly Fn[]) =>
-  functions.map((f) => `                             ${f.name.padEnd(16)} ${f.description}`).join("\n");
-
-/** Usage text; the functions and what they do come from the registry. */
-export const usage = (functions: readonly Fn[]) => `Usage: cvm-autopilot <command> [--help]
-
-${Object.values(COMMANDS)
-  .map(
-    (c) =>
-      `  ${c.synopsis}\n                           ${c.summary}${c === COMMANDS.run ? `:\n${functionList(functions)}` : ""}`,
-  )
-  .join("\n")}
-  --version                print the version
-  --profile NAME           (any command) credentials from the profile NAME: ~/.tencentcloud/credentials or ~/.tccli/NAME.credential
-
-${exitLine([0, 1, 2, 3])}
-Each command's --help lists its options with their defaults.
-`;
-
-/** One command's usage: what it does, every option with its meaning and default, the environment it reads, the exit codes it can return. */
-export function commandUsage(name: string, functions: readonly Fn[]): string {
-  const c = commandDoc(name)!;
-  const opts = Object.entries(c.options).map(([o, d]) => {
-    const flag = `--${o}${d.short ? `, -${d.short}` : ""}${d.arg ? ` ${d.arg}` : ""}`;
-    return `  ${flag.padEnd(22)} ${d.meaning}${d.default ? ` (default: ${d.default})` : ""}`;
-  });
-  return [
-    `Usage: cvm-autopilot ${c.synopsis}`,
-    "",
-    `${c.summary}${name === "run" ? `:\n${functionList(functions)}` : ""}`,
-    "",
-    ...(opts.length ? ["Options:", ...opts, ""] : []),
-    `Environment: ${c.env}`,
-    "",
-    exitLine(c.exits),
-    "",
-  ].join("\n");
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** The closest of `candidates` to `word`, if close enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let score = Infinity;
-  for (const c of candidates) {
-    const s = distance(word, c);
-    if (s < score) [best, score] = [c, s];
-  }
-  return best !== undefined && score <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 /** node:util parseArgs' unknown-option error as one line naming the closest valid option. */

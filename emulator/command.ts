@@ -16,10 +16,13 @@ export interface EmulatorArgs {
   rateLimits: boolean;
 }
 
-const intArg = (name: string, v: string | undefined, dflt: number): number => {
+const intArg = (name: string, v: string | undefined, dflt: number, max = Number.MAX_SAFE_INTEGER): number => {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n > max)
+    throw new UsageError(
+      `--${name} must be a whole number from 0${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}, got "${v}" (e.g. --${name} ${name === "port" ? "9000" : "10"})`,
+    );
   return n;
 };
 
@@ -42,7 +45,7 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
   const members = intArg("accounts", args.accounts, 0);
   const perAccount = intArg("instances", args.instances, 0);
   const emu = await startEmulator({
-    port: intArg("port", args.port, 9000),
+    port: intArg("port", args.port, 9000, 65535),
     instances: members ? 0 : perAccount,
     ...(members
       ? {

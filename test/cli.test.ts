@@ -56,11 +56,14 @@ describe("cvm-autopilot call", () => {
     expect(JSON.parse(narrowed.stdout).regions).toEqual(["ap-shanghai"]);
     expect(emu.calls.filter((c) => c.action === "DescribeInstances").map((c) => c.region)).toEqual(["ap-shanghai"]);
 
+    // A region outside REGIONS is a usage error (exit 2), before any call, naming the closest.
+    const calls = emu.calls.length;
     const typo = await runCli(["run", "renew-flag", "--dry-run", "--region", "ap-shanghai,ap-guangzou"], env);
-    expect(typo.code).toBe(1);
-    expect(JSON.parse(typo.stdout).errors).toEqual([
-      expect.objectContaining({ region: "ap-guangzou", code: "RegionNotConfigured" }),
-    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      "--region ap-guangzou is not one of REGIONS (ap-guangzhou, ap-shanghai); did you mean ap-guangzhou?",
+    );
+    expect(emu.calls.length).toBe(calls);
   });
 
   it("run --out DIR keeps the report as DIR/<function>/<runId>.json and latest.json; an unwritable DIR exits 1 naming it", async () => {

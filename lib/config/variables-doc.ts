@@ -47,7 +47,12 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       meaning: "regions to act in: a comma list, or `all` (every AVAILABLE region from DescribeRegions)",
       default: "`TENCENTCLOUD_REGION`",
     },
-    DRY_RUN: { meaning: "`true`: plan and report, change nothing", default: "`false`" },
+    DRY_RUN: {
+      meaning:
+        "`true`: decide and report, change nothing; `false`: act. Going live is a decision: with credentials and DRY_RUN unset, `serve` and `run` do a dry run and say how to go live, and `deploy` (and `serverless package`) deploy the functions with `true`; live, they first name the account, the regions and each function's scope. The demo (no credentials) acts on its emulator",
+      default:
+        "unset: a dry run for `serve`, `run` and deployed functions; a handler given an environment without it reads `false`",
+    },
     CVM_AUTOPILOT_ENDPOINT: {
       meaning: "send every service to one base URL (the emulator)",
       default: "`https://<service>.tencentcloudapi.com`",

@@ -8,10 +8,12 @@ export function runCli(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 20000,
+  cwd?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH, ...env },
+      ...(cwd ? { cwd } : {}),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
