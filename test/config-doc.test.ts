@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../lib/platform/build.ts";
 import { CONFIG_DOC, configDoc } from "../scripts/config-doc.ts";
+import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
+import { REGISTRY } from "../functions/registry.ts";
+import { scheduleVar } from "../lib/platform/schedules.ts";
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
@@ -35,5 +38,22 @@ describe("the configuration reference", () => {
     }
     expect(vars.size).toBeGreaterThan(50);
     expect([...vars].filter((v) => !doc.includes(`\`${v}\``))).toEqual([]);
+  });
+});
+
+describe("every variable has its own description and default", () => {
+  it("no two variables share one description", () => {
+    const byMeaning = new Map<string, string[]>();
+    for (const [name, d] of Object.values(VARIABLE_DOCS).flatMap((s) => Object.entries(s)))
+      byMeaning.set(d.meaning, [...(byMeaning.get(d.meaning) ?? []), name]);
+    expect([...byMeaning.values()].filter((names) => names.length > 1)).toEqual([]);
+  });
+
+  it("a schedule's documented default is the function's declared schedule", () => {
+    const docs = Object.values(VARIABLE_DOCS).flatMap((s) => Object.entries(s));
+    for (const f of REGISTRY) {
+      const d = docs.find(([n]) => n === scheduleVar(f.name))?.[1];
+      expect(d?.default, scheduleVar(f.name)).toContain(`\`${f.schedule}\``);
+    }
   });
 });

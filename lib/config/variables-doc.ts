@@ -13,8 +13,15 @@ export interface VariableDoc {
 /** By section, in the order the reference lists them; a function's section is its name. */
 export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
   Shared: {
-    TENCENTCLOUD_SECRET_ID: { meaning: "API credentials (the official SDK's names)", default: "required" },
-    TENCENTCLOUD_SECRET_KEY: { meaning: "API credentials (the official SDK's names)", default: "required" },
+    TENCENTCLOUD_SECRET_ID: {
+      meaning:
+        "the API key's id (the official SDK's name); with its key set, the CLI works on the real cloud, never the demo",
+      default: "none: `serve` and `run` use the demo emulator",
+    },
+    TENCENTCLOUD_SECRET_KEY: {
+      meaning: "the API key's secret (the official SDK's name); never logged or reported",
+      default: "none: `serve` and `run` use the demo emulator",
+    },
     TENCENTCLOUD_SESSION_TOKEN: { meaning: "session token for temporary credentials", default: "—" },
     TENCENTCLOUD_PROFILE: {
       meaning:
@@ -31,16 +38,16 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default: "`http://metadata.tencentyun.com/latest/meta-data/`",
     },
     TENCENTCLOUD_SECRETID: {
-      meaning: "the same, under the names SCF injects for a function's execution role",
-      default: "—",
+      meaning: "the key id SCF injects for a function's execution role (TENCENTCLOUD_SECRET_ID wins)",
+      default: "set by SCF",
     },
     TENCENTCLOUD_SECRETKEY: {
-      meaning: "the same, under the names SCF injects for a function's execution role",
-      default: "—",
+      meaning: "the key secret SCF injects for a function's execution role (TENCENTCLOUD_SECRET_KEY wins)",
+      default: "set by SCF",
     },
     TENCENTCLOUD_SESSIONTOKEN: {
-      meaning: "the same, under the names SCF injects for a function's execution role",
-      default: "—",
+      meaning: "the role's session token SCF injects beside them (TENCENTCLOUD_SESSION_TOKEN wins)",
+      default: "set by SCF",
     },
     TENCENTCLOUD_REGION: { meaning: "default region", default: "first of `REGIONS`" },
     REGIONS: {
@@ -84,14 +91,12 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default: "—",
     },
     NO_COLOR: {
-      meaning:
-        "the CLI's table colours outcomes on a terminal; `NO_COLOR` (any value) turns that off, `FORCE_COLOR` (not `0`) turns it on when piped",
-      default: "—",
+      meaning: "any value: the CLI's table does not colour outcomes, even on a terminal",
+      default: "unset: colours on a terminal",
     },
     FORCE_COLOR: {
-      meaning:
-        "the CLI's table colours outcomes on a terminal; `NO_COLOR` (any value) turns that off, `FORCE_COLOR` (not `0`) turns it on when piped",
-      default: "—",
+      meaning: "any value but `0`: the CLI's table colours outcomes even when piped",
+      default: "unset: no colours when piped",
     },
     COLUMNS: {
       meaning:
@@ -104,7 +109,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     ACCOUNTS: {
       meaning:
-        "the accounts a run covers: CAM role ARNs to assume (`qcs::cam::uin/<uin>:roleName/<role>`), or `organization:<role name>` for every member of the organization, plus `self` for the caller's own account (see [Many accounts](#many-accounts))",
+        "the accounts a run covers: CAM role ARNs to assume (`qcs::cam::uin/<uin>:roleName/<role>`), or `organization:<role name>` for every member of the organization, plus `self` for the caller's own account (see [Many accounts](operating.md#many-accounts))",
       default: "the caller's own account",
     },
     FANOUT: {
@@ -140,7 +145,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     NOTIFY_URLS: {
       meaning:
-        "where each run's one message goes, comma- or space-separated: WeCom group robot, DingTalk robot, Slack incoming webhook, or any https URL for signed JSON (see [Operating it](#operating-it))",
+        "where each run's one message goes, comma- or space-separated: WeCom group robot, DingTalk robot, Slack incoming webhook, or any https URL for signed JSON (see [Operating it](operating.md))",
       default: "—",
     },
     NOTIFY_ALWAYS: {
@@ -293,12 +298,12 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default: "`STOP_CHARGING`",
     },
     OFFICE_HOURS_MAX_FRACTION: {
-      meaning: "blast-radius guard: at most this share / this many of the in-scope instances per run",
-      default: "`1` / —",
+      meaning: "blast-radius guard: at most this share (0–1) of the in-scope instances started or stopped per run",
+      default: "`1` (a schedule's edge moves every machine on it)",
     },
     OFFICE_HOURS_MAX_COUNT: {
-      meaning: "blast-radius guard: at most this share / this many of the in-scope instances per run",
-      default: "`1` / —",
+      meaning: "blast-radius guard: at most this many instances started or stopped per run",
+      default: "— (no count limit)",
     },
     OFFICE_HOURS_WARN_MINUTES: {
       meaning:
@@ -327,34 +332,37 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     SERVE_RUN_ON_START: { meaning: "run each function once at start", default: "`true` with the demo emulator" },
     SERVE_FUNCTIONS: { meaning: "which functions to serve, comma list", default: "all" },
     SCHEDULE_AUTO_STOP_IDLE: {
-      meaning: "5-field cron overrides",
-      default: "the function's schedule (README, the functions table)",
+      meaning:
+        "when auto-stop-idle runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`*/15 * * * *` (every 15 minutes)",
     },
     SCHEDULE_IMAGE_SYNC: {
-      meaning: "5-field cron overrides",
-      default: "the function's schedule (README, the functions table)",
+      meaning: "when image-sync runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`0 2 * * *` (02:00 daily)",
     },
     SCHEDULE_RENEW_FLAG: {
-      meaning: "5-field cron overrides",
-      default: "the function's schedule (README, the functions table)",
+      meaning: "when renew-flag runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`0 9 * * *` (09:00 daily)",
     },
     SCHEDULE_KEY_ROTATION: {
-      meaning: "5-field cron overrides",
-      default: "the function's schedule (README, the functions table)",
+      meaning:
+        "when key-rotation runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`0 3 * * 1` (03:00 on Mondays)",
     },
     SCHEDULE_OFFICE_HOURS: {
-      meaning: "5-field cron overrides",
-      default: "the function's schedule (README, the functions table)",
+      meaning:
+        "when office-hours runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`*/5 * * * *` (every 5 minutes)",
     },
     SCF_NAMESPACE: { meaning: "SCF namespace for `deploy`", default: "`default`" },
     SCF_RUNTIME: { meaning: "SCF Node.js runtime", default: "`Nodejs18.15`" },
     SCF_MEMORY_SIZE: {
-      meaning: "function memory (MB: 64, or 128–3072 in steps of 128) and timeout (1–900 s)",
-      default: "`128` / `900`",
+      meaning: "each function's memory in MB: 64, or 128–3072 in steps of 128",
+      default: "`128`",
     },
     SCF_TIMEOUT: {
-      meaning: "function memory (MB: 64, or 128–3072 in steps of 128) and timeout (1–900 s)",
-      default: "`128` / `900`",
+      meaning: "each function's timeout in seconds, 1–900",
+      default: "`900`",
     },
     SCF_ROLE: {
       meaning:
