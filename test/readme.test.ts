@@ -20,3 +20,12 @@ describe("README", () => {
     expect(links.filter((l) => !existsSync(join(ROOT, l)))).toEqual([]);
   });
 });
+
+describe("README's CLI block", () => {
+  it("gives every command's synopsis as the CLI's own table declares it", async () => {
+    const { COMMANDS } = await import("../cli/usage.ts");
+    const block = /## CLI\n\n```\n([\s\S]*?)```/.exec(readme)![1]!.replace(/\s+/g, " ");
+    for (const c of Object.values(COMMANDS))
+      expect(block).toContain(`cvm-autopilot ${c.synopsis.replace(/\s+/g, " ")}`);
+  });
+});
