@@ -17,8 +17,15 @@ import { alarmPath } from "../lib/platform/alarm-callback.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { decideLive, dryRunLine, liveBanner, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
+import { helpWidth, wrap } from "./help.ts";
 
-export async function serveCommand(env: Env, out: (s: string) => void): Promise<number> {
+export async function serveCommand(env: Env, print: (s: string) => void): Promise<number> {
+  // On a terminal, long lines wrap at its width with a hanging indent; piped, one line each.
+  const width = process.stdout.isTTY ? helpWidth() : 0;
+  const out = (s: string) => {
+    const lead = /^ */.exec(s)![0];
+    print(width ? wrap(lead, s.slice(lead.length), width, lead.length + 2) : s);
+  };
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
@@ -34,7 +41,7 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
       functions: REGISTRY,
       env: runEnv,
       port,
-      logger: serveLogger(env, out),
+      logger: serveLogger(env, print),
       say: out,
     });
   } catch (err) {
@@ -151,6 +158,5 @@ function sayEndpoints(server: LocalServer, env: Env, out: (s: string) => void): 
   const schedules = loadSchedules(REGISTRY, runEnv);
   out(`schedules (${scheduleZone(runEnv)}): ${server.enabled.map((n) => `${n} "${schedules[n]}"`).join(", ")}`);
   const pairs = sharedTouches(enabled);
-  if (pairs.length)
-    out(`one after the other, never at the same instant (they change the same machines): ${pairs.join("; ")}`);
+  for (const p of pairs) out(`run one after the other, never at the same instant (they change the same thing): ${p}`);
 }

@@ -30,13 +30,11 @@ export class RunLocks {
   }
 }
 
-/** Pairs of functions that share what they change, in words for the start-up lines: `a and b (instance power)`. */
+/** Functions that share what they change, by what they change, in words for the start-up lines: `instance power: a, b and c`. */
 export function sharedTouches(functions: readonly { name: string; touches: readonly string[] }[]): string[] {
-  const out: string[] = [];
-  for (const [i, a] of functions.entries())
-    for (const b of functions.slice(i + 1)) {
-      const shared = a.touches.filter((t) => b.touches.includes(t));
-      if (shared.length) out.push(`${a.name} and ${b.name} (${shared.join(", ")})`);
-    }
-  return out;
+  const words = [...new Set(functions.flatMap((f) => f.touches))];
+  return words.flatMap((w) => {
+    const names = functions.filter((f) => f.touches.includes(w)).map((f) => f.name);
+    return names.length < 2 ? [] : [`${w}: ${names.slice(0, -1).join(", ")} and ${names.at(-1)}`];
+  });
 }
