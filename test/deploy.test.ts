@@ -40,6 +40,14 @@ describe("esbuild bundles", () => {
       expect(typeof mod.handler).toBe("function");
       console.log(`bundle ${b.name}: ${(b.bytes / 1024).toFixed(1)} KiB`);
     }
+    // docs/deploy.md's figures are these bundles' sizes (within a tenth): update the doc when this fails.
+    const doc = readFileSync(join(ROOT, "docs", "deploy.md"), "utf8").replace(/\s+/g, " ");
+    const [, lo, hi, office] = /(\d+)–(\d+) KB except office-hours \(([\d.]+) MB/.exec(doc)!.map(Number) as number[];
+    for (const b of bundles) {
+      const kb = b.bytes / 1000;
+      if (b.name === "office-hours") expect(kb / 1000, b.name).toBeCloseTo(office!, 0);
+      else expect([kb >= lo! * 0.9, kb <= hi! * 1.1], `${b.name}: ${kb.toFixed(0)} KB`).toEqual([true, true]);
+    }
     expect(JSON.parse(readFileSync(join(outdir, "schedules.json"), "utf8"))["key-rotation"]).toEqual({
       cron: "0 3 * * 1",
       timezone: "UTC",
