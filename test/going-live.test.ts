@@ -3,7 +3,10 @@
  * change nothing and say how to act; with DRY_RUN=false they act, and name the account, the
  * regions and each function's scope first. Through the real CLI, against the emulator.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT } from "../lib/platform/build.ts";
 import type { ChildProcess } from "node:child_process";
 import { runCli, startCli } from "./helpers/cli.ts";
 import { envFor } from "./helpers/functions.ts";
@@ -12,6 +15,18 @@ import type { Emulator } from "../emulator/server.ts";
 import { DEMO_UIN } from "../emulator/accounts.ts";
 
 const GZ = "ap-guangzhou";
+
+/** The lines docs/operating.md shows of a run, from the one starting with `first` to the next command. */
+function docSample(first: string): string[] {
+  const block = /\*\*Going live\.\*\*[\s\S]*?```\n([\s\S]*?)```/.exec(
+    readFileSync(join(ROOT, "docs", "operating.md"), "utf8"),
+  )![1]!;
+  const lines = block.split("\n");
+  const from = lines.findIndex((l) => l.startsWith(first));
+  const to = lines.findIndex((l, i) => i > from && (l.startsWith("$") || !l));
+  return lines.slice(from, to);
+}
+const timeless = (l: string) => l.replace(/\d{4}-\d\d-\d\d \d\d:\d\d/g, "<time>");
 
 async function idleFleet() {
   const emu = await emulator();
@@ -61,6 +76,7 @@ describe("npm start with credentials", () => {
       await until(output, /^auto-stop-idle \(dry run\): scanned 4, would act on 3/, 2, 75_000);
       const lines = output().split("\n");
       expect(lines[0]).toMatch(/^DRY RUN: credentials are set but DRY_RUN is not.*set DRY_RUN=false/);
+      expect(docSample("DRY RUN")).toEqual([lines[0]]);
       expect(output()).not.toMatch(/LIVE/);
       expect(stops(emu)).toBe(0);
       for (const id of idle) expect(state(emu, id)).toBe("RUNNING");
@@ -87,6 +103,8 @@ describe("npm start with credentials", () => {
       );
       expect(lines[2]).toMatch(/^ {2}renew-flag: prepaid instances.*; next run .* UTC$/);
       expect(output()).toMatch(/^auto-stop-idle: scanned 4, done 3/m);
+      // docs/operating.md shows these lines from such a run: the same words, times aside.
+      expect(docSample("LIVE").map(timeless)).toEqual(lines.slice(0, 3).map(timeless));
       for (const id of idle) expect(["STOPPING", "STOPPED"]).toContain(state(emu, id));
     } finally {
       expect(await stopped(child)).toBe(0);
