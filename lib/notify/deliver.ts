@@ -119,7 +119,8 @@ async function attempt(dest: Destination, unsigned: string, o: DeliverOptions): 
         ok: false,
         status: res.status,
         error: `${dest.kind === "feishu" ? "code" : "errcode"} ${String(code)}: ${text.slice(0, 200)}`,
-        retry: RATE_CODES.has(Number(code)),
+        // DingTalk's 130101 holds the robot for 10 minutes: a retry within this run cannot succeed.
+        retry: RATE_CODES.has(Number(code)) && Number(code) !== 130101,
       };
   }
   return { ok: true, status: res.status };

@@ -12,7 +12,7 @@ import type { RunReport } from "../runtime/report.ts";
 import type { Digest, DigestLink, OwnerGroup } from "./digest.ts";
 import type { NotifyKind } from "./destinations.ts";
 import { feishuPost } from "./feishu.ts";
-import { markdownInert, slackEscape } from "./inert.ts";
+import { markdownInert, slackControl, slackEscape } from "./inert.ts";
 import { bytes, JSON_LIMIT_BYTES, ROBOT_LIMITS } from "./limits.ts";
 import { dingtalkAt, dingtalkMention, slackMention, wecomMention } from "./mentions.ts";
 import { paginate, type Page } from "./pages.ts";
@@ -63,7 +63,7 @@ const SLACK: Syntax = {
   heading: (s) => `*${s}*`,
   fact: (k, v) => `${k}: \`${slackEscape(v)}\``,
   bullet: "•",
-  link: (l) => `<${slackEscape(l.url)}|${l.label}>`,
+  link: (l) => `<${slackControl(l.url)}|${l.label}>`,
   mention: (o) => {
     const m = slackMention(o);
     return m ? ` <@${m}>` : "";

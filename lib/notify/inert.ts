@@ -25,6 +25,7 @@ export const markdownInert = (s: string): string =>
     .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, "＿")
     .replace(/:\/\//g, "：//");
 
-/** Slack's mrkdwn: `&`, `<` and `>` escaped, as its formatting docs require; nothing else is markup there that can link or mention. */
-export const slackEscape = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/:\/\//g, "：//");
+/** Slack's mrkdwn control characters `&`, `<` and `>` escaped, as its formatting docs require (also inside a link's URL). */
+export const slackControl = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** Tenant text in Slack: its control characters escaped, and no bare address for Slack to turn into a link. */
+export const slackEscape = (s: string): string => slackControl(s).replace(/:\/\//g, "：//");

@@ -150,6 +150,8 @@ describe("every warned machine reaches its owner", () => {
         .join("\n");
     for (const o of OWNERS) expect(text("wecom")).toContain(`<@${o}>`);
     for (const o of ["U0ALICE01", "U0BOB0002"]) expect(text("slack")).toContain(`<@${o}>`);
+    // Slack's links are <url|label>, the address as written (its & escaped, as Slack requires).
+    expect(text("slack").match(/<https:\/\/[^|>]+\|stop now>/g)).toHaveLength(30);
     for (const o of ["ou_carol0003x", "ou_dave00004x"]) expect(text("feishu")).toContain(`@${o}`);
     const at = chat.received
       .filter((r) => r.kind === "dingtalk")
