@@ -102,9 +102,24 @@ function ownerGroups(results: ResultEntry[]): OwnerGroup[] {
 }
 
 /** The run's state in words: a warning is "warned", never "done"; the guard, failures and errors after it. */
+const warnsOf = (r: RunReport) =>
+  r.results.filter((e) => e.action === "warn" && e.outcome === (r.dryRun ? "planned" : "done")).length;
+
+/** Writes by outcome, a warning's tag said as a warning: "warned" beside "done" would read as two different runs. */
+function writesWords(r: RunReport): string {
+  const warns = warnsOf(r);
+  const key = r.dryRun ? "planned" : "done";
+  if (!warns) return counts(r.outcomes);
+  return counts({
+    [r.dryRun ? "to tag as warned" : "tagged as warned"]: warns,
+    ...r.outcomes,
+    [key]: r.outcomes[key] - warns,
+  });
+}
+
 function stateWords(r: RunReport): string[] {
   const o = r.outcomes;
-  const warns = r.results.filter((e) => e.action === "warn" && e.outcome === (r.dryRun ? "planned" : "done")).length;
+  const warns = warnsOf(r);
   const acted = (r.dryRun ? o.planned : o.done) - warns;
   const main =
     r.guard?.tripped && !r.accounts
@@ -134,7 +149,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
     ["run", r.runId],
     ["trigger", `${r.trigger}${r.dryRun ? ", dry run" : ""}`],
   ];
-  const writes = counts(r.outcomes);
+  const writes = writesWords(r);
   const sections: Digest["sections"] = [];
   const section = (title: string, all: string[], total: number) => {
     if (total)

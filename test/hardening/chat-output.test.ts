@@ -136,6 +136,7 @@ describe("every warned machine reaches its owner", () => {
       const all = got.map((m) => m.text).join("\n");
       // Nothing stopped: the headline says warned, never done.
       expect(got[0]!.text).toContain("warned 30");
+      expect(got[0]!.text).toContain("writes: 30 tagged as warned");
       expect(all).not.toMatch(/done 30|and \d+ more: their links/);
       for (const id of ids) {
         expect(all.split(`instance=${id}&`).length - 1, `${kind} ${id}`).toBe(3);
