@@ -86,7 +86,20 @@ export function paginate(digest: (items: number) => Digest, fits: (p: Page) => b
       continue;
     }
     for (const done of cur.groups) seen.add(done.owner);
-    if (pages.length === maxPages - 1 && queue.length - i > 0) break;
+    if (pages.length === maxPages - 1) {
+      // The last message: the rest with their links when they all fit, else the compact list.
+      const whole = queue.slice(i).reduce((p, q) => withItem(p, q.g, q.item, seen), {
+        digest: tail(first.digest),
+        groups: [],
+        number: maxPages,
+        total: WIDEST_TOTAL,
+      } as Page);
+      if (fits(whole)) {
+        pages.push(whole);
+        i = queue.length;
+      }
+      break;
+    }
     pages.push(
       withItem(
         { digest: tail(first.digest), groups: [], number: pages.length + 1, total: WIDEST_TOTAL },
