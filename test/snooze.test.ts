@@ -395,10 +395,9 @@ describe("a warning list longer than a message", () => {
       NOTIFY_URLS: chat.urls.wecom,
     });
     expect(report.results.filter((r) => (r.detail?.links as unknown[] | undefined)?.length === 3)).toHaveLength(14);
-    expect(chat.received.length).toBeGreaterThan(1);
-    for (const m of chat.received) expect(Buffer.byteLength(m.text)).toBeLessThanOrEqual(4096);
     const all = chat.received.map((m) => m.text).join("\n");
-    expect(all).not.toMatch(/and \d+ more/);
+    expect([chat.received.length > 1, /and \d+ more/.test(all)]).toEqual([true, false]);
+    for (const m of chat.received) expect(Buffer.byteLength(m.text)).toBeLessThanOrEqual(4096);
     for (const r of report.results) expect(all).toContain(`[stop now](https://fn.example.com/snooze?instance=${r.id}&`);
   });
 });

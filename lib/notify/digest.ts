@@ -101,7 +101,7 @@ function ownerGroups(results: ResultEntry[]): OwnerGroup[] {
   return [...by.values(), ...(unowned ? [unowned] : [])];
 }
 
-/** The run's state in words: a warning is "warned", never "done"; the guard, failures and errors after it. */
+/** Warnings given (or, in a dry run, planned): auto-stop's `warn` action, which tags a machine and stops nothing. */
 const warnsOf = (r: RunReport) =>
   r.results.filter((e) => e.action === "warn" && e.outcome === (r.dryRun ? "planned" : "done")).length;
 
@@ -117,6 +117,7 @@ function writesWords(r: RunReport): string {
   });
 }
 
+/** The run's state in words: a warning is "warned", never "done"; the guard, failures and errors after it. */
 function stateWords(r: RunReport): string[] {
   const o = r.outcomes;
   const warns = warnsOf(r);
