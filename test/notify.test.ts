@@ -238,18 +238,19 @@ describe("notifications", () => {
     expect(err?.message).not.toContain("key=abc");
   });
 
-  it("service is read from the host: WeCom, DingTalk and Slack addresses need no prefix", async () => {
+  it("service is read from the host: WeCom, DingTalk, Slack and Feishu/Lark addresses need no prefix", async () => {
     const emu = await emulator();
     const { config: c } = FUNCTIONS["auto-stop-idle"]!.load(
       envFor(emu, {
         NOTIFY_URLS:
-          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456",
+          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456 https://open.larksuite.com/open-apis/bot/v2/hook/f1e2d3c4",
       }),
     );
     expect(c.notify.destinations.map((d) => d.label)).toEqual([
       "wecom qyapi.weixin.qq.com",
       "dingtalk oapi.dingtalk.com",
       "slack hooks.slack.com",
+      "feishu open.larksuite.com",
     ]);
   });
 });

@@ -192,6 +192,22 @@ describe("past a robot's limits", () => {
     expect(slept).toEqual(Array.from({ length: 9 }, () => 3000));
   });
 
+  it("runs that together pass DingTalk's 20 a minute: the 21st message is refused with 130101, not retried, and the rest of that run's messages are not sent", async () => {
+    const { report, chat } = await warnedFleet(30);
+    const dest = parseDestination(chat.urls.dingtalk) as Destination;
+    const n = { destinations: [dest], always: false, secret: undefined, dingtalkSecret: "ding-secret-0123456789" };
+    const deps = { logger: memoryLogger(), sleep: async () => {} };
+    const before = chat.received.filter((r) => r.kind === "dingtalk").length;
+    const runs = [];
+    // The robot's minute, in real time: these runs' spacing is slept on a test clock.
+    while (runs.length < 5) runs.push((await notifyRun(n, report, deps))[0]!);
+    const failed = runs.find((d) => !d.ok)!;
+    expect(failed.error).toMatch(/errcode 130101: .* messages not sent/);
+    expect(failed.attempts).toBe(failed.messages!.sent + 1);
+    expect(chat.received.filter((r) => r.kind === "dingtalk")).toHaveLength(20);
+    expect(before).toBeGreaterThan(1);
+  });
+
   it("a Feishu robot whose secret does not match answers 19021: reported, nothing else sent to it", async () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 1, traffic: 0 } });
