@@ -197,7 +197,9 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
     for (const e of r.errors) lines.push(`  ${errorLine(e)}`);
   }
   for (const n of r.notifications ?? [])
-    lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
+    lines.push(
+      `notified ${n.to}: ${n.ok ? `sent${n.messages ? ` (${n.messages.of} messages)` : ""}` : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`,
+    );
   return lines.join("\n");
 }
 

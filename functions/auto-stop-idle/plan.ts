@@ -28,7 +28,7 @@ export const KINDS = {
   "outside-window": "outside the stop window",
   "bad-schedule-tag": "bad schedule tag",
   "not-alarmed": "no idle alarm",
-  "not-asked": "not the machine asked about",
+  "not-asked": "not checked: this run was for one named machine",
   snoozed: "snoozed",
   "bad-snooze-tag": "bad snooze tag",
   warned: "warned, stop pending",

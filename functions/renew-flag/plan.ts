@@ -34,6 +34,8 @@ export type RenewDecision = Decision<RenewKind> & { detail: { from: RenewFlag | 
 
 export interface ExpiryWarning {
   instanceId: string;
+  /** The machine's name, so a message names the machine people know (tenant text: shown inert). */
+  name?: string | undefined;
   region: string;
   expiredTime: string;
   daysLeft: number;
@@ -120,14 +122,16 @@ export function plan(
                 : daysLeft === 0
                   ? "expires today"
                   : `expires in ${daysLeft} day(s)`;
+        const who = `${inst.InstanceName ? `${inst.InstanceName} ` : ""}(${[inst.InstanceId, where].filter(Boolean).join(", ")})`;
         warnings.push({
           instanceId: inst.InstanceId,
+          ...(inst.InstanceName ? { name: inst.InstanceName } : {}),
           region: where,
           expiredTime: inst.ExpiredTime!,
           daysLeft,
           renewFlag: effective,
           restrictState: restrict,
-          message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,
+          message: `${who} ${state} and will not auto-renew (${effective})`,
         });
       }
     }

@@ -135,7 +135,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     NOTIFY_URLS: {
       meaning:
-        "where each run's one message goes, comma- or space-separated: WeCom group robot, DingTalk robot, Slack incoming webhook, or any https URL for signed JSON (see [Operating it](#operating-it))",
+        "where each run's messages go, comma- or space-separated: WeCom group robot, DingTalk robot, Slack incoming webhook, Feishu or Lark custom robot (`https://open.feishu.cn/open-apis/bot/v2/hook/…`, `https://open.larksuite.com/…`), or any https URL for signed JSON (see [Operating it](#operating-it))",
       default: "—",
     },
     NOTIFY_ALWAYS: {
@@ -149,6 +149,11 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     NOTIFY_DINGTALK_SECRET: {
       meaning: "the DingTalk robot's signing secret (`SEC…`), when its security setting is 加签",
+      default: "—",
+    },
+    NOTIFY_FEISHU_SECRET: {
+      meaning:
+        "the Feishu or Lark custom robot's signing secret, when its security setting is signature verification (签名校验); each message then carries `timestamp` and `sign`",
       default: "—",
     },
   },
