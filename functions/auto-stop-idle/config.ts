@@ -47,7 +47,7 @@ const schema = z.object({
   AUTO_STOP_METRIC_BUDGET: optionalInt(0),
   // How far back alarm histories are searched: DescribeAlarmHistories finds an alarm by when it began.
   AUTO_STOP_ALARM_SEARCH_DAYS: int(30, 1, 180),
-  // Warn first: a machine found idle is tagged autopilot:stop-after and announced; a later run stops it (0: off).
+  // Warn first: a machine found idle is announced and tagged autopilot:warning:auto-stop-idle; a later run stops it (0: off).
   AUTO_STOP_WARN_MINUTES: int(0, 0, 1440),
   // Where a warning's snooze links point: the function URL, or serve's address (links need WEBHOOK_SECRET too).
   AUTO_STOP_LINK_URL: field((v, fail) => {

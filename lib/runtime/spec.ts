@@ -174,7 +174,7 @@ export interface FunctionSpec<
   provision?(ctx: ProvisionContext<C>): Promise<ProvisionStep[]>;
   /** Takes Cloud Monitor alarm callbacks (`/alarm/<token>`): a run that verifies only the machine a callback names (Trigger.alarmed). */
   alarmCallback?: boolean;
-  /** Serves a warning's signed links (`GET /snooze`): a snooze tag on one instance, or a "stop now" run for it. */
+  /** Serves a warning's signed links (`/snooze`: a GET shows, the button's POST acts): a snooze tag on one instance, or a "stop now" run for it. */
   snoozeLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
