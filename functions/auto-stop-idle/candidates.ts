@@ -27,7 +27,12 @@ const regionCounts = new WeakMap<TencentCloudClient, Promise<number>>();
 function configuredRegions(ctx: RunContext<AutoStopConfig>): Promise<number> {
   if (ctx.config.regions !== "all") return Promise.resolve(ctx.config.regions.length);
   let n = regionCounts.get(ctx.client);
-  if (!n) regionCounts.set(ctx.client, (n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length)));
+  if (!n) {
+    n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length);
+    // Every region of the run awaits this one answer; a failure is asked again next run, not remembered.
+    n.catch(() => regionCounts.delete(ctx.client));
+    regionCounts.set(ctx.client, n);
+  }
   return n;
 }
 

@@ -4,6 +4,7 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
+import { settleAll } from "../../lib/runtime/settle.ts";
 import { OWNER_TAG, snoozeOf, STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
@@ -181,7 +182,7 @@ export async function decideRegion(
   const traffic = new Batcher<string>(
     per,
     watched(async (ids) => {
-      const [lan, wan] = await Promise.all([
+      const [lan, wan] = await settleAll([
         getInstanceMetric(client, region, "LanOuttraffic", ids, window),
         getInstanceMetric(client, region, "WanOuttraffic", ids, window),
       ]);

@@ -3,6 +3,7 @@ import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
+import { awaitedLater } from "../../lib/runtime/settle.ts";
 import { applyStops, clearSnoozes } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
@@ -46,7 +47,9 @@ export default defineFunction({
         ctx.now,
         ctx.only,
         (d) => ctx.decided(d),
-        (types) => void (early = lookUp(types)),
+        // Started beside the traffic queries and awaited below: handled from the start, so even a
+        // lookup that rejected could not end the process before its await.
+        (types) => void (early = awaitedLater(lookUp(types))),
         sourced.limits,
       );
     } finally {
