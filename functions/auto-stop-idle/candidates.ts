@@ -64,8 +64,9 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
         },
       };
     }
-    // A new order each 15-minute slot; a retried run keeps its slot's order.
-    limits.seed = new Date(Math.floor(ctx.now.getTime() / 900_000) * 900_000).toISOString();
+    // The run's slot of its schedule: consecutive runs take consecutive turns of the rotation, and
+    // a retried run (the same slot) takes its slot's turn again.
+    limits.run = Math.floor(ctx.now.getTime() / policy.runEveryMs);
   }
   // An alarm callback names its machine: only it is verified, whatever the mode, with no history to read.
   if (ctx.alarmed) return { limits: { ...limits, alarmed: ctx.alarmed }, notes };

@@ -5,6 +5,7 @@
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
 import { settleAll } from "../../lib/runtime/settle.ts";
+import { takeTurn } from "./rotation.ts";
 import { OWNER_TAG, snoozeOf, STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
@@ -73,15 +74,8 @@ export interface CandidateLimits {
   verifyAtMost?: number;
   /** A signed "stop now" link named these: each is stopped if in scope and not opted out, without metrics; every other machine is kept. */
   stopNow?: ReadonlySet<string>;
-  /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
-  seed?: string;
-}
-
-/** FNV-1a: a cheap, stable order for admitting candidates under a budget. */
-function rank(seed: string, id: string): number {
-  let h = 0x811c9dc5;
-  for (const c of seed + id) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  return h;
+  /** The run's number under verifyAtMost (its schedule slot): whose turn it is in the rotation (rotation.ts). */
+  run?: number;
 }
 
 const NOT_ALARMED: Verdict = {
@@ -267,11 +261,10 @@ export async function decideRegion(
     }
     listed = failed === undefined;
     if (listed && queued.length) {
-      // The budget's share of candidates, in an order that changes every run; the rest wait for a later run.
-      const seed = limits.seed ?? now.toISOString();
-      queued.sort((a, b) => rank(seed, a.inst.InstanceId) - rank(seed, b.inst.InstanceId));
-      queued.slice(0, limits.verifyAtMost).forEach(admit);
-      for (const q of queued.slice(limits.verifyAtMost)) emit(screenedOut(q.inst, DEFERRED));
+      // This run's turn of the rotation; the rest wait for theirs, every one within ⌈queued ÷ budget⌉ runs.
+      const turn = takeTurn(queued, (q) => q.inst.InstanceId, limits.verifyAtMost!, limits.run ?? 0);
+      turn.admitted.forEach(admit);
+      for (const q of turn.deferred) emit(screenedOut(q.inst, DEFERRED));
     }
   } catch (err) {
     failure = err;

@@ -10,7 +10,7 @@ import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
-import { loadConfig, VARIABLES } from "./config.ts";
+import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
 import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
 import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
@@ -19,7 +19,7 @@ const HOURS_PER_MONTH = 30 * 24;
 export default defineFunction({
   name: "auto-stop-idle",
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
-  schedule: "*/15 * * * *",
+  schedule: SCHEDULE,
   variables: VARIABLES,
   loadConfig,
   kinds: KINDS,
