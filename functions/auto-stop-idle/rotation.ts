@@ -10,8 +10,9 @@
  * from position turn × budget on, wrapping round. Consecutive runs take consecutive turns, so
  * ⌈n ÷ budget⌉ of them cover every position. A hash, not the listing's order, keeps a machine's
  * place when others come and go: one appearing or disappearing moves the machines after it by one
- * position, so at most one per change slips into a turn already taken and waits one more round;
- * a change of ⌈n ÷ budget⌉ itself restarts the round at another turn.
+ * position, so at each later boundary between turns one machine changes turn, and one that moves
+ * into a turn already taken this round waits one round more; a change of ⌈n ÷ budget⌉ itself
+ * starts the next round at another turn. Nothing stored means nothing to lose or to go stale.
  */
 
 /** FNV-1a, 32 bits: cheap, stable, and spreads ids that differ in one character. */
