@@ -66,6 +66,23 @@ describe("a refused GetMonitorData call", () => {
     },
   );
 
+  it("the month's free calls run out mid-run: the CLI reports why and how to fix it, and exits 1", async () => {
+    // The emulator's own free tier (Cloud Monitor's 1,000,000 calls a month, here 3): refused past it.
+    const emu = await emulator({ monitorFreeCalls: 3 });
+    for (let i = 0; i < 300; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
+    const r = await runCli(["run", "auto-stop-idle"], envFor(emu));
+    expect(r.stderr).not.toMatch(/unhandled|triggerUncaughtException|at async/i);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).errors).toEqual([
+      expect.objectContaining({
+        region: GZ,
+        code: "LimitExceeded",
+        message: expect.stringContaining("API请求按量付费"),
+      }),
+    ]);
+    expect(emu.callsFor("StopInstances")).toEqual([]);
+  });
+
   it.each(CODES)(
     "%s: the SCF and Lambda handlers (timer, schedule, webhook) fail the run with its report",
     async (code) => {
