@@ -29,7 +29,13 @@ describe("the emulator's Tag API", () => {
     expect(await tag("k", "")).toBe("InvalidParameterValue.TagValueEmpty");
     expect(await tag("k".repeat(128))).toBe("InvalidParameterValue.TagKeyLengthExceeded");
     expect(await tag("k", "v".repeat(256))).toBe("InvalidParameterValue.TagValueLengthExceeded");
-    expect(await tag("k", "v", Array.from({ length: 11 }, () => arn()))).toBe("LimitExceeded.ResourceNumPerRequest");
+    expect(
+      await tag(
+        "k",
+        "v",
+        Array.from({ length: 11 }, () => arn()),
+      ),
+    ).toBe("LimitExceeded.ResourceNumPerRequest");
     const many = Array.from({ length: 11 }, (_, i) => ({ TagKey: `k${i}`, TagValue: "v" }));
     const tooMany = await client
       .call("tag", "TagResources", { ResourceList: [arn()], Tags: many }, { region: GZ })
