@@ -92,7 +92,7 @@ const bound = (p: EmuPolicy, inst: EmuInstance) =>
 function alarming(state: EmulatorState, store: AlarmStore, p: EmuPolicy, nowS: number): Set<EmuInstance> {
   const period = Math.max(...p.Rules.map((r) => r.Period));
   const at = nowS - period;
-  const key = `${p.PolicyId}/${Math.floor(at / 60)}/${state.tagVersion}/${p.tags.length}`;
+  const key = `${p.PolicyId}/${Math.floor(at / 60)}/${state.tagVersion}/${p.tags.length}/${p.tagOperation}`;
   let set = store.cache.get(key);
   if (!set) {
     set = new Set();
