@@ -247,38 +247,6 @@ describe("alarm mode: deploy", () => {
     expect(await policies(emu)).toEqual([]);
   }, 180_000);
 
-  it("the emulator refuses what DescribeAlarmMetrics does not list and names longer than 20 characters", async () => {
-    const emu = await emulator();
-    const { client } = clientFor(emu, { retry: { maxAttempts: 1 } });
-    const create = (name: string, rule: Record<string, unknown>) =>
-      client
-        .call(
-          "monitor",
-          "CreateAlarmPolicy",
-          {
-            Module: "monitor",
-            PolicyName: name,
-            MonitorType: "MT_QCE",
-            Namespace: "cvm_device",
-            ProjectId: 0,
-            Condition: {
-              IsUnionRule: 1,
-              Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "lt", Value: "5", ContinuePeriod: 5, ...rule }],
-            },
-          },
-          { region: GZ },
-        )
-        .then(
-          () => "accepted",
-          (e: Error) => e.message,
-        );
-    expect(await create("cvm-autopilot-idle", {})).toBe("accepted");
-    expect(await create("cvm-autopilot-idle", { ContinuePeriod: 12 })).toMatch(/ContinuePeriod `12` is not one/);
-    expect(await create("cvm-autopilot-idle", { Period: 120 })).toMatch(/Period `120` is not one/);
-    expect(await create("cvm-autopilot-idle", { Operator: "lte" })).toMatch(/Operator `lte` is not one/);
-    expect(await create("cvm-autopilot-idle-ap-guangzhou", {})).toMatch(/at most 20 characters/);
-  });
-
   it("an earlier version's per-region policies are deleted; a policy lists every region and alarms on machines in each; histories are split by region", async () => {
     const { emu, at } = await slottedEmulator();
     const gz = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });

@@ -146,25 +146,37 @@ export async function answerAlarmCallback(
     o.logger.info("alarm callback: resolved, nothing to verify", { ...log, instance: c.id });
     return ok(sessionId);
   }
-  const why = o.gate.admit(c.id);
+  return verifyOne(c.id, sessionId, req.requestId, target, o);
+}
+
+/** A firing metric alarm: admitted by the gate, then handed to the verification without waiting for it. */
+async function verifyOne(
+  id: string,
+  sessionId: unknown,
+  requestId: string | undefined,
+  target: CallbackTarget,
+  o: { logger: Logger; gate: CallbackGate },
+): Promise<WebhookAnswer> {
+  const log = { function: target.name, invocationId: requestId, instance: id };
+  const why = o.gate.admit(id);
   if (why) {
-    o.logger.info("alarm callback not run", { ...log, instance: c.id, why });
+    o.logger.info("alarm callback not run", { ...log, why });
     return why.startsWith("more") ? { status: 429, body: { error: why } } : ok(sessionId);
   }
-  const undone = () => o.gate.forget(c.id);
+  const undone = () => o.gate.forget(id);
   try {
-    const r = await target.verify({ source: "webhook", requestId: req.requestId, alarmed: [c.id] }, undone);
+    const r = await target.verify({ source: "webhook", requestId, alarmed: [id] }, undone);
     if (r === "busy") {
       // Not verified: forgotten, so Cloud Monitor's retry is run rather than ignored.
       undone();
-      o.logger.info("alarm callback not run: a run is in flight; Cloud Monitor retries", { ...log, instance: c.id });
+      o.logger.info("alarm callback not run: a run is in flight; Cloud Monitor retries", log);
       return { status: 409, body: { error: "a run of this function is already in flight" } };
     }
-    o.logger.info("alarm callback: verifying", { ...log, instance: c.id, handed: r.handed });
+    o.logger.info("alarm callback: verifying", { ...log, handed: r.handed });
     return ok(sessionId);
   } catch (err) {
     undone();
-    o.logger.error("alarm callback: the verification could not be started", { ...log, instance: c.id, err });
+    o.logger.error("alarm callback: the verification could not be started", { ...log, err });
     return { status: 500, body: { error: "verification not started: see the log" } };
   }
 }
