@@ -12,7 +12,6 @@ import { envFor, runFunction } from "./helpers/functions.ts";
 import { runCli } from "./helpers/cli.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { alarmStore } from "../emulator/handlers/alarms.ts";
-import { provisionAccounts } from "../lib/platform/deploy-accounts.ts";
 
 const GZ = "ap-guangzhou";
 const SH = "ap-shanghai";
@@ -303,30 +302,26 @@ describe("alarm mode: deploy", () => {
     expect(await bindings("env=dev")).toEqual(["cvm", "OR"]);
   });
 
-  it("with ACCOUNTS, the policy is provisioned in each account through its role; an account whose role cannot be assumed is named", async () => {
+  it("with ACCOUNTS, deploy provisions the policy in each account through its role; an account whose role cannot be assumed is named, and a second deploy writes nothing", async () => {
     const members = ["200000000002", "200000000003"];
     const emu = await emulator({ accounts: [{ uin: members[0]! }, { uin: members[1]!, roles: [] }] });
-    const { client } = clientFor(emu);
     const ACCOUNTS = members.map((u) => `qcs::cam::uin/${u}:roleName/cvm-autopilot`).join(",");
-    const steps = await FUNCTIONS["auto-stop-idle"]!.provision!(envFor(emu, { ...ALARMS, ACCOUNTS }), {
-      client,
-      accounts: await provisionAccounts(
-        FUNCTIONS["auto-stop-idle"]!.load(envFor(emu, { ...ALARMS, ACCOUNTS })).config,
-        client,
-        "t",
-      ),
-      logger: memoryLogger(),
-      regions: [GZ],
-      dryRun: false,
-      remove: false,
-    });
-    expect(steps.map((x) => `${x.action} ${x.detail}`)).toEqual([
-      expect.stringMatching(/^CreateAlarmPolicy account 200000000002: cvm-autopilot-idle /),
-      expect.stringMatching(/^not provisioned account 200000000003: AssumeRole .*AlarmPolicyMissing/),
-    ]);
+    const env = cliEnv(emu, { ...ALARMS, ACCOUNTS });
+    const first = await runCli(["deploy"], env, 60_000);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      /auto-stop-idle: CreateAlarmPolicy \(account 200000000002: cvm-autopilot-idle policy-/,
+    );
+    expect(first.stdout).toMatch(
+      /auto-stop-idle: not provisioned \(account 200000000003: AssumeRole .*RoleNotFound: .* 200000000003; its runs report AlarmPolicyMissing/,
+    );
     expect(alarmStore(emu.account(members[0]!).state).policies.size).toBe(1);
+    // Not the deployer's account: its runs do not cover it (ACCOUNTS lists no self).
     expect(alarmStore(emu.state).policies.size).toBe(0);
-  });
+    const second = await runCli(["deploy"], env, 60_000);
+    expect(second.stdout).toContain("auto-stop-idle: unchanged (account 200000000002: cvm-autopilot-idle policy-");
+    expect(second.stdout).toContain("deploy: 0 write(s)");
+  }, 120_000);
 
   it("the functions' CAM policy reads alarm policies and histories; the writes stay the deployer's", async () => {
     const { camPolicy } = await import("../lib/platform/build.ts");

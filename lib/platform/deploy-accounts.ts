@@ -34,7 +34,7 @@ export async function provisionAccounts(
       out.push({ label, client: clientFromConfig(config, client.logger, { credentialSource: source }) });
     } catch (err) {
       const e = errorRecord(err);
-      out.push({ label, problem: `AssumeRole ${a.roleArn}: ${e.code}: ${e.message}` });
+      out.push({ label, problem: `AssumeRole ${a.roleArn}: ${e.code}: ${e.message.replace(/\.$/, "")}` });
     }
   }
   return out;
