@@ -254,8 +254,11 @@ async function noPlatformRetries(
   );
 }
 
-/** Steps that write nothing: what `deploy` counts as writes leaves these out. */
-export const NOT_WRITES = new Set(["unchanged", "runtime differs", "url", "absent"]);
+/**
+ * Steps that write nothing: what `deploy` counts as writes leaves these out ("not provisioned" /
+ * "not checked": an account of ACCOUNTS whose role could not be assumed).
+ */
+export const NOT_WRITES = new Set(["unchanged", "runtime differs", "url", "absent", "not provisioned", "not checked"]);
 
 function writer(
   client: TencentCloudClient,
