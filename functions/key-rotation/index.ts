@@ -5,7 +5,15 @@ import { errorRecord } from "../../lib/tencent/errors.ts";
 import { rotateRegion, StepError } from "./apply.ts";
 import { readView } from "./collect.ts";
 import { loadConfig, VARIABLES, type KeyRotationConfig } from "./config.ts";
-import { KINDS, planRegion, toDecisions, type RegionPlan, type RegionView, type RotationKind } from "./plan.ts";
+import {
+  KINDS,
+  planFor,
+  planRegion,
+  toDecisions,
+  type RegionPlan,
+  type RegionView,
+  type RotationKind,
+} from "./plan.ts";
 
 export type KeyRotationReport = RunReport;
 
@@ -35,9 +43,12 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
       regions.map(async (region) => {
         const { plan, view } = carried.get(region)!;
         const mine = acting.filter((d) => d.region === region);
-        const retire = mine.filter((d) => (d.kind as RotationKind) === "retired-key").map((d) => d.id);
+        const retire = mine.filter((d) => d.kind === "retired-key").map((d) => d.id);
         try {
-          for (const [k, o] of await rotateRegion(ctx.client, plan, view, ctx.config, ctx.sleep, retire)) out.set(k, o);
+          // Only what the runner handed over: it may have refused writes outside a trigger's instances.
+          const handed = planFor(plan, mine);
+          for (const [k, o] of await rotateRegion(ctx.client, handed, view, ctx.config, ctx.sleep, retire))
+            out.set(k, o);
         } catch (err) {
           // A step that must not be passed: every step of this region not yet done fails with its reason.
           const e = err instanceof StepError ? err.entry : errorRecord(err);

@@ -28,7 +28,7 @@ import {
   type RegionResult,
   type RunContext,
 } from "./spec.ts";
-import { narrow, type Trigger } from "./trigger.ts";
+import { admits, narrow, outsideTrigger, type Trigger } from "./trigger.ts";
 import type { ErrorEntry } from "./report-head.ts";
 import { WriteStream } from "./write-stream.ts";
 import { extrasPhrases } from "./savings.ts";
@@ -133,6 +133,9 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
       : undefined;
   const act = (d: Decision<K>) => {
     count(d.kind, d.region, 1);
+    // A trigger only narrows a run: a write outside the instances it named is refused here, for every
+    // function, by the trigger itself (not ctx.only, which a function could change).
+    if (!admits(n.instanceIds, d)) return void errors.push(outsideTrigger(n.instanceIds!, d));
     summary.acting.push(d);
     bump(actingByRegion, d.region);
     if (!ctx.dryRun) writes?.add(d);

@@ -24,6 +24,11 @@ export interface Decision<K extends string = string> {
   /** For people: the resource's name, type, zone — whatever the report table shows. */
   name?: string | undefined;
   detail?: Record<string, unknown> | undefined;
+  /**
+   * For a write on something other than an instance (key-rotation's new key pair): the instances
+   * it is made for. A trigger that names instances admits it only when it serves one of them.
+   */
+  serves?: readonly string[] | undefined;
 }
 
 /**
@@ -63,7 +68,11 @@ export interface RunContext<C extends BaseConfig> {
   dryRun: boolean;
   /** Regions of this run, after any narrowing. */
   regions: string[];
-  /** When set, only these instances may be touched (a webhook narrowed the run). */
+  /**
+   * When set, only these instances may be touched (a webhook narrowed the run). The runner
+   * enforces it: a write decision on anything else is refused as an error (trigger.ts, admits);
+   * a function still filters by it to read and decide less.
+   */
   only: Set<string> | undefined;
   /** Instances an alarm callback named: the only ones whose metrics are read, without narrowing the scope (Trigger.alarmed). */
   alarmed?: Set<string> | undefined;

@@ -3,6 +3,7 @@
  * regions, fewer instances — never widen it beyond the env config.
  */
 import type { Account } from "../accounts/accounts.ts";
+import type { ErrorEntry } from "./report-head.ts";
 
 export interface Trigger {
   source: "timer" | "webhook" | "cli" | "test" | "shard";
@@ -37,5 +38,30 @@ export function narrow(configDryRun: boolean, regions: string[], trigger: Trigge
     instanceIds: trigger.instanceIds ? new Set(trigger.instanceIds) : undefined,
     alarmed: trigger.alarmed ? new Set(trigger.alarmed) : undefined,
     stopNow: trigger.stopNow ? new Set(trigger.stopNow) : undefined,
+  };
+}
+
+/**
+ * Whether a trigger that named instances admits a write: one on an instance it named, or made
+ * for one (Decision.serves). With no instances named, every write is admitted.
+ */
+export function admits(
+  only: ReadonlySet<string> | undefined,
+  d: { id: string; serves?: readonly string[] | undefined },
+) {
+  return !only || only.has(d.id) || (d.serves ?? []).some((i) => only.has(i));
+}
+
+/** The error a refused write becomes: the runner keeps the trigger's promise even when a function forgets it. */
+export function outsideTrigger(
+  only: ReadonlySet<string>,
+  d: { id: string; region: string; action?: string | undefined },
+): ErrorEntry {
+  return {
+    region: d.region,
+    id: d.id,
+    action: d.action,
+    code: "OutsideTrigger",
+    message: `refused: the trigger named only ${[...only].join(", ")}, and a trigger may only narrow a run; nothing was written to ${d.id}`,
   };
 }
