@@ -20,6 +20,17 @@ export default defineFunction({
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: "*/15 * * * *",
   variables: VARIABLES,
+  // Reads instances, metrics, prices and (AUTO_STOP_SOURCE=alarms) alarm histories; stops, tags warnings and snoozes.
+  calls: [
+    "DescribeInstances",
+    "GetMonitorData",
+    "DescribeZoneInstanceConfigInfos",
+    "DescribeAlarmPolicies",
+    "DescribeAlarmHistories",
+    "StopInstances",
+    "TagResources",
+    "UnTagResources",
+  ],
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {

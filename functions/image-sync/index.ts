@@ -22,6 +22,8 @@ export default defineFunction({
   description: "Copy golden custom images to every destination region and prune old copies the tool made",
   schedule: "0 2 * * *",
   variables: VARIABLES,
+  // Reads images, quotas and the instances using copies; copies and prunes images.
+  calls: ["DescribeImages", "DescribeImageQuota", "DescribeInstances", "SyncImages", "DeleteImages"],
   loadConfig,
   kinds: KINDS,
   async regions(ctx) {

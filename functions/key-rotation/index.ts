@@ -25,6 +25,21 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
   schedule: "0 3 * * 1",
   variables: VARIABLES,
+  // Key pairs in CVM, their private halves in Secrets Manager (stored before import, retired after).
+  calls: [
+    "DescribeInstances",
+    "DescribeKeyPairs",
+    "ListSecrets",
+    "DescribeSecret",
+    "CreateSecret",
+    "GetSecretValue",
+    "ImportKeyPair",
+    "AssociateInstancesKeyPairs",
+    "DisassociateInstancesKeyPairs",
+    "DeleteKeyPairs",
+    "DisableSecret",
+    "DeleteSecret",
+  ],
   loadConfig,
   kinds: KINDS,
   async decide(ctx: RunContext<KeyRotationConfig>, region) {

@@ -22,6 +22,8 @@ export default defineFunction({
   // Every 5 minutes, so starts and stops land within minutes of each period's edges.
   schedule: "*/5 * * * *",
   variables: VARIABLES,
+  // Starts and stops machines, and records its last action (and warnings) in a tag.
+  calls: ["DescribeInstances", "StartInstances", "StopInstances", "TagResources"],
   loadConfig,
   kinds: KINDS,
   async regions(ctx) {

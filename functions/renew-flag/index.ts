@@ -14,6 +14,7 @@ export default defineFunction({
   description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
   schedule: "0 9 * * *",
   variables: VARIABLES,
+  calls: ["DescribeInstances", "ModifyInstancesRenewFlag"],
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {

@@ -9,6 +9,7 @@ import type { BaseConfig, Env } from "../config/config.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ErrorEntry } from "./report-head.ts";
+import type { ActionName } from "../tencent/actions.ts";
 
 /**
  * One decision about one resource. `kind` is from the function's closed list and is what
@@ -139,6 +140,13 @@ export interface FunctionSpec<
   schedule: string;
   /** Every environment variable the function reads beyond the shared ones, by name. */
   variables: readonly string[];
+  /**
+   * Every API action its runs call, beyond what the runtime calls for any function
+   * (lib/platform/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
+   * nothing else, so a read-only function's role cannot stop a machine. Deploy-time writes
+   * (`provision`) are the deployer's and are not listed.
+   */
+  calls: readonly ActionName[];
   loadConfig(env: Env): C;
   /** The closed list of kinds, each with the words reports use for it. */
   kinds: Record<K, string>;
