@@ -214,7 +214,8 @@ describe("native SCF deploy against the emulator", () => {
     expect(steps.filter((x) => x.action === "CreateTrigger")).toHaveLength(2 * REGISTRY.length);
     expect(emu.calls.filter((c) => c.code === "FailedOperation.FunctionStatusError")).toEqual([]);
     const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-office-hours")!;
-    expect(fn).toMatchObject({ Role: "cvm-autopilot-runner", Description: "cvm autopilot office hours" });
+    // Each function runs as its own role, which carries its own policy.
+    expect(fn).toMatchObject({ Role: "cvm-autopilot-runner-office-hours", Description: "cvm autopilot office hours" });
     expect(fn.Environment.Variables.some((v) => v.Key.startsWith("TENCENTCLOUD_"))).toBe(false);
   });
 
@@ -493,14 +494,21 @@ describe("native SCF deploy against the emulator", () => {
     };
     const r = await runCli(["deploy"], env, 60_000);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("SCF_ROLE: the CAM role cvm-autopilot-runner does not exist");
-    expect(r.stderr).toContain("tccli cam CreateRole --RoleName cvm-autopilot-runner");
+    // Every function's role is named, each with its own policy document.
+    for (const f of REGISTRY) {
+      expect(r.stderr).toContain(`SCF_ROLE: the CAM role cvm-autopilot-runner-${f.name} does not exist`);
+      expect(r.stderr).toContain(`tccli cam CreateRole --RoleName cvm-autopilot-runner-${f.name} `);
+      expect(r.stderr).toContain(`require("./dist/cam-policy.json")["${f.name}"]`);
+    }
     expect(r.stderr).toContain('"principal":{"service":["scf.qcloud.com"]}');
     expect(r.stderr).toContain("dist/cam-policy.json");
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(noRole.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
     // A role SCF may not assume is no better: its trust policy must name scf.qcloud.com.
-    const wrongTrust = await emulator({ scfRoles: [], roles: ["cvm-autopilot-runner"] });
+    const wrongTrust = await emulator({
+      scfRoles: [],
+      roles: REGISTRY.map((f) => `cvm-autopilot-runner-${f.name}`),
+    });
     const w = await runCli(
       ["deploy"],
       {
