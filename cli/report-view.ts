@@ -55,6 +55,7 @@ const OUTCOME_COLOR: Record<string, number> = {
   "changed-under-us": 33,
   failed: 31,
   "skipped-by-guard": 35,
+  finding: 34,
 };
 /**
  * Colours each outcome word where it starts a cell, after the table is drawn: cli-table3 measures

@@ -46,7 +46,7 @@ const counts = (m: Record<string, number>) => countWords(m).join(", ");
 export function eventful(r: RunReport): boolean {
   const o = r.outcomes;
   return (
-    o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 ||
+    o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] + o.finding > 0 ||
     r.guard?.tripped === true ||
     r.errors.length > 0 ||
     (r.notesCount.warnings ?? 0) > 0
@@ -63,6 +63,7 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
         : `done ${o.done}`,
     ...(r.guard?.tripped && r.accounts ? [guardWords(r)] : []),
     ...(o.failed ? [`failed ${o.failed}`] : []),
+    ...(o.finding ? [`${o.finding} finding(s)`] : []),
     ...(r.errors.length ? [`${r.errors.length} error(s)`] : []),
     ...(r.notesCount.warnings ? [`${r.notesCount.warnings} warning(s)`] : []),
   ];

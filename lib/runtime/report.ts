@@ -99,6 +99,7 @@ export const emptyOutcomes = (): OutcomeCounts => ({
   "changed-under-us": 0,
   failed: 0,
   "skipped-by-guard": 0,
+  finding: 0,
 });
 
 /** The report entry for one acting decision. */

@@ -226,7 +226,7 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     errors.push(...writes.errors);
   } else if (!guard?.tripped && !ctx.dryRun && acting.length) {
     try {
-      // A read-only function has no apply: a decision asking for a write is then reported as not applied.
+      // A read-only function has no apply: its decisions with an action are findings (below).
       outcomes = spec.apply ? await spec.apply(ctx, acting, carried) : new Map();
     } catch (err) {
       // An apply that throws fails every write it had not reported on; the run still reports.
@@ -235,8 +235,10 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   }
   for (const d of acting) {
     const o = outcomes.get(keyOf(d));
-    const status: OutcomeStatus = guard?.tripped
-      ? "skipped-by-guard"
+    const status: OutcomeStatus = !spec.apply
+      ? "finding"
+      : guard?.tripped
+        ? "skipped-by-guard"
       : ctx.dryRun
         ? "planned"
         : (o?.status ?? "failed");
@@ -283,6 +285,7 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   const parts = [`scanned ${r.scanned}`, acted];
   if (o["changed-under-us"]) parts.push(`changed under us ${o["changed-under-us"]}`);
   if (o.failed) parts.push(`failed ${o.failed}`);
+  if (o.finding) parts.push(`findings ${o.finding}`);
   if (r.guard?.tripped) parts.push(guardWords(r));
   parts.push(`errors ${r.errors.length}`);
   for (const [k, n] of Object.entries(r.notesCount)) if (n) parts.push(`${k} ${n}`);

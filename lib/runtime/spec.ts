@@ -35,9 +35,11 @@ export interface Decision<K extends string = string> {
 /**
  * What became of a decision that asked for a write — the same words in every report:
  * `planned` (dry run), `done`, `changed-under-us` (the resource moved before we acted; nothing
- * done, not an error), `failed` (with the API's code and RequestId), `skipped-by-guard`.
+ * done, not an error), `failed` (with the API's code and RequestId), `skipped-by-guard`, and
+ * `finding`: a read-only function's decision with an action, for a person to act on — its
+ * answer, never written by it and never an error.
  */
-export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard";
+export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard" | "finding";
 export type Outcome =
   | {
       status: "done";
