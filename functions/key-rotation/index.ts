@@ -1,5 +1,5 @@
 /** key-rotation, declared once: rotate tagged instances' SSH key pairs, the private key stored in Secrets Manager first. */
-import type { RunReport } from "../../lib/runtime/report.ts";
+import { cellText, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome, type RunContext } from "../../lib/runtime/spec.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { rotateRegion, StepError } from "./apply.ts";
@@ -42,6 +42,8 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   ],
   loadConfig,
   kinds: KINDS,
+  // The key pair each write is about: the one bound to an instance, or the one made or retired.
+  columns: () => [{ head: "key", cell: (d) => cellText(d.detail?.key ?? (d.name || d.id)), keep: true }],
   async decide(ctx: RunContext<KeyRotationConfig>, region) {
     const view = await readView(ctx.client, region, ctx.config, ctx.only);
     const plan = planRegion(view, ctx.config, ctx.now);

@@ -1,6 +1,6 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
 import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
-import { appendCapped, type RunReport } from "../../lib/runtime/report.ts";
+import { appendCapped, cellText, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/data-types.ts";
@@ -17,6 +17,10 @@ export default defineFunction({
   calls: ["DescribeInstances", "ModifyInstancesRenewFlag"],
   loadConfig,
   kinds: KINDS,
+  columns: () => [
+    { head: "renew flag", cell: (d) => `${flagWords(d.detail?.from)} → ${flagWords(d.detail?.to)}`, keep: true },
+  ],
+  noteLines: { warnings: (w: ExpiryWarning) => `${w.region}: ${w.message}` },
   async decide(ctx, region) {
     // A region holds no more warnings than the report can list; the rest are counted.
     const warnings: ExpiryWarning[] = [];
@@ -65,4 +69,14 @@ export default defineFunction({
 /** One write group: a region and the flag its instances get (the streamed writes and apply group alike). */
 function groupKey(d: RenewDecision): string {
   return `${d.region}/${d.detail.to}`;
+}
+
+/** A renew flag in a table's few words (the API's names are in --output json). */
+function flagWords(flag: unknown): string {
+  const words: Record<string, string> = {
+    NOTIFY_AND_AUTO_RENEW: "auto-renew",
+    NOTIFY_AND_MANUAL_RENEW: "manual",
+    DISABLE_NOTIFY_AND_MANUAL_RENEW: "manual, no notice",
+  };
+  return words[cellText(flag)] ?? (cellText(flag) || "none");
 }

@@ -105,16 +105,9 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
     r.resultsCount,
     r.results.map((e) => linksOf(e.detail)),
   );
-  const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
-  section(
-    "Warnings",
-    warnings.map((w) =>
-      typeof w.message === "string"
-        ? `${String(w.instanceId ?? "")} (${String(w.region ?? "")}): ${w.message}`
-        : JSON.stringify(w),
-    ),
-    r.notesCount.warnings ?? warnings.length,
-  );
+  // Each notes list its function gave words to (FunctionSpec.noteLines: renew-flag's expiry warnings), under its name.
+  for (const [k, lines] of Object.entries(r.noteLines ?? {}))
+    section(`${k[0]!.toUpperCase()}${k.slice(1)}`, lines, r.notesCount[k] ?? lines.length);
   section("Notices", r.notices ?? [], r.notices?.length ?? 0);
   section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);

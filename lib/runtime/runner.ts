@@ -90,6 +90,8 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
         message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name`,
       });
   }
+  const columns = spec.columns?.(config) ?? [];
+  if (columns.length) report.columns = columns.map(({ cell: _cell, ...c }) => c);
   // Decisions are folded into counts as each region finishes: only those asking for a write are
   // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
   const summary: DecisionSummary<K> = { acting: [], byKind: {} };
@@ -183,6 +185,8 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     errors.push(...(r.errors ?? []));
     for (const [k, v] of Object.entries(r.notes ?? {})) {
       add(report.notesCount, k, r.notesCount?.[k] ?? v.length);
+      const line = spec.noteLines?.[k] as ((n: unknown) => string) | undefined;
+      if (line) appendCapped(((report.noteLines ??= {})[k] ??= []), v, line);
       appendCapped((notes[k] ??= []), v);
     }
   };
@@ -239,13 +243,17 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
       ? "finding"
       : guard?.tripped
         ? "skipped-by-guard"
-      : ctx.dryRun
-        ? "planned"
-        : (o?.status ?? "failed");
+        : ctx.dryRun
+          ? "planned"
+          : (o?.status ?? "failed");
     report.outcomes[status]++;
     report.byRegion[d.region]!.outcomes[status]++;
     if (report.results.length < REPORT_DETAIL_LIMIT)
-      report.results.push({ ...resultOf(d, status, o), kind: spec.kinds[d.kind] } satisfies ResultEntry);
+      report.results.push({
+        ...resultOf(d, status, o),
+        kind: spec.kinds[d.kind],
+        ...(columns.length ? { cells: columns.map((c) => c.cell(d)) } : {}),
+      } satisfies ResultEntry);
     report.resultsCount++;
     if (status === "done" && o?.status === "done" && o.followUp)
       errors.push({ region: d.region, id: d.id, ...o.followUp });

@@ -51,6 +51,17 @@ export type Outcome =
   | { status: "changed-under-us"; code: string; requestId?: string | undefined }
   | { status: "failed"; code: string; message: string; requestId?: string | undefined };
 
+/** One column of a function's table, beside name, id, region, action, outcome and reason: the view knows no function by name. */
+export interface Column<K extends string = string> {
+  head: string;
+  /** The cell for one decision that asks for a write; "" when it has no value. */
+  cell(d: Decision<K>): string;
+  /** What a row with no value shows when other rows have one (auto-stop's "unpriced"). */
+  missing?: string;
+  /** What the function's table is about (renew-flag's from → to): never left out for width. */
+  keep?: boolean;
+}
+
 /** The blast-radius guard's verdict over a run. */
 export interface Guard {
   tripped: boolean;
@@ -197,6 +208,13 @@ export interface FunctionSpec<
   snoozeLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
+  /**
+   * The table's own columns for the writes (auto-stop's zone, type and price; renew-flag's flag
+   * from → to), least worth first: a narrow terminal drops them in this order.
+   */
+  columns?(config: C): Array<Column<K>>;
+  /** How an entry of each notes list reads, one line for people (renew-flag's expiry warnings): in the table and messages. */
+  noteLines?: Record<string, (note: never) => string>;
   /** Extra summary fields for the report, computed from decisions and outcomes. */
   extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): E | Promise<E>;
   /** The words for each extras field, one per field the type has: a report never shows a field's code name. */
