@@ -202,7 +202,10 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     });
   };
   if (spec.decideAll) {
-    fold(await spec.decideAll(ctx), [...streamed.keys()]);
+    const all = await spec.decideAll(ctx);
+    // A plan over every region hands apply one carry, under each region of the run.
+    if (all.carry !== undefined) for (const region of n.regions) carried.set(region, all.carry);
+    fold({ ...all, carry: undefined }, [...streamed.keys()]);
     for (const region of n.regions) progress(region);
   } else {
     await forEachRegion(n.regions, async (region) => {

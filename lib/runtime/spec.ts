@@ -114,7 +114,10 @@ export interface DecisionSummary<K extends string> {
 /** What one region's decide step found: its decisions, and whatever it wants reported beside them. */
 export interface RegionResult<K extends string, P = never> {
   decisions: Array<Decision<K>>;
-  /** What apply needs of this region beyond its decisions (key rotation's plan and view), handed to apply as it was. */
+  /**
+   * What apply needs of this region beyond its decisions (key rotation's plan and view), handed to
+   * apply as it was; from decideAll, the run's one carry (image-sync's sources), under every region.
+   */
   carry?: P;
   errors?: ErrorEntry[];
   notes?: Record<string, unknown[]>;
@@ -168,7 +171,7 @@ export interface FunctionSpec<
   /** Collect and plan one region (the plan itself is pure and table-tested). */
   decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K, P>>;
   /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
-  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
+  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K, P>>;
   /** Run-wide checks before anything is written; may withhold every write. */
   guard?(summary: DecisionSummary<K>, config: C): Guard;
   /** What an operator changes when the guard holds a run back: the settings, by name. */
