@@ -16,7 +16,7 @@ import type { ActionName } from "../tencent/actions.ts";
  * statistics, guards and messages read; `reason` is prose for people and is never parsed back.
  * A decision with an `action` asks for a write; one without is kept as it is.
  */
-export interface Decision<K extends string = string> {
+export interface Decision<K extends string = string, D extends Record<string, unknown> = Record<string, unknown>> {
   id: string;
   region: string;
   kind: K;
@@ -24,7 +24,8 @@ export interface Decision<K extends string = string> {
   reason: string;
   /** For people: the resource's name, type, zone — whatever the report table shows. */
   name?: string | undefined;
-  detail?: Record<string, unknown> | undefined;
+  /** What the function's own steps and columns read: typed per function (FunctionSpec's D). */
+  detail?: D | undefined;
   /**
    * For a write on something other than an instance (key-rotation's new key pair): the instances
    * it is made for. A trigger that names instances admits it only when it serves one of them.
@@ -52,10 +53,10 @@ export type Outcome =
   | { status: "failed"; code: string; message: string; requestId?: string | undefined };
 
 /** One column of a function's table, beside name, id, region, action, outcome and reason: the view knows no function by name. */
-export interface Column<K extends string = string> {
+export interface Column<K extends string = string, D extends Record<string, unknown> = Record<string, unknown>> {
   head: string;
   /** The cell for one decision that asks for a write; "" when it has no value. */
-  cell(d: Decision<K>): string;
+  cell(d: Decision<K, D>): string;
   /** What a row with no value shows when other rows have one (auto-stop's "unpriced"). */
   missing?: string;
   /** What the function's table is about (renew-flag's from → to): never left out for width. */
@@ -106,14 +107,18 @@ export interface RunContext<C extends BaseConfig> {
  * each kind there were. The runner keeps no more than this (and the report's capped lists), so a
  * run's memory does not grow with every resource it left alone.
  */
-export interface DecisionSummary<K extends string> {
-  acting: Array<Decision<K>>;
+export interface DecisionSummary<K extends string, D extends Record<string, unknown> = Record<string, unknown>> {
+  acting: Array<Decision<K, D>>;
   byKind: Partial<Record<K, number>>;
 }
 
 /** What one region's decide step found: its decisions, and whatever it wants reported beside them. */
-export interface RegionResult<K extends string, P = never> {
-  decisions: Array<Decision<K>>;
+export interface RegionResult<
+  K extends string,
+  P = never,
+  D extends Record<string, unknown> = Record<string, unknown>,
+> {
+  decisions: Array<Decision<K, D>>;
   /**
    * What apply needs of this region beyond its decisions (key rotation's plan and view), handed to
    * apply as it was; from decideAll, the run's one carry (image-sync's sources), under every region.
@@ -148,6 +153,7 @@ export interface FunctionSpec<
   K extends string = string,
   P = never,
   E extends Record<string, unknown> = Record<string, unknown>,
+  D extends Record<string, unknown> = Record<string, unknown>,
 > {
   name: string;
   /** One line for `--help` and the deploy's function description. */
@@ -169,11 +175,11 @@ export interface FunctionSpec<
   /** Regions to run in (default: REGIONS, or every available one for `all`). */
   regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun" | "decided">): Promise<string[]>;
   /** Collect and plan one region (the plan itself is pure and table-tested). */
-  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K, P>>;
+  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K, P, D>>;
   /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
-  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K, P>>;
+  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K, P, D>>;
   /** Run-wide checks before anything is written; may withhold every write. */
-  guard?(summary: DecisionSummary<K>, config: C): Guard;
+  guard?(summary: DecisionSummary<K, D>, config: C): Guard;
   /** What an operator changes when the guard holds a run back: the settings, by name. */
   guardHelp?: string;
   /**
@@ -183,14 +189,14 @@ export interface FunctionSpec<
    * and what is left when its region ends. A write handed over is reported even if its region
    * fails later: it may already have been made.
    */
-  streamWrites?: { key(d: Decision<K>): string; size: number };
+  streamWrites?: { key(d: Decision<K, D>): string; size: number };
   /**
    * Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`.
    * A read-only function (one whose decisions never ask for a write) leaves it out.
    */
   apply?(
     ctx: RunContext<C>,
-    acting: Array<Decision<K>>,
+    acting: Array<Decision<K, D>>,
     carried: ReadonlyMap<string, P>,
   ): Promise<Map<string, Outcome>>;
   /**
@@ -215,11 +221,11 @@ export interface FunctionSpec<
    * The table's own columns for the writes (auto-stop's zone, type and price; renew-flag's flag
    * from → to), least worth first: a narrow terminal drops them in this order.
    */
-  columns?(config: C): Array<Column<K>>;
+  columns?(config: C): Array<Column<K, D>>;
   /** How an entry of each notes list reads, one line for people (renew-flag's expiry warnings): in the table and messages. */
   noteLines?: Record<string, (note: never) => string>;
   /** Extra summary fields for the report, computed from decisions and outcomes. */
-  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): E | Promise<E>;
+  extras?(acting: Array<Decision<K, D>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): E | Promise<E>;
   /** The words for each extras field, one per field the type has: a report never shows a field's code name. */
   extraLabels?: { [F in keyof Required<E>]: string };
 }
@@ -232,9 +238,10 @@ export const defineFunction = <
   K extends string,
   P = never,
   E extends Record<string, unknown> = Record<string, unknown>,
+  D extends Record<string, unknown> = Record<string, unknown>,
 >(
-  spec: FunctionSpec<C, K, P, E>,
-): FunctionSpec<C, K, P, E> => {
+  spec: FunctionSpec<C, K, P, E, D>,
+): FunctionSpec<C, K, P, E, D> => {
   // A guard needs every decision before the first write; streamed writes would go before it.
   if (spec.guard && spec.streamWrites)
     throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);
