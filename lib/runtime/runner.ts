@@ -28,7 +28,7 @@ import {
   type RegionResult,
   type RunContext,
 } from "./spec.ts";
-import { admits, narrow, outsideTrigger, type Trigger } from "./trigger.ts";
+import { admits, narrow, type Trigger } from "./trigger.ts";
 import type { ErrorEntry } from "./report-head.ts";
 import { WriteStream } from "./write-stream.ts";
 import { extrasPhrases } from "./savings.ts";
@@ -285,6 +285,20 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     guardTripped: guard?.tripped ?? false,
   });
   return report;
+}
+
+/** The error a refused write becomes: the runner keeps the trigger's promise even when a function forgets it. */
+export function outsideTrigger(
+  only: ReadonlySet<string>,
+  d: { id: string; region: string; action?: string | undefined },
+): ErrorEntry {
+  return {
+    region: d.region,
+    id: d.id,
+    action: d.action,
+    code: "OutsideTrigger",
+    message: `refused: the trigger named only ${[...only].join(", ")}, and a trigger may only narrow a run; nothing was written to ${d.id}`,
+  };
 }
 
 /** One line for people: what happened and why, from the counts alone. */

@@ -3,7 +3,6 @@
  * regions, fewer instances — never widen it beyond the env config.
  */
 import type { Account } from "../accounts/accounts.ts";
-import type { ErrorEntry } from "./report-head.ts";
 
 export interface Trigger {
   source: "timer" | "webhook" | "cli" | "test" | "shard";
@@ -50,18 +49,4 @@ export function admits(
   d: { id: string; serves?: readonly string[] | undefined },
 ) {
   return !only || only.has(d.id) || (d.serves ?? []).some((i) => only.has(i));
-}
-
-/** The error a refused write becomes: the runner keeps the trigger's promise even when a function forgets it. */
-export function outsideTrigger(
-  only: ReadonlySet<string>,
-  d: { id: string; region: string; action?: string | undefined },
-): ErrorEntry {
-  return {
-    region: d.region,
-    id: d.id,
-    action: d.action,
-    code: "OutsideTrigger",
-    message: `refused: the trigger named only ${[...only].join(", ")}, and a trigger may only narrow a run; nothing was written to ${d.id}`,
-  };
 }
