@@ -323,9 +323,10 @@ describe("alarm mode: deploy", () => {
     expect(second.stdout).toContain("deploy: 0 write(s)");
   }, 120_000);
 
-  it("the functions' CAM policy reads alarm policies and histories; the writes stay the deployer's", async () => {
-    const { camPolicy } = await import("../lib/platform/build.ts");
-    const actions = camPolicy().statement[0]!.action;
+  it("auto-stop's CAM policy reads alarm policies and histories; the writes stay the deployer's", async () => {
+    const { camPolicyFor } = await import("../lib/platform/cam-policy.ts");
+    const { FUNCTIONS } = await import("../functions/registry.ts");
+    const actions = camPolicyFor(FUNCTIONS["auto-stop-idle"]!).statement[0]!.action;
     expect(actions).toEqual(
       expect.arrayContaining([
         "monitor:DescribeAlarmPolicies",

@@ -1,6 +1,7 @@
 /** auto-stop-idle, declared once: stop pay-as-you-go instances that have been idle, within a blast-radius guard. */
 import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
+import { cellText } from "../../lib/runtime/report.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { awaitedLater } from "../../lib/runtime/settle.ts";
@@ -21,6 +22,17 @@ export default defineFunction({
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: SCHEDULE,
   variables: VARIABLES,
+  // Reads instances, metrics, prices and (AUTO_STOP_SOURCE=alarms) alarm histories; stops, tags warnings and snoozes.
+  calls: [
+    "DescribeInstances",
+    "GetMonitorData",
+    "DescribeZoneInstanceConfigInfos",
+    "DescribeAlarmPolicies",
+    "DescribeAlarmHistories",
+    "StopInstances",
+    "TagResources",
+    "UnTagResources",
+  ],
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {
@@ -93,6 +105,16 @@ export default defineFunction({
     }
     return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
   },
+  // Where and what each machine is, and what stopping it saves an hour (none known: "unpriced").
+  columns: (config) => [
+    { head: "zone", cell: (d) => cellText(d.detail?.zone) },
+    { head: "type", cell: (d) => cellText(d.detail?.instanceType) },
+    {
+      head: `${config.policy.currency}/hour`,
+      cell: (d) => (typeof d.detail?.hourlyPrice === "number" ? String(d.detail.hourlyPrice) : ""),
+      missing: "unpriced",
+    },
+  ],
   extraLabels: {
     currency: "currency",
     estimatedHourlySavings: "estimated savings an hour",

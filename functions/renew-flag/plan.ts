@@ -29,8 +29,10 @@ export const OVERRIDE_TAG = "autopilot:renew";
 
 export type RegionalInstance = Instance & { Region: string };
 
+/** Which flags: the instance's now, and the one policy wants (none when no rule decides). */
+export type RenewDetail = { from: RenewFlag | null; to?: RenewFlag };
 /** A decision about one prepaid instance; `detail.from` / `detail.to` say which flags. */
-export type RenewDecision = Decision<RenewKind> & { detail: { from: RenewFlag | null; to?: RenewFlag } };
+export type RenewDecision = Decision<RenewKind, RenewDetail> & { detail: RenewDetail };
 
 export interface ExpiryWarning {
   instanceId: string;

@@ -358,7 +358,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     SCF_ROLE: {
       meaning:
-        "the CAM role the functions run as (SCF gives a function credentials only through its role); its policy is `dist/cam-policy.json`",
+        "the CAM roles the functions run as: each function its own, `<SCF_ROLE>-<function>`, with that function's policy from `dist/cam-policy.json` (SCF gives a function credentials only through its role)",
       default: "`cvm-autopilot-runner`",
     },
     SCF_TIMER_ZONE: {

@@ -58,7 +58,7 @@ const counts = (m: Record<string, number>) => countWords(m).join(", ");
 export function eventful(r: RunReport): boolean {
   const o = r.outcomes;
   return (
-    o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] > 0 ||
+    o.planned + o.done + o["changed-under-us"] + o.failed + o["skipped-by-guard"] + o.finding > 0 ||
     r.guard?.tripped === true ||
     r.errors.length > 0 ||
     (r.notesCount.warnings ?? 0) > 0
@@ -133,6 +133,7 @@ function stateWords(r: RunReport): string[] {
     ...main,
     ...(r.guard?.tripped && r.accounts ? [guardWords(r)] : []),
     ...(o.failed ? [`failed ${o.failed}`] : []),
+    ...(o.finding ? [`${o.finding} finding(s)`] : []),
     ...(r.errors.length ? [`${r.errors.length} error(s)`] : []),
     ...(r.notesCount.warnings ? [`${r.notesCount.warnings} warning(s)`] : []),
   ];
@@ -160,16 +161,9 @@ export function digestOf(r: RunReport, items = DIGEST_ITEMS, account?: string): 
   const listed = groups.reduce((n, g) => n + g.items.length, 0);
   const plain = r.results.filter((e) => !linksOf(e.detail).length);
   section("Resources", plain.map(resultLine), r.resultsCount - listed);
-  const warnings = (r.notes.warnings ?? []) as Array<{ message?: unknown; instanceId?: unknown; region?: unknown }>;
-  section(
-    "Warnings",
-    warnings.map((w) =>
-      typeof w.message === "string"
-        ? `${!w.instanceId || w.message.includes(String(w.instanceId)) ? "" : `${String(w.instanceId)}: `}${w.message}${w.region && !w.message.includes(String(w.region)) ? ` (${String(w.region)})` : ""}`
-        : JSON.stringify(w),
-    ),
-    r.notesCount.warnings ?? warnings.length,
-  );
+  // Each notes list its function gave words to (FunctionSpec.noteLines: renew-flag's expiry warnings), under its name.
+  for (const [k, lines] of Object.entries(r.noteLines ?? {}))
+    section(`${k[0]!.toUpperCase()}${k.slice(1)}`, lines, r.notesCount[k] ?? lines.length);
   section("Notices", r.notices ?? [], r.notices?.length ?? 0);
   section("Errors", r.errors.map(errorLine), r.errors.length);
   const money = savingsLine(r.extras);

@@ -43,3 +43,14 @@ export function narrow(configDryRun: boolean, regions: string[], trigger: Trigge
     stopNow: trigger.stopNow ? new Map(trigger.stopNow.map((s) => [s.instance, s.period])) : undefined,
   };
 }
+
+/**
+ * Whether a trigger that named instances admits a write: one on an instance it named, or made
+ * for one (Decision.serves). With no instances named, every write is admitted.
+ */
+export function admits(
+  only: ReadonlySet<string> | undefined,
+  d: { id: string; serves?: readonly string[] | undefined },
+) {
+  return !only || only.has(d.id) || (d.serves ?? []).some((i) => only.has(i));
+}
