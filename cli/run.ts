@@ -39,6 +39,7 @@ export async function runCommand(
     throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
+  const limit = rowLimit(values.limit);
   // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
   const demo = !hasCredentials(env);
   const seam = demo ? await demoSeam() : undefined;
@@ -54,7 +55,10 @@ export async function runCommand(
       if (injected) err(injected);
     }
     const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
-    return await runOne(fn, values, format, regions, runEnv, out, err, { demo, undecided: decided.undecided });
+    return await runOne(fn, values, { format, limit }, regions, runEnv, out, err, {
+      demo,
+      undecided: decided.undecided,
+    });
   } finally {
     await emu?.stop();
   }
@@ -63,7 +67,7 @@ export async function runCommand(
 async function runOne(
   fn: (typeof FUNCTIONS)[string] & object,
   values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined },
-  format: ReturnType<typeof outputFormat>,
+  { format, limit }: { format: ReturnType<typeof outputFormat>; limit: number | undefined },
   regions: string[] | undefined,
   env: Env,
   out: (s: string) => void,
@@ -96,7 +100,7 @@ async function runOne(
   });
   const report = await loaded.run({ source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
-  if (format === "table") out(await renderTable(report, tableView(process.env, process.stdout)));
+  if (format === "table") out(await renderTable(report, { ...tableView(process.env, process.stdout), limit }));
   // --out (or REPORT_DIR): keep the full report for later comparison.
   const dir = values.out ?? env.REPORT_DIR?.trim();
   let saved = true;
@@ -130,6 +134,14 @@ function checkNarrowing(asked: string[], configured: string[] | "all"): void {
       `--region ${r} is not one of REGIONS (${configured.join(", ")})${guess ? `; did you mean ${guess}?` : ""}; --region narrows REGIONS, never widens them`,
     );
   }
+}
+
+/** `--limit N`: a whole number of rows, at least 1. */
+function rowLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(value.trim()))
+    throw new UsageError(`--limit needs a whole number of rows, at least 1, e.g. --limit 20 (got "${value}")`);
+  return Number(value);
 }
 
 /**

@@ -34,17 +34,18 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   const decided = decideLive(env, demo);
   const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
+  const logger = serveLogger(env, print);
+  // The last guard of a long-running process: a rejection nothing handled (a bug) is logged and
+  // serve keeps its schedules, instead of Node ending the process and every run after it.
+  const unhandled = (reason: unknown) =>
+    logger.error("unhandled promise rejection (a bug: please report it); serve keeps running", { err: reason });
+  process.on("unhandledRejection", unhandled);
   let server: LocalServer;
   try {
     await firstLines(runEnv, env, demo, decided.undecided, out, emu?.url, emu?.state.instances.size);
-    server = await startLocalServer({
-      functions: REGISTRY,
-      env: runEnv,
-      port,
-      logger: serveLogger(env, print),
-      say: out,
-    });
+    server = await startLocalServer({ functions: REGISTRY, env: runEnv, port, logger, say: out });
   } catch (err) {
+    process.off("unhandledRejection", unhandled);
     await emu?.stop();
     throw err;
   }
@@ -64,6 +65,7 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
   });
   await server.stop();
   await emu?.stop();
+  process.off("unhandledRejection", unhandled);
   out("stopped cleanly");
   return 0;
 }
