@@ -39,6 +39,7 @@ export default defineFunction({
     "DescribeInstances",
     "GetMonitorData",
     "DescribeZoneInstanceConfigInfos",
+    "DescribeAlarmMetrics",
     "DescribeAlarmPolicies",
     "DescribeAlarmHistories",
     "StopInstances",
