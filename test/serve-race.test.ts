@@ -11,7 +11,7 @@ import { clientFor, emulator } from "./helpers/world.ts";
 const GZ = "ap-guangzhou";
 
 describe("serve: functions that change the same machines", () => {
-  it("are found from what each declares it changes, not from their names", () => {
+  it("are found from the calls each declares, not from their names", () => {
     expect(sharedTouches(REGISTRY)).toEqual(["instance power: auto-stop-idle, key-rotation and office-hours"]);
     expect(sharedTouches(REGISTRY).join()).not.toMatch(/image-sync|renew-flag/);
   });

@@ -12,7 +12,7 @@ import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
 import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
-import { INSTANCE_POWER, tagText } from "../../lib/runtime/scope-words.ts";
+import { tagText } from "../../lib/runtime/scope-words.ts";
 import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
 import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
@@ -23,7 +23,6 @@ export default defineFunction({
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: SCHEDULE,
   variables: VARIABLES,
-  touches: [INSTANCE_POWER],
   scope: ({ policy: p }) =>
     [
       `pay-as-you-go instances${p.includeTags.length ? ` tagged ${p.includeTags.map(tagText).join(" or ")}` : ""}`,

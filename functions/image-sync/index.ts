@@ -21,7 +21,6 @@ export default defineFunction<ImageSyncConfig, SyncKind, Carried>({
   description: "Copy golden custom images to every destination region and prune old copies the tool made",
   schedule: "0 2 * * *",
   variables: VARIABLES,
-  touches: ["custom images"],
   scope: (c) =>
     `${c.selection.by === "ids" ? `images ${c.selection.ids.join(", ")}` : c.selection.by === "prefix" ? `images named ${c.selection.prefix}*` : `images tagged ${tagText(c.selection.tag)}`} in ${c.sourceRegion} → ${c.destinations === "all" ? "every region" : c.destinations.join(", ")}; keeps ${c.keep} copies, deletes at most ${c.maxDeletes} a run`,
   // Reads images, quotas and the instances using copies; copies and prunes images.

@@ -14,7 +14,7 @@ import {
   type RegionView,
   type RotationKind,
 } from "./plan.ts";
-import { INSTANCE_POWER, tagText } from "../../lib/runtime/scope-words.ts";
+import { tagText } from "../../lib/runtime/scope-words.ts";
 
 export type KeyRotationReport = RunReport;
 
@@ -26,8 +26,6 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
   schedule: "0 3 * * 1",
   variables: VARIABLES,
-  // With KEY_ROTATION_ALLOW_FORCE_STOP binding a key stops a running machine (AssociateInstancesKeyPairs' ForceStop).
-  touches: ["key pairs", INSTANCE_POWER],
   scope: (c) =>
     `instances tagged ${tagText(c.scopeTag)} whose key is over ${c.maxAgeDays} days old (at most ${c.maxInstances} a run${c.allowForceStop ? ", running ones force-stopped" : ", running ones left for later"})`,
   // Key pairs in CVM, their private halves in Secrets Manager (stored before import, retired after).

@@ -9,7 +9,7 @@ import { ConfigError } from "../../lib/config/config.ts";
 import { resolveRegions } from "../../lib/runtime/regions.ts";
 import { loadCountryCalendars } from "./calendar.ts";
 import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
-import { INSTANCE_POWER, tagText } from "../../lib/runtime/scope-words.ts";
+import { tagText } from "../../lib/runtime/scope-words.ts";
 import { cnDataNotice } from "./cn-calendar.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
 import type { OfficeHoursConfig } from "./config.ts";
@@ -24,7 +24,6 @@ export default defineFunction({
   // Every 5 minutes, so starts and stops land within minutes of each period's edges.
   schedule: "*/5 * * * *",
   variables: VARIABLES,
-  touches: [INSTANCE_POWER],
   scope: (c) =>
     `instances tagged ${c.tagKey}=<schedule> (${[...c.schedules.keys()].join(", ")}), not tagged ${tagText(c.optOutTag)}`,
   // Starts and stops machines, and records its last action (and warnings) in a tag.

@@ -15,7 +15,6 @@ export default defineFunction<RenewConfig, RenewKind, never, Record<string, unkn
   description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
   schedule: "0 9 * * *",
   variables: VARIABLES,
-  touches: ["renewal flags"],
   scope: ({ policy: p }) =>
     `prepaid instances: ${[...p.rules.map((r) => `${tagText(r.tag)} → ${r.flag}`), p.defaultFlag ? `others → ${p.defaultFlag}` : "others kept as they are"].join(", ")}; expiry warnings ${p.warnDays} days ahead`,
   calls: ["DescribeInstances", "ModifyInstancesRenewFlag"],

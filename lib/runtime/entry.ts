@@ -12,6 +12,7 @@ import type { FunctionSpec, ProvisionContext, ProvisionStep } from "./spec.ts";
 import type { Trigger } from "./trigger.ts";
 import type { RunReport } from "./report.ts";
 import type { ActionName } from "../tencent/actions.ts";
+import { touchesOf } from "./scope-words.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
 import { callerAccount } from "../accounts/resolve.ts";
 
@@ -34,7 +35,7 @@ export interface FunctionEntry {
   description: string;
   schedule: string;
   variables: readonly string[];
-  /** What its writes change (FunctionSpec.touches): functions sharing one are never run at the same instant by `serve`. */
+  /** What its writes change, from its calls (scope-words.ts): functions sharing one are never run at the same instant by `serve`. */
   touches: readonly string[];
   /** The API actions its runs call (FunctionSpec.calls): its CAM policy comes from them. */
   calls: readonly ActionName[];
@@ -109,7 +110,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
-    touches: spec.touches ?? [],
+    touches: touchesOf(spec.calls),
     calls: spec.calls,
     writes: spec.apply !== undefined,
     shardBy: spec.decideAll ? "account" : "region",

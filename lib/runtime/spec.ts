@@ -171,15 +171,10 @@ export interface FunctionSpec<
    * Every API action its runs call, beyond what the runtime calls for any function
    * (lib/platform/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
    * nothing else, so a read-only function's role cannot stop a machine. Deploy-time writes
-   * (`provision`) are the deployer's and are not listed.
+   * (`provision`) are the deployer's and are not listed. What its writes change follows from it too
+   * (scope-words.ts): `serve` never runs two functions that change the same thing at once.
    */
   calls: readonly ActionName[];
-  /**
-   * What its writes change, in words shared across functions ("instance power"): `serve` never
-   * runs two functions that change the same thing at the same instant (they would race on the
-   * same machines), and `validate` and the live banner name it. A read-only function leaves it out.
-   */
-  touches?: readonly string[];
   /** Which resources it acts on under this config, in one line for people (the live banner, `validate`); default: its description. */
   scope?(config: C): string;
   loadConfig(env: Env): C;
