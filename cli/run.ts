@@ -6,6 +6,7 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { parseCommand, UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
+import { historyFromEnv } from "../lib/history/from-env.ts";
 import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
@@ -72,6 +73,8 @@ async function runOne(
     logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }),
     ...(progress ? { progress } : {}),
     ...(at ? { now: () => at } : {}),
+    // History (local directory by default, HISTORY_BUCKET for a bucket); the demo's env turns it off.
+    history: historyFromEnv(env, { local: true }),
   });
   const report = await loaded.run({ source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));

@@ -32,6 +32,8 @@ type Fn = { name: string; description: string };
 
 const CREDENTIALS =
   "TENCENTCLOUD_SECRET_ID and _SECRET_KEY (or --profile NAME, or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM)";
+const HISTORY_ENV =
+  "HISTORY_BUCKET (cos://NAME or s3://NAME) and its credentials, else the local directory (REPORT_DIR/history, or $XDG_STATE_HOME or ~/.local/state /cvm-autopilot/history)";
 const EXIT_WORDS: Record<number, string> = {
   0: "done",
   1: "an API error, or a run that reported errors (or whose guard held back part of it)",
@@ -140,6 +142,43 @@ export const COMMANDS = {
       },
     },
     env: `${CREDENTIALS} (the deployer's); SCF_ROLE, SCF_RUNTIME, SCF_MEMORY_SIZE, SCF_TIMEOUT; the functions' settings, copied into their environments`,
+    exits: [0, 1, 2],
+  },
+  history: {
+    synopsis: "history [--function F] [--instance ID] [--since DATE] [-o table|json]",
+    summary: "past runs and what each did, from the history store",
+    options: {
+      function: { arg: "F", meaning: "only this function's runs" },
+      instance: { arg: "ID", meaning: "only runs that acted on or saw this instance, and only its lines" },
+      since: {
+        arg: "DATE",
+        meaning: "runs started on or after this day (YYYY-MM-DD, UTC) or instant",
+        default: "7 days ago",
+      },
+      output: { arg: "FORMAT", short: "o", meaning: "table or json", default: "table on a terminal, json when piped" },
+    },
+    env: HISTORY_ENV,
+    exits: [0, 1, 2],
+  },
+  savings: {
+    synopsis: "savings [--month YYYY-MM] [--by owner|project|function|account|region|day|tag:KEY] [-o table|json|csv]",
+    summary:
+      "realised savings of a month in CNY: machine-hours not billed because we stopped them, at each hour's step price",
+    options: {
+      month: { arg: "YYYY-MM", meaning: "the month (UTC)", default: "this month" },
+      by: {
+        arg: "GROUP",
+        meaning: "group by owner (tag autopilot:owner), project, function, account, region, day, or tag:KEY",
+        default: "function",
+      },
+      output: {
+        arg: "FORMAT",
+        short: "o",
+        meaning: "table, json (the whole ledger of the month), or csv (the groups)",
+        default: "table on a terminal, json when piped",
+      },
+    },
+    env: HISTORY_ENV,
     exits: [0, 1, 2],
   },
 } as const satisfies Record<string, CommandDoc>;

@@ -76,6 +76,8 @@ export function demoEnv(emu: Emulator, env: Record<string, string | undefined>):
     RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW",
     RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
     AUTO_STOP_PRICES: "S5.MEDIUM4=0.23",
+    // A demo fleet's runs are not history: its machines vanish with the process.
+    HISTORY: "off",
     ...env,
     TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,

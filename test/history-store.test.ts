@@ -90,11 +90,14 @@ describe("a local directory", () => {
   });
 
   it("lives in the XDG state directory unless REPORT_DIR moves it", () => {
-    expect(defaultHistoryDir({}, "/home/a")).toBe("/home/a/.local/state/cvm-autopilot/history");
-    expect(defaultHistoryDir({ XDG_STATE_HOME: "/var/st" }, "/home/a")).toBe("/var/st/cvm-autopilot/history");
-    expect(defaultHistoryDir({ XDG_STATE_HOME: "relative" }, "/home/a")).toBe(
+    const home = { HOME: "/home/a" };
+    expect(defaultHistoryDir(home)).toBe("/home/a/.local/state/cvm-autopilot/history");
+    expect(defaultHistoryDir({ ...home, XDG_STATE_HOME: "/var/st" })).toBe("/var/st/cvm-autopilot/history");
+    expect(defaultHistoryDir({ ...home, XDG_STATE_HOME: "relative" })).toBe(
       "/home/a/.local/state/cvm-autopilot/history",
     );
-    expect(defaultHistoryDir({ REPORT_DIR: "/r" }, "/home/a")).toBe("/r/history");
+    expect(defaultHistoryDir({ ...home, REPORT_DIR: "/r" })).toBe("/r/history");
+    // No HOME, no XDG_STATE_HOME, no REPORT_DIR (a bare service, a test's child): no directory is assumed.
+    expect(defaultHistoryDir({})).toBeUndefined();
   });
 });

@@ -6,18 +6,23 @@
  * reader never sees half a file, and nothing is overwritten.
  */
 import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { checkKey, HistoryStoreError, type HistoryStore } from "./store.ts";
 
-/** The directory history is kept in when nothing else is said. */
-export function defaultHistoryDir(env: Record<string, string | undefined>, home = homedir()): string {
+/**
+ * The directory history is kept in when nothing else is said; undefined for an environment with
+ * no HOME, XDG_STATE_HOME or REPORT_DIR (a bare service or a test's child process), where no
+ * per-user directory can be assumed.
+ */
+export function defaultHistoryDir(env: Record<string, string | undefined>): string | undefined {
   const reports = env.REPORT_DIR?.trim();
   if (reports) return join(reports, "history");
   const state = env.XDG_STATE_HOME?.trim();
+  const home = env.HOME?.trim();
   // The spec says a relative XDG_STATE_HOME is invalid and to be ignored.
-  return join(state?.startsWith("/") ? state : join(home, ".local", "state"), "cvm-autopilot", "history");
+  if (state?.startsWith("/")) return join(state, "cvm-autopilot", "history");
+  return home?.startsWith("/") ? join(home, ".local", "state", "cvm-autopilot", "history") : undefined;
 }
 
 const fsError = (what: string, e: unknown) => {

@@ -10,6 +10,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
+import { historyFromEnv } from "../history/from-env.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { ReportBase } from "../runtime/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
@@ -76,6 +77,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const replay = new ReplayCache();
   const gate = new CallbackGate();
 
+  // History in the XDG state directory (or REPORT_DIR, or HISTORY_BUCKET) with no setting.
+  const history = historyFromEnv(opts.env, { local: true });
+
   async function runOnce(name: string, trigger: Trigger): Promise<RunReport | "busy"> {
     if (inFlight.has(name)) {
       opts.logger.warn("run skipped: already running", { function: name, trigger: trigger.source });
@@ -86,7 +90,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const logger = opts.logger.child({ function: name, trigger: trigger.source });
     try {
       const fn = byName.get(name)!;
-      const report = await loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger }));
+      const report = await loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger, history }));
       opts.say(fn.summarize(report));
       // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.
       const dir = opts.env.REPORT_DIR?.trim();

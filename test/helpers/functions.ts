@@ -5,6 +5,7 @@ import { createRunDeps } from "../../lib/runtime/run-deps.ts";
 import type { Trigger } from "../../lib/runtime/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
+import type { HistorySink } from "../../lib/history/recorder.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -22,7 +23,7 @@ export async function runFunction<R>(
   emu: Emulator,
   extra: Record<string, string> = {},
   trigger: Partial<Trigger> = {},
-  opts: { now?: () => Date; clock?: Clock } = {},
+  opts: { now?: () => Date; clock?: Clock; history?: HistorySink } = {},
 ) {
   const fn = FUNCTIONS[name]!;
   const loaded = fn.load(envFor(emu, extra));
@@ -36,6 +37,7 @@ export async function runFunction<R>(
     sleep,
     client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) },
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.history ? { history: opts.history } : {}),
   });
   const report = (await loaded.run({ source: "test", ...trigger }, deps)) as R;
   return { report, log, client: deps.client };
