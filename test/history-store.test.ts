@@ -101,3 +101,15 @@ describe("a local directory", () => {
     expect(defaultHistoryDir({})).toBeUndefined();
   });
 });
+
+describe("the functions' CAM policy", () => {
+  it("allows the three object calls on the history bucket only when HISTORY_BUCKET names one", async () => {
+    const { camPolicy } = await import("../lib/platform/build.ts");
+    expect(JSON.stringify(camPolicy({}))).not.toContain("cos:");
+    expect(camPolicy({ HISTORY_BUCKET: "cos://history-1250000000" }).statement.at(-1)).toEqual({
+      effect: "allow",
+      action: ["cos:PutObject", "cos:GetObject", "cos:GetBucket"],
+      resource: ["qcs::cos:*:uid/*:history-1250000000/*"],
+    });
+  });
+});

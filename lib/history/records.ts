@@ -5,6 +5,7 @@
  * starts, machines found running again), and the intervals still open after it, which is all the
  * next run of the same function needs to read.
  */
+import { randomUUID } from "node:crypto";
 import type { OutcomeCounts } from "../runtime/report.ts";
 
 /** Hourly prices by step of hours used (see functions/auto-stop-idle/prices.ts); `first` alone for a flat price. */
@@ -88,11 +89,15 @@ export interface RunRecord {
   open: OpenInterval[];
 }
 
-/** `2026-11-30T09:05:00.000Z` → its UTC day and a sortable time of day. */
+/**
+ * A record's key: its UTC day, a sortable time of day, the run id, and a part of its own — the
+ * shards of one fanned-out run share the run id and may start in the same millisecond, and no
+ * two writers may ever share a key.
+ */
 export function recordKey(r: Pick<RunRecord, "function" | "account" | "startedAt" | "runId">): string {
   const day = r.startedAt.slice(0, 10);
   const time = r.startedAt.slice(11, 23).replace(/:/g, "");
-  return `runs/${day}/${r.function}/${r.account}/${time}Z-${r.runId}.json`;
+  return `runs/${day}/${r.function}/${r.account}/${time}Z-${r.runId}-${randomUUID().slice(0, 8)}.json`;
 }
 
 /** The prefix of one day's records, for a function and account, or every record of a day or month (`2026-11`). */

@@ -103,7 +103,7 @@ export async function buildBundles(
     `${JSON.stringify(serverlessFunctions(functions, table), null, 2)}\n`,
   );
   writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
-  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicy(), null, 2)}\n`);
+  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicy(env), null, 2)}\n`);
   return out;
 }
 
@@ -112,7 +112,20 @@ export async function buildBundles(
  * function calls (CVM, Cloud Monitor, Secrets Manager), nothing more. The SCF actions are the
  * deployer's, not the functions'.
  */
-export function camPolicy() {
+export function camPolicy(env: Env = {}) {
+  // With HISTORY_BUCKET, the run records: new objects under runs/, read back, and the bucket listed
+  // (COS's CAM names: PutObject, GetObject, GetBucket; resource qcs::cos:<region>:uid/<appid>:<bucket>/<key>).
+  const bucket = env.HISTORY_BUCKET?.trim().replace(/^cos:\/\//, "");
+  const history =
+    bucket && !bucket.startsWith("s3://")
+      ? [
+          {
+            effect: "allow",
+            action: ["cos:PutObject", "cos:GetObject", "cos:GetBucket"],
+            resource: [`qcs::cos:*:uid/*:${bucket}/*`],
+          },
+        ]
+      : [];
   // scf and cam are the deployer's actions (deploy, check the role), never the functions'.
   // region:DescribeRegions is called directly (its name is CVM's too), so it is named here.
   // The alarm-policy writes are the deployer's too (deployerOnly): a run only reads the policies.
@@ -136,6 +149,7 @@ export function camPolicy() {
         action: ["scf:InvokeFunction"],
         resource: [`qcs::scf:*:uin/*:namespace/*/function/${functionNameFor("*")}`],
       },
+      ...history,
     ],
   };
 }
