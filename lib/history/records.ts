@@ -100,9 +100,9 @@ export function recordKey(r: Pick<RunRecord, "function" | "account" | "startedAt
   return `runs/${day}/${r.function}/${r.account}/${time}Z-${r.runId}-${randomUUID().slice(0, 8)}.json`;
 }
 
-/** The prefix of one day's records, for a function and account, or every record of a day or month (`2026-11`). */
+/** The prefix of one day's records: all of them, or a function's, or a function's in one account. */
 export const dayPrefix = (day: string, fn?: string, account?: string) =>
-  `runs/${day}${fn ? `/${fn}/${account ? `${account}/` : ""}` : ""}`;
+  `runs/${day}/${fn ? `${fn}/${account ? `${account}/` : ""}` : ""}`;
 
 /** A record read back, or undefined for text that is not one (a half-written or foreign object is skipped, never guessed at). */
 export function parseRecord(text: string | undefined): RunRecord | undefined {
