@@ -40,55 +40,59 @@ const xmlText = (s: string) =>
 const elements = (xml: string, tag: string) =>
   [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => xmlText(m[1]!));
 
-export function bucketStore(o: BucketOptions): HistoryStore {
+/** One signed request; a reply that is not 2xx is a HistoryStoreError with S3's code, except a missing key on GET. */
+async function send(o: BucketOptions, method: string, key: string, query: Record<string, string>, body = "") {
   const { url, pathPrefix } = base(o);
-  const where = `${o.kind} bucket ${o.bucket} (${o.region})`;
-  const send = async (method: string, key: string, query: Record<string, string>, body = "") => {
-    const path = `${pathPrefix}/${uriEncode(key, true)}`;
-    const headers = signV4({
-      credentials: o.credentials(),
-      service: "s3",
-      region: o.region,
+  const where = whereOf(o);
+  const path = `${pathPrefix}/${uriEncode(key, true)}`;
+  const headers = signV4({
+    credentials: o.credentials(),
+    service: "s3",
+    region: o.region,
+    method,
+    path,
+    query,
+    headers: { host: url.host, ...(body ? { "content-type": "application/json" } : {}) },
+    payloadHash: sha256Hex(body),
+    time: (o.clock ?? Date.now)(),
+  });
+  const qs = new URLSearchParams(query).toString();
+  const target = new URL(`${path}${qs ? `?${qs}` : ""}`, url);
+  delete headers.host;
+  let res: Response;
+  try {
+    res = await fetch(target, {
       method,
-      path,
-      query,
-      headers: { host: url.host, ...(body ? { "content-type": "application/json" } : {}) },
-      payloadHash: sha256Hex(body),
-      time: (o.clock ?? Date.now)(),
+      headers,
+      ...(method === "PUT" ? { body } : {}),
+      signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
     });
-    const qs = new URLSearchParams(query).toString();
-    const target = new URL(`${path}${qs ? `?${qs}` : ""}`, url);
-    delete headers.host;
-    let res: Response;
-    try {
-      res = await fetch(target, {
-        method,
-        headers,
-        ...(method === "PUT" ? { body } : {}),
-        signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
-      });
-    } catch (e) {
-      throw new HistoryStoreError(
-        `${where}: ${method} ${key || "(list)"} failed: ${(e as Error).message}`,
-        "NetworkError",
-      );
-    }
-    const text = await res.text();
-    if (res.ok) return { status: res.status, text };
-    const code = elements(text, "Code")[0] ?? `HTTP${res.status}`;
-    // A missing object is an answer; a missing bucket (NoSuchBucket, also a 404) is an error.
-    if (method === "GET" && key && code === "NoSuchKey") return { status: 404, text };
-    const message = elements(text, "Message")[0] ?? text.slice(0, 200);
-    const requestId = elements(text, "RequestId")[0] ?? res.headers.get("x-cos-request-id") ?? undefined;
-    throw new HistoryStoreError(`${where}: ${method} ${key || "(list)"}: ${code}: ${message}`, code, requestId);
-  };
+  } catch (e) {
+    throw new HistoryStoreError(
+      `${where}: ${method} ${key || "(list)"} failed: ${(e as Error).message}`,
+      "NetworkError",
+    );
+  }
+  const text = await res.text();
+  if (res.ok) return { status: res.status, text };
+  const code = elements(text, "Code")[0] ?? `HTTP${res.status}`;
+  // A missing object is an answer; a missing bucket (NoSuchBucket, also a 404) is an error.
+  if (method === "GET" && key && code === "NoSuchKey") return { status: 404, text };
+  const message = elements(text, "Message")[0] ?? text.slice(0, 200);
+  const requestId = elements(text, "RequestId")[0] ?? res.headers.get("x-cos-request-id") ?? undefined;
+  throw new HistoryStoreError(`${where}: ${method} ${key || "(list)"}: ${code}: ${message}`, code, requestId);
+}
+
+const whereOf = (o: BucketOptions) => `${o.kind} bucket ${o.bucket} (${o.region})`;
+
+export function bucketStore(o: BucketOptions): HistoryStore {
   return {
-    where,
+    where: whereOf(o),
     async create(key, body) {
-      await send("PUT", checkKey(key), {}, body);
+      await send(o, "PUT", checkKey(key), {}, body);
     },
     async get(key) {
-      const r = await send("GET", checkKey(key), {});
+      const r = await send(o, "GET", checkKey(key), {});
       return r.status === 404 ? undefined : r.text;
     },
     async list(prefix) {
@@ -96,7 +100,7 @@ export function bucketStore(o: BucketOptions): HistoryStore {
       let token: string | undefined;
       // ListObjectsV2 gives at most 1,000 keys a page; a ceiling keeps a bad reply from looping.
       for (let page = 0; page < 10_000; page++) {
-        const r = await send("GET", "", {
+        const r = await send(o, "GET", "", {
           "list-type": "2",
           prefix: prefix ? checkKey(prefix) : "",
           ...(token ? { "continuation-token": token } : {}),
