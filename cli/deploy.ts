@@ -6,6 +6,7 @@ import { int, pattern } from "../lib/config/fields.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { alarmPath } from "../lib/platform/alarm-callback.ts";
+import { provisionAccounts } from "../lib/platform/deploy-accounts.ts";
 import {
   deployProblems,
   deployToScf,
@@ -16,7 +17,7 @@ import {
   removeFromScf,
   type DeployStep,
 } from "../lib/platform/scf-deploy.ts";
-import { checkRole } from "../lib/platform/scf-role.ts";
+import { checkRole, DeployError, roleFor } from "../lib/platform/scf-role.ts";
 import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
 import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
@@ -33,9 +34,10 @@ const deploySchema = z.object({
   SCF_NAMESPACE: pattern(/^[A-Za-z0-9_-]{1,30}$/, "a namespace name such as default", "default"),
   SCF_RUNTIME: pattern(/^Nodejs\d+\.\d+$/, "an SCF Node.js runtime such as Nodejs18.15", "Nodejs18.15"),
   SCF_MEMORY_SIZE: int(128, 64, 3072),
-  // The CAM role the functions run as (docs/deploy.md: the role and its policy).
+  // The CAM roles the functions run as, `<SCF_ROLE>-<function>` (docs/deploy.md: the roles and their
+  // policies); CAM role names are at most 128 characters, so the prefix leaves room for the function's name.
   SCF_ROLE: pattern(
-    /^[A-Za-z0-9+=,.@_-]{1,128}$/,
+    /^[A-Za-z0-9+=,.@_-]{1,100}$/,
     "a CAM role name such as cvm-autopilot-runner",
     "cvm-autopilot-runner",
   ),
@@ -92,10 +94,14 @@ export async function deployCommand(
   const provision = async (remove: boolean): Promise<DeployStep[]> => {
     const steps: DeployStep[] = [];
     const regions = await resolveRegions(base, client);
+    // Each account of ACCOUNTS, through the role its runs assume (the deployer's own alone without it).
+    const accounts = REGISTRY.some((f) => f.provision)
+      ? await provisionAccounts(base, client, `deploy-${Date.now()}`)
+      : undefined;
     for (const f of REGISTRY) {
       if (!f.provision) continue;
-      for (const s of await f.provision(env, { client, logger: client.logger, regions, dryRun: target.dryRun, remove }))
-        steps.push({ function: f.name, ...s });
+      const ctx = { client, accounts, logger: client.logger, regions, dryRun: target.dryRun, remove };
+      for (const s of await f.provision(env, ctx)) steps.push({ function: f.name, ...s });
     }
     return steps;
   };
@@ -121,8 +127,15 @@ export async function deployCommand(
   if (problems.length) throw new ConfigError(problems);
   // A function whose deploy provisions cloud resources must have a valid config before anything is written.
   for (const f of REGISTRY) if (f.provision) f.load(env);
-  // Before anything is written: the role the functions run as (SCF gives credentials only through it).
-  await checkRole(client, e.SCF_ROLE!, target.region);
+  // Before anything is written: the role each function runs as (SCF gives credentials only through
+  // it), every missing one named at once.
+  const missing: string[] = [];
+  for (const f of REGISTRY)
+    await checkRole(client, roleFor(e.SCF_ROLE!, f.name), target.region, f.name).catch((err: unknown) => {
+      if (!(err instanceof DeployError)) throw err;
+      missing.push(err.message);
+    });
+  if (missing.length) throw new DeployError(missing.join("\n"));
   const bundles = await buildBundles(REGISTRY);
   // WEBHOOK_SECRET and NOTIFY_* go to SSM, never into a function's plaintext environment.
   const secret = scfSecretFrom(env);
@@ -170,7 +183,7 @@ export async function deployCommand(
     const base = baseOf(f.name);
     if (base && hookSecret && !env.AUTO_STOP_LINK_URL?.trim())
       out(
-        `snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to GET ${base}/snooze`,
+        `snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to ${base}/snooze`,
       );
   }
   return 0;

@@ -1,11 +1,12 @@
 /**
  * How `run` shows a report (tccli's `--output` names): `json` is the report itself (the
  * default when piped), `table` lists each resource acted on or planned with name, id, region,
- * zone, type and reason, then the counts (the default on a terminal), `text` is the one-line
+ * the function's own columns (RunReport.columns) and reason, sorted by region and name, then the
+ * counts (the default on a terminal), `text` is the one-line
  * summary. cli-table3 (well kept, ~90M weekly downloads) does the column widths, including
  * CJK instance names, which hand padding gets wrong.
  */
-import { countWords, errorLine, type RunReport } from "../lib/runtime/report.ts";
+import { countWords, errorLine, type ResultEntry, type RunReport } from "../lib/runtime/report.ts";
 import type { RegionProgress } from "../lib/runtime/run-deps.ts";
 import { UsageError } from "./usage.ts";
 import { extrasPhrases } from "../lib/runtime/savings.ts";
@@ -21,7 +22,6 @@ export function outputFormat(flag: string | undefined, isTTY: boolean): Output {
   throw new UsageError(`--output must be one of ${OUTPUTS.join(", ")}, got "${flag}"`);
 }
 
-const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
 const counts = (m: Record<string, number>) => countWords(m).join(", ") || "none";
 /** Notes listed under the table: enough to act on, never a flood. */
 const NOTE_LINES = 10;
@@ -30,6 +30,8 @@ const NOTE_LINES = 10;
 export interface TableView {
   width: number;
   color: boolean;
+  /** At most this many rows (`run --limit N`); the rest are counted under the table. */
+  limit?: number | undefined;
 }
 
 /** The view for this process: the terminal's columns (COLUMNS, else 130), colour on a terminal unless NO_COLOR, or with FORCE_COLOR. */
@@ -55,6 +57,7 @@ const OUTCOME_COLOR: Record<string, number> = {
   "changed-under-us": 33,
   failed: 31,
   "skipped-by-guard": 35,
+  finding: 34,
 };
 /**
  * Colours each outcome word where it starts a cell, after the table is drawn: cli-table3 measures
@@ -66,15 +69,21 @@ const paint = (text: string) =>
 
 /**
  * Column widths that fit `width`: each column as wide as its widest cell, then, while the table is
- * wider than the terminal, the columns worth least go (zone, type, a region every row shares, price),
- * then the reason and the name shrink and wrap. What is left out is in --output json.
+ * wider than the terminal, the columns worth least go (the function's own, in the order it
+ * declared them, then a region every row shares), then the reason and the name shrink and wrap.
+ * What is left out is in --output json.
  */
-function fit(head: string[], rows: string[][], width: number): { keep: number[]; widths: number[] } {
+function fit(
+  head: string[],
+  rows: string[][],
+  width: number,
+  droppable: readonly string[],
+): { keep: number[]; widths: number[] } {
   // One region for every row: the header line names it, so its column can go before others shrink.
   const r = head.indexOf("region");
   const sameRegion = r >= 0 && new Set(rows.map((row) => row[r])).size <= 1;
   const natural = head.map((h, i) => Math.max(cells(h), ...rows.map((r) => cells(r[i]!))) + 2);
-  // A column no row fills (office-hours reports no zone) takes no room.
+  // A column no row fills takes no room.
   let keep = head.map((_, i) => i).filter((i) => rows.some((row) => row[i] !== ""));
   const total = (w: number[]) => keep.reduce((n, i) => n + w[i]!, 0) + keep.length + 1;
   const widths = [...natural];
@@ -86,7 +95,7 @@ function fit(head: string[], rows: string[][], width: number): { keep: number[];
     if (over > 0 && reason >= 0) widths[reason] = Math.max(MIN_REASON, widths[reason]! - over);
   };
   shrink();
-  for (const drop of ["zone", "type", sameRegion ? "region" : undefined, head.find((h) => h.endsWith("/hour"))]) {
+  for (const drop of [...droppable, sameRegion ? "region" : undefined]) {
     if (total(widths) <= width) break;
     const i = drop ? head.indexOf(drop) : -1;
     if (i >= 0) keep = keep.filter((k) => k !== i);
@@ -114,61 +123,68 @@ function fitLine(parts: string[], width: number): string[] {
   return out;
 }
 
-export async function renderTable(r: RunReport, view: TableView = { width: 130, color: false }): Promise<string> {
+/** Rows in a stable order a person can scan: by region, then name, then id. */
+const byRegionAndName = (a: ResultEntry, b: ResultEntry) =>
+  a.region.localeCompare(b.region) || (a.name ?? "").localeCompare(b.name ?? "") || a.id.localeCompare(b.id);
+
+/** The writes as a table: name, id, region, the function's own columns (RunReport.columns), action, outcome, reason. */
+async function resultsTable(r: RunReport, view: TableView): Promise<string[]> {
   // Loaded only for table output, so json runs (scripts, platforms) never pay for it.
   const { default: Table } = await import("cli-table3");
+  const own = r.columns ?? [];
+  const byAccount = r.results.some((e) => e.account);
+  const head = [
+    ...(byAccount ? ["account"] : []),
+    "name",
+    "id",
+    "region",
+    ...own.map((c) => c.head),
+    "action",
+    "outcome",
+    "reason",
+  ];
+  const shown = [...r.results].sort(byRegionAndName).slice(0, view.limit ?? r.results.length);
+  // A column some row fills shows its `missing` words where another row has none ("unpriced").
+  const filled = own.map((_, i) => shown.some((e) => e.cells?.[i]));
+  const rows = shown.map((e) => [
+    ...(byAccount ? [lineAccount(e) ?? ""] : []),
+    e.name ?? "",
+    e.id,
+    e.region,
+    ...own.map((c, i) => e.cells?.[i] || (filled[i] ? (c.missing ?? "") : "")),
+    e.action,
+    e.outcome + (e.code ? ` (${e.code})` : ""),
+    e.reason,
+  ]);
+  // biome-ignore lint/suspicious/noFocusedTests: fit() sizes the table's columns; it is not vitest's focused test
+  const { keep, widths } = fit(
+    head,
+    rows,
+    view.width,
+    own.filter((c) => !c.keep).map((c) => c.head),
+  );
+  const table = new Table({
+    head: keep.map((i) => head[i]!),
+    style: { head: [], border: [], compact: true },
+    wordWrap: true,
+    colWidths: keep.map((i) => widths[i]!),
+  });
+  for (const row of rows) table.push(keep.map((i) => row[i]!));
+  const lines = [view.color ? paint(table.toString()) : table.toString()];
+  const left = head.filter((_, i) => !keep.includes(i) && rows.some((row) => row[i] !== ""));
+  if (left.length) lines.push(`(${left.join(", ")} left out to fit ${view.width} columns: see --output json)`);
+  const rest = r.resultsCount - shown.length;
+  if (rest > 0) lines.push(`… and ${rest} more (the full list is in --output json)`);
+  return lines;
+}
+
+export async function renderTable(r: RunReport, view: TableView = { width: 130, color: false }): Promise<string> {
   const lines: string[] = fitLine(
     [`${r.function}${r.dryRun ? " (dry run)" : ""}`, `run ${r.runId}`, `regions ${r.regions.join(", ") || "none"}`],
     view.width,
   );
-  if (r.results.length) {
-    // A price column when the function priced what it acts on (auto-stop's hourly saving per machine).
-    const currency = r.results.map((e) => e.detail?.currency).find((c) => typeof c === "string");
-    const priced = r.results.some((e) => typeof e.detail?.hourlyPrice === "number");
-    const byAccount = r.results.some((e) => e.account);
-    const head = [
-      ...(byAccount ? ["account"] : []),
-      "name",
-      "id",
-      "region",
-      "zone",
-      "type",
-      ...(priced ? [`${str(currency) || "price"}/hour`] : []),
-      "action",
-      "outcome",
-      "reason",
-    ];
-    const rows = r.results.map((e) => {
-      const d = e.detail ?? {};
-      const price = priced ? [typeof d.hourlyPrice === "number" ? String(d.hourlyPrice) : "unpriced"] : [];
-      return [
-        ...(byAccount ? [lineAccount(e) ?? ""] : []),
-        e.name ?? "",
-        e.id,
-        e.region,
-        str(d.zone),
-        str(d.instanceType),
-        ...price,
-        e.action,
-        e.outcome + (e.code ? ` (${e.code})` : ""),
-        e.reason,
-      ];
-    });
-    // biome-ignore lint/suspicious/noFocusedTests: fit() sizes the table's columns; it is not vitest's focused test
-    const { keep, widths } = fit(head, rows, view.width);
-    const table = new Table({
-      head: keep.map((i) => head[i]!),
-      style: { head: [], border: [], compact: true },
-      wordWrap: true,
-      colWidths: keep.map((i) => widths[i]!),
-    });
-    for (const row of rows) table.push(keep.map((i) => row[i]!));
-    lines.push(view.color ? paint(table.toString()) : table.toString());
-    const left = head.filter((_, i) => !keep.includes(i) && rows.some((row) => row[i] !== ""));
-    if (left.length) lines.push(`(${left.join(", ")} left out to fit ${view.width} columns: see --output json)`);
-    if (r.resultsCount > r.results.length)
-      lines.push(`… and ${r.resultsCount - r.results.length} more (the full list is in --output json)`);
-  } else {
+  if (r.results.length) lines.push(...(await resultsTable(r, view)));
+  else {
     // Never a reassuring line above errors: with errors, what was decided is not the whole story.
     const nothing = r.dryRun ? "Nothing would be changed" : "Nothing was changed";
     lines.push(
@@ -184,11 +200,9 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
   for (const [k, list] of Object.entries(r.notes)) {
     if (!list.length) continue;
     lines.push(`${k} (${list.length}):`);
-    // A note that says itself (renew-flag's warnings carry a message) is shown as its sentence.
-    for (const n of list.slice(0, NOTE_LINES))
-      lines.push(
-        `  ${typeof (n as { message?: unknown })?.message === "string" ? (n as { message: string }).message : JSON.stringify(n)}`,
-      );
+    // Each entry in the words its function gave it (FunctionSpec.noteLines), else as data.
+    const said = r.noteLines?.[k];
+    for (const [i, n] of list.slice(0, NOTE_LINES).entries()) lines.push(`  ${said?.[i] ?? JSON.stringify(n)}`);
     if (list.length > NOTE_LINES) lines.push(`  … and ${list.length - NOTE_LINES} more`);
   }
   for (const n of r.notices ?? []) lines.push(`notice: ${n}`);
@@ -197,7 +211,9 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
     for (const e of r.errors) lines.push(`  ${errorLine(e)}`);
   }
   for (const n of r.notifications ?? [])
-    lines.push(`notified ${n.to}: ${n.ok ? "sent" : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`);
+    lines.push(
+      `notified ${n.to}: ${n.ok ? `sent${n.messages ? ` (${n.messages.of} messages)` : ""}` : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`,
+    );
   return lines.join("\n");
 }
 
@@ -215,7 +231,7 @@ export function renderText(r: RunReport, summary: string): string {
 
 /** One line per region as its decisions are in: on a terminal only, never a flood. */
 export function progressLine(p: RegionProgress): string {
-  // Said once, in the report's error list (with code, message and RequestId), not again here.
+  // Said once, in the report's error list (with code and RequestId), not again here.
   if (p.error) return `  ${p.region}: could not be decided (the error is listed below)`;
   return `  ${p.region}: scanned ${p.scanned}${p.scanned ? ` (${counts(p.byKind)})` : ""}; ${p.acting} to act on`;
 }

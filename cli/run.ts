@@ -37,6 +37,7 @@ export async function runCommand(
     throw new UsageError(`run needs a function: ${Object.keys(FUNCTIONS).join(", ")}${name ? ` (got "${name}")` : ""}`);
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
+  const limit = rowLimit(values.limit);
   // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
   const seam = hasCredentials(env) ? undefined : await demoSeam();
   const emu = seam ? await seam.startDemoEmulator() : undefined;
@@ -45,7 +46,8 @@ export async function runCommand(
       err(
         `cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`,
       );
-    return await runOne(fn, values, format, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
+    const view = { format, limit };
+    return await runOne(fn, values, view, regions, emu && seam ? seam.demoEnv(emu, env) : env, out, err);
   } finally {
     await emu?.stop();
   }
@@ -54,7 +56,7 @@ export async function runCommand(
 async function runOne(
   fn: (typeof FUNCTIONS)[string] & object,
   values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined },
-  format: ReturnType<typeof outputFormat>,
+  { format, limit }: { format: ReturnType<typeof outputFormat>; limit: number | undefined },
   regions: string[] | undefined,
   env: Env,
   out: (s: string) => void,
@@ -78,7 +80,7 @@ async function runOne(
   });
   const report = await loaded.run({ source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));
-  if (format === "table") out(await renderTable(report, tableView(process.env, process.stdout)));
+  if (format === "table") out(await renderTable(report, { ...tableView(process.env, process.stdout), limit }));
   // --out (or REPORT_DIR): keep the full report for later comparison.
   const dir = values.out ?? env.REPORT_DIR?.trim();
   let saved = true;
@@ -100,6 +102,14 @@ async function runOne(
   if (guardHeldAll(r)) return 3;
   if (r.guard?.tripped) err(`cvm-autopilot: ${failureWords(r)}`);
   return r.errors.length || r.guard?.tripped || !saved ? 1 : 0;
+}
+
+/** `--limit N`: a whole number of rows, at least 1. */
+function rowLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(value.trim()))
+    throw new UsageError(`--limit needs a whole number of rows, at least 1, e.g. --limit 20 (got "${value}")`);
+  return Number(value);
 }
 
 /**

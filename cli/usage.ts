@@ -59,7 +59,8 @@ export const COMMANDS = {
     exits: [0, 1, 2],
   },
   run: {
-    synopsis: "run <function> [--dry-run [--at TIME]] [--region R[,R…]] [--output table|json|text] [--out DIR]",
+    synopsis:
+      "run <function> [--dry-run [--at TIME]] [--region R[,R…]] [--output table|json|text] [--limit N] [--out DIR]",
     summary: "run one function once; with no credentials, on the embedded emulator's demo fleet",
     options: {
       "dry-run": { meaning: "decide and report, change nothing (as DRY_RUN=true)" },
@@ -78,6 +79,11 @@ export const COMMANDS = {
         short: "o",
         meaning: "table, json, or text (the summary and errors)",
         default: "table on a terminal, json when piped",
+      },
+      limit: {
+        arg: "N",
+        meaning: "the table shows the first N rows (by region, then name) and counts the rest",
+        default: "every row the report lists",
       },
       out: {
         arg: "DIR",

@@ -67,7 +67,14 @@ describe("auto-stop-idle", () => {
       "opted out": 1,
     });
     expect(report.byRegion[GZ]).toEqual({ scanned: 6, byKind: report.byKind, outcomes: report.outcomes });
-    expect(report.outcomes).toEqual({ planned: 0, done: 1, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 });
+    expect(report.outcomes).toEqual({
+      planned: 0,
+      done: 1,
+      "changed-under-us": 0,
+      failed: 0,
+      "skipped-by-guard": 0,
+      finding: 0,
+    });
     expect(report.extras).toEqual({
       currency: "CNY",
       estimatedHourlySavings: 0.64,

@@ -214,32 +214,39 @@ describe("native SCF deploy against the emulator", () => {
     expect(steps.filter((x) => x.action === "CreateTrigger")).toHaveLength(2 * REGISTRY.length);
     expect(emu.calls.filter((c) => c.code === "FailedOperation.FunctionStatusError")).toEqual([]);
     const fn = scfStore.get(emu.state)!.get("ap-guangzhou/default/cvm-autopilot-office-hours")!;
-    expect(fn).toMatchObject({ Role: "cvm-autopilot-runner", Description: "cvm autopilot office hours" });
+    // Each function runs as its own role, which carries its own policy.
+    expect(fn).toMatchObject({ Role: "cvm-autopilot-runner-office-hours", Description: "cvm autopilot office hours" });
     expect(fn.Environment.Variables.some((v) => v.Key.startsWith("TENCENTCLOUD_"))).toBe(false);
   });
 
-  it("the role's CAM policy lists exactly the actions the functions call", () => {
-    const policy = JSON.parse(readFileSync(join(outdir, "cam-policy.json"), "utf8")) as {
-      statement: Array<{ action: string[]; resource: string[] }>;
-    };
-    const actions = policy.statement[0]!.action;
-    expect(actions).toContain("cvm:StopInstances");
-    expect(actions).toContain("monitor:GetMonitorData");
+  it("each function's CAM policy lists exactly the actions it calls, one document per function", () => {
+    type Doc = { statement: Array<{ action: string[]; resource: string[] }> };
+    const policies = JSON.parse(readFileSync(join(outdir, "cam-policy.json"), "utf8")) as Record<string, Doc>;
+    expect(Object.keys(policies)).toEqual(REGISTRY.map((f) => f.name));
+    const of = (name: string) => policies[name]!.statement[0]!.action;
+    expect(of("auto-stop-idle")).toContain("cvm:StopInstances");
+    expect(of("auto-stop-idle")).toContain("monitor:GetMonitorData");
     // office-hours records its last action on the instance with the Tag API.
-    expect(actions).toContain("tag:TagResources");
-    expect(actions).toContain("ssm:DeleteSecret");
-    // Many accounts (issue 21): assume the member role, name the caller, list the organization.
-    expect(actions).toEqual(
-      expect.arrayContaining(["sts:AssumeRole", "sts:GetCallerIdentity", "organization:DescribeOrganizationMembers"]),
-    );
-    expect(actions.filter((a) => a.startsWith("scf:"))).toEqual([]);
-    // Fan-out: invoke the tool's own functions, and no other.
-    expect(policy.statement[1]).toEqual({
-      effect: "allow",
-      action: ["scf:InvokeFunction"],
-      resource: ["qcs::scf:*:uin/*:namespace/*/function/cvm-autopilot-*"],
-    });
-    expect(policy.statement).toHaveLength(2);
+    expect(of("office-hours")).toContain("tag:TagResources");
+    expect(of("key-rotation")).toContain("ssm:DeleteSecret");
+    // Each has its own writes and no other's.
+    expect(of("renew-flag")).not.toContain("cvm:StopInstances");
+    expect(of("image-sync")).not.toContain("ssm:DeleteSecret");
+    for (const [name, doc] of Object.entries(policies)) {
+      const actions = doc.statement[0]!.action;
+      // Many accounts (issue 21): assume the member role, name the caller, list the organization.
+      expect(actions).toEqual(
+        expect.arrayContaining(["sts:AssumeRole", "sts:GetCallerIdentity", "organization:DescribeOrganizationMembers"]),
+      );
+      expect(actions.filter((a) => a.startsWith("scf:"))).toEqual([]);
+      // Fan-out: a function invokes itself (its shards), and no other.
+      expect(doc.statement[1]).toEqual({
+        effect: "allow",
+        action: ["scf:InvokeFunction"],
+        resource: [`qcs::scf:*:uin/*:namespace/*/function/cvm-autopilot-${name}`],
+      });
+      expect(doc.statement).toHaveLength(2);
+    }
   });
 
   it("SCF's limits are checked before any write", () => {
@@ -487,14 +494,21 @@ describe("native SCF deploy against the emulator", () => {
     };
     const r = await runCli(["deploy"], env, 60_000);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("SCF_ROLE: the CAM role cvm-autopilot-runner does not exist");
-    expect(r.stderr).toContain("tccli cam CreateRole --RoleName cvm-autopilot-runner");
+    // Every function's role is named, each with its own policy document.
+    for (const f of REGISTRY) {
+      expect(r.stderr).toContain(`SCF_ROLE: the CAM role cvm-autopilot-runner-${f.name} does not exist`);
+      expect(r.stderr).toContain(`tccli cam CreateRole --RoleName cvm-autopilot-runner-${f.name} `);
+      expect(r.stderr).toContain(`require("./dist/cam-policy.json")["${f.name}"]`);
+    }
     expect(r.stderr).toContain('"principal":{"service":["scf.qcloud.com"]}');
     expect(r.stderr).toContain("dist/cam-policy.json");
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(noRole.calls.filter((c) => !/^(Get|List|Describe)/.test(c.action!))).toEqual([]);
     // A role SCF may not assume is no better: its trust policy must name scf.qcloud.com.
-    const wrongTrust = await emulator({ scfRoles: [], roles: ["cvm-autopilot-runner"] });
+    const wrongTrust = await emulator({
+      scfRoles: [],
+      roles: REGISTRY.map((f) => `cvm-autopilot-runner-${f.name}`),
+    });
     const w = await runCli(
       ["deploy"],
       {

@@ -104,9 +104,10 @@ describe("a local directory", () => {
 
 describe("the functions' CAM policy", () => {
   it("allows the three object calls on the history bucket only when HISTORY_BUCKET names one", async () => {
-    const { camPolicy } = await import("../lib/platform/build.ts");
-    expect(JSON.stringify(camPolicy({}))).not.toContain("cos:");
-    expect(camPolicy({ HISTORY_BUCKET: "cos://history-1250000000" }).statement.at(-1)).toEqual({
+    const { camPolicyFor } = await import("../lib/platform/cam-policy.ts");
+    const fn = { name: "office-hours", calls: [] };
+    expect(JSON.stringify(camPolicyFor(fn, {}))).not.toContain("cos:");
+    expect(camPolicyFor(fn, { HISTORY_BUCKET: "cos://history-1250000000" }).statement.at(-1)).toEqual({
       effect: "allow",
       action: ["cos:PutObject", "cos:GetObject", "cos:GetBucket"],
       resource: ["qcs::cos:*:uid/*:history-1250000000/*"],

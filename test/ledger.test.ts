@@ -50,7 +50,7 @@ const aRecord = (h: number, events: LedgerEvent[], open: OpenInterval[] = [], fn
   startedAt: iso(h),
   finishedAt: iso(h),
   scanned: 1,
-  outcomes: { planned: 0, done: events.length, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0 },
+  outcomes: { planned: 0, done: events.length, "changed-under-us": 0, failed: 0, "skipped-by-guard": 0, finding: 0 },
   errors: [],
   actions: [],
   events,

@@ -19,20 +19,28 @@ const GZ = "ap-guangzhou";
 const idle = { cpu: 1, traffic: 0.01 };
 const JSON_SECRET = "notify-secret-0123456789abcdef0123456789";
 const DING_SECRET = "SECdingtalk0123456789abcdef0123456789abcdef";
+const FEISHU_SECRET = "feishu-signing-secret-0123456789";
+const FIVE = ["dingtalk", "feishu", "json", "slack", "wecom"];
 
 async function setUp(chatOpts: Parameters<typeof chatServer>[0] = {}) {
-  const chat = await chatServer({ jsonSecret: JSON_SECRET, dingtalkSecret: DING_SECRET, ...chatOpts });
+  const chat = await chatServer({
+    jsonSecret: JSON_SECRET,
+    dingtalkSecret: DING_SECRET,
+    feishuSecret: FEISHU_SECRET,
+    ...chatOpts,
+  });
   const env = {
     NOTIFY_URLS: Object.values(chat.urls).join(","),
     NOTIFY_SECRET: JSON_SECRET,
     NOTIFY_DINGTALK_SECRET: DING_SECRET,
+    NOTIFY_FEISHU_SECRET: FEISHU_SECRET,
     AUTO_STOP_PRICES: "S5.LARGE8=0.64",
   };
   return { chat, env };
 }
 
 describe("notifications", () => {
-  it("a run that stops machines sends one message to each of the four services, naming them, their reasons and the savings", async () => {
+  it("a run that stops machines sends one message to each of the five services, naming them, their reasons and the savings", async () => {
     const emu = await emulator();
     const { chat, env } = await setUp();
     const a = emu.state.addInstance({
@@ -44,7 +52,7 @@ describe("notifications", () => {
     emu.state.addInstance({ Region: GZ, profile: { cpu: 60, traffic: 4 } });
     const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, env);
     expect(chat.refused).toEqual([]);
-    expect(chat.received.map((r) => r.kind).sort()).toEqual(["dingtalk", "json", "slack", "wecom"]);
+    expect(chat.received.map((r) => r.kind).sort()).toEqual(FIVE);
     for (const m of chat.received) {
       expect(m.text).toContain("auto-stop-idle");
       expect(m.text).toContain("build-agent-7");
@@ -64,8 +72,8 @@ describe("notifications", () => {
       resultsCount: 1,
     });
     // The report says where the message went by service and host only.
-    expect(report.notifications!.map((n) => n.ok)).toEqual([true, true, true, true]);
-    expect(JSON.stringify(report.notifications)).not.toMatch(/wecom-key|ding-token|slacksecret/);
+    expect(report.notifications!.map((n) => n.ok)).toEqual([true, true, true, true, true]);
+    expect(JSON.stringify(report.notifications)).not.toMatch(/wecom-key|ding-token|slacksecret|feishu-hook/);
     expect(report.notifications!.map((n) => n.to)).toContain(`wecom ${new URL(chat.urls.wecom.slice(6)).host}`);
   });
 
@@ -77,7 +85,7 @@ describe("notifications", () => {
     expect(chat.requests()).toBe(0);
     expect(quiet.report.notifications).toBeUndefined();
     await runFunction<AutoStopReport>("auto-stop-idle", emu, { ...env, NOTIFY_ALWAYS: "true" });
-    expect(chat.received).toHaveLength(4);
+    expect(chat.received).toHaveLength(5);
     expect(chat.received[0]!.text).toContain("done 0");
   });
 
@@ -178,12 +186,13 @@ describe("notifications", () => {
     const report = (await h.main_handler(scfTimer(), { request_id: "scf-1" })) as unknown as RunReport;
     expect(report.outcomes.done).toBe(1000);
     expect(chat.refused).toEqual([]);
-    expect(chat.received.map((r) => r.kind).sort()).toEqual(["dingtalk", "json", "slack", "wecom"]);
+    expect(chat.received.map((r) => r.kind).sort()).toEqual(FIVE);
     for (const m of chat.received) {
       expect(m.text).toContain("done 1000");
       expect(m.text).toMatch(/… and 99\d more/);
       expect(m.text).toContain("640 CNY/hour");
-      if (m.kind !== "json") expect(Buffer.byteLength(m.text)).toBeLessThanOrEqual(4096);
+      if (m.kind === "feishu") expect(m.bytes).toBeLessThanOrEqual(20 * 1024);
+      else if (m.kind !== "json") expect(Buffer.byteLength(m.text)).toBeLessThanOrEqual(4096);
       expect(m.bytes).toBeLessThan(64 * 1024);
     }
   });
@@ -229,18 +238,19 @@ describe("notifications", () => {
     expect(err?.message).not.toContain("key=abc");
   });
 
-  it("service is read from the host: WeCom, DingTalk and Slack addresses need no prefix", async () => {
+  it("service is read from the host: WeCom, DingTalk, Slack and Feishu/Lark addresses need no prefix", async () => {
     const emu = await emulator();
     const { config: c } = FUNCTIONS["auto-stop-idle"]!.load(
       envFor(emu, {
         NOTIFY_URLS:
-          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456",
+          "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1x2y3z4, https://oapi.dingtalk.com/robot/send?access_token=t1x2y3z4 https://hooks.slack.com/services/T1/B2/abcdef123456 https://open.larksuite.com/open-apis/bot/v2/hook/f1e2d3c4",
       }),
     );
     expect(c.notify.destinations.map((d) => d.label)).toEqual([
       "wecom qyapi.weixin.qq.com",
       "dingtalk oapi.dingtalk.com",
       "slack hooks.slack.com",
+      "feishu open.larksuite.com",
     ]);
   });
 });
@@ -270,11 +280,13 @@ describe("notifications through `cvm-autopilot serve`", () => {
       });
       expect(res.status).toBe(200);
       const report = (await res.json()) as RunReport;
-      expect(report.notifications).toHaveLength(4);
-      expect(chat.received.map((r) => r.kind).sort()).toEqual(["dingtalk", "json", "slack", "wecom"]);
+      expect(report.notifications).toHaveLength(5);
+      expect(chat.received.map((r) => r.kind).sort()).toEqual(FIVE);
       for (const m of chat.received) expect(m.text).toContain("ci-runner-3");
       expect(output()).toContain("notification sent");
-      expect(output()).not.toMatch(/wecom-key-0123456789|ding-token-0123456789|slacksecret0123456789/);
+      expect(output()).not.toMatch(
+        /wecom-key-0123456789|ding-token-0123456789|slacksecret0123456789|feishu-hook-0123456789/,
+      );
     } finally {
       child.kill("SIGINT");
       await new Promise((resolve) => child.on("close", resolve));

@@ -2,18 +2,21 @@
 import { describe, expect, it } from "vitest";
 import { loadBaseConfig } from "../lib/config/config.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { runSpec } from "../lib/runtime/runner.ts";
+import { runSpec, summarize } from "../lib/runtime/runner.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import { defineFunction } from "../lib/runtime/spec.ts";
 import { pages } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
+import { camPolicyFor } from "../lib/platform/cam-policy.ts";
+import { REGISTRY } from "../functions/registry.ts";
 
 const inventory = defineFunction({
   name: "inventory",
   description: "Count the running instances",
   schedule: "0 * * * *",
   variables: [],
+  calls: ["DescribeInstances"],
   loadConfig: loadBaseConfig,
   kinds: { running: "running", other: "not running" },
   async decide(ctx, region) {
@@ -30,7 +33,42 @@ const inventory = defineFunction({
   },
 });
 
+/** The newcomer's right-sizing report: read-only, its answer is decisions with an action for a person to take. */
+const rightsize = defineFunction({
+  name: "rightsize",
+  description: "Say which running instances could be a smaller type",
+  schedule: "0 6 * * *",
+  variables: [],
+  calls: ["DescribeInstances"],
+  loadConfig: loadBaseConfig,
+  kinds: { oversized: "could be smaller", fine: "right-sized" },
+  async decide(_ctx, region) {
+    return {
+      decisions: [
+        { id: "ins-big00001", region, kind: "oversized", action: "downsize", reason: "CPU under 5% for 14 days" },
+        { id: "ins-fine0001", region, kind: "fine", reason: "busy" },
+      ],
+    };
+  },
+});
+
 describe("a read-only function", () => {
+  it("reports a decision with an action as a finding: not failed, not an error, nothing written", async () => {
+    const emu = await emulator();
+    const config = loadBaseConfig(envFor(emu, { REGIONS: "ap-guangzhou" }));
+    const report = await runSpec(
+      rightsize,
+      config,
+      { source: "test" },
+      createRunDeps(config, { logger: memoryLogger() }),
+    );
+    expect(report.errors).toEqual([]);
+    expect(report.outcomes).toMatchObject({ finding: 1, failed: 0, done: 0, planned: 0 });
+    expect(report.results.map((r) => [r.id, r.action, r.outcome])).toEqual([["ins-big00001", "downsize", "finding"]]);
+    expect(summarize(rightsize, report)).toContain("findings 1");
+    expect(emu.calls.filter((c) => c.action !== "DescribeRegions")).toEqual([]);
+  });
+
   it("needs no apply: it decides, reports and writes nothing", async () => {
     const emu = await emulator();
     emu.state.addInstance({ Region: "ap-guangzhou" });
@@ -45,5 +83,19 @@ describe("a read-only function", () => {
     expect(report.byKind).toEqual({ running: 1, "not running": 1 });
     expect(report.errors).toEqual([]);
     expect(emu.calls.filter((c) => c.action !== "DescribeInstances")).toEqual([]);
+  });
+
+  it("gets a CAM policy of its own that cannot stop, start or change a machine", () => {
+    const [reads, invoke] = camPolicyFor(inventory).statement;
+    expect(reads!.action).toContain("cvm:DescribeInstances");
+    expect(reads!.action).not.toContain("cvm:StopInstances");
+    // Nothing but reads (Describe/Get/List) and the runtime's AssumeRole for member accounts.
+    expect(reads!.action.filter((a) => !/:(Describe|Get|List)/.test(a))).toEqual(["sts:AssumeRole"]);
+    // It may invoke itself (a fan-out's shards) and no other function.
+    expect(invoke!.resource).toEqual(["qcs::scf:*:uin/*:namespace/*/function/cvm-autopilot-inventory"]);
+    // A writing function's policy has its writes, and only its own.
+    const stop = (name: string) => camPolicyFor(REGISTRY.find((f) => f.name === name)!).statement[0]!.action;
+    expect(stop("auto-stop-idle")).toContain("cvm:StopInstances");
+    expect(stop("renew-flag")).not.toContain("cvm:StopInstances");
   });
 });

@@ -73,3 +73,39 @@ describe("the report table", () => {
     );
   });
 });
+
+describe("the table is declared by each function", () => {
+  it("knows no function by name and no function's fields: columns and note lines come from the report", async () => {
+    const { readFileSync } = await import("node:fs");
+    const source = readFileSync(new URL("../cli/report-view.ts", import.meta.url), "utf8");
+    for (const f of Object.keys(FUNCTIONS)) expect(source).not.toContain(f);
+    expect(source).not.toMatch(/hourlyPrice|instanceType|\.zone|currency|message/);
+  });
+
+  it("renew-flag shows each flag from → to; rows by region, then name; --limit counts the rest", async () => {
+    const emu = await emulator();
+    const names = ["web-b", "web-a", "db-c"];
+    for (const [i, name] of names.entries())
+      emu.state.addInstance({
+        Region: i === 2 ? "ap-beijing" : "ap-guangzhou",
+        InstanceName: name,
+        InstanceChargeType: "PREPAID",
+        RenewFlag: "NOTIFY_AND_AUTO_RENEW",
+      });
+    const { report } = await runFunction<RunReport>("renew-flag", emu, {
+      REGIONS: "ap-guangzhou,ap-beijing",
+      RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
+      DRY_RUN: "true",
+    });
+    const all = await renderTable(report, { width: 160, color: false });
+    expect(all).toContain("renew flag");
+    expect(all).toContain("auto-renew → manual");
+    const order = ["db-c", "web-a", "web-b"].map((n) => all.indexOf(n));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const two = await renderTable(report, { width: 160, color: false, limit: 2 });
+    expect(two).toContain("db-c");
+    expect(two).toContain("web-a");
+    expect(two).not.toContain("web-b");
+    expect(two).toContain("… and 1 more (the full list is in --output json)");
+  });
+});

@@ -4,13 +4,14 @@
  * The budget is the account's GetMonitorData calls per run, split evenly over its configured
  * regions; each admitted machine may cost a CPU, a LAN and a WAN query, batched by the call size.
  */
-import { alarmingInstances, ourPolicies, policyDrift } from "../../lib/tencent/alarm-policies.ts";
+import { alarmIn } from "../../lib/tencent/alarm-policies.ts";
 import { instancesPerCall } from "../../lib/tencent/monitor.ts";
 import { availableRegions } from "../../lib/runtime/regions.ts";
 import type { RunContext } from "../../lib/runtime/spec.ts";
 import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import { idleAlarmPolicy, idlePolicyName } from "./alarm-policy.ts";
+import { IDLE_POLICY_NAME } from "./alarm-policy.ts";
+import { accountAlarms } from "./account-alarms.ts";
 import type { CandidateLimits } from "./collect.ts";
 import type { AutoStopConfig } from "./config.ts";
 
@@ -27,7 +28,12 @@ const regionCounts = new WeakMap<TencentCloudClient, Promise<number>>();
 function configuredRegions(ctx: RunContext<AutoStopConfig>): Promise<number> {
   if (ctx.config.regions !== "all") return Promise.resolve(ctx.config.regions.length);
   let n = regionCounts.get(ctx.client);
-  if (!n) regionCounts.set(ctx.client, (n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length)));
+  if (!n) {
+    n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length);
+    // Every region of the run awaits this one answer; a failure is asked again next run, not remembered.
+    n.catch(() => regionCounts.delete(ctx.client));
+    regionCounts.set(ctx.client, n);
+  }
   return n;
 }
 
@@ -39,8 +45,9 @@ export function verifiable(budget: number, regions: number, perCall: number): nu
 export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: string): Promise<Sourced> {
   const policy = ctx.config.policy;
   // A "stop now" link reads no metrics: only scope rules and the guard stand between it and the stop.
-  if (ctx.stopNow) return { limits: { stopNow: ctx.stopNow }, notes: [] };
-  const limits: CandidateLimits = {};
+  const warningSecret = ctx.config.webhookSecret;
+  if (ctx.stopNow) return { limits: { stopNow: ctx.stopNow, warningSecret }, notes: [] };
+  const limits: CandidateLimits = { warningSecret };
   const notes: Array<{ region: string; message: string }> = [];
   if (policy.metricBudget !== undefined) {
     const perCall = instancesPerCall({
@@ -59,43 +66,27 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
         },
       };
     }
-    // A new order each 15-minute slot; a retried run keeps its slot's order.
-    limits.seed = new Date(Math.floor(ctx.now.getTime() / 900_000) * 900_000).toISOString();
+    // The run's slot of its schedule: consecutive runs take consecutive turns of the rotation, and
+    // a retried run (the same slot) takes its slot's turn again.
+    limits.run = Math.floor(ctx.now.getTime() / policy.runEveryMs);
   }
   // An alarm callback names its machine: only it is verified, whatever the mode, with no history to read.
   if (ctx.alarmed) return { limits: { ...limits, alarmed: ctx.alarmed }, notes };
   if (policy.source !== "alarms") return { limits, notes };
-  const name = idlePolicyName(region);
-  const found = (await ourPolicies(ctx.client, region, name)).filter((p) => p.name === name);
-  if (!found.length) {
+  const account = await accountAlarms(ctx, region);
+  if (!account.found.length) {
     return {
       problem: {
         region,
         code: "AlarmPolicyMissing",
-        message: `no idle alarm policy "${name}" in ${region}: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in this region until then)`,
+        message: `no idle alarm policy "${IDLE_POLICY_NAME}" in this account: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in ${region} until then)`,
       },
     };
   }
-  const want = idleAlarmPolicy(policy, region);
-  if (found.length > 1)
-    notes.push({
-      region,
-      message: `${region}: ${found.length} policies named ${name} (${found.map((p) => p.id).join(", ")}); their alarms are read together; deploy keeps one`,
-    });
-  for (const p of found) {
-    const drift = policyDrift(p, want);
-    if (drift.length) {
-      notes.push({
-        region,
-        message: `${region}: alarm policy ${p.id} differs from the config (${drift.join("; ")}): machines it misses are not checked; run deploy to bring it back`,
-      });
-      ctx.logger.warn("idle alarm policy drifted from the config", { region, policyId: p.id, drift });
-    }
-  }
-  const alarmed = new Set<string>();
-  const since = policy.alarmSearchDays * 86_400_000;
-  for (const p of found)
-    for (const id of (await alarmingInstances(ctx.client, region, p.id, ctx.now, since)).keys()) alarmed.add(id);
+  // The account's notes once, with its first region.
+  if (region === account.firstRegion) notes.push(...account.notes.map((message) => ({ region, message })));
+  // A policy is the account's: its alarms are split by the region their history names.
+  const alarmed = new Set([...account.alarmed].filter(([, a]) => alarmIn(a, region)).map(([id]) => id));
   limits.alarmed = alarmed;
   ctx.logger.info("idle alarms read", { region, alarming: alarmed.size });
   return { limits, notes };

@@ -1,15 +1,17 @@
 /** auto-stop-idle, declared once: stop pay-as-you-go instances that have been idle, within a blast-radius guard. */
 import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
+import { cellText } from "../../lib/runtime/report.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
+import { awaitedLater } from "../../lib/runtime/settle.ts";
 import { applyStops, clearSnoozes } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
-import { loadConfig, VARIABLES } from "./config.ts";
+import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
 import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
 import { key, lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
@@ -18,8 +20,19 @@ const HOURS_PER_MONTH = 30 * 24;
 export default defineFunction({
   name: "auto-stop-idle",
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
-  schedule: "*/15 * * * *",
+  schedule: SCHEDULE,
   variables: VARIABLES,
+  // Reads instances, metrics, prices and (AUTO_STOP_SOURCE=alarms) alarm histories; stops, tags warnings and snoozes.
+  calls: [
+    "DescribeInstances",
+    "GetMonitorData",
+    "DescribeZoneInstanceConfigInfos",
+    "DescribeAlarmPolicies",
+    "DescribeAlarmHistories",
+    "StopInstances",
+    "TagResources",
+    "UnTagResources",
+  ],
   loadConfig,
   kinds: KINDS,
   async decide(ctx, region) {
@@ -46,16 +59,19 @@ export default defineFunction({
         ctx.now,
         ctx.only,
         (d) => ctx.decided(d),
-        (types) => void (early = lookUp(types)),
+        // Started beside the traffic queries and awaited below: handled from the start, so even a
+        // lookup that rejected could not end the process before its await.
+        (types) => void (early = awaitedLater(lookUp(types))),
         sourced.limits,
       );
     } finally {
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
       await early;
     }
-    // A warning carries its signed links (keep running / stop now) into the report and the message.
+    // A warning carries its signed links (keep running / stop now) into the report and the message;
+    // a dry run writes no warning, so it hands out no link that could act on one.
     const { linkUrl, webhookSecret } = ctx.config;
-    if (linkUrl && webhookSecret) {
+    if (linkUrl && webhookSecret && !ctx.dryRun) {
       for (const d of decisions)
         if (d.action === "warn")
           d.detail = {
@@ -93,6 +109,16 @@ export default defineFunction({
     }
     return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
   },
+  // Where and what each machine is, and what stopping it saves an hour (none known: "unpriced").
+  columns: (config) => [
+    { head: "zone", cell: (d) => cellText(d.detail?.zone) },
+    { head: "type", cell: (d) => cellText(d.detail?.instanceType) },
+    {
+      head: `${config.policy.currency}/hour`,
+      cell: (d) => (typeof d.detail?.hourlyPrice === "number" ? String(d.detail.hourlyPrice) : ""),
+      missing: "unpriced",
+    },
+  ],
   extraLabels: {
     currency: "currency",
     estimatedHourlySavings: "estimated savings an hour",
@@ -126,6 +152,7 @@ export default defineFunction({
     for (const [k, o] of await applyWarnings(
       ctx.client,
       acting.filter((d) => d.action === "warn"),
+      { fn: "auto-stop-idle", secret: ctx.config.webhookSecret },
     ))
       out.set(k, o);
     for (const [k, o] of await clearSnoozes(

@@ -8,28 +8,28 @@ import type { Image } from "../../lib/tencent/data-types.ts";
 import { applySync } from "./apply.ts";
 import { inventories, selectSources } from "./collect.ts";
 import { loadConfig, VARIABLES, type ImageSyncConfig } from "./config.ts";
-import { KINDS, plan, sourceProblem, type SyncDecision } from "./plan.ts";
+import { KINDS, plan, sourceProblem, type SyncDecision, type SyncKind } from "./plan.ts";
 
 export type ImageSyncReport = RunReport & { notes: { sources?: Array<{ imageId: string; imageName: string }> } };
 
-/** The sources a run selected, kept for apply (the runner hands apply only the decisions). */
-const sourcesOf = new WeakMap<object, Image[]>();
-/** Regions DescribeRegions knows, for telling an unknown destination from a real one. */
-const knownOf = new WeakMap<object, string[]>();
+/** What apply needs beyond the decisions: the sources the run selected (the runner carries it). */
+type Carried = { sources: Image[] };
 
-export default defineFunction({
+export default defineFunction<ImageSyncConfig, SyncKind, Carried>({
   name: "image-sync",
   description: "Copy golden custom images to every destination region and prune old copies the tool made",
   schedule: "0 2 * * *",
   variables: VARIABLES,
+  // Reads images, quotas and the instances using copies; copies and prunes images.
+  calls: ["DescribeImages", "DescribeImageQuota", "DescribeInstances", "SyncImages", "DeleteImages"],
   loadConfig,
   kinds: KINDS,
+  // Every region DescribeRegions lists for `all` (each one known by construction); a list as
+  // configured, each checked against DescribeRegions by decideAll. One DescribeRegions either way.
   async regions(ctx) {
+    if (ctx.config.destinations !== "all") return ctx.config.destinations;
     const known = await availableRegions(ctx.client, ctx.config.sourceRegion);
-    knownOf.set(ctx.config, known);
-    return ctx.config.destinations === "all"
-      ? known.filter((r) => r !== ctx.config.sourceRegion)
-      : ctx.config.destinations;
+    return known.filter((r) => r !== ctx.config.sourceRegion);
   },
   async decideAll(ctx: RunContext<ImageSyncConfig>) {
     const { config } = ctx;
@@ -43,7 +43,6 @@ export default defineFunction({
           decisions.push({ id: src.ImageId, region: r, name: src.ImageName, kind: "source-unusable", reason: problem });
       return !problem;
     });
-    sourcesOf.set(ctx, sources);
     if (config.selection.by === "ids") {
       for (const id of config.selection.ids.filter((id) => !selected.some((s) => s.ImageId === id))) {
         errors.push({
@@ -54,7 +53,7 @@ export default defineFunction({
         });
       }
     }
-    const known = knownOf.get(config) ?? [];
+    const known = config.destinations === "all" ? ctx.regions : await availableRegions(ctx.client, config.sourceRegion);
     const valid = ctx.regions.filter((r) => {
       if (known.includes(r)) return true;
       for (const s of sources)
@@ -67,7 +66,7 @@ export default defineFunction({
         });
       return false;
     });
-    if (!sources.length) return { decisions, errors, notes: { sources: [] } };
+    if (!sources.length) return { decisions, errors, notes: { sources: [] }, carry: { sources } };
     const { dests, failed } = await inventories(ctx.client, valid);
     for (const f of failed) {
       errors.push(f);
@@ -87,9 +86,11 @@ export default defineFunction({
       decisions,
       errors,
       notes: { sources: sources.map((s) => ({ imageId: s.ImageId, imageName: s.ImageName })) },
+      carry: { sources },
     };
   },
   // The deletion budget is run-wide: each account's shard gets its share.
   shareLimits: (config, shards) => ({ ...config, maxDeletes: shareOf(config.maxDeletes, shards)! }),
-  apply: (ctx, acting) => applySync(ctx.client, ctx.config.sourceRegion, sourcesOf.get(ctx) ?? [], acting),
+  apply: (ctx, acting, carried) =>
+    applySync(ctx.client, ctx.config.sourceRegion, carried.values().next().value?.sources ?? [], acting),
 });

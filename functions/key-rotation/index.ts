@@ -1,11 +1,19 @@
 /** key-rotation, declared once: rotate tagged instances' SSH key pairs, the private key stored in Secrets Manager first. */
-import type { RunReport } from "../../lib/runtime/report.ts";
+import { cellText, type RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction, keyOf, type Outcome, type RunContext } from "../../lib/runtime/spec.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { rotateRegion, StepError } from "./apply.ts";
 import { readView } from "./collect.ts";
 import { loadConfig, VARIABLES, type KeyRotationConfig } from "./config.ts";
-import { KINDS, planRegion, toDecisions, type RegionPlan, type RegionView, type RotationKind } from "./plan.ts";
+import {
+  KINDS,
+  planFor,
+  planRegion,
+  toDecisions,
+  type RegionPlan,
+  type RegionView,
+  type RotationKind,
+} from "./plan.ts";
 
 export type KeyRotationReport = RunReport;
 
@@ -17,8 +25,25 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
   schedule: "0 3 * * 1",
   variables: VARIABLES,
+  // Key pairs in CVM, their private halves in Secrets Manager (stored before import, retired after).
+  calls: [
+    "DescribeInstances",
+    "DescribeKeyPairs",
+    "ListSecrets",
+    "DescribeSecret",
+    "CreateSecret",
+    "GetSecretValue",
+    "ImportKeyPair",
+    "AssociateInstancesKeyPairs",
+    "DisassociateInstancesKeyPairs",
+    "DeleteKeyPairs",
+    "DisableSecret",
+    "DeleteSecret",
+  ],
   loadConfig,
   kinds: KINDS,
+  // The key pair each write is about: the one bound to an instance, or the one made or retired.
+  columns: () => [{ head: "key", cell: (d) => cellText(d.detail?.key ?? (d.name || d.id)), keep: true }],
   async decide(ctx: RunContext<KeyRotationConfig>, region) {
     const view = await readView(ctx.client, region, ctx.config, ctx.only);
     const plan = planRegion(view, ctx.config, ctx.now);
@@ -35,9 +60,12 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
       regions.map(async (region) => {
         const { plan, view } = carried.get(region)!;
         const mine = acting.filter((d) => d.region === region);
-        const retire = mine.filter((d) => (d.kind as RotationKind) === "retired-key").map((d) => d.id);
+        const retire = mine.filter((d) => d.kind === "retired-key").map((d) => d.id);
         try {
-          for (const [k, o] of await rotateRegion(ctx.client, plan, view, ctx.config, ctx.sleep, retire)) out.set(k, o);
+          // Only what the runner handed over: it may have refused writes outside a trigger's instances.
+          const handed = planFor(plan, mine);
+          for (const [k, o] of await rotateRegion(ctx.client, handed, view, ctx.config, ctx.sleep, retire))
+            out.set(k, o);
         } catch (err) {
           // A step that must not be passed: every step of this region not yet done fails with its reason.
           const e = err instanceof StepError ? err.entry : errorRecord(err);

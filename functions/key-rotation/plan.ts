@@ -260,6 +260,7 @@ export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): Ar
       region,
       kind: "new-key",
       action: "create-key",
+      serves: [...p.bindStopped, ...p.bindRunning],
       reason: `generate an RSA key, store it as ${t.secretName}, import key pair ${t.keyName}`,
     });
   if (t?.kind === "import")
@@ -268,6 +269,7 @@ export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): Ar
       region,
       kind: "resume-key",
       action: "import-key",
+      serves: [...p.bindStopped, ...p.bindRunning],
       reason: `import key pair ${t.keyName} from ${t.secretName}, stored by an earlier run`,
     });
   for (const k of p.orphanKeys)
@@ -334,4 +336,26 @@ export function keysToUnbind(
     if (isOurs(name, prefix)) return name < target.keyName;
     return boundBefore.includes(k);
   });
+}
+
+/**
+ * The plan cut down to the decisions the runner handed apply: a write it refused (outside a
+ * trigger's instances) or never handed over is not made. Pure.
+ */
+export function planFor(p: RegionPlan, acting: ReadonlyArray<Decision<RotationKind>>): RegionPlan {
+  const ids = (...actions: string[]) =>
+    new Set(acting.filter((d) => actions.includes(d.action ?? "")).map((d) => d.id));
+  const rotate = ids("rotate");
+  const orphans = ids("delete-orphan-key");
+  const secrets = ids("retire-secret");
+  const target =
+    p.target && (p.target.kind === "existing" || ids("create-key", "import-key").size) ? p.target : undefined;
+  return {
+    ...p,
+    target,
+    bindStopped: p.bindStopped.filter((i) => rotate.has(i)),
+    bindRunning: p.bindRunning.filter((i) => rotate.has(i)),
+    orphanKeys: p.orphanKeys.filter((k) => orphans.has(k.keyId)),
+    orphanSecrets: p.orphanSecrets.filter((s) => secrets.has(s)),
+  };
 }

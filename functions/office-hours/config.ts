@@ -139,7 +139,7 @@ const schema = z.object({
   OFFICE_HOURS_MAX_FRACTION: num(1, { min: 0, max: 1 }),
   OFFICE_HOURS_MAX_COUNT: optionalInt(0),
   OFFICE_HOURS_PRICES: prices(),
-  // Warn first: at the end of hours a machine is tagged autopilot:stop-after and announced; a later run stops it (0: off).
+  // Warn first: at the end of hours a machine is announced and tagged autopilot:warning:office-hours; a later run stops it (0: off).
   OFFICE_HOURS_WARN_MINUTES: int(0, 0, 240),
 });
 

@@ -2,6 +2,7 @@
 import { shareOf } from "../../lib/runtime/guard.ts";
 import type { RunReport } from "../../lib/runtime/report.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
+import { cellText } from "../../lib/runtime/report.ts";
 import { pages } from "../../lib/tencent/services.ts";
 import { applyOfficeHours } from "./apply.ts";
 import { ConfigError } from "../../lib/config/config.ts";
@@ -22,8 +23,14 @@ export default defineFunction({
   // Every 5 minutes, so starts and stops land within minutes of each period's edges.
   schedule: "*/5 * * * *",
   variables: VARIABLES,
+  // Starts and stops machines, and records its last action (and warnings) in a tag.
+  calls: ["DescribeInstances", "StartInstances", "StopInstances", "TagResources"],
   loadConfig,
   kinds: KINDS,
+  columns: () => [
+    { head: "schedule", cell: (d) => cellText(d.detail?.schedule) },
+    { head: "type", cell: (d) => cellText(d.detail?.instanceType) },
+  ],
   async regions(ctx) {
     // Country calendars load once, before anything is decided; an unknown code stops the run as a configuration error.
     const unknown = await loadCountryCalendars([...ctx.config.schedules.values()].map((s) => s.calendar));
@@ -63,6 +70,7 @@ export default defineFunction({
       stoppedMode: ctx.config.stoppedMode,
       stateTagKey: ctx.config.stateTagKey,
       now: ctx.now,
+      webhookSecret: ctx.config.webhookSecret,
     }),
   notices(ctx) {
     if (![...ctx.config.schedules.values()].some((s) => s.calendar === "CN")) return [];

@@ -1,21 +1,27 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
 import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
-import { appendCapped, type RunReport } from "../../lib/runtime/report.ts";
-import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
+import { appendCapped, cellText, type RunReport } from "../../lib/runtime/report.ts";
+import { type Decision, defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/data-types.ts";
-import { loadConfig, VARIABLES } from "./config.ts";
-import { KINDS, plan, type ExpiryWarning, type RenewDecision } from "./plan.ts";
+import { loadConfig, VARIABLES, type RenewConfig } from "./config.ts";
+import { KINDS, plan, type ExpiryWarning, type RenewDetail, type RenewKind } from "./plan.ts";
 
 export type RenewReport = RunReport & { notes: { warnings?: ExpiryWarning[] } };
 
-export default defineFunction({
+export default defineFunction<RenewConfig, RenewKind, never, Record<string, unknown>, RenewDetail>({
   name: "renew-flag",
   description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
   schedule: "0 9 * * *",
   variables: VARIABLES,
+  calls: ["DescribeInstances", "ModifyInstancesRenewFlag"],
   loadConfig,
   kinds: KINDS,
+  columns: () => [
+    { head: "renew flag", cell: (d) => `${flagWords(d.detail?.from)} → ${flagWords(d.detail?.to)}`, keep: true },
+  ],
+  // The message names the machine, its id and region.
+  noteLines: { warnings: (w: ExpiryWarning) => w.message },
   async decide(ctx, region) {
     // A region holds no more warnings than the report can list; the rest are counted.
     const warnings: ExpiryWarning[] = [];
@@ -36,13 +42,16 @@ export default defineFunction({
   },
   // A renewal flag is set back as easily as it is set, so there is no guard to wait for: a
   // region's changes to one flag are written as soon as there are 100 of them (one call).
-  streamWrites: { key: (d) => groupKey(d as RenewDecision), size: batchSizeOf("ModifyInstancesRenewFlag") },
+  streamWrites: { key: (d) => groupKey(d), size: batchSizeOf("ModifyInstancesRenewFlag") },
   /** Writes grouped per region and target flag, 100 ids a call, bad ids isolated by bisection. */
   async apply(ctx, acting) {
     const groups = new Map<string, { region: string; to: RenewFlag; ids: string[] }>();
-    for (const d of acting as RenewDecision[]) {
+    for (const d of acting) {
+      const to = d.detail?.to;
+      // A write with no flag to set is never guessed at: the runner reports it not applied.
+      if (!to) continue;
       const key = groupKey(d);
-      const g = groups.get(key) ?? { region: d.region, to: d.detail.to!, ids: [] };
+      const g = groups.get(key) ?? { region: d.region, to, ids: [] };
       g.ids.push(d.id);
       groups.set(key, g);
     }
@@ -62,6 +71,16 @@ export default defineFunction({
 });
 
 /** One write group: a region and the flag its instances get (the streamed writes and apply group alike). */
-function groupKey(d: RenewDecision): string {
-  return `${d.region}/${d.detail.to}`;
+function groupKey(d: Decision<RenewKind, RenewDetail>): string {
+  return `${d.region}/${d.detail?.to}`;
+}
+
+/** A renew flag in a table's few words (the API's names are in --output json). */
+function flagWords(flag: unknown): string {
+  const words: Record<string, string> = {
+    NOTIFY_AND_AUTO_RENEW: "auto-renew",
+    NOTIFY_AND_MANUAL_RENEW: "manual",
+    DISABLE_NOTIFY_AND_MANUAL_RENEW: "manual, no notice",
+  };
+  return words[cellText(flag)] ?? (cellText(flag) || "none");
 }

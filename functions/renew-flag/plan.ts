@@ -29,11 +29,15 @@ export const OVERRIDE_TAG = "autopilot:renew";
 
 export type RegionalInstance = Instance & { Region: string };
 
+/** Which flags: the instance's now, and the one policy wants (none when no rule decides). */
+export type RenewDetail = { from: RenewFlag | null; to?: RenewFlag };
 /** A decision about one prepaid instance; `detail.from` / `detail.to` say which flags. */
-export type RenewDecision = Decision<RenewKind> & { detail: { from: RenewFlag | null; to?: RenewFlag } };
+export type RenewDecision = Decision<RenewKind, RenewDetail> & { detail: RenewDetail };
 
 export interface ExpiryWarning {
   instanceId: string;
+  /** The machine's name, so a message names the machine people know (tenant text: shown inert). */
+  name?: string | undefined;
   region: string;
   expiredTime: string;
   daysLeft: number;
@@ -120,14 +124,16 @@ export function plan(
                 : daysLeft === 0
                   ? "expires today"
                   : `expires in ${daysLeft} day(s)`;
+        const who = `${inst.InstanceName ? `${inst.InstanceName} ` : ""}(${[inst.InstanceId, where].filter(Boolean).join(", ")})`;
         warnings.push({
           instanceId: inst.InstanceId,
+          ...(inst.InstanceName ? { name: inst.InstanceName } : {}),
           region: where,
           expiredTime: inst.ExpiredTime!,
           daysLeft,
           renewFlag: effective,
           restrictState: restrict,
-          message: `${inst.InstanceId} ${state} and will not auto-renew (${effective})`,
+          message: `${who} ${state} and will not auto-renew (${effective})`,
         });
       }
     }

@@ -80,6 +80,7 @@ export const baseShape = {
   NOTIFY_SECRET: secret(32, "make one with `openssl rand -hex 32`; the receiver checks X-Autopilot-Signature with it"),
   // DingTalk's 加签 secret (starts with SEC), when the robot has signing on.
   NOTIFY_DINGTALK_SECRET: optionalString(),
+  NOTIFY_FEISHU_SECRET: optionalString(),
   // Run history and the savings ledger (lib/history/from-env.ts reads them at each host; listed
   // here so deploy copies them into SCF's and Lambda's environments).
   HISTORY_BUCKET: optionalString(),
@@ -170,6 +171,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
   registerSecret(e.WEBHOOK_SECRET);
   registerSecret(e.NOTIFY_SECRET);
   registerSecret(e.NOTIFY_DINGTALK_SECRET);
+  registerSecret(e.NOTIFY_FEISHU_SECRET);
   return {
     credentials: { secretId: secretId ?? "", secretKey: secretKey ?? "", token },
     ...(cvmRole ? { cvmRoleMetadataUrl: e.CVM_AUTOPILOT_METADATA_URL ?? DEFAULT_METADATA_URL } : {}),
@@ -193,6 +195,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
       always: e.NOTIFY_ALWAYS,
       secret: e.NOTIFY_SECRET,
       dingtalkSecret: e.NOTIFY_DINGTALK_SECRET,
+      feishuSecret: e.NOTIFY_FEISHU_SECRET,
     },
   };
 }

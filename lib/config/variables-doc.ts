@@ -150,7 +150,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     NOTIFY_URLS: {
       meaning:
-        "where each run's one message goes, comma- or space-separated: WeCom group robot, DingTalk robot, Slack incoming webhook, or any https URL for signed JSON (see [Operating it](#operating-it))",
+        "where each run's messages go, comma- or space-separated: WeCom group robot, DingTalk robot, Slack incoming webhook, Feishu or Lark custom robot (`https://open.feishu.cn/open-apis/bot/v2/hook/…`, `https://open.larksuite.com/…`), or any https URL for signed JSON (see [Operating it](#operating-it))",
       default: "—",
     },
     NOTIFY_ALWAYS: {
@@ -164,6 +164,11 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     NOTIFY_DINGTALK_SECRET: {
       meaning: "the DingTalk robot's signing secret (`SEC…`), when its security setting is 加签",
+      default: "—",
+    },
+    NOTIFY_FEISHU_SECRET: {
+      meaning:
+        "the Feishu or Lark custom robot's signing secret, when its security setting is signature verification (签名校验); each message then carries `timestamp` and `sign`",
       default: "—",
     },
   },
@@ -209,12 +214,12 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     AUTO_STOP_SOURCE: {
       meaning:
-        "where candidates come from: `polling` reads every in-scope machine's metrics each run; `alarms` reads only the machines the region's Cloud Monitor idle alarm policy reports (DescribeAlarmHistories, not billed) and verifies each with fresh metrics before a stop. `deploy` creates one policy per region of REGIONS (`cvm-autopilot-idle-<region>`, bound by AUTO_STOP_INCLUDE_TAGS, which alarm mode requires) and removes them in polling mode and with `--remove`. See docs/functions.md, \"Idle detection and its cost\"",
+        "where candidates come from: `polling` reads every in-scope machine's metrics each run; `alarms` reads only the machines the account's Cloud Monitor idle alarm policy reports (DescribeAlarmHistories, not billed) and verifies each with fresh metrics before a stop. `deploy` creates one policy per account (`cvm-autopilot-idle`, in each account of ACCOUNTS, bound by AUTO_STOP_INCLUDE_TAGS, which alarm mode requires) and removes it in polling mode and with `--remove`. See docs/functions.md, \"Idle detection and its cost\"",
       default: "`polling`",
     },
     AUTO_STOP_METRIC_BUDGET: {
       meaning:
-        "GetMonitorData calls one run may make in one account, split evenly over its regions (each batch of 50 machines may take 3: CPU, LAN, WAN); machines past it are kept as `deferred` and checked at a later run, in an order that changes each run. `0`: no limit. Cloud Monitor bills past 1,000,000 calls a month per root account",
+        "GetMonitorData calls one run may make in one account, split evenly over its regions (each batch of 50 machines may take 3: CPU, LAN, WAN); machines past it are kept as `deferred` and take their turn at a later run: a rotation checks every in-scope machine within ⌈in scope ÷ machines a run⌉ consecutive runs. `0`: no limit. Cloud Monitor bills past 1,000,000 calls a month per root account",
       default: "`340` with `alarms` (a 15-minute schedule's share of the free tier), none with `polling`",
     },
     AUTO_STOP_ALARM_SEARCH_DAYS: {
@@ -224,12 +229,12 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     AUTO_STOP_WARN_MINUTES: {
       meaning:
-        "warn before stopping: a machine found idle is tagged `autopilot:stop-after=<time>` (now plus these minutes) and announced, with snooze links when AUTO_STOP_LINK_URL and WEBHOOK_SECRET are set; a later run stops it once that time has come, only if fresh metrics still say idle and it is not snoozed (`autopilot:snooze-until`). A warning older than an hour past its time is given again. `0`: stop at once",
+        "warn before stopping: a machine found idle is announced and tagged `autopilot:warning:auto-stop-idle` (when, the stop time now plus these minutes, the machine's running period, and a seal keyed from WEBHOOK_SECRET), with links when AUTO_STOP_LINK_URL and WEBHOOK_SECRET are set; a later run stops it only on this function's own warning, given at least these minutes earlier while the machine has run since, if fresh metrics still say idle and it is not snoozed (`autopilot:snooze-until`). A stop or restart uses a warning up; one more than an hour past its time is given again. `0`: stop at once",
       default: "`0`",
     },
     AUTO_STOP_LINK_URL: {
       meaning:
-        "the address a warning's links point at: the auto-stop-idle function URL `deploy` prints, or `serve`'s address. Links (`GET /snooze?…`, HMAC-signed with a key derived from WEBHOOK_SECRET) keep one machine running 2 h or until tomorrow 09:00 (AUTO_STOP_TIMEZONE), or stop it now through every scope rule and the guard; they expire with the warning",
+        "the address a warning's links point at: the auto-stop-idle function URL `deploy` prints, or `serve`'s address. Links (`/snooze?…`, HMAC-signed with a key derived from WEBHOOK_SECRET) keep one machine running 2 h or until tomorrow 09:00 (AUTO_STOP_TIMEZONE), or stop it now through every scope rule and the guard; opening one shows the machine's state and a button, and only the button (a POST) acts; they expire with the warning, a stop-now link acts only while the machine runs in the period it was sent for, and a dry run gives none",
       default: "— (no links)",
     },
     AUTO_STOP_CURRENCY: {
@@ -312,7 +317,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     OFFICE_HOURS_WARN_MINUTES: {
       meaning:
-        "warn before stopping: at the end of hours a machine is tagged `autopilot:stop-after=<now + these minutes>` and announced instead of stopped; a later run stops it once that time has come, unless `autopilot:snooze-until` says otherwise. Starts are never delayed. `0`: stop at once",
+        "warn before stopping: at the end of hours a machine is announced and tagged `autopilot:warning:office-hours` (sealed like auto-stop-idle's) instead of stopped; a later run stops it only on office-hours' own warning, given at least these minutes earlier while the machine has run since, unless `autopilot:snooze-until` says otherwise. Starts are never delayed. `0`: stop at once",
       default: "`0`",
     },
     OFFICE_HOURS_PRICES: {
@@ -368,7 +373,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     SCF_ROLE: {
       meaning:
-        "the CAM role the functions run as (SCF gives a function credentials only through its role); its policy is `dist/cam-policy.json`",
+        "the CAM roles the functions run as: each function its own, `<SCF_ROLE>-<function>`, with that function's policy from `dist/cam-policy.json` (SCF gives a function credentials only through its role)",
       default: "`cvm-autopilot-runner`",
     },
     SCF_TIMER_ZONE: {

@@ -5,6 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { signWebhook } from "../webhook/verify.ts";
+import { feishuSigned } from "./feishu.ts";
 import type { Destination } from "./destinations.ts";
 
 export interface Delivery {
@@ -14,6 +15,8 @@ export interface Delivery {
   attempts: number;
   status?: number | undefined;
   error?: string | undefined;
+  /** A run that needs several messages: how many reached the robot, of how many. */
+  messages?: { sent: number; of: number } | undefined;
 }
 
 export interface DeliverOptions {
@@ -21,6 +24,8 @@ export interface DeliverOptions {
   secret?: string | undefined;
   /** DingTalk's signing secret (NOTIFY_DINGTALK_SECRET), when the robot has 加签 on. */
   dingtalkSecret?: string | undefined;
+  /** Feishu/Lark's signing secret (NOTIFY_FEISHU_SECRET), when the robot has signature verification on. */
+  feishuSecret?: string | undefined;
   nowMs: () => number;
   sleep: (ms: number) => Promise<void>;
   attempts?: number;
@@ -32,8 +37,11 @@ export const NOTIFY_TIMEOUT_MS = 5000;
 /** Waits between attempts; a Retry-After longer than the last is not waited for. */
 const BACKOFF_MS = [500, 2000];
 
-/** Rate-limit codes the chat robots answer with HTTP 200: WeCom 45009 (freq out of limit), DingTalk 130101 (send too fast). */
-const RATE_CODES = new Set([45009, 130101]);
+/**
+ * Rate-limit codes the chat robots answer with HTTP 200: WeCom 45009 (freq out of limit), DingTalk
+ * 130101 (send too fast), Feishu 11232 (frequency limited).
+ */
+export const RATE_CODES = new Set([45009, 130101, 11232]);
 
 /**
  * DingTalk's signed URL: `timestamp` (ms) and `sign` = URL-encoded base64 of HMAC-SHA256 over
@@ -51,8 +59,10 @@ type Attempt =
   | { ok: true; status: number }
   | { ok: false; status?: number; error: string; retry: boolean; retryAfterMs?: number };
 
-async function attempt(dest: Destination, body: string, o: DeliverOptions): Promise<Attempt> {
+async function attempt(dest: Destination, unsigned: string, o: DeliverOptions): Promise<Attempt> {
   const now = o.nowMs();
+  // Feishu signs inside the body, with a timestamp of each attempt.
+  const body = dest.kind === "feishu" && o.feishuSecret ? feishuSigned(unsigned, o.feishuSecret, now) : unsigned;
   const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
   let url = dest.url;
   if (dest.kind === "dingtalk" && o.dingtalkSecret) url = dingtalkSignedUrl(url, o.dingtalkSecret, now);
@@ -95,11 +105,12 @@ async function attempt(dest: Destination, body: string, o: DeliverOptions): Prom
   }
   if (res.status < 200 || res.status > 299)
     return { ok: false, status: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, retry: false };
-  // WeCom and DingTalk answer 200 with an errcode; 0 is success.
-  if (dest.kind === "wecom" || dest.kind === "dingtalk") {
+  // WeCom and DingTalk answer 200 with an errcode, Feishu with a code (StatusCode in its older replies); 0 is success.
+  if (dest.kind === "wecom" || dest.kind === "dingtalk" || dest.kind === "feishu") {
     let code: unknown;
     try {
-      code = (JSON.parse(text) as { errcode?: unknown }).errcode;
+      const reply = JSON.parse(text) as { errcode?: unknown; code?: unknown; StatusCode?: unknown };
+      code = dest.kind === "feishu" ? (reply.code ?? reply.StatusCode) : reply.errcode;
     } catch {
       return { ok: false, status: res.status, error: "the robot's reply is not JSON", retry: false };
     }
@@ -107,8 +118,9 @@ async function attempt(dest: Destination, body: string, o: DeliverOptions): Prom
       return {
         ok: false,
         status: res.status,
-        error: `errcode ${String(code)}: ${text.slice(0, 200)}`,
-        retry: RATE_CODES.has(Number(code)),
+        error: `${dest.kind === "feishu" ? "code" : "errcode"} ${String(code)}: ${text.slice(0, 200)}`,
+        // DingTalk's 130101 holds the robot for 10 minutes: a retry within this run cannot succeed.
+        retry: RATE_CODES.has(Number(code)) && Number(code) !== 130101,
       };
   }
   return { ok: true, status: res.status };

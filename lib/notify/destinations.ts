@@ -1,13 +1,13 @@
 /**
- * NOTIFY_URLS: where a run's one message goes. The service is read from the URL's host
- * (the addresses each service hands out), or from a `wecom+`, `dingtalk+`, `slack+` or `json+`
- * prefix for a proxy or a test server. These URLs carry their credential (WeCom's `key`,
- * DingTalk's `access_token`, Slack's path), so each is registered for redaction and only ever
- * shown as its service and host.
+ * NOTIFY_URLS: where a run's messages go. The service is read from the URL's host
+ * (the addresses each service hands out), or from a `wecom+`, `dingtalk+`, `slack+`, `feishu+` or
+ * `json+` prefix for a proxy or a test server. These URLs carry their credential (WeCom's `key`,
+ * DingTalk's `access_token`, Slack's and Feishu's path), so each is registered for redaction and
+ * only ever shown as its service and host.
  */
 import { registerSecret } from "../log/redact.ts";
 
-export const NOTIFY_KINDS = ["wecom", "dingtalk", "slack", "json"] as const;
+export const NOTIFY_KINDS = ["wecom", "dingtalk", "slack", "feishu", "json"] as const;
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];
 
 export interface Destination {
@@ -21,8 +21,11 @@ const HOSTS: Record<string, NotifyKind> = {
   "qyapi.weixin.qq.com": "wecom",
   "oapi.dingtalk.com": "dingtalk",
   "hooks.slack.com": "slack",
+  // Feishu's custom robots, and Lark's (its international edition): /open-apis/bot/v2/hook/<id>.
+  "open.feishu.cn": "feishu",
+  "open.larksuite.com": "feishu",
 };
-const PREFIX = /^(wecom|dingtalk|slack|json)\+(.*)$/s;
+const PREFIX = /^(wecom|dingtalk|slack|feishu|json)\+(.*)$/s;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** One destination, or a problem in words (the caller names the variable). */
@@ -41,8 +44,9 @@ export function parseDestination(raw: string): Destination | string {
   }
   const kind = (m?.[1] as NotifyKind | undefined) ?? HOSTS[u.hostname] ?? "json";
   for (const v of u.searchParams.values()) registerSecret(v);
-  // Slack's and a generic receiver's path may be the credential itself.
-  if (kind === "slack" || kind === "json") registerSecret(u.pathname.length > 1 ? u.pathname : undefined);
+  // Slack's, Feishu's and a generic receiver's path may be the credential itself.
+  if (kind === "slack" || kind === "feishu" || kind === "json")
+    registerSecret(u.pathname.length > 1 ? u.pathname : undefined);
   registerSecret(text);
   return { kind, url: text, label: `${kind} ${u.host}` };
 }
@@ -59,4 +63,6 @@ export interface NotifyConfig {
   always: boolean;
   secret: string | undefined;
   dingtalkSecret: string | undefined;
+  /** The Feishu/Lark robot's signing secret (NOTIFY_FEISHU_SECRET), when signature verification is on. */
+  feishuSecret?: string | undefined;
 }

@@ -18,6 +18,7 @@ export const SECRET_KEYS = [
   "NOTIFY_URLS",
   "NOTIFY_SECRET",
   "NOTIFY_DINGTALK_SECRET",
+  "NOTIFY_FEISHU_SECRET",
 ] as const;
 
 export class SecretError extends Error {

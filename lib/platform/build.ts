@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
-import { ACTIONS } from "../tencent/actions.ts";
+import type { ActionName } from "../tencent/actions.ts";
+import { camPolicies } from "./cam-policy.ts";
 import { loadSchedules, scheduleZone, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
-import { functionNameFor } from "./scf-deploy.ts";
 import { SECRET_KEYS } from "./aws-secret.ts";
 
 /** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
@@ -29,8 +29,8 @@ export interface BundleInfo {
   inputs: string[];
 }
 
-/** What a build needs of a function: its name, schedule and variables. */
-export type DeployedFunction = Scheduled & { variables: readonly string[] };
+/** What a build needs of a function: its name, schedule, variables and the API actions it calls (its CAM policy). */
+export type DeployedFunction = Scheduled & { variables: readonly string[]; calls: readonly ActionName[] };
 
 /** A function's entry points, SCF `index.main_handler` and Lambda `index.handler`, from its folder's spec. */
 export function handlerSource(name: string): string {
@@ -103,55 +103,9 @@ export async function buildBundles(
     `${JSON.stringify(serverlessFunctions(functions, table), null, 2)}\n`,
   );
   writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
-  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicy(env), null, 2)}\n`);
+  // One least-privilege policy document per function (lib/platform/cam-policy.ts), keyed by its name.
+  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicies(functions, env), null, 2)}\n`);
   return out;
-}
-
-/**
- * The least-privilege CAM policy the functions' role needs: every action in the action table a
- * function calls (CVM, Cloud Monitor, Secrets Manager), nothing more. The SCF actions are the
- * deployer's, not the functions'.
- */
-export function camPolicy(env: Env = {}) {
-  // With HISTORY_BUCKET, the run records: new objects under runs/, read back, and the bucket listed
-  // (COS's CAM names: PutObject, GetObject, GetBucket; resource qcs::cos:<region>:uid/<appid>:<bucket>/<key>).
-  const bucket = env.HISTORY_BUCKET?.trim().replace(/^cos:\/\//, "");
-  const history =
-    bucket && !bucket.startsWith("s3://")
-      ? [
-          {
-            effect: "allow",
-            action: ["cos:PutObject", "cos:GetObject", "cos:GetBucket"],
-            resource: [`qcs::cos:*:uid/*:${bucket}/*`],
-          },
-        ]
-      : [];
-  // scf and cam are the deployer's actions (deploy, check the role), never the functions'.
-  // region:DescribeRegions is called directly (its name is CVM's too), so it is named here.
-  // The alarm-policy writes are the deployer's too (deployerOnly): a run only reads the policies.
-  const actions = [
-    ...Object.entries(ACTIONS)
-      .filter(
-        ([, spec]) =>
-          spec.service !== "scf" && spec.service !== "cam" && !("deployerOnly" in spec && spec.deployerOnly),
-      )
-      .map(([name, spec]) => `${spec.service}:${name}`),
-    "region:DescribeRegions",
-  ].sort();
-  return {
-    version: "2.0",
-    statement: [
-      { effect: "allow", action: actions, resource: ["*"] },
-      // Fan-out: a coordinator invokes the tool's own functions, asynchronously, and no other
-      // (CAM names the Invoke API scf:InvokeFunction; resources are qcs::scf:<region>:uin/<uin>:namespace/<ns>/function/<name>).
-      {
-        effect: "allow",
-        action: ["scf:InvokeFunction"],
-        resource: [`qcs::scf:*:uin/*:namespace/*/function/${functionNameFor("*")}`],
-      },
-      ...history,
-    ],
-  };
 }
 
 /** `${env:NAME, null}`: Serverless v3 fills it from the packaging shell, leaving it out when unset. */

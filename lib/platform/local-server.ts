@@ -16,7 +16,7 @@ import type { ReportBase } from "../runtime/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
-import { answerSnooze } from "./snooze-links.ts";
+import { answerSnooze, zoneOf } from "./snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
@@ -118,10 +118,15 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         const name = enabled.find((n) => byName.get(n)!.snoozeLinks);
         if (!name) return reply(404, { error: "no such endpoint" });
         const a = await answerSnooze(
-          { method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) },
+          {
+            method: req.method ?? "GET",
+            query: new URL(req.url ?? "/", "http://x").search.slice(1),
+            acceptLanguage: req.headers["accept-language"],
+          },
           {
             name,
             secret: () => configs[name]!.webhookSecret,
+            zone: () => zoneOf(configs[name]!),
             client: () => ({
               client: createRunDeps(configs[name]!, { logger: opts.logger }).client,
               dryRun: configs[name]!.dryRun,
@@ -142,7 +147,19 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
         const a = await answerAlarmCallback(
           { method: req.method ?? "GET", token: alarm[1]!, body },
-          { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) },
+          {
+            name,
+            secret: () => configs[name]!.webhookSecret,
+            // Started, not awaited: the reply goes out at once and the run goes on after it.
+            verify: async (t, undone) => {
+              if (inFlight.has(name)) return "busy";
+              runOnce(name, t).then(
+                (r) => r === "busy" && undone(),
+                () => undone(), // logged by runOnce; a retry may run it again
+              );
+              return { handed: "run started after the reply" };
+            },
+          },
           { logger: opts.logger, gate },
         );
         return reply(a.status, a.body);
@@ -161,7 +178,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         { logger: opts.logger, replay, nowS: () => Math.floor(Date.now() / 1000) },
       );
       return reply(a.status, a.body);
-    } catch {
+    } catch (err) {
+      // The guard of every request: whatever a handler throws is logged and answered, and serve carries on.
+      opts.logger.error("request failed", { method: req.method, err });
+      if (res.headersSent) return res.end();
       return reply(500, { error: "run failed: see the log" });
     }
   });
@@ -180,6 +200,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const timezone = scheduleZone(opts.env);
     for (const name of enabled) {
       tasks.push(
+        // runOnce logs and says every failure itself; the catch is the schedule's guard, so one
+        // failed run never takes the schedules down with it.
         cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), {
           name,
           timezone,

@@ -12,7 +12,7 @@ import { listAll } from "../tencent/services.ts";
 import { ensureSecret, removeSecret, SCF_SECRET_KEYS, type ScfSecret } from "./scf-secret.ts";
 import type { Env } from "../config/config.ts";
 import { toScfCron } from "./schedules.ts";
-import { DeployError } from "./scf-role.ts";
+import { DeployError, roleFor } from "./scf-role.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../config/config.ts";
 
 export interface BundleArtifact {
@@ -36,8 +36,9 @@ export interface DeployOptions {
   /** Variables each function runs with, by function name (never the deployer's own credentials). */
   functionEnv: Record<string, Record<string, string>>;
   /**
-   * The CAM role the functions run as: SCF gives a function TENCENTCLOUD_SECRETID / SECRETKEY /
-   * SESSIONTOKEN only when it has one, so without it every run ends "credentials required".
+   * SCF_ROLE: each function runs as its own role, `<role>-<function>` (cam-policy.ts, roleFor),
+   * with its own policy. SCF gives a function TENCENTCLOUD_SECRETID / SECRETKEY / SESSIONTOKEN
+   * only when it has a role, so without one every run ends "credentials required".
    */
   role: string;
   dryRun: boolean;
@@ -254,8 +255,11 @@ async function noPlatformRetries(
   );
 }
 
-/** Steps that write nothing: what `deploy` counts as writes leaves these out. */
-export const NOT_WRITES = new Set(["unchanged", "runtime differs", "url", "absent"]);
+/**
+ * Steps that write nothing: what `deploy` counts as writes leaves these out ("not provisioned" /
+ * "not checked": an account of ACCOUNTS whose role could not be assumed).
+ */
+export const NOT_WRITES = new Set(["unchanged", "runtime differs", "url", "absent", "not provisioned", "not checked"]);
 
 function writer(
   client: TencentCloudClient,
@@ -332,7 +336,7 @@ export async function deployToScf(
       MemorySize: o.memorySize,
       Timeout: o.timeout,
       Description: descriptionFor(a.name),
-      Role: o.role,
+      Role: roleFor(o.role, a.name),
       Environment: {
         Variables: Object.entries(env)
           .sort(([x], [y]) => x.localeCompare(y))

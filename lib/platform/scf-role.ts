@@ -12,6 +12,9 @@ export const SCF_TRUST_POLICY = {
   statement: [{ action: "name/sts:AssumeRole", effect: "allow", principal: { service: ["scf.qcloud.com"] } }],
 };
 
+/** The role a function runs as: SCF_ROLE's name with the function's, so each role carries that function's policy alone. */
+export const roleFor = (prefix: string, fn: string) => `${prefix}-${fn}`;
+
 export class DeployError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,17 +23,17 @@ export class DeployError extends Error {
 }
 
 /**
- * Before any write: the role the functions run as exists and SCF may assume it (CAM GetRole).
+ * Before any write: the role a function runs as exists and SCF may assume it (CAM GetRole).
  * Without it SCF injects no credentials and every run ends "credentials required", so the deploy
- * stops and says exactly what to create.
+ * stops and says exactly what to create, with that function's own policy from dist/cam-policy.json.
  */
-export async function checkRole(client: TencentCloudClient, role: string, region: string): Promise<void> {
+export async function checkRole(client: TencentCloudClient, role: string, region: string, fn: string): Promise<void> {
   const create = [
     `Create it once, then deploy again:`,
-    `  tccli cam CreateRole --RoleName ${role} --PolicyDocument '${JSON.stringify(SCF_TRUST_POLICY)}' --Description "cvm-autopilot functions"`,
-    `  tccli cam CreatePolicy --PolicyName ${role}-policy --PolicyDocument "$(cat dist/cam-policy.json)"`,
+    `  tccli cam CreateRole --RoleName ${role} --PolicyDocument '${JSON.stringify(SCF_TRUST_POLICY)}' --Description "cvm-autopilot ${fn}"`,
+    `  tccli cam CreatePolicy --PolicyName ${role}-policy --PolicyDocument "$(node -p 'JSON.stringify(require("./dist/cam-policy.json")["${fn}"])')"`,
     `  tccli cam AttachRolePolicy --AttachRoleName ${role} --PolicyName ${role}-policy`,
-    `(dist/cam-policy.json is written by \`npm run build\`: exactly the actions the functions call.)`,
+    `(dist/cam-policy.json is written by \`npm run build\`: one policy per function, exactly the actions it calls.)`,
   ].join("\n");
   let info: { RoleName: string; PolicyDocument?: string };
   try {

@@ -11,6 +11,7 @@ import type { RunDeps } from "./run-deps.ts";
 import type { FunctionSpec, ProvisionContext, ProvisionStep } from "./spec.ts";
 import type { Trigger } from "./trigger.ts";
 import type { RunReport } from "./report.ts";
+import type { ActionName } from "../tencent/actions.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
 import { callerAccount } from "../accounts/resolve.ts";
 
@@ -31,6 +32,8 @@ export interface FunctionEntry {
   description: string;
   schedule: string;
   variables: readonly string[];
+  /** The API actions its runs call (FunctionSpec.calls): its CAM policy comes from them. */
+  calls: readonly ActionName[];
   /** Whether its decisions may ask for writes (the spec has an apply): false for a read-only function. */
   writes: boolean;
   /** How a fanned-out run splits: a shard per account × region, or per account for a plan that spans regions. */
@@ -101,6 +104,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     description: spec.description,
     schedule: spec.schedule,
     variables: spec.variables,
+    calls: spec.calls,
     writes: spec.apply !== undefined,
     shardBy: spec.decideAll ? "account" : "region",
     load: (env) => loaded(spec.loadConfig(env)),

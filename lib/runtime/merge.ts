@@ -106,6 +106,9 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     add(out.notesCount, r.notesCount ?? {});
     for (const [k, list] of Object.entries(r.notes))
       appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
+    for (const [k, lines] of Object.entries(r.noteLines ?? {}))
+      appendCapped(((out.noteLines ??= {})[k] ??= []), lines, (l) => `${uin}: ${l}`);
+    out.columns ??= r.columns;
     if (r.guard) guards.push(r.guard);
   }
   const notices = [...new Set(shards.flatMap((s) => s.report?.notices ?? []))];

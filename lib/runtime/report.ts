@@ -34,6 +34,8 @@ export interface ResultEntry {
   code?: string | undefined;
   requestId?: string | undefined;
   detail?: Record<string, unknown> | undefined;
+  /** The function's own columns for this row (RunReport.columns), in order. */
+  cells?: string[] | undefined;
 }
 
 /** A decision that kept a resource as it is. */
@@ -68,6 +70,10 @@ export interface RunReport extends ReportBase {
   notes: Record<string, unknown[]>;
   /** How many entries each notes list had in all, listed or not. */
   notesCount: Record<string, number>;
+  /** Each notes list in words, an entry a line, as the function says them (FunctionSpec.noteLines). */
+  noteLines?: Record<string, string[]> | undefined;
+  /** The function's own table columns (FunctionSpec.columns); each result carries its cells. */
+  columns?: Array<{ head: string; missing?: string | undefined; keep?: boolean | undefined }> | undefined;
   extras: Record<string, unknown>;
   /** What people call each extras field (FunctionSpec.extraLabels): the words tables and messages use. */
   extraLabels?: Record<string, string>;
@@ -99,6 +105,7 @@ export const emptyOutcomes = (): OutcomeCounts => ({
   "changed-under-us": 0,
   failed: 0,
   "skipped-by-guard": 0,
+  finding: 0,
 });
 
 /** The report entry for one acting decision. */
@@ -118,6 +125,9 @@ export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): Resul
     ...(Object.keys(detail).length ? { detail } : {}),
   };
 }
+
+/** A detail field as a table cell: text or a number, else "" (no value). */
+export const cellText = (v: unknown): string => (typeof v === "string" || typeof v === "number" ? String(v) : "");
 
 /** Counts in words, `3 idle`, one per non-zero entry: the one way the summary, the table and the messages say them. */
 export const countWords = (m: Record<string, number>): string[] =>

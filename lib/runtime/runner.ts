@@ -28,7 +28,7 @@ import {
   type RegionResult,
   type RunContext,
 } from "./spec.ts";
-import { narrow, type Trigger } from "./trigger.ts";
+import { admits, narrow, type Trigger } from "./trigger.ts";
 import type { ErrorEntry } from "./report-head.ts";
 import { WriteStream } from "./write-stream.ts";
 import { extrasPhrases } from "./savings.ts";
@@ -90,6 +90,8 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
         message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name`,
       });
   }
+  const columns = spec.columns?.(config) ?? [];
+  if (columns.length) report.columns = columns.map(({ cell: _cell, ...c }) => c);
   // Decisions are folded into counts as each region finishes: only those asking for a write are
   // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
   const summary: DecisionSummary<K> = { acting: [], byKind: {} };
@@ -133,6 +135,9 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
       : undefined;
   const act = (d: Decision<K>) => {
     count(d.kind, d.region, 1);
+    // A trigger only narrows a run: a write outside the instances it named is refused here, for every
+    // function, by the trigger itself (not ctx.only, which a function could change).
+    if (!admits(n.instanceIds, d)) return void errors.push(outsideTrigger(n.instanceIds!, d));
     summary.acting.push(d);
     bump(actingByRegion, d.region);
     if (!ctx.dryRun) writes?.add(d);
@@ -180,6 +185,8 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     errors.push(...(r.errors ?? []));
     for (const [k, v] of Object.entries(r.notes ?? {})) {
       add(report.notesCount, k, r.notesCount?.[k] ?? v.length);
+      const line = spec.noteLines?.[k] as ((n: unknown) => string) | undefined;
+      if (line) appendCapped(((report.noteLines ??= {})[k] ??= []), v, line);
       appendCapped((notes[k] ??= []), v);
     }
   };
@@ -195,7 +202,10 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     });
   };
   if (spec.decideAll) {
-    fold(await spec.decideAll(ctx), [...streamed.keys()]);
+    const all = await spec.decideAll(ctx);
+    // A plan over every region hands apply one carry, under each region of the run.
+    if (all.carry !== undefined) for (const region of n.regions) carried.set(region, all.carry);
+    fold({ ...all, carry: undefined }, [...streamed.keys()]);
     for (const region of n.regions) progress(region);
   } else {
     await forEachRegion(n.regions, async (region) => {
@@ -223,7 +233,7 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     errors.push(...writes.errors);
   } else if (!guard?.tripped && !ctx.dryRun && acting.length) {
     try {
-      // A read-only function has no apply: a decision asking for a write is then reported as not applied.
+      // A read-only function has no apply: its decisions with an action are findings (below).
       outcomes = spec.apply ? await spec.apply(ctx, acting, carried) : new Map();
     } catch (err) {
       // An apply that throws fails every write it had not reported on; the run still reports.
@@ -232,15 +242,21 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   }
   for (const d of acting) {
     const o = outcomes.get(keyOf(d));
-    const status: OutcomeStatus = guard?.tripped
-      ? "skipped-by-guard"
-      : ctx.dryRun
-        ? "planned"
-        : (o?.status ?? "failed");
+    const status: OutcomeStatus = !spec.apply
+      ? "finding"
+      : guard?.tripped
+        ? "skipped-by-guard"
+        : ctx.dryRun
+          ? "planned"
+          : (o?.status ?? "failed");
     report.outcomes[status]++;
     report.byRegion[d.region]!.outcomes[status]++;
     if (report.results.length < REPORT_DETAIL_LIMIT)
-      report.results.push({ ...resultOf(d, status, o), kind: spec.kinds[d.kind] } satisfies ResultEntry);
+      report.results.push({
+        ...resultOf(d, status, o),
+        kind: spec.kinds[d.kind],
+        ...(columns.length ? { cells: columns.map((c) => c.cell(d)) } : {}),
+      } satisfies ResultEntry);
     report.resultsCount++;
     if (status === "done" && o?.status === "done" && o.followUp)
       errors.push({ region: d.region, id: d.id, ...o.followUp });
@@ -289,6 +305,20 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   return report;
 }
 
+/** The error a refused write becomes: the runner keeps the trigger's promise even when a function forgets it. */
+export function outsideTrigger(
+  only: ReadonlySet<string>,
+  d: { id: string; region: string; action?: string | undefined },
+): ErrorEntry {
+  return {
+    region: d.region,
+    id: d.id,
+    action: d.action,
+    code: "OutsideTrigger",
+    message: `refused: the trigger named only ${[...only].join(", ")}, and a trigger may only narrow a run; nothing was written to ${d.id}`,
+  };
+}
+
 /** One line for people: what happened and why, from the counts alone. */
 export function summarize(spec: { name: string }, r: RunReport): string {
   const o = r.outcomes;
@@ -298,6 +328,7 @@ export function summarize(spec: { name: string }, r: RunReport): string {
   const parts = [`scanned ${r.scanned}`, acted];
   if (o["changed-under-us"]) parts.push(`changed under us ${o["changed-under-us"]}`);
   if (o.failed) parts.push(`failed ${o.failed}`);
+  if (o.finding) parts.push(`findings ${o.finding}`);
   if (r.guard?.tripped) parts.push(guardWords(r));
   parts.push(`errors ${r.errors.length}`);
   for (const [k, n] of Object.entries(r.notesCount)) if (n) parts.push(`${k} ${n}`);

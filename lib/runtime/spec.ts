@@ -9,13 +9,14 @@ import type { BaseConfig, Env } from "../config/config.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ErrorEntry } from "./report-head.ts";
+import type { ActionName } from "../tencent/actions.ts";
 
 /**
  * One decision about one resource. `kind` is from the function's closed list and is what
  * statistics, guards and messages read; `reason` is prose for people and is never parsed back.
  * A decision with an `action` asks for a write; one without is kept as it is.
  */
-export interface Decision<K extends string = string> {
+export interface Decision<K extends string = string, D extends Record<string, unknown> = Record<string, unknown>> {
   id: string;
   region: string;
   kind: K;
@@ -23,15 +24,23 @@ export interface Decision<K extends string = string> {
   reason: string;
   /** For people: the resource's name, type, zone — whatever the report table shows. */
   name?: string | undefined;
-  detail?: Record<string, unknown> | undefined;
+  /** What the function's own steps and columns read: typed per function (FunctionSpec's D). */
+  detail?: D | undefined;
+  /**
+   * For a write on something other than an instance (key-rotation's new key pair): the instances
+   * it is made for. A trigger that names instances admits it only when it serves one of them.
+   */
+  serves?: readonly string[] | undefined;
 }
 
 /**
  * What became of a decision that asked for a write — the same words in every report:
  * `planned` (dry run), `done`, `changed-under-us` (the resource moved before we acted; nothing
- * done, not an error), `failed` (with the API's code and RequestId), `skipped-by-guard`.
+ * done, not an error), `failed` (with the API's code and RequestId), `skipped-by-guard`, and
+ * `finding`: a read-only function's decision with an action, for a person to act on — its
+ * answer, never written by it and never an error.
  */
-export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard";
+export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard" | "finding";
 export type Outcome =
   | {
       status: "done";
@@ -42,6 +51,17 @@ export type Outcome =
     }
   | { status: "changed-under-us"; code: string; requestId?: string | undefined }
   | { status: "failed"; code: string; message: string; requestId?: string | undefined };
+
+/** One column of a function's table, beside name, id, region, action, outcome and reason: the view knows no function by name. */
+export interface Column<K extends string = string, D extends Record<string, unknown> = Record<string, unknown>> {
+  head: string;
+  /** The cell for one decision that asks for a write; "" when it has no value. */
+  cell(d: Decision<K, D>): string;
+  /** What a row with no value shows when other rows have one (auto-stop's "unpriced"). */
+  missing?: string;
+  /** What the function's table is about (renew-flag's from → to): never left out for width. */
+  keep?: boolean;
+}
 
 /** The blast-radius guard's verdict over a run. */
 export interface Guard {
@@ -63,12 +83,16 @@ export interface RunContext<C extends BaseConfig> {
   dryRun: boolean;
   /** Regions of this run, after any narrowing. */
   regions: string[];
-  /** When set, only these instances may be touched (a webhook narrowed the run). */
+  /**
+   * When set, only these instances may be touched (a webhook narrowed the run). The runner
+   * enforces it: a write decision on anything else is refused as an error (trigger.ts, admits);
+   * a function still filters by it to read and decide less.
+   */
   only: Set<string> | undefined;
   /** Instances an alarm callback named: the only ones whose metrics are read, without narrowing the scope (Trigger.alarmed). */
   alarmed?: Set<string> | undefined;
-  /** Instances a signed "stop now" link named (Trigger.stopNow). */
-  stopNow?: Set<string> | undefined;
+  /** Instances a signed "stop now" link named, each with the running period it was issued for (Trigger.stopNow). */
+  stopNow?: ReadonlyMap<string, string> | undefined;
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and
    * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted
@@ -83,15 +107,22 @@ export interface RunContext<C extends BaseConfig> {
  * each kind there were. The runner keeps no more than this (and the report's capped lists), so a
  * run's memory does not grow with every resource it left alone.
  */
-export interface DecisionSummary<K extends string> {
-  acting: Array<Decision<K>>;
+export interface DecisionSummary<K extends string, D extends Record<string, unknown> = Record<string, unknown>> {
+  acting: Array<Decision<K, D>>;
   byKind: Partial<Record<K, number>>;
 }
 
 /** What one region's decide step found: its decisions, and whatever it wants reported beside them. */
-export interface RegionResult<K extends string, P = never> {
-  decisions: Array<Decision<K>>;
-  /** What apply needs of this region beyond its decisions (key rotation's plan and view), handed to apply as it was. */
+export interface RegionResult<
+  K extends string,
+  P = never,
+  D extends Record<string, unknown> = Record<string, unknown>,
+> {
+  decisions: Array<Decision<K, D>>;
+  /**
+   * What apply needs of this region beyond its decisions (key rotation's plan and view), handed to
+   * apply as it was; from decideAll, the run's one carry (image-sync's sources), under every region.
+   */
   carry?: P;
   errors?: ErrorEntry[];
   notes?: Record<string, unknown[]>;
@@ -100,8 +131,13 @@ export interface RegionResult<K extends string, P = never> {
 }
 
 /** What `deploy` hands a function that keeps cloud resources beside its code. */
+/** An account deploy provisions in (ACCOUNTS): a client acting there, or why there is none. */
+export type ProvisionAccount = { label: string; client: TencentCloudClient } | { label: string; problem: string };
+
 export interface ProvisionContext<C extends BaseConfig> {
   client: TencentCloudClient;
+  /** The accounts of ACCOUNTS, each through its assumed role; undefined: the deployer's own account alone. */
+  accounts?: ProvisionAccount[] | undefined;
   logger: Logger;
   /** The regions the functions run in (REGIONS, resolved). */
   regions: string[];
@@ -122,6 +158,7 @@ export interface FunctionSpec<
   K extends string = string,
   P = never,
   E extends Record<string, unknown> = Record<string, unknown>,
+  D extends Record<string, unknown> = Record<string, unknown>,
 > {
   name: string;
   /** One line for `--help` and the deploy's function description. */
@@ -130,17 +167,24 @@ export interface FunctionSpec<
   schedule: string;
   /** Every environment variable the function reads beyond the shared ones, by name. */
   variables: readonly string[];
+  /**
+   * Every API action its runs call, beyond what the runtime calls for any function
+   * (lib/platform/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
+   * nothing else, so a read-only function's role cannot stop a machine. Deploy-time writes
+   * (`provision`) are the deployer's and are not listed.
+   */
+  calls: readonly ActionName[];
   loadConfig(env: Env): C;
   /** The closed list of kinds, each with the words reports use for it. */
   kinds: Record<K, string>;
   /** Regions to run in (default: REGIONS, or every available one for `all`). */
   regions?(ctx: Omit<RunContext<C>, "regions" | "only" | "dryRun" | "decided">): Promise<string[]>;
   /** Collect and plan one region (the plan itself is pure and table-tested). */
-  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K, P>>;
+  decide?(ctx: RunContext<C>, region: string): Promise<RegionResult<K, P, D>>;
   /** Or, for a function whose plan spans regions (one deletion budget, one source for many destinations): all regions at once. */
-  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K>>;
+  decideAll?(ctx: RunContext<C>): Promise<RegionResult<K, P, D>>;
   /** Run-wide checks before anything is written; may withhold every write. */
-  guard?(summary: DecisionSummary<K>, config: C): Guard;
+  guard?(summary: DecisionSummary<K, D>, config: C): Guard;
   /** What an operator changes when the guard holds a run back: the settings, by name. */
   guardHelp?: string;
   /**
@@ -150,14 +194,14 @@ export interface FunctionSpec<
    * and what is left when its region ends. A write handed over is reported even if its region
    * fails later: it may already have been made.
    */
-  streamWrites?: { key(d: Decision<K>): string; size: number };
+  streamWrites?: { key(d: Decision<K, D>): string; size: number };
   /**
    * Carries out the decisions that ask for a write; an outcome for each, keyed by `region/id`.
    * A read-only function (one whose decisions never ask for a write) leaves it out.
    */
   apply?(
     ctx: RunContext<C>,
-    acting: Array<Decision<K>>,
+    acting: Array<Decision<K, D>>,
     carried: ReadonlyMap<string, P>,
   ): Promise<Map<string, Outcome>>;
   /**
@@ -174,12 +218,19 @@ export interface FunctionSpec<
   provision?(ctx: ProvisionContext<C>): Promise<ProvisionStep[]>;
   /** Takes Cloud Monitor alarm callbacks (`/alarm/<token>`): a run that verifies only the machine a callback names (Trigger.alarmed). */
   alarmCallback?: boolean;
-  /** Serves a warning's signed links (`GET /snooze`): a snooze tag on one instance, or a "stop now" run for it. */
+  /** Serves a warning's signed links (`/snooze`: a GET shows, the button's POST acts): a snooze tag on one instance, or a "stop now" run for it. */
   snoozeLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
+  /**
+   * The table's own columns for the writes (auto-stop's zone, type and price; renew-flag's flag
+   * from → to), least worth first: a narrow terminal drops them in this order.
+   */
+  columns?(config: C): Array<Column<K, D>>;
+  /** How an entry of each notes list reads, one line for people (renew-flag's expiry warnings): in the table and messages. */
+  noteLines?: Record<string, (note: never) => string>;
   /** Extra summary fields for the report, computed from decisions and outcomes. */
-  extras?(acting: Array<Decision<K>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): E | Promise<E>;
+  extras?(acting: Array<Decision<K, D>>, outcomes: Map<string, Outcome>, ctx: RunContext<C>): E | Promise<E>;
   /** The words for each extras field, one per field the type has: a report never shows a field's code name. */
   extraLabels?: { [F in keyof Required<E>]: string };
 }
@@ -192,9 +243,10 @@ export const defineFunction = <
   K extends string,
   P = never,
   E extends Record<string, unknown> = Record<string, unknown>,
+  D extends Record<string, unknown> = Record<string, unknown>,
 >(
-  spec: FunctionSpec<C, K, P, E>,
-): FunctionSpec<C, K, P, E> => {
+  spec: FunctionSpec<C, K, P, E, D>,
+): FunctionSpec<C, K, P, E, D> => {
   // A guard needs every decision before the first write; streamed writes would go before it.
   if (spec.guard && spec.streamWrites)
     throw new TypeError(`${spec.name}: a function with a guard cannot stream its writes`);

@@ -5,6 +5,7 @@ import { createRunDeps } from "../../lib/runtime/run-deps.ts";
 import type { Trigger } from "../../lib/runtime/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
+import { camPolicyFor } from "../../lib/platform/cam-policy.ts";
 import type { HistorySink } from "../../lib/history/recorder.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
@@ -39,7 +40,14 @@ export async function runFunction<R>(
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.history ? { history: opts.history } : {}),
   });
+  const from = emu.calls.length;
   const report = (await loaded.run({ source: "test", ...trigger }, deps)) as R;
+  // Every action the run sent is one its own CAM policy allows (derived from FunctionSpec.calls).
+  const allowed = new Set(camPolicyFor(fn).statement[0]!.action.map((a) => a.split(":")[1]));
+  // A request refused before its action was read (a bad signature) names none.
+  const sent = emu.calls.slice(from).flatMap((c) => (c.action ? [c.action] : []));
+  const undeclared = [...new Set(sent)].filter((a) => !allowed.has(a));
+  if (undeclared.length) throw new Error(`${name} called ${undeclared.join(", ")}, which its calls do not declare`);
   return { report, log, client: deps.client };
 }
 

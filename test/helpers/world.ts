@@ -4,6 +4,11 @@ import { startEmulator, type Emulator, type EmulatorOptions } from "../../emulat
 import { TencentCloudClient, type ClientOptions } from "../../lib/tencent/client.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { recorded, recording } from "./recorder.ts";
+import { REGISTRY } from "../../functions/registry.ts";
+import { roleFor } from "../../lib/platform/scf-role.ts";
+
+/** The execution roles a deploy with the default SCF_ROLE needs: one per function (and the prefix itself, for stubs). */
+export const SCF_ROLES = ["cvm-autopilot-runner", ...REGISTRY.map((f) => roleFor("cvm-autopilot-runner", f.name))];
 
 const running: Emulator[] = [];
 afterEach(async () => {
@@ -23,6 +28,7 @@ export async function emulator(opts: EmulatorOptions & { modelCheck?: boolean } 
   const afterRequest = modelCheck ? recording(rest.afterRequest) : rest.afterRequest;
   const emu = await startEmulator({
     rateLimits: false,
+    scfRoles: SCF_ROLES,
     timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0 },
     ...rest,
     afterRequest,
