@@ -12,6 +12,7 @@ import { UsageError } from "./usage.ts";
 import { extrasPhrases } from "../lib/runtime/savings.ts";
 import { guardWords } from "../lib/runtime/report.ts";
 import { lineAccount } from "../lib/accounts/accounts.ts";
+import { deliveryWords } from "../lib/notify/deliver.ts";
 
 export const OUTPUTS = ["table", "json", "text"] as const;
 export type Output = (typeof OUTPUTS)[number];
@@ -210,10 +211,7 @@ export async function renderTable(r: RunReport, view: TableView = { width: 130, 
     lines.push(`errors (${r.errors.length}):`);
     for (const e of r.errors) lines.push(`  ${errorLine(e)}`);
   }
-  for (const n of r.notifications ?? [])
-    lines.push(
-      `notified ${n.to}: ${n.ok ? `sent${n.messages ? ` (${n.messages.of} messages)` : ""}` : `not delivered after ${n.attempts} attempt(s): ${n.error ?? ""}`}`,
-    );
+  for (const n of r.notifications ?? []) lines.push(`notified ${n.to}: ${deliveryWords(n)}`);
   return lines.join("\n");
 }
 

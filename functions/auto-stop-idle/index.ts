@@ -27,6 +27,7 @@ export default defineFunction({
     "DescribeInstances",
     "GetMonitorData",
     "DescribeZoneInstanceConfigInfos",
+    "DescribeAlarmMetrics",
     "DescribeAlarmPolicies",
     "DescribeAlarmHistories",
     "StopInstances",

@@ -19,6 +19,12 @@ export interface Delivery {
   messages?: { sent: number; of: number } | undefined;
 }
 
+/** A delivery in words, for the report's text view: sent (and over how many posts), or why not. */
+export function deliveryWords(d: Delivery): string {
+  if (!d.ok) return `not delivered after ${d.attempts} attempt(s): ${d.error ?? ""}`;
+  return `sent${d.messages ? ` (${d.messages.of} messages)` : ""}`;
+}
+
 export interface DeliverOptions {
   /** HMAC key for the generic JSON destination (NOTIFY_SECRET). */
   secret?: string | undefined;
