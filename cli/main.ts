@@ -100,6 +100,9 @@ async function dispatch(command: string | undefined, rest: string[], fromFile: R
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);
       return 0;
     }
+    case "history":
+    case "savings":
+      return (await import("./history.ts")).historyCommand(command, rest, process.env, out, err);
     case undefined:
     case "help":
     case "--help":

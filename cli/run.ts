@@ -9,6 +9,7 @@ import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { decideLive, howToGoLive, liveLine, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
+import { historyFromEnv } from "../lib/history/from-env.ts";
 import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
@@ -97,6 +98,8 @@ async function runOne(
     logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }),
     ...(progress ? { progress } : {}),
     ...(at ? { now: () => at } : {}),
+    // History (local directory by default, HISTORY_BUCKET for a bucket); the demo's env turns it off.
+    history: historyFromEnv(env, { local: true }),
   });
   const report = await loaded.run({ source: "cli", dryRun: values["dry-run"], regions }, deps);
   if (format === "json") out(JSON.stringify(report, null, 2));

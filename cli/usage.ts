@@ -33,6 +33,8 @@ export interface CommandDoc {
 
 const CREDENTIALS =
   "TENCENTCLOUD_SECRET_ID and _SECRET_KEY (or --profile NAME, or CVM_AUTOPILOT_USE_CVM_ROLE=true on a CVM)";
+const HISTORY_ENV =
+  "HISTORY_BUCKET (cos://NAME or s3://NAME) and its credentials, else the local directory (REPORT_DIR/history, or $XDG_STATE_HOME or ~/.local/state /cvm-autopilot/history)";
 export const EXIT_WORDS: Record<number, string> = {
   0: "done",
   1: "an API error, or a run that reported errors (or whose guard held back part of it)",
@@ -174,6 +176,45 @@ export const COMMANDS = {
     env: `${CREDENTIALS} (none: the demo fleet); REGIONS; OFFICE_HOURS_SCHEDULES, OFFICE_HOURS_TAG`,
     exits: [0, 1, 2],
     example: "cvm-autopilot schedule --next 6",
+  },
+  history: {
+    synopsis: "history [--function F] [--instance ID] [--since DATE] [-o table|json]",
+    summary: "past runs and what each did, from the history store",
+    example: "cvm-autopilot history --function auto-stop-idle --since 2026-12-01",
+    options: {
+      function: { arg: "F", meaning: "only this function's runs" },
+      instance: { arg: "ID", meaning: "only runs that acted on or saw this instance, and only its lines" },
+      since: {
+        arg: "DATE",
+        meaning: "runs started on or after this day (YYYY-MM-DD, UTC) or instant",
+        default: "7 days ago",
+      },
+      output: { arg: "FORMAT", short: "o", meaning: "table or json", default: "table on a terminal, json when piped" },
+    },
+    env: HISTORY_ENV,
+    exits: [0, 1, 2],
+  },
+  savings: {
+    synopsis: "savings [--month YYYY-MM] [--by owner|project|function|account|region|day|tag:KEY] [-o table|json|csv]",
+    summary:
+      "realised savings of a month in CNY: machine-hours not billed because we stopped them, at each hour's step price",
+    example: "cvm-autopilot savings --month 2026-11 --by owner -o csv",
+    options: {
+      month: { arg: "YYYY-MM", meaning: "the month (UTC)", default: "this month" },
+      by: {
+        arg: "GROUP",
+        meaning: "group by owner (tag autopilot:owner), project, function, account, region, day, or tag:KEY",
+        default: "function",
+      },
+      output: {
+        arg: "FORMAT",
+        short: "o",
+        meaning: "table, json (the whole ledger of the month), or csv (the groups)",
+        default: "table on a terminal, json when piped",
+      },
+    },
+    env: HISTORY_ENV,
+    exits: [0, 1, 2],
   },
 } as const satisfies Record<string, CommandDoc>;
 

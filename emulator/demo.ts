@@ -73,6 +73,8 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
 export function demoEnv(emu: Emulator, env: Record<string, string | undefined>): Record<string, string | undefined> {
   return {
     ...DEMO_SETTINGS,
+    // A demo fleet's runs are not history: its machines vanish with the process.
+    HISTORY: "off",
     ...env,
     TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_CREDENTIALS.secretKey,

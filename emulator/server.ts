@@ -23,6 +23,7 @@ import { regionApiHandlers, regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
 import { tagHandlers } from "./handlers/tags.ts";
+import { isObjectRequest, ObjectStorage, objectRequest } from "./handlers/cos.ts";
 import type { Handler } from "./handlers/context.ts";
 import { camHandlers, organizationHandlers, stsHandlers } from "./handlers/identity.ts";
 import { buildAccounts, type AccountOptions, type AccountRegistry, type EmuAccount } from "./accounts.ts";
@@ -109,6 +110,8 @@ export interface Emulator {
   accounts: AccountRegistry;
   /** One account by uin (throws for an unknown one). */
   account(uin: string): EmuAccount;
+  /** COS buckets (the S3 protocol, path-style on this address): tests create them and look inside. */
+  storage: ObjectStorage;
   /** Moves the emulator clock forward (pending transitions settle accordingly). */
   advance(ms: number): void;
   /** Calls that reached the API (not the inspection endpoints), optionally for one action. */
@@ -155,6 +158,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const faults = new FaultInjector(opts.seed ?? 1);
   const limiter = new ServerLimiter();
   const calls: CallRecord[] = [];
+  const storage = new ObjectStorage();
   const sockets = new Set<Socket>();
   let seq = 0;
 
@@ -170,6 +174,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (body === null) return send(res, 413, JSON.stringify({ error: "request body too large" }));
     if ((req.url ?? "").startsWith("/_emulator")) return admin(req, res, body);
     const requestId = randomUUID();
+    if (isObjectRequest(req.url ?? "/")) {
+      const r = await objectRequest(storage, req, body, (id) => accounts.lookup(id), now(), requestId);
+      res.setHeader("x-cos-request-id", requestId);
+      return send(res, r.status, r.body, r.type);
+    }
     const record: CallRecord = {
       seq: ++seq,
       time: now(),
@@ -343,6 +352,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     calls,
     credentials,
     accounts,
+    storage,
     account: (uin) => {
       const a = accounts.byUin.get(uin);
       if (!a) throw new Error(`the emulator has no account ${uin}`);

@@ -232,7 +232,7 @@ describe("cvm-autopilot emulator", () => {
 });
 
 describe("help, options and ports", () => {
-  it.each(["call", "run", "serve", "emulator", "build", "deploy"])(
+  it.each(["call", "run", "serve", "emulator", "build", "deploy", "history", "savings"])(
     "%s --help prints its usage, does nothing else, exits 0",
     async (command) => {
       const r = await runCli([command, "--help"], {});
@@ -265,7 +265,7 @@ describe("help, options and ports", () => {
 });
 
 describe("per-command help", () => {
-  it.each(["call", "run", "serve", "emulator", "build", "deploy"])(
+  it.each(["call", "run", "serve", "emulator", "build", "deploy", "history", "savings"])(
     "%s --help lists every option with its meaning, the environment it reads, and only its exit codes",
     async (cmd) => {
       const { commandDoc } = await import("../cli/usage.ts");

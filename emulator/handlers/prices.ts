@@ -11,7 +11,7 @@
 import { filters } from "../api-fault.ts";
 import type { Handler } from "./context.ts";
 
-const HOURLY: Record<string, number> = {
+export const HOURLY: Record<string, number> = {
   "S5.SMALL2": 0.12,
   "S5.MEDIUM4": 0.25,
   "S5.LARGE8": 0.5,
@@ -25,7 +25,7 @@ const HOURLY: Record<string, number> = {
   "GN7.2XLARGE32": 0,
 };
 /** Second and third step prices, where a type's price steps down with the hours used. */
-const STEPS: Record<string, [number, number]> = { "S5.8XLARGE64": [3.6, 3.2] };
+export const STEPS: Record<string, [number, number]> = { "S5.8XLARGE64": [3.6, 3.2] };
 const FILTERS = new Set(["zone", "instance-family", "instance-type", "instance-charge-type", "sort-keys"]);
 
 export const priceHandlers: Record<string, Handler> = {

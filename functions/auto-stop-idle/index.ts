@@ -14,7 +14,7 @@ import { provisionAlarms } from "./provision.ts";
 import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
-import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
+import { key, lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
 
@@ -112,7 +112,11 @@ export default defineFunction({
           looked,
           Number.isFinite(born) ? (ctx.now.getTime() - born) / 3600_000 : undefined,
         );
-        if (price !== undefined) d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency };
+        // The steps go with the price: the ledger prices each hour a machine stays stopped at its own step.
+        const own = ctx.config.policy.prices.get(at(d).type);
+        const steps = own !== undefined ? { first: own } : looked.get(key(at(d)));
+        if (price !== undefined)
+          d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency, priceSteps: steps };
       }
     }
     return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };

@@ -196,6 +196,8 @@ export function decide(
     price !== undefined && !prepaid
       ? {
           estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100,
+          // The ledger's price for the hours this stop actually saves (lib/history).
+          hourlyPrice: price,
           hoursStopped: Math.round(s.hoursSaved * 100) / 100,
         }
       : {};

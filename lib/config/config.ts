@@ -81,6 +81,12 @@ export const baseShape = {
   // DingTalk's 加签 secret (starts with SEC), when the robot has signing on.
   NOTIFY_DINGTALK_SECRET: optionalString(),
   NOTIFY_FEISHU_SECRET: optionalString(),
+  // Run history and the savings ledger (lib/history/from-env.ts reads them at each host; listed
+  // here so deploy copies them into SCF's and Lambda's environments).
+  HISTORY_BUCKET: optionalString(),
+  HISTORY_BUCKET_REGION: optionalString(),
+  HISTORY_ENDPOINT: optionalString(),
+  HISTORY: optionalString(),
 };
 export const baseSchema = z.object(baseShape);
 
@@ -90,7 +96,10 @@ export const baseSchema = z.object(baseShape);
  */
 export const SHARED_DEPLOY_VARIABLES: readonly string[] = Object.keys(baseShape).filter(
   (k) =>
-    !k.startsWith("TENCENTCLOUD_SECRET") && !k.startsWith("TENCENTCLOUD_SESSION") && k !== "CVM_AUTOPILOT_ENDPOINT",
+    !k.startsWith("TENCENTCLOUD_SECRET") &&
+    !k.startsWith("TENCENTCLOUD_SESSION") &&
+    k !== "CVM_AUTOPILOT_ENDPOINT" &&
+    k !== "HISTORY_ENDPOINT",
 );
 
 export type BaseEnv = z.output<typeof baseSchema>;

@@ -60,6 +60,21 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default:
         "unset: a dry run for `serve`, `run` and deployed functions; a handler given an environment without it reads `false`",
     },
+    HISTORY_BUCKET: {
+      meaning:
+        "keep run history and the savings ledger in this bucket: `cos://name-appid` (COS, the default on Tencent Cloud) or `s3://name` (the default on Lambda); one object per run, never overwritten. Unset: `serve` and `run` keep it in a local directory (`REPORT_DIR/history`, else `XDG_STATE_HOME` or `~/.local/state`, then `/cvm-autopilot/history`; with no `HOME` none); SCF and Lambda keep none. COS is signed with the function's key; S3 with the Lambda role's `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` (set by the runtime, as is `AWS_LAMBDA_FUNCTION_NAME`, which tells Lambda apart)",
+      default: "—",
+    },
+    HISTORY_BUCKET_REGION: {
+      meaning: "the history bucket's region",
+      default: "`TENCENTCLOUD_REGION` (COS), `AWS_REGION` (S3)",
+    },
+    HISTORY_ENDPOINT: {
+      meaning:
+        "a path-style S3-protocol address for the history bucket (a local stand-in); unset: `<bucket>.cos.<region>.myqcloud.com` or `<bucket>.s3.<region>.amazonaws.com`",
+      default: "`CVM_AUTOPILOT_ENDPOINT` for COS",
+    },
+    HISTORY: { meaning: "`off`: keep no history at all", default: "on" },
     CVM_AUTOPILOT_ENDPOINT: {
       meaning: "send every service to one base URL (the emulator)",
       default: "`https://<service>.tencentcloudapi.com`",

@@ -11,6 +11,7 @@ import { readAwsSecret } from "./aws-secret.ts";
 import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
+import { historyFromEnv } from "../history/from-env.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { ReportBase } from "../runtime/report-head.ts";
 import { failureWords, type OutcomeCounts } from "../runtime/report.ts";
@@ -93,7 +94,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     logger.appendKeys({ function: name, invocationId: trigger.requestId, trigger: trigger.source });
     try {
       const l = loadOnce();
-      const deps = createRunDeps(l.config, { logger });
+      const deps = createRunDeps(l.config, { logger, history: historyFromEnv(env(), { local: false }) });
       const report = await l.run(trigger, deps);
       logger.info(fn.summarize(report));
       if (runFailed(report)) logger.warn("run report", { report });
@@ -233,7 +234,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     const l = loadOnce();
     const c = l.config;
     // One client for the check and the run: they share the account's call budget.
-    const deps = createRunDeps(c, { logger, runId: e.runId });
+    const deps = createRunDeps(c, { logger, runId: e.runId, history: historyFromEnv(env(), { local: false }) });
     const problem = await verifyShard(c, e, deps.client, fn.shardBy === "region");
     if (problem) {
       logger.error("shard refused", { function: name, problem, invocationId: requestId });

@@ -104,7 +104,7 @@ export async function buildBundles(
   );
   writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
   // One least-privilege policy document per function (lib/platform/cam-policy.ts), keyed by its name.
-  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicies(functions), null, 2)}\n`);
+  writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicies(functions, env), null, 2)}\n`);
   return out;
 }
 

@@ -25,8 +25,28 @@ export interface PolicyDocument {
   statement: Array<{ effect: "allow"; action: string[]; resource: string[] }>;
 }
 
+/**
+ * With HISTORY_BUCKET (COS), the run records: new objects under runs/, read back, and the bucket
+ * listed (COS's CAM names: PutObject, GetObject, GetBucket; resource
+ * qcs::cos:<region>:uid/<appid>:<bucket>/<key>).
+ */
+function historyStatement(env: Record<string, string | undefined>): PolicyDocument["statement"] {
+  const bucket = env.HISTORY_BUCKET?.trim().replace(/^cos:\/\//, "");
+  if (!bucket || bucket.startsWith("s3://")) return [];
+  return [
+    {
+      effect: "allow",
+      action: ["cos:PutObject", "cos:GetObject", "cos:GetBucket"],
+      resource: [`qcs::cos:*:uid/*:${bucket}/*`],
+    },
+  ];
+}
+
 /** The least-privilege policy of one function's role. */
-export function camPolicyFor(fn: { name: string; calls: readonly ActionName[] }): PolicyDocument {
+export function camPolicyFor(
+  fn: { name: string; calls: readonly ActionName[] },
+  env: Record<string, string | undefined> = {},
+): PolicyDocument {
   const names = [...new Set<ActionName>([...RUNTIME_CALLS, ...fn.calls])];
   // scf and cam actions, and the alarm-policy writes (deployerOnly), are the deployer's: a run that names one is a mistake.
   const deployers = names.filter((a) => {
@@ -48,11 +68,15 @@ export function camPolicyFor(fn: { name: string; calls: readonly ActionName[] })
         action: ["scf:InvokeFunction"],
         resource: [`qcs::scf:*:uin/*:namespace/*/function/${functionNameFor(fn.name)}`],
       },
+      ...historyStatement(env),
     ],
   };
 }
 
 /** One policy document per function, by name: `dist/cam-policy.json`. */
-export function camPolicies(functions: ReadonlyArray<{ name: string; calls: readonly ActionName[] }>) {
-  return Object.fromEntries(functions.map((f) => [f.name, camPolicyFor(f)]));
+export function camPolicies(
+  functions: ReadonlyArray<{ name: string; calls: readonly ActionName[] }>,
+  env: Record<string, string | undefined> = {},
+) {
+  return Object.fromEntries(functions.map((f) => [f.name, camPolicyFor(f, env)]));
 }

@@ -11,6 +11,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
+import { historyFromEnv } from "../history/from-env.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { ReportBase } from "../runtime/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
@@ -79,6 +80,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const gate = new CallbackGate();
   const locks = new RunLocks();
 
+  // History in the XDG state directory (or REPORT_DIR, or HISTORY_BUCKET) with no setting.
+  const history = historyFromEnv(opts.env, { local: true });
+
   async function runOnce(name: string, trigger: Trigger): Promise<RunReport | "busy"> {
     if (inFlight.has(name)) {
       opts.logger.warn("run skipped: already running", { function: name, trigger: trigger.source });
@@ -91,7 +95,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       const fn = byName.get(name)!;
       // A function that changes what another changes waits for it (run-locks.ts): they never race on the same machines.
       const report = await locks.hold(fn.touches, () =>
-        loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger })),
+        loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger, history })),
       );
       opts.say(fn.summarize(report));
       // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { BaseConfig } from "../config/config.ts";
 import { TencentCloudClient, type ClientOptions } from "../tencent/client.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import type { HistorySink } from "../history/recorder.ts";
 
 export interface RunDeps {
   client: TencentCloudClient;
@@ -18,6 +19,8 @@ export interface RunDeps {
   runId: string;
   /** Told as each region's decisions are in (the CLI shows a line per region on a terminal). */
   progress?: ((p: RegionProgress) => void) | undefined;
+  /** Where each run's record and ledger events go (lib/history); undefined: none kept. */
+  history?: HistorySink | undefined;
 }
 
 export interface RegionProgress {
@@ -37,6 +40,7 @@ export interface RuntimeOverrides {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   runId?: string;
+  history?: HistorySink | undefined;
   /** The client's retry pacing and clock (tests make retries fast instead of reaching into the client). */
   client?: Pick<ClientOptions, "retry" | "clock">;
 }
@@ -84,5 +88,6 @@ export function createRunDeps(config: BaseConfig, o: RuntimeOverrides = {}): Run
     sleep: o.sleep ?? realSleep,
     runId,
     progress: o.progress,
+    ...(o.history ? { history: o.history } : {}),
   };
 }

@@ -272,6 +272,24 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     }
   }
   report.extras = (await spec.extras?.(acting, outcomes, ctx)) ?? {};
+  // History (what was done, the ledger's stops and starts) never fails the run: a store error is reported.
+  if (deps.history && spec.apply)
+    errors.push(
+      ...(await deps.history.record({
+        function: spec.name,
+        runId: deps.runId,
+        trigger: trigger.source,
+        startedAt,
+        finishedAt: deps.now(),
+        dryRun: ctx.dryRun,
+        client: deps.client,
+        region: config.region,
+        logger: deps.logger,
+        report,
+        acting,
+        outcomes,
+      })),
+    );
   if (spec.extraLabels && Object.keys(report.extras).length) report.extraLabels = spec.extraLabels;
   const notices = spec.notices?.(ctx) ?? [];
   if (notices.length) report.notices = notices;

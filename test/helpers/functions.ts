@@ -6,6 +6,7 @@ import type { Trigger } from "../../lib/runtime/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
 import { camPolicyFor } from "../../lib/platform/cam-policy.ts";
+import type { HistorySink } from "../../lib/history/recorder.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -23,7 +24,7 @@ export async function runFunction<R>(
   emu: Emulator,
   extra: Record<string, string> = {},
   trigger: Partial<Trigger> = {},
-  opts: { now?: () => Date; clock?: Clock } = {},
+  opts: { now?: () => Date; clock?: Clock; history?: HistorySink } = {},
 ) {
   const fn = FUNCTIONS[name]!;
   const loaded = fn.load(envFor(emu, extra));
@@ -37,6 +38,7 @@ export async function runFunction<R>(
     sleep,
     client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) },
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.history ? { history: opts.history } : {}),
   });
   const from = emu.calls.length;
   const report = (await loaded.run({ source: "test", ...trigger }, deps)) as R;
