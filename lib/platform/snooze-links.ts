@@ -176,10 +176,26 @@ async function stopNow(c: LinkCase, target: SnoozeTarget, requestId: string | un
         : done.outcome === "planned"
           ? w.wouldStop
           : w.notStoppedCode(`${done.outcome}${done.code ? ` ${done.code}` : ""}`);
-    return answer(c, done.outcome === "failed" ? 500 : 200, `${name} ${said}`, [`${who} ${said}.`]);
+    const now = await readAgain(c, target);
+    return answer(now, done.outcome === "failed" ? 500 : 200, `${name} ${said}`, [`${who} ${said}.`]);
   }
   const kept = report.kept.find((x) => x.id === link.instance);
   const why = report.guard?.tripped ? w.guardHeld : kept ? kept.reason : w.notInScope;
   const [title, line] = w.notStopped(name, who, why);
   return ok(c, title, [line]);
+}
+
+/**
+ * The case with the machine read again after a run acted on it: the page states its state now,
+ * not the one read before the stop. Unread (the cloud refused), the card says so rather than
+ * repeat the old state.
+ */
+async function readAgain(c: LinkCase, target: SnoozeTarget): Promise<LinkCase> {
+  const { link } = c;
+  const inst = await api(target.client().client)
+    .describeInstances(link.region, { InstanceIds: [link.instance] })
+    .then((r) => (r.InstanceSet ?? []).find((i) => i.InstanceId === link.instance))
+    .catch(() => undefined);
+  const stateNow = inst ? stateWord(c.lang, inst.InstanceState) : c.w.stateUnread;
+  return { ...c, stateNow, card: { ...c.card, state: stateNow, running: inst?.InstanceState === "RUNNING" } };
 }

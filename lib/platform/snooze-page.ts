@@ -52,7 +52,8 @@ const esc = (s: string) =>
 
 const STYLE = [
   'body{margin:0;background:#f4f5f7;color:#1d2129;font:16px/1.5 -apple-system,system-ui,"PingFang SC","Microsoft YaHei",sans-serif}',
-  "main{max-width:34rem;margin:0 auto;padding:1rem}",
+  // A tenant's machine name may have no place to break (InstanceName allows 128 characters): break it anywhere rather than scroll sideways on a phone.
+  "main{max-width:34rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}",
   "h1{font-size:1.3rem;margin:.25rem 0 1rem}",
   "dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;background:#fff;border-radius:.5rem;padding:.75rem 1rem;margin:0 0 1rem}",
   "dt{color:#86909c}dd{margin:0;word-break:break-all}",

@@ -90,6 +90,8 @@ export interface Words {
   confirmStop(name: string): Say;
   tryAgain: Say;
   stopping: string;
+  /** The state line when the machine could not be read again after acting on it. */
+  stateUnread: string;
   wouldStop: string;
   notStoppedCode(what: string): string;
   notStopped(name: string, who: string, why: string): Say;
@@ -144,6 +146,7 @@ export const WORDS: Record<Lang, Words> = {
       "A run of the function is in flight, or it failed; nothing was stopped by this link. Try again in a minute.",
     ],
     stopping: "is stopping",
+    stateUnread: "not known (reload the page)",
     wouldStop: "would be stopped (dry run: nothing was done)",
     notStoppedCode: (what: string) => `was not stopped (${what})`,
     notStopped: (name: string, who: string, why: string) => [
@@ -211,6 +214,7 @@ export const WORDS: Record<Lang, Words> = {
     ],
     tryAgain: ["请稍后重试", "函数正在运行或运行失败，本链接未关闭任何机器。请一分钟后重试。"],
     stopping: "正在关机",
+    stateUnread: "未知（请刷新页面）",
     wouldStop: "将会关机（演练模式：未做任何操作）",
     notStoppedCode: (what: string) => `未关机（${what}）`,
     notStopped: (name: string, who: string, why: string) => [`${name} 未关机`, `${who} 未关机：${why}。`],
