@@ -7,6 +7,8 @@ export interface SimOptions {
   seed: number;
   /** Print every violation's trace, not only the first of each invariant. */
   verbose?: boolean;
+  /** Stop after the step at this instant: the prefix that replays a violation, and nothing after it. */
+  until?: number | undefined;
 }
 
 export const REGIONS = ["ap-guangzhou", "ap-shanghai"] as const;
@@ -72,20 +74,29 @@ export function functionEnv(
   };
 }
 
-/** `--days 30 --machines 300 --seed 1 [--verbose] [--json]`. */
+/** `--days 30 --machines 300 --seed 1 [--until 2026-11-02T01:00Z] [--verbose] [--json]`. */
 export function parseArgs(argv: string[]): SimOptions & { json: boolean } {
-  const get = (name: string, dflt: number) => {
+  const value = (name: string) => {
     const i = argv.indexOf(`--${name}`);
-    if (i < 0) return dflt;
-    const n = Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${name}: expected a whole number of at least 1, got "${argv[i + 1]}"`);
+    return i < 0 ? undefined : (argv[i + 1] ?? "");
+  };
+  const get = (name: string, dflt: number, min: number) => {
+    const v = value(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name}: expected a whole number of at least ${min}, got "${v}"`);
     return n;
   };
+  const until = value("until");
+  const untilMs = until === undefined ? undefined : Date.parse(until);
+  if (untilMs !== undefined && Number.isNaN(untilMs))
+    throw new Error(`--until: expected an instant such as 2026-11-02T01:00Z, got "${until}"`);
   return {
-    days: get("days", 30),
-    machines: get("machines", 300),
-    seed: get("seed", 1),
+    days: get("days", 30, 1),
+    machines: get("machines", 300, 2),
+    seed: get("seed", 1, 0),
+    until: untilMs,
     verbose: argv.includes("--verbose"),
     json: argv.includes("--json"),
   };

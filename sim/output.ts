@@ -55,6 +55,7 @@ export function render(r: SimResult, seconds: number, verbose: boolean): string 
       "",
       `seed ${s.seed}: ${v.invariant} violated at ${v.at}${v.machine ? ` on ${v.machine}` : ""}`,
       `  ${v.detail}`,
+      `  replay the shortest prefix: npm run simulate -- --days ${s.days} --machines ${s.machines} --seed ${s.seed} --until ${v.at.slice(0, 16)}Z`,
     );
     if (v.trace.length) lines.push("  trace of the machine since the start:", ...v.trace.map((e) => `    ${e}`));
   }

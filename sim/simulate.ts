@@ -68,7 +68,10 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     const ctx: Ctx = { world, j, judge, owners, faults, machines, stats: {} };
     const due = scheduleOf(world.env);
     let edge = START_MS;
-    const end = START_MS + o.days * 86_400_000;
+    const end = Math.min(
+      START_MS + o.days * 86_400_000,
+      o.until === undefined ? Number.POSITIVE_INFINITY : o.until + 1,
+    );
     for (let t = START_MS; t < end; t += STEP_MS) {
       clock.set(t);
       if (officeWants(t) !== officeWants(t - STEP_MS)) edge = t;
