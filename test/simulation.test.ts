@@ -15,7 +15,8 @@ import { INVARIANTS, type InvariantName } from "../sim/invariants.ts";
 
 const RUN_TS = fileURLToPath(new URL("../bin/run-ts.js", import.meta.url));
 const MAIN = fileURLToPath(new URL("../sim/main.ts", import.meta.url));
-const SEEDS = [1, 2];
+// Seed 1 warns 30 minutes ahead under a metric budget; seed 3 warns 180 minutes ahead, past its own 2 h link.
+const SEEDS = [1, 3];
 
 function simulate(seed: number): Promise<SimSummary> {
   return new Promise((resolve, reject) => {
@@ -49,7 +50,7 @@ const FIXED_ELSEWHERE: Partial<Record<InvariantName, string>> = {
   "alarm-retry-heard": "alarm-real",
 };
 
-describe("a simulated week: 100 machines, owners, previewers, faults (seeds 1 and 2)", () => {
+describe("a simulated week: 100 machines, owners, previewers, faults (seeds 1 and 3)", () => {
   let runs: SimSummary[] = [];
   beforeAll(async () => {
     runs = await Promise.all(SEEDS.map(simulate));
