@@ -6,7 +6,7 @@ import { tagInstances } from "../tencent/instance-tags.ts";
 import { tagsOf } from "../tencent/normalize.ts";
 import { api } from "../tencent/services.ts";
 import { instantTag, SNOOZE_TAG } from "../snooze/snooze.ts";
-import { ok, page, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
+import { answer, ok, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
 
 export async function keepRunning(
   c: LinkCase,
@@ -15,46 +15,40 @@ export async function keepRunning(
   logger: Logger,
   fn: string,
 ): Promise<SnoozeAnswer> {
-  const { inst, who, link } = c;
-  const name = inst.InstanceName || inst.InstanceId;
+  const { inst, who, link, w, name } = c;
   const until = link.until as number;
-  const t = instantTag(until);
+  const t = c.when(until);
   // A time already past would write a snooze that holds nothing: the link says so and writes nothing.
-  if (until <= c.nowMs)
-    return ok("This link's time has passed", [
-      `It was to keep ${who} running until ${t}; that time has passed, so it changes nothing now. Nothing was changed.`,
-      `${name} is ${c.stateNow} now.`,
-      c.snoozeNow,
-    ]);
-  if (inst.InstanceState !== "RUNNING")
-    return ok(`${name} is ${c.stateNow} now`, [
-      `${who} is ${c.stateNow} now: there is nothing to keep running. Nothing was changed.`,
-    ]);
-  if (!c.post)
-    return ok(
-      `Keep ${name} running?`,
-      [`${who} is running now.`, c.snoozeNow, `The button keeps it running until ${t}; nothing changes until then.`],
-      { label: `Keep it running until ${t}`, query: c.query },
-    );
-  if (dryRun)
-    return ok("Dry run", [
-      `${who} would keep running until ${t}; the function runs in dry run, so no tag was written.`,
-    ]);
+  if (until <= c.nowMs) {
+    const [title, line] = w.timePassed(who, t);
+    return ok(c, title, [line, c.snoozeNow]);
+  }
+  if (inst.InstanceState !== "RUNNING") {
+    const [title, line] = w.nothingToKeep(name, who, c.stateNow);
+    return ok(c, title, [line]);
+  }
+  if (!c.post) {
+    const [title, line, button] = w.confirmKeep(name, t);
+    return ok(c, title, [w.isNow(who, c.stateNow), c.snoozeNow, line], button);
+  }
+  if (dryRun) {
+    const [title, line] = w.dryRun(who, t);
+    return ok(c, title, [line]);
+  }
   try {
-    const problem = await writeSnooze(client, link.region, link.instance, t);
-    if (problem)
-      return {
-        status: 500,
-        html: page("Not snoozed", [`${who} could not be tagged (${problem}). Nothing else was changed.`]),
-      };
+    const problem = await writeSnooze(client, link.region, link.instance, instantTag(until));
+    if (problem) {
+      const [title, line] = w.notSnoozed(who, problem);
+      return answer(c, 500, title, [line]);
+    }
   } catch (err) {
     const e = errorRecord(err);
     logger.error("snooze link failed", { function: fn, instance: link.instance, code: e.code, requestId: e.requestId });
-    return { status: 500, html: page("Not snoozed", [`The cloud refused (${e.code}). Nothing was changed.`]) };
+    const [title, line] = w.notSnoozed(who, e.code);
+    return answer(c, 500, title, [line]);
   }
-  return ok(`${name} keeps running`, [
-    `${who} keeps running until ${t} (tag ${SNOOZE_TAG}). Nothing else was changed.`,
-  ]);
+  const [title, line] = w.keeps(name, who, t);
+  return ok(c, title, [line]);
 }
 
 /**

@@ -10,6 +10,7 @@
  *   still in the running period the link was issued for: every scope rule, the opt-out tag and
  *   the blast-radius guard still apply; no metrics are read.
  * A forged, expired or altered link changes nothing, answers a page saying so, and is logged.
+ * Pages speak English or Chinese (Accept-Language) and give times in the function's zone.
  */
 import type { Logger } from "../log/logger.ts";
 import type { RunReport } from "../runtime/report.ts";
@@ -19,10 +20,11 @@ import type { Instance } from "../tencent/data-types.ts";
 import { tagsOf } from "../tencent/normalize.ts";
 import { api } from "../tencent/services.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { instantTag, linkQuery, SNOOZE_TAG, snoozeOf, verifyLink, type SnoozeLink } from "../snooze/snooze.ts";
+import { instantTag, linkQuery, OWNER_TAG, snoozeOf, verifyLink, type SnoozeLink } from "../snooze/snooze.ts";
 import { runningPeriodOf } from "../snooze/warning-tag.ts";
 import { keepRunning } from "./snooze-keep.ts";
-import { ok, page, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
+import { answer, ok, page, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
+import { langOf, stateWord, when, WORDS, type Lang } from "./snooze-words.ts";
 
 export type { SnoozeAnswer } from "./snooze-page.ts";
 
@@ -32,29 +34,31 @@ export interface SnoozeTarget {
   /** A client of the function's own account, and whether the function runs in dry run. */
   client(): { client: TencentCloudClient; dryRun: boolean };
   run(trigger: Trigger): Promise<RunReport | "busy">;
+  /** The zone the pages give times in (AUTO_STOP_TIMEZONE); UTC when unset. */
+  zone?: () => string;
 }
 
-const STATE_WORDS: Record<string, string> = {
-  RUNNING: "running",
-  STOPPED: "stopped",
-  STOPPING: "stopping",
-  STARTING: "starting",
-  PENDING: "being created",
-  REBOOTING: "restarting",
-  SHUTDOWN: "shut down",
-  TERMINATING: "being released",
-  LAUNCH_FAILED: "failed to launch",
-};
+/** The zone a function's pages give times in: its policy's (auto-stop-idle's AUTO_STOP_TIMEZONE), else UTC. */
+export const zoneOf = (config: object): string =>
+  (config as { policy?: { timeZone?: unknown } }).policy?.timeZone === undefined
+    ? "UTC"
+    : String((config as { policy: { timeZone: unknown } }).policy.timeZone);
 
-export async function answerSnooze(
-  req: { method: string; query: string; requestId?: string | undefined },
-  target: SnoozeTarget,
-  o: { logger: Logger; nowMs: () => number },
-): Promise<SnoozeAnswer> {
+type Req = { method: string; query: string; requestId?: string | undefined; acceptLanguage?: string | undefined };
+type Opts = { logger: Logger; nowMs: () => number };
+
+/** A page that names no machine. */
+const plain = (lang: Lang, status: number, [title, line]: readonly [string, string, string?]): SnoozeAnswer => ({
+  status,
+  html: page(title, [line], undefined, { lang }),
+});
+
+export async function answerSnooze(req: Req, target: SnoozeTarget, o: Opts): Promise<SnoozeAnswer> {
+  const lang = langOf(req.acceptLanguage);
+  const w = WORDS[lang];
   const method = req.method.toUpperCase();
-  if (method !== "GET" && method !== "POST")
-    return { status: 405, html: page("Open the link", ["Open the link as it was sent; its page has the button."]) };
-  const checked = checkLink(req, target, o);
+  if (method !== "GET" && method !== "POST") return plain(lang, 405, w.openLink);
+  const checked = checkLink(req, target, o, lang);
   if ("answer" in checked) return checked.answer;
   const { link, secret } = checked;
   const { client, dryRun } = target.client();
@@ -65,26 +69,10 @@ export async function answerSnooze(
   } catch (err) {
     const e = errorRecord(err);
     o.logger.error("snooze link failed", { function: target.name, instance: link.instance, code: e.code });
-    return { status: 500, html: page("Not available", [`The cloud refused (${e.code}). Nothing was changed.`]) };
+    return plain(lang, 500, w.notAvailable(w.cloudRefused(e.code)));
   }
-  if (!inst)
-    return {
-      status: 404,
-      html: page("No such machine", [`${link.instance} is not in ${link.region}. Nothing was changed.`]),
-    };
-  const nowMs = o.nowMs();
-  const snooze = snoozeOf(tagsOf(inst), new Date(nowMs));
-  const c: LinkCase = {
-    link,
-    query: linkQuery(secret, link),
-    inst,
-    who: `${inst.InstanceName && inst.InstanceName !== inst.InstanceId ? `${inst.InstanceName} (${inst.InstanceId})` : inst.InstanceId} in ${link.region}`,
-    stateNow: STATE_WORDS[inst.InstanceState] ?? inst.InstanceState.toLowerCase(),
-    snoozeNow:
-      snooze.state === "active" ? `It is kept running until ${instantTag(snooze.until)} (tag ${SNOOZE_TAG}).` : "",
-    post: method === "POST",
-    nowMs,
-  };
+  if (!inst) return plain(lang, 404, w.noMachine(link.instance, link.region));
+  const c = caseOf(link, inst, { secret, lang, nowMs: o.nowMs(), post: method === "POST", zone: target.zone?.() });
   o.logger.info(c.post ? "snooze link followed" : "snooze link shown", {
     function: target.name,
     instance: link.instance,
@@ -96,86 +84,101 @@ export async function answerSnooze(
   return stopNow(c, target, req.requestId);
 }
 
+/** Everything a page about this machine says of it now. */
+function caseOf(
+  link: SnoozeLink,
+  inst: Instance,
+  o: { secret: string; lang: Lang; nowMs: number; post: boolean; zone: string | undefined },
+): LinkCase {
+  const w = WORDS[o.lang];
+  const zone = o.zone ?? "UTC";
+  const tags = tagsOf(inst);
+  const snooze = snoozeOf(tags, new Date(o.nowMs));
+  const named = inst.InstanceName && inst.InstanceName !== inst.InstanceId ? inst.InstanceName : undefined;
+  const stateNow = stateWord(o.lang, inst.InstanceState);
+  return {
+    link,
+    query: linkQuery(o.secret, link),
+    inst,
+    name: named ?? inst.InstanceId,
+    who: w.who(named, inst.InstanceId, link.region),
+    stateNow,
+    snoozeNow: snooze.state === "active" ? w.snoozed(when(snooze.until, zone)) : "",
+    post: o.post,
+    nowMs: o.nowMs,
+    lang: o.lang,
+    w,
+    when: (ms) => when(ms, zone),
+    card: {
+      name: named ?? inst.InstanceId,
+      id: inst.InstanceId,
+      owner: tags.get(OWNER_TAG),
+      region: link.region,
+      state: stateNow,
+      running: inst.InstanceState === "RUNNING",
+    },
+  };
+}
+
 /** The link checked: signed with our secret, not expired, for our own account; or the page that says why not. */
 function checkLink(
-  req: { query: string; requestId?: string | undefined },
+  req: Req,
   target: SnoozeTarget,
-  o: { logger: Logger; nowMs: () => number },
+  o: Opts,
+  lang: Lang,
 ): { link: SnoozeLink; secret: string } | { answer: SnoozeAnswer } {
+  const w = WORDS[lang];
   let secret: string | undefined;
   try {
     secret = target.secret();
   } catch (err) {
     o.logger.error("configuration invalid", { err, function: target.name });
-    return {
-      answer: {
-        status: 500,
-        html: page("Not available", ["The function's configuration does not load; see its log."]),
-      },
-    };
+    return { answer: plain(lang, 500, w.notAvailable(w.configBroken)) };
   }
-  if (!secret) return { answer: { status: 404, html: page("Not found", ["Snooze links need WEBHOOK_SECRET."]) } };
+  if (!secret) return { answer: plain(lang, 404, w.noSecret) };
   const v = verifyLink(secret, new URLSearchParams(req.query), o.nowMs());
+  // Links are made for the function's own account; one naming another is not ours to follow.
   const why = !v.ok ? v.why : v.link.account !== "" ? "another account" : undefined;
   if (why || !v.ok) {
     o.logger.warn("snooze link refused", { function: target.name, problem: why, invocationId: req.requestId });
-    // Links are made for the function's own account; one naming another is not ours to follow.
-    const said = why === "another account" ? "names another account" : `is not valid (${why})`;
-    return { answer: { status: 403, html: page("Link not valid", [`This link ${said}. Nothing was changed.`]) } };
+    const said = why === "expired link" ? w.expired : why === "another account" ? w.otherAccount : w.forged(why!);
+    return { answer: plain(lang, 403, said) };
   }
   return { link: v.link, secret };
 }
 
 /** "Stop now": shown on GET, done on POST, only for a machine still running in the link's period. */
 async function stopNow(c: LinkCase, target: SnoozeTarget, requestId: string | undefined): Promise<SnoozeAnswer> {
-  const { inst, who, link } = c;
-  const name = inst.InstanceName || inst.InstanceId;
-  if (inst.InstanceState !== "RUNNING")
-    return ok(`${name} is ${c.stateNow} now`, [`${who} is ${c.stateNow} now: nothing to stop. Nothing was changed.`]);
-  if (runningPeriodOf(inst) !== link.run)
-    return ok(`${name} was started again`, [
-      `${who} was started again since this link was sent. The link was for its earlier run, so it stops nothing now. Nothing was changed.`,
-    ]);
-  if (!c.post)
-    return ok(
-      `Stop ${name} now?`,
-      [
-        `${who} is running now.`,
-        c.snoozeNow,
-        "The button stops it now. Every scope rule, the opt-out tag and the blast-radius guard still apply.",
-      ],
-      { label: "Stop it now", query: c.query },
-    );
+  const { inst, who, link, w, name } = c;
+  if (inst.InstanceState !== "RUNNING") {
+    const [title, line] = w.nothingToStop(name, who, c.stateNow);
+    return ok(c, title, [line]);
+  }
+  if (runningPeriodOf(inst) !== link.run) {
+    const [title, line] = w.restarted(name, who);
+    return ok(c, title, [line]);
+  }
+  if (!c.post) {
+    const [title, line, button] = w.confirmStop(name);
+    return ok(c, title, [w.isNow(who, c.stateNow), c.snoozeNow, line], button);
+  }
+  const stopNow = [{ instance: link.instance, period: link.run }];
   const report = await target
-    .run({
-      source: "webhook",
-      requestId,
-      regions: [link.region],
-      stopNow: [{ instance: link.instance, period: link.run }],
-    })
+    .run({ source: "webhook", requestId, regions: [link.region], stopNow })
     .catch(() => undefined);
-  if (!report || report === "busy")
-    return {
-      status: 503,
-      html: page("Try again", [
-        "A run of the function is in flight, or it failed; nothing was stopped by this link. Try again in a minute.",
-      ]),
-    };
+  if (!report || report === "busy") return answer(c, 503, w.tryAgain[0], [w.tryAgain[1]]);
   const done = report.results.find((x) => x.id === link.instance);
   if (done) {
     const said =
       done.outcome === "done"
-        ? "is stopping"
+        ? w.stopping
         : done.outcome === "planned"
-          ? "would be stopped (dry run: nothing was done)"
-          : `was not stopped (${done.outcome}${done.code ? ` ${done.code}` : ""})`;
-    return { status: done.outcome === "failed" ? 500 : 200, html: page(`${name} ${said}`, [`${who} ${said}.`]) };
+          ? w.wouldStop
+          : w.notStoppedCode(`${done.outcome}${done.code ? ` ${done.code}` : ""}`);
+    return answer(c, done.outcome === "failed" ? 500 : 200, `${name} ${said}`, [`${who} ${said}.`]);
   }
   const kept = report.kept.find((x) => x.id === link.instance);
-  const why = report.guard?.tripped
-    ? "the blast-radius guard held the run back"
-    : kept
-      ? kept.reason
-      : "it is not a running pay-as-you-go machine in scope";
-  return ok(`${name} was not stopped`, [`${who} was not stopped: ${why}.`]);
+  const why = report.guard?.tripped ? w.guardHeld : kept ? kept.reason : w.notInScope;
+  const [title, line] = w.notStopped(name, who, why);
+  return ok(c, title, [line]);
 }
