@@ -107,6 +107,18 @@ describe("keep-running links", () => {
     expect(done.body).toMatch(/keeps running until/);
     expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBe("2026-12-01T12:00Z");
   });
+
+  it("never shortens a snooze set later than its own time", async () => {
+    at("2026-12-01T10:00:00Z");
+    const emu = await emulator();
+    const m = emu.state.addInstance({ Region: GZ, profile: idle });
+    const fn = scf(emu);
+    const keep = linkOf(await fn.run(), m.InstanceId, /2 h/);
+    emu.state.instances.get(m.InstanceId)!.Tags!.push({ Key: SNOOZE_TAG, Value: "2026-12-04T18:00+08:00" });
+    const page = await fn.follow(keep, "POST");
+    expect(page.body).toMatch(/already kept running until 2026-12-04 10:00 \(UTC\)/);
+    expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBe("2026-12-04T18:00+08:00");
+  });
 });
 
 describe("stop-now links", () => {

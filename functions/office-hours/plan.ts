@@ -199,42 +199,49 @@ export function decide(
           hoursStopped: Math.round(s.hoursSaved * 100) / 100,
         }
       : {};
-  // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for office-hours' own warning, given
-  // in this running period at least that long ago; a snooze set meanwhile holds it back.
-  if (config.warnMinutes) {
-    const period = runningPeriodOf(inst);
-    const subject = { fn: "office-hours", region: inst.Region, instance: inst.InstanceId, period };
-    const own = readWarning(tags.get(warningTagKey("office-hours")), config.webhookSecret, subject);
-    const w = warningStanding(own, now.getTime(), config.warnMinutes);
-    if (w.state === "pending")
-      return {
-        ...base,
-        kind: "warned",
-        reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running); ${why}`,
-        detail,
-      };
-    if (w.state === "none") {
-      const at = instantTag(now.getTime() + config.warnMinutes * 60_000);
-      return {
-        ...base,
-        kind: "end-warned",
-        action: "warn",
-        reason: `warned: stops after ${at} unless snoozed; ${because}; ${why}`,
-        detail: {
-          ...detail,
-          warnedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-          stopAfter: at,
-          runningPeriod: period,
-        },
-      };
-    }
-  }
+  // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for office-hours' own warning.
+  const warned = config.warnMinutes ? warnFirst(inst, tags, config.warnMinutes, config.webhookSecret, now) : undefined;
+  if (warned)
+    return {
+      ...base,
+      ...warned,
+      reason: `${warned.reason}; ${warned.action ? `${because}; ` : ""}${why}`,
+      detail: { ...detail, ...warned.detail },
+    };
   return {
     ...base,
     kind,
     action: "stop",
     reason: `stop: ${because}; ${why}`,
     detail: { ...detail, prepaid, ...saving },
+  };
+}
+
+/**
+ * A stop at the end of hours waits for office-hours' own warning, given in this running period at
+ * least `warnMinutes` ago (warning-tag.ts): pending until then, given (again) when there is none.
+ * Undefined once the warning allows the stop.
+ */
+function warnFirst(
+  inst: RegionalInstance,
+  tags: ReadonlyMap<string, string>,
+  warnMinutes: number,
+  secret: string | undefined,
+  now: Date,
+): { kind: OfficeKind; reason: string; action?: "warn"; detail?: Record<string, unknown> } | undefined {
+  const period = runningPeriodOf(inst);
+  const subject = { fn: "office-hours", region: inst.Region, instance: inst.InstanceId, period };
+  const own = readWarning(tags.get(warningTagKey("office-hours")), secret, subject);
+  const w = warningStanding(own, now.getTime(), warnMinutes);
+  if (w.state === "pending")
+    return { kind: "warned", reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running)` };
+  if (w.state === "due") return undefined;
+  const at = instantTag(now.getTime() + warnMinutes * 60_000);
+  return {
+    kind: "end-warned",
+    action: "warn",
+    reason: `warned: stops after ${at} unless snoozed`,
+    detail: { warnedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"), stopAfter: at, runningPeriod: period },
   };
 }
 

@@ -27,6 +27,11 @@ export async function keepRunning(
     const [title, line] = w.nothingToKeep(name, who, c.stateNow);
     return ok(c, title, [line]);
   }
+  // A snooze set later than this link's time is a newer intent: the link never shortens it.
+  if (c.snoozeUntil !== undefined && c.snoozeUntil >= until) {
+    const [title, line] = w.alreadyLater(name, who, c.when(c.snoozeUntil));
+    return ok(c, title, [line]);
+  }
   if (!c.post) {
     const [title, line, button] = w.confirmKeep(name, t);
     return ok(c, title, [w.isNow(who, c.stateNow), c.snoozeNow, line], button);

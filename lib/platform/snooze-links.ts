@@ -104,6 +104,7 @@ function caseOf(
     who: w.who(named, inst.InstanceId, link.region),
     stateNow,
     snoozeNow: snooze.state === "active" ? w.snoozed(when(snooze.until, zone)) : "",
+    snoozeUntil: snooze.state === "active" ? snooze.until : undefined,
     post: o.post,
     nowMs: o.nowMs,
     lang: o.lang,

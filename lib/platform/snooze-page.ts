@@ -36,6 +36,8 @@ export interface LinkCase {
   stateNow: string;
   /** Its snooze now, in words, or "". */
   snoozeNow: string;
+  /** Until when its snooze keeps it running now (ms), when one does. */
+  snoozeUntil: number | undefined;
   post: boolean;
   nowMs: number;
   lang: Lang;

@@ -98,6 +98,7 @@ export interface Words {
   timePassed(who: string, t: string): Say;
   nothingToKeep(name: string, who: string, state: string): Say;
   confirmKeep(name: string, t: string): Say;
+  alreadyLater(name: string, who: string, t: string): Say;
   dryRun(who: string, t: string): Say;
   notSnoozed(who: string, code: string): Say;
   keeps(name: string, who: string, t: string): Say;
@@ -164,6 +165,10 @@ export const WORDS: Record<Lang, Words> = {
       `The button keeps it running until ${t}; nothing changes until then.`,
       `Keep it running until ${t}`,
     ],
+    alreadyLater: (name: string, who: string, t: string) => [
+      `${name} already keeps running`,
+      `${who} is already kept running until ${t}, no earlier than this link asks. Nothing was changed.`,
+    ],
     dryRun: (who: string, t: string) => [
       "Dry run",
       `${who} would keep running until ${t}; the function runs in dry run, so no tag was written.`,
@@ -223,6 +228,10 @@ export const WORDS: Record<Lang, Words> = {
       `让 ${name} 保持运行？`,
       `按下按钮后它将保持运行至 ${t}；在此之前不做更改。`,
       `保持运行至 ${t}`,
+    ],
+    alreadyLater: (name: string, who: string, t: string) => [
+      `${name} 已在保持运行`,
+      `${who} 已保持运行至 ${t}，不早于本链接的时间。未做任何更改。`,
     ],
     dryRun: (who: string, t: string) => ["演练模式", `${who} 将保持运行至 ${t}；函数处于演练模式，未写入标签。`],
     notSnoozed: (who: string, code: string) => ["未能延后", `无法给 ${who} 打标签（${code}）。未做其他更改。`],
