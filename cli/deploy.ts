@@ -170,7 +170,7 @@ export async function deployCommand(
     const base = baseOf(f.name);
     if (base && hookSecret && !env.AUTO_STOP_LINK_URL?.trim())
       out(
-        `snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to GET ${base}/snooze`,
+        `snooze links: set AUTO_STOP_LINK_URL=${base} (with AUTO_STOP_WARN_MINUTES) and deploy again, so warnings link to ${base}/snooze`,
       );
   }
   return 0;

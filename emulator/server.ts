@@ -302,6 +302,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         region: authed.region ?? "",
         params: authed.params,
         account: account.uin,
+        requestId,
         roleCredentials,
       });
       for (const f of after) alterReply(fields, f);

@@ -117,6 +117,7 @@ export class EmulatorState {
     if ("transition" in r && r.transition && r.transition.at <= now) {
       r.InstanceState = r.transition.to;
       r.transition = undefined;
+      if (r.LatestOperationState === "OPERATING") r.LatestOperationState = "SUCCESS";
     }
     if ("keyOp" in r && r.keyOp && r.keyOp.at <= now) {
       const op = r.keyOp;
@@ -124,6 +125,7 @@ export class EmulatorState {
       if (op.bind) this.bindKeys(r, op.keyIds);
       else this.unbindKeys(r, op.keyIds);
       r.InstanceState = "RUNNING";
+      if (r.LatestOperationState === "OPERATING") r.LatestOperationState = "SUCCESS";
     }
     if ("readyAt" in r && r.readyAt !== undefined && r.readyAt <= now) {
       r.ImageState = "NORMAL";
@@ -206,6 +208,16 @@ export class EmulatorState {
     inst.InstanceState = "STOPPING";
     inst.keyOp = { at: this.now() + this.timings.bindMs, keyIds, bind };
     this.pending.add(inst);
+  }
+
+  /**
+   * Records an operation as DescribeInstances shows it: LatestOperation, its state (OPERATING
+   * until a timed change lands) and the request's id, which the next operation replaces.
+   */
+  operated(inst: EmuInstance, action: string, requestId: string | undefined): void {
+    inst.LatestOperation = action;
+    inst.LatestOperationRequestId = requestId ?? null;
+    inst.LatestOperationState = inst.transition || inst.keyOp ? "OPERATING" : "SUCCESS";
   }
 
   /** Starts a timed state change: the instance is in `via` now and `to` after `ms`. */

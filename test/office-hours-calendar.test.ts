@@ -5,6 +5,7 @@ import { lastChange, loadCountryCalendars, wantsRunning, type Schedule } from ".
 import { cnDataCovers, cnDataNotice, statutoryDaysOff } from "../functions/office-hours/cn-calendar.ts";
 import { loadConfig, parseSchedules } from "../functions/office-hours/config.ts";
 import { decide, parseState, scheduleNow, stateValue, type RegionalInstance } from "../functions/office-hours/plan.ts";
+import { warningTagKey, warningValue } from "../lib/snooze/warning-tag.ts";
 
 const schedules = (json: unknown) => {
   const issues: string[] = [];
@@ -408,25 +409,48 @@ describe("decide", () => {
     expect(d.action).toBe(action);
   });
 
+  /** office-hours' own sealed warning on ins-aaaaaaaa (no WEBHOOK_SECRET, no running period known), announced at `at` for `stop`. */
+  const warned = (at: string, stop: string, fn = "office-hours") => ({
+    Key: warningTagKey(fn),
+    Value: warningValue(
+      undefined,
+      { fn, region: "ap-guangzhou", instance: "ins-aaaaaaaa", period: "none" },
+      { at: Date.parse(at), stop: Date.parse(stop) },
+    ),
+  });
   it.each([
     ["end of hours, warning first: warned, not stopped", [], "2026-11-30T19:05:00", "end-warned", "warn"],
     [
       "warned at 19:05 for 19:20: still pending at 19:15",
-      [{ Key: "autopilot:stop-after", Value: "2026-11-30T11:20Z" }],
+      [warned("2026-11-30T11:05Z", "2026-11-30T11:20Z")],
       "2026-11-30T19:15:00",
       "warned",
       undefined,
     ],
     [
       "its time come at 19:25: stopped",
-      [{ Key: "autopilot:stop-after", Value: "2026-11-30T11:20Z" }],
+      [warned("2026-11-30T11:05Z", "2026-11-30T11:20Z")],
       "2026-11-30T19:25:00",
       "end-of-hours",
       "stop",
     ],
     [
       "a warning from yesterday is stale: warned anew",
-      [{ Key: "autopilot:stop-after", Value: "2026-11-29T11:20Z" }],
+      [warned("2026-11-29T11:05Z", "2026-11-29T11:20Z")],
+      "2026-11-30T19:25:00",
+      "end-warned",
+      "warn",
+    ],
+    [
+      "auto-stop's warning is not office-hours': warned by office-hours",
+      [warned("2026-11-30T11:05Z", "2026-11-30T11:20Z", "auto-stop-idle")],
+      "2026-11-30T19:25:00",
+      "end-warned",
+      "warn",
+    ],
+    [
+      "a warning dated after now is not trusted: warned anew",
+      [warned("2026-11-30T12:00Z", "2026-11-30T12:15Z")],
       "2026-11-30T19:25:00",
       "end-warned",
       "warn",
@@ -434,7 +458,7 @@ describe("decide", () => {
     [
       "warned, then snoozed: not stopped",
       [
-        { Key: "autopilot:stop-after", Value: "2026-11-30T11:20Z" },
+        warned("2026-11-30T11:05Z", "2026-11-30T11:20Z"),
         { Key: "autopilot:snooze-until", Value: "2026-11-30T23:00+08:00" },
       ],
       "2026-11-30T19:25:00",

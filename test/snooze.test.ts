@@ -11,7 +11,8 @@ import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
-import { linkQuery, SNOOZE_TAG, STOP_AFTER_TAG } from "../lib/snooze/snooze.ts";
+import { linkQuery, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
+import { warningTagKey } from "../lib/snooze/warning-tag.ts";
 import { chatServer } from "./helpers/chat-server.ts";
 import { envFor, runFunction } from "./helpers/functions.ts";
 import { httpApiV2, scfFunctionUrl } from "./helpers/events.ts";
@@ -63,26 +64,32 @@ describe("warn first, snooze links, through serve", () => {
       const first = (await server.runOnce("auto-stop-idle", { source: "cli" })) as AutoStopReport;
       expect(first.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[machine.InstanceId, "warn", "done"]]);
       expect(state(emu, machine.InstanceId)).toBe("RUNNING");
-      expect(tag(emu, machine.InstanceId, STOP_AFTER_TAG)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/);
+      expect(tag(emu, machine.InstanceId, warningTagKey("auto-stop-idle"))).toMatch(
+        /^at=\S+Z stop=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z run=none seal=[\w-]{22}$/,
+      );
       const text = chat.received.at(-1)!.text;
       expect(text).toMatch(
         new RegExp(
-          `\\[keep running 2 h\\]\\(${base.replace(/[.]/g, "\\.")}/snooze\\?instance=${machine.InstanceId}&region=ap-guangzhou&account=&until=[^&]+&exp=\\d+&sig=[\\w-]+\\)`,
+          `\\[keep running 2 h\\]\\(${base.replace(/[.]/g, "\\.")}/snooze\\?instance=${machine.InstanceId}&region=ap-guangzhou&account=&until=[^&]+&exp=\\d+&run=none&sig=[\\w-]+\\)`,
         ),
       );
       expect(text).toContain("[stop now](");
       const keep = /\[keep running 2 h\]\(([^)]+)\)/.exec(text)![1]!;
 
-      // 2. The link, followed: a small page, the snooze tag, nothing else.
-      const page = await fetch(keep);
+      // 2. The link, followed: a small page with a button, and nothing written; the button (a POST) writes the snooze tag, nothing else.
+      const shown = await fetch(keep);
+      expect(shown.status).toBe(200);
+      expect(shown.headers.get("content-type")).toContain("text/html");
+      expect(await shown.text()).toContain(`dev-box-1 (${machine.InstanceId}) in ap-guangzhou is running now.`);
+      expect(tag(emu, machine.InstanceId, SNOOZE_TAG)).toBeUndefined();
+      const page = await fetch(keep, { method: "POST" });
       expect(page.status).toBe(200);
-      expect(page.headers.get("content-type")).toContain("text/html");
-      expect(await page.text()).toContain(`${machine.InstanceId} in ap-guangzhou keeps running until`);
+      expect(await page.text()).toContain(`dev-box-1 (${machine.InstanceId}) in ap-guangzhou keeps running until`);
       const until = tag(emu, machine.InstanceId, SNOOZE_TAG)!;
       expect(until).toMatch(/Z$/);
       expect(emu.callsFor("StopInstances")).toHaveLength(0);
       // Followed again (a replay): the same tag, changed nothing.
-      expect((await fetch(keep)).status).toBe(200);
+      expect((await fetch(keep, { method: "POST" })).status).toBe(200);
       expect(tag(emu, machine.InstanceId, SNOOZE_TAG)).toBe(until);
 
       // 3. Forged, widened to another instance, expired: refused, logged, nothing written.
@@ -94,7 +101,7 @@ describe("warn first, snooze links, through serve", () => {
       other.searchParams.set("instance", busy.InstanceId);
       const later = new URL(url);
       later.searchParams.set("until", "2099-01-01T00:00Z");
-      const expired = `${base}/snooze?${linkQuery(SECRET, { instance: machine.InstanceId, region: GZ, account: "", until: Date.now() + 3600_000, exp: Date.now() - 1000 })}`;
+      const expired = `${base}/snooze?${linkQuery(SECRET, { instance: machine.InstanceId, region: GZ, account: "", until: Date.now() + 3600_000, exp: Date.now() - 1000, run: "none" })}`;
       for (const u of [forged.href, other.href, later.href, expired]) expect((await fetch(u)).status).toBe(403);
       expect(emu.callsFor("TagResources")).toHaveLength(tagWrites);
       expect(
@@ -139,7 +146,8 @@ describe("warn first, snooze links, through serve", () => {
     const { report: fourth } = await runFunction<AutoStopReport>(
       "auto-stop-idle",
       emu,
-      { REGIONS: GZ, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" },
+      // The same WEBHOOK_SECRET: warnings are sealed with it (another secret would warn again).
+      { REGIONS: GZ, WEBHOOK_SECRET: SECRET, AUTO_STOP_WARN_MINUTES: "30", AUTO_STOP_MAX_FRACTION: "1" },
       {},
       at,
     );
@@ -173,14 +181,14 @@ describe("warn first, snooze links, through serve", () => {
       schedules: false,
     });
     const stopLink = (id: string) =>
-      `${base}/snooze?${linkQuery(SECRET, { instance: id, region: GZ, account: "", until: "stop", exp: Date.now() + 3600_000 })}`;
+      `${base}/snooze?${linkQuery(SECRET, { instance: id, region: GZ, account: "", until: "stop", exp: Date.now() + 3600_000, run: "none" })}`;
     try {
-      const refused = await fetch(stopLink(optedOut.InstanceId));
+      const refused = await fetch(stopLink(optedOut.InstanceId), { method: "POST" });
       expect(await refused.text()).toContain("was not stopped: opted out by tag autopilot:auto-stop=off");
       expect(state(emu, optedOut.InstanceId)).toBe("RUNNING");
       // Busy, but a person asked: stopped, with no metrics read.
-      const page = await fetch(stopLink(busy.InstanceId));
-      expect(await page.text()).toContain(`${busy.InstanceId} is stopping`);
+      const page = await fetch(stopLink(busy.InstanceId), { method: "POST" });
+      expect(await page.text()).toContain(`${busy.InstanceId}) in ap-guangzhou is stopping`);
       expect(state(emu, busy.InstanceId)).toBe("STOPPED");
       expect(emu.callsFor("GetMonitorData")).toHaveLength(0);
     } finally {
@@ -241,7 +249,7 @@ describe("snooze links through the platforms' function URLs", () => {
         h.main_handler(
           {
             ...scfFunctionUrl("", {}, "/snooze"),
-            httpMethod: "GET",
+            httpMethod: "POST",
             queryString: Object.fromEntries(new URLSearchParams(query)),
           },
           { request_id: "r1" },
@@ -255,14 +263,14 @@ describe("snooze links through the platforms' function URLs", () => {
           {
             ...e,
             rawQueryString: query,
-            requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method: "GET" } },
+            requestContext: { ...e.requestContext, http: { ...e.requestContext.http, method: "POST" } },
           },
           { awsRequestId: "r1" },
         );
       },
     ],
   ] as const) {
-    it(`${platform}: a link sets the snooze tag; a forged one does not`, async () => {
+    it(`${platform}: a link's button sets the snooze tag; a forged one does not`, async () => {
       const emu = await emulator();
       const m = emu.state.addInstance({ Region: GZ, profile: idle });
       const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, {
@@ -275,6 +283,7 @@ describe("snooze links through the platforms' function URLs", () => {
         account: "",
         until: Date.now() + 7200_000,
         exp: Date.now() + 3600_000,
+        run: "none",
       });
       const bad = (await call(h, query.replace(/sig=[^&]+/, "sig=forged"))) as HttpReply;
       expect(bad.statusCode).toBe(403);
@@ -367,7 +376,9 @@ describe("office-hours warns first too", () => {
       at("2026-11-30T19:05:00"),
     );
     expect(first.results.map((r) => [r.id, r.action, r.outcome])).toEqual([[m.InstanceId, "warn", "done"]]);
-    expect(tag(emu, m.InstanceId, STOP_AFTER_TAG)).toBe("2026-11-30T11:20Z");
+    expect(tag(emu, m.InstanceId, warningTagKey("office-hours"))).toMatch(
+      /^at=2026-11-30T11:05:00Z stop=2026-11-30T11:20:00Z run=none seal=[\w-]{22}$/,
+    );
     expect(state(emu, m.InstanceId)).toBe("RUNNING");
     const { report: second } = await runFunction<AutoStopReport>(
       "office-hours",
@@ -422,7 +433,7 @@ describe("links in a run over several accounts", () => {
       emu
         .account(member)
         .state.instances.get(m.InstanceId)!
-        .Tags?.find((t) => t.Key === STOP_AFTER_TAG),
+        .Tags?.find((t) => t.Key === warningTagKey("auto-stop-idle")),
     ).toBeDefined();
   });
 });

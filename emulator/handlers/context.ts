@@ -6,6 +6,8 @@ export interface HandlerContext {
   params: Record<string, unknown>;
   /** The caller's account uin (the emulator serves several). */
   account?: string | undefined;
+  /** The request's RequestId: an instance operation records it as LatestOperationRequestId. */
+  requestId?: string | undefined;
   /** Temporary credentials for an execution role SCF may assume in the caller's account, or undefined (SCF injects none then). */
   roleCredentials?: ((role: string) => { secretId: string; secretKey: string; token: string } | undefined) | undefined;
 }

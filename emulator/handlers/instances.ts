@@ -115,6 +115,7 @@ const startInstances: Handler = (ctx) => {
   for (const i of insts) if (i.InstanceState !== "STOPPED") throw stateFault(i); // seed: only STOPPED may start
   for (const i of insts) {
     ctx.state.transition(i, "STARTING", "RUNNING", ctx.state.timings.startMs);
+    ctx.state.operated(i, "StartInstances", ctx.requestId);
     i.StopChargingMode = "NOT_APPLICABLE";
   }
   return {};
@@ -145,6 +146,7 @@ const stopInstances: Handler = (ctx) => {
   for (const i of insts) {
     if (forceStop || stopType === "HARD") i.forceStops++;
     ctx.state.transition(i, "STOPPING", "STOPPED", ctx.state.timings.stopMs);
+    ctx.state.operated(i, "StopInstances", ctx.requestId);
     i.StopChargingMode = mode === "STOP_CHARGING" ? "STOP_CHARGING" : "KEEP_CHARGING";
   }
   return {};

@@ -120,8 +120,11 @@ const keyBinding =
     for (const i of insts)
       if (i.InstanceState !== "STOPPED" && !(force && i.InstanceState === "RUNNING")) throw stateFault(i);
     for (const i of insts) {
-      if (i.InstanceState === "RUNNING") ctx.state.forceKeyOp(i, keyIds, bind);
-      else if (bind) ctx.state.bindKeys(i, keyIds);
+      if (i.InstanceState === "RUNNING") {
+        // The platform stops, binds and starts it again: a new running period.
+        ctx.state.forceKeyOp(i, keyIds, bind);
+        ctx.state.operated(i, bind ? "AssociateInstancesKeyPairs" : "DisassociateInstancesKeyPairs", ctx.requestId);
+      } else if (bind) ctx.state.bindKeys(i, keyIds);
       else ctx.state.unbindKeys(i, keyIds);
     }
     return {};

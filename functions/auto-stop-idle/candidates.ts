@@ -39,8 +39,9 @@ export function verifiable(budget: number, regions: number, perCall: number): nu
 export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: string): Promise<Sourced> {
   const policy = ctx.config.policy;
   // A "stop now" link reads no metrics: only scope rules and the guard stand between it and the stop.
-  if (ctx.stopNow) return { limits: { stopNow: ctx.stopNow }, notes: [] };
-  const limits: CandidateLimits = {};
+  const warningSecret = ctx.config.webhookSecret;
+  if (ctx.stopNow) return { limits: { stopNow: ctx.stopNow, warningSecret }, notes: [] };
+  const limits: CandidateLimits = { warningSecret };
   const notes: Array<{ region: string; message: string }> = [];
   if (policy.metricBudget !== undefined) {
     const perCall = instancesPerCall({

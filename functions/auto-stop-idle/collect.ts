@@ -4,7 +4,8 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
-import { OWNER_TAG, snoozeOf, STOP_AFTER_TAG } from "../../lib/snooze/snooze.ts";
+import { OWNER_TAG, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
+import { readWarning, runningPeriodOf, warningTagKey } from "../../lib/snooze/warning-tag.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
@@ -61,6 +62,7 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
   Tags: i.Tags ?? [],
   PublicIpAddresses: i.PublicIpAddresses ?? null,
   Placement: { Zone: i.Placement?.Zone ?? "" },
+  LatestOperationRequestId: i.LatestOperationRequestId ?? null,
   Region,
 });
 
@@ -70,8 +72,13 @@ export interface CandidateLimits {
   alarmed?: ReadonlySet<string>;
   /** At most this many machines get metric queries this run (the metric budget); the rest are kept as deferred. */
   verifyAtMost?: number;
-  /** A signed "stop now" link named these: each is stopped if in scope and not opted out, without metrics; every other machine is kept. */
-  stopNow?: ReadonlySet<string>;
+  /**
+   * A signed "stop now" link named these, each with the running period it was issued for: each is
+   * stopped if still in that period, in scope and not opted out, without metrics; every other machine is kept.
+   */
+  stopNow?: ReadonlyMap<string, string>;
+  /** Not a limit: the key this function's warnings are sealed with (WEBHOOK_SECRET; warning-tag.ts). */
+  warningSecret?: string | undefined;
   /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
   seed?: string;
 }
@@ -88,6 +95,10 @@ const NOT_ALARMED: Verdict = {
   reason: "no idle alarm from the region's alarm policy: not queried",
 };
 const NOT_ASKED: Verdict = { kind: "not-asked", reason: "not the machine a signed link asked about" };
+const RESTARTED: Verdict = {
+  kind: "restarted-since-link",
+  reason: "started again since the stop-now link was sent: the link was for its earlier running period",
+};
 const DEFERRED: Verdict = {
   kind: "deferred",
   reason: "over this run's metric budget (AUTO_STOP_METRIC_BUDGET): verified at a later run",
@@ -142,11 +153,11 @@ export async function decideRegion(
     call(candidateTypes);
   };
   // Machines whose snooze has ended: a decision that asks for nothing else removes the tag (snoozeEnded).
-  const expired = new Map<string, number>();
+  const expired = new Map<string, { until: number; value: string }>();
   const emit = (raw: Decision) => {
-    const until = expired.get(raw.id);
-    const d = until === undefined ? raw : snoozeEnded(raw, until);
-    if (until !== undefined) expired.delete(raw.id);
+    const ended = expired.get(raw.id);
+    const d = ended === undefined ? raw : snoozeEnded(raw, ended.until, ended.value);
+    if (ended !== undefined) expired.delete(raw.id);
     return d.action ? decisions.push(d) : keep(d);
   };
   // Back-pressure: the listing (40 pages a second) outruns the metric queries (20 a second, 10
@@ -229,17 +240,27 @@ export async function decideRegion(
           const tags = tagsOf(inst);
           const out = screen(inst, policy, now, tags);
           const z = snoozeOf(tags, now);
-          if (z.state === "expired") expired.set(inst.InstanceId, z.until);
+          if (z.state === "expired") expired.set(inst.InstanceId, { until: z.until, value: tags.get(SNOOZE_TAG)! });
+          const period = runningPeriodOf(inst);
           if (limits.stopNow) {
-            // Asked by a person: their own snooze does not hold it back; every scope rule does.
-            if (limits.stopNow.has(inst.InstanceId) && (!out || out.kind === "snoozed")) emit(askedStop(inst));
+            // Asked by a person: their own snooze does not hold it back; every scope rule does, and
+            // the link acts only on the running period it was issued for.
+            const asked = limits.stopNow.get(inst.InstanceId);
+            if (asked !== undefined && (!out || out.kind === "snoozed"))
+              emit(asked === period ? askedStop(inst) : screenedOut(inst, RESTARTED));
             else emit(screenedOut(inst, out ?? NOT_ASKED));
           } else if (out) emit(screenedOut(inst, out));
           // In scope and screened in, but Cloud Monitor reports no idle alarm for it: counted, not queried.
           else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
-            const stopAfter = tags.get(STOP_AFTER_TAG);
+            // Only this function's own warning, proven for this machine and running period, counts.
+            const warning = readWarning(tags.get(warningTagKey("auto-stop-idle")), limits.warningSecret, {
+              fn: "auto-stop-idle",
+              region,
+              instance: InstanceId,
+              period,
+            });
             const owner = tags.get(OWNER_TAG);
             const waiting = {
               inst: {
@@ -249,7 +270,8 @@ export async function decideRegion(
                 InstanceType,
                 Placement,
                 CreatedTime,
-                ...(stopAfter ? { stopAfter } : {}),
+                period,
+                ...(warning ? { warning } : {}),
                 ...(owner ? { owner } : {}),
               },
               noPublicIp: !inst.PublicIpAddresses?.length,

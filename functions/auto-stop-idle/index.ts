@@ -53,9 +53,10 @@ export default defineFunction({
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
       await early;
     }
-    // A warning carries its signed links (keep running / stop now) into the report and the message.
+    // A warning carries its signed links (keep running / stop now) into the report and the message;
+    // a dry run writes no warning, so it hands out no link that could act on one.
     const { linkUrl, webhookSecret } = ctx.config;
-    if (linkUrl && webhookSecret) {
+    if (linkUrl && webhookSecret && !ctx.dryRun) {
       for (const d of decisions)
         if (d.action === "warn")
           d.detail = {
@@ -122,6 +123,7 @@ export default defineFunction({
     for (const [k, o] of await applyWarnings(
       ctx.client,
       acting.filter((d) => d.action === "warn"),
+      { fn: "auto-stop-idle", secret: ctx.config.webhookSecret },
     ))
       out.set(k, o);
     for (const [k, o] of await clearSnoozes(

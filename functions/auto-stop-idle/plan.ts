@@ -14,7 +14,8 @@ import {
   type Series,
 } from "../../lib/tencent/monitor.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
-import { instantTag, snoozeOf, warningOf } from "../../lib/snooze/snooze.ts";
+import { instantTag, snoozeOf } from "../../lib/snooze/snooze.ts";
+import { runningPeriodOf, warningStanding, type Announcement } from "../../lib/snooze/warning-tag.ts";
 import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
@@ -33,6 +34,7 @@ export const KINDS = {
   "bad-snooze-tag": "bad snooze tag",
   warned: "warned, stop pending",
   "asked-to-stop": "stop asked through a link",
+  "restarted-since-link": "started again since the link was sent",
   "snooze-ended": "snooze ended: tag removed",
   deferred: "deferred: metric budget",
   "missing-cpu": "missing CPU metrics",
@@ -81,6 +83,7 @@ export type RegionalInstance = Pick<
   | "CreatedTime"
   | "Tags"
   | "PublicIpAddresses"
+  | "LatestOperationRequestId"
 > & {
   Placement?: { Zone: string } | undefined;
   Region: string;
@@ -264,22 +267,27 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
   };
 }
 
-/** What judging a screened-in instance reads: a machine waiting for its metrics holds only this. */
-export type Candidate = Pick<
+/** What a decision about a listed machine names of it. */
+export type Listed = Pick<
   RegionalInstance,
   "InstanceId" | "InstanceName" | "Region" | "InstanceType" | "Placement" | "CreatedTime"
-> & {
-  /** The machine's autopilot:stop-after tag (a warning given earlier), when it has one. */
-  stopAfter?: string | undefined;
+>;
+
+/** What judging a screened-in instance reads: a machine waiting for its metrics holds only this. */
+export type Candidate = Listed & {
+  /** The machine's running period (warning-tag.ts runningPeriodOf): a warning is about one period. */
+  period: string;
+  /** This function's own warning, proven for this machine and running period, when it has one. */
+  warning?: Announcement | undefined;
   /** The machine's autopilot:owner tag: who the message mentions about it. */
   owner?: string | undefined;
 };
 
 /** A decision's identity. Details (type, zone, figures) go only on decisions that act: a large fleet's kept decisions stay small. */
-const base = (inst: Candidate) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
+const base = (inst: Listed) => ({ id: inst.InstanceId, region: inst.Region, name: inst.InstanceName });
 
 /** A screened-out instance's decision: no metrics needed. */
-export function screenedOut(inst: Candidate, v: Verdict): Decision {
+export function screenedOut(inst: Listed, v: Verdict): Decision {
   return { ...base(inst), kind: v.kind, reason: v.reason };
 }
 
@@ -291,7 +299,7 @@ export function decide(
   now: Date,
 ): Decision {
   const skip = screen(inst, policy, now);
-  return skip ? screenedOut(inst, skip) : judged(inst, m, policy, now);
+  return skip ? screenedOut(inst, skip) : judged({ ...inst, period: runningPeriodOf(inst) }, m, policy, now);
 }
 
 /** The action that removes an expired autopilot:snooze-until tag. */
@@ -302,10 +310,12 @@ export const CLEAR_SNOOZE = "clear-snooze";
  * is reported once (by this run) and the tag no longer misleads. Out-of-scope machines keep their
  * decision (the guard's denominator must not change) and their tag.
  */
-export function snoozeEnded(d: Decision, until: number): Decision {
+export function snoozeEnded(d: Decision, until: number, value: string): Decision {
   if (d.action || OUT_OF_SCOPE.has(d.kind)) return d;
   return {
     ...d,
+    // The value read: the removal compares it first, so a snooze written since is never removed.
+    detail: { ...d.detail, snooze: value },
     kind: "snooze-ended",
     action: CLEAR_SNOOZE,
     reason: `its snooze ended at ${instantTag(until)}: the tag is removed; ${d.reason}`,
@@ -313,14 +323,14 @@ export function snoozeEnded(d: Decision, until: number): Decision {
 }
 
 /** What a stop's report and price lookup read of the machine. createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts). */
-const stopDetail = (inst: Candidate) => ({
+const stopDetail = (inst: Listed) => ({
   instanceType: inst.InstanceType,
   ...(inst.Placement?.Zone ? { zone: inst.Placement.Zone } : {}),
   createdTime: inst.CreatedTime,
 });
 
 /** A stop a person asked for through a signed link ("stop now"): no metrics, but every scope rule and the guard. */
-export function askedStop(inst: Candidate): Decision {
+export function askedStop(inst: Listed): Decision {
   return {
     ...base(inst),
     detail: stopDetail(inst),
@@ -340,10 +350,10 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
     outTrafficMbps: j.outTrafficMbps,
     ...(inst.owner ? { owner: inst.owner } : {}),
   };
-  // Warn first (AUTO_STOP_WARN_MINUTES): a machine is stopped only once its warning's time has
-  // come and fresh metrics still say idle; a stale warning (the machine was busy meanwhile) is given anew.
+  // Warn first (AUTO_STOP_WARN_MINUTES): a machine is stopped only once its own warning, for this
+  // running period, is old enough and fresh metrics still say idle; otherwise it is warned (anew).
   if (policy.warnMinutes > 0) {
-    const w = warningOf(inst.stopAfter, now);
+    const w = warningStanding(inst.warning, now.getTime(), policy.warnMinutes);
     if (w.state === "pending")
       return {
         ...base(inst),
@@ -354,7 +364,12 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
       const at = now.getTime() + policy.warnMinutes * 60_000;
       return {
         ...base(inst),
-        detail: { ...detail, stopAfter: instantTag(at) },
+        detail: {
+          ...detail,
+          warnedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          stopAfter: instantTag(at),
+          runningPeriod: inst.period,
+        },
         kind: "idle-warned",
         reason: `${j.reason}; warned: stops after ${instantTag(at)} unless snoozed`,
         action: "warn",

@@ -1,10 +1,12 @@
 /**
  * A warning's links: "keep running 2 h", "keep running until <date> 09:00" (the next such
- * morning in AUTO_STOP_TIMEZONE) and "stop now", each signed for one instance and expiring with the warning
- * (its stop-after time plus WARNING_VALID_MS). Links are made only with AUTO_STOP_LINK_URL and
- * WEBHOOK_SECRET both set.
+ * morning in AUTO_STOP_TIMEZONE) and "stop now", each signed for one instance and the running
+ * period the warning is about, expiring with the warning (its stop-after time plus
+ * WARNING_VALID_MS). Links are made only with AUTO_STOP_LINK_URL and WEBHOOK_SECRET both set,
+ * and never in a dry run. Following one shows a page; only its button (a POST) acts.
  */
-import { linkQuery, parseInstant, WARNING_VALID_MS, type SnoozeLink } from "../../lib/snooze/snooze.ts";
+import { linkQuery, parseInstant, type SnoozeLink } from "../../lib/snooze/snooze.ts";
+import { WARNING_VALID_MS } from "../../lib/snooze/warning-tag.ts";
 import type { Decision } from "./plan.ts";
 
 export interface WarnLink {
@@ -41,8 +43,9 @@ export function warnLinks(d: Decision, o: { base: string; secret: string; now: D
   const at = parseInstant(String(d.detail?.stopAfter ?? ""));
   if (at === undefined) return [];
   const exp = at + WARNING_VALID_MS;
+  const run = String(d.detail?.runningPeriod ?? "none");
   const link = (until: SnoozeLink["until"]) =>
-    `${o.base}/snooze?${linkQuery(o.secret, { instance: d.id, region: d.region, account: "", until, exp })}`;
+    `${o.base}/snooze?${linkQuery(o.secret, { instance: d.id, region: d.region, account: "", until, exp, run })}`;
   const nine = nextNine(o.now, o.zone);
   return [
     { label: "keep running 2 h", url: link(o.now.getTime() + 2 * 3600_000) },

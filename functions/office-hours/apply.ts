@@ -25,11 +25,17 @@ const TAG_PERMISSION =
 export async function applyOfficeHours(
   client: TencentCloudClient,
   all: OfficeDecision[],
-  opts: { stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING"; stateTagKey: string; now: Date },
+  opts: {
+    stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
+    stateTagKey: string;
+    now: Date;
+    webhookSecret: string | undefined;
+  },
 ): Promise<Map<string, Outcome>> {
   const out = await applyWarnings(
     client,
     all.filter((d) => d.action === "warn"),
+    { fn: "office-hours", secret: opts.webhookSecret },
   );
   const acting = all.filter((d) => d.action !== "warn");
   const groups = new Map<

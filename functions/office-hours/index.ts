@@ -63,6 +63,7 @@ export default defineFunction({
       stoppedMode: ctx.config.stoppedMode,
       stateTagKey: ctx.config.stateTagKey,
       now: ctx.now,
+      webhookSecret: ctx.config.webhookSecret,
     }),
   notices(ctx) {
     if (![...ctx.config.schedules.values()].some((s) => s.calendar === "CN")) return [];

@@ -7,7 +7,8 @@
  * - the machine differs from what our last successful action left, with no change of schedule
  *   since: someone changed it by hand; left until the next change, unless the schedule is enforced.
  */
-import { instantTag, SNOOZE_TAG, snoozeOf, STOP_AFTER_TAG, warningOf } from "../../lib/snooze/snooze.ts";
+import { instantTag, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
+import { readWarning, runningPeriodOf, warningStanding, warningTagKey } from "../../lib/snooze/warning-tag.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision, DecisionSummary, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -40,7 +41,13 @@ const OUT_OF_SCOPE: ReadonlySet<OfficeKind> = new Set(["opted-out", "unknown-sch
 
 export type RegionalInstance = Pick<
   Instance,
-  "InstanceId" | "InstanceName" | "InstanceState" | "InstanceChargeType" | "InstanceType" | "Tags"
+  | "InstanceId"
+  | "InstanceName"
+  | "InstanceState"
+  | "InstanceChargeType"
+  | "InstanceType"
+  | "Tags"
+  | "LatestOperationRequestId"
 > & { Region: string };
 
 /**
@@ -93,7 +100,7 @@ export function parseState(value: string | undefined): LastAction | undefined {
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`;
 
 type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> &
-  Partial<Pick<OfficeHoursConfig, "warnMinutes">>;
+  Partial<Pick<OfficeHoursConfig, "warnMinutes" | "webhookSecret">>;
 
 export function decide(
   inst: RegionalInstance,
@@ -114,11 +121,14 @@ export function decide(
       kind: "unknown-schedule",
       reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})`,
     };
-  const last = parseState(tags.get(config.stateTagKey));
+  const recorded = parseState(tags.get(config.stateTagKey));
+  // A record dated after now was not written by a run of ours (runs record their own instant): not trusted.
+  const future = recorded !== undefined && recorded.at.getTime() > now.getTime();
+  const last = future ? undefined : recorded;
   const detail = {
     schedule: name,
     instanceType: inst.InstanceType,
-    ...(last ? { lastAction: tags.get(config.stateTagKey) } : {}),
+    ...(recorded ? { lastAction: tags.get(config.stateTagKey) } : {}),
   };
   const why = s.verdict.reason;
   const prepaid = inst.InstanceChargeType === "PREPAID";
@@ -140,7 +150,9 @@ export function decide(
     kind = s.verdict.running ? "start-of-hours" : "end-of-hours";
     because = last
       ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})`
-      : "no record of ours, so the schedule decides";
+      : future
+        ? `the state tag's record (${recorded.action} at ${minute(recorded.at)}) is dated in the future, so it is not trusted and the schedule decides`
+        : "no record of ours, so the schedule decides";
   } else if (last.failed && last.action === wanted) {
     kind = "retry";
     because = `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`;
@@ -187,33 +199,49 @@ export function decide(
           hoursStopped: Math.round(s.hoursSaved * 100) / 100,
         }
       : {};
-  // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for its warning's time, and a snooze set meanwhile holds it back.
-  if (config.warnMinutes) {
-    const w = warningOf(tags.get(STOP_AFTER_TAG), now);
-    if (w.state === "pending")
-      return {
-        ...base,
-        kind: "warned",
-        reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running); ${why}`,
-        detail,
-      };
-    if (w.state === "none") {
-      const at = instantTag(now.getTime() + config.warnMinutes * 60_000);
-      return {
-        ...base,
-        kind: "end-warned",
-        action: "warn",
-        reason: `warned: stops after ${at} unless snoozed; ${because}; ${why}`,
-        detail: { ...detail, stopAfter: at },
-      };
-    }
-  }
+  // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for office-hours' own warning.
+  const warned = config.warnMinutes ? warnFirst(inst, tags, config.warnMinutes, config.webhookSecret, now) : undefined;
+  if (warned)
+    return {
+      ...base,
+      ...warned,
+      reason: `${warned.reason}; ${warned.action ? `${because}; ` : ""}${why}`,
+      detail: { ...detail, ...warned.detail },
+    };
   return {
     ...base,
     kind,
     action: "stop",
     reason: `stop: ${because}; ${why}`,
     detail: { ...detail, prepaid, ...saving },
+  };
+}
+
+/**
+ * A stop at the end of hours waits for office-hours' own warning, given in this running period at
+ * least `warnMinutes` ago (warning-tag.ts): pending until then, given (again) when there is none.
+ * Undefined once the warning allows the stop.
+ */
+function warnFirst(
+  inst: RegionalInstance,
+  tags: ReadonlyMap<string, string>,
+  warnMinutes: number,
+  secret: string | undefined,
+  now: Date,
+): { kind: OfficeKind; reason: string; action?: "warn"; detail?: Record<string, unknown> } | undefined {
+  const period = runningPeriodOf(inst);
+  const subject = { fn: "office-hours", region: inst.Region, instance: inst.InstanceId, period };
+  const own = readWarning(tags.get(warningTagKey("office-hours")), secret, subject);
+  const w = warningStanding(own, now.getTime(), warnMinutes);
+  if (w.state === "pending")
+    return { kind: "warned", reason: `warned: stops after ${instantTag(w.at)} (snooze it to keep it running)` };
+  if (w.state === "due") return undefined;
+  const at = instantTag(now.getTime() + warnMinutes * 60_000);
+  return {
+    kind: "end-warned",
+    action: "warn",
+    reason: `warned: stops after ${at} unless snoozed`,
+    detail: { warnedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"), stopAfter: at, runningPeriod: period },
   };
 }
 

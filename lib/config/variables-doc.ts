@@ -209,12 +209,12 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     AUTO_STOP_WARN_MINUTES: {
       meaning:
-        "warn before stopping: a machine found idle is tagged `autopilot:stop-after=<time>` (now plus these minutes) and announced, with snooze links when AUTO_STOP_LINK_URL and WEBHOOK_SECRET are set; a later run stops it once that time has come, only if fresh metrics still say idle and it is not snoozed (`autopilot:snooze-until`). A warning older than an hour past its time is given again. `0`: stop at once",
+        "warn before stopping: a machine found idle is announced and tagged `autopilot:warning:auto-stop-idle` (when, the stop time now plus these minutes, the machine's running period, and a seal keyed from WEBHOOK_SECRET), with links when AUTO_STOP_LINK_URL and WEBHOOK_SECRET are set; a later run stops it only on this function's own warning, given at least these minutes earlier while the machine has run since, if fresh metrics still say idle and it is not snoozed (`autopilot:snooze-until`). A stop or restart uses a warning up; one more than an hour past its time is given again. `0`: stop at once",
       default: "`0`",
     },
     AUTO_STOP_LINK_URL: {
       meaning:
-        "the address a warning's links point at: the auto-stop-idle function URL `deploy` prints, or `serve`'s address. Links (`GET /snooze?…`, HMAC-signed with a key derived from WEBHOOK_SECRET) keep one machine running 2 h or until tomorrow 09:00 (AUTO_STOP_TIMEZONE), or stop it now through every scope rule and the guard; they expire with the warning",
+        "the address a warning's links point at: the auto-stop-idle function URL `deploy` prints, or `serve`'s address. Links (`/snooze?…`, HMAC-signed with a key derived from WEBHOOK_SECRET) keep one machine running 2 h or until tomorrow 09:00 (AUTO_STOP_TIMEZONE), or stop it now through every scope rule and the guard; opening one shows the machine's state and a button, and only the button (a POST) acts; they expire with the warning, a stop-now link acts only while the machine runs in the period it was sent for, and a dry run gives none",
       default: "— (no links)",
     },
     AUTO_STOP_CURRENCY: {
@@ -297,7 +297,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     OFFICE_HOURS_WARN_MINUTES: {
       meaning:
-        "warn before stopping: at the end of hours a machine is tagged `autopilot:stop-after=<now + these minutes>` and announced instead of stopped; a later run stops it once that time has come, unless `autopilot:snooze-until` says otherwise. Starts are never delayed. `0`: stop at once",
+        "warn before stopping: at the end of hours a machine is announced and tagged `autopilot:warning:office-hours` (sealed like auto-stop-idle's) instead of stopped; a later run stops it only on office-hours' own warning, given at least these minutes earlier while the machine has run since, unless `autopilot:snooze-until` says otherwise. Starts are never delayed. `0`: stop at once",
       default: "`0`",
     },
     OFFICE_HOURS_PRICES: {

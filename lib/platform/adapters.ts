@@ -18,7 +18,7 @@ import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
-import { answerSnooze } from "./snooze-links.ts";
+import { answerSnooze, zoneOf } from "./snooze-links.ts";
 import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
 import {
   coordinate,
@@ -170,10 +170,16 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
   ): Promise<HttpReply> {
     if (fn.snoozeLinks && /\/snooze$/.test(path)) {
       const a = await answerSnooze(
-        { method, query, requestId },
+        {
+          method,
+          query,
+          requestId,
+          acceptLanguage: Object.entries(headers).find(([k]) => k.toLowerCase() === "accept-language")?.[1],
+        },
         {
           name,
           secret: () => loadOnce().config.webhookSecret,
+          zone: () => zoneOf(loadOnce().config),
           client: () => {
             const l = loadOnce();
             return { client: createRunDeps(l.config, { logger }).client, dryRun: l.config.dryRun };

@@ -15,7 +15,7 @@ import type { ReportBase } from "../runtime/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
-import { answerSnooze } from "./snooze-links.ts";
+import { answerSnooze, zoneOf } from "./snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";
@@ -114,10 +114,15 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         const name = enabled.find((n) => byName.get(n)!.snoozeLinks);
         if (!name) return reply(404, { error: "no such endpoint" });
         const a = await answerSnooze(
-          { method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) },
+          {
+            method: req.method ?? "GET",
+            query: new URL(req.url ?? "/", "http://x").search.slice(1),
+            acceptLanguage: req.headers["accept-language"],
+          },
           {
             name,
             secret: () => configs[name]!.webhookSecret,
+            zone: () => zoneOf(configs[name]!),
             client: () => ({
               client: createRunDeps(configs[name]!, { logger: opts.logger }).client,
               dryRun: configs[name]!.dryRun,

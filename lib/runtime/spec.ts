@@ -67,8 +67,8 @@ export interface RunContext<C extends BaseConfig> {
   only: Set<string> | undefined;
   /** Instances an alarm callback named: the only ones whose metrics are read, without narrowing the scope (Trigger.alarmed). */
   alarmed?: Set<string> | undefined;
-  /** Instances a signed "stop now" link named (Trigger.stopNow). */
-  stopNow?: Set<string> | undefined;
+  /** Instances a signed "stop now" link named, each with the running period it was issued for (Trigger.stopNow). */
+  stopNow?: ReadonlyMap<string, string> | undefined;
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and
    * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted

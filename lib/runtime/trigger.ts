@@ -15,8 +15,11 @@ export interface Trigger {
    * instanceIds they do not narrow the scope, so the guard still counts the whole fleet.
    */
   alarmed?: string[] | undefined;
-  /** Instances a signed "stop now" link named: stopped without metrics, through every scope rule and the guard. */
-  stopNow?: string[] | undefined;
+  /**
+   * Instances a signed "stop now" link named, each with the running period the link was issued
+   * for: stopped without metrics, through every scope rule and the guard, only in that period.
+   */
+  stopNow?: Array<{ instance: string; period: string }> | undefined;
   /** A fanned-out worker's shard: this account only, `size` of the run's `count` shards (a batch of regions; 1 by default). */
   shard?: { account: Account; count: number; size?: number | undefined } | undefined;
 }
@@ -27,7 +30,8 @@ export interface Narrowed {
   /** When set, only these instances may be touched. */
   instanceIds: Set<string> | undefined;
   alarmed: Set<string> | undefined;
-  stopNow: Set<string> | undefined;
+  /** Instance → the running period a stop-now link was issued for. */
+  stopNow: Map<string, string> | undefined;
 }
 
 export function narrow(configDryRun: boolean, regions: string[], trigger: Trigger): Narrowed {
@@ -36,6 +40,6 @@ export function narrow(configDryRun: boolean, regions: string[], trigger: Trigge
     regions: trigger.regions ? regions.filter((r) => trigger.regions!.includes(r)) : regions,
     instanceIds: trigger.instanceIds ? new Set(trigger.instanceIds) : undefined,
     alarmed: trigger.alarmed ? new Set(trigger.alarmed) : undefined,
-    stopNow: trigger.stopNow ? new Set(trigger.stopNow) : undefined,
+    stopNow: trigger.stopNow ? new Map(trigger.stopNow.map((s) => [s.instance, s.period])) : undefined,
   };
 }

@@ -4,19 +4,14 @@
  * - `autopilot:snooze-until=<ISO time with zone>` keeps auto-stop-idle and office-hours' stops
  *   away from the instance until then. Past it, the tag is ignored (and reported); a value that is
  *   not such a time is reported and keeps the machine as it is, never guessed at.
- * - `autopilot:stop-after=<ISO time>` is auto-stop's warning, written when a machine is first
- *   found idle: a later run stops it once that time has come, if it is still idle and not
- *   snoozed, within WARNING_VALID_MS of it; past that the warning is stale and given again.
+ * - A warning is each function's own sealed tag (warning-tag.ts); a link names the running period
+ *   it was issued for, and a stop-now link acts only on that period.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 export const SNOOZE_TAG = "autopilot:snooze-until";
-export const STOP_AFTER_TAG = "autopilot:stop-after";
 /** Who a message mentions about the instance: a WeCom userid, a DingTalk mobile or userId, a Slack member id. */
 export const OWNER_TAG = "autopilot:owner";
-
-/** How long after its time a warning still allows a stop: a machine busy again meanwhile is warned anew. */
-export const WARNING_VALID_MS = 60 * 60_000;
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -44,17 +39,6 @@ export function snoozeOf(tags: ReadonlyMap<string, string>, now: Date): Snooze {
   return until > now.getTime() ? { state: "active", until } : { state: "expired", until };
 }
 
-/** A warning's standing at `now`: none (or stale, or unreadable: warn again), pending (not yet), or due (stop if still idle). */
-export function warningOf(
-  value: string | undefined,
-  now: Date,
-): { state: "none" } | { state: "pending"; at: number } | { state: "due"; at: number } {
-  const at = parseInstant(value);
-  if (at === undefined) return { state: "none" };
-  if (now.getTime() < at) return { state: "pending", at };
-  return now.getTime() - at <= WARNING_VALID_MS ? { state: "due", at } : { state: "none" };
-}
-
 /** What a link may ask: keep the machine running until a time, or stop it now. */
 export interface SnoozeLink {
   instance: string;
@@ -65,6 +49,8 @@ export interface SnoozeLink {
   until: number | "stop";
   /** When the link expires (ms): the warning's own time. */
   exp: number;
+  /** The machine's running period when the link was issued (warning-tag.ts runningPeriodOf): a stop-now link acts only on it. */
+  run: string;
 }
 
 /** The links' key: derived from WEBHOOK_SECRET, so a link cannot sign a webhook and a webhook signature cannot make a link. */
@@ -73,12 +59,13 @@ const linkKey = (secret: string) => createHmac("sha256", secret).update("cvm-aut
 /** The canonical string a link signs: every field, in order, so no field can be widened or swapped. */
 const canonical = (l: SnoozeLink) =>
   [
-    "v1",
+    "v2",
     l.instance,
     l.region,
     l.account,
     l.until === "stop" ? "stop" : instantTag(l.until),
     String(Math.floor(l.exp / 1000)),
+    l.run,
   ].join("\n");
 
 export function signLink(secret: string, l: SnoozeLink): string {
@@ -93,6 +80,7 @@ export function linkQuery(secret: string, l: SnoozeLink): string {
     account: l.account,
     until: l.until === "stop" ? "stop" : instantTag(l.until),
     exp: String(Math.floor(l.exp / 1000)),
+    run: l.run,
     sig: signLink(secret, l),
   });
   return q.toString();
@@ -110,7 +98,9 @@ export function verifyLink(
   const untilRaw = query.get("until") ?? "";
   const expS = Number(query.get("exp"));
   const sig = query.get("sig") ?? "";
+  const run = query.get("run") ?? "";
   if (
+    !/^[\w-]{1,64}$/.test(run) ||
     !/^ins-[a-z0-9]{8}$/.test(instance) ||
     !/^[a-z]{2,}(-[a-z0-9]+){1,3}$/.test(region) ||
     !/^\d{0,20}$/.test(account) ||
@@ -119,7 +109,7 @@ export function verifyLink(
     return { ok: false, why: "malformed link" };
   const until = untilRaw === "stop" ? "stop" : parseInstant(untilRaw);
   if (until === undefined) return { ok: false, why: "malformed link" };
-  const link: SnoozeLink = { instance, region, account, until, exp: expS * 1000 };
+  const link: SnoozeLink = { instance, region, account, until, exp: expS * 1000, run };
   const want = Buffer.from(signLink(secret, link));
   const got = Buffer.from(sig);
   if (want.length !== got.length || !timingSafeEqual(want, got)) return { ok: false, why: "bad signature" };

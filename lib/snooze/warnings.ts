@@ -1,26 +1,34 @@
-/** Writes warnings: each decision's `detail.stopAfter` as its instance's autopilot:stop-after tag (TagResources, 10 a call), by region and time. */
+/**
+ * Writes warnings: each decision's announcement (`detail.warnedAt`, `detail.stopAfter`, about
+ * `detail.runningPeriod`) as its instance's sealed tag under the function's own key
+ * (warning-tag.ts). The seal binds the instance, so each value is its own TagResources call.
+ */
 import { keyOf, type Decision, type Outcome } from "../runtime/spec.ts";
 import { outcomeOf } from "../runtime/batch-apply.ts";
+import { mapLimit } from "../runtime/map-limit.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { tagInstances } from "../tencent/instance-tags.ts";
-import { STOP_AFTER_TAG } from "./snooze.ts";
+import { warningTagKey, warningValue } from "./warning-tag.ts";
+
+/** The fields a warning decision carries for its tag, and for its links. */
+export const announcementOf = (d: Decision) => ({
+  at: Date.parse(String(d.detail?.warnedAt ?? "")),
+  stop: Date.parse(String(d.detail?.stopAfter ?? "")),
+  period: String(d.detail?.runningPeriod ?? "none"),
+});
 
 export async function applyWarnings(
   client: TencentCloudClient,
   warns: readonly Decision[],
+  o: { fn: string; secret: string | undefined },
 ): Promise<Map<string, Outcome>> {
-  const groups = new Map<string, { region: string; at: string; ids: string[] }>();
-  for (const d of warns) {
-    const at = String(d.detail?.stopAfter ?? "");
-    const g = groups.get(`${d.region}/${at}`) ?? { region: d.region, at, ids: [] };
-    if (!g.ids.includes(d.id)) g.ids.push(d.id);
-    groups.set(`${d.region}/${at}`, g);
-  }
   const out = new Map<string, Outcome>();
-  for (const g of groups.values()) {
-    for (const r of await tagInstances(client, g.region, g.ids, { [STOP_AFTER_TAG]: g.at })) {
-      out.set(keyOf({ region: g.region, id: r.id }), outcomeOf(r));
-    }
-  }
+  // A few at a time: the Tag API is one global service for every region.
+  await mapLimit(warns, 5, async (d) => {
+    const a = announcementOf(d);
+    const value = warningValue(o.secret, { fn: o.fn, region: d.region, instance: d.id, period: a.period }, a);
+    const [r] = await tagInstances(client, d.region, [d.id], { [warningTagKey(o.fn)]: value });
+    if (r) out.set(keyOf(d), outcomeOf(r));
+  });
   return out;
 }

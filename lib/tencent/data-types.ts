@@ -50,6 +50,14 @@ export interface Instance {
   PrivateIpAddresses?: string[];
   PublicIpAddresses?: string[] | null;
   StopChargingMode?: string;
+  /**
+   * The instance's latest operation (e.g. StopInstances, ResetInstance), its state (SUCCESS,
+   * OPERATING, FAILED) and its request's id; each may be null (cvm 2017-03-12 Instance model; the
+   * DescribeInstances example in tccli's api.json). A start, a stop or a restart gives a new id.
+   */
+  LatestOperation?: string | null;
+  LatestOperationState?: string | null;
+  LatestOperationRequestId?: string | null;
 }
 
 export interface Image {
