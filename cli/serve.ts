@@ -39,10 +39,16 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
         sink: file === "-" ? (l) => out(l) : (l) => appendFileSync(file, `${l}\n`),
       })
     : createLogger({ level: "warn", sink: (l) => process.stderr.write(`${l}\n`) });
+  // The last guard of a long-running process: a rejection nothing handled (a bug) is logged and
+  // serve keeps its schedules, instead of Node ending the process and every run after it.
+  const unhandled = (reason: unknown) =>
+    logger.error("unhandled promise rejection (a bug: please report it); serve keeps running", { err: reason });
+  process.on("unhandledRejection", unhandled);
   let server: LocalServer;
   try {
     server = await startLocalServer({ functions: REGISTRY, env: runEnv, port, logger, say: out });
   } catch (err) {
+    process.off("unhandledRejection", unhandled);
     await emu?.stop();
     throw err;
   }
@@ -74,6 +80,7 @@ export async function serveCommand(env: Env, out: (s: string) => void): Promise<
   });
   await server.stop();
   await emu?.stop();
+  process.off("unhandledRejection", unhandled);
   out("stopped cleanly");
   return 0;
 }

@@ -6,12 +6,14 @@
  */
 import type { Emulator } from "../emulator/server.ts";
 import type { EmuInstance } from "../emulator/state.ts";
-import { instantTag, SNOOZE_TAG, STOP_AFTER_TAG } from "../lib/snooze/snooze.ts";
+import { instantTag, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
 import type { SimMachine } from "./fleet.ts";
 import type { Journal } from "./journal.ts";
 import type { Chance } from "./random.ts";
 
 export const STATE_TAG = "autopilot:office-hours-last";
+/** Warning tags a tenant may write by hand: the shared one of old, and a function's own (with no valid seal). */
+const HAND_WARNINGS = ["autopilot:stop-after", "autopilot:warning:auto-stop-idle", "autopilot:warning:office-hours"];
 const MIN = 60_000;
 
 /** A link an owner will follow, and what they knew of it. */
@@ -39,6 +41,13 @@ export class Owners {
     private readonly c: Chance,
   ) {}
 
+  private consoleOps = 0;
+
+  /** A start or stop in the console is an API operation too: DescribeInstances shows it as the latest one. */
+  private operated(inst: EmuInstance, action: string): void {
+    this.emu.state.operated(inst, action, `console-${++this.consoleOps}`);
+  }
+
   private setTag(inst: EmuInstance, key: string, value: string | undefined): void {
     const rest = (inst.Tags ?? []).filter((t) => t.Key !== key);
     inst.Tags = value === undefined ? rest : [...rest, { Key: key, Value: value }];
@@ -53,6 +62,7 @@ export class Owners {
       const inst = this.emu.state.settle(m.inst);
       if (inst.InstanceState === "RUNNING" && this.c.chance(0.0015)) {
         inst.InstanceState = "STOPPED";
+        this.operated(inst, "StopInstances");
         this.j.observe(m.id, false, at, "its owner, by hand");
       } else if (inst.InstanceState === "STOPPED" && this.c.chance(0.002)) this.start(m.id, at, "its owner, by hand");
       if (this.c.chance(0.0005)) this.editTags(m, at);
@@ -63,6 +73,7 @@ export class Owners {
     const inst = this.emu.state.instances.get(id);
     if (!inst || this.emu.state.settle(inst).InstanceState !== "STOPPED") return;
     inst.InstanceState = "RUNNING";
+    this.operated(inst, "StartInstances");
     this.j.observe(id, true, at, by);
   }
 
@@ -86,8 +97,14 @@ export class Owners {
       if (rec) rec.promises = [];
       wrote = `${SNOOZE_TAG} removed`;
     } else if (edit === "stop-after-past") {
-      wrote = `${STOP_AFTER_TAG}=${instantTag(at - 10 * MIN)}`;
-      this.setTag(m.inst, STOP_AFTER_TAG, instantTag(at - 10 * MIN));
+      const key = this.c.pick(HAND_WARNINGS);
+      const past = instantTag(at - 10 * MIN);
+      const value =
+        key === HAND_WARNINGS[0]
+          ? past
+          : `at=${instantTag(at - 60 * MIN)} stop=${past} run=none seal=handwritten0000000000`;
+      wrote = `${key}=${value}`;
+      this.setTag(m.inst, key, value);
     } else if (edit === "state-future") {
       const v = `${this.c.pick(["start", "stop"])}@${new Date(at + 2 * 86_400_000).toISOString().slice(0, 16)}Z`;
       this.setTag(m.inst, STATE_TAG, v);

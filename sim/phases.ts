@@ -164,7 +164,7 @@ function candidate(c: Ctx, m: SimMachine): boolean {
     inst.InstanceChargeType === "POSTPAID_BY_HOUR" &&
     !keys.has("autopilot:auto-stop") &&
     !keys.has("autopilot:snooze-until") &&
-    !keys.has("autopilot:stop-after")
+    ![...keys].some((k) => k === "autopilot:stop-after" || k.startsWith("autopilot:warning:"))
   );
 }
 

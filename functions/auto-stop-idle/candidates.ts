@@ -27,7 +27,12 @@ const regionCounts = new WeakMap<TencentCloudClient, Promise<number>>();
 function configuredRegions(ctx: RunContext<AutoStopConfig>): Promise<number> {
   if (ctx.config.regions !== "all") return Promise.resolve(ctx.config.regions.length);
   let n = regionCounts.get(ctx.client);
-  if (!n) regionCounts.set(ctx.client, (n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length)));
+  if (!n) {
+    n = availableRegions(ctx.client, ctx.config.region).then((r) => r.length);
+    // Every region of the run awaits this one answer; a failure is asked again next run, not remembered.
+    n.catch(() => regionCounts.delete(ctx.client));
+    regionCounts.set(ctx.client, n);
+  }
   return n;
 }
 
@@ -60,8 +65,9 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
         },
       };
     }
-    // A new order each 15-minute slot; a retried run keeps its slot's order.
-    limits.seed = new Date(Math.floor(ctx.now.getTime() / 900_000) * 900_000).toISOString();
+    // The run's slot of its schedule: consecutive runs take consecutive turns of the rotation, and
+    // a retried run (the same slot) takes its slot's turn again.
+    limits.run = Math.floor(ctx.now.getTime() / policy.runEveryMs);
   }
   // An alarm callback names its machine: only it is verified, whatever the mode, with no history to read.
   if (ctx.alarmed) return { limits: { ...limits, alarmed: ctx.alarmed }, notes };

@@ -4,6 +4,8 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
+import { settleAll } from "../../lib/runtime/settle.ts";
+import { takeTurn } from "./rotation.ts";
 import { OWNER_TAG, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { readWarning, runningPeriodOf, warningTagKey } from "../../lib/snooze/warning-tag.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -79,15 +81,8 @@ export interface CandidateLimits {
   stopNow?: ReadonlyMap<string, string>;
   /** Not a limit: the key this function's warnings are sealed with (WEBHOOK_SECRET; warning-tag.ts). */
   warningSecret?: string | undefined;
-  /** Seeds the order in which candidates are admitted under verifyAtMost: a new order each run, so no machine waits forever. */
-  seed?: string;
-}
-
-/** FNV-1a: a cheap, stable order for admitting candidates under a budget. */
-function rank(seed: string, id: string): number {
-  let h = 0x811c9dc5;
-  for (const c of seed + id) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  return h;
+  /** The run's number under verifyAtMost (its schedule slot): whose turn it is in the rotation (rotation.ts). */
+  run?: number;
 }
 
 const NOT_ALARMED: Verdict = {
@@ -192,7 +187,7 @@ export async function decideRegion(
   const traffic = new Batcher<string>(
     per,
     watched(async (ids) => {
-      const [lan, wan] = await Promise.all([
+      const [lan, wan] = await settleAll([
         getInstanceMetric(client, region, "LanOuttraffic", ids, window),
         getInstanceMetric(client, region, "WanOuttraffic", ids, window),
       ]);
@@ -288,11 +283,10 @@ export async function decideRegion(
     }
     listed = failed === undefined;
     if (listed && queued.length) {
-      // The budget's share of candidates, in an order that changes every run; the rest wait for a later run.
-      const seed = limits.seed ?? now.toISOString();
-      queued.sort((a, b) => rank(seed, a.inst.InstanceId) - rank(seed, b.inst.InstanceId));
-      queued.slice(0, limits.verifyAtMost).forEach(admit);
-      for (const q of queued.slice(limits.verifyAtMost)) emit(screenedOut(q.inst, DEFERRED));
+      // This run's turn of the rotation; the rest wait for theirs, every one within ⌈queued ÷ budget⌉ runs.
+      const turn = takeTurn(queued, (q) => q.inst.InstanceId, limits.verifyAtMost!, limits.run ?? 0);
+      turn.admitted.forEach(admit);
+      for (const q of turn.deferred) emit(screenedOut(q.inst, DEFERRED));
     }
   } catch (err) {
     failure = err;

@@ -11,6 +11,10 @@ import {
 } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
 import { prices, tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
+import { loadSchedules, scheduleZone, shortestInterval } from "../../lib/platform/schedules.ts";
+
+/** auto-stop-idle's schedule unless SCHEDULE_AUTO_STOP_IDLE sets another: every 15 minutes. */
+export const SCHEDULE = "*/15 * * * *";
 
 const schema = z.object({
   ...baseShape,
@@ -83,6 +87,8 @@ export interface AutoStopPolicy {
   metricBudget: number | undefined;
   alarmSearchDays: number;
   warnMinutes: number;
+  /** The shortest time between two scheduled runs (ms): the slot that numbers runs for the metric budget's rotation. */
+  runEveryMs: number;
 }
 
 /**
@@ -139,6 +145,10 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
           : (e.AUTO_STOP_METRIC_BUDGET ?? (e.AUTO_STOP_SOURCE === "alarms" ? ALARM_MODE_BUDGET : undefined)),
       alarmSearchDays: e.AUTO_STOP_ALARM_SEARCH_DAYS,
       warnMinutes: e.AUTO_STOP_WARN_MINUTES,
+      runEveryMs: shortestInterval(
+        loadSchedules([{ name: "auto-stop-idle", schedule: SCHEDULE }], env)["auto-stop-idle"]!,
+        scheduleZone(env),
+      ),
     },
     linkUrl: e.AUTO_STOP_LINK_URL,
   };

@@ -3,13 +3,14 @@ import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
+import { awaitedLater } from "../../lib/runtime/settle.ts";
 import { applyStops, clearSnoozes } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
-import { loadConfig, VARIABLES } from "./config.ts";
+import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
 import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
 import { lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
@@ -18,7 +19,7 @@ const HOURS_PER_MONTH = 30 * 24;
 export default defineFunction({
   name: "auto-stop-idle",
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
-  schedule: "*/15 * * * *",
+  schedule: SCHEDULE,
   variables: VARIABLES,
   loadConfig,
   kinds: KINDS,
@@ -46,7 +47,9 @@ export default defineFunction({
         ctx.now,
         ctx.only,
         (d) => ctx.decided(d),
-        (types) => void (early = lookUp(types)),
+        // Started beside the traffic queries and awaited below: handled from the start, so even a
+        // lookup that rejected could not end the process before its await.
+        (types) => void (early = awaitedLater(lookUp(types))),
         sourced.limits,
       );
     } finally {

@@ -1,5 +1,6 @@
 /** Reads what image-sync decides from: the source images, and each destination's images, quota and use. */
 import { forEachRegion } from "../../lib/runtime/regions.ts";
+import { settleAll } from "../../lib/runtime/settle.ts";
 import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { requireNumber } from "../../lib/tencent/normalize.ts";
@@ -24,7 +25,7 @@ export async function selectSources(client: TencentCloudClient, config: ImageSyn
 }
 
 async function inventory(client: TencentCloudClient, region: string): Promise<DestInventory> {
-  const [images, quota] = await Promise.all([
+  const [images, quota] = await settleAll([
     listAll(client, "DescribeImages", region, { Filters: [PRIVATE] }),
     api(client).describeImageQuota(region, {}),
   ]);

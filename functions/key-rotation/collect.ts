@@ -1,5 +1,6 @@
 /** Reads what key rotation decides from: the tagged instances, the key pairs, our secrets. */
 import { listAll } from "../../lib/tencent/services.ts";
+import { settleAll } from "../../lib/runtime/settle.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";
@@ -10,7 +11,7 @@ export async function readView(
   config: KeyRotationConfig,
   only: Set<string> | undefined,
 ): Promise<RegionView> {
-  const [instances, keyPairs, secrets] = await Promise.all([
+  const [instances, keyPairs, secrets] = await settleAll([
     listAll(client, "DescribeInstances", region, { Filters: [{ Name: "tag-key", Values: [config.scopeTag.key] }] }),
     listAll(client, "DescribeKeyPairs", region, {}),
     // State 1: enabled secrets only; ones pending deletion are history, not progress.

@@ -199,7 +199,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     AUTO_STOP_METRIC_BUDGET: {
       meaning:
-        "GetMonitorData calls one run may make in one account, split evenly over its regions (each batch of 50 machines may take 3: CPU, LAN, WAN); machines past it are kept as `deferred` and checked at a later run, in an order that changes each run. `0`: no limit. Cloud Monitor bills past 1,000,000 calls a month per root account",
+        "GetMonitorData calls one run may make in one account, split evenly over its regions (each batch of 50 machines may take 3: CPU, LAN, WAN); machines past it are kept as `deferred` and take their turn at a later run: a rotation checks every in-scope machine within ⌈in scope ÷ machines a run⌉ consecutive runs. `0`: no limit. Cloud Monitor bills past 1,000,000 calls a month per root account",
       default: "`340` with `alarms` (a 15-minute schedule's share of the free tier), none with `polling`",
     },
     AUTO_STOP_ALARM_SEARCH_DAYS: {

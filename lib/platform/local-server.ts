@@ -162,7 +162,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         { logger: opts.logger, replay, nowS: () => Math.floor(Date.now() / 1000) },
       );
       return reply(a.status, a.body);
-    } catch {
+    } catch (err) {
+      // The guard of every request: whatever a handler throws is logged and answered, and serve carries on.
+      opts.logger.error("request failed", { method: req.method, err });
+      if (res.headersSent) return res.end();
       return reply(500, { error: "run failed: see the log" });
     }
   });
@@ -181,6 +184,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     const timezone = scheduleZone(opts.env);
     for (const name of enabled) {
       tasks.push(
+        // runOnce logs and says every failure itself; the catch is the schedule's guard, so one
+        // failed run never takes the schedules down with it.
         cron.schedule(schedules[name]!, () => runOnce(name, { source: "timer" }).catch(() => undefined), {
           name,
           timezone,

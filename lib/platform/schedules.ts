@@ -202,3 +202,20 @@ export function loadSchedules(functions: readonly Scheduled[], env: Env = proces
   if (issues.length) throw new ConfigError(issues);
   return out;
 }
+
+/**
+ * The shortest time between two fires of a schedule (ms), over its first fires after a fixed
+ * Monday: the length of one slot when runs are numbered by time. A schedule with gaps (office
+ * hours, weekdays only) counts its long gaps as several slots.
+ */
+export function shortestInterval(expr: string, zone = "UTC"): number {
+  const fires = CronExpressionParser.parse(expr, { tz: zone, currentDate: new Date(Date.UTC(2026, 0, 5)) });
+  let last = fires.next().getTime();
+  let shortest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 16; i++) {
+    const t = fires.next().getTime();
+    shortest = Math.min(shortest, t - last);
+    last = t;
+  }
+  return shortest;
+}

@@ -5,6 +5,7 @@
  */
 import { TencentCloudApiError, errorRecord } from "../tencent/errors.ts";
 import { batches } from "../tencent/services.ts";
+import { settleAll } from "./settle.ts";
 import type { Outcome } from "./spec.ts";
 
 export type ItemResult =
@@ -71,6 +72,6 @@ export async function applyBatched(
   };
   // Batches go out together: the client's per-action limiter sets the pace, not one round trip
   // per 100 ids (a region's 300 changes took three).
-  await Promise.all(batches([...ids], batchSize).map(run));
+  await settleAll(batches([...ids], batchSize).map(run));
   return results;
 }

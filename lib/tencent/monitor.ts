@@ -9,6 +9,7 @@
 import { api, batchSizeOf, batches } from "./services.ts";
 import { TencentCloudApiError } from "./errors.ts";
 import type { TencentCloudClient } from "./client.ts";
+import { settleAll } from "../runtime/settle.ts";
 
 export interface MetricWindow {
   start: Date;
@@ -108,7 +109,8 @@ export async function getInstanceMetric(
       if (typeof id === "string" && out.has(id)) out.set(id, seriesOf(dp ?? {}));
     }
   });
-  await Promise.all(calls);
+  // Every call answered or failed before this returns: none runs on after a refusal.
+  await settleAll(calls);
   return out;
 }
 
