@@ -6,6 +6,7 @@ import { int, pattern } from "../lib/config/fields.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/platform/build.ts";
 import { alarmPath } from "../lib/platform/alarm-callback.ts";
+import { provisionAccounts } from "../lib/platform/deploy-accounts.ts";
 import {
   deployProblems,
   deployToScf,
@@ -92,10 +93,14 @@ export async function deployCommand(
   const provision = async (remove: boolean): Promise<DeployStep[]> => {
     const steps: DeployStep[] = [];
     const regions = await resolveRegions(base, client);
+    // Each account of ACCOUNTS, through the role its runs assume (the deployer's own alone without it).
+    const accounts = REGISTRY.some((f) => f.provision)
+      ? await provisionAccounts(base, client, `deploy-${Date.now()}`)
+      : undefined;
     for (const f of REGISTRY) {
       if (!f.provision) continue;
-      for (const s of await f.provision(env, { client, logger: client.logger, regions, dryRun: target.dryRun, remove }))
-        steps.push({ function: f.name, ...s });
+      const ctx = { client, accounts, logger: client.logger, regions, dryRun: target.dryRun, remove };
+      for (const s of await f.provision(env, ctx)) steps.push({ function: f.name, ...s });
     }
     return steps;
   };

@@ -11,6 +11,8 @@ import { memoryLogger } from "../lib/log/logger.ts";
 import { envFor, runFunction } from "./helpers/functions.ts";
 import { runCli } from "./helpers/cli.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
+import { alarmStore } from "../emulator/handlers/alarms.ts";
+import { provisionAccounts } from "../lib/platform/deploy-accounts.ts";
 
 const GZ = "ap-guangzhou";
 const SH = "ap-shanghai";
@@ -151,7 +153,7 @@ describe("alarm mode: the run", () => {
     );
     expect(report.results.map((r) => r.id)).toEqual([one.InstanceId]);
     expect(JSON.stringify(report.notes.alarmPolicy)).toContain(
-      "differs from the config (missing rule CpuUsage lt 3 for 12×300s; extra rule CpuUsage lt 5 for 12×300s)",
+      "differs from the config (missing rule CpuUsage lt 3 for 5×300s; extra rule CpuUsage lt 5 for 5×300s)",
     );
   });
 
@@ -215,68 +217,115 @@ describe("alarm mode: deploy", () => {
     return r.Policies.map((p) => p.PolicyName).sort();
   };
 
-  it("deploy twice makes one policy per region; a changed threshold recreates it; polling or --remove leaves none", async () => {
+  it("three regions, the emulator enforcing the published metric config, 20-character names and account-wide policies: one policy, every write accepted, a second deploy writes nothing; a changed threshold recreates it; polling or --remove leaves none", async () => {
     const emu = await emulator();
-    const env = cliEnv(emu, { ...ALARMS, REGIONS: `${GZ},${SH}` });
+    const env = cliEnv(emu, { ...ALARMS, REGIONS: `${GZ},${SH},ap-beijing` });
     const first = await runCli(["deploy"], env, 60_000);
     expect(first.code).toBe(0);
+    // ContinuePeriod within DescribeAlarmMetrics' [1–5]: 5×300 s, the longest span the 60-minute window allows.
     expect(first.stdout).toMatch(
-      /auto-stop-idle: CreateAlarmPolicy \(cvm-autopilot-idle-ap-guangzhou policy-\w+: CpuUsage < 5 for 12×300s and LanOuttraffic < 1 for 12×300s; bound to tag autopilot:auto-stop=on\)/,
+      /auto-stop-idle: CreateAlarmPolicy \(cvm-autopilot-idle policy-\w+: CpuUsage < 5 for 5×300s and LanOuttraffic < 1 for 5×300s; bound to tag autopilot:auto-stop=on; in every region\)/,
     );
-    expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "cvm-autopilot-idle-ap-shanghai"]);
+    expect(emu.callsFor("DescribeAlarmMetrics").length).toBeGreaterThan(0);
+    expect(emu.callsFor("CreateAlarmPolicy")).toHaveLength(1);
+    expect(emu.callsFor("CreateAlarmPolicy").filter((c) => c.code)).toEqual([]);
+    expect(await policies(emu)).toEqual(["cvm-autopilot-idle"]);
     const second = await runCli(["deploy"], env, 60_000);
-    expect(second.stdout).toContain("auto-stop-idle: unchanged (cvm-autopilot-idle-ap-guangzhou");
-    expect(emu.callsFor("CreateAlarmPolicy")).toHaveLength(2);
+    expect(second.stdout).toContain("auto-stop-idle: unchanged (cvm-autopilot-idle policy-");
+    expect(second.stdout).toContain("deploy: 0 write(s)");
+    expect(emu.callsFor("CreateAlarmPolicy")).toHaveLength(1);
     const changed = await runCli(["deploy"], { ...env, AUTO_STOP_CPU_THRESHOLD: "3" }, 60_000);
     expect(changed.stdout).toMatch(
-      /auto-stop-idle: DeleteAlarmPolicy \(cvm-autopilot-idle-ap-guangzhou policy-\w+: differs from the config/,
+      /auto-stop-idle: DeleteAlarmPolicy \(cvm-autopilot-idle policy-\w+: differs from the config/,
     );
-    expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "cvm-autopilot-idle-ap-shanghai"]);
-    // One region dropped from REGIONS: its policy goes, rather than alarming forever.
-    await runCli(["deploy"], { ...env, AUTO_STOP_CPU_THRESHOLD: "3", REGIONS: GZ }, 60_000);
-    expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou"]);
+    expect(await policies(emu)).toEqual(["cvm-autopilot-idle"]);
     const planned = await runCli(["deploy", "--remove", "--dry-run"], env, 60_000);
-    expect(planned.stdout).toContain("auto-stop-idle: would DeleteAlarmPolicy (cvm-autopilot-idle-ap-guangzhou");
+    expect(planned.stdout).toContain("auto-stop-idle: would DeleteAlarmPolicy (cvm-autopilot-idle policy-");
     expect(await policies(emu)).toHaveLength(1);
     const gone = await runCli(["deploy", "--remove"], env, 60_000);
     expect(gone.code).toBe(0);
     expect(await policies(emu)).toEqual([]);
+  }, 180_000);
+
+  it("an earlier version's per-region policies are deleted; a policy lists every region and alarms on machines in each; histories are split by region", async () => {
+    const { emu, at } = await slottedEmulator();
+    const gz = emu.state.addInstance({ Region: GZ, profile: idle, Tags: [TAG] });
+    const sh = emu.state.addInstance({ Region: SH, profile: idle, Tags: [TAG] });
+    // What an earlier version left: one policy per region (a name only the 60-character reading allows).
+    alarmStore(emu.state).policies.set("policy-old00001", {
+      PolicyId: "policy-old00001",
+      OriginId: "1",
+      PolicyName: "cvm-autopilot-idle-ap-guangzhou",
+      Remark: "",
+      Namespace: "cvm_device",
+      Enable: 1,
+      ProjectId: 0,
+      IsUnionRule: 1,
+      Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "lt", Value: "5", ContinuePeriod: 1 }],
+      tags: [TAG],
+      tagOperation: "",
+      InsertTime: 0,
+    });
+    const steps = await provision(emu, { ...ALARMS, REGIONS: `${GZ},${SH}` });
+    expect(steps.map((x) => `${x.action} ${x.detail}`)).toEqual([
+      expect.stringMatching(/^DeleteAlarmPolicy cvm-autopilot-idle-ap-guangzhou policy-old00001: an earlier version/),
+      expect.stringMatching(/^CreateAlarmPolicy cvm-autopilot-idle /),
+    ]);
+    const { client } = clientFor(emu);
+    const listed = await client.call<{ Policies: Array<{ Region: string[] }> }>(
+      "monitor",
+      "DescribeAlarmPolicies",
+      { Module: "monitor", PageSize: 100 },
+      { region: SH },
+    );
+    expect(listed.Policies[0]!.Region).toEqual(expect.arrayContaining(["gz", "sh", "bj"]));
+    const { report } = await runFunction<AutoStopReport>(
+      "auto-stop-idle",
+      emu,
+      { ...ALARMS, REGIONS: `${GZ},${SH}` },
+      {},
+      at,
+    );
+    expect(new Set(stopped(report))).toEqual(new Set([gz.InstanceId, sh.InstanceId]));
+    // One listing and one history search for the account, not one per region.
+    expect(emu.callsFor("DescribeAlarmHistories")).toHaveLength(1);
   });
 
-  it("a duplicate policy (names need not be unique) is removed by deploy; polling mode removes ours and no other", async () => {
+  it("several include tags bind with TagOperation as AUTO_STOP_INCLUDE_TAGS means them: distinct keys AND, one key twice OR", async () => {
     const emu = await emulator();
-    await provision(emu, ALARMS);
-    await provision(emu, { ...ALARMS, AUTO_STOP_CPU_THRESHOLD: "9" });
+    const bindings = async (tags: string) => {
+      await provision(emu, { ...ALARMS, AUTO_STOP_INCLUDE_TAGS: tags });
+      const last = emu.callsFor("BindingPolicyTag").at(-1)!.params as Record<string, unknown>;
+      return [last.ServiceType, last.TagOperation];
+    };
+    expect(await bindings("team=a,env=dev")).toEqual(["cvm", "AND"]);
+    expect(await bindings("env=dev,env=test")).toEqual(["cvm", "OR"]);
+    expect(await bindings("env=dev")).toEqual(["cvm", "OR"]);
+  });
+
+  it("with ACCOUNTS, the policy is provisioned in each account through its role; an account whose role cannot be assumed is named", async () => {
+    const members = ["200000000002", "200000000003"];
+    const emu = await emulator({ accounts: [{ uin: members[0]! }, { uin: members[1]!, roles: [] }] });
     const { client } = clientFor(emu);
-    // Someone else's policy, and a second one with our name (made by a deploy that raced another).
-    for (const name of ["team-cpu-high", "cvm-autopilot-idle-ap-guangzhou"]) {
-      await client.call(
-        "monitor",
-        "CreateAlarmPolicy",
-        {
-          Module: "monitor",
-          PolicyName: name,
-          MonitorType: "MT_QCE",
-          Namespace: "cvm_device",
-          ProjectId: 0,
-          Condition: {
-            IsUnionRule: 1,
-            Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "gt", Value: "90", ContinuePeriod: 1 }],
-          },
-        },
-        { region: GZ },
-      );
-    }
-    expect(await policies(emu)).toEqual([
-      "cvm-autopilot-idle-ap-guangzhou",
-      "cvm-autopilot-idle-ap-guangzhou",
-      "team-cpu-high",
+    const ACCOUNTS = members.map((u) => `qcs::cam::uin/${u}:roleName/cvm-autopilot`).join(",");
+    const steps = await FUNCTIONS["auto-stop-idle"]!.provision!(envFor(emu, { ...ALARMS, ACCOUNTS }), {
+      client,
+      accounts: await provisionAccounts(
+        FUNCTIONS["auto-stop-idle"]!.load(envFor(emu, { ...ALARMS, ACCOUNTS })).config,
+        client,
+        "t",
+      ),
+      logger: memoryLogger(),
+      regions: [GZ],
+      dryRun: false,
+      remove: false,
+    });
+    expect(steps.map((x) => `${x.action} ${x.detail}`)).toEqual([
+      expect.stringMatching(/^CreateAlarmPolicy account 200000000002: cvm-autopilot-idle /),
+      expect.stringMatching(/^not provisioned account 200000000003: AssumeRole .*AlarmPolicyMissing/),
     ]);
-    const steps = await provision(emu, { ...ALARMS, AUTO_STOP_CPU_THRESHOLD: "9" });
-    expect(steps.map((x) => x.action)).toEqual(["DeleteAlarmPolicy", "unchanged"]);
-    expect(await policies(emu)).toEqual(["cvm-autopilot-idle-ap-guangzhou", "team-cpu-high"]);
-    await provision(emu, { REGIONS: GZ });
-    expect(await policies(emu)).toEqual(["team-cpu-high"]);
+    expect(alarmStore(emu.account(members[0]!).state).policies.size).toBe(1);
+    expect(alarmStore(emu.state).policies.size).toBe(0);
   });
 
   it("the functions' CAM policy reads alarm policies and histories; the writes stay the deployer's", async () => {

@@ -51,6 +51,33 @@ describe("credentials profiles", () => {
     expect(unnamed.stderr).toContain("TENCENTCLOUD_SECRET_ID: required");
   });
 
+  it('tccli\'s "None" for a blank field is missing: a clear error naming the field, never "None" sent as a key', async () => {
+    const { emu, env } = await world();
+    writeFileSync(
+      join(env.HOME, ".tccli", "blank.credential"),
+      JSON.stringify({ secretId: emu.credentials.secretId, secretKey: "None", token: "None" }),
+    );
+    const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], {
+      ...env,
+      TENCENTCLOUD_PROFILE: "blank",
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('~/.tccli/blank.credential has no secretKey (blank, or "None"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(emu.calls).toHaveLength(0);
+    // A token of "None" with a real key: the key is used, no token sent.
+    writeFileSync(
+      join(env.HOME, ".tccli", "notoken.credential"),
+      JSON.stringify({ secretId: emu.credentials.secretId, secretKey: emu.credentials.secretKey, token: "None" }),
+    );
+    writeFileSync(join(env.HOME, ".tccli", "notoken.configure"), JSON.stringify({ _sys_param: { region: "None" } }));
+    const ok = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou"], {
+      ...env,
+      TENCENTCLOUD_PROFILE: "notoken",
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
   it("the environment's own key wins over a named profile", async () => {
     const { emu, env } = await world();
     const r = await runCli(["call", "DescribeZones", "--region", "ap-guangzhou", "--profile", "nope"], {

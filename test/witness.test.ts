@@ -105,7 +105,7 @@ describe("published replies, read by our client and readers", () => {
       new Date("2023-01-01T02:00:00Z"),
       30 * 86_400_000,
     );
-    expect([...alarmed]).toEqual([["ins-123456", 1672531200_000]]);
+    expect([...alarmed]).toEqual([["ins-123456", { first: 1672531200_000, region: "ap-guangzhou" }]]);
     expect((await organizationMembers(c, "ap-guangzhou")).length).toBeGreaterThan(0);
     // The published example masks the uin ("1000262***"); it is passed through as given.
     expect((await callerAccount(c, "ap-guangzhou")).uin).toBe(
@@ -290,10 +290,10 @@ function seed(emu: Awaited<ReturnType<typeof emulator>>, w: Witness) {
       Namespace: "cvm_device",
       Enable: 1,
       ProjectId: 0,
-      Region: region,
       IsUnionRule: 1,
       Rules: [],
       tags: [],
+      tagOperation: "",
       InsertTime: 0,
     });
   if (w.action === "BindingPolicyTag") policy(String(r.PolicyId), String(r.GroupId));
@@ -309,10 +309,10 @@ function seed(emu: Awaited<ReturnType<typeof emulator>>, w: Witness) {
       Namespace: "cvm_device",
       Enable: 1,
       ProjectId: 0,
-      Region: region,
       IsUnionRule: 1,
       Rules: [{ MetricName: "CpuUsage", Period: 300, Operator: "lt", Value: "5", ContinuePeriod: 2 }],
       tags: [{ Key: "k", Value: "v" }],
+      tagOperation: "",
       InsertTime: 0,
     });
     s.addInstance({

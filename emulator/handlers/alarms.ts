@@ -6,7 +6,14 @@
  *
  * Awkward where the real service is, or may be:
  * - names need not be unique: creating the same policy twice makes two (idempotency is the caller's);
- * - policies are the account's, not a region's: DescribeAlarmPolicies lists all, whatever Region is sent;
+ * - policies are the account's, not a region's: DescribeAlarmPolicies lists all, whatever Region is
+ *   sent, each with every region of the account in its `Region` (short codes, as the tccli example
+ *   shows), and a policy alarms on bound machines in every region; a history names its machine's
+ *   region (`Region` "ap-guangzhou" in the example);
+ * - names are at most 20 characters, and a rule takes only what DescribeAlarmMetrics lists
+ *   (alarm-rules.ts);
+ * - BindingPolicyTag with several tags combines them as TagOperation says, AND or OR; the default
+ *   is undocumented, so the emulator refuses several tags without it;
  * - Remark takes only letters, digits, `_` and `-` (the model: "仅支持中英文、数字、下划线、-");
  * - CVM is a product with projects, so ProjectId must be sent and not -1 (the model says so);
  * - an alarm is evaluated a period late (Cloud Monitor judges a period once it has closed), so a
@@ -19,16 +26,9 @@
 import { ApiFault, int, str } from "../api-fault.ts";
 import type { EmulatorState, EmuInstance } from "../state.ts";
 import type { Handler } from "./context.ts";
-import { alarmMetric, ALARM_METRICS, describeAlarmMetrics } from "./alarm-metrics.ts";
+import { alarmMetric, describeAlarmMetrics } from "./alarm-metrics.ts";
 import { metricValue } from "./monitor.ts";
-
-interface Rule {
-  MetricName: string;
-  Period: number;
-  Operator: string;
-  Value: string;
-  ContinuePeriod: number;
-}
+import { moduleParam, OPERATORS, policyName, REMARK, type Rule, rulesOf, shortRegion } from "./alarm-rules.ts";
 export interface EmuPolicy {
   PolicyId: string;
   OriginId: string;
@@ -37,10 +37,11 @@ export interface EmuPolicy {
   Namespace: string;
   Enable: number;
   ProjectId: number;
-  Region: string;
   IsUnionRule: number;
   Rules: Rule[];
   tags: Array<{ Key: string; Value: string }>;
+  /** How several bound tags combine (BindingPolicyTag's TagOperation); "" until bound. */
+  tagOperation: "" | "AND" | "OR";
   InsertTime: number;
 }
 interface EmuHistory {
@@ -66,61 +67,6 @@ export function alarmStore(state: EmulatorState): AlarmStore {
   return s;
 }
 
-const OPERATORS: Record<string, (a: number, b: number) => boolean> = {
-  lt: (a, b) => a < b,
-  le: (a, b) => a <= b,
-  gt: (a, b) => a > b,
-  ge: (a, b) => a >= b,
-  eq: (a, b) => a === b,
-  ne: (a, b) => a !== b,
-};
-const REMARK = /^[\p{Script=Han}A-Za-z0-9_-]*$/u;
-
-function moduleParam(params: Record<string, unknown>): void {
-  if (str(params, "Module", true) !== "monitor")
-    throw new ApiFault("InvalidParameterValue", "`Module` must be `monitor`.");
-}
-
-function rulesOf(condition: unknown): { IsUnionRule: number; Rules: Rule[] } {
-  const c = (condition ?? {}) as { IsUnionRule?: unknown; Rules?: unknown };
-  const union = Number(c.IsUnionRule ?? 0);
-  if (![0, 1].includes(union))
-    throw new ApiFault(
-      "InvalidParameterValue",
-      "`Condition.IsUnionRule` must be 0 (any) or 1 (all); 2 needs ComplexExpression, which this emulator does not model.",
-    );
-  if (!Array.isArray(c.Rules) || !c.Rules.length)
-    throw new ApiFault("MissingParameter", "`Condition.Rules` needs at least one rule.");
-  const rules = c.Rules.map((r: Record<string, unknown>, i: number): Rule => {
-    const name = String(r?.MetricName ?? "");
-    if (!alarmMetric(name))
-      throw new ApiFault(
-        "InvalidParameterValue",
-        `Condition.Rules.${i}.MetricName \`${name}\` is not a cvm_device metric this emulator evaluates (${ALARM_METRICS.map((m) => m.MetricName).join(", ")}).`,
-      );
-    const period = Number(r.Period);
-    if (period !== 60 && period !== 300)
-      throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Period must be 60 or 300.`);
-    const op = String(r.Operator ?? "");
-    if (!OPERATORS[op])
-      throw new ApiFault(
-        "InvalidParameterValue",
-        `Condition.Rules.${i}.Operator \`${op}\` is not one of ${Object.keys(OPERATORS).join(", ")}.`,
-      );
-    const value = String(r.Value ?? "");
-    if (value === "" || !Number.isFinite(Number(value)))
-      throw new ApiFault("InvalidParameterValue", `Condition.Rules.${i}.Value must be a number written as a string.`);
-    const cont = Number(r.ContinuePeriod ?? 1);
-    if (!Number.isInteger(cont) || cont < 1 || cont > 60)
-      throw new ApiFault(
-        "InvalidParameterValue",
-        `Condition.Rules.${i}.ContinuePeriod must be a whole number of periods, 1 to 60.`,
-      );
-    return { MetricName: name, Period: period, Operator: op, Value: value, ContinuePeriod: cont };
-  });
-  return { IsUnionRule: union, Rules: rules };
-}
-
 /** Does the rule hold for the instance over its ContinuePeriod periods ending at `at` (seconds)? Every period needs a point. */
 function holds(rule: Rule, inst: EmuInstance, at: number): boolean {
   const series = alarmMetric(rule.MetricName)!.series;
@@ -136,18 +82,22 @@ function holds(rule: Rule, inst: EmuInstance, at: number): boolean {
   return true;
 }
 
+const has = (inst: EmuInstance, t: { Key: string; Value: string }) =>
+  inst.Tags?.some((it) => it.Key === t.Key && it.Value === t.Value) === true;
 const bound = (p: EmuPolicy, inst: EmuInstance) =>
-  p.tags.some((t) => inst.Tags?.some((it) => it.Key === t.Key && it.Value === t.Value));
+  p.tags.length > 0 &&
+  (p.tagOperation === "AND" ? p.tags.every((t) => has(inst, t)) : p.tags.some((t) => has(inst, t)));
 
 /** The policy's alarming instances as of a period late, cached per period, tag version and policy. */
 function alarming(state: EmulatorState, store: AlarmStore, p: EmuPolicy, nowS: number): Set<EmuInstance> {
   const period = Math.max(...p.Rules.map((r) => r.Period));
   const at = nowS - period;
-  const key = `${p.PolicyId}/${Math.floor(at / 60)}/${state.tagVersion}/${p.tags.length}`;
+  const key = `${p.PolicyId}/${Math.floor(at / 60)}/${state.tagVersion}/${p.tags.length}/${p.tagOperation}`;
   let set = store.cache.get(key);
   if (!set) {
     set = new Set();
-    for (const inst of state.instancesIn(p.Region)) {
+    // The account's policy: bound machines in every region.
+    for (const inst of state.regions.flatMap((r) => state.instancesIn(r))) {
       if (!bound(p, inst)) continue;
       const ok =
         p.IsUnionRule === 1 ? p.Rules.every((r) => holds(r, inst, at)) : p.Rules.some((r) => holds(r, inst, at));
@@ -194,7 +144,7 @@ function evaluate(state: EmulatorState, store: AlarmStore): void {
   }
 }
 
-function policyView(p: EmuPolicy) {
+function policyView(p: EmuPolicy, regions: string[]) {
   return {
     PolicyId: p.PolicyId,
     PolicyName: p.PolicyName,
@@ -204,13 +154,14 @@ function policyView(p: EmuPolicy) {
     ProjectId: p.ProjectId,
     Namespace: p.Namespace,
     OriginId: p.OriginId,
-    Region: [p.Region],
+    Region: regions.map(shortRegion),
     InsertTime: p.InsertTime,
     UpdateTime: p.InsertTime,
     Condition: {
       IsUnionRule: p.IsUnionRule,
       Rules: p.Rules.map((r) => ({ ...r, NoticeFrequency: 0, IsPowerNotice: 0, RuleType: "STATIC" })),
     },
+    TagOperation: p.tagOperation,
     TagInstances: p.tags.map((t) => ({
       Key: t.Key,
       Value: t.Value,
@@ -237,9 +188,7 @@ export const alarmHandlers: Record<string, Handler> = {
   DescribeAlarmMetrics: (ctx) => describeAlarmMetrics(ctx.params),
   CreateAlarmPolicy(ctx) {
     moduleParam(ctx.params);
-    const name = str(ctx.params, "PolicyName", true)!;
-    if ([...name].length > 60)
-      throw new ApiFault("InvalidParameterValue", "`PolicyName` must be at most 60 characters.");
+    const name = policyName(ctx.params);
     if (str(ctx.params, "MonitorType", true) !== "MT_QCE")
       throw new ApiFault("InvalidParameterValue", "`MonitorType` must be MT_QCE.");
     const ns = str(ctx.params, "Namespace", true)!;
@@ -271,10 +220,10 @@ export const alarmHandlers: Record<string, Handler> = {
       Namespace: ns,
       Enable: ctx.params.Enable === undefined ? 1 : Number(ctx.params.Enable),
       ProjectId: project,
-      Region: ctx.region,
       IsUnionRule,
       Rules,
       tags: [],
+      tagOperation: "",
       InsertTime: Math.floor(ctx.state.now() / 1000),
     };
     store.policies.set(p.PolicyId, p);
@@ -284,7 +233,15 @@ export const alarmHandlers: Record<string, Handler> = {
     moduleParam(ctx.params);
     const id = str(ctx.params, "PolicyId", true)!;
     str(ctx.params, "GroupId", true);
-    str(ctx.params, "ServiceType", true);
+    // ServiceType: the product ("cvm") in tccli's example and the TagInstance model; Tencent's
+    // Terraform provider sends the namespace ("cvm_device"). Both are taken: neither is refused by
+    // any source.
+    const service = str(ctx.params, "ServiceType", true)!;
+    if (!["cvm", "cvm_device"].includes(service))
+      throw new ApiFault("InvalidParameterValue", `ServiceType \`${service}\` is not cvm.`);
+    const op = str(ctx.params, "TagOperation");
+    if (op !== undefined && op !== "AND" && op !== "OR")
+      throw new ApiFault("InvalidParameterValue", "`TagOperation` is AND or OR.");
     const p = alarmStore(ctx.state).policies.get(id);
     if (!p) throw new ApiFault("ResourceNotFound", `The alarm policy \`${id}\` does not exist.`);
     const tags = [
@@ -292,6 +249,12 @@ export const alarmHandlers: Record<string, Handler> = {
       ...(Array.isArray(ctx.params.BatchTag) ? ctx.params.BatchTag : []),
     ] as Array<{ Key?: unknown; Value?: unknown }>;
     if (!tags.length) throw new ApiFault("MissingParameter", "The request needs `Tag` or `BatchTag`.");
+    if (tags.length + p.tags.length > 1 && !op && !p.tagOperation)
+      throw new ApiFault(
+        "InvalidParameterValue",
+        "Several tags need `TagOperation` (AND or OR): its default is not documented, so this emulator takes none.",
+      );
+    if (op) p.tagOperation = op;
     for (const t of tags) {
       if (typeof t?.Key !== "string" || typeof t.Value !== "string" || !t.Key)
         throw new ApiFault("InvalidParameterValue", "Each tag needs a Key and a Value.");
@@ -308,7 +271,10 @@ export const alarmHandlers: Record<string, Handler> = {
     const all = [...alarmStore(ctx.state).policies.values()].filter(
       (p) => (!name || p.PolicyName.toLowerCase().includes(name)) && (!namespaces || namespaces.includes(p.Namespace)),
     );
-    return { TotalCount: all.length, Policies: all.slice((page - 1) * size, page * size).map(policyView) };
+    return {
+      TotalCount: all.length,
+      Policies: all.slice((page - 1) * size, page * size).map((p) => policyView(p, ctx.state.regions)),
+    };
   },
   DeleteAlarmPolicy(ctx) {
     moduleParam(ctx.params);
@@ -358,9 +324,11 @@ export const alarmHandlers: Record<string, Handler> = {
       TotalCount: rows.length,
       Histories: rows.slice((page - 1) * size, page * size).map((h) => ({
         AlarmId: h.AlarmId,
-        MonitorType: "MT_QCE",
+        // The published example's shapes: MonitorType "cvm", AlarmType "metric_alarm", the
+        // machine's long region name, Dimensions {"InstanceId": …} and the bare id as AlarmObject.
+        MonitorType: "cvm",
         Namespace: h.policy.Namespace,
-        AlarmObject: `${h.instance.InstanceId}(${h.instance.InstanceName})`,
+        AlarmObject: h.instance.InstanceId,
         Content: h.policy.Rules.map((r) => `${r.MetricName} ${r.Operator} ${r.Value}`).join(" and "),
         FirstOccurTime: h.first,
         LastOccurTime: h.last,
@@ -368,10 +336,10 @@ export const alarmHandlers: Record<string, Handler> = {
         PolicyId: h.policy.PolicyId,
         PolicyName: h.policy.PolicyName,
         OriginId: h.policy.OriginId,
-        AlarmType: "METRIC",
-        Region: h.policy.Region,
+        AlarmType: "metric_alarm",
+        Region: h.instance.Region,
         PolicyExists: store.policies.has(h.policy.PolicyId) ? 1 : 0,
-        Dimensions: JSON.stringify({ unInstanceId: h.instance.InstanceId }),
+        Dimensions: JSON.stringify({ InstanceId: h.instance.InstanceId }),
         ProjectId: h.policy.ProjectId,
       })),
     };

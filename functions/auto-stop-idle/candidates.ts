@@ -4,13 +4,14 @@
  * The budget is the account's GetMonitorData calls per run, split evenly over its configured
  * regions; each admitted machine may cost a CPU, a LAN and a WAN query, batched by the call size.
  */
-import { alarmingInstances, ourPolicies, policyDrift } from "../../lib/tencent/alarm-policies.ts";
+import { alarmIn } from "../../lib/tencent/alarm-policies.ts";
 import { instancesPerCall } from "../../lib/tencent/monitor.ts";
 import { availableRegions } from "../../lib/runtime/regions.ts";
 import type { RunContext } from "../../lib/runtime/spec.ts";
 import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import { idleAlarmPolicy, idlePolicyName } from "./alarm-policy.ts";
+import { IDLE_POLICY_NAME } from "./alarm-policy.ts";
+import { accountAlarms } from "./account-alarms.ts";
 import type { CandidateLimits } from "./collect.ts";
 import type { AutoStopConfig } from "./config.ts";
 
@@ -72,37 +73,20 @@ export async function candidateLimits(ctx: RunContext<AutoStopConfig>, region: s
   // An alarm callback names its machine: only it is verified, whatever the mode, with no history to read.
   if (ctx.alarmed) return { limits: { ...limits, alarmed: ctx.alarmed }, notes };
   if (policy.source !== "alarms") return { limits, notes };
-  const name = idlePolicyName(region);
-  const found = (await ourPolicies(ctx.client, region, name)).filter((p) => p.name === name);
-  if (!found.length) {
+  const account = await accountAlarms(ctx, region);
+  if (!account.found.length) {
     return {
       problem: {
         region,
         code: "AlarmPolicyMissing",
-        message: `no idle alarm policy "${name}" in ${region}: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in this region until then)`,
+        message: `no idle alarm policy "${IDLE_POLICY_NAME}" in this account: run \`cvm-autopilot deploy\` with AUTO_STOP_SOURCE=alarms to create it (nothing is stopped in ${region} until then)`,
       },
     };
   }
-  const want = idleAlarmPolicy(policy, region);
-  if (found.length > 1)
-    notes.push({
-      region,
-      message: `${region}: ${found.length} policies named ${name} (${found.map((p) => p.id).join(", ")}); their alarms are read together; deploy keeps one`,
-    });
-  for (const p of found) {
-    const drift = policyDrift(p, want);
-    if (drift.length) {
-      notes.push({
-        region,
-        message: `${region}: alarm policy ${p.id} differs from the config (${drift.join("; ")}): machines it misses are not checked; run deploy to bring it back`,
-      });
-      ctx.logger.warn("idle alarm policy drifted from the config", { region, policyId: p.id, drift });
-    }
-  }
-  const alarmed = new Set<string>();
-  const since = policy.alarmSearchDays * 86_400_000;
-  for (const p of found)
-    for (const id of (await alarmingInstances(ctx.client, region, p.id, ctx.now, since)).keys()) alarmed.add(id);
+  // The account's notes once, with its first region.
+  if (region === account.firstRegion) notes.push(...account.notes.map((message) => ({ region, message })));
+  // A policy is the account's: its alarms are split by the region their history names.
+  const alarmed = new Set([...account.alarmed].filter(([, a]) => alarmIn(a, region)).map(([id]) => id));
   limits.alarmed = alarmed;
   ctx.logger.info("idle alarms read", { region, alarming: alarmed.size });
   return { limits, notes };

@@ -5,7 +5,8 @@
  *   INI sections of `secret_id`, `secret_key` and an optional `token` (the official SDK's
  *   ProfileCredential reads its `[default]` section);
  * - tccli's profiles, `~/.tccli/<name>.credential` (JSON: secretId, secretKey, token) with the
- *   region from `~/.tccli/<name>.configure` (`_sys_param.region`), as tccli's configure.py writes them.
+ *   region from `~/.tccli/<name>.configure` (`_sys_param.region`), as tccli's configure.py writes them;
+ *   tccli writes the string "None" for a field left blank, which is read as missing.
  * Only a named profile is read: a key lying in a file is never picked up unasked, so a demo run
  * on a developer's machine cannot turn into a run against a real account by accident.
  */
@@ -36,6 +37,10 @@ const readJson = (file: string): Record<string, unknown> | undefined => {
   }
 };
 
+/** A tccli field's value: a non-empty string other than tccli's "None" (Python's None, written for a blank field). */
+const tccliField = (v: unknown): string | undefined =>
+  typeof v === "string" && v.trim() && v.trim() !== "None" ? v.trim() : undefined;
+
 /** What a named profile adds to the environment (nothing when no profile is named or the environment has a key). */
 export function profileEnv(env: Env, home: string, etc = "/etc/tencentcloud/credentials"): Env {
   const name = env.TENCENTCLOUD_PROFILE?.trim();
@@ -51,16 +56,25 @@ export function profileEnv(env: Env, home: string, etc = "/etc/tencentcloud/cred
       };
     }
   }
-  const cred = readJson(join(home, ".tccli", `${name}.credential`));
-  if (typeof cred?.secretId === "string" && typeof cred.secretKey === "string") {
+  const file = join(home, ".tccli", `${name}.credential`);
+  const cred = readJson(file);
+  const [secretId, secretKey] = [tccliField(cred?.secretId), tccliField(cred?.secretKey)];
+  if (secretId && secretKey) {
     const conf = readJson(join(home, ".tccli", `${name}.configure`));
-    const region = (conf?._sys_param as { region?: unknown } | undefined)?.region ?? conf?.region;
+    const region = tccliField((conf?._sys_param as { region?: unknown } | undefined)?.region ?? conf?.region);
+    const token = tccliField(cred?.token);
     return {
-      TENCENTCLOUD_SECRET_ID: cred.secretId,
-      TENCENTCLOUD_SECRET_KEY: cred.secretKey,
-      ...(typeof cred.token === "string" && cred.token ? { TENCENTCLOUD_SESSION_TOKEN: cred.token } : {}),
-      ...(typeof region === "string" && region && !env.TENCENTCLOUD_REGION ? { TENCENTCLOUD_REGION: region } : {}),
+      TENCENTCLOUD_SECRET_ID: secretId,
+      TENCENTCLOUD_SECRET_KEY: secretKey,
+      ...(token ? { TENCENTCLOUD_SESSION_TOKEN: token } : {}),
+      ...(region && !env.TENCENTCLOUD_REGION ? { TENCENTCLOUD_REGION: region } : {}),
     };
+  }
+  if (cred) {
+    const blank = [secretId ? "" : "secretId", secretKey ? "" : "secretKey"].filter(Boolean).join(" and ");
+    throw new ConfigError([
+      `TENCENTCLOUD_PROFILE: ~/.tccli/${name}.credential has no ${blank} (blank, or "None", which tccli writes for a field left blank); run \`tccli configure --profile ${name}\` and enter them, or set TENCENTCLOUD_SECRET_ID / _SECRET_KEY`,
+    ]);
   }
   throw new ConfigError([
     `TENCENTCLOUD_PROFILE: no profile "${name}" with secret_id and secret_key in ~/.tencentcloud/credentials (or ${etc}), and no ~/.tccli/${name}.credential with secretId and secretKey; create one (tccli configure --profile ${name}) or set TENCENTCLOUD_SECRET_ID / _SECRET_KEY`,

@@ -194,7 +194,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
     },
     AUTO_STOP_SOURCE: {
       meaning:
-        "where candidates come from: `polling` reads every in-scope machine's metrics each run; `alarms` reads only the machines the region's Cloud Monitor idle alarm policy reports (DescribeAlarmHistories, not billed) and verifies each with fresh metrics before a stop. `deploy` creates one policy per region of REGIONS (`cvm-autopilot-idle-<region>`, bound by AUTO_STOP_INCLUDE_TAGS, which alarm mode requires) and removes them in polling mode and with `--remove`. See docs/functions.md, \"Idle detection and its cost\"",
+        "where candidates come from: `polling` reads every in-scope machine's metrics each run; `alarms` reads only the machines the account's Cloud Monitor idle alarm policy reports (DescribeAlarmHistories, not billed) and verifies each with fresh metrics before a stop. `deploy` creates one policy per account (`cvm-autopilot-idle`, in each account of ACCOUNTS, bound by AUTO_STOP_INCLUDE_TAGS, which alarm mode requires) and removes it in polling mode and with `--remove`. See docs/functions.md, \"Idle detection and its cost\"",
       default: "`polling`",
     },
     AUTO_STOP_METRIC_BUDGET: {

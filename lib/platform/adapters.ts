@@ -1,9 +1,9 @@
 /**
- * Thin platform adapters: Tencent SCF (`main_handler(event, context)`, timer, function URL and
- * API-gateway events — a function URL's event is API gateway's without requestContext and the
- * *Parameters fields, per SCF's function URL docs) and AWS Lambda (EventBridge schedule, HTTP API v2). Each turns its event into a
- * platform-neutral Trigger, runs the function, and shapes the answer. Config is parsed once per
- * warm container; an unexpected error is logged with context and re-raised.
+ * Thin platform adapters: Tencent SCF (`main_handler(event, context)`) and AWS Lambda
+ * (`handler`), for the events in platform-events.ts plus our own asynchronous events (a fan-out
+ * shard, an alarm callback's verification). Each turns its event into a platform-neutral Trigger,
+ * runs the function, and shapes the answer. Config is parsed once per warm container; an
+ * unexpected error is logged with context and re-raised.
  */
 import type { RunReport } from "../runtime/report.ts";
 import { ConfigError, envCredentials, type BaseConfig, type Env } from "../config/config.ts";
@@ -18,6 +18,16 @@ import type { Guard } from "../runtime/spec.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
+import { handOff, isAlarmEvent, parseAlarmEvent, type AlarmEvent } from "./alarm-event.ts";
+import {
+  isEventBridge,
+  isHttpApiV2,
+  isScfApiGateway,
+  isScfTimer,
+  type HttpReply,
+  type LambdaContext,
+  type ScfContext,
+} from "./platform-events.ts";
 import { answerSnooze, zoneOf } from "./snooze-links.ts";
 import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
 import {
@@ -32,54 +42,6 @@ import {
 } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";
 
-export interface ScfTimerEvent {
-  Type: "Timer";
-  TriggerName: string;
-  Time: string;
-  Message?: string;
-}
-export interface ScfApiGatewayEvent {
-  httpMethod: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string | null;
-  isBase64Encoded?: boolean;
-  queryString?: Record<string, string>;
-  requestContext?: { requestId?: string; stage?: string; serviceId?: string };
-}
-export interface ScfContext {
-  request_id?: string;
-  function_name?: string;
-  namespace?: string;
-}
-export interface EventBridgeEvent {
-  "detail-type": string;
-  source: string;
-  time: string;
-  id?: string;
-}
-export interface HttpApiV2Event {
-  version: "2.0";
-  rawPath: string;
-  headers: Record<string, string>;
-  body?: string;
-  isBase64Encoded?: boolean;
-  rawQueryString?: string;
-  requestContext: { http: { method: string; path: string }; requestId: string };
-}
-export interface LambdaContext {
-  awsRequestId?: string;
-  functionName?: string;
-  invokedFunctionArn?: string;
-}
-
-export interface HttpReply {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded?: boolean;
-}
-
 export interface AdapterOptions {
   env?: Env;
   logger?: Logger;
@@ -92,18 +54,6 @@ const json = (statusCode: number, body: unknown): HttpReply => ({
   body: JSON.stringify(body),
   isBase64Encoded: false,
 });
-
-/** SCF's timer event; `Type` is compared without case (deployers' guides show "Timer" and "timer"). */
-export const isScfTimer = (e: unknown): e is ScfTimerEvent =>
-  typeof (e as ScfTimerEvent)?.Type === "string" && (e as ScfTimerEvent).Type.toLowerCase() === "timer";
-export const isScfApiGateway = (e: unknown): e is ScfApiGatewayEvent =>
-  typeof (e as ScfApiGatewayEvent)?.httpMethod === "string";
-export const isEventBridge = (e: unknown): e is EventBridgeEvent =>
-  (e as EventBridgeEvent)?.["detail-type"] === "Scheduled Event";
-export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
-  const ev = e as HttpApiV2Event | undefined;
-  return ev?.version === "2.0" && typeof ev.requestContext?.http === "object" && ev.requestContext.http !== null;
-};
 
 /**
  * A run that reported errors or was held back by its blast-radius guard. Thrown from a timer
@@ -167,6 +117,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     rawBody: string,
     requestId: string | undefined,
     query = "",
+    invokerFor?: InvokerFor,
   ): Promise<HttpReply> {
     if (fn.snoozeLinks && /\/snooze$/.test(path)) {
       const a = await answerSnooze(
@@ -199,7 +150,20 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     if (alarm) {
       const a = await answerAlarmCallback(
         { method, token: alarm[1]!, body: rawBody, requestId },
-        { name, secret: () => loadOnce().config.webhookSecret, run: (t) => runWith(t) },
+        {
+          name,
+          secret: () => loadOnce().config.webhookSecret,
+          // Answered at once: the verification goes to an asynchronous invocation of this function.
+          verify: handOff(
+            name,
+            () => {
+              const c = loadOnce().config;
+              return invokerFor?.(c, createRunDeps(c, { logger }).client);
+            },
+            (t) => runWith(t),
+            logger,
+          ),
+        },
         { logger, gate },
       );
       return json(a.status, a.body);
@@ -221,10 +185,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
    * With FANOUT=auto and more than one shard it coordinates instead: one asynchronous invocation
    * of this function per shard.
    */
-  async function timer(
-    requestId: string | undefined,
-    invokerFor?: (c: BaseConfig, client: ReturnType<typeof createRunDeps>["client"]) => Invoker,
-  ): Promise<ReportBase> {
+  async function timer(requestId: string | undefined, invokerFor?: InvokerFor): Promise<ReportBase> {
     const c = invokerFor ? loadOnce().config : undefined;
     if (c && invokerFor && c.fanout === "auto") {
       logger.appendKeys({ function: name, invocationId: requestId, trigger: "timer" });
@@ -244,6 +205,17 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     const report = await runWith({ source: "timer", requestId });
     if (runFailed(report)) throw new RunFailedError(report);
     return report;
+  }
+
+  /** An alarm callback's verification, delivered asynchronously: a run that verifies the one machine it names. */
+  async function alarmWorker(event: AlarmEvent, requestId: string | undefined): Promise<ReportBase> {
+    const parsed = parseAlarmEvent(event, name);
+    if ("problem" in parsed) {
+      logger.error("alarm verification refused", { function: name, problem: parsed.problem, invocationId: requestId });
+      throw new TypeError(`${name}: alarm verification refused: ${parsed.problem}`);
+    }
+    // Not thrown when the run reports errors: the platform's retries would repeat a run that is already logged.
+    return runWith({ source: "webhook", requestId, alarmed: [parsed.instance] });
   }
 
   /** Shards of runs this container has run (run id, account, region), the oldest forgotten past 10,000. */
@@ -330,7 +302,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
         throw err;
       },
     ));
-  return { runWith, webhook, timer, worker, readSecrets };
+  return { runWith, webhook, timer, worker, alarmWorker, readSecrets };
 }
 
 const decode = (body: unknown, b64: unknown) =>
@@ -347,6 +319,23 @@ const headersOf = (v: unknown): Record<string, string> =>
     ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
     : {};
 
+/** How a platform invokes this same function asynchronously, once the config and a client are at hand. */
+type InvokerFor = (c: BaseConfig, client: Parameters<typeof scfInvoker>[0]) => Invoker;
+
+/** SCF: the function invokes itself by the name and namespace SCF gives it, in its own region. */
+const scfSelf = (context: ScfContext): InvokerFor | undefined => {
+  const self = text(context?.function_name);
+  return self
+    ? (c, client) =>
+        scfInvoker(client, { functionName: self, namespace: text(context?.namespace) || "default", region: c.region })
+    : undefined;
+};
+/** Lambda: by the ARN (or name) the context gives, through the runtime's AWS SDK. */
+const lambdaSelf = (context: LambdaContext, env: Env): InvokerFor | undefined => {
+  const self = text(context?.invokedFunctionArn) || text(context?.functionName);
+  return self ? () => lambdaInvoker(self, env) : undefined;
+};
+
 /** `main_handler` for Tencent SCF and `handler` for AWS Lambda, for one function. */
 export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
   const { name } = fn;
@@ -355,54 +344,45 @@ export function makeHandlers(fn: FunctionEntry, opts: AdapterOptions = {}) {
     async main_handler(event: unknown, context: ScfContext = {}): Promise<ReportBase | HttpReply> {
       // WEBHOOK_SECRET and NOTIFY_* come from the SSM secret deploy wrote, read with the role.
       await core.readSecrets(readScfSecret);
-      if (isShardEvent(event)) return core.worker(event, text(context?.request_id) || undefined);
+      const requestId = text(context?.request_id) || undefined;
+      if (isShardEvent(event)) return core.worker(event, requestId);
+      if (isAlarmEvent(event)) return core.alarmWorker(event, requestId);
       if (isScfApiGateway(event)) {
         return core.webhook(
           text(event.httpMethod),
           text(event.path),
           headersOf(event.headers),
           decode(event.body, event.isBase64Encoded),
-          text(context?.request_id) || text(event.requestContext?.requestId) || undefined,
+          requestId || text(event.requestContext?.requestId) || undefined,
           queryOf(event.queryString),
+          scfSelf(context),
         );
       }
-      if (isScfTimer(event)) {
-        // The function invokes itself by the name and namespace SCF gives it, in its own region.
-        const self = text(context?.function_name);
-        const invokerFor = self
-          ? (c: BaseConfig, client: Parameters<typeof scfInvoker>[0]) =>
-              scfInvoker(client, {
-                functionName: self,
-                namespace: text(context?.namespace) || "default",
-                region: c.region,
-              })
-          : undefined;
-        return core.timer(text(context?.request_id) || undefined, invokerFor);
-      }
+      if (isScfTimer(event)) return core.timer(requestId, scfSelf(context));
       throw new TypeError(`${name}: unrecognised SCF event (expected a timer or API gateway event)`);
     },
     async handler(event: unknown, context: LambdaContext = {}): Promise<ReportBase | HttpReply> {
       // The Tencent key and the webhook secrets come from AWS Secrets Manager.
       await core.readSecrets(readAwsSecret);
-      if (isShardEvent(event)) return core.worker(event, text(context?.awsRequestId) || undefined);
+      const requestId = text(context?.awsRequestId) || undefined;
+      if (isShardEvent(event)) return core.worker(event, requestId);
+      if (isAlarmEvent(event)) return core.alarmWorker(event, requestId);
       if (isHttpApiV2(event)) {
         return core.webhook(
           text(event.requestContext.http.method),
           text(event.rawPath),
           headersOf(event.headers),
           decode(event.body, event.isBase64Encoded),
-          text(context?.awsRequestId) || text(event.requestContext.requestId) || undefined,
+          requestId || text(event.requestContext.requestId) || undefined,
           text(event.rawQueryString),
+          lambdaSelf(context, opts.env ?? process.env),
         );
       }
-      if (isEventBridge(event)) {
-        const self = text(context?.invokedFunctionArn) || text(context?.functionName);
-        return core.timer(
-          text(context?.awsRequestId) || text(event.id) || undefined,
-          self ? () => lambdaInvoker(self, opts.env ?? process.env) : undefined,
-        );
-      }
+      if (isEventBridge(event))
+        return core.timer(requestId || text(event.id) || undefined, lambdaSelf(context, opts.env ?? process.env));
       throw new TypeError(`${name}: unrecognised Lambda event (expected an EventBridge schedule or HTTP API v2 event)`);
     },
   };
 }
+
+export * from "./platform-events.ts";

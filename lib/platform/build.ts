@@ -129,7 +129,7 @@ export function camPolicy() {
     version: "2.0",
     statement: [
       { effect: "allow", action: actions, resource: ["*"] },
-      // Fan-out: a coordinator invokes the tool's own functions, asynchronously, and no other
+      // Fan-out and the alarm callback's hand-off: a function invokes the tool's own functions, asynchronously, and no other
       // (CAM names the Invoke API scf:InvokeFunction; resources are qcs::scf:<region>:uin/<uin>:namespace/<ns>/function/<name>).
       {
         effect: "allow",

@@ -18,6 +18,7 @@ import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { ErrorEntry, ReportBase } from "../runtime/report-head.ts";
+import type { AlarmEvent } from "./alarm-event.ts";
 
 /** The key a worker's event carries; anything else is a timer, webhook or a coordinator's own run. */
 export const SHARD_KEY = "cvm-autopilot-shard";
@@ -40,7 +41,7 @@ export const isShardEvent = (e: unknown): e is ShardEvent => !!e && typeof e ===
 /** Sends one asynchronous invocation of this same function. */
 export interface Invoker {
   platform: "scf" | "lambda";
-  invoke(event: ShardEvent): Promise<{ requestId?: string | undefined }>;
+  invoke(event: ShardEvent | AlarmEvent): Promise<{ requestId?: string | undefined }>;
 }
 
 export interface FanoutReport extends ReportBase {

@@ -143,7 +143,19 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         if (body === null) return reply(413, { error: `body larger than ${MAX_WEBHOOK_BODY} bytes` });
         const a = await answerAlarmCallback(
           { method: req.method ?? "GET", token: alarm[1]!, body },
-          { name, secret: () => configs[name]!.webhookSecret, run: (t) => runOnce(name, t) },
+          {
+            name,
+            secret: () => configs[name]!.webhookSecret,
+            // Started, not awaited: the reply goes out at once and the run goes on after it.
+            verify: async (t, undone) => {
+              if (inFlight.has(name)) return "busy";
+              runOnce(name, t).then(
+                (r) => r === "busy" && undone(),
+                () => undone(), // logged by runOnce; a retry may run it again
+              );
+              return { handed: "run started after the reply" };
+            },
+          },
           { logger: opts.logger, gate },
         );
         return reply(a.status, a.body);

@@ -100,8 +100,13 @@ export interface RegionResult<K extends string, P = never> {
 }
 
 /** What `deploy` hands a function that keeps cloud resources beside its code. */
+/** An account deploy provisions in (ACCOUNTS): a client acting there, or why there is none. */
+export type ProvisionAccount = { label: string; client: TencentCloudClient } | { label: string; problem: string };
+
 export interface ProvisionContext<C extends BaseConfig> {
   client: TencentCloudClient;
+  /** The accounts of ACCOUNTS, each through its assumed role; undefined: the deployer's own account alone. */
+  accounts?: ProvisionAccount[] | undefined;
   logger: Logger;
   /** The regions the functions run in (REGIONS, resolved). */
   regions: string[];

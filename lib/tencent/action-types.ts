@@ -40,6 +40,12 @@ type AlarmPolicyRow = {
     Rules?: Array<{ MetricName?: string; Period?: number; Operator?: string; Value?: string; ContinuePeriod?: number }>;
   };
   TagInstances?: Array<{ Key?: string; Value?: string }>;
+  TagOperation?: string;
+};
+/** The fields of a DescribeAlarmMetrics row we read (official model: Metric, MetricConfig). */
+type AlarmMetricRow = {
+  MetricName?: string;
+  MetricConfig?: { Operator?: string[]; Period?: number[]; ContinuePeriod?: number[] } | null;
 };
 /** The fields of an AlarmHistory we read (official model). */
 type AlarmHistoryRow = {
@@ -113,6 +119,11 @@ interface Table {
     Monitor.CreateAlarmPolicyResponse,
   ];
   BindingPolicyTag: [Monitor.BindingPolicyTagRequest, object, Monitor.BindingPolicyTagResponse];
+  DescribeAlarmMetrics: [
+    Monitor.DescribeAlarmMetricsRequest,
+    { Metrics: AlarmMetricRow[] },
+    Monitor.DescribeAlarmMetricsResponse,
+  ];
   DescribeAlarmPolicies: [
     Monitor.DescribeAlarmPoliciesRequest,
     { TotalCount: number; Policies: AlarmPolicyRow[] },

@@ -71,6 +71,9 @@ export const ACTIONS = {
   // deploy writes the policies; a run only reads them (DescribeAlarmPolicies, DescribeAlarmHistories).
   CreateAlarmPolicy: { service: "monitor", rateLimit: 20, deployerOnly: true },
   BindingPolicyTag: { service: "monitor", rateLimit: 20, deployerOnly: true },
+  // What a rule may hold (Period, ContinuePeriod, Operator per metric): read by deploy before it writes a
+  // policy, and by a run to tell whether the policy still matches the config.
+  DescribeAlarmMetrics: { service: "monitor", rateLimit: 20 },
   DescribeAlarmPolicies: { service: "monitor", rateLimit: 20 },
   DeleteAlarmPolicy: { service: "monitor", rateLimit: 20, deployerOnly: true },
   // Pages of 1 to 100 (the official model: "每页的数量，取值1~100").

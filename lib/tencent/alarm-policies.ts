@@ -24,8 +24,16 @@ export interface AlarmPolicySpec {
   name: string;
   remark: string;
   rules: AlarmRule[];
-  /** Instances carrying any one of these tags are bound (BindingPolicyTag). */
+  /** The tags that bind instances (BindingPolicyTag), combined as tagOperation says. */
   tags: Array<{ key: string; value: string }>;
+  tagOperation: "AND" | "OR";
+}
+
+/** What a rule on one metric may hold, as DescribeAlarmMetrics lists it (its MetricConfig). */
+export interface RuleLimits {
+  Period: number[];
+  ContinuePeriod: number[];
+  Operator: string[];
 }
 
 export interface RemotePolicy {
@@ -36,6 +44,7 @@ export interface RemotePolicy {
   unionRule: number | undefined;
   rules: AlarmRule[];
   tags: Array<{ key: string; value: string }>;
+  tagOperation: string;
 }
 
 /** DescribeAlarmPolicies and DescribeAlarmHistories: 1 to 100 rows a page (official model). */
@@ -76,6 +85,7 @@ export async function ourPolicies(client: TencentCloudClient, region: string, pr
         tags: (p.TagInstances ?? [])
           .filter((t) => typeof t?.Key === "string")
           .map((t) => ({ key: t.Key!, value: String(t.Value ?? "") })),
+        tagOperation: String(p.TagOperation ?? ""),
       });
     }
     if (rows.length < PAGE || page * PAGE >= Number(res.TotalCount ?? 0)) return out;
@@ -103,6 +113,34 @@ export function policyDrift(remote: RemotePolicy, want: AlarmPolicySpec): string
   const tag = (t: { key: string; value: string }) => `${t.key}=${t.value}`;
   const haveTags = new Set(remote.tags.map(tag));
   for (const t of want.tags.map(tag)) if (!haveTags.has(t)) out.push(`not bound to tag ${t}`);
+  // One tag binds the same either way; with several, how they combine is part of the policy.
+  if (want.tags.length > 1 && remote.tagOperation !== want.tagOperation)
+    out.push(`TagOperation ${JSON.stringify(remote.tagOperation)} (want ${want.tagOperation})`);
+  return out;
+}
+
+/**
+ * What each cvm_device metric's rule may hold, from DescribeAlarmMetrics: CreateAlarmPolicy's
+ * model says a rule's Period, ContinuePeriod and Operator take their values from it, so they are
+ * read rather than assumed. A metric listed without a MetricConfig allows nothing.
+ */
+export async function ruleLimits(client: TencentCloudClient, region: string): Promise<Map<string, RuleLimits>> {
+  const res = await api(client).describeAlarmMetrics(region, {
+    Module: MODULE,
+    MonitorType: "MT_QCE",
+    Namespace: "cvm_device",
+  });
+  const nums = (v: unknown) => (Array.isArray(v) ? v.map(Number).filter((n) => Number.isInteger(n) && n > 0) : []);
+  const out = new Map<string, RuleLimits>();
+  for (const m of Array.isArray(res.Metrics) ? res.Metrics : []) {
+    if (typeof m?.MetricName !== "string") continue;
+    const c = m.MetricConfig ?? {};
+    out.set(m.MetricName, {
+      Period: nums(c.Period),
+      ContinuePeriod: nums(c.ContinuePeriod),
+      Operator: Array.isArray(c.Operator) ? c.Operator.map(String) : [],
+    });
+  }
   return out;
 }
 
@@ -125,17 +163,19 @@ export async function createPolicy(
     Condition: { IsUnionRule: 1, Rules: want.rules.map((r) => ({ ...r, NoticeFrequency: 0, IsPowerNotice: 0 })) },
   });
   const requestIds = [created.RequestId];
-  // ServiceType is the namespace and GroupId the policy's OriginId, as Tencent's Terraform provider
-  // binds a tag (resource_tc_monitor_alarm_policy). tccli's published example sends ServiceType
-  // "cvm" and an unrelated GroupId instead; the model documents neither value, so the provider's
-  // working code is followed and the disagreement is recorded here.
+  // ServiceType: the product, "cvm", as tccli's published example sends it and the TagInstance
+  // model describes it ("产品类型，如：cvm"); Tencent's Terraform provider sends the namespace
+  // (cvm_device) instead. The two documented sources are followed. GroupId is the policy's
+  // OriginId (the provider's; the example's value is unrelated to its policy). TagOperation is
+  // always sent: its default is undocumented.
   const first = want.tags[0];
   if (first) {
     const bound = await api(client).bindingPolicyTag(region, {
       Module: MODULE,
       PolicyId: created.PolicyId,
       GroupId: created.OriginId,
-      ServiceType: "cvm_device",
+      ServiceType: "cvm",
+      TagOperation: want.tagOperation,
       Tag: { Key: first.key, Value: first.value },
       ...(want.tags.length > 1 ? { BatchTag: want.tags.slice(1).map((t) => ({ Key: t.key, Value: t.value })) } : {}),
     });
@@ -164,10 +204,24 @@ export function alarmedInstanceId(h: { Dimensions?: unknown; AlarmObject?: unkno
   return m?.[1];
 }
 
+/** An alarming instance: when its alarm began, and the region its history names (a policy is the account's). */
+export interface Alarmed {
+  first: number;
+  region: string | undefined;
+}
+
 /**
- * The instances the policy reports as alarming now (AlarmStatus ALARM), with when each alarm
- * began. The search covers alarms that began within `sinceMs`: DescribeAlarmHistories finds a
- * history by its FirstOccurTime only. Paged to TotalCount.
+ * Whether an alarm belongs to a region's run: its history's Region is that region. A Region that
+ * is missing or not a region name (Cloud Monitor also writes short codes such as "gz") counts for
+ * every region: an alarm only nominates, and a run verifies only machines it lists in its region.
+ */
+export const alarmIn = (a: Alarmed, region: string) =>
+  a.region === undefined || !/^[a-z]+-[a-z]+(-[a-z]+)*$/.test(a.region) || a.region === region;
+
+/**
+ * The instances the account's policy reports as alarming now (AlarmStatus ALARM), with when each
+ * alarm began and where. The search covers alarms that began within `sinceMs`:
+ * DescribeAlarmHistories finds a history by its FirstOccurTime only. Paged to TotalCount.
  */
 export async function alarmingInstances(
   client: TencentCloudClient,
@@ -175,8 +229,8 @@ export async function alarmingInstances(
   policyId: string,
   now: Date,
   sinceMs: number,
-): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+): Promise<Map<string, Alarmed>> {
+  const out = new Map<string, Alarmed>();
   const EndTime = Math.floor(now.getTime() / 1000);
   const StartTime = Math.floor((now.getTime() - sinceMs) / 1000);
   let seen = 0;
@@ -199,7 +253,8 @@ export async function alarmingInstances(
       const id = alarmedInstanceId(h ?? {});
       if (!id) continue;
       const first = typeof h.FirstOccurTime === "number" ? h.FirstOccurTime * 1000 : now.getTime();
-      out.set(id, Math.min(out.get(id) ?? Infinity, first));
+      const region = typeof h.Region === "string" && h.Region ? h.Region : undefined;
+      out.set(id, { first: Math.min(out.get(id)?.first ?? Infinity, first), region: out.get(id)?.region ?? region });
     }
     const total = Number(res.TotalCount ?? 0);
     if (seen >= total) return out;
