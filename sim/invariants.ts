@@ -23,7 +23,8 @@ export const INVARIANTS = {
   "guard-holds": "the blast-radius guard's limits hold in every run",
   "runs-report-their-writes": "every stop the cloud saw is one a run reported",
   "metric-budget-rotation": "under a metric budget, every candidate is checked within ⌈candidates ÷ admitted⌉ runs",
-  "alarm-retry-heard": "a refused alarm callback is heard when Cloud Monitor retries it (the machine is verified)",
+  "alarm-retry-heard":
+    "every machine an alarm callback names is checked, refused callbacks through Cloud Monitor's retries",
   "keys-always-work": "key rotation never leaves an instance without a working key",
   "image-sync-within-quota": "image-sync never exceeds the image quota or deletes a source image",
 } as const;

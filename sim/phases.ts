@@ -63,6 +63,7 @@ export async function previewers(c: Ctx, at: number, fromDryRun: boolean): Promi
     if (!messages.length) return;
     bump(c, "messages", messages.length);
     for (const msg of messages) {
+      announced(c, at, msg.text);
       const links = msg.links.flatMap((l) => {
         const k = linkOf(l.url, l.label);
         return k ? [{ ...l, ...k }] : [];
@@ -146,6 +147,21 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
   for (const p of pages) afterFollow(c, at, p.f, p.page, { writes: [], queried: new Set(), all: [] });
 }
 
+/**
+ * What a run told people, from its message: the runs `serve` makes (a link's stop-now, an alarm
+ * callback's check) report only to the page or the callback, so their warnings are read here. A
+ * resource line reads `• name (ins-…, region): done: …warned…`.
+ */
+function announced(c: Ctx, at: number, text: string): void {
+  const fn = /cvm-autopilot ([a-z-]+)/.exec(text)?.[1];
+  if (!fn || /dry run/.test(text.split("\n")[0] ?? "")) return;
+  for (const m of text.matchAll(/\((ins-[a-z0-9]{8}), [a-z0-9-]+\): done: ([^\n]*warn[^\n]*)/gi)) {
+    const rec = c.j.get(m[1]!);
+    if (rec?.announced.get(fn)?.some((a) => a.at === at)) continue;
+    c.j.announce(fn, m[1]!, at, `(in its message) ${m[2]!.slice(0, 90)}`);
+  }
+}
+
 /** What each run told people it will do: its warnings, from its report. */
 function announce(c: Ctx, fn: string, at: number, report: RunReport | undefined): void {
   for (const x of report?.results ?? []) {
@@ -156,7 +172,7 @@ function announce(c: Ctx, fn: string, at: number, report: RunReport | undefined)
 }
 
 /** A machine auto-stop must check: running, pay-as-you-go, not opted out, no snooze or warning of ours on it. */
-function candidate(c: Ctx, m: SimMachine): boolean {
+export function candidate(c: Ctx, m: SimMachine): boolean {
   const inst = c.world.emu.state.settle(m.inst);
   const keys = new Set((inst.Tags ?? []).map((t) => t.Key));
   return (

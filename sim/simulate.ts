@@ -15,7 +15,7 @@ import { Journal, type Violation } from "./journal.ts";
 import { settingsFor, START_MS, STEP_MS, type SimOptions, type SimSettings } from "./options.ts";
 import { Owners } from "./owners.ts";
 import { alarmCallbacks } from "./alarms.ts";
-import { dryRun, ownerFollows, previewers, scheduledRuns, type Ctx } from "./phases.ts";
+import { candidate, dryRun, ownerFollows, previewers, scheduledRuns, type Ctx } from "./phases.ts";
 import { Chance } from "./random.ts";
 import { startWorld, type World } from "./world.ts";
 
@@ -80,6 +80,18 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
       owners.act(t);
       const follows = owners.due(t);
       for (const f of follows.filter((x) => !x.race)) await ownerFollows(ctx, t, f);
+      // Cloud Monitor calls back about idle machines now and then, before the step's scheduled runs.
+      if (c.chance(1 / 24)) {
+        const idle = machines.filter((m) => m.pattern === "idle" && candidate(ctx, m));
+        const a = c.pick(idle);
+        const b = c.pick(idle.filter((m) => m !== a));
+        if (b)
+          await alarmCallbacks(
+            ctx,
+            t,
+            [a, b].map((m) => ({ id: m.id, region: m.region })),
+          );
+      }
       const fns = due(t);
       const local = localTime(t);
       if (fns.includes("image-sync") && local.day === 3)
@@ -91,19 +103,6 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
         follows.filter((x) => x.race),
       );
       await previewers(ctx, t, false);
-      if (c.chance(1 / 24)) {
-        const idle = machines.filter(
-          (m) => m.pattern === "idle" && world!.emu.state.settle(m.inst).InstanceState === "RUNNING",
-        );
-        const a = c.pick(idle);
-        const b = c.pick(idle.filter((m) => m !== a));
-        if (b)
-          await alarmCallbacks(
-            ctx,
-            t,
-            [a, b].map((m) => ({ id: m.id, region: m.region })),
-          );
-      }
       // An operator tries a dry run now and then (about six times a day).
       if (c.chance(1 / 48)) await dryRun(ctx, t);
       // Whatever else changed a machine's state (a forced stop of key rotation) is credited to no one.
