@@ -184,7 +184,7 @@ export function candidate(c: Ctx, m: SimMachine): boolean {
   );
 }
 
-/** Under a metric budget, a rotation reaches every candidate within ⌈candidates ÷ admitted⌉ runs (doubled, plus two, for slack). */
+/** Under a metric budget, a rotation reaches every candidate within ⌈candidates ÷ admitted⌉ runs (plus two: the set of candidates moves). */
 function rotation(c: Ctx, at: number, before: Map<string, boolean>, queried: Set<string>): void {
   const budget = Number(c.world.env.AUTO_STOP_METRIC_BUDGET ?? 0);
   if (!budget) return;
@@ -200,7 +200,7 @@ function rotation(c: Ctx, at: number, before: Map<string, boolean>, queried: Set
     }
     rec.unqueriedRuns++;
     const bound = Math.ceil((perRegion.get(m.region) ?? 0) / admitted);
-    if (rec.unqueriedRuns > 2 * bound + 2) {
+    if (rec.unqueriedRuns > bound + 2) {
       c.judge.rotation(at, m.id, rec.unqueriedRuns, bound);
       rec.unqueriedRuns = 0;
     }
