@@ -42,10 +42,10 @@ export class FaultSchedule {
       this.lastEnd = at;
       this.apply();
     }
-    if (this.c.chance(1 / 150)) {
+    if (this.c.chance(1 / 100)) {
       const kind = this.c.weighted<Kind>({
         throttle: 3,
-        "monitor-refused": 3,
+        "monitor-refused": 4,
         "start-refused": 2,
         "stop-refused": 2,
         "free-tier": 1,

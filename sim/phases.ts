@@ -171,6 +171,16 @@ function announce(c: Ctx, fn: string, at: number, report: RunReport | undefined)
   }
 }
 
+/** A machine auto-stop may check: running, pay-as-you-go, not opted out. */
+function inScope(c: Ctx, m: SimMachine): boolean {
+  const inst = c.world.emu.state.settle(m.inst);
+  return (
+    inst.InstanceState === "RUNNING" &&
+    inst.InstanceChargeType === "POSTPAID_BY_HOUR" &&
+    !(inst.Tags ?? []).some((t) => t.Key === "autopilot:auto-stop")
+  );
+}
+
 /** A machine auto-stop must check: running, pay-as-you-go, not opted out, no snooze or warning of ours on it. */
 export function candidate(c: Ctx, m: SimMachine): boolean {
   const inst = c.world.emu.state.settle(m.inst);
@@ -190,7 +200,8 @@ function rotation(c: Ctx, at: number, before: Map<string, boolean>, queried: Set
   if (!budget) return;
   const admitted = Math.floor(Math.floor(budget / 2) / 3) * 50;
   const perRegion = new Map<string, number>();
-  for (const m of c.machines) if (before.get(m.id)) perRegion.set(m.region, (perRegion.get(m.region) ?? 0) + 1);
+  // The bound counts every machine the function may query (a warned one is checked again before its stop), so it is never too tight.
+  for (const m of c.machines) if (inScope(c, m)) perRegion.set(m.region, (perRegion.get(m.region) ?? 0) + 1);
   for (const m of c.machines) {
     const rec = c.j.get(m.id);
     if (!rec) continue;
