@@ -34,6 +34,8 @@ export interface CallView {
   writes: Write[];
   /** Machines each successful GetMonitorData asked about. */
   queried: Set<string>;
+  /** Machines any GetMonitorData that reached the emulator asked about, refused or not (what a run admitted). */
+  asked: Set<string>;
   /** Every call, for the record (action and code). */
   all: CallRecord[];
 }
@@ -41,8 +43,10 @@ export interface CallView {
 /** Takes the calls logged since the last take. */
 export function takeCalls(emu: Emulator): CallView {
   const all = emu.calls.splice(0);
-  const out: CallView = { writes: [], queried: new Set(), all };
+  const out: CallView = { writes: [], queried: new Set(), asked: new Set(), all };
   for (const c of all) {
+    if (c.action === "GetMonitorData")
+      for (const id of JSON.stringify(c.params ?? {}).match(INSTANCE) ?? []) out.asked.add(id);
     // A call refused, dropped or answered with a broken body never reached the handler: nothing was written.
     if (c.code || (c.fault && UNHANDLED.has(c.fault))) continue;
     const params = (c.params ?? {}) as Record<string, unknown>;

@@ -102,6 +102,7 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
   takeCalls(c.world.emu);
   const crash = due.length ? c.faults.crash() : undefined;
   const before = new Map(c.machines.map((m) => [m.id, candidate(c, m)]));
+  const scope = c.machines.filter((m) => inScope(c, m));
   const [runs, pages] = await Promise.all([
     Promise.all(due.map(async (fn) => ({ fn, ...(await c.world.run(fn, at)) }))),
     Promise.all(racing.map(async (f) => ({ f, page: await follow(f.url) }))),
@@ -142,9 +143,9 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
     announce(c, r.fn, at, r.report);
     const stops = r.report?.results.filter((x) => x.action === "stop" && x.outcome === "done").length ?? 0;
     c.judge.guard(r.fn, at, stops, c.machines.length, r.report, stops);
-    if (r.fn === "auto-stop-idle" && r.report) rotation(c, at, before, seen.queried);
+    if (r.fn === "auto-stop-idle" && r.report) rotation(c, at, before, scope, seen.asked);
   }
-  for (const p of pages) afterFollow(c, at, p.f, p.page, { writes: [], queried: new Set(), all: [] });
+  for (const p of pages) afterFollow(c, at, p.f, p.page, { writes: [], queried: new Set(), asked: new Set(), all: [] });
 }
 
 /**
@@ -195,13 +196,13 @@ export function candidate(c: Ctx, m: SimMachine): boolean {
 }
 
 /** Under a metric budget, a rotation reaches every candidate within ⌈candidates ÷ admitted⌉ runs (plus two: the set of candidates moves). */
-function rotation(c: Ctx, at: number, before: Map<string, boolean>, queried: Set<string>): void {
+function rotation(c: Ctx, at: number, before: Map<string, boolean>, scope: SimMachine[], queried: Set<string>): void {
   const budget = Number(c.world.env.AUTO_STOP_METRIC_BUDGET ?? 0);
   if (!budget) return;
   const admitted = Math.floor(Math.floor(budget / 2) / 3) * 50;
   const perRegion = new Map<string, number>();
-  // The bound counts every machine the function may query (a warned one is checked again before its stop), so it is never too tight.
-  for (const m of c.machines) if (inScope(c, m)) perRegion.set(m.region, (perRegion.get(m.region) ?? 0) + 1);
+  // The bound counts every machine the function may query as the run began (a warned one is checked again before its stop).
+  for (const m of scope) perRegion.set(m.region, (perRegion.get(m.region) ?? 0) + 1);
   for (const m of c.machines) {
     const rec = c.j.get(m.id);
     if (!rec) continue;
