@@ -23,7 +23,13 @@ const htmlText = (s: string) =>
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, "&");
-const textOf = (html: string) => htmlText(html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ")).trim();
+const textOf = (html: string) =>
+  htmlText(
+    html
+      .replace(/<(style|script)\b[\s\S]*?<\/\1>/gi, " ")
+      .replace(/<[^>]+>/g, " ")
+      .replace(/\s+/g, " "),
+  ).trim();
 
 async function fetchPage(url: string, init?: RequestInit): Promise<{ status: number; html: string }> {
   try {

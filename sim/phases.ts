@@ -143,7 +143,9 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
     announce(c, r.fn, at, r.report);
     const stops = r.report?.results.filter((x) => x.action === "stop" && x.outcome === "done").length ?? 0;
     c.judge.guard(r.fn, at, stops, c.machines.length, r.report, stops);
-    if (r.fn === "auto-stop-idle" && r.report) rotation(c, at, before, scope, seen.asked);
+    // A run that crashed or failed somewhere could not ask for its turn: it neither counts nor resets the count.
+    if (r.fn === "auto-stop-idle" && r.report && !r.report.errors.length && !crash)
+      rotation(c, at, before, scope, seen.asked);
   }
   for (const p of pages) afterFollow(c, at, p.f, p.page, { writes: [], queried: new Set(), asked: new Set(), all: [] });
 }

@@ -111,7 +111,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
       judge.converged(
         t,
         edge,
-        officeMachines(world, machines, t, faults.names.length ? t : Math.max(edge, faults.lastEnd)),
+        officeMachines(world, machines, j, t, faults.names.length ? t : Math.max(edge, faults.lastEnd)),
       );
       if (fns.includes("key-rotation") || fns.includes("image-sync"))
         checkKeysAndImages(world, judge, t, keyed, sources);
@@ -130,7 +130,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
  * start or stop could land: after the edge, the last fault window, and (for a stop) any snooze. A
  * snooze that is not a time holds a stop for good: such a machine is not judged while it should stop.
  */
-function officeMachines(world: World, machines: readonly SimMachine[], at: number, after: number) {
+function officeMachines(world: World, machines: readonly SimMachine[], j: Journal, at: number, after: number) {
   const stop = !officeWants(at);
   return machines
     .filter((m) => m.office)
@@ -138,7 +138,9 @@ function officeMachines(world: World, machines: readonly SimMachine[], at: numbe
       const inst = world.emu.state.settle(m.inst);
       const tags = new Map((inst.Tags ?? []).map((t) => [t.Key, t.Value]));
       const snooze = tags.get("autopilot:snooze-until");
-      const until = snooze === undefined ? 0 : Date.parse(snooze);
+      // The tag may be gone (a run removes an ended snooze): the promises people were given say when it ended.
+      const promised = Math.max(0, ...(j.get(m.id)?.promises.map((p) => p.until) ?? []));
+      const until = snooze === undefined ? promised : Math.max(promised, Date.parse(snooze));
       const eligible =
         inst.InstanceChargeType === "POSTPAID_BY_HOUR" &&
         tags.get("autopilot:office-hours") === "office" &&
