@@ -66,10 +66,42 @@ export async function follow(url: string): Promise<Followed> {
   return { status: second.status, text: textOf(second.html), posted: true };
 }
 
-/** What a page promises: "keeps running until <instant>", if it says so. */
+/** Wall-clock minutes in a zone to an instant (ms). */
+function zoned(local: string, zone: string): number | undefined {
+  const guess = Date.parse(`${local.replace(" ", "T")}Z`);
+  if (Number.isNaN(guess)) return undefined;
+  try {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      })
+        .formatToParts(guess)
+        .map((x) => [x.type, x.value]),
+    );
+    return guess - (Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - guess);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a page promises: "keeps running until <time>" (or "already keeps running … until"), the
+ * time written `2026-11-02T09:00Z` or `2026-11-02 17:00 (Asia/Shanghai)`. A page that only offers
+ * it ("the button keeps it running until") or reports a dry run ("would keep running") promises nothing.
+ */
 export function keepsRunningUntil(text: string): number | undefined {
-  const m = /keeps running until (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)/.exec(text);
-  return m ? Date.parse(m[1]!) : undefined;
+  const m =
+    /(?:keeps running|is already kept running) until (\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})(?::\d{2})?(Z| \(([^)]+)\))/.exec(
+      text,
+    );
+  if (!m) return undefined;
+  return m[2] === "Z" ? Date.parse(`${m[1]}Z`) : zoned(m[1]!, m[3]!);
 }
 
 /** A link's machine and kind, from its URL and label. */
