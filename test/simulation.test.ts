@@ -2,10 +2,6 @@
  * The simulator, short: a week of 100 machines under two seeds, through `npm run simulate`'s
  * script in a child process (so an unhandled rejection in the code under test is the
  * simulation's finding, not the test runner's). Every named invariant must hold over both seeds.
- *
- * On this branch's starting code some do not: those another branch fixes are marked `it.fails`
- * (warn-promises: warnings, links, dry runs, office-hours' records; no-crash: crashes, the
- * metric budget's rotation; alarm-real: alarm callbacks answered 409). Flip each to `it` once its fix is merged.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -38,18 +34,6 @@ function simulate(seed: number): Promise<SimSummary> {
   });
 }
 
-/** Invariants the starting code breaks, with the branch whose fix makes them hold. */
-const FIXED_ELSEWHERE: Partial<Record<InvariantName, string>> = {
-  "warned-before-stop": "warn-promises",
-  "kept-while-promised": "warn-promises",
-  "stop-now-only-its-period": "warn-promises",
-  "page-tells-truth": "warn-promises",
-  "get-changes-nothing": "warn-promises",
-  "dry-run-acts-not": "warn-promises",
-  "office-hours-lands": "warn-promises",
-  "alarm-retry-heard": "alarm-real",
-};
-
 describe("a simulated week: 100 machines, owners, previewers, faults (seeds 1 and 3)", () => {
   let runs: SimSummary[] = [];
   beforeAll(async () => {
@@ -71,9 +55,7 @@ describe("a simulated week: 100 machines, owners, previewers, faults (seeds 1 an
     );
 
   for (const name of Object.keys(INVARIANTS) as InvariantName[]) {
-    const fixer = FIXED_ELSEWHERE[name];
-    const test = fixer ? it.fails : it;
-    test(`${name}: ${INVARIANTS[name]}${fixer ? ` (fails until ${fixer} is merged)` : ""}`, () => {
+    it(`${name}: ${INVARIANTS[name]}`, () => {
       expect(violations(name)).toEqual([]);
     });
   }
