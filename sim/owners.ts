@@ -94,7 +94,8 @@ export class Owners {
     } else if (edit === "unsnooze") {
       this.setTag(m.inst, SNOOZE_TAG, undefined);
       const rec = this.j.get(m.id);
-      if (rec) rec.promises = [];
+      // Withdrawn by its owner; a stop it held back (a snooze that was not a time holds one for good) may come from now on.
+      if (rec) rec.promises = [{ until: at, by: "its owner's removal of the snooze tag" }];
       wrote = `${SNOOZE_TAG} removed`;
     } else if (edit === "stop-after-past") {
       const key = this.c.pick(HAND_WARNINGS);
