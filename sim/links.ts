@@ -3,6 +3,7 @@
  * fetches every link of a message with a GET and stops there. An owner follows it: a GET, and if
  * the page asks for a confirmation (a form that POSTs), the confirmation.
  */
+import { zoneParts } from "../lib/zone-parts.ts";
 export interface Followed {
   status: number;
   /** The text of the last page shown (tags stripped). */
@@ -71,19 +72,7 @@ function zoned(local: string, zone: string): number | undefined {
   const guess = Date.parse(`${local.replace(" ", "T")}Z`);
   if (Number.isNaN(guess)) return undefined;
   try {
-    const p = Object.fromEntries(
-      new Intl.DateTimeFormat("en-US", {
-        timeZone: zone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "2-digit",
-        day: "2-digit",
-        hour: "2-digit",
-        minute: "2-digit",
-      })
-        .formatToParts(guess)
-        .map((x) => [x.type, x.value]),
-    );
+    const p = zoneParts(guess, zone);
     return guess - (Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - guess);
   } catch {
     return undefined;

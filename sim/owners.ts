@@ -89,6 +89,9 @@ export class Owners {
     if (edit === "snooze") {
       const until = at + this.c.int(1, 8) * 60 * MIN;
       this.setTag(m.inst, SNOOZE_TAG, instantTag(until));
+      // The owner's own latest word replaces what earlier pages promised (it may shorten them).
+      const rec = this.j.get(m.id);
+      if (rec) rec.promises = [];
       this.j.promise(m.id, until, "its owner's own snooze tag");
       wrote = `${SNOOZE_TAG}=${instantTag(until)}`;
     } else if (edit === "unsnooze") {
