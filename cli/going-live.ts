@@ -11,6 +11,7 @@ import { createLogger } from "../lib/log/logger.ts";
 import { resolveRegions } from "../lib/runtime/regions.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
 import { errorRecord } from "../lib/tencent/errors.ts";
+import { zoneParts } from "../lib/zone-parts.ts";
 
 /** Whether a run may act: `undecided` (DRY_RUN unset, so a dry run), `dry-run` (DRY_RUN=true), `live` (DRY_RUN=false), `demo` (the embedded emulator). */
 export type LiveMode = "demo" | "undecided" | "dry-run" | "live";
@@ -60,19 +61,7 @@ export function nextRun(schedule: string, zone: string, now: Date): string {
 
 /** `YYYY-MM-DD HH:MM` in a zone. */
 export function localTime(at: Date, zone: string): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    })
-      .formatToParts(at)
-      .map((x) => [x.type, x.value]),
-  );
+  const p = zoneParts(at, zone);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 

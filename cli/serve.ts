@@ -152,7 +152,7 @@ function sayEndpoints(server: LocalServer, env: Env, out: (s: string) => void): 
   }
   if (secret && REGISTRY.some((x) => x.snoozeLinks && server.enabled.includes(x.name))) {
     out(
-      `snooze links: GET ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`,
+      `snooze links: ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`,
     );
   }
   const enabled = REGISTRY.filter((f) => server.enabled.includes(f.name));

@@ -121,7 +121,7 @@ describe("the history and savings commands", () => {
     const emu = await emulator();
     const dir = await mkdtemp(join(tmpdir(), "history-cli-"));
     const machine = emu.state.addInstance({ Region: GZ, profile: idle, InstanceType: "S5.LARGE8" });
-    const env = { ...envFor(emu), REPORT_DIR: dir, AUTO_STOP_MAX_FRACTION: "1" };
+    const env = { ...envFor(emu), DRY_RUN: "false", REPORT_DIR: dir, AUTO_STOP_MAX_FRACTION: "1" };
     const run = await runCli(["run", "auto-stop-idle", "-o", "json"], env);
     expect(run.code).toBe(0);
     const month = new Date().toISOString().slice(0, 7);

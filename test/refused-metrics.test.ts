@@ -51,6 +51,8 @@ describe("a refused GetMonitorData call", () => {
       const chat = await chatServer();
       const r = await runCli(["run", "auto-stop-idle"], {
         ...envFor(emu),
+        // Live: with credentials and DRY_RUN unset a run changes nothing.
+        DRY_RUN: "false",
         REGIONS: `${GZ},${SH}`,
         NOTIFY_URLS: chat.urls.slack,
       });
@@ -70,7 +72,7 @@ describe("a refused GetMonitorData call", () => {
     // The emulator's own free tier (Cloud Monitor's 1,000,000 calls a month, here 3): refused past it.
     const emu = await emulator({ monitorFreeCalls: 3 });
     for (let i = 0; i < 300; i++) emu.state.addInstance({ Region: GZ, profile: { cpu: 1, traffic: 0 } });
-    const r = await runCli(["run", "auto-stop-idle"], envFor(emu));
+    const r = await runCli(["run", "auto-stop-idle"], { ...envFor(emu), DRY_RUN: "false" });
     expect(r.stderr).not.toMatch(/unhandled|triggerUncaughtException|at async/i);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).errors).toEqual([
@@ -134,7 +136,7 @@ describe("a refused GetMonitorData call", () => {
         SCHEDULE_AUTO_STOP_IDLE: "* * * * *",
         DRY_RUN: "true",
       },
-      /demo run complete/,
+      /now on schedule/,
     );
     try {
       expect(output()).toMatch(/auto-stop-idle \(dry run\): scanned 0, .*errors 1/);

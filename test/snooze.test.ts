@@ -196,37 +196,40 @@ describe("warn first, snooze links, through serve", () => {
     }
   });
 
-  it("an ended snooze is reported once: the run that finds it removes the tag", async () => {
+  it("an ended snooze is reported once, by the run whose interval its end falls in, and its tag is never removed (a removal could erase a snooze written meanwhile)", async () => {
     const emu = await emulator();
+    const t0 = new Date(emu.state.now());
+    // Ended five minutes ago: within this run's 15-minute interval.
+    const ended = `${new Date(Math.floor((t0.getTime() - 5 * 60_000) / 60_000) * 60_000).toISOString().slice(0, 16)}Z`;
     const m = emu.state.addInstance({
       Region: GZ,
       profile: { cpu: 60, traffic: 4 },
-      Tags: [{ Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" }],
+      Tags: [{ Key: SNOOZE_TAG, Value: ended }],
     });
     const outOfScope = emu.state.addInstance({
       Region: GZ,
       profile: idle,
       Tags: [
-        { Key: SNOOZE_TAG, Value: "2026-01-01T00:00Z" },
+        { Key: SNOOZE_TAG, Value: ended },
         { Key: "autopilot:auto-stop", Value: "off" },
       ],
     });
-    const planned = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ, DRY_RUN: "true" });
-    expect(planned.report.results.map((r) => [r.id, r.action, r.outcome])).toEqual([
-      [m.InstanceId, "clear-snooze", "planned"],
-    ]);
-    expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBe("2026-01-01T00:00Z");
-    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
+    const { report } = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ }, {}, { now: () => t0 });
     expect(report.errors).toEqual([]);
-    expect(report.results.map((r) => [r.id, r.action, r.outcome, r.kind])).toEqual([
-      [m.InstanceId, "clear-snooze", "done", "snooze ended: tag removed"],
-    ]);
-    expect(report.results[0]!.reason).toMatch(/^its snooze ended at 2026-01-01T00:00Z: the tag is removed; busy: CPU/);
-    expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBeUndefined();
-    // Out of scope: left as it is. The guard weighs no removal.
-    expect(tag(emu, outOfScope.InstanceId, SNOOZE_TAG)).toBe("2026-01-01T00:00Z");
+    expect(report.results).toEqual([]);
+    const said = report.kept.find((k) => k.id === m.InstanceId)!;
+    expect(said.kind).toBe("snooze ended");
+    expect(said.reason).toMatch(new RegExp(`^its snooze ended at ${ended}; busy: CPU`));
+    expect(report.kept.find((k) => k.id === outOfScope.InstanceId)?.kind).not.toBe("snooze ended");
+    // Nothing written: a person may be writing a new snooze right now, and the Tag API removes by key.
+    expect(emu.callsFor("UnTagResources")).toEqual([]);
+    expect(tag(emu, m.InstanceId, SNOOZE_TAG)).toBe(ended);
     expect(report.guard).toMatchObject({ wouldAct: 0 });
-    const again = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ });
+    // The next run (15 minutes on) does not say it again.
+    const t1 = new Date(t0.getTime() + 15 * 60_000);
+    emu.advance(15 * 60_000);
+    const again = await runFunction<AutoStopReport>("auto-stop-idle", emu, { REGIONS: GZ }, {}, { now: () => t1 });
+    expect(again.report.kept.find((k) => k.id === m.InstanceId)?.kind).not.toBe("snooze ended");
     expect(again.report.results).toEqual([]);
   });
 

@@ -5,7 +5,7 @@
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
 import { settleAll } from "../../lib/runtime/settle.ts";
-import { OWNER_TAG, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
+import { OWNER_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { readWarning, runningPeriodOf, warningTagKey } from "../../lib/snooze/warning-tag.ts";
 import { takeTurn } from "./rotation.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -147,11 +147,11 @@ export async function decideRegion(
     stopsLikely = undefined;
     call(candidateTypes);
   };
-  // Machines whose snooze has ended: a decision that asks for nothing else removes the tag (snoozeEnded).
-  const expired = new Map<string, { until: number; value: string }>();
+  // Machines whose snooze has ended: a decision that asks for nothing else says so, once (snoozeEnded).
+  const expired = new Map<string, { until: number }>();
   const emit = (raw: Decision) => {
     const ended = expired.get(raw.id);
-    const d = ended === undefined ? raw : snoozeEnded(raw, ended.until, ended.value);
+    const d = ended === undefined ? raw : snoozeEnded(raw, ended.until, now, policy.runEveryMs);
     if (ended !== undefined) expired.delete(raw.id);
     return d.action ? decisions.push(d) : keep(d);
   };
@@ -235,7 +235,7 @@ export async function decideRegion(
           const tags = tagsOf(inst);
           const out = screen(inst, policy, now, tags);
           const z = snoozeOf(tags, now);
-          if (z.state === "expired") expired.set(inst.InstanceId, { until: z.until, value: tags.get(SNOOZE_TAG)! });
+          if (z.state === "expired") expired.set(inst.InstanceId, { until: z.until });
           const period = runningPeriodOf(inst);
           if (limits.stopNow) {
             // Asked by a person: their own snooze does not hold it back; every scope rule does, and

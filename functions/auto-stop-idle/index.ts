@@ -5,7 +5,7 @@ import { cellText } from "../../lib/runtime/report.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { awaitedLater } from "../../lib/runtime/settle.ts";
-import { applyStops, clearSnoozes } from "./apply.ts";
+import { applyStops } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
@@ -13,7 +13,7 @@ import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
 import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
-import { CLEAR_SNOOZE, guard, KINDS } from "./plan.ts";
+import { guard, KINDS } from "./plan.ts";
 import { key, lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
@@ -138,9 +138,7 @@ export default defineFunction({
     unpriced: "stops with no price",
     unpricedTypes: "instance types with no price",
   },
-  // Removing an expired snooze tag touches no machine: the guard weighs stops and warnings only.
-  guard: (summary, config) =>
-    guard({ ...summary, acting: summary.acting.filter((d) => d.action !== CLEAR_SNOOZE) }, config.policy),
+  guard: (summary, config) => guard(summary, config.policy),
   // deploy keeps the idle alarm policies of AUTO_STOP_SOURCE=alarms (none in polling mode).
   provision: provisionAlarms,
   // Cloud Monitor may push an alarm (unsigned): the named machine is verified like any candidate.
@@ -165,11 +163,6 @@ export default defineFunction({
       ctx.client,
       acting.filter((d) => d.action === "warn"),
       { fn: "auto-stop-idle", secret: ctx.config.webhookSecret },
-    ))
-      out.set(k, o);
-    for (const [k, o] of await clearSnoozes(
-      ctx.client,
-      acting.filter((d) => d.action === CLEAR_SNOOZE),
     ))
       out.set(k, o);
     return out;

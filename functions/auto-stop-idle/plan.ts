@@ -35,7 +35,7 @@ export const KINDS = {
   warned: "warned, stop pending",
   "asked-to-stop": "stop asked through a link",
   "restarted-since-link": "started again since the link was sent",
-  "snooze-ended": "snooze ended: tag removed",
+  "snooze-ended": "snooze ended",
   deferred: "deferred: metric budget",
   "missing-cpu": "missing CPU metrics",
   "busy-cpu": "busy: CPU",
@@ -302,24 +302,16 @@ export function decide(
   return skip ? screenedOut(inst, skip) : judged({ ...inst, period: runningPeriodOf(inst) }, m, policy, now);
 }
 
-/** The action that removes an expired autopilot:snooze-until tag. */
-export const CLEAR_SNOOZE = "clear-snooze";
-
 /**
- * A machine whose snooze has ended and that nothing else acts on: its tag is removed, so the end
- * is reported once (by this run) and the tag no longer misleads. Out-of-scope machines keep their
- * decision (the guard's denominator must not change) and their tag.
+ * A machine whose snooze has ended and that nothing else acts on, reported by the run whose
+ * interval (`runEveryMs`) its end falls in, so once. The tag is left in place: the Tag API removes
+ * by key with no condition, so a removal could erase a snooze a person wrote between our read and
+ * our write (a link followed just then), and a time in the past holds nothing back anyway.
+ * Out-of-scope machines keep their decision (the guard's denominator must not change).
  */
-export function snoozeEnded(d: Decision, until: number, value: string): Decision {
-  if (d.action || OUT_OF_SCOPE.has(d.kind)) return d;
-  return {
-    ...d,
-    // The value read: the removal compares it first, so a snooze written since is never removed.
-    detail: { ...d.detail, snooze: value },
-    kind: "snooze-ended",
-    action: CLEAR_SNOOZE,
-    reason: `its snooze ended at ${instantTag(until)}: the tag is removed; ${d.reason}`,
-  };
+export function snoozeEnded(d: Decision, until: number, now: Date, runEveryMs: number): Decision {
+  if (d.action || OUT_OF_SCOPE.has(d.kind) || until <= now.getTime() - runEveryMs) return d;
+  return { ...d, kind: "snooze-ended", reason: `its snooze ended at ${instantTag(until)}; ${d.reason}` };
 }
 
 /** What a stop's report and price lookup read of the machine. createdTime: a pay-as-you-go price steps down with the hours used (see prices.ts). */

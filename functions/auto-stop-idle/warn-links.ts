@@ -8,6 +8,7 @@
 import { linkQuery, parseInstant, type SnoozeLink } from "../../lib/snooze/snooze.ts";
 import { WARNING_VALID_MS } from "../../lib/snooze/warning-tag.ts";
 import type { Decision } from "./plan.ts";
+import { zoneParts } from "../../lib/zone-parts.ts";
 
 export interface WarnLink {
   label: string;
@@ -16,20 +17,7 @@ export interface WarnLink {
 
 /** The next 09:00 in `zone` at least an hour after `now` (at 04:30 that is this morning's; at 08:30, tomorrow's), and its local date. */
 export function nextNine(now: Date, zone: string): { at: number; date: string } {
-  const parts = (ms: number) =>
-    Object.fromEntries(
-      new Intl.DateTimeFormat("en-US", {
-        timeZone: zone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "2-digit",
-        day: "2-digit",
-        hour: "2-digit",
-        minute: "2-digit",
-      })
-        .formatToParts(new Date(ms))
-        .map((p) => [p.type, p.value]),
-    );
+  const parts = (ms: number) => zoneParts(new Date(ms), zone);
   const p = parts(now.getTime());
   const offset =
     Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(now.getTime() / 60_000) * 60_000;

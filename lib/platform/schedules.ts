@@ -11,6 +11,7 @@
  */
 import { CronExpressionParser } from "cron-parser";
 import { ConfigError, type Env } from "../config/config.ts";
+import { zoneParts } from "../zone-parts.ts";
 
 /** What the schedule table needs of a function. */
 export interface Scheduled {
@@ -44,19 +45,7 @@ export function cronProblem(expr: string): string | undefined {
 
 /** A zone's offset from UTC in minutes at an instant. */
 function offsetAt(zone: string, at: Date): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
+  const parts = zoneParts(at, zone);
   const local = Date.UTC(
     Number(parts.year),
     Number(parts.month) - 1,

@@ -2,6 +2,7 @@
  * What the snooze pages say, in English and Chinese (chosen by Accept-Language), and times in the
  * function's zone with the zone named. Kept apart from the logic so both languages say the same.
  */
+import { zoneParts } from "../zone-parts.ts";
 export type Lang = "en" | "zh";
 
 /** The language a reader prefers of the two we have: the highest-weighted zh* or en* in Accept-Language, else English. */
@@ -25,19 +26,7 @@ export function langOf(acceptLanguage: string | undefined): Lang {
 
 /** An instant in `zone`, to the minute, with the zone named: "2026-12-01 20:00 (Asia/Shanghai)". */
 export function when(ms: number, zone: string): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    })
-      .formatToParts(new Date(ms))
-      .map((x) => [x.type, x.value]),
-  );
+  const p = zoneParts(new Date(ms), zone);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (${zone})`;
 }
 
