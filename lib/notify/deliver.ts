@@ -7,17 +7,10 @@ import { createHmac } from "node:crypto";
 import { signWebhook } from "../webhook/verify.ts";
 import { feishuSigned } from "./feishu.ts";
 import type { Destination } from "./destinations.ts";
+// A delivery's record is part of the report's vocabulary (report-head.ts), below notify/.
+import type { Delivery } from "../runtime/report-head.ts";
 
-export interface Delivery {
-  /** The service and host: never the URL, which carries a token. */
-  to: string;
-  ok: boolean;
-  attempts: number;
-  status?: number | undefined;
-  error?: string | undefined;
-  /** A run that needs several messages: how many reached the robot, of how many. */
-  messages?: { sent: number; of: number } | undefined;
-}
+export type { Delivery };
 
 /** A delivery in words, for the report's text view: sent (and over how many posts), or why not. */
 export function deliveryWords(d: Delivery): string {

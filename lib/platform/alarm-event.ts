@@ -11,12 +11,9 @@ import type { Logger } from "../log/logger.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { CallbackTarget } from "./alarm-callback.ts";
 import type { Invoker } from "./fanout.ts";
+import { ALARM_KEY, type AlarmEvent } from "./platform-events.ts";
 
-export const ALARM_KEY = "cvm-autopilot-alarm";
-
-export interface AlarmEvent {
-  [ALARM_KEY]: { function: string; instance: string };
-}
+export { ALARM_KEY, type AlarmEvent };
 
 export const isAlarmEvent = (e: unknown): e is AlarmEvent => !!e && typeof e === "object" && ALARM_KEY in e;
 

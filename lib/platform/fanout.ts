@@ -18,7 +18,7 @@ import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { ErrorEntry, ReportBase } from "../runtime/report-head.ts";
-import type { AlarmEvent } from "./alarm-event.ts";
+import type { AlarmEvent } from "./platform-events.ts";
 
 /** The key a worker's event carries; anything else is a timer, webhook or a coordinator's own run. */
 export const SHARD_KEY = "cvm-autopilot-shard";

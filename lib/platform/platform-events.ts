@@ -62,3 +62,10 @@ export const isHttpApiV2 = (e: unknown): e is HttpApiV2Event => {
   const ev = e as HttpApiV2Event | undefined;
   return ev?.version === "2.0" && typeof ev.requestContext?.http === "object" && ev.requestContext.http !== null;
 };
+
+/** The key of the event a function sends itself to verify one alarmed machine after answering the callback (alarm-event.ts). */
+export const ALARM_KEY = "cvm-autopilot-alarm";
+
+export interface AlarmEvent {
+  [ALARM_KEY]: { function: string; instance: string };
+}

@@ -1,5 +1,4 @@
 /** The common head of every report (a function's run, a coordinator's fan-out), and its error entries. */
-import type { Delivery } from "../notify/deliver.ts";
 import type { Trigger } from "./trigger.ts";
 
 export interface ReportBase {
@@ -25,4 +24,16 @@ export interface ErrorEntry {
   code: string;
   message: string;
   requestId?: string | undefined;
+}
+
+/** What became of one chat destination's message(s) for a run. */
+export interface Delivery {
+  /** The service and host: never the URL, which carries a token. */
+  to: string;
+  ok: boolean;
+  attempts: number;
+  status?: number | undefined;
+  error?: string | undefined;
+  /** A run that needs several messages: how many reached the robot, of how many. */
+  messages?: { sent: number; of: number } | undefined;
 }
