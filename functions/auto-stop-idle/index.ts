@@ -43,7 +43,6 @@ export default defineFunction({
     "DescribeAlarmHistories",
     "StopInstances",
     "TagResources",
-    "UnTagResources",
   ],
   loadConfig,
   kinds: KINDS,

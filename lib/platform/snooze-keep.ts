@@ -3,8 +3,6 @@ import type { Logger } from "../log/logger.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { tagInstances } from "../tencent/instance-tags.ts";
-import { tagsOf } from "../tencent/normalize.ts";
-import { api } from "../tencent/services.ts";
 import { instantTag, SNOOZE_TAG } from "../snooze/snooze.ts";
 import { answer, ok, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
 
@@ -56,23 +54,13 @@ export async function keepRunning(
   return ok(c, title, [line]);
 }
 
-/**
- * Writes the snooze and reads it back: a run removing an ended snooze compares the value just
- * before its UnTagResources, and this read-back catches the one write that could land in between,
- * so the snooze is written again rather than lost. Returns a problem code, or undefined.
- */
+/** Writes the snooze: a problem code, or undefined. No run removes a snooze tag, so one write holds. */
 async function writeSnooze(
   client: TencentCloudClient,
   region: string,
   id: string,
   value: string,
 ): Promise<string | undefined> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const [r] = await tagInstances(client, region, [id], { [SNOOZE_TAG]: value });
-    if (!r?.ok) return r?.code ?? "unknown";
-    const res = await api(client).describeInstances(region, { InstanceIds: [id] });
-    const now = (res.InstanceSet ?? []).find((i) => i.InstanceId === id);
-    if (!now || tagsOf(now).get(SNOOZE_TAG) === value) return undefined;
-  }
-  return "SnoozeRemovedMeanwhile";
+  const [r] = await tagInstances(client, region, [id], { [SNOOZE_TAG]: value });
+  return r?.ok ? undefined : (r?.code ?? "unknown");
 }

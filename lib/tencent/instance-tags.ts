@@ -26,18 +26,6 @@ function accountUin(client: TencentCloudClient, region: string): Promise<string>
 export const instanceResource = (region: string, uin: string, id: string) =>
   `qcs::cvm:${region}:uin/${uin}:instance/${id}`;
 
-/** Removes the tag `keys` from instances of one region; a result per id. */
-export async function untagInstances(
-  client: TencentCloudClient,
-  region: string,
-  ids: readonly string[],
-  keys: string[],
-): Promise<ItemResult[]> {
-  return writeTags(client, region, ids, (ResourceList) =>
-    api(client).unTagResources(undefined, { ResourceList, TagKeys: keys }),
-  );
-}
-
 /** Sets `tags` on instances of one region; a result per id (the API answers per resource in FailedResources). */
 export async function tagInstances(
   client: TencentCloudClient,
