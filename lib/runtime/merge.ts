@@ -4,7 +4,7 @@
  * a shard that could not run is an error with its code and RequestId, and the others stand.
  */
 import type { Account } from "../accounts/accounts.ts";
-import { appendCapped, emptyOutcomes, type AccountSummary, type RunReport } from "./report.ts";
+import { appendCapped, emptyOutcomes, emptyTally, type AccountSummary, type RunReport } from "./report.ts";
 import type { Guard } from "./spec.ts";
 import { cents } from "./savings.ts";
 import type { ErrorEntry, ReportBase } from "./report-head.ts";
@@ -41,18 +41,7 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
   const out: RunReport = {
     ...head,
     regions: [],
-    scanned: 0,
-    byKind: {},
-    outcomes: emptyOutcomes(),
-    byRegion: {},
-    results: [],
-    resultsCount: 0,
-    kept: [],
-    keptCount: 0,
-    keptByKind: {},
-    notes: {},
-    notesCount: {},
-    extras: {},
+    ...emptyTally(),
     errors,
     accounts: [],
   };

@@ -108,6 +108,22 @@ export const emptyOutcomes = (): OutcomeCounts => ({
   finding: 0,
 });
 
+/** A report's counts and lists before anything is decided: the runner's and the many-account merge's starting point. */
+export const emptyTally = () => ({
+  scanned: 0,
+  byKind: {},
+  outcomes: emptyOutcomes(),
+  byRegion: {},
+  results: [],
+  resultsCount: 0,
+  kept: [],
+  keptCount: 0,
+  keptByKind: {},
+  notes: {},
+  notesCount: {},
+  extras: {},
+});
+
 /** The report entry for one acting decision. */
 export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): ResultEntry {
   const code = o && o.status !== "done" ? o.code : undefined;
