@@ -23,14 +23,14 @@ export interface CamPolicy {
   statement: CamStatement[];
 }
 
-const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 
 /** Whether one action pattern (`cvm:Describe*`, `*`) names `service:action`; CAM matches service names case-insensitively. */
 function matches(pattern: string, service: string, action: string): boolean {
   if (pattern === "*") return true;
   const [svc, act] = pattern.split(":", 2);
   if (act === undefined || svc!.toLowerCase() !== service.toLowerCase()) return false;
-  return new RegExp(`^${escape(act).replace(/\*/g, ".*")}$`).test(action);
+  return new RegExp(`^${escapeRegExp(act).replace(/\*/g, ".*")}$`).test(action);
 }
 
 const list = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
