@@ -10,7 +10,7 @@ import { decideLive, howToGoLive, liveLine, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
 import { saveReport } from "../lib/platform/report-dir.ts";
 import { historyFromEnv } from "../lib/history/from-env.ts";
-import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
+import { failureWords, guardHeldAll } from "../lib/report/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
 export async function runCommand(

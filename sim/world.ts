@@ -7,7 +7,7 @@
 import { startEmulator, type Emulator } from "../emulator/server.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import type { LoadedFunction } from "../lib/runtime/entry.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import { startLocalServer, type LocalServer } from "../lib/platform/local-server.ts";
 import { createLogger } from "../lib/log/logger.ts";

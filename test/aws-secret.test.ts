@@ -10,7 +10,7 @@ import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
 import { secretEnv } from "../lib/platform/aws-secret.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { eventBridge, httpApiV2, signedHeaders } from "./helpers/events.ts";
 import { emulator } from "./helpers/world.ts";
 

@@ -9,7 +9,7 @@ import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { SNOOZE_TAG } from "../lib/snooze/snooze.ts";
 import { api } from "../lib/tencent/services.ts";
 import { chatServer } from "./helpers/chat-server.ts";

@@ -9,7 +9,7 @@ import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { makeHandlers } from "../lib/platform/adapters.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { chatServer } from "./helpers/chat-server.ts";
 import { envFor, runFunction } from "./helpers/functions.ts";
 import { scfTimer } from "./helpers/events.ts";

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ReportBase } from "../lib/runtime/report-head.ts";
+import type { ReportBase } from "../lib/report/report-head.ts";
 import { startCli } from "./helpers/cli.ts";
 import { startLocalServer } from "../lib/platform/local-server.ts";
 import { REGISTRY } from "../functions/registry.ts";

@@ -8,7 +8,7 @@ import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { makeHandlers } from "../lib/platform/adapters.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { api } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";
 import { scfTimer } from "./helpers/events.ts";

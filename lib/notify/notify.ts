@@ -6,7 +6,7 @@
  * report, and nothing here throws.
  */
 import type { Logger } from "../log/logger.ts";
-import type { RunReport } from "../runtime/report.ts";
+import type { RunReport } from "../report/report.ts";
 import type { Destination, NotifyConfig } from "./destinations.ts";
 import { deliver, type Delivery } from "./deliver.ts";
 import { digestOf, eventful, failureDigest, type Digest } from "./digest.ts";

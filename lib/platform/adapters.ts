@@ -8,7 +8,7 @@
 import type { Env } from "../config/config.ts";
 import { readAwsSecret } from "./aws-secret.ts";
 import { readScfSecret } from "./scf-secret.ts";
-import type { ReportBase } from "../runtime/report-head.ts";
+import type { ReportBase } from "../report/report-head.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { CallbackGate } from "./alarm-callback.ts";
 import { isAlarmEvent } from "./alarm-event.ts";

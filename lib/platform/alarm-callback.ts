@@ -20,7 +20,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log/logger.ts";
-import type { Trigger } from "../runtime/trigger.ts";
+import type { Trigger } from "../report/trigger.ts";
 import type { WebhookAnswer } from "./webhook-core.ts";
 
 export const PER_MINUTE = 30;

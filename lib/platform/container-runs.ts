@@ -4,8 +4,8 @@
  */
 import { createRunDeps } from "../runtime/run-deps.ts";
 import { historyFromEnv } from "../history/from-env.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { ReportBase } from "../runtime/report-head.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { ReportBase } from "../report/report-head.ts";
 import { parseAlarmEvent, type AlarmEvent } from "./alarm-event.ts";
 import { coordinate, listShards, shardRegions, type ShardEvent } from "./fanout.ts";
 import { parseShardEvent, verifyShard } from "./shard-event.ts";

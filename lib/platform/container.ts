@@ -3,14 +3,14 @@
  * the platform keeps overlaid on the environment at cold start, and every run logged with its
  * invocation's keys. What the adapters' routes and workers share.
  */
-import type { RunReport } from "../runtime/report.ts";
+import type { RunReport } from "../report/report.ts";
 import { ConfigError, envCredentials, type BaseConfig, type Env } from "../config/config.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
 import { historyFromEnv } from "../history/from-env.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { ReportBase } from "../runtime/report-head.ts";
-import { failureWords, type OutcomeCounts } from "../runtime/report.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { ReportBase } from "../report/report-head.ts";
+import { failureWords, type OutcomeCounts } from "../report/report.ts";
 import type { Guard } from "../runtime/spec.ts";
 import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
 import type { Invoker, scfInvoker } from "./fanout.ts";

@@ -16,8 +16,8 @@ import { awsClientConfig } from "./aws-sdk.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { ErrorEntry, ReportBase } from "../runtime/report-head.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { ErrorEntry, ReportBase } from "../report/report-head.ts";
 import type { AlarmEvent } from "./platform-events.ts";
 
 /** The key a worker's event carries; anything else is a timer, webhook or a coordinator's own run. */

@@ -13,8 +13,8 @@
  * Pages speak English or Chinese (Accept-Language) and give times in the function's zone.
  */
 import type { Logger } from "../log/logger.ts";
-import type { RunReport } from "../runtime/report.ts";
-import type { Trigger } from "../runtime/trigger.ts";
+import type { RunReport } from "../report/report.ts";
+import type { Trigger } from "../report/trigger.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Instance } from "../tencent/data-types.ts";
 import { tagsOf } from "../tencent/normalize.ts";

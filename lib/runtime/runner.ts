@@ -13,14 +13,14 @@ import {
   resultOf,
   type ResultEntry,
   type RunReport,
-} from "./report.ts";
+} from "../report/report.ts";
 import type { RunDeps } from "./run-deps.ts";
 import { forEachRegion, resolveRegions } from "./regions.ts";
 import { keyOf, type Decision, type FunctionSpec, type Outcome, type OutcomeStatus, type RunContext } from "./spec.ts";
-import { narrow, type Trigger } from "./trigger.ts";
-import type { ErrorEntry } from "./report-head.ts";
+import { narrow, type Trigger } from "../report/trigger.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
 import { WriteStream } from "./write-stream.ts";
-import { extrasPhrases } from "./savings.ts";
+import { extrasPhrases } from "../report/savings.ts";
 import { RunTally } from "./tally.ts";
 
 /** A run under way: what every step after the opening reads and adds to. */

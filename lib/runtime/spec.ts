@@ -8,11 +8,11 @@
 import type { BaseConfig, Env } from "../config/config.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ErrorEntry } from "./report-head.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
 import type { ActionName } from "../tencent/actions.ts";
-import type { Column, Decision, Guard, Outcome } from "./decision.ts";
+import type { Column, Decision, Guard, Outcome } from "../report/decision.ts";
 
-export { keyOf, type Column, type Decision, type Guard, type Outcome, type OutcomeStatus } from "./decision.ts";
+export { keyOf, type Column, type Decision, type Guard, type Outcome, type OutcomeStatus } from "../report/decision.ts";
 
 export interface RunContext<C extends BaseConfig> {
   config: C;

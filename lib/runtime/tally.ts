@@ -3,10 +3,10 @@
  * decisions that ask for a write (for the guard and apply). Decisions are folded in as each region
  * finishes, so memory does not grow with what is left alone; the runner (runner.ts) drives it.
  */
-import { appendCapped, emptyOutcomes, REPORT_DETAIL_LIMIT, type KeptEntry, type RunReport } from "./report.ts";
-import type { ErrorEntry } from "./report-head.ts";
+import { appendCapped, emptyOutcomes, REPORT_DETAIL_LIMIT, type KeptEntry, type RunReport } from "../report/report.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
 import type { Decision, DecisionSummary, FunctionSpec, RegionResult } from "./spec.ts";
-import { admits } from "./trigger.ts";
+import { admits } from "../report/trigger.ts";
 import type { WriteStream } from "./write-stream.ts";
 
 const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);

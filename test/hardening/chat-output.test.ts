@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { parseDestination, type Destination } from "../../lib/notify/destinations.ts";
 import { notifyRun } from "../../lib/notify/notify.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";

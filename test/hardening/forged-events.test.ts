@@ -13,7 +13,7 @@ import { memoryLogger } from "../../lib/log/logger.ts";
 import { makeHandlers } from "../../lib/platform/adapters.ts";
 import { SHARD_KEY } from "../../lib/platform/fanout.ts";
 import { blastRadius, shareOf } from "../../lib/runtime/guard.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { envFor } from "../helpers/functions.ts";
 import { emulator } from "../helpers/world.ts";
 

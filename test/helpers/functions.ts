@@ -2,7 +2,7 @@
 import type { Emulator } from "../../emulator/server.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/run-deps.ts";
-import type { Trigger } from "../../lib/runtime/trigger.ts";
+import type { Trigger } from "../../lib/report/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
 import { camPolicyFor } from "../../lib/platform/cam-policy.ts";
