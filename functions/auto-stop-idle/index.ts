@@ -4,7 +4,7 @@ import { defineFunction } from "../../lib/runtime/spec.ts";
 import { cellText } from "../../lib/report/report.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
-import { awaitedLater } from "../../lib/runtime/settle.ts";
+import { awaitedLater } from "../../lib/settle.ts";
 import { applyStops } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";

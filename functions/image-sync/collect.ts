@@ -1,6 +1,6 @@
 /** Reads what image-sync decides from: the source images, and each destination's images, quota and use. */
 import { forEachRegion } from "../../lib/runtime/regions.ts";
-import { settleAll } from "../../lib/runtime/settle.ts";
+import { settleAll } from "../../lib/settle.ts";
 import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { requireNumber } from "../../lib/tencent/normalize.ts";
