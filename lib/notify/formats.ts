@@ -10,7 +10,7 @@
  */
 import type { RunReport } from "../report/report.ts";
 import type { Digest, DigestLink, OwnerGroup } from "./digest.ts";
-import type { NotifyKind } from "./destinations.ts";
+import type { NotifyKind } from "../config/destinations.ts";
 import { feishuPost } from "./feishu.ts";
 import { markdownInert, slackControl, slackEscape } from "./inert.ts";
 import { bytes, JSON_LIMIT_BYTES, ROBOT_LIMITS } from "./limits.ts";

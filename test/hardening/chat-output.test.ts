@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../../lib/report/report.ts";
-import { parseDestination, type Destination } from "../../lib/notify/destinations.ts";
+import { parseDestination, type Destination } from "../../lib/config/destinations.ts";
 import { notifyRun } from "../../lib/notify/notify.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { chatServer } from "../helpers/chat-server.ts";
