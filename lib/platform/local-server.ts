@@ -15,7 +15,7 @@ import { historyFromEnv } from "../history/from-env.ts";
 import type { Trigger } from "../report/trigger.ts";
 import type { ReportBase } from "../report/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
-import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
+import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import { answerSnooze, zoneOf } from "./snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";

@@ -6,7 +6,7 @@
 import { createRunDeps } from "../runtime/run-deps.ts";
 import type { ReplayCache } from "../webhook/verify.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
-import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
+import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, type CallbackGate } from "./alarm-callback.ts";
 import { handOff } from "./alarm-event.ts";
 import type { HttpReply } from "./platform-events.ts";
