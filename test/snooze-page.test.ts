@@ -8,7 +8,7 @@ import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
-import { langOf } from "../lib/platform/snooze-words.ts";
+import { langOf } from "../lib/snooze/snooze-words.ts";
 import { linkQuery } from "../lib/snooze/snooze.ts";
 import { envFor } from "./helpers/functions.ts";
 import { scfFunctionUrl } from "./helpers/events.ts";

@@ -17,7 +17,7 @@ import type { ReportBase } from "../report/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
-import { answerSnooze, zoneOf } from "./snooze-links.ts";
+import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "./schedules.ts";
 import { saveReport } from "./report-dir.ts";

@@ -10,7 +10,7 @@ import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, type CallbackGate } from "./alarm-callback.ts";
 import { handOff } from "./alarm-event.ts";
 import type { HttpReply } from "./platform-events.ts";
-import { answerSnooze, zoneOf } from "./snooze-links.ts";
+import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { Container, InvokerFor } from "./container.ts";
 
 /** One request to the function's URL, as its platform event gave it. */
