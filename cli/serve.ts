@@ -9,7 +9,7 @@ import { loadBaseConfig, type Env } from "../lib/config/config.ts";
 import { cliLogFormat, createLogger, type Level, type Logger } from "../lib/log/logger.ts";
 import { redactText } from "../lib/log/redact.ts";
 import { type LocalServer, startLocalServer } from "../lib/platform/local-server.ts";
-import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
 import { sharedTouches } from "../lib/platform/run-locks.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";

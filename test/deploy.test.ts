@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT, serverlessEnvironment } from "../lib/platform/build.ts";
+import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT, serverlessEnvironment } from "../lib/deploy/build.ts";
 import { deployedModeLine } from "../cli/deploy-words.ts";
 import {
   deployProblems,
@@ -11,13 +11,13 @@ import {
   loadArtifact,
   removeFromScf,
   type DeployOptions,
-} from "../lib/platform/scf-deploy.ts";
+} from "../lib/deploy/scf-deploy.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
-import { loadSchedules } from "../lib/platform/schedules.ts";
+import { loadSchedules } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { scfStore } from "../emulator/handlers/scf.ts";
-import { SECRET_KEYS } from "../lib/platform/aws-secret.ts";
-import { SCF_SECRET_KEYS, scfSecretFrom } from "../lib/platform/scf-secret.ts";
+import { SECRET_KEYS } from "../lib/deploy/aws-secret.ts";
+import { SCF_SECRET_KEYS, scfSecretFrom } from "../lib/deploy/scf-secret.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
 

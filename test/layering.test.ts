@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 
 function files(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((f) => {

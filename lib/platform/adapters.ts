@@ -6,8 +6,8 @@
  * unexpected error is logged with context and re-raised.
  */
 import type { Env } from "../config/config.ts";
-import { readAwsSecret } from "./aws-secret.ts";
-import { readScfSecret } from "./scf-secret.ts";
+import { readAwsSecret } from "../deploy/aws-secret.ts";
+import { readScfSecret } from "../deploy/scf-secret.ts";
 import type { ReportBase } from "../report/report-head.ts";
 import { ReplayCache } from "../webhook/verify.ts";
 import { CallbackGate } from "./alarm-callback.ts";

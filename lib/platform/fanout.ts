@@ -12,7 +12,7 @@ import { resolveAccounts } from "../accounts/resolve.ts";
 import type { RunDeps } from "../runtime/run-deps.ts";
 import { resolveRegions } from "../runtime/regions.ts";
 import { accountClient } from "../runtime/shards.ts";
-import { awsClientConfig } from "./aws-sdk.ts";
+import { awsClientConfig } from "../deploy/aws-sdk.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";

@@ -19,7 +19,7 @@ import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
-import { loadSchedules, scheduleZone } from "./schedules.ts";
+import { loadSchedules, scheduleZone } from "../deploy/schedules.ts";
 import { saveReport } from "./report-dir.ts";
 import { RunLocks } from "./run-locks.ts";
 

@@ -109,7 +109,7 @@ export interface FunctionSpec<
   variables: readonly string[];
   /**
    * Every API action its runs call, beyond what the runtime calls for any function
-   * (lib/platform/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
+   * (lib/deploy/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
    * nothing else, so a read-only function's role cannot stop a machine. Deploy-time writes
    * (`provision`) are the deployer's and are not listed. What its writes change follows from it too
    * (scope-words.ts): `serve` never runs two functions that change the same thing at once.

@@ -5,7 +5,7 @@ import { createRunDeps } from "../../lib/runtime/run-deps.ts";
 import type { Trigger } from "../../lib/report/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
-import { camPolicyFor } from "../../lib/platform/cam-policy.ts";
+import { camPolicyFor } from "../../lib/deploy/cam-policy.ts";
 import type { HistorySink } from "../../lib/history/recorder.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {

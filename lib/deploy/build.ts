@@ -13,7 +13,7 @@ import { camPolicies } from "./cam-policy.ts";
 import { loadSchedules, scheduleZone, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 import { SECRET_KEYS } from "./aws-secret.ts";
 
-/** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
+/** The project's root: the nearest folder upward with our package.json (from lib/deploy/ in a clone, from dist/ in the built CLI). */
 export const ROOT = (() => {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "functions"))) return dir;
@@ -103,7 +103,7 @@ export async function buildBundles(
     `${JSON.stringify(serverlessFunctions(functions, table), null, 2)}\n`,
   );
   writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
-  // One least-privilege policy document per function (lib/platform/cam-policy.ts), keyed by its name.
+  // One least-privilege policy document per function (lib/deploy/cam-policy.ts), keyed by its name.
   writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicies(functions, env), null, 2)}\n`);
   return out;
 }
@@ -135,7 +135,7 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
 /**
  * serverless.yml's shared `provider.environment`: the shared settings, never a secret. The Tencent
  * key and the webhook and notification secrets live in the AWS Secrets Manager secret named by
- * CVM_AUTOPILOT_SECRET_NAME (lib/platform/aws-secret.ts), so the template holds only its name.
+ * CVM_AUTOPILOT_SECRET_NAME (lib/deploy/aws-secret.ts), so the template holds only its name.
  */
 export function serverlessEnvironment() {
   const plain = SHARED_DEPLOY_VARIABLES.filter((v) => !(SECRET_KEYS as readonly string[]).includes(v));
