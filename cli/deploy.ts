@@ -5,7 +5,7 @@ import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } fr
 import { int, pattern } from "../lib/config/fields.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
 import { buildBundles } from "../lib/deploy/build.ts";
-import { alarmPath } from "../lib/platform/alarm-callback.ts";
+import { alarmPath } from "../lib/host/alarm-callback.ts";
 import { provisionAccounts } from "../lib/deploy/deploy-accounts.ts";
 import {
   deployProblems,

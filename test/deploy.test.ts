@@ -464,7 +464,7 @@ describe("native SCF deploy against the emulator", () => {
     expect(third.filter((s) => s.action === "UpdateFunctionConfiguration")).toHaveLength(REGISTRY.length);
 
     // The deployed function, as SCF runs it: its environment plus the role's injected credentials.
-    const { makeHandlers } = await import("../lib/platform/adapters.ts");
+    const { makeHandlers } = await import("../lib/host/adapters.ts");
     const { FUNCTIONS } = await import("../functions/registry.ts");
     const { memoryLogger } = await import("../lib/log/logger.ts");
     const { scfApigw, signedHeaders } = await import("./helpers/events.ts");
@@ -543,7 +543,7 @@ describe("native SCF deploy against the emulator", () => {
       opts({ functionEnv: envForAll({ REGIONS: "ap-guangzhou", DRY_RUN: "true", CVM_AUTOPILOT_ENDPOINT: emu.url }) }),
     );
     const { FUNCTIONS } = await import("../functions/registry.ts");
-    const { makeHandlers } = await import("../lib/platform/adapters.ts");
+    const { makeHandlers } = await import("../lib/host/adapters.ts");
     const { memoryLogger } = await import("../lib/log/logger.ts");
     const timer = { Type: "Timer", TriggerName: "auto-stop-idle-schedule", Time: new Date().toISOString() };
     const invoke = async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
-import { makeHandlers } from "../lib/platform/adapters.ts";
+import { makeHandlers } from "../lib/host/adapters.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import type { RunReport } from "../lib/report/report.ts";
 import { chatServer } from "./helpers/chat-server.ts";

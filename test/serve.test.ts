@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ReportBase } from "../lib/report/report-head.ts";
 import { startCli } from "./helpers/cli.ts";
-import { startLocalServer } from "../lib/platform/local-server.ts";
+import { startLocalServer } from "../lib/host/local-server.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { envFor } from "./helpers/functions.ts";

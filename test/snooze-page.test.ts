@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
+import { makeHandlers, type HttpReply } from "../lib/host/adapters.ts";
 import { langOf } from "../lib/snooze/snooze-words.ts";
 import { linkQuery } from "../lib/snooze/snooze.ts";
 import { envFor } from "./helpers/functions.ts";

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers } from "../lib/platform/adapters.ts";
+import { makeHandlers } from "../lib/host/adapters.ts";
 import type { RunReport } from "../lib/report/report.ts";
 import { api } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";

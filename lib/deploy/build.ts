@@ -36,7 +36,7 @@ export type DeployedFunction = Scheduled & { variables: readonly string[]; calls
 export function handlerSource(name: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`not a function folder name: ${name}`);
   return [
-    `import { makeHandlers } from "./lib/platform/adapters.ts";`,
+    `import { makeHandlers } from "./lib/host/adapters.ts";`,
     `import { fromSpec } from "./lib/runtime/entry.ts";`,
     `import spec from "./functions/${name}/index.ts";`,
     `export const { main_handler, handler } = makeHandlers(fromSpec(spec));`,
