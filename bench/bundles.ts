@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 
 export interface BundleRow {
   bundle: string;

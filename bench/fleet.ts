@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";

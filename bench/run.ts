@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REGISTRY } from "../functions/registry.ts";
-import { buildBundles, ROOT } from "../lib/platform/build.ts";
+import { buildBundles, ROOT } from "../lib/deploy/build.ts";
 import { bundleBench, cliStartBench } from "./bundles.ts";
 import { fleetBench } from "./fleet.ts";
 import { fanoutBench } from "./fanout.ts";

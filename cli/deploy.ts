@@ -4,9 +4,9 @@ import * as z from "zod/mini";
 import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } from "../lib/config/config.ts";
 import { int, pattern } from "../lib/config/fields.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
-import { buildBundles } from "../lib/platform/build.ts";
-import { alarmPath } from "../lib/platform/alarm-callback.ts";
-import { provisionAccounts } from "../lib/platform/deploy-accounts.ts";
+import { buildBundles } from "../lib/deploy/build.ts";
+import { alarmPath } from "../lib/host/alarm-callback.ts";
+import { provisionAccounts } from "../lib/deploy/deploy-accounts.ts";
 import {
   deployProblems,
   deployToScf,
@@ -16,10 +16,10 @@ import {
   NOT_WRITES,
   removeFromScf,
   type DeployStep,
-} from "../lib/platform/scf-deploy.ts";
-import { checkRole, DeployError, roleFor } from "../lib/platform/scf-role.ts";
-import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
-import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
+} from "../lib/deploy/scf-deploy.ts";
+import { checkRole, DeployError, roleFor } from "../lib/deploy/scf-role.ts";
+import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
+import { scfSecretFrom } from "../lib/deploy/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
 import { resolveRegions } from "../lib/runtime/regions.ts";
 import { REGISTRY } from "../functions/registry.ts";

@@ -7,7 +7,7 @@ import { ConfigError, SHARED_DEPLOY_VARIABLES, type Env } from "../lib/config/co
 import { unknownVariableWarnings } from "../lib/config/unknown-variables.ts";
 import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
 import { withDemoNote } from "../lib/config/demo-settings.ts";
-import { loadSchedules, scheduleZone, scheduleVar } from "../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone, scheduleVar } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { decideLive, liveMode, nextRun } from "./going-live.ts";
 import { hasCredentials } from "./demo-seam.ts";

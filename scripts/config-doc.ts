@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { DEPLOY_VARIABLES } from "../cli/deploy.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { baseShape } from "../lib/config/config.ts";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
 
 export const CONFIG_DOC = join(ROOT, "docs", "configuration.md");

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { camAllows, type CamPolicy } from "../emulator/cam.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
-import { camPolicyFor } from "../lib/platform/cam-policy.ts";
+import { camPolicyFor } from "../lib/deploy/cam-policy.ts";
 import { api } from "../lib/tencent/services.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 

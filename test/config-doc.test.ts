@@ -2,11 +2,11 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import { CONFIG_DOC, configDoc } from "../scripts/config-doc.ts";
 import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
 import { REGISTRY } from "../functions/registry.ts";
-import { scheduleVar } from "../lib/platform/schedules.ts";
+import { scheduleVar } from "../lib/deploy/schedules.ts";
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>

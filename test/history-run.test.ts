@@ -8,7 +8,7 @@ import { historySink } from "../lib/history/recorder.ts";
 import { bucketStore } from "../lib/history/s3-store.ts";
 import { earlierStops, recordsBetween } from "../lib/history/read.ts";
 import { monthRange, realisedSavings } from "../lib/history/realised.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { api } from "../lib/tencent/services.ts";
 import { envFor, runFunction } from "./helpers/functions.ts";
 import { runCli } from "./helpers/cli.ts";

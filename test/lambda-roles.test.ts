@@ -1,13 +1,13 @@
 /**
- * On Lambda each function runs as its own IAM role (lib/platform/lambda-roles.ts), as on SCF:
+ * On Lambda each function runs as its own IAM role (lib/deploy/lambda-roles.ts), as on SCF:
  * it may invoke only itself. `serverless package` (run in CI) turns these into the stack's roles.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REGISTRY } from "../functions/registry.ts";
-import { ROOT, serverlessFunctions } from "../lib/platform/build.ts";
-import { lambdaRoleId, serverlessRoles } from "../lib/platform/lambda-roles.ts";
+import { ROOT, serverlessFunctions } from "../lib/deploy/build.ts";
+import { lambdaRoleId, serverlessRoles } from "../lib/deploy/lambda-roles.ts";
 
 describe("one IAM role per Lambda function", () => {
   interface Statement {

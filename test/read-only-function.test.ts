@@ -8,7 +8,7 @@ import { defineFunction } from "../lib/runtime/spec.ts";
 import { pages } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
-import { camPolicyFor } from "../lib/platform/cam-policy.ts";
+import { camPolicyFor } from "../lib/deploy/cam-policy.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 const inventory = defineFunction({

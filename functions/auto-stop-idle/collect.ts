@@ -4,7 +4,7 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
-import { settleAll } from "../../lib/runtime/settle.ts";
+import { settleAll } from "../../lib/settle.ts";
 import { OWNER_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { readWarning, runningPeriodOf, warningTagKey } from "../../lib/snooze/warning-tag.ts";
 import { takeTurn } from "./rotation.ts";

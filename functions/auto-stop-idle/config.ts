@@ -11,7 +11,7 @@ import {
 } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
 import { prices, tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
-import { loadSchedules, scheduleZone, shortestInterval } from "../../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone, shortestInterval } from "../../lib/deploy/schedules.ts";
 
 /** auto-stop-idle's schedule unless SCHEDULE_AUTO_STOP_IDLE sets another: every 15 minutes. */
 export const SCHEDULE = "*/15 * * * *";

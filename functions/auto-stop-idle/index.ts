@@ -1,10 +1,10 @@
 /** auto-stop-idle, declared once: stop pay-as-you-go instances that have been idle, within a blast-radius guard. */
 import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
-import { cellText } from "../../lib/runtime/report.ts";
-import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
+import { cellText } from "../../lib/report/report.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
-import { awaitedLater } from "../../lib/runtime/settle.ts";
+import { awaitedLater } from "../../lib/settle.ts";
 import { applyStops } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
@@ -198,4 +198,4 @@ export type AutoStopExtras = {
 };
 
 /** The report of a run: the one vocabulary, plus estimated savings when prices are set. */
-export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & { extras: AutoStopExtras };
+export type AutoStopReport = import("../../lib/report/report.ts").RunReport & { extras: AutoStopExtras };

@@ -1,9 +1,9 @@
 /** image-sync, declared once: keep golden custom images in every destination region, pruning only copies the tool made. */
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { availableRegions } from "../../lib/runtime/regions.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { defineFunction, type RunContext } from "../../lib/runtime/spec.ts";
-import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
+import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import type { Image } from "../../lib/tencent/data-types.ts";
 import { applySync } from "./apply.ts";
 import { inventories, selectSources } from "./collect.ts";

@@ -1,5 +1,5 @@
 /** key-rotation, declared once: rotate tagged instances' SSH key pairs, the private key stored in Secrets Manager first. */
-import { cellText, type RunReport } from "../../lib/runtime/report.ts";
+import { cellText, type RunReport } from "../../lib/report/report.ts";
 import { defineFunction, keyOf, type Outcome, type RunContext } from "../../lib/runtime/spec.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { rotateRegion, StepError } from "./apply.ts";

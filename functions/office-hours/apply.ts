@@ -9,7 +9,7 @@
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
-import { tagInstances } from "../../lib/tencent/instance-tags.ts";
+import { tagInstances } from "../../lib/runtime/instance-tags.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { OfficeDecision } from "./plan.ts";

@@ -1,8 +1,8 @@
 /** office-hours, declared once: start and stop instances on their schedule, with holiday calendars. */
 import { shareOf } from "../../lib/runtime/guard.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
-import { cellText } from "../../lib/runtime/report.ts";
+import { cellText } from "../../lib/report/report.ts";
 import { pages } from "../../lib/tencent/services.ts";
 import { applyOfficeHours } from "./apply.ts";
 import { ConfigError } from "../../lib/config/config.ts";
@@ -13,7 +13,7 @@ import { tagText } from "../../lib/runtime/scope-words.ts";
 import { cnDataNotice } from "./cn-calendar.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
 import type { OfficeHoursConfig } from "./config.ts";
-import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
 
 export type OfficeHoursReport = RunReport;
 

@@ -1,6 +1,6 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
 import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
-import { appendCapped, cellText, type RunReport } from "../../lib/runtime/report.ts";
+import { appendCapped, cellText, type RunReport } from "../../lib/report/report.ts";
 import { type Decision, defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/data-types.ts";

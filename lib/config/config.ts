@@ -6,7 +6,7 @@ import * as z from "zod/mini";
 import { SIGN_METHODS } from "../tencent/signer.ts";
 import { registerSecret } from "../log/redact.ts";
 import { baseUrl, bool, csv, field, int, oneOf, optionalString, region, regions, secret } from "./fields.ts";
-import { parseDestination, type Destination, type NotifyConfig } from "../notify/destinations.ts";
+import { parseDestination, type Destination, type NotifyConfig } from "./destinations.ts";
 import { parseAccounts, type AccountsSpec } from "../accounts/accounts.ts";
 import { DEFAULT_METADATA_URL } from "../accounts/cvm-role.ts";
 

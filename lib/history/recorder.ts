@@ -7,9 +7,9 @@
  */
 import { callerAccount } from "../accounts/resolve.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ErrorEntry } from "../runtime/report-head.ts";
-import type { RunReport } from "../runtime/report.ts";
-import { keyOf, type Decision, type Outcome } from "../runtime/spec.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
+import type { RunReport } from "../report/report.ts";
+import { keyOf, type Decision, type Outcome } from "../report/decision.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Instance } from "../tencent/data-types.ts";
 import { errorRecord } from "../tencent/errors.ts";

@@ -6,9 +6,9 @@
  * so every one is kept, grouped by owner (`autopilot:owner`), and the formats split them over
  * several messages (pages.ts).
  */
-import { countWords, errorLine, type ResultEntry, type RunReport } from "../runtime/report.ts";
-import { savingsLine } from "../runtime/savings.ts";
-import { guardWords } from "../runtime/report.ts";
+import { countWords, errorLine, type ResultEntry, type RunReport } from "../report/report.ts";
+import { savingsLine } from "../report/savings.ts";
+import { guardWords } from "../report/report.ts";
 import { accountLabel, lineAccount } from "../accounts/accounts.ts";
 
 export interface Digest {

@@ -8,9 +8,9 @@
  * - Generic JSON: the digest and the report's counts, for a receiver of one's own: one message.
  * Tenant text is made inert (inert.ts); links are only our own signed URLs, added after it.
  */
-import type { RunReport } from "../runtime/report.ts";
+import type { RunReport } from "../report/report.ts";
 import type { Digest, DigestLink, OwnerGroup } from "./digest.ts";
-import type { NotifyKind } from "./destinations.ts";
+import type { NotifyKind } from "../config/destinations.ts";
 import { feishuPost } from "./feishu.ts";
 import { markdownInert, slackControl, slackEscape } from "./inert.ts";
 import { bytes, JSON_LIMIT_BYTES, ROBOT_LIMITS } from "./limits.ts";

@@ -6,8 +6,8 @@
  * report, and nothing here throws.
  */
 import type { Logger } from "../log/logger.ts";
-import type { RunReport } from "../runtime/report.ts";
-import type { Destination, NotifyConfig } from "./destinations.ts";
+import type { RunReport } from "../report/report.ts";
+import type { Destination, NotifyConfig } from "../config/destinations.ts";
 import { deliver, type Delivery } from "./deliver.ts";
 import { digestOf, eventful, failureDigest, type Digest } from "./digest.ts";
 import { bodiesFor } from "./formats.ts";

@@ -2,10 +2,10 @@
 import type { Emulator } from "../../emulator/server.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/run-deps.ts";
-import type { Trigger } from "../../lib/runtime/trigger.ts";
+import type { Trigger } from "../../lib/report/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
-import { camPolicyFor } from "../../lib/platform/cam-policy.ts";
+import { camPolicyFor } from "../../lib/deploy/cam-policy.ts";
 import type { HistorySink } from "../../lib/history/recorder.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {

@@ -10,7 +10,7 @@ import { functionNameFor } from "./scf-deploy.ts";
 /**
  * What the runtime calls for any function: the region list (Region API, else CVM's), the caller's
  * account (messages, tags' resource names), member roles and the organization (ACCOUNTS), and the
- * function's own secret in SSM at cold start (lib/platform/scf-secret.ts).
+ * function's own secret in SSM at cold start (lib/deploy/scf-secret.ts).
  */
 export const RUNTIME_CALLS = [
   "DescribeRegions",

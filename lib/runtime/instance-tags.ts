@@ -5,10 +5,10 @@
  * account, which GetCallerIdentity names as AccountId; it is asked once per client.
  */
 import { callerAccount } from "../accounts/resolve.ts";
-import { applyBatched, type ItemResult } from "../runtime/batch-apply.ts";
-import type { TencentCloudClient } from "./client.ts";
-import { errorRecord } from "./errors.ts";
-import { api, batchSizeOf } from "./services.ts";
+import { applyBatched, type ItemResult } from "./batch-apply.ts";
+import type { TencentCloudClient } from "../tencent/client.ts";
+import { errorRecord } from "../tencent/errors.ts";
+import { api, batchSizeOf } from "../tencent/services.ts";
 
 const uins = new WeakMap<TencentCloudClient, Promise<string>>();
 

@@ -3,7 +3,7 @@
  * owner, region, state now), what is true now, and at most one button (a form that POSTs). No
  * external assets: the style is inline, so the page shows the same on any network.
  */
-import type { SnoozeLink } from "../snooze/snooze.ts";
+import type { SnoozeLink } from "./snooze.ts";
 import type { Instance } from "../tencent/data-types.ts";
 import type { Lang, Words } from "./snooze-words.ts";
 

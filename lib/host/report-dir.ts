@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ReportBase } from "../runtime/report-head.ts";
+import type { ReportBase } from "../report/report-head.ts";
 
 // Function names and run ids are ours (names from the registry, ids UUIDs), but a path segment
 // is checked anyway: nothing outside the folder is ever written.

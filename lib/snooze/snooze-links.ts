@@ -13,15 +13,15 @@
  * Pages speak English or Chinese (Accept-Language) and give times in the function's zone.
  */
 import type { Logger } from "../log/logger.ts";
-import type { RunReport } from "../runtime/report.ts";
-import type { Trigger } from "../runtime/trigger.ts";
+import type { RunReport } from "../report/report.ts";
+import type { Trigger } from "../report/trigger.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Instance } from "../tencent/data-types.ts";
 import { tagsOf } from "../tencent/normalize.ts";
 import { api } from "../tencent/services.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { instantTag, linkQuery, OWNER_TAG, snoozeOf, verifyLink, type SnoozeLink } from "../snooze/snooze.ts";
-import { runningPeriodOf } from "../snooze/warning-tag.ts";
+import { instantTag, linkQuery, OWNER_TAG, snoozeOf, verifyLink, type SnoozeLink } from "./snooze.ts";
+import { runningPeriodOf } from "./warning-tag.ts";
 import { keepRunning } from "./snooze-keep.ts";
 import { answer, ok, page, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
 import { langOf, stateWord, when, WORDS, type Lang } from "./snooze-words.ts";

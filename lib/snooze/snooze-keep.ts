@@ -2,8 +2,8 @@
 import type { Logger } from "../log/logger.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { errorRecord } from "../tencent/errors.ts";
-import { tagInstances } from "../tencent/instance-tags.ts";
-import { instantTag, SNOOZE_TAG } from "../snooze/snooze.ts";
+import { tagInstances } from "../runtime/instance-tags.ts";
+import { instantTag, SNOOZE_TAG } from "./snooze.ts";
 import { answer, ok, type LinkCase, type SnoozeAnswer } from "./snooze-page.ts";
 
 export async function keepRunning(

@@ -20,8 +20,8 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Logger } from "../log/logger.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { WebhookAnswer } from "./webhook-core.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { WebhookAnswer } from "../webhook/webhook-core.ts";
 
 export const PER_MINUTE = 30;
 export const DEDUPE_MS = 10 * 60_000;

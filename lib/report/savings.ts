@@ -3,7 +3,7 @@
  * or planned in a dry run), and the machines no price was found for — counted and named by type,
  * never taken as free.
  */
-import { keyOf, type Decision, type Outcome } from "./spec.ts";
+import { keyOf, type Decision, type Outcome } from "./decision.ts";
 
 /** The decisions with this action that were carried out, or would be in a dry run. */
 export function carriedOut<D extends Decision>(

@@ -12,12 +12,12 @@ import { resolveAccounts } from "../accounts/resolve.ts";
 import type { RunDeps } from "../runtime/run-deps.ts";
 import { resolveRegions } from "../runtime/regions.ts";
 import { accountClient } from "../runtime/shards.ts";
-import { awsClientConfig } from "./aws-sdk.ts";
+import { awsClientConfig } from "../deploy/aws-sdk.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import { api } from "../tencent/services.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { ErrorEntry, ReportBase } from "../runtime/report-head.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { ErrorEntry, ReportBase } from "../report/report-head.ts";
 import type { AlarmEvent } from "./platform-events.ts";
 
 /** The key a worker's event carries; anything else is a timer, webhook or a coordinator's own run. */

@@ -7,10 +7,10 @@
  * a function and shapes the reply for its platform.
  */
 import type { Logger } from "../log/logger.ts";
-import { guardHeldAll, type OutcomeCounts } from "../runtime/report.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { ReportBase } from "../runtime/report-head.ts";
-import { verifyWebhook, type ReplayCache } from "../webhook/verify.ts";
+import { guardHeldAll, type OutcomeCounts } from "../report/report.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { ReportBase } from "../report/report-head.ts";
+import { verifyWebhook, type ReplayCache } from "./verify.ts";
 
 export interface WebhookAnswer {
   status: number;

@@ -8,7 +8,7 @@
  * its pattern, and it only ever names a machine to verify.
  */
 import type { Logger } from "../log/logger.ts";
-import type { Trigger } from "../runtime/trigger.ts";
+import type { Trigger } from "../report/trigger.ts";
 import type { CallbackTarget } from "./alarm-callback.ts";
 import type { Invoker } from "./fanout.ts";
 import { ALARM_KEY, type AlarmEvent } from "./platform-events.ts";

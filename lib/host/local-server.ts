@@ -4,7 +4,7 @@
  * of the same function is in flight is skipped, not stacked. Functions that change the same
  * thing (FunctionSpec.touches) run one after the other, never at the same instant.
  */
-import type { RunReport } from "../runtime/report.ts";
+import type { RunReport } from "../report/report.ts";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import cron, { type ScheduledTask } from "node-cron";
@@ -12,14 +12,14 @@ import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
 import { historyFromEnv } from "../history/from-env.ts";
-import type { Trigger } from "../runtime/trigger.ts";
-import type { ReportBase } from "../runtime/report-head.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { ReportBase } from "../report/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
-import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
+import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
-import { answerSnooze, zoneOf } from "./snooze-links.ts";
+import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
-import { loadSchedules, scheduleZone } from "./schedules.ts";
+import { loadSchedules, scheduleZone } from "../deploy/schedules.ts";
 import { saveReport } from "./report-dir.ts";
 import { RunLocks } from "./run-locks.ts";
 

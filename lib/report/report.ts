@@ -3,7 +3,7 @@
  * by kind, writes counted by outcome (planned, done, changed-under-us, failed, skipped-by-guard),
  * the first REPORT_DETAIL_LIMIT of each list with reasons, every error with its RequestId.
  */
-import type { Decision, Guard, Outcome, OutcomeStatus } from "./spec.ts";
+import type { Decision, Guard, Outcome, OutcomeStatus } from "./decision.ts";
 import type { ErrorEntry, ReportBase } from "./report-head.ts";
 import { lineAccount } from "../accounts/accounts.ts";
 

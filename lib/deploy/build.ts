@@ -14,7 +14,7 @@ import { lambdaRoleId, serverlessRoles } from "./lambda-roles.ts";
 import { loadSchedules, scheduleZone, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 import { SECRET_KEYS } from "./aws-secret.ts";
 
-/** The project's root: the nearest folder upward with our package.json (from lib/platform/ in a clone, from dist/ in the built CLI). */
+/** The project's root: the nearest folder upward with our package.json (from lib/deploy/ in a clone, from dist/ in the built CLI). */
 export const ROOT = (() => {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "functions"))) return dir;
@@ -37,7 +37,7 @@ export type DeployedFunction = Scheduled & { variables: readonly string[]; calls
 export function handlerSource(name: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`not a function folder name: ${name}`);
   return [
-    `import { makeHandlers } from "./lib/platform/adapters.ts";`,
+    `import { makeHandlers } from "./lib/host/adapters.ts";`,
     `import { fromSpec } from "./lib/runtime/entry.ts";`,
     `import spec from "./functions/${name}/index.ts";`,
     `export const { main_handler, handler } = makeHandlers(fromSpec(spec));`,
@@ -105,7 +105,7 @@ export async function buildBundles(
   );
   writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
   writeFileSync(join(outdir, "serverless-roles.json"), `${JSON.stringify(serverlessRoles(functions), null, 2)}\n`);
-  // One least-privilege policy document per function (lib/platform/cam-policy.ts), keyed by its name.
+  // One least-privilege policy document per function (lib/deploy/cam-policy.ts), keyed by its name.
   writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicies(functions, env), null, 2)}\n`);
   return out;
 }
@@ -123,7 +123,7 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
       f.name,
       {
         handler: `dist/${f.name}/index.handler`,
-        // Its own IAM role (lib/platform/lambda-roles.ts): it may invoke only itself.
+        // Its own IAM role (lib/deploy/lambda-roles.ts): it may invoke only itself.
         role: lambdaRoleId(f.name),
         package: { patterns: [`dist/${f.name}/**`] },
         environment: fromEnv(f.variables),
@@ -139,7 +139,7 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
 /**
  * serverless.yml's shared `provider.environment`: the shared settings, never a secret. The Tencent
  * key and the webhook and notification secrets live in the AWS Secrets Manager secret named by
- * CVM_AUTOPILOT_SECRET_NAME (lib/platform/aws-secret.ts), so the template holds only its name.
+ * CVM_AUTOPILOT_SECRET_NAME (lib/deploy/aws-secret.ts), so the template holds only its name.
  */
 export function serverlessEnvironment() {
   const plain = SHARED_DEPLOY_VARIABLES.filter((v) => !(SECRET_KEYS as readonly string[]).includes(v));
