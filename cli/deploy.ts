@@ -1,4 +1,5 @@
 /** `build` (esbuild bundles + schedule table) and `deploy` (native Tencent SCF, through our own client). */
+import { historyBucketSteps } from "../lib/deploy/history-bucket.ts";
 import { parseCommand } from "./usage.ts";
 import * as z from "zod/mini";
 import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } from "../lib/config/config.ts";
@@ -148,6 +149,8 @@ export async function deployCommand(
       missing.push(err.message);
     });
   if (missing.length) throw new DeployError(missing.join("\n"));
+  // The history bucket (HISTORY_BUCKET on COS), before any function is written.
+  const historySteps = await historyBucketSteps(env, target.dryRun);
   const bundles = await buildBundles(REGISTRY);
   // WEBHOOK_SECRET and NOTIFY_* go to SSM, never into a function's plaintext environment.
   const secret = scfSecretFrom(env);
@@ -170,7 +173,7 @@ export async function deployCommand(
       // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
     },
   );
-  steps.push(...(await provision(false)));
+  steps.push(...(await provision(false)), ...historySteps);
   say(steps, "deploy");
   out(deployedModeLine(env, base.dryRun, target.dryRun));
   const urls = steps.filter((s) => s.action === "url");

@@ -9,6 +9,7 @@ import { ensureHistoryBucket } from "../lib/history/bucket-setup.ts";
 import { bucketStore, type BucketOptions } from "../lib/history/s3-store.ts";
 import { keysFor } from "../emulator/accounts.ts";
 import { emulator } from "./helpers/world.ts";
+import { historyBucketSteps } from "../lib/deploy/history-bucket.ts";
 
 const GZ = "ap-guangzhou";
 const bucketOf = (
@@ -65,5 +66,41 @@ describe("the history bucket at deploy", () => {
     // The other account itself sees it as its own.
     const theirs = bucketOf(emu, "taken-1250000000", keysFor("200000000001"));
     expect((await ensureHistoryBucket(theirs, { dryRun: false })).state).toBe("exists");
+  });
+});
+
+describe("deploy's history step (SCF)", () => {
+  const envOf = (emu: Emulator, extra: Record<string, string> = {}) => ({
+    TENCENTCLOUD_SECRET_ID: emu.credentials.secretId,
+    TENCENTCLOUD_SECRET_KEY: emu.credentials.secretKey,
+    TENCENTCLOUD_REGION: GZ,
+    CVM_AUTOPILOT_ENDPOINT: emu.url,
+    ...extra,
+  });
+
+  it("plans, creates, then leaves the bucket HISTORY_BUCKET names; none without one, or for S3", async () => {
+    const emu = await emulator();
+    const env = envOf(emu, { HISTORY_BUCKET: "cos://cvm-autopilot-history-1250000000" });
+    expect(await historyBucketSteps(envOf(emu), false)).toEqual([]);
+    expect(await historyBucketSteps({ ...env, HISTORY_BUCKET: "s3://elsewhere" }, false)).toEqual([]);
+    const planned = await historyBucketSteps(env, true);
+    expect(planned).toEqual([
+      {
+        function: "history",
+        action: "would create",
+        detail: `cos bucket cvm-autopilot-history-1250000000 (${GZ}); run records expire after 400 days`,
+      },
+    ]);
+    expect(emu.storage.buckets.size).toBe(0);
+    expect((await historyBucketSteps(env, false))[0]!.action).toBe("created");
+    expect((await historyBucketSteps(env, false))[0]).toMatchObject({ action: "unchanged" });
+  });
+
+  it("a bucket this key may not use stops the deploy, naming HISTORY_BUCKET", async () => {
+    const emu = await emulator({ accounts: [{ uin: "200000000001" }] });
+    emu.storage.create("taken-1250000000", GZ, "200000000001");
+    await expect(historyBucketSteps(envOf(emu, { HISTORY_BUCKET: "taken-1250000000" }), false)).rejects.toThrow(
+      /^HISTORY_BUCKET: cos bucket taken-1250000000/,
+    );
   });
 });
