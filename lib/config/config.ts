@@ -10,7 +10,12 @@ import { parseDestination, type Destination, type NotifyConfig } from "../notify
 import { parseAccounts, type AccountsSpec } from "../accounts/accounts.ts";
 import { DEFAULT_METADATA_URL } from "../accounts/cvm-role.ts";
 
+import { ConfigError, type Env } from "./config-error.ts";
+import { parseEnv } from "./settings.ts";
+
 export { csv, isRegion } from "./fields.ts";
+export { ConfigError, type Env } from "./config-error.ts";
+export { parseEnv } from "./settings.ts";
 
 /** ACCOUNTS: role ARNs, organization:<role>, self (docs/operating.md, "Many accounts"). */
 const accounts = () =>
@@ -31,16 +36,6 @@ const destinations = () =>
     }
     return out;
   });
-
-export type Env = Record<string, string | undefined>;
-
-/** Every problem with the environment, each naming the variable and the fix. */
-export class ConfigError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
 
 export const baseShape = {
   TENCENTCLOUD_SECRET_ID: optionalString(),
@@ -135,13 +130,6 @@ export interface BaseConfig {
 /** The variables a function's schema reads beyond the shared ones, by name (for deploy environments and docs). */
 export function ownVariables(schema: { shape: Record<string, unknown> }): string[] {
   return Object.keys(schema.shape).filter((k) => !(k in baseShape));
-}
-
-/** Parses env with a schema; throws ConfigError listing every issue by variable name. */
-export function parseEnv<S extends z.ZodMiniType>(schema: S, env: Env): z.output<S> {
-  const res = schema.safeParse(env);
-  if (res.success) return res.data;
-  throw new ConfigError(res.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));
 }
 
 /** The settings every function shares. Credentials are required: nothing runs half-configured. */
