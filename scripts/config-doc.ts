@@ -8,9 +8,10 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEPLOY_VARIABLES } from "../cli/deploy.ts";
+import { DEPLOY_SETTINGS } from "../cli/host-settings.ts";
 import { REGISTRY } from "../functions/registry.ts";
-import { baseShape } from "../lib/config/config.ts";
+import { SHARED_SETTINGS } from "../lib/config/shared-settings.ts";
+import { variablesOf } from "../lib/config/settings.ts";
 import { ROOT } from "../lib/platform/build.ts";
 import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
 
@@ -43,9 +44,9 @@ export function configDoc(): { text: string; missing: string[]; unused: string[]
     }
     out.push("");
   };
-  section("Shared: every function, the CLI and serve", Object.keys(baseShape), "Shared");
+  section("Shared: every function, the CLI and serve", variablesOf(SHARED_SETTINGS), "Shared");
   for (const f of REGISTRY) section(`${f.name}`, f.variables, f.name);
-  section("serve, schedules and deploy", DEPLOY_VARIABLES, "serve, schedules and deploy");
+  section("serve, schedules and deploy", variablesOf(DEPLOY_SETTINGS), "serve, schedules and deploy");
   const unused = [...all.keys()].filter((n) => !listed.has(n));
   return { text: out.join("\n"), missing, unused };
 }

@@ -5,7 +5,7 @@ import {
   ConfigError,
   ownVariables,
   parseEnv,
-  toBaseConfig,
+  legacyBaseConfig,
   type BaseConfig,
   type Env,
 } from "../../lib/config/config.ts";
@@ -118,7 +118,7 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
     ]);
   }
   return {
-    ...toBaseConfig(e),
+    ...legacyBaseConfig(e),
     stoppedMode: e.AUTO_STOP_STOPPED_MODE,
     stopType: e.AUTO_STOP_STOP_TYPE,
     policy: {

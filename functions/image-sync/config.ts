@@ -5,7 +5,7 @@ import {
   ownVariables,
   ConfigError,
   parseEnv,
-  toBaseConfig,
+  legacyBaseConfig,
   type BaseConfig,
   type Env,
 } from "../../lib/config/config.ts";
@@ -44,7 +44,7 @@ export const VARIABLES = ownVariables(schema);
 
 export function loadConfig(env: Env = process.env): ImageSyncConfig {
   const e = parseEnv(schema, env);
-  const base = toBaseConfig(e);
+  const base = legacyBaseConfig(e);
   const sourceRegion = e.IMAGE_SYNC_SOURCE_REGION ?? base.region;
   const issues: string[] = [];
   let destinations: string[] | "all";

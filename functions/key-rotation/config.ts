@@ -1,6 +1,13 @@
 /** key-rotation settings, from env. */
 import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import {
+  baseShape,
+  ownVariables,
+  parseEnv,
+  legacyBaseConfig,
+  type BaseConfig,
+  type Env,
+} from "../../lib/config/config.ts";
 import { bool, int, pattern } from "../../lib/config/fields.ts";
 import { tag, type TagMatch } from "../../lib/config/parsers.ts";
 
@@ -39,7 +46,7 @@ export const VARIABLES = ownVariables(schema);
 export function loadConfig(env: Env = process.env): KeyRotationConfig {
   const e = parseEnv(schema, env);
   return {
-    ...toBaseConfig(e),
+    ...legacyBaseConfig(e),
     scopeTag: e.KEY_ROTATION_TAG,
     maxAgeDays: e.KEY_ROTATION_MAX_AGE_DAYS,
     allowForceStop: e.KEY_ROTATION_ALLOW_FORCE_STOP,

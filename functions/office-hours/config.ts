@@ -1,6 +1,13 @@
 /** office-hours settings, from env. OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
 import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import {
+  baseShape,
+  ownVariables,
+  parseEnv,
+  legacyBaseConfig,
+  type BaseConfig,
+  type Env,
+} from "../../lib/config/config.ts";
 import { field, int, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
 import { isTimeZone, parseWindow, prices, tag, type TagMatch } from "../../lib/config/parsers.ts";
 import type { Period, Schedule } from "./calendar.ts";
@@ -162,7 +169,7 @@ export const VARIABLES = ownVariables(schema);
 export function loadConfig(env: Env = process.env): OfficeHoursConfig {
   const e = parseEnv(schema, env);
   return {
-    ...toBaseConfig(e),
+    ...legacyBaseConfig(e),
     schedules: e.OFFICE_HOURS_SCHEDULES,
     tagKey: e.OFFICE_HOURS_TAG,
     optOutTag: e.OFFICE_HOURS_OPT_OUT_TAG,

@@ -1,6 +1,13 @@
 /** renew-flag settings, from env. */
 import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import {
+  baseShape,
+  ownVariables,
+  parseEnv,
+  legacyBaseConfig,
+  type BaseConfig,
+  type Env,
+} from "../../lib/config/config.ts";
 import { csv, field, int } from "../../lib/config/fields.ts";
 import { parseTag, type TagMatch } from "../../lib/config/parsers.ts";
 import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/data-types.ts";
@@ -51,7 +58,7 @@ export const VARIABLES = ownVariables(schema);
 export function loadConfig(env: Env = process.env): RenewConfig {
   const e = parseEnv(schema, env);
   return {
-    ...toBaseConfig(e),
+    ...legacyBaseConfig(e),
     policy: { rules: e.RENEW_RULES, defaultFlag: e.RENEW_DEFAULT_FLAG, warnDays: e.RENEW_WARN_DAYS },
   };
 }
