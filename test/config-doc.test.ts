@@ -35,6 +35,7 @@ describe("the configuration reference", () => {
       ))
         vars.add(m[1]!);
       for (const m of text.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) vars.add(m[1]!);
+      for (const m of text.matchAll(/\benv: "([A-Z][A-Z0-9_]+)"/g)) vars.add(m[1]!);
     }
     expect(vars.size).toBeGreaterThan(50);
     expect([...vars].filter((v) => !doc.includes(`\`${v}\``))).toEqual([]);
