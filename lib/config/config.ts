@@ -3,7 +3,6 @@
  * Tests pass an object instead of touching process.env. The shared settings are declared in
  * shared-settings.ts; the shared config's type is what toBaseConfig makes of them.
  */
-import type * as z from "zod/mini";
 import { registerSecret } from "../log/redact.ts";
 import type { NotifyConfig } from "../notify/destinations.ts";
 import { DEFAULT_METADATA_URL } from "../accounts/cvm-role.ts";
@@ -129,24 +128,6 @@ export function envCredentials(env: Env): BaseConfig["credentials"] | undefined 
 export function readConfig<S extends Settings>(env: Env, own: S): { shared: BaseEnv; own: SettingValues<S> } {
   const values = readSettings(env, SHARED_SETTINGS, own);
   return { shared: values, own: pick(values, own) };
-}
-
-/** The shared settings' parsers by variable, for a function that does not declare its own settings yet. */
-export const baseShape = Object.fromEntries(Object.values(SHARED_SETTINGS).map((d) => [d.env, d.parse])) as {
-  [K in keyof typeof SHARED_SETTINGS as (typeof SHARED_SETTINGS)[K]["env"]]: (typeof SHARED_SETTINGS)[K]["parse"];
-};
-
-/** The variables a function's schema reads beyond the shared ones (until it declares its settings). */
-export function ownVariables(schema: { shape: Record<string, unknown> }): string[] {
-  return Object.keys(schema.shape).filter((k) => !(k in baseShape));
-}
-
-/** The shared config from values parsed by variable with baseShape (until the function declares its settings). */
-export function legacyBaseConfig(e: { [V in keyof typeof baseShape]: z.output<(typeof baseShape)[V]> }): BaseConfig {
-  const byVariable = e as Record<string, unknown>;
-  return toBaseConfig(
-    Object.fromEntries(Object.entries(SHARED_SETTINGS).map(([k, d]) => [k, byVariable[d.env]])) as BaseEnv,
-  );
 }
 
 /** Loads the shared settings from env (process.env by default). */

@@ -167,9 +167,7 @@ export interface FunctionSpec<
   /** Default 5-field cron, in UTC. */
   schedule: string;
   /** Every setting the function reads beyond the shared ones, declared in its config.ts (lib/config/settings.ts). */
-  settings?: Settings;
-  /** Until its settings are declared: the variables it reads beyond the shared ones, by name. */
-  variables?: readonly string[];
+  settings: Settings;
   /**
    * Every API action its runs call, beyond what the runtime calls for any function
    * (lib/platform/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
