@@ -15,6 +15,10 @@
  *   });
  *   const s = readSettings(env, SETTINGS); // s.lookbackMinutes: number
  *
+ * A function's loadConfig reads its group with the shared one, `readConfig(env, SETTINGS)`
+ * (config.ts), and its config type is `BaseConfig & SettingValues<typeof SETTINGS>` or what its
+ * loadConfig makes of them: never an interface that repeats the declarations.
+ *
  * `default` (words, markdown) is given only when the parser's own default does not say it: a
  * number, word or tag default is shown as it is (`60`), an unset or empty one as "—".
  */
