@@ -2,7 +2,7 @@
 import { ConfigError } from "../lib/config/config.ts";
 import { withDemoNote } from "../lib/config/demo-settings.ts";
 import { dotEnv } from "../lib/config/dotenv.ts";
-import { unknownVariableWarnings } from "../lib/config/unknown-variables.ts";
+import { unknownVariableWarnings } from "./settings-catalog.ts";
 import { callCommand } from "./call.ts";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";

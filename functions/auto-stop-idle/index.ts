@@ -11,7 +11,7 @@ import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
 import { provisionAlarms } from "./provision.ts";
-import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
+import { loadConfig, SCHEDULE, SETTINGS } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { guard, KINDS } from "./plan.ts";
 import { key, lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
@@ -22,7 +22,7 @@ export default defineFunction({
   name: "auto-stop-idle",
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: SCHEDULE,
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: ({ policy: p }) =>
     [
       `pay-as-you-go instances${p.includeTags.length ? ` tagged ${p.includeTags.map(tagText).join(" or ")}` : ""}`,

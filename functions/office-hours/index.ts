@@ -8,7 +8,7 @@ import { applyOfficeHours } from "./apply.ts";
 import { ConfigError } from "../../lib/config/config.ts";
 import { resolveRegions } from "../../lib/runtime/regions.ts";
 import { loadCountryCalendars } from "./calendar.ts";
-import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
+import { CALENDAR_HELP, loadConfig, SETTINGS } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { cnDataNotice } from "./cn-calendar.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
@@ -23,7 +23,7 @@ export default defineFunction({
     "Start and stop tagged instances on their working-hours schedule, with holiday calendars (China's make-up workdays included)",
   // Every 5 minutes, so starts and stops land within minutes of each period's edges.
   schedule: "*/5 * * * *",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: (c) =>
     `instances tagged ${c.tagKey}=<schedule> (${[...c.schedules.keys()].join(", ")}), not tagged ${tagText(c.optOutTag)}`,
   // Starts and stops machines, and records its last action (and warnings) in a tag.

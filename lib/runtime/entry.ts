@@ -4,6 +4,7 @@
  * platform adapters, the bundles and the deploys all take these; none lists names of its own.
  */
 import type { BaseConfig, Env } from "../config/config.ts";
+import { variablesOf, type Settings } from "../config/settings.ts";
 import { redact } from "../log/redact.ts";
 import { summarize } from "./runner.ts";
 import { runAccounts } from "./shards.ts";
@@ -34,6 +35,9 @@ export interface FunctionEntry {
   name: string;
   description: string;
   schedule: string;
+  /** Its own settings, declared in its config.ts: the reference, `--help` and `validate` show them. */
+  settings: Settings;
+  /** Their variables, in declaration order (the deploy environments copy them). */
   variables: readonly string[];
   /** What its writes change, from its calls (scope-words.ts): functions sharing one are never run at the same instant by `serve`. */
   touches: readonly string[];
@@ -109,7 +113,8 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     name: spec.name,
     description: spec.description,
     schedule: spec.schedule,
-    variables: spec.variables,
+    settings: spec.settings,
+    variables: variablesOf(spec.settings),
     touches: touchesOf(spec.calls),
     calls: spec.calls,
     writes: spec.apply !== undefined,

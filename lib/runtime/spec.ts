@@ -6,6 +6,7 @@
  * reads the registry of specs; nothing keeps its own list of names.
  */
 import type { BaseConfig, Env } from "../config/config.ts";
+import type { Settings } from "../config/settings.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ErrorEntry } from "../report/report-head.ts";
@@ -105,8 +106,8 @@ export interface FunctionSpec<
   description: string;
   /** Default 5-field cron, in UTC. */
   schedule: string;
-  /** Every environment variable the function reads beyond the shared ones, by name. */
-  variables: readonly string[];
+  /** Every setting the function reads beyond the shared ones, declared in its config.ts (lib/config/settings.ts). */
+  settings: Settings;
   /**
    * Every API action its runs call, beyond what the runtime calls for any function
    * (lib/deploy/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
