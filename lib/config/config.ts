@@ -87,6 +87,8 @@ export const baseShape = {
   HISTORY_BUCKET_REGION: optionalString(),
   HISTORY_ENDPOINT: optionalString(),
   HISTORY: optionalString(),
+  // Where the dashboard's links point (the monthly digest's, `dashboard --url`): serve's address or a function URL.
+  DASHBOARD_URL: baseUrl(),
 };
 export const baseSchema = z.object(baseShape);
 
@@ -125,6 +127,8 @@ export interface BaseConfig {
   webhookSecret: string | undefined;
   /** Where a run's one message goes, and when. */
   notify: NotifyConfig;
+  /** The address the dashboard's links point at (DASHBOARD_URL), without a trailing slash; undefined: none is known. */
+  dashboardUrl?: string | undefined;
   /** The accounts a run covers; undefined: the caller's own. */
   accounts: AccountsSpec | undefined;
   fanout: "auto" | "off";
@@ -187,6 +191,7 @@ export function toBaseConfig(e: BaseEnv): BaseConfig {
     fanoutMaxInvocations: e.FANOUT_MAX_INVOCATIONS,
     logLevel: e.LOG_LEVEL,
     webhookSecret: e.WEBHOOK_SECRET,
+    dashboardUrl: e.DASHBOARD_URL?.replace(/\/+$/, ""),
     accounts: e.ACCOUNTS,
     fanout: e.FANOUT,
     shardConcurrency: e.SHARD_CONCURRENCY,

@@ -75,6 +75,7 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default: "`CVM_AUTOPILOT_ENDPOINT` for COS",
     },
     HISTORY: { meaning: "`off`: keep no history at all", default: "on" },
+    DASHBOARD_URL: { meaning: "where the dashboard's links point: serve's or a function URL", default: "serve's own" },
     CVM_AUTOPILOT_ENDPOINT: {
       meaning: "send every service to one base URL (the emulator)",
       default: "`https://<service>.tencentcloudapi.com`",

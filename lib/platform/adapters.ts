@@ -11,7 +11,9 @@ import { readAwsSecret } from "./aws-secret.ts";
 import { readScfSecret } from "./scf-secret.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
-import { historyFromEnv } from "../history/from-env.ts";
+import { historyFromEnv, historyStoreFromEnv } from "../history/from-env.ts";
+import { dashboardReply, isDashboardPath, upcomingOf } from "./dashboard.ts";
+import { monthlyDigest, thenDigest } from "./monthly-digest.ts";
 import type { Trigger } from "../runtime/trigger.ts";
 import type { ReportBase } from "../runtime/report-head.ts";
 import { failureWords, type OutcomeCounts } from "../runtime/report.ts";
@@ -21,6 +23,10 @@ import { answerWebhook, noSuchEndpoint } from "./webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import { handOff, isAlarmEvent, parseAlarmEvent, type AlarmEvent } from "./alarm-event.ts";
 import {
+  decode,
+  headersOf,
+  queryOf,
+  text,
   isEventBridge,
   isHttpApiV2,
   isScfApiGateway,
@@ -89,6 +95,8 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     return credentials ? loaded.with({ credentials }) : loaded;
   };
   const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
+  const nowMs = opts.nowS ? () => opts.nowS!() * 1000 : Date.now;
+  const store = () => historyStoreFromEnv(env(), { local: false });
 
   async function runWith(trigger: Trigger): Promise<RunReport> {
     logger.appendKeys({ function: name, invocationId: trigger.requestId, trigger: trigger.source });
@@ -110,7 +118,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     }
   }
 
-  const gate = new CallbackGate(opts.nowS ? () => opts.nowS!() * 1000 : Date.now);
+  const gate = new CallbackGate(nowMs);
   async function webhook(
     method: string,
     path: string,
@@ -120,6 +128,12 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
     query = "",
     invokerFor?: InvokerFor,
   ): Promise<HttpReply> {
+    if (isDashboardPath(path))
+      return dashboardReply(
+        { method, query, requestId },
+        { secret: () => loadOnce().config.webhookSecret, store, upcoming: (now) => upcomingOf([loadOnce()], now) },
+        { logger, nowMs },
+      );
     if (fn.snoozeLinks && /\/snooze$/.test(path)) {
       const a = await answerSnooze(
         {
@@ -138,7 +152,7 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
           },
           run: (t) => runWith(t),
         },
-        { logger, nowMs: opts.nowS ? () => opts.nowS!() * 1000 : Date.now },
+        { logger, nowMs },
       );
       return {
         statusCode: a.status,
@@ -303,22 +317,12 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
         throw err;
       },
     ));
-  return { runWith, webhook, timer, worker, alarmWorker, readSecrets };
+  // A timer run on the 1st also sends last month's digest, once (monthly-digest.ts).
+  const digest = () => monthlyDigest({ config: loadOnce().config, store: store(), logger, nowMs });
+  const timed = (requestId: string | undefined, invokerFor?: InvokerFor) =>
+    thenDigest(() => timer(requestId, invokerFor), digest);
+  return { runWith, webhook, timer: timed, worker, alarmWorker, readSecrets };
 }
-
-const decode = (body: unknown, b64: unknown) =>
-  typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "";
-const text = (v: unknown) => (typeof v === "string" ? v : "");
-/** SCF hands the query as a map (its function URL and API gateway events): back to a query string, string values only. */
-const queryOf = (v: unknown) =>
-  v && typeof v === "object"
-    ? new URLSearchParams(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")).toString()
-    : "";
-/** Header maps from events are trusted for nothing: only string values are kept. */
-const headersOf = (v: unknown): Record<string, string> =>
-  v && typeof v === "object"
-    ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
-    : {};
 
 /** How a platform invokes this same function asynchronously, once the config and a client are at hand. */
 type InvokerFor = (c: BaseConfig, client: Parameters<typeof scfInvoker>[0]) => Invoker;
