@@ -1,62 +1,40 @@
 /**
  * The dashboard's bar chart of realised savings by day, as inline SVG: one bar a day of the
- * month, scaled to the largest day, drawn in a viewBox so it shrinks with the screen (no fixed
- * pixel width, so a phone never scrolls sideways). No script, no external asset.
+ * month, scaled to the largest day. The SVG holds only bars and lines and stretches to the width
+ * it is given (preserveAspectRatio none, strokes that do not scale), so it fills a phone and a
+ * desk alike; its words (the best day, the day numbers, the empty state) are HTML around it, at
+ * the page's own size, not text shrunk with the drawing. No script, no external asset.
  */
 import { escapeHtml, money } from "./dashboard-format.ts";
 
-const W = 640;
-const H = 220;
-const LEFT = 8;
-const RIGHT = 8;
-const TOP = 28;
-const BOTTOM = 28;
+/** The drawing's height in its own units: bars are percentages of the best day. */
+const H = 100;
 
-/** A day's bar: its x, width, height and value. */
-interface Bar {
-  day: number;
-  x: number;
-  w: number;
-  h: number;
-  value: number;
-}
+const dayKey = (month: string, day: number) => `${month}-${String(day).padStart(2, "0")}`;
 
-function bars(byDay: Readonly<Record<string, number>>, month: string, days: number): { bars: Bar[]; max: number } {
-  const values = Array.from({ length: days }, (_, i) => byDay[`${month}-${String(i + 1).padStart(2, "0")}`] ?? 0);
-  const max = Math.max(0, ...values);
-  const slot = (W - LEFT - RIGHT) / days;
-  const plot = H - TOP - BOTTOM;
-  return {
-    max,
-    bars: values.map((value, i) => ({
-      day: i + 1,
-      x: LEFT + i * slot + slot * 0.15,
-      w: slot * 0.7,
+/** The bars: one per day, the days after `today` drawn as a faint stub (still to come). */
+function bars(values: readonly number[], max: number, month: string, today: number): string {
+  return values
+    .map((v, i) => {
+      const day = i + 1;
+      const future = day > today;
       // A day with savings shows at least a sliver, so a small day is not mistaken for none.
-      h: max > 0 && value > 0 ? Math.max(2, (value / max) * plot) : 0,
-      value,
-    })),
-  };
+      const h = future ? 0.8 : max > 0 && v > 0 ? Math.max(1.5, (v / max) * (H - 4)) : 0.8;
+      const title = `<title>${dayKey(month, day)}: ${money(v)} CNY</title>`;
+      return `<rect class="${future ? "future" : v > 0 ? "bar" : "zero"}" x="${i + 0.15}" y="${(H - h).toFixed(2)}" width="0.7" height="${h.toFixed(2)}">${title}</rect>`;
+    })
+    .join("");
 }
 
 /** The chart of `month` (YYYY-MM) with `days` days; `today` (1-based) marks the days still to come. */
 export function dayChart(byDay: Readonly<Record<string, number>>, month: string, days: number, today: number): string {
-  const { bars: list, max } = bars(byDay, month, days);
-  const base = H - BOTTOM;
-  const rects = list
-    .map((b) => {
-      const title = `<title>${month}-${String(b.day).padStart(2, "0")}: ${money(b.value)} CNY</title>`;
-      const future = b.day > today;
-      return `<rect class="${future ? "future" : "bar"}" x="${b.x.toFixed(1)}" y="${(base - (future ? 1 : b.h)).toFixed(1)}" width="${b.w.toFixed(1)}" height="${(future ? 1 : Math.max(b.h, 1)).toFixed(1)}">${title}</rect>`;
-    })
-    .join("");
-  const ticks = list
-    .filter((b) => b.day === 1 || b.day % 5 === 0)
-    .map((b) => `<text x="${(b.x + b.w / 2).toFixed(1)}" y="${H - 8}" text-anchor="middle">${b.day}</text>`)
-    .join("");
-  const label =
-    max > 0
-      ? `<text x="${LEFT}" y="16">best day ${escapeHtml(money(max))} CNY</text><line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${TOP}" y2="${TOP}"/>`
-      : `<text x="${W / 2}" y="${TOP + (H - TOP - BOTTOM) / 2}" text-anchor="middle" class="empty">no realised savings yet this month</text>`;
-  return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="realised savings by day, ${month}" preserveAspectRatio="xMidYMid meet">${label}<line class="axis" x1="${LEFT}" x2="${W - RIGHT}" y1="${base}" y2="${base}"/>${rects}${ticks}</svg>`;
+  const values = Array.from({ length: days }, (_, i) => byDay[dayKey(month, i + 1)] ?? 0);
+  const max = Math.max(0, ...values);
+  const best = values.indexOf(max) + 1;
+  const caption =
+    max > 0 ? `best day: ${escapeHtml(dayKey(month, best))}, ${money(max)} CNY` : "no realised savings yet this month";
+  const ticks = values.map((_, i) => `<span>${i === 0 || (i + 1) % 5 === 0 ? i + 1 : ""}</span>`).join("");
+  const line = (y: number, cls: string) =>
+    `<line class="${cls}" x1="0" x2="${days}" y1="${y}" y2="${y}" vector-effect="non-scaling-stroke"/>`;
+  return `<figure class="chart-wrap"><figcaption class="${max > 0 ? "best" : "empty"}">${caption}</figcaption><svg class="chart" viewBox="0 0 ${days} ${H}" preserveAspectRatio="none" role="img" aria-label="realised savings by day, ${escapeHtml(month)}">${max > 0 ? line(4, "grid") : ""}${bars(values, max, month, today)}${line(H, "axis")}</svg><div class="ticks" style="grid-template-columns:repeat(${days},1fr)">${ticks}</div></figure>`;
 }

@@ -15,13 +15,16 @@ section{background:#fff;border:1px solid #dfe3ea;border-radius:10px;padding:14px
 .big{font-size:2rem;font-weight:700;margin:0;color:#0b6b3a;overflow-wrap:anywhere}
 .big small{font-size:.9rem;font-weight:400}
 .card p{margin:4px 0 0}
-.chart{width:100%;height:auto;display:block}
+.chart-wrap{margin:0}
+.chart-wrap figcaption{font-size:.9rem;color:#5d6678;margin:0 0 6px}
+.chart-wrap figcaption.empty{text-align:center;padding:4px 0}
+.chart{width:100%;height:170px;display:block}
 .chart .bar{fill:#2f8f5b}
-.chart .future{fill:#c9d1dc}
+.chart .zero,.chart .future{fill:#c9d1dc}
 .chart .axis{stroke:#9aa3b2;stroke-width:1}
-.chart .grid{stroke:#e3e7ee;stroke-dasharray:4 4}
-.chart text{font-size:13px;fill:#5d6678}
-.chart .empty{font-size:16px}
+.chart .grid{stroke:#e3e7ee;stroke-width:1;stroke-dasharray:4 4}
+.ticks{display:grid;font-size:.75rem;color:#5d6678;margin-top:2px}
+.ticks span{text-align:center;white-space:nowrap;overflow:visible}
 ol.ranked,ul.runs,ul.next{list-style:none;margin:0;padding:0}
 .ranked li{display:grid;grid-template-columns:1fr auto;gap:2px 8px;padding:6px 0;border-top:1px solid #eef0f4}
 .ranked li:first-child,.runs li:first-child,.next li:first-child{border-top:0}
@@ -36,5 +39,5 @@ ol.ranked,ul.runs,ul.next{list-style:none;margin:0;padding:0}
 .trig{color:#5d6678;font-size:.85rem}
 .none{color:#5d6678;margin:0}
 code{font-size:.85em;overflow-wrap:anywhere}
-@media (min-width:720px){.cards,.cols{grid-template-columns:1fr 1fr}.big{font-size:2.4rem}}
+@media (min-width:720px){.cards,.cols{grid-template-columns:1fr 1fr}.big{font-size:2.4rem}.chart{height:220px}}
 `;
