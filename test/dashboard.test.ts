@@ -160,3 +160,23 @@ describe("the dashboard on a function URL", () => {
     expect([no.statusCode, yes.statusCode]).toEqual([403, 200]);
   });
 });
+
+describe("cvm-autopilot dashboard --url", () => {
+  it("prints a link that serve's page accepts; without WEBHOOK_SECRET it says what to set", async () => {
+    const { server } = await serve(await emulator());
+    const r = await runCli(["dashboard", "--url", "--days", "2"], {
+      WEBHOOK_SECRET: SECRET,
+      DASHBOARD_URL: server.url,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const link = r.stdout.trim();
+    expect(link.startsWith(`${server.url}/dashboard?exp=`)).toBe(true);
+    expect((await fetch(link)).status).toBe(200);
+    const off = await runCli(["dashboard", "--url"], {});
+    expect(off.code).toBe(2);
+    expect(off.stderr).toContain("WEBHOOK_SECRET is not set");
+    const help = await runCli(["dashboard", "--help"], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("dashboard --url [--days N]");
+  });
+});

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO_UIN, type Emulator } from "../emulator/server.ts";
-import { FUNCTIONS } from "../functions/registry.ts";
+import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { localStore } from "../lib/history/local-store.ts";
 import { readMonth } from "../lib/history/month.ts";
 import { CLAIM_TTL_MS, claimOnce, markDone } from "../lib/history/once.ts";
@@ -18,6 +18,7 @@ import { bucketStore } from "../lib/history/s3-store.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { makeHandlers } from "../lib/platform/adapters.ts";
 import { dashboardLinkProblem } from "../lib/platform/dashboard-link.ts";
+import { startLocalServer } from "../lib/platform/local-server.ts";
 import type { ReportBase } from "../lib/runtime/report-head.ts";
 import { chatServer } from "./helpers/chat-server.ts";
 import { scfTimer } from "./helpers/events.ts";
@@ -155,5 +156,51 @@ describe("claimOnce, the digest's marker", () => {
     await markDone(store, "digests/2026-11/", t, { ok: true });
     t += CLAIM_TTL_MS * 2;
     expect(await claimOnce(store, "digests/2026-11/", () => t)).toEqual({ state: "done" });
+  });
+});
+
+describe("the monthly digest on serve", () => {
+  it("after a scheduled run on the 1st, once, with serve's own address in the link; a webhook run sends none", async () => {
+    const emu = await emulator();
+    const dir = mkdtempSync(join(tmpdir(), "digest-serve-"));
+    await seedHistory(join(dir, "history"), at("2026-12-01T00:00:30Z"));
+    const chat = await chatServer();
+    let now = at("2026-12-01T00:05:00Z");
+    const said: string[] = [];
+    const server = await startLocalServer({
+      functions: REGISTRY,
+      env: {
+        ...envFor(emu),
+        REPORT_DIR: dir,
+        WEBHOOK_SECRET: SECRET,
+        NOTIFY_URLS: chat.urls.wecom,
+        SERVE_FUNCTIONS: "renew-flag,key-rotation",
+        RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW",
+      },
+      port: 0,
+      logger: memoryLogger(),
+      say: (l) => said.push(l),
+      schedules: false,
+      nowMs: () => now,
+    });
+    try {
+      const hook = (await server.runOnce("renew-flag", { source: "webhook" })) as ReportBase;
+      expect(hook.monthlyDigest).toBeUndefined();
+      const [a, b] = (await Promise.all([
+        server.runOnce("renew-flag", { source: "timer" }),
+        server.runOnce("key-rotation", { source: "timer" }),
+      ])) as ReportBase[];
+      expect([a!.monthlyDigest?.status, b!.monthlyDigest?.status].sort()).toEqual(["already sent", "sent"]);
+      now += HOUR;
+      expect(((await server.runOnce("renew-flag", { source: "timer" })) as ReportBase).monthlyDigest?.status).toBe(
+        "already sent",
+      );
+      const digests = chat.received.filter((m) => m.text.includes("saved in 2026-11"));
+      expect(digests).toHaveLength(1);
+      expect(digests[0]!.text).toContain(`(${server.url}/dashboard?`);
+      expect(said).toContain("monthly digest for 2026-11: sent");
+    } finally {
+      await server.stop();
+    }
   });
 });

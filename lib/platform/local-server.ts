@@ -36,6 +36,8 @@ export interface LocalServerOptions {
   /** Human summaries, one line per run. */
   say: (line: string) => void;
   schedules?: boolean;
+  /** The clock of the dashboard and the monthly digest (tests move it to the 1st); the runs keep their own. */
+  nowMs?: () => number;
 }
 
 export interface LocalServer {
@@ -87,6 +89,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const store = historyStoreFromEnv(opts.env, { local: true });
   const history = store ? historySink(store) : undefined;
   let url = "";
+  const nowMs = opts.nowMs ?? Date.now;
 
   async function runOnce(name: string, trigger: Trigger): Promise<RunReport | "busy"> {
     if (inFlight.has(name)) {
@@ -104,8 +107,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       );
       // After a scheduled run on the 1st: last month's digest, once (monthly-digest.ts).
       const config = { ...configs[name]!, dashboardUrl: configs[name]!.dashboardUrl ?? url };
-      const digest =
-        trigger.source === "timer" ? await monthlyDigest({ config, store, logger, nowMs: Date.now }) : undefined;
+      const digest = trigger.source === "timer" ? await monthlyDigest({ config, store, logger, nowMs }) : undefined;
       const report = withDigest(ran, digest);
       opts.say(fn.summarize(report));
       if (digest) opts.say(`monthly digest for ${digest.month}: ${digest.status}`);
@@ -140,7 +142,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
             store: () => store,
             upcoming: (now) => upcomingOf(Object.values(loaded), now),
           },
-          { logger: opts.logger, nowMs: Date.now },
+          { logger: opts.logger, nowMs },
         );
         res.writeHead(a.status, a.headers);
         return res.end(req.method === "HEAD" ? undefined : a.html);
