@@ -10,6 +10,7 @@ import { ACCOUNT_BUDGET, DEFAULT_RATE_LIMIT, RATE_LIMITS, ServerLimiter, VERSION
 import { redact } from "../lib/log/redact.ts";
 import { ApiFault } from "./api-fault.ts";
 import { authenticate, type AcceptedCredentials } from "./auth.ts";
+import { camAllows, unauthorizedMessage } from "./cam.ts";
 import { alterReply, FaultInjector, type FaultRule } from "./faults.ts";
 import { inspection } from "./inspection.ts";
 import { generateFleet } from "./fleet.ts";
@@ -226,6 +227,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           "NoSuchVersion",
           `The API version \`${authed.version}\` does not exist for ${service}; use ${version}.`,
         );
+      const policy = accounts.policyOf(authed.secretId);
+      if (policy && !camAllows(policy, service, authed.action))
+        throw new ApiFault("AuthFailure.UnauthorizedOperation", unauthorizedMessage(service, authed.action));
       if (!authed.region && !REGIONLESS.has(authed.action))
         throw new ApiFault("MissingParameter", "The request is missing a required parameter `Region`.");
       if (authed.region && !acctState.regions.includes(authed.region))
@@ -303,7 +307,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       }
       const roleCredentials = (role: string) => {
         if (!account.scfRoles?.has(role)) return undefined;
-        const t = accounts.issue(account.uin, 3600);
+        const t = accounts.issue(account.uin, 3600, account.rolePolicies?.get(role));
         return { secretId: t.secretId, secretKey: t.secretKey, token: t.token };
       };
       const fields = handler({

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
 import type { ActionName } from "../tencent/actions.ts";
 import { camPolicies } from "./cam-policy.ts";
+import { lambdaRoleId, serverlessRoles } from "./lambda-roles.ts";
 import { loadSchedules, scheduleZone, toAwsCron, toScfCron, type Scheduled } from "./schedules.ts";
 import { SECRET_KEYS } from "./aws-secret.ts";
 
@@ -103,6 +104,7 @@ export async function buildBundles(
     `${JSON.stringify(serverlessFunctions(functions, table), null, 2)}\n`,
   );
   writeFileSync(join(outdir, "serverless-environment.json"), `${JSON.stringify(serverlessEnvironment(), null, 2)}\n`);
+  writeFileSync(join(outdir, "serverless-roles.json"), `${JSON.stringify(serverlessRoles(functions), null, 2)}\n`);
   // One least-privilege policy document per function (lib/platform/cam-policy.ts), keyed by its name.
   writeFileSync(join(outdir, "cam-policy.json"), `${JSON.stringify(camPolicies(functions, env), null, 2)}\n`);
   return out;
@@ -121,6 +123,8 @@ export function serverlessFunctions(functions: readonly DeployedFunction[], tabl
       f.name,
       {
         handler: `dist/${f.name}/index.handler`,
+        // Its own IAM role (lib/platform/lambda-roles.ts): it may invoke only itself.
+        role: lambdaRoleId(f.name),
         package: { patterns: [`dist/${f.name}/**`] },
         environment: fromEnv(f.variables),
         // No platform retry of a failed asynchronous run (Lambda retries twice by default): a retry
