@@ -100,6 +100,8 @@ async function dispatch(command: string | undefined, rest: string[], fromFile: R
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);
       return 0;
     }
+    case "dashboard":
+      return (await import("./dashboard.ts")).dashboardCommand(rest, process.env, out, err);
     case "history":
     case "savings":
       return (await import("./history.ts")).historyCommand(command, rest, process.env, out, err);

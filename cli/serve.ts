@@ -14,6 +14,7 @@ import { sharedTouches } from "../lib/host/run-locks.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { alarmPath } from "../lib/host/alarm-callback.ts";
+import { dashboardLink } from "../lib/host/dashboard-link.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { decideLive, dryRunLine, liveBanner, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
@@ -155,6 +156,11 @@ function sayEndpoints(server: LocalServer, env: Env, out: (s: string) => void): 
       `snooze links: ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`,
     );
   }
+  out(
+    secret
+      ? `dashboard (signed link, valid 30 days): ${dashboardLink(env.DASHBOARD_URL?.trim() || server.url, secret, Date.now(), 30)}`
+      : "dashboard: off (set WEBHOOK_SECRET to turn it on)",
+  );
   const enabled = REGISTRY.filter((f) => server.enabled.includes(f.name));
   const runEnv = { ...env };
   const schedules = loadSchedules(REGISTRY, runEnv);

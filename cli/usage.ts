@@ -216,6 +216,20 @@ export const COMMANDS = {
     env: HISTORY_ENV,
     exits: [0, 1, 2],
   },
+  dashboard: {
+    synopsis: "dashboard --url [--days N]",
+    summary:
+      "print the dashboard's signed link (GET /dashboard on serve or any function URL: savings, runs, next office-hours actions)",
+    example: "DASHBOARD_URL=https://1250000000-abc.ap-guangzhou.tencentscf.com cvm-autopilot dashboard --url",
+    options: {
+      url: {
+        meaning: "print the link (its key is derived from WEBHOOK_SECRET; it only lets its holder read the page)",
+      },
+      days: { arg: "N", meaning: "how long the link stays valid, 1-366 days", default: "30" },
+    },
+    env: "WEBHOOK_SECRET (the same as where the page is served); DASHBOARD_URL, else serve's http://127.0.0.1:PORT",
+    exits: [0, 2],
+  },
 } as const satisfies Record<string, CommandDoc>;
 
 export type CommandName = keyof typeof COMMANDS;

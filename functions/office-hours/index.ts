@@ -14,6 +14,7 @@ import { cnDataNotice } from "./cn-calendar.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
 import type { OfficeHoursConfig } from "./config.ts";
 import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
+import { upcomingActions } from "./upcoming.ts";
 
 export type OfficeHoursReport = RunReport;
 
@@ -82,6 +83,7 @@ export default defineFunction({
     ctx.logger.warn(n.notice, { advice: n.advice });
     return [n.notice];
   },
+  upcoming: upcomingActions,
   extraLabels: {
     estimatedSaving: "estimated saving until the schedule next starts them",
     unpriced: "stops with no price",

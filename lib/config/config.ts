@@ -98,6 +98,8 @@ export function toBaseConfig(values: BaseEnv) {
   };
   return {
     ...plain,
+    /** The address the dashboard's links point at, without a trailing slash; undefined: none is known. */
+    dashboardUrl: plain.dashboardUrl?.replace(/\/+$/, ""),
     credentials,
     /** Set when the credentials come from the CVM instance's role: the metadata service's address. */
     ...(cvmRole ? { cvmRoleMetadataUrl: metadataUrl ?? DEFAULT_METADATA_URL } : {}),

@@ -155,6 +155,13 @@ const RUNS = declareSettings({
     parse: secret(32, "make one with `openssl rand -hex 32`, or leave it blank to turn webhooks off"),
     meaning: "HMAC key for webhook triggers, at least 32 characters; blank or unset means webhooks are refused",
   },
+  // Where the dashboard's links point (the monthly digest's, `dashboard --url`).
+  dashboardUrl: {
+    env: "DASHBOARD_URL",
+    parse: baseUrl(),
+    meaning: "where the dashboard's links point: serve's or a function URL",
+    default: "serve's own",
+  },
   accounts: {
     env: "ACCOUNTS",
     parse: accounts(),

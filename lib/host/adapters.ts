@@ -5,6 +5,8 @@
  * runs the function, and shapes the answer. Config is parsed once per warm container; an
  * unexpected error is logged with context and re-raised.
  */
+import { historyStoreFromEnv } from "../history/from-env.ts";
+import { monthlyDigest, thenDigest } from "./monthly-digest.ts";
 import type { Env } from "../config/config.ts";
 import { readAwsSecret } from "../deploy/aws-secret.ts";
 import { readScfSecret } from "../deploy/scf-secret.ts";
@@ -13,6 +15,10 @@ import { ReplayCache } from "../webhook/verify.ts";
 import { CallbackGate } from "./alarm-callback.ts";
 import { isAlarmEvent } from "./alarm-event.ts";
 import {
+  decode,
+  headersOf,
+  queryOf,
+  text,
   isEventBridge,
   isHttpApiV2,
   isScfApiGateway,
@@ -44,27 +50,24 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
       query = "",
       invokerFor?: InvokerFor,
     ): Promise<HttpReply> => answerUrl(host, { method, path, headers, rawBody, requestId, query, invokerFor }),
-    timer: (requestId: string | undefined, invokerFor?: InvokerFor) => timerRun(container, requestId, invokerFor),
+    // A timer run on the 1st also sends last month's digest, once (monthly-digest.ts).
+    timer: (requestId: string | undefined, invokerFor?: InvokerFor) =>
+      thenDigest(
+        () => timerRun(container, requestId, invokerFor),
+        () =>
+          monthlyDigest({
+            config: container.load().config,
+            store: historyStoreFromEnv(container.env(), { local: false }),
+            logger: container.logger,
+            nowMs: container.nowMs,
+          }),
+      ),
     worker: shardWorker(container),
     alarmWorker: (event: Parameters<typeof alarmRun>[1], requestId: string | undefined) =>
       alarmRun(container, event, requestId),
     readSecrets: container.readSecrets,
   };
 }
-
-const decode = (body: unknown, b64: unknown) =>
-  typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "";
-const text = (v: unknown) => (typeof v === "string" ? v : "");
-/** SCF hands the query as a map (its function URL and API gateway events): back to a query string, string values only. */
-const queryOf = (v: unknown) =>
-  v && typeof v === "object"
-    ? new URLSearchParams(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")).toString()
-    : "";
-/** Header maps from events are trusted for nothing: only string values are kept. */
-const headersOf = (v: unknown): Record<string, string> =>
-  v && typeof v === "object"
-    ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
-    : {};
 
 /** SCF: the function invokes itself by the name and namespace SCF gives it, in its own region. */
 const scfSelf = (context: ScfContext): InvokerFor | undefined => {

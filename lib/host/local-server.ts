@@ -11,7 +11,8 @@ import cron, { type ScheduledTask } from "node-cron";
 import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
-import { historyFromEnv } from "../history/from-env.ts";
+import { historyFromEnv, historyStoreFromEnv } from "../history/from-env.ts";
+import { historySink } from "../history/recorder.ts";
 import type { Trigger } from "../report/trigger.ts";
 import type { ReportBase } from "../report/report-head.ts";
 import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
@@ -21,6 +22,8 @@ import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "../deploy/schedules.ts";
 import { saveReport } from "./report-dir.ts";
+import { answerDashboard, upcomingOf } from "./dashboard.ts";
+import { monthlyDigest, withDigest } from "./monthly-digest.ts";
 import { RunLocks } from "./run-locks.ts";
 
 export interface LocalServerOptions {
@@ -33,6 +36,8 @@ export interface LocalServerOptions {
   /** Human summaries, one line per run. */
   say: (line: string) => void;
   schedules?: boolean;
+  /** The clock of the dashboard and the monthly digest (tests move it to the 1st); the runs keep their own. */
+  nowMs?: () => number;
 }
 
 export interface LocalServer {
@@ -81,7 +86,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const locks = new RunLocks();
 
   // History in the XDG state directory (or REPORT_DIR, or HISTORY_BUCKET) with no setting.
-  const history = historyFromEnv(opts.env, { local: true });
+  const store = historyStoreFromEnv(opts.env, { local: true });
+  const history = store ? historySink(store) : undefined;
+  let url = "";
+  const nowMs = opts.nowMs ?? Date.now;
 
   async function runOnce(name: string, trigger: Trigger): Promise<RunReport | "busy"> {
     if (inFlight.has(name)) {
@@ -94,10 +102,15 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     try {
       const fn = byName.get(name)!;
       // A function that changes what another changes waits for it (run-locks.ts): they never race on the same machines.
-      const report = await locks.hold(fn.touches, () =>
+      const ran = await locks.hold(fn.touches, () =>
         loaded[name]!.run(trigger, createRunDeps(configs[name]!, { logger, history })),
       );
+      // After a scheduled run on the 1st: last month's digest, once (monthly-digest.ts).
+      const config = { ...configs[name]!, dashboardUrl: configs[name]!.dashboardUrl ?? url };
+      const digest = trigger.source === "timer" ? await monthlyDigest({ config, store, logger, nowMs }) : undefined;
+      const report = withDigest(ran, digest);
       opts.say(fn.summarize(report));
+      if (digest) opts.say(`monthly digest for ${digest.month}: ${digest.status}`);
       // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.
       const dir = opts.env.REPORT_DIR?.trim();
       if (dir) await saveReport(dir, report).catch((e: unknown) => logger.error("report not saved", { dir, err: e }));
@@ -120,6 +133,20 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (req.method === "GET" && path === "/healthz")
         return reply(200, { ok: true, functions: enabled, running: [...inFlight] });
+      if (path === "/dashboard") {
+        const a = await answerDashboard(
+          { method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) },
+          {
+            // Every function reads the one shared WEBHOOK_SECRET.
+            secret: () => configs[enabled[0]!]?.webhookSecret,
+            store: () => store,
+            upcoming: (now) => upcomingOf(Object.values(loaded), now),
+          },
+          { logger: opts.logger, nowMs },
+        );
+        res.writeHead(a.status, a.headers);
+        return res.end(req.method === "HEAD" ? undefined : a.html);
+      }
       if (path === "/snooze") {
         const name = enabled.find((n) => byName.get(n)!.snoozeLinks);
         if (!name) return reply(404, { error: "no such endpoint" });
@@ -199,7 +226,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       resolve();
     });
   });
-  const url = `http://${opts.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
+  url = `http://${opts.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
 
   const tasks: ScheduledTask[] = [];
   if (opts.schedules !== false) {

@@ -69,3 +69,18 @@ export const ALARM_KEY = "cvm-autopilot-alarm";
 export interface AlarmEvent {
   [ALARM_KEY]: { function: string; instance: string };
 }
+
+// Reading events defensively: a field of the wrong type reads as empty, never as a crash.
+export const decode = (body: unknown, b64: unknown) =>
+  typeof body === "string" && body ? (b64 === true ? Buffer.from(body, "base64").toString("utf8") : body) : "";
+export const text = (v: unknown) => (typeof v === "string" ? v : "");
+/** SCF hands the query as a map (its function URL and API gateway events): back to a query string, string values only. */
+export const queryOf = (v: unknown) =>
+  v && typeof v === "object"
+    ? new URLSearchParams(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")).toString()
+    : "";
+/** Header maps from events are trusted for nothing: only string values are kept. */
+export const headersOf = (v: unknown): Record<string, string> =>
+  v && typeof v === "object"
+    ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
+    : {};

@@ -1,6 +1,6 @@
 /**
  * The routes of a function's URL (SCF function URL, API gateway, Lambda HTTP API), one table in
- * the order they are tried: the snooze links, the alarm callback, the webhook run. Each says which
+ * the order they are tried: the dashboard, the snooze links, the alarm callback, the webhook run. Each says which
  * requests it takes and answers them through the core every host shares.
  */
 import { createRunDeps } from "../runtime/run-deps.ts";
@@ -12,6 +12,8 @@ import { handOff } from "./alarm-event.ts";
 import type { HttpReply } from "./platform-events.ts";
 import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { Container, InvokerFor } from "./container.ts";
+import { dashboardReply, isDashboardPath, upcomingOf } from "./dashboard.ts";
+import { historyStoreFromEnv } from "../history/from-env.ts";
 
 /** One request to the function's URL, as its platform event gave it. */
 export interface UrlRequest {
@@ -111,7 +113,22 @@ const run: Route = {
   },
 };
 
-const ROUTES: readonly Route[] = [snooze, alarm, run];
+/** The signed dashboard (GET only, acts on nothing), on every function's URL. */
+const dashboard: Route = {
+  match: (_fn, path) => (isDashboardPath(path) ? /.*/.exec(path) : null),
+  answer: (host, req) =>
+    dashboardReply(
+      { method: req.method, query: req.query, requestId: req.requestId },
+      {
+        secret: () => host.load().config.webhookSecret,
+        store: () => historyStoreFromEnv(host.env(), { local: false }),
+        upcoming: (now) => upcomingOf([host.load()], now),
+      },
+      { logger: host.logger, nowMs: host.nowMs },
+    ),
+};
+
+const ROUTES: readonly Route[] = [dashboard, snooze, alarm, run];
 
 /** The first route that takes the request answers it; a path none takes is the hosts' common 404. */
 export async function answerUrl(host: UrlHost, req: UrlRequest): Promise<HttpReply> {

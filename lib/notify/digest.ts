@@ -19,6 +19,8 @@ export interface Digest {
   sections: Array<{ title: string; lines: string[]; more: number }>;
   /** Every result that carries links, by owner: none is ever left out of the messages. */
   groups?: OwnerGroup[];
+  /** Links about the message as a whole (the monthly digest's dashboard): our own signed URLs, after the sections. */
+  links?: DigestLink[];
   /** Owners (autopilot:owner) of the machines listed in `sections`: each format mentions those its service can. Never from names. */
   mentions?: string[];
 }

@@ -86,6 +86,7 @@ function render(p: Page, x: Syntax): string {
       ...s.lines.map((l) => `${x.bullet} ${x.text(l)}`),
       ...(s.more > 0 ? [`${x.bullet} … and ${s.more} more`] : []),
     );
+  if (d.links?.length) out.push("", d.links.map(x.link).join(" · "));
   const mentions = (d.mentions ?? []).map(x.mention).join("").trim();
   if (mentions) out.push("", mentions);
   if (p.groups.length) out.push("", x.bold("Machines with links, by owner"));

@@ -92,3 +92,9 @@ export async function notifyFailure(
   });
   return send(n, () => digest, undefined, deps);
 }
+
+/** Sends a message that is about no one run (the monthly digest) to every destination; the deliveries. */
+export async function notifyDigest(n: NotifyConfig, digest: Digest, deps: NotifyDeps): Promise<Delivery[]> {
+  if (!n.destinations.length) return [];
+  return send(n, () => digest, undefined, deps);
+}

@@ -12,6 +12,21 @@ export interface ReportBase {
   errors: ErrorEntry[];
   /** What became of each NOTIFY_URLS message; absent when none was sent. */
   notifications?: Delivery[] | undefined;
+  /** The monthly digest, when this was a timer run on the 1st (lib/host/monthly-digest.ts). */
+  monthlyDigest?: MonthlyDigestRecord | undefined;
+}
+
+/** What a timer run on the 1st did about last month's digest. */
+export interface MonthlyDigestRecord {
+  /** The month the digest is about (UTC). */
+  month: string;
+  status: "sent" | "not delivered" | "already sent" | "being sent by another run" | "dry run: not sent" | "store error";
+  realised?: number | undefined;
+  currency?: string | undefined;
+  /** Whether the message carried the dashboard's link. */
+  dashboardLink?: boolean | undefined;
+  deliveries?: Delivery[] | undefined;
+  error?: string | undefined;
 }
 
 export interface ErrorEntry {

@@ -9,7 +9,7 @@ import { redact } from "../log/redact.ts";
 import { summarize } from "./runner.ts";
 import { runAccounts } from "./shards.ts";
 import type { RunDeps } from "./run-deps.ts";
-import type { FunctionSpec, ProvisionContext, ProvisionStep } from "./spec.ts";
+import type { FunctionSpec, ProvisionContext, ProvisionStep, Upcoming } from "./spec.ts";
 import type { Trigger } from "../report/trigger.ts";
 import type { RunReport } from "../report/report.ts";
 import type { ActionName } from "../tencent/actions.ts";
@@ -29,6 +29,8 @@ export interface LoadedFunction {
   /** The same function with shared settings replaced: a role's fresh credentials at every invocation. */
   with(shared: Partial<BaseConfig>): LoadedFunction;
   run(trigger: Trigger, deps: RunDeps): Promise<RunReport>;
+  /** What its schedules do next (FunctionSpec.upcoming), for the dashboard; absent for a function with none. */
+  upcoming?(now: Date, count: number): Promise<Upcoming[]>;
 }
 
 export interface FunctionEntry {
@@ -108,6 +110,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     scope: () => spec.scope?.(config) ?? spec.description,
     with: (shared) => loaded({ ...config, ...shared }),
     run: (trigger, deps) => run(config, trigger, deps),
+    ...(spec.upcoming ? { upcoming: (now: Date, count: number) => spec.upcoming!(config, now, count) } : {}),
   });
   return {
     name: spec.name,

@@ -166,6 +166,8 @@ export interface FunctionSpec<
   snoozeLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
+  /** What its schedules will do next, from its config alone (office-hours' starts and stops), for the dashboard. */
+  upcoming?(config: C, now: Date, count: number): Promise<Upcoming[]>;
   /**
    * The table's own columns for the writes (auto-stop's zone, type and price; renew-flag's flag
    * from → to), least worth first: a narrow terminal drops them in this order.
@@ -196,3 +198,16 @@ export const defineFunction = <
     throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
   return spec;
 };
+
+/** A scheduled action to come, as the dashboard lists it: read from config, never from the machines. */
+export interface Upcoming {
+  at: number;
+  /** `skip`: a day the calendar keeps off although its weekday has hours. */
+  action: "start" | "stop" | "skip";
+  /** The schedule's name (the tag value machines carry). */
+  schedule: string;
+  /** The schedule's time zone, to show the time as its machines' owners read it. */
+  zone: string;
+  /** The kind of day that decides it: working day, holiday, make-up workday. */
+  dayKind: string;
+}
