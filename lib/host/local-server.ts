@@ -11,7 +11,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import { ConfigError, csv, type Env } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
-import { historyFromEnv, historyStoreFromEnv } from "../history/from-env.ts";
+import { historyStoreFromEnv } from "../history/from-env.ts";
 import { historySink } from "../history/recorder.ts";
 import type { Trigger } from "../report/trigger.ts";
 import type { ReportBase } from "../report/report-head.ts";
