@@ -4,13 +4,15 @@
  * process, so its peak RSS is the function's own.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../lib/platform/build.ts";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { autoStopBound, renewBound } from "./bounds.ts";
+import { measureFloor } from "./floor.ts";
 
 export const BENCH_REGIONS = [
   "ap-guangzhou",
@@ -40,6 +42,13 @@ export interface RunFigures {
 export interface FleetRow extends RunFigures {
   instances: number;
   function: string;
+  /** Starting Node with the bundle plus JSON.parse of every reply the run received (bench/floor.ts); `ratio` is wallMs over max(boundMs, floorMs). */
+  floorMs: number;
+  startMs: number;
+  parseMs: number;
+  replyMb: number;
+  /** wallMs over boundMs alone, as tables before the floor gave it. */
+  vsBound: number;
   maxRssMb: number;
   /** Share of the run's wall time the emulator process spent on CPU: above 0.5 the row measures the emulator, not us. */
   emulatorBusy: number;
@@ -66,6 +75,7 @@ export function cpuSeconds(pid: number): number {
 export function startEmulator(
   instances: number,
   accounts = 0,
+  replyLog?: string,
 ): Promise<{ url: string; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -85,6 +95,7 @@ export function startEmulator(
         "--seed",
         "42",
         ...(accounts ? ["--accounts", String(accounts)] : []),
+        ...(replyLog ? ["--reply-log", replyLog] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } },
     );
@@ -152,7 +163,9 @@ export async function fleetBench(
   const rows: FleetRow[] = [];
   const memory: MemoryRow[] = [];
   for (const instances of sizes) {
-    const emu = await startEmulator(instances);
+    const replyLog = join(tmpdir(), `cvm-autopilot-bench-replies-${process.pid}.jsonl`);
+    writeFileSync(replyLog, "");
+    const emu = await startEmulator(instances, 0, replyLog);
     try {
       const env = {
         TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
@@ -175,6 +188,7 @@ export async function fleetBench(
       }
       for (const fn of ["auto-stop-idle", "renew-flag"] as const) {
         await emulatorCalls(emu.url);
+        truncateSync(replyLog, 0);
         log(`  ${instances} instances: ${fn} ...`);
         const cpu0 = cpuSeconds(emu.pid);
         const r = await invoke(bundles[fn]!, env);
@@ -184,12 +198,19 @@ export async function fleetBench(
           fn === "auto-stop-idle"
             ? autoStopBound(r.report as AutoStopReport, LATENCY_MS)
             : renewBound(r.report as RenewReport, LATENCY_MS);
+        // Measured after the run, so it weighs nothing on it; the machine is the same.
+        const floor = measureFloor(bundles[fn]!, replyLog, FUNCTION_HEAP_FLAGS);
         rows.push({
           instances,
           function: fn,
           wallMs: Math.round(r.wallMs),
           boundMs: Math.round(b.boundMs),
-          ratio: +(r.wallMs / b.boundMs).toFixed(2),
+          floorMs: floor.floorMs,
+          startMs: floor.startMs,
+          parseMs: floor.parseMs,
+          replyMb: floor.replyMb,
+          ratio: +(r.wallMs / Math.max(b.boundMs, floor.floorMs)).toFixed(2),
+          vsBound: +(r.wallMs / b.boundMs).toFixed(2),
           calls: calls.length,
           minCalls: b.minCalls,
           callRatio: +(calls.length / b.minCalls).toFixed(3),
@@ -209,6 +230,7 @@ export async function fleetBench(
       }
     } finally {
       emu.stop();
+      rmSync(replyLog, { force: true });
     }
   }
   return { rows, memory };

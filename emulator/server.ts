@@ -80,6 +80,8 @@ export interface EmulatorOptions {
   accounts?: AccountOptions[];
   /** Free GetMonitorData calls a month in every account (default 1,000,000, Cloud Monitor's free tier); past it, calls are refused. */
   monitorFreeCalls?: number;
+  /** Called with every API reply's body (JSON, one line) before it is sent: the benchmark times parsing them. */
+  onReply?: (body: string) => void;
   /** Called after every API request is handled: lets tests check an invariant at every step. */
   afterRequest?: (call: CallRecord, state: EmulatorState) => void;
 }
@@ -192,6 +194,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const reply = async (fields: Record<string, unknown>) => {
       // Serialise first: the reply is a snapshot of the state when the request was handled.
       const body = JSON.stringify({ Response: { ...fields, RequestId: requestId } });
+      opts.onReply?.(body);
       if (opts.latencyMs) await sleep(opts.latencyMs);
       send(res, 200, body);
     };
