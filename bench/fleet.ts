@@ -123,12 +123,13 @@ export function invoke(
   env: Record<string, string>,
   event?: unknown,
   context?: unknown,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ wallMs: number; maxRssKb: number; cpuMs: number; report: unknown }> {
   return new Promise((resolve, reject) => {
     const args = event === undefined ? [] : [JSON.stringify(event), JSON.stringify(context ?? { request_id: "bench" })];
     const child = spawn(
       process.execPath,
-      [...FUNCTION_HEAP_FLAGS, join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args],
+      [...FUNCTION_HEAP_FLAGS, ...nodeFlags, join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args],
       { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -159,6 +160,8 @@ export async function fleetBench(
   sizes: number[],
   bundles: Record<string, string>,
   log: (s: string) => void,
+  /** A folder for a CPU profile of each measured auto-stop-idle and renew-flag run (`--cpu-prof`). */
+  profileDir?: string,
 ): Promise<{ rows: FleetRow[]; memory: MemoryRow[] }> {
   const rows: FleetRow[] = [];
   const memory: MemoryRow[] = [];
@@ -191,7 +194,10 @@ export async function fleetBench(
         truncateSync(replyLog, 0);
         log(`  ${instances} instances: ${fn} ...`);
         const cpu0 = cpuSeconds(emu.pid);
-        const r = await invoke(bundles[fn]!, env);
+        const profile = profileDir
+          ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${fn}-${instances}.cpuprofile`]
+          : [];
+        const r = await invoke(bundles[fn]!, env, undefined, undefined, profile);
         const busy = (cpuSeconds(emu.pid) - cpu0) / (r.wallMs / 1000);
         const calls = await emulatorCalls(emu.url);
         const b =
