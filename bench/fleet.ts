@@ -142,9 +142,22 @@ export function invoke(
   });
 }
 
+/**
+ * A request to the emulator's admin routes, retried once: a request on a kept-alive socket can
+ * meet the server closing it ("other side closed", seen at 10,000 instances on a loaded machine).
+ * Both routes are safe to repeat.
+ */
+async function admin(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
 export async function emulatorCalls(url: string): Promise<Array<{ action: string; code?: string }>> {
-  const calls = (await (await fetch(`${url}/_emulator/calls`)).json()) as Array<{ action: string; code?: string }>;
-  await fetch(`${url}/_emulator/calls`, { method: "DELETE" });
+  const calls = (await (await admin(`${url}/_emulator/calls`)).json()) as Array<{ action: string; code?: string }>;
+  await admin(`${url}/_emulator/calls`, { method: "DELETE" });
   return calls;
 }
 
