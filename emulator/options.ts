@@ -18,6 +18,8 @@ export interface EmulatorOptions {
   accountBudget?: boolean;
   /** Added to every reply. */
   latencyMs?: number;
+  /** Called with every API reply's body (JSON, one line) before it is sent: the benchmark times parsing them. */
+  onReply?: (body: string) => void;
   timings?: Partial<Timings>;
   /** The emulator's clock (ms); defaults to Date.now. */
   now?: () => number;

@@ -87,6 +87,7 @@ async function apiCall(w: World, req: IncomingMessage, res: ServerResponse, body
   const reply = async (fields: Record<string, unknown>) => {
     // Serialise first: the reply is a snapshot of the state when the request was handled.
     const body = JSON.stringify({ Response: { ...fields, RequestId: requestId } });
+    w.opts.onReply?.(body);
     if (w.opts.latencyMs) await sleep(w.opts.latencyMs);
     send(res, 200, body);
   };

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { build as esbuildBuild, Metafile, Plugin } from "esbuild";
 import { SHARED_DEPLOY_VARIABLES, type Env } from "../config/config.ts";
 import type { ActionName } from "../tencent/actions.ts";
 import { camPolicies } from "./cam-policy.ts";
@@ -44,6 +45,59 @@ export function handlerSource(name: string): string {
   ].join("\n");
 }
 
+/**
+ * Libraries a function loads only when its configuration asks (a dynamic `import()`), built as a
+ * file of their own beside the bundle rather than into it: Node then reads and parses them only
+ * when a run needs them. date-holidays (~1.3 MB with moment-timezone and its astronomy) serves
+ * office-hours' country calendars other than CN; the default configuration never loads it.
+ */
+export const LAZY_MODULES: Readonly<Record<string, string>> = { "date-holidays": "date-holidays.cjs" };
+
+/** esbuild options every bundle and lazy chunk shares. */
+const COMMON = {
+  bundle: true,
+  platform: "node",
+  target: "node18",
+  format: "cjs",
+  minify: true,
+  sourcemap: true,
+  treeShaking: true,
+  legalComments: "none",
+  // Error class names (ConfigError, TencentCloudApiError, RunFailedError) stay readable in logs and stack traces.
+  keepNames: true,
+  // The Lambda Node.js runtime provides the AWS SDK v3; the Lambda fan-out loads it from there.
+  external: ["@aws-sdk/*"] as string[],
+  metafile: true,
+  logLevel: "warning",
+} as const;
+
+/** A dynamic import of a lazy module points at its file beside the bundle. */
+const LAZY_PLUGIN: Plugin = {
+  name: "lazy-modules",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z@][\w./@-]*$/ }, (a) =>
+      a.kind === "dynamic-import" && LAZY_MODULES[a.path]
+        ? { path: `./${LAZY_MODULES[a.path]}`, external: true }
+        : undefined,
+    );
+  },
+};
+
+/** Builds the lazy modules a bundle imports into `dir`, beside it; returns their inputs (for the dev-module check). */
+async function buildLazyChunks(build: typeof esbuildBuild, bundle: Metafile, dir: string): Promise<string[]> {
+  const inputs: string[] = [];
+  for (const [module, chunk] of Object.entries(LAZY_MODULES)) {
+    if (!Object.values(bundle.outputs).some((o) => o.imports.some((i) => i.path === `./${chunk}`))) continue;
+    const part = await build({
+      stdin: { contents: `module.exports = require(${JSON.stringify(module)});`, resolveDir: ROOT, loader: "js" },
+      outfile: join(dir, chunk),
+      ...COMMON,
+    });
+    inputs.push(...Object.keys(part.metafile.inputs));
+  }
+  return inputs;
+}
+
 /** One bundle per function, from its folder's spec (a function is a folder and a registry line). */
 export async function buildBundles(
   functions: readonly DeployedFunction[],
@@ -65,25 +119,16 @@ export async function buildBundles(
         loader: "ts",
       },
       outfile: file,
-      bundle: true,
-      platform: "node",
-      target: "node18",
-      format: "cjs",
-      minify: true,
-      sourcemap: true,
-      treeShaking: true,
-      legalComments: "none",
-      // Error class names (ConfigError, TencentCloudApiError, RunFailedError) stay readable in logs and stack traces.
-      keepNames: true,
-      // The Lambda Node.js runtime provides the AWS SDK v3; the Lambda fan-out loads it from there.
-      external: ["@aws-sdk/*"],
-      metafile: true,
-      logLevel: "warning",
+      ...COMMON,
+      plugins: [LAZY_PLUGIN],
     });
+    const inputs = [
+      ...Object.keys(res.metafile.inputs),
+      ...(await buildLazyChunks(build, res.metafile, join(outdir, name))),
+    ];
     // The repository's package.json says "type": "module"; this marker keeps the bundle CommonJS
     // wherever it is loaded from (SCF and Lambda look for `index.main_handler` / `index.handler`).
     writeFileSync(join(outdir, name, "package.json"), '{ "type": "commonjs" }\n');
-    const inputs = Object.keys(res.metafile.inputs);
     const bad = inputs.filter((i) => FORBIDDEN_IN_BUNDLE.test(i));
     if (bad.length) throw new Error(`bundle ${name} contains dev-only modules: ${bad.slice(0, 3).join(", ")}`);
     const output = res.metafile.outputs[Object.keys(res.metafile.outputs).find((k) => k.endsWith("index.js"))!]!;
