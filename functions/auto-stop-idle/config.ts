@@ -49,6 +49,8 @@ const schema = z.object({
   AUTO_STOP_SOURCE: oneOf(["polling", "alarms"], "polling"),
   // GetMonitorData calls one run may make in one account, shared by its regions (0: no limit).
   AUTO_STOP_METRIC_BUDGET: optionalInt(0),
+  // Polling remembers, in the history store, when each machine was last seen busy, and skips its metrics until it could be idle.
+  AUTO_STOP_REMEMBER_BUSY: bool(true),
   // How far back alarm histories are searched: DescribeAlarmHistories finds an alarm by when it began.
   AUTO_STOP_ALARM_SEARCH_DAYS: int(30, 1, 180),
   // Warn first: a machine found idle is announced and tagged autopilot:warning:auto-stop-idle; a later run stops it (0: off).
@@ -85,6 +87,8 @@ export interface AutoStopPolicy {
   source: "polling" | "alarms";
   /** GetMonitorData calls a run may make in this account; undefined: no limit. */
   metricBudget: number | undefined;
+  /** Remember busy machines between polling runs (busy-memory.ts), where history is kept. */
+  rememberBusy: boolean;
   alarmSearchDays: number;
   warnMinutes: number;
   /** The shortest time between two scheduled runs (ms): the slot that numbers runs for the metric budget's rotation. */
@@ -143,6 +147,7 @@ export function loadConfig(env: Env = process.env): AutoStopConfig {
         e.AUTO_STOP_METRIC_BUDGET === 0
           ? undefined
           : (e.AUTO_STOP_METRIC_BUDGET ?? (e.AUTO_STOP_SOURCE === "alarms" ? ALARM_MODE_BUDGET : undefined)),
+      rememberBusy: e.AUTO_STOP_REMEMBER_BUSY,
       alarmSearchDays: e.AUTO_STOP_ALARM_SEARCH_DAYS,
       warnMinutes: e.AUTO_STOP_WARN_MINUTES,
       runEveryMs: shortestInterval(

@@ -232,6 +232,11 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
         "GetMonitorData calls one run may make in one account, split evenly over its regions (each batch of 50 machines may take 3: CPU, LAN, WAN); machines past it are kept as `deferred` and take their turn at a later run: a rotation checks every in-scope machine within ⌈in scope ÷ machines a run⌉ consecutive runs. `0`: no limit. Cloud Monitor bills past 1,000,000 calls a month per root account",
       default: "`340` with `alarms` (a 15-minute schedule's share of the free tier), none with `polling`",
     },
+    AUTO_STOP_REMEMBER_BUSY: {
+      meaning:
+        "with `polling`, where history is kept (HISTORY_BUCKET, or `serve` and `run`'s directory): each machine's last busy CPU point is kept, and a machine busy at t is not queried again until t plus the look-back window, since it cannot be idle before; the same machines are stopped, with fewer GetMonitorData calls. A change of threshold, window, period or CPU statistic starts afresh, and a store that fails only means every machine is queried (the report names the error). `false`: query every machine every run",
+      default: "`true`",
+    },
     AUTO_STOP_ALARM_SEARCH_DAYS: {
       meaning:
         "with `alarms`: how far back alarm histories are searched (the API finds an alarm by when it began, so an alarm older than this is missed until it fires again)",
