@@ -151,12 +151,12 @@ export class RegionMemory {
     private readonly now: Date,
   ) {}
 
-  /** The span that proves a listed machine busy now (it is carried into the next object), or undefined: query it. */
-  recall(id: string): BusySpan | undefined {
+  /** Why a listed machine is busy now without a query (its span is carried into the next object), or undefined: query it. */
+  recall(id: string): Verdict | undefined {
     const s = this.recalled.get(id);
     if (!s || !provesBusy(s, this.policy, this.now)) return undefined;
     this.next.set(id, s);
-    return s;
+    return rememberedBusy(s, this.policy);
   }
 
   /** A CPU series read this run: its busy span, if it has one, is kept. */

@@ -27,7 +27,7 @@ import {
   type Verdict,
 } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
-import { rememberedBusy, type BusySpan, type RegionMemory } from "./busy-memory.ts";
+import type { RegionMemory } from "./busy-memory.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
 export const MAX_FILTER_VALUES = 5;
@@ -229,7 +229,7 @@ export async function decideRegion(
     cpu.add(w.inst.InstanceId);
   };
   let failure: unknown;
-  let busy: BusySpan | undefined;
+  let remembered: Verdict | undefined;
   try {
     for (const Filters of scopeQueries(policy)) {
       // Two pages ahead, not the pager's four: metrics set the pace here (20 queries of 10
@@ -256,8 +256,8 @@ export async function decideRegion(
           } else if (out) emit(screenedOut(inst, out));
           // In scope and screened in, but Cloud Monitor reports no idle alarm for it: counted, not queried.
           else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
-          else if ((busy = limits.memory?.recall(inst.InstanceId)))
-            emit(screenedOut(inst, rememberedBusy(busy, policy)));
+          // Seen busy lately, so it cannot be idle yet: decided without a query, before the budget.
+          else if ((remembered = limits.memory?.recall(inst.InstanceId))) emit(screenedOut(inst, remembered));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
             // Only this function's own warning, proven for this machine and running period, counts.
