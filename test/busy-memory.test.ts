@@ -292,6 +292,16 @@ describe("the store behind the memory", () => {
     void b;
   });
 
+  it("AUTO_STOP_REMEMBER_BUSY=false: every run queries every machine and keeps nothing", async () => {
+    const store = await localHistory();
+    const { emu, run } = await world({ store });
+    emu.state.addInstance({ Region: GZ, profile: busy });
+    const off = { REGIONS: GZ, AUTO_STOP_REMEMBER_BUSY: "false" };
+    const runs = [await run(off), await run(off, START + 15 * MIN)];
+    expect(runs.map((r) => r.cpuAsked)).toEqual([1, 1]);
+    expect(await store.list("busy/")).toEqual([]);
+  });
+
   it("a dry run reads it and writes none; a run for named machines neither reads nor writes it", async () => {
     const store = await localHistory();
     const { emu, run } = await world({ store });
