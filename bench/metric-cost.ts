@@ -76,6 +76,9 @@ function envFor(emu: Emulator, extra: Record<string, string>): Record<string, st
     // Every machine of the seeded fleet has one of these: the whole fleet in scope, and a tag to bind the alarm policy by.
     AUTO_STOP_INCLUDE_TAGS: "team=web,team=data,team=ml,team=ops",
     AUTO_STOP_PRICES: "S5.MEDIUM4=0.3",
+    // Long to wait: on a busy machine a GetMonitorData that timed out and was sent again would be
+    // counted twice (the emulator answered the first).
+    CVM_AUTOPILOT_TIMEOUT_MS: "120000",
     ...extra,
   };
 }
