@@ -33,6 +33,7 @@ describe("the history bucket at deploy", () => {
     expect(b.region).toBe(GZ);
     expect(b.lifecycle).toContain("<Prefix>runs/</Prefix>");
     expect(b.lifecycle).toContain("<Days>400</Days>");
+    expect(b.lifecycle).toContain("<Prefix>busy/</Prefix><");
     const store = bucketStore(o);
     await store.create("runs/x.json", "{}");
     expect(await store.list("runs/")).toEqual(["runs/x.json"]);

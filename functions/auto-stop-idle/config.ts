@@ -117,6 +117,13 @@ const STOPS = declareSettings({
 
 /** Where candidates come from, and the warning before a stop. */
 const SOURCE = declareSettings({
+  // Polling remembers, in the history store, when each machine was last seen busy, and skips its metrics until it could be idle.
+  rememberBusy: {
+    env: "AUTO_STOP_REMEMBER_BUSY",
+    parse: bool(true),
+    meaning:
+      "with `polling`, where history is kept (HISTORY_BUCKET, or `serve` and `run`'s directory): each machine's last busy CPU point is kept, and a machine busy at t is not queried again until t plus the look-back window, since it cannot be idle before; the same machines are stopped, with fewer GetMonitorData calls. A change of threshold, window, period or CPU statistic starts afresh, and a store that fails only means every machine is queried (the report names the error). `false`: query every machine every run",
+  },
   // Where candidates come from: every in-scope machine's metrics (polling), or only the machines
   // Cloud Monitor's idle alarm policy reports (alarms, set up by deploy), verified the same way.
   source: {

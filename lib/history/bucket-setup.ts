@@ -1,7 +1,7 @@
 /**
  * The history bucket at deploy time: `deploy` creates the bucket HISTORY_BUCKET names when it does
  * not exist, with a lifecycle rule expiring run records after HISTORY_RETENTION_DAYS (as
- * serverless.yml does for S3), and leaves a bucket that exists as it is: its lifecycle may hold
+ * serverless.yml does for S3, and busy/ after a day), and leaves a bucket that exists as it is: its lifecycle may hold
  * rules of its owner's that a PUT would replace (S3 and COS replace the whole configuration).
  *
  * Over the S3 protocol (COS "Using AWS S3 SDKs to access COS"): HeadBucket (200, 404, 403),
@@ -20,9 +20,14 @@ export type BucketSetup =
   | { state: "created"; where: string; retentionDays: number }
   | { state: "would-create"; where: string; retentionDays: number };
 
-/** The lifecycle rule: objects under runs/ expire after `days` (S3's LifecycleConfiguration XML). */
+/**
+ * The lifecycle rules: run records (runs/) expire after `days`; auto-stop's memory of busy
+ * machines (busy/) after a day, the shortest expiry S3 and COS allow (a run reads only the latest).
+ */
 export const lifecycleXml = (days: number) =>
-  `<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration><Rule><ID>expire-run-records</ID><Filter><Prefix>runs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>${days}</Days></Expiration></Rule></LifecycleConfiguration>`;
+  `<?xml version="1.0" encoding="UTF-8"?><LifecycleConfiguration>${rule("expire-run-records", "runs/", days)}${rule("expire-busy-memory", "busy/", 1)}</LifecycleConfiguration>`;
+const rule = (id: string, prefix: string, days: number) =>
+  `<Rule><ID>${id}</ID><Filter><Prefix>${prefix}</Prefix></Filter><Status>Enabled</Status><Expiration><Days>${days}</Days></Expiration></Rule>`;
 
 /** Makes sure the bucket exists; creates it, with the lifecycle rule, only when it does not. A dry run only says what it would do. */
 export async function ensureHistoryBucket(

@@ -52,8 +52,8 @@ export interface HistorySink {
 
 const STOPPED = new Set(["STOPPED", "STOPPING"]);
 const accounts = new WeakMap<TencentCloudClient, Promise<string>>();
-/** The account a client acts in, asked once per client (GetCallerIdentity). */
-function accountOf(client: TencentCloudClient, region: string): Promise<string> {
+/** The account a client acts in, asked once per client (GetCallerIdentity); auto-stop's busy memory is kept by it too. */
+export function accountOf(client: TencentCloudClient, region: string): Promise<string> {
   let a = accounts.get(client);
   if (!a) {
     a = callerAccount(client, region).then((x) => x.uin);

@@ -88,6 +88,7 @@ async function openRun<C extends BaseConfig, K extends string, P>(
     only: n.instanceIds,
     alarmed: n.alarmed,
     stopNow: n.stopNow,
+    ...(deps.history ? { history: { store: deps.history.store, runId: deps.runId } } : {}),
     decided: (d) => tally.decided(d as Decision<K>),
   };
   // A function without a guard may stream its writes: each is counted at once and applied as

@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ErrorEntry } from "../report/report-head.ts";
 import type { ActionName } from "../tencent/actions.ts";
 import type { Column, Decision, Guard, Outcome } from "../report/decision.ts";
+import type { HistoryStore } from "../history/store.ts";
 
 export { keyOf, type Column, type Decision, type Guard, type Outcome, type OutcomeStatus } from "../report/decision.ts";
 
@@ -34,6 +35,8 @@ export interface RunContext<C extends BaseConfig> {
   alarmed?: Set<string> | undefined;
   /** Instances a signed "stop now" link named, each with the running period it was issued for (Trigger.stopNow). */
   stopNow?: ReadonlyMap<string, string> | undefined;
+  /** The history store and this run's id, when history is kept: where a function may keep what it learnt for its next run. */
+  history?: { store: HistoryStore; runId: string } | undefined;
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and
    * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted
