@@ -10,8 +10,9 @@ import {
   type Env,
 } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex, type Pattern } from "../../lib/config/fields.ts";
-import { prices, tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
+import { tag, tagList, timeZone, windows, type TagMatch, type TimeWindow } from "../../lib/config/parsers.ts";
 import { loadSchedules, scheduleZone, shortestInterval } from "../../lib/platform/schedules.ts";
+import { IDLE_SETTINGS } from "../../lib/config/idle-settings.ts";
 
 /** auto-stop-idle's schedule unless SCHEDULE_AUTO_STOP_IDLE sets another: every 15 minutes. */
 export const SCHEDULE = "*/15 * * * *";
@@ -31,9 +32,9 @@ const schema = z.object({
     if (v !== undefined && v !== "60" && v !== "300") fail(`expected 60 or 300 (seconds), got "${v}"`);
     return Number(v ?? "300");
   }),
-  AUTO_STOP_CPU_THRESHOLD: num(5, { gt: 0, max: 100 }),
+  AUTO_STOP_CPU_THRESHOLD: IDLE_SETTINGS.AUTO_STOP_CPU_THRESHOLD,
   AUTO_STOP_CPU_STAT: oneOf(["max", "p95"], "max"),
-  AUTO_STOP_NETWORK_THRESHOLD_MBPS: num(1, { min: 0 }),
+  AUTO_STOP_NETWORK_THRESHOLD_MBPS: IDLE_SETTINGS.AUTO_STOP_NETWORK_THRESHOLD_MBPS,
   AUTO_STOP_SCHEDULE: windows(),
   AUTO_STOP_TIMEZONE: timeZone(),
   AUTO_STOP_STOPPED_MODE: oneOf(["STOP_CHARGING", "KEEP_CHARGING"], "STOP_CHARGING"),
@@ -41,9 +42,8 @@ const schema = z.object({
   AUTO_STOP_MAX_FRACTION: num(0.5, { min: 0, max: 1 }),
   AUTO_STOP_MAX_COUNT: optionalInt(0),
   AUTO_STOP_OVERRIDE_GUARD: bool(false),
-  AUTO_STOP_PRICES: prices(),
-  // The account's site decides the currency of its prices: CNY on the China site, USD on the international one.
-  AUTO_STOP_CURRENCY: oneOf(["CNY", "USD"], "CNY"),
+  AUTO_STOP_PRICES: IDLE_SETTINGS.AUTO_STOP_PRICES,
+  AUTO_STOP_CURRENCY: IDLE_SETTINGS.AUTO_STOP_CURRENCY,
   // Where candidates come from: every in-scope machine's metrics (polling), or only the machines
   // Cloud Monitor's idle alarm policy reports (alarms, set up by deploy), verified the same way.
   AUTO_STOP_SOURCE: oneOf(["polling", "alarms"], "polling"),

@@ -336,6 +336,31 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default: "—",
     },
   },
+  "schedule-advisor": {
+    SCHEDULE_ADVISOR_GROUP_TAG: {
+      meaning:
+        "a tag key (e.g. `team`): machines sharing its value get one schedule, the hours any of them was in use; machines without the tag are proposed one each. Also reads `AUTO_STOP_CPU_THRESHOLD` and `AUTO_STOP_NETWORK_THRESHOLD_MBPS` (an hour is in use above them) and `AUTO_STOP_PRICES` / `AUTO_STOP_CURRENCY` (the saving's price)",
+      default: "— (one schedule per machine)",
+    },
+    SCHEDULE_ADVISOR_CALENDAR: {
+      meaning:
+        "the calendar proposals are learnt on and written with: `CN` (China's holidays and make-up workdays), a date-holidays country or region code, or `none`; holidays and make-up workdays are left out of the weekly profile",
+      default: "`CN`",
+    },
+    SCHEDULE_ADVISOR_TIMEZONE: {
+      meaning: "the zone hours of the week are read in and proposals written in",
+      default: "`Asia/Shanghai`",
+    },
+    SCHEDULE_ADVISOR_LINK_URL: {
+      meaning:
+        "where each proposal's accept link points (the function URL or serve's address; needs `WEBHOOK_SECRET`): its page shows the tag it would write, its button writes `autopilot:office-hours=<schedule>`. No link in a dry run",
+      default: "— (no links)",
+    },
+    SCHEDULE_ADVISOR_LINK_DAYS: {
+      meaning: "days an accept link stays valid (1–30); past them it changes nothing",
+      default: "`7`",
+    },
+  },
   "serve, schedules and deploy": {
     PORT: { meaning: "webhook server port (`0`: any free port)", default: "`8080`" },
     LOG_FILE: { meaning: "JSON logs to this file (`-`: stdout); unset: warnings and errors on stderr", default: "—" },
@@ -373,6 +398,11 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       meaning:
         "when office-hours runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
       default: "`*/5 * * * *` (every 5 minutes)",
+    },
+    SCHEDULE_SCHEDULE_ADVISOR: {
+      meaning:
+        "when schedule-advisor runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`0 1 * * 1` (01:00 on Mondays)",
     },
     SCF_NAMESPACE: { meaning: "SCF namespace for `deploy`", default: "`default`" },
     SCF_RUNTIME: { meaning: "SCF Node.js runtime", default: "`Nodejs18.15`" },

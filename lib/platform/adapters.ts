@@ -30,6 +30,9 @@ import {
   type ScfContext,
 } from "./platform-events.ts";
 import { answerSnooze, zoneOf } from "./snooze-links.ts";
+import { acceptTarget, answerAccept } from "./accept-page.ts";
+
+const HTML = "text/html; charset=utf-8";
 import type { FunctionEntry, LoadedFunction } from "../runtime/entry.ts";
 import {
   coordinate,
@@ -146,6 +149,12 @@ export function makeCore(fn: FunctionEntry, opts: AdapterOptions = {}) {
         body: a.html,
         isBase64Encoded: false,
       };
+    }
+    const nowMs = () => (opts.nowS ? opts.nowS() * 1000 : Date.now());
+    if (fn.acceptLinks && /\/accept$/.test(path)) {
+      const target = acceptTarget(name, () => loadOnce().config, logger);
+      const a = await answerAccept({ method, query, requestId }, target, { logger, nowMs: () => nowMs() });
+      return { statusCode: a.status, headers: { "Content-Type": HTML }, body: a.html, isBase64Encoded: false };
     }
     const alarm = fn.alarmCallback ? /\/alarm\/([^/]*)$/.exec(path) : null;
     if (alarm) {
