@@ -76,7 +76,7 @@ describe("schedule-advisor on known weekly patterns", () => {
     expect(by.get(always.InstanceId)).toMatchObject({ action: "keep-running", kind: "used around the clock" });
     expect(by.get(always.InstanceId)?.detail?.tag).toBeUndefined();
     expect(by.get(young.InstanceId)).toMatchObject({ action: "wait-for-history", kind: "too little history" });
-    expect(by.get(young.InstanceId)?.reason).toContain("needs a week");
+    expect(by.get(young.InstanceId)?.reason).toContain("needs 168 (a week)");
     expect(report.extras).toEqual({ totalSaving: 118 + 120, currency: "CNY" });
     // Read-only: nothing written, and no link in the report without SCHEDULE_ADVISOR_LINK_URL.
     expect(emu.callsFor("TagResources")).toHaveLength(0);

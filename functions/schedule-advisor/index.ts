@@ -42,10 +42,12 @@ export default defineFunction<
   loadConfig,
   kinds: KINDS,
   acceptLinks: true,
+  // The proposal's name is the tag's value (`autopilot:office-hours=<schedule>`): kept at any width.
   columns: (c) => [
     { head: "hours in use", cell: (d) => cellText(d.detail?.hoursInUse) },
-    { head: `saved ${c.currency}/14 d`, cell: (d) => cellText(d.detail?.saving), missing: "unpriced" },
-    { head: "tag", cell: (d) => cellText(d.detail?.tag), keep: true },
+    // A proposal with no price says "unpriced" in its reason; other findings have no saving to show.
+    { head: `saved ${c.currency}/14 d`, cell: (d) => cellText(d.detail?.saving) },
+    { head: "schedule", cell: (d) => cellText(d.detail?.schedule), keep: true },
   ],
   async regions(ctx) {
     const unknown = await loadCountryCalendars([ctx.config.calendar.calendar]);

@@ -88,7 +88,7 @@ function answer(
 export function tooLittle(m: Machine, endMs: number): string | undefined {
   const first = m.cpu[0]?.[0];
   if (m.cpu.length < MIN_HISTORY_HOURS || first === undefined || first > endMs - 7 * 86400_000)
-    return `${m.cpu.length} hours of data${first === undefined ? "" : ` since ${new Date(first).toISOString().slice(0, 10)}`}; needs a week (${MIN_HISTORY_HOURS} h)`;
+    return `${m.cpu.length} h of data${first === undefined ? "" : ` since ${new Date(first).toISOString().slice(0, 10)}`}; needs ${MIN_HISTORY_HOURS} (a week)`;
   return undefined;
 }
 
@@ -125,9 +125,7 @@ function planGroup(members: Machine[], policy: Policy, endMs: number, group?: st
   if (count === HOURS_A_WEEK)
     return [
       ...out,
-      ...judged.map((m) =>
-        answer(m, "around-the-clock", "keep-running", `${whose}in use all 168 hours of the week`, base),
-      ),
+      ...judged.map((m) => answer(m, "around-the-clock", "keep-running", `${whose}in use all 168 h of the week`, base)),
     ];
   // No hour in use: auto-stop-idle's to stop, not a schedule's; said, not proposed.
   if (count === 0)
@@ -149,7 +147,7 @@ function planGroup(members: Machine[], policy: Policy, endMs: number, group?: st
         m,
         "propose",
         "office-hours",
-        `${whose}in use ${count} of 168 hours a week; stopped ${saved} of the hours it ran in ${LOOKBACK_DAYS} days (${money})`,
+        `${whose}in use ${count} h a week; would have stopped ${saved} h in ${LOOKBACK_DAYS} days: ${money}`,
         {
           ...base,
           schedule: p.name,
