@@ -100,7 +100,8 @@ export function commandUsage(name: string, functions: readonly Fn[], width = hel
 export function functionUsage(f: Fn, width = helpWidth()): string {
   const docs = VARIABLE_DOCS[f.name] ?? {};
   const settings = (f.variables ?? []).map((v) => {
-    const d = docs[v];
+    // A setting another function declares too (schedule-advisor reads auto-stop's thresholds) is described there.
+    const d = docs[v] ?? Object.values(VARIABLE_DOCS).find((s) => s[v])?.[v];
     const meaning = d ? `${d.meaning.replace(/`/g, "")} (default: ${d.default.replace(/`/g, "")})` : "";
     return [`  ${v}`, wrap("      ", meaning, width, 6)].join("\n");
   });
