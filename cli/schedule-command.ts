@@ -9,7 +9,7 @@ import { resolveRegions } from "../lib/runtime/regions.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
 import { pages } from "../lib/tencent/services.ts";
 import { loadConfig } from "../functions/office-hours/config.ts";
-import { loadCountryCalendars } from "../functions/office-hours/calendar.ts";
+import { loadCountryCalendars } from "../lib/calendar/calendar.ts";
 import { nextChanges, type Change } from "../functions/office-hours/next-changes.ts";
 import { localTime } from "./going-live.ts";
 import { UsageError } from "./usage.ts";

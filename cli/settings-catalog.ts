@@ -24,10 +24,13 @@ export const SHARED_TITLE = "Shared: every function, the CLI and serve";
 
 /** The sections of the reference, in order. */
 export function settingsSections(functions: readonly Declared[] = REGISTRY): SettingsSection[] {
+  // A declaration two functions share (lib/config/idle-settings.ts) is listed once, under the first.
+  const seen = new Set<Setting>();
+  const firstTime = (settings: Setting[]) => settings.filter((d) => !seen.has(d) && seen.add(d));
   return [
-    { title: SHARED_TITLE, settings: list(SHARED_SETTINGS, DIRECT_SHARED_SETTINGS) },
-    ...functions.map((f) => ({ title: f.name, settings: list(f.settings) })),
-    { title: "serve, schedules and deploy", settings: list(hostSettings(functions)) },
+    { title: SHARED_TITLE, settings: firstTime(list(SHARED_SETTINGS, DIRECT_SHARED_SETTINGS)) },
+    ...functions.map((f) => ({ title: f.name, settings: firstTime(list(f.settings)) })),
+    { title: "serve, schedules and deploy", settings: firstTime(list(hostSettings(functions))) },
   ];
 }
 
@@ -43,6 +46,7 @@ export const knownVariables = (functions: readonly Declared[] = REGISTRY): strin
 
 /** Unknown variables under our prefixes (the shared ones and each function's), each with the likely intended name. */
 export function unknownVariableWarnings(env: Env, functions: readonly Declared[] = REGISTRY): string[] {
-  const own = functions.map((f) => commonPrefix(variablesOf(f.settings))).filter(Boolean);
+  const sections = new Map(settingsSections(functions).map((x) => [x.title, x.settings]));
+  const own = functions.map((f) => commonPrefix((sections.get(f.name) ?? []).map((d) => d.env))).filter(Boolean);
   return unknownWarnings(env, knownVariables(functions), [...OUR_PREFIXES, ...own]);
 }

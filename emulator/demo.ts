@@ -7,6 +7,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { toOpenSshRsaPublicKey } from "../lib/ssh/openssh.ts";
 import { DEMO_SETTINGS } from "../lib/config/demo-settings.ts";
 import { DEMO_CREDENTIALS, startEmulator, type Emulator } from "./server.ts";
+import { addWeeklyMachine } from "./fleet.ts";
 
 export const DEMO_REGIONS = ["ap-guangzhou", "ap-shanghai"];
 
@@ -60,6 +61,10 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
       ],
     });
   }
+  // schedule-advisor: machines with a weekly rhythm (fleet.ts), one of them too new to judge.
+  addWeeklyMachine(emu.state, { region: sh, pattern: "office-hours", ageDays: 60, name: "ci-runner" });
+  addWeeklyMachine(emu.state, { region: sh, pattern: "weekends-only", ageDays: 60, name: "weekend-batch" });
+  addWeeklyMachine(emu.state, { region: sh, pattern: "office-hours", ageDays: 3, name: "new-sandbox" });
   emu.state.addInstance({
     Region: sh,
     InstanceName: "dev-typo",

@@ -69,3 +69,43 @@ export function generateFleet(state: EmulatorState, spec: FleetSpec): EmuInstanc
   }
   return out;
 }
+
+/** The hours of the week (Monday 00:00 Beijing time = 0) from `from` to `to` o'clock on these days (0 = Monday). */
+export const hoursOfWeek = (days: readonly number[], from: number, to: number): number[] =>
+  days.flatMap((d) => Array.from({ length: to - from }, (_, i) => d * 24 + from + i));
+
+/** Idle levels below auto-stop's default thresholds (5% CPU, 1 Mbps) even with the emulator's +-20% noise. */
+const QUIET = { cpu: 1, traffic: 0.1 };
+
+/** Weekly rhythms a fleet's machines can keep, each with its busy hours known to a test. */
+export const WEEKLY_PATTERNS = {
+  "office-hours": { busyHours: hoursOfWeek([0, 1, 2, 3, 4], 9, 19), idle: QUIET },
+  "weekends-only": { busyHours: hoursOfWeek([5, 6], 0, 24), idle: QUIET },
+  "around-the-clock": { busyHours: hoursOfWeek([0, 1, 2, 3, 4, 5, 6], 0, 24), idle: QUIET },
+} as const;
+export type WeeklyPattern = keyof typeof WEEKLY_PATTERNS;
+
+/**
+ * A running pay-as-you-go machine that keeps a weekly rhythm, `ageDays` old (its metrics start
+ * then); its id, and so its noise, come from the state's seed.
+ */
+export function addWeeklyMachine(
+  state: EmulatorState,
+  o: {
+    region: string;
+    pattern: WeeklyPattern;
+    ageDays: number;
+    name?: string;
+    tags?: Array<{ Key: string; Value: string }>;
+  },
+): EmuInstance {
+  return state.addInstance({
+    Region: o.region,
+    InstanceName: o.name ?? `${o.pattern}-${o.ageDays}d`,
+    InstanceState: "RUNNING",
+    InstanceChargeType: "POSTPAID_BY_HOUR",
+    CreatedTime: new Date(state.now() - o.ageDays * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    Tags: o.tags ?? [],
+    profile: { cpu: 40, traffic: 5, weekly: WEEKLY_PATTERNS[o.pattern] },
+  });
+}

@@ -22,6 +22,12 @@ export interface MetricProfile {
    * or `traffic` instead rewrites the whole series, and `bursts` move with the clock.
    */
   changes?: Array<{ at: number; cpu: number | null; traffic: number }>;
+  /**
+   * A weekly rhythm: busy (at `cpu` and `traffic`) in these hours of the week, idle at `idle`
+   * otherwise. Hours count from Monday 00:00 Beijing time (0) to Sunday 23:00 (167): the zone
+   * Cloud Monitor writes its times in (witness monitor.GetMonitorData.json).
+   */
+  weekly?: { busyHours: readonly number[]; idle: { cpu: number; traffic: number } };
 }
 
 export interface EmuInstance extends Instance {

@@ -7,6 +7,7 @@ import imageSync from "./image-sync/index.ts";
 import keyRotation from "./key-rotation/index.ts";
 import renewFlag from "./renew-flag/index.ts";
 import officeHours from "./office-hours/index.ts";
+import scheduleAdvisor from "./schedule-advisor/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
@@ -17,6 +18,7 @@ export const REGISTRY: readonly FunctionEntry[] = [
   fromSpec(renewFlag),
   fromSpec(keyRotation),
   fromSpec(officeHours),
+  fromSpec(scheduleAdvisor),
 ];
 
 /** Entries by name. */

@@ -36,6 +36,7 @@ const LAYERS = [
   "lib/tencent",
   "lib/accounts",
   "lib/config",
+  "lib/calendar",
   "lib/report",
   "lib/webhook",
   "lib/history",

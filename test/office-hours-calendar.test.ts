@@ -1,8 +1,8 @@
 /** office-hours' calendar and decisions, table-tested: pure functions of the schedule and `now`. */
 import { beforeAll, describe, expect, it } from "vitest";
 import chineseDays from "chinese-days";
-import { lastChange, loadCountryCalendars, wantsRunning, type Schedule } from "../functions/office-hours/calendar.ts";
-import { cnDataCovers, cnDataNotice, statutoryDaysOff } from "../functions/office-hours/cn-calendar.ts";
+import { lastChange, loadCountryCalendars, wantsRunning, type Schedule } from "../lib/calendar/calendar.ts";
+import { cnDataCovers, cnDataNotice, statutoryDaysOff } from "../lib/calendar/cn-calendar.ts";
 import { loadConfig, parseSchedules } from "../functions/office-hours/config.ts";
 import { decide, scheduleNow, type RegionalInstance } from "../functions/office-hours/plan.ts";
 import { readState, stateValue } from "../functions/office-hours/state-record.ts";

@@ -18,7 +18,7 @@ import { alarmingInstances } from "../lib/tencent/alarm-policies.ts";
 import { ROOT } from "../lib/deploy/build.ts";
 import { functionUrlIn } from "../lib/deploy/scf-deploy.ts";
 import { callerAccount, organizationMembers } from "../lib/accounts/resolve.ts";
-import { lookUpPrices } from "../functions/auto-stop-idle/prices.ts";
+import { lookUpPrices } from "../lib/tencent/prices.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { getInstanceMetric } from "../lib/tencent/monitor.ts";
 import { checkedRows } from "../lib/tencent/normalize.ts";

@@ -30,11 +30,23 @@ const PERIODS = [10, 60, 300, 3600, 86400];
 export const MAX_MONITOR_INSTANCES = 50;
 export const MAX_MONITOR_POINTS = 7200;
 
-/** The profile's levels at `ts` (seconds): its own, or the last of its changes that point has reached. */
-function levelsAt(profile: EmuInstance["profile"], ts: number): { cpu: number | null; traffic: number } {
+/** The hour of the week of an instant (seconds), Monday 00:00 Beijing time being 0: 1970-01-01 was a Thursday. */
+export const hourOfWeek = (ts: number) => {
+  const local = Math.floor((ts + 8 * 3600) / 3600);
+  return (((Math.floor(local / 24) + 3) % 7) * 24 + (local % 24)) % 168;
+};
+
+/**
+ * The profile's levels at `ts` (seconds): its own, or the last of its changes that point has
+ * reached; with a weekly rhythm, its idle levels outside the busy hours.
+ */
+function levelsAt(inst: EmuInstance, ts: number): { cpu: number | null; traffic: number } {
+  const profile = inst.profile;
   let levels: { cpu: number | null; traffic: number } = profile;
   for (const c of profile.changes ?? []) if (c.at <= ts * 1000) levels = c;
-  return levels;
+  const w = profile.weekly;
+  if (!w || levels.cpu === null || w.busyHours.includes(hourOfWeek(ts))) return levels;
+  return w.idle;
 }
 
 /** One metric's value at `ts` (seconds), from the instance's profile; null when it reports no data. */
@@ -42,14 +54,14 @@ export function metricValue(inst: EmuInstance, metric: string, ts: number, nowS:
   const burst = inst.profile.bursts?.find((b) => b.metric === metric && ts > nowS - b.lastSeconds);
   if (burst) return burst.value;
   const noise = hashUnit(`${inst.InstanceId}/${metric}/${ts}`);
-  const at = levelsAt(inst.profile, ts);
+  const { cpu, traffic } = levelsAt(inst, ts);
   if (metric === "CPUUsage" || metric === "MemUsage") {
-    if (at.cpu === null) return null;
+    if (cpu === null) return null;
     // +-20% noise around the profile's level, so max and p95 differ from the mean.
-    return Math.max(0, Math.min(100, Math.round(at.cpu * (0.8 + 0.4 * noise) * 100) / 100));
+    return Math.max(0, Math.min(100, Math.round(cpu * (0.8 + 0.4 * noise) * 100) / 100));
   }
-  if (at.cpu === null) return null;
-  const level = metric.endsWith("Outtraffic") ? at.traffic : at.traffic / 2;
+  if (cpu === null) return null;
+  const level = metric.endsWith("Outtraffic") ? traffic : traffic / 2;
   return Math.round(level * (0.8 + 0.4 * noise) * 1000) / 1000;
 }
 

@@ -3,6 +3,7 @@ import { ConfigError, readConfig, toBaseConfig, type Env } from "../../lib/confi
 import { bool, csv, field, int, num, oneOf, optionalInt, regex } from "../../lib/config/fields.ts";
 import { prices, tag, tagList, timeZone, windows } from "../../lib/config/parsers.ts";
 import { declareSettings } from "../../lib/config/settings.ts";
+import { IDLE_SETTINGS } from "../../lib/config/idle-settings.ts";
 import { loadSchedules, scheduleZone, shortestInterval } from "../../lib/deploy/schedules.ts";
 
 /** auto-stop-idle's schedule unless SCHEDULE_AUTO_STOP_IDLE sets another: every 15 minutes. */
@@ -47,20 +48,10 @@ const SCOPE = declareSettings({
     }),
     meaning: "metric granularity, `60` or `300` seconds",
   },
-  cpuThreshold: {
-    env: "AUTO_STOP_CPU_THRESHOLD",
-    parse: num(5, { gt: 0, max: 100 }),
-    meaning: "CPU % below which an instance may be idle",
-  },
   cpuStat: {
     env: "AUTO_STOP_CPU_STAT",
     parse: oneOf(["max", "p95"], "max"),
     meaning: "`max` or `p95` over the window",
-  },
-  networkThresholdMbps: {
-    env: "AUTO_STOP_NETWORK_THRESHOLD_MBPS",
-    parse: num(1, { min: 0 }),
-    meaning: "outbound Mbps below which an instance may be idle",
   },
   schedule: {
     env: "AUTO_STOP_SCHEDULE",
@@ -99,19 +90,6 @@ const STOPS = declareSettings({
     env: "AUTO_STOP_OVERRIDE_GUARD",
     parse: bool(false),
     meaning: "`true` lets a run past the guard",
-  },
-  prices: {
-    env: "AUTO_STOP_PRICES",
-    parse: prices(),
-    meaning:
-      "`InstanceType=hourlyPrice,…`: overrides for estimated savings. Without one, a stopped type's price comes from DescribeZoneInstanceConfigInfos (pay-as-you-go `UnitPriceDiscount`, else `UnitPrice`, per zone; one call per region per run). Savings are reported per hour and per 30-day month at that rate; a type with no price is counted as `unpriced` and named in `unpricedTypes`, never taken as free, and a failed lookup only leaves types unpriced",
-  },
-  // The account's site decides the currency of its prices: CNY on the China site, USD on the international one.
-  currency: {
-    env: "AUTO_STOP_CURRENCY",
-    parse: oneOf(["CNY", "USD"], "CNY"),
-    meaning:
-      "the currency of the prices (the account's site decides it), stated in the report: `CNY` (China site) or `USD` (international site)",
   },
 });
 
@@ -172,7 +150,8 @@ const SOURCE = declareSettings({
   },
 });
 
-export const SETTINGS = declareSettings({ ...SCOPE, ...STOPS, ...SOURCE });
+// The idle thresholds and prices are declared in lib/config (schedule-advisor reads them too).
+export const SETTINGS = declareSettings({ ...SCOPE, ...IDLE_SETTINGS, ...STOPS, ...SOURCE });
 
 /**
  * The budget when AUTO_STOP_METRIC_BUDGET is unset in alarm mode: a 15-minute schedule's share

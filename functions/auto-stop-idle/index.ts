@@ -15,7 +15,7 @@ import { provisionAlarms } from "./provision.ts";
 import { loadConfig, SCHEDULE, SETTINGS } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { guard, KINDS } from "./plan.ts";
-import { key, lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
+import { key, lookUpPrices, priceOf, type PriceSteps } from "../../lib/tencent/prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
 

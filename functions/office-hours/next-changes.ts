@@ -3,8 +3,8 @@
  * the kind of day that decides it, and the days a start is skipped because the calendar says the
  * day is off. Pure: the schedule, an instant, a count.
  */
-import { dayKind, isRunning, lastChange, localTime, type DayKind, type Schedule } from "./calendar.ts";
-import { WEEKDAYS } from "./days.ts";
+import { dayKind, isRunning, lastChange, localTime, type DayKind, type Schedule } from "../../lib/calendar/calendar.ts";
+import { WEEKDAYS } from "../../lib/calendar/days.ts";
 
 export interface Change {
   at: Date;

@@ -13,7 +13,13 @@ import { blastRadius } from "../../lib/runtime/guard.ts";
 import type { Decision, DecisionSummary, Guard } from "../../lib/runtime/spec.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
-import { hoursUntilRunning, lastChange, wantsRunning, type Schedule, type Verdict } from "./calendar.ts";
+import {
+  hoursUntilRunning,
+  lastChange,
+  wantsRunning,
+  type Schedule,
+  type Verdict,
+} from "../../lib/calendar/calendar.ts";
 import type { OfficeHoursConfig } from "./config.ts";
 import { readState } from "./state-record.ts";
 

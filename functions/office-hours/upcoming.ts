@@ -4,7 +4,7 @@
  * page costs no API call. Soonest first.
  */
 import type { Upcoming } from "../../lib/runtime/spec.ts";
-import { loadCountryCalendars } from "./calendar.ts";
+import { loadCountryCalendars } from "../../lib/calendar/calendar.ts";
 import type { OfficeHoursConfig } from "./config.ts";
 import { nextChanges } from "./next-changes.ts";
 

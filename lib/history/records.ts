@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { OutcomeCounts } from "../report/report.ts";
 
-/** Hourly prices by step of hours used (see functions/auto-stop-idle/prices.ts); `first` alone for a flat price. */
+/** Hourly prices by step of hours used (see lib/tencent/prices.ts); `first` alone for a flat price. */
 export interface PriceSteps {
   first?: number | undefined;
   second?: number | undefined;

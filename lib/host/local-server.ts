@@ -19,6 +19,7 @@ import { ReplayCache, MAX_WEBHOOK_BODY } from "../webhook/verify.ts";
 import { answerWebhook, noSuchEndpoint } from "../webhook/webhook-core.ts";
 import { answerAlarmCallback, CallbackGate } from "./alarm-callback.ts";
 import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
+import { acceptTarget, answerAccept } from "./accept-page.ts";
 import type { FunctionEntry } from "../runtime/entry.ts";
 import { loadSchedules, scheduleZone } from "../deploy/schedules.ts";
 import { saveReport } from "./report-dir.ts";
@@ -166,6 +167,17 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
             }),
             run: (t) => runOnce(name, t),
           },
+          { logger: opts.logger, nowMs: Date.now },
+        );
+        res.writeHead(a.status, { "Content-Type": "text/html; charset=utf-8" });
+        return res.end(a.html);
+      }
+      if (path === "/accept") {
+        const name = enabled.find((n) => byName.get(n)!.acceptLinks);
+        if (!name) return reply(404, { error: "no such endpoint" });
+        const a = await answerAccept(
+          { method: req.method ?? "GET", query: new URL(req.url ?? "/", "http://x").search.slice(1) },
+          acceptTarget(name, () => configs[name]!, opts.logger),
           { logger: opts.logger, nowMs: Date.now },
         );
         res.writeHead(a.status, { "Content-Type": "text/html; charset=utf-8" });

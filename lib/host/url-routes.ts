@@ -13,6 +13,7 @@ import type { HttpReply } from "./platform-events.ts";
 import { answerSnooze, zoneOf } from "../snooze/snooze-links.ts";
 import type { Container, InvokerFor } from "./container.ts";
 import { dashboardReply, isDashboardPath, upcomingOf } from "./dashboard.ts";
+import { acceptTarget, answerAccept } from "./accept-page.ts";
 import { historyStoreFromEnv } from "../history/from-env.ts";
 
 /** One request to the function's URL, as its platform event gave it. */
@@ -128,7 +129,25 @@ const dashboard: Route = {
     ),
 };
 
-const ROUTES: readonly Route[] = [dashboard, snooze, alarm, run];
+/** schedule-advisor's accept links (GET shows, POST writes the tag), for a function that hands them out. */
+const accept: Route = {
+  match: (fn, path) => (fn.acceptLinks ? /\/accept$/.exec(path) : null),
+  async answer(host, req) {
+    const target = acceptTarget(host.name, () => host.load().config, host.logger);
+    const a = await answerAccept({ method: req.method, query: req.query, requestId: req.requestId }, target, {
+      logger: host.logger,
+      nowMs: host.nowMs,
+    });
+    return {
+      statusCode: a.status,
+      headers: { "Content-Type": "text/html; charset=utf-8" },
+      body: a.html,
+      isBase64Encoded: false,
+    };
+  },
+};
+
+const ROUTES: readonly Route[] = [dashboard, snooze, accept, alarm, run];
 
 /** The first route that takes the request answers it; a path none takes is the hosts' common 404. */
 export async function answerUrl(host: UrlHost, req: UrlRequest): Promise<HttpReply> {

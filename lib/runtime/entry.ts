@@ -62,6 +62,8 @@ export interface FunctionEntry {
   alarmCallback?: boolean;
   /** Serves a warning's signed links (FunctionSpec.snoozeLinks). */
   snoozeLinks?: boolean;
+  /** Serves accept links (FunctionSpec.acceptLinks). */
+  acceptLinks?: boolean;
 }
 
 /**
@@ -126,6 +128,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     summarize: (r) => summarize(spec, r),
     ...(spec.alarmCallback ? { alarmCallback: true } : {}),
     ...(spec.snoozeLinks ? { snoozeLinks: true } : {}),
+    ...(spec.acceptLinks ? { acceptLinks: true } : {}),
     ...(spec.provision
       ? {
           provision: (

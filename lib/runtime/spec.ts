@@ -167,6 +167,8 @@ export interface FunctionSpec<
   alarmCallback?: boolean;
   /** Serves a warning's signed links (`/snooze`: a GET shows, the button's POST acts): a snooze tag on one instance, or a "stop now" run for it. */
   snoozeLinks?: boolean;
+  /** Serves schedule-advisor's signed accept links (`/accept`: a GET shows, the button's POST writes the office-hours tag). */
+  acceptLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
   /** What its schedules will do next, from its config alone (office-hours' starts and stops), for the dashboard. */

@@ -9,9 +9,9 @@
  * UnitPriceSecondStep for (96, 360) h, UnitPriceThirdStep past 360 h); a machine's age since
  * creation stands in for its hours used.
  */
-import type { Logger } from "../../lib/log/logger.ts";
-import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import { api, batches } from "../../lib/tencent/services.ts";
+import type { Logger } from "../log/logger.ts";
+import type { TencentCloudClient } from "./client.ts";
+import { api, batches } from "./services.ts";
 
 export interface Stopped {
   region: string;

@@ -1,0 +1,132 @@
+/**
+ * schedule-advisor, declared once: from a fortnight of hourly use, the office-hours schedule that
+ * would have kept each running pay-as-you-go machine (or group sharing a tag) running whenever it
+ * was used, and what it would have saved. Read-only: its answers are findings; a person accepts
+ * one through its signed link, whose button writes the `autopilot:office-hours` tag (accept-page.ts).
+ */
+import { ConfigError } from "../../lib/config/config.ts";
+import { cellText } from "../../lib/report/report.ts";
+import { resolveRegions } from "../../lib/runtime/regions.ts";
+import { cents } from "../../lib/report/savings.ts";
+import { defineFunction } from "../../lib/runtime/spec.ts";
+import { acceptQuery } from "../../lib/snooze/accept-link.ts";
+import { pages } from "../../lib/tencent/services.ts";
+import { tagsOf } from "../../lib/tencent/normalize.ts";
+import type { Instance } from "../../lib/tencent/data-types.ts";
+import { loadCountryCalendars } from "../../lib/calendar/calendar.ts";
+import { CALENDAR_HELP } from "../../lib/calendar/schedule-syntax.ts";
+import { collect, fortnight } from "./collect.ts";
+import { loadConfig, SETTINGS, type ScheduleAdvisorConfig } from "./config.ts";
+import { KINDS, OFFICE_HOURS_TAG, plan, type AdvisorDecision, type AdvisorDetail, type AdvisorKind } from "./plan.ts";
+
+/** Machines planned at once when no group tag joins them: a page of DescribeInstances, so memory stays flat. */
+const PAGE = 100;
+
+export default defineFunction<
+  ScheduleAdvisorConfig,
+  AdvisorKind,
+  never,
+  { totalSaving?: number; currency?: string },
+  AdvisorDetail
+>({
+  name: "schedule-advisor",
+  description:
+    "Propose office-hours schedules from 14 days of hourly use, priced: what each running pay-as-you-go machine would have saved",
+  // Mondays 01:00 UTC (09:00 in Beijing): a fortnight of whole weeks before the working week.
+  schedule: "0 1 * * 1",
+  settings: SETTINGS,
+  scope: (c) =>
+    `running pay-as-you-go instances not on office hours${c.groupTag ? `, grouped by tag ${c.groupTag}` : ""}; calendar ${c.calendar.calendar}, ${c.calendar.timezone}`,
+  // Reads; TagResources is the accept link's button (a person's POST), never a run's.
+  calls: ["DescribeInstances", "GetMonitorData", "DescribeZoneInstanceConfigInfos", "TagResources"],
+  loadConfig,
+  kinds: KINDS,
+  acceptLinks: true,
+  // The proposal's name is the tag's value (`autopilot:office-hours=<schedule>`): kept at any width.
+  columns: (c) => [
+    { head: "hours in use", cell: (d) => cellText(d.detail?.hoursInUse) },
+    // A proposal with no price says "unpriced" in its reason; other findings have no saving to show.
+    { head: `saved ${c.currency}/14 d`, cell: (d) => cellText(d.detail?.saving) },
+    { head: "schedule", cell: (d) => cellText(d.detail?.schedule), keep: true },
+  ],
+  async regions(ctx) {
+    const unknown = await loadCountryCalendars([ctx.config.calendar.calendar]);
+    if (unknown.length)
+      throw new ConfigError([
+        `SCHEDULE_ADVISOR_CALENDAR: "${unknown[0]}" is not a calendar date-holidays knows; ${CALENDAR_HELP}`,
+      ]);
+    return resolveRegions(ctx.config, ctx.client);
+  },
+  async decide(ctx, region) {
+    const { config } = ctx;
+    const window = fortnight(ctx.now);
+    const out: AdvisorDecision[] = [];
+    let held: Instance[] = [];
+    const flush = async () => {
+      const machines = await collect(ctx.client, ctx.logger, region, held, {
+        window,
+        prices: config.prices,
+        now: ctx.now,
+      });
+      held = [];
+      for (const d of plan(machines, config, window.end.getTime()))
+        if (d.action) out.push(withLink(d, ctx));
+        else ctx.decided(d);
+    };
+    for await (const page of pages(ctx.client, "DescribeInstances", region, {
+      Filters: [
+        { Name: "instance-state", Values: ["RUNNING"] },
+        { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
+      ],
+    })) {
+      for (const inst of page) {
+        if (ctx.only && !ctx.only.has(inst.InstanceId)) continue;
+        const on = tagsOf(inst).get(OFFICE_HOURS_TAG);
+        if (on === undefined) held.push(inst);
+        else
+          ctx.decided({
+            id: inst.InstanceId,
+            region,
+            name: inst.InstanceName,
+            kind: "has-schedule",
+            reason: `${OFFICE_HOURS_TAG}=${on}`,
+          });
+      }
+      // A group may span pages: with a group tag the region is planned whole.
+      if (!config.groupTag && held.length >= PAGE) await flush();
+    }
+    await flush();
+    return { decisions: out };
+  },
+  extraLabels: { totalSaving: "saved in 14 days had every proposal been on", currency: "currency" },
+  extras(acting, _outcomes, ctx) {
+    const priced = acting.filter((d) => typeof d.detail?.saving === "number");
+    if (!priced.length) return {};
+    return {
+      totalSaving: cents(priced.reduce((s, d) => s + (d.detail?.saving ?? 0), 0)),
+      currency: ctx.config.currency,
+    };
+  },
+});
+
+/** A proposal with its accept link: only with a link URL and WEBHOOK_SECRET, and never in a dry run (it would act). */
+function withLink(
+  d: AdvisorDecision,
+  ctx: { config: ScheduleAdvisorConfig; now: Date; dryRun: boolean },
+): AdvisorDecision {
+  const { linkUrl, webhookSecret, linkDays } = ctx.config;
+  if (d.kind !== "propose" || !linkUrl || !webhookSecret || ctx.dryRun || !d.detail.schedule || !d.detail.entry)
+    return d;
+  const query = acceptQuery(webhookSecret, {
+    instance: d.id,
+    region: d.region,
+    account: "",
+    schedule: d.detail.schedule,
+    entry: d.detail.entry,
+    exp: ctx.now.getTime() + linkDays * 86400_000,
+  });
+  return {
+    ...d,
+    detail: { ...d.detail, links: [{ label: `accept ${d.detail.schedule}`, url: `${linkUrl}/accept?${query}` }] },
+  };
+}
