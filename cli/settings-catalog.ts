@@ -4,7 +4,7 @@
  * docs/configuration.md, `run <fn> --help`, `validate` and the unknown-variable warnings read this.
  */
 import { DIRECT_SHARED_SETTINGS, SHARED_SETTINGS } from "../lib/config/shared-settings.ts";
-import { variablesOf, type Setting, type Settings } from "../lib/config/settings.ts";
+import type { Setting, Settings } from "../lib/config/settings.ts";
 import type { Env } from "../lib/config/config-error.ts";
 import { commonPrefix, OUR_PREFIXES, unknownWarnings } from "../lib/config/unknown-variables.ts";
 import { REGISTRY, type FunctionEntry } from "../functions/registry.ts";

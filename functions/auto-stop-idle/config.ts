@@ -1,7 +1,7 @@
 /** auto-stop-idle settings, declared once (lib/config/settings.ts) and read from env. */
 import { ConfigError, readConfig, toBaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, csv, field, int, num, oneOf, optionalInt, regex } from "../../lib/config/fields.ts";
-import { prices, tag, tagList, timeZone, windows } from "../../lib/config/parsers.ts";
+import { tag, tagList, timeZone, windows } from "../../lib/config/parsers.ts";
 import { declareSettings } from "../../lib/config/settings.ts";
 import { IDLE_SETTINGS } from "../../lib/config/idle-settings.ts";
 import { loadSchedules, scheduleZone, shortestInterval } from "../../lib/deploy/schedules.ts";
