@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { LAZY_MODULES, ROOT } from "../lib/deploy/build.ts";
+import { COMMON, LAZY_MODULES, ROOT } from "../lib/deploy/build.ts";
 
 export interface BundleRow {
   bundle: string;
@@ -31,14 +31,7 @@ export async function bundleBench(ours: Record<string, string>, outdir: string):
   await build({
     entryPoints: [join(ROOT, "bench/sdk-handler.ts")],
     outfile: sdkFile,
-    bundle: true,
-    platform: "node",
-    target: "node18",
-    format: "cjs",
-    minify: true,
-    sourcemap: true,
-    treeShaking: true,
-    legalComments: "none",
+    ...COMMON,
     logLevel: "error",
   });
   const files: Record<string, string> = { ...ours, "sdk-handler (official SDK)": sdkFile };

@@ -53,8 +53,8 @@ export function handlerSource(name: string): string {
  */
 export const LAZY_MODULES: Readonly<Record<string, string>> = { "date-holidays": "date-holidays.cjs" };
 
-/** esbuild options every bundle and lazy chunk shares. */
-const COMMON = {
+/** esbuild options every bundle and lazy chunk shares (and the bench's official-SDK bundle, for a fair comparison). */
+export const COMMON = {
   bundle: true,
   platform: "node",
   target: "node18",
