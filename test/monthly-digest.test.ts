@@ -147,10 +147,41 @@ describe("the monthly digest", () => {
 
 describe("claimOnce, the digest's marker", () => {
   it("of claimants that all start before any claim is written, exactly one goes ahead; a done marker stops the rest", async () => {
-    const store = localStore(mkdtempSync(join(tmpdir(), "once-")));
+    const local = localStore(mkdtempSync(join(tmpdir(), "once-")));
+    // Every claim is written before any claimant lists again (the case once.ts guarantees).
+    // Without this barrier the file system's timing decides, and a claim stamped earlier but
+    // written after another's list is the race once.ts documents (two go ahead), which made this
+    // test fail now and then under load. A claimant is settled once it has written its claim, or stood back without writing one.
+    let settled = 0;
+    let release: () => void = () => undefined;
+    const allSettled = new Promise<void>((r) => (release = r));
+    const settle = () => {
+      if (++settled === 4) release();
+    };
+    // One view of the store per claimant: its second list waits until every claimant is settled.
+    const claimant = async () => {
+      let wrote = false;
+      const view: typeof local = {
+        where: local.where,
+        get: (k) => local.get(k),
+        create: async (k, body) => {
+          await local.create(k, body);
+          wrote = true;
+          settle();
+        },
+        list: async (p) => {
+          if (wrote) await allSettled;
+          return local.list(p);
+        },
+      };
+      const c = await claimOnce(view, "digests/2026-11/", () => t++);
+      if (!wrote) settle();
+      return c;
+    };
     let t = at("2026-12-01T00:00:00Z");
     // Each claimant's clock reads a millisecond later than the one before, as hosts' clocks would.
-    const claims = await Promise.all([0, 1, 2, 3].map(() => claimOnce(store, "digests/2026-11/", () => t++)));
+    const claims = await Promise.all([0, 1, 2, 3].map(claimant));
+    const store = local;
     expect(claims.filter((c) => c.state === "won")).toHaveLength(1);
     expect(claims.filter((c) => c.state === "held")).toHaveLength(3);
     await markDone(store, "digests/2026-11/", t, { ok: true });
