@@ -19,6 +19,7 @@ import { keyHandlers } from "./handlers/keys.ts";
 import { monitorHandlers } from "./handlers/monitor.ts";
 import { alarmHandlers } from "./handlers/alarms.ts";
 import { priceHandlers } from "./handlers/prices.ts";
+import { chargeAndTypeHandlers } from "./handlers/charge-and-type.ts";
 import { regionApiHandlers, regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
@@ -38,7 +39,14 @@ export const DEMO_CREDENTIALS: AcceptedCredentials = {
 };
 
 const services = (accounts: AccountRegistry): Record<string, Record<string, Handler>> => ({
-  cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers, ...priceHandlers },
+  cvm: {
+    ...regionHandlers,
+    ...instanceHandlers,
+    ...imageHandlers,
+    ...keyHandlers,
+    ...priceHandlers,
+    ...chargeAndTypeHandlers,
+  },
   monitor: { ...monitorHandlers, ...alarmHandlers },
   ssm: ssmHandlers,
   scf: scfHandlers,
