@@ -7,6 +7,8 @@ import imageSync from "./image-sync/index.ts";
 import keyRotation from "./key-rotation/index.ts";
 import renewFlag from "./renew-flag/index.ts";
 import officeHours from "./office-hours/index.ts";
+import rightsize from "./rightsize/index.ts";
+import prepaidAdvice from "./prepaid-advice/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
@@ -17,6 +19,8 @@ export const REGISTRY: readonly FunctionEntry[] = [
   fromSpec(renewFlag),
   fromSpec(keyRotation),
   fromSpec(officeHours),
+  fromSpec(rightsize),
+  fromSpec(prepaidAdvice),
 ];
 
 /** Entries by name. */

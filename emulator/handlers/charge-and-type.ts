@@ -1,7 +1,7 @@
 /**
  * Changing a machine's type and its billing, and their price inquiries (cvm 2017-03-12):
  * ResetInstancesType, InquiryPriceResetInstancesType, ModifyInstancesChargeType and
- * InquiryPriceModifyInstancesChargeType. Sources: the 2018 CVM API 3.0 reference (seed 004: each
+ * InquiryPriceModifyInstancesChargeType. Sources: the 2018 CVM API 3.0 reference (each
  * action's page and error codes) and, where it differs, the current API (the official cvm models
  * and the product doc, cloud.tencent.com/document/api/213/15744):
  * - ResetInstancesType and its inquiry take one instance a call ("本接口目前仅支持每次操作1个实例").
@@ -70,7 +70,7 @@ const resetInstancesType: Handler = (ctx) => {
 const inquiryPriceResetInstancesType: Handler = (ctx) => {
   const { inst, type } = typeChange(ctx, INQUIRY_DISKS);
   const hourly = TYPES[type]!.hourly;
-  // The seed's examples: an hourly UnitPrice for pay-as-you-go, Original/DiscountPrice for prepaid.
+  // The 2018 reference's examples: an hourly UnitPrice for pay-as-you-go, Original/DiscountPrice for prepaid.
   const InstancePrice =
     inst.InstanceChargeType === "PREPAID"
       ? { OriginalPrice: monthlyOf(type), DiscountPrice: monthlyOf(type), Discount: 100 }

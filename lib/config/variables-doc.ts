@@ -336,6 +336,45 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       default: "—",
     },
   },
+  rightsize: {
+    RIGHTSIZE_CPU_TARGET: {
+      meaning: "the smaller type must keep the look-back's P99 CPU, scaled by the vCPU ratio, under this percent",
+      default: "`70`",
+    },
+    RIGHTSIZE_MEMORY_TARGET: {
+      meaning:
+        "where Cloud Monitor has MemUsage (only with the monitoring agent), the P99 memory used must fit under this percent of the smaller type's memory; without it memory is reported unknown, never guessed",
+      default: "`80`",
+    },
+    RIGHTSIZE_LOOKBACK_DAYS: {
+      meaning: "days of hourly CPU and memory read (GetMonitorData, Period 3600)",
+      default: "`14`",
+    },
+    RIGHTSIZE_MIN_HOURS: { meaning: "hours of CPU data a machine needs before it is judged", default: "`30`" },
+    RIGHTSIZE_APPLY_TAG: {
+      meaning: "only machines with this tag are resized (stop, ResetInstancesType, start); the rest are proposed only",
+      default: "`autopilot:rightsize=apply`",
+    },
+    RIGHTSIZE_WINDOW: {
+      meaning:
+        "maintenance window(s), `HH:MM-HH:MM,…` in RIGHTSIZE_TIMEZONE: the only time a resize begins (one begun earlier and left half done is finished whenever found)",
+      default: "none: nothing is resized",
+    },
+    RIGHTSIZE_TIMEZONE: { meaning: "time zone of RIGHTSIZE_WINDOW", default: "`UTC`" },
+    RIGHTSIZE_MAX_FRACTION: {
+      meaning: "blast-radius limit: share of the machines judged resized in one run",
+      default: "`0.5`",
+    },
+    RIGHTSIZE_MAX_COUNT: { meaning: "blast-radius limit: resizes per run", default: "no limit" },
+    RIGHTSIZE_OVERRIDE_GUARD: { meaning: "`true` lets one run past the guard", default: "`false`" },
+  },
+  "prepaid-advice": {
+    PREPAID_ADVICE_MIN_SAVING: {
+      meaning:
+        "advise a prepaid month only where it saves at least this much a month (CNY); the hours stopped without charge come from history (HISTORY, HISTORY_BUCKET)",
+      default: "`0`",
+    },
+  },
   "serve, schedules and deploy": {
     PORT: { meaning: "webhook server port (`0`: any free port)", default: "`8080`" },
     LOG_FILE: { meaning: "JSON logs to this file (`-`: stdout); unset: warnings and errors on stderr", default: "—" },
@@ -373,6 +412,16 @@ export const VARIABLE_DOCS: Record<string, Record<string, VariableDoc>> = {
       meaning:
         "when office-hours runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
       default: "`*/5 * * * *` (every 5 minutes)",
+    },
+    SCHEDULE_RIGHTSIZE: {
+      meaning:
+        "when rightsize runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words); a resize begins only if the run falls in RIGHTSIZE_WINDOW",
+      default: "`0 19 * * *` (19:00 daily: 03:00 in Beijing)",
+    },
+    SCHEDULE_PREPAID_ADVICE: {
+      meaning:
+        "when prepaid-advice runs: a 5-field cron in SCHEDULE_TIMEZONE (`cvm-autopilot validate` says it in words)",
+      default: "`0 2 * * 1` (02:00 on Mondays)",
     },
     SCF_NAMESPACE: { meaning: "SCF namespace for `deploy`", default: "`default`" },
     SCF_RUNTIME: { meaning: "SCF Node.js runtime", default: "`Nodejs18.15`" },

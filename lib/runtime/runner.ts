@@ -54,6 +54,7 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     only: n.instanceIds,
     alarmed: n.alarmed,
     stopNow: n.stopNow,
+    history: deps.history?.store,
     decided: (d) => decided(d as Decision<K>),
   };
 

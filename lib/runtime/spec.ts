@@ -10,6 +10,7 @@ import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ErrorEntry } from "./report-head.ts";
 import type { ActionName } from "../tencent/actions.ts";
+import type { HistoryStore } from "../history/store.ts";
 
 /**
  * One decision about one resource. `kind` is from the function's closed list and is what
@@ -91,6 +92,11 @@ export interface RunContext<C extends BaseConfig> {
   only: Set<string> | undefined;
   /** Instances an alarm callback named: the only ones whose metrics are read, without narrowing the scope (Trigger.alarmed). */
   alarmed?: Set<string> | undefined;
+  /**
+   * Where this host keeps run history (the runner's history sink's store; undefined: none kept),
+   * for a function whose advice reads what earlier runs did (prepaid-advice reads the ledger).
+   */
+  history?: HistoryStore | undefined;
   /** Instances a signed "stop now" link named, each with the running period it was issued for (Trigger.stopNow). */
   stopNow?: ReadonlyMap<string, string> | undefined;
   /**
