@@ -182,6 +182,22 @@ describe("rightsize apply", () => {
     expect(inst).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
   });
 
+  it("records a resize whose run ended before its record, so its old hours are not used to shrink it again", async () => {
+    const emu = await emulator();
+    const inst = emu.state.addInstance({
+      Region: GZ,
+      InstanceType: "S5.MEDIUM4",
+      Tags: [...APPLY, { Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4" }],
+      profile: { cpu: 10, traffic: 1 },
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.byRegion[GZ]!.byKind).toEqual({ [KINDS.resume]: 1 });
+    expect(writes(emu).map((c) => c.action)).toEqual(["TagResources"]);
+    expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^done>S5\.MEDIUM4@/) });
+    await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(writes(emu).map((c) => c.action)).toEqual(["TagResources"]);
+  });
+
   it.each([
     ["RUNNING", "S5.2XLARGE16", undefined, "stop"],
     ["STOPPING", "S5.2XLARGE16", undefined, "wait"],

@@ -131,8 +131,9 @@ export function inMaintenance(p: Pick<RightsizePolicy, "window" | "timeZone">, n
 export function unfinished(m: Machine): { from: string; to: string } | undefined {
   const [from, to] = (m.tags.get(RESIZING_TAG) ?? "").split(">");
   if (!from || !to || from === "done") return undefined;
-  // Running as either type: nothing is half done (finished, or not begun: a new resize waits for the window).
-  return m.state === "RUNNING" && (m.type === to || m.type === from) ? undefined : { from, to };
+  // Running at the old type: nothing begun (a new resize waits for the window). Running at the new
+  // type without `done`: the run ended before its record, so it is finished by writing that (and no more).
+  return m.state === "RUNNING" && m.type === from ? undefined : { from, to };
 }
 
 /** When a finished resize made the machine its current type (ms), from the progress tag; undefined: not ours, or not known. */
