@@ -67,7 +67,7 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
     InstanceState: "STOPPED",
     Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }],
   });
-  // rightsize: oversized machines, one with the monitoring agent (memory known) and tagged to apply in a window.
+  // rightsize: oversized machines tagged to apply in a window, one with the monitoring agent (memory known).
   emu.state.addInstance({
     Region: gz,
     InstanceName: "analytics-big",
@@ -79,6 +79,7 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
     Region: sh,
     InstanceName: "api-sa2",
     InstanceType: "SA2.LARGE8",
+    Tags: [{ Key: "autopilot:rightsize", Value: "apply" }],
     profile: { cpu: 15, traffic: 3 },
   });
   return emu;

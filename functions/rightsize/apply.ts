@@ -20,8 +20,8 @@ import { api } from "../../lib/tencent/services.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";
 import { RESIZING_TAG, type RightsizeDecision } from "./plan.ts";
 
-/** Polls a machine's state every 5 s, at most 10 minutes a machine (SCF ends a run at 15). */
-const POLL_MS = 5000;
+/** Polls a machine's state after 1 s, 2 s, then every 5 s, at most about 10 minutes a machine (SCF ends a run at 15). */
+const pollMs = (n: number) => Math.min(5000, 1000 * 2 ** n);
 const MAX_POLLS = 120;
 
 type Step = "stop" | "reset" | "start" | "wait" | "finished" | "changed";
@@ -67,6 +67,7 @@ export async function resizeOne(
   if (!from || !to) return { status: "failed", code: "NoProposal", message: "no type to change to" };
   const progress = `${from}>${to}`;
   let requestId: string | undefined;
+  let waits = 0;
   try {
     for (let poll = 0; poll < MAX_POLLS; poll++) {
       const i = await describe(client, d.region, d.id);
@@ -82,9 +83,10 @@ export async function resizeOne(
         return { status: "done", requestId, ...(followUp ? { followUp } : {}) };
       }
       if (step === "wait") {
-        await sleep(POLL_MS);
+        await sleep(pollMs(waits++));
         continue;
       }
+      waits = 0;
       if (step === "stop" && tagsOf(i!).get(RESIZING_TAG) !== progress) {
         // The fact first: without it a run that finds the machine stopped could not tell it was ours.
         const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: progress });
@@ -104,7 +106,7 @@ export async function resizeOne(
     return {
       status: "failed",
       code: "Timeout",
-      message: `the resize to ${to} had not finished after ${(MAX_POLLS * POLL_MS) / 60000} min; the next run finishes it (${RESIZING_TAG})`,
+      message: `the resize to ${to} had not finished after ${MAX_POLLS} checks; the next run finishes it (${RESIZING_TAG})`,
       requestId,
     };
   } catch (err) {
