@@ -10,8 +10,8 @@ import { stubFunction, scfStore } from "../emulator/handlers/scf.ts";
 import { startEmulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers } from "../lib/platform/adapters.ts";
-import type { FanoutReport } from "../lib/platform/fanout.ts";
+import { makeHandlers } from "../lib/host/adapters.ts";
+import type { FanoutReport } from "../lib/host/fanout.ts";
 import { BENCH_REGIONS, LATENCY_MS } from "./fleet.ts";
 
 /** SCF's longest function timeout, in seconds. */

@@ -1,7 +1,7 @@
 /** Emulator start-up to first answered request, through the CLI, for fleets of 250 and 10,000. */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import { TencentCloudClient } from "../lib/tencent/client.ts";
 import { memoryLogger } from "../lib/log/logger.ts";

@@ -16,7 +16,7 @@
 import { availableParallelism } from "node:os";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
-import type { FanoutReport, ShardEvent } from "../lib/platform/fanout.ts";
+import type { FanoutReport, ShardEvent } from "../lib/host/fanout.ts";
 import { mapLimit } from "../lib/runtime/map-limit.ts";
 import { autoStopBound } from "./bounds.ts";
 import {

@@ -4,13 +4,15 @@
  * process, so its peak RSS is the function's own.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import { DEMO_CREDENTIALS } from "../emulator/server.ts";
 import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { autoStopBound, renewBound } from "./bounds.ts";
+import { measureFloor } from "./floor.ts";
 
 export const BENCH_REGIONS = [
   "ap-guangzhou",
@@ -40,6 +42,13 @@ export interface RunFigures {
 export interface FleetRow extends RunFigures {
   instances: number;
   function: string;
+  /** Starting Node with the bundle plus JSON.parse of every reply the run received (bench/floor.ts); `ratio` is wallMs over max(boundMs, floorMs). */
+  floorMs: number;
+  startMs: number;
+  parseMs: number;
+  replyMb: number;
+  /** wallMs over boundMs alone, as tables before the floor gave it. */
+  vsBound: number;
   maxRssMb: number;
   /** Share of the run's wall time the emulator process spent on CPU: above 0.5 the row measures the emulator, not us. */
   emulatorBusy: number;
@@ -66,6 +75,7 @@ export function cpuSeconds(pid: number): number {
 export function startEmulator(
   instances: number,
   accounts = 0,
+  replyLog?: string,
 ): Promise<{ url: string; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -85,6 +95,7 @@ export function startEmulator(
         "--seed",
         "42",
         ...(accounts ? ["--accounts", String(accounts)] : []),
+        ...(replyLog ? ["--reply-log", replyLog] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } },
     );
@@ -112,12 +123,13 @@ export function invoke(
   env: Record<string, string>,
   event?: unknown,
   context?: unknown,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ wallMs: number; maxRssKb: number; cpuMs: number; report: unknown }> {
   return new Promise((resolve, reject) => {
     const args = event === undefined ? [] : [JSON.stringify(event), JSON.stringify(context ?? { request_id: "bench" })];
     const child = spawn(
       process.execPath,
-      [...FUNCTION_HEAP_FLAGS, join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args],
+      [...FUNCTION_HEAP_FLAGS, ...nodeFlags, join(ROOT, "bench/invoke-bundle.cjs"), bundle, ...args],
       { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -130,9 +142,22 @@ export function invoke(
   });
 }
 
+/**
+ * A request to the emulator's admin routes, retried once: a request on a kept-alive socket can
+ * meet the server closing it ("other side closed", seen at 10,000 instances on a loaded machine).
+ * Both routes are safe to repeat.
+ */
+async function admin(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
 export async function emulatorCalls(url: string): Promise<Array<{ action: string; code?: string }>> {
-  const calls = (await (await fetch(`${url}/_emulator/calls`)).json()) as Array<{ action: string; code?: string }>;
-  await fetch(`${url}/_emulator/calls`, { method: "DELETE" });
+  const calls = (await (await admin(`${url}/_emulator/calls`)).json()) as Array<{ action: string; code?: string }>;
+  await admin(`${url}/_emulator/calls`, { method: "DELETE" });
   return calls;
 }
 
@@ -148,11 +173,15 @@ export async function fleetBench(
   sizes: number[],
   bundles: Record<string, string>,
   log: (s: string) => void,
+  /** A folder for a CPU profile of each measured auto-stop-idle and renew-flag run (`--cpu-prof`). */
+  profileDir?: string,
 ): Promise<{ rows: FleetRow[]; memory: MemoryRow[] }> {
   const rows: FleetRow[] = [];
   const memory: MemoryRow[] = [];
   for (const instances of sizes) {
-    const emu = await startEmulator(instances);
+    const replyLog = join(tmpdir(), `cvm-autopilot-bench-replies-${process.pid}.jsonl`);
+    writeFileSync(replyLog, "");
+    const emu = await startEmulator(instances, 0, replyLog);
     try {
       const env = {
         TENCENTCLOUD_SECRET_ID: DEMO_CREDENTIALS.secretId,
@@ -175,21 +204,32 @@ export async function fleetBench(
       }
       for (const fn of ["auto-stop-idle", "renew-flag"] as const) {
         await emulatorCalls(emu.url);
+        truncateSync(replyLog, 0);
         log(`  ${instances} instances: ${fn} ...`);
         const cpu0 = cpuSeconds(emu.pid);
-        const r = await invoke(bundles[fn]!, env);
+        const profile = profileDir
+          ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${fn}-${instances}.cpuprofile`]
+          : [];
+        const r = await invoke(bundles[fn]!, env, undefined, undefined, profile);
         const busy = (cpuSeconds(emu.pid) - cpu0) / (r.wallMs / 1000);
         const calls = await emulatorCalls(emu.url);
         const b =
           fn === "auto-stop-idle"
             ? autoStopBound(r.report as AutoStopReport, LATENCY_MS)
             : renewBound(r.report as RenewReport, LATENCY_MS);
+        // Measured after the run, so it weighs nothing on it; the machine is the same.
+        const floor = measureFloor(bundles[fn]!, replyLog, FUNCTION_HEAP_FLAGS);
         rows.push({
           instances,
           function: fn,
           wallMs: Math.round(r.wallMs),
           boundMs: Math.round(b.boundMs),
-          ratio: +(r.wallMs / b.boundMs).toFixed(2),
+          floorMs: floor.floorMs,
+          startMs: floor.startMs,
+          parseMs: floor.parseMs,
+          replyMb: floor.replyMb,
+          ratio: +(r.wallMs / Math.max(b.boundMs, floor.floorMs)).toFixed(2),
+          vsBound: +(r.wallMs / b.boundMs).toFixed(2),
           calls: calls.length,
           minCalls: b.minCalls,
           callRatio: +(calls.length / b.minCalls).toFixed(3),
@@ -209,6 +249,7 @@ export async function fleetBench(
       }
     } finally {
       emu.stop();
+      rmSync(replyLog, { force: true });
     }
   }
   return { rows, memory };

@@ -5,11 +5,14 @@
  *     alarm mode; computed from this run's own candidate counts, per region: 3 × ⌈candidates / 10⌉),
  *     and the same at 50 a call, to show what CPU first saves;
  *   - polling at 50 a call with CPU first (measured: traffic only for machines whose CPU is idle);
+ *   - polling with memory (measured: the same, with a history store, so a machine seen busy is not
+ *     queried again until its busy point has left the look-back window);
  *   - alarm-driven (measured: only what the idle alarm policy reports, under the default budget of
  *     340 calls a run), run every 15 minutes until nothing is left deferred.
  * Each way runs twice or more on its own copy of the fleet (an emulator per way, same seed): the
  * first run finds the fleet's idle machines, the next shows the steady state, and a month is the
- * first run plus 2,879 of the steady one. Both real modes must stop the same set of ids.
+ * first run plus 2,879 of the steady one (with memory, the mean of the last hour's runs: a busy
+ * machine is queried once an hour). Every real mode must stop the same set of ids as polling.
  * In process, no latency and no rate limits: this counts calls, it times nothing.
  */
 import { startEmulator, type Emulator } from "../emulator/server.ts";
@@ -20,10 +23,17 @@ import { memoryLogger } from "../lib/log/logger.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import { TencentCloudClient } from "../lib/tencent/client.ts";
 import { BENCH_REGIONS } from "./fleet.ts";
+import { localStore } from "../lib/history/local-store.ts";
+import { historySink, type HistorySink } from "../lib/history/recorder.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const RUNS_PER_MONTH = 4 * 24 * 30;
 const SLOT_MS = 15 * 60_000;
 const QUIET_RUNS = 3;
+/** Runs in the default 60-minute look-back window: with memory, a busy machine is queried at one run in this many. */
+const MEMORY_CYCLE = 4;
 
 export interface MetricCostRow {
   instances: number;
@@ -36,6 +46,8 @@ export interface MetricCostRow {
   callsPerMonth: number;
   stopped: number;
   sameStopsAsPolling: string;
+  /** With memory: the calls a month it saved against polling without it. */
+  savedByMemory: string;
 }
 
 /** A frozen clock (moved only by the runs' waits and the 15 minutes between runs), so each run of the bench counts the same. */
@@ -64,6 +76,9 @@ function envFor(emu: Emulator, extra: Record<string, string>): Record<string, st
     // Every machine of the seeded fleet has one of these: the whole fleet in scope, and a tag to bind the alarm policy by.
     AUTO_STOP_INCLUDE_TAGS: "team=web,team=data,team=ml,team=ops",
     AUTO_STOP_PRICES: "S5.MEDIUM4=0.3",
+    // Long to wait: on a busy machine a GetMonitorData that timed out and was sent again would be
+    // counted twice (the emulator answered the first).
+    CVM_AUTOPILOT_TIMEOUT_MS: "120000",
     ...extra,
   };
 }
@@ -71,7 +86,11 @@ function envFor(emu: Emulator, extra: Record<string, string>): Record<string, st
 const fn = () => FUNCTIONS["auto-stop-idle"]!;
 const clockOf = (emu: Emulator) => ({ now: () => emu.state.now(), sleep: async (ms: number) => emu.advance(ms) });
 
-async function run(emu: Emulator, env: Record<string, string>): Promise<{ report: AutoStopReport; calls: number }> {
+async function run(
+  emu: Emulator,
+  env: Record<string, string>,
+  history?: HistorySink,
+): Promise<{ report: AutoStopReport; calls: number }> {
   const loaded = fn().load(env);
   const config = loaded.config;
   const before = emu.callsFor("GetMonitorData").length;
@@ -80,6 +99,7 @@ async function run(emu: Emulator, env: Record<string, string>): Promise<{ report
     sleep: async (ms) => emu.advance(ms),
     client: { clock: clockOf(emu) },
     now: () => new Date(emu.state.now()),
+    ...(history ? { history } : {}),
   });
   const report = (await loaded.run({ source: "cli" }, deps)) as AutoStopReport;
   if (report.errors.length) throw new Error(`metric-cost run failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
@@ -105,6 +125,33 @@ function allMetrics(r: AutoStopReport, per: number): number {
     calls += 3 * Math.ceil(candidates / per);
   }
   return calls;
+}
+
+/**
+ * Polling with memory on its own copy of the fleet, `count` runs 15 minutes apart, its history in
+ * a temporary directory. Its steady state is a cycle, not one run: a busy machine is queried at
+ * one run an hour, so a steady run is the mean of the last hour's.
+ */
+async function pollingWithMemory(instances: number, count: number) {
+  const emu = await fleet(instances);
+  const dir = mkdtempSync(join(tmpdir(), "metric-cost-history-"));
+  try {
+    const env = envFor(emu, {});
+    const history = historySink(localStore(dir));
+    const running = runningIn(emu);
+    const runs: number[] = [];
+    for (let i = 0; i < count; i++) {
+      runs.push((await run(emu, env, history)).calls);
+      emu.advance(SLOT_MS);
+    }
+    const settle = runs.length - MEMORY_CYCLE;
+    const steady = runs.slice(settle).reduce((x, y) => x + y, 0) / MEMORY_CYCLE;
+    const month = Math.round(runs.slice(0, settle).reduce((x, y) => x + y, 0) + steady * (RUNS_PER_MONTH - settle));
+    return { runs, settle, steady, month, stops: stoppedIn(emu, running) };
+  } finally {
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function metricCostBench(sizes: number[], log: (s: string) => void): Promise<MetricCostRow[]> {
@@ -158,7 +205,8 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
       const env = envFor(a, {});
       const running = runningIn(a);
       const runs: Array<{ report: AutoStopReport; calls: number }> = [];
-      for (let i = 0; i < Math.max(1, perRun.length) + QUIET_RUNS; i++) {
+      // As many runs as alarm mode took, then a whole hour of steady ones (memory's cycle).
+      for (let i = 0; i < Math.max(1, perRun.length) + MEMORY_CYCLE; i++) {
         runs.push(await run(a, env));
         a.advance(SLOT_MS);
       }
@@ -170,10 +218,16 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
       const beforeSteady = allMetrics(steady.report, 10);
       const fifty = allMetrics(first.report, 50);
       const fiftySteady = allMetrics(steady.report, 50);
-      const same = alarmStops.size === pollStops.size && [...alarmStops].every((id) => pollStops.has(id));
-      const settle = runs.length - QUIET_RUNS;
+      // The runs alarm mode took to settle; the rest are the steady state.
+      const settle = Math.max(1, perRun.length);
       const polledMonth =
         runs.slice(0, settle).reduce((n, r) => n + r.calls, 0) + steady.calls * (RUNS_PER_MONTH - settle);
+      log(`  ${instances} instances: polling with memory ...`);
+      const memory = await pollingWithMemory(instances, runs.length);
+      const sameAsPolling = (ids: Set<string>) =>
+        ids.size === pollStops.size && [...ids].every((id) => pollStops.has(id))
+          ? "yes: equal sets of ids"
+          : `NO: ${ids.size} vs ${pollStops.size}`;
       rows.push({
         instances,
         mode: "polling, 10 a call, all metrics (before)",
@@ -184,6 +238,7 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
         callsPerMonth: month(before, beforeSteady),
         stopped: first.report.outcomes.done,
         sameStopsAsPolling: "(its first run)",
+        savedByMemory: "",
       });
       rows.push({
         instances,
@@ -195,6 +250,7 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
         callsPerMonth: month(fifty, fiftySteady),
         stopped: first.report.outcomes.done,
         sameStopsAsPolling: "(its first run)",
+        savedByMemory: "",
       });
       rows.push({
         instances,
@@ -206,6 +262,20 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
         callsPerMonth: polledMonth,
         stopped: pollStops.size,
         sameStopsAsPolling: "—",
+        savedByMemory: "",
+      });
+      const saved = polledMonth - memory.month;
+      rows.push({
+        instances,
+        mode: "polling with memory, 50 a call, CPU first",
+        firstRunCalls: memory.runs[0]!,
+        maxCallsPerRun: Math.max(...memory.runs),
+        runsToSettle: memory.settle,
+        steadyCallsPerRun: memory.steady,
+        callsPerMonth: memory.month,
+        stopped: memory.stops.size,
+        sameStopsAsPolling: sameAsPolling(memory.stops),
+        savedByMemory: `${saved} a month (${Math.round((100 * saved) / polledMonth)}%)`,
       });
       rows.push({
         instances,
@@ -216,7 +286,8 @@ export async function metricCostBench(sizes: number[], log: (s: string) => void)
         steadyCallsPerRun: alarmSteady,
         callsPerMonth: perRun.reduce((x, y) => x + y, 0) + alarmSteady * (RUNS_PER_MONTH - perRun.length),
         stopped: alarmStops.size,
-        sameStopsAsPolling: same ? "yes: equal sets of ids" : `NO: ${alarmStops.size} vs ${pollStops.size}`,
+        sameStopsAsPolling: sameAsPolling(alarmStops),
+        savedByMemory: "",
       });
     } finally {
       await a.stop();

@@ -1,12 +1,12 @@
 /** `build` (esbuild bundles + schedule table) and `deploy` (native Tencent SCF, through our own client). */
+import { historyBucketSteps } from "../lib/deploy/history-bucket.ts";
 import { parseCommand } from "./usage.ts";
-import * as z from "zod/mini";
-import { baseShape, ConfigError, isRegion, parseEnv, toBaseConfig, type Env } from "../lib/config/config.ts";
-import { int, pattern } from "../lib/config/fields.ts";
+import { ConfigError, isRegion, readConfig, toBaseConfig, type Env } from "../lib/config/config.ts";
+import { DEPLOY_SETTINGS } from "./host-settings.ts";
 import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
-import { buildBundles } from "../lib/platform/build.ts";
-import { alarmPath } from "../lib/platform/alarm-callback.ts";
-import { provisionAccounts } from "../lib/platform/deploy-accounts.ts";
+import { buildBundles } from "../lib/deploy/build.ts";
+import { alarmPath } from "../lib/host/alarm-callback.ts";
+import { provisionAccounts } from "../lib/deploy/deploy-accounts.ts";
 import {
   deployProblems,
   deployToScf,
@@ -16,10 +16,10 @@ import {
   NOT_WRITES,
   removeFromScf,
   type DeployStep,
-} from "../lib/platform/scf-deploy.ts";
-import { checkRole, DeployError, roleFor } from "../lib/platform/scf-role.ts";
-import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
-import { scfSecretFrom } from "../lib/platform/scf-secret.ts";
+} from "../lib/deploy/scf-deploy.ts";
+import { checkRole, DeployError, roleFor } from "../lib/deploy/scf-role.ts";
+import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
+import { scfSecretFrom } from "../lib/deploy/scf-secret.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
 import { resolveRegions } from "../lib/runtime/regions.ts";
 import { REGISTRY } from "../functions/registry.ts";
@@ -32,26 +32,6 @@ export async function buildCommand(out: (s: string) => void): Promise<number> {
   return 0;
 }
 
-const deploySchema = z.object({
-  ...baseShape,
-  SCF_NAMESPACE: pattern(/^[A-Za-z0-9_-]{1,30}$/, "a namespace name such as default", "default"),
-  SCF_RUNTIME: pattern(/^Nodejs\d+\.\d+$/, "an SCF Node.js runtime such as Nodejs18.15", "Nodejs18.15"),
-  SCF_MEMORY_SIZE: int(128, 64, 3072),
-  // The CAM roles the functions run as, `<SCF_ROLE>-<function>` (docs/deploy.md: the roles and their
-  // policies); CAM role names are at most 128 characters, so the prefix leaves room for the function's name.
-  SCF_ROLE: pattern(
-    /^[A-Za-z0-9+=,.@_-]{1,100}$/,
-    "a CAM role name such as cvm-autopilot-runner",
-    "cvm-autopilot-runner",
-  ),
-  SCF_TIMEOUT: int(900, 1, 900),
-  // The zone SCF's timers evaluate cron in (Beijing time); an override, should an account differ.
-  SCF_TIMER_ZONE: pattern(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, "an IANA time zone such as Asia/Shanghai", "Asia/Shanghai"),
-});
-
-/** The variables deploy reads beyond the shared ones, from its schema (for the configuration reference). */
-export const DEPLOY_VARIABLES: readonly string[] = Object.keys(deploySchema.shape).filter((k) => !(k in baseShape));
-
 export async function deployCommand(
   args: string[],
   env: Env,
@@ -61,8 +41,11 @@ export async function deployCommand(
   const { values } = parseCommand("deploy", args);
   if (values.region && !isRegion(values.region))
     throw new ConfigError([`--region: expected a region name such as ap-guangzhou, got "${values.region}"`]);
-  const e = parseEnv(deploySchema, { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) });
-  const base = toBaseConfig(e);
+  const { shared, own: e } = readConfig(
+    { ...env, ...(values.region ? { TENCENTCLOUD_REGION: values.region } : {}) },
+    DEPLOY_SETTINGS,
+  );
+  const base = toBaseConfig(shared);
   const schedules = loadSchedules(REGISTRY, env);
   // Code uploads are large: give them at least a minute.
   const client = clientFromConfig(
@@ -90,7 +73,7 @@ export async function deployCommand(
   };
   const target = {
     region: values.region ?? base.region,
-    namespace: values.namespace ?? e.SCF_NAMESPACE!,
+    namespace: values.namespace ?? e.namespace,
     dryRun: values["dry-run"],
   };
   // Where, before anything is written: the account (sts GetCallerIdentity), region and namespace.
@@ -133,7 +116,7 @@ export async function deployCommand(
     return 0;
   }
   const problems = deployProblems(
-    { memorySize: e.SCF_MEMORY_SIZE, timeout: e.SCF_TIMEOUT },
+    { memorySize: e.memorySize, timeout: e.timeout },
     REGISTRY.map((f) => f.name),
   );
   if (problems.length) throw new ConfigError(problems);
@@ -143,11 +126,13 @@ export async function deployCommand(
   // it), every missing one named at once.
   const missing: string[] = [];
   for (const f of REGISTRY)
-    await checkRole(client, roleFor(e.SCF_ROLE!, f.name), target.region, f.name).catch((err: unknown) => {
+    await checkRole(client, roleFor(e.role, f.name), target.region, f.name).catch((err: unknown) => {
       if (!(err instanceof DeployError)) throw err;
       missing.push(err.message);
     });
   if (missing.length) throw new DeployError(missing.join("\n"));
+  // The history bucket (HISTORY_BUCKET on COS), before any function is written.
+  const historySteps = await historyBucketSteps(env, target.dryRun);
   const bundles = await buildBundles(REGISTRY);
   // WEBHOOK_SECRET and NOTIFY_* go to SSM, never into a function's plaintext environment.
   const secret = scfSecretFrom(env);
@@ -156,21 +141,21 @@ export async function deployCommand(
     bundles.map((b) => loadArtifact(b.name, b.file)),
     {
       ...target,
-      runtime: e.SCF_RUNTIME!,
-      memorySize: e.SCF_MEMORY_SIZE,
-      timeout: e.SCF_TIMEOUT,
+      runtime: e.runtime,
+      memorySize: e.memorySize,
+      timeout: e.timeout,
       schedules,
       timezone: scheduleZone(env),
-      timerZone: e.SCF_TIMER_ZONE!,
+      timerZone: e.timerZone,
       secret,
       recreate: values.recreate,
       functionEnv: Object.fromEntries(REGISTRY.map((f) => [f.name, functionEnvFor(f, env, secret)])),
-      role: e.SCF_ROLE!,
+      role: e.role,
       // `--dry-run` plans the deploy. DRY_RUN is a setting deployed into the functions (so a cautious
       // rollout can deploy them in dry run first); it does not make the deploy itself a dry run.
     },
   );
-  steps.push(...(await provision(false)));
+  steps.push(...(await provision(false)), ...historySteps);
   say(steps, "deploy");
   out(deployedModeLine(env, base.dryRun, target.dryRun));
   const urls = steps.filter((s) => s.action === "url");

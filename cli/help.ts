@@ -3,10 +3,10 @@
  * width (80 columns when piped, or COLUMNS), with an example per command; `run <function>
  * --help` lists that function's settings with their meanings and defaults.
  */
-import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
+import { defaultWords, type Settings } from "../lib/config/settings.ts";
 import { COMMANDS, commandDoc, EXIT_WORDS } from "./usage.ts";
 
-type Fn = { name: string; description: string; variables?: readonly string[]; schedule?: string };
+type Fn = { name: string; description: string; settings?: Settings; schedule?: string };
 
 /** The width to wrap at: the terminal's, else COLUMNS, else 80; never narrower than 40. */
 export function helpWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env = process.env): number {
@@ -98,11 +98,9 @@ export function commandUsage(name: string, functions: readonly Fn[], width = hel
 
 /** `run <function> --help`: what it does, when it runs, and every setting it reads with its meaning and default. */
 export function functionUsage(f: Fn, width = helpWidth()): string {
-  const docs = VARIABLE_DOCS[f.name] ?? {};
-  const settings = (f.variables ?? []).map((v) => {
-    const d = docs[v];
-    const meaning = d ? `${d.meaning.replace(/`/g, "")} (default: ${d.default.replace(/`/g, "")})` : "";
-    return [`  ${v}`, wrap("      ", meaning, width, 6)].join("\n");
+  const settings = Object.values(f.settings ?? {}).map((d) => {
+    const meaning = `${d.meaning.replace(/`/g, "")} (default: ${defaultWords(d).replace(/`/g, "")})`;
+    return [`  ${d.env}`, wrap("      ", meaning, width, 6)].join("\n");
   });
   return [
     wrap(

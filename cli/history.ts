@@ -1,9 +1,9 @@
 /** `history` (past runs and what each did) and `savings` (a month's realised savings), read from the history store. */
 import type { Env } from "../lib/config/config.ts";
 import { historyStoreFromEnv } from "../lib/history/from-env.ts";
-import { earlierStops, recordsBetween } from "../lib/history/read.ts";
+import { recordsBetween } from "../lib/history/read.ts";
 import type { RunRecord } from "../lib/history/records.ts";
-import { monthRange, realisedSavings } from "../lib/history/realised.ts";
+import { readMonth } from "../lib/history/month.ts";
 import { HistoryStoreError, type HistoryStore } from "../lib/history/store.ts";
 import { parseCommand, UsageError } from "./usage.ts";
 import { renderHistory, renderSavings, savingsCsv, type Grouping } from "./history-view.ts";
@@ -103,15 +103,8 @@ async function show(
     throw new UsageError(`--month needs YYYY-MM, e.g. 2026-11; got "${month}"`);
   const by = grouping(values.by);
   const output = format(values.output, ["table", "json", "csv"]);
-  const store = storeOf(env);
-  const [from, to] = monthRange(month);
-  const records = await recordsBetween(store, from, to);
-  const report = realisedSavings(
-    month,
-    records,
-    await earlierStops(store, records),
-    by.kind === "tag" ? by.key : undefined,
-  );
+  // The one reading of a month that the dashboard and the monthly digest share (lib/history/month.ts).
+  const { report } = await readMonth(storeOf(env), month, by.kind === "tag" ? by.key : undefined);
   out(
     output === "json"
       ? JSON.stringify(report, null, 2)

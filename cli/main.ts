@@ -2,7 +2,7 @@
 import { ConfigError } from "../lib/config/config.ts";
 import { withDemoNote } from "../lib/config/demo-settings.ts";
 import { dotEnv } from "../lib/config/dotenv.ts";
-import { unknownVariableWarnings } from "../lib/config/unknown-variables.ts";
+import { unknownVariableWarnings } from "./settings-catalog.ts";
 import { callCommand } from "./call.ts";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -100,6 +100,8 @@ async function dispatch(command: string | undefined, rest: string[], fromFile: R
       await emulatorCommand({ ...values, rateLimits: !values["no-rate-limits"] }, process.env, out);
       return 0;
     }
+    case "dashboard":
+      return (await import("./dashboard.ts")).dashboardCommand(rest, process.env, out, err);
     case "history":
     case "savings":
       return (await import("./history.ts")).historyCommand(command, rest, process.env, out, err);

@@ -6,11 +6,11 @@
  * summary. cli-table3 (well kept, ~90M weekly downloads) does the column widths, including
  * CJK instance names, which hand padding gets wrong.
  */
-import { countWords, errorLine, type ResultEntry, type RunReport } from "../lib/runtime/report.ts";
+import { countWords, errorLine, type ResultEntry, type RunReport } from "../lib/report/report.ts";
 import type { RegionProgress } from "../lib/runtime/run-deps.ts";
 import { UsageError } from "./usage.ts";
-import { extrasPhrases } from "../lib/runtime/savings.ts";
-import { guardWords } from "../lib/runtime/report.ts";
+import { extrasPhrases } from "../lib/report/savings.ts";
+import { guardWords } from "../lib/report/report.ts";
 import { lineAccount } from "../lib/accounts/accounts.ts";
 import { deliveryWords } from "../lib/notify/deliver.ts";
 

@@ -8,9 +8,9 @@ import { isRegion } from "../lib/config/config.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { decideLive, howToGoLive, liveLine, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
-import { saveReport } from "../lib/platform/report-dir.ts";
+import { saveReport } from "../lib/host/report-dir.ts";
 import { historyFromEnv } from "../lib/history/from-env.ts";
-import { failureWords, guardHeldAll } from "../lib/runtime/report.ts";
+import { failureWords, guardHeldAll } from "../lib/report/report.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
 export async function runCommand(

@@ -8,12 +8,13 @@ import { appendFileSync } from "node:fs";
 import { loadBaseConfig, type Env } from "../lib/config/config.ts";
 import { cliLogFormat, createLogger, type Level, type Logger } from "../lib/log/logger.ts";
 import { redactText } from "../lib/log/redact.ts";
-import { type LocalServer, startLocalServer } from "../lib/platform/local-server.ts";
-import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
-import { sharedTouches } from "../lib/platform/run-locks.ts";
+import { type LocalServer, startLocalServer } from "../lib/host/local-server.ts";
+import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
+import { sharedTouches } from "../lib/host/run-locks.ts";
 import { UsageError } from "./usage.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
-import { alarmPath } from "../lib/platform/alarm-callback.ts";
+import { alarmPath } from "../lib/host/alarm-callback.ts";
+import { dashboardLink } from "../lib/host/dashboard-link.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { decideLive, dryRunLine, liveBanner, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
@@ -155,6 +156,11 @@ function sayEndpoints(server: LocalServer, env: Env, out: (s: string) => void): 
       `snooze links: ${server.url}/snooze?…${env.AUTO_STOP_LINK_URL?.trim() ? "" : ` (warnings carry them when AUTO_STOP_LINK_URL=${server.url} and AUTO_STOP_WARN_MINUTES are set)`}`,
     );
   }
+  out(
+    secret
+      ? `dashboard (signed link, valid 30 days): ${dashboardLink(env.DASHBOARD_URL?.trim() || server.url, secret, Date.now(), 30)}`
+      : "dashboard: off (set WEBHOOK_SECRET to turn it on)",
+  );
   const enabled = REGISTRY.filter((f) => server.enabled.includes(f.name));
   const runEnv = { ...env };
   const schedules = loadSchedules(REGISTRY, runEnv);

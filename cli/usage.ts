@@ -107,7 +107,7 @@ export const COMMANDS = {
   },
   emulator: {
     synopsis:
-      "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--no-rate-limits]",
+      "emulator [--port N] [--instances N] [--regions a,b] [--accounts N] [--fleet file.json] [--seed S] [--latency MS] [--reply-log FILE] [--no-rate-limits]",
     summary: "the local Tencent Cloud emulator (development only)",
     options: {
       port: { arg: "N", meaning: "the port to listen on (0: any free one)", default: "9000" },
@@ -121,6 +121,10 @@ export const COMMANDS = {
       fleet: { arg: "FILE", meaning: "instances from a JSON file instead of a synthetic fleet" },
       seed: { arg: "S", meaning: "the seed of the synthetic fleet and of the emulator's ids", default: "1" },
       latency: { arg: "MS", meaning: "added to every reply", default: "0" },
+      "reply-log": {
+        arg: "FILE",
+        meaning: "append every API reply's body to FILE, one a line (the benchmark's floor)",
+      },
       "no-rate-limits": { meaning: "do not enforce the documented per-action rate limits" },
     },
     env: "none",
@@ -215,6 +219,20 @@ export const COMMANDS = {
     },
     env: HISTORY_ENV,
     exits: [0, 1, 2],
+  },
+  dashboard: {
+    synopsis: "dashboard --url [--days N]",
+    summary:
+      "print the dashboard's signed link (GET /dashboard on serve or any function URL: savings, runs, next office-hours actions)",
+    example: "DASHBOARD_URL=https://1250000000-abc.ap-guangzhou.tencentscf.com cvm-autopilot dashboard --url",
+    options: {
+      url: {
+        meaning: "print the link (its key is derived from WEBHOOK_SECRET; it only lets its holder read the page)",
+      },
+      days: { arg: "N", meaning: "how long the link stays valid, 1-366 days", default: "30" },
+    },
+    env: "WEBHOOK_SECRET (the same as where the page is served); DASHBOARD_URL, else serve's http://127.0.0.1:PORT",
+    exits: [0, 2],
   },
 } as const satisfies Record<string, CommandDoc>;
 

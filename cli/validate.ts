@@ -4,10 +4,10 @@
  * effective settings (where each value came from) and scope. Secrets are said to be set, never shown.
  */
 import { ConfigError, SHARED_DEPLOY_VARIABLES, type Env } from "../lib/config/config.ts";
-import { unknownVariableWarnings } from "../lib/config/unknown-variables.ts";
-import { VARIABLE_DOCS } from "../lib/config/variables-doc.ts";
+import { settingsByVariable, unknownVariableWarnings } from "./settings-catalog.ts";
+import { defaultWords } from "../lib/config/settings.ts";
 import { withDemoNote } from "../lib/config/demo-settings.ts";
-import { loadSchedules, scheduleZone, scheduleVar } from "../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone, scheduleVar } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { decideLive, liveMode, nextRun } from "./going-live.ts";
 import { hasCredentials } from "./demo-seam.ts";
@@ -16,7 +16,6 @@ import { scheduleWords } from "./deploy-words.ts";
 
 /** Values never printed: keys, tokens, and robot addresses (their key is in the URL). */
 const SECRET = /SECRET|TOKEN|KEY$|NOTIFY_URLS/;
-const DOCS = new Map(Object.values(VARIABLE_DOCS).flatMap((s) => Object.entries(s)));
 
 const MODE_WORDS = {
   demo: "on the demo emulator",
@@ -25,10 +24,13 @@ const MODE_WORDS = {
   live: "LIVE (DRY_RUN=false): it acts",
 } as const;
 
-/** `NAME = value (env)`, or the documented default. */
+let catalog: ReturnType<typeof settingsByVariable> | undefined;
+
+/** `NAME = value (env)`, or the declared default. */
 function settingLine(name: string, env: Env, fromFile: ReadonlySet<string>): string {
   const v = env[name]?.trim();
-  if (!v) return `    ${name} = ${DOCS.get(name)?.default.replace(/`/g, "") ?? "—"} (default)`;
+  const declared = (catalog ??= settingsByVariable()).get(name);
+  if (!v) return `    ${name} = ${declared ? defaultWords(declared).replace(/`/g, "") : "—"} (default)`;
   return `    ${name} = ${SECRET.test(name) ? "(set, not shown)" : v} (${fromFile.has(name) ? ".env" : "env"})`;
 }
 

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AcceptedCredentials } from "./auth.ts";
+import type { CamPolicy } from "./cam.ts";
 import { EmulatorState } from "./state.ts";
 import { generateFleet } from "./fleet.ts";
 
@@ -18,6 +19,8 @@ export interface EmuAccount {
   roles: Set<string>;
   /** Roles SCF may assume (a function's execution role, trust policy naming scf.qcloud.com). */
   scfRoles?: Set<string>;
+  /** Policies attached to roles (by role name); a role with none may call anything, as before CAM is set up. */
+  rolePolicies?: Map<string, CamPolicy>;
   state: EmulatorState;
   /** Listed by the organization (default true). */
   member?: boolean;
@@ -28,6 +31,7 @@ interface TempCredentials {
   token: string;
   uin: string;
   expiresAtMs: number;
+  policy?: CamPolicy | undefined;
 }
 
 /** AssumeRole's limits (the STS model): 7200 s by default, at most 43200. */
@@ -37,6 +41,8 @@ export const MAX_SESSION_S = 43_200;
 export class AccountRegistry {
   readonly byUin = new Map<string, EmuAccount>();
   private readonly temp = new Map<string, TempCredentials>();
+  /** CAM sub-users' permanent keys, each with its policy (emulator/cam.ts). */
+  private readonly users = new Map<string, AcceptedCredentials & { uin: string; policy: CamPolicy }>();
   /** A test may shorten every session (then the emulator clock can pass it mid-run). */
   maxSessionS = MAX_SESSION_S;
 
@@ -55,13 +61,33 @@ export class AccountRegistry {
   lookup(secretId: string): (AcceptedCredentials & { uin: string; expiresAtS?: number }) | undefined {
     for (const a of this.byUin.values())
       if (a.credentials.secretId === secretId) return { ...a.credentials, uin: a.uin };
+    const user = this.users.get(secretId);
+    if (user) return { secretId, secretKey: user.secretKey, uin: user.uin };
     const t = this.temp.get(secretId);
     return t
       ? { secretId, secretKey: t.secretKey, token: t.token, uin: t.uin, expiresAtS: Math.floor(t.expiresAtMs / 1000) }
       : undefined;
   }
 
-  issue(uin: string, durationS: number): { secretId: string; secretKey: string; token: string; expiresAtMs: number } {
+  /** The CAM policy a key carries (a sub-user's or an assumed role's); undefined for a root key: anything goes. */
+  policyOf(secretId: string): CamPolicy | undefined {
+    return this.users.get(secretId)?.policy ?? this.temp.get(secretId)?.policy;
+  }
+
+  /** A CAM sub-user of an account with this policy, and its permanent key. */
+  addUser(uin: string, policy: CamPolicy): AcceptedCredentials {
+    const secretId = `AKIDsub${randomBytes(12).toString("hex")}`;
+    const secretKey = randomBytes(20).toString("base64url");
+    this.users.set(secretId, { secretId, secretKey, uin, policy });
+    return { secretId, secretKey };
+  }
+
+  /** Temporary credentials in an account, limited by the assumed role's policy when it has one. */
+  issue(
+    uin: string,
+    durationS: number,
+    policy?: CamPolicy,
+  ): { secretId: string; secretKey: string; token: string; expiresAtMs: number } {
     const secretId = `AKIDtmp${randomBytes(12).toString("hex")}`;
     const t = {
       secretKey: randomBytes(20).toString("base64url"),
@@ -69,7 +95,7 @@ export class AccountRegistry {
       uin,
       expiresAtMs: this.now() + Math.min(durationS, this.maxSessionS) * 1000,
     };
-    this.temp.set(secretId, t);
+    this.temp.set(secretId, { ...t, policy });
     return { secretId, ...t };
   }
 }

@@ -1,5 +1,5 @@
 /** `cvm-autopilot emulator`: the local Tencent Cloud emulator, until Ctrl-C. */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { DEMO_CREDENTIALS, startEmulator } from "./server.ts";
 import type { Env } from "../lib/config/config.ts";
 import type { EmuInstance } from "./state.ts";
@@ -12,6 +12,7 @@ export interface EmulatorArgs {
   fleet?: string | undefined;
   seed?: string | undefined;
   latency?: string | undefined;
+  "reply-log"?: string | undefined;
   accounts?: string | undefined;
   rateLimits: boolean;
 }
@@ -62,6 +63,10 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
     latencyMs: intArg("latency", args.latency, 0),
     rateLimits: args.rateLimits,
     credentials,
+    // Synchronous, so a reply is in the file before its caller has it: the benchmark reads the
+    // file as soon as a run ends. The file is opened for appending each time, so it may be
+    // truncated between runs.
+    ...(args["reply-log"] ? { onReply: (body: string) => appendFileSync(args["reply-log"]!, `${body}\n`) } : {}),
   });
   if (args.fleet) {
     let rows: Array<Partial<EmuInstance> & { Region: string }>;

@@ -21,6 +21,13 @@ export interface MetricProfile {
   mem?: number | undefined;
   /** A metric at another level for the most recent seconds (a busy tail in a quiet hour). */
   bursts?: Array<{ metric: string; lastSeconds: number; value: number }>;
+  /**
+   * New levels from a moment on (`at` in ms, in time order): a point at or after `at` takes the
+   * last one it has reached, earlier points keep theirs. Past points stay as they were, as a real
+   * series does (a machine that goes quiet at noon still shows its busy morning); changing `cpu`
+   * or `traffic` instead rewrites the whole series, and `bursts` move with the clock.
+   */
+  changes?: Array<{ at: number; cpu: number | null; traffic: number }>;
 }
 
 export interface EmuInstance extends Instance {

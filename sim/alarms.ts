@@ -4,7 +4,7 @@
  * retried, as Cloud Monitor retries a callback (up to 3 times). Every machine named must end up
  * checked: the emulator sees a GetMonitorData naming it.
  */
-import { alarmPath } from "../lib/platform/alarm-callback.ts";
+import { alarmPath } from "../lib/host/alarm-callback.ts";
 import { WEBHOOK_SECRET } from "./options.ts";
 import { takeCalls } from "./observe.ts";
 import type { Ctx } from "./phases.ts";

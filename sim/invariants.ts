@@ -3,7 +3,7 @@
  * state and calls, the reports and messages, the pages people were shown. Never from what the
  * code under test says it decided, except its announcements, which are what people were told.
  */
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { officeWants } from "./fleet.ts";
 import { type Journal, stamp } from "./journal.ts";
 import type { SimSettings } from "./options.ts";

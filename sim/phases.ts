@@ -3,7 +3,7 @@
  * (overlapping when several are due), previewers fetching every link of every new message, and
  * an operator's dry run. After each, the writes the emulator saw are credited to whoever acted.
  */
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import type { Judge } from "./invariants.ts";
 import type { Journal } from "./journal.ts";
 import { follow, keepsRunningUntil, linkOf, preview } from "./links.ts";

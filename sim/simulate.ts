@@ -5,7 +5,7 @@
  */
 import { CronExpressionParser } from "cron-parser";
 import { REGISTRY } from "../functions/registry.ts";
-import { loadSchedules, scheduleZone } from "../lib/platform/schedules.ts";
+import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
 import { accessViolations } from "../test/helpers/keys.ts";
 import { SimClock } from "./clock.ts";
 import { FaultSchedule } from "./faults.ts";

@@ -7,9 +7,9 @@
 import { startEmulator, type Emulator } from "../emulator/server.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import type { LoadedFunction } from "../lib/runtime/entry.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
-import { startLocalServer, type LocalServer } from "../lib/platform/local-server.ts";
+import { startLocalServer, type LocalServer } from "../lib/host/local-server.ts";
 import { createLogger } from "../lib/log/logger.ts";
 import { startChat, type ChatRoom } from "./chat.ts";
 import type { SimClock } from "./clock.ts";

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { assumedRole } from "../lib/accounts/assume-role.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runFunction } from "./helpers/functions.ts";
 

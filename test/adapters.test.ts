@@ -1,7 +1,7 @@
 /** One end-to-end test per handler and both platforms' event shapes, against the emulator. */
 import { describe, expect, it } from "vitest";
-import { makeHandlers, RunFailedError, type HttpReply } from "../lib/platform/adapters.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import { makeHandlers, RunFailedError, type HttpReply } from "../lib/host/adapters.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { envFor } from "./helpers/functions.ts";

@@ -10,14 +10,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { REGISTRY, FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
-import { alarmPath, alarmToken, CallbackGate, PER_MINUTE } from "../lib/platform/alarm-callback.ts";
-import { startLocalServer } from "../lib/platform/local-server.ts";
+import { makeHandlers, type HttpReply } from "../lib/host/adapters.ts";
+import { alarmPath, alarmToken, CallbackGate, PER_MINUTE } from "../lib/host/alarm-callback.ts";
+import { startLocalServer } from "../lib/host/local-server.ts";
 import { envFor } from "./helpers/functions.ts";
 import { httpApiV2, scfFunctionUrl } from "./helpers/events.ts";
 import { emulator } from "./helpers/world.ts";
 import { scfStore, stubFunction } from "../emulator/handlers/scf.ts";
-import { ALARM_KEY, type AlarmEvent } from "../lib/platform/alarm-event.ts";
+import { ALARM_KEY, type AlarmEvent } from "../lib/host/alarm-event.ts";
 
 const GZ = "ap-guangzhou";
 const SECRET = "alarm-secret-0123456789abcdef0123456789";

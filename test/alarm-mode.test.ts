@@ -324,7 +324,7 @@ describe("alarm mode: deploy", () => {
   }, 120_000);
 
   it("auto-stop's CAM policy reads alarm policies and histories; the writes stay the deployer's", async () => {
-    const { camPolicyFor } = await import("../lib/platform/cam-policy.ts");
+    const { camPolicyFor } = await import("../lib/deploy/cam-policy.ts");
     const { FUNCTIONS } = await import("../functions/registry.ts");
     const actions = camPolicyFor(FUNCTIONS["auto-stop-idle"]!).statement[0]!.action;
     expect(actions).toEqual(

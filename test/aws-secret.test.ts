@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
-import { secretEnv } from "../lib/platform/aws-secret.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import { makeHandlers, type HttpReply } from "../lib/host/adapters.ts";
+import { secretEnv } from "../lib/deploy/aws-secret.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { eventBridge, httpApiV2, signedHeaders } from "./helpers/events.ts";
 import { emulator } from "./helpers/world.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.ts";
-import { unknownVariableWarnings } from "../lib/config/unknown-variables.ts";
+import { unknownVariableWarnings } from "../cli/settings-catalog.ts";
 
 const CREDS = {
   TENCENTCLOUD_SECRET_ID: "AKIDexample0000000000000000000000000",

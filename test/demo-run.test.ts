@@ -1,7 +1,7 @@
 /** A newcomer's first run: no credentials, `run <function> --dry-run` uses the demo emulator, and every function has something to do. */
 import { describe, expect, it } from "vitest";
 import { REGISTRY } from "../functions/registry.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { runCli } from "./helpers/cli.ts";
 
 describe("run without credentials", () => {

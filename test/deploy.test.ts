@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT, serverlessEnvironment } from "../lib/platform/build.ts";
+import { buildBundles, FORBIDDEN_IN_BUNDLE, ROOT, serverlessEnvironment } from "../lib/deploy/build.ts";
 import { deployedModeLine } from "../cli/deploy-words.ts";
 import {
   deployProblems,
@@ -11,13 +11,13 @@ import {
   loadArtifact,
   removeFromScf,
   type DeployOptions,
-} from "../lib/platform/scf-deploy.ts";
+} from "../lib/deploy/scf-deploy.ts";
 import { SHARED_DEPLOY_VARIABLES } from "../lib/config/config.ts";
-import { loadSchedules } from "../lib/platform/schedules.ts";
+import { loadSchedules } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { scfStore } from "../emulator/handlers/scf.ts";
-import { SECRET_KEYS } from "../lib/platform/aws-secret.ts";
-import { SCF_SECRET_KEYS, scfSecretFrom } from "../lib/platform/scf-secret.ts";
+import { SECRET_KEYS } from "../lib/deploy/aws-secret.ts";
+import { SCF_SECRET_KEYS, scfSecretFrom } from "../lib/deploy/scf-secret.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { runCli } from "./helpers/cli.ts";
 
@@ -464,7 +464,7 @@ describe("native SCF deploy against the emulator", () => {
     expect(third.filter((s) => s.action === "UpdateFunctionConfiguration")).toHaveLength(REGISTRY.length);
 
     // The deployed function, as SCF runs it: its environment plus the role's injected credentials.
-    const { makeHandlers } = await import("../lib/platform/adapters.ts");
+    const { makeHandlers } = await import("../lib/host/adapters.ts");
     const { FUNCTIONS } = await import("../functions/registry.ts");
     const { memoryLogger } = await import("../lib/log/logger.ts");
     const { scfApigw, signedHeaders } = await import("./helpers/events.ts");
@@ -543,7 +543,7 @@ describe("native SCF deploy against the emulator", () => {
       opts({ functionEnv: envForAll({ REGIONS: "ap-guangzhou", DRY_RUN: "true", CVM_AUTOPILOT_ENDPOINT: emu.url }) }),
     );
     const { FUNCTIONS } = await import("../functions/registry.ts");
-    const { makeHandlers } = await import("../lib/platform/adapters.ts");
+    const { makeHandlers } = await import("../lib/host/adapters.ts");
     const { memoryLogger } = await import("../lib/log/logger.ts");
     const timer = { Type: "Timer", TriggerName: "auto-stop-idle-schedule", Time: new Date().toISOString() };
     const invoke = async () => {

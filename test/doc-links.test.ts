@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 
 const DOCS = ["README.md", "bench/README.md", ...readdirSync(join(ROOT, "docs")).map((f) => join("docs", f))].filter(
   (f) => f.endsWith(".md"),

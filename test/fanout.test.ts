@@ -10,9 +10,9 @@ import { scfStore, stubFunction, type EmuFunction } from "../emulator/handlers/s
 import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers, RunFailedError } from "../lib/platform/adapters.ts";
-import { SHARD_KEY, type FanoutReport, type ShardEvent } from "../lib/platform/fanout.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import { makeHandlers, RunFailedError } from "../lib/host/adapters.ts";
+import { SHARD_KEY, type FanoutReport, type ShardEvent } from "../lib/host/fanout.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { eventBridge, scfTimer } from "./helpers/events.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import type { ChildProcess } from "node:child_process";
 import { runCli, startCli } from "./helpers/cli.ts";
 import { envFor } from "./helpers/functions.ts";

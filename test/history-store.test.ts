@@ -104,7 +104,7 @@ describe("a local directory", () => {
 
 describe("the functions' CAM policy", () => {
   it("allows the three object calls on the history bucket only when HISTORY_BUCKET names one", async () => {
-    const { camPolicyFor } = await import("../lib/platform/cam-policy.ts");
+    const { camPolicyFor } = await import("../lib/deploy/cam-policy.ts");
     const fn = { name: "office-hours", calls: [] };
     expect(JSON.stringify(camPolicyFor(fn, {}))).not.toContain("cos:");
     expect(camPolicyFor(fn, { HISTORY_BUCKET: "cos://history-1250000000" }).statement.at(-1)).toEqual({

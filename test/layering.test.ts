@@ -1,5 +1,6 @@
 /**
- * The layers hold: the product (lib/, functions/) never imports the emulator or the tests; lib/
+ * The layers hold: the folders of lib/, then functions/ and cli/, stand in one declared order,
+ * and a folder imports only folders below it (or itself). The product (lib/, functions/) never imports the emulator or the tests; lib/
  * never imports functions/ (the registry is handed down, not reached up for); the CLI reaches the
  * emulator only through dynamic imports, which a published install (no emulator/) never runs; the
  * emulator never imports the CLI; and no function's folder imports another's (what two functions
@@ -8,7 +9,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 
 function files(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((f) => {
@@ -21,6 +22,42 @@ const staticImports = (file: string) =>
   [...readFileSync(join(ROOT, file), "utf8").matchAll(/^import (?!type )[^;]*? from "([^"]+)";/gm)].map((m) => m[1]!);
 const resolved = (file: string, spec: string) =>
   spec.startsWith(".") ? relative(ROOT, join(ROOT, file, "..", spec)) : spec;
+
+/**
+ * The folders from the ground up: each may import those before it, never one after it. A new
+ * folder (or a file directly in lib/) takes its place here.
+ */
+const LAYERS = [
+  "lib/log",
+  "lib/settle.ts",
+  "lib/zone-parts.ts",
+  "lib/usage-error.ts",
+  "lib/ssh",
+  "lib/tencent",
+  "lib/accounts",
+  "lib/config",
+  "lib/report",
+  "lib/webhook",
+  "lib/history",
+  "lib/notify",
+  "lib/runtime",
+  "lib/snooze",
+  "lib/deploy",
+  "lib/host",
+  "functions",
+  "cli",
+] as const;
+
+/** The layer a path stands in: its index in LAYERS, or -1 when it is in none. */
+const layerOf = (path: string) => LAYERS.findIndex((l) => path === l || path.startsWith(`${l}/`));
+
+/** Every relative import a file makes, type-only ones and re-exports included: what it depends on. */
+const dependencies = (file: string) =>
+  [
+    ...readFileSync(join(ROOT, file), "utf8").matchAll(
+      /^(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"|\bimport\(\s*"(\.[^"]+)"\s*\)/gm,
+    ),
+  ].map((m) => resolved(file, (m[1] ?? m[2])!));
 
 describe("layering", () => {
   it.each([
@@ -36,6 +73,22 @@ describe("layering", () => {
         .map((t) => `${f} -> ${t}`),
     );
     expect(bad).toEqual([]);
+  });
+
+  it("every file of lib/ stands in a declared layer", () => {
+    const missing = files("lib")
+      .filter((f) => layerOf(f) < 0)
+      .map((f) => `${f} is in no layer: add its folder to LAYERS in test/layering.test.ts, above what it imports`);
+    expect(missing).toEqual([]);
+  });
+
+  it("no folder imports a folder above it (LAYERS, from the ground up)", () => {
+    const upward = ["lib", "functions", "cli"].flatMap(files).flatMap((f) =>
+      dependencies(f)
+        .filter((t) => layerOf(t) > layerOf(f))
+        .map((t) => `${f} imports ${t}: ${LAYERS[layerOf(f)]} stands below ${LAYERS[layerOf(t)]}`),
+    );
+    expect(upward).toEqual([]);
   });
 
   it("no function's folder imports another function's folder", () => {

@@ -5,7 +5,7 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { takeTurn } from "../functions/auto-stop-idle/rotation.ts";
-import { shortestInterval } from "../lib/platform/schedules.ts";
+import { shortestInterval } from "../lib/deploy/schedules.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 

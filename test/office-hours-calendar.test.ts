@@ -4,7 +4,8 @@ import chineseDays from "chinese-days";
 import { lastChange, loadCountryCalendars, wantsRunning, type Schedule } from "../functions/office-hours/calendar.ts";
 import { cnDataCovers, cnDataNotice, statutoryDaysOff } from "../functions/office-hours/cn-calendar.ts";
 import { loadConfig, parseSchedules } from "../functions/office-hours/config.ts";
-import { decide, parseState, scheduleNow, stateValue, type RegionalInstance } from "../functions/office-hours/plan.ts";
+import { decide, scheduleNow, type RegionalInstance } from "../functions/office-hours/plan.ts";
+import { readState, stateValue } from "../functions/office-hours/state-record.ts";
 import { warningTagKey, warningValue } from "../lib/snooze/warning-tag.ts";
 
 const schedules = (json: unknown) => {
@@ -248,7 +249,13 @@ describe("decide", () => {
   };
   const at = (local: string, s = config.schedules) => new Map([...s].map(([n, x]) => [n, scheduleNow(x, cst(local))]));
   const TAGS = [{ Key: "autopilot:office-hours", Value: "office" }];
-  const LAST = (v: string) => ({ Key: "autopilot:office-hours-last", Value: v });
+  /** Our sealed record for `<action>[-failed]@<minute>Z` (no WEBHOOK_SECRET); anything else is written as given, by hand. */
+  const LAST = (v: string) => {
+    const m = /^(start|stop)(-failed)?@(.+)Z$/.exec(v);
+    const value = m ? stateValue(undefined, "ap-guangzhou", m[1] as "start", !!m[2], new Date(`${m[3]}:00Z`)) : v;
+    return { Key: "autopilot:office-hours-last", Value: value };
+  };
+  const HAND = (v: string) => ({ Key: "autopilot:office-hours-last", Value: v });
   const inst = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
     InstanceId: "ins-aaaaaaaa",
     InstanceName: "dev-1",
@@ -325,6 +332,22 @@ describe("decide", () => {
       undefined,
       "start-of-hours",
       "start",
+    ],
+    [
+      "a well-formed record written by hand, without our seal: the schedule decides",
+      inst({ InstanceState: "RUNNING", Tags: [...TAGS, HAND("stop@2026-11-30T11:05Z")] }),
+      "2026-11-30T23:00:00",
+      undefined,
+      "end-of-hours",
+      "stop",
+    ],
+    [
+      "our record copied to another region: the schedule decides",
+      inst({ InstanceState: "RUNNING", Region: "ap-shanghai", Tags: [...TAGS, LAST("stop@2026-11-30T11:05Z")] }),
+      "2026-11-30T23:00:00",
+      undefined,
+      "end-of-hours",
+      "stop",
     ],
     [
       "a state tag we did not write: the schedule decides",
@@ -475,12 +498,22 @@ describe("decide", () => {
     expect([d.kind, d.action]).toEqual([kind, action]);
   });
 
-  it("the state tag's value round-trips, to the minute", () => {
-    const v = stateValue("start", true, new Date("2026-12-02T01:05:42Z"));
-    expect(v).toBe("start-failed@2026-12-02T01:05Z");
-    expect(parseState(v)).toEqual({ action: "start", failed: true, at: new Date("2026-12-02T01:05:00Z") });
-    expect(parseState("start@2026-13-02T01:05Z")).toBeUndefined();
-    expect(parseState("reboot@2026-12-02T01:05Z")).toBeUndefined();
+  it("the state tag's value round-trips, to the minute, only with its seal, region and key", () => {
+    const now = new Date("2026-12-02T02:00:00Z");
+    const v = stateValue("k", "ap-guangzhou", "start", true, new Date("2026-12-02T01:05:42Z"));
+    expect(v).toMatch(/^start-failed@2026-12-02T01:05Z seal=[\w-]{16}$/);
+    expect(readState(v, "k", "ap-guangzhou", now)).toEqual({
+      state: "ours",
+      last: { action: "start", failed: true, at: new Date("2026-12-02T01:05:00Z") },
+    });
+    expect(readState(v, "other", "ap-guangzhou", now).state).toBe("unsealed");
+    expect(readState(v, "k", "ap-shanghai", now).state).toBe("unsealed");
+    expect(readState(v.replace("start-failed", "start"), "k", "ap-guangzhou", now).state).toBe("unsealed");
+    expect(readState("start-failed@2026-12-02T01:05Z", "k", "ap-guangzhou", now).state).toBe("unsealed");
+    expect(readState(v, "k", "ap-guangzhou", new Date("2026-12-02T01:00:00Z")).state).toBe("future");
+    expect(readState(undefined, "k", "ap-guangzhou", now).state).toBe("none");
+    const bad = `start@2026-13-02T01:05Z seal=${"a".repeat(16)}`;
+    expect(readState(bad, "k", "ap-guangzhou", now).state).toBe("unsealed");
   });
 
   it("a stop says what it saves until the schedule next wants the machine", () => {

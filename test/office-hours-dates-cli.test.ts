@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { runCli } from "./helpers/cli.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";

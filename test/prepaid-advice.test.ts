@@ -13,7 +13,7 @@ import type { Emulator } from "../emulator/server.ts";
 import { localStore } from "../lib/history/local-store.ts";
 import { historySink } from "../lib/history/recorder.ts";
 import { recordKey, type LedgerEvent, type RunRecord } from "../lib/history/records.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { lastMonth } from "../functions/prepaid-advice/collect.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";

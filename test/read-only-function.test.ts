@@ -8,14 +8,14 @@ import { defineFunction } from "../lib/runtime/spec.ts";
 import { pages } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
-import { camPolicyFor } from "../lib/platform/cam-policy.ts";
+import { camPolicyFor } from "../lib/deploy/cam-policy.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 const inventory = defineFunction({
   name: "inventory",
   description: "Count the running instances",
   schedule: "0 * * * *",
-  variables: [],
+  settings: {},
   calls: ["DescribeInstances"],
   loadConfig: loadBaseConfig,
   kinds: { running: "running", other: "not running" },
@@ -38,7 +38,7 @@ const rightsize = defineFunction({
   name: "rightsize",
   description: "Say which running instances could be a smaller type",
   schedule: "0 6 * * *",
-  variables: [],
+  settings: {},
   calls: ["DescribeInstances"],
   loadConfig: loadBaseConfig,
   kinds: { oversized: "could be smaller", fine: "right-sized" },

@@ -12,7 +12,7 @@ import { chatServer } from "./helpers/chat-server.ts";
 import { emulator } from "./helpers/world.ts";
 import { envFor } from "./helpers/functions.ts";
 import { eventBridge, httpApiV2, scfApigw, scfTimer, signedHeaders } from "./helpers/events.ts";
-import { makeHandlers, RunFailedError, type HttpReply } from "../lib/platform/adapters.ts";
+import { makeHandlers, RunFailedError, type HttpReply } from "../lib/host/adapters.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import type { Emulator } from "../emulator/server.ts";

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { renderTable, tableView } from "../cli/report-view.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 

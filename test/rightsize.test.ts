@@ -5,7 +5,7 @@
  * and never done twice.
  */
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { TYPES } from "../emulator/instance-types.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { monitorTime } from "../lib/tencent/monitor.ts";

@@ -14,7 +14,7 @@ import { earlierStops, recordsBetween } from "../lib/history/read.ts";
 import { monthRange, realisedSavings, type SavingsReport } from "../lib/history/realised.ts";
 import { api } from "../lib/tencent/services.ts";
 import { runFunction } from "./helpers/functions.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
 const GZ = "ap-guangzhou";

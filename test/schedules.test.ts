@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import cron from "node-cron";
 import { CronExpressionParser } from "cron-parser";
 import type { ConfigError } from "../lib/config/config.ts";
-import { cronProblem, loadSchedules as load, toAwsCron, toScfCron } from "../lib/platform/schedules.ts";
+import { cronProblem, loadSchedules as load, toAwsCron, toScfCron } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import type { Env } from "../lib/config/config.ts";
 

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { startLocalServer } from "../lib/platform/local-server.ts";
-import { sharedTouches } from "../lib/platform/run-locks.ts";
+import { startLocalServer } from "../lib/host/local-server.ts";
+import { sharedTouches } from "../lib/host/run-locks.ts";
 import { api } from "../lib/tencent/services.ts";
 import { envFor } from "./helpers/functions.ts";
 import { clientFor, emulator } from "./helpers/world.ts";

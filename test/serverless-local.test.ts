@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { REGISTRY } from "../functions/registry.ts";
-import { buildBundles, ROOT } from "../lib/platform/build.ts";
+import { buildBundles, ROOT } from "../lib/deploy/build.ts";
 import { emulator } from "./helpers/world.ts";
 
 function invokeLocal(

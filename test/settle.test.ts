@@ -1,6 +1,6 @@
 /** Promises that run side by side: none rejects unhandled, none runs on after a failure is reported. */
 import { describe, expect, it } from "vitest";
-import { awaitedLater, settleAll } from "../lib/runtime/settle.ts";
+import { awaitedLater, settleAll } from "../lib/settle.ts";
 import { mapLimit } from "../lib/runtime/map-limit.ts";
 
 const settleIn = <T>(ms: number, v: T, fail = false) =>

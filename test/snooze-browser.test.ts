@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import type { Emulator } from "../emulator/server.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { type LocalServer, startLocalServer } from "../lib/platform/local-server.ts";
-import { stateWord } from "../lib/platform/snooze-words.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import { type LocalServer, startLocalServer } from "../lib/host/local-server.ts";
+import { stateWord } from "../lib/snooze/snooze-words.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";
 

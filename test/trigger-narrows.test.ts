@@ -13,7 +13,7 @@ import { memoryLogger } from "../lib/log/logger.ts";
 import { runSpec } from "../lib/runtime/runner.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import type { FunctionSpec, RunContext } from "../lib/runtime/spec.ts";
-import type { Trigger } from "../lib/runtime/trigger.ts";
+import type { Trigger } from "../lib/report/trigger.ts";
 
 type AnySpec = FunctionSpec<BaseConfig, string, unknown>;
 const running: Emulator[] = [];

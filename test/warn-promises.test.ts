@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers } from "../lib/platform/adapters.ts";
-import type { RunReport } from "../lib/runtime/report.ts";
+import { makeHandlers } from "../lib/host/adapters.ts";
+import type { RunReport } from "../lib/report/report.ts";
 import { api } from "../lib/tencent/services.ts";
+import { stateValue } from "../functions/office-hours/state-record.ts";
 import { envFor } from "./helpers/functions.ts";
 import { scfTimer } from "./helpers/events.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
@@ -138,17 +139,51 @@ describe("auto-stop and office-hours never read each other's warnings", () => {
   });
 });
 
-describe("office-hours does not trust a record from the future", () => {
-  it("a state tag dated in the future does not hold the schedule off", async () => {
+describe("office-hours trusts only its own records, and none from the future", () => {
+  it("a state tag dated in the future does not hold the schedule off, even with our seal", async () => {
     at("2026-11-30T19:05:00+08:00");
     const emu = await emulator();
     const m = emu.state.addInstance({
       Region: GZ,
-      Tags: [OFFICE, { Key: "autopilot:office-hours-last", Value: "stop@2099-01-01T00:00Z" }],
+      Tags: [
+        OFFICE,
+        { Key: "autopilot:office-hours-last", Value: stateValue(SECRET, GZ, "stop", false, new Date("2099-01-01")) },
+      ],
     });
     const { officeHours } = world(emu, { OFFICE_HOURS_WARN_MINUTES: "0" });
     const r = await officeHours();
     expect(acts(r)).toEqual([[m.InstanceId, "stop", "done"]]);
     expect(r.results[0]!.reason).toContain("dated in the future, so it is not trusted");
+  });
+
+  // Found by the simulated month (seed 3): a record written by hand two days ahead was distrusted
+  // while in the future and trusted once that time passed, holding the schedule off for good.
+  it("a record written by hand, once its time has passed, does not hold the schedule off", async () => {
+    at("2026-11-30T19:05:00+08:00");
+    const emu = await emulator();
+    const m = emu.state.addInstance({
+      Region: GZ,
+      Tags: [OFFICE, { Key: "autopilot:office-hours-last", Value: "stop@2026-11-30T11:02Z" }],
+    });
+    const { officeHours } = world(emu, { OFFICE_HOURS_WARN_MINUTES: "0" });
+    const r = await officeHours();
+    expect(acts(r)).toEqual([[m.InstanceId, "stop", "done"]]);
+    expect(r.results[0]!.reason).toContain("was not written by a run of ours");
+  });
+
+  it("what a run records is trusted by the next run with the same WEBHOOK_SECRET", async () => {
+    at("2026-11-30T19:05:00+08:00");
+    const emu = await emulator();
+    const m = emu.state.addInstance({ Region: GZ, Tags: [OFFICE] });
+    const { officeHours } = world(emu, { OFFICE_HOURS_WARN_MINUTES: "0" });
+    expect(acts(await officeHours())).toEqual([[m.InstanceId, "stop", "done"]]);
+    emu.advance(60_000);
+    // Started by hand after our stop: left alone, as our own record says.
+    await api(clientFor(emu).client).startInstances(GZ, { InstanceIds: [m.InstanceId] });
+    emu.advance(60_000);
+    at("2026-11-30T21:00:00+08:00");
+    const r = await officeHours();
+    expect(acts(r)).toEqual([]);
+    expect(JSON.stringify(r)).toContain("changed by hand");
   });
 });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { makeHandlers, type HttpReply } from "../lib/platform/adapters.ts";
-import { startLocalServer } from "../lib/platform/local-server.ts";
+import { makeHandlers, type HttpReply } from "../lib/host/adapters.ts";
+import { startLocalServer } from "../lib/host/local-server.ts";
 import { httpApiV2, scfApigw } from "./helpers/events.ts";
 import { envFor } from "./helpers/functions.ts";
 import { emulator } from "./helpers/world.ts";

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idleAlarmPolicy } from "../functions/auto-stop-idle/alarm-policy.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
-import { ROOT } from "../lib/platform/build.ts";
+import { ROOT } from "../lib/deploy/build.ts";
 import { ourPolicies, ruleLimits } from "../lib/tencent/alarm-policies.ts";
 import { TencentCloudClient } from "../lib/tencent/client.ts";
 

@@ -27,6 +27,8 @@ export interface Bucket {
   refuseWrites?: boolean;
   /** Keys a ListObjectsV2 page holds (S3's MaxKeys default and ceiling: 1,000). */
   pageSize?: number;
+  /** The lifecycle configuration as last put (PutBucketLifecycleConfiguration's XML). */
+  lifecycle?: string;
 }
 
 /** The emulator's buckets, by name. */
@@ -162,6 +164,50 @@ function listXml(b: Bucket, url: URL): string {
   return `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${b.name}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${size}</MaxKeys><IsTruncated>${more}</IsTruncated>${more ? `<NextContinuationToken>${xml(page.at(-1)!)}</NextContinuationToken>` : ""}${contents}</ListBucketResult>`;
 }
 
+/**
+ * Requests on the bucket itself (no key): HeadBucket (no body: 200, 403 or 404), CreateBucket
+ * (409 BucketAlreadyOwnedByYou / BucketAlreadyExists when taken; the region is the signature's),
+ * and Put/GetBucketLifecycleConfiguration (PUT needs Content-MD5: S3's InvalidRequest without it,
+ * InvalidDigest when it does not match, MalformedXML without an expiring rule).
+ */
+function bucketRequest(
+  storage: ObjectStorage,
+  req: IncomingMessage,
+  url: URL,
+  r: { name: string; key: string; bucket: Bucket | undefined; caller: string; body: Buffer },
+): ObjectReply | undefined {
+  if (r.key) return undefined;
+  const lifecycle = url.searchParams.has("lifecycle");
+  const empty = (status: number): ObjectReply => ({ status, body: "", type: "text/plain" });
+  if (req.method === "HEAD") return empty(!r.bucket ? 404 : r.bucket.owner === r.caller ? 200 : 403);
+  if (req.method === "PUT" && !lifecycle) {
+    if (r.bucket?.owner === r.caller)
+      throw new S3Fault(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded.");
+    if (r.bucket) throw new S3Fault(409, "BucketAlreadyExists", "The requested bucket name is not available.");
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(header(req, "authorization") ?? "")?.[1] ?? "";
+    storage.create(r.name, region, r.caller);
+    return empty(200);
+  }
+  if (!lifecycle) return undefined;
+  if (!r.bucket) throw new S3Fault(404, "NoSuchBucket", "The specified bucket does not exist.");
+  if (r.bucket.owner !== r.caller) throw new S3Fault(403, "AccessDenied", "Access Denied.");
+  if (req.method === "GET") {
+    if (!r.bucket.lifecycle)
+      throw new S3Fault(404, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist.");
+    return { status: 200, body: r.bucket.lifecycle, type: "application/xml" };
+  }
+  if (req.method !== "PUT") return undefined;
+  const md5 = header(req, "content-md5");
+  if (!md5) throw new S3Fault(400, "InvalidRequest", "Missing required header for this request: Content-Md5.");
+  if (md5 !== createHash("md5").update(r.body).digest("base64"))
+    throw new S3Fault(400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
+  const text = r.body.toString("utf8");
+  if (!/<Rule>[\s\S]*<Expiration>\s*<Days>\d+<\/Days>[\s\S]*<\/Rule>/.test(text))
+    throw new S3Fault(400, "MalformedXML", "The XML you provided was not well-formed or did not validate.");
+  r.bucket.lifecycle = text;
+  return empty(200);
+}
+
 /** Answers one object-storage request. */
 export async function objectRequest(
   storage: ObjectStorage,
@@ -177,6 +223,8 @@ export async function objectRequest(
     const [, name = "", ...rest] = url.pathname.split("/");
     const key = decodeURIComponent(rest.join("/"));
     const b = storage.buckets.get(name);
+    const bucketLevel = bucketRequest(storage, req, url, { name, key, bucket: b, caller, body });
+    if (bucketLevel) return bucketLevel;
     if (!b) throw new S3Fault(404, "NoSuchBucket", "The specified bucket does not exist.");
     if (b.owner !== caller) throw new S3Fault(403, "AccessDenied", "Access Denied.");
     if (req.method === "GET" && !key && url.searchParams.get("list-type") === "2")

@@ -32,7 +32,7 @@ export function stsHandlers(accounts: AccountRegistry): Record<string, Handler> 
       const target = accounts.byUin.get(m[1]!);
       if (!target?.roles.has(m[2]!))
         throw new ApiFault("ResourceNotFound.RoleNotFound", `The role \`${m[2]}\` does not exist in account ${m[1]}.`);
-      const t = accounts.issue(target.uin, duration);
+      const t = accounts.issue(target.uin, duration, target.rolePolicies?.get(m[2]!));
       return {
         Credentials: { Token: t.token, TmpSecretId: t.secretId, TmpSecretKey: t.secretKey },
         ExpiredTime: Math.floor(t.expiresAtMs / 1000),

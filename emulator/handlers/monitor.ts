@@ -30,23 +30,31 @@ const PERIODS = [10, 60, 300, 3600, 86400];
 export const MAX_MONITOR_INSTANCES = 50;
 export const MAX_MONITOR_POINTS = 7200;
 
+/** The profile's levels at `ts` (seconds): its own, or the last of its changes that point has reached. */
+function levelsAt(profile: EmuInstance["profile"], ts: number): { cpu: number | null; traffic: number } {
+  let levels: { cpu: number | null; traffic: number } = profile;
+  for (const c of profile.changes ?? []) if (c.at <= ts * 1000) levels = c;
+  return levels;
+}
+
 /** One metric's value at `ts` (seconds), from the instance's profile; null when it reports no data. */
 export function metricValue(inst: EmuInstance, metric: string, ts: number, nowS: number): number | null {
   const burst = inst.profile.bursts?.find((b) => b.metric === metric && ts > nowS - b.lastSeconds);
   if (burst) return burst.value;
   const noise = hashUnit(`${inst.InstanceId}/${metric}/${ts}`);
+  const at = levelsAt(inst.profile, ts);
   if (metric === "MemUsage") {
     // MemUsage needs the monitoring agent inside the machine: without one (no `mem`) there is no data.
-    if (inst.profile.cpu === null || inst.profile.mem === undefined) return null;
+    if (at.cpu === null || inst.profile.mem === undefined) return null;
     return Math.max(0, Math.min(100, Math.round(inst.profile.mem * (0.9 + 0.2 * noise) * 100) / 100));
   }
   if (metric === "CPUUsage") {
-    if (inst.profile.cpu === null) return null;
+    if (at.cpu === null) return null;
     // +-20% noise around the profile's level, so max and p95 differ from the mean.
-    return Math.max(0, Math.min(100, Math.round(inst.profile.cpu * (0.8 + 0.4 * noise) * 100) / 100));
+    return Math.max(0, Math.min(100, Math.round(at.cpu * (0.8 + 0.4 * noise) * 100) / 100));
   }
-  if (inst.profile.cpu === null) return null;
-  const level = metric.endsWith("Outtraffic") ? inst.profile.traffic : inst.profile.traffic / 2;
+  if (at.cpu === null) return null;
+  const level = metric.endsWith("Outtraffic") ? at.traffic : at.traffic / 2;
   return Math.round(level * (0.8 + 0.4 * noise) * 1000) / 1000;
 }
 

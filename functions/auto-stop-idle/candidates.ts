@@ -8,7 +8,7 @@ import { alarmIn } from "../../lib/tencent/alarm-policies.ts";
 import { instancesPerCall } from "../../lib/tencent/monitor.ts";
 import { availableRegions } from "../../lib/runtime/regions.ts";
 import type { RunContext } from "../../lib/runtime/spec.ts";
-import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
+import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { IDLE_POLICY_NAME } from "./alarm-policy.ts";
 import { accountAlarms } from "./account-alarms.ts";

@@ -4,7 +4,7 @@
  * queries for the instances that look idle.
  */
 import { Batcher } from "../../lib/runtime/batcher.ts";
-import { settleAll } from "../../lib/runtime/settle.ts";
+import { settleAll } from "../../lib/settle.ts";
 import { OWNER_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { readWarning, runningPeriodOf, warningTagKey } from "../../lib/snooze/warning-tag.ts";
 import { takeTurn } from "./rotation.ts";
@@ -27,6 +27,7 @@ import {
   type Verdict,
 } from "./plan.ts";
 import type { AutoStopPolicy } from "./config.ts";
+import type { RegionMemory } from "./busy-memory.ts";
 
 /** DescribeInstances: at most 10 filters, at most 5 values each (the 2018 CVM API 3.0 reference; the official model). */
 export const MAX_FILTER_VALUES = 5;
@@ -83,6 +84,12 @@ export interface CandidateLimits {
   warningSecret?: string | undefined;
   /** The run's number under verifyAtMost (its schedule slot): whose turn it is in the rotation (rotation.ts). */
   run?: number;
+  /**
+   * Polling's memory of busy machines (busy-memory.ts): one whose remembered busy points prove it
+   * busy now is kept unqueried, before the metric budget, so it takes none of it; every CPU series
+   * read is shown to it.
+   */
+  memory?: RegionMemory | undefined;
 }
 
 const NOT_ALARMED: Verdict = {
@@ -204,6 +211,7 @@ export async function decideRegion(
       const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
       for (const id of ids) {
         const m = { cpu: values.get(id) ?? [] };
+        limits.memory?.saw(id, m.cpu);
         if (cpuLooksIdle(m.cpu, policy, now)) {
           idleSeen = true;
           pending.get(id)!.m = m;
@@ -221,6 +229,7 @@ export async function decideRegion(
     cpu.add(w.inst.InstanceId);
   };
   let failure: unknown;
+  let remembered: Verdict | undefined;
   try {
     for (const Filters of scopeQueries(policy)) {
       // Two pages ahead, not the pager's four: metrics set the pace here (20 queries of 10
@@ -247,6 +256,8 @@ export async function decideRegion(
           } else if (out) emit(screenedOut(inst, out));
           // In scope and screened in, but Cloud Monitor reports no idle alarm for it: counted, not queried.
           else if (limits.alarmed && !limits.alarmed.has(inst.InstanceId)) emit(screenedOut(inst, NOT_ALARMED));
+          // Seen busy lately, so it cannot be idle yet: decided without a query, before the budget.
+          else if ((remembered = limits.memory?.recall(inst.InstanceId))) emit(screenedOut(inst, remembered));
           else {
             const { InstanceId, InstanceName, Region, InstanceType, Placement, CreatedTime } = inst;
             // Only this function's own warning, proven for this machine and running period, counts.

@@ -1,17 +1,18 @@
 /** auto-stop-idle, declared once: stop pay-as-you-go instances that have been idle, within a blast-radius guard. */
 import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
-import { cellText } from "../../lib/runtime/report.ts";
-import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
+import { cellText } from "../../lib/report/report.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
-import { awaitedLater } from "../../lib/runtime/settle.ts";
+import { awaitedLater } from "../../lib/settle.ts";
 import { applyStops } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 import { warnLinks } from "./warn-links.ts";
 import { decideRegion, scopeQueries } from "./collect.ts";
 import { candidateLimits } from "./candidates.ts";
+import { busyMemory } from "./busy-store.ts";
 import { provisionAlarms } from "./provision.ts";
-import { loadConfig, SCHEDULE, VARIABLES } from "./config.ts";
+import { loadConfig, SCHEDULE, SETTINGS } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { guard, KINDS } from "./plan.ts";
 import { key, lookUpPrices, priceOf, type PriceSteps } from "./prices.ts";
@@ -22,7 +23,7 @@ export default defineFunction({
   name: "auto-stop-idle",
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: SCHEDULE,
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: ({ policy: p }) =>
     [
       `pay-as-you-go instances${p.includeTags.length ? ` tagged ${p.includeTags.map(tagText).join(" or ")}` : ""}`,
@@ -60,6 +61,8 @@ export default defineFunction({
       lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
     const sourced = await candidateLimits(ctx, region);
     if ("problem" in sourced) return { decisions: [], errors: [sourced.problem] };
+    // Machines seen busy lately are not queried again until they could be idle (busy-store.ts).
+    const remembered = await busyMemory(ctx, region);
     let early: Promise<Map<string, PriceSteps>> | undefined;
     let decisions: Awaited<ReturnType<typeof decideRegion>>;
     try {
@@ -73,7 +76,7 @@ export default defineFunction({
         // Started beside the traffic queries and awaited below: handled from the start, so even a
         // lookup that rejected could not end the process before its await.
         (types) => void (early = awaitedLater(lookUp(types))),
-        sourced.limits,
+        { ...sourced.limits, memory: remembered.memory },
       );
     } finally {
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
@@ -118,7 +121,13 @@ export default defineFunction({
           d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency, priceSteps: steps };
       }
     }
-    return { decisions, ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}) };
+    // Kept once the region is decided (a region that failed keeps nothing); a store error is reported, never thrown.
+    const errors = [...remembered.errors, ...(await remembered.keep())];
+    return {
+      decisions,
+      ...(errors.length ? { errors } : {}),
+      ...(sourced.notes.length ? { notes: { alarmPolicy: sourced.notes } } : {}),
+    };
   },
   // Where and what each machine is, and what stopping it saves an hour (none known: "unpriced").
   columns: (config) => [
@@ -198,4 +207,4 @@ export type AutoStopExtras = {
 };
 
 /** The report of a run: the one vocabulary, plus estimated savings when prices are set. */
-export type AutoStopReport = import("../../lib/runtime/report.ts").RunReport & { extras: AutoStopExtras };
+export type AutoStopReport = import("../../lib/report/report.ts").RunReport & { extras: AutoStopExtras };

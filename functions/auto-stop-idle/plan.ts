@@ -37,6 +37,7 @@ export const KINDS = {
   "restarted-since-link": "started again since the link was sent",
   "snooze-ended": "snooze ended",
   deferred: "deferred: metric budget",
+  "busy-remembered": "busy: CPU, seen lately",
   "missing-cpu": "missing CPU metrics",
   "busy-cpu": "busy: CPU",
   "missing-traffic": "missing traffic metrics",
@@ -155,9 +156,12 @@ export function screen(
   return undefined;
 }
 
+/** Where the 95th percentile of `n` values sits once they are sorted (nearest rank); busy-memory.ts counts on it too. */
+export const p95Index = (n: number) => Math.max(0, Math.ceil(n * 0.95) - 1);
+
 function p95(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(sorted.length * 0.95) - 1)]!;
+  return sorted[p95Index(sorted.length)]!;
 }
 
 const expectedPoints = (policy: AutoStopPolicy) => Math.floor((policy.lookbackMinutes * 60) / policy.metricPeriod);

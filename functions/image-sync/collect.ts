@@ -1,7 +1,7 @@
 /** Reads what image-sync decides from: the source images, and each destination's images, quota and use. */
 import { forEachRegion } from "../../lib/runtime/regions.ts";
-import { settleAll } from "../../lib/runtime/settle.ts";
-import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
+import { settleAll } from "../../lib/settle.ts";
+import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { requireNumber } from "../../lib/tencent/normalize.ts";
 import { api, listAll, pages } from "../../lib/tencent/services.ts";

@@ -1,13 +1,13 @@
 /** image-sync, declared once: keep golden custom images in every destination region, pruning only copies the tool made. */
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { availableRegions } from "../../lib/runtime/regions.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { defineFunction, type RunContext } from "../../lib/runtime/spec.ts";
-import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
+import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import type { Image } from "../../lib/tencent/data-types.ts";
 import { applySync } from "./apply.ts";
 import { inventories, selectSources } from "./collect.ts";
-import { loadConfig, VARIABLES, type ImageSyncConfig } from "./config.ts";
+import { loadConfig, SETTINGS, type ImageSyncConfig } from "./config.ts";
 import { KINDS, plan, sourceProblem, type SyncDecision, type SyncKind } from "./plan.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 
@@ -20,7 +20,7 @@ export default defineFunction<ImageSyncConfig, SyncKind, Carried>({
   name: "image-sync",
   description: "Copy golden custom images to every destination region and prune old copies the tool made",
   schedule: "0 2 * * *",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: (c) =>
     `${c.selection.by === "ids" ? `images ${c.selection.ids.join(", ")}` : c.selection.by === "prefix" ? `images named ${c.selection.prefix}*` : `images tagged ${tagText(c.selection.tag)}`} in ${c.sourceRegion} → ${c.destinations === "all" ? "every region" : c.destinations.join(", ")}; keeps ${c.keep} copies, deletes at most ${c.maxDeletes} a run`,
   // Reads images, quotas and the instances using copies; copies and prunes images.

@@ -8,7 +8,7 @@
 import { createPublicKey, generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
-import type { ErrorEntry } from "../../lib/runtime/report-head.ts";
+import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import { toOpenSshRsaPublicKey } from "../../lib/ssh/openssh.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { scheduleSecretDeletion } from "../../lib/tencent/secrets.ts";

@@ -1,6 +1,6 @@
 /** Reads what key rotation decides from: the tagged instances, the key pairs, our secrets. */
 import { listAll } from "../../lib/tencent/services.ts";
-import { settleAll } from "../../lib/runtime/settle.ts";
+import { settleAll } from "../../lib/settle.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { RegionView } from "./plan.ts";
 import type { KeyRotationConfig } from "./config.ts";

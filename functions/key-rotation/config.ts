@@ -1,51 +1,47 @@
-/** key-rotation settings, from env. */
-import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+/** key-rotation settings, declared once (lib/config/settings.ts) and read from env. */
+import { readConfig, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { bool, int, pattern } from "../../lib/config/fields.ts";
-import { tag, type TagMatch } from "../../lib/config/parsers.ts";
+import { tag } from "../../lib/config/parsers.ts";
+import { declareSettings, type SettingValues } from "../../lib/config/settings.ts";
 
-const schema = z.object({
-  ...baseShape,
-  KEY_ROTATION_TAG: tag("autopilot:rotate-keys=true"),
-  KEY_ROTATION_MAX_AGE_DAYS: int(90, 1, 3650),
-  KEY_ROTATION_ALLOW_FORCE_STOP: bool(false),
+export const SETTINGS = declareSettings({
+  scopeTag: { env: "KEY_ROTATION_TAG", parse: tag("autopilot:rotate-keys=true"), meaning: "instances in scope" },
+  maxAgeDays: { env: "KEY_ROTATION_MAX_AGE_DAYS", parse: int(90, 1, 3650), meaning: "rotate keys older than this" },
+  allowForceStop: {
+    env: "KEY_ROTATION_ALLOW_FORCE_STOP",
+    parse: bool(false),
+    meaning: "`true` rotates running instances too (ForceStop); otherwise they are skipped and reported",
+  },
   // Key names: letters, digits, underscores, at most 25 (seed CreateKeyPair); the prefix leaves
   // room for `_YYYYMMDDHHMM`.
-  KEY_ROTATION_KEY_PREFIX: pattern(
-    /^[A-Za-z][A-Za-z0-9_]{0,11}$/,
-    "1-12 letters, digits or underscores, starting with a letter",
-    "autopilot",
-  ),
-  KEY_ROTATION_KEY_BITS: int(3072, 3072, 8192),
-  KEY_ROTATION_MAX_INSTANCES: int(100, 1, 100000),
+  keyPrefix: {
+    env: "KEY_ROTATION_KEY_PREFIX",
+    parse: pattern(
+      /^[A-Za-z][A-Za-z0-9_]{0,11}$/,
+      "1-12 letters, digits or underscores, starting with a letter",
+      "autopilot",
+    ),
+    meaning: "names of the keys the tool creates: `<prefix>_YYYYMMDDHHMM`",
+  },
+  keyBits: { env: "KEY_ROTATION_KEY_BITS", parse: int(3072, 3072, 8192), meaning: "RSA key size, at least 3072" },
+  maxInstances: {
+    env: "KEY_ROTATION_MAX_INSTANCES",
+    parse: int(100, 1, 100000),
+    meaning: "blast-radius limit per region and run",
+  },
   // SSM DeleteSecret's recovery window (0-30 days): a retired private key stays restorable for at
   // least a week, so no mistake of ours can lose one outright.
-  KEY_ROTATION_SECRET_RECOVERY_DAYS: int(7, 7, 30),
+  secretRecoveryDays: {
+    env: "KEY_ROTATION_SECRET_RECOVERY_DAYS",
+    parse: int(7, 7, 30),
+    meaning:
+      "SSM recovery window for retired private keys, 7–30 days: the secret is disabled first (SSM schedules the deletion of a disabled secret only), and a scheduled deletion can be undone (`RestoreSecret`) until then; the role needs `ssm:DisableSecret` (in `dist/cam-policy.json`)",
+  },
 });
 
-export interface KeyRotationConfig extends BaseConfig {
-  scopeTag: TagMatch;
-  maxAgeDays: number;
-  allowForceStop: boolean;
-  keyPrefix: string;
-  keyBits: number;
-  maxInstances: number;
-  secretRecoveryDays: number;
-}
-
-/** The variables this function reads beyond the shared ones. */
-export const VARIABLES = ownVariables(schema);
+export type KeyRotationConfig = BaseConfig & SettingValues<typeof SETTINGS>;
 
 export function loadConfig(env: Env = process.env): KeyRotationConfig {
-  const e = parseEnv(schema, env);
-  return {
-    ...toBaseConfig(e),
-    scopeTag: e.KEY_ROTATION_TAG,
-    maxAgeDays: e.KEY_ROTATION_MAX_AGE_DAYS,
-    allowForceStop: e.KEY_ROTATION_ALLOW_FORCE_STOP,
-    keyPrefix: e.KEY_ROTATION_KEY_PREFIX!,
-    keyBits: e.KEY_ROTATION_KEY_BITS,
-    maxInstances: e.KEY_ROTATION_MAX_INSTANCES,
-    secretRecoveryDays: e.KEY_ROTATION_SECRET_RECOVERY_DAYS,
-  };
+  const { shared, own } = readConfig(env, SETTINGS);
+  return { ...toBaseConfig(shared), ...own };
 }

@@ -1,10 +1,10 @@
 /** key-rotation, declared once: rotate tagged instances' SSH key pairs, the private key stored in Secrets Manager first. */
-import { cellText, type RunReport } from "../../lib/runtime/report.ts";
+import { cellText, type RunReport } from "../../lib/report/report.ts";
 import { defineFunction, keyOf, type Outcome, type RunContext } from "../../lib/runtime/spec.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
 import { rotateRegion, StepError } from "./apply.ts";
 import { readView } from "./collect.ts";
-import { loadConfig, VARIABLES, type KeyRotationConfig } from "./config.ts";
+import { loadConfig, SETTINGS, type KeyRotationConfig } from "./config.ts";
 import {
   KINDS,
   planFor,
@@ -25,7 +25,7 @@ export default defineFunction<KeyRotationConfig, RotationKind, Carried>({
   name: "key-rotation",
   description: "Rotate the SSH key pairs of tagged instances, private keys stored in Secrets Manager first",
   schedule: "0 3 * * 1",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: (c) =>
     `instances tagged ${tagText(c.scopeTag)} whose key is over ${c.maxAgeDays} days old (at most ${c.maxInstances} a run${c.allowForceStop ? ", running ones force-stopped" : ", running ones left for later"})`,
   // Key pairs in CVM, their private halves in Secrets Manager (stored before import, retired after).

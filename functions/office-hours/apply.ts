@@ -9,10 +9,11 @@
 import { applyBatched } from "../../lib/runtime/batch-apply.ts";
 import { keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
-import { tagInstances } from "../../lib/tencent/instance-tags.ts";
+import { tagInstances } from "../../lib/runtime/instance-tags.ts";
 import { api, batchSizeOf } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import { stateValue, type OfficeDecision } from "./plan.ts";
+import type { OfficeDecision } from "./plan.ts";
+import { stateValue } from "./state-record.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
 
 /** Already in the state we wanted, or gone: the world moved, nothing to do. */
@@ -88,13 +89,19 @@ async function recordState(
   client: TencentCloudClient,
   acting: OfficeDecision[],
   out: Map<string, Outcome>,
-  opts: { stateTagKey: string; now: Date },
+  opts: { stateTagKey: string; now: Date; webhookSecret: string | undefined },
 ) {
   const writes = new Map<string, { region: string; value: string; ids: string[] }>();
   for (const d of acting) {
     const o = out.get(keyOf(d));
     if (!o || o.status === "changed-under-us" || (o.status === "failed" && d.kind === "retry")) continue;
-    const value = stateValue(d.action as "start" | "stop", o.status === "failed", opts.now);
+    const value = stateValue(
+      opts.webhookSecret,
+      d.region,
+      d.action as "start" | "stop",
+      o.status === "failed",
+      opts.now,
+    );
     const w = writes.get(`${d.region}/${value}`) ?? { region: d.region, value, ids: [] };
     w.ids.push(d.id);
     writes.set(`${d.region}/${value}`, w);

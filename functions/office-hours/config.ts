@@ -1,8 +1,11 @@
-/** office-hours settings, from env. OFFICE_HOURS_SCHEDULES is JSON, checked field by field. */
-import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+/**
+ * office-hours settings, declared once (lib/config/settings.ts) and read from env.
+ * OFFICE_HOURS_SCHEDULES is JSON, checked field by field.
+ */
+import { readConfig, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+import { declareSettings, type SettingValues } from "../../lib/config/settings.ts";
 import { field, int, num, oneOf, optionalInt, type Fail } from "../../lib/config/fields.ts";
-import { isTimeZone, parseWindow, prices, tag, type TagMatch } from "../../lib/config/parsers.ts";
+import { isTimeZone, parseWindow, prices, tag } from "../../lib/config/parsers.ts";
 import type { Period, Schedule } from "./calendar.ts";
 import { WEEKDAYS, type Weekday } from "./days.ts";
 
@@ -118,59 +121,74 @@ export function parseSchedules(raw: string, fail: Fail): Map<string, Schedule> {
   return out;
 }
 
-const schema = z.object({
-  ...baseShape,
-  OFFICE_HOURS_SCHEDULES: field((v, fail) => parseSchedules(v ?? DEFAULT_SCHEDULES, fail)),
+export const SETTINGS = declareSettings({
+  schedules: {
+    env: "OFFICE_HOURS_SCHEDULES",
+    parse: field((v, fail) => parseSchedules(v ?? DEFAULT_SCHEDULES, fail)),
+    meaning: "JSON: named schedules (docs/functions.md, office-hours)",
+    default: "weekdays 09:00–19:00, `Asia/Shanghai`, `CN` calendar, named `office`",
+  },
   // The tag an instance opts in with; its value names the schedule.
-  OFFICE_HOURS_TAG: field((v, fail) => {
-    const key = v ?? "autopilot:office-hours";
-    if (key.includes("=")) fail(`expected a tag key (the value names the schedule), got "${key}"`);
-    return key;
-  }),
-  OFFICE_HOURS_OPT_OUT_TAG: tag("autopilot:office-hours-opt-out=true"),
+  tagKey: {
+    env: "OFFICE_HOURS_TAG",
+    parse: field((v, fail) => {
+      const key = v ?? "autopilot:office-hours";
+      if (key.includes("=")) fail(`expected a tag key (the value names the schedule), got "${key}"`);
+      return key;
+    }),
+    meaning: "the tag key an instance opts in with; its value names the schedule",
+  },
+  optOutTag: {
+    env: "OFFICE_HOURS_OPT_OUT_TAG",
+    parse: tag("autopilot:office-hours-opt-out=true"),
+    meaning: "instances with this tag are never started or stopped",
+  },
   // The tag on which each run records its last action on an instance (`start@2026-12-02T01:05Z`).
-  OFFICE_HOURS_STATE_TAG: field((v, fail) => {
-    const key = v ?? "autopilot:office-hours-last";
-    if (key.includes("=") || !key.trim() || key.length > 127)
-      fail(`expected a tag key of 1-127 characters without "=", got "${key}"`);
-    return key;
-  }),
-  OFFICE_HOURS_STOPPED_MODE: oneOf(["STOP_CHARGING", "KEEP_CHARGING"], "STOP_CHARGING"),
-  OFFICE_HOURS_MAX_FRACTION: num(1, { min: 0, max: 1 }),
-  OFFICE_HOURS_MAX_COUNT: optionalInt(0),
-  OFFICE_HOURS_PRICES: prices(),
+  stateTagKey: {
+    env: "OFFICE_HOURS_STATE_TAG",
+    parse: field((v, fail) => {
+      const key = v ?? "autopilot:office-hours-last";
+      if (key.includes("=") || !key.trim() || key.length > 127)
+        fail(`expected a tag key of 1-127 characters without "=", got "${key}"`);
+      return key;
+    }),
+    meaning: "the tag on which each run records its last action on an instance (docs/functions.md, office-hours)",
+  },
+  stoppedMode: {
+    env: "OFFICE_HOURS_STOPPED_MODE",
+    parse: oneOf(["STOP_CHARGING", "KEEP_CHARGING"], "STOP_CHARGING"),
+    meaning: "`STOP_CHARGING` or `KEEP_CHARGING` for pay-as-you-go stops",
+  },
+  maxFraction: {
+    env: "OFFICE_HOURS_MAX_FRACTION",
+    parse: num(1, { min: 0, max: 1 }),
+    meaning: "blast-radius guard: at most this share (0–1) of the in-scope instances started or stopped per run",
+    default: "`1` (a schedule's edge moves every machine on it)",
+  },
+  maxCount: {
+    env: "OFFICE_HOURS_MAX_COUNT",
+    parse: optionalInt(0),
+    meaning: "blast-radius guard: at most this many instances started or stopped per run",
+    default: "— (no count limit)",
+  },
+  prices: {
+    env: "OFFICE_HOURS_PRICES",
+    parse: prices(),
+    meaning:
+      "`InstanceType=hourlyPrice,…`: the report's `estimatedSaving` for the hours stopped; pay-as-you-go machines whose type has no price are counted as `unpriced` and named in `unpricedTypes`, never taken as free",
+  },
   // Warn first: at the end of hours a machine is announced and tagged autopilot:warning:office-hours; a later run stops it (0: off).
-  OFFICE_HOURS_WARN_MINUTES: int(0, 0, 240),
+  warnMinutes: {
+    env: "OFFICE_HOURS_WARN_MINUTES",
+    parse: int(0, 0, 240),
+    meaning:
+      "warn before stopping: at the end of hours a machine is announced and tagged `autopilot:warning:office-hours` (sealed like auto-stop-idle's) instead of stopped; a later run stops it only on office-hours' own warning, given at least these minutes earlier while the machine has run since, unless `autopilot:snooze-until` says otherwise. Starts are never delayed. `0`: stop at once",
+  },
 });
 
-export interface OfficeHoursConfig extends BaseConfig {
-  schedules: Map<string, Schedule>;
-  tagKey: string;
-  optOutTag: TagMatch;
-  stateTagKey: string;
-  stoppedMode: "STOP_CHARGING" | "KEEP_CHARGING";
-  maxFraction: number;
-  maxCount: number | undefined;
-  prices: Map<string, number>;
-  /** Minutes between the warning and the stop; 0: stop at once. */
-  warnMinutes: number;
-}
-
-/** The variables this function reads beyond the shared ones. */
-export const VARIABLES = ownVariables(schema);
+export type OfficeHoursConfig = BaseConfig & SettingValues<typeof SETTINGS>;
 
 export function loadConfig(env: Env = process.env): OfficeHoursConfig {
-  const e = parseEnv(schema, env);
-  return {
-    ...toBaseConfig(e),
-    schedules: e.OFFICE_HOURS_SCHEDULES,
-    tagKey: e.OFFICE_HOURS_TAG,
-    optOutTag: e.OFFICE_HOURS_OPT_OUT_TAG,
-    stateTagKey: e.OFFICE_HOURS_STATE_TAG,
-    stoppedMode: e.OFFICE_HOURS_STOPPED_MODE,
-    maxFraction: e.OFFICE_HOURS_MAX_FRACTION,
-    maxCount: e.OFFICE_HOURS_MAX_COUNT,
-    prices: e.OFFICE_HOURS_PRICES,
-    warnMinutes: e.OFFICE_HOURS_WARN_MINUTES,
-  };
+  const { shared, own } = readConfig(env, SETTINGS);
+  return { ...toBaseConfig(shared), ...own };
 }

@@ -1,19 +1,20 @@
 /** office-hours, declared once: start and stop instances on their schedule, with holiday calendars. */
 import { shareOf } from "../../lib/runtime/guard.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
-import { cellText } from "../../lib/runtime/report.ts";
+import { cellText } from "../../lib/report/report.ts";
 import { pages } from "../../lib/tencent/services.ts";
 import { applyOfficeHours } from "./apply.ts";
 import { ConfigError } from "../../lib/config/config.ts";
 import { resolveRegions } from "../../lib/runtime/regions.ts";
 import { loadCountryCalendars } from "./calendar.ts";
-import { CALENDAR_HELP, loadConfig, VARIABLES } from "./config.ts";
+import { CALENDAR_HELP, loadConfig, SETTINGS } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { cnDataNotice } from "./cn-calendar.ts";
 import { decide, guard, KINDS, scheduleNow, type OfficeDecision, type ScheduleNow } from "./plan.ts";
 import type { OfficeHoursConfig } from "./config.ts";
-import { carriedOut, cents, unpricedSummary } from "../../lib/runtime/savings.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
+import { upcomingActions } from "./upcoming.ts";
 
 export type OfficeHoursReport = RunReport;
 
@@ -23,7 +24,7 @@ export default defineFunction({
     "Start and stop tagged instances on their working-hours schedule, with holiday calendars (China's make-up workdays included)",
   // Every 5 minutes, so starts and stops land within minutes of each period's edges.
   schedule: "*/5 * * * *",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: (c) =>
     `instances tagged ${c.tagKey}=<schedule> (${[...c.schedules.keys()].join(", ")}), not tagged ${tagText(c.optOutTag)}`,
   // Starts and stops machines, and records its last action (and warnings) in a tag.
@@ -82,6 +83,7 @@ export default defineFunction({
     ctx.logger.warn(n.notice, { advice: n.advice });
     return [n.notice];
   },
+  upcoming: upcomingActions,
   extraLabels: {
     estimatedSaving: "estimated saving until the schedule next starts them",
     unpriced: "stops with no price",

@@ -15,6 +15,7 @@ import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
 import { hoursUntilRunning, lastChange, wantsRunning, type Schedule, type Verdict } from "./calendar.ts";
 import type { OfficeHoursConfig } from "./config.ts";
+import { readState } from "./state-record.ts";
 
 export const KINDS = {
   "start-of-hours": "hours begin: start",
@@ -76,27 +77,6 @@ export function scheduleNow(schedule: Schedule, now: Date): ScheduleNow {
   };
 }
 
-/** What the state tag records: our last action on the instance, whether it failed, and when (to the minute). */
-export interface LastAction {
-  action: "start" | "stop";
-  failed: boolean;
-  at: Date;
-}
-
-const STATE_VALUE = /^(start|stop)(-failed)?@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z$/;
-
-/** The state tag's value for an action at an instant: `start@2026-12-02T01:05Z`, `stop-failed@…` (tag values allow `@`, `:` and `-`). */
-export const stateValue = (action: "start" | "stop", failed: boolean, at: Date) =>
-  `${action}${failed ? "-failed" : ""}@${at.toISOString().slice(0, 16)}Z`;
-
-/** Reads the state tag; undefined for no tag or a value we did not write (then the schedule alone decides). */
-export function parseState(value: string | undefined): LastAction | undefined {
-  const m = value === undefined ? null : STATE_VALUE.exec(value);
-  if (!m) return undefined;
-  const at = new Date(`${m[3]}:00Z`);
-  return Number.isNaN(at.getTime()) ? undefined : { action: m[1] as "start" | "stop", failed: m[2] !== undefined, at };
-}
-
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`;
 
 type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> &
@@ -121,14 +101,12 @@ export function decide(
       kind: "unknown-schedule",
       reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})`,
     };
-  const recorded = parseState(tags.get(config.stateTagKey));
-  // A record dated after now was not written by a run of ours (runs record their own instant): not trusted.
-  const future = recorded !== undefined && recorded.at.getTime() > now.getTime();
-  const last = future ? undefined : recorded;
+  const reading = readState(tags.get(config.stateTagKey), config.webhookSecret, inst.Region, now);
+  const last = reading.state === "ours" ? reading.last : undefined;
   const detail = {
     schedule: name,
     instanceType: inst.InstanceType,
-    ...(recorded ? { lastAction: tags.get(config.stateTagKey) } : {}),
+    ...(reading.state !== "none" ? { lastAction: tags.get(config.stateTagKey) } : {}),
   };
   const why = s.verdict.reason;
   const prepaid = inst.InstanceChargeType === "PREPAID";
@@ -150,9 +128,11 @@ export function decide(
     kind = s.verdict.running ? "start-of-hours" : "end-of-hours";
     because = last
       ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})`
-      : future
-        ? `the state tag's record (${recorded.action} at ${minute(recorded.at)}) is dated in the future, so it is not trusted and the schedule decides`
-        : "no record of ours, so the schedule decides";
+      : reading.state === "future"
+        ? `the state tag's record (${reading.last.action} at ${minute(reading.last.at)}) is dated in the future, so it is not trusted and the schedule decides`
+        : reading.state === "unsealed"
+          ? `the state tag ${config.stateTagKey}="${reading.value}" was not written by a run of ours (no valid seal), so the schedule decides`
+          : "no record of ours, so the schedule decides";
   } else if (last.failed && last.action === wanted) {
     kind = "retry";
     because = `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`;

@@ -3,10 +3,10 @@
  * month than a prepaid month's break-even, counting the hours our schedules kept them stopped
  * without charge. Report only: it changes nothing (no apply, so its advice is findings).
  */
-import { cellText } from "../../lib/runtime/report.ts";
+import { cellText } from "../../lib/report/report.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { lastMonth, notBilledHours, payAsYouGo, pricesOf } from "./collect.ts";
-import { loadConfig, VARIABLES, type PrepaidAdviceConfig } from "./config.ts";
+import { loadConfig, SETTINGS, type PrepaidAdviceConfig } from "./config.ts";
 import { advise, KINDS, type AdviceDetail, type AdviceKind } from "./plan.ts";
 
 /** Last month's ledger, read once a run for every region (keyed by the run's context). */
@@ -16,7 +16,7 @@ export default defineFunction<PrepaidAdviceConfig, AdviceKind, never, Record<str
   name: "prepaid-advice",
   description: "Say which pay-as-you-go instances a prepaid month would have cost less last month (report only)",
   schedule: "0 2 * * 1",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: (c) =>
     `pay-as-you-go instances: last month's billed hours against a prepaid month's break-even${c.minSaving ? `, saving at least ${c.minSaving} CNY a month` : ""}; report only`,
   calls: ["DescribeInstances", "DescribeZoneInstanceConfigInfos", "InquiryPriceModifyInstancesChargeType"],
@@ -36,7 +36,7 @@ export default defineFunction<PrepaidAdviceConfig, AdviceKind, never, Record<str
   async decide(ctx, region) {
     const month = lastMonth(ctx.now);
     // The host's history (HISTORY, HISTORY_BUCKET): the same store the runs of auto-stop and office-hours wrote.
-    const store = ctx.history;
+    const store = ctx.history?.store;
     let ledger = ledgers.get(ctx);
     if (!ledger)
       ledgers.set(ctx, (ledger = store ? notBilledHours(store, month.from, month.to) : Promise.resolve(undefined)));

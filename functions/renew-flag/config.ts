@@ -1,8 +1,8 @@
-/** renew-flag settings, from env. */
-import * as z from "zod/mini";
-import { baseShape, ownVariables, parseEnv, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
+/** renew-flag settings, declared once (lib/config/settings.ts) and read from env. */
+import { readConfig, toBaseConfig, type BaseConfig, type Env } from "../../lib/config/config.ts";
 import { csv, field, int } from "../../lib/config/fields.ts";
 import { parseTag, type TagMatch } from "../../lib/config/parsers.ts";
+import { declareSettings, type SettingValues } from "../../lib/config/settings.ts";
 import { RENEW_FLAGS, type RenewFlag } from "../../lib/tencent/data-types.ts";
 
 export interface RenewRule {
@@ -13,45 +13,47 @@ export interface RenewRule {
 const FLAG_HELP = `one of ${RENEW_FLAGS.join(", ")}`;
 const isFlag = (v: string): v is RenewFlag => (RENEW_FLAGS as readonly string[]).includes(v);
 
-const schema = z.object({
-  ...baseShape,
-  // `key=value:FLAG,...`; the first matching rule wins, so order is priority.
-  RENEW_RULES: field((v, fail) => {
-    const rules: RenewRule[] = [];
+/** `key=value:FLAG,...`; the first matching rule wins, so order is priority. */
+const rules = () =>
+  field((v, fail) => {
+    const out: RenewRule[] = [];
     for (const item of csv(v)) {
       const colon = item.lastIndexOf(":");
       const tag = colon > 0 ? parseTag(item.slice(0, colon)) : undefined;
       const flag = item.slice(colon + 1).trim();
       if (!tag) fail(`"${item}" is not key=value:FLAG (e.g. env=prod:NOTIFY_AND_AUTO_RENEW)`);
       else if (!isFlag(flag)) fail(`"${flag}" in "${item}" is not a renew flag: expected ${FLAG_HELP}`);
-      else rules.push({ tag, flag });
+      else out.push({ tag, flag });
     }
-    return rules;
-  }),
-  RENEW_DEFAULT_FLAG: field((v, fail) => {
-    if (v !== undefined && !isFlag(v)) fail(`expected ${FLAG_HELP}, got "${v}"`);
-    return v as RenewFlag | undefined;
-  }),
-  RENEW_WARN_DAYS: int(7, 1, 3650),
+    return out;
+  });
+
+export const SETTINGS = declareSettings({
+  rules: {
+    env: "RENEW_RULES",
+    parse: rules(),
+    meaning: "`key=value:FLAG,…`; **the first matching rule wins** (order is priority)",
+  },
+  defaultFlag: {
+    env: "RENEW_DEFAULT_FLAG",
+    parse: field((v, fail) => {
+      if (v !== undefined && !isFlag(v)) fail(`expected ${FLAG_HELP}, got "${v}"`);
+      return v as RenewFlag | undefined;
+    }),
+    meaning: "flag for prepaid instances no rule matches; unset: leave them alone",
+  },
+  warnDays: {
+    env: "RENEW_WARN_DAYS",
+    parse: int(7, 1, 3650),
+    meaning: "warn about instances expiring within this many days that will not auto-renew",
+  },
 });
 
-export interface RenewPolicy {
-  rules: RenewRule[];
-  defaultFlag: RenewFlag | undefined;
-  warnDays: number;
-}
+export type RenewPolicy = SettingValues<typeof SETTINGS>;
 
-export interface RenewConfig extends BaseConfig {
-  policy: RenewPolicy;
-}
-
-/** The variables this function reads beyond the shared ones. */
-export const VARIABLES = ownVariables(schema);
+export type RenewConfig = BaseConfig & { policy: RenewPolicy };
 
 export function loadConfig(env: Env = process.env): RenewConfig {
-  const e = parseEnv(schema, env);
-  return {
-    ...toBaseConfig(e),
-    policy: { rules: e.RENEW_RULES, defaultFlag: e.RENEW_DEFAULT_FLAG, warnDays: e.RENEW_WARN_DAYS },
-  };
+  const { shared, own } = readConfig(env, SETTINGS);
+  return { ...toBaseConfig(shared), policy: own };
 }

@@ -1,10 +1,10 @@
 /** renew-flag, declared once: keep prepaid instances' renewal flags as the tag rules say; warn of expiries. */
 import { applyBatched, outcomeOf } from "../../lib/runtime/batch-apply.ts";
-import { appendCapped, cellText, type RunReport } from "../../lib/runtime/report.ts";
+import { appendCapped, cellText, type RunReport } from "../../lib/report/report.ts";
 import { type Decision, defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { api, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { RenewFlag } from "../../lib/tencent/data-types.ts";
-import { loadConfig, VARIABLES, type RenewConfig } from "./config.ts";
+import { loadConfig, SETTINGS, type RenewConfig } from "./config.ts";
 import { KINDS, plan, type ExpiryWarning, type RenewDetail, type RenewKind } from "./plan.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 
@@ -14,7 +14,7 @@ export default defineFunction<RenewConfig, RenewKind, never, Record<string, unkn
   name: "renew-flag",
   description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
   schedule: "0 9 * * *",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: ({ policy: p }) =>
     `prepaid instances: ${[...p.rules.map((r) => `${tagText(r.tag)} → ${r.flag}`), p.defaultFlag ? `others → ${p.defaultFlag}` : "others kept as they are"].join(", ")}; expiry warnings ${p.warnDays} days ahead`,
   calls: ["DescribeInstances", "ModifyInstancesRenewFlag"],

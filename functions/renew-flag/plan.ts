@@ -5,7 +5,7 @@
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
 import { RENEW_FLAGS, type Instance, type RenewFlag } from "../../lib/tencent/data-types.ts";
-import { tagsOf } from "../../lib/tencent/normalize.ts";
+import { normalizeTags, tagValue } from "../../lib/tencent/normalize.ts";
 import type { RenewPolicy } from "./config.ts";
 
 /** Why a flag is written or left: statistics and messages read the kind, never the reason. */
@@ -51,8 +51,8 @@ export function desiredFlag(
   inst: Instance,
   policy: RenewPolicy,
 ): { flag: RenewFlag; reason: string } | { flag: undefined; kind: RenewKind; reason: string } {
-  const tags = tagsOf(inst);
-  const override = tags.get(OVERRIDE_TAG);
+  const tags = normalizeTags(inst.Tags);
+  const override = tagValue(tags, OVERRIDE_TAG);
   if (override !== undefined) {
     if ((RENEW_FLAGS as readonly string[]).includes(override))
       return { flag: override as RenewFlag, reason: `override tag ${OVERRIDE_TAG}=${override}` };
@@ -62,7 +62,7 @@ export function desiredFlag(
       reason: `ignored invalid tag ${OVERRIDE_TAG}=${override}: expected one of ${RENEW_FLAGS.join(", ")}`,
     };
   }
-  const matching = policy.rules.filter((r) => tags.get(r.tag.key) === r.tag.value);
+  const matching = policy.rules.filter((r) => tagValue(tags, r.tag.key) === r.tag.value);
   if (matching.length) {
     const first = matching[0]!;
     const conflict = matching.some((r) => r.flag !== first.flag)

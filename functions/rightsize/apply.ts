@@ -14,7 +14,7 @@ import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
 import { errorRecord, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
-import { tagInstances } from "../../lib/tencent/instance-tags.ts";
+import { tagInstances } from "../../lib/runtime/instance-tags.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api } from "../../lib/tencent/services.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";

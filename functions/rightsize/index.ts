@@ -4,12 +4,12 @@
  * machines tagged for it, in the maintenance window only, through the guard.
  */
 import { blastRadius, shareOf } from "../../lib/runtime/guard.ts";
-import { appendCapped, cellText } from "../../lib/runtime/report.ts";
+import { appendCapped, cellText } from "../../lib/report/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { resizeOne } from "./apply.ts";
 import { decideRegion } from "./collect.ts";
-import { loadConfig, VARIABLES, type RightsizeConfig } from "./config.ts";
+import { loadConfig, SETTINGS, type RightsizeConfig } from "./config.ts";
 import { KINDS, type RightsizeDecision, type RightsizeDetail, type RightsizeKind } from "./plan.ts";
 
 /** One proposal as the report lists it, whether or not it is applied. */
@@ -56,7 +56,7 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<stri
   description:
     "Propose a smaller type for running instances from 14 days of P99 CPU and memory, priced; resize tagged ones in a window",
   schedule: "0 19 * * *",
-  variables: VARIABLES,
+  settings: SETTINGS,
   scope: ({ policy: p }) =>
     `running instances: P99 CPU over ${p.lookbackDays} days under ${p.cpuTarget}% on the smaller type; resized only if tagged ${tagText(p.applyTag)}, ${p.window.length ? `in the window (${p.timeZone})` : "never (no RIGHTSIZE_WINDOW)"}`,
   calls: [

@@ -153,9 +153,12 @@ export const regex = () =>
     }
   });
 
-export const pattern = (re: RegExp, expected: string, dflt?: string) =>
-  field((v, fail) => {
+export function pattern(re: RegExp, expected: string, dflt: string): ReturnType<typeof field<string>>;
+export function pattern(re: RegExp, expected: string): ReturnType<typeof field<string | undefined>>;
+export function pattern(re: RegExp, expected: string, dflt?: string) {
+  return field((v, fail) => {
     if (v === undefined) return dflt;
     if (!re.test(v)) fail(`expected ${expected}, got "${v}"`);
     return v;
   });
+}

@@ -6,14 +6,15 @@
  */
 import { ConfigError, envCredentials, type Env } from "../config/config.ts";
 import { defaultHistoryDir, localStore } from "./local-store.ts";
-import { bucketStore } from "./s3-store.ts";
+import { type BucketOptions, bucketStore } from "./s3-store.ts";
 import type { HistoryStore } from "./store.ts";
 import { historySink, type HistorySink } from "./recorder.ts";
 
 /** COS bucket names are `<name>-<appid>`; S3's are 3–63 lower-case letters, digits, dots and hyphens. */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function bucketFromEnv(env: Env, value: string, clock?: () => number): HistoryStore {
+/** The bucket HISTORY_BUCKET names, as the S3-protocol client needs it; a bad name or missing region is a ConfigError. */
+export function bucketOptionsFromEnv(env: Env, value: string, clock?: () => number): BucketOptions {
   const m = /^(?:(cos|s3):\/\/)?(.+)$/.exec(value)!;
   const kind = (m[1] ?? (env.AWS_LAMBDA_FUNCTION_NAME ? "s3" : "cos")) as "cos" | "s3";
   const bucket = m[2]!;
@@ -35,8 +36,11 @@ function bucketFromEnv(env: Env, value: string, clock?: () => number): HistorySt
       };
     return envCredentials(env) ?? { secretId: "", secretKey: "" };
   };
-  return bucketStore({ kind, bucket, region, endpoint, credentials, ...(clock ? { clock } : {}) });
+  return { kind, bucket, region, endpoint, credentials, ...(clock ? { clock } : {}) };
 }
+
+const bucketFromEnv = (env: Env, value: string, clock?: () => number): HistoryStore =>
+  bucketStore(bucketOptionsFromEnv(env, value, clock));
 
 /** The store the environment names, or undefined for none (HISTORY=off, or no bucket on a host without local state). */
 export function historyStoreFromEnv(

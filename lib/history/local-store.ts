@@ -69,5 +69,13 @@ export function localStore(dir: string): HistoryStore {
       }
       return names.filter((k) => k.startsWith(prefix)).sort();
     },
+    async remove(key) {
+      try {
+        await unlink(path(key));
+      } catch (e) {
+        // Already gone (a concurrent run removed it first) is what was asked for.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fsError(`history not removed: ${path(key)}`, e);
+      }
+    },
   };
 }

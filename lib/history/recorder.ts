@@ -7,9 +7,9 @@
  */
 import { callerAccount } from "../accounts/resolve.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ErrorEntry } from "../runtime/report-head.ts";
-import type { RunReport } from "../runtime/report.ts";
-import { keyOf, type Decision, type Outcome } from "../runtime/spec.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
+import type { RunReport } from "../report/report.ts";
+import { keyOf, type Decision, type Outcome } from "../report/decision.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Instance } from "../tencent/data-types.ts";
 import { errorRecord } from "../tencent/errors.ts";
@@ -52,8 +52,8 @@ export interface HistorySink {
 
 const STOPPED = new Set(["STOPPED", "STOPPING"]);
 const accounts = new WeakMap<TencentCloudClient, Promise<string>>();
-/** The account a client acts in, asked once per client (GetCallerIdentity). */
-function accountOf(client: TencentCloudClient, region: string): Promise<string> {
+/** The account a client acts in, asked once per client (GetCallerIdentity); auto-stop's busy memory is kept by it too. */
+export function accountOf(client: TencentCloudClient, region: string): Promise<string> {
   let a = accounts.get(client);
   if (!a) {
     a = callerAccount(client, region).then((x) => x.uin);

@@ -6,7 +6,7 @@
  * next run of the same function needs to read.
  */
 import { randomUUID } from "node:crypto";
-import type { OutcomeCounts } from "../runtime/report.ts";
+import type { OutcomeCounts } from "../report/report.ts";
 
 /** Hourly prices by step of hours used (see functions/auto-stop-idle/prices.ts); `first` alone for a flat price. */
 export interface PriceSteps {

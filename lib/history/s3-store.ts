@@ -41,7 +41,14 @@ const elements = (xml: string, tag: string) =>
   [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => xmlText(m[1]!));
 
 /** One signed request; a reply that is not 2xx is a HistoryStoreError with S3's code, except a missing key on GET. */
-async function send(o: BucketOptions, method: string, key: string, query: Record<string, string>, body = "") {
+export async function send(
+  o: BucketOptions,
+  method: string,
+  key: string,
+  query: Record<string, string>,
+  body = "",
+  extra: Record<string, string> = {},
+) {
   const { url, pathPrefix } = base(o);
   const where = whereOf(o);
   const path = `${pathPrefix}/${uriEncode(key, true)}`;
@@ -52,7 +59,7 @@ async function send(o: BucketOptions, method: string, key: string, query: Record
     method,
     path,
     query,
-    headers: { host: url.host, ...(body ? { "content-type": "application/json" } : {}) },
+    headers: { host: url.host, ...(body ? { "content-type": "application/json" } : {}), ...extra },
     payloadHash: sha256Hex(body),
     time: (o.clock ?? Date.now)(),
   });
@@ -78,12 +85,14 @@ async function send(o: BucketOptions, method: string, key: string, query: Record
   const code = elements(text, "Code")[0] ?? `HTTP${res.status}`;
   // A missing object is an answer; a missing bucket (NoSuchBucket, also a 404) is an error.
   if (method === "GET" && key && code === "NoSuchKey") return { status: 404, text };
+  // HEAD has no body: its status is the answer (bucket-setup.ts asks whether a bucket exists).
+  if (method === "HEAD") return { status: res.status, text };
   const message = elements(text, "Message")[0] ?? text.slice(0, 200);
   const requestId = elements(text, "RequestId")[0] ?? res.headers.get("x-cos-request-id") ?? undefined;
   throw new HistoryStoreError(`${where}: ${method} ${key || "(list)"}: ${code}: ${message}`, code, requestId);
 }
 
-const whereOf = (o: BucketOptions) => `${o.kind} bucket ${o.bucket} (${o.region})`;
+export const whereOf = (o: BucketOptions) => `${o.kind} bucket ${o.bucket} (${o.region})`;
 
 export function bucketStore(o: BucketOptions): HistoryStore {
   return {

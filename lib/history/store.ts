@@ -14,6 +14,12 @@ export interface HistoryStore {
   get(key: string): Promise<string | undefined>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Removes an object that has been replaced (auto-stop's busy memory keeps only its latest). A
+   * local directory has nothing else to prune it; a bucket leaves this out and expires such
+   * objects by its lifecycle rule, so the functions need no delete permission.
+   */
+  remove?(key: string): Promise<void>;
 }
 
 /** A store that could not do what it was asked: the run goes on and reports it. */

@@ -63,7 +63,11 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
+    // Own enumerable keys, as Object.entries gives, without a [key, value] array for each field:
+    // a report of thousands of results is mostly small objects.
+    const rec0 = value as Record<string, unknown>;
+    for (const k of Object.keys(rec0)) {
+      const v = rec0[k];
       out[k] = isSecretName(k) && v !== undefined && v !== null && v !== "" ? REDACTED : redact(v, depth + 1);
     }
     // A name/value pair whose name is a secret's (SCF Environment.Variables, tags): mask the value.

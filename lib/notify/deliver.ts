@@ -6,9 +6,9 @@
 import { createHmac } from "node:crypto";
 import { signWebhook } from "../webhook/verify.ts";
 import { feishuSigned } from "./feishu.ts";
-import type { Destination } from "./destinations.ts";
+import type { Destination } from "../config/destinations.ts";
 // A delivery's record is part of the report's vocabulary (report-head.ts), below notify/.
-import type { Delivery } from "../runtime/report-head.ts";
+import type { Delivery } from "../report/report-head.ts";
 
 export type { Delivery };
 

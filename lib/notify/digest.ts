@@ -6,9 +6,9 @@
  * so every one is kept, grouped by owner (`autopilot:owner`), and the formats split them over
  * several messages (pages.ts).
  */
-import { countWords, errorLine, type ResultEntry, type RunReport } from "../runtime/report.ts";
-import { savingsLine } from "../runtime/savings.ts";
-import { guardWords } from "../runtime/report.ts";
+import { countWords, errorLine, type ResultEntry, type RunReport } from "../report/report.ts";
+import { savingsLine } from "../report/savings.ts";
+import { guardWords } from "../report/report.ts";
 import { accountLabel, lineAccount } from "../accounts/accounts.ts";
 
 export interface Digest {
@@ -19,6 +19,8 @@ export interface Digest {
   sections: Array<{ title: string; lines: string[]; more: number }>;
   /** Every result that carries links, by owner: none is ever left out of the messages. */
   groups?: OwnerGroup[];
+  /** Links about the message as a whole (the monthly digest's dashboard): our own signed URLs, after the sections. */
+  links?: DigestLink[];
   /** Owners (autopilot:owner) of the machines listed in `sections`: each format mentions those its service can. Never from names. */
   mentions?: string[];
 }

@@ -48,6 +48,10 @@ export function feishuPost(p: Page): unknown {
     for (const l of s.lines) rows.push([text(`• ${l}`)]);
     if (s.more > 0) rows.push([text(`• … and ${s.more} more`)]);
   }
+  if (d.links?.length)
+    rows.push(
+      d.links.flatMap((l, n) => [...(n ? [text(" · ")] : []), { tag: "a", text: l.label, href: l.url } as const]),
+    );
   const mentioned = (d.mentions ?? []).flatMap((o) => feishuMention(o) ?? []);
   if (mentioned.length) rows.push(mentioned.map((m) => ({ tag: "at", user_id: m })));
   if (p.groups.length) rows.push([text("Machines with links, by owner:")]);

@@ -8,9 +8,9 @@
  * - Generic JSON: the digest and the report's counts, for a receiver of one's own: one message.
  * Tenant text is made inert (inert.ts); links are only our own signed URLs, added after it.
  */
-import type { RunReport } from "../runtime/report.ts";
+import type { RunReport } from "../report/report.ts";
 import type { Digest, DigestLink, OwnerGroup } from "./digest.ts";
-import type { NotifyKind } from "./destinations.ts";
+import type { NotifyKind } from "../config/destinations.ts";
 import { feishuPost } from "./feishu.ts";
 import { markdownInert, slackControl, slackEscape } from "./inert.ts";
 import { bytes, JSON_LIMIT_BYTES, ROBOT_LIMITS } from "./limits.ts";
@@ -86,6 +86,7 @@ function render(p: Page, x: Syntax): string {
       ...s.lines.map((l) => `${x.bullet} ${x.text(l)}`),
       ...(s.more > 0 ? [`${x.bullet} … and ${s.more} more`] : []),
     );
+  if (d.links?.length) out.push("", d.links.map(x.link).join(" · "));
   const mentions = (d.mentions ?? []).map(x.mention).join("").trim();
   if (mentions) out.push("", mentions);
   if (p.groups.length) out.push("", x.bold("Machines with links, by owner"));

@@ -18,7 +18,7 @@
  * `perRun` messages is listed by owner without links in the last one, which says the links are in
  * the run's report.
  */
-import type { NotifyKind } from "./destinations.ts";
+import type { NotifyKind } from "../config/destinations.ts";
 
 export interface RobotLimits {
   /** What one message may hold, in UTF-8 bytes, and of what: the text, or the whole request body. */

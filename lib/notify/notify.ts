@@ -6,8 +6,8 @@
  * report, and nothing here throws.
  */
 import type { Logger } from "../log/logger.ts";
-import type { RunReport } from "../runtime/report.ts";
-import type { Destination, NotifyConfig } from "./destinations.ts";
+import type { RunReport } from "../report/report.ts";
+import type { Destination, NotifyConfig } from "../config/destinations.ts";
 import { deliver, type Delivery } from "./deliver.ts";
 import { digestOf, eventful, failureDigest, type Digest } from "./digest.ts";
 import { bodiesFor } from "./formats.ts";
@@ -90,5 +90,11 @@ export async function notifyFailure(
     message: typeof e?.message === "string" ? e.message : String(err),
     requestId: e?.requestId,
   });
+  return send(n, () => digest, undefined, deps);
+}
+
+/** Sends a message that is about no one run (the monthly digest) to every destination; the deliveries. */
+export async function notifyDigest(n: NotifyConfig, digest: Digest, deps: NotifyDeps): Promise<Delivery[]> {
+  if (!n.destinations.length) return [];
   return send(n, () => digest, undefined, deps);
 }

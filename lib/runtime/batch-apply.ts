@@ -5,7 +5,7 @@
  */
 import { TencentCloudApiError, errorRecord } from "../tencent/errors.ts";
 import { batches } from "../tencent/services.ts";
-import { settleAll } from "./settle.ts";
+import { settleAll } from "../settle.ts";
 import type { Outcome } from "./spec.ts";
 
 export type ItemResult =

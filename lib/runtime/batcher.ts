@@ -1,4 +1,4 @@
-import { awaitedLater, settleAll } from "./settle.ts";
+import { awaitedLater, settleAll } from "../settle.ts";
 
 /**
  * Streams items into fixed-size batches: a batch is sent as soon as it fills, the remainder on

@@ -4,13 +4,14 @@
  * platform adapters, the bundles and the deploys all take these; none lists names of its own.
  */
 import type { BaseConfig, Env } from "../config/config.ts";
+import { variablesOf, type Settings } from "../config/settings.ts";
 import { redact } from "../log/redact.ts";
 import { summarize } from "./runner.ts";
 import { runAccounts } from "./shards.ts";
 import type { RunDeps } from "./run-deps.ts";
-import type { FunctionSpec, ProvisionContext, ProvisionStep } from "./spec.ts";
-import type { Trigger } from "./trigger.ts";
-import type { RunReport } from "./report.ts";
+import type { FunctionSpec, ProvisionContext, ProvisionStep, Upcoming } from "./spec.ts";
+import type { Trigger } from "../report/trigger.ts";
+import type { RunReport } from "../report/report.ts";
 import type { ActionName } from "../tencent/actions.ts";
 import { touchesOf } from "./scope-words.ts";
 import { notifyFailure, notifyRun } from "../notify/notify.ts";
@@ -28,12 +29,17 @@ export interface LoadedFunction {
   /** The same function with shared settings replaced: a role's fresh credentials at every invocation. */
   with(shared: Partial<BaseConfig>): LoadedFunction;
   run(trigger: Trigger, deps: RunDeps): Promise<RunReport>;
+  /** What its schedules do next (FunctionSpec.upcoming), for the dashboard; absent for a function with none. */
+  upcoming?(now: Date, count: number): Promise<Upcoming[]>;
 }
 
 export interface FunctionEntry {
   name: string;
   description: string;
   schedule: string;
+  /** Its own settings, declared in its config.ts: the reference, `--help` and `validate` show them. */
+  settings: Settings;
+  /** Their variables, in declaration order (the deploy environments copy them). */
   variables: readonly string[];
   /** What its writes change, from its calls (scope-words.ts): functions sharing one are never run at the same instant by `serve`. */
   touches: readonly string[];
@@ -104,12 +110,14 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     scope: () => spec.scope?.(config) ?? spec.description,
     with: (shared) => loaded({ ...config, ...shared }),
     run: (trigger, deps) => run(config, trigger, deps),
+    ...(spec.upcoming ? { upcoming: (now: Date, count: number) => spec.upcoming!(config, now, count) } : {}),
   });
   return {
     name: spec.name,
     description: spec.description,
     schedule: spec.schedule,
-    variables: spec.variables,
+    settings: spec.settings,
+    variables: variablesOf(spec.settings),
     touches: touchesOf(spec.calls),
     calls: spec.calls,
     writes: spec.apply !== undefined,

@@ -1,4 +1,4 @@
-import { settleAll } from "./settle.ts";
+import { settleAll } from "../settle.ts";
 
 /** Runs `fn` over items with at most `limit` in flight, results in the items' order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

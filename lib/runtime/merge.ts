@@ -4,10 +4,10 @@
  * a shard that could not run is an error with its code and RequestId, and the others stand.
  */
 import type { Account } from "../accounts/accounts.ts";
-import { appendCapped, emptyOutcomes, emptyTally, type AccountSummary, type RunReport } from "./report.ts";
+import { appendCapped, emptyOutcomes, emptyTally, type AccountSummary, type RunReport } from "../report/report.ts";
 import type { Guard } from "./spec.ts";
-import { cents } from "./savings.ts";
-import type { ErrorEntry, ReportBase } from "./report-head.ts";
+import { cents } from "../report/savings.ts";
+import type { ErrorEntry, ReportBase } from "../report/report-head.ts";
 
 export type ShardResult =
   | { account: Account; report: RunReport; error?: undefined }

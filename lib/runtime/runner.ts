@@ -6,36 +6,35 @@
 import type { BaseConfig } from "../config/config.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import {
-  appendCapped,
   countWords,
-  emptyOutcomes,
   emptyTally,
   guardWords,
   REPORT_DETAIL_LIMIT,
   resultOf,
-  type KeptEntry,
   type ResultEntry,
   type RunReport,
-} from "./report.ts";
+} from "../report/report.ts";
 import type { RunDeps } from "./run-deps.ts";
 import { forEachRegion, resolveRegions } from "./regions.ts";
-import {
-  keyOf,
-  type Decision,
-  type DecisionSummary,
-  type FunctionSpec,
-  type Outcome,
-  type OutcomeStatus,
-  type RegionResult,
-  type RunContext,
-} from "./spec.ts";
-import { admits, narrow, type Trigger } from "./trigger.ts";
-import type { ErrorEntry } from "./report-head.ts";
+import { keyOf, type Decision, type FunctionSpec, type Outcome, type OutcomeStatus, type RunContext } from "./spec.ts";
+import { narrow, type Trigger } from "../report/trigger.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
 import { WriteStream } from "./write-stream.ts";
-import { extrasPhrases } from "./savings.ts";
+import { extrasPhrases } from "../report/savings.ts";
+import { RunTally } from "./tally.ts";
 
-const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
-const bump = (m: Record<string, number>, k: string) => add(m, k, 1);
+/** A run under way: what every step after the opening reads and adds to. */
+interface Run<C extends BaseConfig, K extends string, P> {
+  spec: FunctionSpec<C, K, P>;
+  config: C;
+  trigger: Trigger;
+  deps: RunDeps;
+  startedAt: Date;
+  ctx: RunContext<C>;
+  report: RunReport;
+  errors: ErrorEntry[];
+  tally: RunTally<K, P>;
+}
 
 export async function runSpec<C extends BaseConfig, K extends string, P = never>(
   spec: FunctionSpec<C, K, P>,
@@ -43,10 +42,45 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
   trigger: Trigger,
   deps: RunDeps,
 ): Promise<RunReport> {
+  const run = await openRun(spec, config, trigger, deps);
+  await decide(run);
+  const guard = spec.guard?.(run.tally.summary, config);
+  if (guard) run.report.guard = guard.tripped && spec.guardHelp ? { ...guard, help: spec.guardHelp } : guard;
+  const outcomes = await applyActing(run, guard?.tripped ?? false);
+  reportOutcomes(run, outcomes, guard?.tripped ?? false);
+  const acting = run.tally.summary.acting;
+  run.report.extras = (await spec.extras?.(acting, outcomes, run.ctx)) ?? {};
+  await recordHistory(run, outcomes);
+  return finish(run, guard?.tripped ?? false);
+}
+
+/** Narrows the run to its trigger and opens its context, its empty report and its tally. */
+async function openRun<C extends BaseConfig, K extends string, P>(
+  spec: FunctionSpec<C, K, P>,
+  config: C,
+  trigger: Trigger,
+  deps: RunDeps,
+): Promise<Run<C, K, P>> {
   const startedAt = deps.now();
   const base = { config, client: deps.client, logger: deps.logger, now: startedAt, sleep: deps.sleep };
   const all = spec.regions ? await spec.regions(base) : await resolveRegions(config, deps.client);
   const n = narrow(config.dryRun, all, trigger);
+  const errors: ErrorEntry[] = regionsNotConfigured(trigger, all);
+  const report: RunReport = {
+    function: spec.name,
+    runId: deps.runId,
+    trigger: trigger.source,
+    dryRun: n.dryRun,
+    startedAt: startedAt.toISOString(),
+    finishedAt: "",
+    regions: n.regions,
+    ...emptyTally(),
+    notes: {},
+    errors,
+  };
+  const columns = spec.columns?.(config) ?? [];
+  if (columns.length) report.columns = columns.map(({ cell: _cell, ...c }) => c);
+  const tally = new RunTally<K, P>(spec, report, errors, { only: n.instanceIds, dryRun: n.dryRun });
   const ctx: RunContext<C> = {
     ...base,
     dryRun: n.dryRun,
@@ -54,191 +88,108 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
     only: n.instanceIds,
     alarmed: n.alarmed,
     stopNow: n.stopNow,
-    history: deps.history?.store,
-    decided: (d) => decided(d as Decision<K>),
+    ...(deps.history ? { history: { store: deps.history.store, runId: deps.runId } } : {}),
+    decided: (d) => tally.decided(d as Decision<K>),
   };
-
-  const errors: ErrorEntry[] = [];
-  const notes: Record<string, unknown[]> = {};
-  const report: RunReport = {
-    function: spec.name,
-    runId: deps.runId,
-    trigger: trigger.source,
-    dryRun: ctx.dryRun,
-    startedAt: startedAt.toISOString(),
-    finishedAt: "",
-    regions: n.regions,
-    ...emptyTally(),
-    notes,
-    errors,
-  };
-  // A trigger may only narrow: a region asked for but outside the configured set is an error in
-  // the report (not a silent no-op), so a typo like "ap-guangzou" is seen.
-  for (const r of trigger.regions ?? []) {
-    if (!all.includes(r))
-      errors.push({
-        region: r,
-        code: "RegionNotConfigured",
-        message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name`,
-      });
-  }
-  const columns = spec.columns?.(config) ?? [];
-  if (columns.length) report.columns = columns.map(({ cell: _cell, ...c }) => c);
-  // Decisions are folded into counts as each region finishes: only those asking for a write are
-  // kept whole (the guard and apply need them), so memory does not grow with what is left alone.
-  const summary: DecisionSummary<K> = { acting: [], byKind: {} };
-  const actingByRegion: Record<string, number> = {};
-  /** Counts one kind of decision `n` times, for a region. */
-  const count = (kind: K, regionName: string, n: number) => {
-    const label = spec.kinds[kind];
-    summary.byKind[kind] = (summary.byKind[kind] ?? 0) + n;
-    add(report.byKind, label, n);
-    const region = (report.byRegion[regionName] ??= { scanned: 0, byKind: {}, outcomes: emptyOutcomes() });
-    region.scanned += n;
-    report.scanned += n;
-    add(region.byKind, label, n);
-  };
-  /** A kept decision: counted n times (by kind), listed while the report's list has room. */
-  const keep = (kind: K, n: number, d?: Decision<K>) => {
-    const label = spec.kinds[kind];
-    if (d && report.kept.length < REPORT_DETAIL_LIMIT)
-      report.kept.push({
-        id: d.id,
-        region: d.region,
-        ...(d.name ? { name: d.name } : {}),
-        kind: label,
-        reason: d.reason,
-      } satisfies KeptEntry);
-    report.keptCount += n;
-    add(report.keptByKind, label, n);
-  };
-  // Kept decisions a function streams while a region decides (ctx.decided): counted and sampled
-  // as they come, so a region's thousands of them are never held; folded into the run only when
-  // the region completes, and dropped with it when it fails, as returned decisions are.
-  // The samples of all regions still deciding share the report's room for kept entries, so ten
-  // regions hold at most one list's worth between them, not ten.
-  const streamed = new Map<string, { byKind: Map<K, number>; sample: Array<Decision<K>> }>();
-  let sampled = 0;
   // A function without a guard may stream its writes: each is counted at once and applied as
   // its group fills (not in a dry run), and reported even if its region fails later.
-  const writes =
-    spec.streamWrites && spec.apply && !spec.guard
-      ? new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g, carried))
-      : undefined;
-  const act = (d: Decision<K>) => {
-    count(d.kind, d.region, 1);
-    // A trigger only narrows a run: a write outside the instances it named is refused here, for every
-    // function, by the trigger itself (not ctx.only, which a function could change).
-    if (!admits(n.instanceIds, d)) return void errors.push(outsideTrigger(n.instanceIds!, d));
-    summary.acting.push(d);
-    bump(actingByRegion, d.region);
-    if (!ctx.dryRun) writes?.add(d);
-  };
-  const decided = (d: Decision<K>) => {
-    if (d.action && writes) return act(d);
-    if (d.action)
-      throw new TypeError(`${spec.name}: a decision that asks for a write is returned from decide, not streamed`);
-    const b = streamed.get(d.region) ?? { byKind: new Map<K, number>(), sample: [] };
-    streamed.set(d.region, b);
-    b.byKind.set(d.kind, (b.byKind.get(d.kind) ?? 0) + 1);
-    if (report.kept.length + sampled < REPORT_DETAIL_LIMIT) {
-      b.sample.push(d);
-      sampled++;
-    }
-  };
-  /** A region's streamed decisions, taken out of the waiting set (to be folded in, or dropped with a failed region). */
-  const takeStreamed = (region: string) => {
-    const b = streamed.get(region);
-    streamed.delete(region);
-    sampled -= b?.sample.length ?? 0;
-    return b;
-  };
-  // Each completed region's carry, for apply (a failed region's is never kept: its decisions are dropped too).
-  const carried = new Map<string, P>();
-  const fold = (r: RegionResult<K, P>, regions: readonly string[]) => {
-    if (r.carry !== undefined && regions.length === 1) carried.set(regions[0]!, r.carry);
-    for (const region of regions) {
-      const b = takeStreamed(region);
-      if (!b) continue;
-      for (const [kind, n] of b.byKind) {
-        count(kind, region, n);
-        keep(kind, n);
-      }
-      for (const d of b.sample) keep(d.kind, 0, d);
-    }
-    for (const d of r.decisions) {
-      if (d.action) {
-        act(d);
-        continue;
-      }
-      count(d.kind, d.region, 1);
-      keep(d.kind, 1, d);
-    }
-    errors.push(...(r.errors ?? []));
-    for (const [k, v] of Object.entries(r.notes ?? {})) {
-      add(report.notesCount, k, r.notesCount?.[k] ?? v.length);
-      const line = spec.noteLines?.[k] as ((n: unknown) => string) | undefined;
-      if (line) appendCapped(((report.noteLines ??= {})[k] ??= []), v, line);
-      appendCapped((notes[k] ??= []), v);
-    }
-  };
-  const progress = (region: string, error?: string) => {
-    if (!deps.progress) return;
-    const r = report.byRegion[region];
-    deps.progress({
-      region,
-      scanned: r?.scanned ?? 0,
-      byKind: { ...(r?.byKind ?? {}) },
-      acting: actingByRegion[region] ?? 0,
-      ...(error ? { error } : {}),
-    });
-  };
+  if (spec.streamWrites && spec.apply && !spec.guard)
+    tally.writes = new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g, tally.carried));
+  return { spec, config, trigger, deps, startedAt, ctx, report, errors, tally };
+}
+
+/**
+ * A trigger may only narrow: a region asked for but outside the configured set is an error in
+ * the report (not a silent no-op), so a typo like "ap-guangzou" is seen.
+ */
+function regionsNotConfigured(trigger: Trigger, all: readonly string[]): ErrorEntry[] {
+  return (trigger.regions ?? [])
+    .filter((r) => !all.includes(r))
+    .map((r) => ({
+      region: r,
+      code: "RegionNotConfigured",
+      message: `region ${r} was asked for but is not in REGIONS (${all.join(", ")}); add it to REGIONS or fix the name`,
+    }));
+}
+
+/** Collect and plan: over every region at once (decideAll), or per region in parallel, a failed region reported. */
+async function decide<C extends BaseConfig, K extends string, P>(run: Run<C, K, P>): Promise<void> {
+  const { spec, ctx, tally, errors } = run;
+  const regions = ctx.regions;
   if (spec.decideAll) {
     const all = await spec.decideAll(ctx);
     // A plan over every region hands apply one carry, under each region of the run.
-    if (all.carry !== undefined) for (const region of n.regions) carried.set(region, all.carry);
-    fold({ ...all, carry: undefined }, [...streamed.keys()]);
-    for (const region of n.regions) progress(region);
-  } else {
-    await forEachRegion(n.regions, async (region) => {
-      try {
-        fold(await spec.decide!(ctx, region), [region]);
-        writes?.endRegion(region);
-        progress(region);
-      } catch (err) {
-        writes?.endRegion(region);
-        takeStreamed(region);
-        const e = errorRecord(err);
-        errors.push({ region, ...e });
-        progress(region, `${e.code}: ${e.message}`);
-      }
-    });
+    if (all.carry !== undefined) for (const region of regions) tally.carried.set(region, all.carry);
+    tally.fold({ ...all, carry: undefined }, tally.streamingRegions());
+    for (const region of regions) progress(run, region);
+    return;
   }
-
-  const guard = spec.guard?.(summary, config);
-  if (guard) report.guard = guard.tripped && spec.guardHelp ? { ...guard, help: spec.guardHelp } : guard;
-  const acting = summary.acting;
-  let outcomes = new Map<string, Outcome>();
-  if (writes) {
-    await writes.settle();
-    outcomes = writes.outcomes;
-    errors.push(...writes.errors);
-  } else if (!guard?.tripped && !ctx.dryRun && acting.length) {
+  await forEachRegion(regions, async (region) => {
     try {
-      // A read-only function has no apply: its decisions with an action are findings (below).
-      outcomes = spec.apply ? await spec.apply(ctx, acting, carried) : new Map();
+      tally.fold(await spec.decide!(ctx, region), [region]);
+      tally.writes?.endRegion(region);
+      progress(run, region);
     } catch (err) {
-      // An apply that throws fails every write it had not reported on; the run still reports.
-      errors.push({ ...errorRecord(err) });
+      tally.writes?.endRegion(region);
+      tally.takeStreamed(region);
+      const e = errorRecord(err);
+      errors.push({ region, ...e });
+      progress(run, region, `${e.code}: ${e.message}`);
     }
+  });
+}
+
+/** Tells the caller (the CLI's progress line) that a region is done. */
+function progress<C extends BaseConfig, K extends string, P>(run: Run<C, K, P>, region: string, error?: string): void {
+  if (!run.deps.progress) return;
+  const r = run.report.byRegion[region];
+  run.deps.progress({
+    region,
+    scanned: r?.scanned ?? 0,
+    byKind: { ...(r?.byKind ?? {}) },
+    acting: run.tally.actingByRegion[region] ?? 0,
+    ...(error ? { error } : {}),
+  });
+}
+
+/** The writes, unless the guard tripped or the run is dry: each write's outcome by its key. */
+async function applyActing<C extends BaseConfig, K extends string, P>(
+  run: Run<C, K, P>,
+  guardTripped: boolean,
+): Promise<Map<string, Outcome>> {
+  const { spec, ctx, tally, errors } = run;
+  const acting = tally.summary.acting;
+  if (tally.writes) {
+    await tally.writes.settle();
+    errors.push(...tally.writes.errors);
+    return tally.writes.outcomes;
   }
-  for (const d of acting) {
+  if (guardTripped || ctx.dryRun || !acting.length) return new Map();
+  try {
+    // A read-only function has no apply: its decisions with an action are findings (reportOutcomes).
+    return spec.apply ? await spec.apply(ctx, acting, tally.carried) : new Map();
+  } catch (err) {
+    // An apply that throws fails every write it had not reported on; the run still reports.
+    errors.push({ ...errorRecord(err) });
+    return new Map();
+  }
+}
+
+/** Each write's outcome into the report: counted, listed while there is room, a failure also an error. */
+function reportOutcomes<C extends BaseConfig, K extends string, P>(
+  run: Run<C, K, P>,
+  outcomes: Map<string, Outcome>,
+  guardTripped: boolean,
+): void {
+  const { spec, report, errors } = run;
+  const columns = spec.columns?.(run.config) ?? [];
+  for (const d of run.tally.summary.acting) {
     const o = outcomes.get(keyOf(d));
     const status: OutcomeStatus = !spec.apply
       ? "finding"
-      : guard?.tripped
+      : guardTripped
         ? "skipped-by-guard"
-        : ctx.dryRun
+        : run.ctx.dryRun
           ? "planned"
           : (o?.status ?? "failed");
     report.outcomes[status]++;
@@ -263,52 +214,49 @@ export async function runSpec<C extends BaseConfig, K extends string, P = never>
       });
     }
   }
-  report.extras = (await spec.extras?.(acting, outcomes, ctx)) ?? {};
-  // History (what was done, the ledger's stops and starts) never fails the run: a store error is reported.
-  if (deps.history && spec.apply)
-    errors.push(
-      ...(await deps.history.record({
-        function: spec.name,
-        runId: deps.runId,
-        trigger: trigger.source,
-        startedAt,
-        finishedAt: deps.now(),
-        dryRun: ctx.dryRun,
-        client: deps.client,
-        region: config.region,
-        logger: deps.logger,
-        report,
-        acting,
-        outcomes,
-      })),
-    );
+}
+
+/** History (what was done, the ledger's stops and starts) never fails the run: a store error is reported. */
+async function recordHistory<C extends BaseConfig, K extends string, P>(
+  run: Run<C, K, P>,
+  outcomes: Map<string, Outcome>,
+): Promise<void> {
+  const { spec, deps } = run;
+  if (!deps.history || !spec.apply) return;
+  run.errors.push(
+    ...(await deps.history.record({
+      function: spec.name,
+      runId: deps.runId,
+      trigger: run.trigger.source,
+      startedAt: run.startedAt,
+      finishedAt: deps.now(),
+      dryRun: run.ctx.dryRun,
+      client: deps.client,
+      region: run.config.region,
+      logger: deps.logger,
+      report: run.report,
+      acting: run.tally.summary.acting,
+      outcomes,
+    })),
+  );
+}
+
+/** The report's last fields, and the one log line of the run. */
+function finish<C extends BaseConfig, K extends string, P>(run: Run<C, K, P>, guardTripped: boolean): RunReport {
+  const { spec, report } = run;
   if (spec.extraLabels && Object.keys(report.extras).length) report.extraLabels = spec.extraLabels;
-  const notices = spec.notices?.(ctx) ?? [];
+  const notices = spec.notices?.(run.ctx) ?? [];
   if (notices.length) report.notices = notices;
-  report.finishedAt = deps.now().toISOString();
-  deps.logger.info(`${spec.name} finished`, {
+  report.finishedAt = run.deps.now().toISOString();
+  run.deps.logger.info(`${spec.name} finished`, {
     scanned: report.scanned,
     ...report.outcomes,
     kept: report.keptCount,
-    errors: errors.length,
-    dryRun: ctx.dryRun,
-    guardTripped: guard?.tripped ?? false,
+    errors: run.errors.length,
+    dryRun: run.ctx.dryRun,
+    guardTripped,
   });
   return report;
-}
-
-/** The error a refused write becomes: the runner keeps the trigger's promise even when a function forgets it. */
-export function outsideTrigger(
-  only: ReadonlySet<string>,
-  d: { id: string; region: string; action?: string | undefined },
-): ErrorEntry {
-  return {
-    region: d.region,
-    id: d.id,
-    action: d.action,
-    code: "OutsideTrigger",
-    message: `refused: the trigger named only ${[...only].join(", ")}, and a trigger may only narrow a run; nothing was written to ${d.id}`,
-  };
 }
 
 /** One line for people: what happened and why, from the counts alone. */

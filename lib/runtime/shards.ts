@@ -10,12 +10,12 @@ import { assumedRole } from "../accounts/assume-role.ts";
 import { resolveAccounts } from "../accounts/resolve.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { mergeShardReports, type ShardResult } from "./merge.ts";
-import type { RunReport } from "./report.ts";
+import type { RunReport } from "../report/report.ts";
 import { runSpec } from "./runner.ts";
 import { clientFromConfig, type RunDeps } from "./run-deps.ts";
 import type { CredentialSource, TencentCloudClient } from "../tencent/client.ts";
 import type { FunctionSpec } from "./spec.ts";
-import type { Trigger } from "./trigger.ts";
+import type { Trigger } from "../report/trigger.ts";
 import { mapLimit } from "./map-limit.ts";
 
 /**

@@ -6,74 +6,15 @@
  * reads the registry of specs; nothing keeps its own list of names.
  */
 import type { BaseConfig, Env } from "../config/config.ts";
+import type { Settings } from "../config/settings.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ErrorEntry } from "./report-head.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
 import type { ActionName } from "../tencent/actions.ts";
+import type { Column, Decision, Guard, Outcome } from "../report/decision.ts";
 import type { HistoryStore } from "../history/store.ts";
 
-/**
- * One decision about one resource. `kind` is from the function's closed list and is what
- * statistics, guards and messages read; `reason` is prose for people and is never parsed back.
- * A decision with an `action` asks for a write; one without is kept as it is.
- */
-export interface Decision<K extends string = string, D extends Record<string, unknown> = Record<string, unknown>> {
-  id: string;
-  region: string;
-  kind: K;
-  action?: string | undefined;
-  reason: string;
-  /** For people: the resource's name, type, zone — whatever the report table shows. */
-  name?: string | undefined;
-  /** What the function's own steps and columns read: typed per function (FunctionSpec's D). */
-  detail?: D | undefined;
-  /**
-   * For a write on something other than an instance (key-rotation's new key pair): the instances
-   * it is made for. A trigger that names instances admits it only when it serves one of them.
-   */
-  serves?: readonly string[] | undefined;
-}
-
-/**
- * What became of a decision that asked for a write — the same words in every report:
- * `planned` (dry run), `done`, `changed-under-us` (the resource moved before we acted; nothing
- * done, not an error), `failed` (with the API's code and RequestId), `skipped-by-guard`, and
- * `finding`: a read-only function's decision with an action, for a person to act on — its
- * answer, never written by it and never an error.
- */
-export type OutcomeStatus = "planned" | "done" | "changed-under-us" | "failed" | "skipped-by-guard" | "finding";
-export type Outcome =
-  | {
-      status: "done";
-      requestId?: string | undefined;
-      detail?: Record<string, unknown>;
-      /** A write that goes with the action (office-hours' state tag) failed: the action stands, the run reports an error. */
-      followUp?: { action: string; code: string; message: string; requestId?: string | undefined } | undefined;
-    }
-  | { status: "changed-under-us"; code: string; requestId?: string | undefined }
-  | { status: "failed"; code: string; message: string; requestId?: string | undefined };
-
-/** One column of a function's table, beside name, id, region, action, outcome and reason: the view knows no function by name. */
-export interface Column<K extends string = string, D extends Record<string, unknown> = Record<string, unknown>> {
-  head: string;
-  /** The cell for one decision that asks for a write; "" when it has no value. */
-  cell(d: Decision<K, D>): string;
-  /** What a row with no value shows when other rows have one (auto-stop's "unpriced"). */
-  missing?: string;
-  /** What the function's table is about (renew-flag's from → to): never left out for width. */
-  keep?: boolean;
-}
-
-/** The blast-radius guard's verdict over a run. */
-export interface Guard {
-  tripped: boolean;
-  /** The denominator: resources in scope after every scope rule. */
-  inScope: number;
-  wouldAct: number;
-  limit: number;
-  /** How to proceed, for people: the settings that set the limit (FunctionSpec.guardHelp). */
-  help?: string | undefined;
-}
+export { keyOf, type Column, type Decision, type Guard, type Outcome, type OutcomeStatus } from "../report/decision.ts";
 
 export interface RunContext<C extends BaseConfig> {
   config: C;
@@ -92,13 +33,13 @@ export interface RunContext<C extends BaseConfig> {
   only: Set<string> | undefined;
   /** Instances an alarm callback named: the only ones whose metrics are read, without narrowing the scope (Trigger.alarmed). */
   alarmed?: Set<string> | undefined;
-  /**
-   * Where this host keeps run history (the runner's history sink's store; undefined: none kept),
-   * for a function whose advice reads what earlier runs did (prepaid-advice reads the ledger).
-   */
-  history?: HistoryStore | undefined;
   /** Instances a signed "stop now" link named, each with the running period it was issued for (Trigger.stopNow). */
   stopNow?: ReadonlyMap<string, string> | undefined;
+  /**
+   * The history store and this run's id, when history is kept: where a function may keep what it
+   * learnt for its next run, or read what earlier runs did (prepaid-advice reads the ledger).
+   */
+  history?: { store: HistoryStore; runId: string } | undefined;
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and
    * sampled, never held, so a region of 10,000 machines does not keep 10,000 decisions. Counted
@@ -171,11 +112,11 @@ export interface FunctionSpec<
   description: string;
   /** Default 5-field cron, in UTC. */
   schedule: string;
-  /** Every environment variable the function reads beyond the shared ones, by name. */
-  variables: readonly string[];
+  /** Every setting the function reads beyond the shared ones, declared in its config.ts (lib/config/settings.ts). */
+  settings: Settings;
   /**
    * Every API action its runs call, beyond what the runtime calls for any function
-   * (lib/platform/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
+   * (lib/deploy/cam-policy.ts, RUNTIME_CALLS): its own CAM policy is derived from this list and
    * nothing else, so a read-only function's role cannot stop a machine. Deploy-time writes
    * (`provision`) are the deployer's and are not listed. What its writes change follows from it too
    * (scope-words.ts): `serve` never runs two functions that change the same thing at once.
@@ -231,6 +172,8 @@ export interface FunctionSpec<
   snoozeLinks?: boolean;
   /** Run-wide notices for people (FunctionSpec-level facts, not per resource), asked once per run. */
   notices?(ctx: RunContext<C>): string[];
+  /** What its schedules will do next, from its config alone (office-hours' starts and stops), for the dashboard. */
+  upcoming?(config: C, now: Date, count: number): Promise<Upcoming[]>;
   /**
    * The table's own columns for the writes (auto-stop's zone, type and price; renew-flag's flag
    * from → to), least worth first: a narrow terminal drops them in this order.
@@ -243,8 +186,6 @@ export interface FunctionSpec<
   /** The words for each extras field, one per field the type has: a report never shows a field's code name. */
   extraLabels?: { [F in keyof Required<E>]: string };
 }
-
-export const keyOf = (d: { region: string; id: string }) => `${d.region}/${d.id}`;
 
 /** Declares a function; the identity function that lets TypeScript infer the config and kinds. */
 export const defineFunction = <
@@ -263,3 +204,16 @@ export const defineFunction = <
     throw new TypeError(`${spec.name}: a function that streams its writes needs an apply`);
   return spec;
 };
+
+/** A scheduled action to come, as the dashboard lists it: read from config, never from the machines. */
+export interface Upcoming {
+  at: number;
+  /** `skip`: a day the calendar keeps off although its weekday has hours. */
+  action: "start" | "stop" | "skip";
+  /** The schedule's name (the tag value machines carry). */
+  schedule: string;
+  /** The schedule's time zone, to show the time as its machines' owners read it. */
+  zone: string;
+  /** The kind of day that decides it: working day, holiday, make-up workday. */
+  dayKind: string;
+}

@@ -5,7 +5,7 @@
  * per-action limiter still sets the pace; this only stops writes from waiting for every listing.
  */
 import { errorRecord } from "../tencent/errors.ts";
-import type { ErrorEntry } from "./report-head.ts";
+import type { ErrorEntry } from "../report/report-head.ts";
 import type { Decision, Outcome } from "./spec.ts";
 
 export class WriteStream<K extends string> {

@@ -7,7 +7,7 @@ import { keyOf, type Decision, type Outcome } from "../runtime/spec.ts";
 import { outcomeOf } from "../runtime/batch-apply.ts";
 import { mapLimit } from "../runtime/map-limit.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
-import { tagInstances } from "../tencent/instance-tags.ts";
+import { tagInstances } from "../runtime/instance-tags.ts";
 import { warningTagKey, warningValue } from "./warning-tag.ts";
 
 /** The fields a warning decision carries for its tag, and for its links. */

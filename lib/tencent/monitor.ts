@@ -9,7 +9,7 @@
 import { api, batchSizeOf, batches } from "./services.ts";
 import { TencentCloudApiError } from "./errors.ts";
 import type { TencentCloudClient } from "./client.ts";
-import { settleAll } from "../runtime/settle.ts";
+import { settleAll } from "../settle.ts";
 
 export interface MetricWindow {
   start: Date;

@@ -17,11 +17,15 @@ const REQUIRED: Record<string, string[]> = {
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isTag = (t: unknown): t is Tag => isObject(t) && typeof t.Key === "string" && typeof t.Value === "string";
 const strOr = (v: unknown, d = "") => (typeof v === "string" ? v : d);
 
 /** Key/Value tags whatever the spelling (seed examples use tagKey/tagValue); junk entries dropped. */
 export function normalizeTags(v: unknown): Tag[] {
   if (!Array.isArray(v)) return [];
+  // Tags as the API writes them are kept as they are: a copy of each row's tags, made again each
+  // time a plan read them, was garbage a fleet run of thousands of rows need not make.
+  if (v.every(isTag)) return v;
   const out: Tag[] = [];
   for (const t of v) {
     if (!isObject(t)) continue;
@@ -35,6 +39,13 @@ export function normalizeTags(v: unknown): Tag[] {
 /** Reads a resource's tags whether spelled Key/Value or tagKey/tagValue (seed example); junk ignored. */
 export function tagsOf(resource: { Tags?: unknown }): Map<string, string> {
   return new Map(normalizeTags(resource.Tags).map((t) => [t.Key, t.Value]));
+}
+
+/** One tag's value (the last of that key, as tagsOf's map holds), without building a map: for a plan that reads a few keys of each of thousands of rows. */
+export function tagValue(tags: readonly Tag[], key: string): string | undefined {
+  let value: string | undefined;
+  for (const t of tags) if (t.Key === key) value = t.Value;
+  return value;
 }
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);

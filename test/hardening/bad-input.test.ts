@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/config.ts";
-import { makeHandlers, type HttpReply } from "../../lib/platform/adapters.ts";
+import { makeHandlers, type HttpReply } from "../../lib/host/adapters.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { signWebhook } from "../../lib/webhook/verify.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";

@@ -10,10 +10,10 @@ import type { Emulator } from "../../emulator/server.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import { plan } from "../../functions/image-sync/plan.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
-import { makeHandlers } from "../../lib/platform/adapters.ts";
-import { SHARD_KEY } from "../../lib/platform/fanout.ts";
+import { makeHandlers } from "../../lib/host/adapters.ts";
+import { SHARD_KEY } from "../../lib/host/fanout.ts";
 import { blastRadius, shareOf } from "../../lib/runtime/guard.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { envFor } from "../helpers/functions.ts";
 import { emulator } from "../helpers/world.ts";
 

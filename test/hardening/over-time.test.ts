@@ -15,7 +15,10 @@ const TAG = [{ Key: "autopilot:office-hours", Value: "office" }];
 const cst = (local: string) => () => new Date(`${local}+08:00`);
 const state = (emu: Emulator, id: string) => emu.state.settle(emu.state.instances.get(id)!).InstanceState;
 const lastTag = (emu: Emulator, id: string) =>
-  emu.state.instances.get(id)!.Tags?.find((t) => t.Key === "autopilot:office-hours-last")?.Value;
+  emu.state.instances
+    .get(id)!
+    .Tags?.find((t) => t.Key === "autopilot:office-hours-last")
+    ?.Value?.replace(/ seal=\S+$/, "");
 const byHand = (r: OfficeHoursReport) =>
   r.kept.filter((k) => k.kind === "changed by hand since our last action").map((k) => k.id);
 

@@ -5,7 +5,7 @@
  * than its window's distinct period slots.
  */
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { runFunction } from "../helpers/functions.ts";
 import { emulator } from "../helpers/world.ts";
 

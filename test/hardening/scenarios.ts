@@ -7,7 +7,7 @@ import type { Emulator } from "../../emulator/server.ts";
 import type { EmuInstance } from "../../emulator/state.ts";
 import { seededRandom } from "../../emulator/random.ts";
 import type { FaultRule } from "../../emulator/faults.ts";
-import type { ErrorEntry, ReportBase } from "../../lib/runtime/report-head.ts";
+import type { ErrorEntry, ReportBase } from "../../lib/report/report-head.ts";
 import { parseCopy } from "../../functions/image-sync/plan.ts";
 import { accessViolations, seedRegion } from "../helpers/keys.ts";
 

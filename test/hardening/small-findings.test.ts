@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/config.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
-import type { RunReport } from "../../lib/runtime/report.ts";
+import type { RunReport } from "../../lib/report/report.ts";
 import { runCli } from "../helpers/cli.ts";
 import { envFor, runFunction } from "../helpers/functions.ts";
 import { emulator } from "../helpers/world.ts";

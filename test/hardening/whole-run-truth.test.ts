@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
-import { makeHandlers, RunFailedError } from "../../lib/platform/adapters.ts";
+import { makeHandlers, RunFailedError } from "../../lib/host/adapters.ts";
 import { runCli } from "../helpers/cli.ts";
 import { scfTimer } from "../helpers/events.ts";
 import { envFor } from "../helpers/functions.ts";

@@ -1,7 +1,7 @@
 /** Running scenarios for the hardening suite, with every log line kept for the secrets check. */
 import { afterAll, expect } from "vitest";
 import type { Emulator } from "../../emulator/server.ts";
-import type { ReportBase } from "../../lib/runtime/report-head.ts";
+import type { ReportBase } from "../../lib/report/report-head.ts";
 import { DEMO_CREDENTIALS } from "../../emulator/server.ts";
 import { runFunction } from "../helpers/functions.ts";
 import { accessViolations } from "../helpers/keys.ts";

@@ -2,10 +2,10 @@
 import type { Emulator } from "../../emulator/server.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/run-deps.ts";
-import type { Trigger } from "../../lib/runtime/trigger.ts";
+import type { Trigger } from "../../lib/report/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
 import type { Clock } from "../../lib/tencent/rate-limiter.ts";
-import { camPolicyFor } from "../../lib/platform/cam-policy.ts";
+import { camPolicyFor } from "../../lib/deploy/cam-policy.ts";
 import type { HistorySink } from "../../lib/history/recorder.ts";
 
 export function envFor(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
@@ -27,7 +27,11 @@ export async function runFunction<R>(
   opts: { now?: () => Date; clock?: Clock; history?: HistorySink } = {},
 ) {
   const fn = FUNCTIONS[name]!;
-  const loaded = fn.load(envFor(emu, extra));
+  // The run signs as a CAM sub-user holding only its function's policy, so the emulator refuses
+  // (AuthFailure.UnauthorizedOperation) any action the function did not declare, as CAM would.
+  const user = emu.accounts.addUser(emu.accounts.management.uin, camPolicyFor(fn));
+  const keys = { TENCENTCLOUD_SECRET_ID: user.secretId, TENCENTCLOUD_SECRET_KEY: user.secretKey };
+  const loaded = fn.load(envFor(emu, { ...keys, ...extra }));
   const config = loaded.config;
   const log = memoryLogger();
   // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time.

@@ -5,7 +5,7 @@ import { TencentCloudClient, type ClientOptions } from "../../lib/tencent/client
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { recorded, recording } from "./recorder.ts";
 import { REGISTRY } from "../../functions/registry.ts";
-import { roleFor } from "../../lib/platform/scf-role.ts";
+import { roleFor } from "../../lib/deploy/scf-role.ts";
 
 /** The execution roles a deploy with the default SCF_ROLE needs: one per function (and the prefix itself, for stubs). */
 export const SCF_ROLES = ["cvm-autopilot-runner", ...REGISTRY.map((f) => roleFor("cvm-autopilot-runner", f.name))];
