@@ -1,7 +1,8 @@
 /**
  * The demo world `npm start` runs against when no credentials are set: a seeded fleet in two
  * regions with something for every function to do — idle machines, a golden image to sync,
- * prepaid machines with the wrong renew flag, and instances on an old SSH key.
+ * prepaid machines with the wrong renew flag, instances on an old SSH key, oversized machines, and
+ * pay-as-you-go machines that ran all last month.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { toOpenSshRsaPublicKey } from "../lib/ssh/openssh.ts";
@@ -70,6 +71,21 @@ export async function startDemoEmulator(seed = 7): Promise<Emulator> {
     InstanceName: "dev-typo",
     InstanceState: "STOPPED",
     Tags: [{ Key: "autopilot:office-hours", Value: "ofice" }],
+  });
+  // rightsize: oversized machines tagged to apply in a window, one with the monitoring agent (memory known).
+  emu.state.addInstance({
+    Region: gz,
+    InstanceName: "analytics-big",
+    InstanceType: "S5.4XLARGE32",
+    Tags: [{ Key: "autopilot:rightsize", Value: "apply" }],
+    profile: { cpu: 6, mem: 30, traffic: 4 },
+  });
+  emu.state.addInstance({
+    Region: sh,
+    InstanceName: "api-sa2",
+    InstanceType: "SA2.LARGE8",
+    Tags: [{ Key: "autopilot:rightsize", Value: "apply" }],
+    profile: { cpu: 15, traffic: 3 },
   });
   return emu;
 }

@@ -35,6 +35,11 @@ export const RATE_LIMITS: Record<string, number> = {
   CreateKeyPair: 10,
   ImportKeyPair: 10,
   DescribeKeyPairs: 10,
+  // The 2018 CVM API 3.0 reference, each action's page: 10 per second (the current docs agree).
+  ResetInstancesType: 10,
+  InquiryPriceResetInstancesType: 10,
+  ModifyInstancesChargeType: 10,
+  InquiryPriceModifyInstancesChargeType: 10,
   // Current API docs (product/213/33254), not in the 2018 CVM API 3.0 reference.
   DescribeZoneInstanceConfigInfos: 40,
   AssociateInstancesKeyPairs: 10,

@@ -12,6 +12,7 @@ import { keyHandlers } from "./handlers/keys.ts";
 import { monitorHandlers } from "./handlers/monitor.ts";
 import { alarmHandlers } from "./handlers/alarms.ts";
 import { priceHandlers } from "./handlers/prices.ts";
+import { chargeAndTypeHandlers } from "./handlers/charge-and-type.ts";
 import { regionApiHandlers, regionHandlers } from "./handlers/regions.ts";
 import { ssmHandlers } from "./handlers/ssm.ts";
 import { scfHandlers } from "./handlers/scf.ts";
@@ -23,7 +24,14 @@ import type { AccountRegistry } from "./accounts.ts";
 export type Services = Record<string, Record<string, Handler>>;
 
 export const services = (accounts: AccountRegistry): Services => ({
-  cvm: { ...regionHandlers, ...instanceHandlers, ...imageHandlers, ...keyHandlers, ...priceHandlers },
+  cvm: {
+    ...regionHandlers,
+    ...instanceHandlers,
+    ...imageHandlers,
+    ...keyHandlers,
+    ...priceHandlers,
+    ...chargeAndTypeHandlers,
+  },
   monitor: { ...monitorHandlers, ...alarmHandlers },
   ssm: ssmHandlers,
   scf: scfHandlers,

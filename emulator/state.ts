@@ -5,6 +5,7 @@
  */
 import type { Image, Instance, InstanceState, KeyPair } from "../lib/tencent/data-types.ts";
 import { resourceId, seededRandom, type Random } from "./random.ts";
+import { TYPES } from "./instance-types.ts";
 
 export interface MetricProfile {
   /** Average CPUUsage in percent; null means the instance reports no data. */
@@ -13,6 +14,11 @@ export interface MetricProfile {
   traffic: number;
   /** Share of points missing from each series (0..1), independently per metric. */
   gaps?: number;
+  /**
+   * Average MemUsage in percent, reported only where the monitoring agent runs (Cloud Monitor's
+   * MemUsage needs it): undefined means no agent, and the series comes back empty.
+   */
+  mem?: number | undefined;
   /** A metric at another level for the most recent seconds (a busy tail in a quiet hour). */
   bursts?: Array<{ metric: string; lastSeconds: number; value: number }>;
   /**
@@ -34,6 +40,8 @@ export interface EmuInstance extends Instance {
   Region: string;
   profile: MetricProfile;
   transition?: { to: InstanceState; at: number } | undefined;
+  /** A type change that completes later (ResetInstancesType is asynchronous; the machine comes back RUNNING). */
+  typeOp?: { at: number; type: string; cpu: number; memory: number } | undefined;
   /** A key (un)binding that completes later: with ForceStop the platform stops, binds, restarts. */
   keyOp?: { at: number; keyIds: string[]; bind: boolean } | undefined;
   forceStops: number;
@@ -69,6 +77,8 @@ export interface Timings {
   bindMs: number;
   /** An SCF function is Creating / Updating for this many ms after a write. */
   functionMs: number;
+  /** ResetInstancesType completes after this many ms (default: startMs). */
+  resizeMs?: number;
 }
 
 export const DEFAULT_REGIONS = [
@@ -140,6 +150,17 @@ export class EmulatorState {
       r.InstanceState = "RUNNING";
       if (r.LatestOperationState === "OPERATING") r.LatestOperationState = "SUCCESS";
     }
+    if ("typeOp" in r && r.typeOp && r.typeOp.at <= now) {
+      const op = r.typeOp;
+      r.typeOp = undefined;
+      r.InstanceType = op.type;
+      r.CPU = op.cpu;
+      r.Memory = op.memory;
+      // Current API doc (ResetInstancesType): once the change completes the instance shows RUNNING, with no start needed.
+      r.InstanceState = "RUNNING";
+      r.StopChargingMode = "NOT_APPLICABLE";
+      if (r.LatestOperationState === "OPERATING") r.LatestOperationState = "SUCCESS";
+    }
     if ("readyAt" in r && r.readyAt !== undefined && r.readyAt <= now) {
       r.ImageState = "NORMAL";
       r.readyAt = undefined;
@@ -157,7 +178,7 @@ export class EmulatorState {
   instancesIn(region: string): EmuInstance[] {
     const list = this.byRegion.get(region) ?? [];
     for (const i of this.pending)
-      if (i.Region === region && !this.settle(i).transition && !i.keyOp) this.pending.delete(i);
+      if (i.Region === region && !this.settle(i).transition && !i.keyOp && !i.typeOp) this.pending.delete(i);
     return list;
   }
 
@@ -233,6 +254,15 @@ export class EmulatorState {
     inst.LatestOperationState = inst.transition || inst.keyOp ? "OPERATING" : "SUCCESS";
   }
 
+  /** A type change (ResetInstancesType): the machine is stopped for it, then RUNNING as `type` after resizeMs. */
+  resizeLater(inst: EmuInstance, type: string, cpu: number, memory: number): void {
+    const ms = this.timings.resizeMs ?? this.timings.startMs;
+    inst.typeOp = { at: this.now() + ms, type, cpu, memory };
+    inst.InstanceState = "STOPPED";
+    this.pending.add(inst);
+    if (ms <= 0) this.settle(inst);
+  }
+
   /** Starts a timed state change: the instance is in `via` now and `to` after `ms`. */
   transition(inst: EmuInstance, via: InstanceState, to: InstanceState, ms: number): void {
     if (ms <= 0) {
@@ -267,8 +297,13 @@ export class EmulatorState {
       PrivateIpAddresses: [`10.0.${Math.floor(this.random() * 255)}.${Math.floor(this.random() * 255)}`],
       PublicIpAddresses: null,
       StopChargingMode: "NOT_APPLICABLE",
+      // The cvm model's SystemDisk; ResetInstancesType accepts only cloud system disks.
+      SystemDisk: { DiskType: "CLOUD_PREMIUM", DiskSize: 50 },
       profile: { cpu: 40, traffic: 5 },
       forceStops: 0,
+      ...(partial.InstanceType && TYPES[partial.InstanceType]
+        ? { CPU: TYPES[partial.InstanceType]!.cpu, Memory: TYPES[partial.InstanceType]!.memory }
+        : {}),
       ...partial,
       InstanceId: id,
     };

@@ -7,7 +7,7 @@ import type { EmuImage, EmuInstance, EmuKeyPair } from "./state.ts";
  * as soon as a handler returns, so nested values are never shared with a later mutation.
  */
 export function publicInstance(i: EmuInstance): Instance {
-  const { Region: _r, profile: _p, transition: _t, keyOp: _k, forceStops: _f, ...rest } = i;
+  const { Region: _r, profile: _p, transition: _t, keyOp: _k, typeOp: _o, forceStops: _f, ...rest } = i;
   // As real replies write them: tags in both spellings, and null (not []) where nothing is set.
   const keys = rest.LoginSettings?.KeyIds;
   return {

@@ -8,6 +8,8 @@ import keyRotation from "./key-rotation/index.ts";
 import renewFlag from "./renew-flag/index.ts";
 import officeHours from "./office-hours/index.ts";
 import scheduleAdvisor from "./schedule-advisor/index.ts";
+import rightsize from "./rightsize/index.ts";
+import prepaidAdvice from "./prepaid-advice/index.ts";
 import { fromSpec, type FunctionEntry } from "../lib/runtime/entry.ts";
 
 export type { FunctionEntry } from "../lib/runtime/entry.ts";
@@ -19,6 +21,8 @@ export const REGISTRY: readonly FunctionEntry[] = [
   fromSpec(keyRotation),
   fromSpec(officeHours),
   fromSpec(scheduleAdvisor),
+  fromSpec(rightsize),
+  fromSpec(prepaidAdvice),
 ];
 
 /** Entries by name. */

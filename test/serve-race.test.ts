@@ -12,7 +12,9 @@ const GZ = "ap-guangzhou";
 
 describe("serve: functions that change the same machines", () => {
   it("are found from the calls each declares, not from their names", () => {
-    expect(sharedTouches(REGISTRY)).toEqual(["instance power: auto-stop-idle, key-rotation and office-hours"]);
+    expect(sharedTouches(REGISTRY)).toEqual([
+      "instance power: auto-stop-idle, key-rotation, office-hours and rightsize",
+    ]);
     expect(sharedTouches(REGISTRY).join()).not.toMatch(/image-sync|renew-flag/);
   });
 

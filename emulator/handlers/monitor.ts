@@ -55,7 +55,12 @@ export function metricValue(inst: EmuInstance, metric: string, ts: number, nowS:
   if (burst) return burst.value;
   const noise = hashUnit(`${inst.InstanceId}/${metric}/${ts}`);
   const { cpu, traffic } = levelsAt(inst, ts);
-  if (metric === "CPUUsage" || metric === "MemUsage") {
+  if (metric === "MemUsage") {
+    // MemUsage needs the monitoring agent inside the machine: without one (no `mem`) there is no data.
+    if (cpu === null || inst.profile.mem === undefined) return null;
+    return Math.max(0, Math.min(100, Math.round(inst.profile.mem * (0.9 + 0.2 * noise) * 100) / 100));
+  }
+  if (metric === "CPUUsage") {
     if (cpu === null) return null;
     // +-20% noise around the profile's level, so max and p95 differ from the mean.
     return Math.max(0, Math.min(100, Math.round(cpu * (0.8 + 0.4 * noise) * 100) / 100));

@@ -10,20 +10,10 @@
  */
 import { filters } from "../api-fault.ts";
 import type { Handler } from "./context.ts";
+import { familyOf, monthlyOf, TYPES } from "../instance-types.ts";
 
-export const HOURLY: Record<string, number> = {
-  "S5.SMALL2": 0.12,
-  "S5.MEDIUM4": 0.25,
-  "S5.LARGE8": 0.5,
-  "S5.2XLARGE16": 1.0,
-  "S5.4XLARGE32": 2.0,
-  "SA2.MEDIUM4": 0.21,
-  "SA2.LARGE8": 0.42,
-  "M5.LARGE16": 0.7,
-  "C5.LARGE8": 0.58,
-  "S5.8XLARGE64": 4.0,
-  "GN7.2XLARGE32": 0,
-};
+/** Hourly list prices by type (instance-types.ts holds them with each type's shape). */
+export const HOURLY: Record<string, number> = Object.fromEntries(Object.entries(TYPES).map(([t, s]) => [t, s.hourly]));
 /** Second and third step prices, where a type's price steps down with the hours used. */
 export const STEPS: Record<string, [number, number]> = { "S5.8XLARGE64": [3.6, 3.2] };
 const FILTERS = new Set(["zone", "instance-family", "instance-type", "instance-charge-type", "sort-keys"]);
@@ -40,12 +30,11 @@ export const priceHandlers: Record<string, Handler> = {
           if (
             !ok("zone", zone) ||
             !ok("instance-type", type) ||
-            !ok("instance-family", type.split(".")[0]!) ||
+            !ok("instance-family", familyOf(type)) ||
             !ok("instance-charge-type", charge)
           )
             continue;
-          // Prepaid: a 30-day month at 80% of the hourly rate, undiscounted.
-          const monthly = Math.round(price * 720 * 0.8 * 100) / 100;
+          const monthly = monthlyOf(type);
           const Price =
             charge === "POSTPAID_BY_HOUR"
               ? (() => {
@@ -65,7 +54,9 @@ export const priceHandlers: Record<string, Handler> = {
           items.push({
             Zone: zone,
             InstanceType: type,
-            InstanceFamily: type.split(".")[0],
+            InstanceFamily: familyOf(type),
+            Cpu: TYPES[type]!.cpu,
+            Memory: TYPES[type]!.memory,
             InstanceChargeType: charge,
             Status: "SELL",
             Price,

@@ -11,6 +11,8 @@ export const DEMO_SETTINGS: Readonly<Record<string, string>> = {
   RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW",
   RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
   AUTO_STOP_PRICES: "S5.MEDIUM4=0.23",
+  // rightsize resizes only in a maintenance window; the demo's is all day, so its tagged machine shows the plan.
+  RIGHTSIZE_WINDOW: "00:00-24:00",
 };
 
 /** The demo settings that apply (the ones env leaves unset), as one line; undefined when env sets them all. */

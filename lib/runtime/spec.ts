@@ -35,7 +35,10 @@ export interface RunContext<C extends BaseConfig> {
   alarmed?: Set<string> | undefined;
   /** Instances a signed "stop now" link named, each with the running period it was issued for (Trigger.stopNow). */
   stopNow?: ReadonlyMap<string, string> | undefined;
-  /** The history store and this run's id, when history is kept: where a function may keep what it learnt for its next run. */
+  /**
+   * The history store and this run's id, when history is kept: where a function may keep what it
+   * learnt for its next run, or read what earlier runs did (prepaid-advice reads the ledger).
+   */
   history?: { store: HistoryStore; runId: string } | undefined;
   /**
    * Hands the runner one decision that asks for no write, as soon as it is made: counted and

@@ -16,6 +16,10 @@ type Req<T> = [T] extends [null] ? Record<string, never> : T;
 type ZonePrice = {
   Zone?: string;
   InstanceType?: string;
+  InstanceFamily?: string;
+  Cpu?: number;
+  Memory?: number;
+  Status?: string;
   InstanceChargeType?: string;
   Price?: {
     UnitPrice?: number;
@@ -25,6 +29,21 @@ type ZonePrice = {
     UnitPriceThirdStep?: number;
     UnitPriceDiscountThirdStep?: number;
     ChargeUnit?: string;
+    OriginalPrice?: number;
+    DiscountPrice?: number;
+  };
+};
+
+/** The fields of a Price (InstancePrice: an ItemPrice) we read from the InquiryPrice* actions (official model). */
+type QuotedPrice = {
+  Price?: {
+    InstancePrice?: {
+      UnitPrice?: number;
+      UnitPriceDiscount?: number;
+      ChargeUnit?: string;
+      OriginalPrice?: number;
+      DiscountPrice?: number;
+    };
   };
 };
 
@@ -99,6 +118,17 @@ interface Table {
     Cvm.DescribeZoneInstanceConfigInfosRequest,
     { InstanceTypeQuotaSet?: ZonePrice[] },
     Cvm.DescribeZoneInstanceConfigInfosResponse,
+  ];
+  ResetInstancesType: [Cvm.ResetInstancesTypeRequest, object, Cvm.ResetInstancesTypeResponse];
+  InquiryPriceResetInstancesType: [
+    Cvm.InquiryPriceResetInstancesTypeRequest,
+    QuotedPrice,
+    Cvm.InquiryPriceResetInstancesTypeResponse,
+  ];
+  InquiryPriceModifyInstancesChargeType: [
+    Cvm.InquiryPriceModifyInstancesChargeTypeRequest,
+    QuotedPrice,
+    Cvm.InquiryPriceModifyInstancesChargeTypeResponse,
   ];
   DescribeKeyPairs: [
     Cvm.DescribeKeyPairsRequest,

@@ -65,6 +65,11 @@ export const ACTIONS = {
   DescribeKeyPairs: cvm(10, { pageSize: 100, batchSize: 100 }),
   // Not in the 2018 CVM API 3.0 reference; the current API docs (product/213/33254): 40 per second. Auto-stop's prices.
   DescribeZoneInstanceConfigInfos: cvm(40),
+  // rightsize: one instance a call (the current model: "本接口目前仅支持每次操作1个实例"); 10 per second (2018 reference).
+  ResetInstancesType: cvm(10, { batchSize: 1 }),
+  InquiryPriceResetInstancesType: cvm(10, { batchSize: 1 }),
+  // prepaid-advice: up to 100 instances a call (the model and the 2018 page); one price for the whole call.
+  InquiryPriceModifyInstancesChargeType: cvm(10, { batchSize: 100 }),
   AssociateInstancesKeyPairs: cvm(10, { batchSize: 100 }),
   DisassociateInstancesKeyPairs: cvm(10, { batchSize: 100 }),
   DeleteKeyPairs: cvm(10, { batchSize: 100 }),

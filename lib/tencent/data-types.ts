@@ -50,6 +50,8 @@ export interface Instance {
   PrivateIpAddresses?: string[];
   PublicIpAddresses?: string[] | null;
   StopChargingMode?: string;
+  /** The system disk (cvm model SystemDisk): ResetInstancesType accepts CLOUD_BASIC, CLOUD_PREMIUM, CLOUD_SSD, CLOUD_BSSD. */
+  SystemDisk?: { DiskType?: string; DiskSize?: number };
   /**
    * The instance's latest operation (e.g. StopInstances, ResetInstance), its state (SUCCESS,
    * OPERATING, FAILED) and its request's id; each may be null (cvm 2017-03-12 Instance model; the

@@ -283,7 +283,44 @@ function officeHours(): Scenario {
   };
 }
 
-export const SCENARIOS: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation, officeHours];
+/** rightsize: tagged, lightly used machines shrink within their family, each exactly once; untagged ones are only proposed. */
+function rightsize(): Scenario {
+  const FROM = "S5.2XLARGE16";
+  const tagged = new Set<string>();
+  const untouchable = new Set<string>();
+  const apply = [{ Key: "autopilot:rightsize", Value: "apply" }];
+  return {
+    name: "rightsize",
+    env: { REGIONS: REGIONS.join(","), RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1" },
+    writeActions: ["StopInstances", "ResetInstancesType", "StartInstances"],
+    setup(emu) {
+      for (const region of REGIONS) {
+        for (let i = 0; i < 4; i++)
+          tagged.add(
+            emu.state.addInstance({ Region: region, InstanceType: FROM, Tags: apply, profile: { cpu: 10, traffic: 1 } })
+              .InstanceId,
+          );
+        untouchable.add(
+          emu.state.addInstance({ Region: region, InstanceType: FROM, profile: { cpu: 10, traffic: 1 } }).InstanceId,
+        );
+      }
+    },
+    invariants(emu) {
+      const touched = [...ids(emu, "StopInstances"), ...ids(emu, "ResetInstancesType"), ...ids(emu, "StartInstances")];
+      return touched.filter((id) => untouchable.has(id)).map((id) => `resized ${id}, which is not tagged to apply`);
+    },
+    converged(emu) {
+      return [...tagged].flatMap((id) => {
+        const i = emu.state.settle(emu.state.instances.get(id)!);
+        return i.InstanceState === "RUNNING" && i.InstanceType !== FROM
+          ? []
+          : [`${id} is ${i.InstanceState} at ${i.InstanceType}, not running at a smaller type`];
+      });
+    },
+  };
+}
+
+export const SCENARIOS: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation, officeHours, rightsize];
 
 /** Registered functions without a hardening scenario: a new function must bring one. */
 export const withoutScenario = (names: string[]) => names.filter((n) => !SCENARIOS.some((make) => make().name === n));

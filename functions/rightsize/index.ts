@@ -1,0 +1,114 @@
+/**
+ * rightsize, declared once: propose the smallest type of each running machine's family that its
+ * 14-day P99 CPU (and memory, where the monitoring agent reports it) would fit, priced; resize the
+ * machines tagged for it, in the maintenance window only, through the guard.
+ */
+import { blastRadius, shareOf } from "../../lib/runtime/guard.ts";
+import { appendCapped, cellText } from "../../lib/report/report.ts";
+import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
+import { tagText } from "../../lib/runtime/scope-words.ts";
+import { resizeOne } from "./apply.ts";
+import { decideRegion } from "./collect.ts";
+import { loadConfig, SETTINGS, type RightsizeConfig } from "./config.ts";
+import { KINDS, type RightsizeDecision, type RightsizeDetail, type RightsizeKind } from "./plan.ts";
+
+/** One proposal as the report lists it, whether or not it is applied. */
+export interface Proposal {
+  id: string;
+  name?: string | undefined;
+  region: string;
+  zone: string;
+  from: string;
+  to: string;
+  cpuP95?: number | undefined;
+  cpuP99?: number | undefined;
+  memP99: number | null;
+  monthlySaving?: number | undefined;
+  message: string;
+}
+
+const PROPOSING: ReadonlySet<RightsizeKind> = new Set(["proposal", "waiting-for-window", "resize"]);
+
+/** A proposal's one line: which machine, from → to, its usage and the monthly difference. */
+function proposalOf(d: RightsizeDecision): Proposal {
+  const x = d.detail!;
+  const who = `${d.name ? `${d.name} ` : ""}(${d.id}, ${d.region})`;
+  const money = x.monthlySaving !== undefined ? `saves ${x.monthlySaving} CNY/month` : "unpriced";
+  const mem =
+    x.memP99 === null || x.memP99 === undefined ? "memory unknown: no monitoring agent" : `memory P99 ${x.memP99}%`;
+  return {
+    id: d.id,
+    name: d.name,
+    region: d.region,
+    zone: x.zone,
+    from: x.from,
+    to: x.to!,
+    cpuP95: x.cpuP95,
+    cpuP99: x.cpuP99,
+    memP99: x.memP99 ?? null,
+    monthlySaving: x.monthlySaving,
+    message: `${who} ${x.from} → ${x.to}: CPU P95 ${x.cpuP95}% P99 ${x.cpuP99}%, ${mem}; ${money} (${KINDS[d.kind]})`,
+  };
+}
+
+export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<string, unknown>, RightsizeDetail>({
+  name: "rightsize",
+  description:
+    "Propose a smaller type for running instances from 14 days of P99 CPU and memory, priced; resize tagged ones in a window",
+  schedule: "0 19 * * *",
+  settings: SETTINGS,
+  scope: ({ policy: p }) =>
+    `running instances: P99 CPU over ${p.lookbackDays} days under ${p.cpuTarget}% on the smaller type; resized only if tagged ${tagText(p.applyTag)}, ${p.window.length ? `in the window (${p.timeZone})` : "never (no RIGHTSIZE_WINDOW)"}`,
+  calls: [
+    "DescribeInstances",
+    "GetMonitorData",
+    "DescribeZoneInstanceConfigInfos",
+    "InquiryPriceResetInstancesType",
+    "TagResources",
+    "StopInstances",
+    "ResetInstancesType",
+    "StartInstances",
+  ],
+  loadConfig,
+  kinds: KINDS,
+  columns: () => [
+    { head: "zone", cell: (d) => cellText(d.detail?.zone) },
+    { head: "CPU P99", cell: (d) => (d.detail?.cpuP99 !== undefined ? `${d.detail.cpuP99}%` : "") },
+    { head: "CNY/month saved", cell: (d) => cellText(d.detail?.monthlySaving), missing: "unpriced" },
+    { head: "type", cell: (d) => `${cellText(d.detail?.from)} → ${cellText(d.detail?.to)}`, keep: true },
+  ],
+  noteLines: { proposals: (p: Proposal) => p.message },
+  async decide(ctx, region) {
+    const proposals: Proposal[] = [];
+    let count = 0;
+    const acting: RightsizeDecision[] = [];
+    for (const d of await decideRegion(ctx.client, ctx.logger, region, ctx.config.policy, ctx.now, ctx.only)) {
+      if (PROPOSING.has(d.kind)) {
+        count++;
+        appendCapped(proposals, [proposalOf(d)]);
+      }
+      if (d.action) acting.push(d);
+      else ctx.decided(d);
+    }
+    return { decisions: acting, notes: { proposals }, notesCount: { proposals: count } };
+  },
+  // Machines judged count in the denominator; a machine with too little data or no offer was not judged.
+  guard: (summary, config) =>
+    blastRadius(summary, new Set<RightsizeKind>(["too-little-data", "no-offer"]), {
+      maxFraction: config.policy.maxFraction,
+      maxCount: config.policy.maxCount,
+      override: config.policy.overrideGuard,
+    }),
+  guardHelp:
+    "check the resizes listed are right, then raise RIGHTSIZE_MAX_COUNT or RIGHTSIZE_MAX_FRACTION, or set RIGHTSIZE_OVERRIDE_GUARD=true for one run",
+  shareLimits: (config, shards) => ({
+    ...config,
+    policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) },
+  }),
+  /** One machine at a time: each resize is a stop and a start of a machine someone relies on. */
+  async apply(ctx, acting) {
+    const out = new Map<string, Outcome>();
+    for (const d of acting) out.set(keyOf(d), await resizeOne(ctx.client, ctx.sleep, d, ctx.now));
+    return out;
+  },
+});

@@ -1,0 +1,203 @@
+/**
+ * Decides, per running machine, whether a smaller type of its family would do. Pure: usage,
+ * the zone's offers and the policy in, a decision out.
+ *
+ * The rule: from hourly CPUUsage over the look-back (P95 and P99, nearest rank), the smallest type
+ * of the same family sold in the machine's zone whose vCPUs keep P99 × (current vCPUs ÷ its
+ * vCPUs) under RIGHTSIZE_CPU_TARGET; where Cloud Monitor has MemUsage (only with the monitoring
+ * agent) the memory used at P99 must fit under RIGHTSIZE_MEMORY_TARGET of its memory too. With no
+ * memory data the proposal says so and never guesses. ResetInstancesType changes a type only
+ * within its family (the 2018 reference: "must be in the same series").
+ */
+import { inWindow, minutesInZone } from "../../lib/config/parsers.ts";
+import type { Decision } from "../../lib/runtime/spec.ts";
+import type { Series } from "../../lib/tencent/monitor.ts";
+import type { Offer } from "../../lib/tencent/zone-offers.ts";
+import type { RightsizePolicy } from "./config.ts";
+
+/** Why a machine is proposed, resized or left: statistics and messages read the kind, never the reason. */
+export const KINDS = {
+  resize: "resize in the window",
+  resume: "finish a resize begun earlier",
+  proposal: "could be smaller",
+  "waiting-for-window": "tagged to apply, outside the window",
+  "right-sized": "right-sized",
+  "over-target": "busier than the target",
+  "too-little-data": "too little CPU data",
+  "no-offer": "its type is not offered in its zone",
+} as const;
+export type RightsizeKind = keyof typeof KINDS;
+
+/** Where a resize stands, on the machine itself: `FROM>TO` while under way, `done>TO@<UTC time>` after (the facts a retry and the next judgement read). */
+export const RESIZING_TAG = "autopilot:rightsize:resizing";
+
+/** A pay-as-you-go month as Tencent Cloud's monthly prices count it: 30 days. */
+export const HOURS_PER_MONTH = 720;
+
+export interface Usage {
+  /** Hours with a CPU point (distinct hourly slots). */
+  hours: number;
+  cpuP95: number;
+  cpuP99: number;
+  /** P99 MemUsage in percent; undefined: Cloud Monitor has none (no monitoring agent). */
+  memP99?: number | undefined;
+}
+
+export interface Machine {
+  id: string;
+  region: string;
+  name?: string | undefined;
+  type: string;
+  zone: string;
+  chargeType: string;
+  state: string;
+  tags: ReadonlyMap<string, string>;
+}
+
+export type RightsizeDetail = {
+  zone: string;
+  from: string;
+  to?: string;
+  chargeType?: string;
+  cpuP95?: number;
+  cpuP99?: number;
+  /** null: no MemUsage data (the monitoring agent is missing); never guessed. */
+  memP99?: number | null;
+  hours?: number;
+  /** The monthly price now and after, and the difference (CNY), when both are known. */
+  currentMonthly?: number;
+  proposedMonthly?: number;
+  monthlySaving?: number;
+  priceSource?: string;
+};
+export type RightsizeDecision = Decision<RightsizeKind, RightsizeDetail>;
+
+/** The nearest-rank percentile of values (p in 0..100). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((sorted.length * p) / 100) - 1)] ?? Number.NaN;
+}
+
+/** Usage from hourly series (one point per hour slot: a repeated timestamp counts once). */
+export function usageOf(cpu: Series, mem: Series): Usage {
+  const hourly = (s: Series) => [...new Map(s.map(([t, v]) => [Math.floor(t / 3600_000), v])).values()];
+  const c = hourly(cpu);
+  const m = hourly(mem);
+  return {
+    hours: c.length,
+    cpuP95: round1(percentile(c, 95)),
+    cpuP99: round1(percentile(c, 99)),
+    memP99: m.length ? round1(percentile(m, 99)) : undefined,
+  };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+/** P99 CPU on `to`, scaled from `from` by their vCPUs. */
+export const scaledCpu = (u: Usage, from: Offer, to: Offer) => (u.cpuP99 * from.cpu) / to.cpu;
+
+/** The smallest offer of the same family that keeps CPU (and memory, when known) under the targets; undefined: none smaller fits. */
+export function smallestFit(
+  current: Offer,
+  offers: readonly Offer[],
+  u: Usage,
+  p: Pick<RightsizePolicy, "cpuTarget" | "memoryTarget">,
+): Offer | undefined {
+  const fits = offers
+    .filter((o) => o.family === current.family && o.type !== current.type)
+    .filter((o) => o.cpu < current.cpu || (o.cpu === current.cpu && o.memory < current.memory))
+    .filter((o) => scaledCpu(u, current, o) < p.cpuTarget)
+    .filter((o) => u.memP99 === undefined || (u.memP99 * current.memory) / o.memory < p.memoryTarget)
+    .sort((a, b) => a.cpu - b.cpu || a.memory - b.memory || (a.hourly ?? 0) - (b.hourly ?? 0));
+  return fits[0];
+}
+
+/** A month's price of an offer for a charge type: prepaid's monthly price, else 720 hours at its hourly one. */
+export function monthlyPrice(o: Offer | undefined, chargeType: string): number | undefined {
+  if (!o) return undefined;
+  if (chargeType === "PREPAID") return o.monthly;
+  return o.hourly === undefined ? undefined : cents(o.hourly * HOURS_PER_MONTH);
+}
+
+/** Whether `now` is inside a maintenance window (none configured: never). */
+export function inMaintenance(p: Pick<RightsizePolicy, "window" | "timeZone">, now: Date): boolean {
+  if (!p.window.length) return false;
+  const m = minutesInZone(now, p.timeZone);
+  return p.window.some((w) => inWindow(m, w));
+}
+
+/** A resize begun and not finished, from the machine's own progress tag: where it is going, or undefined. */
+export function unfinished(m: Machine): { from: string; to: string } | undefined {
+  const [from, to] = (m.tags.get(RESIZING_TAG) ?? "").split(">");
+  if (!from || !to || from === "done") return undefined;
+  // Running at the old type: nothing begun (a new resize waits for the window). Running at the new
+  // type without `done`: the run ended before its record, so it is finished by writing that (and no more).
+  return m.state === "RUNNING" && m.type === from ? undefined : { from, to };
+}
+
+/** When a finished resize made the machine its current type (ms), from the progress tag; undefined: not ours, or not known. */
+export function resizedAt(m: Machine): number | undefined {
+  const v = /^done>([^@]+)@(.+)$/.exec(m.tags.get(RESIZING_TAG) ?? "");
+  const t = v && v[1] === m.type ? Date.parse(v[2]!) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** The decision for one machine, given its usage and its zone's offers. */
+export function judge(
+  m: Machine,
+  u: Usage,
+  offers: readonly Offer[],
+  p: RightsizePolicy,
+  now: Date,
+): RightsizeDecision {
+  const base = { id: m.id, region: m.region, name: m.name };
+  const detail: RightsizeDetail = { zone: m.zone, from: m.type, chargeType: m.chargeType };
+  const begun = unfinished(m);
+  if (begun)
+    return {
+      ...base,
+      kind: "resume",
+      action: "resize",
+      reason: `a resize ${begun.from} → ${begun.to} was begun and not finished (${RESIZING_TAG})`,
+      detail: { ...detail, from: begun.from, to: begun.to },
+    };
+  const current = offers.find((o) => o.type === m.type);
+  if (!current) return { ...base, kind: "no-offer", reason: `${m.type} is not offered in ${m.zone}`, detail };
+  if (u.hours < p.minHours)
+    return {
+      ...base,
+      kind: "too-little-data",
+      reason: `${u.hours} h of CPU data; at least ${p.minHours} h are needed`,
+      detail,
+    };
+  const used = { ...detail, cpuP95: u.cpuP95, cpuP99: u.cpuP99, memP99: u.memP99 ?? null, hours: u.hours };
+  const memWords =
+    u.memP99 === undefined
+      ? "memory unknown (no MemUsage: the monitoring agent is missing; memory was not checked)"
+      : `memory P99 ${u.memP99}%`;
+  const usage = `CPU P95 ${u.cpuP95}% P99 ${u.cpuP99}% over ${u.hours} h, ${memWords}`;
+  if (u.cpuP99 >= p.cpuTarget)
+    return { ...base, kind: "over-target", reason: `${usage}: already at or above ${p.cpuTarget}%`, detail: used };
+  const to = smallestFit(current, offers, u, p);
+  if (!to)
+    return { ...base, kind: "right-sized", reason: `${usage}: no smaller ${current.family} type fits`, detail: used };
+  const now$ = monthlyPrice(current, m.chargeType);
+  const then$ = monthlyPrice(to, m.chargeType);
+  const priced =
+    now$ !== undefined && then$ !== undefined
+      ? { currentMonthly: now$, proposedMonthly: then$, monthlySaving: cents(now$ - then$) }
+      : {};
+  const d = { ...used, to: to.type, ...priced };
+  const why = `${usage}: ${to.type} keeps P99 CPU at ${round1(scaledCpu(u, current, to))}%`;
+  const tagged = m.tags.get(p.applyTag.key) === p.applyTag.value;
+  if (!tagged) return { ...base, kind: "proposal", reason: why, detail: d };
+  if (!inMaintenance(p, now))
+    return {
+      ...base,
+      kind: "waiting-for-window",
+      reason: `${why}; ${p.window.length ? `outside the maintenance window (${p.timeZone})` : "no RIGHTSIZE_WINDOW set"}`,
+      detail: d,
+    };
+  return { ...base, kind: "resize", action: "resize", reason: why, detail: d };
+}

@@ -1,0 +1,213 @@
+/**
+ * rightsize against the emulator: proposals and prices computed here, independently, from the same
+ * hourly points the emulator serves and its own type table; applying only for tagged machines, in
+ * the window, through the guard; a dry run writes nothing; a resize left half done is finished
+ * and never done twice.
+ */
+import { describe, expect, it } from "vitest";
+import type { RunReport } from "../lib/report/report.ts";
+import { TYPES } from "../emulator/instance-types.ts";
+import type { Emulator } from "../emulator/server.ts";
+import { monitorTime } from "../lib/tencent/monitor.ts";
+import { api } from "../lib/tencent/services.ts";
+import { nextStep } from "../functions/rightsize/apply.ts";
+import { KINDS, RESIZING_TAG } from "../functions/rightsize/plan.ts";
+import { runFunction } from "./helpers/functions.ts";
+import { clientFor, emulator } from "./helpers/world.ts";
+
+const GZ = "ap-guangzhou";
+const WRITES = ["StopInstances", "ResetInstancesType", "StartInstances", "TagResources"];
+const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
+/** A one-hour window two hours from now (UTC): outside it whenever the test runs. */
+const notNow = () => {
+  const h = new Date().getUTCHours();
+  return { RIGHTSIZE_WINDOW: `${(h + 2) % 24}:00-${(h + 3) % 24}:00`, RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
+};
+const APPLY = [{ Key: "autopilot:rightsize", Value: "apply" }];
+
+/** Nearest-rank percentile, written here on its own so the test does not check the code with itself. */
+const rank = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((xs.length * p) / 100) - 1]!;
+
+/** What the test expects for a machine: the same hourly points, the rule written out, the emulator's prices. */
+async function expected(emu: Emulator, id: string, type: string, withMemory: boolean) {
+  const { client } = clientFor(emu);
+  const end = new Date(emu.state.now());
+  const start = new Date(end.getTime() - 14 * 86400_000);
+  const series = async (metric: string) => {
+    const r = await api(client).getMonitorData(GZ, {
+      Namespace: "QCE/CVM",
+      MetricName: metric,
+      Period: 3600,
+      StartTime: monitorTime(start),
+      EndTime: monitorTime(end),
+      Instances: [{ Dimensions: [{ Name: "InstanceId", Value: id }] }],
+    });
+    return r.DataPoints[0]!.Values;
+  };
+  const cpu = await series("CPUUsage");
+  const mem = withMemory ? await series("MemUsage") : [];
+  const p99 = rank(cpu, 99);
+  const m99 = mem.length ? rank(mem, 99) : undefined;
+  const now = TYPES[type]!;
+  const family = type.split(".")[0]!;
+  const fits = Object.entries(TYPES)
+    .filter(([t, s]) => t.startsWith(`${family}.`) && t !== type && s.cpu <= now.cpu && s.memory <= now.memory)
+    .filter(([, s]) => (p99 * now.cpu) / s.cpu < 70)
+    .filter(([, s]) => m99 === undefined || (m99 * now.memory) / s.memory < 80)
+    .sort(([, a], [, b]) => a.cpu - b.cpu || a.memory - b.memory);
+  const to = fits[0]?.[0];
+  return {
+    p99: Math.round(p99 * 10) / 10,
+    to,
+    saving: to ? Math.round((now.hourly - TYPES[to]!.hourly) * 720 * 100) / 100 : undefined,
+  };
+}
+
+type Note = { id: string; to: string; cpuP99: number; memP99: number | null; monthlySaving?: number; message: string };
+const proposals = (r: RunReport) => (r.notes as { proposals?: Note[] }).proposals ?? [];
+const writes = (emu: Emulator) => emu.calls.filter((c) => WRITES.includes(c.action ?? ""));
+
+describe("rightsize proposals", () => {
+  it("proposes the smallest type of the family that keeps P99 CPU (and memory, when known) under target, priced", async () => {
+    const emu = await emulator();
+    const add = (type: string, cpu: number, mem?: number) =>
+      emu.state.addInstance({ Region: GZ, InstanceType: type, profile: { cpu, traffic: 1, ...(mem ? { mem } : {}) } });
+    const s5 = add("S5.2XLARGE16", 10); // no monitoring agent: CPU alone decides
+    const s5mem = add("S5.4XLARGE32", 5, 30); // memory keeps it at 16 GB
+    const sa2 = add("SA2.LARGE8", 20);
+    const busy = add("S5.LARGE8", 80);
+    const m5 = add("M5.LARGE16", 5); // the only M5 type sold: nothing smaller
+    const { report } = await runFunction<RunReport>("rightsize", emu, { REGIONS: GZ });
+    const byId = new Map(proposals(report).map((p) => [p.id, p]));
+    for (const [inst, mem] of [
+      [s5, false],
+      [s5mem, true],
+      [sa2, false],
+    ] as const) {
+      const want = await expected(emu, inst.InstanceId, inst.InstanceType, mem);
+      expect(want.to).toBeDefined();
+      expect(byId.get(inst.InstanceId)).toMatchObject({ to: want.to, cpuP99: want.p99, monthlySaving: want.saving });
+    }
+    expect(byId.get(s5.InstanceId)).toMatchObject({ to: "S5.MEDIUM4", memP99: null, monthlySaving: 540 });
+    expect(byId.get(s5.InstanceId)!.message).toContain("no monitoring agent");
+    expect(byId.get(s5mem.InstanceId)).toMatchObject({ to: "S5.2XLARGE16", monthlySaving: 720 });
+    expect(byId.has(busy.InstanceId)).toBe(false);
+    expect(byId.has(m5.InstanceId)).toBe(false);
+    expect(report.byRegion[GZ]!.byKind).toMatchObject({
+      [KINDS.proposal]: 3,
+      [KINDS["over-target"]]: 1,
+      [KINDS["right-sized"]]: 1,
+    });
+    // Untagged: proposed only, nothing written.
+    expect(writes(emu)).toEqual([]);
+    // 14 days hourly: one GetMonitorData call a metric serves the five machines (5 × 337 points < 7,200).
+    expect(emu.callsFor("GetMonitorData").every((c) => (c.params as { Period: number }).Period === 3600)).toBe(true);
+  });
+
+  it("waits for enough data before judging", async () => {
+    const emu = await emulator();
+    const young = emu.state.addInstance({
+      Region: GZ,
+      InstanceType: "S5.2XLARGE16",
+      CreatedTime: new Date(emu.state.now() - 10 * 3600_000).toISOString(),
+      profile: { cpu: 5, traffic: 1 },
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, { REGIONS: GZ });
+    expect(proposals(report)).toEqual([]);
+    expect(report.byRegion[GZ]!.byKind).toEqual({ [KINDS["too-little-data"]]: 1 });
+    void young;
+  });
+});
+
+describe("rightsize apply", () => {
+  const big = (emu: Emulator, tags = APPLY) =>
+    emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
+
+  it("resizes a tagged machine in the window: stop, ResetInstancesType, running at the new type", async () => {
+    const emu = await emulator();
+    const inst = big(emu);
+    const other = big(emu, []);
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    expect(inst).toMatchObject({ InstanceType: "S5.MEDIUM4", CPU: 2, Memory: 4, InstanceState: "RUNNING" });
+    expect(other.InstanceType).toBe("S5.2XLARGE16");
+    expect(writes(emu).map((c) => c.action)).toEqual([
+      "TagResources",
+      "StopInstances",
+      "ResetInstancesType",
+      "TagResources",
+    ]);
+    expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^done>S5\.MEDIUM4@20\d\d-/) });
+    // A second run finds nothing half done, and no hours yet at the new type to judge it by.
+    const before = writes(emu).length;
+    await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(writes(emu).length).toBe(before);
+  });
+
+  it("outside the window, and in a dry run, writes nothing", async () => {
+    const emu = await emulator();
+    const inst = big(emu);
+    const outside = await runFunction<RunReport>("rightsize", emu, notNow());
+    expect(outside.report.byRegion[GZ]!.byKind).toEqual({ [KINDS["waiting-for-window"]]: 1 });
+    const dry = await runFunction<RunReport>("rightsize", emu, { ...ALL_DAY, DRY_RUN: "true" });
+    expect(dry.report.outcomes).toMatchObject({ planned: 1, done: 0 });
+    expect(writes(emu)).toEqual([]);
+    expect(inst).toMatchObject({ InstanceType: "S5.2XLARGE16", InstanceState: "RUNNING" });
+  });
+
+  it("goes through the guard", async () => {
+    const emu = await emulator();
+    for (let i = 0; i < 3; i++) big(emu);
+    const { report } = await runFunction<RunReport>("rightsize", emu, { ...ALL_DAY, RIGHTSIZE_MAX_COUNT: "2" });
+    expect(report.guard).toMatchObject({ tripped: true, wouldAct: 3, limit: 2 });
+    expect(report.outcomes["skipped-by-guard"]).toBe(3);
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("finishes a resize a crashed run left stopped, without stopping or resetting twice", async () => {
+    const emu = await emulator({
+      timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 60_000 },
+    });
+    // The first invocation tagged, stopped and sent ResetInstancesType, then the platform ended it.
+    const inst = big(emu, [...APPLY, { Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4" }]);
+    emu.state.resizeLater(inst, "S5.MEDIUM4", 2, 4);
+    inst.LatestOperation = "ResetInstancesType";
+    inst.LatestOperationState = "OPERATING";
+    // The retry comes outside the window: it finishes what was begun, and begins nothing new.
+    const { report } = await runFunction<RunReport>("rightsize", emu, notNow());
+    expect(report.byRegion[GZ]!.byKind).toEqual({ [KINDS.resume]: 1 });
+    expect(report.outcomes).toMatchObject({ done: 1 });
+    expect(emu.callsFor("StopInstances")).toEqual([]);
+    expect(emu.callsFor("ResetInstancesType")).toEqual([]);
+    expect(inst).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("records a resize whose run ended before its record, so its old hours are not used to shrink it again", async () => {
+    const emu = await emulator();
+    const inst = emu.state.addInstance({
+      Region: GZ,
+      InstanceType: "S5.MEDIUM4",
+      Tags: [...APPLY, { Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4" }],
+      profile: { cpu: 10, traffic: 1 },
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.byRegion[GZ]!.byKind).toEqual({ [KINDS.resume]: 1 });
+    expect(writes(emu).map((c) => c.action)).toEqual(["TagResources"]);
+    expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^done>S5\.MEDIUM4@/) });
+    await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(writes(emu).map((c) => c.action)).toEqual(["TagResources"]);
+  });
+
+  it.each([
+    ["RUNNING", "S5.2XLARGE16", undefined, "stop"],
+    ["STOPPING", "S5.2XLARGE16", undefined, "wait"],
+    ["STOPPED", "S5.2XLARGE16", undefined, "reset"],
+    ["STOPPED", "S5.2XLARGE16", "OPERATING", "wait"],
+    ["STOPPED", "S5.MEDIUM4", undefined, "start"],
+    ["RUNNING", "S5.MEDIUM4", undefined, "finished"],
+    ["RUNNING", "S5.LARGE8", undefined, "changed"],
+  ] as const)("a machine %s as %s (%s) takes the step %s", (state, type, op, step) => {
+    const i = { InstanceState: state, InstanceType: type, LatestOperationState: op } as never;
+    expect(nextStep(i, "S5.2XLARGE16", "S5.MEDIUM4")).toBe(step);
+  });
+});
