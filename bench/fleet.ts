@@ -175,7 +175,10 @@ export async function fleetBench(
   log: (s: string) => void,
   /** A folder for a CPU profile of each measured auto-stop-idle and renew-flag run (`--cpu-prof`). */
   profileDir?: string,
+  /** Only these functions' rows (`--functions`); every one when undefined. */
+  only?: readonly string[],
 ): Promise<{ rows: FleetRow[]; memory: MemoryRow[] }> {
+  const wanted = (fn: string) => !only || only.includes(fn);
   const rows: FleetRow[] = [];
   const memory: MemoryRow[] = [];
   for (const instances of sizes) {
@@ -197,12 +200,12 @@ export async function fleetBench(
       // emulator spends the first small row compiling itself). It changes nothing; at 100,000 the
       // measured run outlasts any warm-up, so it is skipped there.
       if (instances <= 10_000) {
-        for (const fn of ["auto-stop-idle", "renew-flag"]) await invoke(bundles[fn]!, { ...env, DRY_RUN: "true" });
+        for (const fn of ["auto-stop-idle", "renew-flag"].filter(wanted)) await invoke(bundles[fn]!, { ...env, DRY_RUN: "true" });
         // The server counts the last second's calls; a measured run's fresh client does not know
         // the warm-up's, so it starts once they have left the window (else its first burst is throttled).
         await new Promise((r) => setTimeout(r, 1100));
       }
-      for (const fn of ["auto-stop-idle", "renew-flag"] as const) {
+      for (const fn of (["auto-stop-idle", "renew-flag"] as const).filter(wanted)) {
         await emulatorCalls(emu.url);
         truncateSync(replyLog, 0);
         log(`  ${instances} instances: ${fn} ...`);
@@ -242,7 +245,7 @@ export async function fleetBench(
           metricCallsPerMonth: b.metricCalls * RUNS_PER_MONTH,
         });
       }
-      for (const fn of Object.keys(bundles).filter((n) => n !== "auto-stop-idle" && n !== "renew-flag")) {
+      for (const fn of Object.keys(bundles).filter((n) => n !== "auto-stop-idle" && n !== "renew-flag" && wanted(n))) {
         log(`  ${instances} instances: ${fn} (memory) ...`);
         const r = await invoke(bundles[fn]!, { ...env, IMAGE_SYNC_SOURCE_REGION: BENCH_REGIONS[0]! });
         memory.push({ instances, function: fn, wallMs: Math.round(r.wallMs), maxRssMb: Math.round(r.maxRssKb / 1024) });

@@ -6,6 +6,7 @@
  *   --fanout-accounts 10 --fanout-instances 1000   the fan-out row: accounts × 10 regions × instances per shard
  *     (1,000 by default: 10,000 instances per shard needs more cores than the 2 of the CI machine class)
  *   --fanout-at-once 4   replay the fan-out row with 4 workers at a time (see bench/fanout.ts)
+ *   --functions rightsize,office-hours   fleet rows for these functions only (default every one)
  *   --cpu-prof DIR   a CPU profile of each measured fleet run into DIR (the profiler's own cost
  *     inflates those rows' times); `node bench/profile-top.mjs DIR/renew-flag-10000.cpuprofile`
  *     lists self time by function, through the bundle's source map
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     "fanout-instances": { type: "string", default: "1000" },
     "fanout-at-once": { type: "string" },
     "cpu-prof": { type: "string" },
+    functions: { type: "string" },
   },
 });
 const sizes = values.sizes!.split(",").map(Number);
@@ -88,7 +90,7 @@ if (want("emulator")) {
 }
 if (want("fleet")) {
   log("fleet scale ...");
-  const { rows, memory } = await fleetBench(sizes, bundles, log, values["cpu-prof"]);
+  const { rows, memory } = await fleetBench(sizes, bundles, log, values["cpu-prof"], values.functions?.split(","));
   results.fleet = rows;
   results.fleetMemory = memory;
   table(

@@ -26,7 +26,7 @@ function plan({
   const decisions = instances.map((i) => decide(i, metrics.get(i.InstanceId), policy, now));
   return { decisions, guard: guardOf(summarizeDecisions(decisions), policy) };
 }
-import type { Series } from "../lib/tencent/monitor.ts";
+import { NO_POINTS, pointsOf, type Series, seriesFrom } from "../lib/tencent/series.ts";
 
 const NOW = new Date("2026-11-23T14:00:00Z"); // 22:00 in Asia/Shanghai
 const policy = (extra: Record<string, string> = {}) =>
@@ -50,7 +50,7 @@ const anInstance = (o: Partial<RegionalInstance> = {}): RegionalInstance => ({
 });
 /** Values as a series ending at NOW, one point per 5 minutes. */
 const series = (values: number[], endMs = NOW.getTime()): Series =>
-  values.map((v, i) => [endMs - (values.length - 1 - i) * 300_000, v]);
+  seriesFrom(values.map((v, i) => [endMs - (values.length - 1 - i) * 300_000, v]));
 /** LAN carries the traffic, WAN is zero at the same timestamps. */
 const traffic = (values: number[]) => ({ lan: series(values), wan: series(values.map(() => 0)) });
 const quiet = { cpu: series(Array(12).fill(1)), ...traffic(Array(12).fill(0.01)) };
@@ -109,7 +109,7 @@ describe("screen", () => {
 describe("judge", () => {
   it.each([
     ["idle", quiet, true, "idle: CPU max"],
-    ["missing CPU", { cpu: [] }, false, "no CPU metrics"],
+    ["missing CPU", { cpu: NO_POINTS }, false, "no CPU metrics"],
     ["too few points", { cpu: series([1, 1, 1]), ...traffic([0, 0, 0]) }, false, "only 3 of 12"],
     [
       "points outside the window do not count",
@@ -134,7 +134,7 @@ describe("judge", () => {
     ],
     [
       "no public IP: an empty WAN series reads as zero",
-      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: [], noPublicIp: true },
+      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: NO_POINTS, noPublicIp: true },
       true,
       "idle",
     ],
@@ -151,7 +151,7 @@ describe("judge", () => {
     ],
     [
       "a public IP and no WAN series: missing metrics, never idle",
-      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: [] },
+      { cpu: series(Array(12).fill(1)), lan: series(Array(12).fill(0.01)), wan: NO_POINTS },
       false,
       "no traffic metrics",
     ],
@@ -160,7 +160,7 @@ describe("judge", () => {
       {
         cpu: series(Array(12).fill(1)),
         lan: series(Array(12).fill(0.01)),
-        wan: series(Array(12).fill(0)).filter((_, i) => i % 2 === 0),
+        wan: seriesFrom(pointsOf(series(Array(12).fill(0))).filter((_, i) => i % 2 === 0)),
       },
       false,
       "no traffic metrics: 6 of 12",

@@ -104,6 +104,27 @@ describe("rightsize proposals", () => {
     expect(emu.callsFor("GetMonitorData").every((c) => (c.params as { Period: number }).Period === 3600)).toBe(true);
   });
 
+  it("judges a fleet of several pages once a machine, and quotes each zone, type and proposal once", async () => {
+    const emu = await emulator();
+    // 230 machines: three DescribeInstances pages, judged a page at a time.
+    const fleet = Array.from({ length: 230 }, (_, n) =>
+      emu.state.addInstance({
+        Region: GZ,
+        InstanceType: n % 2 ? "S5.2XLARGE16" : "SA2.LARGE8",
+        profile: { cpu: n % 2 ? 10 : 20, traffic: 1 },
+      }),
+    );
+    const { report } = await runFunction<RunReport>("rightsize", emu, { REGIONS: GZ });
+    const got = proposals(report);
+    expect(report.notesCount?.proposals ?? got.length).toBe(230);
+    expect(report.byRegion[GZ]!.byKind).toEqual({ [KINDS.proposal]: 230 });
+    // Two (zone, type, proposal) pairs: two quotes, not 230; every proposal carries its pair's price.
+    const zones = new Set(fleet.map((i) => `${i.Placement.Zone}/${i.InstanceType}`));
+    expect(emu.callsFor("InquiryPriceResetInstancesType").length).toBe(zones.size);
+    const one = await expected(emu, fleet[1]!.InstanceId, "S5.2XLARGE16", false);
+    for (const p of got.filter((x) => x.to === one.to)) expect(p.monthlySaving).toBe(one.saving);
+  });
+
   it("waits for enough data before judging", async () => {
     const emu = await emulator();
     const young = emu.state.addInstance({

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseSchedules } from "../functions/office-hours/config.ts";
 import { periodsOf, proposalOf } from "../functions/schedule-advisor/proposal.ts";
 import { hoursInUse, p95 } from "../functions/schedule-advisor/weekly.ts";
-import type { Series } from "../lib/tencent/monitor.ts";
+import { NO_POINTS, type Series, seriesFrom } from "../lib/tencent/series.ts";
 
 const HOUR = 3600_000;
 const thresholds = { cpu: 5, trafficMbps: 1 };
@@ -13,12 +13,14 @@ const week = (busy: (day: number, hour: number) => boolean) =>
 /** 14 days of hourly CPU from a local date's midnight, Beijing time: busy (40%) on these local dates' 09-19, else 1%. */
 function fortnight(from: string, busyDates: string[]): Series {
   const start = Date.parse(`${from}T00:00:00+08:00`);
-  return Array.from({ length: 14 * 24 }, (_, k) => {
-    const at = start + k * HOUR;
-    const local = new Date(at + 8 * HOUR);
-    const h = local.getUTCHours();
-    return [at, busyDates.includes(local.toISOString().slice(0, 10)) && h >= 9 && h < 19 ? 40 : 1];
-  });
+  return seriesFrom(
+    Array.from({ length: 14 * 24 }, (_, k): [number, number] => {
+      const at = start + k * HOUR;
+      const local = new Date(at + 8 * HOUR);
+      const h = local.getUTCHours();
+      return [at, busyDates.includes(local.toISOString().slice(0, 10)) && h >= 9 && h < 19 ? 40 : 1];
+    }),
+  );
 }
 
 describe("hours in use", () => {
@@ -36,12 +38,17 @@ describe("hours in use", () => {
     ["CN: an ordinary Tuesday's use is Tuesday's", "CN", "2026-09-14", "2026-09-15", 1, 10],
   ] as const)("%s", (_name, calendar, from, busy, day, hours) => {
     const cal = { timezone: "Asia/Shanghai", calendar, exceptions: {} };
-    const used = hoursInUse(fortnight(from, [busy]), [], cal, thresholds);
+    const used = hoursInUse(fortnight(from, [busy]), NO_POINTS, cal, thresholds);
     expect(used.slice(day * 24, day * 24 + 24).filter(Boolean)).toHaveLength(hours);
   });
 
   it("counts an hour of the week with no point on an ordinary day as in use: it never proposes a stop it knows nothing about", () => {
-    const none = hoursInUse([], [], { timezone: "Asia/Shanghai", calendar: "none", exceptions: {} }, thresholds);
+    const none = hoursInUse(
+      NO_POINTS,
+      NO_POINTS,
+      { timezone: "Asia/Shanghai", calendar: "none", exceptions: {} },
+      thresholds,
+    );
     expect(none.every(Boolean)).toBe(true);
   });
 });

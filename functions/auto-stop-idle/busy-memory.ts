@@ -17,7 +17,7 @@
  *   Period), which bounds how many points a window can hold; `p95` needs it, `max` does not.
  */
 import * as z from "zod/mini";
-import { withinWindow, type Series } from "../../lib/tencent/monitor.ts";
+import { withinWindow, type Series } from "../../lib/tencent/series.ts";
 import type { AutoStopPolicy } from "./config.ts";
 import { p95Index, type Verdict } from "./plan.ts";
 
@@ -69,10 +69,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 export function busySpan(cpu: Series, p: AutoStopPolicy, now: Date): BusySpan | undefined {
   const k = busyPointsNeeded(p);
   // Only points the judge read (inside this run's window), so none lies after this run's `now`.
-  const busy = withinWindow(cpu, { start: now.getTime() - windowMs(p), end: now.getTime() })
-    .filter(([, v]) => v >= p.cpuThreshold)
-    .map(([t]) => t)
-    .sort((a, b) => a - b);
+  const seen = withinWindow(cpu, { start: now.getTime() - windowMs(p), end: now.getTime() });
+  // In time order already (series.ts).
+  const busy: number[] = [];
+  for (let i = 0; i < seen.t.length; i++) if (seen.v[i]! >= p.cpuThreshold) busy.push(seen.t[i]!);
   return busy.length < k ? undefined : { oldest: busy[busy.length - k]!, newest: busy.at(-1)! };
 }
 

@@ -10,6 +10,7 @@ import { readWarning, runningPeriodOf, warningTagKey } from "../../lib/snooze/wa
 import { takeTurn } from "./rotation.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
+import { NO_POINTS } from "../../lib/tencent/series.ts";
 import { batches, batchSizeOf, pages } from "../../lib/tencent/services.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Filter, Instance } from "../../lib/tencent/data-types.ts";
@@ -201,7 +202,7 @@ export async function decideRegion(
       // The plan joins the two series on their timestamps.
       for (const id of ids) {
         const p = pending.get(id)!;
-        settle(id, { ...p.m!, lan: lan.get(id) ?? [], wan: wan.get(id) ?? [], noPublicIp: p.noPublicIp });
+        settle(id, { ...p.m!, lan: lan.get(id) ?? NO_POINTS, wan: wan.get(id) ?? NO_POINTS, noPublicIp: p.noPublicIp });
       }
     }),
   );
@@ -210,7 +211,7 @@ export async function decideRegion(
     watched(async (ids) => {
       const values = await getInstanceMetric(client, region, "CPUUsage", ids, window);
       for (const id of ids) {
-        const m = { cpu: values.get(id) ?? [] };
+        const m = { cpu: values.get(id) ?? NO_POINTS };
         limits.memory?.saw(id, m.cpu);
         if (cpuLooksIdle(m.cpu, policy, now)) {
           idleSeen = true;

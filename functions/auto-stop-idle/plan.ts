@@ -10,9 +10,10 @@ import {
   addWherePresent,
   distinctSlots,
   joinOnTimestamps,
+  NO_POINTS,
   withinWindow,
   type Series,
-} from "../../lib/tencent/monitor.ts";
+} from "../../lib/tencent/series.ts";
 import { blastRadius } from "../../lib/runtime/guard.ts";
 import { instantTag, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { runningPeriodOf, warningStanding, type Announcement } from "../../lib/snooze/warning-tag.ts";
@@ -159,9 +160,17 @@ export function screen(
 /** Where the 95th percentile of `n` values sits once they are sorted (nearest rank); busy-memory.ts counts on it too. */
 export const p95Index = (n: number) => Math.max(0, Math.ceil(n * 0.95) - 1);
 
-function p95(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+function p95(values: Float64Array): number {
+  // A copy: the values are a view of the series. A typed array sorts numerically.
+  const sorted = values.slice().sort();
   return sorted[p95Index(sorted.length)]!;
+}
+
+/** The largest value (Math.max(...v) would spread every point onto the stack). */
+function maxOf(values: Float64Array): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) if (values[i]! > m) m = values[i]!;
+  return m;
 }
 
 const expectedPoints = (policy: AutoStopPolicy) => Math.floor((policy.lookbackMinutes * 60) / policy.metricPeriod);
@@ -170,20 +179,17 @@ const windowOf = (policy: AutoStopPolicy, now: Date) => ({
   end: now.getTime(),
 });
 
-export function cpuStat(values: number[], policy: AutoStopPolicy): number {
-  return policy.cpuStat === "p95" ? p95(values) : Math.max(...values);
+export function cpuStat(values: Float64Array, policy: AutoStopPolicy): number {
+  return policy.cpuStat === "p95" ? p95(values) : maxOf(values);
 }
 
 /** CPU below threshold with enough data in the window: worth fetching traffic for. */
 export function cpuLooksIdle(cpu: Series, policy: AutoStopPolicy, now: Date): boolean {
   const points = withinWindow(cpu, windowOf(policy, now));
   return (
-    points.length > 0 &&
+    points.t.length > 0 &&
     distinctSlots(points, policy.metricPeriod) >= expectedPoints(policy) * MIN_COVERAGE &&
-    cpuStat(
-      points.map((p) => p[1]),
-      policy,
-    ) < policy.cpuThreshold
+    cpuStat(points.v, policy) < policy.cpuThreshold
   );
 }
 
@@ -198,8 +204,8 @@ export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?
 export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Judgement {
   const need = Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
   const w = windowOf(policy, now);
-  const cpuPoints = m ? withinWindow(m.cpu, w) : [];
-  const cpuValues = cpuPoints.map((p) => p[1]);
+  const cpuPoints = m ? withinWindow(m.cpu, w) : NO_POINTS;
+  const cpuValues = cpuPoints.v;
   if (cpuValues.length === 0)
     return { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" };
   const cpuSlots = distinctSlots(cpuPoints, policy.metricPeriod);
@@ -218,14 +224,14 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
       cpu,
     };
   const joined = !m?.lan
-    ? []
+    ? NO_POINTS
     : m.noPublicIp
-      ? addWherePresent(m.lan, m.wan ?? [])
+      ? addWherePresent(m.lan, m.wan ?? NO_POINTS)
       : m.wan
         ? joinOnTimestamps(m.lan, m.wan)
-        : [];
+        : NO_POINTS;
   const outPoints = withinWindow(joined, w);
-  const out = outPoints.map((p) => p[1]);
+  const out = outPoints.v;
   const outSlots = distinctSlots(outPoints, policy.metricPeriod);
   if (outSlots < need) {
     return {
@@ -235,7 +241,7 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
       cpu,
     };
   }
-  const traffic = Math.max(...out);
+  const traffic = maxOf(out);
   if (traffic >= policy.networkThresholdMbps) {
     return {
       idle: false,

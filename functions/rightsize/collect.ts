@@ -9,13 +9,16 @@ import type { Logger } from "../../lib/log/logger.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
 import { errorRecord } from "../../lib/tencent/errors.ts";
-import { getInstanceMetric, type MetricWindow, type Series } from "../../lib/tencent/monitor.ts";
+import { type MetricWindow, reduceInstanceMetric } from "../../lib/tencent/monitor.ts";
+import type { Series } from "../../lib/tencent/series.ts";
+import { awaitedLater, settleAll } from "../../lib/settle.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api, pages } from "../../lib/tencent/services.ts";
 import { offersOf, type Offer } from "../../lib/tencent/zone-offers.ts";
 import type { RightsizePolicy } from "./config.ts";
 import {
   HOURS_PER_MONTH,
+  hourlyValues,
   judge,
   RESIZING_TAG,
   resizedAt,
@@ -35,21 +38,67 @@ const machineOf = (i: Instance, region: string): Machine => ({
   tags: tagsOf(i),
 });
 
-/** Running machines, and machines of any state carrying our progress tag (a resize to finish), each once. */
-async function listMachines(client: TencentCloudClient, region: string, only: Set<string> | undefined) {
-  const out = new Map<string, Machine>();
-  const queries = [
-    [
-      { Name: "instance-state", Values: ["RUNNING"] },
-      // Spot and CDH machines cannot change type this way (ResetInstancesType: no CDH).
-      { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR", "PREPAID"] },
-    ],
-    [{ Name: "tag-key", Values: [RESIZING_TAG] }],
-  ];
-  for (const Filters of queries)
-    for await (const page of pages(client, "DescribeInstances", region, { Filters }))
-      for (const i of page) if (!only || only.has(i.InstanceId)) out.set(i.InstanceId, machineOf(i, region));
-  return [...out.values()];
+/** Pages of DescribeInstances (100 machines each) judged side by side while the listing reads on: enough to keep the metric queries at their rate. */
+const PAGES_IN_FLIGHT = 4;
+
+/** Running machines, then machines of any state carrying our progress tag (a resize to finish). */
+const QUERIES = [
+  [
+    { Name: "instance-state", Values: ["RUNNING"] },
+    // Spot and CDH machines cannot change type this way (ResetInstancesType: no CDH).
+    { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR", "PREPAID"] },
+  ],
+  [{ Name: "tag-key", Values: [RESIZING_TAG] }],
+];
+
+/** Each machine of the two listings once, a page at a time: a run holds a few pages' machines, never the region's. */
+async function* machinePages(client: TencentCloudClient, region: string, only: Set<string> | undefined) {
+  // Ids alone (a string a machine), so a machine both running and tagged is judged once.
+  const seen = new Set<string>();
+  for (const Filters of QUERIES)
+    for await (const page of pages(client, "DescribeInstances", region, { Filters })) {
+      const fresh = page.filter((i) => (!only || only.has(i.InstanceId)) && !seen.has(i.InstanceId));
+      for (const i of fresh) seen.add(i.InstanceId);
+      if (fresh.length) yield fresh.map((i) => machineOf(i, region));
+    }
+}
+
+/** The zone's offers, by zone, for the families met so far: each family is asked for once a run. */
+function offerBook(client: TencentCloudClient, region: string) {
+  const byZone = new Map<string, Offer[]>();
+  const asked = new Map<string, Promise<void>>();
+  return async (families: readonly string[]): Promise<Map<string, Offer[]>> => {
+    const fresh = [...new Set(families)].filter((f) => !asked.has(f));
+    if (fresh.length) {
+      const read = offersOf(client, region, fresh).then((offers) => {
+        for (const [k, o] of offers) {
+          const zone = k.slice(0, k.indexOf("/"));
+          byZone.set(zone, [...(byZone.get(zone) ?? []), o]);
+        }
+      });
+      for (const f of fresh) asked.set(f, read);
+    }
+    await settleAll([...new Set(families.map((f) => asked.get(f)))]);
+    return byZone;
+  };
+}
+
+/**
+ * The proposed type's hourly price, as InquiryPriceResetInstancesType quotes it for a machine; undefined when it will not.
+ * The inquiry prices the type change, so one machine's quote stands for every machine of the same
+ * zone, type and proposal: at 100,000 machines a quote each would be most of the run's calls.
+ * A refusal is not kept: it may be that machine's alone (its system disk).
+ */
+function quoteBook(client: TencentCloudClient, logger: Logger) {
+  const quoted = new Map<string, Promise<number | undefined>>();
+  return (d: RightsizeDecision): Promise<number | undefined> => {
+    const key = `${d.detail?.zone}/${d.detail?.from}/${d.detail?.to}`;
+    const known = quoted.get(key);
+    if (known !== undefined) return known.then((v) => v ?? quote(client, logger, d));
+    const asked = quote(client, logger, d);
+    quoted.set(key, asked);
+    return asked;
+  };
 }
 
 /** The proposed type's hourly price for this machine, as InquiryPriceResetInstancesType quotes it; undefined when it will not. */
@@ -72,7 +121,53 @@ async function quote(client: TencentCloudClient, logger: Logger, d: RightsizeDec
   }
 }
 
-/** Every machine of the region judged; proposals priced. */
+/** A pay-as-you-go proposal's new price, quoted for the machine itself: the price API's word over the list. */
+async function priced(d: RightsizeDecision, quoteOf: (d: RightsizeDecision) => Promise<number | undefined>) {
+  const det = d.detail;
+  if (!det?.to || d.kind === "resume" || det.chargeType !== "POSTPAID_BY_HOUR") return d;
+  const hourly = await quoteOf(d);
+  if (hourly === undefined) {
+    det.priceSource = "DescribeZoneInstanceConfigInfos";
+    return d;
+  }
+  det.proposedMonthly = Math.round(hourly * HOURS_PER_MONTH * 100) / 100;
+  det.priceSource = "InquiryPriceResetInstancesType";
+  if (det.currentMonthly !== undefined)
+    det.monthlySaving = Math.round((det.currentMonthly - det.proposedMonthly) * 100) / 100;
+  return d;
+}
+
+type Judging = {
+  client: TencentCloudClient;
+  window: MetricWindow;
+  policy: RightsizePolicy;
+  now: Date;
+  offers: ReturnType<typeof offerBook>;
+  quoteOf: ReturnType<typeof quoteBook>;
+};
+
+/** One page of machines judged: each metric reduced to its statistic as it arrives, so no series outlives its reply. */
+async function judgePage(j: Judging, region: string, machines: Machine[]): Promise<RightsizeDecision[]> {
+  const byId = new Map(machines.map((m) => [m.id, m]));
+  // After a resize of ours, only the hours at the new type count: the earlier ones were another machine's share.
+  const since = (id: string) => {
+    const m = byId.get(id);
+    return (m && resizedAt(m)) ?? 0;
+  };
+  const hourlyOf = (id: string, s: Series) => hourlyValues(s, since(id));
+  const running = machines.filter((m) => m.state === "RUNNING").map((m) => m.id);
+  const [cpu, mem, byZone] = await settleAll([
+    reduceInstanceMetric(j.client, region, "CPUUsage", running, j.window, hourlyOf),
+    reduceInstanceMetric(j.client, region, "MemUsage", running, j.window, hourlyOf),
+    j.offers(machines.map((m) => m.type.split(".")[0]!)),
+  ]);
+  const decisions = machines.map((m) =>
+    judge(m, usageOf(cpu.get(m.id) ?? [], mem.get(m.id) ?? []), byZone.get(m.zone) ?? [], j.policy, j.now),
+  );
+  return settleAll(decisions.map((d) => priced(d, j.quoteOf)));
+}
+
+/** Every machine of the region judged, proposals priced, each handed to `emit` as its page is done. */
 export async function decideRegion(
   client: TencentCloudClient,
   logger: Logger,
@@ -80,51 +175,30 @@ export async function decideRegion(
   policy: RightsizePolicy,
   now: Date,
   only: Set<string> | undefined,
-): Promise<RightsizeDecision[]> {
-  const machines = await listMachines(client, region, only);
-  if (!machines.length) return [];
-  const window: MetricWindow = {
-    start: new Date(now.getTime() - policy.lookbackDays * 86400_000),
-    end: now,
-    period: 3600,
+  emit: (d: RightsizeDecision) => void,
+): Promise<void> {
+  const j: Judging = {
+    client,
+    policy,
+    now,
+    window: { start: new Date(now.getTime() - policy.lookbackDays * 86400_000), end: now, period: 3600 },
+    offers: offerBook(client, region),
+    quoteOf: quoteBook(client, logger),
   };
-  const running = machines.filter((m) => m.state === "RUNNING").map((m) => m.id);
-  const [cpu, mem, offers] = await Promise.all([
-    getInstanceMetric(client, region, "CPUUsage", running, window),
-    getInstanceMetric(client, region, "MemUsage", running, window),
-    offersOf(
-      client,
-      region,
-      machines.map((m) => m.type.split(".")[0]!),
-    ),
-  ]);
-  const decisions: RightsizeDecision[] = [];
-  const byZone = new Map<string, Offer[]>();
-  for (const [k, o] of offers) {
-    const zone = k.slice(0, k.indexOf("/"));
-    byZone.set(zone, [...(byZone.get(zone) ?? []), o]);
-  }
-  for (const m of machines) {
-    const zoneOffers = byZone.get(m.zone) ?? [];
-    // After a resize of ours, only the hours at the new type count: the earlier ones were another machine's share.
-    const since = resizedAt(m) ?? 0;
-    const after = (s: Series) => s.filter(([t]) => t >= since);
-    const u = usageOf(after(cpu.get(m.id) ?? []), after(mem.get(m.id) ?? []));
-    decisions.push(judge(m, u, zoneOffers, policy, now));
-  }
-  // A pay-as-you-go proposal's new price, quoted for the machine itself: the price API's word over the list.
-  for (const d of decisions) {
-    const det = d.detail;
-    if (!det?.to || d.kind === "resume" || det.chargeType !== "POSTPAID_BY_HOUR") continue;
-    const hourly = await quote(client, logger, d);
-    if (hourly === undefined) {
-      det.priceSource = "DescribeZoneInstanceConfigInfos";
-      continue;
+  const flight = new Set<Promise<void>>();
+  try {
+    for await (const machines of machinePages(client, region, only)) {
+      const done = awaitedLater(judgePage(j, region, machines).then((ds) => ds.forEach(emit)));
+      flight.add(done);
+      void done.then(
+        () => flight.delete(done),
+        () => undefined,
+      );
+      if (flight.size >= PAGES_IN_FLIGHT) await Promise.race(flight);
     }
-    det.proposedMonthly = Math.round(hourly * HOURS_PER_MONTH * 100) / 100;
-    det.priceSource = "InquiryPriceResetInstancesType";
-    if (det.currentMonthly !== undefined)
-      det.monthlySaving = Math.round((det.currentMonthly - det.proposedMonthly) * 100) / 100;
+  } finally {
+    // Nothing left running after a refusal, and the first refusal is the one reported.
+    await Promise.allSettled(flight);
   }
-  return decisions;
+  await settleAll([...flight]);
 }

@@ -82,14 +82,14 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<stri
     const proposals: Proposal[] = [];
     let count = 0;
     const acting: RightsizeDecision[] = [];
-    for (const d of await decideRegion(ctx.client, ctx.logger, region, ctx.config.policy, ctx.now, ctx.only)) {
+    await decideRegion(ctx.client, ctx.logger, region, ctx.config.policy, ctx.now, ctx.only, (d) => {
       if (PROPOSING.has(d.kind)) {
         count++;
         appendCapped(proposals, [proposalOf(d)]);
       }
       if (d.action) acting.push(d);
       else ctx.decided(d);
-    }
+    });
     return { decisions: acting, notes: { proposals }, notesCount: { proposals: count } };
   },
   // Machines judged count in the denominator; a machine with too little data or no offer was not judged.

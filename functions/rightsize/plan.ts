@@ -11,7 +11,7 @@
  */
 import { inWindow, minutesInZone } from "../../lib/config/parsers.ts";
 import type { Decision } from "../../lib/runtime/spec.ts";
-import type { Series } from "../../lib/tencent/monitor.ts";
+import type { Series } from "../../lib/tencent/series.ts";
 import type { Offer } from "../../lib/tencent/zone-offers.ts";
 import type { RightsizePolicy } from "./config.ts";
 
@@ -79,16 +79,20 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Usage from hourly series (one point per hour slot: a repeated timestamp counts once). */
-export function usageOf(cpu: Series, mem: Series): Usage {
-  const hourly = (s: Series) => [...new Map(s.map(([t, v]) => [Math.floor(t / 3600_000), v])).values()];
-  const c = hourly(cpu);
-  const m = hourly(mem);
+export function usageOf(cpuHourly: readonly number[], memHourly: readonly number[]): Usage {
   return {
-    hours: c.length,
-    cpuP95: round1(percentile(c, 95)),
-    cpuP99: round1(percentile(c, 99)),
-    memP99: m.length ? round1(percentile(m, 99)) : undefined,
+    hours: cpuHourly.length,
+    cpuP95: round1(percentile(cpuHourly, 95)),
+    cpuP99: round1(percentile(cpuHourly, 99)),
+    memP99: memHourly.length ? round1(percentile(memHourly, 99)) : undefined,
   };
+}
+
+/** One value an hour from `since` (ms) on: the hour's last point where a series has several, so hours count slots, not points. */
+export function hourlyValues(s: Series, since = 0): number[] {
+  const byHour = new Map<number, number>();
+  for (let i = 0; i < s.t.length; i++) if (s.t[i]! >= since) byHour.set(Math.floor(s.t[i]! / 3600_000), s.v[i]!);
+  return [...byHour.values()];
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -8,12 +8,12 @@
  * 3 × ceil(machines / 21) calls per region: 1,000 machines, 144 calls, 0.014% of Cloud Monitor's
  * free 1,000,000 calls a month; weekly, about 0.06% a month.
  */
-import type { Logger } from "../../lib/log/logger.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
-import { addWherePresent, getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
+import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
+import { addWherePresent, NO_POINTS } from "../../lib/tencent/series.ts";
 import { settleAll } from "../../lib/settle.ts";
-import { lookUpPrices, priceOf } from "../../lib/tencent/prices.ts";
+import { type PriceSteps, priceOf } from "../../lib/tencent/prices.ts";
 import { LOOKBACK_DAYS, type Machine } from "./plan.ts";
 
 /** The fortnight before `now`, in whole hours: the last point is the hour that began before now. */
@@ -26,10 +26,15 @@ export function fortnight(now: Date): MetricWindow {
 /** The machines of one region with their series and prices. */
 export async function collect(
   client: TencentCloudClient,
-  logger: Logger,
   region: string,
   insts: readonly Instance[],
-  o: { window: MetricWindow; prices: Map<string, number>; now: Date },
+  o: {
+    window: MetricWindow;
+    prices: Map<string, number>;
+    /** The region's prices for these types (prices.ts priceBook: each type looked up once a run). */
+    lookUp: (types: Iterable<string>) => Promise<Map<string, PriceSteps>>;
+    now: Date;
+  },
 ): Promise<Machine[]> {
   if (!insts.length) return [];
   const ids = insts.map((i) => i.InstanceId);
@@ -38,13 +43,7 @@ export async function collect(
     getInstanceMetric(client, region, "LanOuttraffic", ids, o.window),
     // Empty for a machine without a public IP (the emulator's awkward case): LAN alone then.
     getInstanceMetric(client, region, "WanOuttraffic", ids, o.window),
-    lookUpPrices(
-      client,
-      logger,
-      region,
-      insts.map((i) => i.InstanceType ?? ""),
-      o.prices,
-    ),
+    o.lookUp(insts.map((i) => i.InstanceType ?? "")),
   ]);
   return insts.map((inst) => {
     const born = Date.parse(inst.CreatedTime ?? "");
@@ -52,8 +51,8 @@ export async function collect(
     return {
       inst,
       region,
-      cpu: cpu.get(inst.InstanceId) ?? [],
-      traffic: addWherePresent(lan.get(inst.InstanceId) ?? [], wan.get(inst.InstanceId) ?? []),
+      cpu: cpu.get(inst.InstanceId) ?? NO_POINTS,
+      traffic: addWherePresent(lan.get(inst.InstanceId) ?? NO_POINTS, wan.get(inst.InstanceId) ?? NO_POINTS),
       price: priceOf(at, o.prices, looked, Number.isFinite(born) ? (o.now.getTime() - born) / 3600_000 : undefined),
     };
   });

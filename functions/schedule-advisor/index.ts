@@ -16,6 +16,7 @@ import type { Instance } from "../../lib/tencent/data-types.ts";
 import { loadCountryCalendars } from "../../lib/calendar/calendar.ts";
 import { CALENDAR_HELP } from "../../lib/calendar/schedule-syntax.ts";
 import { collect, fortnight } from "./collect.ts";
+import { priceBook } from "../../lib/tencent/prices.ts";
 import { loadConfig, SETTINGS, type ScheduleAdvisorConfig } from "./config.ts";
 import { KINDS, OFFICE_HOURS_TAG, plan, type AdvisorDecision, type AdvisorDetail, type AdvisorKind } from "./plan.ts";
 
@@ -60,12 +61,14 @@ export default defineFunction<
   async decide(ctx, region) {
     const { config } = ctx;
     const window = fortnight(ctx.now);
+    const lookUp = priceBook(ctx.client, ctx.logger, region, config.prices);
     const out: AdvisorDecision[] = [];
     let held: Instance[] = [];
     const flush = async () => {
-      const machines = await collect(ctx.client, ctx.logger, region, held, {
+      const machines = await collect(ctx.client, region, held, {
         window,
         prices: config.prices,
+        lookUp,
         now: ctx.now,
       });
       held = [];

@@ -11,7 +11,7 @@
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
-import type { Series } from "../../lib/tencent/monitor.ts";
+import type { Series } from "../../lib/tencent/series.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { isRunning, type Schedule } from "../../lib/calendar/calendar.ts";
 import { parseSchedules } from "../../lib/calendar/schedule-syntax.ts";
@@ -86,23 +86,34 @@ function answer(
 
 /** Why a machine's history is too short to judge a week by, or undefined when it is long enough. */
 export function tooLittle(m: Machine, endMs: number): string | undefined {
-  const first = m.cpu[0]?.[0];
-  if (m.cpu.length < MIN_HISTORY_HOURS || first === undefined || first > endMs - 7 * 86400_000)
-    return `${m.cpu.length} h of data${first === undefined ? "" : ` since ${new Date(first).toISOString().slice(0, 10)}`}; needs ${MIN_HISTORY_HOURS} (a week)`;
+  const first = m.cpu.t[0];
+  if (m.cpu.t.length < MIN_HISTORY_HOURS || first === undefined || first > endMs - 7 * 86400_000)
+    return `${m.cpu.t.length} h of data${first === undefined ? "" : ` since ${new Date(first).toISOString().slice(0, 10)}`}; needs ${MIN_HISTORY_HOURS} (a week)`;
   return undefined;
 }
 
 /** The schedule as office-hours reads it: the proposal goes through its own parser, or this is a bug. */
 export function asSchedule(p: Proposal): Schedule {
+  // Machines of one habit get one proposal: one Schedule object lets dayKind's memo serve them all.
+  const known = parsed.get(p.entry);
+  if (known) return known;
   const problems: string[] = [];
   const s = parseSchedules(p.entry, (m) => problems.push(m)).get(p.name);
   if (!s || problems.length)
     throw new Error(`schedule-advisor proposed what office-hours cannot read: ${problems.join("; ")}`);
+  // Bounded: a week has far fewer habits than this.
+  if (parsed.size > 1_000) parsed.clear();
+  parsed.set(p.entry, s);
   return s;
 }
+const parsed = new Map<string, Schedule>();
 
 /** The hours a machine ran (it has a CPU point) that the schedule would have kept it stopped. */
-export const hoursSaved = (cpu: Series, s: Schedule) => cpu.filter(([at]) => !isRunning(s, new Date(at))).length;
+export function hoursSaved(cpu: Series, s: Schedule): number {
+  let n = 0;
+  for (const at of cpu.t) if (!isRunning(s, new Date(at))) n++;
+  return n;
+}
 
 /** One group's answers: the union of its members' hours in use, proposed to each member with its own saving. */
 function planGroup(members: Machine[], policy: Policy, endMs: number, group?: string): AdvisorDecision[] {

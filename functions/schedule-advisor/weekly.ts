@@ -10,7 +10,7 @@
  * - An hour of the week with no point on an ordinary day counts as in use: the proposal never stops
  *   a machine in an hour it knows nothing about.
  */
-import type { Series } from "../../lib/tencent/monitor.ts";
+import type { Series } from "../../lib/tencent/series.ts";
 import { dayKind, localTime, type Schedule } from "../../lib/calendar/calendar.ts";
 
 export const HOURS_A_WEEK = 168;
@@ -25,12 +25,31 @@ export interface Thresholds {
 /** The calendar and zone a fortnight is read in: an office-hours schedule with no periods yet. */
 export type Calendar = Pick<Schedule, "timezone" | "calendar" | "exceptions"> & Partial<Schedule>;
 
+/** Each calendar's answers by UTC quarter hour, and the schedule it is read as (one object, so dayKind's memo holds). */
+const memos = new WeakMap<Calendar, { schedule: Schedule; hours: Map<number, number | undefined> }>();
+const QUARTER_MS = 15 * 60_000;
+
 /** The hour of the week of an instant (ms) in the calendar's zone, or undefined on a day that is not an ordinary one. */
 export function ordinaryHour(at: number, cal: Calendar): number | undefined {
-  const s = { name: "", periods: [], enforced: false, stopPrepaid: false, ...cal };
-  const t = localTime(new Date(at), s.timezone);
-  if (dayKind(s, t.date, t.weekday).kind !== "ordinary") return undefined;
-  return MONDAY_FIRST.indexOf(t.weekday) * 24 + Math.floor(t.minutes / 60);
+  let memo = memos.get(cal);
+  if (!memo) {
+    memo = { schedule: { name: "", periods: [], enforced: false, stopPrepaid: false, ...cal }, hours: new Map() };
+    memos.set(cal, memo);
+  }
+  // Every zone's offset is a whole number of quarter hours and changes only on a UTC quarter hour
+  // (calendar.ts), so every instant of one UTC quarter hour has the same local date and hour: a
+  // fortnight of points asks about 1,344 of them, however many machines there are.
+  const block = Math.floor(at / QUARTER_MS);
+  if (memo.hours.has(block)) return memo.hours.get(block);
+  const t = localTime(new Date(at), memo.schedule.timezone);
+  const h =
+    dayKind(memo.schedule, t.date, t.weekday).kind === "ordinary"
+      ? MONDAY_FIRST.indexOf(t.weekday) * 24 + Math.floor(t.minutes / 60)
+      : undefined;
+  // Bounded for a long-running serve: a fortnight is 1,344 quarter hours.
+  if (memo.hours.size > 20_000) memo.hours.clear();
+  memo.hours.set(block, h);
+  return h;
 }
 
 /** The nearest-rank 95th percentile of some values. */
@@ -43,9 +62,9 @@ export function p95(values: readonly number[]): number {
 export function hoursInUse(cpu: Series, traffic: Series, cal: Calendar, t: Thresholds): boolean[] {
   const byHour = (s: Series) => {
     const out: number[][] = Array.from({ length: HOURS_A_WEEK }, () => []);
-    for (const [at, v] of s) {
-      const h = ordinaryHour(at, cal);
-      if (h !== undefined) out[h]!.push(v);
+    for (let i = 0; i < s.t.length; i++) {
+      const h = ordinaryHour(s.t[i]!, cal);
+      if (h !== undefined) out[h]!.push(s.v[i]!);
     }
     return out;
   };
