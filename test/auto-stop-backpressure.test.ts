@@ -3,7 +3,7 @@
  * more than MAX_WAITING machines waiting for metrics, however far ahead the listing could run.
  */
 import { describe, expect, it } from "vitest";
-import { decideRegion, MAX_WAITING } from "../functions/auto-stop-idle/collect.ts";
+import { decideRegion, MAX_WAITING } from "../functions/auto-stop-idle/region-decider.ts";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 import { createTransport } from "../lib/tencent/transport.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
+import { guard as guardOf } from "../functions/auto-stop-idle/guard.ts";
 import {
   decide,
-  guard as guardOf,
   judge,
   screen,
   type InstanceMetrics,

@@ -5,7 +5,7 @@
  * our code and our emulator agree, this says whether the real API agrees too.
  */
 import { describe, expect, it } from "vitest";
-import { scopeQueries } from "../functions/auto-stop-idle/collect.ts";
+import { scopeQueries } from "../functions/auto-stop-idle/queries.ts";
 import { loadConfig } from "../functions/auto-stop-idle/config.ts";
 import { DELETABLE, IN_PROGRESS } from "../functions/image-sync/plan.ts";
 import { RENEW_FLAGS } from "../lib/tencent/data-types.ts";

@@ -12,7 +12,7 @@ import type { ErrorEntry } from "../../lib/report/report-head.ts";
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import { IDLE_POLICY_NAME } from "./alarm-policy.ts";
 import { accountAlarms } from "./account-alarms.ts";
-import type { CandidateLimits } from "./collect.ts";
+import type { CandidateLimits } from "./limits.ts";
 import type { AutoStopConfig } from "./config.ts";
 
 /** The metric queries one admitted batch may need: CPU, then LAN and WAN outbound traffic. */

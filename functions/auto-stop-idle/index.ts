@@ -7,15 +7,18 @@ import { shareOf } from "../../lib/runtime/guard.ts";
 import { awaitedLater } from "../../lib/settle.ts";
 import { applyStops } from "./apply.ts";
 import { applyWarnings } from "../../lib/snooze/warnings.ts";
-import { warnLinks } from "./warn-links.ts";
-import { decideRegion, scopeQueries } from "./collect.ts";
+import { withWarnLinks } from "./warn-links.ts";
+import { priceStops } from "./stop-prices.ts";
+import { scopeQueries } from "./queries.ts";
+import { decideRegion } from "./region-decider.ts";
 import { candidateLimits } from "./candidates.ts";
 import { busyMemory } from "./busy-store.ts";
 import { provisionAlarms } from "./provision.ts";
 import { loadConfig, SCHEDULE, SETTINGS } from "./config.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
-import { guard, KINDS } from "./plan.ts";
-import { key, lookUpPrices, priceOf, type PriceSteps } from "../../lib/tencent/prices.ts";
+import { KINDS } from "./plan.ts";
+import { guard } from "./guard.ts";
+import { lookUpPrices, type PriceSteps } from "../../lib/tencent/prices.ts";
 
 const HOURS_PER_MONTH = 30 * 24;
 
@@ -53,10 +56,9 @@ export default defineFunction({
         "AUTO_STOP_INCLUDE_TAGS: at most 7 distinct tag keys (DescribeInstances takes 10 filters)",
       ]);
     }
-    // Each machine to stop carries its hourly price (AUTO_STOP_PRICES, else the API's), looked up
-    // once for the region, so the report and table show the saving per instance. The lookup
-    // starts as soon as a stop is likely, for every type that could be stopped, so it runs beside
-    // the traffic queries rather than adding a round trip before the first stop.
+    // Stops are priced (stop-prices.ts) by a lookup that starts as soon as a stop is likely, for
+    // every type that could be stopped, so it runs beside the traffic queries rather than adding a
+    // round trip before the first stop.
     const lookUp = (types: Iterable<string>) =>
       lookUpPrices(ctx.client, ctx.logger, region, types, ctx.config.policy.prices);
     const sourced = await candidateLimits(ctx, region);
@@ -82,45 +84,13 @@ export default defineFunction({
       // A region that fails leaves nothing running on (the lookup never rejects: it reports unpriced).
       await early;
     }
-    // A warning carries its signed links (keep running / stop now) into the report and the message;
-    // a dry run writes no warning, so it hands out no link that could act on one.
-    const { linkUrl, webhookSecret } = ctx.config;
-    if (linkUrl && webhookSecret && !ctx.dryRun) {
-      for (const d of decisions)
-        if (d.action === "warn")
-          d.detail = {
-            ...d.detail,
-            links: warnLinks(d, {
-              base: linkUrl,
-              secret: webhookSecret,
-              now: ctx.now,
-              zone: ctx.config.policy.timeZone,
-            }),
-          };
-    }
-    const stops = decisions.filter((d) => d.action === "stop");
-    if (stops.length) {
-      const at = (d: (typeof stops)[number]) => ({
-        region,
-        zone: String(d.detail?.zone ?? ""),
-        type: String(d.detail?.instanceType ?? ""),
-      });
-      const looked = await (early ?? lookUp(stops.map((d) => at(d).type)));
-      for (const d of stops) {
-        const born = Date.parse(String(d.detail?.createdTime ?? ""));
-        const price = priceOf(
-          at(d),
-          ctx.config.policy.prices,
-          looked,
-          Number.isFinite(born) ? (ctx.now.getTime() - born) / 3600_000 : undefined,
-        );
-        // The steps go with the price: the ledger prices each hour a machine stays stopped at its own step.
-        const own = ctx.config.policy.prices.get(at(d).type);
-        const steps = own !== undefined ? { first: own } : looked.get(key(at(d)));
-        if (price !== undefined)
-          d.detail = { ...d.detail, hourlyPrice: price, currency: ctx.config.policy.currency, priceSteps: steps };
-      }
-    }
+    withWarnLinks(decisions, {
+      ...ctx.config,
+      dryRun: ctx.dryRun,
+      now: ctx.now,
+      zone: ctx.config.policy.timeZone,
+    });
+    await priceStops(decisions, region, ctx.config.policy, ctx.now, (types) => early ?? lookUp(types));
     // Kept once the region is decided (a region that failed keeps nothing); a store error is reported, never thrown.
     const errors = [...remembered.errors, ...(await remembered.keep())];
     return {

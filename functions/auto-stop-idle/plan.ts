@@ -14,10 +14,9 @@ import {
   withinWindow,
   type Series,
 } from "../../lib/tencent/series.ts";
-import { blastRadius } from "../../lib/runtime/guard.ts";
 import { instantTag, snoozeOf } from "../../lib/snooze/snooze.ts";
 import { runningPeriodOf, warningStanding, type Announcement } from "../../lib/snooze/warning-tag.ts";
-import type { DecisionSummary, Decision as SpecDecision, Guard } from "../../lib/runtime/spec.ts";
+import type { Decision as SpecDecision } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 
 /** Why an instance is kept or stopped. The first four put it outside the scope the guard counts. */
@@ -223,6 +222,17 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
       reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`,
       cpu,
     };
+  return trafficJudgement(m, policy, w, need, cpu);
+}
+
+/** The second half of judge: a machine whose CPU is idle, judged by its outbound traffic. */
+function trafficJudgement(
+  m: InstanceMetrics | undefined,
+  policy: AutoStopPolicy,
+  w: { start: number; end: number },
+  need: number,
+  cpu: number,
+): Judgement {
   const joined = !m?.lan
     ? NO_POINTS
     : m.noPublicIp
@@ -231,7 +241,6 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
         ? joinOnTimestamps(m.lan, m.wan)
         : NO_POINTS;
   const outPoints = withinWindow(joined, w);
-  const out = outPoints.v;
   const outSlots = distinctSlots(outPoints, policy.metricPeriod);
   if (outSlots < need) {
     return {
@@ -241,7 +250,7 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
       cpu,
     };
   }
-  const traffic = maxOf(out);
+  const traffic = maxOf(outPoints.v);
   if (traffic >= policy.networkThresholdMbps) {
     return {
       idle: false,
@@ -251,30 +260,30 @@ export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, no
       outTrafficMbps: traffic,
     };
   }
-  return {
-    idle: true,
-    kind: "idle",
-    // Joined, not a template literal: V8 keeps a template's result as a chain of ~10 pieces, and
-    // a large fleet holds every stop decision's reason until the run-wide guard has run (~250
-    // bytes each saved, 5 MB at 20,000 stops).
-    reason: [
-      "idle: CPU ",
-      policy.cpuStat,
-      " ",
-      cpu,
-      "% < ",
-      policy.cpuThreshold,
-      "% and outbound ",
-      traffic,
-      " Mbps < ",
-      policy.networkThresholdMbps,
-      " Mbps over ",
-      policy.lookbackMinutes,
-      " min",
-    ].join(""),
+  return { idle: true, kind: "idle", reason: idleReason(policy, cpu, traffic), cpu, outTrafficMbps: traffic };
+}
+
+/**
+ * Joined, not a template literal: V8 keeps a template's result as a chain of ~10 pieces, and a
+ * large fleet holds every stop decision's reason until the run-wide guard has run (~250 bytes
+ * each saved, 5 MB at 20,000 stops).
+ */
+function idleReason(policy: AutoStopPolicy, cpu: number, traffic: number): string {
+  return [
+    "idle: CPU ",
+    policy.cpuStat,
+    " ",
     cpu,
-    outTrafficMbps: traffic,
-  };
+    "% < ",
+    policy.cpuThreshold,
+    "% and outbound ",
+    traffic,
+    " Mbps < ",
+    policy.networkThresholdMbps,
+    " Mbps over ",
+    policy.lookbackMinutes,
+    " min",
+  ].join("");
 }
 
 /** What a decision about a listed machine names of it. */
@@ -379,17 +388,4 @@ export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: 
     }
   }
   return { ...base(inst), detail, kind: j.kind, reason: j.reason, action: "stop" };
-}
-
-/**
- * The blast-radius guard over every decision of the run: past it, nothing is stopped. Its
- * denominator is the in-scope fleet only; counting instances the scope rules leave out would
- * let a narrow scope be stopped whole.
- */
-export function guard(summary: DecisionSummary<DecisionKind>, policy: AutoStopPolicy): Guard {
-  return blastRadius(summary, OUT_OF_SCOPE, {
-    maxFraction: policy.maxFraction,
-    maxCount: policy.maxCount,
-    override: policy.overrideGuard,
-  });
 }

@@ -41,3 +41,21 @@ export function warnLinks(d: Decision, o: { base: string; secret: string; now: D
     { label: "stop now", url: link("stop") },
   ];
 }
+
+/**
+ * Each warning decision with its signed links (keep running / stop now), for the report and the
+ * message; none in a dry run, which writes no warning and so hands out no link that could act on one.
+ */
+export function withWarnLinks(
+  decisions: Decision[],
+  o: { linkUrl?: string | undefined; webhookSecret?: string | undefined; dryRun: boolean; now: Date; zone: string },
+): void {
+  const { linkUrl, webhookSecret } = o;
+  if (!linkUrl || !webhookSecret || o.dryRun) return;
+  for (const d of decisions)
+    if (d.action === "warn")
+      d.detail = {
+        ...d.detail,
+        links: warnLinks(d, { base: linkUrl, secret: webhookSecret, now: o.now, zone: o.zone }),
+      };
+}
