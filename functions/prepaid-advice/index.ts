@@ -5,7 +5,7 @@
  */
 import { cellText } from "../../lib/report/report.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
-import { lastMonth, notBilledHours, payAsYouGo, pricesOf } from "./collect.ts";
+import { lastMonth, notBilledHours, payAsYouGoPages, priceBook } from "./collect.ts";
 import { loadConfig, SETTINGS, type PrepaidAdviceConfig } from "./config.ts";
 import { advise, KINDS, type AdviceDetail, type AdviceKind } from "./plan.ts";
 
@@ -40,14 +40,16 @@ export default defineFunction<PrepaidAdviceConfig, AdviceKind, never, Record<str
     let ledger = ledgers.get(ctx);
     if (!ledger)
       ledgers.set(ctx, (ledger = store ? notBilledHours(store, month.from, month.to) : Promise.resolve(undefined)));
-    const [hours, machines] = await Promise.all([ledger, payAsYouGo(ctx.client, region, ctx.only)]);
-    const prices = await pricesOf(ctx.client, ctx.logger, region, machines);
-    const acting = [];
-    for (const m of machines) {
-      const d = advise(m, month, hours?.get(`${region}/${m.id}`) ?? 0, prices.get(m.id) ?? {}, ctx.config.minSaving);
-      if (d.action) acting.push(d);
-      else ctx.decided(d);
+    const hours = await ledger;
+    const prices = priceBook(ctx.client, ctx.logger, region);
+    // Findings go to the runner as each page is judged: a large fleet's advice is never held whole.
+    for await (const machines of payAsYouGoPages(ctx.client, region, ctx.only)) {
+      const priced = await prices(machines);
+      for (const m of machines)
+        ctx.decided(
+          advise(m, month, hours?.get(`${region}/${m.id}`) ?? 0, priced.get(m.id) ?? {}, ctx.config.minSaving),
+        );
     }
-    return { decisions: acting };
+    return { decisions: [] };
   },
 });

@@ -14,7 +14,7 @@ import type { Series } from "../../lib/tencent/series.ts";
 import { awaitedLater, settleAll } from "../../lib/settle.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api, pages } from "../../lib/tencent/services.ts";
-import { offersOf, type Offer } from "../../lib/tencent/zone-offers.ts";
+import { offerBook } from "../../lib/tencent/zone-offers.ts";
 import type { RightsizePolicy } from "./config.ts";
 import {
   HOURS_PER_MONTH,
@@ -61,26 +61,6 @@ async function* machinePages(client: TencentCloudClient, region: string, only: S
       for (const i of fresh) seen.add(i.InstanceId);
       if (fresh.length) yield fresh.map((i) => machineOf(i, region));
     }
-}
-
-/** The zone's offers, by zone, for the families met so far: each family is asked for once a run. */
-function offerBook(client: TencentCloudClient, region: string) {
-  const byZone = new Map<string, Offer[]>();
-  const asked = new Map<string, Promise<void>>();
-  return async (families: readonly string[]): Promise<Map<string, Offer[]>> => {
-    const fresh = [...new Set(families)].filter((f) => !asked.has(f));
-    if (fresh.length) {
-      const read = offersOf(client, region, fresh).then((offers) => {
-        for (const [k, o] of offers) {
-          const zone = k.slice(0, k.indexOf("/"));
-          byZone.set(zone, [...(byZone.get(zone) ?? []), o]);
-        }
-      });
-      for (const f of fresh) asked.set(f, read);
-    }
-    await settleAll([...new Set(families.map((f) => asked.get(f)))]);
-    return byZone;
-  };
 }
 
 /**
@@ -156,13 +136,13 @@ async function judgePage(j: Judging, region: string, machines: Machine[]): Promi
   };
   const hourlyOf = (id: string, s: Series) => hourlyValues(s, since(id));
   const running = machines.filter((m) => m.state === "RUNNING").map((m) => m.id);
-  const [cpu, mem, byZone] = await settleAll([
+  const [cpu, mem, shelf] = await settleAll([
     reduceInstanceMetric(j.client, region, "CPUUsage", running, j.window, hourlyOf),
     reduceInstanceMetric(j.client, region, "MemUsage", running, j.window, hourlyOf),
     j.offers(machines.map((m) => m.type.split(".")[0]!)),
   ]);
   const decisions = machines.map((m) =>
-    judge(m, usageOf(cpu.get(m.id) ?? [], mem.get(m.id) ?? []), byZone.get(m.zone) ?? [], j.policy, j.now),
+    judge(m, usageOf(cpu.get(m.id) ?? [], mem.get(m.id) ?? []), shelf.byZone.get(m.zone) ?? [], j.policy, j.now),
   );
   return settleAll(decisions.map((d) => priced(d, j.quoteOf)));
 }

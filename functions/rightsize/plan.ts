@@ -90,9 +90,17 @@ export function usageOf(cpuHourly: readonly number[], memHourly: readonly number
 
 /** One value an hour from `since` (ms) on: the hour's last point where a series has several, so hours count slots, not points. */
 export function hourlyValues(s: Series, since = 0): number[] {
-  const byHour = new Map<number, number>();
-  for (let i = 0; i < s.t.length; i++) if (s.t[i]! >= since) byHour.set(Math.floor(s.t[i]! / 3600_000), s.v[i]!);
-  return [...byHour.values()];
+  const out: number[] = [];
+  let hour = Number.NaN;
+  // In time order (series.ts), an hour's points are adjacent: the last of them stands for it.
+  for (let i = 0; i < s.t.length; i++) {
+    if (s.t[i]! < since) continue;
+    const h = Math.floor(s.t[i]! / 3600_000);
+    if (h === hour) out[out.length - 1] = s.v[i]!;
+    else out.push(s.v[i]!);
+    hour = h;
+  }
+  return out;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

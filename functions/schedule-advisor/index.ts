@@ -20,6 +20,9 @@ import { priceBook } from "../../lib/tencent/prices.ts";
 import { loadConfig, SETTINGS, type ScheduleAdvisorConfig } from "./config.ts";
 import { KINDS, OFFICE_HOURS_TAG, plan, type AdvisorDecision, type AdvisorDetail, type AdvisorKind } from "./plan.ts";
 
+/** Each run's priced saving, summed over the regions that completed (keyed by the run's context). */
+const savings = new WeakMap<object, number>();
+
 /** Machines planned at once when no group tag joins them: a page of DescribeInstances, so memory stays flat. */
 const PAGE = 100;
 
@@ -62,7 +65,9 @@ export default defineFunction<
     const { config } = ctx;
     const window = fortnight(ctx.now);
     const lookUp = priceBook(ctx.client, ctx.logger, region, config.prices);
-    const out: AdvisorDecision[] = [];
+    // Findings go to the runner as they are made (never all held); the region's priced saving is
+    // added to the run's total only once the region completes, as its findings are.
+    let saving: number | undefined;
     let held: Instance[] = [];
     const flush = async () => {
       const machines = await collect(ctx.client, region, held, {
@@ -72,9 +77,10 @@ export default defineFunction<
         now: ctx.now,
       });
       held = [];
-      for (const d of plan(machines, config, window.end.getTime()))
-        if (d.action) out.push(withLink(d, ctx));
-        else ctx.decided(d);
+      for (const d of plan(machines, config, window.end.getTime())) {
+        if (typeof d.detail?.saving === "number") saving = (saving ?? 0) + d.detail.saving;
+        ctx.decided(d.action ? withLink(d, ctx) : d);
+      }
     };
     for await (const page of pages(ctx.client, "DescribeInstances", region, {
       Filters: [
@@ -99,16 +105,14 @@ export default defineFunction<
       if (!config.groupTag && held.length >= PAGE) await flush();
     }
     await flush();
-    return { decisions: out };
+    if (saving !== undefined) savings.set(ctx, (savings.get(ctx) ?? 0) + saving);
+    return { decisions: [] };
   },
   extraLabels: { totalSaving: "saved in 14 days had every proposal been on", currency: "currency" },
-  extras(acting, _outcomes, ctx) {
-    const priced = acting.filter((d) => typeof d.detail?.saving === "number");
-    if (!priced.length) return {};
-    return {
-      totalSaving: cents(priced.reduce((s, d) => s + (d.detail?.saving ?? 0), 0)),
-      currency: ctx.config.currency,
-    };
+  extras(_acting, _outcomes, ctx) {
+    const total = savings.get(ctx);
+    if (total === undefined) return {};
+    return { totalSaving: cents(total), currency: ctx.config.currency };
   },
 });
 

@@ -95,6 +95,8 @@ async function openRun<C extends BaseConfig, K extends string, P>(
   // its group fills (not in a dry run), and reported even if its region fails later.
   if (spec.streamWrites && spec.apply && !spec.guard)
     tally.writes = new WriteStream<K>(spec.streamWrites, (g) => spec.apply!(ctx, g, tally.carried));
+  // A read-only function without a guard may stream its findings the same way (tally.ts).
+  if (!spec.apply && !spec.guard) tally.findings = { columns };
   return { spec, config, trigger, deps, startedAt, ctx, report, errors, tally };
 }
 

@@ -3,7 +3,16 @@
  * decisions that ask for a write (for the guard and apply). Decisions are folded in as each region
  * finishes, so memory does not grow with what is left alone; the runner (runner.ts) drives it.
  */
-import { appendCapped, emptyOutcomes, REPORT_DETAIL_LIMIT, type KeptEntry, type RunReport } from "../report/report.ts";
+import {
+  appendCapped,
+  emptyOutcomes,
+  REPORT_DETAIL_LIMIT,
+  resultOf,
+  type KeptEntry,
+  type ResultEntry,
+  type RunReport,
+} from "../report/report.ts";
+import type { Column } from "../report/decision.ts";
 import type { ErrorEntry } from "../report/report-head.ts";
 import type { Decision, DecisionSummary, FunctionSpec, RegionResult } from "./spec.ts";
 import { admits } from "../report/trigger.ts";
@@ -15,6 +24,9 @@ const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m
 interface Streamed<K extends string> {
   byKind: Map<K, number>;
   sample: Array<Decision<K>>;
+  /** A read-only function's findings (decisions with an action), counted by kind, and listed while the report has room. */
+  found: Map<K, number>;
+  foundSample: ResultEntry[];
 }
 
 export class RunTally<K extends string, P> {
@@ -25,6 +37,12 @@ export class RunTally<K extends string, P> {
   readonly carried = new Map<string, P>();
   /** Writes applied while regions are still read (FunctionSpec.streamWrites), when the function streams them. */
   writes: WriteStream<K> | undefined;
+  /**
+   * A read-only function without a guard (no apply, so its decisions with an action are findings)
+   * may stream its findings through ctx.decided: each is counted and, while the report has room,
+   * listed with these columns' cells, so a 100,000-machine run never holds them all.
+   */
+  findings: { columns: readonly Column<K>[] } | undefined;
   // Kept decisions a function streams while a region decides (ctx.decided): counted and sampled
   // as they come, so a region's thousands of them are never held; folded into the run only when
   // the region completes, and dropped with it when it fails, as returned decisions are.
@@ -32,6 +50,7 @@ export class RunTally<K extends string, P> {
   // regions hold at most one list's worth between them, not ten.
   private readonly streamed = new Map<string, Streamed<K>>();
   private sampled = 0;
+  private foundSampled = 0;
 
   constructor(
     private readonly spec: Pick<FunctionSpec<never, K, P>, "name" | "kinds" | "noteLines">,
@@ -88,15 +107,55 @@ export class RunTally<K extends string, P> {
       this.act(d);
       return;
     }
-    if (d.action)
+    if (d.action && !this.findings)
       throw new TypeError(`${this.spec.name}: a decision that asks for a write is returned from decide, not streamed`);
-    const b = this.streamed.get(d.region) ?? { byKind: new Map<K, number>(), sample: [] };
+    const b: Streamed<K> = this.streamed.get(d.region) ?? {
+      byKind: new Map(),
+      sample: [],
+      found: new Map(),
+      foundSample: [],
+    };
     this.streamed.set(d.region, b);
+    if (d.action) {
+      this.found(b, d);
+      return;
+    }
     b.byKind.set(d.kind, (b.byKind.get(d.kind) ?? 0) + 1);
     if (this.report.kept.length + this.sampled < REPORT_DETAIL_LIMIT) {
       b.sample.push(d);
       this.sampled++;
     }
+  }
+
+  /** A streamed finding: refused outside the trigger as a write would be; else counted and, with room, listed. */
+  private found(b: Streamed<K>, d: Decision<K>): void {
+    if (!admits(this.run.only, d)) {
+      this.count(d.kind, d.region, 1);
+      this.errors.push(outsideTrigger(this.run.only!, d));
+      return;
+    }
+    b.found.set(d.kind, (b.found.get(d.kind) ?? 0) + 1);
+    if (this.report.results.length + this.foundSampled < REPORT_DETAIL_LIMIT) {
+      const cells = this.findings!.columns.map((c) => c.cell(d));
+      b.foundSample.push({
+        ...resultOf(d, "finding"),
+        kind: this.spec.kinds[d.kind],
+        ...(cells.length ? { cells } : {}),
+      });
+      this.foundSampled++;
+    }
+  }
+
+  /** A region's streamed findings into the report: counted as findings, as reportOutcomes counts returned ones. */
+  private foldFound(region: string, b: Streamed<K>): void {
+    for (const [kind, n] of b.found) {
+      this.count(kind, region, n);
+      add(this.actingByRegion, region, n);
+      this.report.outcomes.finding += n;
+      this.report.byRegion[region]!.outcomes.finding += n;
+      this.report.resultsCount += n;
+    }
+    for (const e of b.foundSample) if (this.report.results.length < REPORT_DETAIL_LIMIT) this.report.results.push(e);
   }
 
   /** The regions that streamed decisions and are not folded in yet. */
@@ -109,6 +168,7 @@ export class RunTally<K extends string, P> {
     const b = this.streamed.get(region);
     this.streamed.delete(region);
     this.sampled -= b?.sample.length ?? 0;
+    this.foundSampled -= b?.foundSample.length ?? 0;
     return b;
   }
 
@@ -123,6 +183,7 @@ export class RunTally<K extends string, P> {
         this.keep(kind, n);
       }
       for (const d of b.sample) this.keep(d.kind, 0, d);
+      this.foldFound(region, b);
     }
     for (const d of r.decisions) {
       if (d.action) {

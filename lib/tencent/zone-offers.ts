@@ -7,6 +7,7 @@
  * 0): left unpriced, never free. rightsize and prepaid-advice read it alike.
  */
 import type { TencentCloudClient } from "./client.ts";
+import { settleAll } from "../settle.ts";
 import { api, batches } from "./services.ts";
 
 /** The model documents at most 100 values a filter. */
@@ -53,4 +54,41 @@ export async function offersOf(
     }
   }
   return out;
+}
+
+/** What a region sells, as far as a run has asked: by `zone/type`, and by zone. */
+export interface OfferShelf {
+  byKey: Map<string, Offer>;
+  byZone: Map<string, Offer[]>;
+}
+
+/**
+ * offersOf for a run that meets its machines a page at a time: each family is asked for once per
+ * region and run, and every page reads the shelf filled so far (its own families included).
+ */
+export function offerBook(
+  client: TencentCloudClient,
+  region: string,
+): (families: readonly string[]) => Promise<OfferShelf> {
+  const shelf: OfferShelf = { byKey: new Map(), byZone: new Map() };
+  const asked = new Map<string, Promise<void>>();
+  return async (families) => {
+    const fresh = [...new Set(families)].filter((f) => !asked.has(f));
+    if (fresh.length) {
+      const read = offersOf(client, region, fresh).then((offers) => {
+        for (const [k, o] of offers) {
+          shelf.byKey.set(k, o);
+          const zone = k.slice(0, k.indexOf("/"));
+          shelf.byZone.set(zone, [...(shelf.byZone.get(zone) ?? []), o]);
+        }
+      });
+      // A failed read is not kept: the next page asks again (and its own await reports the failure).
+      read.catch(() => {
+        for (const f of fresh) if (asked.get(f) === read) asked.delete(f);
+      });
+      for (const f of fresh) asked.set(f, read);
+    }
+    await settleAll([...new Set(families.map((f) => asked.get(f)))]);
+    return shelf;
+  };
 }
