@@ -99,3 +99,51 @@ describe("a read-only function", () => {
     expect(stop("renew-flag")).not.toContain("cvm:StopInstances");
   });
 });
+
+/** The same findings streamed through ctx.decided: one region answers 1,500, another fails after streaming some. */
+const streaming = defineFunction({
+  name: "streaming-advice",
+  description: "Stream many findings",
+  schedule: "0 6 * * *",
+  settings: {},
+  calls: ["DescribeInstances"],
+  loadConfig: loadBaseConfig,
+  kinds: { oversized: "could be smaller", fine: "right-sized" },
+  columns: () => [{ head: "n", cell: (d) => String(d.detail?.n ?? "") }],
+  async decide(ctx, region) {
+    for (let n = 0; n < 1500; n++)
+      ctx.decided({
+        id: `ins-${region.slice(3, 6)}${String(n).padStart(5, "0")}`,
+        region,
+        kind: n % 3 ? "oversized" : "fine",
+        ...(n % 3 ? { action: "downsize" } : {}),
+        reason: "streamed",
+        detail: { n },
+      });
+    if (region === "ap-shanghai") throw new Error("the region failed after streaming");
+    return { decisions: [] };
+  },
+});
+
+describe("a read-only function's streamed findings", () => {
+  it("count and list as returned findings do; a failed region's are dropped with it", async () => {
+    const emu = await emulator();
+    const config = loadBaseConfig(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai" }));
+    const report = await runSpec(
+      streaming,
+      config,
+      { source: "test" },
+      createRunDeps(config, { logger: memoryLogger() }),
+    );
+    expect(report.outcomes).toMatchObject({ finding: 1000, failed: 0 });
+    expect(report.resultsCount).toBe(1000);
+    expect(report.byRegion["ap-guangzhou"]).toMatchObject({ scanned: 1500, outcomes: { finding: 1000 } });
+    expect(report.byRegion["ap-shanghai"]?.scanned ?? 0).toBe(0);
+    expect(report.errors.map((e) => e.region)).toEqual(["ap-shanghai"]);
+    // Listed while the report has room, with the function's own cells.
+    expect(report.results.length).toBeGreaterThan(0);
+    expect(report.results.length).toBeLessThanOrEqual(1000);
+    expect(report.results[0]).toMatchObject({ action: "downsize", outcome: "finding", cells: ["1"] });
+    expect(summarize(streaming, report)).toContain("findings 1000");
+  });
+});
