@@ -1,8 +1,9 @@
 /**
  * Decides a region's key rotation from what the cloud shows. Pure. Progress lives on the cloud
- * side, in names: a key pair `<prefix>_<YYYYMMDDHHMM>` and its private half in the SSM secret
- * `cvm-autopilot-<region>-<key name>`. Whatever a crashed run left — a secret with no key pair,
- * a key pair not yet bound everywhere, an old key still bound — the next run reads and finishes.
+ * side, in names (key-names.ts): a key pair `<prefix>_<YYYYMMDDHHMM>` and its private half in the
+ * SSM secret `cvm-autopilot-<region>-<key name>`. Whatever a crashed run left — a secret with no
+ * key pair, a key pair not yet bound everywhere, an old key still bound — the next run reads and
+ * finishes.
  *
  * The order that can never lose access: the private key is stored (and read back) before its
  * public half is imported, imported before it is bound, bound and verified before any old key is
@@ -12,6 +13,9 @@ import type { Decision } from "../../lib/runtime/spec.ts";
 import type { Instance, KeyPair } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import type { TagMatch } from "../../lib/config/parsers.ts";
+import { generationName, isOurs, parseGeneration, secretNameFor } from "./key-names.ts";
+
+export { generationName, isOurs, parseGeneration, secretNameFor };
 
 export type RegionalInstance = Instance & { Region: string };
 
@@ -40,15 +44,6 @@ export const KINDS = {
   "retired-key": "older key, no longer bound",
 } as const;
 export type RotationKind = keyof typeof KINDS;
-
-export const secretNameFor = (region: string, keyName: string) => `cvm-autopilot-${region}-${keyName}`;
-
-/** `<prefix>_YYYYMMDDHHMM` in UTC: at most 25 characters, sortable by age. */
-export function generationName(prefix: string, now: Date): string {
-  return `${prefix}_${now.toISOString().slice(0, 16).replace(/[-T:]/g, "")}`;
-}
-
-export const isOurs = (name: string, prefix: string) => new RegExp(`^${prefix}_\\d{12}$`).test(name);
 
 export type Target =
   | { kind: "existing"; keyId: string; keyName: string }
@@ -86,150 +81,194 @@ export interface RegionView {
   narrowed: boolean;
 }
 
+type Problem = RegionPlan["problems"][number];
+type Skip = RegionPlan["skipped"][number];
+
+/** A secret of ours whose key pair was never imported: a run stopped between storing and importing. */
+interface PendingSecret {
+  secretName: string;
+  keyName: string;
+}
+
+/** The instances this run rotates and why each other one is left, as planRegion reports them. */
+interface InstanceScope {
+  due: RegionalInstance[];
+  leftovers: Set<string>;
+  skipped: Skip[];
+  problems: Problem[];
+}
+
+/**
+ * One instance's verdict: rotate it, or leave it, saying why. `leftover`: rotated only to finish an
+ * overlapping run's leftover, its keys being young (the report says so).
+ */
+type Verdict =
+  | { rotate: true; leftover: boolean }
+  | { rotate: false; kind: RotationKind; reason: string; problem?: Problem };
+
+const maxAgeMs = (policy: RotationPolicy) => policy.maxAgeDays * 86400_000;
+
+/** One region's plan: our keys and stored secrets read, every instance judged, the key to bind chosen. */
 export function planRegion(view: RegionView, policy: RotationPolicy, now: Date): RegionPlan {
-  const { region } = view;
-  const maxAgeMs = policy.maxAgeDays * 86400_000;
-  const keysById = new Map(view.keyPairs.map((k) => [k.KeyId, k]));
-  const ours = view.keyPairs.filter((k) => isOurs(k.KeyName, policy.keyPrefix));
-  const withSecret = ours.filter((k) => view.secrets.has(secretNameFor(region, k.KeyName)));
-  const orphanKeys = ours.filter(
-    (k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length === 0,
+  const keys = readOurKeys(view, policy.keyPrefix);
+  const pending = pendingSecrets(view, policy.keyPrefix);
+  const scope = scopeInstances(view, policy, now, keys.newest);
+  const target = chooseTarget(view, policy, now, keys.newest, pending.at(-1), scope.due.length);
+  const notOnTarget = scope.due.filter(
+    (i) => !(target?.kind === "existing" && (i.LoginSettings?.KeyIds ?? []).every((k) => k === target.keyId)),
   );
-  const problems: RegionPlan["problems"] = ours
-    .filter((k) => !view.secrets.has(secretNameFor(region, k.KeyName)) && k.AssociatedInstanceIds.length > 0)
+  return {
+    region: view.region,
+    target,
+    bindStopped: notOnTarget.filter((i) => i.InstanceState === "STOPPED").map((i) => i.InstanceId),
+    bindRunning: notOnTarget.filter((i) => i.InstanceState === "RUNNING").map((i) => i.InstanceId),
+    skipped: scope.skipped,
+    leftovers: scope.leftovers,
+    orphanKeys: view.narrowed ? [] : keys.orphans.map((k) => ({ keyId: k.KeyId, keyName: k.KeyName })),
+    orphanSecrets: view.narrowed ? [] : pending.filter((s) => s.keyName !== target?.keyName).map((s) => s.secretName),
+    problems: [...keys.problems, ...scope.problems],
+    boundBefore: new Map(notOnTarget.map((i) => [i.InstanceId, [...(i.LoginSettings?.KeyIds ?? [])]])),
+    cleanUp: !view.narrowed,
+  };
+}
+
+/**
+ * Our key pairs, sorted by whether their private half is in SSM: the newest stored one is the one
+ * to keep binding; one not stored is an orphan to delete when bound nowhere, and a problem no run
+ * can fix when bound (rotating away from it by hand is the only way out).
+ */
+function readOurKeys(view: RegionView, prefix: string) {
+  const ours = view.keyPairs.filter((k) => isOurs(k.KeyName, prefix));
+  const stored = (k: KeyPair) => view.secrets.has(secretNameFor(view.region, k.KeyName));
+  const problems: Problem[] = ours
+    .filter((k) => !stored(k) && k.AssociatedInstanceIds.length > 0)
     .map((k) => ({
       id: k.KeyId,
       code: "KeyRotation.PrivateKeyMissing",
       message: `key ${k.KeyName} is bound to ${k.AssociatedInstanceIds.length} instance(s) but its private key is not in SSM: rotate those instances by hand`,
     }));
+  return {
+    newest: ours
+      .filter(stored)
+      .sort((a, b) => a.KeyName.localeCompare(b.KeyName))
+      .at(-1),
+    orphans: ours.filter((k) => !stored(k) && k.AssociatedInstanceIds.length === 0),
+    problems,
+  };
+}
 
-  // Secrets whose key pair was never imported: the newest resumes, older ones are superseded.
+/** Secrets of ours whose key pair was never imported, oldest first: the newest may resume, older ones are superseded. */
+function pendingSecrets(view: RegionView, prefix: string): PendingSecret[] {
   const keyNames = new Set(view.keyPairs.map((k) => k.KeyName));
-  const prefix = `cvm-autopilot-${region}-`;
-  const pending = [...view.secrets]
-    .filter(
-      (s) =>
-        s.startsWith(prefix) &&
-        isOurs(s.slice(prefix.length), policy.keyPrefix) &&
-        !keyNames.has(s.slice(prefix.length)),
-    )
-    .sort();
-  const newestKey = withSecret.sort((a, b) => a.KeyName.localeCompare(b.KeyName)).at(-1);
-  const newestPending = pending.at(-1);
-  const fresh = (name: string) => now.getTime() - parseGeneration(name) < maxAgeMs;
+  const head = secretNameFor(view.region, "");
+  return [...view.secrets]
+    .filter((s) => s.startsWith(head) && isOurs(s.slice(head.length), prefix) && !keyNames.has(s.slice(head.length)))
+    .sort()
+    .map((secretName) => ({ secretName, keyName: secretName.slice(head.length) }));
+}
 
-  const skipped: RegionPlan["skipped"] = [];
-  const leftovers = new Set<string>();
-  const due: RegionalInstance[] = [];
+/** Every instance's verdict, in listing order; those due beyond KEY_ROTATION_MAX_INSTANCES wait for the next run. */
+function scopeInstances(
+  view: RegionView,
+  policy: RotationPolicy,
+  now: Date,
+  newest: KeyPair | undefined,
+): InstanceScope {
+  const keysById = new Map(view.keyPairs.map((k) => [k.KeyId, k]));
+  const scope: InstanceScope = { due: [], leftovers: new Set(), skipped: [], problems: [] };
   for (const inst of view.instances) {
-    const tag = tagsOf(inst).get(policy.scopeTag.key);
-    if (tag !== policy.scopeTag.value) {
-      skipped.push({
-        instanceId: inst.InstanceId,
-        kind: "opted-out",
-        reason: `opted out: tag ${policy.scopeTag.key}=${tag}`,
-      });
+    const verdict = judgeInstance(inst, policy, now, keysById, newest);
+    if (verdict.rotate) {
+      if (verdict.leftover) scope.leftovers.add(inst.InstanceId);
+      scope.due.push(inst);
       continue;
     }
-    const bound = inst.LoginSettings?.KeyIds ?? [];
-    if (!bound.length) {
-      // Loud, not a quiet skip: a tagged instance without a key may have lost the one it had.
-      skipped.push({
-        instanceId: inst.InstanceId,
-        kind: "no-key",
-        reason: "no key pair bound: binding one would disable password login",
-      });
-      problems.push({
-        id: inst.InstanceId,
-        code: "KeyRotation.NoKeyBound",
-        message: `tagged ${policy.scopeTag.key}=${policy.scopeTag.value} but no key pair is bound: not rotated (binding one would disable password login); bind a key by hand or remove the tag`,
-      });
-      continue;
-    }
-    const oldest = Math.min(...bound.map((k) => Date.parse(keysById.get(k)?.CreatedTime ?? "1970-01-01T00:00:00Z")));
-    // On our newest key but still carrying an older one of ours (an overlapping run's leftover
-    // where binding adds a key): finishing that is clean-up, whatever the keys' age.
-    const leftover =
-      !!newestKey &&
-      bound.includes(newestKey.KeyId) &&
-      bound.some(
-        (k) =>
-          k !== newestKey.KeyId &&
-          isOurs(keysById.get(k)?.KeyName ?? "", policy.keyPrefix) &&
-          keysById.get(k)!.KeyName < newestKey.KeyName,
-      );
-    if (now.getTime() - oldest < maxAgeMs && !leftover) {
-      skipped.push({
-        instanceId: inst.InstanceId,
-        kind: "young",
-        reason: `key younger than ${policy.maxAgeDays} days`,
-      });
-      continue;
-    }
-    if (inst.InstanceState === "RUNNING" && !policy.allowForceStop) {
-      skipped.push({
-        instanceId: inst.InstanceId,
-        kind: "running",
-        reason: "running and KEY_ROTATION_ALLOW_FORCE_STOP is false",
-      });
-      continue;
-    }
-    if (inst.InstanceState !== "RUNNING" && inst.InstanceState !== "STOPPED") {
-      skipped.push({
-        instanceId: inst.InstanceId,
-        kind: "busy-state",
-        reason: `state ${inst.InstanceState}: try again later`,
-      });
-      continue;
-    }
-    if (leftover && now.getTime() - oldest < maxAgeMs) leftovers.add(inst.InstanceId);
-    due.push(inst);
+    scope.skipped.push({ instanceId: inst.InstanceId, kind: verdict.kind, reason: verdict.reason });
+    if (verdict.problem) scope.problems.push(verdict.problem);
   }
-  for (const inst of due.splice(policy.maxInstances))
-    skipped.push({
+  for (const inst of scope.due.splice(policy.maxInstances))
+    scope.skipped.push({
       instanceId: inst.InstanceId,
       kind: "over-limit",
       reason: `over KEY_ROTATION_MAX_INSTANCES=${policy.maxInstances} this run`,
     });
+  return scope;
+}
 
-  let target: Target | undefined;
-  // A narrowed run (a webhook naming instances) only makes a key when one of its instances needs it.
-  const mayCreate = !view.narrowed || due.length > 0;
-  if (!mayCreate)
-    target =
-      newestKey && fresh(newestKey.KeyName)
-        ? { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName }
-        : undefined;
-  else if (
-    newestPending &&
-    (!newestKey || newestPending.slice(prefix.length) > newestKey.KeyName) &&
-    fresh(newestPending.slice(prefix.length))
-  ) {
-    target = { kind: "import", keyName: newestPending.slice(prefix.length), secretName: newestPending, resumed: true };
-  } else if (newestKey && fresh(newestKey.KeyName)) {
-    target = { kind: "existing", keyId: newestKey.KeyId, keyName: newestKey.KeyName };
-  } else if (due.length) {
-    const keyName = generationName(policy.keyPrefix, now);
-    target = { kind: "new", keyName, secretName: secretNameFor(region, keyName) };
-  }
-  const targetName = target?.keyName;
-  const orphanSecrets = view.narrowed ? [] : pending.filter((s) => s.slice(prefix.length) !== targetName);
-  const notOnTarget = due.filter(
-    (i) => !(target?.kind === "existing" && (i.LoginSettings?.KeyIds ?? []).every((k) => k === target.keyId)),
-  );
-  return {
-    region,
-    target,
-    bindStopped: notOnTarget.filter((i) => i.InstanceState === "STOPPED").map((i) => i.InstanceId),
-    bindRunning: notOnTarget.filter((i) => i.InstanceState === "RUNNING").map((i) => i.InstanceId),
-    skipped,
-    leftovers,
-    orphanKeys: view.narrowed ? [] : orphanKeys.map((k) => ({ keyId: k.KeyId, keyName: k.KeyName })),
-    orphanSecrets,
-    problems,
-    boundBefore: new Map(notOnTarget.map((i) => [i.InstanceId, [...(i.LoginSettings?.KeyIds ?? [])]])),
-    cleanUp: !view.narrowed,
-  };
+/** Whether one instance is rotated this run: tagged, keyed, old enough (or a leftover), and in a state to bind. */
+function judgeInstance(
+  inst: RegionalInstance,
+  policy: RotationPolicy,
+  now: Date,
+  keysById: Map<string, KeyPair>,
+  newest: KeyPair | undefined,
+): Verdict {
+  const tag = tagsOf(inst).get(policy.scopeTag.key);
+  if (tag !== policy.scopeTag.value)
+    return { rotate: false, kind: "opted-out", reason: `opted out: tag ${policy.scopeTag.key}=${tag}` };
+  const bound = inst.LoginSettings?.KeyIds ?? [];
+  if (!bound.length)
+    // Loud, not a quiet skip: a tagged instance without a key may have lost the one it had.
+    return {
+      rotate: false,
+      kind: "no-key",
+      reason: "no key pair bound: binding one would disable password login",
+      problem: {
+        id: inst.InstanceId,
+        code: "KeyRotation.NoKeyBound",
+        message: `tagged ${policy.scopeTag.key}=${policy.scopeTag.value} but no key pair is bound: not rotated (binding one would disable password login); bind a key by hand or remove the tag`,
+      },
+    };
+  const oldest = Math.min(...bound.map((k) => Date.parse(keysById.get(k)?.CreatedTime ?? "1970-01-01T00:00:00Z")));
+  const young = now.getTime() - oldest < maxAgeMs(policy);
+  const leftover = carriesLeftover(bound, keysById, newest, policy.keyPrefix);
+  if (young && !leftover) return { rotate: false, kind: "young", reason: `key younger than ${policy.maxAgeDays} days` };
+  if (inst.InstanceState === "RUNNING" && !policy.allowForceStop)
+    return { rotate: false, kind: "running", reason: "running and KEY_ROTATION_ALLOW_FORCE_STOP is false" };
+  if (inst.InstanceState !== "RUNNING" && inst.InstanceState !== "STOPPED")
+    return { rotate: false, kind: "busy-state", reason: `state ${inst.InstanceState}: try again later` };
+  return { rotate: true, leftover: leftover && young };
+}
+
+/**
+ * On our newest key but still carrying an older one of ours (an overlapping run's leftover where
+ * binding adds a key): finishing that is clean-up, whatever the keys' age.
+ */
+function carriesLeftover(
+  bound: string[],
+  keysById: Map<string, KeyPair>,
+  newest: KeyPair | undefined,
+  prefix: string,
+): boolean {
+  if (!newest || !bound.includes(newest.KeyId)) return false;
+  return bound.some((k) => {
+    const name = keysById.get(k)?.KeyName ?? "";
+    return k !== newest.KeyId && isOurs(name, prefix) && name < newest.KeyName;
+  });
+}
+
+/**
+ * The key to bind: one a crashed run stored but never imported (if newer than ours and fresh),
+ * else our newest key while fresh, else a new generation when an instance is due. A narrowed run
+ * (a webhook naming instances) only makes a key when one of its instances needs it.
+ */
+function chooseTarget(
+  view: RegionView,
+  policy: RotationPolicy,
+  now: Date,
+  newest: KeyPair | undefined,
+  pending: PendingSecret | undefined,
+  dueCount: number,
+): Target | undefined {
+  const fresh = (name: string) => now.getTime() - parseGeneration(name) < maxAgeMs(policy);
+  const current: Target | undefined =
+    newest && fresh(newest.KeyName) ? { kind: "existing", keyId: newest.KeyId, keyName: newest.KeyName } : undefined;
+  if (view.narrowed && !dueCount) return current;
+  if (pending && (!newest || pending.keyName > newest.KeyName) && fresh(pending.keyName))
+    return { kind: "import", keyName: pending.keyName, secretName: pending.secretName, resumed: true };
+  if (current || !dueCount) return current;
+  const keyName = generationName(policy.keyPrefix, now);
+  return { kind: "new", keyName, secretName: secretNameFor(view.region, keyName) };
 }
 
 /**
@@ -307,12 +346,6 @@ export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): Ar
     }
   }
   return out;
-}
-
-/** The creation time encoded in a generation name (UTC minutes). */
-export function parseGeneration(keyName: string): number {
-  const m = /_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(keyName);
-  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!) : 0;
 }
 
 /**
