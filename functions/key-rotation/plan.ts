@@ -10,76 +10,14 @@
  * unbound or deleted; a key whose private half is not in SSM is never bound.
  */
 import type { Decision } from "../../lib/runtime/spec.ts";
-import type { Instance, KeyPair } from "../../lib/tencent/data-types.ts";
+import type { KeyPair } from "../../lib/tencent/data-types.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
-import type { TagMatch } from "../../lib/config/parsers.ts";
 import { generationName, isOurs, parseGeneration, secretNameFor } from "./key-names.ts";
+import type { RegionalInstance, RegionPlan, RegionView, RotationKind, RotationPolicy, Target } from "./region-plan.ts";
 
-export { generationName, isOurs, parseGeneration, secretNameFor };
-
-export type RegionalInstance = Instance & { Region: string };
-
-export interface RotationPolicy {
-  scopeTag: TagMatch;
-  maxAgeDays: number;
-  allowForceStop: boolean;
-  keyPrefix: string;
-  maxInstances: number;
-}
-
-/** What a rotation run does or leaves, per instance, key and secret: the closed list reports read. */
-export const KINDS = {
-  due: "key due for rotation",
-  leftover: "older key of ours still bound",
-  "opted-out": "opted out",
-  young: "key younger than KEY_ROTATION_MAX_AGE_DAYS",
-  running: "running; KEY_ROTATION_ALLOW_FORCE_STOP is false",
-  "busy-state": "in a transitional state",
-  "over-limit": "over KEY_ROTATION_MAX_INSTANCES",
-  "no-key": "no key pair bound",
-  "new-key": "new key generation",
-  "resume-key": "stored key to import",
-  "orphan-key": "key pair without a stored private key",
-  "superseded-secret": "stored key superseded before import",
-  "retired-key": "older key, no longer bound",
-} as const;
-export type RotationKind = keyof typeof KINDS;
-
-export type Target =
-  | { kind: "existing"; keyId: string; keyName: string }
-  | { kind: "import"; keyName: string; secretName: string; resumed: boolean }
-  | { kind: "new"; keyName: string; secretName: string };
-
-export interface RegionPlan {
-  region: string;
-  target: Target | undefined;
-  /** Bind the target to these: STOPPED ones, and RUNNING ones only when force stop is allowed. */
-  bindStopped: string[];
-  bindRunning: string[];
-  skipped: Array<{ instanceId: string; kind: RotationKind; reason: string }>;
-  /** Instances that carry an older key of ours beside the newest (an overlapping run's leftover). */
-  leftovers: Set<string>;
-  /** Our key pairs with no private half in SSM and bound nowhere: delete. */
-  orphanKeys: Array<{ keyId: string; keyName: string }>;
-  /** Secrets of ours whose key pair was never imported and never will be: delete. */
-  orphanSecrets: string[];
-  /** Problems no run can fix by itself: reported as errors, loudly. */
-  problems: Array<{ id: string; code: string; message: string }>;
-  /** Keys bound to each instance to bind, as read: the only foreign keys a run may unbind. */
-  boundBefore: Map<string, string[]>;
-  /** Retire old keys and clean up orphans: only in a run that saw the whole region. */
-  cleanUp: boolean;
-}
-
-export interface RegionView {
-  region: string;
-  instances: RegionalInstance[];
-  keyPairs: KeyPair[];
-  /** Names of our secrets in this region. */
-  secrets: Set<string>;
-  /** The trigger narrowed the run to some instances: nothing region-wide may be touched. */
-  narrowed: boolean;
-}
+// What the plan is made of and how it names keys live beside it; its users import them from here.
+export * from "./key-names.ts";
+export * from "./region-plan.ts";
 
 type Problem = RegionPlan["problems"][number];
 type Skip = RegionPlan["skipped"][number];
@@ -271,81 +209,116 @@ function chooseTarget(
   return { kind: "new", keyName, secretName: secretNameFor(view.region, keyName) };
 }
 
+type RotationDecision = Decision<RotationKind>;
+
 /**
  * The plan as decisions, for the report and the runner: one per instance in scope, one for the
  * key the run makes or resumes, one per orphan to clean up, one per older key of ours expected to
  * retire once this run has moved every instance using it. Pure.
  */
-export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): Array<Decision<RotationKind>> {
-  const { region } = p;
-  const out: Array<Decision<RotationKind>> = [];
-  const t = p.target;
-  for (const s of p.skipped) out.push({ id: s.instanceId, region, kind: s.kind, reason: s.reason });
+export function toDecisions(p: RegionPlan, view: RegionView, prefix: string): RotationDecision[] {
+  return [
+    ...p.skipped.map((s): RotationDecision => ({ id: s.instanceId, region: p.region, kind: s.kind, reason: s.reason })),
+    ...rotateDecisions(p),
+    ...targetKeyDecisions(p),
+    ...orphanDecisions(p),
+    ...(p.target && p.cleanUp ? retireDecisions(p, p.target, view, prefix) : []),
+  ];
+}
+
+/** One per instance to move onto the target key, saying whether it is force-stopped for it. */
+function rotateDecisions(p: RegionPlan): RotationDecision[] {
   const running = new Set(p.bindRunning);
-  for (const id of [...p.bindStopped, ...p.bindRunning]) {
+  return [...p.bindStopped, ...p.bindRunning].map((id) => {
     const leftover = p.leftovers.has(id);
-    out.push({
+    return {
       id,
-      region,
+      region: p.region,
       kind: leftover ? "leftover" : "due",
       action: "rotate",
-      reason: `${leftover ? "finish an overlapping run: unbind older keys of ours" : "bind"} ${t?.keyName ?? ""}${running.has(id) ? " (force stop)" : ""}, verify, then unbind older keys`,
-      detail: { key: t?.keyName, forceStop: running.has(id) },
-    });
-  }
+      reason: `${leftover ? "finish an overlapping run: unbind older keys of ours" : "bind"} ${p.target?.keyName ?? ""}${running.has(id) ? " (force stop)" : ""}, verify, then unbind older keys`,
+      detail: { key: p.target?.keyName, forceStop: running.has(id) },
+    };
+  });
+}
+
+/** The key this run makes or imports, serving the instances it moves; none for a key that exists. */
+function targetKeyDecisions(p: RegionPlan): RotationDecision[] {
+  const t = p.target;
+  const serves = [...p.bindStopped, ...p.bindRunning];
   if (t?.kind === "new")
-    out.push({
-      id: t.keyName,
-      region,
-      kind: "new-key",
-      action: "create-key",
-      serves: [...p.bindStopped, ...p.bindRunning],
-      reason: `generate an RSA key, store it as ${t.secretName}, import key pair ${t.keyName}`,
-    });
+    return [
+      {
+        id: t.keyName,
+        region: p.region,
+        kind: "new-key",
+        action: "create-key",
+        serves,
+        reason: `generate an RSA key, store it as ${t.secretName}, import key pair ${t.keyName}`,
+      },
+    ];
   if (t?.kind === "import")
-    out.push({
-      id: t.keyName,
-      region,
-      kind: "resume-key",
-      action: "import-key",
-      serves: [...p.bindStopped, ...p.bindRunning],
-      reason: `import key pair ${t.keyName} from ${t.secretName}, stored by an earlier run`,
-    });
-  for (const k of p.orphanKeys)
-    out.push({
-      id: k.keyId,
-      region,
-      name: k.keyName,
-      kind: "orphan-key",
-      action: "delete-orphan-key",
-      reason: `key ${k.keyName} is bound nowhere and its private key was never stored`,
-    });
-  for (const s of p.orphanSecrets)
-    out.push({
-      id: s,
-      region,
-      kind: "superseded-secret",
-      action: "retire-secret",
-      reason: "a newer key superseded it before its key pair was imported",
-    });
-  if (t && p.cleanUp) {
-    const moving = new Set([...p.bindStopped, ...p.bindRunning]);
-    for (const k of view.keyPairs) {
-      if (!isOurs(k.KeyName, prefix) || k.KeyName >= t.keyName || k.KeyId === (t.kind === "existing" ? t.keyId : ""))
-        continue;
-      if (!k.AssociatedInstanceIds.every((i) => moving.has(i))) continue;
-      if (!view.secrets.has(secretNameFor(region, k.KeyName)) && !k.AssociatedInstanceIds.length) continue; // an orphan, above
-      out.push({
-        id: k.KeyId,
+    return [
+      {
+        id: t.keyName,
+        region: p.region,
+        kind: "resume-key",
+        action: "import-key",
+        serves,
+        reason: `import key pair ${t.keyName} from ${t.secretName}, stored by an earlier run`,
+      },
+    ];
+  return [];
+}
+
+/** Crashed runs' orphans: key pairs whose private half was never stored, secrets never imported. */
+function orphanDecisions(p: RegionPlan): RotationDecision[] {
+  const { region } = p;
+  return [
+    ...p.orphanKeys.map(
+      (k): RotationDecision => ({
+        id: k.keyId,
         region,
-        name: k.KeyName,
-        kind: "retired-key",
-        action: "retire-key",
-        reason: `older than ${t.keyName}; deleted once no instance uses it, then its secret scheduled for deletion`,
-      });
-    }
-  }
-  return out;
+        name: k.keyName,
+        kind: "orphan-key",
+        action: "delete-orphan-key",
+        reason: `key ${k.keyName} is bound nowhere and its private key was never stored`,
+      }),
+    ),
+    ...p.orphanSecrets.map(
+      (s): RotationDecision => ({
+        id: s,
+        region,
+        kind: "superseded-secret",
+        action: "retire-secret",
+        reason: "a newer key superseded it before its key pair was imported",
+      }),
+    ),
+  ];
+}
+
+/** Our keys older than the target whose every instance this run moves: free once it is done. */
+function retireDecisions(p: RegionPlan, t: Target, view: RegionView, prefix: string): RotationDecision[] {
+  const { region } = p;
+  const moving = new Set([...p.bindStopped, ...p.bindRunning]);
+  return view.keyPairs
+    .filter(
+      (k) =>
+        isOurs(k.KeyName, prefix) &&
+        k.KeyName < t.keyName &&
+        k.KeyId !== (t.kind === "existing" ? t.keyId : "") &&
+        k.AssociatedInstanceIds.every((i) => moving.has(i)) &&
+        // An orphan, decided above.
+        !(!view.secrets.has(secretNameFor(region, k.KeyName)) && !k.AssociatedInstanceIds.length),
+    )
+    .map((k) => ({
+      id: k.KeyId,
+      region,
+      name: k.KeyName,
+      kind: "retired-key",
+      action: "retire-key",
+      reason: `older than ${t.keyName}; deleted once no instance uses it, then its secret scheduled for deletion`,
+    }));
 }
 
 /**
