@@ -280,65 +280,92 @@ export async function rotateRegion(
   retire: string[],
 ): Promise<Outcomes> {
   const out: Outcomes = new Map();
-  const { region } = p;
   if (p.cleanUp) await cleanUpOrphans(client, p, config, out);
   const t = p.target;
   if (!t) return out;
-  const keyId = await targetKeyId(client, p, config, out);
+  const target = { keyId: await targetKeyId(client, p, config, out), keyName: t.keyName };
+  const bindFailures = await bindTarget(client, p, target.keyId);
+  // Verify on the instances themselves before touching any old key.
+  const bound = [...p.bindStopped, ...p.bindRunning].filter((id) => !bindFailures.has(id));
+  const after = [
+    ...(bound.length ? await describeWhenBound(client, p.region, bound, target.keyId, sleep) : []),
+    ...(bindFailures.size ? await describeInstancesByIds(client, p.region, [...bindFailures.keys()]) : []),
+  ];
+  const namesById = new Map(view.keyPairs.map((k) => [k.KeyId, k.KeyName]));
+  namesById.set(target.keyId, target.keyName);
+  const { toUnbind, stillUsed } = judgeBinds(after, p, target, bindFailures, namesById, config.keyPrefix, out);
+  await unbindOldKeys(client, p.region, toUnbind, stillUsed, out);
+  if (p.cleanUp) await retireOldKeys(client, p.region, retire, stillUsed, config, out);
+  return out;
+}
 
-  const attempted = [...p.bindStopped, ...p.bindRunning];
+/** Binds the target key: stopped instances as they are, running ones with a force stop. Returns the failures by instance. */
+async function bindTarget(client: TencentCloudClient, p: RegionPlan, keyId: string): Promise<Map<string, Outcome>> {
   const bindFailures = new Map<string, Outcome>();
   for (const [ids, force] of [
     [p.bindStopped, false],
     [p.bindRunning, true],
   ] as const) {
     const results = await applyBatched(ids, batchSizeOf("AssociateInstancesKeyPairs"), (batch) =>
-      api(client).associateInstancesKeyPairs(region, { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }),
+      api(client).associateInstancesKeyPairs(p.region, { InstanceIds: batch, KeyIds: [keyId], ForceStop: force }),
     );
     for (const r of results)
       if (!r.ok) bindFailures.set(r.id, { status: "failed", code: r.code, message: r.message, requestId: r.requestId });
   }
-  // Verify on the instances themselves before touching any old key.
-  const bound = attempted.filter((id) => !bindFailures.has(id));
-  const after = [
-    ...(bound.length ? await describeWhenBound(client, region, bound, keyId, sleep) : []),
-    ...(bindFailures.size ? await describeInstancesByIds(client, region, [...bindFailures.keys()]) : []),
-  ];
-  const namesById = new Map(view.keyPairs.map((k) => [k.KeyId, k.KeyName]));
-  namesById.set(keyId, t.keyName);
+  return bindFailures;
+}
+
+/**
+ * Each instance as described after binding: where the target shows, the older keys to unbind,
+ * grouped by key and by whether a force stop is needed (`<keyId>/force` or `<keyId>/stopped`);
+ * where it does not, a failure. Every key left on an instance is still used and is not retired.
+ */
+function judgeBinds(
+  after: Instance[],
+  p: RegionPlan,
+  target: { keyId: string; keyName: string },
+  bindFailures: Map<string, Outcome>,
+  namesById: Map<string, string>,
+  prefix: string,
+  out: Outcomes,
+): { toUnbind: Map<string, string[]>; stillUsed: Set<string> } {
   const toUnbind = new Map<string, string[]>();
   const stillUsed = new Set<string>();
   const running = new Set(p.bindRunning);
   for (const inst of after) {
     const keys = inst.LoginSettings?.KeyIds ?? [];
-    const key = keyOf({ region, id: inst.InstanceId });
-    if (!keys.includes(keyId)) {
+    const key = keyOf({ region: p.region, id: inst.InstanceId });
+    if (!keys.includes(target.keyId)) {
       out.set(
         key,
         bindFailures.get(inst.InstanceId) ?? {
           status: "failed",
           code: "KeyRotation.NotVerified",
-          message: `key ${t.keyName} is not bound after AssociateInstancesKeyPairs`,
+          message: `key ${target.keyName} is not bound after AssociateInstancesKeyPairs`,
         },
       );
       for (const k of keys) stillUsed.add(k);
       continue;
     }
-    out.set(key, done(undefined, { keyId }));
-    const unbind = keysToUnbind(
-      keys,
-      { keyId, keyName: t.keyName },
-      p.boundBefore.get(inst.InstanceId) ?? [],
-      namesById,
-      config.keyPrefix,
-    );
+    out.set(key, done(undefined, { keyId: target.keyId }));
+    const unbind = keysToUnbind(keys, target, p.boundBefore.get(inst.InstanceId) ?? [], namesById, prefix);
     for (const k of keys) if (!unbind.includes(k)) stillUsed.add(k);
-    // Grouped by key and by whether a force stop is needed: one call per group, 100 ids at a time.
     for (const old of unbind) {
       const group = `${old}/${running.has(inst.InstanceId) ? "force" : "stopped"}`;
       toUnbind.set(group, [...(toUnbind.get(group) ?? []), inst.InstanceId]);
     }
   }
+  return { toUnbind, stillUsed };
+}
+
+/** Unbinds older keys, one call per group and 100 ids at a time; a key that stays bound is still used. */
+async function unbindOldKeys(
+  client: TencentCloudClient,
+  region: string,
+  toUnbind: Map<string, string[]>,
+  stillUsed: Set<string>,
+  out: Outcomes,
+): Promise<void> {
   for (const [group, ids] of toUnbind) {
     const [old, mode] = group.split("/") as [string, string];
     const results = await applyBatched(ids, batchSizeOf("DisassociateInstancesKeyPairs"), (batch) =>
@@ -361,6 +388,4 @@ export async function rotateRegion(
       }
     }
   }
-  if (p.cleanUp) await retireOldKeys(client, region, retire, stillUsed, config, out);
-  return out;
 }

@@ -21,7 +21,7 @@ import {
   type Verdict,
 } from "../../lib/calendar/calendar.ts";
 import type { OfficeHoursConfig } from "./config.ts";
-import { readState } from "./state-record.ts";
+import { readState, type LastAction, type StateReading } from "./state-record.ts";
 
 export const KINDS = {
   "start-of-hours": "hours begin: start",
@@ -88,6 +88,27 @@ const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")}Z`
 type Config = Pick<OfficeHoursConfig, "tagKey" | "optOutTag" | "prices" | "stateTagKey"> &
   Partial<Pick<OfficeHoursConfig, "warnMinutes" | "webhookSecret">>;
 
+/** What decide says of an instance, before the instance's id, region and name are put on it. */
+type Said = Omit<OfficeDecision, "id" | "region" | "name">;
+
+/** Why the action the schedule wants is taken: the kind it is reported as, and the words for it. */
+interface Cause {
+  kind: OfficeKind;
+  because: string;
+}
+
+/** What decide knows of an instance that names a known schedule, handed to each of its steps. */
+interface Scheduled {
+  inst: RegionalInstance;
+  tags: ReadonlyMap<string, string>;
+  /** The schedule's name, as the instance's tag gives it. */
+  name: string;
+  s: ScheduleNow;
+  reading: StateReading;
+  detail: Record<string, unknown>;
+}
+
+/** One instance's decision: start, stop, warn, or leave it, and why. Pure. */
 export function decide(
   inst: RegionalInstance,
   config: Config,
@@ -108,55 +129,103 @@ export function decide(
       reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})`,
     };
   const reading = readState(tags.get(config.stateTagKey), config.webhookSecret, inst.Region, now);
-  const last = reading.state === "ours" ? reading.last : undefined;
   const detail = {
     schedule: name,
     instanceType: inst.InstanceType,
     ...(reading.state !== "none" ? { lastAction: tags.get(config.stateTagKey) } : {}),
   };
-  const why = s.verdict.reason;
-  const prepaid = inst.InstanceChargeType === "PREPAID";
-  if (!prepaid && inst.InstanceChargeType !== "POSTPAID_BY_HOUR")
-    return { ...base, kind: "not-billable", reason: `charge type ${inst.InstanceChargeType} is not handled`, detail };
+  const sc: Scheduled = { inst, tags, name, s, reading, detail };
+  const left = leftAlone(sc);
+  if (left) return { ...base, ...left };
+  const cause = causeOf(sc, config.stateTagKey);
+  // No cause to move it: changed by hand since our last action, and left so.
+  if (!("because" in cause)) return { ...base, ...cause };
+  if (s.verdict.running)
+    return {
+      ...base,
+      kind: cause.kind,
+      action: "start",
+      reason: `start: ${cause.because}; ${s.verdict.reason}`,
+      detail,
+    };
+  return { ...base, ...decideStop(sc, cause, config, now) };
+}
+
+/** Nothing to do now: a charge type we do not handle, a transitional state, or already as scheduled. */
+function leftAlone({ inst, s, detail }: Scheduled): Said | undefined {
+  if (inst.InstanceChargeType !== "PREPAID" && inst.InstanceChargeType !== "POSTPAID_BY_HOUR")
+    return { kind: "not-billable", reason: `charge type ${inst.InstanceChargeType} is not handled`, detail };
   const state = inst.InstanceState;
   if (state !== "RUNNING" && state !== "STOPPED")
-    return { ...base, kind: "busy-state", reason: `state ${state}: decided at the next run`, detail };
+    return { kind: "busy-state", reason: `state ${state}: decided at the next run`, detail };
   const running = state === "RUNNING";
   if (running === s.verdict.running)
-    return { ...base, kind: "in-state", reason: `${running ? "running" : "stopped"} as scheduled: ${why}`, detail };
+    return {
+      kind: "in-state",
+      reason: `${running ? "running" : "stopped"} as scheduled: ${s.verdict.reason}`,
+      detail,
+    };
+  return undefined;
+}
 
+/**
+ * Why the machine, not as scheduled, is moved now, from what we did last: the schedule changed
+ * since (or we have no record to trust), our last try failed, or the schedule is enforced.
+ * Otherwise someone changed it by hand, and it is left until the schedule next changes.
+ */
+function causeOf({ inst, name, s, reading, detail }: Scheduled, stateTagKey: string): Cause | Said {
+  const last = reading.state === "ours" ? reading.last : undefined;
+  const running = inst.InstanceState === "RUNNING";
   const wanted = s.verdict.running ? "start" : "stop";
   // Our record is current when the schedule has not changed since it was written.
   const current = last !== undefined && (s.since === undefined || last.at.getTime() >= s.since.getTime());
-  let kind: OfficeKind;
-  let because: string;
-  if (!current) {
-    kind = s.verdict.running ? "start-of-hours" : "end-of-hours";
-    because = last
-      ? `the schedule changed at ${minute(s.since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})`
-      : reading.state === "future"
-        ? `the state tag's record (${reading.last.action} at ${minute(reading.last.at)}) is dated in the future, so it is not trusted and the schedule decides`
-        : reading.state === "unsealed"
-          ? `the state tag ${config.stateTagKey}="${reading.value}" was not written by a run of ours (no valid seal), so the schedule decides`
-          : "no record of ours, so the schedule decides";
-  } else if (last.failed && last.action === wanted) {
-    kind = "retry";
-    because = `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`;
-  } else if (s.schedule.enforced) {
-    kind = "enforced";
-    because = `${running ? "running" : "stopped"} against the schedule since our ${last.action} at ${minute(last.at)}; schedule "${name}" is enforced`;
-  } else {
+  if (!current)
     return {
-      ...base,
-      kind: "changed-by-hand",
-      reason: `${running ? "running" : "stopped"} since our ${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)}, with no change of schedule since: changed by hand, left until the next change (schedule "${name}" is not enforced): ${why}`,
-      detail,
+      kind: s.verdict.running ? "start-of-hours" : "end-of-hours",
+      because: scheduleDecides(last, reading, s.since, stateTagKey),
     };
-  }
-  if (s.verdict.running) return { ...base, kind, action: "start", reason: `start: ${because}; ${why}`, detail };
+  if (last.failed && last.action === wanted)
+    return {
+      kind: "retry",
+      because: `our ${wanted} at ${minute(last.at)} failed; tried again while the schedule wants it`,
+    };
+  if (s.schedule.enforced)
+    return {
+      kind: "enforced",
+      because: `${running ? "running" : "stopped"} against the schedule since our ${last.action} at ${minute(last.at)}; schedule "${name}" is enforced`,
+    };
+  return {
+    kind: "changed-by-hand",
+    reason: `${running ? "running" : "stopped"} since our ${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)}, with no change of schedule since: changed by hand, left until the next change (schedule "${name}" is not enforced): ${s.verdict.reason}`,
+    detail,
+  };
+}
+
+/** Why the schedule alone decides: it changed after our last action, or no record of ours can be trusted. */
+function scheduleDecides(
+  last: LastAction | undefined,
+  reading: StateReading,
+  since: Date | undefined,
+  stateTagKey: string,
+): string {
+  if (last)
+    return `the schedule changed at ${minute(since!)}, after our last action (${last.action}${last.failed ? " failed" : ""} at ${minute(last.at)})`;
+  if (reading.state === "future")
+    return `the state tag's record (${reading.last.action} at ${minute(reading.last.at)}) is dated in the future, so it is not trusted and the schedule decides`;
+  if (reading.state === "unsealed")
+    return `the state tag ${stateTagKey}="${reading.value}" was not written by a run of ours (no valid seal), so the schedule decides`;
+  return "no record of ours, so the schedule decides";
+}
+
+/**
+ * A stop the schedule wants, unless something holds it back: a prepaid machine whose schedule
+ * does not set stopPrepaid, a snooze or a snooze tag we cannot read, or the warning due first.
+ */
+function decideStop({ inst, tags, name, s, detail }: Scheduled, cause: Cause, config: Config, now: Date): Said {
+  const why = s.verdict.reason;
+  const prepaid = inst.InstanceChargeType === "PREPAID";
   if (prepaid && !s.schedule.stopPrepaid)
     return {
-      ...base,
       kind: "prepaid",
       reason: `prepaid: stopping saves nothing, and schedule "${name}" does not set stopPrepaid`,
       detail,
@@ -165,43 +234,40 @@ export function decide(
   const snooze = snoozeOf(tags, now);
   if (snooze.state === "active")
     return {
-      ...base,
       kind: "snoozed",
       reason: `snoozed until ${instantTag(snooze.until)} (tag ${SNOOZE_TAG}): not stopped; ${why}`,
       detail,
     };
   if (snooze.state === "bad")
     return {
-      ...base,
       kind: "bad-snooze-tag",
       reason: `tag ${SNOOZE_TAG}="${snooze.value}" is not a time with its zone: not stopped, not guessed at`,
       detail,
     };
-  const price = config.prices.get(inst.InstanceType);
-  const saving =
-    price !== undefined && !prepaid
-      ? {
-          estimatedSaving: Math.round(price * s.hoursSaved * 100) / 100,
-          // The ledger's price for the hours this stop actually saves (lib/history).
-          hourlyPrice: price,
-          hoursStopped: Math.round(s.hoursSaved * 100) / 100,
-        }
-      : {};
   // Warn first (OFFICE_HOURS_WARN_MINUTES): the stop waits for office-hours' own warning.
   const warned = config.warnMinutes ? warnFirst(inst, tags, config.warnMinutes, config.webhookSecret, now) : undefined;
   if (warned)
     return {
-      ...base,
       ...warned,
-      reason: `${warned.reason}; ${warned.action ? `${because}; ` : ""}${why}`,
+      reason: `${warned.reason}; ${warned.action ? `${cause.because}; ` : ""}${why}`,
       detail: { ...detail, ...warned.detail },
     };
+  const saving = prepaid ? {} : savingOf(config.prices.get(inst.InstanceType), s.hoursSaved);
   return {
-    ...base,
-    kind,
+    kind: cause.kind,
     action: "stop",
-    reason: `stop: ${because}; ${why}`,
+    reason: `stop: ${cause.because}; ${why}`,
     detail: { ...detail, prepaid, ...saving },
+  };
+}
+
+/** What a stop saves at a known price: the ledger's price for the hours this stop actually saves (lib/history). */
+function savingOf(price: number | undefined, hoursSaved: number) {
+  if (price === undefined) return {};
+  return {
+    estimatedSaving: Math.round(price * hoursSaved * 100) / 100,
+    hourlyPrice: price,
+    hoursStopped: Math.round(hoursSaved * 100) / 100,
   };
 }
 
