@@ -5,7 +5,8 @@ import { type BaseConfig, ConfigError, isRegion, readConfig, toBaseConfig, type 
 import type { SettingValues } from "../lib/config/settings.ts";
 import type { TencentCloudClient } from "../lib/tencent/client.ts";
 import { DEPLOY_SETTINGS } from "./host-settings.ts";
-import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { logFormat } from "./log-format.ts";
 import { buildBundles } from "../lib/deploy/build.ts";
 import { alarmPath } from "../lib/host/alarm-callback.ts";
 import { provisionAccounts } from "../lib/deploy/deploy-accounts.ts";
@@ -62,7 +63,7 @@ function deployContext(args: string[], env: Env, err: (s: string) => void): Depl
     createLogger({
       level: base.logLevel === "debug" ? "debug" : "warn",
       sink: err,
-      format: cliLogFormat(env, process.stderr),
+      format: logFormat(env, process.stderr),
     }),
     { timeoutMs: Math.max(base.timeoutMs, 60_000) },
   );

@@ -1,6 +1,9 @@
 /** `run <function>`, `serve`, `build` and `deploy`. */
 import type { Env } from "../lib/config/config.ts";
-import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { logFormat } from "./log-format.ts";
+import { readSetting } from "../lib/config/settings.ts";
+import { SERVE_SETTINGS } from "../lib/config/serve-settings.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { closest, parseCommand, UsageError } from "./usage.ts";
@@ -43,6 +46,7 @@ export async function runCommand(
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   const limit = rowLimit(values.limit);
+  const logAs = logFormat(env, process.stderr);
   // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
   const demo = !hasCredentials(env);
   const seam = demo ? await demoSeam() : undefined;
@@ -58,7 +62,7 @@ export async function runCommand(
       if (injected) err(injected);
     }
     const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
-    return await runOne(fn, values, { format, limit }, regions, runEnv, out, err, {
+    return await runOne(fn, values, { format, limit, logAs }, regions, runEnv, out, err, {
       demo,
       undecided: decided.undecided,
     });
@@ -70,7 +74,11 @@ export async function runCommand(
 async function runOne(
   fn: (typeof FUNCTIONS)[string] & object,
   values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined },
-  { format, limit }: { format: ReturnType<typeof outputFormat>; limit: number | undefined },
+  {
+    format,
+    limit,
+    logAs,
+  }: { format: ReturnType<typeof outputFormat>; limit: number | undefined; logAs: "json" | "human" },
   regions: string[] | undefined,
   env: Env,
   out: (s: string) => void,
@@ -90,7 +98,7 @@ async function runOne(
   const progress =
     format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
   const deps = createRunDeps(config, {
-    logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }),
+    logger: createLogger({ level, sink: err, format: logAs }),
     ...(progress ? { progress } : {}),
     ...(at ? { now: () => at } : {}),
     // History (local directory by default, HISTORY_BUCKET for a bucket); the demo's env turns it off.
@@ -100,7 +108,7 @@ async function runOne(
   if (format === "json") out(JSON.stringify(report, null, 2));
   if (format === "table") out(await renderTable(report, { ...tableView(process.env, process.stdout), limit }));
   // --out (or REPORT_DIR): keep the full report for later comparison.
-  const saved = await keepReport(values.out ?? env.REPORT_DIR?.trim(), report, err);
+  const saved = await keepReport(values.out ?? readSetting(env, SERVE_SETTINGS.reportDir), report, err);
   // The summary closes every run for a person on stderr; with --output text it is the output itself, on stdout.
   if (format === "text") out(renderText(report, fn.summarize(report)));
   else err(fn.summarize(report));

@@ -8,7 +8,9 @@ import type { RunReport } from "../report/report.ts";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import cron, { type ScheduledTask } from "node-cron";
-import { ConfigError, csv, type Env } from "../config/config.ts";
+import { ConfigError, type Env } from "../config/config.ts";
+import { readSetting } from "../config/settings.ts";
+import { SERVE_SETTINGS } from "../config/serve-settings.ts";
 import type { Logger } from "../log/logger.ts";
 import { createRunDeps } from "../runtime/run-deps.ts";
 import { historyStoreFromEnv } from "../history/from-env.ts";
@@ -48,7 +50,7 @@ export interface LocalServer {
 /** SERVE_FUNCTIONS: which functions to serve (comma list), default all. */
 export function enabledFunctions(functions: readonly { name: string }[], env: Env): string[] {
   const names = functions.map((f) => f.name);
-  const list = csv(env.SERVE_FUNCTIONS);
+  const list = readSetting(env, SERVE_SETTINGS.functions);
   if (!list.length) return names;
   const bad = list.filter((n) => !names.includes(n));
   if (bad.length)
@@ -63,6 +65,8 @@ interface ServeState extends Omit<ServeHost, "runOnce"> {
   locks: RunLocks;
   history: HistorySink | undefined;
   inFlight: Set<string>;
+  /** REPORT_DIR: where every run's report is kept, if anywhere. */
+  reportDir: string | undefined;
   /** serve's own address, once it listens (the digest's links point there when DASHBOARD_URL is unset). */
   url: string;
 }
@@ -86,6 +90,7 @@ function serveState(opts: LocalServerOptions): ServeState {
     history: store ? historySink(store) : undefined,
     logger: opts.logger,
     nowMs: opts.nowMs ?? Date.now,
+    reportDir: readSetting(opts.env, SERVE_SETTINGS.reportDir),
     url: "",
   };
 }
@@ -119,7 +124,7 @@ async function runOnce(
     opts.say(fn.summarize(report));
     if (digest) opts.say(`monthly digest for ${digest.month}: ${digest.status}`);
     // REPORT_DIR: keep every run's report; a failed write is logged, never fails the run.
-    const dir = opts.env.REPORT_DIR?.trim();
+    const dir = s.reportDir;
     if (dir) await saveReport(dir, report).catch((e: unknown) => logger.error("report not saved", { dir, err: e }));
     return report;
   } catch (err) {
