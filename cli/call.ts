@@ -1,7 +1,8 @@
 /** `cvm-autopilot call <Action>`: one signed API call, printed as JSON — the simplest proof that signing works. */
 import { loadBaseConfig, type Env } from "../lib/config/config.ts";
 import { clientFromConfig } from "../lib/runtime/run-deps.ts";
-import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { logFormat } from "./log-format.ts";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
 import { UsageError } from "./usage.ts";
 import { GLOBAL_SERVICES } from "../lib/tencent/endpoints.ts";
@@ -43,7 +44,7 @@ export async function callCommand(
     createLogger({
       level: config.logLevel === "debug" ? "debug" : "warn",
       sink: (l) => err(l),
-      format: cliLogFormat(env, process.stderr),
+      format: logFormat(env, process.stderr),
     }),
   );
   try {

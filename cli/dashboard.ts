@@ -5,11 +5,13 @@
 import type { Env } from "../lib/config/config.ts";
 import { dashboardLink, MAX_LINK_DAYS } from "../lib/host/dashboard-link.ts";
 import { parseCommand, UsageError } from "./usage.ts";
+import { readSetting } from "../lib/config/settings.ts";
+import { SERVE_SETTINGS } from "../lib/config/serve-settings.ts";
 
 /** The address the link points at: DASHBOARD_URL, else serve's own on this machine. */
 function baseOf(env: Env): { base: string; local: boolean } {
   const set = env.DASHBOARD_URL?.trim();
-  if (!set) return { base: `http://127.0.0.1:${env.PORT?.trim() || 8080}`, local: true };
+  if (!set) return { base: `http://127.0.0.1:${readSetting(env, SERVE_SETTINGS.port)}`, local: true };
   if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(set))
     throw new UsageError(
       `DASHBOARD_URL must be serve's address or a function URL, e.g. https://1250000000-abc.ap-guangzhou.tencentscf.com; got "${set.slice(0, 80)}"`,

@@ -1,11 +1,13 @@
 /**
  * The settings of the hosts around the functions, declared once (lib/config/settings.ts): deploy's
- * (parsed by `deploy`), serve's and the schedules' (read where they are used), and one
- * SCHEDULE_<FUNCTION> per function of the registry, so a new function has its row with no edit here.
+ * (parsed by `deploy`), serve's and the schedules' (lib/config/serve-settings.ts: read where they are
+ * used, below the CLI), and one SCHEDULE_<FUNCTION> per function of the registry, so a new function
+ * has its row with no edit here.
  */
 import { declareSettings, type Setting, type Settings } from "../lib/config/settings.ts";
-import { field, int, optionalString, pattern } from "../lib/config/fields.ts";
-import { cronProblem, scheduleVar, type Scheduled } from "../lib/deploy/schedules.ts";
+import { int, optionalString, pattern } from "../lib/config/fields.ts";
+import { SERVE_SETTINGS } from "../lib/config/serve-settings.ts";
+import { scheduleVar, scheduleDeclaration, type Scheduled } from "../lib/deploy/schedules.ts";
 import { scheduleWords } from "./deploy-words.ts";
 
 /** What `deploy` reads beyond the shared settings. */
@@ -47,45 +49,6 @@ export const DEPLOY_SETTINGS = declareSettings({
   },
 });
 
-/** What `serve` and the schedules read, where they use it (cli/serve.ts, lib/deploy/schedules.ts). */
-export const SERVE_SETTINGS = declareSettings({
-  port: {
-    env: "PORT",
-    parse: int(8080, 0, 65535),
-    meaning: "webhook server port (`0`: any free port)",
-  },
-  logFile: {
-    env: "LOG_FILE",
-    parse: optionalString(),
-    meaning: "JSON logs to this file (`-`: stdout); unset: warnings and errors on stderr",
-  },
-  scheduleTimezone: {
-    env: "SCHEDULE_TIMEZONE",
-    parse: optionalString(),
-    meaning:
-      "the IANA zone every schedule is written in; each platform gets an expression that fires at the same instants (SCF evaluates timers in Beijing time, EventBridge in UTC); a zone with daylight saving, or whose offset from those is not whole hours, is refused",
-    default: "`UTC`",
-  },
-  reportDir: {
-    env: "REPORT_DIR",
-    parse: optionalString(),
-    meaning:
-      "keep each run's full report as `<dir>/<function>/<runId>.json` plus `latest.json` (for `serve` and `run`; `run --out DIR` wins)",
-  },
-  runOnStart: {
-    env: "SERVE_RUN_ON_START",
-    parse: optionalString(),
-    meaning: "run each function once at start",
-    default: "`true` with the demo emulator",
-  },
-  functions: {
-    env: "SERVE_FUNCTIONS",
-    parse: optionalString(),
-    meaning: "which functions to serve, comma list",
-    default: "all",
-  },
-});
-
 /** What `serverless package` reads. */
 export const PACKAGE_SETTINGS = declareSettings({
   awsRegion: {
@@ -96,16 +59,10 @@ export const PACKAGE_SETTINGS = declareSettings({
   },
 });
 
-/** A function's SCHEDULE_<NAME>: its declared schedule unless the variable sets another. */
+/** A function's SCHEDULE_<NAME>: its declaration (lib/deploy/schedules.ts, the one cron rule), with its default in words. */
 export function scheduleSetting(f: Scheduled): Setting<string> {
   return {
-    env: scheduleVar(f.name),
-    parse: field((v, fail) => {
-      const problem = v === undefined ? undefined : cronProblem(v);
-      if (problem) fail(problem);
-      return v ?? f.schedule;
-    }),
-    meaning: `when ${f.name} runs: a 5-field cron in SCHEDULE_TIMEZONE (\`cvm-autopilot validate\` says it in words)`,
+    ...scheduleDeclaration(f),
     // In words only when asked (the reference, `--help`): the typo check needs the name alone.
     get default() {
       return `\`${f.schedule}\` (${scheduleWords(f.schedule)})`;

@@ -1,6 +1,9 @@
 /** `run <function>`, `serve`, `build` and `deploy`. */
 import type { Env } from "../lib/config/config.ts";
-import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { logFormat } from "./log-format.ts";
+import { readSetting } from "../lib/config/settings.ts";
+import { SERVE_SETTINGS } from "../lib/config/serve-settings.ts";
 import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { closest, parseCommand, UsageError } from "./usage.ts";
@@ -11,6 +14,8 @@ import { demoSettingsLine } from "../lib/config/demo-settings.ts";
 import { saveReport } from "../lib/host/report-dir.ts";
 import { historyFromEnv } from "../lib/history/from-env.ts";
 import { failureWords, guardHeldAll } from "../lib/report/report.ts";
+import type { ReportBase } from "../lib/report/report-head.ts";
+import type { LoadedFunction } from "../lib/runtime/entry.ts";
 import { outputFormat, progressLine, renderTable, renderText, tableView } from "./report-view.ts";
 
 export async function runCommand(
@@ -41,6 +46,7 @@ export async function runCommand(
   // Every option is checked before anything runs: a bad --output must not follow a real run.
   const format = outputFormat(values.output, process.stdout.isTTY === true);
   const limit = rowLimit(values.limit);
+  const logAs = logFormat(env, process.stderr);
   // No credentials: the embedded emulator's demo fleet, as `serve` uses, said first (on stderr, so stdout stays the report).
   const demo = !hasCredentials(env);
   const seam = demo ? await demoSeam() : undefined;
@@ -56,7 +62,7 @@ export async function runCommand(
       if (injected) err(injected);
     }
     const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
-    return await runOne(fn, values, { format, limit }, regions, runEnv, out, err, {
+    return await runOne(fn, values, { format, limit, logAs }, regions, runEnv, out, err, {
       demo,
       undecided: decided.undecided,
     });
@@ -68,7 +74,11 @@ export async function runCommand(
 async function runOne(
   fn: (typeof FUNCTIONS)[string] & object,
   values: { "dry-run": boolean; at?: string | undefined; out?: string | undefined; output?: string | undefined },
-  { format, limit }: { format: ReturnType<typeof outputFormat>; limit: number | undefined },
+  {
+    format,
+    limit,
+    logAs,
+  }: { format: ReturnType<typeof outputFormat>; limit: number | undefined; logAs: "json" | "human" },
   regions: string[] | undefined,
   env: Env,
   out: (s: string) => void,
@@ -79,14 +89,7 @@ async function runOne(
   const config = loaded.config;
   if (regions) checkNarrowing(regions, config.regions);
   // Before any write: whether this run may change anything, in one line (the account and scope when it will).
-  const mode = liveMode(decided.demo, decided.undecided, config);
-  if (!values["dry-run"]) {
-    if (mode === "undecided")
-      err(
-        `${fn.name}: dry run: credentials are set but DRY_RUN is not; ${howToGoLive(`cvm-autopilot run ${fn.name}`)}`,
-      );
-    if (mode === "live") err(await liveLine(config, fn.name, loaded.scope()));
-  }
+  if (!values["dry-run"]) await sayMode(fn.name, loaded, decided, err);
   const at = previewInstant(values.at, values["dry-run"] || config.dryRun);
   // Logs go to stderr so stdout carries only the report. A table or text lists every error and
   // notice itself, so a person reading one sees only error logs besides, unless LOG_LEVEL asks for more.
@@ -95,7 +98,7 @@ async function runOne(
   const progress =
     format !== "json" && process.stderr.isTTY === true ? (p: RegionProgress) => err(progressLine(p)) : undefined;
   const deps = createRunDeps(config, {
-    logger: createLogger({ level, sink: err, format: cliLogFormat(env, process.stderr) }),
+    logger: createLogger({ level, sink: err, format: logAs }),
     ...(progress ? { progress } : {}),
     ...(at ? { now: () => at } : {}),
     // History (local directory by default, HISTORY_BUCKET for a bucket); the demo's env turns it off.
@@ -105,17 +108,7 @@ async function runOne(
   if (format === "json") out(JSON.stringify(report, null, 2));
   if (format === "table") out(await renderTable(report, { ...tableView(process.env, process.stdout), limit }));
   // --out (or REPORT_DIR): keep the full report for later comparison.
-  const dir = values.out ?? env.REPORT_DIR?.trim();
-  let saved = true;
-  if (dir) {
-    await saveReport(dir, report).then(
-      (file) => err(`report saved: ${file}`),
-      (e: Error) => {
-        saved = false;
-        err(`report not saved in ${dir}: ${e.message} (check --out / REPORT_DIR)`);
-      },
-    );
-  }
+  const saved = await keepReport(values.out ?? readSetting(env, SERVE_SETTINGS.reportDir), report, err);
   // The summary closes every run for a person on stderr; with --output text it is the output itself, on stdout.
   if (format === "text") out(renderText(report, fn.summarize(report)));
   else err(fn.summarize(report));
@@ -125,6 +118,34 @@ async function runOne(
   if (guardHeldAll(r)) return 3;
   if (r.guard?.tripped) err(`cvm-autopilot: ${failureWords(r)}`);
   return r.errors.length || r.guard?.tripped || !saved ? 1 : 0;
+}
+
+/** Whether a run without --dry-run may change anything, said before it starts: how to go live, or the account and scope it acts on. */
+async function sayMode(
+  name: string,
+  loaded: LoadedFunction,
+  decided: { demo: boolean; undecided: boolean },
+  err: (s: string) => void,
+): Promise<void> {
+  const mode = liveMode(decided.demo, decided.undecided, loaded.config);
+  if (mode === "undecided")
+    err(`${name}: dry run: credentials are set but DRY_RUN is not; ${howToGoLive(`cvm-autopilot run ${name}`)}`);
+  if (mode === "live") err(await liveLine(loaded.config, name, loaded.scope()));
+}
+
+/** Writes the report into `dir` when one is given; false when it could not be (the run then exits 1). */
+async function keepReport(dir: string | undefined, report: ReportBase, err: (s: string) => void): Promise<boolean> {
+  if (!dir) return true;
+  return saveReport(dir, report).then(
+    (file) => {
+      err(`report saved: ${file}`);
+      return true;
+    },
+    (e: Error) => {
+      err(`report not saved in ${dir}: ${e.message} (check --out / REPORT_DIR)`);
+      return false;
+    },
+  );
 }
 
 /** --region narrows REGIONS: a region outside them is a typo or a mistake, refused before any call (exit 2). */

@@ -11,7 +11,9 @@ import { redactText } from "../lib/log/redact.ts";
 import { type LocalServer, startLocalServer } from "../lib/host/local-server.ts";
 import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
 import { sharedTouches } from "../lib/host/run-locks.ts";
-import { UsageError } from "./usage.ts";
+import { readSetting, readSettings } from "../lib/config/settings.ts";
+import { SERVE_SETTINGS } from "../lib/config/serve-settings.ts";
+import { declaredLogFormat } from "./log-format.ts";
 import { demoSeam, hasCredentials } from "./demo-seam.ts";
 import { alarmPath } from "../lib/host/alarm-callback.ts";
 import { dashboardLink } from "../lib/host/dashboard-link.ts";
@@ -27,15 +29,14 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
     const lead = /^ */.exec(s)![0];
     print(width ? wrap(lead, s.slice(lead.length), width, lead.length + 2) : s);
   };
-  const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
+  // serve's own settings and LOG_FORMAT, by their declarations: a bad one stops serve before anything starts.
+  const settings = { ...readSettings(env, SERVE_SETTINGS), logFormat: declaredLogFormat(env) };
   const demo = !hasCredentials(env);
   const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   const decided = decideLive(env, demo);
   const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
-  const logger = serveLogger(env, print);
+  const logger = serveLogger(env, settings, print);
   // The last guard of a long-running process: a rejection nothing handled (a bug) is logged and
   // serve keeps its schedules, instead of Node ending the process and every run after it.
   const unhandled = (reason: unknown) =>
@@ -44,15 +45,14 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
   let server: LocalServer;
   try {
     await firstLines(runEnv, env, demo, decided.undecided, out, emu?.url, emu?.state.instances.size);
-    server = await startLocalServer({ functions: REGISTRY, env: runEnv, port, logger, say: out });
+    server = await startLocalServer({ functions: REGISTRY, env: runEnv, port: settings.port, logger, say: out });
   } catch (err) {
     process.off("unhandledRejection", unhandled);
     await emu?.stop();
     throw err;
   }
   sayEndpoints(server, env, out);
-  const runOnStart = (env.SERVE_RUN_ON_START ?? (demo ? "true" : "false")) === "true";
-  if (runOnStart) {
+  if (settings.runOnStart ?? demo) {
     for (const name of server.enabled) await server.runOnce(name, { source: "cli" }).catch(() => undefined);
     out(
       demo
@@ -112,10 +112,7 @@ async function firstLines(
 
 /** SERVE_FUNCTIONS, or every function (startLocalServer checks the names). */
 const serveList = (env: Env) => {
-  const list = (env.SERVE_FUNCTIONS ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const list = readSetting(env, SERVE_SETTINGS.functions);
   return list.length ? list : REGISTRY.map((f) => f.name);
 };
 
@@ -123,21 +120,21 @@ const serveList = (env: Env) => {
  * The log: to LOG_FILE when set ("-" for stdout); otherwise only warnings and errors, on stderr.
  * Human lines at a terminal, JSON when piped or to a file (LOG_FORMAT overrides).
  */
-function serveLogger(env: Env, out: (s: string) => void): Logger {
-  const file = env.LOG_FILE;
+function serveLogger(
+  env: Env,
+  { logFile: file, logFormat }: { logFile: string | undefined; logFormat: "human" | "json" | undefined },
+  out: (s: string) => void,
+): Logger {
   if (!file)
     return createLogger({
       level: "warn",
       sink: (l) => process.stderr.write(`${l}\n`),
-      format: cliLogFormat(env, process.stderr),
+      format: cliLogFormat(logFormat, process.stderr),
     });
   const level = (env.LOG_LEVEL as Level | undefined) ?? "info";
-  if (file === "-") return createLogger({ level, sink: (l) => out(l), format: cliLogFormat(env, process.stdout) });
-  return createLogger({
-    level,
-    sink: (l) => appendFileSync(file, `${l}\n`),
-    format: env.LOG_FORMAT?.trim() === "human" ? "human" : "json",
-  });
+  if (file === "-")
+    return createLogger({ level, sink: (l) => out(l), format: cliLogFormat(logFormat, process.stdout) });
+  return createLogger({ level, sink: (l) => appendFileSync(file, `${l}\n`), format: logFormat ?? "json" });
 }
 
 function sayEndpoints(server: LocalServer, env: Env, out: (s: string) => void): void {

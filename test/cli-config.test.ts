@@ -122,3 +122,18 @@ describe("usage errors", () => {
     expect(r.stderr).not.toContain("unexpected error");
   });
 });
+
+describe("serve's and the CLI's own settings are read by their declarations", () => {
+  it.each([
+    [["serve"], { PORT: "eighty" }, 'PORT: expected a whole number from 0 to 65535, got "eighty"'],
+    [["serve"], { PORT: "70000" }, 'PORT: expected a whole number from 0 to 65535, got "70000"'],
+    [["dashboard", "--url"], { PORT: "x", WEBHOOK_SECRET: "w".repeat(40) }, "PORT: expected a whole number from 0"],
+    [["run", "renew-flag"], { LOG_FORMAT: "xml" }, 'LOG_FORMAT: expected one of human, json, got "xml"'],
+    [["serve"], { SERVE_RUN_ON_START: "maybe", PORT: "0" }, 'SERVE_RUN_ON_START: expected true or false, got "maybe"'],
+  ])("%j with %j stops before anything runs, naming the variable and what it takes", async (args, env, said) => {
+    const r = await runCli(args, env, 20_000);
+    expect(r.stderr).toContain(said);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -75,7 +75,9 @@ describe("the configuration reference", () => {
   it("declares every environment variable the code reads", () => {
     const known = new Set(knownVariables());
     const { names, prefixes } = readsInCode();
-    expect(names.size).toBeGreaterThan(30);
+    // A floor that proves the scanner finds direct reads; a read through its declaration
+    // (readSetting, readSettings) is declared by construction and not counted here.
+    expect(names.size).toBeGreaterThan(25);
     expect([...names].filter((v) => !known.has(v) && !NOT_SETTINGS.includes(v))).toEqual([]);
     expect([...prefixes].filter((p) => ![...known].some((v) => v.startsWith(p)))).toEqual([]);
     // What is not a setting is still named where it matters.

@@ -1,6 +1,7 @@
 /** Log lines a person reads at a terminal, JSON everywhere else; a planning deploy logs no failure it expects. */
 import { describe, expect, it } from "vitest";
-import { cliLogFormat, createLogger } from "../lib/log/logger.ts";
+import { createLogger } from "../lib/log/logger.ts";
+import { logFormat } from "../cli/log-format.ts";
 import { runCli } from "./helpers/cli.ts";
 import { emulator } from "./helpers/world.ts";
 
@@ -23,10 +24,13 @@ describe("log format", () => {
   });
 
   it("LOG_FORMAT wins; unset, human on a terminal and JSON when piped", () => {
-    expect(cliLogFormat({ LOG_FORMAT: "json" }, { isTTY: true })).toBe("json");
-    expect(cliLogFormat({ LOG_FORMAT: "human" }, { isTTY: false })).toBe("human");
-    expect(cliLogFormat({}, { isTTY: true })).toBe("human");
-    expect(cliLogFormat({}, { isTTY: false })).toBe("json");
+    expect(logFormat({ LOG_FORMAT: "json" }, { isTTY: true })).toBe("json");
+    expect(logFormat({ LOG_FORMAT: "human" }, { isTTY: false })).toBe("human");
+    expect(logFormat({}, { isTTY: true })).toBe("human");
+    expect(logFormat({}, { isTTY: false })).toBe("json");
+    expect(() => logFormat({ LOG_FORMAT: "xml" }, { isTTY: true })).toThrow(
+      'LOG_FORMAT: expected one of human, json, got "xml"',
+    );
   });
 
   it("deploy --dry-run on a fresh account logs no failure for the not-found answers it plans from", async () => {

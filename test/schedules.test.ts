@@ -5,6 +5,8 @@ import type { ConfigError } from "../lib/config/config.ts";
 import { cronProblem, loadSchedules as load, toAwsCron, toScfCron } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import type { Env } from "../lib/config/config.ts";
+import { readSettings } from "../lib/config/settings.ts";
+import { scheduleSetting } from "../cli/host-settings.ts";
 
 const loadSchedules = (env: Env) => load(REGISTRY, env);
 const DEFAULT_SCHEDULES = Object.fromEntries(REGISTRY.map((f) => [f.name, f.schedule]));
@@ -104,5 +106,23 @@ describe("SCF's timer zone", () => {
     expect(toScfCron("0 9 * * *")).toBe("0 0 17 * * * *");
     expect(toScfCron("0 9 * * *", "UTC", "UTC")).toBe("0 0 9 * * * *");
     expect(toScfCron("0 9 * * 1", "Asia/Shanghai", "UTC")).toBe("0 0 1 * * 1 *");
+  });
+});
+
+describe("SCHEDULE_<NAME>", () => {
+  it("has one rule: the schedules refuse what its declaration refuses, in the same words", () => {
+    const renew = REGISTRY.find((f) => f.name === "renew-flag")!;
+    const env = { SCHEDULE_RENEW_FLAG: "0 25 * * *" };
+    const issues = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as ConfigError).issues;
+      }
+      return [];
+    };
+    const declared = issues(() => readSettings(env, { schedule: scheduleSetting(renew) }));
+    expect(declared).toEqual(['SCHEDULE_RENEW_FLAG: "0 25 * * *": Constraint error, got value 25 expected range 0-23']);
+    expect(issues(() => load(REGISTRY, env))).toEqual(declared);
   });
 });

@@ -51,6 +51,58 @@ function parsePeriod(v: unknown, at: string, fail: Fail): Period | undefined {
   return window && window.startMin < 1440 ? { days, begin: window.startMin, end: window.endMin } : undefined;
 }
 
+/** A schedule's exceptions: a real date each, off or a workday. */
+function parseExceptions(v: unknown, at: string, fail: Fail): Record<string, "off" | "workday"> {
+  const exceptions: Record<string, "off" | "workday"> = {};
+  for (const [date, kind] of Object.entries((v ?? {}) as Record<string, unknown>)) {
+    if (!isCalendarDate(date))
+      fail(
+        `${at}.exceptions: "${date}" is not a date (YYYY-MM-DD, a day that exists: ${date.slice(0, 7)} may have fewer days)`,
+      );
+    else if (kind !== "off" && kind !== "workday")
+      fail(`${at}.exceptions["${date}"]: expected "off" or "workday", got "${String(kind)}"`);
+    else exceptions[date] = kind;
+  }
+  return exceptions;
+}
+
+/** One named schedule, its fields checked in order. */
+function parseSchedule(name: string, value: unknown, fail: Fail): Schedule {
+  const at = `schedule "${name}"`;
+  if (!/^[A-Za-z0-9_.-]{1,63}$/.test(name))
+    fail(`${at}: a name is 1-63 letters, digits, "_", "." or "-" (it is an instance tag's value)`);
+  const s = (value ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(s))
+    if (!SCHEDULE_KEYS.includes(k)) fail(`${at}: unknown field "${k}"; expected ${SCHEDULE_KEYS.join(", ")}`);
+  const periods = Array.isArray(s.periods)
+    ? s.periods.map((p, i) => parsePeriod(p, `${at}.periods[${i}]`, fail)).filter((p): p is Period => !!p)
+    : [];
+  if (!Array.isArray(s.periods) || !s.periods.length) fail(`${at}.periods: expected at least one period`);
+  const timezone = typeof s.timezone === "string" ? s.timezone : "";
+  if (!isTimeZone(timezone))
+    fail(`${at}.timezone: expected an IANA time zone such as Asia/Shanghai, got "${String(s.timezone)}"`);
+  const calendar = s.calendar ?? "none";
+  // A country code's existence is checked when its calendar loads, at the start of a run.
+  if (
+    typeof calendar !== "string" ||
+    (calendar !== "CN" && calendar !== "none" && !/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(calendar))
+  ) {
+    fail(`${at}.calendar: ${CALENDAR_HELP}; got "${String(calendar)}"`);
+  }
+  const exceptions = parseExceptions(s.exceptions, at, fail);
+  for (const k of ["enforced", "stopPrepaid"])
+    if (s[k] !== undefined && typeof s[k] !== "boolean") fail(`${at}.${k}: expected true or false`);
+  return {
+    name,
+    periods,
+    timezone,
+    calendar: String(calendar),
+    exceptions,
+    enforced: s.enforced === true,
+    stopPrepaid: s.stopPrepaid === true,
+  };
+}
+
 /** The schedules JSON: every problem named by its path, so one error lists everything to fix. */
 export function parseSchedules(raw: string, fail: Fail): Map<string, Schedule> {
   const out = new Map<string, Schedule>();
@@ -69,49 +121,7 @@ export function parseSchedules(raw: string, fail: Fail): Map<string, Schedule> {
     );
     return out;
   }
-  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
-    const at = `schedule "${name}"`;
-    if (!/^[A-Za-z0-9_.-]{1,63}$/.test(name))
-      fail(`${at}: a name is 1-63 letters, digits, "_", "." or "-" (it is an instance tag's value)`);
-    const s = (value ?? {}) as Record<string, unknown>;
-    for (const k of Object.keys(s))
-      if (!SCHEDULE_KEYS.includes(k)) fail(`${at}: unknown field "${k}"; expected ${SCHEDULE_KEYS.join(", ")}`);
-    const periods = Array.isArray(s.periods)
-      ? s.periods.map((p, i) => parsePeriod(p, `${at}.periods[${i}]`, fail)).filter((p): p is Period => !!p)
-      : [];
-    if (!Array.isArray(s.periods) || !s.periods.length) fail(`${at}.periods: expected at least one period`);
-    const timezone = typeof s.timezone === "string" ? s.timezone : "";
-    if (!isTimeZone(timezone))
-      fail(`${at}.timezone: expected an IANA time zone such as Asia/Shanghai, got "${String(s.timezone)}"`);
-    const calendar = s.calendar ?? "none";
-    // A country code's existence is checked when its calendar loads, at the start of a run.
-    if (
-      typeof calendar !== "string" ||
-      (calendar !== "CN" && calendar !== "none" && !/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(calendar))
-    ) {
-      fail(`${at}.calendar: ${CALENDAR_HELP}; got "${String(calendar)}"`);
-    }
-    const exceptions: Record<string, "off" | "workday"> = {};
-    for (const [date, kind] of Object.entries((s.exceptions ?? {}) as Record<string, unknown>)) {
-      if (!isCalendarDate(date))
-        fail(
-          `${at}.exceptions: "${date}" is not a date (YYYY-MM-DD, a day that exists: ${date.slice(0, 7)} may have fewer days)`,
-        );
-      else if (kind !== "off" && kind !== "workday")
-        fail(`${at}.exceptions["${date}"]: expected "off" or "workday", got "${String(kind)}"`);
-      else exceptions[date] = kind;
-    }
-    for (const k of ["enforced", "stopPrepaid"])
-      if (s[k] !== undefined && typeof s[k] !== "boolean") fail(`${at}.${k}: expected true or false`);
-    out.set(name, {
-      name,
-      periods,
-      timezone,
-      calendar: String(calendar),
-      exceptions,
-      enforced: s.enforced === true,
-      stopPrepaid: s.stopPrepaid === true,
-    });
-  }
+  for (const [name, value] of Object.entries(json as Record<string, unknown>))
+    out.set(name, parseSchedule(name, value, fail));
   return out;
 }

@@ -67,14 +67,16 @@ export const num = (dflt: number, range: { min?: number; gt?: number; max?: numb
 
 const TRUE = ["true", "1", "yes", "on"];
 const FALSE = ["false", "0", "no", "off"];
-export const bool = (dflt: boolean) =>
-  field((v, fail) => {
-    if (v === undefined) return dflt;
-    if (TRUE.includes(v.toLowerCase())) return true;
-    if (FALSE.includes(v.toLowerCase())) return false;
-    fail(`expected true or false, got "${v}"`);
-    return dflt;
-  });
+/** A set value as true or false; anything else fails, naming what it takes. */
+function asBool(v: string, fail: Fail): boolean | undefined {
+  if (TRUE.includes(v.toLowerCase())) return true;
+  if (FALSE.includes(v.toLowerCase())) return false;
+  fail(`expected true or false, got "${v}"`);
+  return undefined;
+}
+export const bool = (dflt: boolean) => field((v, fail) => (v === undefined ? dflt : (asBool(v, fail) ?? dflt)));
+/** true or false, or undefined when unset: for a default that depends on something else (the demo). */
+export const optionalBool = () => field((v, fail) => (v === undefined ? undefined : asBool(v, fail)));
 
 export function oneOf<const T extends string>(values: readonly T[], dflt: T): ReturnType<typeof field<T>>;
 export function oneOf<const T extends string>(values: readonly T[]): ReturnType<typeof field<T | undefined>>;

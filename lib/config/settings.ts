@@ -77,6 +77,11 @@ export function readSettings(env: Env, ...groups: Settings[]): Record<string, un
   return Object.fromEntries(all.map(([key, d]) => [key, parsed[d.env]]));
 }
 
+/** One declared setting's value, parsed by its declaration: a bad value is the same ConfigError, naming the variable. */
+export function readSetting<T>(env: Env, s: Setting<T>): T {
+  return readSettings(env, { value: s }).value as T;
+}
+
 /** `value` as the reference shows a default: `60`, `autopilot:sync=true`, or — for none. */
 function shown(value: unknown): string {
   if (value === undefined || value === null) return "—";

@@ -11,6 +11,9 @@
  */
 import { CronExpressionParser } from "cron-parser";
 import { ConfigError, type Env } from "../config/config.ts";
+import { field } from "../config/fields.ts";
+import { readSetting, readSettings, type Setting } from "../config/settings.ts";
+import { SERVE_SETTINGS } from "../config/serve-settings.ts";
 import { zoneParts } from "../zone-parts.ts";
 
 /** What the schedule table needs of a function. */
@@ -41,6 +44,22 @@ export function cronProblem(expr: string): string | undefined {
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/**
+ * A function's SCHEDULE_<NAME>, declared once: its own schedule unless the variable sets another,
+ * checked by the one cron rule (cronProblem) wherever it is read: the schedules, `validate`, the reference.
+ */
+export function scheduleDeclaration(f: Scheduled): Setting<string> {
+  return {
+    env: scheduleVar(f.name),
+    parse: field((v, fail) => {
+      const problem = v === undefined ? undefined : cronProblem(v);
+      if (problem) fail(`"${v}": ${problem}`);
+      return v ?? f.schedule;
+    }),
+    meaning: `when ${f.name} runs: a 5-field cron in SCHEDULE_TIMEZONE (\`cvm-autopilot validate\` says it in words)`,
+  };
 }
 
 /** A zone's offset from UTC in minutes at an instant. */
@@ -153,24 +172,28 @@ export function toAwsCron(expr: string, zone = "UTC"): string {
 
 /** SCHEDULE_TIMEZONE: the zone every schedule is written in (default UTC). */
 export function scheduleZone(env: Env = process.env): string {
-  const zone = env.SCHEDULE_TIMEZONE?.trim() || "UTC";
+  const zone = readSetting(env, SERVE_SETTINGS.scheduleTimezone) ?? "UTC";
   const off = fixedOffset(zone);
   // node-cron follows daylight saving locally, but SCF and EventBridge cannot: refused for all alike.
   if (typeof off === "string") throw new ConfigError([`SCHEDULE_TIMEZONE: ${off}`]);
   return zone;
 }
 
+/** Each function's schedule read by its declaration; the problems, if any, instead. */
+function declaredSchedules(functions: readonly Scheduled[], env: Env): Record<string, string> | ConfigError {
+  try {
+    return readSettings(env, Object.fromEntries(functions.map((f) => [f.name, scheduleDeclaration(f)])));
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+}
+
 /** The effective schedule per function: its default, overridden by SCHEDULE_<NAME>; all problems at once. */
 export function loadSchedules(functions: readonly Scheduled[], env: Env = process.env): Record<string, string> {
-  const out: Record<string, string> = Object.fromEntries(functions.map((f) => [f.name, f.schedule]));
-  const issues: string[] = [];
-  for (const { name } of functions) {
-    const v = env[scheduleVar(name)]?.trim();
-    if (!v) continue;
-    const problem = cronProblem(v);
-    if (problem) issues.push(`${scheduleVar(name)}: "${v}": ${problem}`);
-    else out[name] = v;
-  }
+  const declared = declaredSchedules(functions, env);
+  const issues: string[] = declared instanceof ConfigError ? [...declared.issues] : [];
+  const out = declared instanceof ConfigError ? {} : (declared as Record<string, string>);
   let zone = "UTC";
   try {
     zone = scheduleZone(env);

@@ -9,6 +9,8 @@ import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promi
 import { dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { checkKey, HistoryStoreError, type HistoryStore } from "./store.ts";
+import { readSetting } from "../config/settings.ts";
+import { SERVE_SETTINGS } from "../config/serve-settings.ts";
 
 /**
  * The directory history is kept in when nothing else is said; undefined for an environment with
@@ -16,7 +18,7 @@ import { checkKey, HistoryStoreError, type HistoryStore } from "./store.ts";
  * per-user directory can be assumed.
  */
 export function defaultHistoryDir(env: Record<string, string | undefined>): string | undefined {
-  const reports = env.REPORT_DIR?.trim();
+  const reports = readSetting(env, SERVE_SETTINGS.reportDir);
   if (reports) return join(reports, "history");
   const state = env.XDG_STATE_HOME?.trim();
   const home = env.HOME?.trim();

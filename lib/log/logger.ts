@@ -84,11 +84,12 @@ function humanLine(r: Record<string, unknown>): string {
   return `${String(r.level).padEnd(5)} ${String(r.msg)}${said.length ? `: ${said.join(" ")}` : ""}${rid}`;
 }
 
-/** The log format for a CLI command: LOG_FORMAT when set, else human lines on a terminal and JSON when piped. */
-export function cliLogFormat(env: Record<string, string | undefined>, stream: { isTTY?: boolean }): "json" | "human" {
-  const f = env.LOG_FORMAT?.trim();
-  if (f === "json" || f === "human") return f;
-  return stream.isTTY === true ? "human" : "json";
+/**
+ * The log format for a CLI command: LOG_FORMAT when set (parsed by its declaration, which lives
+ * above this layer: cli/log-format.ts), else human lines on a terminal and JSON when piped.
+ */
+export function cliLogFormat(declared: "json" | "human" | undefined, stream: { isTTY?: boolean }): "json" | "human" {
+  return declared ?? (stream.isTTY === true ? "human" : "json");
 }
 
 /** A logger that keeps its lines in memory, for tests and for reports that quote the log. */

@@ -58,7 +58,8 @@ type Attempt =
   | { ok: true; status: number }
   | { ok: false; status?: number; error: string; retry: boolean; retryAfterMs?: number };
 
-async function attempt(dest: Destination, unsigned: string, o: DeliverOptions): Promise<Attempt> {
+/** The request as the destination asks for it: signed in the URL (DingTalk), the body (Feishu) or headers (JSON). */
+function signedRequest(dest: Destination, unsigned: string, o: DeliverOptions) {
   const now = o.nowMs();
   // Feishu signs inside the body, with a timestamp of each attempt.
   const body = dest.kind === "feishu" && o.feishuSecret ? feishuSigned(unsigned, o.feishuSecret, now) : unsigned;
@@ -71,6 +72,51 @@ async function attempt(dest: Destination, unsigned: string, o: DeliverOptions): 
     headers["X-Autopilot-Timestamp"] = String(ts);
     headers["X-Autopilot-Signature"] = signWebhook(o.secret, ts, body);
   }
+  return { url, headers, body };
+}
+
+/** A reply the chat robots answer with HTTP 200: WeCom and DingTalk carry an errcode, Feishu a code; 0 is success. */
+function robotReply(dest: Destination, status: number, text: string): Attempt {
+  let code: unknown;
+  try {
+    const reply = JSON.parse(text) as { errcode?: unknown; code?: unknown; StatusCode?: unknown };
+    // Feishu's older replies say StatusCode.
+    code = dest.kind === "feishu" ? (reply.code ?? reply.StatusCode) : reply.errcode;
+  } catch {
+    return { ok: false, status, error: "the robot's reply is not JSON", retry: false };
+  }
+  if (code === 0) return { ok: true, status };
+  return {
+    ok: false,
+    status,
+    error: `${dest.kind === "feishu" ? "code" : "errcode"} ${String(code)}: ${text.slice(0, 200)}`,
+    // DingTalk's 130101 holds the robot for 10 minutes: a retry within this run cannot succeed.
+    retry: RATE_CODES.has(Number(code)) && Number(code) !== 130101,
+  };
+}
+
+/** What a reply says: sent, or why not and whether another try may help. */
+async function judge(dest: Destination, res: Response): Promise<Attempt> {
+  const text = (await res.text().catch(() => "")).slice(0, 2000);
+  if (res.status === 429 || res.status >= 500) {
+    const ra = Number(res.headers.get("retry-after"));
+    return {
+      ok: false,
+      status: res.status,
+      error: `HTTP ${res.status}`,
+      retry: true,
+      ...(Number.isFinite(ra) && ra > 0 ? { retryAfterMs: ra * 1000 } : {}),
+    };
+  }
+  if (res.status < 200 || res.status > 299)
+    return { ok: false, status: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, retry: false };
+  if (dest.kind === "wecom" || dest.kind === "dingtalk" || dest.kind === "feishu")
+    return robotReply(dest, res.status, text);
+  return { ok: true, status: res.status };
+}
+
+async function attempt(dest: Destination, unsigned: string, o: DeliverOptions): Promise<Attempt> {
+  const { url, headers, body } = signedRequest(dest, unsigned, o);
   let res: Response;
   try {
     res = await fetch(url, {
@@ -91,38 +137,7 @@ async function attempt(dest: Destination, unsigned: string, o: DeliverOptions): 
       retry: true,
     };
   }
-  const text = (await res.text().catch(() => "")).slice(0, 2000);
-  if (res.status === 429 || res.status >= 500) {
-    const ra = Number(res.headers.get("retry-after"));
-    return {
-      ok: false,
-      status: res.status,
-      error: `HTTP ${res.status}`,
-      retry: true,
-      ...(Number.isFinite(ra) && ra > 0 ? { retryAfterMs: ra * 1000 } : {}),
-    };
-  }
-  if (res.status < 200 || res.status > 299)
-    return { ok: false, status: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, retry: false };
-  // WeCom and DingTalk answer 200 with an errcode, Feishu with a code (StatusCode in its older replies); 0 is success.
-  if (dest.kind === "wecom" || dest.kind === "dingtalk" || dest.kind === "feishu") {
-    let code: unknown;
-    try {
-      const reply = JSON.parse(text) as { errcode?: unknown; code?: unknown; StatusCode?: unknown };
-      code = dest.kind === "feishu" ? (reply.code ?? reply.StatusCode) : reply.errcode;
-    } catch {
-      return { ok: false, status: res.status, error: "the robot's reply is not JSON", retry: false };
-    }
-    if (code !== 0)
-      return {
-        ok: false,
-        status: res.status,
-        error: `${dest.kind === "feishu" ? "code" : "errcode"} ${String(code)}: ${text.slice(0, 200)}`,
-        // DingTalk's 130101 holds the robot for 10 minutes: a retry within this run cannot succeed.
-        retry: RATE_CODES.has(Number(code)) && Number(code) !== 130101,
-      };
-  }
-  return { ok: true, status: res.status };
+  return judge(dest, res);
 }
 
 export async function deliver(dest: Destination, body: string, o: DeliverOptions): Promise<Delivery> {

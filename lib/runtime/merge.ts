@@ -36,6 +36,71 @@ function mergeExtras(all: Array<Record<string, unknown>>): Record<string, unknow
   return out;
 }
 
+/** Who a shard's lines name: the uin, and the member's name where known. */
+type Who = { account: string; accountName?: string };
+
+/** A shard's line in the run's list of accounts: its figures, or the error that kept it from running. */
+function accountSummary(s: ShardResult): AccountSummary {
+  const summary: AccountSummary = {
+    uin: s.account.uin,
+    ...(s.account.name ? { name: s.account.name } : {}),
+    regions: [],
+    scanned: 0,
+    outcomes: emptyOutcomes(),
+    errors: 0,
+  };
+  if (!s.report) {
+    summary.error = { code: s.error.code, message: s.error.message, requestId: s.error.requestId };
+    summary.errors = 1;
+    return summary;
+  }
+  const r = s.report;
+  return Object.assign(summary, {
+    regions: r.regions,
+    scanned: r.scanned,
+    outcomes: r.outcomes,
+    errors: r.errors.length,
+    ...(r.guard ? { guard: r.guard } : {}),
+  });
+}
+
+/** One shard's report added into the run's: counts add up, lists join (capped), each entry names its account. */
+function addShard(out: RunReport, r: RunReport, who: Who): void {
+  const uin = who.account;
+  for (const region of r.regions) if (!out.regions.includes(region)) out.regions.push(region);
+  out.scanned += r.scanned;
+  add(out.byKind, r.byKind);
+  add(out.outcomes as unknown as Record<string, number>, r.outcomes as unknown as Record<string, number>);
+  add(out.keptByKind, r.keptByKind);
+  for (const [region, v] of Object.entries(r.byRegion)) out.byRegion[`${uin}/${region}`] = v;
+  // A warning's snooze links name the function's own account only (lib/snooze): in a run over
+  // several accounts they are left out rather than sent where they cannot act.
+  appendCapped(out.results, r.results, (e) => ({ ...who, ...withoutLinks(e) }));
+  appendCapped(out.kept, r.kept, (e) => ({ ...who, ...e }));
+  out.resultsCount += r.resultsCount;
+  out.keptCount += r.keptCount;
+  for (const e of r.errors) out.errors.push({ ...who, ...e });
+  add(out.notesCount, r.notesCount ?? {});
+  for (const [k, list] of Object.entries(r.notes))
+    appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
+  for (const [k, lines] of Object.entries(r.noteLines ?? {}))
+    appendCapped(((out.noteLines ??= {})[k] ??= []), lines, (l) => `${uin}: ${l}`);
+  out.columns ??= r.columns;
+}
+
+/** Each shard had its own guard; the run's is tripped if any was, with the figures summed. */
+function mergeGuards(guards: Guard[]): Guard | undefined {
+  if (!guards.length) return undefined;
+  const help = guards.find((g) => g.help)?.help;
+  return {
+    tripped: guards.some((g) => g.tripped),
+    inScope: sum(guards, "inScope"),
+    wouldAct: sum(guards, "wouldAct"),
+    limit: sum(guards, "limit"),
+    ...(help ? { help } : {}),
+  };
+}
+
 export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, "regions" | "errors">): RunReport {
   const errors: ErrorEntry[] = [];
   const out: RunReport = {
@@ -45,23 +110,13 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
     errors,
     accounts: [],
   };
-  const guards: Guard[] = [];
   for (const s of shards) {
     const uin = s.account.uin;
     // Every line that names a resource names its account: the uin, and the member's name where known.
-    const who = { account: uin, ...(s.account.name ? { accountName: s.account.name } : {}) };
-    const summary: AccountSummary = {
-      uin,
-      ...(s.account.name ? { name: s.account.name } : {}),
-      regions: [],
-      scanned: 0,
-      outcomes: emptyOutcomes(),
-      errors: 0,
-    };
-    out.accounts!.push(summary);
-    if (!s.report) {
-      summary.error = { code: s.error.code, message: s.error.message, requestId: s.error.requestId };
-      summary.errors = 1;
+    const who: Who = { account: uin, ...(s.account.name ? { accountName: s.account.name } : {}) };
+    out.accounts!.push(accountSummary(s));
+    if (s.report) addShard(out, s.report, who);
+    else
       errors.push({
         ...who,
         action: s.error.action,
@@ -69,53 +124,14 @@ export function mergeShardReports(shards: ShardResult[], head: Omit<ReportBase, 
         message: `account ${uin}: ${s.error.message}`,
         requestId: s.error.requestId,
       });
-      continue;
-    }
-    const r = s.report;
-    Object.assign(summary, {
-      regions: r.regions,
-      scanned: r.scanned,
-      outcomes: r.outcomes,
-      errors: r.errors.length,
-      ...(r.guard ? { guard: r.guard } : {}),
-    });
-    for (const region of r.regions) if (!out.regions.includes(region)) out.regions.push(region);
-    out.scanned += r.scanned;
-    add(out.byKind, r.byKind);
-    add(out.outcomes as unknown as Record<string, number>, r.outcomes as unknown as Record<string, number>);
-    add(out.keptByKind, r.keptByKind);
-    for (const [region, v] of Object.entries(r.byRegion)) out.byRegion[`${uin}/${region}`] = v;
-    // A warning's snooze links name the function's own account only (lib/snooze): in a run over
-    // several accounts they are left out rather than sent where they cannot act.
-    appendCapped(out.results, r.results, (e) => ({ ...who, ...withoutLinks(e) }));
-    appendCapped(out.kept, r.kept, (e) => ({ ...who, ...e }));
-    out.resultsCount += r.resultsCount;
-    out.keptCount += r.keptCount;
-    for (const e of r.errors) errors.push({ ...who, ...e });
-    add(out.notesCount, r.notesCount ?? {});
-    for (const [k, list] of Object.entries(r.notes))
-      appendCapped((out.notes[k] ??= []), list, (n) => (n && typeof n === "object" ? { ...who, ...n } : n));
-    for (const [k, lines] of Object.entries(r.noteLines ?? {}))
-      appendCapped(((out.noteLines ??= {})[k] ??= []), lines, (l) => `${uin}: ${l}`);
-    out.columns ??= r.columns;
-    if (r.guard) guards.push(r.guard);
   }
   const notices = [...new Set(shards.flatMap((s) => s.report?.notices ?? []))];
   if (notices.length) out.notices = notices;
   out.extras = mergeExtras(shards.flatMap((s) => (s.report ? [s.report.extras] : [])));
   const labels = Object.assign({}, ...shards.map((s) => s.report?.extraLabels ?? {})) as Record<string, string>;
   if (Object.keys(labels).length) out.extraLabels = labels;
-  if (guards.length) {
-    // Each shard had its own guard; the run's is tripped if any was, with the figures summed.
-    const help = guards.find((g) => g.help)?.help;
-    out.guard = {
-      tripped: guards.some((g) => g.tripped),
-      inScope: sum(guards, "inScope"),
-      wouldAct: sum(guards, "wouldAct"),
-      limit: sum(guards, "limit"),
-      ...(help ? { help } : {}),
-    };
-  }
+  const guard = mergeGuards(shards.flatMap((s) => (s.report?.guard ? [s.report.guard] : [])));
+  if (guard) out.guard = guard;
   return out;
 }
 
