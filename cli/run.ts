@@ -55,7 +55,7 @@ export async function runCommand(
       const injected = demoSettingsLine(env);
       if (injected) err(injected);
     }
-    const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
+    const runEnv = emu && seam ? seam.demoEnv(emu, decided.env) : decided.env;
     return await runOne(fn, values, { format, limit }, regions, runEnv, out, err, {
       demo,
       undecided: decided.undecided,

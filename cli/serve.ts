@@ -34,7 +34,7 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
   const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   const decided = decideLive(env, demo);
-  const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
+  const runEnv = emu && seam ? seam.demoEnv(emu, decided.env) : decided.env;
   const logger = serveLogger(env, print);
   // The last guard of a long-running process: a rejection nothing handled (a bug) is logged and
   // serve keeps its schedules, instead of Node ending the process and every run after it.

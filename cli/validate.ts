@@ -37,7 +37,7 @@ function settingLine(name: string, env: Env, fromFile: ReadonlySet<string>): str
 export function validateCommand(given: Env, out: (s: string) => void, fromFile: ReadonlySet<string>): number {
   const problems: string[] = [];
   const demo = !hasCredentials(given);
-  // As serve and run will decide it: DRY_RUN unset with credentials is a dry run.
+  // As serve and run will decide it: DRY_RUN unset is a dry run, but for the demo on its emulator.
   const { env, undecided } = decideLive(given, demo);
   const warnings = unknownVariableWarnings(env);
   let zone = "UTC";
@@ -57,7 +57,8 @@ export function validateCommand(given: Env, out: (s: string) => void, fromFile: 
       : `credentials: set${given.CVM_AUTOPILOT_ENDPOINT ? `, against ${redactText(given.CVM_AUTOPILOT_ENDPOINT)}` : ""}`,
   );
   out("shared settings:");
-  for (const n of SHARED_DEPLOY_VARIABLES) out(settingLine(n, env, fromFile));
+  // What the operator set, not what decideLive made explicit: DRY_RUN unset shows its default's words.
+  for (const n of SHARED_DEPLOY_VARIABLES) out(settingLine(n, given, fromFile));
   for (const f of REGISTRY) {
     try {
       const loaded = f.load(env);

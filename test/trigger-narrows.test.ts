@@ -14,6 +14,7 @@ import { runSpec } from "../lib/runtime/runner.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import type { FunctionSpec, RunContext } from "../lib/runtime/spec.ts";
 import type { Trigger } from "../lib/report/trigger.ts";
+import { decideLive } from "../cli/going-live.ts";
 
 type AnySpec = FunctionSpec<BaseConfig, string, unknown>;
 const running: Emulator[] = [];
@@ -33,7 +34,8 @@ function forgetful(spec: AnySpec): AnySpec {
 }
 
 async function run(spec: AnySpec, emu: Emulator, trigger: Trigger) {
-  const config = spec.loadConfig(demoEnv(emu, {}));
+  // The demo's environment as serve and run decide it: on its own emulator, it acts.
+  const config = spec.loadConfig(demoEnv(emu, decideLive({}, true).env));
   const deps = createRunDeps(config, {
     logger: memoryLogger(),
     sleep: async (ms) => emu.advance(ms),
