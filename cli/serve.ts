@@ -12,7 +12,7 @@ import { type LocalServer, startLocalServer } from "../lib/host/local-server.ts"
 import { loadSchedules, scheduleZone } from "../lib/deploy/schedules.ts";
 import { sharedTouches } from "../lib/host/run-locks.ts";
 import { UsageError } from "./usage.ts";
-import { demoSeam, hasCredentials } from "./demo-seam.ts";
+import { DEMO, demoRunEnv, demoSeam, hasCredentials } from "./demo-seam.ts";
 import { alarmPath } from "../lib/host/alarm-callback.ts";
 import { dashboardLink } from "../lib/host/dashboard-link.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
@@ -34,7 +34,7 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
   const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   const decided = decideLive(env, demo);
-  const runEnv = emu && seam ? seam.demoEnv(emu, decided.env) : decided.env;
+  const runEnv = emu && seam ? demoRunEnv(seam, emu, decided.env) : decided.env;
   const logger = serveLogger(env, print);
   // The last guard of a long-running process: a rejection nothing handled (a bug) is logged and
   // serve keeps its schedules, instead of Node ending the process and every run after it.
@@ -85,7 +85,7 @@ async function firstLines(
     out(
       `cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emuUrl} with a seeded demo fleet (${instances} instances in ap-guangzhou, ap-shanghai)`,
     );
-    const injected = demoSettingsLine(env);
+    const injected = demoSettingsLine(env, DEMO);
     if (injected) out(injected);
     return;
   }

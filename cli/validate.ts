@@ -10,7 +10,7 @@ import { withDemoNote } from "../lib/config/demo-settings.ts";
 import { loadSchedules, scheduleZone, scheduleVar } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { decideLive, liveMode, nextRun } from "./going-live.ts";
-import { hasCredentials } from "./demo-seam.ts";
+import { DEMO, hasCredentials } from "./demo-seam.ts";
 import { redactText } from "../lib/log/redact.ts";
 import { scheduleWords } from "./deploy-words.ts";
 
@@ -74,7 +74,7 @@ export function validateCommand(given: Env, out: (s: string) => void, fromFile: 
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       out(`${f.name}: ${e.issues.length} problem(s)`);
-      for (const i of e.issues) out(`  - ${withDemoNote(i)}`);
+      for (const i of e.issues) out(`  - ${withDemoNote(i, DEMO)}`);
       problems.push(...e.issues.map((i) => `${f.name}: ${i}`));
     }
   }
