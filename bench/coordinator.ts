@@ -55,6 +55,8 @@ export async function coordinatorBench(
         CVM_AUTOPILOT_ENDPOINT: emu.url,
         FANOUT_MAX_INVOCATIONS: String(c.maxInvocations),
         LOG_LEVEL: "warn",
+        // The bench measures acting runs: unset, DRY_RUN is a dry run.
+        DRY_RUN: "false",
       };
       const h = makeHandlers(FUNCTIONS["auto-stop-idle"]!, { env, logger: memoryLogger() });
       log(

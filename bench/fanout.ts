@@ -71,6 +71,8 @@ export async function fanoutBench(
       ACCOUNTS: uins.map((u) => `qcs::cam::uin/${u}:roleName/cvm-autopilot`).join(","),
       CVM_AUTOPILOT_ENDPOINT: emu.url,
       LOG_LEVEL: "warn",
+      // The bench measures acting runs: unset, DRY_RUN is a dry run.
+      DRY_RUN: "false",
     };
     await emulatorCalls(emu.url);
     log(`  fan-out: ${accounts} accounts × ${BENCH_REGIONS.length} regions × ${perShard} instances: coordinator ...`);

@@ -193,6 +193,8 @@ export async function fleetBench(
         REGIONS: BENCH_REGIONS.join(","),
         CVM_AUTOPILOT_ENDPOINT: emu.url,
         LOG_LEVEL: "warn",
+        // The bench measures acting runs: unset, DRY_RUN is a dry run.
+        DRY_RUN: "false",
         RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW,env=test:NOTIFY_AND_MANUAL_RENEW",
         RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
       };

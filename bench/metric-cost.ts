@@ -73,6 +73,8 @@ function envFor(emu: Emulator, extra: Record<string, string>): Record<string, st
     CVM_AUTOPILOT_ENDPOINT: emu.url,
     REGIONS: BENCH_REGIONS.join(","),
     LOG_LEVEL: "warn",
+    // The bench measures acting runs: unset, DRY_RUN is a dry run.
+    DRY_RUN: "false",
     // Every machine of the seeded fleet has one of these: the whole fleet in scope, and a tag to bind the alarm policy by.
     AUTO_STOP_INCLUDE_TAGS: "team=web,team=data,team=ml,team=ops",
     AUTO_STOP_PRICES: "S5.MEDIUM4=0.3",

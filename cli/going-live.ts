@@ -16,9 +16,14 @@ import { zoneParts } from "../lib/zone-parts.ts";
 /** Whether a run may act: `undecided` (DRY_RUN unset, so a dry run), `dry-run` (DRY_RUN=true), `live` (DRY_RUN=false), `demo` (the embedded emulator). */
 export type LiveMode = "demo" | "undecided" | "dry-run" | "live";
 
-/** The environment to run with: DRY_RUN=true when the operator has not set it and the cloud is real. */
+/**
+ * The environment to run with. DRY_RUN unset reads as a dry run everywhere (shared-settings.ts);
+ * it is made explicit here so the mode can say why. The demo acts on its own emulator unless told
+ * otherwise: its fleet is seeded to show what each function does.
+ */
 export function decideLive(env: Env, demo: boolean): { env: Env; undecided: boolean } {
-  if (demo || env.DRY_RUN?.trim()) return { env, undecided: false };
+  if (env.DRY_RUN?.trim()) return { env, undecided: false };
+  if (demo) return { env: { ...env, DRY_RUN: "false" }, undecided: false };
   return { env: { ...env, DRY_RUN: "true" }, undecided: true };
 }
 

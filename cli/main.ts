@@ -10,6 +10,7 @@ import { profileEnv } from "../lib/config/profiles.ts";
 import { COMMANDS, commandDoc, parseCommand, UsageError } from "./usage.ts";
 import { commandUsage, functionUsage, usage } from "./help.ts";
 import { importDev } from "./dev.ts";
+import { DEMO } from "./demo-seam.ts";
 import { REGISTRY } from "../functions/registry.ts";
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -134,7 +135,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (e instanceof ConfigError) {
       // Said before any call: a setting the demo chose for itself is one a real run must choose.
-      err(`cvm-autopilot: ${new ConfigError(e.issues.map(withDemoNote)).message}`);
+      err(`cvm-autopilot: ${new ConfigError(e.issues.map((i) => withDemoNote(i, DEMO))).message}`);
       process.exitCode = 2;
     } else if (
       e instanceof UsageError ||

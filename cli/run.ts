@@ -8,7 +8,7 @@ import { createRunDeps, type RegionProgress } from "../lib/runtime/run-deps.ts";
 import { FUNCTIONS } from "../functions/registry.ts";
 import { closest, parseCommand, UsageError } from "./usage.ts";
 import { isRegion } from "../lib/config/config.ts";
-import { demoSeam, hasCredentials } from "./demo-seam.ts";
+import { DEMO, demoRunEnv, demoSeam, hasCredentials } from "./demo-seam.ts";
 import { decideLive, howToGoLive, liveLine, liveMode } from "./going-live.ts";
 import { demoSettingsLine } from "../lib/config/demo-settings.ts";
 import { saveReport } from "../lib/host/report-dir.ts";
@@ -58,10 +58,10 @@ export async function runCommand(
       err(
         `cvm-autopilot run: no credentials set, so using the embedded emulator at ${emu.url} with a seeded demo fleet (${emu.state.instances.size} instances in ap-guangzhou, ap-shanghai)`,
       );
-      const injected = demoSettingsLine(env);
+      const injected = demoSettingsLine(env, DEMO);
       if (injected) err(injected);
     }
-    const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
+    const runEnv = emu && seam ? demoRunEnv(seam, emu, decided.env) : decided.env;
     return await runOne(fn, values, { format, limit, logAs }, regions, runEnv, out, err, {
       demo,
       undecided: decided.undecided,

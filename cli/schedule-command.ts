@@ -13,7 +13,7 @@ import { loadCountryCalendars } from "../lib/calendar/calendar.ts";
 import { nextChanges, type Change } from "../functions/office-hours/next-changes.ts";
 import { localTime } from "./going-live.ts";
 import { UsageError } from "./usage.ts";
-import { demoSeam, hasCredentials } from "./demo-seam.ts";
+import { demoRunEnv, demoSeam, hasCredentials } from "./demo-seam.ts";
 
 interface Machine {
   id: string;
@@ -72,7 +72,7 @@ export async function scheduleCommand(
   try {
     if (emu)
       err(`cvm-autopilot schedule: no credentials set, so reading the embedded emulator's demo fleet at ${emu.url}`);
-    return await listChanges(count, emu && seam ? seam.demoEnv(emu, env) : env, out);
+    return await listChanges(count, emu && seam ? demoRunEnv(seam, emu, env) : env, out);
   } finally {
     await emu?.stop();
   }

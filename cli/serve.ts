@@ -14,7 +14,7 @@ import { sharedTouches } from "../lib/host/run-locks.ts";
 import { readSetting, readSettings } from "../lib/config/settings.ts";
 import { SERVE_SETTINGS } from "../lib/config/serve-settings.ts";
 import { declaredLogFormat } from "./log-format.ts";
-import { demoSeam, hasCredentials } from "./demo-seam.ts";
+import { DEMO, demoRunEnv, demoSeam, hasCredentials } from "./demo-seam.ts";
 import { alarmPath } from "../lib/host/alarm-callback.ts";
 import { dashboardLink } from "../lib/host/dashboard-link.ts";
 import { FUNCTIONS, REGISTRY } from "../functions/registry.ts";
@@ -35,7 +35,7 @@ export async function serveCommand(env: Env, print: (s: string) => void): Promis
   const seam = demo ? await demoSeam() : undefined;
   const emu = seam ? await seam.startDemoEmulator() : undefined;
   const decided = decideLive(env, demo);
-  const runEnv = emu && seam ? seam.demoEnv(emu, env) : decided.env;
+  const runEnv = emu && seam ? demoRunEnv(seam, emu, decided.env) : decided.env;
   const logger = serveLogger(env, settings, print);
   // The last guard of a long-running process: a rejection nothing handled (a bug) is logged and
   // serve keeps its schedules, instead of Node ending the process and every run after it.
@@ -85,7 +85,7 @@ async function firstLines(
     out(
       `cvm-autopilot serve: no credentials set, so using the embedded emulator at ${emuUrl} with a seeded demo fleet (${instances} instances in ap-guangzhou, ap-shanghai)`,
     );
-    const injected = demoSettingsLine(env);
+    const injected = demoSettingsLine(env, DEMO);
     if (injected) out(injected);
     return;
   }

@@ -10,7 +10,7 @@ import { withDemoNote } from "../lib/config/demo-settings.ts";
 import { loadSchedules, scheduleZone, scheduleVar } from "../lib/deploy/schedules.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import { decideLive, liveMode, nextRun } from "./going-live.ts";
-import { hasCredentials } from "./demo-seam.ts";
+import { DEMO, hasCredentials } from "./demo-seam.ts";
 import { redactText } from "../lib/log/redact.ts";
 import { scheduleWords } from "./deploy-words.ts";
 
@@ -37,7 +37,7 @@ function settingLine(name: string, env: Env, fromFile: ReadonlySet<string>): str
 export function validateCommand(given: Env, out: (s: string) => void, fromFile: ReadonlySet<string>): number {
   const problems: string[] = [];
   const demo = !hasCredentials(given);
-  // As serve and run will decide it: DRY_RUN unset with credentials is a dry run.
+  // As serve and run will decide it: DRY_RUN unset is a dry run, but for the demo on its emulator.
   const { env, undecided } = decideLive(given, demo);
   const warnings = unknownVariableWarnings(env);
   let zone = "UTC";
@@ -57,7 +57,8 @@ export function validateCommand(given: Env, out: (s: string) => void, fromFile: 
       : `credentials: set${given.CVM_AUTOPILOT_ENDPOINT ? `, against ${redactText(given.CVM_AUTOPILOT_ENDPOINT)}` : ""}`,
   );
   out("shared settings:");
-  for (const n of SHARED_DEPLOY_VARIABLES) out(settingLine(n, env, fromFile));
+  // What the operator set, not what decideLive made explicit: DRY_RUN unset shows its default's words.
+  for (const n of SHARED_DEPLOY_VARIABLES) out(settingLine(n, given, fromFile));
   for (const f of REGISTRY) {
     try {
       const loaded = f.load(env);
@@ -73,7 +74,7 @@ export function validateCommand(given: Env, out: (s: string) => void, fromFile: 
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       out(`${f.name}: ${e.issues.length} problem(s)`);
-      for (const i of e.issues) out(`  - ${withDemoNote(i)}`);
+      for (const i of e.issues) out(`  - ${withDemoNote(i, DEMO)}`);
       problems.push(...e.issues.map((i) => `${f.name}: ${i}`));
     }
   }

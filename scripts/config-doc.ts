@@ -2,16 +2,19 @@
  * Writes docs/configuration.md, the reference of every environment variable, from the settings'
  * declarations (cli/settings-catalog.ts: the shared ones, each function's in registry order with
  * its schedule row, the hosts'). `npm run docs` rewrites the file; test/config-doc.test.ts fails
- * when it is stale or when a setting's default needs words its parser cannot give.
+ * when it is stale or when a setting's default needs words its parser cannot give. It also
+ * rewrites README.md's generated function table and tour (readme-functions.ts).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../lib/deploy/build.ts";
 import { defaultWords } from "../lib/config/settings.ts";
 import { settingsSections, type Declared } from "../cli/settings-catalog.ts";
 import { REGISTRY } from "../functions/registry.ts";
+import { withFunctionLists } from "./readme-functions.ts";
 
 export const CONFIG_DOC = join(ROOT, "docs", "configuration.md");
+export const README = join(ROOT, "README.md");
 
 /** The reference's text, and the variables whose default the declaration must say in words. */
 export function configDoc(functions: readonly Declared[] = REGISTRY): { text: string; unsaid: string[] } {
@@ -46,4 +49,7 @@ if (process.argv[1]?.endsWith("config-doc.ts")) {
   }
   writeFileSync(CONFIG_DOC, text);
   process.stdout.write(`written: docs/configuration.md\n`);
+  // The README's function table and tour come from the registry too (scripts/readme-functions.ts).
+  writeFileSync(README, withFunctionLists(readFileSync(README, "utf8"), REGISTRY));
+  process.stdout.write(`written: README.md's function table and tour\n`);
 }

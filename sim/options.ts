@@ -60,6 +60,8 @@ export function functionEnv(
     REGIONS: REGIONS.join(","),
     CVM_AUTOPILOT_ENDPOINT: w.emulatorUrl,
     CVM_AUTOPILOT_MAX_ATTEMPTS: "4",
+    // The simulated fleet is acted on: unset, DRY_RUN is a dry run.
+    DRY_RUN: "false",
     WEBHOOK_SECRET: WEBHOOK_SECRET,
     NOTIFY_URLS: w.chatUrl,
     ...(w.linkUrl ? { AUTO_STOP_LINK_URL: w.linkUrl } : {}),

@@ -90,7 +90,8 @@ describe("the demo names the settings it injects", () => {
     const [first, second] = r.stderr.split("\n");
     expect(first).toMatch(/^cvm-autopilot run: no credentials set, so using the embedded emulator/);
     expect(second).toBe(
-      "demo settings (a real account sets its own; yours win): REGIONS=ap-guangzhou,ap-shanghai IMAGE_SYNC_DESTINATIONS=ap-shanghai RENEW_RULES=env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW RENEW_DEFAULT_FLAG=NOTIFY_AND_MANUAL_RENEW AUTO_STOP_PRICES=S5.MEDIUM4=0.23 RIGHTSIZE_WINDOW=00:00-24:00",
+      // The shared ones, then each function's own (FunctionSpec.demoSettings), in registry order.
+      "demo settings (a real account sets its own; yours win): REGIONS=ap-guangzhou,ap-shanghai AUTO_STOP_PRICES=S5.MEDIUM4=0.23 IMAGE_SYNC_DESTINATIONS=ap-shanghai RENEW_RULES=env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW RENEW_DEFAULT_FLAG=NOTIFY_AND_MANUAL_RENEW RIGHTSIZE_WINDOW=00:00-24:00",
     );
     // -o text: the summary, then each warning the report carries.
     const warned = Number(/warnings (\d+)/.exec(r.stdout)![1]);

@@ -13,7 +13,8 @@ describe("base config", () => {
     expect(c).toMatchObject({
       region: "ap-guangzhou",
       regions: ["ap-guangzhou"],
-      dryRun: false,
+      // Unset, DRY_RUN is a dry run: going live is the operator's decision (dry-run-default.test.ts).
+      dryRun: true,
       signMethod: "TC3-HMAC-SHA256",
       timeoutMs: 10000,
     });

@@ -34,9 +34,14 @@ async function idleFleet() {
   emu.state.addInstance({ Region: GZ, profile: { cpu: 70, traffic: 5 } });
   return { emu, idle };
 }
-/** The fleet is mostly idle: the guard's share (AUTO_STOP_MAX_FRACTION) is not what these tests are about. */
-const envOf = (emu: Emulator, extra: Record<string, string> = {}) =>
-  envFor(emu, { AUTO_STOP_MAX_FRACTION: "1", ...extra });
+/**
+ * The fleet is mostly idle: the guard's share (AUTO_STOP_MAX_FRACTION) is not what these tests are
+ * about. DRY_RUN is left as the operator set it (envFor's DRY_RUN=false taken out).
+ */
+function envOf(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  const { DRY_RUN: _acting, ...env } = envFor(emu, { AUTO_STOP_MAX_FRACTION: "1" });
+  return { ...env, ...extra };
+}
 const stops = (emu: Emulator) => emu.callsFor("StopInstances").length;
 const state = (emu: Emulator, id: string) => emu.state.settle(emu.state.instances.get(id)!).InstanceState;
 

@@ -5,7 +5,7 @@
  * What the function would have written elsewhere comes back as OutsideTrigger errors.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { demoEnv, startDemoEmulator } from "../emulator/demo.ts";
+import * as demo from "../emulator/demo.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { REGISTRY } from "../functions/registry.ts";
 import type { BaseConfig } from "../lib/config/config.ts";
@@ -14,6 +14,8 @@ import { runSpec } from "../lib/runtime/runner.ts";
 import { createRunDeps } from "../lib/runtime/run-deps.ts";
 import type { FunctionSpec, RunContext } from "../lib/runtime/spec.ts";
 import type { Trigger } from "../lib/report/trigger.ts";
+import { decideLive } from "../cli/going-live.ts";
+import { demoRunEnv } from "../cli/demo-seam.ts";
 
 type AnySpec = FunctionSpec<BaseConfig, string, unknown>;
 const running: Emulator[] = [];
@@ -33,7 +35,8 @@ function forgetful(spec: AnySpec): AnySpec {
 }
 
 async function run(spec: AnySpec, emu: Emulator, trigger: Trigger) {
-  const config = spec.loadConfig(demoEnv(emu, {}));
+  // The demo's environment as serve and run make it (each function's demo settings; on its own emulator, it acts).
+  const config = spec.loadConfig(demoRunEnv(demo, emu, decideLive({}, true).env));
   const deps = createRunDeps(config, {
     logger: memoryLogger(),
     sleep: async (ms) => emu.advance(ms),
@@ -51,7 +54,7 @@ describe("a webhook naming one machine", () => {
     { timeout: 60_000 },
     async (name) => {
       const spec = ((await import(`../functions/${name}/index.ts`)) as { default: AnySpec }).default;
-      const emu = await startDemoEmulator();
+      const emu = await demo.startDemoEmulator();
       running.push(emu);
       // What the whole run would write, to pick a machine it would act on (any machine, for a function that writes none).
       const plan = await run(spec, emu, { source: "test", dryRun: true });

@@ -24,6 +24,8 @@ const HOURS_PER_MONTH = 30 * 24;
 
 export default defineFunction({
   name: "auto-stop-idle",
+  // The demo fleet's idle machines are S5.MEDIUM4: with a price the plan shows the hourly saving.
+  demoSettings: { AUTO_STOP_PRICES: "S5.MEDIUM4=0.23" },
   description: "Stop pay-as-you-go instances whose CPU and outbound traffic stayed low over the look-back window",
   schedule: SCHEDULE,
   settings: SETTINGS,

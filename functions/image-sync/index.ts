@@ -18,6 +18,7 @@ type Carried = { sources: Image[] };
 
 export default defineFunction<ImageSyncConfig, SyncKind, Carried>({
   name: "image-sync",
+  demoSettings: { IMAGE_SYNC_DESTINATIONS: "ap-shanghai" },
   description: "Copy golden custom images to every destination region and prune old copies the tool made",
   schedule: "0 2 * * *",
   settings: SETTINGS,

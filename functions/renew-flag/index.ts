@@ -12,6 +12,10 @@ export type RenewReport = RunReport & { notes: { warnings?: ExpiryWarning[] } };
 
 export default defineFunction<RenewConfig, RenewKind, never, Record<string, unknown>, RenewDetail>({
   name: "renew-flag",
+  demoSettings: {
+    RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW",
+    RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
+  },
   description: "Keep prepaid instances' renewal flags as tag rules say, and warn of expiries that will not auto-renew",
   schedule: "0 9 * * *",
   settings: SETTINGS,

@@ -53,6 +53,8 @@ function proposalOf(d: RightsizeDecision): Proposal {
 
 export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<string, unknown>, RightsizeDetail>({
   name: "rightsize",
+  // rightsize resizes only in a maintenance window; the demo's is all day, so its tagged machine shows the plan.
+  demoSettings: { RIGHTSIZE_WINDOW: "00:00-24:00" },
   description:
     "Propose a smaller type for running instances from 14 days of P99 CPU and memory, priced; resize tagged ones in a window",
   schedule: "0 19 * * *",

@@ -82,13 +82,14 @@ const API = declareSettings({
     meaning: "regions to act in: a comma list, or `all` (every AVAILABLE region from DescribeRegions)",
     default: "`TENCENTCLOUD_REGION`",
   },
+  // Unset is a dry run wherever it is read (a handler, the platform container, serve, run): going
+  // live is the operator's decision, never a default. Only the demo, on its own emulator, sets false.
   dryRun: {
     env: "DRY_RUN",
-    parse: bool(false),
+    parse: bool(true),
     meaning:
-      "`true`: decide and report, change nothing; `false`: act. Going live is a decision: with credentials and DRY_RUN unset, `serve` and `run` do a dry run and say how to go live, and `deploy` (and `serverless package`) deploy the functions with `true`; live, they first name the account, the regions and each function's scope. The demo (no credentials) acts on its emulator",
-    default:
-      "unset: a dry run for `serve`, `run` and deployed functions; a handler given an environment without it reads `false`",
+      "`true`: decide and report, change nothing; `false`: act. Going live is a decision: with DRY_RUN unset every function does a dry run (a deployed handler, `serve`, `run`), `serve` and `run` say how to go live, and `deploy` (and `serverless package`) deploy the functions with `true`; live, they first name the account, the regions and each function's scope. The demo (no credentials) acts on its emulator",
+    default: "unset: a dry run everywhere but the demo",
   },
   endpoint: {
     env: "CVM_AUTOPILOT_ENDPOINT",

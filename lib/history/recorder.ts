@@ -8,7 +8,7 @@
 import { callerAccount } from "../accounts/resolve.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ErrorEntry } from "../report/report-head.ts";
-import type { RunReport } from "../report/report.ts";
+import { outcomeStatus, resultOf, type RunReport } from "../report/report.ts";
 import { keyOf, type Decision, type Outcome } from "../report/decision.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Instance } from "../tencent/data-types.ts";
@@ -159,20 +159,14 @@ async function recordRun(store: HistoryStore, run: RunFacts): Promise<ErrorEntry
   return errors;
 }
 
-/** Every write the run asked for, and what became of it (the report's words). */
+/** Every write the run asked for, and what became of it: the report's entry (resultOf), without its prose and detail. */
 function actionsOf(run: RunFacts): ActionEntry[] {
+  // History is kept only for functions that write, and never for a dry run (historySink).
+  const how = { writes: true, guardTripped: run.report.guard?.tripped === true, dryRun: run.dryRun };
   return run.acting.map((d) => {
     const o = run.outcomes.get(keyOf(d));
-    const outcome = run.report.guard?.tripped ? "skipped-by-guard" : (o?.status ?? "failed");
-    return {
-      id: d.id,
-      region: d.region,
-      ...(d.name ? { name: d.name } : {}),
-      action: d.action!,
-      kind: d.kind,
-      outcome,
-      ...(o && o.status !== "done" ? { code: o.code } : {}),
-    };
+    const { id, region, name, action, kind, outcome, code } = resultOf(d, outcomeStatus(o, how), o);
+    return { id, region, ...(name ? { name } : {}), action, kind, outcome, ...(code ? { code } : {}) };
   });
 }
 

@@ -15,7 +15,7 @@ import type { Instance } from "../tencent/data-types.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { tagInstances } from "../runtime/instance-tags.ts";
 import { tagsOf } from "../tencent/normalize.ts";
-import { api } from "../tencent/services.ts";
+import { describeOne } from "../tencent/describe-one.ts";
 import { acceptQuery, verifyAccept, type AcceptLink } from "../snooze/accept-link.ts";
 import { page, type Card, type SnoozeAnswer } from "../snooze/snooze-page.ts";
 import { stateWord, WORDS } from "../snooze/snooze-words.ts";
@@ -93,8 +93,7 @@ async function readMachine(
 ): Promise<{ inst: Instance; card: Card } | { answer: SnoozeAnswer }> {
   let inst: Instance | undefined;
   try {
-    const res = await api(client).describeInstances(link.region, { InstanceIds: [link.instance] });
-    inst = (res.InstanceSet ?? []).find((i) => i.InstanceId === link.instance);
+    inst = await describeOne(client, link.region, link.instance);
   } catch (err) {
     const e = errorRecord(err);
     fail(e.code);

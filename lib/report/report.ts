@@ -124,6 +124,21 @@ export const emptyTally = () => ({
   extras: {},
 });
 
+/**
+ * What became of one decision that asked for a write: the one rule the report and the run
+ * history share. A read-only function's is a finding; a tripped guard held every write back; a
+ * dry run planned it; else its outcome, and none means it failed.
+ */
+export function outcomeStatus(
+  o: Outcome | undefined,
+  run: { writes: boolean; guardTripped: boolean; dryRun: boolean },
+): OutcomeStatus {
+  if (!run.writes) return "finding";
+  if (run.guardTripped) return "skipped-by-guard";
+  if (run.dryRun) return "planned";
+  return o?.status ?? "failed";
+}
+
 /** The report entry for one acting decision. */
 export function resultOf(d: Decision, status: OutcomeStatus, o?: Outcome): ResultEntry {
   const code = o && o.status !== "done" ? o.code : undefined;

@@ -45,6 +45,8 @@ export interface FunctionEntry {
   touches: readonly string[];
   /** The API actions its runs call (FunctionSpec.calls): its CAM policy comes from them. */
   calls: readonly ActionName[];
+  /** The settings it runs with on the demo fleet (FunctionSpec.demoSettings); none: {}. */
+  demoSettings: Readonly<Record<string, string>>;
   /** Whether its decisions may ask for writes (the spec has an apply): false for a read-only function. */
   writes: boolean;
   /** How a fanned-out run splits: a shard per account × region, or per account for a plan that spans regions. */
@@ -122,6 +124,7 @@ export function fromSpec<C extends BaseConfig, K extends string, P>(spec: Functi
     variables: variablesOf(spec.settings),
     touches: touchesOf(spec.calls),
     calls: spec.calls,
+    demoSettings: spec.demoSettings ?? {},
     writes: spec.apply !== undefined,
     shardBy: spec.decideAll ? "account" : "region",
     load: (env) => loaded(spec.loadConfig(env)),

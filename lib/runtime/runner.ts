@@ -9,6 +9,7 @@ import {
   countWords,
   emptyTally,
   guardWords,
+  outcomeStatus,
   REPORT_DETAIL_LIMIT,
   resultOf,
   type ResultEntry,
@@ -16,7 +17,7 @@ import {
 } from "../report/report.ts";
 import type { RunDeps } from "./run-deps.ts";
 import { forEachRegion, resolveRegions } from "./regions.ts";
-import { keyOf, type Decision, type FunctionSpec, type Outcome, type OutcomeStatus, type RunContext } from "./spec.ts";
+import { keyOf, type Decision, type FunctionSpec, type Outcome, type RunContext } from "./spec.ts";
 import { narrow, type Trigger } from "../report/trigger.ts";
 import type { ErrorEntry } from "../report/report-head.ts";
 import { WriteStream } from "./write-stream.ts";
@@ -187,13 +188,7 @@ function reportOutcomes<C extends BaseConfig, K extends string, P>(
   const columns = spec.columns?.(run.config) ?? [];
   for (const d of run.tally.summary.acting) {
     const o = outcomes.get(keyOf(d));
-    const status: OutcomeStatus = !spec.apply
-      ? "finding"
-      : guardTripped
-        ? "skipped-by-guard"
-        : run.ctx.dryRun
-          ? "planned"
-          : (o?.status ?? "failed");
+    const status = outcomeStatus(o, { writes: !!spec.apply, guardTripped, dryRun: run.ctx.dryRun });
     report.outcomes[status]++;
     report.byRegion[d.region]!.outcomes[status]++;
     if (report.results.length < REPORT_DETAIL_LIMIT)

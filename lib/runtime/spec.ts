@@ -122,6 +122,12 @@ export interface FunctionSpec<
    * (scope-words.ts): `serve` never runs two functions that change the same thing at once.
    */
   calls: readonly ActionName[];
+  /**
+   * Settings under which it plans a write on the demo fleet (a real account sets its own): `npm
+   * start` with no credentials runs with them (yours win, and it says which it used), and so do
+   * the checks every writing function gets (test/trigger-narrows, the derived hardening scenario).
+   */
+  demoSettings?: Readonly<Record<string, string>>;
   /** Which resources it acts on under this config, in one line for people (the live banner, `validate`); default: its description. */
   scope?(config: C): string;
   loadConfig(env: Env): C;

@@ -18,7 +18,7 @@ import type { Trigger } from "../report/trigger.ts";
 import type { TencentCloudClient } from "../tencent/client.ts";
 import type { Instance } from "../tencent/data-types.ts";
 import { tagsOf } from "../tencent/normalize.ts";
-import { api } from "../tencent/services.ts";
+import { describeOne } from "../tencent/describe-one.ts";
 import { errorRecord } from "../tencent/errors.ts";
 import { instantTag, linkQuery, OWNER_TAG, snoozeOf, verifyLink, type SnoozeLink } from "./snooze.ts";
 import { runningPeriodOf } from "./warning-tag.ts";
@@ -64,8 +64,7 @@ export async function answerSnooze(req: Req, target: SnoozeTarget, o: Opts): Pro
   const { client, dryRun } = target.client();
   let inst: Instance | undefined;
   try {
-    const res = await api(client).describeInstances(link.region, { InstanceIds: [link.instance] });
-    inst = (res.InstanceSet ?? []).find((i) => i.InstanceId === link.instance);
+    inst = await describeOne(client, link.region, link.instance);
   } catch (err) {
     const e = errorRecord(err);
     o.logger.error("snooze link failed", { function: target.name, instance: link.instance, code: e.code });
@@ -192,10 +191,7 @@ async function stopNow(c: LinkCase, target: SnoozeTarget, requestId: string | un
  */
 async function readAgain(c: LinkCase, target: SnoozeTarget): Promise<LinkCase> {
   const { link } = c;
-  const inst = await api(target.client().client)
-    .describeInstances(link.region, { InstanceIds: [link.instance] })
-    .then((r) => (r.InstanceSet ?? []).find((i) => i.InstanceId === link.instance))
-    .catch(() => undefined);
+  const inst = await describeOne(target.client().client, link.region, link.instance).catch(() => undefined);
   const stateNow = inst ? stateWord(c.lang, inst.InstanceState) : c.w.stateUnread;
   return { ...c, stateNow, card: { ...c.card, state: stateNow, running: inst?.InstanceState === "RUNNING" } };
 }

@@ -6,8 +6,9 @@
  * runs of a function (test/serve.test.ts).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { REGISTRY } from "../../functions/registry.ts";
-import { SCENARIOS, withoutScenario } from "./scenarios.ts";
+import { FUNCTIONS, REGISTRY } from "../../functions/registry.ts";
+import { REGIONS, SCENARIOS, withoutScenario } from "./scenarios.ts";
+import { derivedScenario } from "./derived-scenario.ts";
 import { assertNoSecretsLogged, convergeAndCheck, runOnce, tally, world } from "./world.ts";
 
 describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_name, make) => {
@@ -22,6 +23,16 @@ describe.each(SCENARIOS.map((make) => [make().name, make] as const))("%s", (_nam
     await convergeAndCheck(s, emu, violations, perRequest);
     expect(violations).toEqual([]);
   });
+});
+
+// What a new writing function gets with no scenario of its own, tried on one that has its own too.
+it("a scenario derived from renew-flag's declaration alone: overlapping runs keep the invariants and converge", async () => {
+  const s = derivedScenario(FUNCTIONS["renew-flag"]!, REGIONS);
+  const { emu, perRequest } = await world(s, 5);
+  const [a, b] = await Promise.all([runOnce(s, emu), runOnce(s, emu)]);
+  const violations = [...[a, b].flatMap((r) => (r.thrown ? ["a run threw"] : [])), ...s.invariants(emu, a.report)];
+  await convergeAndCheck(s, emu, violations, perRequest);
+  expect(violations).toEqual([]);
 });
 
 it("every registered function that writes has a hardening scenario", () => {

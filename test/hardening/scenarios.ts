@@ -10,6 +10,8 @@ import type { FaultRule } from "../../emulator/faults.ts";
 import type { ErrorEntry, ReportBase } from "../../lib/report/report-head.ts";
 import { parseCopy } from "../../functions/image-sync/plan.ts";
 import { accessViolations, seedRegion } from "../helpers/keys.ts";
+import { REGISTRY } from "../../functions/registry.ts";
+import { derivedScenario } from "./derived-scenario.ts";
 
 export const REGIONS = ["ap-guangzhou", "ap-shanghai"];
 const WRITES = /^(Stop|Start|Modify|Sync|Delete|Create|Import|Associate|Disassociate|PutSecret|Tag)/;
@@ -320,9 +322,18 @@ function rightsize(): Scenario {
   };
 }
 
-export const SCENARIOS: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation, officeHours, rightsize];
+/** The scenarios written for a function's own promises. */
+const BESPOKE: Array<() => Scenario> = [autoStop, renewFlag, imageSync, keyRotation, officeHours, rightsize];
 
-/** Registered functions without a hardening scenario: a new function must bring one. */
+/** Every writing function's scenario: its own above, else one derived from its declaration (derived-scenario.ts). */
+export const SCENARIOS: Array<() => Scenario> = [
+  ...BESPOKE,
+  ...REGISTRY.filter((f) => f.writes && !BESPOKE.some((make) => make().name === f.name)).map(
+    (f) => () => derivedScenario(f, REGIONS),
+  ),
+];
+
+/** Registered functions without a hardening scenario (none: a writing function without its own gets a derived one). */
 export const withoutScenario = (names: string[]) => names.filter((n) => !SCENARIOS.some((make) => make().name === n));
 
 /** A seeded storm: throttling, 5xx, resets, replies slower than the client's timeout, a bad id in a batch, a state change. */

@@ -15,6 +15,8 @@ export function envFor(emu: Emulator, extra: Record<string, string> = {}): Recor
     TENCENTCLOUD_REGION: "ap-guangzhou",
     CVM_AUTOPILOT_ENDPOINT: emu.url,
     CVM_AUTOPILOT_MAX_ATTEMPTS: "6",
+    // These tests mean to act on the emulator: unset, DRY_RUN is a dry run.
+    DRY_RUN: "false",
     ...extra,
   };
 }
