@@ -182,26 +182,29 @@ function verifyTc3(req: RawRequest, lookup: CredentialLookup, nowS: number): Aut
       "AuthFailure.SignatureFailure",
       "The provided credentials could not be validated. Please check your signature is correct.",
     );
-  let params: Record<string, unknown>;
-  if (method === "GET") params = unflatten(Object.fromEntries(new URLSearchParams(query)));
-  else {
-    try {
-      params = req.body.length ? (JSON.parse(req.body.toString("utf8")) as Record<string, unknown>) : {};
-    } catch {
-      throw new ApiFault("InvalidParameter", "The request body is not valid JSON.");
-    }
-    if (!params || typeof params !== "object" || Array.isArray(params))
-      throw new ApiFault("InvalidParameter", "The request body must be a JSON object.");
-  }
   return {
     action,
     version: header(req.headers, "x-tc-version"),
     region: header(req.headers, "x-tc-region"),
     scopeService,
     signMethod: "TC3-HMAC-SHA256",
-    params,
+    params: tc3Params(method, query, req.body),
     secretId: secretId!,
   };
+}
+
+/** A TC3 request's parameters: a GET's from its query string, a POST's from its JSON body, which must be an object. */
+function tc3Params(method: "GET" | "POST", query: string, body: Buffer): Record<string, unknown> {
+  if (method === "GET") return unflatten(Object.fromEntries(new URLSearchParams(query)));
+  let params: Record<string, unknown>;
+  try {
+    params = body.length ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+  } catch {
+    throw new ApiFault("InvalidParameter", "The request body is not valid JSON.");
+  }
+  if (!params || typeof params !== "object" || Array.isArray(params))
+    throw new ApiFault("InvalidParameter", "The request body must be a JSON object.");
+  return params;
 }
 
 function verifyLegacy(req: RawRequest, lookup: CredentialLookup, nowS: number): AuthenticatedRequest {

@@ -1,6 +1,7 @@
 /** `cvm-autopilot emulator`: the local Tencent Cloud emulator, until Ctrl-C. */
 import { appendFileSync, readFileSync } from "node:fs";
-import { DEMO_CREDENTIALS, startEmulator } from "./server.ts";
+import { DEMO_CREDENTIALS, startEmulator, type Emulator, type EmulatorOptions } from "./server.ts";
+import type { AcceptedCredentials } from "./auth.ts";
 import type { Env } from "../lib/config/config.ts";
 import type { EmuInstance } from "./state.ts";
 import { UsageError } from "../lib/usage-error.ts";
@@ -34,7 +35,7 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
         .map((s) => s.trim())
         .filter(Boolean)
     : undefined;
-  const fromEnv = env.TENCENTCLOUD_SECRET_ID && env.TENCENTCLOUD_SECRET_KEY;
+  const fromEnv = Boolean(env.TENCENTCLOUD_SECRET_ID && env.TENCENTCLOUD_SECRET_KEY);
   const credentials = fromEnv
     ? {
         secretId: env.TENCENTCLOUD_SECRET_ID!,
@@ -44,8 +45,29 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
     : DEMO_CREDENTIALS;
   // --accounts N: N member accounts, each with the whole --instances fleet; the caller's own account then has none.
   const members = intArg("accounts", args.accounts, 0);
+  const emu = await startEmulator(emulatorOptions(args, members, regions, credentials));
+  if (args.fleet) await addFleet(emu, args.fleet);
+  announce(out, emu, members, fromEnv, regions);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await emu.stop();
+}
+
+/**
+ * The emulator the arguments ask for. Numbers are read in the order they always were (--accounts,
+ * --instances, --port, --seed, --latency), so of two bad ones the same is named.
+ */
+function emulatorOptions(
+  args: EmulatorArgs,
+  members: number,
+  regions: string[] | undefined,
+  credentials: AcceptedCredentials,
+): EmulatorOptions {
   const perAccount = intArg("instances", args.instances, 0);
-  const emu = await startEmulator({
+  return {
     port: intArg("port", args.port, 9000, 65535),
     instances: members ? 0 : perAccount,
     ...(members
@@ -67,18 +89,30 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
     // file as soon as a run ends. The file is opened for appending each time, so it may be
     // truncated between runs.
     ...(args["reply-log"] ? { onReply: (body: string) => appendFileSync(args["reply-log"]!, `${body}\n`) } : {}),
-  });
-  if (args.fleet) {
-    let rows: Array<Partial<EmuInstance> & { Region: string }>;
-    try {
-      rows = JSON.parse(readFileSync(args.fleet, "utf8")) as typeof rows;
-      if (!Array.isArray(rows)) throw new Error("expected a JSON array of instances");
-    } catch (e) {
-      await emu.stop();
-      throw new UsageError(`--fleet ${args.fleet}: ${(e as Error).message}`);
-    }
-    for (const r of rows) emu.state.addInstance(r);
+  };
+}
+
+/** --fleet FILE: the instances a JSON file lists, added to the running emulator (stopped again if the file is bad). */
+async function addFleet(emu: Emulator, file: string): Promise<void> {
+  let rows: Array<Partial<EmuInstance> & { Region: string }>;
+  try {
+    rows = JSON.parse(readFileSync(file, "utf8")) as typeof rows;
+    if (!Array.isArray(rows)) throw new Error("expected a JSON array of instances");
+  } catch (e) {
+    await emu.stop();
+    throw new UsageError(`--fleet ${file}: ${(e as Error).message}`);
   }
+  for (const r of rows) emu.state.addInstance(r);
+}
+
+/** Where the emulator listens, with what, and a first command to try. */
+function announce(
+  out: (s: string) => void,
+  emu: Emulator,
+  members: number,
+  fromEnv: boolean,
+  regions: string[] | undefined,
+): void {
   const total = [...emu.accounts.byUin.values()].reduce((n, a) => n + a.state.instances.size, 0);
   out(
     `cvm-autopilot emulator listening on ${emu.url} with ${total} instances${members ? ` in ${members} member accounts (roles: qcs::cam::uin/<uin>:roleName/cvm-autopilot, uins ${200000000001}…${200000000000 + members})` : ""}`,
@@ -91,10 +125,4 @@ export async function emulatorCommand(args: EmulatorArgs, env: Env, out: (s: str
   out(
     `try: CVM_AUTOPILOT_ENDPOINT=${emu.url} cvm-autopilot call DescribeInstances --region ${regions?.[0] ?? "ap-guangzhou"}`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await emu.stop();
 }

@@ -16,7 +16,7 @@
 import { ApiFault, int, str } from "../api-fault.ts";
 import { hashUnit } from "../random.ts";
 import type { EmuInstance } from "../state.ts";
-import type { Handler } from "./context.ts";
+import type { Handler, HandlerContext } from "./context.ts";
 
 export const CVM_METRICS = [
   "CPUUsage",
@@ -92,7 +92,17 @@ const replyTime = (s: number, period: number) =>
 /** The billing month of an instant, `2026-12`, in Beijing time. */
 export const billingMonth = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 7);
 
-const getMonitorData: Handler = (ctx) => {
+/** A GetMonitorData request, checked in the order the fields are listed, each refusal naming its field. */
+interface MonitorQuery {
+  metric: string;
+  period: number;
+  instances: Array<{ Dimensions?: Array<{ Name?: string; Value?: string }> }>;
+  start: number;
+  end: number;
+  nowS: number;
+}
+
+function monitorQuery(ctx: HandlerContext): MonitorQuery {
   const ns = str(ctx.params, "Namespace", true);
   if (ns !== "QCE/CVM")
     throw new ApiFault(
@@ -120,6 +130,38 @@ const getMonitorData: Handler = (ctx) => {
       "InvalidParameterValue",
       `The request asks for ${points} data points (${instances.length} instances over the time range); at most ${MAX_MONITOR_POINTS}: fewer instances, a shorter range or a longer Period.`,
     );
+  return { metric, period, instances, start, end, nowS };
+}
+
+/** One requested instance's series: its points in the range, or none where the real API gives none. */
+function seriesOf(ctx: HandlerContext, q: MonitorQuery, entry: MonitorQuery["instances"][number]) {
+  const { metric, period, start, end, nowS } = q;
+  const dims = (entry?.Dimensions ?? []).map((d) => ({ Name: String(d.Name), Value: String(d.Value) }));
+  const id = dims.find((d) => d.Name === "InstanceId")?.Value;
+  if (!id) throw new ApiFault("InvalidParameterValue", "Each instance needs an InstanceId dimension.");
+  const inst = ctx.state.instances.get(id);
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  // An instance without a public IP has no public traffic: its Wan* series come back empty,
+  // not as zeros (the awkward case; a caller must not read that as "no data").
+  const noWan = metric.startsWith("Wan") && !inst?.PublicIpAddresses?.length;
+  if (inst && inst.Region === ctx.region && !noWan) {
+    const born = Math.floor(Date.parse(inst.CreatedTime) / 1000);
+    for (let ts = Math.ceil(start / period) * period; ts <= Math.min(end, nowS); ts += period) {
+      if (ts < born) continue;
+      // Real series miss points now and then (the model's DataPoint says so).
+      if (inst.profile.gaps && hashUnit(`${inst.InstanceId}/${metric}/${ts}/gap`) < inst.profile.gaps) continue;
+      const v = metricValue(inst, metric, ts, nowS);
+      if (v === null) continue;
+      timestamps.push(ts);
+      values.push(v);
+    }
+  }
+  return { Dimensions: dims, Timestamps: timestamps, Values: values };
+}
+
+const getMonitorData: Handler = (ctx) => {
+  const q = monitorQuery(ctx);
   const month = billingMonth(ctx.state.now());
   const used = ctx.state.monitorCalls.get(month) ?? 0;
   if (used >= ctx.state.monitorFreeCalls && !ctx.state.monitorPayAsYouGo) {
@@ -128,37 +170,15 @@ const getMonitorData: Handler = (ctx) => {
       `本月 GetMonitorData 免费额度 (${ctx.state.monitorFreeCalls} 次) 已用完: the account's free GetMonitorData calls for ${month} are used up; enable API请求按量付费 to go on.`,
     );
   }
-  const dataPoints = instances.map((entry: { Dimensions?: Array<{ Name?: string; Value?: string }> }) => {
-    const dims = (entry?.Dimensions ?? []).map((d) => ({ Name: String(d.Name), Value: String(d.Value) }));
-    const id = dims.find((d) => d.Name === "InstanceId")?.Value;
-    if (!id) throw new ApiFault("InvalidParameterValue", "Each instance needs an InstanceId dimension.");
-    const inst = ctx.state.instances.get(id);
-    const timestamps: number[] = [];
-    const values: number[] = [];
-    // An instance without a public IP has no public traffic: its Wan* series come back empty,
-    // not as zeros (the awkward case; a caller must not read that as "no data").
-    const noWan = metric.startsWith("Wan") && !inst?.PublicIpAddresses?.length;
-    if (inst && inst.Region === ctx.region && !noWan) {
-      const born = Math.floor(Date.parse(inst.CreatedTime) / 1000);
-      for (let ts = Math.ceil(start / period) * period; ts <= Math.min(end, nowS); ts += period) {
-        if (ts < born) continue;
-        // Real series miss points now and then (the model's DataPoint says so).
-        if (inst.profile.gaps && hashUnit(`${inst.InstanceId}/${metric}/${ts}/gap`) < inst.profile.gaps) continue;
-        const v = metricValue(inst, metric, ts, nowS);
-        if (v === null) continue;
-        timestamps.push(ts);
-        values.push(v);
-      }
-    }
-    return { Dimensions: dims, Timestamps: timestamps, Values: values };
-  });
+  const dataPoints = q.instances.map((entry) => seriesOf(ctx, q, entry));
+  // Only answered calls count against the free tier (see above), so a refused one is not counted.
   ctx.state.monitorCalls.set(month, used + 1);
   return {
-    Period: period,
-    MetricName: metric,
+    Period: q.period,
+    MetricName: q.metric,
     DataPoints: dataPoints,
-    StartTime: replyTime(start, period),
-    EndTime: replyTime(end, period),
+    StartTime: replyTime(q.start, q.period),
+    EndTime: replyTime(q.end, q.period),
     Msg: "",
   };
 };

@@ -6,11 +6,12 @@ import { randomInt, randomUUID } from "node:crypto";
 import { actionSpec, DEFAULT_RATE_LIMIT, SERVICE_VERSIONS } from "./actions.ts";
 import { resolveEndpoint } from "./endpoints.ts";
 import { CLIENT_CODES, isRetryable, parseRetryAfter, TencentCloudApiError } from "./errors.ts";
+import { readReply, type ApiResponse, type Fail } from "./reply.ts";
 import { LimiterRegistry, systemClock, type Clock } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 import { flattenParams, legacyStringToSign, signLegacy, signTc3, type Credentials, type SignMethod } from "./signer.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { defaultTransport, TransportError, type Transport } from "./transport.ts";
+import { defaultTransport, TransportError, type HttpReply, type Transport } from "./transport.ts";
 import { registerSecret } from "../log/redact.ts";
 
 /**
@@ -73,7 +74,7 @@ export const ACCOUNT_BUDGET = { perMinute: 1000, perActionPerMinute: 100 } as co
 /** The longest per-request timeout accepted (CVM_AUTOPILOT_TIMEOUT_MS's ceiling too). */
 export const MAX_TIMEOUT_MS = 120_000;
 
-export type ApiResponse<T = Record<string, unknown>> = T & { RequestId: string };
+export type { ApiResponse } from "./reply.ts";
 
 export class TencentCloudClient {
   readonly stats: ClientStats = { calls: 0, attempts: 0, retries: 0, throttled: 0, failures: 0, byAction: {} };
@@ -103,7 +104,10 @@ export class TencentCloudClient {
     return this.opts.signMethod ?? "TC3-HMAC-SHA256";
   }
 
-  /** One API call with retries. Resolves with `Response` (RequestId included) or throws TencentCloudApiError. */
+  /**
+   * One API call with retries. Resolves with `Response` (RequestId included) or throws TencentCloudApiError.
+   * The rate-limit slots are awaited here, not in a helper, so an attempt awaits no more than it must.
+   */
   async call<T = Record<string, unknown>>(
     service: string,
     action: string,
@@ -138,65 +142,75 @@ export class TencentCloudClient {
             })
           : this.opts.credentials;
         const res = await this.once<T>(service, action, version, region, params, credentials).finally(release);
-        this.logger.info("api call", {
-          service,
-          action,
-          region,
-          requestId: res.RequestId,
-          durationMs: this.clock.now() - t0,
-          attempt,
-        });
+        const durationMs = this.clock.now() - t0;
+        this.logger.info("api call", { service, action, region, requestId: res.RequestId, durationMs, attempt });
         return res;
       } catch (err) {
         const e = err as TencentCloudApiError;
         if (e.code === "RequestLimitExceeded") this.stats.throttled++;
         // Temporary credentials the API no longer takes: assume again, once per call.
-        if (this.opts.credentialSource && !reassumed && EXPIRED_CREDENTIAL_CODES.has(e.code)) {
+        if (!reassumed && this.droppedRefused(e, service, action, region)) {
           reassumed = true;
-          this.opts.credentialSource.invalidate();
-          this.logger.warn("credentials refused; assuming the role again", {
-            service,
-            action,
-            region,
-            requestId: e.requestId,
-            code: e.code,
-          });
           continue;
         }
         const elapsed = this.clock.now() - started;
-        const fields = {
-          service,
-          action,
-          region,
-          requestId: e.requestId,
-          code: e.code,
-          durationMs: this.clock.now() - t0,
-          attempt,
-        };
-        // A server's Retry-After is honoured, but only inside the total time budget: asked to
-        // wait past it, we stop rather than retry early.
-        const wait = Math.max(backoffDelay(this.retry, attempt, this.random), e.retryAfterMs ?? 0);
-        const budget = this.retry.maxTotalMs - elapsed;
-        if (
-          isRetryable(e) &&
-          attempt < this.retry.maxAttempts &&
-          budget > 0 &&
-          (e.retryAfterMs === undefined || e.retryAfterMs <= budget)
-        ) {
-          const delay = Math.min(wait, budget);
+        const fields = attemptFields(service, action, region, e, this.clock.now() - t0, attempt);
+        const delay = this.retryDelay(e, attempt, elapsed);
+        if (delay !== undefined) {
           this.stats.retries++;
           // A retry is routine (throttling, a 5xx); a call that still fails is logged as a failure below.
           this.logger.info("api call retry", { ...fields, delayMs: delay });
           await this.clock.sleep(delay);
           continue;
         }
-        this.stats.failures++;
-        // An answer the caller asked for (deploy's "is it there yet?") is no failure to report.
-        if (options.expected?.has(e.code)) this.logger.debug("api call answered as expected", fields);
-        else this.logger.warn("api call failed", fields);
+        this.failed(e, fields, options.expected);
         throw e;
       }
     }
+  }
+
+  /** Counts and logs a call that failed for good. */
+  private failed(e: TencentCloudApiError, fields: AttemptFields, expected: ReadonlySet<string> | undefined): void {
+    this.stats.failures++;
+    // An answer the caller asked for (deploy's "is it there yet?") is no failure to report.
+    if (expected?.has(e.code)) this.logger.debug("api call answered as expected", fields);
+    else this.logger.warn("api call failed", fields);
+  }
+
+  /** Whether a refusal of temporary credentials was answered by dropping them, so the next attempt assumes again. */
+  private droppedRefused(
+    e: TencentCloudApiError,
+    service: string,
+    action: string,
+    region: string | undefined,
+  ): boolean {
+    if (!this.opts.credentialSource || !EXPIRED_CREDENTIAL_CODES.has(e.code)) return false;
+    this.opts.credentialSource.invalidate();
+    this.logger.warn("credentials refused; assuming the role again", {
+      service,
+      action,
+      region,
+      requestId: e.requestId,
+      code: e.code,
+    });
+    return true;
+  }
+
+  /** How long to wait before the next attempt after `e`, or undefined when `e` is final. */
+  private retryDelay(e: TencentCloudApiError, attempt: number, elapsed: number): number | undefined {
+    // A server's Retry-After is honoured, but only inside the total time budget: asked to
+    // wait past it, we stop rather than retry early. The backoff is drawn for every failure,
+    // retried or not, so a seeded `random` gives the same delays as ever.
+    const wait = Math.max(backoffDelay(this.retry, attempt, this.random), e.retryAfterMs ?? 0);
+    const budget = this.retry.maxTotalMs - elapsed;
+    if (
+      isRetryable(e) &&
+      attempt < this.retry.maxAttempts &&
+      budget > 0 &&
+      (e.retryAfterMs === undefined || e.retryAfterMs <= budget)
+    )
+      return Math.min(wait, budget);
+    return undefined;
   }
 
   /** Slots in the account-wide CVM budget: the whole account's minute, then this action's. */
@@ -206,6 +220,7 @@ export class TencentCloudClient {
     return [total, one];
   }
 
+  /** One attempt: sign, send, and read the reply. */
   private async once<T>(
     service: string,
     action: string,
@@ -220,44 +235,13 @@ export class TencentCloudClient {
     let body: string;
     if (this.signMethod === "TC3-HMAC-SHA256") {
       body = JSON.stringify(params);
-      const sig = signTc3({ credentials, service, host: endpoint.signedHost, timestamp, payload: body });
-      headers = {
-        "Content-Type": "application/json",
-        Authorization: sig.authorization,
-        "X-TC-Action": action,
-        "X-TC-Version": version,
-        "X-TC-Timestamp": String(timestamp),
-        "X-TC-RequestClient": "cvm-autopilot",
-        "X-TC-TraceId": randomUUID(),
-      };
-      if (region) headers["X-TC-Region"] = region;
-      if (credentials.token) headers["X-TC-Token"] = credentials.token;
+      headers = tc3Headers(service, action, version, region, credentials, endpoint.signedHost, timestamp, body);
     } else {
-      const form: Record<string, string> = {
-        ...flattenParams(params),
-        Action: action,
-        Version: version,
-        Timestamp: String(timestamp),
-        Nonce: String(randomInt(1, 2 ** 31 - 1)),
-        SecretId: credentials.secretId,
-        SignatureMethod: this.signMethod,
-      };
-      if (region) form.Region = region;
-      if (credentials.token) form.Token = credentials.token;
-      form.Signature = signLegacy(
-        legacyStringToSign("POST", endpoint.signedHost, "/", form),
-        credentials.secretKey,
-        this.signMethod,
-      );
-      body = new URLSearchParams(form).toString();
+      body = legacyBody(action, version, region, params, credentials, endpoint.signedHost, timestamp, this.signMethod);
       headers = { "Content-Type": "application/x-www-form-urlencoded" };
     }
     let retryAfterMs: number | undefined;
-    const fail = (
-      code: string,
-      message: string,
-      extra: { requestId?: string; httpStatus?: number; cause?: unknown } = {},
-    ) =>
+    const fail: Fail = (code, message, extra = {}) =>
       new TencentCloudApiError({
         code,
         message,
@@ -270,81 +254,82 @@ export class TencentCloudClient {
         cause: extra.cause,
       });
 
-    let status: number;
-    let text: string;
+    let reply: HttpReply;
     const timeoutMs = this.opts.timeoutMs ?? 10000;
     try {
-      let retryAfter: string | undefined;
-      ({ status, body: text, retryAfter } = await this.transport.post(`${endpoint.url}/`, headers, body, timeoutMs));
-      retryAfterMs = parseRetryAfter(retryAfter, this.clock.now());
+      reply = await this.transport.post(`${endpoint.url}/`, headers, body, timeoutMs);
+      retryAfterMs = parseRetryAfter(reply.retryAfter, this.clock.now());
     } catch (err) {
       if (err instanceof TransportError && err.timeout)
         throw fail(CLIENT_CODES.timeout, `no reply within ${timeoutMs} ms`, { cause: err });
       const code = (err as TransportError).code;
       throw fail(CLIENT_CODES.network, `network error: ${code ?? (err as Error).message}`, { cause: err });
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      if (status !== 200)
-        throw fail(CLIENT_CODES.httpStatus, `HTTP ${status} with a non-JSON body`, { httpStatus: status });
-      throw fail(CLIENT_CODES.badResponse, `reply is not JSON (${text.length} bytes)`, {
-        httpStatus: status,
-        cause: err,
-      });
-    }
-    // A reply nested past any real API shape (a hostile or broken server) would overflow the
-    // stack of whatever walks it later: refused here, in words. Checked on the parsed value (V8's
-    // JSON.parse is not recursive, so it takes any depth): a walk of its objects and arrays costs
-    // a tenth of a scan of every character, which was 8% of a 10,000-machine renew-flag run.
-    if (deeperThan(parsed, MAX_REPLY_DEPTH))
-      throw fail(CLIENT_CODES.badResponse, `reply nests deeper than ${MAX_REPLY_DEPTH} levels: not an API reply`, {
-        httpStatus: status,
-      });
-    const response = (parsed as { Response?: Record<string, unknown> } | null)?.Response;
-    if (!response || typeof response !== "object") {
-      throw fail(
-        status === 200 ? CLIENT_CODES.badResponse : CLIENT_CODES.httpStatus,
-        `reply has no Response object (HTTP ${status})`,
-        { httpStatus: status },
-      );
-    }
-    const requestId = typeof response.RequestId === "string" ? response.RequestId : undefined;
-    const error = response.Error as { Code?: unknown; Message?: unknown } | undefined;
-    if (error) {
-      // Code and Message are strings in every API 3.0 reply; anything else is said as what it is, not "[object Object]".
-      const code = typeof error.Code === "string" && error.Code ? error.Code : CLIENT_CODES.badResponse;
-      const message = typeof error.Message === "string" ? error.Message : (JSON.stringify(error.Message ?? "") ?? "");
-      const said =
-        code === error.Code
-          ? message
-          : `reply's Error.Code is not a string (${JSON.stringify(error.Code)?.slice(0, 100)}): ${message}`;
-      throw fail(code, said, { requestId, httpStatus: status });
-    }
-    if (status !== 200) throw fail(CLIENT_CODES.httpStatus, `HTTP ${status}`, { requestId, httpStatus: status });
-    if (!requestId) throw fail(CLIENT_CODES.badResponse, "reply has no Response.RequestId", { httpStatus: status });
-    return response as ApiResponse<T>;
+    return readReply<T>(reply.status, reply.body, fail);
   }
 }
 
-/** API 3.0 replies nest a few levels (Response, a set, a row, a field, a list); 64 is far past any. */
-export const MAX_REPLY_DEPTH = 64;
+/** What a failed attempt's log lines say. */
+function attemptFields(
+  service: string,
+  action: string,
+  region: string | undefined,
+  e: TencentCloudApiError,
+  durationMs: number,
+  attempt: number,
+) {
+  return { service, action, region, requestId: e.requestId, code: e.code, durationMs, attempt };
+}
+type AttemptFields = ReturnType<typeof attemptFields>;
 
-/** Whether objects and arrays nest deeper than `limit` levels in a parsed value (recursion stops past it). */
-export function deeperThan(value: unknown, limit: number, depth = 0): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if (depth >= limit) return true;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (v !== null && typeof v === "object" && deeperThan(v, limit, depth + 1)) return true;
-    }
-    return false;
-  }
-  for (const k in value) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v !== null && typeof v === "object" && deeperThan(v, limit, depth + 1)) return true;
-  }
-  return false;
+/** The headers of a TC3-HMAC-SHA256 request over `body` (API 3.0 "Signature v3"). */
+function tc3Headers(
+  service: string,
+  action: string,
+  version: string,
+  region: string | undefined,
+  credentials: Credentials,
+  host: string,
+  timestamp: number,
+  body: string,
+): Record<string, string> {
+  const sig = signTc3({ credentials, service, host, timestamp, payload: body });
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    Authorization: sig.authorization,
+    "X-TC-Action": action,
+    "X-TC-Version": version,
+    "X-TC-Timestamp": String(timestamp),
+    "X-TC-RequestClient": "cvm-autopilot",
+    "X-TC-TraceId": randomUUID(),
+  };
+  if (region) headers["X-TC-Region"] = region;
+  if (credentials.token) headers["X-TC-Token"] = credentials.token;
+  return headers;
+}
+
+/** The form body of a request signed the legacy way (HmacSHA1 / HmacSHA256), its signature included. */
+function legacyBody(
+  action: string,
+  version: string,
+  region: string | undefined,
+  params: Record<string, unknown>,
+  credentials: Credentials,
+  host: string,
+  timestamp: number,
+  signMethod: Exclude<SignMethod, "TC3-HMAC-SHA256">,
+): string {
+  const form: Record<string, string> = {
+    ...flattenParams(params),
+    Action: action,
+    Version: version,
+    Timestamp: String(timestamp),
+    Nonce: String(randomInt(1, 2 ** 31 - 1)),
+    SecretId: credentials.secretId,
+    SignatureMethod: signMethod,
+  };
+  if (region) form.Region = region;
+  if (credentials.token) form.Token = credentials.token;
+  form.Signature = signLegacy(legacyStringToSign("POST", host, "/", form), credentials.secretKey, signMethod);
+  return new URLSearchParams(form).toString();
 }

@@ -90,6 +90,101 @@ function listingError(
   });
 }
 
+/** One listing being paged: what every page request and check needs, fixed for the listing. */
+interface Listing<A extends ListingAction> {
+  client: TencentCloudClient;
+  action: A;
+  region: string | undefined;
+  req: ApiTypes[A][0];
+  service: string;
+  listKey: string;
+  idField: string;
+  /** The listing's TotalCount counts more than its filters match (LISTINGS' `unfilteredTotal`). */
+  unfilteredTotal: boolean;
+  limit: number;
+  /** Ids already yielded: a row a shifted listing gives again is dropped. */
+  seen: Set<string>;
+}
+
+type Page<A extends ListingAction> = {
+  rows: Array<Row<A>>;
+  rawCount: number;
+  total: number;
+  offset: number;
+  requestId: string;
+};
+
+function listingOf<A extends ListingAction>(
+  client: TencentCloudClient,
+  action: A,
+  region: string | undefined,
+  req: ApiTypes[A][0],
+): Listing<A> {
+  const spec = actionSpec(action)!;
+  const { listKey, idField } = LISTINGS[action];
+  const unfilteredTotal = "unfilteredTotal" in LISTINGS[action];
+  const limit = spec.pageSize ?? 100;
+  return {
+    client,
+    action,
+    region,
+    req,
+    service: spec.service,
+    listKey,
+    idField,
+    unfilteredTotal,
+    limit,
+    seen: new Set(),
+  };
+}
+
+/** The page at `offset`, its rows checked; a reply without TotalCount, or cut short of it, is an error. */
+async function fetchPage<A extends ListingAction>(l: Listing<A>, offset: number): Promise<Page<A>> {
+  const { action, region, listKey, limit } = l;
+  const res = await l.client.call<ApiTypes[A][1]>(
+    l.service,
+    action,
+    { ...l.req, Offset: offset, Limit: limit },
+    { region },
+  );
+  const raw = res as unknown as Record<string, unknown>;
+  const rawCount = Array.isArray(raw[listKey]) ? (raw[listKey] as unknown[]).length : 0;
+  const { rows } = checkedRows<Row<A>>(action, region, listKey, raw);
+  const total = raw.TotalCount;
+  if (typeof total !== "number" || !Number.isInteger(total) || total < 0) {
+    throw listingError(action, region, "reply has no TotalCount: the end of the list cannot be known", res.RequestId);
+  }
+  if (rawCount < limit && offset + rawCount < total && !l.unfilteredTotal) {
+    throw listingError(
+      action,
+      region,
+      `page at offset ${offset} has ${rawCount} rows but TotalCount is ${total}: the listing was cut short`,
+      res.RequestId,
+    );
+  }
+  return { rows, rawCount, total, offset, requestId: res.RequestId };
+}
+
+/** A page's rows not yielded before (logged when some were). */
+function freshRows<A extends ListingAction>(l: Listing<A>, page: Page<A>): Array<Row<A>> {
+  const out: Array<Row<A>> = [];
+  for (const row of page.rows) {
+    const id = (row as Record<string, unknown>)[l.idField] as string;
+    if (l.seen.has(id)) continue;
+    l.seen.add(id);
+    out.push(row);
+  }
+  if (out.length < page.rows.length) {
+    l.client.logger.warn("listing shifted while paged: repeated rows dropped", {
+      action: l.action,
+      region: l.region,
+      requestId: page.requestId,
+      repeated: page.rows.length - out.length,
+    });
+  }
+  return out;
+}
+
 /**
  * Yields every page of an Offset/Limit listing, in order, as checked rows. A listing may shift
  * while it is paged (a row created or deleted between two pages), so:
@@ -109,75 +204,26 @@ export async function* pages<A extends ListingAction>(
   req: ApiTypes[A][0],
   opts: PageOptions = {},
 ): AsyncGenerator<Array<Row<A>>> {
-  const spec = actionSpec(action)!;
-  const { listKey, idField } = LISTINGS[action];
-  const unfilteredTotal = "unfilteredTotal" in LISTINGS[action];
-  const limit = spec.pageSize ?? 100;
+  const l = listingOf(client, action, region, req);
+  const { limit } = l;
   const maxPages = opts.maxPages ?? 2000;
-  type Page = { rows: Array<Row<A>>; rawCount: number; total: number; offset: number; requestId: string };
-  const fetchAt = async (offset: number): Promise<Page> => {
-    const res = await client.call<ApiTypes[A][1]>(
-      spec.service,
-      action,
-      { ...req, Offset: offset, Limit: limit },
-      { region },
-    );
-    const raw = res as unknown as Record<string, unknown>;
-    const rawCount = Array.isArray(raw[listKey]) ? (raw[listKey] as unknown[]).length : 0;
-    const { rows } = checkedRows<Row<A>>(action, region, listKey, raw);
-    const total = raw.TotalCount;
-    if (typeof total !== "number" || !Number.isInteger(total) || total < 0) {
-      throw listingError(action, region, "reply has no TotalCount: the end of the list cannot be known", res.RequestId);
-    }
-    if (rawCount < limit && offset + rawCount < total && !unfilteredTotal) {
-      throw listingError(
-        action,
-        region,
-        `page at offset ${offset} has ${rawCount} rows but TotalCount is ${total}: the listing was cut short`,
-        res.RequestId,
-      );
-    }
-    return { rows, rawCount, total, offset, requestId: res.RequestId };
-  };
-
-  const seen = new Set<string>();
-  const fresh = (page: Page): Array<Row<A>> => {
-    const out: Array<Row<A>> = [];
-    for (const row of page.rows) {
-      const id = (row as Record<string, unknown>)[idField] as string;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(row);
-    }
-    if (out.length < page.rows.length) {
-      client.logger.warn("listing shifted while paged: repeated rows dropped", {
-        action,
-        region,
-        requestId: page.requestId,
-        repeated: page.rows.length - out.length,
-      });
-    }
-    return out;
-  };
-
-  const first = await fetchAt(0);
-  yield fresh(first);
+  const first = await fetchPage(l, 0);
+  yield freshRows(l, first);
   let known = first.total;
   let next = limit;
-  const tooLong = () => Math.ceil(known / limit) > maxPages;
   if (first.rawCount < limit) return;
-  const inFlight: Array<Promise<Page>> = [];
+  const inFlight: Array<Promise<Page<A>>> = [];
   const ahead = Math.max(1, opts.ahead ?? 4);
   try {
     for (;;) {
-      if (tooLong())
+      if (Math.ceil(known / limit) > maxPages)
         throw listingError(
           action,
           region,
           `${known} rows need more than ${maxPages} pages of ${limit} (the page ceiling)`,
         );
       while (inFlight.length < ahead && next < known) {
-        const page = fetchAt(next);
+        const page = fetchPage(l, next);
         // A page read ahead may fail while an earlier one is still awaited: marked as handled
         // here, it fails the listing when its turn comes instead of crashing the process as an
         // unhandled rejection.
@@ -188,7 +234,7 @@ export async function* pages<A extends ListingAction>(
       if (!inFlight.length) return;
       const page = await inFlight.shift()!;
       known = Math.max(known, page.total);
-      yield fresh(page);
+      yield freshRows(l, page);
       // A short page that agrees with its own TotalCount is the end of the list.
       if (page.rawCount < limit) return;
     }

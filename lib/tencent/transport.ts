@@ -45,6 +45,19 @@ function builtin<M>(name: "node:http" | "node:https", load: () => Promise<M>): P
   return get ? Promise.resolve(get(name) as M) : load();
 }
 
+/** The protocol's request function and a keep-alive pool of `maxSockets` per host, loaded on first use. */
+function loadProtocol(p: string, maxSockets: number): Promise<Protocol> {
+  return p === "https:"
+    ? builtin("node:https", () => import("node:https")).then((h) => ({
+        request: h.request,
+        agent: new h.Agent({ keepAlive: true, maxSockets }),
+      }))
+    : builtin("node:http", () => import("node:http")).then((h) => ({
+        request: h.request,
+        agent: new h.Agent({ keepAlive: true, maxSockets }),
+      }));
+}
+
 /**
  * `maxSockets` bounds requests in flight per host. Every region's metric queries share one host
  * (monitor.tencentcloudapi.com, the region is a header), and ten regions may each run 20 a
@@ -56,16 +69,7 @@ export function createTransport(maxSockets = 128): Transport {
   const protocol = (p: string): Promise<Protocol> => {
     let m = protocols.get(p);
     if (!m) {
-      m =
-        p === "https:"
-          ? builtin("node:https", () => import("node:https")).then((h) => ({
-              request: h.request,
-              agent: new h.Agent({ keepAlive: true, maxSockets }),
-            }))
-          : builtin("node:http", () => import("node:http")).then((h) => ({
-              request: h.request,
-              agent: new h.Agent({ keepAlive: true, maxSockets }),
-            }));
+      m = loadProtocol(p, maxSockets);
       protocols.set(p, m);
     }
     return m;
@@ -76,45 +80,55 @@ export function createTransport(maxSockets = 128): Transport {
       if (u.protocol !== "http:" && u.protocol !== "https:")
         throw new TransportError(`unsupported protocol ${u.protocol}`, false);
       const { request, agent } = await protocol(u.protocol);
-      return new Promise<HttpReply>((resolve, reject) => {
-        const req = request(
-          u,
-          { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            let size = 0;
-            res.on("data", (c: Buffer) => {
-              size += c.length;
-              if (size > MAX_REPLY_BYTES)
-                req.destroy(new TransportError(`reply larger than ${MAX_REPLY_BYTES} bytes`, false, "ETOOBIG"));
-              else chunks.push(c);
-            });
-            const retryAfter = res.headers["retry-after"];
-            res.on("end", () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                body: Buffer.concat(chunks).toString("utf8"),
-                retryAfter: typeof retryAfter === "string" ? retryAfter : undefined,
-              }),
-            );
-            res.on("error", (e) => reject(new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
-            res.on("aborted", () => reject(new TransportError("reply cut short", false, "ECONNRESET")));
-          },
-        );
-        const timer = setTimeout(
-          () => req.destroy(new TransportError(`no reply within ${timeoutMs} ms`, true, "ETIMEDOUT")),
-          timeoutMs,
-        );
-        req.on("close", () => clearTimeout(timer));
-        req.on("error", (e) =>
-          reject(
-            e instanceof TransportError ? e : new TransportError(e.message, false, (e as NodeJS.ErrnoException).code),
-          ),
-        );
-        req.end(body);
-      });
+      return send(request, agent, u, headers, body, timeoutMs);
     },
   };
+}
+
+/** One POST on `agent`'s pool: the whole reply, or a TransportError (timed out, cut short, too big). */
+function send(
+  request: Protocol["request"],
+  agent: Agent,
+  u: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<HttpReply> {
+  return new Promise<HttpReply>((resolve, reject) => {
+    const req = request(
+      u,
+      { method: "POST", agent, headers: { ...headers, "Content-Length": Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_REPLY_BYTES)
+            req.destroy(new TransportError(`reply larger than ${MAX_REPLY_BYTES} bytes`, false, "ETOOBIG"));
+          else chunks.push(c);
+        });
+        const retryAfter = res.headers["retry-after"];
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            retryAfter: typeof retryAfter === "string" ? retryAfter : undefined,
+          }),
+        );
+        res.on("error", (e) => reject(new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)));
+        res.on("aborted", () => reject(new TransportError("reply cut short", false, "ECONNRESET")));
+      },
+    );
+    const timer = setTimeout(
+      () => req.destroy(new TransportError(`no reply within ${timeoutMs} ms`, true, "ETIMEDOUT")),
+      timeoutMs,
+    );
+    req.on("close", () => clearTimeout(timer));
+    req.on("error", (e) =>
+      reject(e instanceof TransportError ? e : new TransportError(e.message, false, (e as NodeJS.ErrnoException).code)),
+    );
+    req.end(body);
+  });
 }
 
 /** One pool per process, shared by every client. */
