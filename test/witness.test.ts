@@ -21,6 +21,7 @@ import { callerAccount, organizationMembers } from "../lib/accounts/resolve.ts";
 import { lookUpPrices } from "../lib/tencent/prices.ts";
 import { memoryLogger } from "../lib/log/logger.ts";
 import { getInstanceMetric } from "../lib/tencent/monitor.ts";
+import { pointsOf } from "../lib/tencent/series.ts";
 import { checkedRows } from "../lib/tencent/normalize.ts";
 import { listAll, LISTINGS, type ListingAction } from "../lib/tencent/services.ts";
 import { TencentCloudClient } from "../lib/tencent/client.ts";
@@ -96,7 +97,7 @@ describe("published replies, read by our client and readers", () => {
       end: new Date("2018-09-22T12:23:07Z"),
       period: 300,
     });
-    expect(series.get("cdb-k5d6z7p0")).toEqual([]);
+    expect(pointsOf(series.get("cdb-k5d6z7p0")!)).toEqual([]);
     // An alarm history: the instance from its Dimensions, a status written "2", TotalCount 10 with one row.
     const alarmed = await alarmingInstances(
       c,
