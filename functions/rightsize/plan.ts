@@ -74,17 +74,23 @@ export type RightsizeDecision = Decision<RightsizeKind, RightsizeDetail>;
 
 /** The nearest-rank percentile of values (p in 0..100). */
 export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((sorted.length * p) / 100) - 1)] ?? Number.NaN;
+  return ranked(Float64Array.from(values).sort(), p);
 }
+
+/** The nearest-rank percentile of values already in ascending order. */
+const ranked = (sorted: Float64Array, p: number) =>
+  sorted[Math.max(0, Math.ceil((sorted.length * p) / 100) - 1)] ?? Number.NaN;
 
 /** Usage from hourly series (one point per hour slot: a repeated timestamp counts once). */
 export function usageOf(cpuHourly: readonly number[], memHourly: readonly number[]): Usage {
+  // Each sorted once, numerically (a typed array needs no comparator): the three ranks read it.
+  const cpu = Float64Array.from(cpuHourly).sort();
+  const mem = Float64Array.from(memHourly).sort();
   return {
-    hours: cpuHourly.length,
-    cpuP95: round1(percentile(cpuHourly, 95)),
-    cpuP99: round1(percentile(cpuHourly, 99)),
-    memP99: memHourly.length ? round1(percentile(memHourly, 99)) : undefined,
+    hours: cpu.length,
+    cpuP95: round1(ranked(cpu, 95)),
+    cpuP99: round1(ranked(cpu, 99)),
+    memP99: mem.length ? round1(ranked(mem, 99)) : undefined,
   };
 }
 
