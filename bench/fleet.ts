@@ -202,7 +202,8 @@ export async function fleetBench(
       // emulator spends the first small row compiling itself). It changes nothing; at 100,000 the
       // measured run outlasts any warm-up, so it is skipped there.
       if (instances <= 10_000) {
-        for (const fn of ["auto-stop-idle", "renew-flag"].filter(wanted)) await invoke(bundles[fn]!, { ...env, DRY_RUN: "true" });
+        for (const fn of ["auto-stop-idle", "renew-flag"].filter(wanted))
+          await invoke(bundles[fn]!, { ...env, DRY_RUN: "true" });
         // The server counts the last second's calls; a measured run's fresh client does not know
         // the warm-up's, so it starts once they have left the window (else its first burst is throttled).
         await new Promise((r) => setTimeout(r, 1100));
