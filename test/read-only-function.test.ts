@@ -147,3 +147,43 @@ describe("a read-only function's streamed findings", () => {
     expect(summarize(streaming, report)).toContain("findings 1000");
   });
 });
+
+/** One region streams a full list of findings and then fails; another, meanwhile, streams five. */
+const failsLate = defineFunction({
+  name: "fails-late",
+  description: "A region fails after streaming many findings",
+  schedule: "0 6 * * *",
+  settings: {},
+  calls: ["DescribeInstances"],
+  loadConfig: loadBaseConfig,
+  kinds: { oversized: "could be smaller", fine: "right-sized" },
+  async decide(ctx, region) {
+    const n = region === "ap-shanghai" ? 1500 : 5;
+    if (region !== "ap-shanghai") await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < n; i++) {
+      const id = `ins-${region.slice(3, 6)}${String(i).padStart(5, "0")}`;
+      ctx.decided({ id, region, kind: "oversized", action: "downsize", reason: "streamed" });
+      ctx.decided({ id: `${id}k`, region, kind: "fine", reason: "kept" });
+    }
+    if (region === "ap-shanghai") {
+      await new Promise((r) => setTimeout(r, 60));
+      throw new Error("the region failed after streaming a full list");
+    }
+    return { decisions: [] };
+  },
+});
+
+it("a region that fails after streaming a full list leaves the others' findings and kept decisions listed", async () => {
+  const emu = await emulator();
+  const config = loadBaseConfig(envFor(emu, { REGIONS: "ap-guangzhou,ap-shanghai" }));
+  const report = await runSpec(
+    failsLate,
+    config,
+    { source: "test" },
+    createRunDeps(config, { logger: memoryLogger() }),
+  );
+  expect(report.outcomes).toMatchObject({ finding: 5 });
+  expect(report.results.map((r) => r.region)).toEqual(Array(5).fill("ap-guangzhou"));
+  expect(report.keptCount).toBe(5);
+  expect(report.kept).toHaveLength(5);
+});

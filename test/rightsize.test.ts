@@ -125,6 +125,22 @@ describe("rightsize proposals", () => {
     for (const p of got.filter((x) => x.to === one.to)) expect(p.monthlySaving).toBe(one.saving);
   });
 
+  it("a refused quote is asked once more by the next machine, and the price it gets serves the rest", async () => {
+    const emu = await emulator();
+    for (let n = 0; n < 120; n++)
+      emu.state.addInstance({
+        Region: GZ,
+        InstanceType: "S5.2XLARGE16",
+        Placement: { Zone: "ap-guangzhou-3" },
+        profile: { cpu: 10, traffic: 1 },
+      });
+    // Refused once (not throttling, which the client retries): the next machine asks again.
+    emu.faults.add({ action: "InquiryPriceResetInstancesType", kind: "error", code: "FailedOperation", count: 1 });
+    const { report } = await runFunction<RunReport>("rightsize", emu, { REGIONS: GZ });
+    expect(emu.callsFor("InquiryPriceResetInstancesType").length).toBe(2);
+    expect(report.byRegion[GZ]!.byKind).toEqual({ [KINDS.proposal]: 120 });
+  });
+
   it("waits for enough data before judging", async () => {
     const emu = await emulator();
     const young = emu.state.addInstance({

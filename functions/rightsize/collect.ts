@@ -71,14 +71,16 @@ async function* machinePages(client: TencentCloudClient, region: string, only: S
  */
 function quoteBook(client: TencentCloudClient, logger: Logger) {
   const quoted = new Map<string, Promise<number | undefined>>();
-  return (d: RightsizeDecision): Promise<number | undefined> => {
-    const key = `${d.detail?.zone}/${d.detail?.from}/${d.detail?.to}`;
+  const priceFor = (key: string, d: RightsizeDecision): Promise<number | undefined> => {
     const known = quoted.get(key);
-    if (known !== undefined) return known.then((v) => v ?? quote(client, logger, d));
+    if (known !== undefined) return known.then((v) => v ?? priceFor(key, d));
     const asked = quote(client, logger, d);
     quoted.set(key, asked);
+    // A refusal is not kept: the next machine of the key asks once more (one at a time), and a price it gets is kept.
+    void asked.then((v) => v === undefined && quoted.get(key) === asked && quoted.delete(key));
     return asked;
   };
+  return (d: RightsizeDecision) => priceFor(`${d.detail?.zone}/${d.detail?.from}/${d.detail?.to}`, d);
 }
 
 /** The proposed type's hourly price for this machine, as InquiryPriceResetInstancesType quotes it; undefined when it will not. */

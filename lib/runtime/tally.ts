@@ -20,6 +20,13 @@ import type { WriteStream } from "./write-stream.ts";
 
 const add = (m: Record<string, number>, k: string, n: number) => void (m[k] = (m[k] ?? 0) + n);
 
+/**
+ * Entries each region may sample whatever the others reserved: room a region reserves is given
+ * back only if it fails, too late for what the others streamed meanwhile, so without this floor a
+ * region that failed after streaming a full list would leave the others' entries unlisted.
+ */
+const SAMPLE_FLOOR = 100;
+
 /** Kept decisions one region streamed while deciding: counted, and sampled while the report has room. */
 interface Streamed<K extends string> {
   byKind: Map<K, number>;
@@ -121,7 +128,7 @@ export class RunTally<K extends string, P> {
       return;
     }
     b.byKind.set(d.kind, (b.byKind.get(d.kind) ?? 0) + 1);
-    if (this.report.kept.length + this.sampled < REPORT_DETAIL_LIMIT) {
+    if (this.report.kept.length + this.sampled < REPORT_DETAIL_LIMIT || b.sample.length < SAMPLE_FLOOR) {
       b.sample.push(d);
       this.sampled++;
     }
@@ -135,7 +142,7 @@ export class RunTally<K extends string, P> {
       return;
     }
     b.found.set(d.kind, (b.found.get(d.kind) ?? 0) + 1);
-    if (this.report.results.length + this.foundSampled < REPORT_DETAIL_LIMIT) {
+    if (this.report.results.length + this.foundSampled < REPORT_DETAIL_LIMIT || b.foundSample.length < SAMPLE_FLOOR) {
       const cells = this.findings!.columns.map((c) => c.cell(d));
       b.foundSample.push({
         ...resultOf(d, "finding"),
