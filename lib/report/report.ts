@@ -3,7 +3,7 @@
  * by kind, writes counted by outcome (planned, done, changed-under-us, failed, skipped-by-guard),
  * the first REPORT_DETAIL_LIMIT of each list with reasons, every error with its RequestId.
  */
-import type { Decision, Guard, Outcome, OutcomeStatus } from "./decision.ts";
+import type { Column, Decision, Guard, Outcome, OutcomeStatus } from "./decision.ts";
 import type { ErrorEntry, ReportBase } from "./report-head.ts";
 import { lineAccount } from "../accounts/accounts.ts";
 
@@ -137,6 +137,21 @@ export function outcomeStatus(
   if (run.guardTripped) return "skipped-by-guard";
   if (run.dryRun) return "planned";
   return o?.status ?? "failed";
+}
+
+/** The listed entry for one acting decision: its result, its kind's label and the function's own cells. */
+export function resultEntry<K extends string>(
+  d: Decision<K>,
+  status: OutcomeStatus,
+  o: Outcome | undefined,
+  kinds: Record<K, string>,
+  columns: ReadonlyArray<Column<K>>,
+): ResultEntry {
+  return {
+    ...resultOf(d, status, o),
+    kind: kinds[d.kind],
+    ...(columns.length ? { cells: columns.map((c) => c.cell(d)) } : {}),
+  };
 }
 
 /** The report entry for one acting decision. */

@@ -11,8 +11,7 @@ import {
   guardWords,
   outcomeStatus,
   REPORT_DETAIL_LIMIT,
-  resultOf,
-  type ResultEntry,
+  resultEntry,
   type RunReport,
 } from "../report/report.ts";
 import type { RunDeps } from "./run-deps.ts";
@@ -192,11 +191,7 @@ function reportOutcomes<C extends BaseConfig, K extends string, P>(
     report.outcomes[status]++;
     report.byRegion[d.region]!.outcomes[status]++;
     if (report.results.length < REPORT_DETAIL_LIMIT)
-      report.results.push({
-        ...resultOf(d, status, o),
-        kind: spec.kinds[d.kind],
-        ...(columns.length ? { cells: columns.map((c) => c.cell(d)) } : {}),
-      } satisfies ResultEntry);
+      report.results.push(resultEntry(d, status, o, spec.kinds, columns));
     report.resultsCount++;
     if (status === "done" && o?.status === "done" && o.followUp)
       errors.push({ region: d.region, id: d.id, ...o.followUp });

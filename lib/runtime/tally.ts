@@ -7,7 +7,7 @@ import {
   appendCapped,
   emptyOutcomes,
   REPORT_DETAIL_LIMIT,
-  resultOf,
+  resultEntry,
   type KeptEntry,
   type ResultEntry,
   type RunReport,
@@ -143,12 +143,7 @@ export class RunTally<K extends string, P> {
     }
     b.found.set(d.kind, (b.found.get(d.kind) ?? 0) + 1);
     if (this.report.results.length + this.foundSampled < REPORT_DETAIL_LIMIT || b.foundSample.length < SAMPLE_FLOOR) {
-      const cells = this.findings!.columns.map((c) => c.cell(d));
-      b.foundSample.push({
-        ...resultOf(d, "finding"),
-        kind: this.spec.kinds[d.kind],
-        ...(cells.length ? { cells } : {}),
-      });
+      b.foundSample.push(resultEntry(d, "finding", undefined, this.spec.kinds, this.findings!.columns));
       this.foundSampled++;
     }
   }
