@@ -27,3 +27,25 @@ export async function settleAll<T extends readonly unknown[] | []>(
     -readonly [K in keyof T]: Awaited<T[K]>;
   };
 }
+
+/**
+ * A lookup for a run that meets its keys a page at a time: each key is read once, in one batch
+ * with the other new keys of its page, and every caller waits for the batches that cover its
+ * keys. A batch that fails is not kept: its keys are read again by the next caller, and the
+ * failure reaches the callers waiting on it. `read` stores what it finds where the caller keeps it.
+ */
+export function readEachOnce(read: (fresh: string[]) => Promise<void>): (keys: Iterable<string>) => Promise<void> {
+  const asked = new Map<string, Promise<void>>();
+  return async (keys) => {
+    const wanted = [...new Set(keys)];
+    const fresh = wanted.filter((k) => !asked.has(k));
+    if (fresh.length) {
+      const batch = read(fresh);
+      batch.catch(() => {
+        for (const k of fresh) if (asked.get(k) === batch) asked.delete(k);
+      });
+      for (const k of fresh) asked.set(k, batch);
+    }
+    await settleAll([...new Set(wanted.map((k) => asked.get(k)))]);
+  };
+}

@@ -1,6 +1,6 @@
 /** Promises that run side by side: none rejects unhandled, none runs on after a failure is reported. */
 import { describe, expect, it } from "vitest";
-import { awaitedLater, settleAll } from "../lib/settle.ts";
+import { awaitedLater, readEachOnce, settleAll } from "../lib/settle.ts";
 import { mapLimit } from "../lib/runtime/map-limit.ts";
 
 const settleIn = <T>(ms: number, v: T, fail = false) =>
@@ -39,5 +39,25 @@ describe("settle", () => {
     await expect(run).rejects.toThrow("first fails");
     expect(started).toEqual([0, 1]);
     expect(finished).toEqual([1]);
+  });
+});
+
+describe("readEachOnce", () => {
+  it("reads each key once across callers, and a failed batch again for the next caller", async () => {
+    const batches: string[][] = [];
+    let failNext = false;
+    const read = readEachOnce(async (fresh) => {
+      batches.push(fresh);
+      if (failNext) {
+        failNext = false;
+        throw new Error("refused");
+      }
+    });
+    await Promise.all([read(["a", "b"]), read(["b", "c"]), read(["a"])]);
+    expect(batches).toEqual([["a", "b"], ["c"]]);
+    failNext = true;
+    await expect(read(["d", "a"])).rejects.toThrow("refused");
+    await read(["d"]);
+    expect(batches).toEqual([["a", "b"], ["c"], ["d"], ["d"]]);
   });
 });

@@ -9,6 +9,7 @@
  * UnitPriceSecondStep for (96, 360) h, UnitPriceThirdStep past 360 h); a machine's age since
  * creation stands in for its hours used.
  */
+import { readEachOnce } from "../settle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TencentCloudClient } from "./client.ts";
 import { api, batches } from "./services.ts";
@@ -110,18 +111,12 @@ export function priceBook(
   overrides: Map<string, number>,
 ): (types: Iterable<string>) => Promise<Map<string, PriceSteps>> {
   const looked = new Map<string, PriceSteps>();
-  const asked = new Map<string, Promise<void>>();
+  // lookUpPrices never rejects: a failed lookup leaves its types unpriced.
+  const read = readEachOnce(async (fresh) => {
+    for (const [k, v] of await lookUpPrices(client, logger, region, fresh, overrides)) looked.set(k, v);
+  });
   return async (types) => {
-    const wanted = [...new Set(types)];
-    const fresh = wanted.filter((t) => !asked.has(t));
-    if (fresh.length) {
-      // lookUpPrices never rejects: a failed lookup leaves its types unpriced.
-      const read = lookUpPrices(client, logger, region, fresh, overrides).then((found) => {
-        for (const [k, v] of found) looked.set(k, v);
-      });
-      for (const t of fresh) asked.set(t, read);
-    }
-    await Promise.all(new Set(wanted.map((t) => asked.get(t))));
+    await read(types);
     return looked;
   };
 }

@@ -7,7 +7,7 @@
  * 0): left unpriced, never free. rightsize and prepaid-advice read it alike.
  */
 import type { TencentCloudClient } from "./client.ts";
-import { settleAll } from "../settle.ts";
+import { readEachOnce } from "../settle.ts";
 import { api, batches } from "./services.ts";
 
 /** The model documents at most 100 values a filter. */
@@ -71,24 +71,15 @@ export function offerBook(
   region: string,
 ): (families: readonly string[]) => Promise<OfferShelf> {
   const shelf: OfferShelf = { byKey: new Map(), byZone: new Map() };
-  const asked = new Map<string, Promise<void>>();
-  return async (families) => {
-    const fresh = [...new Set(families)].filter((f) => !asked.has(f));
-    if (fresh.length) {
-      const read = offersOf(client, region, fresh).then((offers) => {
-        for (const [k, o] of offers) {
-          shelf.byKey.set(k, o);
-          const zone = k.slice(0, k.indexOf("/"));
-          shelf.byZone.set(zone, [...(shelf.byZone.get(zone) ?? []), o]);
-        }
-      });
-      // A failed read is not kept: the next page asks again (and its own await reports the failure).
-      read.catch(() => {
-        for (const f of fresh) if (asked.get(f) === read) asked.delete(f);
-      });
-      for (const f of fresh) asked.set(f, read);
+  const read = readEachOnce(async (fresh) => {
+    for (const [k, o] of await offersOf(client, region, fresh)) {
+      shelf.byKey.set(k, o);
+      const zone = k.slice(0, k.indexOf("/"));
+      shelf.byZone.set(zone, [...(shelf.byZone.get(zone) ?? []), o]);
     }
-    await settleAll([...new Set(families.map((f) => asked.get(f)))]);
+  });
+  return async (families) => {
+    await read(families);
     return shelf;
   };
 }
