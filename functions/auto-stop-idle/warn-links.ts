@@ -54,8 +54,7 @@ export function withWarnLinks(
   if (!linkUrl || !webhookSecret || o.dryRun) return;
   for (const d of decisions)
     if (d.action === "warn")
-      d.detail = {
-        ...d.detail,
+      d.detail = Object.assign({}, d.detail, {
         links: warnLinks(d, { base: linkUrl, secret: webhookSecret, now: o.now, zone: o.zone }),
-      };
+      });
 }
