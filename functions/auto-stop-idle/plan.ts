@@ -182,16 +182,6 @@ export function cpuStat(values: Float64Array, policy: AutoStopPolicy): number {
   return policy.cpuStat === "p95" ? p95(values) : maxOf(values);
 }
 
-/** CPU below threshold with enough data in the window: worth fetching traffic for. */
-export function cpuLooksIdle(cpu: Series, policy: AutoStopPolicy, now: Date): boolean {
-  const points = withinWindow(cpu, windowOf(policy, now));
-  return (
-    points.t.length > 0 &&
-    distinctSlots(points, policy.metricPeriod) >= expectedPoints(policy) * MIN_COVERAGE &&
-    cpuStat(points.v, policy) < policy.cpuThreshold
-  );
-}
-
 export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?: number };
 
 /**
@@ -201,36 +191,52 @@ export type Judgement = Verdict & { idle: boolean; cpu?: number; outTrafficMbps?
  * never hide a busy point of the other. Points outside the window are ignored.
  */
 export function judge(m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Judgement {
-  const need = Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
-  const w = windowOf(policy, now);
-  const cpuPoints = m ? withinWindow(m.cpu, w) : NO_POINTS;
-  const cpuValues = cpuPoints.v;
-  if (cpuValues.length === 0)
-    return { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" };
-  const cpuSlots = distinctSlots(cpuPoints, policy.metricPeriod);
-  if (cpuSlots < need)
-    return {
-      idle: false,
-      kind: "missing-cpu",
-      reason: `CPU data in only ${cpuSlots} of ${expectedPoints(policy)} ${policy.metricPeriod}-second slots (${cpuValues.length} points)`,
-    };
-  const cpu = cpuStat(cpuValues, policy);
-  if (cpu >= policy.cpuThreshold)
-    return {
-      idle: false,
-      kind: "busy-cpu",
-      reason: `busy: CPU ${policy.cpuStat} ${cpu}% >= ${policy.cpuThreshold}%`,
-      cpu,
-    };
-  return trafficJudgement(m, policy, w, need, cpu);
+  const c = cpuVerdict(m?.cpu, policy, now);
+  return "settled" in c ? c.settled : trafficJudgement(m, policy, now, c.calm);
 }
 
-/** The second half of judge: a machine whose CPU is idle, judged by its outbound traffic. */
-function trafficJudgement(
-  m: InstanceMetrics | undefined,
+/** The CPU half of judging: a judgement that needs no traffic (CPU missing or busy), or the CPU statistic under the threshold. */
+export type CpuVerdict = { settled: Judgement } | { calm: number };
+
+/** The points a judgement needs in the window: MIN_COVERAGE of its slots. */
+const neededSlots = (policy: AutoStopPolicy) => Math.max(1, Math.ceil(expectedPoints(policy) * MIN_COVERAGE));
+
+/**
+ * The CPU half of judge, taken once as the CPU answers: a machine it settles needs no traffic
+ * query, and one it finds calm is judged by its traffic alone afterwards (trafficJudgement).
+ */
+export function cpuVerdict(cpu: Series | undefined, policy: AutoStopPolicy, now: Date): CpuVerdict {
+  const cpuPoints = cpu ? withinWindow(cpu, windowOf(policy, now)) : NO_POINTS;
+  const cpuValues = cpuPoints.v;
+  if (cpuValues.length === 0)
+    return { settled: { idle: false, kind: "missing-cpu", reason: "no CPU metrics: never stopped on missing data" } };
+  const cpuSlots = distinctSlots(cpuPoints, policy.metricPeriod);
+  if (cpuSlots < neededSlots(policy))
+    return {
+      settled: {
+        idle: false,
+        kind: "missing-cpu",
+        reason: `CPU data in only ${cpuSlots} of ${expectedPoints(policy)} ${policy.metricPeriod}-second slots (${cpuValues.length} points)`,
+      },
+    };
+  const stat = cpuStat(cpuValues, policy);
+  if (stat >= policy.cpuThreshold)
+    return {
+      settled: {
+        idle: false,
+        kind: "busy-cpu",
+        reason: `busy: CPU ${policy.cpuStat} ${stat}% >= ${policy.cpuThreshold}%`,
+        cpu: stat,
+      },
+    };
+  return { calm: stat };
+}
+
+/** The second half of judge: a machine whose CPU is calm (`cpu`, from cpuVerdict), judged by its outbound traffic. */
+export function trafficJudgement(
+  m: Pick<InstanceMetrics, "lan" | "wan" | "noPublicIp"> | undefined,
   policy: AutoStopPolicy,
-  w: { start: number; end: number },
-  need: number,
+  now: Date,
   cpu: number,
 ): Judgement {
   const joined = !m?.lan
@@ -240,9 +246,9 @@ function trafficJudgement(
       : m.wan
         ? joinOnTimestamps(m.lan, m.wan)
         : NO_POINTS;
-  const outPoints = withinWindow(joined, w);
+  const outPoints = withinWindow(joined, windowOf(policy, now));
   const outSlots = distinctSlots(outPoints, policy.metricPeriod);
-  if (outSlots < need) {
+  if (outSlots < neededSlots(policy)) {
     return {
       idle: false,
       kind: "missing-traffic",
@@ -367,7 +373,11 @@ export function askedStop(inst: Listed): Decision {
 
 /** The decision for an instance that passed screening. */
 export function judged(inst: Candidate, m: InstanceMetrics | undefined, policy: AutoStopPolicy, now: Date): Decision {
-  const j = judge(m, policy, now);
+  return judgedAs(inst, judge(m, policy, now), policy, now);
+}
+
+/** The decision for a screened-in instance, from its judgement (judge, or cpuVerdict then trafficJudgement). */
+export function judgedAs(inst: Candidate, j: Judgement, policy: AutoStopPolicy, now: Date): Decision {
   if (!j.idle) return decision(inst, j.kind, j.reason);
   const detail = stopDetail(inst);
   detail.cpu = j.cpu;

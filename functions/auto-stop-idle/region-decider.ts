@@ -22,14 +22,15 @@ import type { CandidateLimits } from "./limits.ts";
 import {
   askedStop,
   type Candidate,
-  cpuLooksIdle,
+  cpuVerdict,
   type Decision,
-  type InstanceMetrics,
-  judged,
+  type Judgement,
+  judgedAs,
   type RegionalInstance,
   screen,
   screenedOut,
   snoozeEnded,
+  trafficJudgement,
   type Verdict,
 } from "./plan.ts";
 import { scopeQueries } from "./queries.ts";
@@ -70,7 +71,8 @@ const slim = (i: Instance, Region: string): RegionalInstance => ({
 interface Waiting {
   inst: Candidate;
   noPublicIp: boolean;
-  m?: InstanceMetrics;
+  /** Its CPU statistic, once the CPU found it calm: its traffic decides the rest. */
+  calm?: number;
 }
 
 export interface RegionInput {
@@ -244,13 +246,15 @@ export class RegionDecider {
     const { client, region, policy, now, limits } = this.x;
     const values = await getInstanceMetric(client, region, "CPUUsage", ids, this.window);
     for (const id of ids) {
-      const m = { cpu: values.get(id) ?? NO_POINTS };
-      limits.memory?.saw(id, m.cpu);
-      if (cpuLooksIdle(m.cpu, policy, now)) {
+      const cpu = values.get(id) ?? NO_POINTS;
+      limits.memory?.saw(id, cpu);
+      // The CPU is judged once, here: a machine it settles is decided now, a calm one waits for its traffic.
+      const v = cpuVerdict(cpu, policy, now);
+      if ("calm" in v) {
         this.idleSeen = true;
-        this.pending.get(id)!.m = m;
+        this.pending.get(id)!.calm = v.calm;
         this.traffic.add(id);
-      } else this.settle(id, m);
+      } else this.settle(id, v.settled);
     }
     this.maybeLikely();
   }
@@ -264,19 +268,13 @@ export class RegionDecider {
     // The plan joins the two series on their timestamps.
     for (const id of ids) {
       const p = this.pending.get(id)!;
-      // Written out, not spread: a spread followed by more fields is slow on Node 20 (see plan.ts decision).
-      const m: InstanceMetrics = {
-        cpu: p.m!.cpu,
-        lan: lan.get(id) ?? NO_POINTS,
-        wan: wan.get(id) ?? NO_POINTS,
-        noPublicIp: p.noPublicIp,
-      };
-      this.settle(id, m);
+      const both = { lan: lan.get(id) ?? NO_POINTS, wan: wan.get(id) ?? NO_POINTS, noPublicIp: p.noPublicIp };
+      this.settle(id, trafficJudgement(both, this.x.policy, this.x.now, p.calm!));
     }
   }
 
-  private settle(id: string, m: InstanceMetrics): void {
-    this.emit(judged(this.pending.get(id)!.inst, m, this.x.policy, this.x.now));
+  private settle(id: string, j: Judgement): void {
+    this.emit(judgedAs(this.pending.get(id)!.inst, j, this.x.policy, this.x.now));
     this.pending.delete(id);
     if (this.pending.size < MAX_WAITING) this.wakeUp();
   }
