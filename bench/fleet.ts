@@ -4,7 +4,7 @@
  * process, so its peak RSS is the function's own.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../lib/deploy/build.ts";
@@ -13,6 +13,7 @@ import type { AutoStopReport } from "../functions/auto-stop-idle/index.ts";
 import type { RenewReport } from "../functions/renew-flag/index.ts";
 import { autoStopBound, renewBound } from "./bounds.ts";
 import { measureFloor } from "./floor.ts";
+import { buildReference, measureReference, type Reference } from "./reference-run.ts";
 
 export const BENCH_REGIONS = [
   "ap-guangzhou",
@@ -39,7 +40,7 @@ export interface RunFigures {
   throttled: number;
 }
 
-export interface FleetRow extends RunFigures {
+export interface FleetRow extends RunFigures, Reference {
   instances: number;
   function: string;
   /** Starting Node with the bundle plus JSON.parse of every reply the run received (bench/floor.ts); `ratio` is wallMs over max(boundMs, floorMs). */
@@ -49,6 +50,10 @@ export interface FleetRow extends RunFigures {
   replyMb: number;
   /** wallMs over boundMs alone, as tables before the floor gave it. */
   vsBound: number;
+  /** The reference (bench/reference.ts: the same calls, nothing else) over the bound: what this machine, client and emulator allow. */
+  refVsBound: number;
+  /** wallMs over the reference's: what the function adds to the least an implementation on our client does. */
+  vsRef: number;
   maxRssMb: number;
   /** Share of the run's wall time the emulator process spent on CPU: above 0.5 the row measures the emulator, not us. */
   emulatorBusy: number;
@@ -169,6 +174,19 @@ export interface MemoryRow {
   maxRssMb: number;
 }
 
+/**
+ * A dry run of each first warms the emulator's code (the cloud's servers are warm; a fresh
+ * emulator spends the first small row compiling itself). It changes nothing; at 100,000 the
+ * measured run outlasts any warm-up, so it is skipped there.
+ */
+async function warmUp(instances: number, bundles: string[], env: Record<string, string>): Promise<void> {
+  if (instances > 10_000) return;
+  for (const b of bundles) await invoke(b, { ...env, DRY_RUN: "true" });
+  // The server counts the last second's calls; a measured run's fresh client does not know
+  // the warm-up's, so it starts once they have left the window (else its first burst is throttled).
+  await new Promise((r) => setTimeout(r, 1100));
+}
+
 export async function fleetBench(
   sizes: number[],
   bundles: Record<string, string>,
@@ -181,6 +199,7 @@ export async function fleetBench(
   const wanted = (fn: string) => !only || only.includes(fn);
   const rows: FleetRow[] = [];
   const memory: MemoryRow[] = [];
+  const reference = await buildReference(mkdtempSync(join(tmpdir(), "cvm-autopilot-reference-")));
   for (const instances of sizes) {
     const replyLog = join(tmpdir(), `cvm-autopilot-bench-replies-${process.pid}.jsonl`);
     writeFileSync(replyLog, "");
@@ -198,16 +217,11 @@ export async function fleetBench(
         RENEW_RULES: "env=prod:NOTIFY_AND_AUTO_RENEW,env=dev:NOTIFY_AND_MANUAL_RENEW,env=test:NOTIFY_AND_MANUAL_RENEW",
         RENEW_DEFAULT_FLAG: "NOTIFY_AND_MANUAL_RENEW",
       };
-      // A dry run of each first warms the emulator's code (the cloud's servers are warm; a fresh
-      // emulator spends the first small row compiling itself). It changes nothing; at 100,000 the
-      // measured run outlasts any warm-up, so it is skipped there.
-      if (instances <= 10_000) {
-        for (const fn of ["auto-stop-idle", "renew-flag"].filter(wanted))
-          await invoke(bundles[fn]!, { ...env, DRY_RUN: "true" });
-        // The server counts the last second's calls; a measured run's fresh client does not know
-        // the warm-up's, so it starts once they have left the window (else its first burst is throttled).
-        await new Promise((r) => setTimeout(r, 1100));
-      }
+      await warmUp(
+        instances,
+        ["auto-stop-idle", "renew-flag"].filter(wanted).map((fn) => bundles[fn]!),
+        env,
+      );
       for (const fn of (["auto-stop-idle", "renew-flag"] as const).filter(wanted)) {
         await emulatorCalls(emu.url);
         truncateSync(replyLog, 0);
@@ -225,6 +239,12 @@ export async function fleetBench(
             : renewBound(r.report as RenewReport, LATENCY_MS);
         // Measured after the run, so it weighs nothing on it; the machine is the same.
         const floor = measureFloor(bundles[fn]!, replyLog, FUNCTION_HEAP_FLAGS);
+        const ref = await measureReference(reference, fn, {
+          env,
+          heapFlags: FUNCTION_HEAP_FLAGS,
+          emulator: () => startEmulator(instances),
+          warm: (e) => warmUp(instances, [bundles[fn]!], e),
+        });
         rows.push({
           instances,
           function: fn,
@@ -236,6 +256,9 @@ export async function fleetBench(
           replyMb: floor.replyMb,
           ratio: +(r.wallMs / Math.max(b.boundMs, floor.floorMs)).toFixed(2),
           vsBound: +(r.wallMs / b.boundMs).toFixed(2),
+          ...ref,
+          refVsBound: +(ref.refMs / b.boundMs).toFixed(2),
+          vsRef: +(r.wallMs / ref.refMs).toFixed(2),
           calls: calls.length,
           minCalls: b.minCalls,
           callRatio: +(calls.length / b.minCalls).toFixed(3),
