@@ -4,7 +4,7 @@
  * the row's bound counts and nothing else: no report, no guard, no tags read but the opt-out, no
  * warnings, no history. It lists every page of a region at once after the first (the bound's
  * model, where the function reads a few pages ahead to bound its memory), reads the metrics 50
- * machines a call and writes 100 a call. What the function's wall time has beyond this one's is
+ * machines a call and writes 100 a call, each as soon as it is full, as the bound has them. What the function's wall time has beyond this one's is
  * the function's own doing; what this one has beyond the bound is the client, Node's HTTP stack,
  * JSON, garbage collection and the emulator on this machine, which no function can shed.
  *
@@ -38,21 +38,24 @@ async function eachPage<T>(
 const tag = (i: Instance, key: string) => i.Tags?.find((t) => t.Key === key)?.Value;
 const maxOf = (v: Float64Array) => v.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
 
-/** In 100s, as the write actions take them. */
+/** In 100s, as StopInstances takes them. */
 function hundreds(ids: string[]): string[][] {
   const out: string[][] = [];
   for (let i = 0; i < ids.length; i += 100) out.push(ids.slice(i, i + 100));
   return out;
 }
 
-/** Ids sent 50 a call as they come, the last part-filled call on `flush`; settles when every call has. */
+/** Ids sent `size` a call as they come, the last part-filled call on `flush`; settles when every call has. */
 class Batch {
   private ids: string[] = [];
   private readonly sent: Array<Promise<void>> = [];
-  constructor(private readonly send: (ids: string[]) => Promise<void>) {}
+  constructor(
+    private readonly send: (ids: string[]) => Promise<void>,
+    private readonly size = 50,
+  ) {}
   add(ids: string[]): void {
     this.ids.push(...ids);
-    while (this.ids.length >= 50) this.sent.push(this.send(this.ids.splice(0, 50)));
+    while (this.ids.length >= this.size) this.sent.push(this.send(this.ids.splice(0, this.size)));
   }
   async flush(): Promise<void> {
     if (this.ids.length) this.sent.push(this.send(this.ids.splice(0)));
@@ -95,25 +98,24 @@ export async function referenceAutoStop(client: TencentCloudClient, region: stri
   );
 }
 
-/** renew-flag's calls with the bench's rules: prepaid machines, each flag set where it differs, written once the listing is done. */
+/**
+ * renew-flag's calls with the bench's rules: prepaid machines, each flag set where it differs,
+ * 100 a call as soon as 100 are known (the bound's model: renew-flag has no guard to wait for).
+ */
 export async function referenceRenew(client: TencentCloudClient, region: string): Promise<void> {
-  const wanted = (i: Instance) => (tag(i, "env") === "prod" ? "NOTIFY_AND_AUTO_RENEW" : "NOTIFY_AND_MANUAL_RENEW");
-  const byFlag = new Map<string, string[]>();
-  // Only the ids to write are kept: a page's rows go as soon as it is read, as in the function.
+  const flags = new Map<string, Batch>();
+  const writer = (RenewFlag: string) =>
+    new Batch(async (InstanceIds) => {
+      await client.call("cvm", "ModifyInstancesRenewFlag", { InstanceIds, RenewFlag }, { region });
+    }, 100);
   await eachPage(client, region, [{ Name: "instance-charge-type", Values: ["PREPAID"] }], async (rows) => {
     for (const i of rows) {
-      const flag = wanted(i);
+      const flag = tag(i, "env") === "prod" ? "NOTIFY_AND_AUTO_RENEW" : "NOTIFY_AND_MANUAL_RENEW";
       if (i.RenewFlag === flag) continue;
-      const ids = byFlag.get(flag) ?? [];
-      ids.push(i.InstanceId);
-      byFlag.set(flag, ids);
+      const batch = flags.get(flag) ?? writer(flag);
+      flags.set(flag, batch);
+      batch.add([i.InstanceId]);
     }
   });
-  await Promise.all(
-    [...byFlag].flatMap(([RenewFlag, ids]) =>
-      hundreds(ids).map((InstanceIds) =>
-        client.call("cvm", "ModifyInstancesRenewFlag", { InstanceIds, RenewFlag }, { region }),
-      ),
-    ),
-  );
+  await Promise.all([...flags.values()].map((b) => b.flush()));
 }
