@@ -38,4 +38,35 @@ describe("auto-stop back-pressure", () => {
     for (const [k, d] of atPage.entries())
       expect(k * 100 - d, `page ${k + 1}`).toBeLessThanOrEqual(MAX_WAITING + ahead);
   });
+
+  it("reads a region that fits its waiting room in two round trips: every page after the first at once", async () => {
+    const asked: number[] = [];
+    const emu = await emulator({
+      afterRequest: (c) => {
+        if (c.action === "DescribeInstances") asked.push((c.params as { Offset: number }).Offset);
+      },
+    });
+    for (let i = 0; i < 450; i++) emu.state.addInstance({ Region: "ap-guangzhou", profile: { cpu: 60, traffic: 5 } });
+    // Page 2's reply is held until page 5 has been asked for. A listing that waits for page 2
+    // before asking for page 4 (two pages ahead, as it was) would wait out the whole minute: the
+    // test fails on its timeout. One that reads as far ahead as its room allows asks for all four at once.
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "slow",
+      delayMs: 60_000,
+      match: (p) => p.Offset === 100,
+      until: () => asked.includes(400),
+    });
+    const { client } = clientFor(emu, { rateLimit: false });
+    const { policy } = loadConfig({
+      TENCENTCLOUD_SECRET_ID: "a",
+      TENCENTCLOUD_SECRET_KEY: "bbbbbbbb",
+      TENCENTCLOUD_REGION: "ap-guangzhou",
+    });
+    let decided = 0;
+    await decideRegion(client, "ap-guangzhou", policy, new Date(), undefined, () => decided++);
+    expect(decided).toBe(450);
+    // Each page once (afterRequest records a page when it is answered: the held page 2 comes last).
+    expect([...asked].sort((a, b) => a - b)).toEqual([0, 100, 200, 300, 400]);
+  }, 20_000);
 });

@@ -146,10 +146,13 @@ export class RegionDecider {
   private async list(): Promise<void> {
     const { client, region, only } = this.x;
     for (const Filters of scopeQueries(this.x.policy)) {
-      // Two pages ahead, not the pager's four: metrics set the pace here (20 queries a second is
-      // two pages a second, of the 40 the listing may read), and every page read ahead is 100
-      // whole instances held.
-      for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead: 2 })) {
+      // As many pages ahead as the waiting room has space for, at least one: a region that fits
+      // (up to MAX_WAITING machines) is read in two round trips, as the bound has it; a large one
+      // soon fills the room, and then metrics set the pace (20 queries a second is two pages a
+      // second, of the 40 the listing may read) with a page or two ahead, every one 100 whole
+      // instances held.
+      const ahead = () => Math.floor((MAX_WAITING - this.pending.size) / 100);
+      for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead })) {
         for (const raw of page) {
           if ((only && !only.has(raw.InstanceId)) || this.seen.has(raw.InstanceId)) continue;
           this.seen.add(raw.InstanceId);

@@ -53,8 +53,12 @@ export function batchSizeOf(action: keyof ApiTypes): number {
 export interface PageOptions {
   /** A listing longer than this many pages is an error (a runaway guard), never silently cut. */
   maxPages?: number;
-  /** Pages fetched ahead once TotalCount is known (default 4): fewer round trips, bounded memory. */
-  ahead?: number;
+  /**
+   * Pages fetched ahead once TotalCount is known (default 4): fewer round trips, bounded memory.
+   * A function is asked again before each page is sent, so a caller can read further ahead while
+   * it has room (at least one page is always in flight).
+   */
+  ahead?: number | (() => number);
 }
 
 /** The listings the pager serves, with the list they return and the field that identifies a row. */
@@ -213,7 +217,8 @@ export async function* pages<A extends ListingAction>(
   let next = limit;
   if (first.rawCount < limit) return;
   const inFlight: Array<Promise<Page<A>>> = [];
-  const ahead = Math.max(1, opts.ahead ?? 4);
+  const want = opts.ahead ?? 4;
+  const ahead = () => Math.max(1, typeof want === "function" ? want() : want);
   try {
     for (;;) {
       if (Math.ceil(known / limit) > maxPages)
@@ -222,7 +227,7 @@ export async function* pages<A extends ListingAction>(
           region,
           `${known} rows need more than ${maxPages} pages of ${limit} (the page ceiling)`,
         );
-      while (inFlight.length < ahead && next < known) {
+      while (inFlight.length < ahead() && next < known) {
         const page = fetchPage(l, next);
         // A page read ahead may fail while an earlier one is still awaited: marked as handled
         // here, it fails the listing when its turn comes instead of crashing the process as an
