@@ -1,7 +1,8 @@
 /** Instance actions, with the rules the 2018 CVM API 3.0 reference states for each. */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
 import type { EmuInstance } from "../state.ts";
-import { publicInstance } from "../views.ts";
+import { instanceJson } from "../views.ts";
+import { JsonRows } from "../reply.ts";
 import { tagged } from "../tag-index.ts";
 import { RENEW_FLAGS } from "../../lib/tencent/data-types.ts";
 import type { Handler, HandlerContext } from "./context.ts";
@@ -51,6 +52,16 @@ function compile(f: { Name: string; Values: string[] }, ctx: HandlerContext): Pr
   }
 }
 
+/** The instances every predicate holds for, in order: a plain loop, as a region's every instance is tested on every page. */
+function matching(list: readonly EmuInstance[], preds: readonly Predicate[]): EmuInstance[] {
+  const out: EmuInstance[] = [];
+  next: for (const i of list) {
+    for (const p of preds) if (!p(i)) continue next;
+    out.push(i);
+  }
+  return out;
+}
+
 /** Looks up ids in this region: malformed ids first, then unknown ones, as the real API reports them. */
 export function findInstances(ctx: HandlerContext, ids: string[]): EmuInstance[] {
   for (const id of ids) checkIdFormat("ins", id);
@@ -90,10 +101,12 @@ const describeInstances: Handler = (ctx) => {
     const wanted = new Set(ids);
     rows = ctx.state.instancesIn(ctx.region).filter((i) => wanted.has(i.InstanceId));
   } else {
-    const preds = fs.map((f) => compile(f, ctx));
-    rows = ctx.state.instancesIn(ctx.region).filter((i) => preds.every((p) => p(i)));
+    rows = matching(
+      ctx.state.instancesIn(ctx.region),
+      fs.map((f) => compile(f, ctx)),
+    );
   }
-  return { TotalCount: rows.length, InstanceSet: rows.slice(offset, offset + limit).map(publicInstance) };
+  return { TotalCount: rows.length, InstanceSet: new JsonRows(rows.slice(offset, offset + limit).map(instanceJson)) };
 };
 
 const describeInstancesStatus: Handler = (ctx) => {
