@@ -82,21 +82,21 @@ function match(v: unknown, leaves: readonly Leaf[], at: number): number {
 
 interface Kept {
   leaves: Leaf[];
-  json: Buffer;
+  json: string;
 }
 
 /**
- * JSON made by `build` from a resource, kept (as UTF-8) per resource while its data stays as it was.
+ * JSON made by `build` from a resource, kept per resource while its data stays as it was.
  * `skip` lists top-level fields `build` never reads (internal fields the view strips).
  */
-export function snapshotCache<T extends object>(build: (r: T) => string, skip: ReadonlySet<string>): (r: T) => Buffer {
+export function snapshotCache<T extends object>(build: (r: T) => string, skip: ReadonlySet<string>): (r: T) => string {
   const kept = new WeakMap<T, Kept>();
   return (r) => {
     const have = kept.get(r);
     if (have && match(r, have.leaves, 0) === have.leaves.length) return have.json;
     const leaves: Leaf[] = [];
     record(r, leaves, skip);
-    const json = Buffer.from(build(r));
+    const json = build(r);
     kept.set(r, { leaves, json });
     return json;
   };

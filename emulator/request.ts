@@ -40,7 +40,7 @@ export interface World {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export const send = (res: ServerResponse, status: number, body: string | Buffer, type = "application/json") => {
+export const send = (res: ServerResponse, status: number, body: string, type = "application/json") => {
   res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
   res.end(body);
 };
@@ -88,7 +88,7 @@ async function apiCall(w: World, req: IncomingMessage, res: ServerResponse, body
   const reply = async (fields: Record<string, unknown>) => {
     // Serialise first: the reply is a snapshot of the state when the request was handled.
     const body = replyBody(fields, requestId);
-    if (w.opts.onReply) w.opts.onReply(typeof body === "string" ? body : body.toString());
+    w.opts.onReply?.(body);
     if (w.opts.latencyMs) await sleep(w.opts.latencyMs);
     send(res, 200, body);
   };

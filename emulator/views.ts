@@ -38,7 +38,7 @@ export function publicKeyPair(k: EmuKeyPair): KeyPair {
 const INTERNAL = new Set(["Region", "profile", "transition", "keyOp", "typeOp", "forceStops"]);
 
 /** An instance's public view as JSON, made again only when the instance has changed since (json-snapshot.ts). */
-export const instanceJson: (i: EmuInstance) => Buffer = snapshotCache(
+export const instanceJson: (i: EmuInstance) => string = snapshotCache(
   (i) => JSON.stringify(publicInstance(i)),
   INTERNAL,
 );

@@ -79,4 +79,54 @@ describe("DescribeInstances' kept reply JSON", () => {
     expect(now.get("renamed")?.PrivateIpAddresses).toEqual(["10.9.9.9"]);
     expect(now.get("b")?.Placement.Zone).toBe("ap-guangzhou-7");
   });
+
+  it("a filtered listing kept between pages follows every change to what its filters read", async () => {
+    const emu = await emulator();
+    const made = Array.from({ length: 5 }, (_, n) =>
+      emu.state.addInstance({
+        Region: GZ,
+        InstanceName: `m${n}`,
+        Tags: [{ Key: "env", Value: n < 2 ? "prod" : "dev" }],
+      }),
+    );
+    const { client } = clientFor(emu);
+    const uin = emu.accounts.management.uin;
+    const names = async (Filters: unknown) =>
+      (
+        await client.call<{ InstanceSet: Instance[] }>(
+          "cvm",
+          "DescribeInstances",
+          { Filters, Limit: 100 },
+          { region: GZ },
+        )
+      ).InstanceSet.map((i) => i.InstanceName);
+    const running = [
+      { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
+      { Name: "instance-state", Values: ["RUNNING"] },
+    ];
+    const prod = [{ Name: "tag:env", Values: ["prod"] }];
+    expect(await names(running)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(await names(prod)).toEqual(["m0", "m1"]);
+
+    await client.call("cvm", "StopInstances", { InstanceIds: [made[1]!.InstanceId] }, { region: GZ });
+    expect(await names(running)).toEqual(["m0", "m2", "m3", "m4"]);
+    made[3]!.InstanceState = "STOPPED"; // as a test writes it
+    expect(await names(running)).toEqual(["m0", "m2", "m4"]);
+    made[4]!.InstanceChargeType = "PREPAID";
+    expect(await names(running)).toEqual(["m0", "m2"]);
+    emu.state.addInstance({ Region: GZ, InstanceName: "m5" });
+    expect(await names(running)).toEqual(["m0", "m2", "m5"]);
+    emu.state.shiftListing("DescribeInstances", GZ, "remove"); // m0 leaves the listing
+    expect(await names(running)).toEqual(["m2", "m5"]);
+
+    const arn = `qcs::cvm:${GZ}:uin/${uin}:instance/${made[2]!.InstanceId}`;
+    await client.call(
+      "tag",
+      "TagResources",
+      { ResourceList: [arn], Tags: [{ TagKey: "env", TagValue: "prod" }] },
+      { region: GZ },
+    );
+    expect(await names(prod)).toEqual(["m1", "m2"]);
+    expect(await names([...running, ...prod])).toEqual(["m2"]);
+  });
 });
