@@ -16,6 +16,7 @@ describe("DescribeInstances' kept reply JSON", () => {
     const bodies: string[] = [];
     const emu = await emulator({
       onReply: (b) => bodies.push(b),
+      latencyMs: 1, // the body is sent as bytes after the latency
       timings: { stopMs: 1000, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0 },
     });
     const a = emu.state.addInstance({ Region: GZ, InstanceName: "a", Tags: [{ Key: "env", Value: "dev" }] });
