@@ -4,8 +4,9 @@
  * field, a tag pushed onto an array) needs to remember to invalidate it. The check walks the
  * resource's own data (skipping fields the view never reads) and compares it, value by value,
  * with the walk recorded when the JSON was made; any difference, even a field added, removed or
- * reordered, makes the JSON again. The walk costs a tenth of building and serialising the view
- * (measured at 100 instances a page), which is what a DescribeInstances page spent its time on.
+ * reordered, makes the JSON again. The walk costs about a quarter of building and serialising
+ * the view (0.6 against 2.4 µs an instance, measured on Node 20), which is what a
+ * DescribeInstances page spent most of its time on.
  */
 
 /** Markers in a walk: no value a resource holds is one of these objects. */

@@ -75,17 +75,31 @@ export function filtered(
   perRegion.set(region, walks);
   const at = walks.findIndex((k) => k.key === key);
   const have = at >= 0 ? walks.splice(at, 1)[0]! : undefined;
-  const rows =
-    have && have.tagVersion === state.tagVersion && unchanged(have, list, reads) ? have.rows : filter(list, filters);
-  if (have?.rows === rows) walks.unshift(have);
-  else {
-    const seen: unknown[] = [];
+  if (have && have.tagVersion === state.tagVersion && readsAll(() => unchanged(have, list, reads))) {
+    walks.unshift(have);
+    return have.rows;
+  }
+  const rows = filter(list, filters);
+  const seen: unknown[] = [];
+  // A read that throws (a field missing where the tests short-circuit past it) leaves this walk unkept.
+  const recorded = readsAll(() => {
     for (const i of list) {
       seen.push(i);
       for (const r of reads) seen.push(r(i));
     }
-    walks.unshift({ key, tagVersion: state.tagVersion, seen, rows });
-    walks.length = Math.min(walks.length, KEPT_PER_REGION);
-  }
+    return true;
+  });
+  if (!recorded) return rows;
+  walks.unshift({ key, tagVersion: state.tagVersion, seen, rows });
+  walks.length = Math.min(walks.length, KEPT_PER_REGION);
   return rows;
+}
+
+/** False where a read threw: filtering as asked (each test short-circuited as before) is then the answer. */
+function readsAll(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
 }

@@ -130,4 +130,20 @@ describe("DescribeInstances' kept reply JSON", () => {
     expect(await names(prod)).toEqual(["m1", "m2"]);
     expect(await names([...running, ...prod])).toEqual(["m2"]);
   });
+
+  it("a filter another filter short-circuits past is not read on a machine the first one drops", async () => {
+    const emu = await emulator();
+    emu.state.addInstance({ Region: GZ, InstanceName: "kept", Placement: { Zone: "ap-guangzhou-3", ProjectId: 0 } });
+    // Stopped and without a placement: the state filter drops it before the zone filter would read it.
+    emu.state.addInstance({ Region: GZ, InstanceState: "STOPPED", Placement: undefined as never });
+    const { client } = clientFor(emu);
+    const Filters = [
+      { Name: "instance-state", Values: ["RUNNING"] },
+      { Name: "zone", Values: ["ap-guangzhou-3"] },
+    ];
+    for (let page = 0; page < 2; page++) {
+      const r = await client.call<{ InstanceSet: Instance[] }>("cvm", "DescribeInstances", { Filters }, { region: GZ });
+      expect(r.InstanceSet.map((i) => i.InstanceName)).toEqual(["kept"]);
+    }
+  });
 });
