@@ -15,7 +15,8 @@ type Reply = { DataPoints: Array<{ Timestamps: number[]; Values: number[] }> };
 
 describe("GetMonitorData's noise and gaps", () => {
   it("gives each point the value metricValue gives and leaves out exactly the points its gap hash drops", async () => {
-    const emu = await emulator({ now: () => NOW });
+    const bodies: string[] = [];
+    const emu = await emulator({ now: () => NOW, onReply: (b) => bodies.push(b) });
     const { client } = clientFor(emu, { clock: { now: () => NOW, sleep: async () => {} } });
     const inst = emu.state.addInstance({
       Region: GZ,
@@ -45,6 +46,33 @@ describe("GetMonitorData's noise and gaps", () => {
       expect(series!.Timestamps.map((ts, i) => [ts, series!.Values[i]])).toEqual(expected);
       expect(expected.length).toBeGreaterThan(100); // some points dropped, most kept
       expect(expected.length).toBeLessThan(169);
+      // The series are written as text (monitor.ts): as JSON.stringify writes the same reply.
+      expect(bodies.at(-1)).toBe(JSON.stringify(JSON.parse(bodies.at(-1)!)));
     }
+  });
+
+  it("an injected dropPoints fault still drops the points it names from every series", async () => {
+    const emu = await emulator({ now: () => NOW });
+    const { client } = clientFor(emu, { clock: { now: () => NOW, sleep: async () => {} } });
+    const ids = [1, 2].map(() => emu.state.addInstance({ Region: GZ }).InstanceId);
+    const ask = () =>
+      client.call<Reply>(
+        "monitor",
+        "GetMonitorData",
+        {
+          Namespace: "QCE/CVM",
+          MetricName: "CPUUsage",
+          Period: 300,
+          Instances: ids.map((Value) => ({ Dimensions: [{ Name: "InstanceId", Value }] })),
+        },
+        { region: GZ },
+      );
+    const whole = await ask();
+    emu.faults.add({ action: "GetMonitorData", kind: "dropPoints", points: [0, 1] });
+    const dropped = await ask();
+    expect(dropped.DataPoints).toEqual(
+      whole.DataPoints.map((s) => ({ ...s, Timestamps: s.Timestamps.slice(2), Values: s.Values.slice(2) })),
+    );
+    expect(dropped.DataPoints[0]!.Timestamps.length).toBeGreaterThan(5);
   });
 });
