@@ -20,9 +20,19 @@ export function resourceId(prefix: string, random: Random): string {
   return `${prefix}-${s}`;
 }
 
+/** FNV-1a's starting state. */
+export const FNV_START = 2166136261;
+
+/** FNV-1a over `s` from state `h`: fnv(fnv(FNV_START, a), b) is fnv(FNV_START, a + b), so a shared prefix is hashed once. */
+export function fnv(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h;
+}
+
+/** A hash state as a number in [0, 1). */
+export const unitOf = (h: number) => ((h >>> 0) % 1_000_000) / 1_000_000;
+
 /** Stable hash of a string to [0, 1), for per-instance metric noise independent of call order. */
 export function hashUnit(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return ((h >>> 0) % 1_000_000) / 1_000_000;
+  return unitOf(fnv(FNV_START, s));
 }

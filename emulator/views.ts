@@ -1,5 +1,6 @@
 /** The API's view of the emulator's resources: internal fields stripped, shaped as real replies are. */
 import type { Image, Instance, KeyPair } from "../lib/tencent/data-types.ts";
+import { snapshotCache } from "./json-snapshot.ts";
 import type { EmuImage, EmuInstance, EmuKeyPair } from "./state.ts";
 
 /**
@@ -7,6 +8,7 @@ import type { EmuImage, EmuInstance, EmuKeyPair } from "./state.ts";
  * as soon as a handler returns, so nested values are never shared with a later mutation.
  */
 export function publicInstance(i: EmuInstance): Instance {
+  // The fields stripped here are INTERNAL below: keep the two lists the same.
   const { Region: _r, profile: _p, transition: _t, keyOp: _k, typeOp: _o, forceStops: _f, ...rest } = i;
   // As real replies write them: tags in both spellings, and null (not []) where nothing is set.
   const keys = rest.LoginSettings?.KeyIds;
@@ -31,3 +33,12 @@ export function publicKeyPair(k: EmuKeyPair): KeyPair {
   const { Region: _r, PrivateKey: _p, ...rest } = k;
   return rest;
 }
+
+/** Fields of an instance the public view strips: its kept JSON does not depend on them. */
+const INTERNAL = new Set(["Region", "profile", "transition", "keyOp", "typeOp", "forceStops"]);
+
+/** An instance's public view as JSON, made again only when the instance has changed since (json-snapshot.ts). */
+export const instanceJson: (i: EmuInstance) => string = snapshotCache(
+  (i) => JSON.stringify(publicInstance(i)),
+  INTERNAL,
+);

@@ -1,8 +1,10 @@
 /** Instance actions, with the rules the 2018 CVM API 3.0 reference states for each. */
 import { ApiFault, bool, checkIdFormat, filters, idList, paging, str } from "../api-fault.ts";
 import type { EmuInstance } from "../state.ts";
-import { publicInstance } from "../views.ts";
+import { instanceJson } from "../views.ts";
+import { JsonRows } from "../reply.ts";
 import { tagged } from "../tag-index.ts";
+import { type CompiledFilter, filtered } from "../listing-cache.ts";
 import { RENEW_FLAGS } from "../../lib/tencent/data-types.ts";
 import type { Handler, HandlerContext } from "./context.ts";
 
@@ -18,30 +20,29 @@ const INSTANCE_FILTERS = new Set([
   "private-ip-address",
 ]);
 
-type Predicate = (inst: EmuInstance) => boolean;
-
 /** A filter compiled once per request: a set lookup per instance, no allocation in the loop. */
-function compile(f: { Name: string; Values: string[] }, ctx: HandlerContext): Predicate {
+function compile(f: { Name: string; Values: string[] }, ctx: HandlerContext): CompiledFilter {
   const v = new Set(f.Values);
-  const withTag = (keys: Set<string> | undefined, values: Set<string> | undefined): Predicate => {
+  const withTag = (keys: Set<string> | undefined, values: Set<string> | undefined): CompiledFilter => {
     const set = tagged(ctx.state, ctx.region, keys, values);
-    return (i) => set.has(i);
+    return { test: (i) => set.has(i), tagIndex: true };
   };
+  const reading = (read: (i: EmuInstance) => string): CompiledFilter => ({ test: (i) => v.has(read(i)), read });
   switch (f.Name) {
     case "zone":
-      return (i) => v.has(i.Placement.Zone);
+      return reading((i) => i.Placement.Zone);
     case "project-id":
-      return (i) => v.has(String(i.Placement.ProjectId));
+      return reading((i) => String(i.Placement.ProjectId));
     case "instance-id":
-      return (i) => v.has(i.InstanceId);
+      return reading((i) => i.InstanceId);
     case "instance-name":
-      return (i) => v.has(i.InstanceName);
+      return reading((i) => i.InstanceName);
     case "instance-charge-type":
-      return (i) => v.has(i.InstanceChargeType);
+      return reading((i) => i.InstanceChargeType);
     case "instance-state":
-      return (i) => v.has(i.InstanceState);
+      return reading((i) => i.InstanceState);
     case "private-ip-address":
-      return (i) => (i.PrivateIpAddresses ?? []).some((ip) => v.has(ip));
+      return { test: (i) => (i.PrivateIpAddresses ?? []).some((ip) => v.has(ip)) };
     case "tag-key":
       return withTag(v, undefined);
     case "tag-value":
@@ -90,10 +91,18 @@ const describeInstances: Handler = (ctx) => {
     const wanted = new Set(ids);
     rows = ctx.state.instancesIn(ctx.region).filter((i) => wanted.has(i.InstanceId));
   } else {
-    const preds = fs.map((f) => compile(f, ctx));
-    rows = ctx.state.instancesIn(ctx.region).filter((i) => preds.every((p) => p(i)));
+    const list = ctx.state.instancesIn(ctx.region);
+    rows = fs.length
+      ? filtered(
+          ctx.state,
+          ctx.region,
+          list,
+          JSON.stringify(fs),
+          fs.map((f) => compile(f, ctx)),
+        )
+      : list;
   }
-  return { TotalCount: rows.length, InstanceSet: rows.slice(offset, offset + limit).map(publicInstance) };
+  return { TotalCount: rows.length, InstanceSet: new JsonRows(rows.slice(offset, offset + limit).map(instanceJson)) };
 };
 
 const describeInstancesStatus: Handler = (ctx) => {
