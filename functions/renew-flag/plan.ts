@@ -96,7 +96,7 @@ export function plan(
     const where = region ?? inst.Region ?? "";
     const from = inst.RenewFlag ?? null;
     // Each decision written out, not `{ ...base, kind }`: on Node 20 a spread followed by more
-    // fields costs 2–4 µs an object (a literal, under 0.2), once for each prepaid machine.
+    // fields gives every object a hidden class of its own, 2–4 µs to make (see auto-stop's plan.ts).
     const id = inst.InstanceId;
     const name = inst.InstanceName;
     const d: RenewDecision = !want.flag
