@@ -115,19 +115,23 @@ export function decide(
   schedules: Map<string, ScheduleNow>,
   now: Date,
 ): OfficeDecision {
+  // The decision is its identity with what was decided added (Object.assign, not `{ ...base, … }`:
+  // on Node 20 that spread gives each object a hidden class of its own, see auto-stop's plan.ts).
   const base = { id: inst.InstanceId, region: inst.Region, name: inst.InstanceName };
   const tags = tagsOf(inst);
   const name = tags.get(config.tagKey) ?? "";
   if (tags.get(config.optOutTag.key) === config.optOutTag.value)
-    return { ...base, kind: "opted-out", reason: `opted out by tag ${config.optOutTag.key}=${config.optOutTag.value}` };
+    return Object.assign(base, {
+      kind: "opted-out" as const,
+      reason: `opted out by tag ${config.optOutTag.key}=${config.optOutTag.value}`,
+    });
   const s = schedules.get(name);
   // Never guessed: a name that matches no schedule is reported, and the instance is left alone.
   if (!s)
-    return {
-      ...base,
-      kind: "unknown-schedule",
+    return Object.assign(base, {
+      kind: "unknown-schedule" as const,
       reason: `tag ${config.tagKey}=${name} names no schedule in OFFICE_HOURS_SCHEDULES (known: ${[...schedules.keys()].join(", ")})`,
-    };
+    });
   const reading = readState(tags.get(config.stateTagKey), config.webhookSecret, inst.Region, now);
   const detail = {
     schedule: name,
@@ -136,19 +140,18 @@ export function decide(
   };
   const sc: Scheduled = { inst, tags, name, s, reading, detail };
   const left = leftAlone(sc);
-  if (left) return { ...base, ...left };
+  if (left) return Object.assign(base, left);
   const cause = causeOf(sc, config.stateTagKey);
   // No cause to move it: changed by hand since our last action, and left so.
-  if (!("because" in cause)) return { ...base, ...cause };
+  if (!("because" in cause)) return Object.assign(base, cause);
   if (s.verdict.running)
-    return {
-      ...base,
+    return Object.assign(base, {
       kind: cause.kind,
-      action: "start",
+      action: "start" as const,
       reason: `start: ${cause.because}; ${s.verdict.reason}`,
       detail,
-    };
-  return { ...base, ...decideStop(sc, cause, config, now) };
+    });
+  return Object.assign(base, decideStop(sc, cause, config, now));
 }
 
 /** Nothing to do now: a charge type we do not handle, a transitional state, or already as scheduled. */
