@@ -55,8 +55,11 @@ const QUERIES = [
 async function* machinePages(client: TencentCloudClient, region: string, only: Set<string> | undefined) {
   // Ids alone (a string a machine), so a machine both running and tagged is judged once.
   const seen = new Set<string>();
+  // Two pages ahead, not the pager's four (memory): each page waits behind ten metric queries
+  // (half a second at 20 a second), so pages read further ahead only sat in the heap, 100 raw
+  // rows each, per region (~3,000 rows at 100,000 machines).
   for (const Filters of QUERIES)
-    for await (const page of pages(client, "DescribeInstances", region, { Filters })) {
+    for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead: 2 })) {
       const fresh = page.filter((i) => (!only || only.has(i.InstanceId)) && !seen.has(i.InstanceId));
       for (const i of fresh) seen.add(i.InstanceId);
       if (fresh.length) yield fresh.map((i) => machineOf(i, region));
