@@ -82,12 +82,16 @@ export default defineFunction<
         ctx.decided(d.action ? withLink(d, ctx) : d);
       }
     };
-    for await (const page of pages(ctx.client, "DescribeInstances", region, {
+    // Two pages ahead, not the pager's four (memory): each page waits for its fifteen metric
+    // queries (~0.75 s at 20 a second), so pages read further ahead only sat in the heap as raw
+    // rows, ~20 strings each (heap snapshot at 100,000 machines: 5,000 rows, most of its strings).
+    const running = {
       Filters: [
         { Name: "instance-state", Values: ["RUNNING"] },
         { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
       ],
-    })) {
+    };
+    for await (const page of pages(ctx.client, "DescribeInstances", region, running, { ahead: 2 })) {
       for (const inst of page) {
         if (ctx.only && !ctx.only.has(inst.InstanceId)) continue;
         const on = tagsOf(inst).get(OFFICE_HOURS_TAG);
