@@ -61,11 +61,12 @@ const QUERIES = [
 async function* machinePages(client: TencentCloudClient, region: string, only: Set<string> | undefined) {
   // The tagged listing's ids: its machines are skipped in the running listing.
   const tagged = new Set<string>();
-  // Two pages ahead, not the pager's four (memory): each page waits behind ten metric queries
-  // (half a second at 20 a second), so pages read further ahead only sat in the heap, 100 raw
-  // rows each, per region (~3,000 rows at 100,000 machines).
+  // One page at a time, not the pager's four ahead (memory): a page is asked for when one of the
+  // PAGES_IN_FLIGHT is judged, while the others keep the metric queries busy (ten queries each,
+  // half a second at 20 a second), so pages read ahead only waited in the heap, 100 raw rows
+  // each, long enough to be kept until the next full collection.
   for (const [n, Filters] of QUERIES.entries())
-    for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead: 2 })) {
+    for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead: 1 })) {
       const fresh = page.filter((i) => (!only || only.has(i.InstanceId)) && !tagged.has(i.InstanceId));
       if (n === 0) for (const i of fresh) tagged.add(i.InstanceId);
       if (fresh.length) yield fresh.map((i) => machineOf(i, region));
