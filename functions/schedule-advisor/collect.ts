@@ -9,12 +9,11 @@
  * free 1,000,000 calls a month; weekly, about 0.06% a month.
  */
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Instance } from "../../lib/tencent/data-types.ts";
 import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
 import { addWherePresent, NO_POINTS } from "../../lib/tencent/series.ts";
 import { settleAll } from "../../lib/settle.ts";
 import { type PriceSteps, priceOf } from "../../lib/tencent/prices.ts";
-import { LOOKBACK_DAYS, type Machine } from "./plan.ts";
+import { type Listed, LOOKBACK_DAYS, type Machine } from "./plan.ts";
 
 /** The fortnight before `now`, in whole hours: the last point is the hour that began before now. */
 export function fortnight(now: Date): MetricWindow {
@@ -27,7 +26,7 @@ export function fortnight(now: Date): MetricWindow {
 export async function collect(
   client: TencentCloudClient,
   region: string,
-  insts: readonly Instance[],
+  insts: readonly Listed[],
   o: {
     window: MetricWindow;
     prices: Map<string, number>;
