@@ -105,5 +105,12 @@ describe("series", () => {
       [60_000, 1],
       [120_000, 2],
     ]);
+    // A series with a gap does not displace the full one the others share.
+    const full = seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [1, 2, 3] });
+    expect(pointsOf(seriesOfDataPoint({ Timestamps: [60, 180], Values: [1, 3] }))).toEqual([
+      [60_000, 1],
+      [180_000, 3],
+    ]);
+    expect(seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [3, 2, 1] }).t).toBe(full.t);
   });
 });

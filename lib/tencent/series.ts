@@ -126,8 +126,10 @@ export function seriesOfDataPoint(dp: { Timestamps?: unknown; Values?: unknown }
   }
   const s = { t: t.subarray(0, n), v: v.subarray(0, n) };
   if (ordered) {
-    // Kept only when whole (every point read): the check in onLastTimes compares reply points one to one.
-    if (n === ts.length) lastTimes = s.t;
+    // Kept only when whole (every point read: onLastTimes compares reply points one to one), and
+    // not shorter than the kept one: a series with a gap must not displace the full fortnight
+    // that most of the others have.
+    if (n === ts.length && n >= lastTimes.length) lastTimes = s.t;
     return s;
   }
   // Out of order (never seen; the model does not promise order): sorted, equal times in reply order.
