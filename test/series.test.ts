@@ -72,4 +72,45 @@ describe("series", () => {
     expect(pointsOf(seriesOfDataPoint({ Timestamps: "60", Values: [1] }))).toEqual([]);
     expect(pointsOf(seriesOfDataPoint({}))).toEqual([]);
   });
+
+  it("series read with the same timestamps share them, and each keeps its own values and points", () => {
+    const a = seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [1, 2, 3] });
+    const b = seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [4, 5, 6] });
+    expect(b.t).toBe(a.t);
+    expect(pointsOf(a)).toEqual([
+      [60_000, 1],
+      [120_000, 2],
+      [180_000, 3],
+    ]);
+    expect(pointsOf(b)).toEqual([
+      [60_000, 4],
+      [120_000, 5],
+      [180_000, 6],
+    ]);
+    // A bad value, another time or another length: read on its own, the rules above unchanged.
+    expect(pointsOf(seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [7, Number.NaN, 9] }))).toEqual([
+      [60_000, 7],
+      [180_000, 9],
+    ]);
+    expect(pointsOf(seriesOfDataPoint({ Timestamps: [60, 121, 180], Values: [1, 2, 3] }))).toEqual([
+      [60_000, 1],
+      [121_000, 2],
+      [180_000, 3],
+    ]);
+    expect(pointsOf(seriesOfDataPoint({ Timestamps: ["60", 120, 180], Values: [1, 2, 3] }))).toEqual([
+      [120_000, 2],
+      [180_000, 3],
+    ]);
+    expect(pointsOf(seriesOfDataPoint({ Timestamps: [60, 120], Values: [1, 2] }))).toEqual([
+      [60_000, 1],
+      [120_000, 2],
+    ]);
+    // A series with a gap does not displace the full one the others share.
+    const full = seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [1, 2, 3] });
+    expect(pointsOf(seriesOfDataPoint({ Timestamps: [60, 180], Values: [1, 3] }))).toEqual([
+      [60_000, 1],
+      [180_000, 3],
+    ]);
+    expect(seriesOfDataPoint({ Timestamps: [60, 120, 180], Values: [3, 2, 1] }).t).toBe(full.t);
+  });
 });

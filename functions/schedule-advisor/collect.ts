@@ -9,12 +9,11 @@
  * free 1,000,000 calls a month; weekly, about 0.06% a month.
  */
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
-import type { Instance } from "../../lib/tencent/data-types.ts";
-import { getInstanceMetric, type MetricWindow } from "../../lib/tencent/monitor.ts";
-import { addWherePresent, NO_POINTS } from "../../lib/tencent/series.ts";
+import { getInstanceMetric, type MetricWindow, reduceInstanceMetric } from "../../lib/tencent/monitor.ts";
+import { addWherePresent, NO_POINTS, type Series } from "../../lib/tencent/series.ts";
 import { settleAll } from "../../lib/settle.ts";
 import { type PriceSteps, priceOf } from "../../lib/tencent/prices.ts";
-import { LOOKBACK_DAYS, type Machine } from "./plan.ts";
+import { type Listed, LOOKBACK_DAYS, type Machine } from "./plan.ts";
 
 /** The fortnight before `now`, in whole hours: the last point is the hour that began before now. */
 export function fortnight(now: Date): MetricWindow {
@@ -27,7 +26,7 @@ export function fortnight(now: Date): MetricWindow {
 export async function collect(
   client: TencentCloudClient,
   region: string,
-  insts: readonly Instance[],
+  insts: readonly Listed[],
   o: {
     window: MetricWindow;
     prices: Map<string, number>;
@@ -38,11 +37,12 @@ export async function collect(
 ): Promise<Machine[]> {
   if (!insts.length) return [];
   const ids = insts.map((i) => i.InstanceId);
-  const [cpu, lan, wan, looked] = await settleAll([
+  const traffic = trafficPairs();
+  const [cpu, , , looked] = await settleAll([
     getInstanceMetric(client, region, "CPUUsage", ids, o.window),
-    getInstanceMetric(client, region, "LanOuttraffic", ids, o.window),
+    reduceInstanceMetric(client, region, "LanOuttraffic", ids, o.window, traffic.lan),
     // Empty for a machine without a public IP (the emulator's awkward case): LAN alone then.
-    getInstanceMetric(client, region, "WanOuttraffic", ids, o.window),
+    reduceInstanceMetric(client, region, "WanOuttraffic", ids, o.window, traffic.wan),
     o.lookUp(insts.map((i) => i.InstanceType ?? "")),
   ]);
   return insts.map((inst) => {
@@ -52,8 +52,35 @@ export async function collect(
       inst,
       region,
       cpu: cpu.get(inst.InstanceId) ?? NO_POINTS,
-      traffic: addWherePresent(lan.get(inst.InstanceId) ?? NO_POINTS, wan.get(inst.InstanceId) ?? NO_POINTS),
+      traffic: traffic.sums.get(inst.InstanceId) ?? NO_POINTS,
       price: priceOf(at, o.prices, looked, Number.isFinite(born) ? (o.now.getTime() - born) / 3600_000 : undefined),
     };
   });
+}
+
+/**
+ * Each machine's outbound traffic, LAN plus WAN where WAN has the point, summed as soon as both
+ * its series have come: each metric reduces every machine asked for once (its points, or none).
+ * Memory: a machine's LAN or WAN series is held only until the other arrives, not until the
+ * page's last reply, so a page holds about two series a machine (CPU, traffic), not four.
+ */
+function trafficPairs() {
+  const lanOf = new Map<string, Series>();
+  const wanOf = new Map<string, Series>();
+  const sums = new Map<string, Series>();
+  return {
+    sums,
+    lan: (id: string, s: Series) => {
+      const wan = wanOf.get(id);
+      if (wan === undefined) lanOf.set(id, s);
+      else sums.set(id, addWherePresent(s, wan));
+      wanOf.delete(id);
+    },
+    wan: (id: string, s: Series) => {
+      const lan = lanOf.get(id);
+      if (lan === undefined) wanOf.set(id, s);
+      else sums.set(id, addWherePresent(lan, s));
+      lanOf.delete(id);
+    },
+  };
 }

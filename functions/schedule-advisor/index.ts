@@ -12,13 +12,20 @@ import { defineFunction } from "../../lib/runtime/spec.ts";
 import { acceptQuery } from "../../lib/snooze/accept-link.ts";
 import { pages } from "../../lib/tencent/services.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
-import type { Instance } from "../../lib/tencent/data-types.ts";
 import { loadCountryCalendars } from "../../lib/calendar/calendar.ts";
 import { CALENDAR_HELP } from "../../lib/calendar/schedule-syntax.ts";
 import { collect, fortnight } from "./collect.ts";
 import { priceBook } from "../../lib/tencent/prices.ts";
 import { loadConfig, SETTINGS, type ScheduleAdvisorConfig } from "./config.ts";
-import { KINDS, OFFICE_HOURS_TAG, plan, type AdvisorDecision, type AdvisorDetail, type AdvisorKind } from "./plan.ts";
+import {
+  KINDS,
+  OFFICE_HOURS_TAG,
+  plan,
+  type AdvisorDecision,
+  type AdvisorDetail,
+  type AdvisorKind,
+  type Listed,
+} from "./plan.ts";
 
 /** Each run's priced saving, summed over the regions that completed (keyed by the run's context). */
 const savings = new WeakMap<object, number>();
@@ -68,7 +75,7 @@ export default defineFunction<
     // Findings go to the runner as they are made (never all held); the region's priced saving is
     // added to the run's total only once the region completes, as its findings are.
     let saving: number | undefined;
-    let held: Instance[] = [];
+    let held: Listed[] = [];
     const flush = async () => {
       const machines = await collect(ctx.client, region, held, {
         window,
@@ -82,16 +89,28 @@ export default defineFunction<
         ctx.decided(d.action ? withLink(d, ctx) : d);
       }
     };
-    for await (const page of pages(ctx.client, "DescribeInstances", region, {
+    // Two pages ahead, not the pager's four (memory): each page waits for its fifteen metric
+    // queries (~0.75 s at 20 a second), so pages read further ahead only sat in the heap as raw
+    // rows, ~20 strings each (heap snapshot at 100,000 machines: 5,000 rows, most of its strings).
+    const running = {
       Filters: [
         { Name: "instance-state", Values: ["RUNNING"] },
         { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
       ],
-    })) {
+    };
+    for await (const page of pages(ctx.client, "DescribeInstances", region, running, { ahead: 2 })) {
       for (const inst of page) {
         if (ctx.only && !ctx.only.has(inst.InstanceId)) continue;
         const on = tagsOf(inst).get(OFFICE_HOURS_TAG);
-        if (on === undefined) held.push(inst);
+        if (on === undefined)
+          held.push({
+            InstanceId: inst.InstanceId,
+            InstanceName: inst.InstanceName,
+            InstanceType: inst.InstanceType,
+            Placement: inst.Placement,
+            CreatedTime: inst.CreatedTime,
+            Tags: inst.Tags,
+          });
         else
           ctx.decided({
             id: inst.InstanceId,

@@ -49,8 +49,18 @@ export type AdvisorDetail = {
 };
 export type AdvisorDecision = Decision<AdvisorKind, AdvisorDetail> & { detail: AdvisorDetail };
 
+/**
+ * What collect and plan read of a listed machine. Memory: a page of machines is held while its
+ * metric queries run (long enough to outlive two young collections), and a raw listing row is
+ * ~1 KB of fields no one here reads; the index keeps these alone.
+ */
+export type Listed = Pick<
+  Instance,
+  "InstanceId" | "InstanceName" | "InstanceType" | "Placement" | "CreatedTime" | "Tags"
+>;
+
 export interface Machine {
-  inst: Instance;
+  inst: Listed;
   region: string;
   cpu: Series;
   traffic: Series;

@@ -108,6 +108,8 @@ export function seriesOfDataPoint(dp: { Timestamps?: unknown; Values?: unknown }
   const ts = Array.isArray(dp.Timestamps) ? (dp.Timestamps as unknown[]) : [];
   const vs = Array.isArray(dp.Values) ? (dp.Values as unknown[]) : [];
   if (ts.length !== vs.length) return NO_POINTS;
+  const same = onLastTimes(ts, vs);
+  if (same) return same;
   const t = new Float64Array(ts.length);
   const v = new Float64Array(ts.length);
   let n = 0;
@@ -123,7 +125,39 @@ export function seriesOfDataPoint(dp: { Timestamps?: unknown; Values?: unknown }
     n++;
   }
   const s = { t: t.subarray(0, n), v: v.subarray(0, n) };
-  if (ordered) return s;
+  if (ordered) {
+    // Kept only when whole (every point read: onLastTimes compares reply points one to one), and
+    // not shorter than the kept one: a series with a gap must not displace the full fortnight
+    // that most of the others have.
+    if (n === ts.length && n >= lastTimes.length) lastTimes = s.t;
+    return s;
+  }
   // Out of order (never seen; the model does not promise order): sorted, equal times in reply order.
   return seriesFrom(pointsOf(s));
+}
+
+/**
+ * The timestamps of the last series read whole, shared by the next series with the same ones.
+ * Memory: the machines of one query (and of every query over the same window) almost always
+ * have the same hourly timestamps, and a series' timestamps are half its size. At 100,000
+ * machines, schedule-advisor held three metrics' series for a page of 100 machines in each of
+ * ten regions at once (~20 MB of ArrayBuffers, outside the V8 heap but inside RSS); sharing the
+ * timestamps keeps one copy. Safe because a Series is never written once built (`readonly`;
+ * addWherePresent already shares its input's timestamps).
+ */
+let lastTimes: Float64Array = NO_POINTS.t;
+
+/** The series on lastTimes when its reply's timestamps are exactly those and every value is a finite number; else undefined. */
+function onLastTimes(ts: unknown[], vs: unknown[]): Series | undefined {
+  const t = lastTimes;
+  if (t.length !== ts.length || t.length === 0) return undefined;
+  const v = new Float64Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    const at = ts[i];
+    const value = vs[i];
+    if (typeof at !== "number" || at * 1000 !== t[i] || typeof value !== "number" || !Number.isFinite(value))
+      return undefined;
+    v[i] = value;
+  }
+  return { t, v };
 }
