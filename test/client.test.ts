@@ -206,6 +206,13 @@ describe("client against the emulator", () => {
     // A rejection nobody handled would also fail this file (vitest reports it as an error).
   });
 
+  it("reads every page whatever a caller's read-ahead says: zero, negative or NaN is one page at a time", async () => {
+    const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
+    const { client } = clientFor(emu);
+    for (const ahead of [() => 3, () => 0, () => -5, () => Number.NaN, Number.NaN])
+      expect(await listAll(client, "DescribeInstances", REGION, {}, { ahead })).toHaveLength(250);
+  });
+
   it("a listing longer than the page ceiling is an error, never silently cut", async () => {
     const emu = await emulator({ instances: 250, fleetRegions: [REGION] });
     const { client } = clientFor(emu);

@@ -146,13 +146,15 @@ export class RegionDecider {
   private async list(): Promise<void> {
     const { client, region, only } = this.x;
     for (const Filters of scopeQueries(this.x.policy)) {
-      // As many pages ahead as the waiting room has space for, at least one: a region that fits
-      // (up to MAX_WAITING machines) is read in two round trips, as the bound has it; a large one
-      // soon fills the room, and then metrics set the pace (20 queries a second is two pages a
-      // second, of the 40 the listing may read) with a page or two ahead, every one 100 whole
-      // instances held.
-      const ahead = () => Math.floor((MAX_WAITING - this.pending.size) / 100);
+      // After the first page, as many pages at once as the waiting room has space for (queued
+      // machines count): a region that fits it (up to MAX_WAITING machines) is read in two round
+      // trips, as the bound has it. After that, two pages ahead: metrics set the pace (20 queries a
+      // second is two pages a second, of the 40 the listing may read), and every page read ahead
+      // is 100 whole instances held, however few of them wait for metrics (alarm mode, stop-now).
+      let read = 0;
+      const ahead = () => (read <= 1 ? Math.floor((MAX_WAITING - this.pending.size - this.queued.length) / 100) : 2);
       for await (const page of pages(client, "DescribeInstances", region, { Filters }, { ahead })) {
+        read++;
         for (const raw of page) {
           if ((only && !only.has(raw.InstanceId)) || this.seen.has(raw.InstanceId)) continue;
           this.seen.add(raw.InstanceId);

@@ -218,7 +218,11 @@ export async function* pages<A extends ListingAction>(
   if (first.rawCount < limit) return;
   const inFlight: Array<Promise<Page<A>>> = [];
   const want = opts.ahead ?? 4;
-  const ahead = () => Math.max(1, typeof want === "function" ? want() : want);
+  // At least one page in flight whatever the caller says (NaN too): none would end the listing unread.
+  const ahead = () => {
+    const n = typeof want === "function" ? want() : want;
+    return Number.isFinite(n) ? Math.max(1, Math.floor(n)) : 1;
+  };
   try {
     for (;;) {
       if (Math.ceil(known / limit) > maxPages)
