@@ -113,35 +113,44 @@ export function plan(
             detail: { from, to: want.flag },
           };
     decisions.push(d);
-    const effective = d.detail.to ?? inst.RenewFlag;
-    const expires = inst.ExpiredTime ? Date.parse(inst.ExpiredTime) : NaN;
-    const restrict = inst.RestrictState ?? "NORMAL";
-    if (Number.isFinite(expires) && effective !== "NOTIFY_AND_AUTO_RENEW") {
-      const daysLeft = Math.floor((expires - now.getTime()) / 86400_000);
-      if (daysLeft <= policy.warnDays || restrict !== "NORMAL") {
-        const state =
-          restrict === "EXPIRED"
-            ? "has EXPIRED"
-            : restrict === "PROTECTIVELY_ISOLATED"
-              ? "is PROTECTIVELY_ISOLATED"
-              : daysLeft < 0
-                ? `expired ${-daysLeft} day(s) ago`
-                : daysLeft === 0
-                  ? "expires today"
-                  : `expires in ${daysLeft} day(s)`;
-        const who = `${inst.InstanceName ? `${inst.InstanceName} ` : ""}(${[inst.InstanceId, where].filter(Boolean).join(", ")})`;
-        warnings.push({
-          instanceId: inst.InstanceId,
-          ...(inst.InstanceName ? { name: inst.InstanceName } : {}),
-          region: where,
-          expiredTime: inst.ExpiredTime!,
-          daysLeft,
-          renewFlag: effective,
-          restrictState: restrict,
-          message: `${who} ${state} and will not auto-renew (${effective})`,
-        });
-      }
-    }
+    const w = expiryWarning(inst, where, d.detail.to ?? inst.RenewFlag, policy, now);
+    if (w) warnings.push(w);
   }
   return { decisions, warnings };
+}
+
+/** The warning for a machine whose flag (as it will be) does not auto-renew and that expires within RENEW_WARN_DAYS or is restricted. */
+function expiryWarning(
+  inst: Instance,
+  where: string,
+  effective: RenewFlag | null | undefined,
+  policy: RenewPolicy,
+  now: Date,
+): ExpiryWarning | undefined {
+  const expires = inst.ExpiredTime ? Date.parse(inst.ExpiredTime) : NaN;
+  const restrict = inst.RestrictState ?? "NORMAL";
+  if (!Number.isFinite(expires) || effective === "NOTIFY_AND_AUTO_RENEW") return undefined;
+  const daysLeft = Math.floor((expires - now.getTime()) / 86400_000);
+  if (daysLeft > policy.warnDays && restrict === "NORMAL") return undefined;
+  const state =
+    restrict === "EXPIRED"
+      ? "has EXPIRED"
+      : restrict === "PROTECTIVELY_ISOLATED"
+        ? "is PROTECTIVELY_ISOLATED"
+        : daysLeft < 0
+          ? `expired ${-daysLeft} day(s) ago`
+          : daysLeft === 0
+            ? "expires today"
+            : `expires in ${daysLeft} day(s)`;
+  const who = `${inst.InstanceName ? `${inst.InstanceName} ` : ""}(${[inst.InstanceId, where].filter(Boolean).join(", ")})`;
+  return {
+    instanceId: inst.InstanceId,
+    ...(inst.InstanceName ? { name: inst.InstanceName } : {}),
+    region: where,
+    expiredTime: inst.ExpiredTime!,
+    daysLeft,
+    renewFlag: effective,
+    restrictState: restrict,
+    message: `${who} ${state} and will not auto-renew (${effective})`,
+  };
 }
