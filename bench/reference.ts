@@ -13,6 +13,8 @@
  */
 import type { ApiResponse, TencentCloudClient } from "../lib/tencent/client.ts";
 import { getInstanceMetric } from "../lib/tencent/monitor.ts";
+import { batches } from "../lib/tencent/services.ts";
+import { Batcher } from "../lib/runtime/batcher.ts";
 import type { Instance } from "../lib/tencent/data-types.ts";
 
 type Page = ApiResponse<{ TotalCount: number; InstanceSet: Instance[] }>;
@@ -38,31 +40,6 @@ async function eachPage<T>(
 const tag = (i: Instance, key: string) => i.Tags?.find((t) => t.Key === key)?.Value;
 const maxOf = (v: Float64Array) => v.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
 
-/** In 100s, as StopInstances takes them. */
-function hundreds(ids: string[]): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < ids.length; i += 100) out.push(ids.slice(i, i + 100));
-  return out;
-}
-
-/** Ids sent `size` a call as they come, the last part-filled call on `flush`; settles when every call has. */
-class Batch {
-  private ids: string[] = [];
-  private readonly sent: Array<Promise<void>> = [];
-  constructor(
-    private readonly send: (ids: string[]) => Promise<void>,
-    private readonly size = 50,
-  ) {}
-  add(ids: string[]): void {
-    this.ids.push(...ids);
-    while (this.ids.length >= this.size) this.sent.push(this.send(this.ids.splice(0, this.size)));
-  }
-  async flush(): Promise<void> {
-    if (this.ids.length) this.sent.push(this.send(this.ids.splice(0)));
-    while (this.sent.length) await Promise.all(this.sent.splice(0));
-  }
-}
-
 /**
  * auto-stop-idle's calls at its defaults, overlapped as the bound has them: running pay-as-you-go
  * machines not opted out have their CPU read as their page arrives, 50 a call; those whose CPU
@@ -72,27 +49,27 @@ class Batch {
 export async function referenceAutoStop(client: TencentCloudClient, region: string, now: Date): Promise<void> {
   const window = { start: new Date(now.getTime() - 3600_000), end: now, period: 300 };
   const idle: string[] = [];
-  const traffic = new Batch(async (ids) => {
+  const traffic = new Batcher<string>(50, async (ids) => {
     const [lan, wan] = await Promise.all(
       ["LanOuttraffic", "WanOuttraffic"].map((m) => getInstanceMetric(client, region, m, ids, window)),
     );
     idle.push(...ids.filter((id) => Math.max(maxOf(lan!.get(id)!.v), maxOf(wan!.get(id)!.v)) < 1));
   });
-  const cpu = new Batch(async (ids) => {
+  const cpu = new Batcher<string>(50, async (ids) => {
     const got = await getInstanceMetric(client, region, "CPUUsage", ids, window);
-    traffic.add(ids.filter((id) => maxOf(got.get(id)!.v) < 5));
+    traffic.add(...ids.filter((id) => maxOf(got.get(id)!.v) < 5));
   });
   const filters = [
     { Name: "instance-charge-type", Values: ["POSTPAID_BY_HOUR"] },
     { Name: "instance-state", Values: ["RUNNING"] },
   ];
   await eachPage(client, region, filters, async (rows) =>
-    cpu.add(rows.filter((i) => tag(i, "autopilot:auto-stop") !== "off").map((i) => i.InstanceId)),
+    cpu.add(...rows.filter((i) => tag(i, "autopilot:auto-stop") !== "off").map((i) => i.InstanceId)),
   );
   await cpu.flush();
   await traffic.flush();
   await Promise.all(
-    hundreds(idle).map((InstanceIds) =>
+    batches(idle, 100).map((InstanceIds) =>
       client.call("cvm", "StopInstances", { InstanceIds, StopType: "SOFT", StoppedMode: "STOP_CHARGING" }, { region }),
     ),
   );
@@ -103,18 +80,18 @@ export async function referenceAutoStop(client: TencentCloudClient, region: stri
  * 100 a call as soon as 100 are known (the bound's model: renew-flag has no guard to wait for).
  */
 export async function referenceRenew(client: TencentCloudClient, region: string): Promise<void> {
-  const flags = new Map<string, Batch>();
+  const flags = new Map<string, Batcher<string>>();
   const writer = (RenewFlag: string) =>
-    new Batch(async (InstanceIds) => {
+    new Batcher<string>(100, async (InstanceIds) => {
       await client.call("cvm", "ModifyInstancesRenewFlag", { InstanceIds, RenewFlag }, { region });
-    }, 100);
+    });
   await eachPage(client, region, [{ Name: "instance-charge-type", Values: ["PREPAID"] }], async (rows) => {
     for (const i of rows) {
       const flag = tag(i, "env") === "prod" ? "NOTIFY_AND_AUTO_RENEW" : "NOTIFY_AND_MANUAL_RENEW";
       if (i.RenewFlag === flag) continue;
       const batch = flags.get(flag) ?? writer(flag);
       flags.set(flag, batch);
-      batch.add([i.InstanceId]);
+      batch.add(i.InstanceId);
     }
   });
   await Promise.all([...flags.values()].map((b) => b.flush()));
