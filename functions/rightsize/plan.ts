@@ -201,15 +201,12 @@ export function judge(
   if (!current) return decided(m, "no-offer", `${m.type} is not offered in ${m.zone}`, detail);
   if (u.hours < p.minHours)
     return decided(m, "too-little-data", `${u.hours} h of CPU data; at least ${p.minHours} h are needed`, detail);
-  const used: RightsizeDetail = {
-    zone: m.zone,
-    from: m.type,
-    chargeType: m.chargeType,
+  const used: RightsizeDetail = Object.assign({}, detail, {
     cpuP95: u.cpuP95,
     cpuP99: u.cpuP99,
     memP99: u.memP99 ?? null,
     hours: u.hours,
-  };
+  });
   const memWords =
     u.memP99 === undefined
       ? "memory unknown (no MemUsage: the monitoring agent is missing; memory was not checked)"
@@ -239,20 +236,10 @@ function proposed(
   now$: number | undefined,
   then$: number | undefined,
 ): RightsizeDetail {
-  const { zone, from, chargeType, cpuP95, cpuP99, memP99, hours } = used;
-  return now$ !== undefined && then$ !== undefined
-    ? {
-        zone,
-        from,
-        chargeType,
-        cpuP95,
-        cpuP99,
-        memP99,
-        hours,
-        to,
-        currentMonthly: now$,
-        proposedMonthly: then$,
-        monthlySaving: cents(now$ - then$),
-      }
-    : { zone, from, chargeType, cpuP95, cpuP99, memP99, hours, to };
+  // Object.assign, in the usage's order, not a spread followed by fields (see decided).
+  const priced =
+    now$ !== undefined && then$ !== undefined
+      ? { currentMonthly: now$, proposedMonthly: then$, monthlySaving: cents(now$ - then$) }
+      : undefined;
+  return Object.assign({}, used, { to }, priced);
 }
