@@ -36,14 +36,14 @@ export async function applyFaults(
   for (const f of faults) {
     record.fault = f.kind;
     if (f.kind === "omit" || f.kind === "dropPoints") after.push(f);
-    else if (await answers(f, r)) return "answered";
+    else if (await answers(f, r, state.now)) return "answered";
     else changeWorld(f, r, state);
   }
   return after;
 }
 
 /** The faults that answer in place of the API: true when the request is answered (or its connection dropped). */
-async function answers(f: FaultRule, r: FaultedRequest): Promise<boolean> {
+async function answers(f: FaultRule, r: FaultedRequest, now: () => number): Promise<boolean> {
   const { res, send } = r;
   switch (f.kind) {
     case "drop":
@@ -64,9 +64,13 @@ async function answers(f: FaultRule, r: FaultedRequest): Promise<boolean> {
       send(res, f.status ?? 200, f.body ?? "");
       return true;
     case "slow": {
-      const deadline = Date.now() + (f.delayMs ?? 2000);
-      if (!f.until) await sleep(f.delayMs ?? 2000);
-      else while (!f.until() && Date.now() < deadline) await sleep(5);
+      // Held for delayMs of real time or of the emulator's clock, whichever passes first: a caller
+      // that waits by moving the clock (a test's polls) finds the request carried out after its
+      // wait, as it would on the real API, not at some later moment of its own.
+      const ms = f.delayMs ?? 2000;
+      const realEnd = Date.now() + ms;
+      const clockEnd = now() + ms;
+      while (!f.until?.() && Date.now() < realEnd && now() < clockEnd) await sleep(Math.min(5, ms));
       return false;
     }
     case "error":

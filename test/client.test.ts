@@ -143,6 +143,31 @@ describe("client against the emulator", () => {
   });
 
   it.each([
+    ["a timeout", { kind: "slow", delayMs: 100 }, "ClientError.Timeout"],
+    ["a dropped connection", { kind: "drop" }, "ClientError.Network"],
+    ["InternalError", { kind: "error", code: "InternalError" }, "InternalError"],
+  ] as const)("an at-most-once call is not sent again after %s: its fate is unknown", async (_n, rule, code) => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", count: 1, ...rule });
+    const { client } = clientFor(emu, { timeoutMs: 50, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    const err = await client.call("cvm", "DescribeRegions", {}, { atMostOnce: true }).catch((e) => e);
+    expect(err.code).toBe(code);
+    expect(emu.calls).toHaveLength(1);
+    // The same fault without the option is sent again and succeeds.
+    emu.faults.add({ action: "DescribeRegions", count: 1, ...rule });
+    await expect(client.call("cvm", "DescribeRegions")).resolves.toMatchObject({ RequestId: expect.any(String) });
+    expect(emu.calls).toHaveLength(3);
+  });
+
+  it("an at-most-once call refused for the rate is sent again: the server said it did not act", async () => {
+    const emu = await emulator();
+    emu.faults.add({ action: "DescribeRegions", count: 2, kind: "error", code: "RequestLimitExceeded" });
+    const { client } = clientFor(emu, { retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    await client.call("cvm", "DescribeRegions", {}, { atMostOnce: true });
+    expect(emu.calls).toHaveLength(3);
+  });
+
+  it.each([
     ["non-JSON", "nonJson", "ClientError.BadResponse"],
     ["truncated JSON", "truncate", "ClientError.BadResponse"],
   ] as const)("a %s reply becomes a clear error, not a crash", async (_n, kind, code) => {

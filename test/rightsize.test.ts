@@ -220,6 +220,39 @@ describe("rightsize apply", () => {
     expect(inst).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
   });
 
+  it("waits for a stop that had no answer to show, and never sends a second that could land after the start", async () => {
+    const emu = await emulator({
+      timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 },
+    });
+    const inst = big(emu);
+    const done = () => inst.Tags?.some((t) => t.Key === RESIZING_TAG && t.Value.startsWith("done>")) ?? false;
+    // The first stop is held past the client's timeout: carried out 30 s later (real or emulator
+    // time), or as soon as the resize records itself done, which is when a second copy would hurt.
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 30_000, until: done });
+    const { report } = await runFunction<RunReport>("rightsize", emu, { ...ALL_DAY, CVM_AUTOPILOT_TIMEOUT_MS: "100" });
+    await new Promise((r) => setTimeout(r, 50)); // a held request released at the end lands now
+    expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+    expect(emu.callsFor("StopInstances")).toHaveLength(1);
+  });
+
+  it("a stop with no answer that never shows fails the resize without a second stop; the next run resumes it", async () => {
+    const emu = await emulator({
+      timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 },
+    });
+    const inst = big(emu);
+    // A dropped connection, and the request never reached the API: nothing will show.
+    emu.faults.add({ action: "StopInstances", kind: "drop", count: 1 });
+    const first = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(first.report.outcomes).toMatchObject({ done: 0, failed: 1 });
+    expect(JSON.stringify(first.report)).toContain("StopUnanswered");
+    expect(emu.callsFor("StopInstances")).toHaveLength(1);
+    expect(inst).toMatchObject({ InstanceType: "S5.2XLARGE16", InstanceState: "RUNNING" });
+    const next = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(next.report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
   it("records a resize whose run ended before its record, so its old hours are not used to shrink it again", async () => {
     const emu = await emulator();
     const inst = emu.state.addInstance({

@@ -132,7 +132,7 @@ const API = declareSettings({
     env: "CVM_AUTOPILOT_MAX_ATTEMPTS",
     parse: int(5, 1, 20),
     meaning:
-      "attempts per call; only throttling (including HTTP 429, waiting as `Retry-After` asks), 5xx, timeouts and network errors are retried",
+      "attempts per call; only throttling (including HTTP 429, waiting as `Retry-After` asks), 5xx, timeouts and network errors are retried (rightsize's stop only on throttling: see functions.md)",
   },
   // The 2018 CVM API 3.0 reference's account-wide CVM budget (1,000 calls a minute, 100 per API); off by default.
   accountBudget: {

@@ -5,7 +5,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { actionSpec, DEFAULT_RATE_LIMIT, SERVICE_VERSIONS } from "./actions.ts";
 import { resolveEndpoint } from "./endpoints.ts";
-import { CLIENT_CODES, isRetryable, parseRetryAfter, TencentCloudApiError } from "./errors.ts";
+import { CLIENT_CODES, isRetryable, isThrottling, parseRetryAfter, TencentCloudApiError } from "./errors.ts";
 import { readReply, type ApiResponse, type Fail } from "./reply.ts";
 import { LimiterRegistry, systemClock, type Clock } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
@@ -57,6 +57,13 @@ export interface CallOptions {
   version?: string;
   /** Error codes the caller expects and handles (a not-found while planning): logged at debug, not as a failure. */
   expected?: ReadonlySet<string> | undefined;
+  /**
+   * Sent again only when the server refused it for the rate (isThrottling). After a timeout, a
+   * dropped connection or a server fault its fate is unknown, and a second copy could be carried
+   * out after the caller's next step (a stop held by the network landing after the start that
+   * follows it): the caller is told, and learns the fate from the resource itself.
+   */
+  atMostOnce?: boolean | undefined;
 }
 
 export interface ClientStats {
@@ -156,7 +163,7 @@ export class TencentCloudClient {
         const elapsed = this.clock.now() - started;
         const fields = attemptFields(service, action, region, e, this.clock.now() - t0, attempt);
         const delay = this.retryDelay(e, attempt, elapsed);
-        if (delay !== undefined) {
+        if (delay !== undefined && (!options.atMostOnce || isThrottling(e))) {
           this.stats.retries++;
           // A retry is routine (throttling, a 5xx); a call that still fails is logged as a failure below.
           this.logger.info("api call retry", { ...fields, delayMs: delay });

@@ -68,7 +68,7 @@ export const CLIENT_CODES = {
  */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof TencentCloudApiError)) return false;
-  if (err.code === "RequestLimitExceeded" || err.code.startsWith("RequestLimitExceeded.")) return true;
+  if (isThrottling(err)) return true;
   if (err.code === "InternalError" || err.code.startsWith("InternalError.") || err.code === "InternalServerError")
     return true;
   if (err.code === CLIENT_CODES.network || err.code === CLIENT_CODES.timeout) return true;
@@ -76,6 +76,17 @@ export function isRetryable(err: unknown): boolean {
   if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse)
     return err.httpStatus === 429 || (err.httpStatus ?? 0) >= 500;
   return false;
+}
+
+/**
+ * A refusal for the rate: the server says it did not carry the request out (RequestLimitExceeded,
+ * HTTP 429). Every other retryable failure (a timeout, a dropped connection, a server fault) leaves
+ * the request's fate unknown: it may have been carried out, or may still be.
+ */
+export function isThrottling(err: unknown): boolean {
+  if (!(err instanceof TencentCloudApiError)) return false;
+  if (err.code === "RequestLimitExceeded" || err.code.startsWith("RequestLimitExceeded.")) return true;
+  return err.code === CLIENT_CODES.httpStatus && err.httpStatus === 429;
 }
 
 /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3), in ms from `nowMs`; undefined if absent or unreadable. */

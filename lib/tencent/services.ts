@@ -6,7 +6,7 @@
 import { ACTIONS, actionSpec, type ActionName, type ActionSpec } from "./actions.ts";
 import { checkedRows } from "./normalize.ts";
 import { CLIENT_CODES, TencentCloudApiError } from "./errors.ts";
-import type { ApiResponse, TencentCloudClient } from "./client.ts";
+import type { ApiResponse, CallOptions, TencentCloudClient } from "./client.ts";
 import type { ApiTypes } from "./action-types.ts";
 import type { Instance } from "./data-types.ts";
 
@@ -15,6 +15,7 @@ export type { ApiTypes } from "./action-types.ts";
 type Method<A extends keyof ApiTypes> = (
   region: string | undefined,
   req: ApiTypes[A][0],
+  how?: Pick<CallOptions, "atMostOnce">,
 ) => Promise<ApiResponse<ApiTypes[A][1]>>;
 export type ServiceMethods = { [A in keyof ApiTypes as Uncapitalize<A>]: Method<A> };
 
@@ -33,8 +34,8 @@ export function bindServices(client: TencentCloudClient): ServiceMethods {
   for (const name of Object.keys(ACTIONS) as ActionName[]) {
     const spec: ActionSpec = ACTIONS[name];
     const method = name[0]!.toLowerCase() + name.slice(1);
-    out[method] = (region: string | undefined, req: Record<string, unknown>) =>
-      client.call(spec.service, name, req, { region, expected: spec.expected });
+    out[method] = (region: string | undefined, req: Record<string, unknown>, how?: Pick<CallOptions, "atMostOnce">) =>
+      client.call(spec.service, name, req, { region, expected: spec.expected, atMostOnce: how?.atMostOnce });
   }
   return out as ServiceMethods;
 }

@@ -31,10 +31,16 @@ export interface Scenario {
 
 export const writeCalls = (emu: Emulator) => emu.calls.filter((c) => c.action && WRITES.test(c.action) && !c.code);
 
-/** Every reported API failure carries its RequestId, unless no reply ever came (ClientError.*). */
+/** Every reported API failure carries its RequestId, unless no reply ever came (ClientError.*) or the code is a function's own (KeyRotation.*, Rightsize.*). */
 export function errorsHaveRequestIds(errors: ErrorEntry[]): string[] {
   return errors
-    .filter((e) => !e.code.startsWith("ClientError.") && !e.code.startsWith("KeyRotation.") && !e.requestId)
+    .filter(
+      (e) =>
+        !e.code.startsWith("ClientError.") &&
+        !e.code.startsWith("KeyRotation.") &&
+        !e.code.startsWith("Rightsize.") &&
+        !e.requestId,
+    )
     .map((e) => `error without RequestId: ${JSON.stringify(e)}`);
 }
 
