@@ -14,7 +14,15 @@ import type { ActionName } from "../tencent/actions.ts";
 import type { Column, Decision, Guard, Outcome } from "../report/decision.ts";
 import type { HistoryStore } from "../history/store.ts";
 
-export { keyOf, type Column, type Decision, type Guard, type Outcome, type OutcomeStatus } from "../report/decision.ts";
+export {
+  decisionOf,
+  keyOf,
+  type Column,
+  type Decision,
+  type Guard,
+  type Outcome,
+  type OutcomeStatus,
+} from "../report/decision.ts";
 
 export interface RunContext<C extends BaseConfig> {
   config: C;
