@@ -69,6 +69,8 @@ export interface AuthenticatedRequest {
   params: Record<string, unknown>;
   /** Whose request it is. */
   secretId: string;
+  /** The request's signed timestamp (s): a request arriving more than MAX_CLOCK_SKEW_S after it is refused. */
+  signedAt: number;
 }
 
 /** Seed "Common Params": a timestamp too far from now fails with SignatureExpire (5 minutes, per the current API docs). */
@@ -190,6 +192,7 @@ function verifyTc3(req: RawRequest, lookup: CredentialLookup, nowS: number): Aut
     signMethod: "TC3-HMAC-SHA256",
     params: tc3Params(method, query, req.body),
     secretId: secretId!,
+    signedAt: timestamp,
   };
 }
 
@@ -249,6 +252,7 @@ function verifyLegacy(req: RawRequest, lookup: CredentialLookup, nowS: number): 
     signMethod: sm,
     params: unflatten(business),
     secretId: flat.SecretId!,
+    signedAt: Number(flat.Timestamp),
   };
 }
 

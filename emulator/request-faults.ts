@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiFault } from "./api-fault.ts";
+import { MAX_CLOCK_SKEW_S } from "./auth.ts";
 import type { FaultRule } from "./faults.ts";
 import type { EmulatorState } from "./state.ts";
 
@@ -17,6 +18,8 @@ export interface FaultedRequest {
   action: string;
   region: string | undefined;
   params: Record<string, unknown>;
+  /** The signed timestamp (s): a request held past its validity is refused when it arrives. */
+  signedAt: number;
   latencyMs: number | undefined;
   send(res: ServerResponse, status: number, body: string, type?: string): void;
 }
@@ -64,13 +67,20 @@ async function answers(f: FaultRule, r: FaultedRequest, now: () => number): Prom
       send(res, f.status ?? 200, f.body ?? "");
       return true;
     case "slow": {
-      // Held for delayMs of real time or of the emulator's clock, whichever passes first: a caller
-      // that waits by moving the clock (a test's polls) finds the request carried out after its
-      // wait, as it would on the real API, not at some later moment of its own.
+      // The request arrives late, as one held up on the way does: after delayMs of real time or of
+      // the emulator's clock, whichever passes first (a caller that waits by moving the clock, a
+      // test's polls, finds it carried out after its wait), or when `until` says. Arriving past its
+      // signature's validity, it is refused as any such request is (auth.ts): the bound a caller
+      // relies on to know a request it never had an answer to can no longer be carried out.
       const ms = f.delayMs ?? 2000;
       const realEnd = Date.now() + ms;
       const clockEnd = now() + ms;
       while (!f.until?.() && Date.now() < realEnd && now() < clockEnd) await sleep(Math.min(5, ms));
+      if (now() / 1000 - r.signedAt > MAX_CLOCK_SKEW_S)
+        throw new ApiFault(
+          "AuthFailure.SignatureExpire",
+          `Signature expired: the request was signed at ${r.signedAt}.`,
+        );
       return false;
     }
     case "error":

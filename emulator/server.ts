@@ -41,6 +41,8 @@ export interface Emulator {
   storage: ObjectStorage;
   /** Moves the emulator clock forward (pending transitions settle accordingly). */
   advance(ms: number): void;
+  /** How far `advance` has moved the clock (ms): a caller signing requests adds it to its own clock, or past 5 minutes its signatures expire. */
+  advanced(): number;
   /** Calls that reached the API (not the inspection endpoints), optionally for one action. */
   callsFor(action?: string): CallRecord[];
   stop(): Promise<void>;
@@ -125,6 +127,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     advance: (ms) => {
       clock.offset += ms;
     },
+    advanced: () => clock.offset,
     callsFor: (action) => calls.filter((c) => !action || c.action === action),
     stop: () =>
       new Promise<void>((resolve) => {

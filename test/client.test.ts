@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
-import { SlidingWindowLimiter, type Clock } from "../lib/tencent/rate-limiter.ts";
+import { SlidingWindowLimiter, systemClock, type Clock } from "../lib/tencent/rate-limiter.ts";
 import { listAll } from "../lib/tencent/services.ts";
 import { SIGN_METHODS } from "../lib/tencent/signer.ts";
 import { resolveEndpoint } from "../lib/tencent/endpoints.ts";
@@ -157,6 +157,34 @@ describe("client against the emulator", () => {
     emu.faults.add({ action: "DescribeRegions", count: 1, ...rule });
     await expect(client.call("cvm", "DescribeRegions")).resolves.toMatchObject({ RequestId: expect.any(String) });
     expect(emu.calls).toHaveLength(3);
+  });
+
+  it("a request held on the way past its signature's 5 minutes is refused when it arrives, and one held less is carried out", async () => {
+    const emu = await emulator({ instances: 1, fleetRegions: [REGION] });
+    const id = [...emu.state.instances.keys()][0]!;
+    // The client's clock moves with the emulator's, as the function tests' does (helpers/functions.ts).
+    const clock = { now: () => Date.now() + emu.advanced(), sleep: systemClock.sleep };
+    const { client } = clientFor(emu, { timeoutMs: 50, retry: { maxAttempts: 1 }, clock });
+    const stop = () => client.call("cvm", "StopInstances", { InstanceIds: [id] }, { region: REGION }).catch(() => {});
+    let release = false;
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: () => release });
+    await stop();
+    emu.advance(301_000);
+    release = true;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(emu.callsFor("StopInstances")[0]!.code).toBe("AuthFailure.SignatureExpire");
+    expect(emu.state.instances.get(id)!.InstanceState).toBe("RUNNING");
+    // Held 4 minutes of the emulator's clock (its own end), it is carried out.
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 240_000 });
+    const before = emu.advanced();
+    const late = client.call("cvm", "StopInstances", { InstanceIds: [id] }, { region: REGION }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 20));
+    emu.advance(240_000);
+    await late;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(emu.advanced() - before).toBe(240_000);
+    expect(emu.callsFor("StopInstances")[1]!.code).toBeUndefined();
+    expect(emu.state.settle(emu.state.instances.get(id)!).InstanceState).not.toBe("RUNNING");
   });
 
   it("an at-most-once call refused for the rate is sent again: the server said it did not act", async () => {

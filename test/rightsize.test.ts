@@ -10,8 +10,8 @@ import { TYPES } from "../emulator/instance-types.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { monitorTime } from "../lib/tencent/monitor.ts";
 import { api } from "../lib/tencent/services.ts";
-import { nextStep } from "../functions/rightsize/apply.ts";
-import { KINDS, RESIZING_TAG } from "../functions/rightsize/plan.ts";
+import { nextStep, STOP_IN_FLIGHT_MS } from "../functions/rightsize/apply.ts";
+import { KINDS, progressOf, RESIZING_TAG } from "../functions/rightsize/plan.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
@@ -220,36 +220,77 @@ describe("rightsize apply", () => {
     expect(inst).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
   });
 
-  it("waits for a stop that had no answer to show, and never sends a second that could land after the start", async () => {
-    const emu = await emulator({
-      timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 },
-    });
+  const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
+  const SHORT = { ...ALL_DAY, CVM_AUTOPILOT_TIMEOUT_MS: "100" };
+  const recordedDone = (inst: { Tags?: Array<{ Key: string; Value: string }> }) => () =>
+    inst.Tags?.some((t) => t.Key === RESIZING_TAG && t.Value.startsWith("done>")) ?? false;
+  /** Emulator times of the stops the API carried out or refused, and when the start was sent. */
+  const sent = (emu: Emulator, action: string) => emu.callsFor(action).map((c) => c.time);
+
+  it("a stop with no answer that lands late: one stop, nothing it could undo until it can no longer land", async () => {
+    const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
-    const done = () => inst.Tags?.some((t) => t.Key === RESIZING_TAG && t.Value.startsWith("done>")) ?? false;
-    // The first stop is held past the client's timeout: carried out 30 s later (real or emulator
-    // time), or as soon as the resize records itself done, which is when a second copy would hurt.
-    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 30_000, until: done });
-    const { report } = await runFunction<RunReport>("rightsize", emu, { ...ALL_DAY, CVM_AUTOPILOT_TIMEOUT_MS: "100" });
+    // Held past the client's timeout, carried out 30 s later (real or emulator time), or as soon
+    // as the resize records itself done, which is when a late stop would hurt.
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 30_000, until: recordedDone(inst) });
+    const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
     await new Promise((r) => setTimeout(r, 50)); // a held request released at the end lands now
     expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
-    expect(emu.callsFor("StopInstances")).toHaveLength(1);
+    expect(sent(emu, "StopInstances")).toHaveLength(1);
+    // The record of done waited until the stop could no longer be carried out (its signature had expired).
+    const done = emu.callsFor("TagResources").find((c) => JSON.stringify(c.params).includes("done>"))!;
+    expect(done.time - sent(emu, "StopInstances")[0]!).toBeGreaterThanOrEqual(STOP_IN_FLIGHT_MS);
   });
 
-  it("a stop with no answer that never shows fails the resize without a second stop; the next run resumes it", async () => {
-    const emu = await emulator({
-      timings: { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 },
-    });
+  it("a stop lost on the way is sent again only once it can no longer land, and the resize finishes", async () => {
+    const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
-    // A dropped connection, and the request never reached the API: nothing will show.
     emu.faults.add({ action: "StopInstances", kind: "drop", count: 1 });
-    const first = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
-    expect(first.report.outcomes).toMatchObject({ done: 0, failed: 1 });
-    expect(JSON.stringify(first.report)).toContain("StopUnanswered");
-    expect(emu.callsFor("StopInstances")).toHaveLength(1);
-    expect(inst).toMatchObject({ InstanceType: "S5.2XLARGE16", InstanceState: "RUNNING" });
-    const next = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
-    expect(next.report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    const [first, second] = sent(emu, "StopInstances");
+    expect(second! - first!).toBeGreaterThanOrEqual(STOP_IN_FLIGHT_MS);
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("two overlapping runs: the first's unanswered stop never lands after the resize", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    let ended = 0;
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 600_000, until: () => ended === 2 });
+    const one = () => runFunction<RunReport>("rightsize", emu, SHORT).finally(() => void ended++);
+    const [a, b] = await Promise.all([one(), one()]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.report.outcomes.done + b.report.outcomes.done).toBe(2);
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("the owner stops the machine while our stop is out: ours never lands after the resize", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 600_000, until: recordedDone(inst) });
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "stateChange",
+      toState: "STOPPED",
+      count: 1,
+      after: 1,
+      match: (p) => Array.isArray(p.InstanceIds),
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(report.outcomes).toMatchObject({ done: 1 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("a re-run finds a stop another run sent moments ago, and sends its own only once that one can no longer land", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const at = new Date(emu.state.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const inst = big(emu, [...APPLY, { Key: RESIZING_TAG, Value: `S5.2XLARGE16>S5.MEDIUM4@${at}` }]);
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 1 });
+    expect(sent(emu, "StopInstances")[0]! - Date.parse(at)).toBeGreaterThanOrEqual(STOP_IN_FLIGHT_MS);
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
   });
 
@@ -267,6 +308,20 @@ describe("rightsize apply", () => {
     expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^done>S5\.MEDIUM4@/) });
     await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     expect(writes(emu).map((c) => c.action)).toEqual(["TagResources"]);
+  });
+
+  it.each([
+    [
+      "S5.2XLARGE16>S5.MEDIUM4@2026-12-06T04:00:00Z",
+      { from: "S5.2XLARGE16", to: "S5.MEDIUM4", stopSentAt: Date.UTC(2026, 11, 6, 4) },
+    ],
+    ["S5.2XLARGE16>S5.MEDIUM4", { from: "S5.2XLARGE16", to: "S5.MEDIUM4" }],
+    ["S5.2XLARGE16>S5.MEDIUM4@not a time", { from: "S5.2XLARGE16", to: "S5.MEDIUM4" }],
+    ["done>S5.MEDIUM4@2026-12-06T04:00:00Z", undefined],
+    ["", undefined],
+    ["S5.2XLARGE16", undefined],
+  ] as const)("the progress tag %j reads as %j", (value, read) => {
+    expect(progressOf(value)).toEqual(read);
   });
 
   it.each([

@@ -1,10 +1,11 @@
 /**
  * Carries out a resize: stop, ResetInstancesType, start — each step taken only on positive
  * evidence of where the machine stands now (DescribeInstances by id), so a second invocation
- * mid-way (a platform retry, an overlapping run) takes the next step, never one twice. Before the
- * first step the machine is tagged `autopilot:rightsize:resizing=FROM>TO`: the fact a later run
- * needs to finish a resize it did not begin, and to know a type it finds was our doing; at the end
- * `done>TO@<time>`, so the next judgement reads only the hours at the new type.
+ * mid-way (a platform retry, an overlapping run) takes the next step, never one twice. Before each
+ * stop the machine is tagged `autopilot:rightsize:resizing=FROM>TO@<time sent>`: the fact a later
+ * run needs to finish a resize it did not begin, to know a type it finds was our doing, and to
+ * know a stop of ours may still land; at the end `done>TO@<time>`, so the next judgement reads
+ * only the hours at the new type.
  *
  * ResetInstancesType takes one instance a call and is asynchronous (LatestOperationState is
  * OPERATING until done); the current product doc says the machine then shows as RUNNING by
@@ -18,17 +19,20 @@ import { tagInstances } from "../../lib/runtime/instance-tags.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api } from "../../lib/tencent/services.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";
-import { RESIZING_TAG, type RightsizeDecision } from "./plan.ts";
+import { progressOf, RESIZING_TAG, type RightsizeDecision } from "./plan.ts";
 
 /** Polls a machine's state after 1 s, 2 s, then every 5 s, at most about 10 minutes a machine (SCF ends a run at 15). */
 const pollMs = (n: number) => Math.min(5000, 1000 * 2 ** n);
 const MAX_POLLS = 120;
 /**
- * How many polls (about a minute) a stop whose reply never came is given to show on the machine.
- * It is not sent again in the same run: the first copy may still be carried out, and if it were
- * after the resize's start, the machine would be left stopped at its new type.
+ * How long after it was sent a stop whose answer we never had may still be carried out: the API
+ * refuses a request signed more than 5 minutes before it arrives (SignatureExpire: the current
+ * API 3.0 signature docs; emulator/auth.ts MAX_CLOCK_SKEW_S), and a minute more for clocks and the
+ * limiter's wait. Until then no second stop is sent and nothing the stop could undo is done (a
+ * start, the record of done): a late copy landing after them would leave the machine stopped at
+ * its new type, with a record saying the resize is done.
  */
-const UNANSWERED_STOP_POLLS = 15;
+export const STOP_IN_FLIGHT_MS = 6 * 60_000;
 
 type Step = "stop" | "reset" | "start" | "wait" | "finished" | "changed";
 
@@ -69,9 +73,10 @@ async function send(client: TencentCloudClient, region: string, id: string, step
 }
 
 /**
- * Sends one step: its RequestId; undefined when the machine moved meanwhile (another invocation
- * took the step first) and the next poll follows it; "unanswered" for a stop with no reply, which
- * the next polls wait to see on the machine rather than send again.
+ * Sends one step: its RequestId; "unanswered" for a stop with no answer (a timeout, a dropped
+ * connection, a server fault: its fate unknown, whatever the machine shows now, since someone else
+ * may have moved it); undefined when the step failed because the machine moved meanwhile (another
+ * invocation took it first), and the next poll follows it.
  */
 async function take(
   client: TencentCloudClient,
@@ -83,8 +88,8 @@ async function take(
   try {
     return await send(client, d.region, d.id, step, to);
   } catch (err) {
-    if (nextStep(await describe(client, d.region, d.id), from, to) !== step) return undefined;
     if (step === "stop" && isRetryable(err) && !isThrottling(err)) return "unanswered";
+    if (nextStep(await describe(client, d.region, d.id), from, to) !== step) return undefined;
     throw err;
   }
 }
@@ -106,15 +111,30 @@ async function finished(
   return { status: "done", requestId, ...(followUp ? { followUp } : {}) };
 }
 
-/** The outcome when a stop had no answer and never showed: the next run, a day on, sends it again. */
-function unansweredStop(to: string, requestId: string | undefined): Outcome {
-  return {
-    status: "failed",
-    code: "Rightsize.StopUnanswered",
-    message: `the stop before the resize to ${to} had no answer and the machine is still running; not sent again in this run (a late copy could stop it after the resize); the next run resumes it (${RESIZING_TAG})`,
-    requestId,
-  };
+/** The stops a resize sent, and whether one of them, or one another run tagged, may still land. */
+class StopsSent {
+  /** The sending time (as tagged) of a stop of ours whose answer came: it cannot land later. */
+  private answered: number | undefined;
+  /** The sending time of a stop of ours with no answer: kept here too, as another run may overwrite the tag. */
+  private unanswered: number | undefined;
+
+  constructor(private readonly clock: () => number) {}
+
+  sent(at: number, unanswered: boolean): void {
+    if (unanswered) this.unanswered = at;
+    else this.answered = at;
+  }
+
+  /** Whether a stop may still be carried out, given when the tag says the last one was sent. */
+  mayLand(taggedAt: number | undefined): boolean {
+    const now = this.clock();
+    if (this.unanswered !== undefined && now < this.unanswered + STOP_IN_FLIGHT_MS) return true;
+    return taggedAt !== undefined && taggedAt !== this.answered && now < taggedAt + STOP_IN_FLIGHT_MS;
+  }
 }
+
+/** The progress tag's time: whole seconds, so the time read back is the time written. */
+const tagTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** One machine's resize, from wherever it stands to running at the new type. */
 export async function resizeOne(
@@ -126,34 +146,40 @@ export async function resizeOne(
   const from = d.detail?.from;
   const to = d.detail?.to;
   if (!from || !to) return { status: "failed", code: "NoProposal", message: "no type to change to" };
-  const progress = `${from}>${to}`;
   let requestId: string | undefined;
   let waits = 0;
-  /** Polls left for a stop of ours whose fate is unknown to show; undefined when none is out. */
-  let unanswered: number | undefined;
+  // Time as this resize knows it: the clock, or where waits cost no real time (tests), the time they covered.
+  let slept = 0;
+  const clock = () => Math.max(Date.now(), now.getTime() + slept);
+  const stops = new StopsSent(clock);
   try {
     for (let poll = 0; poll < MAX_POLLS; poll++) {
       const i = await describe(client, d.region, d.id);
       const step = nextStep(i, from, to);
-      if (step !== "stop") unanswered = undefined;
-      else if (unanswered === 0) return unansweredStop(to, requestId);
       if (step === "changed")
         return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
-      if (step === "finished") return finished(client, d, to, now, requestId);
-      if (step === "wait" || unanswered !== undefined) {
-        if (unanswered !== undefined) unanswered--;
-        await sleep(pollMs(waits++));
+      const inFlight = stops.mayLand(progressOf(tagsOf(i!).get(RESIZING_TAG))?.stopSentAt);
+      // A stop that may still land: no second one, no start, no record of done (a reset is safe: the machine is stopped).
+      if (step === "wait" || (inFlight && step !== "reset")) {
+        const ms = pollMs(waits++);
+        await sleep(ms);
+        slept += ms;
         continue;
       }
+      if (step === "finished") return finished(client, d, to, now, requestId);
       waits = 0;
-      if (step === "stop" && tagsOf(i!).get(RESIZING_TAG) !== progress) {
-        // The fact first: without it a run that finds the machine stopped could not tell it was ours.
-        const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: progress });
+      let stopAt: string | undefined;
+      if (step === "stop") {
+        // The fact first: without it a run that finds the machine stopped could not tell it was ours,
+        // nor another run that a stop of ours may still land.
+        stopAt = tagTime(clock());
+        const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `${from}>${to}@${stopAt}` });
         if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
       }
       const sent = await take(client, d, step, from, to);
-      if (sent === "unanswered") unanswered = UNANSWERED_STOP_POLLS;
-      else if (step === "reset" && sent) requestId = sent;
+      if (stopAt) stops.sent(Date.parse(stopAt), sent === "unanswered");
+      if (sent === "unanswered") continue;
+      if (step === "reset" && sent) requestId = sent;
       else requestId ??= sent;
     }
     return {

@@ -28,8 +28,20 @@ export const KINDS = {
 } as const;
 export type RightsizeKind = keyof typeof KINDS;
 
-/** Where a resize stands, on the machine itself: `FROM>TO` while under way, `done>TO@<UTC time>` after (the facts a retry and the next judgement read). */
+/**
+ * Where a resize stands, on the machine itself (the facts a retry, an overlapping run and the next
+ * judgement read): `FROM>TO@<UTC time>` while under way, the time its last stop was sent
+ * (`FROM>TO` alone from a version before it), and `done>TO@<UTC time>` after.
+ */
 export const RESIZING_TAG = "autopilot:rightsize:resizing";
+
+/** A resize under way, read from its tag: from, to, and when its last stop was sent (ms), if said. */
+export function progressOf(value: string | undefined): { from: string; to: string; stopSentAt?: number } | undefined {
+  const v = /^([^>@]+)>([^>@]+)(?:@(.+))?$/.exec(value ?? "");
+  if (!v || v[1] === "done") return undefined;
+  const at = v[3] === undefined ? Number.NaN : Date.parse(v[3]);
+  return Number.isFinite(at) ? { from: v[1]!, to: v[2]!, stopSentAt: at } : { from: v[1]!, to: v[2]! };
+}
 
 /** A pay-as-you-go month as Tencent Cloud's monthly prices count it: 30 days. */
 export const HOURS_PER_MONTH = 720;
@@ -147,8 +159,9 @@ export function inMaintenance(p: Pick<RightsizePolicy, "window" | "timeZone">, n
 
 /** A resize begun and not finished, from the machine's own progress tag: where it is going, or undefined. */
 export function unfinished(m: Machine): { from: string; to: string } | undefined {
-  const [from, to] = (m.tags.get(RESIZING_TAG) ?? "").split(">");
-  if (!from || !to || from === "done") return undefined;
+  const p = progressOf(m.tags.get(RESIZING_TAG));
+  if (!p) return undefined;
+  const { from, to } = p;
   // Running at the old type: nothing begun (a new resize waits for the window). Running at the new
   // type without `done`: the run ended before its record, so it is finished by writing that (and no more).
   return m.state === "RUNNING" && m.type === from ? undefined : { from, to };

@@ -31,16 +31,10 @@ export interface Scenario {
 
 export const writeCalls = (emu: Emulator) => emu.calls.filter((c) => c.action && WRITES.test(c.action) && !c.code);
 
-/** Every reported API failure carries its RequestId, unless no reply ever came (ClientError.*) or the code is a function's own (KeyRotation.*, Rightsize.*). */
+/** Every reported API failure carries its RequestId, unless no reply ever came (ClientError.*). */
 export function errorsHaveRequestIds(errors: ErrorEntry[]): string[] {
   return errors
-    .filter(
-      (e) =>
-        !e.code.startsWith("ClientError.") &&
-        !e.code.startsWith("KeyRotation.") &&
-        !e.code.startsWith("Rightsize.") &&
-        !e.requestId,
-    )
+    .filter((e) => !e.code.startsWith("ClientError.") && !e.code.startsWith("KeyRotation.") && !e.requestId)
     .map((e) => `error without RequestId: ${JSON.stringify(e)}`);
 }
 

@@ -4,7 +4,7 @@ import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/run-deps.ts";
 import type { Trigger } from "../../lib/report/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
-import type { Clock } from "../../lib/tencent/rate-limiter.ts";
+import { systemClock, type Clock } from "../../lib/tencent/rate-limiter.ts";
 import { camPolicyFor } from "../../lib/deploy/cam-policy.ts";
 import type { HistorySink } from "../../lib/history/recorder.ts";
 
@@ -36,13 +36,15 @@ export async function runFunction<R>(
   const loaded = fn.load(envFor(emu, { ...keys, ...extra }));
   const config = loaded.config;
   const log = memoryLogger();
-  // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time.
+  // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time;
+  // the client's clock moves with it, so its signatures stay within the API's 5 minutes.
   const sleep = async (ms: number) => emu.advance(ms);
+  const clock = opts.clock ?? { now: () => Date.now() + emu.advanced(), sleep: systemClock.sleep };
   // Fast retries: the backoff itself is tested in the client suite.
   const deps = createRunDeps(config, {
     logger: log,
     sleep,
-    client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...(opts.clock ? { clock: opts.clock } : {}) },
+    client: { retry: { baseDelayMs: 5, maxDelayMs: 50 }, clock },
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.history ? { history: opts.history } : {}),
   });
