@@ -41,10 +41,11 @@ export function decisionOf<K extends string, D extends Record<string, unknown>>(
   action?: string,
   detail?: D,
 ): Decision<K, D> {
-  const d: Decision<K, D> = { id, region, name, kind, reason };
-  if (action !== undefined) d.action = action;
-  if (detail !== undefined) d.detail = detail;
-  return d;
+  // Whole literals, not fields added after one: an added field is stored outside the object (a
+  // property array: rightsize's decisions 113 → 144 bytes, %DebugPrint on Node 20).
+  if (action !== undefined) return { id, region, name, kind, reason, action, detail };
+  if (detail !== undefined) return { id, region, name, kind, reason, detail };
+  return { id, region, name, kind, reason };
 }
 
 /**
