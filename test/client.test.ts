@@ -121,6 +121,18 @@ describe("client against the emulator", () => {
     expect(codes.filter((c) => c === "RequestLimitExceeded")).toHaveLength(20);
   });
 
+  it("retries HTTP 429 whose JSON body names another code, and counts it as throttling", async () => {
+    const emu = await emulator();
+    const body = JSON.stringify({
+      Response: { RequestId: "r-1", Error: { Code: "FailedOperation", Message: "busy" } },
+    });
+    emu.faults.add({ action: "DescribeRegions", count: 1, kind: "body", status: 429, body });
+    const { client } = clientFor(emu, { retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    await client.call("cvm", "DescribeRegions");
+    expect(emu.calls).toHaveLength(2);
+    expect(client.stats.throttled).toBe(1);
+  });
+
   it("gives up after maxAttempts and reports the last error", async () => {
     const emu = await emulator();
     emu.faults.add({ action: "DescribeRegions", kind: "error", code: "InternalError" });

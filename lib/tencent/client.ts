@@ -154,7 +154,7 @@ export class TencentCloudClient {
         return res;
       } catch (err) {
         const e = err as TencentCloudApiError;
-        if (e.code === "RequestLimitExceeded") this.stats.throttled++;
+        if (isThrottling(e)) this.stats.throttled++;
         // Temporary credentials the API no longer takes: assume again, once per call.
         if (!reassumed && this.droppedRefused(e, service, action, region)) {
           reassumed = true;

@@ -72,9 +72,9 @@ export function isRetryable(err: unknown): boolean {
   if (err.code === "InternalError" || err.code.startsWith("InternalError.") || err.code === "InternalServerError")
     return true;
   if (err.code === CLIENT_CODES.network || err.code === CLIENT_CODES.timeout) return true;
-  // HTTP 429 is throttling whatever its body says; 5xx a server fault.
+  // A 5xx without an API error in its body: a server fault.
   if (err.code === CLIENT_CODES.httpStatus || err.code === CLIENT_CODES.badResponse)
-    return err.httpStatus === 429 || (err.httpStatus ?? 0) >= 500;
+    return (err.httpStatus ?? 0) >= 500;
   return false;
 }
 
@@ -86,7 +86,8 @@ export function isRetryable(err: unknown): boolean {
 export function isThrottling(err: unknown): boolean {
   if (!(err instanceof TencentCloudApiError)) return false;
   if (err.code === "RequestLimitExceeded" || err.code.startsWith("RequestLimitExceeded.")) return true;
-  return err.code === CLIENT_CODES.httpStatus && err.httpStatus === 429;
+  // HTTP 429 is throttling whatever its body says (a gateway's own JSON may name another code).
+  return err.httpStatus === 429;
 }
 
 /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3), in ms from `nowMs`; undefined if absent or unreadable. */
