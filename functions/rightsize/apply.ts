@@ -33,6 +33,11 @@ const MAX_POLLS = 120;
  * its new type, with a record saying the resize is done.
  */
 export const STOP_IN_FLIGHT_MS = 6 * 60_000;
+/**
+ * The minute's margin, spent: a stop is signed at most this long after the time its tag says (a
+ * slower tag write is written again), plus the client's 30 s budget for throttled re-sends.
+ */
+const RETAG_AFTER_MS = 20_000;
 
 type Step = "stop" | "reset" | "start" | "wait" | "finished" | "changed";
 
@@ -111,30 +116,97 @@ async function finished(
   return { status: "done", requestId, ...(followUp ? { followUp } : {}) };
 }
 
-/** The stops a resize sent, and whether one of them, or one another run tagged, may still land. */
+/**
+ * The stops a resize sent, and whether one of them, or one another run tagged, may still land.
+ * Each resize marks its tag values with its own random mark, so a value another run wrote in the
+ * same second is not taken for ours.
+ */
 class StopsSent {
-  /** The sending time (as tagged) of a stop of ours whose answer came: it cannot land later. */
-  private answered: number | undefined;
-  /** The sending time of a stop of ours with no answer: kept here too, as another run may overwrite the tag. */
-  private unanswered: number | undefined;
+  readonly mark = Math.random().toString(36).slice(2, 8);
+  /** The tag value of our last stop whose answer came: that one cannot land later. */
+  private answered: string | undefined;
+  /** Until when a stop of ours with no answer may land: kept here too, as another run may overwrite the tag. */
+  private unansweredUntil = 0;
 
   constructor(private readonly clock: () => number) {}
 
-  sent(at: number, unanswered: boolean): void {
-    if (unanswered) this.unanswered = at;
-    else this.answered = at;
+  /** Our stop's outcome; for one with no answer the window runs from now, after its last possible signing. */
+  sent(tagValue: string, unanswered: boolean): void {
+    if (unanswered) this.unansweredUntil = this.clock() + STOP_IN_FLIGHT_MS;
+    else this.answered = tagValue;
   }
 
-  /** Whether a stop may still be carried out, given when the tag says the last one was sent. */
-  mayLand(taggedAt: number | undefined): boolean {
+  /** Whether a stop of ours with no answer may still be carried out. */
+  oursMayLand(): boolean {
+    return this.clock() < this.unansweredUntil;
+  }
+
+  /** Whether a stop may still be carried out, given the progress tag on the machine now. */
+  mayLand(tagValue: string | undefined): boolean {
     const now = this.clock();
-    if (this.unanswered !== undefined && now < this.unanswered + STOP_IN_FLIGHT_MS) return true;
-    return taggedAt !== undefined && taggedAt !== this.answered && now < taggedAt + STOP_IN_FLIGHT_MS;
+    if (this.oursMayLand()) return true;
+    const sentAt = progressOf(tagValue)?.stopSentAt;
+    return sentAt !== undefined && tagValue !== this.answered && now < sentAt + STOP_IN_FLIGHT_MS;
   }
 }
 
 /** The progress tag's time: whole seconds, so the time read back is the time written. */
 const tagTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/**
+ * A stop, its fact first: without the tag a run that finds the machine stopped could not tell it
+ * was ours, nor another run that a stop of ours may still land. A tag written more than
+ * RETAG_AFTER_MS ago (a slow TagResources) is written again before the stop is sent, so the stop is
+ * signed within that of the time the tag says.
+ */
+async function stopStep(
+  client: TencentCloudClient,
+  d: RightsizeDecision,
+  from: string,
+  to: string,
+  stops: StopsSent,
+  clock: () => number,
+): Promise<Outcome | string | undefined | "unanswered" | "again"> {
+  const at = tagTime(clock());
+  const value = `${from}>${to}@${at}/${stops.mark}`;
+  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value });
+  if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
+  if (clock() - Date.parse(at) > RETAG_AFTER_MS) return "again";
+  const sent = await take(client, d, "stop", from, to);
+  stops.sent(value, sent === "unanswered");
+  return sent;
+}
+
+/** A resize's polls and its time: the clock, or where waits cost no real time (tests), the time they covered. */
+class Pacer {
+  private waits = 0;
+  private slept = 0;
+
+  constructor(
+    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly startMs: number,
+  ) {}
+
+  readonly clock = (): number => Math.max(Date.now(), this.startMs + this.slept);
+
+  async pause(): Promise<void> {
+    const ms = pollMs(this.waits++);
+    await this.sleep(ms);
+    this.slept += ms;
+  }
+
+  /** A step was taken: the next wait starts short again. */
+  moved(): void {
+    this.waits = 0;
+  }
+}
+
+const timedOut = (to: string, requestId: string | undefined): Outcome => ({
+  status: "failed",
+  code: "Timeout",
+  message: `the resize to ${to} had not finished after ${MAX_POLLS} checks; the next run finishes it (${RESIZING_TAG})`,
+  requestId,
+});
 
 /** One machine's resize, from wherever it stands to running at the new type. */
 export async function resizeOne(
@@ -147,47 +219,44 @@ export async function resizeOne(
   const to = d.detail?.to;
   if (!from || !to) return { status: "failed", code: "NoProposal", message: "no type to change to" };
   let requestId: string | undefined;
-  let waits = 0;
-  // Time as this resize knows it: the clock, or where waits cost no real time (tests), the time they covered.
-  let slept = 0;
-  const clock = () => Math.max(Date.now(), now.getTime() + slept);
-  const stops = new StopsSent(clock);
+  const pace = new Pacer(sleep, now.getTime());
+  const stops = new StopsSent(pace.clock);
   try {
     for (let poll = 0; poll < MAX_POLLS; poll++) {
-      const i = await describe(client, d.region, d.id);
+      // While a stop of ours may land, a failed look is looked again: ending here would leave no
+      // one to start the machine if that stop lands after another run finished the resize.
+      const i = await describe(client, d.region, d.id).catch((err: unknown) => {
+        if (stops.oursMayLand()) return "again" as const;
+        throw err;
+      });
+      if (i === "again") {
+        poll--;
+        await pace.pause();
+        continue;
+      }
       const step = nextStep(i, from, to);
       if (step === "changed")
         return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
-      const inFlight = stops.mayLand(progressOf(tagsOf(i!).get(RESIZING_TAG))?.stopSentAt);
-      // A stop that may still land: no second one, no start, no record of done (a reset is safe: the machine is stopped).
+      const inFlight = stops.mayLand(tagsOf(i!).get(RESIZING_TAG));
+      // A stop that may still land: no second one, no start, no record of done (a reset is safe: the
+      // machine is stopped). Bounded by the clock, so this wait leaves the poll budget alone.
       if (step === "wait" || (inFlight && step !== "reset")) {
-        const ms = pollMs(waits++);
-        await sleep(ms);
-        slept += ms;
+        if (step !== "wait") poll--;
+        await pace.pause();
         continue;
       }
       if (step === "finished") return finished(client, d, to, now, requestId);
-      waits = 0;
-      let stopAt: string | undefined;
-      if (step === "stop") {
-        // The fact first: without it a run that finds the machine stopped could not tell it was ours,
-        // nor another run that a stop of ours may still land.
-        stopAt = tagTime(clock());
-        const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `${from}>${to}@${stopAt}` });
-        if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
-      }
-      const sent = await take(client, d, step, from, to);
-      if (stopAt) stops.sent(Date.parse(stopAt), sent === "unanswered");
-      if (sent === "unanswered") continue;
+      pace.moved();
+      const sent =
+        step === "stop"
+          ? await stopStep(client, d, from, to, stops, pace.clock)
+          : await take(client, d, step, from, to);
+      if (typeof sent === "object") return sent;
+      if (sent === "unanswered" || sent === "again") continue;
       if (step === "reset" && sent) requestId = sent;
       else requestId ??= sent;
     }
-    return {
-      status: "failed",
-      code: "Timeout",
-      message: `the resize to ${to} had not finished after ${MAX_POLLS} checks; the next run finishes it (${RESIZING_TAG})`,
-      requestId,
-    };
+    return timedOut(to, requestId);
   } catch (err) {
     const e = errorRecord(err);
     return { status: "failed", code: e.code, message: e.message, requestId: e.requestId ?? requestId };

@@ -30,14 +30,15 @@ export type RightsizeKind = keyof typeof KINDS;
 
 /**
  * Where a resize stands, on the machine itself (the facts a retry, an overlapping run and the next
- * judgement read): `FROM>TO@<UTC time>` while under way, the time its last stop was sent
- * (`FROM>TO` alone from a version before it), and `done>TO@<UTC time>` after.
+ * judgement read): `FROM>TO@<UTC time>/<mark>` while under way, the time its last stop was sent
+ * and a mark of the run that sent it (`FROM>TO` alone from a version before it), and
+ * `done>TO@<UTC time>` after.
  */
 export const RESIZING_TAG = "autopilot:rightsize:resizing";
 
-/** A resize under way, read from its tag: from, to, and when its last stop was sent (ms), if said. */
+/** A resize under way, read from its tag: from, to, and when its last stop was sent (ms), if said (`@<time>/<mark of the run>`). */
 export function progressOf(value: string | undefined): { from: string; to: string; stopSentAt?: number } | undefined {
-  const v = /^([^>@]+)>([^>@]+)(?:@(.+))?$/.exec(value ?? "");
+  const v = /^([^>@]+)>([^>@]+)(?:@([^/]+)(?:\/.*)?)?$/.exec(value ?? "");
   if (!v || v[1] === "done") return undefined;
   const at = v[3] === undefined ? Number.NaN : Date.parse(v[3]);
   return Number.isFinite(at) ? { from: v[1]!, to: v[2]!, stopSentAt: at } : { from: v[1]!, to: v[2]! };

@@ -1,0 +1,203 @@
+/**
+ * rightsize's stops that get no answer (a timeout, a dropped connection, a server fault): one may
+ * still be carried out until its signature expires, 5 minutes after it was signed. Until then no
+ * run sends a second stop, a start or the record of done, whatever else happens meanwhile: another
+ * run, the owner, a slow tag write. Each case here left the machine stopped at its new type on an
+ * earlier version (d464131, 22fd590 or 64cdbe1).
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Emulator } from "../emulator/server.ts";
+import { resizeOne, STOP_IN_FLIGHT_MS } from "../functions/rightsize/apply.ts";
+import { RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
+import { tagInstances } from "../lib/runtime/instance-tags.ts";
+import type { RunReport } from "../lib/report/report.ts";
+import { systemClock } from "../lib/tencent/rate-limiter.ts";
+import { runFunction } from "./helpers/functions.ts";
+import { clientFor, emulator } from "./helpers/world.ts";
+
+const GZ = "ap-guangzhou";
+const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
+const APPLY = [{ Key: "autopilot:rightsize", Value: "apply" }];
+const big = (emu: Emulator, tags = APPLY) =>
+  emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
+/** The decision a run hands resizeOne, for the cases that drive it directly. */
+const decision = (id: string) =>
+  ({
+    id,
+    region: GZ,
+    kind: "resize",
+    reason: "test",
+    action: "resize",
+    detail: { zone: "ap-guangzhou-3", from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
+  }) as RightsizeDecision;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("rightsize: a stop with no answer", () => {
+  const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
+  const SHORT = { ...ALL_DAY, CVM_AUTOPILOT_TIMEOUT_MS: "100" };
+  const recordedDone = (inst: { Tags?: Array<{ Key: string; Value: string }> }) => () =>
+    inst.Tags?.some((t) => t.Key === RESIZING_TAG && t.Value.startsWith("done>")) ?? false;
+  /** Emulator times of the stops the API carried out or refused, and when the start was sent. */
+  const sent = (emu: Emulator, action: string) => emu.callsFor(action).map((c) => c.time);
+
+  it("a stop with no answer that lands late: one stop, nothing it could undo until it can no longer land", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    // Held past the client's timeout, carried out 30 s later (real or emulator time), or as soon
+    // as the resize records itself done, which is when a late stop would hurt.
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 30_000, until: recordedDone(inst) });
+    const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
+    await new Promise((r) => setTimeout(r, 50)); // a held request released at the end lands now
+    expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+    expect(sent(emu, "StopInstances")).toHaveLength(1);
+    // The record of done waited until the stop could no longer be carried out (its signature had expired).
+    const done = emu.callsFor("TagResources").find((c) => JSON.stringify(c.params).includes("done>"))!;
+    expect(done.time - sent(emu, "StopInstances")[0]!).toBeGreaterThanOrEqual(STOP_IN_FLIGHT_MS);
+  });
+
+  it("a stop lost on the way is sent again only once it can no longer land, and the resize finishes", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    emu.faults.add({ action: "StopInstances", kind: "drop", count: 1 });
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    const [first, second] = sent(emu, "StopInstances");
+    expect(second! - first!).toBeGreaterThanOrEqual(STOP_IN_FLIGHT_MS);
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("two overlapping runs: the first's unanswered stop never lands after the resize", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    let ended = 0;
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 600_000, until: () => ended === 2 });
+    const one = () => runFunction<RunReport>("rightsize", emu, SHORT).finally(() => void ended++);
+    const [a, b] = await Promise.all([one(), one()]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.report.outcomes.done + b.report.outcomes.done).toBe(2);
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("the owner stops the machine while our stop is out: ours never lands after the resize", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 600_000, until: recordedDone(inst) });
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "stateChange",
+      toState: "STOPPED",
+      count: 1,
+      after: 1,
+      match: (p) => Array.isArray(p.InstanceIds),
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(report.outcomes).toMatchObject({ done: 1 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("a re-run finds a stop another run sent moments ago, and sends its own only once that one can no longer land", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const at = new Date(emu.state.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const inst = big(emu, [...APPLY, { Key: RESIZING_TAG, Value: `S5.2XLARGE16>S5.MEDIUM4@${at}` }]);
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 1 });
+    expect(sent(emu, "StopInstances")[0]! - Date.parse(at)).toBeGreaterThanOrEqual(STOP_IN_FLIGHT_MS);
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("a progress tag written slowly is written again, so the 6 minutes count from near the stop's signing", async () => {
+    // One clock for all, as in production: Date (faked, moving with real time) and the run's sleeps.
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    const emu = await emulator({ timings: ZERO, now: () => Date.now() });
+    const inst = big(emu);
+    // The first tag write takes 70 s (TagResources timing out and retried, the limiter).
+    emu.faults.add({
+      action: "TagResources",
+      kind: "slow",
+      count: 1,
+      delayMs: 1000,
+      until: () => {
+        vi.setSystemTime(Date.now() + 70_000);
+        return true;
+      },
+    });
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: recordedDone(inst) });
+    const { client } = clientFor(emu, { timeoutMs: 100 });
+    const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
+    const out = await resizeOne(client, sleep, decision(inst.InstanceId), new Date());
+    await new Promise((r) => setTimeout(r, 100)); // the held stop arrives now
+    expect(out.status).toBe("done");
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("another run's stop tagged in the same second is not taken for ours", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    const clock = { now: () => Date.now() + emu.advanced(), sleep: systemClock.sleep };
+    let bHeld = false;
+    let aSent = false;
+    // B's stop is held a moment (answered within its timeout) while run A tags and sends its own.
+    emu.faults.add({
+      action: "StopInstances",
+      kind: "slow",
+      count: 1,
+      delayMs: 600_000,
+      until: () => {
+        bHeld = true;
+        return aSent;
+      },
+    });
+    const b = clientFor(emu, { timeoutMs: 5000, clock }).client;
+    const runB = resizeOne(b, async (ms) => void emu.advance(ms), decision(inst.InstanceId), new Date());
+    while (!bHeld) await new Promise((r) => setTimeout(r, 5));
+    // Run A read the machine running before B's tag and writes its own: the same second, its own mark.
+    const value = inst.Tags!.find((t) => t.Key === RESIZING_TAG)!.Value.replace(/\/.*$/, "/other");
+    const a = clientFor(emu, { timeoutMs: 100, retry: { maxAttempts: 1 }, clock }).client;
+    await tagInstances(a, GZ, [inst.InstanceId], { [RESIZING_TAG]: value });
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: recordedDone(inst) });
+    const stop = { InstanceIds: [inst.InstanceId], StoppedMode: "KEEP_CHARGING" };
+    await a.call("cvm", "StopInstances", stop, { region: GZ, atMostOnce: true }).catch(() => undefined);
+    aSent = true;
+    expect((await runB).status).toBe("done");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it("a look that fails while our stop may land is looked again, not the end of the resize", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 30_000 });
+    // Every attempt of the next two looks by id fails (the client gives up after its retries).
+    emu.faults.add({
+      action: "DescribeInstances",
+      kind: "error",
+      code: "InternalError",
+      count: 12,
+      after: 1,
+      match: (p) => Array.isArray(p.InstanceIds),
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
+    expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
+  it.each([
+    [60_000, 180_000],
+    [90_000, 300_000],
+  ])(
+    "after a lost stop, a %i ms stop and a %i ms reset still finish in the run: the wait spends no polls",
+    async (stopMs, resizeMs) => {
+      const emu = await emulator({ timings: { ...ZERO, stopMs, startMs: 60_000, resizeMs } });
+      const inst = big(emu);
+      emu.faults.add({ action: "StopInstances", kind: "drop", count: 1 });
+      const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+      expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
+      expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+    },
+  );
+});
