@@ -49,6 +49,10 @@ describe("a simulated week: 100 machines, owners, previewers, faults (seeds 1 an
     }
   });
 
+  it("rightsize resized the machines tagged for it", () => {
+    for (const r of runs) expect(r.stats["resizes by rightsize"]).toBeGreaterThan(0);
+  });
+
   const violations = (name: InvariantName) =>
     runs.flatMap((r) =>
       r.invariants[name] ? r.first.filter((v) => v.invariant === name).map((v) => ({ seed: r.seed, ...v })) : [],
