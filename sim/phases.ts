@@ -107,10 +107,12 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
   const crash = due.length ? c.faults.crash() : undefined;
   const before = new Map(c.machines.map((m) => [m.id, candidate(c, m)]));
   const scope = c.machines.filter((m) => inScope(c, m));
-  const [runs, pages] = await Promise.all([
-    Promise.all(due.map(async (fn) => ({ fn, ...(await c.world.run(fn, at)) }))),
-    Promise.all(racing.map(async (f) => ({ f, page: await follow(f.url) }))),
-  ]);
+  const [runs, pages] = await c.faults.duringRuns(() =>
+    Promise.all([
+      Promise.all(due.map(async (fn) => ({ fn, ...(await c.world.run(fn, at)) }))),
+      Promise.all(racing.map(async (f) => ({ f, page: await follow(f.url) }))),
+    ]),
+  );
   crash?.recover();
   if (crash)
     c.j.event(
