@@ -68,6 +68,6 @@ function leftRunning(c: Ctx, at: number, runs: readonly Ran[], seen: CallView, i
     "resize-leaves-running",
     at,
     id,
-    `rightsize reported it resized; once the run's requests had landed it is ${now ? `${now.InstanceState} at ${now.InstanceType}` : "gone"}, ${to ? `where the ResetInstancesType that landed asked for ${to}, running` : "and no ResetInstancesType for it ever landed"} (${stops} StopInstances for it carried out in the run, ${held} of them held past the client's timeout)`,
+    `rightsize reported it resized; once the run's requests had landed it is ${now ? `${now.InstanceState} at ${now.InstanceType}` : "gone"}, ${to ? `not running at ${to}, the type its ResetInstancesType asked for` : "and no ResetInstancesType for it ever landed"} (${stops} StopInstances for it carried out in the run, ${held} of them held past the client's timeout)`,
   );
 }
