@@ -72,8 +72,9 @@ export class Owners {
   }
 
   /**
-   * A machine rightsize shrank given its big type back in the console (a busy week coming): the
-   * next run judges it on its whole look-back again, so resizes keep coming all month.
+   * A machine rightsize shrank given its big type back in the console (a busy week coming; the
+   * console's stop, change and start all within the step): its `done>` tag no longer names its
+   * type, so the next run judges it on its whole look-back again and resizes keep coming all month.
    */
   private growBack(inst: EmuInstance, at: number): void {
     const from = inst.InstanceType;
