@@ -1,14 +1,27 @@
 /**
  * The fault schedule, drawn from the seed: windows of throttling, refused calls that are not
- * retried, the free tier of GetMonitorData running out, HTTP 5xx; and now and then a run that
- * crashes part way (its connections dropped after a few calls: what it wrote stays written, the
- * rest never happens). Applied through the emulator's fault injector (emulator/faults.ts).
+ * retried, the free tier of GetMonitorData running out, HTTP 5xx, writes whose reply comes after
+ * the client gave up; and now and then a run that crashes part way (its connections dropped after
+ * a few calls: what it wrote stays written, the rest never happens). Applied through the
+ * emulator's fault injector (emulator/faults.ts).
  */
 import type { Emulator } from "../emulator/server.ts";
 import type { FaultRule } from "../emulator/faults.ts";
 import type { Chance } from "./random.ts";
 
-type Kind = "throttle" | "monitor-refused" | "start-refused" | "stop-refused" | "free-tier" | "http5xx";
+type Kind = "throttle" | "monitor-refused" | "start-refused" | "stop-refused" | "free-tier" | "http5xx" | "slow-writes";
+
+/**
+ * How long a slow-writes window holds a write: until the simulated clock has moved 5 s (the
+ * emulator's `slow` fault; in the simulation its real time is the clock too, which real time moves
+ * within a step), so past the client's 500 ms timeout (options.ts TIMEOUT_MS) unless a wait moves
+ * the clock first. A caller that waits on the machine (rightsize polls about a minute for a stop
+ * with no reply) sees it land; one that moved on meets it later, at the latest when the runs end.
+ */
+const HOLD_MS = 5_000;
+/** The writes held: a stop or a start whose late copy lands on a machine someone has moved since. */
+const HELD_ACTIONS = ["StopInstances", "StartInstances"];
+const idsOf = (p: Record<string, unknown>) => (Array.isArray(p.InstanceIds) ? p.InstanceIds.map(String) : []);
 
 interface Window {
   kind: Kind;
@@ -22,6 +35,12 @@ export class FaultSchedule {
   private active: Window[] = [];
   /** When the last window ended: a failed start or stop has had its chance to land only after it. */
   lastEnd = 0;
+  /** Writes are held only while scheduled runs are in flight, and all land before their phase ends. */
+  private inRuns = false;
+  private releasing = false;
+  private holding = 0;
+  /** Writes held in the whole simulation. */
+  heldTotal = 0;
 
   constructor(
     private readonly emu: Emulator,
@@ -50,13 +69,69 @@ export class FaultSchedule {
         "stop-refused": 2,
         "free-tier": 1,
         http5xx: 2,
+        "slow-writes": 2,
       });
-      const w: Window = { kind, until: at + this.c.int(2, 12) * 5 * 60_000, rules: this.rulesFor(kind) };
-      this.active.push(w);
-      said.push(`fault begins: ${kind}${w.rules[0]?.code ? ` (${w.rules[0].code})` : ""}`);
-      this.apply();
+      said.push(this.open(kind, at));
     }
     return said;
+  }
+
+  /**
+   * Before the step's runs: two times in three, a slow-writes window opens as rightsize's daily run
+   * begins. Its resize's stop is the write a late copy hurts most (left stopped at its new type),
+   * and a window drawn by the clock alone would meet its one run a day a few times a year.
+   */
+  beforeRuns(at: number, due: readonly string[]): string[] {
+    return due.includes("rightsize") && this.c.chance(2 / 3) ? [this.open("slow-writes", at)] : [];
+  }
+
+  private open(kind: Kind, at: number): string {
+    const w: Window = { kind, until: at + this.c.int(2, 12) * 5 * 60_000, rules: this.rulesFor(kind) };
+    this.active.push(w);
+    this.apply();
+    return `fault begins: ${kind}${w.rules[0]?.code ? ` (${w.rules[0].code})` : ""}`;
+  }
+
+  /**
+   * Runs the scheduled runs with slow-writes windows holding writes, then releases what is still
+   * held and waits for it to land: a late copy lands in the phase that sent it, where its writes
+   * are credited, after the runs that gave up on it returned.
+   */
+  async duringRuns<T>(runs: () => Promise<T>): Promise<T> {
+    this.inRuns = true;
+    try {
+      return await runs();
+    } finally {
+      this.inRuns = false;
+      if (this.holding) {
+        this.releasing = true;
+        // A held request checks every 5 ms of real time (emulator/request-faults.ts) and is then
+        // carried out at once: a timer set after the release, firing later than theirs, finds them landed.
+        await new Promise((r) => setTimeout(r, 20));
+        this.releasing = false;
+        this.holding = 0;
+      }
+    }
+  }
+
+  /** The first write naming a machine in the window is held (its retry is not: the write lands, late or not). */
+  private slowWrites(): FaultRule[] {
+    const seen = new Set<string>();
+    const first = (p: Record<string, unknown>) => {
+      const ids = idsOf(p);
+      if (!this.inRuns || !ids.length || ids.some((id) => seen.has(id))) return false;
+      for (const id of ids) seen.add(id);
+      this.holding++;
+      this.heldTotal++;
+      return true;
+    };
+    return HELD_ACTIONS.map((action) => ({
+      action,
+      kind: "slow",
+      delayMs: HOLD_MS,
+      match: first,
+      until: () => this.releasing,
+    }));
   }
 
   private rulesFor(kind: Kind): FaultRule[] {
@@ -80,6 +155,8 @@ export class FaultSchedule {
         return [{ action: "StopInstances", kind: "error", code: this.c.pick(["InternalError", "FailedOperation"]) }];
       case "http5xx":
         return [{ action: "*", kind: "http5xx", status: 503, rate: 0.1 }];
+      case "slow-writes":
+        return this.slowWrites();
       case "free-tier":
         return [];
     }

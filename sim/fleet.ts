@@ -11,8 +11,11 @@ import { toOpenSshRsaPublicKey } from "../lib/ssh/openssh.ts";
 import { OFFICE, OFFICE_ZONE, REGIONS } from "./options.ts";
 import type { Chance } from "./random.ts";
 
-/** When a machine is busy: never, office hours, weekdays, a nightly batch, or always. */
-export type Pattern = "idle" | "office" | "weekdays" | "nightly" | "busy";
+/**
+ * When a machine is busy: never, office hours, weekdays, a nightly batch, or always; or "steady",
+ * a machine too big for its load, tagged for rightsize to resize.
+ */
+export type Pattern = "idle" | "office" | "weekdays" | "nightly" | "busy" | "steady";
 
 export interface SimMachine {
   id: string;
@@ -25,6 +28,16 @@ export interface SimMachine {
 
 export const OFFICE_TAG = "autopilot:office-hours";
 export const ROTATE_TAG = "autopilot:rotate-keys";
+/** rightsize resizes only machines with this tag (RIGHTSIZE_APPLY_TAG's default). */
+export const RIGHTSIZE_TAG = { Key: "autopilot:rightsize", Value: "apply" };
+/**
+ * A steady machine's type and load: 10% of 8 vCPUs fits 2 (S5.MEDIUM4) under rightsize's 70%
+ * target, as test/rightsize.test.ts's profile does; the load is a share of whatever type it has,
+ * so 30 hours after a resize it fits a smaller type again, until none is smaller.
+ */
+export const STEADY = { type: "S5.2XLARGE16", cpu: 10, traffic: 2 } as const;
+/** The share of the fleet tagged for rightsize: a few machines. */
+const STEADY_SHARE = 0.04;
 const OLD_KEY = "autopilot_202601010000";
 
 /** One formatter for the office's zone: making one is far dearer than using it. */
@@ -62,8 +75,12 @@ function busyAt(p: Pattern, t: { day: number; minute: number }): boolean {
 export function setMetrics(machines: readonly SimMachine[], ms: number): void {
   const t = localTime(ms);
   for (const m of machines) {
-    const busy = busyAt(m.pattern, t);
-    m.inst.profile = { ...m.inst.profile, cpu: busy ? 35 : 1.2, traffic: busy ? 6 : 0.02 };
+    // A steady machine is over auto-stop's thresholds (5% CPU, 1 Mbps) at every hour.
+    if (m.pattern === "steady") m.inst.profile = { ...m.inst.profile, cpu: STEADY.cpu, traffic: STEADY.traffic };
+    else {
+      const busy = busyAt(m.pattern, t);
+      m.inst.profile = { ...m.inst.profile, cpu: busy ? 35 : 1.2, traffic: busy ? 6 : 0.02 };
+    }
   }
 }
 
@@ -72,15 +89,20 @@ export function buildFleet(emu: Emulator, n: number, c: Chance): SimMachine[] {
   for (let i = 0; i < n; i++) {
     const region = REGIONS[i % REGIONS.length]!;
     const office = c.chance(0.25);
-    const pattern = c.weighted<Pattern>({ idle: 3, office: 3, weekdays: 1, nightly: 1, busy: 2 });
+    const drawn = c.weighted<Pattern>({ idle: 3, office: 3, weekdays: 1, nightly: 1, busy: 2, steady: 0 });
+    // Not an office machine: office-hours stops those at night, when rightsize runs.
+    const steady = !office && c.chance(STEADY_SHARE);
+    const pattern = steady ? "steady" : drawn;
     const tags = [{ Key: "team", Value: c.pick(["web", "data", "ml"]) }];
     if (office) tags.push({ Key: OFFICE_TAG, Value: "office" });
+    if (steady) tags.push({ ...RIGHTSIZE_TAG });
     if (c.chance(0.03)) tags.push({ Key: "autopilot:auto-stop", Value: "off" });
     const inst = emu.state.addInstance({
       Region: region,
       InstanceName: `sim-${pattern}-${i}`,
-      InstanceState: c.chance(0.8) ? "RUNNING" : "STOPPED",
+      InstanceState: c.chance(0.8) || steady ? "RUNNING" : "STOPPED",
       InstanceChargeType: c.chance(0.9) ? "POSTPAID_BY_HOUR" : "PREPAID",
+      ...(steady ? { InstanceType: STEADY.type } : {}),
       Tags: tags,
       profile: { cpu: 1, traffic: 0 },
     });

@@ -27,6 +27,8 @@ export const INVARIANTS = {
     "every machine an alarm callback names is checked, refused callbacks through Cloud Monitor's retries",
   "keys-always-work": "key rotation never leaves an instance without a working key",
   "image-sync-within-quota": "image-sync never exceeds the image quota or deletes a source image",
+  "resize-leaves-running":
+    "a machine rightsize reports resized is running at the type its ResetInstancesType asked for once the run's requests, late copies included, have landed, unless another function's reported stop explains it",
 } as const;
 export type InvariantName = keyof typeof INVARIANTS;
 
@@ -143,12 +145,21 @@ export class Judge {
     this.fail("no-crash", at, undefined, `unhandled rejection: ${(reason as Error)?.message ?? String(reason)}`);
   }
 
-  /** The guard: a run stops at most AUTO_STOP_MAX_COUNT and at most MAX_FRACTION of the machines; a tripped guard writes nothing. */
-  guard(fn: string, at: number, stops: number, machines: number, report: RunReport | undefined, wrote: number): void {
-    if (fn !== "auto-stop-idle") return;
-    const limit = Math.min(this.s.maxCount, Math.floor(this.s.maxFraction * machines));
-    if (stops > limit)
-      this.fail("guard-holds", at, undefined, `${fn} stopped ${stops} machines in one run; the limit is ${limit}`);
+  /**
+   * The guard: a run of auto-stop stops (rightsize resizes) at most its MAX_COUNT and at most
+   * MAX_FRACTION of the machines; a tripped guard writes nothing.
+   */
+  guard(fn: string, at: number, acts: number, machines: number, report: RunReport | undefined, wrote: number): void {
+    const max = fn === "auto-stop-idle" ? this.s.maxCount : fn === "rightsize" ? this.s.rightsizeMaxCount : undefined;
+    if (max === undefined) return;
+    const limit = Math.min(max, Math.floor(this.s.maxFraction * machines));
+    if (acts > limit)
+      this.fail(
+        "guard-holds",
+        at,
+        undefined,
+        `${fn} ${fn === "rightsize" ? "resized" : "stopped"} ${acts} machines in one run; the limit is ${limit}`,
+      );
     if (report?.guard?.tripped && wrote)
       this.fail("guard-holds", at, undefined, `${fn}'s guard tripped, yet it wrote ${wrote} time(s)`);
   }

@@ -29,6 +29,8 @@ export interface MachineRecord {
   lastTouch: { by: string; at: number };
   /** Consecutive auto-stop runs it was a candidate and got no metric query. */
   unqueriedRuns: number;
+  /** The type the last ResetInstancesType that landed for it asked for. */
+  resetTo?: string | undefined;
 }
 
 /** Beijing time, to the minute: how the owners read the clock. */

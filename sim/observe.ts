@@ -10,6 +10,8 @@ export interface Write {
   ids: string[];
   /** Tag keys and values a tag write carries. */
   tags: Array<{ key: string; value?: string }>;
+  /** The type a ResetInstancesType asked for. */
+  instanceType?: string | undefined;
   time: number;
 }
 
@@ -52,7 +54,14 @@ export function takeCalls(emu: Emulator): CallView {
     const params = (c.params ?? {}) as Record<string, unknown>;
     const ids = [...new Set(JSON.stringify(params).match(INSTANCE) ?? [])];
     if (c.action === "GetMonitorData") for (const id of ids) out.queried.add(id);
-    if (writes(c.action)) out.writes.push({ action: c.action!, ids, tags: tagsOf(params), time: c.time });
+    if (writes(c.action))
+      out.writes.push({
+        action: c.action!,
+        ids,
+        tags: tagsOf(params),
+        instanceType: typeof params.InstanceType === "string" ? params.InstanceType : undefined,
+        time: c.time,
+      });
   }
   return out;
 }

@@ -34,7 +34,15 @@ export interface SimSettings {
   maxCount: number;
   maxFraction: number;
   metricBudget: number | undefined;
+  /** rightsize's guard: at most this many resizes a run (and half the machines judged). */
+  rightsizeMaxCount: number;
 }
+
+/**
+ * The client's per-request timeout (CVM_AUTOPILOT_TIMEOUT_MS, default 10 s): lower, so a write the
+ * slow-writes fault window holds (faults.ts) costs half a second of real time, not ten.
+ */
+export const TIMEOUT_MS = 500;
 
 export function settingsFor(o: SimOptions): SimSettings {
   const c = new Chance(o.seed * 7919 + 17);
@@ -46,6 +54,8 @@ export function settingsFor(o: SimOptions): SimSettings {
     maxFraction: 0.5,
     // 6 calls over two regions admit one batch (50 machines) a region a run: a rotation matters past 50 candidates.
     metricBudget: c.chance(0.5) ? 6 : undefined,
+    // Room for the few machines tagged for it (fleet.ts draws 4% of them).
+    rightsizeMaxCount: Math.max(5, Math.floor(o.machines / 10)),
   };
 }
 
@@ -60,6 +70,7 @@ export function functionEnv(
     REGIONS: REGIONS.join(","),
     CVM_AUTOPILOT_ENDPOINT: w.emulatorUrl,
     CVM_AUTOPILOT_MAX_ATTEMPTS: "4",
+    CVM_AUTOPILOT_TIMEOUT_MS: String(TIMEOUT_MS),
     // The simulated fleet is acted on: unset, DRY_RUN is a dry run.
     DRY_RUN: "false",
     WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -73,6 +84,11 @@ export function functionEnv(
     OFFICE_HOURS_WARN_MINUTES: String(s.officeWarn),
     IMAGE_SYNC_SOURCE_REGION: REGIONS[0],
     IMAGE_SYNC_DESTINATIONS: REGIONS[1],
+    // rightsize's daily run (19:00 UTC) falls in its window, so the machines tagged for it are resized.
+    RIGHTSIZE_WINDOW: "18:30-19:30",
+    RIGHTSIZE_TIMEZONE: "UTC",
+    RIGHTSIZE_MAX_FRACTION: "0.5",
+    RIGHTSIZE_MAX_COUNT: String(s.rightsizeMaxCount),
   };
 }
 

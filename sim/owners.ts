@@ -6,8 +6,9 @@
  */
 import type { Emulator } from "../emulator/server.ts";
 import type { EmuInstance } from "../emulator/state.ts";
+import { TYPES } from "../emulator/instance-types.ts";
 import { instantTag, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
-import type { SimMachine } from "./fleet.ts";
+import { STEADY, type SimMachine } from "./fleet.ts";
 import type { Journal } from "./journal.ts";
 import type { Chance } from "./random.ts";
 
@@ -66,7 +67,21 @@ export class Owners {
         this.j.observe(m.id, false, at, "its owner, by hand");
       } else if (inst.InstanceState === "STOPPED" && this.c.chance(0.002)) this.start(m.id, at, "its owner, by hand");
       if (this.c.chance(0.0005)) this.editTags(m, at);
+      if (m.pattern === "steady" && inst.InstanceType !== STEADY.type && this.c.chance(0.004)) this.growBack(inst, at);
     }
+  }
+
+  /**
+   * A machine rightsize shrank given its big type back in the console (a busy week coming; the
+   * console's stop, change and start all within the step): its `done>` tag no longer names its
+   * type, so the next run judges it on its whole look-back again and resizes keep coming all month.
+   */
+  private growBack(inst: EmuInstance, at: number): void {
+    const from = inst.InstanceType;
+    inst.InstanceType = STEADY.type;
+    inst.CPU = TYPES[STEADY.type]!.cpu;
+    inst.Memory = TYPES[STEADY.type]!.memory;
+    this.j.event(inst.InstanceId, at, `its owner changed its type back from ${from} to ${STEADY.type} by hand`);
   }
 
   private start(id: string, at: number, by: string): void {

@@ -12,6 +12,7 @@ import type { Owners, PlannedFollow } from "./owners.ts";
 import type { World } from "./world.ts";
 import type { SimMachine } from "./fleet.ts";
 import type { FaultSchedule } from "./faults.ts";
+import { resizes } from "./resizes.ts";
 
 export interface Ctx {
   world: World;
@@ -106,10 +107,12 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
   const crash = due.length ? c.faults.crash() : undefined;
   const before = new Map(c.machines.map((m) => [m.id, candidate(c, m)]));
   const scope = c.machines.filter((m) => inScope(c, m));
-  const [runs, pages] = await Promise.all([
-    Promise.all(due.map(async (fn) => ({ fn, ...(await c.world.run(fn, at)) }))),
-    Promise.all(racing.map(async (f) => ({ f, page: await follow(f.url) }))),
-  ]);
+  const [runs, pages] = await c.faults.duringRuns(() =>
+    Promise.all([
+      Promise.all(due.map(async (fn) => ({ fn, ...(await c.world.run(fn, at)) }))),
+      Promise.all(racing.map(async (f) => ({ f, page: await follow(f.url) }))),
+    ]),
+  );
   crash?.recover();
   if (crash)
     c.j.event(
@@ -121,10 +124,12 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
   bump(c, "runs", runs.length);
   const claimed = (id: string, action: string) =>
     runs.find((r) => r.report?.results.some((x) => x.id === id && x.action === action && x.outcome === "done"))?.fn;
+  const resized = resizes(c, at, runs, seen);
   for (const action of ["StopInstances", "StartInstances"] as const) {
     const verb = action === "StopInstances" ? "stop" : "start";
     for (const id of idsOf(seen, action)) {
       const fn = claimed(id, verb);
+      if (!fn && resized.has(id)) continue;
       if (!fn) {
         if (!runs.some((r) => r.thrown !== undefined) && !crash) c.judge.unreported(due.join("+"), at, id);
         c.j.observe(id, verb === "start", at, `an unreported ${verb} during ${due.join(", ")}`);
@@ -144,8 +149,9 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
   for (const r of runs) {
     c.judge.ran(r.fn, at, r);
     announce(c, r.fn, at, r.report);
-    const stops = r.report?.results.filter((x) => x.action === "stop" && x.outcome === "done").length ?? 0;
-    c.judge.guard(r.fn, at, stops, c.machines.length, r.report, stops);
+    const act = r.fn === "rightsize" ? "resize" : "stop";
+    const acts = r.report?.results.filter((x) => x.action === act && x.outcome === "done").length ?? 0;
+    c.judge.guard(r.fn, at, acts, c.machines.length, r.report, acts);
     // A run that crashed or failed somewhere could not ask for its turn: it neither counts nor resets the count.
     if (r.fn === "auto-stop-idle" && r.report && !r.report.errors.length && !crash)
       rotation(c, at, before, scope, seen.asked);

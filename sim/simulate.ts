@@ -93,6 +93,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
           );
       }
       const fns = due(t);
+      for (const f of faults.beforeRuns(t, fns)) faultLog.push(`${new Date(t).toISOString()} ${f}`);
       const local = localTime(t);
       if (fns.includes("image-sync") && local.day === 3)
         sources.push(publishImage(world.emu, sources.length + 1).ImageId);
@@ -117,6 +118,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
         checkKeysAndImages(world, judge, t, keyed, sources);
       for (const reason of unhandled.splice(0)) judge.unhandled(t, reason);
     }
+    if (faults.heldTotal) ctx.stats["writes held past the timeout"] = faults.heldTotal;
     return { options: o, settings, stats: ctx.stats, violations: j.violations, journal: j, faults: faultLog };
   } finally {
     process.off("unhandledRejection", onUnhandled);

@@ -49,6 +49,12 @@ describe("a simulated week: 100 machines, owners, previewers, faults (seeds 1 an
     }
   });
 
+  it("rightsize resized the machines tagged for it, some with a stop held past the client's timeout", () => {
+    for (const r of runs) expect(r.stats["resizes by rightsize"]).toBeGreaterThan(0);
+    // Drawn from the seed: each seed meets the hazard resize-leaves-running is about at least once.
+    for (const r of runs) expect(r.stats["resize stops held past the timeout"]).toBeGreaterThan(0);
+  });
+
   const violations = (name: InvariantName) =>
     runs.flatMap((r) =>
       r.invariants[name] ? r.first.filter((v) => v.invariant === name).map((v) => ({ seed: r.seed, ...v })) : [],
