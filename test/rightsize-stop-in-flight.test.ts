@@ -6,6 +6,7 @@
  * earlier version (d464131, 22fd590 or 64cdbe1).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { FaultRule } from "../emulator/faults.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { resizeOne, STOP_IN_FLIGHT_MS } from "../functions/rightsize/apply.ts";
 import { RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
@@ -30,6 +31,14 @@ const decision = (id: string) =>
     action: "resize",
     detail: { zone: "ap-guangzhou-3", from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
   }) as RightsizeDecision;
+
+/** A fault on the resize's looks at the machine by id, after the first (the one before its stop). */
+const onLookById = (rule: Omit<FaultRule, "action">): FaultRule => ({
+  action: "DescribeInstances",
+  after: 1,
+  match: (p) => Array.isArray(p.InstanceIds),
+  ...rule,
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -86,14 +95,7 @@ describe("rightsize: a stop with no answer", () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
     emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 600_000, until: recordedDone(inst) });
-    emu.faults.add({
-      action: "DescribeInstances",
-      kind: "stateChange",
-      toState: "STOPPED",
-      count: 1,
-      after: 1,
-      match: (p) => Array.isArray(p.InstanceIds),
-    });
+    emu.faults.add(onLookById({ kind: "stateChange", toState: "STOPPED", count: 1 }));
     const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
     await new Promise((r) => setTimeout(r, 50));
     expect(report.outcomes).toMatchObject({ done: 1 });
@@ -173,14 +175,7 @@ describe("rightsize: a stop with no answer", () => {
     const inst = big(emu);
     emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 30_000 });
     // Every attempt of the next two looks by id fails (the client gives up after its retries).
-    emu.faults.add({
-      action: "DescribeInstances",
-      kind: "error",
-      code: "InternalError",
-      count: 12,
-      after: 1,
-      match: (p) => Array.isArray(p.InstanceIds),
-    });
+    emu.faults.add(onLookById({ kind: "error", code: "InternalError", count: 12 }));
     const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
     expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
