@@ -183,7 +183,7 @@ describe("rightsize: a stop with no answer", () => {
 
   it.each([
     [60_000, 180_000],
-    [90_000, 300_000],
+    [90_000, 240_000],
   ])(
     "after a lost stop, a %i ms stop and a %i ms reset still finish in the run: the wait spends no polls",
     async (stopMs, resizeMs) => {
@@ -195,4 +195,67 @@ describe("rightsize: a stop with no answer", () => {
       expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
     },
   );
+
+  it("a tag dated ahead of the clock holds the resize no longer than the window from when it was seen", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu, [...APPLY, { Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4@2099-01-01T00:00:00Z" }]);
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 1 });
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+    expect(emu.advanced()).toBeLessThan(STOP_IN_FLIGHT_MS + 60_000);
+  });
+
+  it("a tag written again for being slow is not waited for: no stop was sent with it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    const emu = await emulator({ timings: ZERO, now: () => Date.now() });
+    const inst = big(emu);
+    emu.faults.add({
+      action: "TagResources",
+      kind: "slow",
+      count: 1,
+      delayMs: 1000,
+      until: () => {
+        vi.setSystemTime(Date.now() + 25_000);
+        return true;
+      },
+    });
+    const { client } = clientFor(emu, { timeoutMs: 5000 });
+    const t0 = Date.now();
+    const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
+    expect((await resizeOne(client, sleep, decision(inst.InstanceId), new Date())).status).toBe("done");
+    expect(emu.callsFor("StopInstances")[0]!.time - t0).toBeLessThan(60_000);
+  });
+
+  it("a resize that cannot finish gives up within its time, before the platform ends the run", async () => {
+    const emu = await emulator({ timings: { ...ZERO, resizeMs: 3_600_000 } });
+    const inst = big(emu);
+    emu.faults.add({ action: "StopInstances", kind: "drop", count: 1 });
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ failed: 1 });
+    expect(JSON.stringify(report.errors)).toContain("Timeout");
+    expect(emu.advanced()).toBeLessThan(14 * 60_000);
+    expect(inst.InstanceType).toBe("S5.2XLARGE16");
+  });
+
+  it("a stop refused outright leaves no resize begun: no wait for it, no resume out of the window", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    emu.faults.add({ action: "StopInstances", kind: "error", code: "AuthFailure.UnauthorizedOperation", count: 1 });
+    const first = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(first.report.outcomes).toMatchObject({ failed: 1 });
+    expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^refused>S5\.MEDIUM4@/) });
+    // The owner opts out and stops it; a run outside any window leaves it as it is.
+    inst.Tags = inst.Tags!.filter((t) => t.Key !== "autopilot:rightsize");
+    inst.InstanceState = "STOPPED";
+    const later = await runFunction<RunReport>("rightsize", emu, { REGIONS: GZ, RIGHTSIZE_MAX_FRACTION: "1" });
+    expect(later.report.outcomes.done).toBe(0);
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.2XLARGE16", InstanceState: "STOPPED" });
+    // Tagged again and running, the next run in the window stops it at once: nothing to wait for.
+    inst.Tags.push(...APPLY);
+    inst.InstanceState = "RUNNING";
+    const t0 = emu.state.now();
+    const again = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(again.report.outcomes).toMatchObject({ done: 1 });
+    expect(emu.callsFor("StopInstances").at(-1)!.time - t0).toBeLessThan(60_000);
+  });
 });

@@ -21,9 +21,11 @@ import { api } from "../../lib/tencent/services.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";
 import { progressOf, RESIZING_TAG, type RightsizeDecision } from "./plan.ts";
 
-/** Polls a machine's state after 1 s, 2 s, then every 5 s, at most about 10 minutes a machine (SCF ends a run at 15). */
+/** Polls a machine's state after 1 s, 2 s, then every 5 s. */
 const pollMs = (n: number) => Math.min(5000, 1000 * 2 ** n);
+/** A resize's polls while it waits for the machine (the wait for a stop in flight aside), and its time in all: SCF ends a run at 15 minutes. */
 const MAX_POLLS = 120;
+const RESIZE_BUDGET_MS = 13 * 60_000;
 /**
  * How long after it was sent a stop whose answer we never had may still be carried out: the API
  * refuses a request signed more than 5 minutes before it arrives (SignatureExpire: the current
@@ -127,10 +129,12 @@ class StopsSent {
   private answered: string | undefined;
   /** Until when a stop of ours with no answer may land: kept here too, as another run may overwrite the tag. */
   private unansweredUntil = 0;
+  /** When this resize first saw each tag value that names a stop. */
+  private readonly firstSeen = new Map<string, number>();
 
   constructor(private readonly clock: () => number) {}
 
-  /** Our stop's outcome; for one with no answer the window runs from now, after its last possible signing. */
+  /** Our stop's outcome (unanswered or not; or no stop sent with this tag); for one with no answer the window runs from now, after its last possible signing. */
   sent(tagValue: string, unanswered: boolean): void {
     if (unanswered) this.unansweredUntil = this.clock() + STOP_IN_FLIGHT_MS;
     else this.answered = tagValue;
@@ -141,12 +145,19 @@ class StopsSent {
     return this.clock() < this.unansweredUntil;
   }
 
-  /** Whether a stop may still be carried out, given the progress tag on the machine now. */
+  /**
+   * Whether a stop may still be carried out, given the progress tag on the machine now. A time
+   * ahead of this clock (a hand edit, a host whose clock runs ahead) is believed only from the
+   * moment this resize first saw it: no wait is longer than the window.
+   */
   mayLand(tagValue: string | undefined): boolean {
     const now = this.clock();
     if (this.oursMayLand()) return true;
     const sentAt = progressOf(tagValue)?.stopSentAt;
-    return sentAt !== undefined && tagValue !== this.answered && now < sentAt + STOP_IN_FLIGHT_MS;
+    if (tagValue === undefined || sentAt === undefined || tagValue === this.answered) return false;
+    let seen = this.firstSeen.get(tagValue);
+    if (seen === undefined) this.firstSeen.set(tagValue, (seen = now));
+    return now < Math.min(sentAt, seen) + STOP_IN_FLIGHT_MS;
   }
 }
 
@@ -166,15 +177,27 @@ async function stopStep(
   to: string,
   stops: StopsSent,
   clock: () => number,
+  /** The tag's value before this stop, written back if the stop is refused outright. */
+  before: string | undefined,
 ): Promise<Outcome | string | undefined | "unanswered" | "again"> {
   const at = tagTime(clock());
   const value = `${from}>${to}@${at}/${stops.mark}`;
   const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value });
   if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
-  if (clock() - Date.parse(at) > RETAG_AFTER_MS) return "again";
-  const sent = await take(client, d, "stop", from, to);
-  stops.sent(value, sent === "unanswered");
-  return sent;
+  if (clock() - Date.parse(at) > RETAG_AFTER_MS) {
+    stops.sent(value, false); // no stop was sent with this value: nothing to wait for
+    return "again";
+  }
+  try {
+    const sent = await take(client, d, "stop", from, to);
+    stops.sent(value, sent === "unanswered");
+    return sent;
+  } catch (err) {
+    // Refused outright: nothing was begun, so the tag says what it said before (or that nothing
+    // was), else a later run would take the machine for one stopped mid-resize and finish it.
+    await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: before ?? `refused>${to}@${at}` });
+    throw err;
+  }
 }
 
 /** A resize's polls and its time: the clock, or where waits cost no real time (tests), the time they covered. */
@@ -185,9 +208,18 @@ class Pacer {
   constructor(
     private readonly sleep: (ms: number) => Promise<void>,
     private readonly startMs: number,
-  ) {}
+  ) {
+    this.began = this.clock();
+  }
 
   readonly clock = (): number => Math.max(Date.now(), this.startMs + this.slept);
+  /** Set in the constructor, once the parameters are (a field initializer may run before them). */
+  private readonly began: number;
+
+  /** Time since this resize began. */
+  elapsed(): number {
+    return this.clock() - this.began;
+  }
 
   async pause(): Promise<void> {
     const ms = pollMs(this.waits++);
@@ -204,7 +236,7 @@ class Pacer {
 const timedOut = (to: string, requestId: string | undefined): Outcome => ({
   status: "failed",
   code: "Timeout",
-  message: `the resize to ${to} had not finished after ${MAX_POLLS} checks; the next run finishes it (${RESIZING_TAG})`,
+  message: `the resize to ${to} had not finished after ${MAX_POLLS} checks or ${RESIZE_BUDGET_MS / 60_000} minutes; the next run takes it up (${RESIZING_TAG})`,
   requestId,
 });
 
@@ -222,7 +254,7 @@ export async function resizeOne(
   const pace = new Pacer(sleep, now.getTime());
   const stops = new StopsSent(pace.clock);
   try {
-    for (let poll = 0; poll < MAX_POLLS; poll++) {
+    for (let poll = 0; poll < MAX_POLLS && pace.elapsed() < RESIZE_BUDGET_MS; poll++) {
       // While a stop of ours may land, a failed look is looked again: ending here would leave no
       // one to start the machine if that stop lands after another run finished the resize.
       const i = await describe(client, d.region, d.id).catch((err: unknown) => {
@@ -249,7 +281,7 @@ export async function resizeOne(
       pace.moved();
       const sent =
         step === "stop"
-          ? await stopStep(client, d, from, to, stops, pace.clock)
+          ? await stopStep(client, d, from, to, stops, pace.clock, tagsOf(i!).get(RESIZING_TAG))
           : await take(client, d, step, from, to);
       if (typeof sent === "object") return sent;
       if (sent === "unanswered" || sent === "again") continue;

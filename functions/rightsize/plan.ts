@@ -39,7 +39,8 @@ export const RESIZING_TAG = "autopilot:rightsize:resizing";
 /** A resize under way, read from its tag: from, to, and when its last stop was sent (ms), if said (`@<time>/<mark of the run>`). */
 export function progressOf(value: string | undefined): { from: string; to: string; stopSentAt?: number } | undefined {
   const v = /^([^>@]+)>([^>@]+)(?:@([^/]+)(?:\/.*)?)?$/.exec(value ?? "");
-  if (!v || v[1] === "done") return undefined;
+  // `done>TO@…`: finished; `refused>TO@…`: its stop refused outright, nothing begun.
+  if (!v || v[1] === "done" || v[1] === "refused") return undefined;
   const at = v[3] === undefined ? Number.NaN : Date.parse(v[3]);
   return Number.isFinite(at) ? { from: v[1]!, to: v[2]!, stopSentAt: at } : { from: v[1]!, to: v[2]! };
 }
