@@ -4,25 +4,14 @@
  * an operator's dry run. After each, the writes the emulator saw are credited to whoever acted.
  */
 import type { RunReport } from "../lib/report/report.ts";
-import type { Judge } from "./invariants.ts";
-import type { Journal } from "./journal.ts";
 import { follow, keepsRunningUntil, linkOf, preview } from "./links.ts";
 import { takeCalls, type CallView } from "./observe.ts";
-import type { Owners, PlannedFollow } from "./owners.ts";
-import type { World } from "./world.ts";
+import type { PlannedFollow } from "./owners.ts";
 import type { SimMachine } from "./fleet.ts";
-import type { FaultSchedule } from "./faults.ts";
+import type { Ctx } from "./ctx.ts";
 import { resizes } from "./resizes.ts";
 
-export interface Ctx {
-  world: World;
-  j: Journal;
-  judge: Judge;
-  owners: Owners;
-  faults: FaultSchedule;
-  machines: readonly SimMachine[];
-  stats: Record<string, number>;
-}
+export type { Ctx };
 
 const running = (c: Ctx, id: string) => {
   const inst = c.world.emu.state.instances.get(id);

@@ -5,7 +5,7 @@
  */
 import type { RunReport } from "../lib/report/report.ts";
 import type { CallView } from "./observe.ts";
-import type { Ctx } from "./phases.ts";
+import type { Ctx } from "./ctx.ts";
 
 type Ran = { fn: string; report?: RunReport | undefined };
 

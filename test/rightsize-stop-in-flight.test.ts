@@ -19,6 +19,7 @@ import { clientFor, emulator } from "./helpers/world.ts";
 const GZ = "ap-guangzhou";
 const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
 const APPLY = [{ Key: "autopilot:rightsize", Value: "apply" }];
+const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
 const big = (emu: Emulator, tags = APPLY) =>
   emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
 /** The decision a run hands resizeOne, for the cases that drive it directly. */
@@ -40,12 +41,32 @@ const onLookById = (rule: Omit<FaultRule, "action">): FaultRule => ({
   ...rule,
 });
 
+/**
+ * A machine whose first progress tag write takes `ms`, on one clock for all, as in production:
+ * Date (faked, moving with real time) is the emulator's and the run's, moved by its sleeps.
+ */
+async function slowFirstTagWrite(ms: number) {
+  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+  const emu = await emulator({ timings: ZERO, now: () => Date.now() });
+  const inst = big(emu);
+  emu.faults.add({
+    action: "TagResources",
+    kind: "slow",
+    count: 1,
+    delayMs: 1000,
+    until: () => {
+      vi.setSystemTime(Date.now() + ms);
+      return true;
+    },
+  });
+  return { emu, inst };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe("rightsize: a stop with no answer", () => {
-  const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
   const SHORT = { ...ALL_DAY, CVM_AUTOPILOT_TIMEOUT_MS: "100" };
   const recordedDone = (inst: { Tags?: Array<{ Key: string; Value: string }> }) => () =>
     inst.Tags?.some((t) => t.Key === RESIZING_TAG && t.Value.startsWith("done>")) ?? false;
@@ -113,21 +134,8 @@ describe("rightsize: a stop with no answer", () => {
   });
 
   it("a progress tag written slowly is written again, so the 6 minutes count from near the stop's signing", async () => {
-    // One clock for all, as in production: Date (faked, moving with real time) and the run's sleeps.
-    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
-    const emu = await emulator({ timings: ZERO, now: () => Date.now() });
-    const inst = big(emu);
     // The first tag write takes 70 s (TagResources timing out and retried, the limiter).
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1000,
-      until: () => {
-        vi.setSystemTime(Date.now() + 70_000);
-        return true;
-      },
-    });
+    const { emu, inst } = await slowFirstTagWrite(70_000);
     emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: recordedDone(inst) });
     const { client } = clientFor(emu, { timeoutMs: 100 });
     const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
@@ -206,19 +214,7 @@ describe("rightsize: a stop with no answer", () => {
   });
 
   it("a tag written again for being slow is not waited for: no stop was sent with it", async () => {
-    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
-    const emu = await emulator({ timings: ZERO, now: () => Date.now() });
-    const inst = big(emu);
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1000,
-      until: () => {
-        vi.setSystemTime(Date.now() + 25_000);
-        return true;
-      },
-    });
+    const { emu, inst } = await slowFirstTagWrite(25_000);
     const { client } = clientFor(emu, { timeoutMs: 5000 });
     const t0 = Date.now();
     const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
