@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { TencentCloudApiError } from "../lib/tencent/errors.ts";
-import { SlidingWindowLimiter, systemClock, type Clock } from "../lib/tencent/rate-limiter.ts";
+import { SlidingWindowLimiter, type Clock } from "../lib/tencent/rate-limiter.ts";
 import { listAll } from "../lib/tencent/services.ts";
 import { SIGN_METHODS } from "../lib/tencent/signer.ts";
 import { resolveEndpoint } from "../lib/tencent/endpoints.ts";
-import { clientFor, emulator } from "./helpers/world.ts";
+import { clientFor, emulator, emulatorClock } from "./helpers/world.ts";
 
 const REGION = "ap-guangzhou";
 
@@ -174,9 +174,7 @@ describe("client against the emulator", () => {
   it("a request held on the way past its signature's 5 minutes is refused when it arrives, and one held less is carried out", async () => {
     const emu = await emulator({ instances: 1, fleetRegions: [REGION] });
     const id = [...emu.state.instances.keys()][0]!;
-    // The client's clock moves with the emulator's, as the function tests' does (helpers/functions.ts).
-    const clock = { now: () => Date.now() + emu.advanced(), sleep: systemClock.sleep };
-    const { client } = clientFor(emu, { timeoutMs: 50, retry: { maxAttempts: 1 }, clock });
+    const { client } = clientFor(emu, { timeoutMs: 50, retry: { maxAttempts: 1 }, clock: emulatorClock(emu) });
     const stop = () => client.call("cvm", "StopInstances", { InstanceIds: [id] }, { region: REGION }).catch(() => {});
     let release = false;
     emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: () => release });

@@ -12,9 +12,8 @@ import { resizeOne, STOP_IN_FLIGHT_MS } from "../functions/rightsize/apply.ts";
 import { RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
 import { tagInstances } from "../lib/runtime/instance-tags.ts";
 import type { RunReport } from "../lib/report/report.ts";
-import { systemClock } from "../lib/tencent/rate-limiter.ts";
 import { runFunction } from "./helpers/functions.ts";
-import { clientFor, emulator } from "./helpers/world.ts";
+import { clientFor, emulator, emulatorClock } from "./helpers/world.ts";
 
 const GZ = "ap-guangzhou";
 const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
@@ -148,7 +147,7 @@ describe("rightsize: a stop with no answer", () => {
   it("another run's stop tagged in the same second is not taken for ours", async () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
-    const clock = { now: () => Date.now() + emu.advanced(), sleep: systemClock.sleep };
+    const clock = emulatorClock(emu);
     let bHeld = false;
     let aSent = false;
     // B's stop is held a moment (answered within its timeout) while run A tags and sends its own.

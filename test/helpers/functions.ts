@@ -4,7 +4,8 @@ import { memoryLogger } from "../../lib/log/logger.ts";
 import { createRunDeps } from "../../lib/runtime/run-deps.ts";
 import type { Trigger } from "../../lib/report/trigger.ts";
 import { FUNCTIONS } from "../../functions/registry.ts";
-import { systemClock, type Clock } from "../../lib/tencent/rate-limiter.ts";
+import type { Clock } from "../../lib/tencent/rate-limiter.ts";
+import { emulatorClock } from "./world.ts";
 import { camPolicyFor } from "../../lib/deploy/cam-policy.ts";
 import type { HistorySink } from "../../lib/history/recorder.ts";
 
@@ -39,7 +40,7 @@ export async function runFunction<R>(
   // Waiting moves the emulator's clock, so polls for asynchronous operations cost no real time;
   // the client's clock moves with it, so its signatures stay within the API's 5 minutes.
   const sleep = async (ms: number) => emu.advance(ms);
-  const clock = opts.clock ?? { now: () => Date.now() + emu.advanced(), sleep: systemClock.sleep };
+  const clock = opts.clock ?? emulatorClock(emu);
   // Fast retries: the backoff itself is tested in the client suite.
   const deps = createRunDeps(config, {
     logger: log,

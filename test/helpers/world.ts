@@ -2,6 +2,7 @@
 import { afterEach } from "vitest";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../emulator/server.ts";
 import { TencentCloudClient, type ClientOptions } from "../../lib/tencent/client.ts";
+import { systemClock, type Clock } from "../../lib/tencent/rate-limiter.ts";
 import { memoryLogger } from "../../lib/log/logger.ts";
 import { recorded, recording } from "./recorder.ts";
 import { REGISTRY } from "../../functions/registry.ts";
@@ -36,6 +37,15 @@ export async function emulator(opts: EmulatorOptions & { modelCheck?: boolean } 
   running.push(emu);
   return emu;
 }
+
+/**
+ * A client's clock that moves with the emulator's `advance`, so that a test waiting by moving the
+ * emulator's clock past 5 minutes still signs requests the emulator accepts.
+ */
+export const emulatorClock = (emu: Emulator): Clock => ({
+  now: () => Date.now() + emu.advanced(),
+  sleep: systemClock.sleep,
+});
 
 /** A client for an emulator, logging to memory, with fast retries. */
 export function clientFor(emu: Emulator, opts: Partial<ClientOptions> = {}) {
