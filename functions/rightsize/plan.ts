@@ -36,13 +36,18 @@ export type RightsizeKind = keyof typeof KINDS;
  */
 export const RESIZING_TAG = "autopilot:rightsize:resizing";
 
+/** The progress tag's parts, every form: `FIRST>TO`, then `@<time>` (ms, NaN when absent or unreadable), then `/<mark>`. */
+function progressParts(value: string | undefined): { first: string; to: string; at: number } | undefined {
+  const v = /^([^>@]+)>([^>@]+)(?:@([^/]+)(?:\/.*)?)?$/.exec(value ?? "");
+  return v ? { first: v[1]!, to: v[2]!, at: v[3] === undefined ? Number.NaN : Date.parse(v[3]) } : undefined;
+}
+
 /** A resize under way, read from its tag: from, to, and when its last stop was sent (ms), if said (`@<time>/<mark of the run>`). */
 export function progressOf(value: string | undefined): { from: string; to: string; stopSentAt?: number } | undefined {
-  const v = /^([^>@]+)>([^>@]+)(?:@([^/]+)(?:\/.*)?)?$/.exec(value ?? "");
+  const p = progressParts(value);
   // `done>TO@…`: finished; `refused>TO@…`: its stop refused outright, nothing begun.
-  if (!v || v[1] === "done" || v[1] === "refused") return undefined;
-  const at = v[3] === undefined ? Number.NaN : Date.parse(v[3]);
-  return Number.isFinite(at) ? { from: v[1]!, to: v[2]!, stopSentAt: at } : { from: v[1]!, to: v[2]! };
+  if (!p || p.first === "done" || p.first === "refused") return undefined;
+  return Number.isFinite(p.at) ? { from: p.first, to: p.to, stopSentAt: p.at } : { from: p.first, to: p.to };
 }
 
 /** A pay-as-you-go month as Tencent Cloud's monthly prices count it: 30 days. */
@@ -171,9 +176,8 @@ export function unfinished(m: Machine): { from: string; to: string } | undefined
 
 /** When a finished resize made the machine its current type (ms), from the progress tag; undefined: not ours, or not known. */
 export function resizedAt(m: Machine): number | undefined {
-  const v = /^done>([^@]+)@(.+)$/.exec(m.tags.get(RESIZING_TAG) ?? "");
-  const t = v && v[1] === m.type ? Date.parse(v[2]!) : Number.NaN;
-  return Number.isFinite(t) ? t : undefined;
+  const p = progressParts(m.tags.get(RESIZING_TAG));
+  return p?.first === "done" && p.to === m.type && Number.isFinite(p.at) ? p.at : undefined;
 }
 
 /** A machine's decision (decisionOf: one hidden class, not a spread); every one carries its detail. */
