@@ -101,6 +101,9 @@ async function take(
   }
 }
 
+/** The progress tag's time: whole seconds, so the time read back is the time written. */
+const tagTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
 /**
  * The record that the resize is done, and when: no later run takes it for a resize half done, and
  * the next proposal reads only the hours since (the hours before were at the old type).
@@ -112,8 +115,7 @@ async function finished(
   now: Date,
   requestId: string | undefined,
 ): Promise<Outcome> {
-  const at = now.toISOString().replace(/\.\d{3}Z$/, "Z");
-  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${at}` });
+  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${tagTime(now.getTime())}` });
   const followUp = t && !t.ok ? { action: "TagResources", code: t.code, message: t.message } : undefined;
   return { status: "done", requestId, ...(followUp ? { followUp } : {}) };
 }
@@ -160,9 +162,6 @@ class StopsSent {
     return now < Math.min(sentAt, seen) + STOP_IN_FLIGHT_MS;
   }
 }
-
-/** The progress tag's time: whole seconds, so the time read back is the time written. */
-const tagTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /**
  * A stop, its fact first: without the tag a run that finds the machine stopped could not tell it
@@ -269,7 +268,8 @@ export async function resizeOne(
       const step = nextStep(i, from, to);
       if (step === "changed")
         return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
-      const inFlight = stops.mayLand(tagsOf(i!).get(RESIZING_TAG));
+      const tag = tagsOf(i!).get(RESIZING_TAG);
+      const inFlight = stops.mayLand(tag);
       // A stop that may still land: no second one, no start, no record of done (a reset is safe: the
       // machine is stopped). Bounded by the clock, so this wait leaves the poll budget alone.
       if (step === "wait" || (inFlight && step !== "reset")) {
@@ -281,7 +281,7 @@ export async function resizeOne(
       pace.moved();
       const sent =
         step === "stop"
-          ? await stopStep(client, d, from, to, stops, pace.clock, tagsOf(i!).get(RESIZING_TAG))
+          ? await stopStep(client, d, from, to, stops, pace.clock, tag)
           : await take(client, d, step, from, to);
       if (typeof sent === "object") return sent;
       if (sent === "unanswered" || sent === "again") continue;
