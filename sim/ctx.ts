@@ -1,4 +1,4 @@
-/** What every phase of a simulated step works with (its own file: phases.ts and resizes.ts both read it). */
+/** What every phase of a simulated step works with, and two helpers on it (its own file: phases.ts and resizes.ts both use them). */
 import type { FaultSchedule } from "./faults.ts";
 import type { SimMachine } from "./fleet.ts";
 import type { Judge } from "./invariants.ts";
@@ -15,3 +15,12 @@ export interface Ctx {
   machines: readonly SimMachine[];
   stats: Record<string, number>;
 }
+
+/** Whether a machine runs now, as the emulator settles it; false when it is gone. */
+export const running = (c: Ctx, id: string): boolean => {
+  const inst = c.world.emu.state.instances.get(id);
+  return inst ? c.world.emu.state.settle(inst).InstanceState === "RUNNING" : false;
+};
+
+/** Adds to one of the simulation's counters. */
+export const bump = (c: Ctx, k: string, n = 1) => void (c.stats[k] = (c.stats[k] ?? 0) + n);

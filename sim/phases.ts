@@ -8,16 +8,11 @@ import { follow, keepsRunningUntil, linkOf, preview } from "./links.ts";
 import { takeCalls, type CallView } from "./observe.ts";
 import type { PlannedFollow } from "./owners.ts";
 import type { SimMachine } from "./fleet.ts";
-import type { Ctx } from "./ctx.ts";
+import { bump, running, type Ctx } from "./ctx.ts";
 import { resizes } from "./resizes.ts";
 
 export type { Ctx };
 
-const running = (c: Ctx, id: string) => {
-  const inst = c.world.emu.state.instances.get(id);
-  return inst ? c.world.emu.state.settle(inst).InstanceState === "RUNNING" : false;
-};
-const bump = (c: Ctx, k: string, n = 1) => void (c.stats[k] = (c.stats[k] ?? 0) + n);
 const idsOf = (v: CallView, action: string) => v.writes.filter((w) => w.action === action).flatMap((w) => w.ids);
 
 /** An owner follows one link, alone in the world for the moment. */

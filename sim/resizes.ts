@@ -5,11 +5,9 @@
  */
 import type { RunReport } from "../lib/report/report.ts";
 import type { CallView } from "./observe.ts";
-import type { Ctx } from "./ctx.ts";
+import { bump, running, type Ctx } from "./ctx.ts";
 
 type Ran = { fn: string; report?: RunReport | undefined };
-
-const bump = (c: Ctx, k: string) => void (c.stats[k] = (c.stats[k] ?? 0) + 1);
 
 /**
  * After a phase of runs: notes the types machines were reset to, then judges each machine
@@ -38,9 +36,7 @@ export function resizes(c: Ctx, at: number, runs: readonly Ran[], seen: CallView
       `rightsize reported a resize${to ? ` to ${to}` : ""}: ${x.outcome}${x.code ? ` (${x.code})` : ""}`,
     );
     if (x.outcome === "done") leftRunning(c, at, runs, seen, x.id, held);
-    const inst = c.world.emu.state.instances.get(x.id);
-    const running = inst ? c.world.emu.state.settle(inst).InstanceState === "RUNNING" : false;
-    c.j.observe(x.id, running, at, "rightsize's resize");
+    c.j.observe(x.id, running(c, x.id), at, "rightsize's resize");
   }
   return ids;
 }
