@@ -114,6 +114,16 @@ export function unflatten(flat: Record<string, string>): Record<string, unknown>
   return root;
 }
 
+/** A request whose signed timestamp is more than MAX_CLOCK_SKEW_S from the server's time, however late it arrived, is refused. */
+export function checkSignedAt(timestamp: number, nowS: number): void {
+  if (!Number.isFinite(timestamp) || Math.abs(nowS - timestamp) > MAX_CLOCK_SKEW_S) {
+    throw new ApiFault(
+      "AuthFailure.SignatureExpire",
+      `Signature expired: the request timestamp ${timestamp} is more than ${MAX_CLOCK_SKEW_S} s from server time ${nowS}.`,
+    );
+  }
+}
+
 function checkIdentity(
   lookup: CredentialLookup,
   secretId: string | undefined,
@@ -127,12 +137,7 @@ function checkIdentity(
       "AuthFailure.SecretIdNotFound",
       "The SecretId is not found, please ensure that your SecretId is correct.",
     );
-  if (!Number.isFinite(timestamp) || Math.abs(nowS - timestamp) > MAX_CLOCK_SKEW_S) {
-    throw new ApiFault(
-      "AuthFailure.SignatureExpire",
-      `Signature expired: the request timestamp ${timestamp} is more than ${MAX_CLOCK_SKEW_S} s from server time ${nowS}.`,
-    );
-  }
+  checkSignedAt(timestamp, nowS);
   if (creds.token !== undefined && token !== creds.token)
     throw new ApiFault("AuthFailure.TokenFailure", "The session token is invalid or missing.");
   if (creds.expiresAtS !== undefined && nowS > creds.expiresAtS)

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiFault } from "./api-fault.ts";
-import { MAX_CLOCK_SKEW_S } from "./auth.ts";
+import { checkSignedAt } from "./auth.ts";
 import type { FaultRule } from "./faults.ts";
 import type { EmulatorState } from "./state.ts";
 
@@ -76,11 +76,7 @@ async function answers(f: FaultRule, r: FaultedRequest, now: () => number): Prom
       const realEnd = Date.now() + ms;
       const clockEnd = now() + ms;
       while (!f.until?.() && Date.now() < realEnd && now() < clockEnd) await sleep(Math.min(5, ms));
-      if (now() / 1000 - r.signedAt > MAX_CLOCK_SKEW_S)
-        throw new ApiFault(
-          "AuthFailure.SignatureExpire",
-          `Signature expired: the request was signed at ${r.signedAt}.`,
-        );
+      checkSignedAt(r.signedAt, Math.floor(now() / 1000));
       return false;
     }
     case "error":
