@@ -67,6 +67,11 @@ export class Judge {
     this.promised(id, at, fn);
   }
 
+  /** A stop rightsize's resize carried out (its report names the machine; the stop is judged only against promises). */
+  stopByResize(id: string, at: number): void {
+    this.promised(id, at, "rightsize's resize");
+  }
+
   private promised(id: string, at: number, by: string): void {
     const p = this.j.get(id)?.promises.find((x) => x.until > at);
     if (p)

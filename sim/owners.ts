@@ -71,6 +71,31 @@ export class Owners {
     }
   }
 
+  /** The owner's own snooze tag: their latest word replaces what earlier pages promised (it may shorten them). */
+  private snooze(m: SimMachine, until: number): string {
+    this.setTag(m.inst, SNOOZE_TAG, instantTag(until));
+    const rec = this.j.get(m.id);
+    if (rec) rec.promises = [];
+    this.j.promise(m.id, until, "its owner's own snooze tag");
+    return `${SNOOZE_TAG}=${instantTag(until)}`;
+  }
+
+  /**
+   * Before the step's runs: as rightsize's daily run begins, now and then the owner of a machine
+   * tagged for it, still at its big type, snoozes it for the evening (working late). A snooze drawn
+   * by the clock alone would meet that one run a day a few times a year.
+   */
+  beforeRuns(at: number, due: readonly string[]): void {
+    if (!due.includes("rightsize")) return;
+    for (const m of this.machines) {
+      const inst = this.emu.state.settle(m.inst);
+      if (m.pattern !== "steady" || inst.InstanceType !== STEADY.type || inst.InstanceState !== "RUNNING") continue;
+      if (!this.c.chance(1 / 4)) continue;
+      const wrote = this.snooze(m, at + this.c.int(1, 3) * 60 * MIN);
+      this.j.event(m.id, at, `its owner wrote ${wrote} (working late)`);
+    }
+  }
+
   /**
    * A machine rightsize shrank given its big type back in the console (a busy week coming; the
    * console's stop, change and start all within the step): its `done>` tag no longer names its
@@ -101,15 +126,8 @@ export class Owners {
       garbage: 1,
     });
     let wrote: string;
-    if (edit === "snooze") {
-      const until = at + this.c.int(1, 8) * 60 * MIN;
-      this.setTag(m.inst, SNOOZE_TAG, instantTag(until));
-      // The owner's own latest word replaces what earlier pages promised (it may shorten them).
-      const rec = this.j.get(m.id);
-      if (rec) rec.promises = [];
-      this.j.promise(m.id, until, "its owner's own snooze tag");
-      wrote = `${SNOOZE_TAG}=${instantTag(until)}`;
-    } else if (edit === "unsnooze") {
+    if (edit === "snooze") wrote = this.snooze(m, at + this.c.int(1, 8) * 60 * MIN);
+    else if (edit === "unsnooze") {
       this.setTag(m.inst, SNOOZE_TAG, undefined);
       const rec = this.j.get(m.id);
       // Withdrawn by its owner; a stop it held back (a snooze that was not a time holds one for good) may come from now on.

@@ -113,7 +113,11 @@ export async function scheduledRuns(c: Ctx, at: number, due: string[], racing: P
     const verb = action === "StopInstances" ? "stop" : "start";
     for (const id of idsOf(seen, action)) {
       const fn = claimed(id, verb);
-      if (!fn && resized.has(id)) continue;
+      if (!fn && resized.has(id)) {
+        // A resize's stop is judged against the promises too: its owner was told the machine keeps running.
+        if (verb === "stop") c.judge.stopByResize(id, at);
+        continue;
+      }
       if (!fn) {
         if (!runs.some((r) => r.thrown !== undefined) && !crash) c.judge.unreported(due.join("+"), at, id);
         c.j.observe(id, verb === "start", at, `an unreported ${verb} during ${due.join(", ")}`);

@@ -18,6 +18,7 @@ import { clientFor, emulator, emulatorClock } from "./helpers/world.ts";
 const GZ = "ap-guangzhou";
 const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
 const APPLY = [{ Key: "autopilot:rightsize", Value: "apply" }];
+const APPLY_TAG = { key: "autopilot:rightsize", value: "apply" };
 const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
 const big = (emu: Emulator, tags = APPLY) =>
   emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
@@ -138,7 +139,7 @@ describe("rightsize: a stop with no answer", () => {
     emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: recordedDone(inst) });
     const { client } = clientFor(emu, { timeoutMs: 100 });
     const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
-    const out = await resizeOne(client, sleep, decision(inst.InstanceId), new Date());
+    const out = await resizeOne(client, sleep, decision(inst.InstanceId), new Date(), APPLY_TAG);
     await new Promise((r) => setTimeout(r, 100)); // the held stop arrives now
     expect(out.status).toBe("done");
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
@@ -162,7 +163,7 @@ describe("rightsize: a stop with no answer", () => {
       },
     });
     const b = clientFor(emu, { timeoutMs: 5000, clock }).client;
-    const runB = resizeOne(b, async (ms) => void emu.advance(ms), decision(inst.InstanceId), new Date());
+    const runB = resizeOne(b, async (ms) => void emu.advance(ms), decision(inst.InstanceId), new Date(), APPLY_TAG);
     while (!bHeld) await new Promise((r) => setTimeout(r, 5));
     // Run A read the machine running before B's tag and writes its own: the same second, its own mark.
     const value = inst.Tags!.find((t) => t.Key === RESIZING_TAG)!.Value.replace(/\/.*$/, "/other");
@@ -217,7 +218,7 @@ describe("rightsize: a stop with no answer", () => {
     const { client } = clientFor(emu, { timeoutMs: 5000 });
     const t0 = Date.now();
     const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
-    expect((await resizeOne(client, sleep, decision(inst.InstanceId), new Date())).status).toBe("done");
+    expect((await resizeOne(client, sleep, decision(inst.InstanceId), new Date(), APPLY_TAG)).status).toBe("done");
     expect(emu.callsFor("StopInstances")[0]!.time - t0).toBeLessThan(60_000);
   });
 

@@ -19,7 +19,8 @@ import { tagInstances } from "../../lib/runtime/instance-tags.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api } from "../../lib/tencent/services.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";
-import { progressOf, RESIZING_TAG, type RightsizeDecision } from "./plan.ts";
+import type { RightsizePolicy } from "./config.ts";
+import { progressOf, RESIZING_TAG, type RightsizeDecision, snoozeHold } from "./plan.ts";
 
 /** Polls a machine's state after 1 s, 2 s, then every 5 s. */
 const pollMs = (n: number) => Math.min(5000, 1000 * 2 ** n);
@@ -232,6 +233,23 @@ class Pacer {
   }
 }
 
+/**
+ * Whether the machine, as it stands now, no longer asks for a stop: resizes go one at a time, so
+ * one may reach its stop many minutes after the plan, and its owner may have snoozed the machine
+ * or taken the apply tag off since. Only a stop is withdrawn: a machine already stopped is
+ * finished, which brings it back running.
+ */
+function stopWithdrawn(
+  tags: ReadonlyMap<string, string>,
+  applyTag: RightsizePolicy["applyTag"],
+  now: number,
+): Outcome | undefined {
+  if (tags.get(applyTag.key) !== applyTag.value) return { status: "changed-under-us", code: "ApplyTagRemoved" };
+  const held = snoozeHold(tags, new Date(now));
+  if (held) return { status: "changed-under-us", code: held.kind === "snoozed" ? "Snoozed" : "BadSnoozeTag" };
+  return undefined;
+}
+
 const timedOut = (to: string, requestId: string | undefined): Outcome => ({
   status: "failed",
   code: "Timeout",
@@ -245,6 +263,7 @@ export async function resizeOne(
   sleep: (ms: number) => Promise<void>,
   d: RightsizeDecision,
   now: Date,
+  applyTag: RightsizePolicy["applyTag"],
 ): Promise<Outcome> {
   const from = d.detail?.from;
   const to = d.detail?.to;
@@ -268,7 +287,8 @@ export async function resizeOne(
       const step = nextStep(i, from, to);
       if (step === "changed")
         return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
-      const tag = tagsOf(i!).get(RESIZING_TAG);
+      const tags = tagsOf(i!);
+      const tag = tags.get(RESIZING_TAG);
       const inFlight = stops.mayLand(tag);
       // A stop that may still land: no second one, no start, no record of done (a reset is safe: the
       // machine is stopped). Bounded by the clock, so this wait leaves the poll budget alone.
@@ -278,6 +298,8 @@ export async function resizeOne(
         continue;
       }
       if (step === "finished") return finished(client, d, to, now, requestId);
+      const withdrawn = step === "stop" ? stopWithdrawn(tags, applyTag, pace.clock()) : undefined;
+      if (withdrawn) return withdrawn;
       pace.moved();
       const sent =
         step === "stop"

@@ -27,7 +27,13 @@ export interface Proposal {
   message: string;
 }
 
-const PROPOSING: ReadonlySet<RightsizeKind> = new Set(["proposal", "waiting-for-window", "resize"]);
+const PROPOSING: ReadonlySet<RightsizeKind> = new Set([
+  "proposal",
+  "waiting-for-window",
+  "snoozed",
+  "bad-snooze-tag",
+  "resize",
+]);
 
 /**
  * A proposal as its region holds it until the region completes: the figures and the kind, not
@@ -144,7 +150,8 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<stri
   /** One machine at a time: each resize is a stop and a start of a machine someone relies on. */
   async apply(ctx, acting) {
     const out = new Map<string, Outcome>();
-    for (const d of acting) out.set(keyOf(d), await resizeOne(ctx.client, ctx.sleep, d, ctx.now));
+    for (const d of acting)
+      out.set(keyOf(d), await resizeOne(ctx.client, ctx.sleep, d, ctx.now, ctx.config.policy.applyTag));
     return out;
   },
 });

@@ -11,6 +11,7 @@
  */
 import { inWindow, minutesInZone } from "../../lib/config/parsers.ts";
 import { decisionOf, type Decision } from "../../lib/runtime/spec.ts";
+import { instantTag, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import type { Series } from "../../lib/tencent/series.ts";
 import type { Offer } from "../../lib/tencent/zone-offers.ts";
 import type { RightsizePolicy } from "./config.ts";
@@ -21,6 +22,8 @@ export const KINDS = {
   resume: "finish a resize begun earlier",
   proposal: "could be smaller",
   "waiting-for-window": "tagged to apply, outside the window",
+  snoozed: "snoozed: not resized",
+  "bad-snooze-tag": "bad snooze tag: not resized",
   "right-sized": "right-sized",
   "over-target": "busier than the target",
   "too-little-data": "too little CPU data",
@@ -238,7 +241,29 @@ export function judge(
       `${why}; ${p.window.length ? `outside the maintenance window (${p.timeZone})` : "no RIGHTSIZE_WINDOW set"}`,
       d,
     );
+  const held = snoozeHold(m.tags, now);
+  if (held) return decided(m, held.kind, `${why}; ${held.words}`, d);
   return decided(m, "resize", why, d, "resize");
+}
+
+/**
+ * Whether a snooze holds a resize back: a resize stops the machine for minutes, and the snooze tag
+ * (or the page of a link that wrote it) told its owner it keeps running until then. A value that is
+ * not a time with its zone holds it back too, as it does auto-stop-idle's and office-hours' stops.
+ */
+export function snoozeHold(
+  tags: ReadonlyMap<string, string>,
+  now: Date,
+): { kind: "snoozed" | "bad-snooze-tag"; words: string } | undefined {
+  const s = snoozeOf(tags, now);
+  if (s.state === "active")
+    return { kind: "snoozed", words: `snoozed until ${instantTag(s.until)} (tag ${SNOOZE_TAG}): not resized` };
+  if (s.state === "bad")
+    return {
+      kind: "bad-snooze-tag",
+      words: `tag ${SNOOZE_TAG}="${s.value}" is not a time with its zone: not resized, not guessed at`,
+    };
+  return undefined;
 }
 
 /** A proposal's detail: the usage, the type proposed and, when both months are priced, the two prices and the difference. */

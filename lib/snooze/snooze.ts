@@ -1,8 +1,8 @@
 /**
  * Keeping one machine running for a while without editing policy: the tags anyone can set, and
  * the signed links a warning carries.
- * - `autopilot:snooze-until=<ISO time with zone>` keeps auto-stop-idle and office-hours' stops
- *   away from the instance until then. Past it, the tag is ignored (and reported); a value that is
+ * - `autopilot:snooze-until=<ISO time with zone>` keeps auto-stop-idle's and office-hours' stops,
+ *   and rightsize's resizes (a stop of minutes), away from the instance until then. Past it, the tag is ignored (and reported); a value that is
  *   not such a time is reported and keeps the machine as it is, never guessed at.
  * - A warning is each function's own sealed tag (warning-tag.ts); a link names the running period
  *   it was issued for, and a stop-now link acts only on that period.
