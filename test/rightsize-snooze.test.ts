@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../lib/report/report.ts";
 import type { Emulator } from "../emulator/server.ts";
+import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne } from "../functions/rightsize/apply.ts";
 import { KINDS, RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
 import { instantTag, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
@@ -88,7 +89,7 @@ describe("rightsize keeps a snooze's promise", () => {
       action: "resize",
       detail: { zone: inst.Placement.Zone, from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
     } as RightsizeDecision;
-    const out = await resizeOne(client, async () => {}, d, new Date(), APPLY_TAG);
+    const out = await resizeOne(client, d, new RunTime(async () => {}, Date.now()), APPLY_TAG);
     expect(out).toEqual({ status: "changed-under-us", code });
     expect(actions(emu)).toEqual([]);
   });

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FaultRule } from "../emulator/faults.ts";
 import type { Emulator } from "../emulator/server.ts";
+import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne, STOP_IN_FLIGHT_MS } from "../functions/rightsize/apply.ts";
 import { RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
 import { tagInstances } from "../lib/runtime/instance-tags.ts";
@@ -139,7 +140,7 @@ describe("rightsize: a stop with no answer", () => {
     emu.faults.add({ action: "StopInstances", kind: "slow", count: 1, delayMs: 3_600_000, until: recordedDone(inst) });
     const { client } = clientFor(emu, { timeoutMs: 100 });
     const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
-    const out = await resizeOne(client, sleep, decision(inst.InstanceId), new Date(), APPLY_TAG);
+    const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(sleep, Date.now()), APPLY_TAG);
     await new Promise((r) => setTimeout(r, 100)); // the held stop arrives now
     expect(out.status).toBe("done");
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
@@ -163,7 +164,12 @@ describe("rightsize: a stop with no answer", () => {
       },
     });
     const b = clientFor(emu, { timeoutMs: 5000, clock }).client;
-    const runB = resizeOne(b, async (ms) => void emu.advance(ms), decision(inst.InstanceId), new Date(), APPLY_TAG);
+    const runB = resizeOne(
+      b,
+      decision(inst.InstanceId),
+      new RunTime(async (ms: number) => void emu.advance(ms), Date.now()),
+      APPLY_TAG,
+    );
     while (!bHeld) await new Promise((r) => setTimeout(r, 5));
     // Run A read the machine running before B's tag and writes its own: the same second, its own mark.
     const value = inst.Tags!.find((t) => t.Key === RESIZING_TAG)!.Value.replace(/\/.*$/, "/other");
@@ -218,7 +224,9 @@ describe("rightsize: a stop with no answer", () => {
     const { client } = clientFor(emu, { timeoutMs: 5000 });
     const t0 = Date.now();
     const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
-    expect((await resizeOne(client, sleep, decision(inst.InstanceId), new Date(), APPLY_TAG)).status).toBe("done");
+    expect((await resizeOne(client, decision(inst.InstanceId), new RunTime(sleep, Date.now()), APPLY_TAG)).status).toBe(
+      "done",
+    );
     expect(emu.callsFor("StopInstances")[0]!.time - t0).toBeLessThan(60_000);
   });
 

@@ -10,8 +10,9 @@ import { TYPES } from "../emulator/instance-types.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { monitorTime } from "../lib/tencent/monitor.ts";
 import { api } from "../lib/tencent/services.ts";
-import { nextStep } from "../functions/rightsize/apply.ts";
-import { KINDS, progressOf, RESIZING_TAG } from "../functions/rightsize/plan.ts";
+import { nextStep, resizeOne } from "../functions/rightsize/apply.ts";
+import { RunTime } from "../functions/rightsize/pace.ts";
+import { KINDS, progressOf, RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
@@ -180,6 +181,44 @@ describe("rightsize apply", () => {
     const before = writes(emu).length;
     await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     expect(writes(emu).length).toBe(before);
+  });
+
+  it("begins no resize the run has too little time left for: SCF and Lambda end a run at 15 minutes", async () => {
+    // Each resize takes about 4 minutes of the emulator's clock: the fourth would begin at 12 of the run's 14.
+    const emu = await emulator({
+      timings: { stopMs: 20_000, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 210_000 },
+    });
+    const machines = [big(emu), big(emu), big(emu), big(emu)];
+    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+    expect(report.outcomes).toMatchObject({ done: 3, failed: 1 });
+    const left = report.results.find((r) => r.outcome === "failed")!;
+    expect(left).toMatchObject({ code: "RunTimeSpent" });
+    expect(report.errors).toContainEqual(
+      expect.objectContaining({ id: left.id, message: expect.stringMatching(/next run in the window takes it up/) }),
+    );
+    const last = machines.find((m) => m.InstanceId === left.id)!;
+    expect(last).toMatchObject({ InstanceType: "S5.2XLARGE16", InstanceState: "RUNNING" });
+    expect(writes(emu).filter((c) => JSON.stringify(c.params).includes(left.id))).toEqual([]);
+  });
+
+  it("counts the time the run spent before its resizes (listing, metrics, prices) against the 14 minutes", async () => {
+    const emu = await emulator();
+    const inst = big(emu);
+    const { client } = clientFor(emu);
+    const d = {
+      id: inst.InstanceId,
+      region: GZ,
+      kind: "resize",
+      reason: "test",
+      action: "resize",
+      detail: { zone: inst.Placement.Zone, from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
+    } as RightsizeDecision;
+    const late = new RunTime(async (ms) => void emu.advance(ms), Date.now(), 11 * 60_000);
+    expect(await resizeOne(client, d, late, { key: APPLY[0]!.Key, value: APPLY[0]!.Value })).toMatchObject({
+      status: "failed",
+      code: "RunTimeSpent",
+    });
+    expect(writes(emu)).toEqual([]);
   });
 
   it("outside the window, and in a dry run, writes nothing", async () => {

@@ -20,13 +20,9 @@ import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api } from "../../lib/tencent/services.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";
 import type { RightsizePolicy } from "./config.ts";
+import { BEGIN_WITHIN_MS, MAX_POLLS, Pacer, type RunTime } from "./pace.ts";
 import { progressOf, RESIZING_TAG, type RightsizeDecision, snoozeHold } from "./plan.ts";
 
-/** Polls a machine's state after 1 s, 2 s, then every 5 s. */
-const pollMs = (n: number) => Math.min(5000, 1000 * 2 ** n);
-/** A resize's polls while it waits for the machine (the wait for a stop in flight aside), and its time in all: SCF ends a run at 15 minutes. */
-const MAX_POLLS = 120;
-const RESIZE_BUDGET_MS = 13 * 60_000;
 /**
  * How long after it was sent a stop whose answer we never had may still be carried out: the API
  * refuses a request signed more than 5 minutes before it arrives (SignatureExpire: the current
@@ -113,10 +109,10 @@ async function finished(
   client: TencentCloudClient,
   d: RightsizeDecision,
   to: string,
-  now: Date,
+  at: number,
   requestId: string | undefined,
 ): Promise<Outcome> {
-  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${tagTime(now.getTime())}` });
+  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${tagTime(at)}` });
   const followUp = t && !t.ok ? { action: "TagResources", code: t.code, message: t.message } : undefined;
   return { status: "done", requestId, ...(followUp ? { followUp } : {}) };
 }
@@ -200,79 +196,52 @@ async function stopStep(
   }
 }
 
-/** A resize's polls and its time: the clock, or where waits cost no real time (tests), the time they covered. */
-class Pacer {
-  private waits = 0;
-  private slept = 0;
-
-  constructor(
-    private readonly sleep: (ms: number) => Promise<void>,
-    private readonly startMs: number,
-  ) {
-    this.began = this.clock();
-  }
-
-  readonly clock = (): number => Math.max(Date.now(), this.startMs + this.slept);
-  /** Set in the constructor, once the parameters are (a field initializer may run before them). */
-  private readonly began: number;
-
-  /** Time since this resize began. */
-  elapsed(): number {
-    return this.clock() - this.began;
-  }
-
-  async pause(): Promise<void> {
-    const ms = pollMs(this.waits++);
-    await this.sleep(ms);
-    this.slept += ms;
-  }
-
-  /** A step was taken: the next wait starts short again. */
-  moved(): void {
-    this.waits = 0;
-  }
-}
-
-/**
- * Whether the machine, as it stands now, no longer asks for a stop: resizes go one at a time, so
- * one may reach its stop many minutes after the plan, and its owner may have snoozed the machine
- * or taken the apply tag off since. Only a stop is withdrawn: a machine already stopped is
- * finished, which brings it back running.
- */
-function stopWithdrawn(
-  tags: ReadonlyMap<string, string>,
-  applyTag: RightsizePolicy["applyTag"],
-  now: number,
-): Outcome | undefined {
-  if (tags.get(applyTag.key) !== applyTag.value) return { status: "changed-under-us", code: "ApplyTagRemoved" };
-  const held = snoozeHold(tags, new Date(now));
-  if (held) return { status: "changed-under-us", code: held.kind === "snoozed" ? "Snoozed" : "BadSnoozeTag" };
-  return undefined;
-}
-
-const timedOut = (to: string, requestId: string | undefined): Outcome => ({
+const timedOut = (to: string, pace: Pacer, requestId: string | undefined): Outcome => ({
   status: "failed",
   code: "Timeout",
-  message: `the resize to ${to} had not finished after ${MAX_POLLS} checks or ${RESIZE_BUDGET_MS / 60_000} minutes; the next run takes it up (${RESIZING_TAG})`,
+  message: `the resize to ${to} had not finished after ${MAX_POLLS} checks or ${Math.round(pace.budget / 1000)} s (its time, or what the run had left); the next run takes it up (${RESIZING_TAG})`,
   requestId,
 });
+
+/**
+ * Why a stop is not sent, if it is not: a stop begins (or, after the owner started the machine,
+ * begins again) what only a start ends. Resizes go one at a time, so one may reach its stop many
+ * minutes after the plan: its owner may have snoozed the machine or taken the apply tag off since,
+ * or the run may have too little time left to finish it. Only a stop is held back: a machine
+ * already stopped is finished, which brings it back running.
+ */
+function stopHeldBack(
+  tags: ReadonlyMap<string, string>,
+  applyTag: RightsizePolicy["applyTag"],
+  run: RunTime,
+  to: string,
+): Outcome | undefined {
+  if (tags.get(applyTag.key) !== applyTag.value) return { status: "changed-under-us", code: "ApplyTagRemoved" };
+  const held = snoozeHold(tags, new Date(run.clock()));
+  if (held) return { status: "changed-under-us", code: held.kind === "snoozed" ? "Snoozed" : "BadSnoozeTag" };
+  if (run.left() >= BEGIN_WITHIN_MS) return undefined;
+  return {
+    status: "failed",
+    code: "RunTimeSpent",
+    message: `not resized to ${to}: the run had ${Math.max(0, Math.round(run.left() / 1000))} s left for resizes, and one is begun with ${BEGIN_WITHIN_MS / 60_000} minutes at least (SCF and Lambda end a run at 15); the next run in the window takes it up`,
+  };
+}
 
 /** One machine's resize, from wherever it stands to running at the new type. */
 export async function resizeOne(
   client: TencentCloudClient,
-  sleep: (ms: number) => Promise<void>,
   d: RightsizeDecision,
-  now: Date,
+  run: RunTime,
   applyTag: RightsizePolicy["applyTag"],
 ): Promise<Outcome> {
   const from = d.detail?.from;
   const to = d.detail?.to;
   if (!from || !to) return { status: "failed", code: "NoProposal", message: "no type to change to" };
   let requestId: string | undefined;
-  const pace = new Pacer(sleep, now.getTime());
+  const pace = new Pacer(run);
   const stops = new StopsSent(pace.clock);
   try {
-    for (let poll = 0; poll < MAX_POLLS && pace.elapsed() < RESIZE_BUDGET_MS; poll++) {
+    for (let poll = 0; poll < MAX_POLLS && pace.inTime(); poll++) {
       // While a stop of ours may land, a failed look is looked again: ending here would leave no
       // one to start the machine if that stop lands after another run finished the resize.
       const i = await describe(client, d.region, d.id).catch((err: unknown) => {
@@ -297,9 +266,9 @@ export async function resizeOne(
         await pace.pause();
         continue;
       }
-      if (step === "finished") return finished(client, d, to, now, requestId);
-      const withdrawn = step === "stop" ? stopWithdrawn(tags, applyTag, pace.clock()) : undefined;
-      if (withdrawn) return withdrawn;
+      if (step === "finished") return finished(client, d, to, pace.clock(), requestId);
+      const heldBack = step === "stop" ? stopHeldBack(tags, applyTag, run, to) : undefined;
+      if (heldBack) return heldBack;
       pace.moved();
       const sent =
         step === "stop"
@@ -310,7 +279,7 @@ export async function resizeOne(
       if (step === "reset" && sent) requestId = sent;
       else requestId ??= sent;
     }
-    return timedOut(to, requestId);
+    return timedOut(to, pace, requestId);
   } catch (err) {
     const e = errorRecord(err);
     return { status: "failed", code: e.code, message: e.message, requestId: e.requestId ?? requestId };

@@ -8,6 +8,7 @@ import { cellText, REPORT_DETAIL_LIMIT } from "../../lib/report/report.ts";
 import { defineFunction, keyOf, type Outcome } from "../../lib/runtime/spec.ts";
 import { tagText } from "../../lib/runtime/scope-words.ts";
 import { resizeOne } from "./apply.ts";
+import { RunTime } from "./pace.ts";
 import { decideRegion } from "./collect.ts";
 import { loadConfig, SETTINGS, type RightsizeConfig } from "./config.ts";
 import { KINDS, type RightsizeDecision, type RightsizeDetail, type RightsizeKind } from "./plan.ts";
@@ -150,8 +151,8 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<stri
   /** One machine at a time: each resize is a stop and a start of a machine someone relies on. */
   async apply(ctx, acting) {
     const out = new Map<string, Outcome>();
-    for (const d of acting)
-      out.set(keyOf(d), await resizeOne(ctx.client, ctx.sleep, d, ctx.now, ctx.config.policy.applyTag));
+    const run = new RunTime(ctx.sleep, ctx.now.getTime(), ctx.runningFor());
+    for (const d of acting) out.set(keyOf(d), await resizeOne(ctx.client, d, run, ctx.config.policy.applyTag));
     return out;
   },
 });

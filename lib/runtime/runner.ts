@@ -62,7 +62,15 @@ async function openRun<C extends BaseConfig, K extends string, P>(
   deps: RunDeps,
 ): Promise<Run<C, K, P>> {
   const startedAt = deps.now();
-  const base = { config, client: deps.client, logger: deps.logger, now: startedAt, sleep: deps.sleep };
+  const began = performance.now();
+  const base = {
+    config,
+    client: deps.client,
+    logger: deps.logger,
+    now: startedAt,
+    sleep: deps.sleep,
+    runningFor: () => performance.now() - began,
+  };
   const all = spec.regions ? await spec.regions(base) : await resolveRegions(config, deps.client);
   const n = narrow(config.dryRun, all, trigger);
   const errors: ErrorEntry[] = regionsNotConfigured(trigger, all);

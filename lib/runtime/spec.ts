@@ -30,6 +30,8 @@ export interface RunContext<C extends BaseConfig> {
   logger: Logger;
   now: Date;
   sleep: (ms: number) => Promise<void>;
+  /** Real time since the run began (ms, monotonic, whatever `now` says): what a platform's run timeout counts. */
+  runningFor(): number;
   dryRun: boolean;
   /** Regions of this run, after any narrowing. */
   regions: string[];
