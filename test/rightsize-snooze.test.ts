@@ -69,14 +69,14 @@ describe("rightsize keeps a snooze's promise", () => {
     const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     const outcome = (id: string) => report.results.find((r) => r.id === id);
     expect(outcome(first.InstanceId)).toMatchObject({ outcome: "done" });
-    expect(outcome(second.InstanceId)).toMatchObject({ outcome: "changed-under-us", code: "Snoozed" });
+    expect(outcome(second.InstanceId)).toMatchObject({ outcome: "changed-under-us", code: "Rightsize.Snoozed" });
     expect(writesFor(emu, second.InstanceId)).toEqual([]);
     expect(second).toMatchObject({ InstanceType: "S5.2XLARGE16", InstanceState: "RUNNING" });
   });
 
   it.each([
-    ["the apply tag taken off", [] as Array<{ Key: string; Value: string }>, "ApplyTagRemoved"],
-    ["a snooze that is not a time", [APPLY, { Key: SNOOZE_TAG, Value: "soon" }], "BadSnoozeTag"],
+    ["the apply tag taken off", [] as Array<{ Key: string; Value: string }>, "Rightsize.ApplyTagRemoved"],
+    ["a snooze that is not a time", [APPLY, { Key: SNOOZE_TAG, Value: "soon" }], "Rightsize.BadSnoozeTag"],
   ])("withdraws a planned stop on %s since the plan", async (_, tags, code) => {
     const emu = await emulator();
     const inst = big(emu, tags);

@@ -10,7 +10,7 @@ import type { FaultRule } from "../emulator/faults.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne, STOP_IN_FLIGHT_MS } from "../functions/rightsize/apply.ts";
-import { RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
+import { RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX } from "../functions/rightsize/plan.ts";
 import { tagInstances } from "../lib/runtime/instance-tags.ts";
 import type { RunReport } from "../lib/report/report.ts";
 import { runFunction } from "./helpers/functions.ts";
@@ -23,6 +23,9 @@ const APPLY_TAG = { key: "autopilot:rightsize", value: "apply" };
 const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
 const big = (emu: Emulator, tags = APPLY) =>
   emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
+/** The stop keys left on a machine. */
+const stopKeys = (inst: { Tags?: Array<{ Key: string }> }) =>
+  (inst.Tags ?? []).map((t) => t.Key).filter((k) => k.startsWith(STOP_KEY_PREFIX));
 /** The decision a run hands resizeOne, for the cases that drive it directly. */
 const decision = (id: string) =>
   ({
@@ -184,6 +187,57 @@ describe("rightsize: a stop with no answer", () => {
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
   });
 
+  it("two runs read the machine at once, the first ended by its platform with its stop out: the second waits for that stop too", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    const clock = emulatorClock(emu);
+    let bHeld = false;
+    let aSent = false;
+    // B has read the machine running; its progress tag is held until A has tagged and sent its stop.
+    emu.faults.add({
+      action: "TagResources",
+      kind: "slow",
+      count: 1,
+      delayMs: 600_000,
+      until: () => {
+        bHeld = true;
+        return aSent;
+      },
+    });
+    const runB = resizeOne(
+      clientFor(emu, { timeoutMs: 5000, clock }).client,
+      decision(inst.InstanceId),
+      new RunTime(async (ms: number) => void emu.advance(ms), Date.now()),
+      APPLY_TAG,
+    );
+    while (!bHeld) await new Promise((r) => setTimeout(r, 5));
+    // A read it at the same moment: it tags and sends its stop, which gets no answer; its platform
+    // ends it at its first wait (its sleep never returns). The stop lands once B records done.
+    let aEnded = false;
+    emu.faults.add({
+      action: "StopInstances",
+      kind: "slow",
+      count: 1,
+      delayMs: 3_600_000,
+      until: () => {
+        aSent = true;
+        return aEnded && recordedDone(inst)();
+      },
+    });
+    const a = clientFor(emu, { timeoutMs: 100, retry: { maxAttempts: 1 }, clock }).client;
+    const ended = () => {
+      aEnded = true;
+      return new Promise<void>(() => {});
+    };
+    void resizeOne(a, decision(inst.InstanceId), new RunTime(ended, Date.now()), APPLY_TAG);
+    // B's tag now overwrites A's progress tag; A's stop is named only by A's own stop key.
+    expect((await runB).status).toBe("done");
+    while (!aEnded) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100)); // A's held stop arrives now
+    expect(stopKeys(inst)).toEqual([]); // B's record of done took A's stop key away too
+    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+  });
+
   it("a look that fails while our stop may land is looked again, not the end of the resize", async () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
@@ -210,14 +264,27 @@ describe("rightsize: a stop with no answer", () => {
     },
   );
 
-  it("a tag dated ahead of the clock holds the resize no longer than the window from when it was seen", async () => {
-    const emu = await emulator({ timings: ZERO });
-    const inst = big(emu, [...APPLY, { Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4@2099-01-01T00:00:00Z" }]);
-    const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
-    expect(report.outcomes).toMatchObject({ done: 1 });
-    expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
-    expect(emu.advanced()).toBeLessThan(STOP_IN_FLIGHT_MS + 60_000);
-  });
+  it.each([
+    ["a progress tag", [{ Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4@2099-01-01T00:00:00Z" }]],
+    [
+      "a progress tag and two runs' stop keys",
+      [
+        { Key: RESIZING_TAG, Value: "S5.2XLARGE16>S5.MEDIUM4@2099-01-01T00:00:00Z/aaaaaa" },
+        { Key: `${STOP_KEY_PREFIX}aaaaaa`, Value: "2099-01-01T00:00:00Z" },
+        { Key: `${STOP_KEY_PREFIX}bbbbbb`, Value: "2099-01-01T00:00:10Z" },
+      ],
+    ],
+  ])(
+    "%s dated ahead of the clock holds the resize no longer than the window from when it was seen",
+    async (_, tags) => {
+      const emu = await emulator({ timings: ZERO });
+      const inst = big(emu, [...APPLY, ...tags]);
+      const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
+      expect(report.outcomes).toMatchObject({ done: 1 });
+      expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
+      expect(emu.advanced()).toBeLessThan(STOP_IN_FLIGHT_MS + 60_000);
+    },
+  );
 
   it("a tag written again for being slow is not waited for: no stop was sent with it", async () => {
     const { emu, inst } = await slowFirstTagWrite(25_000);
@@ -248,6 +315,7 @@ describe("rightsize: a stop with no answer", () => {
     const first = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     expect(first.report.outcomes).toMatchObject({ failed: 1 });
     expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^refused>S5\.MEDIUM4@/) });
+    expect(stopKeys(inst)).toEqual([]);
     // The owner opts out and stops it; a run outside any window leaves it as it is.
     inst.Tags = inst.Tags!.filter((t) => t.Key !== "autopilot:rightsize");
     inst.InstanceState = "STOPPED";

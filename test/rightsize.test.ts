@@ -12,12 +12,18 @@ import { monitorTime } from "../lib/tencent/monitor.ts";
 import { api } from "../lib/tencent/services.ts";
 import { nextStep, resizeOne } from "../functions/rightsize/apply.ts";
 import { RunTime } from "../functions/rightsize/pace.ts";
-import { KINDS, progressOf, RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
+import {
+  KINDS,
+  progressOf,
+  RESIZING_TAG,
+  type RightsizeDecision,
+  STOP_KEY_PREFIX,
+} from "../functions/rightsize/plan.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
 const GZ = "ap-guangzhou";
-const WRITES = ["StopInstances", "ResetInstancesType", "StartInstances", "TagResources"];
+const WRITES = ["StopInstances", "ResetInstancesType", "StartInstances", "TagResources", "UnTagResources"];
 const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
 /** A one-hour window two hours from now (UTC): outside it whenever the test runs. */
 const notNow = () => {
@@ -175,8 +181,11 @@ describe("rightsize apply", () => {
       "StopInstances",
       "ResetInstancesType",
       "TagResources",
+      "UnTagResources",
     ]);
     expect(inst.Tags).toContainEqual({ Key: RESIZING_TAG, Value: expect.stringMatching(/^done>S5\.MEDIUM4@20\d\d-/) });
+    // The resize's own stop key went with its record of done.
+    expect(inst.Tags!.map((t) => t.Key).filter((k) => k.startsWith(STOP_KEY_PREFIX))).toEqual([]);
     // A second run finds nothing half done, and no hours yet at the new type to judge it by.
     const before = writes(emu).length;
     await runFunction<RunReport>("rightsize", emu, ALL_DAY);
@@ -192,7 +201,7 @@ describe("rightsize apply", () => {
     const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     expect(report.outcomes).toMatchObject({ done: 3, failed: 1 });
     const left = report.results.find((r) => r.outcome === "failed")!;
-    expect(left).toMatchObject({ code: "RunTimeSpent" });
+    expect(left).toMatchObject({ code: "Rightsize.RunTimeSpent" });
     expect(report.errors).toContainEqual(
       expect.objectContaining({ id: left.id, message: expect.stringMatching(/next run in the window takes it up/) }),
     );
@@ -216,7 +225,7 @@ describe("rightsize apply", () => {
     const late = new RunTime(async (ms) => void emu.advance(ms), Date.now(), 11 * 60_000);
     expect(await resizeOne(client, d, late, { key: APPLY[0]!.Key, value: APPLY[0]!.Value })).toMatchObject({
       status: "failed",
-      code: "RunTimeSpent",
+      code: "Rightsize.RunTimeSpent",
     });
     expect(writes(emu)).toEqual([]);
   });

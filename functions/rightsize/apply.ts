@@ -4,8 +4,10 @@
  * mid-way (a platform retry, an overlapping run) takes the next step, never one twice. Before each
  * stop the machine is tagged `autopilot:rightsize:resizing=FROM>TO@<time sent>`: the fact a later
  * run needs to finish a resize it did not begin, to know a type it finds was our doing, and to
- * know a stop of ours may still land; at the end `done>TO@<time>`, so the next judgement reads
- * only the hours at the new type.
+ * know a stop of ours may still land; and under the resize's own key
+ * `autopilot:rightsize:stop:<mark>=<time sent>`, which another run's tag cannot overwrite. At the
+ * end `done>TO@<time>`, so the next judgement reads only the hours at the new type, and the stop
+ * keys are removed.
  *
  * ResetInstancesType takes one instance a call and is asynchronous (LatestOperationState is
  * OPERATING until done); the current product doc says the machine then shows as RUNNING by
@@ -15,13 +17,14 @@ import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
 import { errorRecord, isRetryable, isThrottling, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
-import { tagInstances } from "../../lib/runtime/instance-tags.ts";
+import { tagInstances, untagInstances } from "../../lib/runtime/instance-tags.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { api } from "../../lib/tencent/services.ts";
+import type { ItemResult } from "../../lib/runtime/batch-apply.ts";
 import type { Outcome } from "../../lib/runtime/spec.ts";
 import type { RightsizePolicy } from "./config.ts";
 import { BEGIN_WITHIN_MS, MAX_POLLS, Pacer, type RunTime } from "./pace.ts";
-import { progressOf, RESIZING_TAG, type RightsizeDecision, snoozeHold } from "./plan.ts";
+import { progressOf, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX, snoozeHold } from "./plan.ts";
 
 /**
  * How long after it was sent a stop whose answer we never had may still be carried out: the API
@@ -103,7 +106,8 @@ const tagTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOStri
 
 /**
  * The record that the resize is done, and when: no later run takes it for a resize half done, and
- * the next proposal reads only the hours since (the hours before were at the old type).
+ * the next proposal reads only the hours since (the hours before were at the old type). Every
+ * run's stop key goes with it: none of their stops can land any more.
  */
 async function finished(
   client: TencentCloudClient,
@@ -111,11 +115,21 @@ async function finished(
   to: string,
   at: number,
   requestId: string | undefined,
+  tags: ReadonlyMap<string, string>,
 ): Promise<Outcome> {
   const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${tagTime(at)}` });
-  const followUp = t && !t.ok ? { action: "TagResources", code: t.code, message: t.message } : undefined;
-  return { status: "done", requestId, ...(followUp ? { followUp } : {}) };
+  // Without the record the next run finishes it again, and removes the keys then.
+  if (t && !t.ok) return doneWith(requestId, "TagResources", t);
+  const keys = [...tags.keys()].filter((k) => k.startsWith(STOP_KEY_PREFIX));
+  const [u] = keys.length ? await untagInstances(client, d.region, [d.id], keys) : [];
+  return doneWith(requestId, "UnTagResources", u);
 }
+
+/** Done, with the write that goes with it reported when it failed (the resize stands). */
+const doneWith = (requestId: string | undefined, action: string, r: ItemResult | undefined): Outcome =>
+  r && !r.ok
+    ? { status: "done", requestId, followUp: { action, code: r.code, message: r.message } }
+    : { status: "done", requestId };
 
 /**
  * The stops a resize sent, and whether one of them, or one another run tagged, may still land.
@@ -124,6 +138,8 @@ async function finished(
  */
 class StopsSent {
   readonly mark = Math.random().toString(36).slice(2, 8);
+  /** This resize's stop key, its value the time its last stop was sent. */
+  readonly key = `${STOP_KEY_PREFIX}${this.mark}`;
   /** The tag value of our last stop whose answer came: that one cannot land later. */
   private answered: string | undefined;
   /** Until when a stop of ours with no answer may land: kept here too, as another run may overwrite the tag. */
@@ -145,17 +161,33 @@ class StopsSent {
   }
 
   /**
-   * Whether a stop may still be carried out, given the progress tag on the machine now. A time
-   * ahead of this clock (a hand edit, a host whose clock runs ahead) is believed only from the
-   * moment this resize first saw it: no wait is longer than the window.
+   * Whether a stop may still be carried out, given the machine's tags now: its progress tag (the
+   * last stop any run tagged there, and all a version before stop keys wrote), and every other
+   * resize's stop key (a run that tagged in the same moment as another is hidden in the progress
+   * tag, not there). Ours is known here: the one unanswered is kept above, an answered one cannot land.
    */
-  mayLand(tagValue: string | undefined): boolean {
+  mayLand(tags: ReadonlyMap<string, string>): boolean {
+    // Every record is looked at, none skipped once one says yes: each one's first sighting is
+    // noted now, so their windows run side by side, not one after another.
+    let may = this.oursMayLand();
+    const progress = tags.get(RESIZING_TAG);
+    if (progress !== undefined && progress !== this.answered)
+      may = this.recent(progress, progressOf(progress)?.stopSentAt) || may;
+    for (const [k, v] of tags)
+      if (k.startsWith(STOP_KEY_PREFIX) && k !== this.key) may = this.recent(`${k}=${v}`, Date.parse(v)) || may;
+    return may;
+  }
+
+  /**
+   * Whether a stop sent at `sentAt` (ms; NaN or undefined: not said) may still land. A time ahead of
+   * this clock (a hand edit, a host whose clock runs ahead) is believed only from the moment this
+   * resize first saw it (`seenAs` names it): no wait is longer than the window.
+   */
+  private recent(seenAs: string, sentAt: number | undefined): boolean {
+    if (sentAt === undefined || !Number.isFinite(sentAt)) return false;
     const now = this.clock();
-    if (this.oursMayLand()) return true;
-    const sentAt = progressOf(tagValue)?.stopSentAt;
-    if (tagValue === undefined || sentAt === undefined || tagValue === this.answered) return false;
-    let seen = this.firstSeen.get(tagValue);
-    if (seen === undefined) this.firstSeen.set(tagValue, (seen = now));
+    let seen = this.firstSeen.get(seenAs);
+    if (seen === undefined) this.firstSeen.set(seenAs, (seen = now));
     return now < Math.min(sentAt, seen) + STOP_IN_FLIGHT_MS;
   }
 }
@@ -178,7 +210,7 @@ async function stopStep(
 ): Promise<Outcome | string | undefined | "unanswered" | "again"> {
   const at = tagTime(clock());
   const value = `${from}>${to}@${at}/${stops.mark}`;
-  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value });
+  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value, [stops.key]: at });
   if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
   if (clock() - Date.parse(at) > RETAG_AFTER_MS) {
     stops.sent(value, false); // no stop was sent with this value: nothing to wait for
@@ -192,6 +224,7 @@ async function stopStep(
     // Refused outright: nothing was begun, so the tag says what it said before (or that nothing
     // was), else a later run would take the machine for one stopped mid-resize and finish it.
     await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: before ?? `refused>${to}@${at}` });
+    if (!stops.oursMayLand()) await untagInstances(client, d.region, [d.id], [stops.key]);
     throw err;
   }
 }
@@ -216,13 +249,18 @@ function stopHeldBack(
   run: RunTime,
   to: string,
 ): Outcome | undefined {
-  if (tags.get(applyTag.key) !== applyTag.value) return { status: "changed-under-us", code: "ApplyTagRemoved" };
+  if (tags.get(applyTag.key) !== applyTag.value)
+    return { status: "changed-under-us", code: "Rightsize.ApplyTagRemoved" };
   const held = snoozeHold(tags, new Date(run.clock()));
-  if (held) return { status: "changed-under-us", code: held.kind === "snoozed" ? "Snoozed" : "BadSnoozeTag" };
+  if (held)
+    return {
+      status: "changed-under-us",
+      code: held.kind === "snoozed" ? "Rightsize.Snoozed" : "Rightsize.BadSnoozeTag",
+    };
   if (run.left() >= BEGIN_WITHIN_MS) return undefined;
   return {
     status: "failed",
-    code: "RunTimeSpent",
+    code: "Rightsize.RunTimeSpent",
     message: `not resized to ${to}: the run had ${Math.max(0, Math.round(run.left() / 1000))} s left for resizes, and one is begun with ${BEGIN_WITHIN_MS / 60_000} minutes at least (SCF and Lambda end a run at 15); the next run in the window takes it up`,
   };
 }
@@ -258,7 +296,7 @@ export async function resizeOne(
         return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
       const tags = tagsOf(i!);
       const tag = tags.get(RESIZING_TAG);
-      const inFlight = stops.mayLand(tag);
+      const inFlight = stops.mayLand(tags);
       // A stop that may still land: no second one, no start, no record of done (a reset is safe: the
       // machine is stopped). Bounded by the clock, so this wait leaves the poll budget alone.
       if (step === "wait" || (inFlight && step !== "reset")) {
@@ -266,7 +304,7 @@ export async function resizeOne(
         await pace.pause();
         continue;
       }
-      if (step === "finished") return finished(client, d, to, pace.clock(), requestId);
+      if (step === "finished") return finished(client, d, to, pace.clock(), requestId, tags);
       const heldBack = step === "stop" ? stopHeldBack(tags, applyTag, run, to) : undefined;
       if (heldBack) return heldBack;
       pace.moved();

@@ -107,6 +107,7 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<stri
     "DescribeZoneInstanceConfigInfos",
     "InquiryPriceResetInstancesType",
     "TagResources",
+    "UnTagResources",
     "StopInstances",
     "ResetInstancesType",
     "StartInstances",

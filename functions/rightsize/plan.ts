@@ -38,6 +38,12 @@ export type RightsizeKind = keyof typeof KINDS;
  * `done>TO@<UTC time>` after.
  */
 export const RESIZING_TAG = "autopilot:rightsize:resizing";
+/**
+ * Each resize's own record of its last stop: `autopilot:rightsize:stop:<mark>=<UTC time sent>`. Two
+ * runs that read the machine in the same moment both write the progress tag, and the later hides
+ * the earlier's stop; their keys differ, so neither hides the other. Removed at done.
+ */
+export const STOP_KEY_PREFIX = "autopilot:rightsize:stop:";
 
 /** The progress tag's parts, every form: `FIRST>TO`, then `@<time>` (ms, NaN when absent or unreadable), then `/<mark>`. */
 function progressParts(value: string | undefined): { first: string; to: string; at: number } | undefined {

@@ -37,6 +37,25 @@ export async function tagInstances(
   return writeTags(client, region, ids, (ResourceList) => api(client).tagResources(undefined, { ResourceList, Tags }));
 }
 
+/** Removes tag keys from instances of one region (UnTagResources, 10 keys a call; a key an instance lacks is no failure); a result per id. */
+export async function untagInstances(
+  client: TencentCloudClient,
+  region: string,
+  ids: readonly string[],
+  keys: readonly string[],
+): Promise<ItemResult[]> {
+  const byId = new Map<string, ItemResult>();
+  for (let i = 0; i < keys.length; i += 10) {
+    const TagKeys = keys.slice(i, i + 10);
+    const results = await writeTags(client, region, ids, (ResourceList) =>
+      api(client).unTagResources(undefined, { ResourceList, TagKeys }),
+    );
+    // Per id, its first failure in any group of keys stands.
+    for (const r of results) if (byId.get(r.id)?.ok !== false) byId.set(r.id, r);
+  }
+  return [...byId.values()];
+}
+
 /** One Tag API write over instances, 10 resources a call, each failure read from FailedResources. */
 async function writeTags(
   client: TencentCloudClient,

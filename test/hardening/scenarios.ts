@@ -34,7 +34,13 @@ export const writeCalls = (emu: Emulator) => emu.calls.filter((c) => c.action &&
 /** Every reported API failure carries its RequestId, unless no reply ever came (ClientError.*). */
 export function errorsHaveRequestIds(errors: ErrorEntry[]): string[] {
   return errors
-    .filter((e) => !e.code.startsWith("ClientError.") && !e.code.startsWith("KeyRotation.") && !e.requestId)
+    .filter(
+      (e) =>
+        !e.code.startsWith("ClientError.") &&
+        !e.code.startsWith("KeyRotation.") &&
+        !e.code.startsWith("Rightsize.") &&
+        !e.requestId,
+    )
     .map((e) => `error without RequestId: ${JSON.stringify(e)}`);
 }
 
