@@ -127,6 +127,30 @@ describe("rightsize: a stop with no answer", () => {
     expect(emu.state.settle(inst)).toMatchObject({ InstanceType: "S5.MEDIUM4", InstanceState: "RUNNING" });
   });
 
+  it("the owner changes the type while our stop is out: said as a failure, for a person to look, not a quiet change", async () => {
+    const emu = await emulator({ timings: ZERO });
+    const inst = big(emu);
+    // Our stop is held past the client's timeout; meanwhile the owner gives it another type.
+    emu.faults.add({
+      action: "StopInstances",
+      kind: "slow",
+      count: 1,
+      delayMs: 600_000,
+      until: () => {
+        inst.InstanceType = "S5.LARGE8";
+        return recordedDone(inst)();
+      },
+    });
+    const { report } = await runFunction<RunReport>("rightsize", emu, SHORT);
+    expect(report.outcomes).toMatchObject({ failed: 1, "changed-under-us": 0 });
+    expect(report.errors).toContainEqual(
+      expect.objectContaining({
+        code: "Rightsize.ChangedWithStopOut",
+        message: expect.stringMatching(/changed to S5\.LARGE8 .* may still be carried out until 20\d\d-/),
+      }),
+    );
+  });
+
   it("a re-run finds a stop another run sent moments ago, and sends its own only once that one can no longer land", async () => {
     const emu = await emulator({ timings: ZERO });
     const at = new Date(emu.state.now()).toISOString().replace(/\.\d{3}Z$/, "Z");

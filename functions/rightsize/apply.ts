@@ -160,6 +160,11 @@ class StopsSent {
     return this.clock() < this.unansweredUntil;
   }
 
+  /** Until when (ms) a stop of ours with no answer may be carried out. */
+  oursLandBy(): number {
+    return this.unansweredUntil;
+  }
+
   /**
    * Whether a stop may still be carried out, given the machine's tags now: its progress tag (the
    * last stop any run tagged there, and all a version before stop keys wrote), and every other
@@ -229,6 +234,21 @@ async function stopStep(
   }
 }
 
+/**
+ * The machine changed under the resize: a type that is neither end (its owner's doing), or gone. A
+ * stop of ours with no answer may still land on the owner's machine and leave it stopped, which
+ * no later run would undo (the type is not ours): said as a failure, for a person to look at it.
+ */
+function changedUnderUs(i: Instance | undefined, stops: StopsSent): Outcome {
+  if (i && stops.oursMayLand())
+    return {
+      status: "failed",
+      code: "Rightsize.ChangedWithStopOut",
+      message: `its type was changed to ${i.InstanceType} by someone else while our stop had no answer; that stop may still be carried out until ${tagTime(stops.oursLandBy())} and leave the machine stopped: look at it then`,
+    };
+  return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
+}
+
 const timedOut = (to: string, pace: Pacer, requestId: string | undefined): Outcome => ({
   status: "failed",
   code: "Timeout",
@@ -292,8 +312,7 @@ export async function resizeOne(
         continue;
       }
       const step = nextStep(i, from, to);
-      if (step === "changed")
-        return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
+      if (step === "changed") return changedUnderUs(i, stops);
       const tags = tagsOf(i!);
       const tag = tags.get(RESIZING_TAG);
       const inFlight = stops.mayLand(tags);
