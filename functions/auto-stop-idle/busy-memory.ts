@@ -20,6 +20,7 @@ import * as z from "zod/mini";
 import { withinWindow, type Series } from "../../lib/tencent/series.ts";
 import type { AutoStopPolicy } from "./config.ts";
 import { p95Index, type Verdict } from "./plan.ts";
+import { utcSeconds } from "../../lib/utc-seconds.ts";
 
 /** The busy points that prove a machine busy: all of them lie between `oldest` and `newest` (ms). */
 export interface BusySpan {
@@ -63,7 +64,6 @@ export function busyPointsNeeded(p: AutoStopPolicy): number {
 }
 
 const windowMs = (p: AutoStopPolicy) => p.lookbackMinutes * 60_000;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** What to remember of a CPU series read now: the span of its latest busy points, enough of them to prove it busy; else nothing. */
 export function busySpan(cpu: Series, p: AutoStopPolicy, now: Date): BusySpan | undefined {
@@ -92,11 +92,11 @@ export function provesBusy(s: BusySpan, p: AutoStopPolicy, now: Date): boolean {
 export function rememberedBusy(s: BusySpan, p: AutoStopPolicy): Verdict {
   const points =
     busyPointsNeeded(p) === 1
-      ? `CPU ${p.cpuThreshold}% or more at ${iso(s.newest)}`
-      : `${busyPointsNeeded(p)} CPU points at ${p.cpuThreshold}% or more from ${iso(s.oldest)}`;
+      ? `CPU ${p.cpuThreshold}% or more at ${utcSeconds(s.newest)}`
+      : `${busyPointsNeeded(p)} CPU points at ${p.cpuThreshold}% or more from ${utcSeconds(s.oldest)}`;
   return {
     kind: "busy-remembered",
-    reason: `busy: ${points}, so not idle over ${p.lookbackMinutes} min before ${iso(s.oldest + windowMs(p))}: not queried`,
+    reason: `busy: ${points}, so not idle over ${p.lookbackMinutes} min before ${utcSeconds(s.oldest + windowMs(p))}: not queried`,
   };
 }
 

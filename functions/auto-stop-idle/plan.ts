@@ -19,6 +19,7 @@ import { runningPeriodOf, warningStanding, type Announcement } from "../../lib/s
 import { decisionOf, type Decision as SpecDecision } from "../../lib/runtime/spec.ts";
 import type { AutoStopPolicy } from "./config.ts";
 import { idleReason } from "./idle-reason.ts";
+import { utcSeconds } from "../../lib/utc-seconds.ts";
 
 /** Why an instance is kept or stopped. The first four put it outside the scope the guard counts. */
 export const KINDS = {
@@ -365,7 +366,7 @@ export function judgedAs(inst: Candidate, j: Judgement, policy: AutoStopPolicy, 
       );
     if (w.state === "none") {
       const at = now.getTime() + policy.warnMinutes * 60_000;
-      detail.warnedAt = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+      detail.warnedAt = utcSeconds(now.getTime());
       detail.stopAfter = instantTag(at);
       detail.runningPeriod = inst.period;
       return decision(

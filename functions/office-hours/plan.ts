@@ -22,6 +22,7 @@ import {
 } from "../../lib/calendar/calendar.ts";
 import type { OfficeHoursConfig } from "./config.ts";
 import { readState, type LastAction, type StateReading } from "./state-record.ts";
+import { utcSeconds } from "../../lib/utc-seconds.ts";
 
 export const KINDS = {
   "start-of-hours": "hours begin: start",
@@ -298,7 +299,7 @@ function warnFirst(
     kind: "end-warned",
     action: "warn",
     reason: `warned: stops after ${at} unless snoozed`,
-    detail: { warnedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"), stopAfter: at, runningPeriod: period },
+    detail: { warnedAt: utcSeconds(now.getTime()), stopAfter: at, runningPeriod: period },
   };
 }
 

@@ -25,6 +25,7 @@ import type { Outcome } from "../../lib/runtime/spec.ts";
 import type { RightsizePolicy } from "./config.ts";
 import { BEGIN_WITHIN_MS, MAX_POLLS, Pacer, type RunTime } from "./pace.ts";
 import { progressOf, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX, snoozeHold } from "./plan.ts";
+import { utcSeconds } from "../../lib/utc-seconds.ts";
 
 /**
  * How long after it was sent a stop whose answer we never had may still be carried out: the API
@@ -101,9 +102,6 @@ async function take(
   }
 }
 
-/** The progress tag's time: whole seconds, so the time read back is the time written. */
-const tagTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-
 /**
  * The record that the resize is done, and when: no later run takes it for a resize half done, and
  * the next proposal reads only the hours since (the hours before were at the old type). Every
@@ -117,7 +115,7 @@ async function finished(
   requestId: string | undefined,
   tags: ReadonlyMap<string, string>,
 ): Promise<Outcome> {
-  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${tagTime(at)}` });
+  const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `done>${to}@${utcSeconds(at)}` });
   // Without the record the next run finishes it again, and removes the keys then.
   if (t && !t.ok) return doneWith(requestId, "TagResources", t);
   const keys = [...tags.keys()].filter((k) => k.startsWith(STOP_KEY_PREFIX));
@@ -213,7 +211,7 @@ async function stopStep(
   /** The tag's value before this stop, written back if the stop is refused outright. */
   before: string | undefined,
 ): Promise<Outcome | string | undefined | "unanswered" | "again"> {
-  const at = tagTime(clock());
+  const at = utcSeconds(clock());
   const value = `${from}>${to}@${at}/${stops.mark}`;
   const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value, [stops.key]: at });
   if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
@@ -244,7 +242,7 @@ function changedUnderUs(i: Instance | undefined, stops: StopsSent): Outcome {
     return {
       status: "failed",
       code: "Rightsize.ChangedWithStopOut",
-      message: `its type was changed to ${i.InstanceType} by someone else while our stop had no answer; that stop may still be carried out until ${tagTime(stops.oursLandBy())} and leave the machine stopped: look at it then`,
+      message: `its type was changed to ${i.InstanceType} by someone else while our stop had no answer; that stop may still be carried out until ${utcSeconds(stops.oursLandBy())} and leave the machine stopped: look at it then`,
     };
   return { status: "changed-under-us", code: i ? "InstanceTypeChanged" : "InvalidInstanceId.NotFound" };
 }

@@ -20,6 +20,7 @@
  *   warning), and never before the time the warning promised.
  */
 import { createHmac, createHash, timingSafeEqual } from "node:crypto";
+import { utcSeconds } from "../utc-seconds.ts";
 
 /** The tag a function stores its warnings in. */
 export const warningTagKey = (fn: string) => `autopilot:warning:${fn}`;
@@ -51,20 +52,19 @@ export interface WarningSubject {
   period: string;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const sealKey = (secret: string | undefined) =>
   createHmac("sha256", secret ?? "")
     .update("cvm-autopilot warnings")
     .digest();
 const sealOf = (secret: string | undefined, s: WarningSubject, a: Announcement) =>
   createHmac("sha256", sealKey(secret))
-    .update(["w1", s.fn, s.region, s.instance, s.period, iso(a.at), iso(a.stop)].join("\n"))
+    .update(["w1", s.fn, s.region, s.instance, s.period, utcSeconds(a.at), utcSeconds(a.stop)].join("\n"))
     .digest("base64url")
     .slice(0, 22);
 
 /** The tag value recording an announcement (Tag API values allow `=`, `:`, `-`, `_` and spaces inside). */
 export function warningValue(secret: string | undefined, s: WarningSubject, a: Announcement): string {
-  return `at=${iso(a.at)} stop=${iso(a.stop)} run=${s.period} seal=${sealOf(secret, s, a)}`;
+  return `at=${utcSeconds(a.at)} stop=${utcSeconds(a.stop)} run=${s.period} seal=${sealOf(secret, s, a)}`;
 }
 
 const VALUE = /^at=(\S+) stop=(\S+) run=(\S+) seal=([\w-]{22})$/;
