@@ -15,7 +15,7 @@
  */
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
-import { errorRecord, isRetryable, isThrottling, TencentCloudApiError } from "../../lib/tencent/errors.ts";
+import { errorRecord, fateUnknown, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
 import { tagInstances, untagInstances } from "../../lib/runtime/instance-tags.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -96,7 +96,7 @@ async function take(
   try {
     return await send(client, d.region, d.id, step, to);
   } catch (err) {
-    if (step === "stop" && isRetryable(err) && !isThrottling(err)) return "unanswered";
+    if (step === "stop" && fateUnknown(err)) return "unanswered";
     if (nextStep(await describe(client, d.region, d.id), from, to) !== step) return undefined;
     throw err;
   }

@@ -5,7 +5,14 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { actionSpec, DEFAULT_RATE_LIMIT, SERVICE_VERSIONS } from "./actions.ts";
 import { resolveEndpoint } from "./endpoints.ts";
-import { CLIENT_CODES, isRetryable, isThrottling, parseRetryAfter, TencentCloudApiError } from "./errors.ts";
+import {
+  CLIENT_CODES,
+  fateUnknown,
+  isRetryable,
+  isThrottling,
+  parseRetryAfter,
+  TencentCloudApiError,
+} from "./errors.ts";
 import { readReply, type ApiResponse, type Fail } from "./reply.ts";
 import { LimiterRegistry, systemClock, type Clock } from "./rate-limiter.ts";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
@@ -163,7 +170,7 @@ export class TencentCloudClient {
         const elapsed = this.clock.now() - started;
         const fields = attemptFields(service, action, region, e, this.clock.now() - t0, attempt);
         const delay = this.retryDelay(e, attempt, elapsed);
-        if (delay !== undefined && (!options.atMostOnce || isThrottling(e))) {
+        if (delay !== undefined && !(options.atMostOnce && fateUnknown(e))) {
           this.stats.retries++;
           // A retry is routine (throttling, a 5xx); a call that still fails is logged as a failure below.
           this.logger.info("api call retry", { ...fields, delayMs: delay });

@@ -90,6 +90,14 @@ export function isThrottling(err: unknown): boolean {
   return err.httpStatus === 429;
 }
 
+/**
+ * A failure after which the call may or may not have been carried out: retryable (a timeout, a
+ * dropped connection, a server fault) but not throttling, where the server says it did not act.
+ * A call that must not be carried out twice is not sent again after one (CallOptions.atMostOnce);
+ * its caller learns its fate from the resource.
+ */
+export const fateUnknown = (err: unknown): boolean => isRetryable(err) && !isThrottling(err);
+
 /** Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3), in ms from `nowMs`; undefined if absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
