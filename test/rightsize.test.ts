@@ -175,6 +175,17 @@ describe("rightsize apply", () => {
     const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     expect(report.outcomes).toMatchObject({ done: 1, failed: 0 });
     expect(inst).toMatchObject({ InstanceType: "S5.MEDIUM4", CPU: 2, Memory: 4, InstanceState: "RUNNING" });
+    // The run says what the resize saves: its proposal's monthly difference (the untagged one is only proposed).
+    const saving = (report.notes.proposals as Array<{ id: string; monthlySaving: number }>).find(
+      (p) => p.id === inst.InstanceId,
+    )!.monthlySaving;
+    expect(saving).toBeGreaterThan(0);
+    expect(report.extras).toEqual({
+      currency: "CNY",
+      estimatedHourlySavings: Math.round((saving / 720) * 100) / 100,
+      estimatedMonthlySavings: saving,
+      unpriced: 0,
+    });
     expect(other.InstanceType).toBe("S5.2XLARGE16");
     expect(writes(emu).map((c) => c.action)).toEqual([
       "TagResources",

@@ -11,7 +11,8 @@ import { resizeOne } from "./apply.ts";
 import { RunTime } from "./pace.ts";
 import { decideRegion } from "./collect.ts";
 import { loadConfig, SETTINGS, type RightsizeConfig } from "./config.ts";
-import { KINDS, type RightsizeDecision, type RightsizeDetail, type RightsizeKind } from "./plan.ts";
+import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
+import { HOURS_PER_MONTH, KINDS, type RightsizeDecision, type RightsizeDetail, type RightsizeKind } from "./plan.ts";
 
 /** One proposal as the report lists it, whether or not it is applied. */
 export interface Proposal {
@@ -91,7 +92,16 @@ function proposalOf(h: Held): Proposal {
   return { id, name, region, zone, from, to, cpuP95, cpuP99, memP99, monthlySaving, message };
 }
 
-export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<string, unknown>, RightsizeDetail>({
+/** Estimated savings of a run's resizes. */
+export type RightsizeExtras = {
+  currency?: string;
+  estimatedHourlySavings?: number;
+  estimatedMonthlySavings?: number;
+  unpriced?: number;
+  unpricedTypes?: string[];
+};
+
+export default defineFunction<RightsizeConfig, RightsizeKind, never, RightsizeExtras, RightsizeDetail>({
   name: "rightsize",
   // rightsize resizes only in a maintenance window; the demo's is all day, so its tagged machine shows the plan.
   demoSettings: { RIGHTSIZE_WINDOW: "00:00-24:00" },
@@ -149,6 +159,27 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, Record<stri
     ...config,
     policy: { ...config.policy, maxCount: shareOf(config.policy.maxCount, shards) },
   }),
+  // What the resizes done (or, in a dry run, planned) save a month, from each proposal's two
+  // prices; a resize with no price (one finished from an earlier run's tag, or unquoted) is counted
+  // and named, never free.
+  extras(acting, outcomes, ctx): RightsizeExtras {
+    const counted = carriedOut(acting, outcomes, ctx.dryRun, "resize");
+    if (!counted.length) return {};
+    let monthly = 0;
+    const unpriced: string[] = [];
+    for (const d of counted) {
+      const saving = d.detail?.monthlySaving;
+      if (saving !== undefined) monthly += saving;
+      else unpriced.push(d.detail?.from ?? "");
+    }
+    return {
+      currency: "CNY",
+      // The same months at an hour's rate: 720 hours, as Tencent Cloud's monthly prices count it.
+      estimatedHourlySavings: cents(monthly / HOURS_PER_MONTH),
+      estimatedMonthlySavings: cents(monthly),
+      ...unpricedSummary(unpriced),
+    };
+  },
   /** One machine at a time: each resize is a stop and a start of a machine someone relies on. */
   async apply(ctx, acting) {
     const out = new Map<string, Outcome>();
