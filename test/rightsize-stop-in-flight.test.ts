@@ -38,10 +38,10 @@ const decision = (id: string) =>
     detail: { zone: "ap-guangzhou-3", from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
   }) as RightsizeDecision;
 
-/** A fault on the resize's looks at the machine by id, after the first (the one before its stop). */
+/** A fault on the resize's looks at the machine by id after its stop: the first two come before it (one before the tag, one after). */
 const onLookById = (rule: Omit<FaultRule, "action">): FaultRule => ({
   action: "DescribeInstances",
-  after: 1,
+  after: 2,
   match: (p) => Array.isArray(p.InstanceIds),
   ...rule,
 });

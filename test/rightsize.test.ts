@@ -18,6 +18,7 @@ import {
   RESIZING_TAG,
   type RightsizeDecision,
   STOP_KEY_PREFIX,
+  unfinished,
 } from "../functions/rightsize/plan.ts";
 import { runFunction } from "./helpers/functions.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
@@ -204,13 +205,13 @@ describe("rightsize apply", () => {
   });
 
   it("begins no resize the run has too little time left for: SCF and Lambda end a run at 15 minutes", async () => {
-    // Each resize takes about 4 minutes of the emulator's clock: the fourth would begin at 12 of the run's 14.
+    // Each resize takes about 4 minutes of the emulator's clock: the third would begin with 5 of the run's 13 left.
     const emu = await emulator({
       timings: { stopMs: 20_000, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 210_000 },
     });
     const machines = [big(emu), big(emu), big(emu), big(emu)];
     const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
-    expect(report.outcomes).toMatchObject({ done: 3, failed: 1 });
+    expect(report.outcomes).toMatchObject({ done: 2, failed: 2 });
     const left = report.results.find((r) => r.outcome === "failed")!;
     expect(left).toMatchObject({ code: "Rightsize.RunTimeSpent" });
     expect(report.errors).toContainEqual(
@@ -307,6 +308,18 @@ describe("rightsize apply", () => {
     ["S5.2XLARGE16", undefined],
   ] as const)("the progress tag %j reads as %j", (value, read) => {
     expect(progressOf(value)).toEqual(read);
+  });
+
+  it.each([
+    ["RUNNING", "S5.2XLARGE16", undefined],
+    ["STOPPED", "S5.2XLARGE16", { from: "S5.2XLARGE16", to: "S5.MEDIUM4" }],
+    ["RUNNING", "S5.MEDIUM4", { from: "S5.2XLARGE16", to: "S5.MEDIUM4" }],
+    ["STOPPED", "S5.LARGE8", undefined],
+    ["RUNNING", "S5.LARGE8", undefined],
+  ] as const)("a machine %s as %s under a resize's progress tag is unfinished: %j", (state, type, left) => {
+    const tags = new Map([[RESIZING_TAG, "S5.2XLARGE16>S5.MEDIUM4@2026-12-06T04:00:00Z/abc123"]]);
+    const m = { id: "ins-1", region: GZ, type, zone: "ap-guangzhou-3", chargeType: "POSTPAID_BY_HOUR", state, tags };
+    expect(unfinished(m)).toEqual(left);
   });
 
   it.each([

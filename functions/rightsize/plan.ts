@@ -179,7 +179,9 @@ export function unfinished(m: Machine): { from: string; to: string } | undefined
   if (!p) return undefined;
   const { from, to } = p;
   // Running at the old type: nothing begun (a new resize waits for the window). Running at the new
-  // type without `done`: the run ended before its record, so it is finished by writing that (and no more).
+  // type without `done`: the run ended before its record, so it is finished by writing that (and no
+  // more). At a third type: someone else's choice, judged afresh, not taken for ours half done.
+  if (m.type !== from && m.type !== to) return undefined;
   return m.state === "RUNNING" && m.type === from ? undefined : { from, to };
 }
 

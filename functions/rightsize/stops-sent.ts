@@ -32,10 +32,23 @@ export class StopsSent {
 
   constructor(private readonly clock: () => number) {}
 
-  /** Our stop's outcome (unanswered or not; or no stop sent with this tag); for one with no answer the window runs from now, after its last possible signing. */
+  /** Whether this resize has sent a stop: the machine found stopped at its old type may be its doing. */
+  private sentOne = false;
+
+  /** A stop of ours was sent under this tag value, answered or not; for one with no answer the window runs from now, after its last possible signing. */
   sent(tagValue: string, unanswered: boolean): void {
+    this.sentOne = true;
     if (unanswered) this.unansweredUntil = this.clock() + STOP_IN_FLIGHT_MS;
     else this.answered = tagValue;
+  }
+
+  /** Our tag value under which no stop was sent (written again, or the stop held back): nothing to wait for. */
+  noStop(tagValue: string): void {
+    this.answered = tagValue;
+  }
+
+  sentAny(): boolean {
+    return this.sentOne;
   }
 
   /** Whether a stop of ours with no answer may still be carried out. */
