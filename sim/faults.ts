@@ -103,6 +103,10 @@ export class FaultSchedule {
       return await runs();
     } finally {
       this.inRuns = false;
+      if (this.thisPhase.length) {
+        this.thisPhase = [];
+        this.apply();
+      }
       if (this.holding) {
         this.releasing = true;
         // A held request checks every 5 ms of real time (emulator/request-faults.ts) and is then
@@ -162,9 +166,19 @@ export class FaultSchedule {
     }
   }
 
+  /** Rules for the coming runs alone (an owner acting as a run's request arrives), dropped after them. */
+  private thisPhase: FaultRule[] = [];
+
+  /** Adds rules that hold only for the runs of the coming phase. */
+  forTheseRuns(rules: readonly FaultRule[]): void {
+    this.thisPhase = [...rules];
+    this.apply();
+  }
+
   private apply(): void {
     this.emu.faults.clear();
     for (const w of this.active) this.emu.faults.add(...w.rules);
+    this.emu.faults.add(...this.thisPhase);
     const spent = this.active.some((w) => w.kind === "free-tier");
     for (const a of this.emu.accounts.byUin.values()) a.state.monitorFreeCalls = spent ? 0 : FREE_CALLS;
   }

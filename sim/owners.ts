@@ -4,6 +4,7 @@
  * What they do goes straight to the emulator's state, as a console would; only the code under
  * test goes through the API, so its log of calls is the code's alone.
  */
+import type { FaultRule } from "../emulator/faults.ts";
 import type { Emulator } from "../emulator/server.ts";
 import type { EmuInstance } from "../emulator/state.ts";
 import { TYPES } from "../emulator/instance-types.ts";
@@ -83,17 +84,46 @@ export class Owners {
   /**
    * Before the step's runs: as rightsize's daily run begins, now and then the owner of a machine
    * tagged for it, still at its big type, snoozes it for the evening (working late). A snooze drawn
-   * by the clock alone would meet that one run a day a few times a year.
+   * by the clock alone would meet that one run a day a few times a year. Returns the rules for the
+   * runs: one time in two, another such owner snoozes theirs while the run is at work, as the run's
+   * first resize stop arrives (after its plan, before that machine's turn).
    */
-  beforeRuns(at: number, due: readonly string[]): void {
-    if (!due.includes("rightsize")) return;
-    for (const m of this.machines) {
+  beforeRuns(at: number, due: readonly string[]): FaultRule[] {
+    if (!due.includes("rightsize")) return [];
+    const big = this.machines.filter((m) => {
       const inst = this.emu.state.settle(m.inst);
-      if (m.pattern !== "steady" || inst.InstanceType !== STEADY.type || inst.InstanceState !== "RUNNING") continue;
-      if (!this.c.chance(1 / 4)) continue;
-      const wrote = this.snooze(m, at + this.c.int(1, 3) * 60 * MIN);
-      this.j.event(m.id, at, `its owner wrote ${wrote} (working late)`);
-    }
+      return m.pattern === "steady" && inst.InstanceType === STEADY.type && inst.InstanceState === "RUNNING";
+    });
+    const late = big.filter(() => this.c.chance(1 / 4));
+    for (const m of late)
+      this.j.event(m.id, at, `its owner wrote ${this.snooze(m, at + this.c.int(1, 3) * 60 * MIN)} (working late)`);
+    const meanwhile = this.c.chance(1 / 2) ? big.filter((m) => !late.includes(m)) : [];
+    if (meanwhile.length < 2) return [];
+    const until = at + this.c.int(1, 3) * 60 * MIN;
+    const ids = new Set(meanwhile.map((m) => m.id));
+    let stopping: string | undefined;
+    let done = false;
+    return [
+      {
+        action: "StopInstances",
+        kind: "slow",
+        delayMs: 1,
+        count: 1,
+        match: (p) => {
+          const [id, more] = Array.isArray(p.InstanceIds) ? p.InstanceIds.map(String) : [];
+          if (!id || more || !ids.has(id)) return false;
+          stopping ??= id;
+          return true;
+        },
+        until: () => {
+          if (done) return true;
+          done = true;
+          const other = meanwhile.find((m) => m.id !== stopping);
+          if (other) this.j.event(other.id, at, `its owner wrote ${this.snooze(other, until)} while rightsize ran`);
+          return true;
+        },
+      },
+    ];
   }
 
   /**

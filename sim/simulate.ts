@@ -94,7 +94,7 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
       }
       const fns = due(t);
       for (const f of faults.beforeRuns(t, fns)) faultLog.push(`${new Date(t).toISOString()} ${f}`);
-      owners.beforeRuns(t, fns);
+      faults.forTheseRuns(owners.beforeRuns(t, fns));
       const local = localTime(t);
       if (fns.includes("image-sync") && local.day === 3)
         sources.push(publishImage(world.emu, sources.length + 1).ImageId);
