@@ -30,6 +30,7 @@ const resolved = (file: string, spec: string) =>
 const LAYERS = [
   "lib/log",
   "lib/settle.ts",
+  "lib/utc-seconds.ts",
   "lib/zone-parts.ts",
   "lib/usage-error.ts",
   "lib/ssh",
