@@ -7,30 +7,14 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne } from "../functions/rightsize/apply.ts";
-import { KINDS, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX } from "../functions/rightsize/plan.ts";
+import { KINDS, RESIZING_TAG, STOP_KEY_PREFIX } from "../functions/rightsize/plan.ts";
 import type { RunReport } from "../lib/report/report.ts";
 import { instantTag, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
 import { runFunction } from "./helpers/functions.ts";
+import { afterOurStop, APPLY, APPLY_TAG, big, decision, GZ, stopKeys, whenArrives, ZERO } from "./helpers/rightsize.ts";
 import { clientFor, emulator, emulatorClock } from "./helpers/world.ts";
 
-const GZ = "ap-guangzhou";
-const APPLY = { Key: "autopilot:rightsize", Value: "apply" };
-const APPLY_TAG = { key: APPLY.Key, value: APPLY.Value };
-const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
 const HOUR = 3600_000;
-const big = (emu: Emulator, tags: Array<{ Key: string; Value: string }>) =>
-  emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
-const decision = (id: string) =>
-  ({
-    id,
-    region: GZ,
-    kind: "resize",
-    reason: "planned while the machine ran",
-    action: "resize",
-    detail: { zone: "ap-guangzhou-3", from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
-  }) as RightsizeDecision;
-const stopKeys = (inst: { Tags?: Array<{ Key: string }> }) =>
-  (inst.Tags ?? []).map((t) => t.Key).filter((k) => k.startsWith(STOP_KEY_PREFIX));
 const acted = (emu: Emulator) =>
   emu.calls.map((c) => c.action).filter((a) => a === "ResetInstancesType" || a === "StartInstances");
 
@@ -57,15 +41,8 @@ describe("rightsize: a snooze written while the stop's tag is written", () => {
     const inst = big(emu, [APPLY]);
     // The owner clicks "keep running" while our progress tag is being written (a second or two,
     // under the 20 s after which the tag is written again and the machine read again).
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        inst.Tags = [...(inst.Tags ?? []), { Key: SNOOZE_TAG, Value: instantTag(emu.state.now() + 2 * HOUR) }];
-        return true;
-      },
+    whenArrives(emu, "TagResources", () => {
+      inst.Tags = [...(inst.Tags ?? []), { Key: SNOOZE_TAG, Value: instantTag(emu.state.now() + 2 * HOUR) }];
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
@@ -80,23 +57,10 @@ describe("rightsize: stop keys", () => {
     const inst = big(emu, [APPLY]);
     // Our stop is answered; before our reset the owner starts the machine again and snoozes it
     // (working late): the next stop is held back (Rightsize.Snoozed), rightly.
-    let restarted = false;
-    emu.faults.add({
-      action: "DescribeInstances",
-      kind: "slow",
-      after: 2, // the looks before the stop: one before its tag, one after
-      count: 1,
-      delayMs: 1,
-      match: (p) => Array.isArray(p.InstanceIds),
-      until: () => {
-        if (!restarted && emu.callsFor("StopInstances").length) {
-          restarted = true;
-          emu.state.settle(inst);
-          inst.InstanceState = "RUNNING";
-          inst.Tags = [...(inst.Tags ?? []), { Key: SNOOZE_TAG, Value: instantTag(emu.state.now() + 2 * HOUR) }];
-        }
-        return true;
-      },
+    afterOurStop(emu, () => {
+      emu.state.settle(inst);
+      inst.InstanceState = "RUNNING";
+      inst.Tags = [...(inst.Tags ?? []), { Key: SNOOZE_TAG, Value: instantTag(emu.state.now() + 2 * HOUR) }];
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
@@ -130,15 +94,8 @@ describe("rightsize: stop keys", () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu, [APPLY]);
     // Our stop is answered; as it lands, the owner gives the machine another type in the console.
-    emu.faults.add({
-      action: "StopInstances",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        inst.InstanceType = "S5.LARGE8";
-        return true;
-      },
+    whenArrives(emu, "StopInstances", () => {
+      inst.InstanceType = "S5.LARGE8";
     });
     const { report } = await runFunction<RunReport>("rightsize", emu, {
       RIGHTSIZE_WINDOW: "00:00-24:00",
@@ -158,23 +115,10 @@ describe("rightsize: a progress tag left by a held-back stop", () => {
     const inst = big(emu, [APPLY]);
     // Run 1: our stop is answered; before our reset the owner starts the machine again and takes
     // the apply tag off; the next stop is rightly held back (Rightsize.ApplyTagRemoved).
-    let restarted = false;
-    emu.faults.add({
-      action: "DescribeInstances",
-      kind: "slow",
-      after: 2, // the looks before the stop: one before its tag, one after
-      count: 1,
-      delayMs: 1,
-      match: (p) => Array.isArray(p.InstanceIds),
-      until: () => {
-        if (!restarted && emu.callsFor("StopInstances").length) {
-          restarted = true;
-          emu.state.settle(inst);
-          inst.InstanceState = "RUNNING";
-          inst.Tags = (inst.Tags ?? []).filter((t) => t.Key !== APPLY.Key);
-        }
-        return true;
-      },
+    afterOurStop(emu, () => {
+      emu.state.settle(inst);
+      inst.InstanceState = "RUNNING";
+      inst.Tags = (inst.Tags ?? []).filter((t) => t.Key !== APPLY.Key);
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
@@ -203,15 +147,8 @@ describe("rightsize: a type its owner chose during a resize", () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu, [APPLY]);
     // Run 1: as our (answered) stop lands, the owner gives the machine another type and starts it.
-    emu.faults.add({
-      action: "StopInstances",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        inst.InstanceType = "S5.LARGE8";
-        return true;
-      },
+    whenArrives(emu, "StopInstances", () => {
+      inst.InstanceType = "S5.LARGE8";
     });
     const env = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
     const first = await runFunction<RunReport>("rightsize", emu, env);

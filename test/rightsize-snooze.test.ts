@@ -9,19 +9,15 @@ import type { RunReport } from "../lib/report/report.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne } from "../functions/rightsize/apply.ts";
-import { KINDS, RESIZING_TAG, type RightsizeDecision } from "../functions/rightsize/plan.ts";
+import { KINDS, RESIZING_TAG } from "../functions/rightsize/plan.ts";
 import { instantTag, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
 import { runFunction } from "./helpers/functions.ts";
+import { APPLY, APPLY_TAG, big, decision, GZ, whenArrives } from "./helpers/rightsize.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
-const GZ = "ap-guangzhou";
 const ALL_DAY = { RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
-const APPLY = { Key: "autopilot:rightsize", Value: "apply" };
-const APPLY_TAG = { key: APPLY.Key, value: APPLY.Value };
 const HOUR = 3600_000;
 const WRITES = new Set(["StopInstances", "ResetInstancesType", "StartInstances", "TagResources"]);
-const big = (emu: Emulator, tags: Array<{ Key: string; Value: string }>) =>
-  emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
 const snooze = (emu: Emulator, ms: number) => ({ Key: SNOOZE_TAG, Value: instantTag(emu.state.now() + ms) });
 const actions = (emu: Emulator) => emu.calls.filter((c) => c.action !== "DescribeInstances").map((c) => c.action);
 const writesFor = (emu: Emulator, id: string) =>
@@ -56,15 +52,8 @@ describe("rightsize keeps a snooze's promise", () => {
     const first = big(emu, [APPLY]);
     const second = big(emu, [APPLY]);
     // As the first machine's stop arrives, the second's owner presses "keep running".
-    emu.faults.add({
-      action: "StopInstances",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        second.Tags = [APPLY, snooze(emu, 2 * HOUR)];
-        return true;
-      },
+    whenArrives(emu, "StopInstances", () => {
+      second.Tags = [APPLY, snooze(emu, 2 * HOUR)];
     });
     const { report } = await runFunction<RunReport>("rightsize", emu, ALL_DAY);
     const outcome = (id: string) => report.results.find((r) => r.id === id);
@@ -81,14 +70,7 @@ describe("rightsize keeps a snooze's promise", () => {
     const emu = await emulator();
     const inst = big(emu, tags);
     const { client } = clientFor(emu);
-    const d = {
-      id: inst.InstanceId,
-      region: GZ,
-      kind: "resize",
-      reason: "planned before the owner's edit",
-      action: "resize",
-      detail: { zone: inst.Placement.Zone, from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
-    } as RightsizeDecision;
+    const d = decision(inst.InstanceId, inst.Placement.Zone);
     const out = await resizeOne(client, d, new RunTime(async () => {}, Date.now()), APPLY_TAG);
     expect(out).toEqual({ status: "changed-under-us", code });
     expect(actions(emu)).toEqual([]);

@@ -67,6 +67,33 @@ async function slowFirstTagWrite(ms: number) {
   return { emu, inst };
 }
 
+/**
+ * Run B's resize of the machine, its first `action` held until `released()`: returned once B is
+ * held there (wrapped, so the caller awaits the hold, not the resize).
+ */
+async function runBHeldAt(emu: Emulator, id: string, action: string, released: () => boolean) {
+  let held = false;
+  emu.faults.add({
+    action,
+    kind: "slow",
+    count: 1,
+    delayMs: 600_000,
+    until: () => {
+      held = true;
+      return released();
+    },
+  });
+  const b = clientFor(emu, { timeoutMs: 5000, clock: emulatorClock(emu) }).client;
+  const runB = resizeOne(
+    b,
+    decision(id),
+    new RunTime(async (ms: number) => void emu.advance(ms), Date.now()),
+    APPLY_TAG,
+  );
+  while (!held) await new Promise((r) => setTimeout(r, 5));
+  return { runB };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -178,27 +205,9 @@ describe("rightsize: a stop with no answer", () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
     const clock = emulatorClock(emu);
-    let bHeld = false;
     let aSent = false;
     // B's stop is held a moment (answered within its timeout) while run A tags and sends its own.
-    emu.faults.add({
-      action: "StopInstances",
-      kind: "slow",
-      count: 1,
-      delayMs: 600_000,
-      until: () => {
-        bHeld = true;
-        return aSent;
-      },
-    });
-    const b = clientFor(emu, { timeoutMs: 5000, clock }).client;
-    const runB = resizeOne(
-      b,
-      decision(inst.InstanceId),
-      new RunTime(async (ms: number) => void emu.advance(ms), Date.now()),
-      APPLY_TAG,
-    );
-    while (!bHeld) await new Promise((r) => setTimeout(r, 5));
+    const { runB } = await runBHeldAt(emu, inst.InstanceId, "StopInstances", () => aSent);
     // Run A read the machine running before B's tag and writes its own: the same second, its own mark.
     const value = inst.Tags!.find((t) => t.Key === RESIZING_TAG)!.Value.replace(/\/.*$/, "/other");
     const a = clientFor(emu, { timeoutMs: 100, retry: { maxAttempts: 1 }, clock }).client;
@@ -216,26 +225,9 @@ describe("rightsize: a stop with no answer", () => {
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu);
     const clock = emulatorClock(emu);
-    let bHeld = false;
     let aSent = false;
     // B has read the machine running; its progress tag is held until A has tagged and sent its stop.
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 600_000,
-      until: () => {
-        bHeld = true;
-        return aSent;
-      },
-    });
-    const runB = resizeOne(
-      clientFor(emu, { timeoutMs: 5000, clock }).client,
-      decision(inst.InstanceId),
-      new RunTime(async (ms: number) => void emu.advance(ms), Date.now()),
-      APPLY_TAG,
-    );
-    while (!bHeld) await new Promise((r) => setTimeout(r, 5));
+    const { runB } = await runBHeldAt(emu, inst.InstanceId, "TagResources", () => aSent);
     // A read it at the same moment: it tags and sends its stop, which gets no answer; its platform
     // ends it at its first wait (its sleep never returns). The stop lands once B records done.
     let aEnded = false;

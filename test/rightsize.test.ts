@@ -12,15 +12,9 @@ import { monitorTime } from "../lib/tencent/monitor.ts";
 import { api } from "../lib/tencent/services.ts";
 import { nextStep, resizeOne } from "../functions/rightsize/apply.ts";
 import { RunTime } from "../functions/rightsize/pace.ts";
-import {
-  KINDS,
-  progressOf,
-  RESIZING_TAG,
-  type RightsizeDecision,
-  STOP_KEY_PREFIX,
-  unfinished,
-} from "../functions/rightsize/plan.ts";
+import { KINDS, progressOf, RESIZING_TAG, STOP_KEY_PREFIX, unfinished } from "../functions/rightsize/plan.ts";
 import { runFunction } from "./helpers/functions.ts";
+import { APPLY_TAG, decision } from "./helpers/rightsize.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
 const GZ = "ap-guangzhou";
@@ -191,6 +185,7 @@ describe("rightsize apply", () => {
     expect(writes(emu).map((c) => c.action)).toEqual([
       "TagResources",
       "StopInstances",
+      "TagResources",
       "ResetInstancesType",
       "TagResources",
       "UnTagResources",
@@ -226,16 +221,8 @@ describe("rightsize apply", () => {
     const emu = await emulator();
     const inst = big(emu);
     const { client } = clientFor(emu);
-    const d = {
-      id: inst.InstanceId,
-      region: GZ,
-      kind: "resize",
-      reason: "test",
-      action: "resize",
-      detail: { zone: inst.Placement.Zone, from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
-    } as RightsizeDecision;
     const late = new RunTime(async (ms) => void emu.advance(ms), Date.now(), 11 * 60_000);
-    expect(await resizeOne(client, d, late, { key: APPLY[0]!.Key, value: APPLY[0]!.Value })).toMatchObject({
+    expect(await resizeOne(client, decision(inst.InstanceId, inst.Placement.Zone), late, APPLY_TAG)).toMatchObject({
       status: "failed",
       code: "Rightsize.RunTimeSpent",
     });

@@ -15,7 +15,7 @@
  */
 import type { TencentCloudClient } from "../../lib/tencent/client.ts";
 import type { Instance } from "../../lib/tencent/data-types.ts";
-import { errorRecord, fateUnknown, TencentCloudApiError } from "../../lib/tencent/errors.ts";
+import { errorRecord, fateUnknown, isRetryable, TencentCloudApiError } from "../../lib/tencent/errors.ts";
 import { STATE_CHANGED_CODES } from "../../lib/tencent/instance-codes.ts";
 import { tagInstances, untagInstances } from "../../lib/runtime/instance-tags.ts";
 import { tagsOf } from "../../lib/tencent/normalize.ts";
@@ -24,7 +24,7 @@ import type { Outcome } from "../../lib/runtime/spec.ts";
 import type { RightsizePolicy } from "./config.ts";
 import { begun, changedUnderUs, finished, over, type Resize, stopHeldBack, timedOut } from "./endings.ts";
 import { MAX_POLLS, Pacer, type RunTime } from "./pace.ts";
-import { RESIZING_TAG, type RightsizeDecision } from "./plan.ts";
+import { progressOf, RESIZING_TAG, type RightsizeDecision, STOPPED_MARK } from "./plan.ts";
 import { StopsSent } from "./stops-sent.ts";
 import { utcSeconds } from "../../lib/utc-seconds.ts";
 
@@ -95,12 +95,21 @@ async function take(
 }
 
 /**
- * The progress tag as it was before this stop (or `refused>TO@<time>` where there was none) and
- * our stop key gone: the stop was not sent after all, or was refused outright, so nothing was
- * begun that a later run should finish.
+ * The progress tag as it was before this stop, or `refused>TO@<time>` (never a value that says a
+ * resize is under way with no stop recorded: a machine found stopped under it would be taken for
+ * a resize's doing), and our stop key gone: the stop was not sent after all, or was refused
+ * outright. A progress tag another run has written since ours (`now`, when known) is its own.
  */
-async function giveBack(r: Resize, before: string | undefined, at: string): Promise<void> {
-  await tagInstances(r.client, r.d.region, [r.d.id], { [RESIZING_TAG]: before ?? `refused>${r.to}@${at}` });
+async function giveBack(r: Resize, before: string | undefined, at: string, now?: ReadonlyMap<string, string>) {
+  const mine = `${r.from}>${r.to}@${at}/${r.stops.mark}`;
+  if (!now || now.get(RESIZING_TAG) === mine) {
+    // A value naming a resize under way is given back only in its old form (`FROM>TO`: stopRecorded).
+    const back =
+      before !== undefined && (!progressOf(before) || before === `${r.from}>${r.to}`)
+        ? before
+        : `refused>${r.to}@${at}`;
+    await tagInstances(r.client, r.d.region, [r.d.id], { [RESIZING_TAG]: back });
+  }
   if (!r.stops.oursMayLand()) await untagInstances(r.client, r.d.region, [r.d.id], [r.stops.key]);
 }
 
@@ -109,7 +118,8 @@ async function giveBack(r: Resize, before: string | undefined, at: string): Prom
  * was ours, nor another run that a stop of ours may still land. A tag written more than
  * RETAG_AFTER_MS ago (a slow TagResources) is written again before the stop is sent, so the stop is
  * signed within that of the time the tag says. The machine is looked at once more after the tag,
- * so a snooze or an opt-out written meanwhile still holds the stop back.
+ * so a snooze or an opt-out written meanwhile still holds the stop back; once the stop is answered
+ * its key says so (`<time>/stopped`), the evidence a later run needs to finish what it finds stopped.
  */
 async function stopStep(
   r: Resize,
@@ -123,22 +133,57 @@ async function stopStep(
   const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value, [stops.key]: at });
   if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
   stops.noStop(value); // until one is sent under it
-  if (clock() - Date.parse(at) > RETAG_AFTER_MS) return "again";
-  const now = await describe(client, d.region, d.id);
-  if (nextStep(now, from, to) !== "stop") {
-    await giveBack(r, before, at);
-    return "again";
-  }
-  const held = stopHeldBack(r, tagsOf(now!));
-  if (held) return over(r, tagsOf(now!), held);
   try {
-    const sent = await take(client, d, "stop", from, to);
-    stops.sent(value, sent === "unanswered");
-    return sent;
+    if (clock() - Date.parse(at) > RETAG_AFTER_MS) return "again";
+    const now = await describe(client, d.region, d.id);
+    const tags = now ? tagsOf(now) : new Map<string, string>();
+    if (nextStep(now, from, to) !== "stop") {
+      await giveBack(r, before, at, tags);
+      return "again";
+    }
+    const held = stopHeldBack(r, tags);
+    if (held) return over(r, tags, held);
   } catch (err) {
     await giveBack(r, before, at);
     throw err;
   }
+  return sendStop(r, value, before, at);
+}
+
+/** The stop itself, sent at most once; its answer recorded on the tag. */
+async function sendStop(r: Resize, value: string, before: string | undefined, at: string) {
+  let sent: string | undefined | "unanswered";
+  try {
+    sent = await take(r.client, r.d, "stop", r.from, r.to);
+  } catch (err) {
+    await giveBack(r, before, at);
+    throw err;
+  }
+  r.stops.sent(value, sent === "unanswered");
+  // Answered: carried out (or refused as the machine moved, and then nothing to record).
+  if (sent !== undefined && sent !== "unanswered")
+    await tagInstances(r.client, r.d.region, [r.d.id], { [r.stops.key]: `${at}${STOPPED_MARK}` });
+  return sent;
+}
+
+/**
+ * A reset refused outright, or accepted and then failed (LatestOperationState FAILED): the machine
+ * this resize stopped is started back at its old type, and the tag says nothing is under way.
+ */
+async function resetFailed(
+  r: Resize,
+  err: { code: string; message: string; requestId?: string | undefined },
+): Promise<Outcome> {
+  await send(r.client, r.d.region, r.d.id, "start", r.to).catch(() => undefined);
+  const at = utcSeconds(r.run.clock());
+  await tagInstances(r.client, r.d.region, [r.d.id], { [RESIZING_TAG]: `refused>${r.to}@${at}` });
+  if (!r.stops.oursMayLand()) await untagInstances(r.client, r.d.region, [r.d.id], [r.stops.key]);
+  return {
+    status: "failed" as const,
+    code: err.code,
+    message: `ResetInstancesType to ${r.to} failed (${err.message}); the machine was started back at ${r.from}`,
+    requestId: err.requestId,
+  };
 }
 
 /** One machine's resize, from wherever it stands to running at the new type. */
@@ -154,6 +199,7 @@ export async function resizeOne(
   const pace = new Pacer(run);
   const r: Resize = { client, d, from, to, run, applyTag, stops: new StopsSent(pace.clock) };
   let requestId: string | undefined;
+  let resets = 0;
   try {
     for (let poll = 0; poll < MAX_POLLS && pace.inTime(); poll++) {
       // While a stop of ours may land, a failed look is looked again: ending here would leave no
@@ -180,13 +226,16 @@ export async function resizeOne(
       if (step === "finished") return await finished(r, requestId, tags);
       const ended = endsBefore(r, step, tags);
       if (ended) return await over(r, tags, ended);
+      if (resetNoEffect(step, resets, i!))
+        return await resetFailed(r, { code: "Rightsize.ResetFailed", message: "the type did not change", requestId });
       pace.moved();
-      const sent =
-        step === "stop" ? await stopStep(r, pace.clock, tags.get(RESIZING_TAG)) : await take(client, d, step, from, to);
+      const sent = step === "stop" ? await stopStep(r, pace.clock, tags.get(RESIZING_TAG)) : await nextTaken(r, step);
       if (typeof sent === "object") return sent;
       if (sent === "unanswered" || sent === "again") continue;
-      if (step === "reset" && sent) requestId = sent;
-      else requestId ??= sent;
+      if (step === "reset" && sent) {
+        requestId = sent;
+        resets++;
+      } else requestId ??= sent;
     }
     return timedOut(r, pace, requestId);
   } catch (err) {
@@ -194,6 +243,22 @@ export async function resizeOne(
     return { status: "failed", code: e.code, message: e.message, requestId: e.requestId ?? requestId };
   }
 }
+
+/** A reset or a start; a reset refused outright (not a fault whose fate is unknown) starts the machine we stopped back. */
+function nextTaken(r: Resize, step: Step) {
+  return take(r.client, r.d, step, r.from, r.to).catch((err: unknown) => {
+    if (step === "reset" && err instanceof TencentCloudApiError && !isRetryable(err))
+      return resetFailed(r, errorRecord(err));
+    throw err;
+  });
+}
+
+/**
+ * Our reset accepted, yet the machine is still stopped at its old type: its operation failed (the
+ * real API says FAILED), or two did nothing. Not sent again and again: the machine is started back.
+ */
+const resetNoEffect = (step: Step, resets: number, i: Instance) =>
+  step === "reset" && (resets >= 2 || (resets > 0 && i.LatestOperationState === "FAILED"));
 
 /**
  * Whether the resize ends before this step: a stop held back (stopHeldBack), or a reset of a

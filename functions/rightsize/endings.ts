@@ -13,7 +13,7 @@ import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { utcSeconds } from "../../lib/utc-seconds.ts";
 import type { RightsizePolicy } from "./config.ts";
 import { BEGIN_WITHIN_MS, MAX_POLLS, type Pacer, type RunTime } from "./pace.ts";
-import { progressOf, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX, snoozeHold } from "./plan.ts";
+import { progressOf, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX, snoozeHold, stopRecorded } from "./plan.ts";
 import type { StopsSent } from "./stops-sent.ts";
 
 /** One resize: the machine, its two types, the run it is part of, and what it knows of the stops. */
@@ -57,13 +57,14 @@ const doneWith = (requestId: string | undefined, action: string, r: ItemResult |
     : { status: "done", requestId };
 
 /**
- * A resize that ends without done, nothing of ours still able to land: a progress tag of a resize
+ * A resize that ends without done, no stop (ours or another run's) still able to land: a progress tag of a resize
  * under way becomes `refused>TO@<time>` (nothing begun that a later run should finish: the machine
  * runs at its old type, or is no longer ours to resize), and every stop key goes. A write that
  * fails leaves the trace for the next ending: the outcome stands.
  */
 export async function over(r: Resize, tags: ReadonlyMap<string, string>, outcome: Outcome): Promise<Outcome> {
-  if (r.stops.oursMayLand()) return outcome;
+  // A stop that may still land, ours or another run's: its records stay for whoever finishes it.
+  if (r.stops.mayLand(tags)) return outcome;
   const { client, d } = r;
   const p = progressOf(tags.get(RESIZING_TAG));
   if (p)
@@ -75,12 +76,14 @@ export async function over(r: Resize, tags: ReadonlyMap<string, string>, outcome
 
 /**
  * Whether a resize of these two types was begun on the machine, so that finding it stopped at its
- * old type is a resize's doing: this resize sent a stop, or the progress tag names one under way.
+ * old type is a resize's doing: this resize sent a stop, the tags record one carried out
+ * (stopRecorded), or another run's stop may just have landed.
  * Otherwise its owner stopped it, and it is left as they left it.
  */
 export function begun(r: Resize, tags: ReadonlyMap<string, string>): boolean {
-  const p = progressOf(tags.get(RESIZING_TAG));
-  return r.stops.sentAny() || (p?.from === r.from && p.to === r.to);
+  if (r.stops.sentAny() || stopRecorded(tags, r.from, r.to)) return true;
+  // Another run's stop sent moments ago (its key, or a tag since overwritten) may be what stopped it.
+  return r.stops.mayLand(tags);
 }
 
 /**

@@ -51,6 +51,25 @@ function progressParts(value: string | undefined): { first: string; to: string; 
   return v ? { first: v[1]!, to: v[2]!, at: v[3] === undefined ? Number.NaN : Date.parse(v[3]) } : undefined;
 }
 
+/**
+ * The stop key's value once its stop was answered, `<time sent>/stopped`: the evidence a later run
+ * needs to finish a resize it finds stopped at the old type. The key is the resize's own, so
+ * writing it never hides another run's record (the progress tag is shared).
+ */
+export const STOPPED_MARK = "/stopped";
+
+/**
+ * Whether the machine's tags record a stop of a resize that was carried out: a stop key marked
+ * stopped, or a progress tag `FROM>TO` alone (a version before times, which tagged just before its
+ * stop). A tag written before a stop that was never sent (the run ended, or held the stop back)
+ * says neither, so a machine found stopped under it is not taken for a resize's doing.
+ */
+export function stopRecorded(tags: ReadonlyMap<string, string>, from: string, to: string): boolean {
+  if (tags.get(RESIZING_TAG) === `${from}>${to}`) return true;
+  for (const [k, v] of tags) if (k.startsWith(STOP_KEY_PREFIX) && v.endsWith(STOPPED_MARK)) return true;
+  return false;
+}
+
 /** A resize under way, read from its tag: from, to, and when its last stop was sent (ms), if said (`@<time>/<mark of the run>`). */
 export function progressOf(value: string | undefined): { from: string; to: string; stopSentAt?: number } | undefined {
   const p = progressParts(value);

@@ -23,8 +23,8 @@ export class StopsSent {
   readonly mark = Math.random().toString(36).slice(2, 8);
   /** This resize's stop key, its value the time its last stop was sent. */
   readonly key = `${STOP_KEY_PREFIX}${this.mark}`;
-  /** The tag value of our last stop whose answer came: that one cannot land later. */
-  private answered: string | undefined;
+  /** Our tag values under which no stop can land later: answered, or none sent. */
+  private readonly answered = new Set<string>();
   /** Until when a stop of ours with no answer may land: kept here too, as another run may overwrite the tag. */
   private unansweredUntil = 0;
   /** When this resize first saw each tag value that names a stop. */
@@ -39,12 +39,12 @@ export class StopsSent {
   sent(tagValue: string, unanswered: boolean): void {
     this.sentOne = true;
     if (unanswered) this.unansweredUntil = this.clock() + STOP_IN_FLIGHT_MS;
-    else this.answered = tagValue;
+    else this.answered.add(tagValue);
   }
 
   /** Our tag value under which no stop was sent (written again, or the stop held back): nothing to wait for. */
   noStop(tagValue: string): void {
-    this.answered = tagValue;
+    this.answered.add(tagValue);
   }
 
   sentAny(): boolean {
@@ -72,7 +72,7 @@ export class StopsSent {
     // noted now, so their windows run side by side, not one after another.
     let may = this.oursMayLand();
     const progress = tags.get(RESIZING_TAG);
-    if (progress !== undefined && progress !== this.answered)
+    if (progress !== undefined && !this.answered.has(progress))
       may = this.recent(progress, progressOf(progress)?.stopSentAt) || may;
     for (const [k, v] of tags)
       if (k.startsWith(STOP_KEY_PREFIX) && k !== this.key) may = this.recent(`${k}=${v}`, Date.parse(v)) || may;
