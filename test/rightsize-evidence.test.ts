@@ -8,33 +8,17 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/server.ts";
 import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne } from "../functions/rightsize/apply.ts";
-import { progressOf, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX } from "../functions/rightsize/plan.ts";
+import { progressOf, RESIZING_TAG, STOP_KEY_PREFIX } from "../functions/rightsize/plan.ts";
 import { instantTag, SNOOZE_TAG } from "../lib/snooze/snooze.ts";
 import { utcSeconds } from "../lib/utc-seconds.ts";
 import { runFunction } from "./helpers/functions.ts";
+import { APPLY, APPLY_TAG, big, decision, GZ, stopKeys, whenArrives, ZERO } from "./helpers/rightsize.ts";
 import { clientFor, emulator } from "./helpers/world.ts";
 
-const GZ = "ap-guangzhou";
-const APPLY = { Key: "autopilot:rightsize", Value: "apply" };
-const APPLY_TAG = { key: APPLY.Key, value: APPLY.Value };
-const ZERO = { stopMs: 0, startMs: 0, syncMs: 0, bindMs: 0, functionMs: 0, resizeMs: 0 };
 const FROM = "S5.2XLARGE16";
 const TO = "S5.MEDIUM4";
-const big = (emu: Emulator, tags: Array<{ Key: string; Value: string }>) =>
-  emu.state.addInstance({ Region: GZ, InstanceType: FROM, Tags: tags, profile: { cpu: 10, traffic: 1 } });
-const decision = (id: string, kind = "resize") =>
-  ({
-    id,
-    region: GZ,
-    kind,
-    reason: "planned while the machine ran",
-    action: "resize",
-    detail: { zone: "ap-guangzhou-3", from: FROM, to: TO },
-  }) as RightsizeDecision;
 const tag = (inst: { Tags?: Array<{ Key: string; Value: string }> }, key: string) =>
   inst.Tags?.find((t) => t.Key === key)?.Value;
-const stopKeys = (inst: { Tags?: Array<{ Key: string }> }) =>
-  (inst.Tags ?? []).map((t) => t.Key).filter((k) => k.startsWith(STOP_KEY_PREFIX));
 const acted = (emu: Emulator) =>
   emu.calls.map((c) => c.action).filter((a) => a === "ResetInstancesType" || a === "StartInstances");
 const setTag = (inst: { Tags?: Array<{ Key: string; Value: string }> }, key: string, value: string) => {
@@ -73,15 +57,8 @@ describe("rightsize: giveBack restores a progress tag that begun() takes as evid
     const emu = await emulator({ timings: ZERO });
     const old = utcSeconds(emu.state.now() - 3600_000);
     const inst = big(emu, [APPLY, { Key: RESIZING_TAG, Value: `${FROM}>${TO}@${old}/oldrun` }]);
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        inst.InstanceState = "STOPPED"; // the owner stops it while our progress tag is written
-        return true;
-      },
+    whenArrives(emu, "TagResources", () => {
+      inst.InstanceState = "STOPPED"; // the owner stops it while our progress tag is written
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
@@ -96,20 +73,13 @@ describe("rightsize: two overlapping runs through the describe-after-tag", () =>
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu, [APPLY]);
     const keyA = `${STOP_KEY_PREFIX}runA00`;
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        // Run A read the machine with ours, tagged just before us (its value is overwritten by
-        // ours in a moment, its stop key stays), then read it again and sent its stop.
-        const at = utcSeconds(emu.state.now());
-        setTag(inst, RESIZING_TAG, `${FROM}>${TO}@${at}/runA00`);
-        setTag(inst, keyA, at);
-        inst.InstanceState = "STOPPED";
-        return true;
-      },
+    whenArrives(emu, "TagResources", () => {
+      // Run A read the machine with ours, tagged just before us (its value is overwritten by
+      // ours in a moment, its stop key stays), then read it again and sent its stop.
+      const at = utcSeconds(emu.state.now());
+      setTag(inst, RESIZING_TAG, `${FROM}>${TO}@${at}/runA00`);
+      setTag(inst, keyA, at);
+      inst.InstanceState = "STOPPED";
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
@@ -141,7 +111,7 @@ describe("rightsize: a failed look after the progress tag", () => {
     inst.InstanceState = "STOPPED";
     const next = await resizeOne(
       client,
-      decision(inst.InstanceId, "resume"),
+      decision(inst.InstanceId, { kind: "resume" }),
       new RunTime(async () => {}, Date.now()),
       APPLY_TAG,
     );
@@ -196,20 +166,13 @@ describe("rightsize: a snooze seen after the tag, with another run's stop in fli
     const emu = await emulator({ timings: ZERO });
     const inst = big(emu, [APPLY]);
     const keyB = `${STOP_KEY_PREFIX}runB00`;
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        // Run B tagged just before us and sent its stop, which has no answer yet (in flight); then
-        // the owner snoozes the machine. B's progress value is overwritten by ours; its key stays.
-        const at = utcSeconds(emu.state.now());
-        setTag(inst, RESIZING_TAG, `${FROM}>${TO}@${at}/runB00`);
-        setTag(inst, keyB, at);
-        setTag(inst, SNOOZE_TAG, instantTag(emu.state.now() + 7200_000));
-        return true;
-      },
+    whenArrives(emu, "TagResources", () => {
+      // Run B tagged just before us and sent its stop, which has no answer yet (in flight); then
+      // the owner snoozes the machine. B's progress value is overwritten by ours; its key stays.
+      const at = utcSeconds(emu.state.now());
+      setTag(inst, RESIZING_TAG, `${FROM}>${TO}@${at}/runB00`);
+      setTag(inst, keyB, at);
+      setTag(inst, SNOOZE_TAG, instantTag(emu.state.now() + 7200_000));
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
@@ -259,7 +222,7 @@ describe("rightsize: what held", () => {
     const { client } = clientFor(emu);
     const out = await resizeOne(
       client,
-      decision(inst.InstanceId, "resume"),
+      decision(inst.InstanceId, { kind: "resume" }),
       new RunTime(async () => {}, Date.now()),
       APPLY_TAG,
     );
@@ -279,16 +242,9 @@ describe("rightsize: what held", () => {
       { Key: RESIZING_TAG, Value: `${FROM}>${TO}@${seven}/runA00` },
       { Key: keyA, Value: seven },
     ]);
-    emu.faults.add({
-      action: "TagResources",
-      kind: "slow",
-      count: 1,
-      delayMs: 1,
-      until: () => {
-        inst.InstanceState = "STOPPED";
-        setTag(inst, keyA, `${seven}/stopped`); // A's retry was answered: its key says so
-        return true;
-      },
+    whenArrives(emu, "TagResources", () => {
+      inst.InstanceState = "STOPPED";
+      setTag(inst, keyA, `${seven}/stopped`); // A's retry was answered: its key says so
     });
     const { client } = clientFor(emu);
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);

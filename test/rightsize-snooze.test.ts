@@ -70,7 +70,7 @@ describe("rightsize keeps a snooze's promise", () => {
     const emu = await emulator();
     const inst = big(emu, tags);
     const { client } = clientFor(emu);
-    const d = decision(inst.InstanceId, inst.Placement.Zone);
+    const d = decision(inst.InstanceId, { zone: inst.Placement.Zone });
     const out = await resizeOne(client, d, new RunTime(async () => {}, Date.now()), APPLY_TAG);
     expect(out).toEqual({ status: "changed-under-us", code });
     expect(actions(emu)).toEqual([]);

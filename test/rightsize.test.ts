@@ -222,7 +222,9 @@ describe("rightsize apply", () => {
     const inst = big(emu);
     const { client } = clientFor(emu);
     const late = new RunTime(async (ms) => void emu.advance(ms), Date.now(), 11 * 60_000);
-    expect(await resizeOne(client, decision(inst.InstanceId, inst.Placement.Zone), late, APPLY_TAG)).toMatchObject({
+    expect(
+      await resizeOne(client, decision(inst.InstanceId, { zone: inst.Placement.Zone }), late, APPLY_TAG),
+    ).toMatchObject({
       status: "failed",
       code: "Rightsize.RunTimeSpent",
     });

@@ -2,7 +2,7 @@
 import { ConfigError } from "../../lib/config/config.ts";
 import { defineFunction } from "../../lib/runtime/spec.ts";
 import { cellText } from "../../lib/report/report.ts";
-import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
+import { carriedOut, estimatedSavings } from "../../lib/report/savings.ts";
 import { shareOf } from "../../lib/runtime/guard.ts";
 import { awaitedLater } from "../../lib/settle.ts";
 import { applyStops } from "./apply.ts";
@@ -19,8 +19,6 @@ import { tagText } from "../../lib/runtime/scope-words.ts";
 import { KINDS } from "./plan.ts";
 import { guard } from "./guard.ts";
 import { lookUpPrices, type PriceSteps } from "../../lib/tencent/prices.ts";
-
-const HOURS_PER_MONTH = 30 * 24;
 
 export default defineFunction({
   name: "auto-stop-idle",
@@ -159,13 +157,7 @@ export default defineFunction({
       if (typeof price === "number") hourly += price;
       else unpriced.push(String(d.detail?.instanceType ?? ""));
     }
-    return {
-      currency: ctx.config.policy.currency,
-      estimatedHourlySavings: cents(hourly),
-      // A month at this rate: 30 days, as Tencent Cloud's monthly prices count it.
-      estimatedMonthlySavings: cents(hourly * HOURS_PER_MONTH),
-      ...unpricedSummary(unpriced),
-    };
+    return estimatedSavings(ctx.config.policy.currency, hourly, unpriced);
   },
 });
 

@@ -11,7 +11,7 @@ import { resizeOne } from "./apply.ts";
 import { RunTime } from "./pace.ts";
 import { decideRegion } from "./collect.ts";
 import { loadConfig, SETTINGS, type RightsizeConfig } from "./config.ts";
-import { carriedOut, cents, unpricedSummary } from "../../lib/report/savings.ts";
+import { carriedOut, estimatedSavings } from "../../lib/report/savings.ts";
 import { HOURS_PER_MONTH, KINDS, type RightsizeDecision, type RightsizeDetail, type RightsizeKind } from "./plan.ts";
 
 /** One proposal as the report lists it, whether or not it is applied. */
@@ -172,13 +172,7 @@ export default defineFunction<RightsizeConfig, RightsizeKind, never, RightsizeEx
       if (saving !== undefined) monthly += saving;
       else unpriced.push(d.detail?.from ?? "");
     }
-    return {
-      currency: "CNY",
-      // The same months at an hour's rate: 720 hours, as Tencent Cloud's monthly prices count it.
-      estimatedHourlySavings: cents(monthly / HOURS_PER_MONTH),
-      estimatedMonthlySavings: cents(monthly),
-      ...unpricedSummary(unpriced),
-    };
+    return estimatedSavings("CNY", monthly / HOURS_PER_MONTH, unpriced);
   },
   /** One machine at a time: each resize is a stop and a start of a machine someone relies on. */
   async apply(ctx, acting) {

@@ -10,6 +10,7 @@
  * within its family (the 2018 reference: "must be in the same series").
  */
 import { inWindow, minutesInZone } from "../../lib/config/parsers.ts";
+import { HOURS_PER_MONTH } from "../../lib/report/savings.ts";
 import { decisionOf, type Decision } from "../../lib/runtime/spec.ts";
 import { instantTag, SNOOZE_TAG, snoozeOf } from "../../lib/snooze/snooze.ts";
 import type { Series } from "../../lib/tencent/series.ts";
@@ -78,8 +79,8 @@ export function progressOf(value: string | undefined): { from: string; to: strin
   return Number.isFinite(p.at) ? { from: p.first, to: p.to, stopSentAt: p.at } : { from: p.first, to: p.to };
 }
 
-/** A pay-as-you-go month as Tencent Cloud's monthly prices count it: 30 days. */
-export const HOURS_PER_MONTH = 720;
+/** A pay-as-you-go month as Tencent Cloud's monthly prices count it: 30 days (one definition, in lib). */
+export { HOURS_PER_MONTH } from "../../lib/report/savings.ts";
 
 export interface Usage {
   /** Hours with a CPU point (distinct hourly slots). */

@@ -22,6 +22,22 @@ export function unpricedSummary(types: readonly string[]): { unpriced: number; u
 
 export const cents = (n: number) => Math.round(n * 100) / 100;
 
+/** A month as Tencent Cloud's monthly prices count it: 30 days. */
+export const HOURS_PER_MONTH = 30 * 24;
+
+/**
+ * A run's estimated savings as its report's extras say them: the rate an hour, the same over a
+ * month, and what had no price (counted and named by type, never taken as free).
+ */
+export function estimatedSavings(currency: string, hourly: number, unpricedTypes: readonly string[]) {
+  return {
+    currency,
+    estimatedHourlySavings: cents(hourly),
+    estimatedMonthlySavings: cents(hourly * HOURS_PER_MONTH),
+    ...unpricedSummary(unpricedTypes),
+  };
+}
+
 /** The savings keys a report's extras may carry; readers show them in words, and the rest as they are. */
 export const SAVINGS_KEYS = [
   "currency",

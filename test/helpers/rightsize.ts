@@ -20,14 +20,14 @@ export const big = (emu: Emulator, tags: Array<{ Key: string; Value: string }> =
   emu.state.addInstance({ Region: GZ, InstanceType: "S5.2XLARGE16", Tags: tags, profile: { cpu: 10, traffic: 1 } });
 
 /** The decision a run hands resizeOne, for the cases that drive it directly. */
-export const decision = (id: string, zone = "ap-guangzhou-3") =>
+export const decision = (id: string, o: { zone?: string | undefined; kind?: string } = {}) =>
   ({
     id,
     region: GZ,
-    kind: "resize",
+    kind: o.kind ?? "resize",
     reason: "planned while the machine ran",
     action: "resize",
-    detail: { zone, from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
+    detail: { zone: o.zone ?? "ap-guangzhou-3", from: "S5.2XLARGE16", to: "S5.MEDIUM4" },
   }) as RightsizeDecision;
 
 /** The stop keys left on a machine. */
