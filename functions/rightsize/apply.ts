@@ -142,7 +142,11 @@ async function stopStep(
       return "again";
     }
     const held = stopHeldBack(r, tags);
-    if (held) return over(r, tags, held);
+    if (held) {
+      // What the tag said before is kept (a record of done among it), ours undone.
+      await giveBack(r, before, at, tags);
+      return held;
+    }
   } catch (err) {
     await giveBack(r, before, at);
     throw err;
@@ -159,32 +163,69 @@ async function sendStop(r: Resize, value: string, before: string | undefined, at
     await giveBack(r, before, at);
     throw err;
   }
+  // Refused as the machine moved (undefined): no stop of ours, nothing to record.
+  if (sent === undefined) return sent;
   r.stops.sent(value, sent === "unanswered");
-  // Answered: carried out (or refused as the machine moved, and then nothing to record).
-  if (sent !== undefined && sent !== "unanswered")
-    await tagInstances(r.client, r.d.region, [r.d.id], { [r.stops.key]: `${at}${STOPPED_MARK}` });
+  if (sent !== "unanswered") await markStopped(r, at);
   return sent;
+}
+
+/** Our answered stop recorded on our key, written twice if it must: the evidence a later run needs to finish what it finds stopped. */
+async function markStopped(r: Resize, at: string): Promise<void> {
+  for (let n = 0; n < 2; n++) {
+    const [m] = await tagInstances(r.client, r.d.region, [r.d.id], { [r.stops.key]: `${at}${STOPPED_MARK}` });
+    if (!m || m.ok) return;
+  }
 }
 
 /**
  * A reset refused outright, or accepted and then failed (LatestOperationState FAILED): the machine
- * this resize stopped is started back at its old type, and the tag says nothing is under way.
+ * this resize stopped is started back at its old type, once no stop (ours or another run's) may
+ * still land on it, and the tag says nothing is under way. A start that fails leaves the records,
+ * so the next run takes the machine up.
  */
 async function resetFailed(
   r: Resize,
+  pace: Pacer,
   err: { code: string; message: string; requestId?: string | undefined },
 ): Promise<Outcome> {
-  await send(r.client, r.d.region, r.d.id, "start", r.to).catch(() => undefined);
-  const at = utcSeconds(r.run.clock());
-  await tagInstances(r.client, r.d.region, [r.d.id], { [RESIZING_TAG]: `refused>${r.to}@${at}` });
-  if (!r.stops.oursMayLand()) await untagInstances(r.client, r.d.region, [r.d.id], [r.stops.key]);
+  let tags = new Map<string, string>();
+  for (;;) {
+    const i = await describe(r.client, r.d.region, r.d.id).catch(() => undefined);
+    tags = i ? tagsOf(i) : tags;
+    if (!r.stops.mayLand(tags) || !pace.inTime()) break;
+    await pace.pause();
+  }
+  const failed = `ResetInstancesType to ${r.to} failed (${err.message})`;
+  // Still a stop that may land when the time ran out: not started (it would be stopped again).
+  const started =
+    !r.stops.mayLand(tags) &&
+    (await send(r.client, r.d.region, r.d.id, "start", r.to).then(
+      () => true,
+      () => false,
+    ));
+  if (!started)
+    return {
+      status: "failed",
+      code: err.code,
+      message: `${failed}; the machine could not be started back at ${r.from} now: the next run takes it up`,
+      requestId: err.requestId,
+    };
+  if (tags.get(RESIZING_TAG)?.endsWith(`/${r.stops.mark}`))
+    await tagInstances(r.client, r.d.region, [r.d.id], {
+      [RESIZING_TAG]: `refused>${r.to}@${utcSeconds(r.run.clock())}`,
+    });
+  await untagInstances(r.client, r.d.region, [r.d.id], [r.stops.key]);
   return {
-    status: "failed" as const,
+    status: "failed",
     code: err.code,
-    message: `ResetInstancesType to ${r.to} failed (${err.message}); the machine was started back at ${r.from}`,
+    message: `${failed}; the machine was started back at ${r.from}`,
     requestId: err.requestId,
   };
 }
+
+/** Whether a resize goes on: in its time, or past it while a stop of ours may land (sent with 6 minutes left at least). */
+const going = (pace: Pacer, r: Resize) => pace.inTime() || r.stops.oursMayLand();
 
 /** One machine's resize, from wherever it stands to running at the new type. */
 export async function resizeOne(
@@ -201,7 +242,7 @@ export async function resizeOne(
   let requestId: string | undefined;
   let resets = 0;
   try {
-    for (let poll = 0; poll < MAX_POLLS && pace.inTime(); poll++) {
+    for (let poll = 0; poll < MAX_POLLS && going(pace, r); poll++) {
       // While a stop of ours may land, a failed look is looked again: ending here would leave no
       // one to start the machine if that stop lands after another run finished the resize.
       const i = await describe(client, d.region, d.id).catch((err: unknown) => {
@@ -224,12 +265,13 @@ export async function resizeOne(
         continue;
       }
       if (step === "finished") return await finished(r, requestId, tags);
+      if (!pace.inTime()) break; // past its time only a wait, and the record of done, go on
       const ended = endsBefore(r, step, tags);
       if (ended) return await over(r, tags, ended);
-      if (resetNoEffect(step, resets, i!))
-        return await resetFailed(r, { code: "Rightsize.ResetFailed", message: "the type did not change", requestId });
+      if (resetNoEffect(step, resets, i!)) return await resetFailed(r, pace, { ...NO_EFFECT, requestId });
       pace.moved();
-      const sent = step === "stop" ? await stopStep(r, pace.clock, tags.get(RESIZING_TAG)) : await nextTaken(r, step);
+      const sent =
+        step === "stop" ? await stopStep(r, pace.clock, tags.get(RESIZING_TAG)) : await nextTaken(r, pace, step);
       if (typeof sent === "object") return sent;
       if (sent === "unanswered" || sent === "again") continue;
       if (step === "reset" && sent) {
@@ -245,11 +287,12 @@ export async function resizeOne(
 }
 
 /** A reset or a start; a reset refused outright (not a fault whose fate is unknown) starts the machine we stopped back. */
-function nextTaken(r: Resize, step: Step) {
+function nextTaken(r: Resize, pace: Pacer, step: Step) {
   return take(r.client, r.d, step, r.from, r.to).catch((err: unknown) => {
-    if (step === "reset" && err instanceof TencentCloudApiError && !isRetryable(err))
-      return resetFailed(r, errorRecord(err));
-    throw err;
+    if (step !== "reset") throw err;
+    // A server fault, after the client's own retries: looked at again and tried again in this resize's time.
+    if (isRetryable(err)) return undefined;
+    return resetFailed(r, pace, errorRecord(err));
   });
 }
 
@@ -257,6 +300,7 @@ function nextTaken(r: Resize, step: Step) {
  * Our reset accepted, yet the machine is still stopped at its old type: its operation failed (the
  * real API says FAILED), or two did nothing. Not sent again and again: the machine is started back.
  */
+const NO_EFFECT = { code: "Rightsize.ResetFailed", message: "the type did not change" };
 const resetNoEffect = (step: Step, resets: number, i: Instance) =>
   step === "reset" && (resets >= 2 || (resets > 0 && i.LatestOperationState === "FAILED"));
 

@@ -102,8 +102,8 @@ export function stopHeldBack(r: Resize, tags: ReadonlyMap<string, string>): Outc
       status: "changed-under-us",
       code: held.kind === "snoozed" ? "Rightsize.Snoozed" : "Rightsize.BadSnoozeTag",
     };
-  // A stop again after our own (lost, or undone by the owner's start) goes on with what was begun.
-  if (r.stops.sentAny() || r.run.left() >= BEGIN_WITHIN_MS) return undefined;
+  // Every stop, a first or one again: its window (6 minutes) then closes within the run's time.
+  if (r.run.left() >= BEGIN_WITHIN_MS) return undefined;
   return {
     status: "failed",
     code: "Rightsize.RunTimeSpent",

@@ -9,6 +9,7 @@ import { seededRandom } from "../../emulator/random.ts";
 import type { FaultRule } from "../../emulator/faults.ts";
 import type { ErrorEntry, ReportBase } from "../../lib/report/report-head.ts";
 import { parseCopy } from "../../functions/image-sync/plan.ts";
+import { RESIZING_TAG } from "../../functions/rightsize/plan.ts";
 import { accessViolations, seedRegion } from "../helpers/keys.ts";
 import { REGISTRY } from "../../functions/registry.ts";
 import { derivedScenario } from "./derived-scenario.ts";
@@ -320,9 +321,13 @@ function rightsize(): Scenario {
     converged(emu) {
       return [...tagged].flatMap((id) => {
         const i = emu.state.settle(emu.state.instances.get(id)!);
-        return i.InstanceState === "RUNNING" && i.InstanceType !== FROM
-          ? []
-          : [`${id} is ${i.InstanceState} at ${i.InstanceType}, not running at a smaller type`];
+        if (i.InstanceState === "RUNNING" && i.InstanceType !== FROM) return [];
+        // A storm's stateChange stopped it before our stop could (someone else's stop, to the
+        // function): left as it is, with the record that no resize is under way.
+        const leftToItsOwner = i.InstanceState === "STOPPED" && i.InstanceType === FROM;
+        if (leftToItsOwner && (i.Tags ?? []).some((t) => t.Key === RESIZING_TAG && t.Value.startsWith("refused>")))
+          return [];
+        return [`${id} is ${i.InstanceState} at ${i.InstanceType}, not running at a smaller type`];
       });
     },
   };
