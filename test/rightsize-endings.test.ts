@@ -9,7 +9,7 @@ import { RunTime } from "../functions/rightsize/pace.ts";
 import { resizeOne } from "../functions/rightsize/apply.ts";
 import { progressOf, RESIZING_TAG } from "../functions/rightsize/plan.ts";
 import { utcSeconds } from "../lib/utc-seconds.ts";
-import { APPLY, APPLY_TAG, big, decision, GZ, whenArrives, ZERO } from "./helpers/rightsize.ts";
+import { APPLY, APPLY_TAG, big, decision, GZ, whenArrives, ZERO, outOfStock } from "./helpers/rightsize.ts";
 import { clientFor, emulator, emulatorClock } from "./helpers/world.ts";
 
 const FROM = "S5.2XLARGE16";
@@ -24,19 +24,12 @@ const _outside = () => {
   return { RIGHTSIZE_WINDOW: `${(h + 2) % 24}:00-${(h + 3) % 24}:00`, RIGHTSIZE_MAX_FRACTION: "1", REGIONS: GZ };
 };
 
-describe("attack-rs3: a /stopped key outlives the stop it records", () => {});
-
-describe("attack-rs3: resetFailed", () => {
+describe("rightsize: resetFailed", () => {
   it("a start-back that fails says the machine is left stopped, and keeps the records of the stop", async () => {
     const emu = await emulator({ timings: ZERO });
     const { client } = clientFor(emu);
     const inst = big(emu, [APPLY]);
-    emu.faults.add({
-      action: "ResetInstancesType",
-      kind: "error",
-      code: "ResourceInsufficient.SpecifiedInstanceType",
-      message: "The specified instance type is out of stock.",
-    });
+    outOfStock(emu);
     emu.faults.add({ action: "StartInstances", kind: "error", code: "InternalError", count: 20 });
     const out = await resizeOne(client, decision(inst.InstanceId), new RunTime(async () => {}, Date.now()), APPLY_TAG);
     const now = emu.state.settle(inst);
@@ -48,7 +41,7 @@ describe("attack-rs3: resetFailed", () => {
   });
 });
 
-describe("attack-rs3: a stop of ours with no answer", () => {
+describe("rightsize: a stop of ours with no answer", () => {
   it("a reset refused outright while our stop has no answer: the start-back waits out the stop's window", async () => {
     const emu = await emulator({ timings: ZERO });
     const { client } = clientFor(emu, { timeoutMs: 300, clock: emulatorClock(emu) });
@@ -69,12 +62,7 @@ describe("attack-rs3: a stop of ours with no answer", () => {
         return emu.callsFor("StartInstances").length > 0 && inst.InstanceState === "RUNNING";
       },
     });
-    emu.faults.add({
-      action: "ResetInstancesType",
-      kind: "error",
-      code: "ResourceInsufficient.SpecifiedInstanceType",
-      message: "The specified instance type is out of stock.",
-    });
+    outOfStock(emu);
     // Waits move the emulator's clock too: the start-back waits out our stop's window, and the
     // held stop then arrives expired (the API refuses a request signed over 5 minutes before).
     const run = new RunTime(async (ms) => void emu.advance(ms), Date.now());
@@ -86,7 +74,7 @@ describe("attack-rs3: a stop of ours with no answer", () => {
   });
 });
 
-describe("attack-rs3: a stop of ours refused as the machine moved", () => {
+describe("rightsize: a stop of ours refused as the machine moved", () => {
   it("a stop refused because its owner stopped the machine first is not taken for ours: left stopped", async () => {
     const emu = await emulator({ timings: ZERO });
     const { client } = clientFor(emu);
@@ -103,7 +91,7 @@ describe("attack-rs3: a stop of ours refused as the machine moved", () => {
   });
 });
 
-describe("attack-rs3: a transient fault after our stop", () => {
+describe("rightsize: a transient fault after our stop", () => {
   it("a reset failing with server faults is tried again within the resize's time", async () => {
     const emu = await emulator({ timings: ZERO });
     const { client } = clientFor(emu);
@@ -119,7 +107,7 @@ describe("attack-rs3: a transient fault after our stop", () => {
   });
 });
 
-describe("attack-rs3: what held", () => {
+describe("rightsize: a reset copy that lands late", () => {
   it("a reset whose first copy lands late, after the client's re-send, is waited for and finished (no start-back)", async () => {
     const emu = await emulator({ timings: { ...ZERO, resizeMs: 60_000 } });
     const { client } = clientFor(emu, { timeoutMs: 300 });
@@ -140,7 +128,7 @@ describe("attack-rs3: what held", () => {
   });
 });
 
-describe("attack-rs3: a stop held back after the progress tag", () => {
+describe("rightsize: a stop held back after the progress tag", () => {
   it("a stop held back after the tag keeps the record of an earlier done", async () => {
     const emu = await emulator({ timings: ZERO });
     const { client } = clientFor(emu);

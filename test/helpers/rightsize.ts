@@ -68,3 +68,13 @@ export function afterOurStop(emu: Emulator, act: () => void): void {
     },
   });
 }
+
+/** ResetInstancesType's documented refusal when the zone has none of the new type left. */
+export function outOfStock(emu: Emulator): void {
+  emu.faults.add({
+    action: "ResetInstancesType",
+    kind: "error",
+    code: "ResourceInsufficient.SpecifiedInstanceType",
+    message: "The specified instance type is out of stock.",
+  });
+}
