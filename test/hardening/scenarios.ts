@@ -28,6 +28,12 @@ export interface Scenario {
   converged(emu: Emulator): string[];
   /** Actions this function writes with, for partial-failure and state-change faults. */
   writeActions: string[];
+  /**
+   * Its runs read the emulator's clock as their own: a function that writes times on machines and
+   * reads them back (rightsize's stop records) needs its clock and the cloud's to agree, as they do
+   * in production; a storm's waits move the emulator's clock ahead of the wall's.
+   */
+  emulatorTime?: boolean;
 }
 
 export const writeCalls = (emu: Emulator) => emu.calls.filter((c) => c.action && WRITES.test(c.action) && !c.code);
@@ -301,6 +307,7 @@ function rightsize(): Scenario {
   return {
     name: "rightsize",
     env: { REGIONS: REGIONS.join(","), RIGHTSIZE_WINDOW: "00:00-24:00", RIGHTSIZE_MAX_FRACTION: "1" },
+    emulatorTime: true,
     writeActions: ["StopInstances", "ResetInstancesType", "StartInstances"],
     setup(emu) {
       for (const region of REGIONS) {

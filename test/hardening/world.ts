@@ -35,7 +35,8 @@ export async function runOnce(
 ): Promise<{ report?: ReportBase; thrown?: unknown }> {
   tally.runs++;
   try {
-    const { report, log } = await runFunction<ReportBase>(s.name, emu, { ...s.env, ...extra });
+    const now = s.emulatorTime ? { now: () => new Date(emu.state.now()) } : {};
+    const { report, log } = await runFunction<ReportBase>(s.name, emu, { ...s.env, ...extra }, {}, now);
     allLogLines.push(...log.lines);
     return { report };
   } catch (thrown) {
