@@ -24,7 +24,7 @@ import type { Outcome } from "../../lib/runtime/spec.ts";
 import type { RightsizePolicy } from "./config.ts";
 import { begun, changedUnderUs, finished, over, type Resize, stopHeldBack, timedOut } from "./endings.ts";
 import { MAX_POLLS, Pacer, type RunTime } from "./pace.ts";
-import { progressOf, RESIZING_TAG, type RightsizeDecision, STOPPED_MARK } from "./plan.ts";
+import { progressOf, RESIZING_TAG, refusedAt, type RightsizeDecision, STOPPED_MARK, underWay } from "./plan.ts";
 import { StopsSent } from "./stops-sent.ts";
 import { utcSeconds } from "../../lib/utc-seconds.ts";
 
@@ -101,13 +101,11 @@ async function take(
  * outright. A progress tag another run has written since ours (`now`, when known) is its own.
  */
 async function giveBack(r: Resize, before: string | undefined, at: string, now?: ReadonlyMap<string, string>) {
-  const mine = `${r.from}>${r.to}@${at}/${r.stops.mark}`;
+  const mine = underWay(r.from, r.to, at, r.stops.mark);
   if (!now || now.get(RESIZING_TAG) === mine) {
     // A value naming a resize under way is given back only in its old form (`FROM>TO`: stopRecorded).
     const back =
-      before !== undefined && (!progressOf(before) || before === `${r.from}>${r.to}`)
-        ? before
-        : `refused>${r.to}@${at}`;
+      before !== undefined && (!progressOf(before) || before === `${r.from}>${r.to}`) ? before : refusedAt(r.to, at);
     await tagInstances(r.client, r.d.region, [r.d.id], { [RESIZING_TAG]: back });
   }
   if (!r.stops.oursMayLand()) await untagInstances(r.client, r.d.region, [r.d.id], [r.stops.key]);
@@ -129,7 +127,7 @@ async function stopStep(
 ): Promise<Outcome | string | undefined | "unanswered" | "again"> {
   const { client, d, from, to, stops } = r;
   const at = utcSeconds(clock());
-  const value = `${from}>${to}@${at}/${stops.mark}`;
+  const value = underWay(from, to, at, stops.mark);
   const [t] = await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: value, [stops.key]: at });
   if (t && !t.ok) return { status: "failed", code: t.code, message: t.message, requestId: t.requestId };
   stops.noStop(value); // until one is sent under it
@@ -213,7 +211,7 @@ async function resetFailed(
     };
   if (tags.get(RESIZING_TAG)?.endsWith(`/${r.stops.mark}`))
     await tagInstances(r.client, r.d.region, [r.d.id], {
-      [RESIZING_TAG]: `refused>${r.to}@${utcSeconds(r.run.clock())}`,
+      [RESIZING_TAG]: refusedAt(r.to, utcSeconds(r.run.clock())),
     });
   await untagInstances(r.client, r.d.region, [r.d.id], [r.stops.key]);
   return {
@@ -297,8 +295,9 @@ function nextTaken(r: Resize, pace: Pacer, step: Step) {
 }
 
 /**
- * Our reset accepted, yet the machine is still stopped at its old type: its operation failed (the
- * real API says FAILED), or two did nothing. Not sent again and again: the machine is started back.
+ * Our reset accepted, yet the machine is still stopped at its old type: its operation failed
+ * (LatestOperationState FAILED, one of SUCCESS, OPERATING and FAILED in the CVM models' Instance,
+ * as tencentcloud-sdk-php documents it), or two did nothing. Not sent again and again: the machine is started back.
  */
 const NO_EFFECT = { code: "Rightsize.ResetFailed", message: "the type did not change" };
 const resetNoEffect = (step: Step, resets: number, i: Instance) =>

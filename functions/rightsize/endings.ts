@@ -13,7 +13,15 @@ import { tagsOf } from "../../lib/tencent/normalize.ts";
 import { utcSeconds } from "../../lib/utc-seconds.ts";
 import type { RightsizePolicy } from "./config.ts";
 import { BEGIN_WITHIN_MS, MAX_POLLS, type Pacer, type RunTime } from "./pace.ts";
-import { progressOf, RESIZING_TAG, type RightsizeDecision, STOP_KEY_PREFIX, snoozeHold, stopRecorded } from "./plan.ts";
+import {
+  progressOf,
+  RESIZING_TAG,
+  refusedAt,
+  type RightsizeDecision,
+  STOP_KEY_PREFIX,
+  snoozeHold,
+  stopRecorded,
+} from "./plan.ts";
 import type { StopsSent } from "./stops-sent.ts";
 
 /** One resize: the machine, its two types, the run it is part of, and what it knows of the stops. */
@@ -67,8 +75,7 @@ export async function over(r: Resize, tags: ReadonlyMap<string, string>, outcome
   if (r.stops.mayLand(tags)) return outcome;
   const { client, d } = r;
   const p = progressOf(tags.get(RESIZING_TAG));
-  if (p)
-    await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: `refused>${p.to}@${utcSeconds(r.run.clock())}` });
+  if (p) await tagInstances(client, d.region, [d.id], { [RESIZING_TAG]: refusedAt(p.to, utcSeconds(r.run.clock())) });
   const keys = stopKeys(tags);
   if (keys.length) await untagInstances(client, d.region, [d.id], keys);
   return outcome;

@@ -39,6 +39,10 @@ export type RightsizeKind = keyof typeof KINDS;
  * `done>TO@<UTC time>` after.
  */
 export const RESIZING_TAG = "autopilot:rightsize:resizing";
+/** The progress tag's value before a stop: `FROM>TO@<time>/<mark>`. */
+export const underWay = (from: string, to: string, at: string, mark: string) => `${from}>${to}@${at}/${mark}`;
+/** The progress tag's value once nothing is under way (a stop refused, held back, or given up): `refused>TO@<time>`. */
+export const refusedAt = (to: string, at: string) => `refused>${to}@${at}`;
 /**
  * Each resize's own record of its last stop: `autopilot:rightsize:stop:<mark>=<UTC time sent>`. Two
  * runs that read the machine in the same moment both write the progress tag, and the later hides
